@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Benchmark: SIP call rate of `hotline serve` (release build) driven by SIPp's built-in `uac`
+# scenario (INVITE → 200 → ACK → BYE, calls released at once), on loopback. For each offered
+# rate it places rate×10 calls and prints successful/failed calls and the INVITE→200 response
+# time (p50/p99/max, from SIPp's per-call RTD trace). The highest rate with 0 failed calls and
+# its p99 go in the README's performance section.
+# Usage: benches/sip_call_rate.sh [rates...]    (default: 100 200 300 400 500 600 800)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RATES=("$@"); [ ${#RATES[@]} -gt 0 ] || RATES=(100 200 300 400 500 600 800)
+OUT=target/bench-sip; rm -rf "$OUT"; mkdir -p "$OUT"
+PORT=${HOTLINE_BENCH_PORT:-26060}
+command -v sipp >/dev/null || { echo "sipp not found: apt-get install -y sip-tester"; exit 2; }
+cargo build --release -p hotline -q
+HOTLINE_SIP_LISTEN_UDP=127.0.0.1:$PORT HOTLINE_SIP_LISTEN_TCP="" HOTLINE_SIP_TRUNKS=127.0.0.1/32 \
+HOTLINE_SIP_PUBLIC_HOST=127.0.0.1 HOTLINE_MEDIA_PUBLIC_ADDRESS=127.0.0.1 HOTLINE_DATA_DIR="$OUT/data" \
+HOTLINE_LOG_LEVEL=warn target/release/hotline serve >"$OUT/hotline.log" 2>&1 &
+ENGINE=$!
+trap 'kill $ENGINE 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do grep -q "ready:" "$OUT/hotline.log" && break; sleep 0.1; done
+
+printf '%-8s %-10s %-8s %-9s %-9s %-9s %s\n' rate calls failed p50_ms p99_ms max_ms "cpu(engine)"
+for rate in "${RATES[@]}"; do
+  calls=$((rate * 10))
+  dir="$OUT/r$rate"; mkdir -p "$dir"
+  before=$(awk '{print $14+$15}' /proc/$ENGINE/stat)
+  t0=$(date +%s.%N)
+  set +e
+  (cd "$dir" && sipp -sn uac 127.0.0.1:$PORT -s 95598 -i 127.0.0.1 -p $((PORT + 10)) -r "$rate" -m "$calls" -l 2000 \
+     -timeout 120s -timeout_error -nostdin -trace_stat -stf stat.csv -trace_rtt -rtt_freq 1 >screen.log 2>&1)
+  set -e
+  t1=$(date +%s.%N)
+  after=$(awk '{print $14+$15}' /proc/$ENGINE/stat)
+  cpu=$(python3 -c "import os;print(f'{($after-$before)/os.sysconf(\"SC_CLK_TCK\")/($t1-$t0)*100:.0f}%')")
+  ok=$(awk -F';' 'NR==1{for(i=1;i<=NF;i++) if($i=="SuccessfulCall(C)") c=i} END{print $c}' "$dir/stat.csv")
+  failed=$(awk -F';' 'NR==1{for(i=1;i<=NF;i++) if($i=="FailedCall(C)") c=i} END{print $c}' "$dir/stat.csv")
+  read -r p50 p99 max < <(python3 - "$dir" <<'PY'
+import glob, sys
+vals = []
+for f in glob.glob(sys.argv[1] + "/*_rtt.csv"):
+    for line in open(f):
+        parts = line.strip().split(";")
+        if len(parts) >= 2 and parts[1].replace(".", "", 1).isdigit():
+            vals.append(float(parts[1]))
+vals.sort()
+if not vals:
+    print("- - -")
+else:
+    q = lambda p: vals[min(len(vals) - 1, int(p * len(vals)))]
+    print(f"{q(0.5):.2f} {q(0.99):.2f} {vals[-1]:.2f}")
+PY
+)
+  printf '%-8s %-10s %-8s %-9s %-9s %-9s %s\n' "$rate" "$ok" "$failed" "$p50" "$p99" "$max" "$cpu"
+done

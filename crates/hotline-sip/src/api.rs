@@ -1,0 +1,203 @@
+//! The types the rest of the engine sees: call handles, events the SIP core reports, and the
+//! commands it takes. None of the codec's types appear here.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// A call (one SIP dialog, inbound or outbound), named by the engine, not by the Call-ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallRef(pub u64);
+
+impl std::fmt::Display for CallRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "c{}", self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    Udp,
+    Tcp,
+}
+
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+        }
+    }
+}
+
+/// Where a message came from or goes to. `conn` names the TCP connection, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Peer {
+    pub transport: Transport,
+    pub addr: SocketAddr,
+    pub conn: Option<u64>,
+}
+
+impl Peer {
+    pub fn udp(addr: SocketAddr) -> Peer {
+        Peer {
+            transport: Transport::Udp,
+            addr,
+            conn: None,
+        }
+    }
+    pub fn tcp(addr: SocketAddr, conn: u64) -> Peer {
+        Peer {
+            transport: Transport::Tcp,
+            addr,
+            conn: Some(conn),
+        }
+    }
+    pub fn reliable(&self) -> bool {
+        self.transport == Transport::Tcp
+    }
+}
+
+/// Who placed an inbound call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallSource {
+    /// A configured trunk address: no authentication needed.
+    Trunk,
+    /// A registered user who authenticated with digest.
+    User(String),
+}
+
+/// A new inbound call, waiting for Ringing/Answer/Reject.
+#[derive(Debug, Clone)]
+pub struct IncomingCall {
+    pub call: CallRef,
+    /// The caller's number (From user part).
+    pub caller: String,
+    pub caller_display: Option<String>,
+    /// The dialled number (Request-URI user part).
+    pub callee: String,
+    pub source: CallSource,
+    pub remote: SocketAddr,
+    pub transport: Transport,
+    /// The SDP offer, if the INVITE had one.
+    pub offer: Option<Vec<u8>>,
+    pub sip_call_id: String,
+    pub user_agent: Option<String>,
+}
+
+/// Why a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The far end sent BYE.
+    RemoteHangup,
+    /// We hung up (Hangup command).
+    LocalHangup,
+    /// The caller cancelled before answer.
+    Cancelled,
+    /// Our 2xx was never acknowledged.
+    AckTimeout,
+    /// We refused the call with this status.
+    Rejected(u16),
+    /// An outbound call failed with this status (408 for no answer or no response).
+    Failed(u16),
+    /// The call reached its maximum length.
+    MaxDuration,
+    /// The transport to the far end failed.
+    TransportFailure,
+}
+
+impl EndReason {
+    /// A bounded label for logs and metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            EndReason::RemoteHangup => "remote_hangup",
+            EndReason::LocalHangup => "local_hangup",
+            EndReason::Cancelled => "cancelled",
+            EndReason::AckTimeout => "ack_timeout",
+            EndReason::Rejected(_) => "rejected",
+            EndReason::Failed(_) => "failed",
+            EndReason::MaxDuration => "max_duration",
+            EndReason::TransportFailure => "transport_failure",
+        }
+    }
+}
+
+/// What the SIP core tells the engine.
+#[derive(Debug, Clone)]
+pub enum SipEvent {
+    Incoming(IncomingCall),
+    /// An inbound call's 2xx was acknowledged: the call is up.
+    Confirmed {
+        call: CallRef,
+    },
+    /// The far end sent a re-INVITE (hold/unhold, new media). Answer with `Command::AnswerReoffer`.
+    Reoffer {
+        call: CallRef,
+        offer: Option<Vec<u8>>,
+    },
+    /// An outbound call is ringing (180) or has early media (183).
+    Progress {
+        call: CallRef,
+        code: u16,
+    },
+    /// An outbound call was answered; the call is up (we have sent ACK).
+    Answered {
+        call: CallRef,
+        answer: Option<Vec<u8>>,
+    },
+    /// The call is over; its handle will not be used again.
+    Ended {
+        call: CallRef,
+        reason: EndReason,
+    },
+    /// A user's number of registered contacts changed.
+    Registration {
+        user: String,
+        contacts: usize,
+    },
+}
+
+/// Placing a call to a registered user (an agent's softphone).
+#[derive(Debug, Clone)]
+pub struct Dial {
+    pub call: CallRef,
+    /// The registered user to ring.
+    pub user: String,
+    /// Caller number shown to the agent (From user part).
+    pub from_user: String,
+    pub from_display: Option<String>,
+    pub offer: Vec<u8>,
+    /// Extra headers for the screen pop (names must be tokens; values are sanitised).
+    pub headers: Vec<(String, String)>,
+    /// Give up (CANCEL) when not answered within this time.
+    pub ring_timeout: Duration,
+}
+
+/// What the engine tells the SIP core.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Send 180 Ringing for an inbound call.
+    Ringing(CallRef),
+    /// Answer an inbound call with this SDP.
+    Answer { call: CallRef, answer: Vec<u8> },
+    /// Refuse an inbound call before answer.
+    Reject { call: CallRef, code: u16 },
+    /// Answer a re-INVITE: `Ok(sdp)` accepts, `Err(code)` refuses (e.g. 488).
+    AnswerReoffer {
+        call: CallRef,
+        answer: Result<Vec<u8>, u16>,
+    },
+    /// End a call in whatever state it is (BYE, CANCEL or a final response).
+    Hangup(CallRef),
+    /// Ring a registered user.
+    Dial(Dial),
+}
+
+/// A registered contact, as the location service reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    pub contact: String,
+    pub source: SocketAddr,
+    pub transport: Transport,
+    pub expires_in: Duration,
+    pub user_agent: Option<String>,
+}

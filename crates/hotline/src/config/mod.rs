@@ -1,0 +1,350 @@
+//! The engine's configuration: one TOML file (`hotline.toml`), every key of which can be
+//! overridden by a `HOTLINE_<SECTION>_<KEY>` environment variable, checked as a whole before
+//! anything starts.
+//!
+//! Loading goes: read the file (or take the built-in defaults), parse it into a TOML tree,
+//! apply the environment overrides to that tree ([`env`]), deserialize it into [`Config`]
+//! (unknown keys refused), then validate the values ([`validate`]). Every error names where
+//! the bad value came from — `file:line:column` or the environment variable — and the dotted
+//! key, e.g. `hotline.toml:12:15: sip.registrar.min_expires: invalid type: string "x",
+//! expected u32`.
+//!
+//! The list of keys is the [`Config`] struct itself: the environment variable names, the
+//! commented default file ([`Config::default_toml`]) and the unknown-variable check are all
+//! derived from it, so nothing has to be kept in step by hand except the one-line
+//! descriptions in [`template`].
+
+mod env;
+mod load;
+mod template;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use env::{process_env, ENV_ALLOWLIST, ENV_ALLOWLIST_PREFIXES, ENV_PREFIX};
+pub use load::Loaded;
+
+/// The file looked for in the current directory when no `--config` is given.
+pub const DEFAULT_FILE: &str = "hotline.toml";
+
+/// The whole configuration. Every section and key has a default, so an empty file is valid.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub sip: SipConfig,
+    pub http: HttpConfig,
+    pub media: MediaConfig,
+    pub calls: CallsConfig,
+    pub data: DataConfig,
+    pub log: LogConfig,
+}
+
+/// `[sip]`: signalling, registrar, authentication and admission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SipConfig {
+    /// UDP listen address; empty = no UDP.
+    pub listen_udp: String,
+    /// TCP listen address; empty = no TCP.
+    pub listen_tcp: String,
+    /// Host written in Via/Contact; empty = the listen IP when specific, else 127.0.0.1.
+    pub public_host: String,
+    pub realm: String,
+    pub user_agent: String,
+    /// Carrier trunks, as IP addresses or CIDR blocks: their calls need no authentication.
+    pub trunks: Vec<String>,
+    pub max_message_bytes: usize,
+    pub tcp_idle_timeout_secs: u64,
+    pub registrar: RegistrarSettings,
+    pub auth: AuthSettings,
+    pub rate_limit: RateLimitSettings,
+    pub users: Vec<UserConfig>,
+}
+
+impl Default for SipConfig {
+    fn default() -> Self {
+        SipConfig {
+            listen_udp: "0.0.0.0:5060".into(),
+            listen_tcp: "0.0.0.0:5060".into(),
+            public_host: String::new(),
+            realm: "hotline".into(),
+            user_agent: concat!("hotline/", env!("CARGO_PKG_VERSION")).into(),
+            trunks: Vec::new(),
+            max_message_bytes: 65535,
+            tcp_idle_timeout_secs: 3900,
+            registrar: RegistrarSettings::default(),
+            auth: AuthSettings::default(),
+            rate_limit: RateLimitSettings::default(),
+            users: Vec::new(),
+        }
+    }
+}
+
+/// `[sip.registrar]`: how long registrations last and how many a user may hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistrarSettings {
+    pub min_expires: u32,
+    pub max_expires: u32,
+    pub default_expires: u32,
+    pub max_contacts_per_user: usize,
+}
+
+impl Default for RegistrarSettings {
+    fn default() -> Self {
+        RegistrarSettings {
+            min_expires: 60,
+            max_expires: 3600,
+            default_expires: 3600,
+            max_contacts_per_user: 5,
+        }
+    }
+}
+
+/// `[sip.auth]`: digest nonces and blocking of addresses that keep failing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    pub nonce_ttl_secs: u64,
+    pub max_failures: u32,
+    pub failure_window_secs: u64,
+    pub block_secs: u64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            nonce_ttl_secs: 300,
+            max_failures: 5,
+            failure_window_secs: 60,
+            block_secs: 300,
+        }
+    }
+}
+
+/// `[sip.rate_limit]`: per-source-address token bucket for requests from outside the trunks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    pub requests_per_sec: f64,
+    pub burst: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings {
+            requests_per_sec: 50.0,
+            burst: 100,
+        }
+    }
+}
+
+/// `[[sip.users]]`: an account that may register (an agent's extension). Give either the
+/// password or the HA1 hash(es) computed over `sip.realm`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserConfig {
+    pub username: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ha1_md5: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ha1_sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+/// `[http]`: the HTTP API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Listen address; empty = no HTTP.
+    pub listen: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// `[media]`: RTP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    /// `"start-end"`, inclusive.
+    pub rtp_ports: String,
+    /// IP address put in SDP; empty = derived from the SIP address.
+    pub public_address: String,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            rtp_ports: "20000-30000".into(),
+            public_address: String::new(),
+        }
+    }
+}
+
+impl MediaConfig {
+    /// The RTP port range, `(start, end)` inclusive, checked: `1024 <= start <= end`, and room
+    /// for at least one RTP/RTCP pair (an even port and the odd one above it).
+    pub fn port_range(&self) -> Result<(u16, u16), String> {
+        let text = self.rtp_ports.trim();
+        let Some((a, b)) = text.split_once('-') else {
+            return Err(format!(
+                "expected \"start-end\", e.g. \"20000-30000\", got {text:?}"
+            ));
+        };
+        let port = |s: &str| {
+            s.trim()
+                .parse::<u16>()
+                .map_err(|e| format!("{:?} is not a port number ({e})", s.trim()))
+        };
+        let (start, end) = (port(a)?, port(b)?);
+        if start < 1024 {
+            return Err(format!("start {start} is below 1024"));
+        }
+        if start > end {
+            return Err(format!("start {start} is above end {end}"));
+        }
+        let first_even = u32::from(start) + u32::from(start % 2);
+        if first_even + 1 > u32::from(end) {
+            return Err(format!(
+                "{start}-{end} holds no RTP/RTCP pair (an even port and the odd one above it)"
+            ));
+        }
+        Ok((start, end))
+    }
+}
+
+/// `[calls]`: what the call controller does with calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallsConfig {
+    /// Hang up answered calls after this many seconds; 0 = never.
+    pub answer_hangup_secs: u64,
+    /// Ring this long before answering; 0 = answer at once.
+    pub ring_secs: u64,
+    /// Hard upper bound on any call's length.
+    pub max_call_secs: u64,
+}
+
+impl Default for CallsConfig {
+    fn default() -> Self {
+        CallsConfig {
+            answer_hangup_secs: 30,
+            ring_secs: 0,
+            max_call_secs: 14400,
+        }
+    }
+}
+
+/// `[data]`: where the engine keeps its files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    pub dir: PathBuf,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            dir: PathBuf::from("./data"),
+        }
+    }
+}
+
+/// `[log]`: what is logged (to stderr) and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A `tracing` filter: `info`, `debug`, `hotline_sip=debug,info`, …; `RUST_LOG` wins.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Why the configuration was refused: one or more problems, each naming where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub issues: Vec<Issue>,
+}
+
+/// One problem with the configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issue {
+    /// `file:line:column`, `file` or an environment variable name; `None` for a built-in
+    /// default.
+    pub origin: Option<String>,
+    /// The dotted key, e.g. `sip.registrar.min_expires` or `sip.users[1].username`.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn one(origin: Option<String>, key: Option<String>, message: impl Into<String>) -> Self {
+        ConfigError {
+            issues: vec![Issue {
+                origin,
+                key,
+                message: message.into(),
+            }],
+        }
+    }
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(origin) = &self.origin {
+            write!(f, "{origin}: ")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, "{key}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, issue) in self.issues.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{issue}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}

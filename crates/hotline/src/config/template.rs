@@ -1,0 +1,191 @@
+//! The commented default configuration that `hotline config default` prints (and
+//! `deploy/hotline.toml` holds). Values and environment variable names come from
+//! [`Config::default`]; only the one-line descriptions below are written by hand, and a test
+//! checks they cover every key.
+
+use toml::{Table, Value};
+
+use super::env::{default_tree, var_name};
+use super::Config;
+
+/// Sections in the order they are printed, with what each is for.
+pub(super) const SECTIONS: &[(&str, &str)] = &[
+    ("sip", "SIP signalling."),
+    (
+        "sip.registrar",
+        "How long registrations last (seconds) and how many a user may hold.",
+    ),
+    (
+        "sip.auth",
+        "Digest authentication: nonce lifetime, and blocking of addresses that keep failing.",
+    ),
+    (
+        "sip.rate_limit",
+        "Per-address token bucket for requests from outside the trunks.",
+    ),
+    ("http", "The HTTP API."),
+    ("media", "RTP media."),
+    ("calls", "What the engine does with calls."),
+    ("data", "Files the engine keeps."),
+    ("log", "Logging, to stderr."),
+];
+
+/// Every key, in print order, with its description.
+pub(super) const KEYS: &[(&str, &str)] = &[
+    ("sip.listen_udp", "UDP address to listen on for SIP; \"\" = no UDP."),
+    (
+        "sip.listen_tcp",
+        "TCP address to listen on for SIP; \"\" = no TCP. At least one of the two must be on.",
+    ),
+    (
+        "sip.public_host",
+        "Host or IP written in Via and Contact headers; \"\" = the listen IP when it is\n\
+         specific, else 127.0.0.1. Set it to the address phones reach the engine at.",
+    ),
+    (
+        "sip.realm",
+        "Digest authentication realm. HA1 hashes of sip.users are computed over it.",
+    ),
+    ("sip.user_agent", "Value of the User-Agent and Server headers."),
+    (
+        "sip.trunks",
+        "Carrier trunks, as IP addresses or CIDR blocks (e.g. [\"203.0.113.0/24\"]): calls\n\
+         from them need no authentication and are not rate-limited.",
+    ),
+    (
+        "sip.max_message_bytes",
+        "Largest SIP message accepted, in bytes (1024 to 1048576).",
+    ),
+    (
+        "sip.tcp_idle_timeout_secs",
+        "Close a TCP connection after this many seconds without traffic (its bindings go with it); keep it above sip.registrar.max_expires.",
+    ),
+    ("sip.registrar.min_expires", "Shortest registration accepted; shorter ones get 423 Interval Too Brief."),
+    ("sip.registrar.max_expires", "Longer registrations are cut to this."),
+    (
+        "sip.registrar.default_expires",
+        "Used when a REGISTER gives no expiry; between min_expires and max_expires.",
+    ),
+    (
+        "sip.registrar.max_contacts_per_user",
+        "Most contacts (devices) one user may register at once.",
+    ),
+    ("sip.auth.nonce_ttl_secs", "How long a digest nonce stays valid."),
+    (
+        "sip.auth.max_failures",
+        "Block an address after this many failed authentications within failure_window_secs.",
+    ),
+    ("sip.auth.failure_window_secs", "The window in which failures are counted."),
+    ("sip.auth.block_secs", "How long a blocked address stays blocked."),
+    (
+        "sip.rate_limit.requests_per_sec",
+        "Sustained requests per second allowed from one address.",
+    ),
+    (
+        "sip.rate_limit.burst",
+        "Bucket size: most requests one address may send at once before the rate applies.",
+    ),
+    (
+        "sip.users",
+        "Accounts that may register (agents' extensions), one [[sip.users]] table each, with\n\
+         username and either password or ha1_md5 and/or ha1_sha256 (hex MD5 / SHA-256 of\n\
+         \"username:realm:password\"); display_name is optional. HOTLINE_SIP_USERS=\"1001:pw,1002:pw\"\n\
+         replaces the whole list.",
+    ),
+    ("http.listen", "Address of the HTTP API; \"\" = no HTTP."),
+    (
+        "media.rtp_ports",
+        "RTP port range \"start-end\", inclusive, start >= 1024. Each call takes an even port\n\
+         and the odd one above it, so start it on an even port.",
+    ),
+    (
+        "media.public_address",
+        "IP address put in SDP; \"\" = sip.public_host if it is an IP, else the SIP listen IP\n\
+         when specific, else 127.0.0.1 (only local phones can reach that).",
+    ),
+    (
+        "calls.answer_hangup_secs",
+        "Hang up answered calls after this many seconds; 0 = never.",
+    ),
+    (
+        "calls.ring_secs",
+        "Let inbound calls ring this many seconds before answering (below 300); 0 = at once.",
+    ),
+    ("calls.max_call_secs", "Hard upper bound on any call's length."),
+    (
+        "data.dir",
+        "Directory for the engine's files, created if missing; relative to the working directory.",
+    ),
+    (
+        "log.level",
+        "Log filter: trace, debug, info, warn, error, off, or per module, e.g.\n\
+         \"hotline_sip=debug,info\". RUST_LOG, when set, wins.",
+    ),
+    ("log.format", "\"text\" for people, \"json\" for one JSON object per line."),
+];
+
+const HEADER: &str = "\
+# hotline configuration.
+#
+# Every key below is shown with its default value; delete or comment out what you do not
+# change. Each key can also be set by an environment variable, named after its section and
+# key (shown as `env` below), which wins over this file; a HOTLINE_* variable that names no
+# key is an error. `hotline config check` validates a file, `hotline config default`
+# prints this one.
+";
+
+const USERS_EXAMPLE: &str = "\
+# [[sip.users]]
+# username = \"1001\"
+# password = \"change-me\"
+# display_name = \"Agent 1001\"
+#
+# [[sip.users]]
+# username = \"1002\"
+# ha1_md5 = \"<32 hex digits>\"
+";
+
+impl Config {
+    /// The default configuration as a commented TOML file.
+    /// (Infallible in practice: the tests check that it parses back to the defaults.)
+    pub fn default_toml() -> String {
+        let tree = default_tree().unwrap_or_default();
+        let mut out = String::from(HEADER);
+        let mut section = "";
+        for (key, doc) in KEYS {
+            let (parent, name) = key.rsplit_once('.').unwrap_or(("", key));
+            let path: Vec<String> = key.split('.').map(String::from).collect();
+            if parent != section && name != "users" {
+                section = parent;
+                let about = SECTIONS
+                    .iter()
+                    .find(|(s, _)| *s == parent)
+                    .map_or("", |(_, a)| *a);
+                out.push_str(&format!("\n# {about}\n[{parent}]\n"));
+            }
+            out.push('\n');
+            for line in doc.lines() {
+                out.push_str(&format!("# {}\n", line.trim()));
+            }
+            if *key == "sip.users" {
+                out.push_str(USERS_EXAMPLE);
+                continue;
+            }
+            out.push_str(&format!("# env {}\n", var_name(&path)));
+            if let Some(value) = lookup(&tree, &path) {
+                out.push_str(&format!("{name} = {value}\n"));
+            }
+        }
+        out
+    }
+}
+
+fn lookup<'a>(tree: &'a Table, path: &[String]) -> Option<&'a Value> {
+    let (first, rest) = path.split_first()?;
+    let value = tree.get(first)?;
+    match (rest.is_empty(), value) {
+        (true, v) => Some(v),
+        (false, Value::Table(t)) => lookup(t, rest),
+        _ => None,
+    }
+}

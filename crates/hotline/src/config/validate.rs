@@ -1,0 +1,270 @@
+//! Checks on the values once they have the right types: addresses parse, ranges are ordered,
+//! users can authenticate, the log filter means something. Each finding names its dotted key;
+//! the loader adds where the value came from.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr};
+
+use super::Config;
+
+/// How long the SIP core lets an inbound call ring before it gives up (its `max_ring`).
+const MAX_RING_SECS: u64 = 300;
+
+/// Smallest and largest accepted `sip.max_message_bytes`.
+const MESSAGE_BYTES: (usize, usize) = (1024, 1 << 20);
+
+/// What [`check`] found: `(dotted key, message)` pairs.
+#[derive(Debug, Default)]
+pub(super) struct Findings {
+    pub errors: Vec<(String, String)>,
+    pub warnings: Vec<(String, String)>,
+}
+
+impl Findings {
+    fn error(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.errors.push((key.into(), message.into()));
+    }
+
+    fn warn(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.warnings.push((key.into(), message.into()));
+    }
+}
+
+pub(super) fn check(cfg: &Config) -> Findings {
+    let mut f = Findings::default();
+    sip(cfg, &mut f);
+    users(cfg, &mut f);
+    listen(&mut f, "http.listen", &cfg.http.listen);
+    match cfg.media.port_range() {
+        Err(e) => f.error("media.rtp_ports", e),
+        Ok((start, _)) if start % 2 == 1 => f.warn(
+            "media.rtp_ports",
+            format!("starts at odd port {start}: RTP uses even ports, so {start} is unused"),
+        ),
+        Ok(_) => {}
+    }
+    let public = &cfg.media.public_address;
+    if !public.is_empty() && public.parse::<IpAddr>().is_err() {
+        f.error(
+            "media.public_address",
+            format!("not an IP address: {public:?}"),
+        );
+    }
+    if cfg.calls.ring_secs >= MAX_RING_SECS {
+        f.error(
+            "calls.ring_secs",
+            format!(
+                "must be below {MAX_RING_SECS}: the SIP core gives up on a call ringing that long"
+            ),
+        );
+    }
+    positive(&mut f, "calls.max_call_secs", cfg.calls.max_call_secs);
+    if cfg.data.dir.as_os_str().is_empty() {
+        f.error("data.dir", "must not be empty");
+    }
+    if let Err(e) = log_filter(&cfg.log.level) {
+        f.error("log.level", e);
+    }
+    f
+}
+
+fn sip(cfg: &Config, f: &mut Findings) {
+    let sip = &cfg.sip;
+    listen(f, "sip.listen_udp", &sip.listen_udp);
+    listen(f, "sip.listen_tcp", &sip.listen_tcp);
+    if sip.listen_udp.is_empty() && sip.listen_tcp.is_empty() {
+        f.error(
+            "sip.listen_udp",
+            "SIP is off: set sip.listen_udp or sip.listen_tcp (or both)",
+        );
+    }
+    if sip
+        .public_host
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        f.error(
+            "sip.public_host",
+            "must not contain spaces or control characters",
+        );
+    }
+    if sip.realm.trim().is_empty() {
+        f.error("sip.realm", "must not be empty");
+    }
+    if sip
+        .realm
+        .chars()
+        .any(|c| c == '"' || c == '\\' || c.is_control())
+    {
+        f.error(
+            "sip.realm",
+            "must not contain quotes, backslashes or control characters",
+        );
+    }
+    if sip.user_agent.chars().any(char::is_control) {
+        f.error("sip.user_agent", "must not contain control characters");
+    }
+    for (i, trunk) in sip.trunks.iter().enumerate() {
+        if let Err(e) = cidr(trunk) {
+            f.error(format!("sip.trunks[{i}]"), format!("{trunk:?}: {e}"));
+        }
+    }
+    let (min, max) = MESSAGE_BYTES;
+    if !(min..=max).contains(&sip.max_message_bytes) {
+        f.error(
+            "sip.max_message_bytes",
+            format!("must be between {min} and {max}"),
+        );
+    }
+    positive(f, "sip.tcp_idle_timeout_secs", sip.tcp_idle_timeout_secs);
+
+    let r = &sip.registrar;
+    positive(f, "sip.registrar.min_expires", u64::from(r.min_expires));
+    if r.min_expires > r.max_expires {
+        f.error(
+            "sip.registrar.min_expires",
+            format!("{} is above max_expires {}", r.min_expires, r.max_expires),
+        );
+    } else if !(r.min_expires..=r.max_expires).contains(&r.default_expires) {
+        f.error(
+            "sip.registrar.default_expires",
+            format!(
+                "{} is outside min_expires..=max_expires ({}..={})",
+                r.default_expires, r.min_expires, r.max_expires
+            ),
+        );
+    }
+    positive(
+        f,
+        "sip.registrar.max_contacts_per_user",
+        r.max_contacts_per_user as u64,
+    );
+
+    let a = &sip.auth;
+    positive(f, "sip.auth.nonce_ttl_secs", a.nonce_ttl_secs);
+    positive(f, "sip.auth.max_failures", u64::from(a.max_failures));
+    positive(f, "sip.auth.failure_window_secs", a.failure_window_secs);
+
+    let rl = &sip.rate_limit;
+    if !(rl.requests_per_sec.is_finite() && rl.requests_per_sec > 0.0) {
+        f.error(
+            "sip.rate_limit.requests_per_sec",
+            "must be a number above 0",
+        );
+    }
+    positive(f, "sip.rate_limit.burst", u64::from(rl.burst));
+}
+
+fn users(cfg: &Config, f: &mut Findings) {
+    let users = &cfg.sip.users;
+    if users.is_empty() {
+        f.warn("sip.users", "no users: no phone can register");
+    }
+    let mut seen = HashSet::new();
+    for (i, u) in users.iter().enumerate() {
+        let key = |field: &str| format!("sip.users[{i}].{field}");
+        let name = &u.username;
+        if name.is_empty() {
+            f.error(key("username"), "must not be empty");
+        } else if let Some(c) = name
+            .chars()
+            .find(|c| matches!(c, ':' | '@') || c.is_whitespace() || c.is_control())
+        {
+            f.error(key("username"), format!("{name:?} must not contain {c:?}"));
+        } else if !seen.insert(name.as_str()) {
+            f.error(key("username"), format!("{name:?} is listed twice"));
+        }
+        let has_hash = u.ha1_md5.is_some() || u.ha1_sha256.is_some();
+        match (&u.password, has_hash) {
+            (Some(_), true) => f.error(
+                key("password"),
+                "give either password or ha1_md5/ha1_sha256, not both",
+            ),
+            (None, false) => f.error(
+                format!("sip.users[{i}]"),
+                format!(
+                    "user {name:?} has no credentials: set password, or ha1_md5 and/or ha1_sha256"
+                ),
+            ),
+            (Some(p), false) if p.is_empty() => f.error(key("password"), "must not be empty"),
+            _ => {}
+        }
+        for (field, value, len) in [
+            ("ha1_md5", &u.ha1_md5, 32),
+            ("ha1_sha256", &u.ha1_sha256, 64),
+        ] {
+            if let Some(h) = value {
+                if h.len() != len || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    f.error(key(field), format!("must be {len} hex digits"));
+                }
+            }
+        }
+        if let Some(d) = &u.display_name {
+            if d.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
+                f.error(
+                    key("display_name"),
+                    "must not contain quotes, backslashes or control characters",
+                );
+            }
+        }
+    }
+}
+
+/// A listen address: empty (off) or `ip:port`, exactly (no spaces: `serve` parses it as is).
+fn listen(f: &mut Findings, key: &str, value: &str) {
+    if !value.is_empty() && value.parse::<SocketAddr>().is_err() {
+        f.error(
+            key,
+            format!("not a socket address (ip:port, [ipv6]:port, or \"\" for off): {value:?}"),
+        );
+    }
+}
+
+fn positive(f: &mut Findings, key: &str, value: u64) {
+    if value == 0 {
+        f.error(key, "must be above 0");
+    }
+}
+
+/// `10.0.0.1` or `10.0.0.0/8` or `2001:db8::/32`.
+pub(super) fn cidr(text: &str) -> Result<(), String> {
+    let text = text.trim();
+    let (addr, prefix) = match text.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (text, None),
+    };
+    let addr: IpAddr = addr
+        .parse()
+        .map_err(|_| "not an IP address or CIDR block (e.g. 203.0.113.0/24)".to_string())?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    if let Some(p) = prefix {
+        let ok = !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+        match p.parse::<u8>() {
+            Ok(n) if ok && n <= max => {}
+            _ => return Err(format!("prefix length must be 0..={max}")),
+        }
+    }
+    Ok(())
+}
+
+/// A `tracing` filter, and no bare word that is not a level: `infoo` would be taken as a
+/// target name and silence everything else.
+pub(crate) fn log_filter(text: &str) -> Result<(), String> {
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    if text.trim().is_empty() {
+        return Err("must not be empty (e.g. \"info\")".into());
+    }
+    for directive in text.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let bare = !directive.contains(['=', '[', ':']);
+        if bare && !LEVELS.contains(&directive.to_ascii_lowercase().as_str()) {
+            return Err(format!(
+                "{directive:?} is not a level (trace, debug, info, warn, error, off); \
+                 for one module write e.g. \"{directive}=debug\""
+            ));
+        }
+    }
+    tracing_subscriber::EnvFilter::builder()
+        .parse(text)
+        .map(|_| ())
+        .map_err(|e| format!("{text:?}: {e}"))
+}

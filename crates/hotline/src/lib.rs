@@ -1,0 +1,12 @@
+//! The hotline engine: a SIP call-centre engine's configuration, wiring and call controller.
+//!
+//! The binary (`src/main.rs`) only calls [`cli::main`]. The parts:
+//! - [`config`]: the TOML configuration file, its `HOTLINE_*` environment overrides and checks;
+//! - [`cli`]: the command line (`serve`, `config check`, `config default`) and logging setup;
+//! - [`serve`]: turns a [`config::Config`] into running SIP, media and controller parts;
+//! - [`controller`]: decides what each call does.
+
+pub mod cli;
+pub mod config;
+pub mod controller;
+pub mod serve;

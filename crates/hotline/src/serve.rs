@@ -1,0 +1,185 @@
+//! `hotline serve`: turns the configuration into running parts (SIP core, RTP ports, call
+//! controller), prints where it listens, and shuts down cleanly on SIGINT/SIGTERM.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hotline_media::ports::PortAllocator;
+use hotline_sip::admission::Cidr;
+use hotline_sip::digest::{self, Algorithm};
+use hotline_sip::registrar::RegistrarConfig;
+use hotline_sip::{shell, CoreConfig, SipServerConfig, UserCredentials};
+use tracing::{info, warn};
+
+use crate::config::{Config, UserConfig};
+use crate::controller::{self, ControllerConfig};
+
+/// Runs the engine until a shutdown signal.
+pub async fn serve(cfg: Config) -> Result<(), String> {
+    std::fs::create_dir_all(&cfg.data.dir)
+        .map_err(|e| format!("data.dir {}: {e}", cfg.data.dir.display()))?;
+    let sip_cfg = sip_config(&cfg)?;
+    let server = shell::start(sip_cfg)
+        .await
+        .map_err(|e| format!("cannot listen for SIP: {e}"))?;
+    let (start, end) = cfg.media.port_range()?;
+    let ports = Arc::new(PortAllocator::new(start, end));
+    let media_address = media_address(&cfg, server.udp_addr.or(server.tcp_addr));
+    // One line a script can read: where the engine listens.
+    println!(
+        "hotline {} ready: sip_udp={} sip_tcp={} media={} rtp_ports={start}-{end}",
+        env!("CARGO_PKG_VERSION"),
+        server
+            .udp_addr
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "off".into()),
+        server
+            .tcp_addr
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "off".into()),
+        media_address,
+    );
+    let ctl = ControllerConfig {
+        media_address,
+        ring: Duration::from_secs(cfg.calls.ring_secs),
+        answer_hangup: (cfg.calls.answer_hangup_secs > 0)
+            .then(|| Duration::from_secs(cfg.calls.answer_hangup_secs)),
+    };
+    let handle = server.handle.clone();
+    let controller = tokio::spawn(controller::run(
+        ctl,
+        server.handle.clone(),
+        server.events,
+        ports,
+    ));
+    shutdown_signal().await;
+    info!("shutting down");
+    handle.shutdown();
+    let _ = tokio::time::timeout(Duration::from_secs(2), controller).await;
+    Ok(())
+}
+
+fn sip_config(cfg: &Config) -> Result<SipServerConfig, String> {
+    let udp = parse_listen(&cfg.sip.listen_udp, "sip.listen_udp")?;
+    let tcp = parse_listen(&cfg.sip.listen_tcp, "sip.listen_tcp")?;
+    let trunks = cfg
+        .sip
+        .trunks
+        .iter()
+        .map(|t| {
+            t.parse::<Cidr>()
+                .map_err(|e| format!("sip.trunks: {t}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let public_host = if cfg.sip.public_host.is_empty() {
+        udp.or(tcp)
+            .map(|a| a.ip())
+            .filter(|ip| !ip.is_unspecified())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+            .to_string()
+    } else {
+        cfg.sip.public_host.clone()
+    };
+    let core = CoreConfig {
+        realm: cfg.sip.realm.clone(),
+        user_agent: cfg.sip.user_agent.clone(),
+        public_host,
+        udp_port: udp.map(|a| a.port()),
+        tcp_port: tcp.map(|a| a.port()),
+        trunks,
+        registrar: RegistrarConfig {
+            min_expires: cfg.sip.registrar.min_expires,
+            max_expires: cfg.sip.registrar.max_expires,
+            default_expires: cfg.sip.registrar.default_expires,
+            max_contacts_per_user: cfg.sip.registrar.max_contacts_per_user,
+            max_users: 100_000,
+        },
+        nonce_ttl_secs: cfg.sip.auth.nonce_ttl_secs,
+        max_auth_failures: cfg.sip.auth.max_failures,
+        failure_window: Duration::from_secs(cfg.sip.auth.failure_window_secs),
+        block_for: Duration::from_secs(cfg.sip.auth.block_secs),
+        requests_per_sec: cfg.sip.rate_limit.requests_per_sec,
+        burst: cfg.sip.rate_limit.burst,
+        max_call: Duration::from_secs(cfg.calls.max_call_secs),
+        max_ring: Duration::from_secs(300),
+    };
+    Ok(SipServerConfig {
+        core,
+        users: credentials(&cfg.sip.users, &cfg.sip.realm),
+        udp,
+        tcp,
+        max_message_bytes: cfg.sip.max_message_bytes,
+        tcp_idle_timeout: Duration::from_secs(cfg.sip.tcp_idle_timeout_secs),
+    })
+}
+
+fn parse_listen(value: &str, key: &str) -> Result<Option<SocketAddr>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    value
+        .parse()
+        .map(Some)
+        .map_err(|_| format!("{key}: not a socket address: {value:?}"))
+}
+
+/// HA1 hashes for each configured user; a password yields both MD5 and SHA-256.
+fn credentials(users: &[UserConfig], realm: &str) -> HashMap<String, UserCredentials> {
+    users
+        .iter()
+        .map(|u| {
+            let creds = match &u.password {
+                Some(p) => UserCredentials {
+                    ha1_md5: Some(digest::ha1(Algorithm::Md5, &u.username, realm, p)),
+                    ha1_sha256: Some(digest::ha1(Algorithm::Sha256, &u.username, realm, p)),
+                },
+                None => UserCredentials {
+                    ha1_md5: u.ha1_md5.clone(),
+                    ha1_sha256: u.ha1_sha256.clone(),
+                },
+            };
+            (u.username.clone(), creds)
+        })
+        .collect()
+}
+
+/// The address put in SDP: configured, else the SIP address when it is specific, else loopback.
+fn media_address(cfg: &Config, sip: Option<SocketAddr>) -> IpAddr {
+    if let Ok(ip) = cfg.media.public_address.parse::<IpAddr>() {
+        return ip;
+    }
+    if let Ok(ip) = cfg.sip.public_host.parse::<IpAddr>() {
+        return ip;
+    }
+    match sip.map(|a| a.ip()) {
+        Some(ip) if !ip.is_unspecified() => ip,
+        _ => {
+            warn!("media.public_address is not set: SDP will say 127.0.0.1, which only local phones can reach");
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,267 @@
+//! The `hotline` binary's configuration handling seen from outside: `config check` verdicts and
+//! exit codes, error messages that name the file, line, key or variable, `config default`
+//! round-tripping, and `serve` refusing a bad configuration without panicking.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `hotline` command in `dir`, with no `HOTLINE_*` or `RUST_LOG` inherited from the test's
+/// own environment.
+fn hotline(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
+    cmd.args(args).current_dir(dir).env_remove("RUST_LOG");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("HOTLINE_") {
+            cmd.env_remove(name);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = hotline(dir, args, env).output().expect("run hotline");
+    let stdout = String::from_utf8_lossy(&stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "hotline panicked: {stderr}");
+    (status.code().unwrap_or(-1), stdout, stderr)
+}
+
+fn scratch() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+#[test]
+fn wrong_type_names_file_line_and_key() {
+    let dir = scratch();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        "[sip]\nrealm = \"acme\"\n\n[sip.registrar]\nmax_expires = 7200\nmin_expires = \"x\"\n",
+    )
+    .expect("write");
+    let path = file.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = run(dir.path(), &["--config", &path, "config", "check"], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.starts_with("hotline: "), "{stderr}");
+    assert!(stderr.contains("bad.toml:6:"), "{stderr}");
+    assert!(stderr.contains("sip.registrar.min_expires"), "{stderr}");
+    assert!(stderr.contains("expected u32"), "{stderr}");
+}
+
+#[test]
+fn hotline_toml_in_the_working_directory_is_used() {
+    let dir = scratch();
+    std::fs::write(
+        dir.path().join("hotline.toml"),
+        "[calls]\nring_secs = \"soon\"\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = run(dir.path(), &["config", "check"], &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("hotline.toml:2:") && stderr.contains("calls.ring_secs"),
+        "{stderr}"
+    );
+    // --config after the subcommand works too, and so does HOTLINE_CONFIG.
+    std::fs::write(dir.path().join("good.toml"), "[calls]\nring_secs = 5\n").expect("write");
+    let (code, stdout, stderr) = run(
+        dir.path(),
+        &["config", "check", "--config", "good.toml"],
+        &[],
+    );
+    assert_eq!(
+        (code, stdout.trim()),
+        (0, "config ok: good.toml"),
+        "{stderr}"
+    );
+    let (code, stdout, _) = run(
+        dir.path(),
+        &["config", "check"],
+        &[("HOTLINE_CONFIG", "good.toml")],
+    );
+    assert_eq!((code, stdout.trim()), (0, "config ok: good.toml"));
+}
+
+#[test]
+fn unknown_key_is_refused_with_its_path() {
+    let dir = scratch();
+    std::fs::write(
+        dir.path().join("hotline.toml"),
+        "[sip.auth]\nmax_failure = 3\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = run(dir.path(), &["config", "check"], &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("hotline.toml:2:"), "{stderr}");
+    assert!(
+        stderr.contains("sip.auth.max_failure: unknown field"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_config_file_is_an_error() {
+    let dir = scratch();
+    let (code, _, stderr) = run(dir.path(), &["-c", "nowhere.toml", "config", "check"], &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("nowhere.toml: cannot read"), "{stderr}");
+}
+
+#[test]
+fn bad_env_override_names_the_variable() {
+    let dir = scratch();
+    let (code, _, stderr) = run(
+        dir.path(),
+        &["config", "check"],
+        &[("HOTLINE_SIP_AUTH_BLOCK_SECS", "forever")],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("HOTLINE_SIP_AUTH_BLOCK_SECS: sip.auth.block_secs: invalid"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = run(
+        dir.path(),
+        &["config", "check"],
+        &[("HOTLINE_SIP_LISTEN_UPD", "127.0.0.1:5060")],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("HOTLINE_SIP_LISTEN_UPD: matches no configuration key"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn env_overrides_are_reported_as_the_source() {
+    let dir = scratch();
+    let (code, stdout, stderr) = run(
+        dir.path(),
+        &["config", "check"],
+        &[
+            ("HOTLINE_SIP_USERS", "1001:secret"),
+            ("HOTLINE_LOG_LEVEL", "debug"),
+            ("HOTLINE_TEST_PG", "postgres://ignored"),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "config ok: built-in defaults + HOTLINE_LOG_LEVEL + HOTLINE_SIP_USERS"
+    );
+    assert!(!stderr.contains("secret"), "{stderr}");
+}
+
+#[test]
+fn config_default_round_trips_through_check() {
+    let dir = scratch();
+    let (code, default, _) = run(dir.path(), &["config", "default"], &[]);
+    assert_eq!(code, 0);
+    assert!(default.contains("[sip.registrar]"), "{default}");
+    std::fs::write(dir.path().join("hotline.toml"), &default).expect("write");
+    let (code, stdout, stderr) = run(dir.path(), &["config", "check"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.trim(), "config ok: hotline.toml");
+    // `config default` does not read the configuration, so it works when that is broken.
+    std::fs::write(dir.path().join("hotline.toml"), "nonsense").expect("write");
+    let (code, again, _) = run(dir.path(), &["config", "default"], &[]);
+    assert_eq!((code, again), (0, default));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = scratch();
+    let (code, _, _) = run(dir.path(), &["frobnicate"], &[]);
+    assert_eq!(code, 2);
+    let (code, _, _) = run(dir.path(), &[], &[]);
+    assert_eq!(code, 2);
+    let (code, stdout, _) = run(dir.path(), &["--help"], &[]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("serve"), "{stdout}");
+}
+
+#[test]
+fn serve_refuses_a_bad_configuration() {
+    let dir = scratch();
+    for (file, env) in [
+        ("[media]\nrtp_ports = \"9-5\"\n", vec![]),
+        ("[sip]\nlisten_udp = 5060\n", vec![]),
+        ("", vec![("HOTLINE_SIP_LISTEN_UDP", "not an address")]),
+        ("", vec![("HOTLINE_LOG_LEVEL", "chatty")]),
+        ("", vec![("HOTLINE_SIP_USERS", "1001")]),
+        ("[[sip.users]]\nusername = \"1001\"\n", vec![]),
+        ("[sip\n", vec![]),
+    ] {
+        std::fs::write(dir.path().join("hotline.toml"), file).expect("write");
+        let (code, stdout, stderr) = run(dir.path(), &["serve"], &env);
+        assert_eq!(code, 2, "{file:?} {env:?}: {stderr}");
+        assert!(stderr.starts_with("hotline: "), "{stderr}");
+        assert!(!stdout.contains("ready"), "{stdout}");
+    }
+}
+
+/// The one test that listens: `serve` on loopback port 0 reports where it listens on stdout,
+/// logs (JSON here) on stderr, and is stopped.
+#[test]
+fn serve_starts_with_env_only_configuration() {
+    let dir = scratch();
+    let data = dir.path().join("data");
+    let data = data.to_string_lossy().into_owned();
+    let mut child = hotline(
+        dir.path(),
+        &["serve"],
+        &[
+            ("HOTLINE_SIP_LISTEN_UDP", "127.0.0.1:0"),
+            ("HOTLINE_SIP_LISTEN_TCP", ""),
+            ("HOTLINE_HTTP_LISTEN", ""),
+            ("HOTLINE_SIP_USERS", "1001:secret"),
+            ("HOTLINE_MEDIA_PUBLIC_ADDRESS", "127.0.0.1"),
+            ("HOTLINE_DATA_DIR", &data),
+            ("HOTLINE_LOG_FORMAT", "json"),
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("start hotline");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ready = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) if line.contains(" ready: ") => break Some(line),
+            Ok(_) => continue,
+            Err(_) => break None,
+        }
+    };
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let ready = ready.unwrap_or_else(|| panic!("no ready line; stderr: {stderr}"));
+    assert!(ready.contains("sip_udp=127.0.0.1:"), "{ready}");
+    assert!(ready.contains("sip_tcp=off"), "{ready}");
+    assert!(Path::new(&data).is_dir(), "data.dir created");
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with('{') && first.contains("configuration loaded"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

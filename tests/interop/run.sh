@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Interop with software nobody here wrote: SIPp (Debian package sip-tester) against the real
+# `hotline serve`.
+#   1. SIPp's built-in `uac` scenario: 500 calls at 50 calls/s over UDP, 0 failed calls allowed.
+#   2. REGISTER with digest authentication (register.xml) over UDP and over TCP.
+#   3. A wrong password is refused (the scenario must fail).
+# Usage: tests/interop/run.sh [path/to/hotline]   (default target/debug/hotline)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${1:-${HOTLINE_BIN:-target/debug/hotline}}
+OUT=tests/interop/out
+PORT=${HOTLINE_INTEROP_PORT:-25060}
+SIPP_PORT=$((PORT + 10))
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+command -v sipp >/dev/null || { echo "sipp not found: apt-get install -y sip-tester"; exit 2; }
+[ -x "$BIN" ] || { echo "no binary at $BIN: cargo build -p hotline"; exit 2; }
+
+HOTLINE_SIP_LISTEN_UDP=127.0.0.1:$PORT \
+HOTLINE_SIP_LISTEN_TCP=127.0.0.1:$PORT \
+HOTLINE_SIP_PUBLIC_HOST=127.0.0.1 \
+HOTLINE_SIP_TRUNKS=127.0.0.1/32 \
+HOTLINE_SIP_USERS=1001:secret,1002:secret \
+HOTLINE_MEDIA_PUBLIC_ADDRESS=127.0.0.1 \
+HOTLINE_DATA_DIR="$OUT/data" \
+HOTLINE_LOG_LEVEL=warn \
+  "$BIN" serve >"$OUT/hotline.log" 2>&1 &
+ENGINE=$!
+trap 'kill $ENGINE 2>/dev/null || true; wait $ENGINE 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  grep -q "ready:" "$OUT/hotline.log" && break
+  kill -0 $ENGINE 2>/dev/null || { cat "$OUT/hotline.log"; echo "hotline exited"; exit 1; }
+  sleep 0.1
+done
+grep -q "ready:" "$OUT/hotline.log" || { cat "$OUT/hotline.log"; echo "hotline did not start"; exit 1; }
+
+fail=0
+passed=0
+stat_field() { # file column-name -> last row's value
+  awk -F';' -v col="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==col) c=i} END{print $c}' "$1"
+}
+
+echo "== SIPp uac: 500 calls at 50 calls/s"
+set +e
+sipp -sn uac 127.0.0.1:$PORT -s 95598 -i 127.0.0.1 -p $SIPP_PORT -r 50 -m 500 -l 200 \
+  -timeout 120s -timeout_error -nostdin -trace_stat -stf "$OUT/uac.csv" -trace_err -error_file "$OUT/uac_errors.log" \
+  >"$OUT/uac.screen" 2>&1
+rc=$?
+set -e
+ok=$(stat_field "$OUT/uac.csv" "SuccessfulCall(C)")
+failed=$(stat_field "$OUT/uac.csv" "FailedCall(C)")
+echo "sipp exit $rc, successful $ok, failed $failed"
+if [ "$rc" != 0 ] || [ "$ok" != 500 ] || [ "$failed" != 0 ]; then
+  echo "FAIL: uac"; tail -20 "$OUT/uac_errors.log" 2>/dev/null || true; fail=$((fail + 1))
+else passed=$((passed + 1)); fi
+
+for t in u1 t1; do
+  echo "== SIPp REGISTER with digest auth (transport $t)"
+  set +e
+  sipp -sf tests/interop/register.xml 127.0.0.1:$PORT -t $t -i 127.0.0.1 -p $((SIPP_PORT + 1)) -s 1001 -au 1001 -ap secret \
+    -m 1 -timeout 20s -timeout_error -nostdin -trace_err -error_file "$OUT/register_$t.err" >"$OUT/register_$t.screen" 2>&1
+  rc=$?
+  set -e
+  echo "sipp exit $rc"
+  if [ "$rc" = 0 ]; then passed=$((passed + 1)); else
+    echo "FAIL: register ($t)"; tail -20 "$OUT/register_$t.err" 2>/dev/null || true; fail=$((fail + 1)); fi
+done
+
+echo "== SIPp REGISTER with a wrong password must be refused"
+set +e
+sipp -sf tests/interop/register.xml 127.0.0.1:$PORT -i 127.0.0.1 -p $((SIPP_PORT + 2)) -s 1002 -au 1002 -ap wrong \
+  -m 1 -timeout 10s -timeout_error -nostdin >"$OUT/register_bad.screen" 2>&1
+rc=$?
+set -e
+echo "sipp exit $rc"
+if [ "$rc" != 0 ]; then passed=$((passed + 1)); else echo "FAIL: a wrong password was accepted"; fail=$((fail + 1)); fi
+
+if kill -0 $ENGINE 2>/dev/null; then passed=$((passed + 1)); else echo "FAIL: hotline died"; fail=$((fail + 1)); fi
+echo "interop: $passed passed, $fail failed"
+[ $fail = 0 ]

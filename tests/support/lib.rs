@@ -1,0 +1,496 @@
+//! Test support: starts the real `hotline serve` on loopback ports in a scratch directory, and a
+//! small SIP user agent (UDP or TCP) that speaks to it the way a phone or trunk would. The agent
+//! parses what it receives with the engine's own parser but builds its requests by hand, so the
+//! tests see the bytes on the wire.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
+
+use hotline_sip::wire::{self, Message, Request, Response};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+
+pub use hotline_sip::digest;
+
+/// The path of the built `hotline` binary (next to the test executable's `deps/` folder), or
+/// `HOTLINE_BIN`.
+pub fn binary() -> PathBuf {
+    if let Ok(p) = std::env::var("HOTLINE_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target directory");
+    dir.join(format!("hotline{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// A running engine. Killed on drop.
+pub struct Engine {
+    child: Child,
+    pub udp: SocketAddr,
+    pub tcp: SocketAddr,
+    pub dir: PathBuf,
+    pub log: std_mpsc::Receiver<String>,
+}
+
+impl Engine {
+    /// Starts `hotline serve` with SIP on loopback port 0, users 1001/1002 (password "secret"),
+    /// and the given extra environment.
+    pub fn start(extra_env: &[(&str, &str)]) -> Engine {
+        let dir = std::env::temp_dir().join(format!(
+            "hotline-test-{}-{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        let mut cmd = Command::new(binary());
+        cmd.arg("serve")
+            .current_dir(&dir)
+            .env("HOTLINE_SIP_LISTEN_UDP", "127.0.0.1:0")
+            .env("HOTLINE_SIP_LISTEN_TCP", "127.0.0.1:0")
+            .env("HOTLINE_SIP_PUBLIC_HOST", "127.0.0.1")
+            .env("HOTLINE_SIP_USERS", "1001:secret,1002:secret")
+            .env("HOTLINE_SIP_TRUNKS", "127.0.0.1/32")
+            .env("HOTLINE_MEDIA_PUBLIC_ADDRESS", "127.0.0.1")
+            .env("HOTLINE_DATA_DIR", dir.join("data"))
+            .env("HOTLINE_LOG_LEVEL", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start hotline (is it built?)");
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, log) = std_mpsc::channel();
+        let tx2 = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx2.send(line);
+            }
+        });
+        let (mut udp, mut tcp) = (None, None);
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while udp.is_none() || tcp.is_none() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = log
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("hotline did not report its SIP ports in time"));
+            for word in line.split_whitespace() {
+                if let Some(a) = word.strip_prefix("sip_udp=") {
+                    udp = a.parse().ok();
+                }
+                if let Some(a) = word.strip_prefix("sip_tcp=") {
+                    tcp = a.parse().ok();
+                }
+            }
+        }
+        Engine {
+            child,
+            udp: udp.expect("udp"),
+            tcp: tcp.expect("tcp"),
+            dir,
+            log,
+        }
+    }
+
+    /// Is the process still running?
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Everything the engine logged so far.
+    pub fn drain_log(&self) -> Vec<String> {
+        self.log.try_iter().collect()
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+enum Link {
+    Udp(UdpSocket),
+    Tcp(TcpStream, Vec<u8>),
+}
+
+/// A SIP user agent for tests.
+pub struct Ua {
+    link: Link,
+    pub engine: SocketAddr,
+    pub local: SocketAddr,
+    pub user: String,
+    cseq: u32,
+}
+
+/// A message the agent received, parsed, with its raw text.
+pub struct Got {
+    pub raw: String,
+    /// None for a response that has a status line, Via and CSeq (enough to match it, RFC 3261
+    /// §17.1.3) but not the rest: what a 400 to a request without From looks like.
+    pub msg: Option<Message>,
+}
+
+impl Got {
+    pub fn code(&self) -> u16 {
+        match &self.msg {
+            Some(Message::Response(r)) => r.code,
+            Some(Message::Request(_)) => 0,
+            None => self
+                .raw
+                .strip_prefix("SIP/2.0 ")
+                .and_then(|r| r.get(..3))
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0),
+        }
+    }
+    pub fn response(&self) -> &Response {
+        match &self.msg {
+            Some(Message::Response(r)) => r,
+            _ => panic!("expected a well-formed response, got {}", self.raw),
+        }
+    }
+    pub fn request(&self) -> &Request {
+        match &self.msg {
+            Some(Message::Request(r)) => r,
+            _ => panic!("expected a request, got {}", self.raw),
+        }
+    }
+    /// The value of the first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.raw.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    }
+    pub fn headers(&self, name: &str) -> Vec<String> {
+        self.raw
+            .lines()
+            .filter_map(|l| {
+                let (n, v) = l.split_once(':')?;
+                n.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_string())
+            })
+            .collect()
+    }
+}
+
+pub fn branch() -> String {
+    format!("z9hG4bK{:x}", rand::random::<u64>())
+}
+
+pub fn token() -> String {
+    format!("{:x}", rand::random::<u64>())
+}
+
+impl Ua {
+    pub async fn udp(engine: SocketAddr, user: &str) -> Ua {
+        let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+        let local = sock.local_addr().expect("addr");
+        Ua {
+            link: Link::Udp(sock),
+            engine,
+            local,
+            user: user.to_string(),
+            cseq: 0,
+        }
+    }
+
+    pub async fn tcp(engine: SocketAddr, user: &str) -> Ua {
+        let stream = TcpStream::connect(engine).await.expect("connect");
+        let local = stream.local_addr().expect("addr");
+        Ua {
+            link: Link::Tcp(stream, Vec::new()),
+            engine,
+            local,
+            user: user.to_string(),
+            cseq: 0,
+        }
+    }
+
+    pub fn transport(&self) -> &'static str {
+        match self.link {
+            Link::Udp(_) => "UDP",
+            Link::Tcp(..) => "TCP",
+        }
+    }
+
+    pub fn next_cseq(&mut self) -> u32 {
+        self.cseq += 1;
+        self.cseq
+    }
+
+    pub fn via(&self, branch: &str) -> String {
+        format!(
+            "SIP/2.0/{} {};branch={branch};rport",
+            self.transport(),
+            self.local
+        )
+    }
+
+    pub fn contact(&self) -> String {
+        match self.link {
+            Link::Udp(_) => format!("<sip:{}@{}>", self.user, self.local),
+            Link::Tcp(..) => format!("<sip:{}@{};transport=tcp>", self.user, self.local),
+        }
+    }
+
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        match &mut self.link {
+            Link::Udp(s) => {
+                s.send_to(bytes, self.engine).await.expect("send");
+            }
+            Link::Tcp(s, _) => s.write_all(bytes).await.expect("send"),
+        }
+    }
+
+    pub async fn send(&mut self, text: &str) {
+        self.send_raw(text.as_bytes()).await
+    }
+
+    /// The next message, or None after `wait`.
+    pub async fn recv(&mut self, wait: Duration) -> Option<Got> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let bytes = match &mut self.link {
+                Link::Udp(s) => {
+                    let mut buf = vec![0u8; 65536];
+                    let (n, _) = tokio::time::timeout_at(deadline, s.recv_from(&mut buf))
+                        .await
+                        .ok()?
+                        .ok()?;
+                    buf.truncate(n);
+                    buf
+                }
+                Link::Tcp(s, pending) => loop {
+                    if let hotline_sip::framing::Frame::Message(n) =
+                        hotline_sip::framing::next_frame(pending, 1 << 20)
+                    {
+                        break pending.drain(..n).collect();
+                    }
+                    if pending.starts_with(b"\r\n") {
+                        pending.drain(..2);
+                        continue;
+                    }
+                    let mut chunk = vec![0u8; 65536];
+                    let n = tokio::time::timeout_at(deadline, s.read(&mut chunk))
+                        .await
+                        .ok()?
+                        .ok()?;
+                    if n == 0 {
+                        return None;
+                    }
+                    pending.extend_from_slice(&chunk[..n]);
+                },
+            };
+            let raw = String::from_utf8_lossy(&bytes).to_string();
+            match wire::parse(&bytes) {
+                Ok(msg) => {
+                    return Some(Got {
+                        raw,
+                        msg: Some(msg),
+                    })
+                }
+                Err(_)
+                    if raw.starts_with("SIP/2.0 ")
+                        && raw.contains("\r\nVia: ")
+                        && raw.contains("\r\nCSeq: ") =>
+                {
+                    return Some(Got { raw, msg: None })
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// The next message that is not a 100 Trying.
+    pub async fn recv_final(&mut self, wait: Duration) -> Option<Got> {
+        loop {
+            let got = self.recv(wait).await?;
+            if got.code() != 100 {
+                return Some(got);
+            }
+        }
+    }
+
+    /// A TCP link was closed by the engine?
+    pub async fn closed(&mut self, wait: Duration) -> bool {
+        match &mut self.link {
+            Link::Tcp(s, _) => {
+                let mut b = [0u8; 1024];
+                loop {
+                    match tokio::time::timeout(wait, s.read(&mut b)).await {
+                        Ok(Ok(0)) | Ok(Err(_)) => return true,
+                        Ok(Ok(_)) => continue,
+                        Err(_) => return false,
+                    }
+                }
+            }
+            Link::Udp(_) => false,
+        }
+    }
+
+    /// A REGISTER request (without or with an Authorization header).
+    pub fn register_request(&mut self, expires: u32, auth: Option<&str>, call_id: &str) -> String {
+        let cseq = self.next_cseq();
+        let auth = auth
+            .map(|a| format!("Authorization: {a}\r\n"))
+            .unwrap_or_default();
+        format!(
+            "REGISTER sip:hotline SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\nFrom: <sip:{u}@hotline>;tag={}\r\n\
+             To: <sip:{u}@hotline>\r\nCall-ID: {call_id}\r\nCSeq: {cseq} REGISTER\r\nContact: {}\r\n\
+             Expires: {expires}\r\n{auth}Content-Length: 0\r\n\r\n",
+            self.via(&branch()),
+            token(),
+            self.contact(),
+            u = self.user,
+        )
+    }
+
+    /// Registers with digest auth; returns the final status code.
+    pub async fn register(&mut self, password: &str, expires: u32) -> u16 {
+        let call_id = token();
+        let req = self.register_request(expires, None, &call_id);
+        self.send(&req).await;
+        let challenge = self
+            .recv_final(Duration::from_secs(5))
+            .await
+            .expect("challenge");
+        if challenge.code() != 401 {
+            return challenge.code();
+        }
+        let www = challenge
+            .headers("WWW-Authenticate")
+            .into_iter()
+            .next()
+            .expect("WWW-Authenticate");
+        let auth = digest::respond(
+            &www,
+            "REGISTER",
+            "sip:hotline",
+            &self.user,
+            password,
+            &token(),
+            1,
+        )
+        .expect("answer challenge");
+        let req = self.register_request(expires, Some(&auth), &call_id);
+        self.send(&req).await;
+        self.recv_final(Duration::from_secs(5))
+            .await
+            .expect("register answer")
+            .code()
+    }
+
+    /// An INVITE from this agent to `to` (a number), with a G.711 offer.
+    pub fn invite_request(
+        &mut self,
+        to: &str,
+        call_id: &str,
+        from_tag: &str,
+        branch: &str,
+        extra: &str,
+    ) -> String {
+        let cseq = self.next_cseq();
+        let ip = self.local.ip();
+        let sdp = format!(
+            "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 8 101\r\n\
+             a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n"
+        );
+        format!(
+            "INVITE sip:{to}@{} SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\nFrom: <sip:{}@{}>;tag={from_tag}\r\n\
+             To: <sip:{to}@{}>\r\nCall-ID: {call_id}\r\nCSeq: {cseq} INVITE\r\nContact: {}\r\n{extra}\
+             Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+            self.engine,
+            self.via(branch),
+            self.user,
+            self.local,
+            self.engine,
+            self.contact(),
+            sdp.len()
+        )
+    }
+
+    /// A request inside a dialog we started (we are the From side).
+    pub fn in_dialog(
+        &self,
+        method: &str,
+        cseq: u32,
+        call_id: &str,
+        from_tag: &str,
+        to: &str,
+        to_tag: &str,
+    ) -> String {
+        format!(
+            "{method} sip:hotline@{} SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\nFrom: <sip:{}@{}>;tag={from_tag}\r\n\
+             To: <sip:{to}@{}>;tag={to_tag}\r\nCall-ID: {call_id}\r\nCSeq: {cseq} {method}\r\nContent-Length: 0\r\n\r\n",
+            self.engine,
+            self.via(&branch()),
+            self.user,
+            self.local,
+            self.engine,
+        )
+    }
+
+    /// Answers a request the engine sent us with `code`, echoing its headers and adding our tag.
+    pub fn answer(
+        &self,
+        req: &Got,
+        code: u16,
+        reason: &str,
+        tag: &str,
+        body: Option<&str>,
+    ) -> String {
+        let mut out = format!("SIP/2.0 {code} {reason}\r\n");
+        for line in req.raw.lines() {
+            let name = line
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            match name.as_str() {
+                "via" | "from" | "call-id" | "cseq" => out.push_str(&format!("{line}\r\n")),
+                "to" if line.contains("tag=") => out.push_str(&format!("{line}\r\n")),
+                "to" => out.push_str(&format!("{line};tag={tag}\r\n")),
+                _ => {}
+            }
+        }
+        out.push_str(&format!("Contact: {}\r\n", self.contact()));
+        match body {
+            Some(b) => out.push_str(&format!(
+                "Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{b}",
+                b.len()
+            )),
+            None => out.push_str("Content-Length: 0\r\n\r\n"),
+        }
+        out
+    }
+}
+
+/// The tag parameter of a To or From value.
+pub fn tag_of(value: &str) -> String {
+    value
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("tag="))
+        .unwrap_or("")
+        .to_string()
+}
