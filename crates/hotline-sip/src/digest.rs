@@ -22,7 +22,8 @@ impl Algorithm {
         }
     }
 
-    fn parse(value: &str) -> Result<Self, DigestError> {
+    /// `MD5` or `SHA-256`, in any case.
+    pub fn parse(value: &str) -> Result<Self, DigestError> {
         if value.eq_ignore_ascii_case("MD5") {
             Ok(Algorithm::Md5)
         } else if value.eq_ignore_ascii_case("SHA-256") {

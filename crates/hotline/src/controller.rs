@@ -112,7 +112,7 @@ pub async fn run(
             }
             SipEvent::Confirmed { call } => debug!(%call, "call up"),
             SipEvent::Registration { user, contacts } => {
-                info!(%user, contacts, "registration")
+                info!(user = %hotline_sip::mask(&user), contacts, "registration")
             }
             SipEvent::Progress { .. } | SipEvent::Answered { .. } => {}
         }

@@ -96,6 +96,13 @@ fn sip_config(cfg: &Config) -> Result<SipServerConfig, String> {
             max_contacts_per_user: cfg.sip.registrar.max_contacts_per_user,
             max_users: 100_000,
         },
+        auth_algorithms: cfg
+            .sip
+            .auth
+            .algorithms
+            .iter()
+            .map(|a| Algorithm::parse(a).map_err(|e| format!("sip.auth.algorithms: {e}")))
+            .collect::<Result<Vec<_>, _>>()?,
         nonce_ttl_secs: cfg.sip.auth.nonce_ttl_secs,
         max_auth_failures: cfg.sip.auth.max_failures,
         failure_window: Duration::from_secs(cfg.sip.auth.failure_window_secs),

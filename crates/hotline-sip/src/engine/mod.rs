@@ -52,6 +52,8 @@ pub struct CoreConfig {
     pub tcp_port: Option<u16>,
     pub trunks: Vec<Cidr>,
     pub registrar: RegistrarConfig,
+    /// Digest challenges offered, preferred first.
+    pub auth_algorithms: Vec<crate::digest::Algorithm>,
     pub nonce_ttl_secs: u64,
     pub max_auth_failures: u32,
     pub failure_window: Duration,
@@ -80,6 +82,10 @@ impl Default for CoreConfig {
                 max_contacts_per_user: 5,
                 max_users: 100_000,
             },
+            auth_algorithms: vec![
+                crate::digest::Algorithm::Sha256,
+                crate::digest::Algorithm::Md5,
+            ],
             nonce_ttl_secs: 300,
             max_auth_failures: 5,
             failure_window: Duration::from_secs(60),

@@ -149,7 +149,7 @@ impl SipCore {
         let Ok(creds) = digest::parse_authorization(value) else {
             return AuthOutcome::Failed;
         };
-        if creds.realm != self.cfg.realm {
+        if creds.realm != self.cfg.realm || !self.cfg.auth_algorithms.contains(&creds.algorithm) {
             return AuthOutcome::Failed;
         }
         match self.nonces.check(&creds.nonce, now.unix) {
@@ -179,7 +179,7 @@ impl SipCore {
         }
     }
 
-    /// 401/407 with a SHA-256 and an MD5 challenge, SHA-256 first (RFC 8760 §2.4).
+    /// 401/407 with a challenge per configured algorithm, preferred first (RFC 8760 §2.4).
     fn challenge(&mut self, now: Now, peer: Peer, req: &Request, code: u16, stale: bool) {
         let nonce = self.nonces.issue(now.unix);
         let header = if code == 407 {
@@ -187,7 +187,10 @@ impl SipCore {
         } else {
             "WWW-Authenticate"
         };
-        let values: Vec<String> = [Algorithm::Sha256, Algorithm::Md5]
+        let values: Vec<String> = self
+            .cfg
+            .auth_algorithms
+            .clone()
             .into_iter()
             .map(|algorithm| {
                 Challenge {

@@ -24,9 +24,14 @@ fn addr(s: &str) -> SocketAddr {
 
 impl H {
     fn new() -> H {
+        H::with_algorithms(&[digest::Algorithm::Sha256, digest::Algorithm::Md5])
+    }
+
+    fn with_algorithms(algorithms: &[digest::Algorithm]) -> H {
         let cfg = CoreConfig {
             trunks: vec!["10.0.0.0/24".parse().unwrap()],
             public_host: "198.51.100.1".into(),
+            auth_algorithms: algorithms.to_vec(),
             ..CoreConfig::default()
         };
         let mut users = HashMap::new();
@@ -682,4 +687,39 @@ fn unanswered_inbound_call_is_bounded() {
     h.advance(Duration::from_secs(60));
     assert_eq!(h.core.active_calls(), 0);
     assert_eq!(h.core.transaction_count(), 0);
+}
+
+#[test]
+fn only_configured_algorithms_are_offered_and_accepted() {
+    let mut h = H::with_algorithms(&[digest::Algorithm::Md5]);
+    let challenge = register(&mut h, PHONE, "1001", None, 600);
+    let offered: Vec<&str> = challenge
+        .lines()
+        .filter(|l| l.starts_with("WWW-Authenticate:"))
+        .collect();
+    assert_eq!(offered.len(), 1, "{challenge}");
+    assert!(offered[0].contains("algorithm=MD5"));
+    // A phone answering with SHA-256 anyway is refused, even with the right password.
+    let sha = offered[0]
+        .trim_start_matches("WWW-Authenticate:")
+        .replace("algorithm=MD5", "algorithm=SHA-256");
+    let auth = digest::respond(
+        sha.trim(),
+        "REGISTER",
+        "sip:198.51.100.1",
+        "1001",
+        "secret",
+        "ab",
+        1,
+    )
+    .unwrap();
+    let req = format!(
+        "REGISTER sip:198.51.100.1 SIP/2.0\r\nVia: SIP/2.0/UDP {PHONE};branch=z9hG4bKsha\r\n\
+         From: <sip:1001@198.51.100.1>;tag=r1\r\nTo: <sip:1001@198.51.100.1>\r\nCall-ID: reg-sha\r\n\
+         CSeq: 2 REGISTER\r\nContact: <sip:1001@{PHONE}>\r\nExpires: 600\r\nAuthorization: {auth}\r\nContent-Length: 0\r\n\r\n"
+    );
+    h.recv(PHONE, &req);
+    assert_eq!(h.status_lines(), vec!["SIP/2.0 403 Forbidden"]);
+    let ok = register(&mut h, PHONE, "1001", Some("secret"), 600);
+    assert!(ok.starts_with("SIP/2.0 200 OK"), "{ok}");
 }

@@ -111,6 +111,8 @@ impl Default for RegistrarSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthSettings {
+    /// Digest algorithms offered, most preferred first (`SHA-256`, `MD5`).
+    pub algorithms: Vec<String>,
     pub nonce_ttl_secs: u64,
     pub max_failures: u32,
     pub failure_window_secs: u64,
@@ -120,6 +122,7 @@ pub struct AuthSettings {
 impl Default for AuthSettings {
     fn default() -> Self {
         AuthSettings {
+            algorithms: vec!["SHA-256".into(), "MD5".into()],
             nonce_ttl_secs: 300,
             max_failures: 5,
             failure_window_secs: 60,

@@ -70,6 +70,10 @@ pub(super) const KEYS: &[(&str, &str)] = &[
         "sip.registrar.max_contacts_per_user",
         "Most contacts (devices) one user may register at once.",
     ),
+    (
+        "sip.auth.algorithms",
+        "Digest challenges offered, preferred first: SHA-256 and/or MD5 (RFC 8760). Phones that only read the first challenge and only know MD5 (SIPp 3.6, some old desk phones) need MD5 first.",
+    ),
     ("sip.auth.nonce_ttl_secs", "How long a digest nonce stays valid."),
     (
         "sip.auth.max_failures",

@@ -34,6 +34,7 @@ pub(super) fn check(cfg: &Config) -> Findings {
     let mut f = Findings::default();
     sip(cfg, &mut f);
     users(cfg, &mut f);
+    auth_algorithms(cfg, &mut f);
     listen(&mut f, "http.listen", &cfg.http.listen);
     match cfg.media.port_range() {
         Err(e) => f.error("media.rtp_ports", e),
@@ -155,6 +156,27 @@ fn sip(cfg: &Config, f: &mut Findings) {
     positive(f, "sip.rate_limit.burst", u64::from(rl.burst));
 }
 
+fn auth_algorithms(cfg: &Config, f: &mut Findings) {
+    let algs = &cfg.sip.auth.algorithms;
+    if algs.is_empty() {
+        f.error(
+            "sip.auth.algorithms",
+            "must name at least one of SHA-256, MD5",
+        );
+    }
+    let mut seen = HashSet::new();
+    for a in algs {
+        if a != "SHA-256" && a != "MD5" {
+            f.error(
+                "sip.auth.algorithms",
+                format!("{a:?} is not SHA-256 or MD5"),
+            );
+        } else if !seen.insert(a.as_str()) {
+            f.error("sip.auth.algorithms", format!("{a:?} is listed twice"));
+        }
+    }
+}
+
 fn users(cfg: &Config, f: &mut Findings) {
     let users = &cfg.sip.users;
     if users.is_empty() {
@@ -188,6 +210,20 @@ fn users(cfg: &Config, f: &mut Findings) {
             ),
             (Some(p), false) if p.is_empty() => f.error(key("password"), "must not be empty"),
             _ => {}
+        }
+        for (alg, hash, field) in [
+            ("SHA-256", &u.ha1_sha256, "ha1_sha256"),
+            ("MD5", &u.ha1_md5, "ha1_md5"),
+        ] {
+            if u.password.is_none()
+                && hash.is_none()
+                && cfg.sip.auth.algorithms.iter().any(|a| a == alg)
+            {
+                f.warn(
+                    key(field),
+                    format!("user {name:?} cannot authenticate with {alg}, which is offered: set {field} too"),
+                );
+            }
         }
         for (field, value, len) in [
             ("ha1_md5", &u.ha1_md5, 32),
