@@ -59,6 +59,10 @@ impl Engine {
             .env("HOTLINE_SIP_TRUNKS", "127.0.0.1/32")
             .env("HOTLINE_MEDIA_PUBLIC_ADDRESS", "127.0.0.1")
             .env("HOTLINE_DATA_DIR", dir.join("data"))
+            .env(
+                "HOTLINE_MEDIA_SOUNDS_DIR",
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sounds"),
+            )
             .env("HOTLINE_LOG_LEVEL", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -105,6 +109,11 @@ impl Engine {
         }
     }
 
+    /// The engine's process id (for CPU and memory readings in benchmarks).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Is the process still running?
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -135,6 +144,8 @@ pub struct Ua {
     pub engine: SocketAddr,
     pub local: SocketAddr,
     pub user: String,
+    /// The RTP port put in this agent's SDP offers.
+    pub rtp_port: u16,
     cseq: u32,
 }
 
@@ -210,6 +221,7 @@ impl Ua {
             engine,
             local,
             user: user.to_string(),
+            rtp_port: 40000,
             cseq: 0,
         }
     }
@@ -222,6 +234,7 @@ impl Ua {
             engine,
             local,
             user: user.to_string(),
+            rtp_port: 40000,
             cseq: 0,
         }
     }
@@ -412,8 +425,9 @@ impl Ua {
         let cseq = self.next_cseq();
         let ip = self.local.ip();
         let sdp = format!(
-            "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 8 101\r\n\
-             a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n"
+            "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {} RTP/AVP 0 8 101\r\n\
+             a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n",
+            self.rtp_port
         );
         format!(
             "INVITE sip:{to}@{} SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\nFrom: <sip:{}@{}>;tag={from_tag}\r\n\

@@ -1,20 +1,28 @@
 //! Media for the hotline engine: everything between "the call is up" and the bytes of sound.
 //!
-//! Owned now:
 //! - [`sdp`]: parsing SDP (RFC 4566) and RFC 3264 offer/answer for one audio stream — which
-//!   codec, which payload types, where to send RTP, who may send, DTMF by telephone-event.
+//!   codec, which payload types, where to send RTP, who may send (hold), DTMF by telephone-event.
 //! - [`ports`]: the pool of RTP ports (even ports; RTCP on the odd one above), leased RAII-style.
 //! - [`g711`]: µ-law and A-law, bit-exact with the ITU-T G.191 reference coder.
-//!
-//! To come, in this crate: RTP sessions, RFC 4733 DTMF (the 4-byte telephone-event payload),
-//! WAV prompt playback and call recording, bridging two call legs.
+//! - [`rtp_session`]: RTP packets (strict parsing that never panics), 20 ms pacing, RFC 3550
+//!   receive statistics, symmetric-RTP source latching, payload classification, counters.
+//! - [`dtmf`]: RFC 4733 telephone-events in and out, type-ahead, in-band (Goertzel) detection.
+//! - [`prompt`]: WAV prompts loaded and encoded once and shared by all calls; playback with
+//!   barge-in; music on hold.
+//! - [`recording`]: WAV recording off the media path, flushed every second; header repair.
+//! - [`leg`]: the async shell: one tokio task per call leg that owns its socket and drives the
+//!   pure parts above; bridging two legs.
 //!
 //! Like the rest of the engine (DESIGN.md), the decision logic here is pure: no sockets, no
-//! clock, no tasks. A parse or a negotiation is a function of its inputs; the socket-owning
-//! shell around it comes with the RTP sessions.
+//! clock, no tasks; only [`leg`] owns sockets and timers.
 
+pub mod dtmf;
 pub mod g711;
+pub mod leg;
 pub mod ports;
+pub mod prompt;
+pub mod recording;
+pub mod rtp_session;
 pub mod sdp;
 
 pub use sdp::Codec;

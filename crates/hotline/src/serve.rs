@@ -14,12 +14,16 @@ use hotline_sip::{shell, CoreConfig, SipServerConfig, UserCredentials};
 use tracing::{info, warn};
 
 use crate::config::{Config, UserConfig};
-use crate::controller::{self, ControllerConfig};
+use crate::controller::{self, AnswerPrompts, ControllerConfig};
+use hotline_media::prompt::PromptLibrary;
+use hotline_media::recording::{repair_dir, RepairOutcome};
 
 /// Runs the engine until a shutdown signal.
 pub async fn serve(cfg: Config) -> Result<(), String> {
     std::fs::create_dir_all(&cfg.data.dir)
         .map_err(|e| format!("data.dir {}: {e}", cfg.data.dir.display()))?;
+    let prompts = load_prompts(&cfg)?;
+    repair_recordings(&cfg.data.dir.join("recordings"));
     let sip_cfg = sip_config(&cfg)?;
     let server = shell::start(sip_cfg)
         .await
@@ -43,6 +47,10 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     );
     let ctl = ControllerConfig {
         media_address,
+        media_bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        media_timeout: (cfg.media.timeout_secs > 0)
+            .then(|| Duration::from_secs(cfg.media.timeout_secs)),
+        prompts,
         ring: Duration::from_secs(cfg.calls.ring_secs),
         answer_hangup: (cfg.calls.answer_hangup_secs > 0)
             .then(|| Duration::from_secs(cfg.calls.answer_hangup_secs)),
@@ -59,6 +67,37 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     handle.shutdown();
     let _ = tokio::time::timeout(Duration::from_secs(2), controller).await;
     Ok(())
+}
+
+/// Loads every prompt once (they are shared by all calls) and checks the ones calls need.
+fn load_prompts(cfg: &Config) -> Result<Arc<AnswerPrompts>, String> {
+    let dir = &cfg.media.sounds_dir;
+    let lib = PromptLibrary::load(dir, &[cfg.media.language.as_str(), "common"])
+        .map_err(|e| format!("media.sounds_dir {}: {e}", dir.display()))?;
+    let prompts = AnswerPrompts::from_library(&lib, &cfg.media.language)
+        .map_err(|e| format!("media.sounds_dir {}: {e}", dir.display()))?;
+    info!(
+        prompts = lib.len(),
+        kib = lib.memory_bytes() / 1024,
+        language = %cfg.media.language,
+        "prompts loaded"
+    );
+    Ok(Arc::new(prompts))
+}
+
+/// Fixes the WAV headers of recordings a crash left open.
+fn repair_recordings(dir: &std::path::Path) {
+    if !dir.exists() {
+        return;
+    }
+    for report in repair_dir(dir) {
+        match &report.outcome {
+            RepairOutcome::Failed(e) => {
+                warn!(path = %report.path.display(), error = %e, "recording could not be repaired")
+            }
+            outcome => info!(path = %report.path.display(), ?outcome, "recording repaired"),
+        }
+    }
 }
 
 fn sip_config(cfg: &Config) -> Result<SipServerConfig, String> {

@@ -215,6 +215,11 @@ fn serve_refuses_a_bad_configuration() {
 /// logs (JSON here) on stderr, and is stopped.
 #[test]
 fn serve_starts_with_env_only_configuration() {
+    // The repository's prompts (the engine refuses to start without them).
+    let sounds = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../sounds")
+        .to_string_lossy()
+        .to_string();
     let dir = scratch();
     let data = dir.path().join("data");
     let data = data.to_string_lossy().into_owned();
@@ -228,6 +233,7 @@ fn serve_starts_with_env_only_configuration() {
             ("HOTLINE_SIP_USERS", "1001:secret"),
             ("HOTLINE_MEDIA_PUBLIC_ADDRESS", "127.0.0.1"),
             ("HOTLINE_DATA_DIR", &data),
+            ("HOTLINE_MEDIA_SOUNDS_DIR", &sounds),
             ("HOTLINE_LOG_FORMAT", "json"),
         ],
     )

@@ -188,6 +188,12 @@ pub struct MediaConfig {
     pub rtp_ports: String,
     /// IP address put in SDP; empty = derived from the SIP address.
     pub public_address: String,
+    /// Folder of prompts: `<sounds_dir>/<language>/<name>.wav` and `<sounds_dir>/common/`.
+    pub sounds_dir: PathBuf,
+    /// Language of the prompts played to callers (a folder under `sounds_dir`).
+    pub language: String,
+    /// End a call whose caller sends no RTP for this long (not while on hold); 0 = never.
+    pub timeout_secs: u64,
 }
 
 impl Default for MediaConfig {
@@ -195,6 +201,9 @@ impl Default for MediaConfig {
         MediaConfig {
             rtp_ports: "20000-30000".into(),
             public_address: String::new(),
+            sounds_dir: PathBuf::from("sounds"),
+            language: "zh".into(),
+            timeout_secs: 30,
         }
     }
 }

@@ -108,6 +108,16 @@ pub(super) const KEYS: &[(&str, &str)] = &[
          when specific, else 127.0.0.1 (only local phones can reach that).",
     ),
     (
+        "media.sounds_dir",
+        "Folder of the prompts: <sounds_dir>/<language>/<name>.wav, <sounds_dir>/common/moh.wav.\n\
+         All must be 8 kHz mono 16-bit PCM; a missing or wrong one stops the engine at start.",
+    ),
+    ("media.language", "Language of the prompts callers hear (a folder under sounds_dir)."),
+    (
+        "media.timeout_secs",
+        "End a call when no RTP arrives for this many seconds (not while on hold); 0 = never.",
+    ),
+    (
         "calls.answer_hangup_secs",
         "Hang up answered calls after this many seconds; 0 = never.",
     ),

@@ -356,7 +356,7 @@ fn port_ranges() {
     let range = |s: &str| {
         MediaConfig {
             rtp_ports: s.into(),
-            public_address: String::new(),
+            ..MediaConfig::default()
         }
         .port_range()
     };

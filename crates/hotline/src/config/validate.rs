@@ -51,6 +51,17 @@ pub(super) fn check(cfg: &Config) -> Findings {
             format!("not an IP address: {public:?}"),
         );
     }
+    let lang = &cfg.media.language;
+    if lang.is_empty()
+        || !lang
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        f.error(
+            "media.language",
+            format!("{lang:?} must be a folder name such as zh or en"),
+        );
+    }
     if cfg.calls.ring_secs >= MAX_RING_SECS {
         f.error(
             "calls.ring_secs",

@@ -1,0 +1,373 @@
+//! Media load generator: places N concurrent calls at `hotline serve` (release build) from a
+//! trunk address, sends 20 ms PCMU RTP on every call, receives the engine's audio, and measures
+//! the engine's send pacing as seen on arrival (deviation of each inter-arrival gap from 20 ms:
+//! p50/p99/max), packet loss (sequence gaps), the engine's CPU and its resident memory per call.
+//!
+//! SIPp spends a thread per call on media, so this is our own: one task sends all calls' RTP on
+//! a 20 ms tick, one task per call receives. Generator and engine share the machine.
+//!
+//! Run: `cargo build --release -p hotline && cargo bench --bench media_load -- --calls 1000 --seconds 20`
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hotline_e2e::{branch, token, Engine};
+use hotline_sip::wire::{self, Message};
+use tokio::net::UdpSocket;
+use tokio::sync::oneshot;
+
+struct Args {
+    calls: usize,
+    seconds: u64,
+    setup_per_sec: u64,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        calls: 200,
+        seconds: 10,
+        setup_per_sec: 200,
+    };
+    let argv: Vec<String> = std::env::args().collect();
+    for w in argv.windows(2) {
+        let n = w[1].parse().ok();
+        match (w[0].as_str(), n) {
+            ("--calls", Some(n)) => a.calls = n as usize,
+            ("--seconds", Some(n)) => a.seconds = n,
+            ("--setup-per-sec", Some(n)) => a.setup_per_sec = n.max(1),
+            _ => {}
+        }
+    }
+    a
+}
+
+/// What one call's receiver saw.
+#[derive(Default)]
+struct StreamStats {
+    last: Option<(u16, Instant)>,
+    first_seq: Option<u16>,
+    highest: u32,
+    cycles: u32,
+    received: u64,
+    /// |gap − 20 ms| in µs for each in-order consecutive pair.
+    deviations_us: Vec<u32>,
+}
+
+impl StreamStats {
+    fn on_packet(&mut self, seq: u16, at: Instant) {
+        self.received += 1;
+        if self.first_seq.is_none() {
+            self.first_seq = Some(seq);
+            self.highest = u32::from(seq);
+        } else {
+            let hi = self.highest as u16;
+            let delta = seq.wrapping_sub(hi);
+            if delta != 0 && delta < 0x8000 {
+                if seq < hi {
+                    self.cycles += 1;
+                }
+                self.highest = u32::from(seq);
+            }
+        }
+        if let Some((prev_seq, prev_at)) = self.last {
+            if seq == prev_seq.wrapping_add(1) {
+                let gap = at.duration_since(prev_at).as_micros() as i64;
+                self.deviations_us
+                    .push((gap - 20_000).unsigned_abs() as u32);
+            }
+        }
+        self.last = Some((seq, at));
+    }
+
+    fn expected(&self) -> u64 {
+        match self.first_seq {
+            None => 0,
+            Some(first) => {
+                let ext = u64::from(self.cycles) * 65536 + u64::from(self.highest);
+                ext + 1 - u64::from(first)
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        *self = StreamStats::default();
+    }
+}
+
+struct Call {
+    call_id: String,
+    from_tag: String,
+    to_tag: String,
+    engine_rtp: SocketAddr,
+    rtp: Arc<UdpSocket>,
+    stats: Arc<Mutex<StreamStats>>,
+}
+
+type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>;
+
+fn invite(
+    call_id: &str,
+    from_tag: &str,
+    sip_local: SocketAddr,
+    engine: SocketAddr,
+    rtp_port: u16,
+) -> String {
+    let sdp = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {rtp_port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n\
+         a=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n"
+    );
+    format!(
+        "INVITE sip:95598@{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {sip_local};branch={}\r\nMax-Forwards: 70\r\n\
+         From: <sip:load@{sip_local}>;tag={from_tag}\r\nTo: <sip:95598@{engine}>\r\nCall-ID: {call_id}\r\n\
+         CSeq: 1 INVITE\r\nContact: <sip:load@{sip_local}>\r\nContent-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{sdp}",
+        branch(),
+        sdp.len()
+    )
+}
+
+fn in_dialog(
+    method: &str,
+    cseq: u32,
+    call: &Call,
+    sip_local: SocketAddr,
+    engine: SocketAddr,
+) -> String {
+    format!(
+        "{method} sip:hotline@{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {sip_local};branch={}\r\nMax-Forwards: 70\r\n\
+         From: <sip:load@{sip_local}>;tag={}\r\nTo: <sip:95598@{engine}>;tag={}\r\nCall-ID: {}\r\n\
+         CSeq: {cseq} {method}\r\nContent-Length: 0\r\n\r\n",
+        branch(),
+        call.from_tag,
+        call.to_tag,
+        call.call_id
+    )
+}
+
+/// The `m=audio` port and `c=` address of an SDP answer.
+fn rtp_target(sdp: &str) -> Option<SocketAddr> {
+    let ip = sdp
+        .lines()
+        .find_map(|l| l.strip_prefix("c=IN IP4 "))?
+        .trim();
+    let port = sdp
+        .lines()
+        .find_map(|l| l.strip_prefix("m=audio "))?
+        .split(' ')
+        .next()?;
+    format!("{ip}:{port}").parse().ok()
+}
+
+fn percentile(sorted: &[u32], p: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+fn proc_cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split(' ').collect();
+    let field = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    field(11) + field(12) // utime + stime (fields 14 and 15 of the full line)
+}
+
+fn proc_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+async fn place_calls(
+    a: &Args,
+    engine: SocketAddr,
+    sip: Arc<UdpSocket>,
+    waiters: Waiters,
+) -> Vec<Call> {
+    let sip_local = sip.local_addr().expect("sip socket address");
+    let mut calls = Vec::with_capacity(a.calls);
+    let gap = Duration::from_micros(1_000_000 / a.setup_per_sec);
+    let mut tick = tokio::time::interval(gap);
+    let mut pending = Vec::new();
+    for _ in 0..a.calls {
+        tick.tick().await;
+        let rtp = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("rtp socket"));
+        let port = rtp.local_addr().expect("rtp address").port();
+        let (call_id, from_tag) = (format!("load-{}", token()), token());
+        let (tx, rx) = oneshot::channel();
+        waiters.lock().expect("waiters").insert(call_id.clone(), tx);
+        let req = invite(&call_id, &from_tag, sip_local, engine, port);
+        sip.send_to(req.as_bytes(), engine)
+            .await
+            .expect("send INVITE");
+        pending.push((call_id, from_tag, rtp, rx));
+    }
+    for (call_id, from_tag, rtp, rx) in pending {
+        let Ok(Ok(raw)) = tokio::time::timeout(Duration::from_secs(10), rx).await else {
+            eprintln!("call {call_id}: no 200 OK");
+            continue;
+        };
+        let Ok(Message::Response(resp)) = wire::parse(raw.as_bytes()) else {
+            continue;
+        };
+        let to_tag = resp.common.to_addr.tag.clone().unwrap_or_default();
+        let Some(engine_rtp) = rtp_target(&String::from_utf8_lossy(&resp.common.body)) else {
+            eprintln!("call {call_id}: no SDP answer");
+            continue;
+        };
+        let call = Call {
+            call_id,
+            from_tag,
+            to_tag,
+            engine_rtp,
+            rtp,
+            stats: Arc::new(Mutex::new(StreamStats::default())),
+        };
+        let ack = in_dialog("ACK", 1, &call, sip_local, engine);
+        sip.send_to(ack.as_bytes(), engine).await.expect("send ACK");
+        calls.push(call);
+    }
+    calls
+}
+
+/// Routes final INVITE responses to their waiters by Call-ID.
+async fn sip_reader(sip: Arc<UdpSocket>, waiters: Waiters) {
+    let mut buf = vec![0u8; 65536];
+    while let Ok((n, _)) = sip.recv_from(&mut buf).await {
+        let Ok(Message::Response(resp)) = wire::parse(&buf[..n]) else {
+            continue;
+        };
+        if resp.code >= 200 && resp.common.cseq_method.as_str() == "INVITE" {
+            if let Some(tx) = waiters
+                .lock()
+                .expect("waiters")
+                .remove(&resp.common.call_id)
+            {
+                let _ = tx.send(String::from_utf8_lossy(&buf[..n]).to_string());
+            }
+        }
+    }
+}
+
+fn main() {
+    let a = args();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(run(a));
+}
+
+async fn run(a: Args) {
+    let mut engine = Engine::start(&[
+        ("HOTLINE_CALLS_ANSWER_HANGUP_SECS", "0"),
+        ("HOTLINE_LOG_LEVEL", "warn"),
+        ("HOTLINE_SIP_RATE_LIMIT_REQUESTS_PER_SEC", "100000"),
+    ]);
+    let pid = engine.pid();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle_rss = proc_rss_kib(pid);
+    let sip = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("sip socket"));
+    let waiters: Waiters = Arc::default();
+    tokio::spawn(sip_reader(sip.clone(), waiters.clone()));
+    let calls = place_calls(&a, engine.udp, sip.clone(), waiters).await;
+    eprintln!("{} of {} calls up", calls.len(), a.calls);
+
+    for c in &calls {
+        let (rtp, stats) = (c.rtp.clone(), c.stats.clone());
+        tokio::spawn(async move {
+            let mut buf = [0u8; 2048];
+            while let Ok(n) = rtp.recv(&mut buf).await {
+                if n >= 12 && buf[0] >> 6 == 2 {
+                    let seq = u16::from_be_bytes([buf[2], buf[3]]);
+                    stats.lock().expect("stats").on_packet(seq, Instant::now());
+                }
+            }
+        });
+    }
+    let targets: Vec<(Arc<UdpSocket>, SocketAddr)> = calls
+        .iter()
+        .map(|c| (c.rtp.clone(), c.engine_rtp))
+        .collect();
+    let sender = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut pkt = vec![0xffu8; 172];
+        pkt[0] = 0x80;
+        let ssrc = 0x1234_5678u32.to_be_bytes();
+        pkt[8..12].copy_from_slice(&ssrc);
+        for n in 0u32.. {
+            tick.tick().await;
+            pkt[2..4].copy_from_slice(&(n as u16).to_be_bytes());
+            pkt[4..8].copy_from_slice(&(n.wrapping_mul(160)).to_be_bytes());
+            for (sock, to) in &targets {
+                let _ = sock.send_to(&pkt, *to).await;
+            }
+        }
+    });
+
+    tokio::time::sleep(Duration::from_secs(2)).await; // warm-up
+    for c in &calls {
+        c.stats.lock().expect("stats").reset();
+    }
+    let (cpu0, t0) = (proc_cpu_ticks(pid), Instant::now());
+    tokio::time::sleep(Duration::from_secs(a.seconds)).await;
+    let (cpu1, elapsed) = (proc_cpu_ticks(pid), t0.elapsed());
+    let loaded_rss = proc_rss_kib(pid);
+    sender.abort();
+
+    let mut devs = Vec::new();
+    let (mut received, mut expected, mut silent) = (0u64, 0u64, 0usize);
+    for c in &calls {
+        let s = c.stats.lock().expect("stats");
+        received += s.received;
+        expected += s.expected();
+        if s.received == 0 {
+            silent += 1;
+        }
+        devs.extend_from_slice(&s.deviations_us);
+    }
+    devs.sort_unstable();
+    let lost = expected.saturating_sub(received);
+    let clk_tck = 100.0; // USER_HZ on Linux
+    let cpu = (cpu1 - cpu0) as f64 / clk_tck / elapsed.as_secs_f64() * 100.0;
+    let per_call = if calls.is_empty() {
+        0
+    } else {
+        loaded_rss.saturating_sub(idle_rss) / calls.len() as u64
+    };
+    println!(
+        "calls={} silent_calls={} packets={} lost={} ({:.3}%) dev_p50={:.2}ms dev_p99={:.2}ms dev_max={:.2}ms \
+         engine_cpu={:.0}% rss_idle={}KiB rss_loaded={}KiB per_call={}KiB",
+        calls.len(),
+        silent,
+        received,
+        lost,
+        if expected == 0 { 0.0 } else { lost as f64 * 100.0 / expected as f64 },
+        f64::from(percentile(&devs, 0.5)) / 1000.0,
+        f64::from(percentile(&devs, 0.99)) / 1000.0,
+        f64::from(devs.last().copied().unwrap_or(0)) / 1000.0,
+        cpu,
+        idle_rss,
+        loaded_rss,
+        per_call
+    );
+
+    let sip_local = sip.local_addr().expect("sip address");
+    for c in &calls {
+        let bye = in_dialog("BYE", 2, c, sip_local, engine.udp);
+        let _ = sip.send_to(bye.as_bytes(), engine.udp).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    if !engine.alive() {
+        println!("engine died during the run");
+    }
+}

@@ -1,0 +1,382 @@
+//! The leg task's loop: one `select!` over the socket, the command queue, the bridge inbox and
+//! one timer (the earliest of: the next 20 ms slot, the DTMF end timeout, the media timeout).
+//! Every decision is made by the pure parts (pacing, receiver, DTMF, playback cursors); this
+//! file only moves bytes and time between them.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tracing::debug;
+
+use super::{BridgeFrame, LegCommand, LegConfig, LegEvent, LegMedia, LegReport, BRIDGE_QUEUE};
+use crate::dtmf::{
+    DigitSchedule, DtmfEvent, DtmfReceiver, DtmfSender, RtpEventPacket, SenderConfig,
+};
+use crate::g711;
+use crate::prompt::{silence_byte, Frame, FrameResult, MusicOnHold, Playback, FRAME_SAMPLES};
+use crate::recording::{RecordingSink, Side};
+use crate::rtp_session::{PayloadKind, PayloadMap, RtpReceiver, RtpSender, SenderInit};
+
+/// How long after a digit's last packet its end is assumed (end packets all lost).
+const DTMF_END_TIMEOUT: Duration = Duration::from_millis(200);
+
+/// A digit being sent, one packet per 20 ms slot.
+struct OutgoingDigit {
+    schedule: std::iter::Peekable<DigitSchedule>,
+    started: Instant,
+}
+
+pub(super) struct Leg {
+    socket: UdpSocket,
+    cfg: LegConfig,
+    events: mpsc::UnboundedSender<LegEvent>,
+    receiver: RtpReceiver,
+    sender: RtpSender,
+    dtmf_in: DtmfReceiver,
+    dtmf_out: DtmfSender,
+    digits_out: VecDeque<char>,
+    digit: Option<OutgoingDigit>,
+    playback: Option<Playback>,
+    moh: Option<MusicOnHold>,
+    bridge_to: Option<mpsc::Sender<BridgeFrame>>,
+    bridged_in: VecDeque<Box<[i16; FRAME_SAMPLES]>>,
+    bridge_dropped: u64,
+    record: Option<(RecordingSink, Side)>,
+    last_rx: Instant,
+    packet: Vec<u8>,
+    pcm: Vec<i16>,
+}
+
+impl Leg {
+    pub(super) fn new(
+        socket: UdpSocket,
+        cfg: LegConfig,
+        events: mpsc::UnboundedSender<LegEvent>,
+    ) -> Leg {
+        let m = &cfg.media;
+        let receiver = RtpReceiver::new(PayloadMap::new(m.audio_pt, m.dtmf_pt), m.remote);
+        let mut sender = RtpSender::new(m.audio_pt, SenderInit::from_seed(cfg.seed));
+        if !m.send {
+            sender.pause();
+        }
+        Leg {
+            socket,
+            receiver,
+            sender,
+            dtmf_in: DtmfReceiver::new(DTMF_END_TIMEOUT),
+            dtmf_out: DtmfSender::new(SenderConfig {
+                update_interval: Duration::from_millis(20),
+                ..SenderConfig::default()
+            }),
+            digits_out: VecDeque::new(),
+            digit: None,
+            playback: None,
+            moh: None,
+            bridge_to: None,
+            bridged_in: VecDeque::new(),
+            bridge_dropped: 0,
+            record: None,
+            last_rx: Instant::now(),
+            packet: Vec::with_capacity(12 + FRAME_SAMPLES),
+            pcm: Vec::with_capacity(FRAME_SAMPLES),
+            events,
+            cfg,
+        }
+    }
+
+    pub(super) async fn run(
+        mut self,
+        mut commands: mpsc::UnboundedReceiver<LegCommand>,
+        mut frames: mpsc::Receiver<BridgeFrame>,
+    ) {
+        let mut buf = vec![0u8; 2048];
+        let timed_out = loop {
+            let now = Instant::now();
+            let wake = self.next_wake(now);
+            tokio::select! {
+                r = self.socket.recv_from(&mut buf) => match r {
+                    Ok((n, from)) => self.on_datagram(&buf[..n], from, Instant::now()),
+                    Err(e) => {
+                        // ICMP port unreachable surfaces here on Linux: not fatal.
+                        debug!(error = %e, "rtp recv error");
+                    }
+                },
+                cmd = commands.recv() => match cmd {
+                    None | Some(LegCommand::Close) => break false,
+                    Some(cmd) => self.on_command(cmd),
+                },
+                Some(frame) = frames.recv() => self.on_bridge_frame(frame),
+                _ = tokio::time::sleep_until(wake) => {
+                    if self.on_timer(Instant::now()).await {
+                        break true;
+                    }
+                }
+            }
+        };
+        if timed_out {
+            let _ = self.events.send(LegEvent::MediaTimeout);
+        }
+        let stats = self.receiver.stats();
+        let _ = self.events.send(LegEvent::Closed(LegReport {
+            counters: *self.receiver.counters(),
+            lost: stats.lost(),
+            jitter_ms: stats.jitter_ms(),
+            bridge_frames_dropped: self.bridge_dropped,
+        }));
+    }
+
+    fn media_deadline(&self) -> Option<Instant> {
+        self.cfg
+            .media
+            .receive
+            .then(|| self.last_rx + self.cfg.media_timeout)
+    }
+
+    fn next_wake(&self, now: Instant) -> Instant {
+        let std_now = now.into_std();
+        let mut wake = now + Duration::from_secs(3600);
+        if let Some(due) = self.sender.due(std_now) {
+            wake = wake.min(Instant::from_std(due));
+        }
+        if let Some(t) = self.dtmf_in.next_timeout() {
+            wake = wake.min(Instant::from_std(t));
+        }
+        if let Some(t) = self.media_deadline() {
+            wake = wake.min(t);
+        }
+        wake
+    }
+
+    /// Returns true when the media timeout has struck.
+    async fn on_timer(&mut self, now: Instant) -> bool {
+        while let Some(ev) = self.dtmf_in.poll(now.into_std()) {
+            self.on_dtmf(ev);
+        }
+        if self.media_deadline().is_some_and(|d| now >= d) {
+            debug!("media timeout");
+            return true;
+        }
+        self.send_due(now).await;
+        false
+    }
+
+    async fn send_due(&mut self, now: Instant) {
+        let Some(to) = self.receiver.send_to() else {
+            // Nowhere to send yet: keep the clock running so timestamps stay true.
+            let _ = self.sender.next_slot(now.into_std());
+            return;
+        };
+        let Some(slot) = self.sender.next_slot(now.into_std()) else {
+            return;
+        };
+        self.packet.clear();
+        if let Some(header) = self.digit_packet(now, slot.timestamp) {
+            let (header, payload) = header;
+            header.write_packet(&payload, &mut self.packet);
+        } else {
+            let mut frame: Frame = [silence_byte(self.cfg.media.codec); FRAME_SAMPLES];
+            self.fill_audio(&mut frame);
+            let pt = self.cfg.media.audio_pt;
+            let header = self
+                .sender
+                .header_for(pt, slot.marker, Some(slot.timestamp));
+            header.write_packet(&frame, &mut self.packet);
+        }
+        let len = self.packet.len();
+        if self.socket.send_to(&self.packet, to).await.is_ok() {
+            self.receiver
+                .counters_mut()
+                .count_sent(len.saturating_sub(12));
+        }
+    }
+
+    /// The next RFC 4733 packet if a digit is being sent (audio pauses meanwhile).
+    fn digit_packet(
+        &mut self,
+        now: Instant,
+        slot_ts: u32,
+    ) -> Option<(crate::rtp_session::RtpHeader, [u8; 4])> {
+        let dtmf_pt = self.cfg.media.dtmf_pt?;
+        if self.digit.is_none() {
+            let d = self.digits_out.pop_front()?;
+            let schedule = self.dtmf_out.schedule(d, slot_ts).ok()?;
+            self.digit = Some(OutgoingDigit {
+                schedule: schedule.peekable(),
+                started: now,
+            });
+        }
+        let out = self.digit.as_mut()?;
+        let due = out
+            .schedule
+            .peek()
+            .is_some_and(|p| now + Duration::from_millis(1) >= out.started + p.send_at);
+        let packet = if due { out.schedule.next() } else { None };
+        if out.schedule.peek().is_none() {
+            self.digit = None;
+        }
+        let p = packet?;
+        Some((
+            self.sender.header_for(dtmf_pt, p.marker, Some(p.timestamp)),
+            p.payload,
+        ))
+    }
+
+    /// Fills one outgoing frame: the bridged party, else the prompt, else music on hold.
+    fn fill_audio(&mut self, frame: &mut Frame) {
+        let codec = self.cfg.media.codec;
+        if let Some(pcm) = self.bridged_in.pop_front() {
+            self.packet_pcm_encode(&pcm[..], frame);
+            return;
+        }
+        if let Some(p) = self.playback.as_mut() {
+            match p.next_frame(frame) {
+                FrameResult::Frame => return,
+                FrameResult::Finished | FrameResult::Interrupted => {
+                    let interrupted = p.was_interrupted();
+                    self.playback = None;
+                    let _ = self.events.send(LegEvent::PlaybackDone { interrupted });
+                }
+            }
+        }
+        if let Some(m) = self.moh.as_mut() {
+            m.set_codec(codec);
+            let _ = m.next_frame(frame);
+        }
+    }
+
+    fn packet_pcm_encode(&mut self, pcm: &[i16], frame: &mut Frame) {
+        let mut encoded = Vec::with_capacity(FRAME_SAMPLES);
+        g711::encode(self.cfg.media.codec, pcm, &mut encoded);
+        let n = encoded.len().min(FRAME_SAMPLES);
+        frame[..n].copy_from_slice(&encoded[..n]);
+    }
+
+    fn on_datagram(&mut self, data: &[u8], from: std::net::SocketAddr, now: Instant) {
+        let Ok(inbound) = self.receiver.on_datagram(data, from, now.into_std()) else {
+            return; // dropped and counted by the receiver
+        };
+        self.last_rx = now;
+        let p = inbound.packet;
+        match inbound.kind {
+            PayloadKind::Audio if inbound.seq.playable() => {
+                self.pcm.clear();
+                g711::decode(self.cfg.media.codec, p.payload, &mut self.pcm);
+                if let Some((sink, side)) = &self.record {
+                    sink.push(*side, &self.pcm);
+                }
+                if let Some(to) = &self.bridge_to {
+                    let mut frame = Box::new([0i16; FRAME_SAMPLES]);
+                    let n = self.pcm.len().min(FRAME_SAMPLES);
+                    frame[..n].copy_from_slice(&self.pcm[..n]);
+                    if to.try_send(BridgeFrame::Audio(frame)).is_err() {
+                        self.bridge_dropped += 1;
+                    }
+                }
+            }
+            PayloadKind::Dtmf => {
+                let pkt = RtpEventPacket {
+                    timestamp: p.timestamp,
+                    sequence: p.sequence,
+                    marker: p.marker,
+                    payload: p.payload,
+                };
+                if self.dtmf_in.handle_packet(pkt, now.into_std()).is_ok() {
+                    while let Some(ev) = self.dtmf_in.poll(now.into_std()) {
+                        self.on_dtmf(ev);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_dtmf(&mut self, ev: DtmfEvent) {
+        match ev {
+            DtmfEvent::DigitStarted { digit, .. } => {
+                let _ = self.events.send(LegEvent::DigitStarted(digit));
+                if self.playback.as_mut().is_some_and(|p| p.interrupt()) {
+                    self.playback = None;
+                    let _ = self
+                        .events
+                        .send(LegEvent::PlaybackDone { interrupted: true });
+                }
+            }
+            DtmfEvent::Digit(d) => {
+                if let Some(to) = &self.bridge_to {
+                    let _ = to.try_send(BridgeFrame::Digit(d.digit));
+                }
+                let _ = self.events.send(LegEvent::Digit {
+                    digit: d.digit,
+                    duration_ms: d.duration_ms,
+                });
+            }
+        }
+    }
+
+    fn on_bridge_frame(&mut self, frame: BridgeFrame) {
+        match frame {
+            BridgeFrame::Audio(pcm) => {
+                if self.bridged_in.len() >= BRIDGE_QUEUE {
+                    self.bridged_in.pop_front();
+                    self.bridge_dropped += 1;
+                }
+                self.bridged_in.push_back(pcm);
+            }
+            BridgeFrame::Digit(d) => self.digits_out.push_back(d),
+        }
+    }
+
+    fn on_command(&mut self, cmd: LegCommand) {
+        let codec = self.cfg.media.codec;
+        match cmd {
+            LegCommand::Play {
+                prompts,
+                interruptible,
+            } => {
+                if self.playback.is_some() {
+                    let _ = self
+                        .events
+                        .send(LegEvent::PlaybackDone { interrupted: true });
+                }
+                self.playback = Some(Playback::new(prompts, codec, interruptible));
+            }
+            LegCommand::StopPlayback => {
+                if self.playback.take().is_some() {
+                    let _ = self
+                        .events
+                        .send(LegEvent::PlaybackDone { interrupted: true });
+                }
+            }
+            LegCommand::MusicOnHold(p) => self.moh = p.map(|p| MusicOnHold::new(p, codec)),
+            LegCommand::Bridge(to) => self.bridge_to = Some(to),
+            LegCommand::Unbridge => {
+                self.bridge_to = None;
+                self.bridged_in.clear();
+            }
+            LegCommand::SendDigit(d) => self.digits_out.push_back(d),
+            LegCommand::Renegotiate(media) => self.renegotiate(media),
+            LegCommand::Record(r) => self.record = r,
+            LegCommand::Close => {}
+        }
+    }
+
+    fn renegotiate(&mut self, media: LegMedia) {
+        self.receiver
+            .renegotiate(PayloadMap::new(media.audio_pt, media.dtmf_pt), media.remote);
+        self.sender.set_payload_type(media.audio_pt);
+        match (self.cfg.media.send, media.send) {
+            (true, false) => self.sender.pause(),
+            (false, true) => self.sender.resume(),
+            _ => {}
+        }
+        if let Some(p) = self.playback.as_mut() {
+            p.set_codec(media.codec);
+        }
+        // A leg coming off hold gets a fresh media-timeout window.
+        self.last_rx = Instant::now();
+        self.cfg.media = media;
+    }
+}

@@ -1,0 +1,319 @@
+//! The recording writer's core: lines up the caller's and the agent's samples and writes them.
+//!
+//! No thread and no channel here (the shell in `mod.rs` feeds it), so the alignment and flush
+//! rules are tested synchronously. The rules:
+//!
+//! - **Alignment by count.** Each side's samples go into its own queue; sample *k* of the
+//!   caller is paired with sample *k* of the agent. Both legs produce 8000 samples a second,
+//!   so this holds however the two tasks' pushes interleave.
+//! - **A missing side is silence.** When one side gets more than `max_skew` samples ahead of
+//!   the other, the excess is written with silence for the late side (an agent not yet
+//!   bridged, a leg that stopped sending). A side that then comes back late only by jitter
+//!   resumes by count (its audio lands at most the overflow later than it was spoken).
+//! - **Re-aligning after absence.** A side that has never sent, or for which at least
+//!   `realign_after` samples of silence were written in a row, starts "now": the end of its
+//!   chunk is lined up with the newest sample of the other side (both just arrived), not with
+//!   the other side's oldest queued one. This puts the agent's first words at the right
+//!   moment after the IVR, and lines the two legs up at the start of a recording.
+//! - **Lost chunks keep their place.** A chunk the sink dropped (queue full) arrives as a
+//!   `gap` before the next one and is written as silence, so later audio stays aligned.
+//! - **Flush by count.** The WAV header is rewritten and the buffer flushed every
+//!   `flush_every` written samples (8000 = once a second of audio), plus on demand (idle).
+//!
+//! Mono mixes the two sides (saturating add); stereo puts the caller left, the agent right.
+
+use std::collections::VecDeque;
+use std::io::{Seek, Write};
+
+use super::{Channels, Side};
+
+/// The longest gap (lost audio) written as silence for one chunk: 10 s.
+const MAX_GAP: u32 = 80_000;
+
+/// Alignment and flush settings (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Timing {
+    pub max_skew: usize,
+    pub realign_after: u64,
+    pub flush_every: u64,
+}
+
+pub(super) struct Writer<W: Write + Seek> {
+    wav: hound::WavWriter<W>,
+    channels: Channels,
+    timing: Timing,
+    /// Pending samples per side, indexed by [`Side::index`].
+    queues: [VecDeque<i16>; 2],
+    /// Silence written in a row for each side (`u64::MAX`: it has never sent).
+    silent_for: [u64; 2],
+    /// Sample frames written (samples per channel).
+    written: u64,
+    unflushed: u64,
+}
+
+impl<W: Write + Seek> Writer<W> {
+    pub fn new(wav: hound::WavWriter<W>, channels: Channels, timing: Timing) -> Writer<W> {
+        Writer {
+            wav,
+            channels,
+            timing,
+            queues: [VecDeque::new(), VecDeque::new()],
+            silent_for: [u64::MAX; 2],
+            written: 0,
+            unflushed: 0,
+        }
+    }
+
+    /// Takes one chunk from `side`, preceded by `gap` samples lost on the way.
+    pub fn accept(&mut self, side: Side, gap: u32, samples: &[i16]) -> hound::Result<()> {
+        let (me, other) = (side.index(), 1 - side.index());
+        let pad = if self.silent_for[me] >= self.timing.realign_after {
+            // Start now: this chunk ends level with the other side's newest sample.
+            let mine = self.queues[me].len() + samples.len();
+            self.queues[other].len().saturating_sub(mine)
+        } else {
+            gap.min(MAX_GAP) as usize
+        };
+        self.silent_for[me] = 0;
+        let queue = &mut self.queues[me];
+        queue.extend(std::iter::repeat_n(0, pad));
+        queue.extend(samples);
+        self.write_ready()
+    }
+
+    /// Writes whatever is paired, and the excess of a side that is too far ahead.
+    fn write_ready(&mut self) -> hound::Result<()> {
+        let paired = self.queues[0].len().min(self.queues[1].len());
+        self.emit(paired)?;
+        for side in 0..2 {
+            let excess = self.queues[side].len().saturating_sub(self.timing.max_skew);
+            if excess > 0 {
+                let other = 1 - side;
+                self.silent_for[other] = self.silent_for[other].saturating_add(excess as u64);
+                self.emit(excess)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `n` sample frames from the queue heads (silence where a queue runs out).
+    fn emit(&mut self, n: usize) -> hound::Result<()> {
+        for _ in 0..n {
+            let caller = self.queues[0].pop_front().unwrap_or(0);
+            let agent = self.queues[1].pop_front().unwrap_or(0);
+            match self.channels {
+                Channels::Mono => self.wav.write_sample(caller.saturating_add(agent))?,
+                Channels::Stereo => {
+                    self.wav.write_sample(caller)?;
+                    self.wav.write_sample(agent)?;
+                }
+            }
+        }
+        self.written += n as u64;
+        self.unflushed += n as u64;
+        if self.unflushed >= self.timing.flush_every {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites the header for what has been written and flushes to the file.
+    pub fn flush(&mut self) -> hound::Result<()> {
+        self.unflushed = 0;
+        self.wav.flush()
+    }
+
+    /// Flushes if anything was written since the last flush.
+    pub fn flush_if_dirty(&mut self) -> hound::Result<()> {
+        if self.unflushed > 0 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Sample frames written so far.
+    #[cfg(test)]
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Writes everything still queued (the missing side as silence) and finalises the file.
+    /// Returns the sample frames written.
+    pub fn finish(mut self) -> hound::Result<u64> {
+        let rest = self.queues[0].len().max(self.queues[1].len());
+        self.emit(rest)?;
+        let written = self.written;
+        self.wav.finalize()?;
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs::File;
+    use std::io::BufWriter;
+    use std::path::Path;
+
+    const TIMING: Timing = Timing {
+        max_skew: 10,
+        realign_after: 40,
+        flush_every: 1_000_000,
+    };
+
+    fn writer(path: &Path, channels: Channels, timing: Timing) -> Writer<BufWriter<File>> {
+        let spec = super::super::wav_spec(channels);
+        let wav = hound::WavWriter::create(path, spec).unwrap();
+        Writer::new(wav, channels, timing)
+    }
+
+    fn read(path: &Path) -> Vec<i16> {
+        let mut r = hound::WavReader::open(path).unwrap();
+        r.samples::<i16>().map(Result::unwrap).collect()
+    }
+
+    /// Stereo file samples as (caller, agent) pairs.
+    fn pairs(path: &Path) -> Vec<(i16, i16)> {
+        read(path).chunks(2).map(|c| (c[0], c[1])).collect()
+    }
+
+    fn run(n: i16) -> Vec<i16> {
+        (1..=n).collect()
+    }
+
+    #[test]
+    fn sides_pair_by_count_whatever_the_arrival_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.wav");
+        let mut w = writer(&path, Channels::Stereo, TIMING);
+        w.accept(Side::Caller, 0, &[1, 2]).unwrap();
+        w.accept(Side::Agent, 0, &[-1, -2]).unwrap();
+        w.accept(Side::Caller, 0, &[3, 4, 5]).unwrap();
+        w.accept(Side::Agent, 0, &[-3]).unwrap();
+        assert_eq!(w.written(), 3);
+        w.accept(Side::Agent, 0, &[-4, -5, -6]).unwrap();
+        w.accept(Side::Caller, 0, &[6]).unwrap();
+        assert_eq!(w.finish().unwrap(), 6);
+        let want: Vec<(i16, i16)> = (1..=6).map(|i| (i, -i)).collect();
+        assert_eq!(pairs(&path), want);
+    }
+
+    #[test]
+    fn a_side_too_far_ahead_is_written_against_silence() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.wav");
+        let mut w = writer(&path, Channels::Stereo, TIMING);
+        w.accept(Side::Caller, 0, &run(5)).unwrap();
+        w.accept(Side::Agent, 0, &[-1, -2, -3, -4, -5]).unwrap();
+        let more: Vec<i16> = (6..=30).collect();
+        w.accept(Side::Caller, 0, &more).unwrap();
+        assert_eq!(w.written(), 20, "all but max_skew written");
+        // The agent was late by jitter only (15 < realign_after): it resumes by count.
+        w.accept(Side::Agent, 0, &[-6, -7]).unwrap();
+        assert_eq!(w.finish().unwrap(), 30);
+        let got = pairs(&path);
+        assert_eq!(got[4], (5, -5));
+        assert_eq!(got[19], (20, 0));
+        assert_eq!(got[20], (21, -6));
+        assert_eq!(got[21], (22, -7));
+        assert_eq!(got[29], (30, 0));
+    }
+
+    #[test]
+    fn a_side_that_was_absent_starts_level_with_the_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.wav");
+        let mut w = writer(&path, Channels::Stereo, TIMING);
+        // Caller alone for 100 samples (the IVR), then the agent joins.
+        w.accept(Side::Caller, 0, &run(100)).unwrap();
+        w.accept(Side::Agent, 0, &[-1, -2, -3]).unwrap();
+        w.accept(Side::Caller, 0, &[101, 102, 103]).unwrap();
+        w.finish().unwrap();
+        let got = pairs(&path);
+        assert_eq!(got.len(), 103);
+        // The agent's chunk ends with the caller's newest sample at the time (100): it is
+        // not paired with the oldest one still queued (91).
+        assert_eq!(got[96], (97, 0));
+        assert_eq!(got[97], (98, -1));
+        assert_eq!(got[99], (100, -3));
+        assert_eq!(got[100], (101, 0));
+    }
+
+    #[test]
+    fn both_sides_starting_apart_line_up_on_the_first_chunk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.wav");
+        let mut w = writer(&path, Channels::Stereo, TIMING);
+        w.accept(Side::Agent, 0, &[-1, -2, -3, -4]).unwrap();
+        w.accept(Side::Caller, 0, &[1, 2]).unwrap();
+        w.accept(Side::Caller, 0, &[3, 4]).unwrap();
+        w.accept(Side::Agent, 0, &[-5, -6]).unwrap();
+        w.finish().unwrap();
+        // The caller never sent before: its chunk ends level with the agent's newest sample.
+        let want = [(0, -1), (0, -2), (1, -3), (2, -4), (3, -5), (4, -6)];
+        assert_eq!(pairs(&path), want);
+    }
+
+    #[test]
+    fn gaps_from_dropped_chunks_are_silence_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.wav");
+        let mut w = writer(&path, Channels::Stereo, TIMING);
+        w.accept(Side::Caller, 0, &[1, 2]).unwrap();
+        w.accept(Side::Agent, 0, &[-1, -2]).unwrap();
+        w.accept(Side::Caller, 3, &[6, 7]).unwrap(); // 3 samples were lost
+        w.accept(Side::Agent, 0, &[-3, -4, -5, -6, -7]).unwrap();
+        w.finish().unwrap();
+        let want = [
+            (1, -1),
+            (2, -2),
+            (0, -3),
+            (0, -4),
+            (0, -5),
+            (6, -6),
+            (7, -7),
+        ];
+        assert_eq!(pairs(&path), want);
+    }
+
+    #[test]
+    fn mono_mixes_with_saturation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.wav");
+        let mut w = writer(&path, Channels::Mono, TIMING);
+        w.accept(Side::Caller, 0, &[100, i16::MAX]).unwrap();
+        w.accept(Side::Agent, 0, &[-50, 10]).unwrap();
+        w.accept(Side::Caller, 0, &[i16::MIN, 7]).unwrap();
+        w.accept(Side::Agent, 0, &[-10]).unwrap();
+        w.finish().unwrap();
+        assert_eq!(read(&path), [50, i16::MAX, i16::MIN, 7]);
+    }
+
+    #[test]
+    fn flushes_every_n_samples_so_the_header_is_readable_mid_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.wav");
+        let timing = Timing {
+            flush_every: 8000,
+            max_skew: 1600,
+            realign_after: 8000,
+        };
+        let mut w = writer(&path, Channels::Stereo, timing);
+        let frame = [3i16; 160];
+        for _ in 0..49 {
+            w.accept(Side::Caller, 0, &frame).unwrap();
+            w.accept(Side::Agent, 0, &frame).unwrap();
+        }
+        assert_eq!(hound::WavReader::open(&path).unwrap().duration(), 0);
+        w.accept(Side::Caller, 0, &frame).unwrap();
+        w.accept(Side::Agent, 0, &frame).unwrap();
+        // 50 frames = 8000 samples = 1 s: flushed, and hound reads the whole second.
+        assert_eq!(hound::WavReader::open(&path).unwrap().duration(), 8000);
+        w.accept(Side::Caller, 0, &frame).unwrap();
+        w.accept(Side::Agent, 0, &frame).unwrap();
+        assert_eq!(hound::WavReader::open(&path).unwrap().duration(), 8000);
+        w.flush_if_dirty().unwrap();
+        assert_eq!(hound::WavReader::open(&path).unwrap().duration(), 8160);
+        assert_eq!(w.finish().unwrap(), 8160);
+    }
+}

@@ -1,0 +1,332 @@
+//! The call controller: it takes the SIP core's events and the media legs' events and decides
+//! what each call does. Until IVR flows arrive, an inbound call is answered (SDP negotiated, an
+//! RTP port bound), hears the welcome prompt and then music on hold, hears each digit it
+//! presses read back (barge-in), and is released after `calls.answer_hangup_secs`, when the
+//! caller hangs up, or when its RTP stops for `media.timeout_secs`.
+
+mod prompts;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hotline_media::leg::{self, LegCommand, LegConfig, LegEvent, LegHandle, LegMedia};
+use hotline_media::ports::{PortAllocator, PortLease};
+use hotline_media::sdp::{self, Answer, Direction, LocalMedia, SessionDescription};
+use hotline_media::Codec;
+use hotline_sip::{CallRef, Command, IncomingCall, SipEvent, SipHandle};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tracing::{debug, info, info_span, warn, Instrument};
+
+pub use prompts::AnswerPrompts;
+
+/// What the controller needs to know.
+#[derive(Debug, Clone)]
+pub struct ControllerConfig {
+    /// The address put in SDP.
+    pub media_address: IpAddr,
+    /// The address RTP sockets bind to.
+    pub media_bind: IpAddr,
+    pub ring: Duration,
+    /// Hang up answered calls after this; None = never.
+    pub answer_hangup: Option<Duration>,
+    /// End a call after this long without RTP; None = never.
+    pub media_timeout: Option<Duration>,
+    pub prompts: Arc<AnswerPrompts>,
+}
+
+/// Messages from the controller's own timers and the legs.
+enum Internal {
+    Answer(CallRef),
+    Hangup(CallRef),
+    Leg(CallRef, LegEvent),
+}
+
+struct ActiveCall {
+    _port: PortLease,
+    media: LocalMedia,
+    /// The agreed media, until the leg starts at answer time.
+    pending: Option<(UdpSocket, LegMedia, Vec<u8>)>,
+    leg: Option<LegHandle>,
+    timer: Option<JoinHandle<()>>,
+}
+
+/// Runs until the SIP event stream ends.
+pub async fn run(
+    cfg: ControllerConfig,
+    sip: SipHandle,
+    mut events: mpsc::UnboundedReceiver<SipEvent>,
+    ports: Arc<PortAllocator>,
+) {
+    let (tx, mut internal) = mpsc::unbounded_channel::<Internal>();
+    let mut calls: HashMap<CallRef, ActiveCall> = HashMap::new();
+    loop {
+        tokio::select! {
+            ev = events.recv() => match ev {
+                Some(ev) => on_sip_event(&cfg, &sip, &tx, &ports, &mut calls, ev).await,
+                None => break,
+            },
+            Some(msg) = internal.recv() => on_internal(&cfg, &sip, &tx, &mut calls, msg),
+        }
+    }
+    for (_, call) in calls.drain() {
+        if let Some(leg) = call.leg {
+            leg.send(LegCommand::Close);
+        }
+    }
+}
+
+async fn on_sip_event(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    tx: &mpsc::UnboundedSender<Internal>,
+    ports: &PortAllocator,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    ev: SipEvent,
+) {
+    match ev {
+        SipEvent::Incoming(inc) => {
+            let span = info_span!("call", id = %inc.call);
+            if let Some(active) = incoming(cfg, sip, tx, ports, &inc).instrument(span).await {
+                calls.insert(inc.call, active);
+            }
+        }
+        SipEvent::Reoffer { call, offer } => {
+            let Some(active) = calls.get_mut(&call) else {
+                sip.send(Command::AnswerReoffer {
+                    call,
+                    answer: Err(481),
+                });
+                return;
+            };
+            active.media.session_version += 1;
+            let answer = negotiate(offer.as_deref(), &active.media);
+            if let (Ok(a), Some(leg)) = (&answer, &active.leg) {
+                leg.send(LegCommand::Renegotiate(leg_media(a)));
+            }
+            sip.send(Command::AnswerReoffer {
+                call,
+                answer: answer.map(|a| a.sdp.into_bytes()).map_err(|_| 488),
+            });
+        }
+        SipEvent::Ended { call, reason } => {
+            if let Some(active) = calls.remove(&call) {
+                if let Some(t) = active.timer {
+                    t.abort();
+                }
+                if let Some(leg) = active.leg {
+                    leg.send(LegCommand::Close);
+                }
+            }
+            debug!(%call, reason = reason.label(), "call freed");
+        }
+        SipEvent::Confirmed { call } => debug!(%call, "call up"),
+        SipEvent::Registration { user, contacts } => {
+            info!(user = %hotline_sip::mask(&user), contacts, "registration")
+        }
+        SipEvent::Progress { .. } | SipEvent::Answered { .. } => {}
+    }
+}
+
+/// Negotiates, reserves and binds an RTP port, and starts ringing/answering. None when the
+/// call was refused (and answered so).
+async fn incoming(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    tx: &mpsc::UnboundedSender<Internal>,
+    ports: &PortAllocator,
+    inc: &IncomingCall,
+) -> Option<ActiveCall> {
+    let Some((lease, socket)) = bind_port(ports, cfg.media_bind).await else {
+        warn!("no RTP port free; refusing call");
+        sip.send(Command::Reject {
+            call: inc.call,
+            code: 503,
+        });
+        return None;
+    };
+    let media = LocalMedia {
+        addr: cfg.media_address,
+        port: lease.port(),
+        session_id: inc.call.0,
+        session_version: 1,
+        ..LocalMedia::default()
+    };
+    let (sdp, leg_media) = match inc.offer.as_deref() {
+        // A late offer: we offer, the answer comes in the ACK; until then send nowhere and
+        // let the caller's first RTP packet show where it is.
+        None => (
+            sdp::offer(&media, Direction::SendRecv).into_bytes(),
+            LegMedia {
+                codec: Codec::Pcmu,
+                audio_pt: 0,
+                dtmf_pt: Some(media.dtmf_payload_type),
+                remote: None,
+                send: true,
+                receive: true,
+            },
+        ),
+        Some(offer) => match negotiate(Some(offer), &media) {
+            Ok(a) => (a.sdp.clone().into_bytes(), leg_media(&a)),
+            Err(e) => {
+                info!(error = %e, "offer refused");
+                sip.send(Command::Reject {
+                    call: inc.call,
+                    code: 488,
+                });
+                return None;
+            }
+        },
+    };
+    let timer = ring_then_answer(cfg.ring, sip, tx, inc.call);
+    Some(ActiveCall {
+        _port: lease,
+        media,
+        pending: Some((socket, leg_media, sdp)),
+        leg: None,
+        timer: Some(timer),
+    })
+}
+
+fn on_internal(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    tx: &mpsc::UnboundedSender<Internal>,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    msg: Internal,
+) {
+    match msg {
+        Internal::Answer(call) => {
+            let Some(active) = calls.get_mut(&call) else {
+                return;
+            };
+            let Some((socket, media, sdp)) = active.pending.take() else {
+                return;
+            };
+            sip.send(Command::Answer { call, answer: sdp });
+            let (handle, mut leg_events) = leg::spawn(
+                socket,
+                LegConfig {
+                    media,
+                    media_timeout: cfg
+                        .media_timeout
+                        .unwrap_or(Duration::from_secs(365 * 86400)),
+                    seed: call.0,
+                },
+            );
+            handle.send(LegCommand::MusicOnHold(Some(cfg.prompts.moh.clone())));
+            handle.send(LegCommand::Play {
+                prompts: vec![cfg.prompts.welcome.clone()],
+                interruptible: true,
+            });
+            let forward = tx.clone();
+            tokio::spawn(async move {
+                while let Some(ev) = leg_events.recv().await {
+                    if forward.send(Internal::Leg(call, ev)).is_err() {
+                        break;
+                    }
+                }
+            });
+            active.leg = Some(handle);
+            if let Some(after) = cfg.answer_hangup {
+                let tx = tx.clone();
+                active.timer = Some(tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let _ = tx.send(Internal::Hangup(call));
+                }));
+            }
+        }
+        Internal::Hangup(call) => {
+            debug!(%call, "answer time over; hanging up");
+            sip.send(Command::Hangup(call));
+        }
+        Internal::Leg(call, ev) => on_leg_event(cfg, sip, calls, call, ev),
+    }
+}
+
+fn on_leg_event(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    call: CallRef,
+    ev: LegEvent,
+) {
+    match ev {
+        LegEvent::Digit { digit, duration_ms } => {
+            debug!(%call, %digit, duration_ms, "digit");
+            let leg = calls.get(&call).and_then(|c| c.leg.as_ref());
+            if let (Some(leg), Some(prompt)) = (leg, cfg.prompts.digit(digit)) {
+                leg.send(LegCommand::Play {
+                    prompts: vec![prompt],
+                    interruptible: true,
+                });
+            }
+        }
+        LegEvent::MediaTimeout => {
+            info!(%call, "no RTP from the caller: releasing the call");
+            sip.send(Command::Hangup(call));
+        }
+        LegEvent::Closed(report) => debug!(
+            %call,
+            received = report.counters.received,
+            dropped = report.counters.dropped(),
+            lost = report.lost,
+            jitter_ms = report.jitter_ms,
+            "media leg closed"
+        ),
+        LegEvent::DigitStarted(_) | LegEvent::PlaybackDone { .. } => {}
+    }
+}
+
+fn negotiate(offer: Option<&[u8]>, media: &LocalMedia) -> Result<Answer, sdp::SdpError> {
+    let Some(offer) = offer else {
+        // A re-INVITE without SDP asks us to offer; answering our own offer keeps the agreement.
+        let ours = sdp::offer(media, Direction::SendRecv);
+        return sdp::answer(&SessionDescription::parse(&ours)?, media);
+    };
+    let offer = SessionDescription::parse(&String::from_utf8_lossy(offer))?;
+    sdp::answer(&offer, media)
+}
+
+fn leg_media(a: &Answer) -> LegMedia {
+    LegMedia {
+        codec: a.codec,
+        audio_pt: a.payload_type,
+        dtmf_pt: a.dtmf_payload_type,
+        remote: a.remote_rtp,
+        send: a.direction.sends(),
+        receive: a.direction.receives(),
+    }
+}
+
+/// A leased port with its socket bound; a port some other program holds is skipped.
+async fn bind_port(ports: &PortAllocator, bind: IpAddr) -> Option<(PortLease, UdpSocket)> {
+    for _ in 0..8 {
+        let lease = ports.allocate()?;
+        match UdpSocket::bind(SocketAddr::new(bind, lease.port())).await {
+            Ok(socket) => return Some((lease, socket)),
+            Err(e) => debug!(port = lease.port(), error = %e, "RTP port busy; trying another"),
+        }
+    }
+    None
+}
+
+/// Rings for `ring`, then asks the controller to answer.
+fn ring_then_answer(
+    ring: Duration,
+    sip: &SipHandle,
+    tx: &mpsc::UnboundedSender<Internal>,
+    call: CallRef,
+) -> JoinHandle<()> {
+    let (sip, tx) = (sip.clone(), tx.clone());
+    tokio::spawn(async move {
+        if !ring.is_zero() {
+            sip.send(Command::Ringing(call));
+            tokio::time::sleep(ring).await;
+        }
+        let _ = tx.send(Internal::Answer(call));
+    })
+}

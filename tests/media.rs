@@ -1,0 +1,169 @@
+//! End-to-end media: the test agent calls the real `hotline serve`, receives the welcome prompt
+//! over RTP and compares it byte for byte with the shipped WAV encoded to µ-law, presses a key
+//! with RFC 4733 events and hears that digit read back (the interim answer flow's reaction),
+//! survives garbage on its RTP port, and is released when its own RTP stops.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use hotline_e2e::{branch, tag_of, token, Engine, Ua};
+use hotline_media::dtmf::{DtmfSender, SenderConfig};
+use hotline_media::{g711, Codec};
+use tokio::net::UdpSocket;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+/// The shipped prompt, as the engine must send it with PCMU.
+fn prompt_ulaw(lang: &str, name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("sounds/{lang}/{name}.wav"));
+    let mut reader = hound::WavReader::open(&path).expect("shipped prompt");
+    let pcm: Vec<i16> = reader
+        .samples::<i16>()
+        .map(|s| s.expect("sample"))
+        .collect();
+    let mut out = Vec::new();
+    g711::encode(Codec::Pcmu, &pcm, &mut out);
+    // The last frame is padded with silence up to 160 bytes.
+    let pad = (160 - out.len() % 160) % 160;
+    out.extend(std::iter::repeat_n(0xFF, pad));
+    out
+}
+
+struct Call {
+    ua: Ua,
+    rtp: UdpSocket,
+    engine_rtp: SocketAddr,
+    call_id: String,
+    from_tag: String,
+    to_tag: String,
+}
+
+async fn call(engine: &Engine) -> Call {
+    let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut ua = Ua::udp(engine.udp, "13800000000").await;
+    ua.rtp_port = rtp.local_addr().unwrap().port();
+    let (call_id, from_tag) = (token(), token());
+    let req = ua.invite_request("95598", &call_id, &from_tag, &branch(), "");
+    ua.send(&req).await;
+    let ok = ua.recv_final(WAIT).await.expect("200 OK");
+    assert_eq!(ok.code(), 200, "{}", ok.raw);
+    let body = String::from_utf8_lossy(&ok.response().common.body).to_string();
+    let port = body
+        .lines()
+        .find_map(|l| l.strip_prefix("m=audio "))
+        .and_then(|r| r.split(' ').next())
+        .expect("m= line");
+    let engine_rtp: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let to_tag = tag_of(&ok.response().common.to);
+    let ack = ua.in_dialog("ACK", 1, &call_id, &from_tag, "95598", &to_tag);
+    ua.send(&ack).await;
+    Call {
+        ua,
+        rtp,
+        engine_rtp,
+        call_id,
+        from_tag,
+        to_tag,
+    }
+}
+
+fn rtp_packet(pt: u8, seq: u16, ts: u32, marker: bool, payload: &[u8]) -> Vec<u8> {
+    let mut v = vec![0x80, (u8::from(marker) << 7) | pt];
+    v.extend_from_slice(&seq.to_be_bytes());
+    v.extend_from_slice(&ts.to_be_bytes());
+    v.extend_from_slice(&0x5EED_0001u32.to_be_bytes());
+    v.extend_from_slice(payload);
+    v
+}
+
+/// The next RTP packet's (payload type, payload).
+async fn next_rtp(sock: &UdpSocket) -> (u8, Vec<u8>) {
+    let mut buf = vec![0u8; 2048];
+    let n = tokio::time::timeout(WAIT, sock.recv(&mut buf))
+        .await
+        .expect("RTP from the engine")
+        .unwrap();
+    assert!(n >= 12 && buf[0] >> 6 == 2, "an RTP packet");
+    let cc = usize::from(buf[0] & 0x0f);
+    (buf[1] & 0x7f, buf[12 + 4 * cc..n].to_vec())
+}
+
+/// Reads audio until `want` has been heard from its first frame on; fails after `max` packets.
+async fn hear(sock: &UdpSocket, want: &[u8], max: usize) {
+    let first = &want[..160];
+    let mut got: Vec<u8> = Vec::new();
+    for _ in 0..max {
+        let (pt, payload) = next_rtp(sock).await;
+        assert_eq!(pt, 0, "PCMU was agreed");
+        if got.is_empty() && payload != first {
+            continue;
+        }
+        got.extend_from_slice(&payload);
+        if got.len() >= want.len() {
+            assert!(got[..want.len()] == want[..], "the prompt arrived intact");
+            return;
+        }
+    }
+    panic!(
+        "prompt not heard within {max} packets (matched {} bytes)",
+        got.len()
+    );
+}
+
+#[tokio::test]
+async fn caller_hears_the_welcome_prompt_and_its_digit_read_back() {
+    let engine = Engine::start(&[]);
+    let c = call(&engine).await;
+    // Our own RTP first, so the engine's latch and media timeout see a live caller.
+    c.rtp
+        .send_to(&rtp_packet(0, 1, 0, true, &[0xFF; 160]), c.engine_rtp)
+        .await
+        .unwrap();
+    let welcome = prompt_ulaw("zh", "welcome");
+    hear(&c.rtp, &welcome, 100 + welcome.len() / 160).await;
+
+    // Garbage on the RTP port changes nothing.
+    for junk in [
+        &b""[..],
+        &[0x00; 5][..],
+        &[0x8F, 0, 0, 1][..],
+        &[0xFF; 300][..],
+    ] {
+        c.rtp.send_to(junk, c.engine_rtp).await.unwrap();
+    }
+    // Press 5: RFC 4733 events, every packet sent twice.
+    let schedule = DtmfSender::new(SenderConfig::default())
+        .schedule('5', 16000)
+        .unwrap();
+    for (i, p) in schedule.enumerate() {
+        let pkt = rtp_packet(101, 10 + i as u16, p.timestamp, p.marker, &p.payload);
+        c.rtp.send_to(&pkt, c.engine_rtp).await.unwrap();
+        c.rtp.send_to(&pkt, c.engine_rtp).await.unwrap();
+    }
+    let five = prompt_ulaw("zh", "digit_5");
+    hear(&c.rtp, &five, 200 + five.len() / 160).await;
+
+    let mut ua = c.ua;
+    let bye = ua.in_dialog("BYE", 2, &c.call_id, &c.from_tag, "95598", &c.to_tag);
+    ua.send(&bye).await;
+    assert_eq!(ua.recv_final(WAIT).await.expect("BYE answered").code(), 200);
+}
+
+#[tokio::test]
+async fn a_call_whose_rtp_stops_is_released() {
+    let engine = Engine::start(&[("HOTLINE_MEDIA_TIMEOUT_SECS", "1")]);
+    let mut c = call(&engine).await;
+    c.rtp
+        .send_to(&rtp_packet(0, 1, 0, true, &[0xFF; 160]), c.engine_rtp)
+        .await
+        .unwrap();
+    // Then nothing: within a few seconds the engine hangs up.
+    let bye = loop {
+        let got = c.ua.recv(WAIT).await.expect("a BYE from the engine");
+        if got.code() == 0 && got.request().method.as_str() == "BYE" {
+            break got;
+        }
+    };
+    assert_eq!(bye.request().common.call_id, c.call_id);
+}
