@@ -1,7 +1,7 @@
 //! End-to-end media: the test agent calls the real `hotline serve`, receives the welcome prompt
 //! over RTP and compares it byte for byte with the shipped WAV encoded to µ-law, presses a key
 //! with RFC 4733 events and hears that digit read back (the interim answer flow's reaction),
-//! survives garbage on its RTP port, and is released when its own RTP stops.
+//! survives garbage on its RTP port, is recorded, and is released when its own RTP stops.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -148,6 +148,28 @@ async fn caller_hears_the_welcome_prompt_and_its_digit_read_back() {
     let bye = ua.in_dialog("BYE", 2, &c.call_id, &c.from_tag, "95598", &c.to_tag);
     ua.send(&bye).await;
     assert_eq!(ua.recv_final(WAIT).await.expect("BYE answered").code(), 200);
+
+    // The call was recorded: a readable WAV holding at least the welcome prompt's length.
+    let dir = engine.dir.join("data/recordings");
+    let mut samples = 0;
+    for _ in 0..50 {
+        let wav = std::fs::read_dir(&dir)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .map(|e| e.path());
+        if let Some(Ok(reader)) = wav.map(hound::WavReader::open) {
+            samples = reader.len();
+            if samples as usize >= welcome.len() {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        samples as usize >= welcome.len(),
+        "recording has {samples} samples"
+    );
 }
 
 #[tokio::test]

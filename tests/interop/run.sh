@@ -4,6 +4,8 @@
 #   1. SIPp's built-in `uac` scenario: 500 calls at 50 calls/s over UDP, 0 failed calls allowed.
 #   2. REGISTER with digest authentication (register.xml) over UDP and over TCP.
 #   3. A wrong password is refused (the scenario must fail).
+#   4. SIPp's uac_pcap: G.711 A-law and an RFC 2833 digit played at the engine; a capture
+#      (tshark -z rtp,streams) shows the engine's audio reaching SIPp, and the engine logs the digit.
 # Usage: tests/interop/run.sh [path/to/hotline]   (default target/debug/hotline)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,6 +16,7 @@ SIPP_PORT=$((PORT + 10))
 rm -rf "$OUT" && mkdir -p "$OUT"
 
 command -v sipp >/dev/null || { echo "sipp not found: apt-get install -y sip-tester"; exit 2; }
+command -v tshark >/dev/null || { echo "tshark not found: apt-get install -y tshark"; exit 2; }
 [ -x "$BIN" ] || { echo "no binary at $BIN: cargo build -p hotline"; exit 2; }
 
 # SIPp 3.6 answers only the first challenge and knows only MD5 ("createAuthHeader: authentication
@@ -26,7 +29,7 @@ HOTLINE_SIP_USERS=1001:secret,1002:secret \
 HOTLINE_SIP_AUTH_ALGORITHMS=MD5,SHA-256 \
 HOTLINE_MEDIA_PUBLIC_ADDRESS=127.0.0.1 \
 HOTLINE_DATA_DIR="$OUT/data" \
-HOTLINE_LOG_LEVEL=warn \
+HOTLINE_LOG_LEVEL=warn,hotline::controller=debug \
   "$BIN" serve >"$OUT/hotline.log" 2>&1 &
 ENGINE=$!
 trap 'kill $ENGINE 2>/dev/null || true; wait $ENGINE 2>/dev/null || true' EXIT
@@ -79,6 +82,29 @@ echo "sipp exit $rc"
 # It must fail because the engine said 403, not for any other reason.
 if [ "$rc" != 0 ] && grep -q "SIP/2.0 403" "$OUT/register_bad.msg"; then passed=$((passed + 1)); else
   echo "FAIL: a wrong password was not refused with 403"; fail=$((fail + 1)); fi
+
+echo "== SIPp uac_pcap: G.711 A-law and an RFC 2833 digit at the engine; the engine's audio back"
+MEDIA_PORT=$((PORT + 20))
+rm -rf "$OUT/pcapdir" && mkdir -p "$OUT/pcapdir" && ln -s /usr/share/sip-tester "$OUT/pcapdir/pcap"
+dumpcap -q -i lo -f "udp and (port $MEDIA_PORT or port $((MEDIA_PORT + 2)) or portrange 20000-30000)" \
+  -w "$OUT/media.pcapng" >/dev/null 2>&1 &
+CAPTURE=$!
+sleep 1
+set +e
+(cd "$OUT/pcapdir" && sipp -sn uac_pcap 127.0.0.1:$PORT -s 95598 -i 127.0.0.1 -p $((SIPP_PORT + 3)) -mp $MEDIA_PORT \
+  -m 1 -timeout 30s -timeout_error -nostdin -trace_err -error_file ../uac_pcap.err >../uac_pcap.screen 2>&1)
+rc=$?
+set -e
+sleep 1; kill -INT $CAPTURE 2>/dev/null || true; wait $CAPTURE 2>/dev/null || true
+# The engine -> SIPp stream: A-law (SIPp offered only PCMA), about 9 s of it, nothing lost.
+tshark -r "$OUT/media.pcapng" -o rtp.heuristic_rtp:TRUE -q -z rtp,streams >"$OUT/rtp_streams.txt" 2>/dev/null || true
+back=$(awk -v mp=$MEDIA_PORT '$6 == mp && /g711A/ {print $0}' "$OUT/rtp_streams.txt" | head -1)
+packets=$(echo "$back" | awk '{for(i=1;i<=NF;i++) if($i=="g711A") {print $(i+1); exit}}')
+lost=$(echo "$back" | awk '{for(i=1;i<=NF;i++) if($i=="g711A") {print $(i+2); exit}}')
+digit=$(grep -c 'digit=1' "$OUT/hotline.log" || true)
+echo "sipp exit $rc; engine->sipp stream: ${packets:-none} packets, lost ${lost:-?}; digit 1 seen by the engine: $digit"
+if [ "$rc" = 0 ] && [ "${packets:-0}" -ge 400 ] && [ "$lost" = "0" ] && [ "$digit" -ge 1 ]; then passed=$((passed + 1)); else
+  echo "FAIL: uac_pcap"; cat "$OUT/rtp_streams.txt"; tail -5 "$OUT/uac_pcap.err" 2>/dev/null || true; fail=$((fail + 1)); fi
 
 if kill -0 $ENGINE 2>/dev/null; then passed=$((passed + 1)); else echo "FAIL: hotline died"; fail=$((fail + 1)); fi
 echo "interop: $passed passed, $fail failed"

@@ -23,7 +23,12 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     std::fs::create_dir_all(&cfg.data.dir)
         .map_err(|e| format!("data.dir {}: {e}", cfg.data.dir.display()))?;
     let prompts = load_prompts(&cfg)?;
-    repair_recordings(&cfg.data.dir.join("recordings"));
+    let recordings = cfg.data.dir.join("recordings");
+    repair_recordings(&recordings);
+    if cfg.media.record {
+        std::fs::create_dir_all(&recordings)
+            .map_err(|e| format!("data.dir {}: {e}", recordings.display()))?;
+    }
     let sip_cfg = sip_config(&cfg)?;
     let server = shell::start(sip_cfg)
         .await
@@ -51,6 +56,7 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         media_timeout: (cfg.media.timeout_secs > 0)
             .then(|| Duration::from_secs(cfg.media.timeout_secs)),
         prompts,
+        recordings: cfg.media.record.then(|| recordings.clone()),
         ring: Duration::from_secs(cfg.calls.ring_secs),
         answer_hangup: (cfg.calls.answer_hangup_secs > 0)
             .then(|| Duration::from_secs(cfg.calls.answer_hangup_secs)),

@@ -73,9 +73,18 @@ pub enum LegCommand {
     SendDigit(char),
     /// A re-INVITE changed the media (codec, address, hold).
     Renegotiate(LegMedia),
-    /// Record what this leg receives into `sink` as `side` (None: stop).
-    Record(Option<(RecordingSink, Side)>),
+    /// Record into `sink`: what this leg receives as `received`, and what it sends as `sent`
+    /// (for a mono IVR recording that holds both the caller and the prompts). None: stop.
+    Record(Option<RecordTo>),
     Close,
+}
+
+/// Where a leg's audio is recorded.
+#[derive(Debug, Clone)]
+pub struct RecordTo {
+    pub sink: RecordingSink,
+    pub received: Side,
+    pub sent: Option<Side>,
 }
 
 /// What a leg reports.

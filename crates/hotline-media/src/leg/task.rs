@@ -11,13 +11,14 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::debug;
 
-use super::{BridgeFrame, LegCommand, LegConfig, LegEvent, LegMedia, LegReport, BRIDGE_QUEUE};
+use super::{
+    BridgeFrame, LegCommand, LegConfig, LegEvent, LegMedia, LegReport, RecordTo, BRIDGE_QUEUE,
+};
 use crate::dtmf::{
     DigitSchedule, DtmfEvent, DtmfReceiver, DtmfSender, RtpEventPacket, SenderConfig,
 };
 use crate::g711;
 use crate::prompt::{silence_byte, Frame, FrameResult, MusicOnHold, Playback, FRAME_SAMPLES};
-use crate::recording::{RecordingSink, Side};
 use crate::rtp_session::{PayloadKind, PayloadMap, RtpReceiver, RtpSender, SenderInit};
 
 /// How long after a digit's last packet its end is assumed (end packets all lost).
@@ -44,7 +45,7 @@ pub(super) struct Leg {
     bridge_to: Option<mpsc::Sender<BridgeFrame>>,
     bridged_in: VecDeque<Box<[i16; FRAME_SAMPLES]>>,
     bridge_dropped: u64,
-    record: Option<(RecordingSink, Side)>,
+    record: Option<RecordTo>,
     last_rx: Instant,
     packet: Vec<u8>,
     pcm: Vec<i16>,
@@ -96,8 +97,9 @@ impl Leg {
         let timed_out = loop {
             let now = Instant::now();
             let wake = self.next_wake(now);
+            let eager = self.receives_eagerly();
             tokio::select! {
-                r = self.socket.recv_from(&mut buf) => match r {
+                r = self.socket.recv_from(&mut buf), if eager => match r {
                     Ok((n, from)) => self.on_datagram(&buf[..n], from, Instant::now()),
                     Err(e) => {
                         // ICMP port unreachable surfaces here on Linux: not fatal.
@@ -110,6 +112,9 @@ impl Leg {
                 },
                 Some(frame) = frames.recv() => self.on_bridge_frame(frame),
                 _ = tokio::time::sleep_until(wake) => {
+                    if !eager {
+                        self.drain_socket(&mut buf);
+                    }
                     if self.on_timer(Instant::now()).await {
                         break true;
                     }
@@ -126,6 +131,27 @@ impl Leg {
             jitter_ms: stats.jitter_ms(),
             bridge_frames_dropped: self.bridge_dropped,
         }));
+    }
+
+    /// Wake for every packet only when it matters at once: audio to forward to a bridged leg,
+    /// or no send ticks to piggyback on (on hold). Otherwise (a caller in a prompt or on music)
+    /// what arrived is read at the next 20 ms tick: half the wake-ups, and a digit is seen at
+    /// most 20 ms later.
+    fn receives_eagerly(&self) -> bool {
+        self.bridge_to.is_some() || self.sender.is_paused()
+    }
+
+    /// Reads everything waiting on the socket without blocking.
+    fn drain_socket(&mut self, buf: &mut [u8]) {
+        // Bounded: a flood is read 256 datagrams a tick (the receiver drops what it must).
+        for _ in 0..256 {
+            match self.socket.try_recv_from(buf) {
+                Ok((n, from)) => self.on_datagram(&buf[..n], from, Instant::now()),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                // ICMP port unreachable from an earlier send: read on.
+                Err(_) => continue,
+            }
+        }
     }
 
     fn media_deadline(&self) -> Option<Instant> {
@@ -179,6 +205,14 @@ impl Leg {
         } else {
             let mut frame: Frame = [silence_byte(self.cfg.media.codec); FRAME_SAMPLES];
             self.fill_audio(&mut frame);
+            if let Some(RecordTo {
+                sink,
+                sent: Some(side),
+                ..
+            }) = &self.record
+            {
+                sink.push_g711(*side, self.cfg.media.codec, &frame);
+            }
             let pt = self.cfg.media.audio_pt;
             let header = self
                 .sender
@@ -264,8 +298,8 @@ impl Leg {
             PayloadKind::Audio if inbound.seq.playable() => {
                 self.pcm.clear();
                 g711::decode(self.cfg.media.codec, p.payload, &mut self.pcm);
-                if let Some((sink, side)) = &self.record {
-                    sink.push(*side, &self.pcm);
+                if let Some(r) = &self.record {
+                    r.sink.push(r.received, &self.pcm);
                 }
                 if let Some(to) = &self.bridge_to {
                     let mut frame = Box::new([0i16; FRAME_SAMPLES]);

@@ -283,3 +283,53 @@ async fn bridge_carries_voice_across_codecs_and_passes_digits() {
     }
     assert!(saw_event);
 }
+
+#[tokio::test]
+async fn records_what_it_hears_and_what_it_plays_into_one_mono_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("call.wav");
+    let rec = crate::recording::Recording::create(&path, crate::recording::Channels::Mono).unwrap();
+    let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (h, mut ev) = leg(&peer, Codec::Pcmu, Duration::from_secs(30)).await;
+    let (_, leg_addr) = recv_packet(&peer).await;
+    h.send(LegCommand::Record(Some(RecordTo {
+        sink: rec.sink(),
+        received: crate::recording::Side::Caller,
+        sent: Some(crate::recording::Side::Agent),
+    })));
+    // Constant levels tell the two apart in the mix: prompt ≈ 2000, caller ≈ 4000, both ≈ 6000.
+    let prompt = Arc::new(Prompt::from_pcm("zh", "t", vec![2000; 1600]));
+    h.send(LegCommand::Play {
+        prompts: vec![prompt],
+        interruptible: false,
+    });
+    let mut voice = Vec::new();
+    crate::g711::encode(Codec::Pcmu, &vec![4000i16; 160], &mut voice);
+    for i in 0..10u16 {
+        peer.send_to(&rtp(0, i, 160 * u32::from(i), i == 0, &voice), leg_addr)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        next_event(&mut ev).await,
+        LegEvent::PlaybackDone { interrupted: false }
+    );
+    h.send(LegCommand::Close);
+    assert!(matches!(next_event(&mut ev).await, LegEvent::Closed(_)));
+    let summary = tokio::task::spawn_blocking(move || rec.close())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(summary.samples >= 1600, "{summary:?}");
+    let samples: Vec<i16> = hound::WavReader::open(&path)
+        .unwrap()
+        .samples::<i16>()
+        .map(|s| s.unwrap())
+        .collect();
+    let loud = samples.iter().filter(|s| s.unsigned_abs() > 3000).count();
+    assert!(
+        loud >= 1600,
+        "the prompt and the caller's voice are both in the file ({loud} loud samples)"
+    );
+}

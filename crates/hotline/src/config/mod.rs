@@ -194,6 +194,8 @@ pub struct MediaConfig {
     pub language: String,
     /// End a call whose caller sends no RTP for this long (not while on hold); 0 = never.
     pub timeout_secs: u64,
+    /// Record every answered call to `<data.dir>/recordings/`.
+    pub record: bool,
 }
 
 impl Default for MediaConfig {
@@ -204,6 +206,7 @@ impl Default for MediaConfig {
             sounds_dir: PathBuf::from("sounds"),
             language: "zh".into(),
             timeout_secs: 30,
+            record: true,
         }
     }
 }

@@ -118,6 +118,12 @@ pub(super) const KEYS: &[(&str, &str)] = &[
         "End a call when no RTP arrives for this many seconds (not while on hold); 0 = never.",
     ),
     (
+        "media.record",
+        "Record every answered call as a WAV under <data.dir>/recordings/ (mono: the caller and\n\
+         what the engine played). Files are flushed every second; a crash leaves a file the next\n\
+         start repairs.",
+    ),
+    (
         "calls.answer_hangup_secs",
         "Hang up answered calls after this many seconds; 0 = never.",
     ),

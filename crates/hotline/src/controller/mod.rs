@@ -8,11 +8,13 @@ mod prompts;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hotline_media::leg::{self, LegCommand, LegConfig, LegEvent, LegHandle, LegMedia};
+use hotline_media::leg::{self, LegCommand, LegConfig, LegEvent, LegHandle, LegMedia, RecordTo};
 use hotline_media::ports::{PortAllocator, PortLease};
+use hotline_media::recording::{Channels, Recording, Side};
 use hotline_media::sdp::{self, Answer, Direction, LocalMedia, SessionDescription};
 use hotline_media::Codec;
 use hotline_sip::{CallRef, Command, IncomingCall, SipEvent, SipHandle};
@@ -36,6 +38,8 @@ pub struct ControllerConfig {
     /// End a call after this long without RTP; None = never.
     pub media_timeout: Option<Duration>,
     pub prompts: Arc<AnswerPrompts>,
+    /// Record answered calls into this folder; None = no recording.
+    pub recordings: Option<PathBuf>,
 }
 
 /// Messages from the controller's own timers and the legs.
@@ -51,6 +55,7 @@ struct ActiveCall {
     /// The agreed media, until the leg starts at answer time.
     pending: Option<(UdpSocket, LegMedia, Vec<u8>)>,
     leg: Option<LegHandle>,
+    recording: Option<Recording>,
     timer: Option<JoinHandle<()>>,
 }
 
@@ -72,9 +77,12 @@ pub async fn run(
             Some(msg) = internal.recv() => on_internal(&cfg, &sip, &tx, &mut calls, msg),
         }
     }
-    for (_, call) in calls.drain() {
+    for (id, call) in calls.drain() {
         if let Some(leg) = call.leg {
             leg.send(LegCommand::Close);
+        }
+        if let Some(rec) = call.recording {
+            finish_recording(id, rec);
         }
     }
 }
@@ -119,6 +127,9 @@ async fn on_sip_event(
                 }
                 if let Some(leg) = active.leg {
                     leg.send(LegCommand::Close);
+                }
+                if let Some(rec) = active.recording {
+                    finish_recording(call, rec);
                 }
             }
             debug!(%call, reason = reason.label(), "call freed");
@@ -187,6 +198,7 @@ async fn incoming(
         media,
         pending: Some((socket, leg_media, sdp)),
         leg: None,
+        recording: None,
         timer: Some(timer),
     })
 }
@@ -217,6 +229,9 @@ fn on_internal(
                     seed: call.0,
                 },
             );
+            if let Some(dir) = &cfg.recordings {
+                active.recording = start_recording(dir, call, &handle);
+            }
             handle.send(LegCommand::MusicOnHold(Some(cfg.prompts.moh.clone())));
             handle.send(LegCommand::Play {
                 prompts: vec![cfg.prompts.welcome.clone()],
@@ -279,6 +294,40 @@ fn on_leg_event(
         ),
         LegEvent::DigitStarted(_) | LegEvent::PlaybackDone { .. } => {}
     }
+}
+
+/// Records the call mono (the caller and what we play) under `dir`. A recording that cannot be
+/// created is logged and the call goes on without it.
+fn start_recording(dir: &std::path::Path, call: CallRef, leg: &LegHandle) -> Option<Recording> {
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let path = dir.join(format!("{unix}-{call}.wav"));
+    match Recording::create(&path, Channels::Mono) {
+        Ok(rec) => {
+            leg.send(LegCommand::Record(Some(RecordTo {
+                sink: rec.sink(),
+                received: Side::Caller,
+                sent: Some(Side::Agent),
+            })));
+            Some(rec)
+        }
+        Err(e) => {
+            warn!(%call, path = %path.display(), error = %e, "cannot record the call");
+            None
+        }
+    }
+}
+
+/// Closing waits for the writer thread to write what is queued: off the async threads.
+fn finish_recording(call: CallRef, rec: Recording) {
+    tokio::task::spawn_blocking(move || match rec.close() {
+        Ok(s) => {
+            debug!(%call, path = %s.path.display(), secs = s.duration.as_secs(), dropped = s.dropped_chunks, "recording closed")
+        }
+        Err(e) => warn!(%call, error = %e, "recording could not be finished"),
+    });
 }
 
 fn negotiate(offer: Option<&[u8]>, media: &LocalMedia) -> Result<Answer, sdp::SdpError> {
