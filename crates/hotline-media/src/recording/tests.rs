@@ -197,7 +197,12 @@ fn an_existing_file_is_never_overwritten() {
 fn a_recording_cut_off_mid_call_is_repaired() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cut.wav");
-    let rec = Recording::create(&path, Channels::Stereo).unwrap();
+    // Room for all 120 chunks at once (a call would push them over 1.2 s).
+    let options = RecordingOptions {
+        queue_chunks: 256,
+        ..RecordingOptions::new(Channels::Stereo)
+    };
+    let rec = Recording::create_with(&path, options).unwrap();
     let sink = rec.sink();
     for i in 0..60 {
         sink.push(Side::Caller, &frame(i));
