@@ -15,7 +15,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{kernel_timestamps, percentile, proc_rss_kib, StreamStats};
+use common::{kernel_timestamps, proc_rss_kib, send_spread, summarize, StreamStats};
 use hotline_media::leg::{self, LegCommand, LegConfig, LegHandle, LegMedia};
 use hotline_media::Codec;
 use tokio::net::UdpSocket;
@@ -132,22 +132,7 @@ fn main() {
         }
         let targets: Vec<(Arc<UdpSocket>, std::net::SocketAddr)> =
             peers.iter().map(|p| (p.sock.clone(), p.leg_addr)).collect();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_millis(1));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-            let mut pkt = vec![0x55u8; 172];
-            pkt[0] = 0x80;
-            pkt[1] = 0;
-            for n in 0u64.. {
-                tick.tick().await;
-                let (phase, frame) = ((n % 20) as usize, (n / 20) as u32);
-                pkt[2..4].copy_from_slice(&(frame as u16).to_be_bytes());
-                pkt[4..8].copy_from_slice(&frame.wrapping_mul(160).to_be_bytes());
-                for (sock, to) in targets.iter().skip(phase).step_by(20) {
-                    let _ = sock.send_to(&pkt, *to).await;
-                }
-            }
-        });
+        tokio::spawn(send_spread(targets, 0x55));
         tokio::time::sleep(Duration::from_secs(2)).await;
         for p in &peers {
             p.stats.lock().expect("stats").reset();
@@ -161,28 +146,10 @@ fn main() {
     });
     let (cpu, loaded_rss) = loaded;
 
-    let mut devs = Vec::new();
-    let (mut received, mut expected, mut silent) = (0u64, 0u64, 0usize);
-    for p in &peers {
-        let s = p.stats.lock().expect("stats");
-        received += s.received;
-        expected += s.expected();
-        if s.received == 0 {
-            silent += 1;
-        }
-        devs.extend_from_slice(&s.deviations_us);
-    }
-    devs.sort_unstable();
-    let lost = expected.saturating_sub(received);
+    let sum = summarize(peers.iter().map(|p| &*p.stats));
     println!(
-        "bridged_calls={pairs} legs={} silent_legs={silent} packets={received} lost={lost} ({:.3}%) \
-         dev_p50={:.2}ms dev_p99={:.2}ms dev_max={:.2}ms media_cpu={cpu:.0}% rss_per_bridged_call={}KiB \
-         (generator sockets included)",
+        "bridged_calls={pairs} legs={} {sum} media_cpu={cpu:.0}% rss_per_bridged_call={}KiB (generator sockets included)",
         pairs * 2,
-        if expected == 0 { 0.0 } else { lost as f64 * 100.0 / expected as f64 },
-        f64::from(percentile(&devs, 0.5)) / 1000.0,
-        f64::from(percentile(&devs, 0.99)) / 1000.0,
-        f64::from(devs.last().copied().unwrap_or(0)) / 1000.0,
         loaded_rss.saturating_sub(idle_rss) / pairs.max(1) as u64,
     );
     for l in &legs {

@@ -14,7 +14,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{kernel_timestamps, percentile, proc_cpu_ticks, proc_rss_kib, StreamStats};
+use common::{
+    kernel_timestamps, proc_cpu_ticks, proc_rss_kib, send_spread, summarize, StreamStats,
+};
 use hotline_e2e::{branch, token, Engine};
 use hotline_sip::wire::{self, Message};
 use tokio::net::UdpSocket;
@@ -230,24 +232,7 @@ async fn run(a: Args) {
         .iter()
         .map(|c| (c.rtp.clone(), c.engine_rtp))
         .collect();
-    // Each call sends every 20 ms, the calls spread evenly over the 20 ms (as independent
-    // phones would be), not all in one burst.
-    let sender = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_millis(1));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-        let mut pkt = vec![0xffu8; 172];
-        pkt[0] = 0x80;
-        pkt[8..12].copy_from_slice(&0x1234_5678u32.to_be_bytes());
-        for n in 0u64.. {
-            tick.tick().await;
-            let (phase, frame) = ((n % 20) as usize, (n / 20) as u32);
-            pkt[2..4].copy_from_slice(&(frame as u16).to_be_bytes());
-            pkt[4..8].copy_from_slice(&frame.wrapping_mul(160).to_be_bytes());
-            for (sock, to) in targets.iter().skip(phase).step_by(20) {
-                let _ = sock.send_to(&pkt, *to).await;
-            }
-        }
-    });
+    let sender = tokio::spawn(send_spread(targets, 0xFF));
 
     tokio::time::sleep(Duration::from_secs(2)).await; // warm-up
     for c in &calls {
@@ -259,19 +244,7 @@ async fn run(a: Args) {
     let loaded_rss = proc_rss_kib(pid);
     sender.abort();
 
-    let mut devs = Vec::new();
-    let (mut received, mut expected, mut silent) = (0u64, 0u64, 0usize);
-    for c in &calls {
-        let s = c.stats.lock().expect("stats");
-        received += s.received;
-        expected += s.expected();
-        if s.received == 0 {
-            silent += 1;
-        }
-        devs.extend_from_slice(&s.deviations_us);
-    }
-    devs.sort_unstable();
-    let lost = expected.saturating_sub(received);
+    let sum = summarize(calls.iter().map(|c| &*c.stats));
     let clk_tck = 100.0; // USER_HZ on Linux
     let cpu = (cpu1 - cpu0) as f64 / clk_tck / elapsed.as_secs_f64() * 100.0;
     let per_call = if calls.is_empty() {
@@ -280,20 +253,8 @@ async fn run(a: Args) {
         loaded_rss.saturating_sub(idle_rss) / calls.len() as u64
     };
     println!(
-        "calls={} silent_calls={} packets={} lost={} ({:.3}%) dev_p50={:.2}ms dev_p99={:.2}ms dev_max={:.2}ms \
-         engine_cpu={:.0}% rss_idle={}KiB rss_loaded={}KiB per_call={}KiB",
+        "calls={} {sum} engine_cpu={cpu:.0}% rss_idle={idle_rss}KiB rss_loaded={loaded_rss}KiB per_call={per_call}KiB",
         calls.len(),
-        silent,
-        received,
-        lost,
-        if expected == 0 { 0.0 } else { lost as f64 * 100.0 / expected as f64 },
-        f64::from(percentile(&devs, 0.5)) / 1000.0,
-        f64::from(percentile(&devs, 0.99)) / 1000.0,
-        f64::from(devs.last().copied().unwrap_or(0)) / 1000.0,
-        cpu,
-        idle_rss,
-        loaded_rss,
-        per_call
     );
 
     let sip_local = sip.local_addr().expect("sip address");

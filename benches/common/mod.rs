@@ -153,3 +153,77 @@ pub fn proc_rss_kib(pid: u32) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
+
+/// Every stream's figures together.
+pub struct Summary {
+    pub received: u64,
+    pub lost: u64,
+    pub lost_percent: f64,
+    pub silent_streams: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// Adds up the streams' packets, losses and pacing deviations.
+pub fn summarize<'a>(streams: impl Iterator<Item = &'a std::sync::Mutex<StreamStats>>) -> Summary {
+    let mut devs = Vec::new();
+    let (mut received, mut expected, mut silent) = (0u64, 0u64, 0usize);
+    for s in streams {
+        let s = s.lock().expect("stats");
+        received += s.received;
+        expected += s.expected();
+        if s.received == 0 {
+            silent += 1;
+        }
+        devs.extend_from_slice(&s.deviations_us);
+    }
+    devs.sort_unstable();
+    let lost = expected.saturating_sub(received);
+    Summary {
+        received,
+        lost,
+        lost_percent: if expected == 0 {
+            0.0
+        } else {
+            lost as f64 * 100.0 / expected as f64
+        },
+        silent_streams: silent,
+        p50_ms: f64::from(percentile(&devs, 0.5)) / 1000.0,
+        p99_ms: f64::from(percentile(&devs, 0.99)) / 1000.0,
+        max_ms: f64::from(devs.last().copied().unwrap_or(0)) / 1000.0,
+    }
+}
+
+/// Sends a 20 ms PCMU frame filled with `fill` to every target every 20 ms, the targets spread
+/// evenly over the 20 ms (as independent phones would be), not all in one burst. Runs forever.
+pub async fn send_spread(
+    targets: Vec<(std::sync::Arc<tokio::net::UdpSocket>, std::net::SocketAddr)>,
+    fill: u8,
+) {
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut pkt = vec![fill; 172];
+    pkt[0] = 0x80;
+    pkt[1] = 0;
+    pkt[8..12].copy_from_slice(&0x1234_5678u32.to_be_bytes());
+    for n in 0u64.. {
+        tick.tick().await;
+        let (phase, frame) = ((n % 20) as usize, (n / 20) as u32);
+        pkt[2..4].copy_from_slice(&(frame as u16).to_be_bytes());
+        pkt[4..8].copy_from_slice(&frame.wrapping_mul(160).to_be_bytes());
+        for (sock, to) in targets.iter().skip(phase).step_by(20) {
+            let _ = sock.send_to(&pkt, *to).await;
+        }
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "silent_streams={} packets={} lost={} ({:.3}%) dev_p50={:.2}ms dev_p99={:.2}ms dev_max={:.2}ms",
+            self.silent_streams, self.received, self.lost, self.lost_percent, self.p50_ms, self.p99_ms, self.max_ms
+        )
+    }
+}
