@@ -47,6 +47,10 @@ pub(super) struct Leg {
     bridge_dropped: u64,
     record: Option<RecordTo>,
     last_rx: Instant,
+    /// The first packet waits until here: a phase within the first 20 ms drawn from the
+    /// seed, so that legs started together (a burst of calls) do not all send in the same
+    /// millisecond for the rest of their lives.
+    first_send: Option<Instant>,
     packet: Vec<u8>,
     pcm: Vec<i16>,
 }
@@ -81,6 +85,7 @@ impl Leg {
             bridge_dropped: 0,
             record: None,
             last_rx: Instant::now(),
+            first_send: Some(Instant::now() + phase_offset(cfg.seed)),
             packet: Vec::with_capacity(12 + FRAME_SAMPLES),
             pcm: Vec::with_capacity(FRAME_SAMPLES),
             events,
@@ -165,7 +170,8 @@ impl Leg {
         let std_now = now.into_std();
         let mut wake = now + Duration::from_secs(3600);
         if let Some(due) = self.sender.due(std_now) {
-            wake = wake.min(Instant::from_std(due));
+            let due = Instant::from_std(due);
+            wake = wake.min(self.first_send.map_or(due, |first| due.max(first)));
         }
         if let Some(t) = self.dtmf_in.next_timeout() {
             wake = wake.min(Instant::from_std(t));
@@ -190,6 +196,11 @@ impl Leg {
     }
 
     async fn send_due(&mut self, now: Instant) {
+        match self.first_send {
+            Some(first) if now < first => return,
+            Some(_) => self.first_send = None,
+            None => {}
+        }
         let Some(to) = self.receiver.send_to() else {
             // Nowhere to send yet: keep the clock running so timestamps stay true.
             let _ = self.sender.next_slot(now.into_std());
@@ -413,4 +424,11 @@ impl Leg {
         self.last_rx = Instant::now();
         self.cfg.media = media;
     }
+}
+
+/// A phase in [0, 20 ms) from the leg's seed (a multiplicative hash, so neighbouring seeds
+/// spread out).
+fn phase_offset(seed: u64) -> Duration {
+    let h = seed.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    Duration::from_micros((h >> 32) % 20_000)
 }

@@ -333,3 +333,54 @@ async fn records_what_it_hears_and_what_it_plays_into_one_mono_file() {
         "the prompt and the caller's voice are both in the file ({loud} loud samples)"
     );
 }
+
+#[tokio::test]
+async fn a_bridged_leg_hears_music_while_the_other_side_is_on_hold() {
+    let caller = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let agent = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (a, _a_ev) = leg(&caller, Codec::Pcmu, Duration::from_secs(30)).await;
+    let (b, _b_ev) = leg(&agent, Codec::Pcmu, Duration::from_secs(30)).await;
+    bridge(&a, &b);
+    // The agent puts the caller on hold: the agent's leg stops sending and expecting RTP,
+    // and the caller's leg plays music while no voice comes across the bridge.
+    b.send(LegCommand::Renegotiate(LegMedia {
+        codec: Codec::Pcmu,
+        audio_pt: 0,
+        dtmf_pt: Some(101),
+        remote: Some(agent.local_addr().unwrap()),
+        send: false,
+        receive: false,
+    }));
+    let music = Arc::new(Prompt::from_pcm("common", "moh", vec![3000; 8000]));
+    a.send(LegCommand::MusicOnHold(Some(music.clone())));
+    let want = &music.encoded(Codec::Pcmu)[..160];
+    let mut heard = false;
+    for _ in 0..50 {
+        let (bytes, _) = recv_packet(&caller).await;
+        if RtpPacket::parse(&bytes).unwrap().payload == want {
+            heard = true;
+            break;
+        }
+    }
+    assert!(heard, "the caller hears music on hold");
+    // On hold the agent's leg is silent: nothing new arrives once the queue is drained.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut buf = [0u8; 2048];
+    while agent.try_recv(&mut buf).is_ok() {}
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        agent.try_recv(&mut buf).is_err(),
+        "nothing sent while on hold"
+    );
+    // Off hold: the agent's leg sends again.
+    b.send(LegCommand::Renegotiate(LegMedia {
+        codec: Codec::Pcmu,
+        audio_pt: 0,
+        dtmf_pt: Some(101),
+        remote: Some(agent.local_addr().unwrap()),
+        send: true,
+        receive: true,
+    }));
+    let (bytes, _) = recv_packet(&agent).await;
+    assert!(RtpPacket::parse(&bytes).is_ok());
+}
