@@ -329,7 +329,7 @@ impl Ua {
                 {
                     return Some(Got { raw, msg: None })
                 }
-                Err(_) => {}
+                Err(e) => eprintln!("UA DROPPED ({}): {raw}", e.reason()),
             }
         }
     }

@@ -99,7 +99,7 @@ impl SipCore {
             ack: None,
             ends_at: now.mono + self.cfg.max_call,
         };
-        info!(call = %dial.call, agent = %dial.user, dest = %peer.addr, "ringing user");
+        info!(call = %dial.call, agent = %crate::mask(&dial.user), dest = %peer.addr, "ringing user");
         self.dialogs.insert((sip_call_id, local_tag), id);
         self.calls.insert(id, call);
         self.schedule(ring_deadline, Timer::Call(id));

@@ -1,9 +1,12 @@
 //! The call controller: it takes the SIP core's events and the media legs' events and decides
-//! what each call does. Until IVR flows arrive, an inbound call is answered (SDP negotiated, an
-//! RTP port bound), hears the welcome prompt and then music on hold, hears each digit it
-//! presses read back (barge-in), and is released after `calls.answer_hangup_secs`, when the
-//! caller hangs up, or when its RTP stops for `media.timeout_secs`.
+//! what each call does. A call to a registered agent's extension rings the agent and is bridged
+//! when the agent answers ([`extension`]). Any other call, until IVR flows arrive, is answered
+//! (SDP negotiated, an RTP port bound), hears the welcome prompt and then music on hold, hears
+//! each digit it presses read back (barge-in), and is released after
+//! `calls.answer_hangup_secs`, when the caller hangs up, or when its RTP stops for
+//! `media.timeout_secs`.
 
+mod extension;
 mod prompts;
 
 use std::collections::HashMap;
@@ -57,7 +60,14 @@ struct ActiveCall {
     leg: Option<LegHandle>,
     recording: Option<Recording>,
     timer: Option<JoinHandle<()>>,
+    /// The other call of a bridge (caller ↔ agent).
+    peer: Option<CallRef>,
+    /// A call we placed (to an agent), not one we received.
+    outbound: bool,
 }
+
+/// A media timeout that never strikes.
+const NO_TIMEOUT: Duration = Duration::from_secs(365 * 86400);
 
 /// Runs until the SIP event stream ends.
 pub async fn run(
@@ -98,8 +108,8 @@ async fn on_sip_event(
     match ev {
         SipEvent::Incoming(inc) => {
             let span = info_span!("call", id = %inc.call);
-            if let Some(active) = incoming(cfg, sip, tx, ports, &inc).instrument(span).await {
-                calls.insert(inc.call, active);
+            for (call, active) in incoming(cfg, sip, tx, ports, &inc).instrument(span).await {
+                calls.insert(call, active);
             }
         }
         SipEvent::Reoffer { call, offer } => {
@@ -115,6 +125,9 @@ async fn on_sip_event(
             if let (Ok(a), Some(leg)) = (&answer, &active.leg) {
                 leg.send(LegCommand::Renegotiate(leg_media(a)));
             }
+            if let Ok(a) = &answer {
+                extension::hold_changed(cfg, calls, call, a.direction.receives());
+            }
             sip.send(Command::AnswerReoffer {
                 call,
                 answer: answer.map(|a| a.sdp.into_bytes()).map_err(|_| 488),
@@ -122,6 +135,26 @@ async fn on_sip_event(
         }
         SipEvent::Ended { call, reason } => {
             if let Some(active) = calls.remove(&call) {
+                // The other side of a bridge goes too: hung up if answered, refused if not.
+                if let Some(peer) = active.peer.filter(|p| calls.contains_key(p)) {
+                    // Our own call to the agent is hung up (CANCEL while it rings); the
+                    // caller is hung up once answered, refused with the agent's reason before.
+                    let hang_up = calls
+                        .get(&peer)
+                        .is_some_and(|p| p.outbound || p.pending.is_none());
+                    debug!(%call, %peer, hang_up, "ending the other side of the bridge");
+                    let cmd = match reason {
+                        _ if hang_up => Command::Hangup(peer),
+                        hotline_sip::EndReason::Failed(code) if (400..700).contains(&code) => {
+                            Command::Reject { call: peer, code }
+                        }
+                        _ => Command::Reject {
+                            call: peer,
+                            code: 480,
+                        },
+                    };
+                    sip.send(cmd);
+                }
                 if let Some(t) = active.timer {
                     t.abort();
                 }
@@ -138,16 +171,45 @@ async fn on_sip_event(
         SipEvent::Registration { user, contacts } => {
             info!(user = %hotline_sip::mask(&user), contacts, "registration")
         }
-        SipEvent::Progress { .. } | SipEvent::Answered { .. } => {}
+        SipEvent::Progress { call, code } => {
+            let caller = calls.get(&call).and_then(|c| c.peer);
+            if let (Some(caller), 180..=183) = (caller, code) {
+                sip.send(Command::Ringing(caller));
+            }
+        }
+        SipEvent::Answered { call, answer } => {
+            extension::agent_answered(cfg, sip, tx, calls, call, answer.as_deref());
+        }
     }
 }
 
-/// Negotiates, reserves and binds an RTP port, and starts ringing/answering. None when the
-/// call was refused (and answered so).
+/// Negotiates, reserves and binds an RTP port, and starts ringing/answering, or rings the
+/// agent whose extension was dialled. Empty when the call was refused (and answered so).
 async fn incoming(
     cfg: &ControllerConfig,
     sip: &SipHandle,
     tx: &mpsc::UnboundedSender<Internal>,
+    ports: &PortAllocator,
+    inc: &IncomingCall,
+) -> Vec<(CallRef, ActiveCall)> {
+    let Some(mut caller) = answerable(cfg, sip, ports, inc).await else {
+        return Vec::new();
+    };
+    let is_extension = inc.callee != inc.caller && !sip.locate(&inc.callee).await.is_empty();
+    if is_extension {
+        return match extension::ring_agent(cfg, sip, ports, inc, &mut caller).await {
+            Some((agent, agent_call)) => vec![(inc.call, caller), (agent, agent_call)],
+            None => Vec::new(),
+        };
+    }
+    caller.timer = Some(ring_then_answer(cfg.ring, sip, tx, inc.call));
+    vec![(inc.call, caller)]
+}
+
+/// The caller's side: an RTP port and the answer to its offer, not yet sent.
+async fn answerable(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
     ports: &PortAllocator,
     inc: &IncomingCall,
 ) -> Option<ActiveCall> {
@@ -192,14 +254,15 @@ async fn incoming(
             }
         },
     };
-    let timer = ring_then_answer(cfg.ring, sip, tx, inc.call);
     Some(ActiveCall {
         _port: lease,
         media,
         pending: Some((socket, leg_media, sdp)),
         leg: None,
         recording: None,
-        timer: Some(timer),
+        timer: None,
+        peer: None,
+        outbound: false,
     })
 }
 
@@ -219,13 +282,11 @@ fn on_internal(
                 return;
             };
             sip.send(Command::Answer { call, answer: sdp });
-            let (handle, mut leg_events) = leg::spawn(
+            let (handle, leg_events) = leg::spawn(
                 socket,
                 LegConfig {
                     media,
-                    media_timeout: cfg
-                        .media_timeout
-                        .unwrap_or(Duration::from_secs(365 * 86400)),
+                    media_timeout: cfg.media_timeout.unwrap_or(NO_TIMEOUT),
                     seed: call.0,
                 },
             );
@@ -237,14 +298,7 @@ fn on_internal(
                 prompts: vec![cfg.prompts.welcome.clone()],
                 interruptible: true,
             });
-            let forward = tx.clone();
-            tokio::spawn(async move {
-                while let Some(ev) = leg_events.recv().await {
-                    if forward.send(Internal::Leg(call, ev)).is_err() {
-                        break;
-                    }
-                }
-            });
+            forward_leg_events(tx, call, leg_events);
             active.leg = Some(handle);
             if let Some(after) = cfg.answer_hangup {
                 let tx = tx.clone();
@@ -272,7 +326,11 @@ fn on_leg_event(
     match ev {
         LegEvent::Digit { digit, duration_ms } => {
             debug!(%call, %digit, duration_ms, "digit");
-            let leg = calls.get(&call).and_then(|c| c.leg.as_ref());
+            // Read back in the answer flow; in a bridge the digit went to the other side.
+            let leg = calls
+                .get(&call)
+                .filter(|c| c.peer.is_none())
+                .and_then(|c| c.leg.as_ref());
             if let (Some(leg), Some(prompt)) = (leg, cfg.prompts.digit(digit)) {
                 leg.send(LegCommand::Play {
                     prompts: vec![prompt],
@@ -299,11 +357,7 @@ fn on_leg_event(
 /// Records the call mono (the caller and what we play) under `dir`. A recording that cannot be
 /// created is logged and the call goes on without it.
 fn start_recording(dir: &std::path::Path, call: CallRef, leg: &LegHandle) -> Option<Recording> {
-    let unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let path = dir.join(format!("{unix}-{call}.wav"));
+    let path = dir.join(format!("{}-{call}.wav", unix_now()));
     match Recording::create(&path, Channels::Mono) {
         Ok(rec) => {
             leg.send(LegCommand::Record(Some(RecordTo {
@@ -378,4 +432,28 @@ fn ring_then_answer(
         }
         let _ = tx.send(Internal::Answer(call));
     })
+}
+
+/// Seconds since the epoch, for recording names.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Passes a leg's events to the controller loop, tagged with its call.
+fn forward_leg_events(
+    tx: &mpsc::UnboundedSender<Internal>,
+    call: CallRef,
+    mut events: mpsc::UnboundedReceiver<LegEvent>,
+) {
+    let forward = tx.clone();
+    tokio::spawn(async move {
+        while let Some(ev) = events.recv().await {
+            if forward.send(Internal::Leg(call, ev)).is_err() {
+                break;
+            }
+        }
+    });
 }

@@ -1,0 +1,195 @@
+//! Calls to an agent's extension: a call whose dialled number is a registered user rings that
+//! user's softphone; when the agent answers, the caller is answered and the two media legs are
+//! bridged (recorded in stereo: caller left, agent right). Either side hanging up ends both; a
+//! side putting the call on hold gives the other music on hold. The ACD will route to agents
+//! through the same path.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use hotline_media::leg::{self, LegCommand, LegConfig, LegHandle, LegMedia, RecordTo};
+use hotline_media::recording::{Channels, Recording, Side};
+use hotline_media::sdp::{self, Direction, LocalMedia, SessionDescription};
+use hotline_sip::{CallRef, Command, Dial, IncomingCall, SipHandle};
+use tokio::sync::mpsc;
+use tracing::{debug, info};
+
+use super::{bind_port, forward_leg_events, ActiveCall, ControllerConfig, Internal};
+
+/// How long an agent's phone rings before the caller is told nobody answers.
+const AGENT_RING: Duration = Duration::from_secs(30);
+
+/// Rings `inc.callee` for the caller. Returns the agent's side of the call (the caller's side,
+/// answered later, is `caller`), or None when no RTP port is free (the caller is refused).
+pub(super) async fn ring_agent(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    ports: &hotline_media::ports::PortAllocator,
+    inc: &IncomingCall,
+    caller: &mut ActiveCall,
+) -> Option<(CallRef, ActiveCall)> {
+    let Some((lease, socket)) = bind_port(ports, cfg.media_bind).await else {
+        sip.send(Command::Reject {
+            call: inc.call,
+            code: 503,
+        });
+        return None;
+    };
+    let agent = sip.new_call_ref();
+    let media = LocalMedia {
+        addr: cfg.media_address,
+        port: lease.port(),
+        session_id: agent.0,
+        session_version: 1,
+        ..LocalMedia::default()
+    };
+    let offer = sdp::offer(&media, Direction::SendRecv);
+    info!(call = %inc.call, %agent, callee = %hotline_sip::mask(&inc.callee), "ringing an extension");
+    sip.send(Command::Dial(Dial {
+        call: agent,
+        user: inc.callee.clone(),
+        from_user: inc.caller.clone(),
+        from_display: inc.caller_display.clone(),
+        offer: offer.into_bytes(),
+        headers: Vec::new(),
+        ring_timeout: AGENT_RING,
+    }));
+    caller.peer = Some(agent);
+    let placeholder = LegMedia {
+        codec: hotline_media::Codec::Pcmu,
+        audio_pt: 0,
+        dtmf_pt: None,
+        remote: None,
+        send: true,
+        receive: true,
+    };
+    Some((
+        agent,
+        ActiveCall {
+            _port: lease,
+            media,
+            pending: Some((socket, placeholder, Vec::new())),
+            leg: None,
+            recording: None,
+            timer: None,
+            peer: Some(inc.call),
+            outbound: true,
+        },
+    ))
+}
+
+/// The agent answered: start both legs, answer the caller, bridge.
+pub(super) fn agent_answered(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    tx: &mpsc::UnboundedSender<Internal>,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    agent: CallRef,
+    answer: Option<&[u8]>,
+) {
+    let Some(caller) = calls.get(&agent).and_then(|a| a.peer) else {
+        return;
+    };
+    let negotiated = calls.get(&agent).and_then(|a| {
+        let answer = SessionDescription::parse(&String::from_utf8_lossy(answer?)).ok()?;
+        sdp::parse_answer(&a.media, &answer).ok()
+    });
+    let Some(n) = negotiated else {
+        info!(%agent, "the agent's answer has no usable SDP: ending both sides");
+        sip.send(Command::Hangup(agent));
+        return;
+    };
+    let agent_media = LegMedia {
+        codec: n.codec,
+        audio_pt: n.payload_type,
+        dtmf_pt: n.dtmf_payload_type,
+        remote: n.remote_rtp,
+        send: n.direction.sends(),
+        receive: n.direction.receives(),
+    };
+    let timeout = media_timeout(cfg);
+    let Some(agent_leg) = start_leg(tx, calls, agent, Some(agent_media), timeout) else {
+        return;
+    };
+    let Some(caller_sdp) = calls
+        .get_mut(&caller)
+        .and_then(|c| c.pending.as_ref().map(|p| p.2.clone()))
+    else {
+        return;
+    };
+    sip.send(Command::Answer {
+        call: caller,
+        answer: caller_sdp,
+    });
+    let Some(caller_leg) = start_leg(tx, calls, caller, None, timeout) else {
+        return;
+    };
+    leg::bridge(&caller_leg, &agent_leg);
+    if let Some(dir) = &cfg.recordings {
+        let path = dir.join(format!("{}-{caller}.wav", super::unix_now()));
+        match Recording::create(&path, Channels::Stereo) {
+            Ok(rec) => {
+                for (leg, side) in [(&caller_leg, Side::Caller), (&agent_leg, Side::Agent)] {
+                    leg.send(LegCommand::Record(Some(RecordTo {
+                        sink: rec.sink(),
+                        received: side,
+                        sent: None,
+                    })));
+                }
+                if let Some(c) = calls.get_mut(&caller) {
+                    c.recording = Some(rec);
+                }
+            }
+            Err(e) => info!(%caller, error = %e, "cannot record the call"),
+        }
+    }
+    debug!(%caller, %agent, "bridged");
+}
+
+/// Spawns the leg of `call` from its pending socket, with `media` if given (else the one
+/// negotiated with the call's own offer).
+fn start_leg(
+    tx: &mpsc::UnboundedSender<Internal>,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    call: CallRef,
+    media: Option<LegMedia>,
+    media_timeout: Duration,
+) -> Option<LegHandle> {
+    let active = calls.get_mut(&call)?;
+    let (socket, negotiated, _) = active.pending.take()?;
+    let (handle, events) = leg::spawn(
+        socket,
+        LegConfig {
+            media: media.unwrap_or(negotiated),
+            media_timeout,
+            seed: call.0,
+        },
+    );
+    forward_leg_events(tx, call, events);
+    active.leg = Some(handle.clone());
+    Some(handle)
+}
+
+fn media_timeout(cfg: &ControllerConfig) -> Duration {
+    cfg.media_timeout.unwrap_or(super::NO_TIMEOUT)
+}
+
+/// One side of a bridged call re-negotiated: music on hold for the other side while we no
+/// longer receive from this one.
+pub(super) fn hold_changed(
+    cfg: &ControllerConfig,
+    calls: &HashMap<CallRef, ActiveCall>,
+    call: CallRef,
+    receiving: bool,
+) {
+    let Some(peer_leg) = calls
+        .get(&call)
+        .and_then(|c| c.peer)
+        .and_then(|p| calls.get(&p))
+        .and_then(|p| p.leg.as_ref())
+    else {
+        return;
+    };
+    let music = (!receiving).then(|| cfg.prompts.moh.clone());
+    peer_leg.send(LegCommand::MusicOnHold(music));
+}
