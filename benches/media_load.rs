@@ -15,7 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{
-    kernel_timestamps, proc_cpu_ticks, proc_rss_kib, send_spread, summarize, StreamStats,
+    agents, kernel_timestamps, proc_cpu_ticks, proc_rss_kib, rtp_target, send_spread, summarize,
+    StreamStats,
 };
 use hotline_e2e::{branch, token, Engine};
 use hotline_sip::wire::{self, Message};
@@ -28,6 +29,8 @@ struct Args {
     calls: usize,
     seconds: u64,
     setup_per_sec: u64,
+    /// Each call dials its own registered agent, and the engine bridges them.
+    bridged: bool,
 }
 
 fn args() -> Args {
@@ -35,8 +38,10 @@ fn args() -> Args {
         calls: 200,
         seconds: 10,
         setup_per_sec: 200,
+        bridged: false,
     };
     let argv: Vec<String> = std::env::args().collect();
+    a.bridged = argv.iter().any(|x| x == "--bridged");
     for w in argv.windows(2) {
         let n = w[1].parse().ok();
         match (w[0].as_str(), n) {
@@ -58,9 +63,13 @@ struct Call {
     stats: Arc<Mutex<StreamStats>>,
 }
 
+/// A socket the generator receives on, where it sends from it (if anywhere), its figures.
+type Stream = (Arc<UdpSocket>, Option<SocketAddr>, Arc<Mutex<StreamStats>>);
+
 type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>;
 
 fn invite(
+    callee: &str,
     call_id: &str,
     from_tag: &str,
     sip_local: SocketAddr,
@@ -73,8 +82,8 @@ fn invite(
          a=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n"
     );
     format!(
-        "INVITE sip:95598@{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {sip_local};branch={}\r\nMax-Forwards: 70\r\n\
-         From: <sip:load@{sip_local}>;tag={from_tag}\r\nTo: <sip:95598@{engine}>\r\nCall-ID: {call_id}\r\n\
+        "INVITE sip:{callee}@{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {sip_local};branch={}\r\nMax-Forwards: 70\r\n\
+         From: <sip:load@{sip_local}>;tag={from_tag}\r\nTo: <sip:{callee}@{engine}>\r\nCall-ID: {call_id}\r\n\
          CSeq: 1 INVITE\r\nContact: <sip:load@{sip_local}>\r\nContent-Type: application/sdp\r\n\
          Content-Length: {}\r\n\r\n{sdp}",
         branch(),
@@ -100,20 +109,6 @@ fn in_dialog(
     )
 }
 
-/// The `m=audio` port and `c=` address of an SDP answer.
-fn rtp_target(sdp: &str) -> Option<SocketAddr> {
-    let ip = sdp
-        .lines()
-        .find_map(|l| l.strip_prefix("c=IN IP4 "))?
-        .trim();
-    let port = sdp
-        .lines()
-        .find_map(|l| l.strip_prefix("m=audio "))?
-        .split(' ')
-        .next()?;
-    format!("{ip}:{port}").parse().ok()
-}
-
 async fn place_calls(
     a: &Args,
     engine: SocketAddr,
@@ -125,14 +120,19 @@ async fn place_calls(
     let gap = Duration::from_micros(1_000_000 / a.setup_per_sec);
     let mut tick = tokio::time::interval(gap);
     let mut pending = Vec::new();
-    for _ in 0..a.calls {
+    for i in 0..a.calls {
         tick.tick().await;
+        let callee = if a.bridged {
+            agents::extension(i)
+        } else {
+            "95598".to_string()
+        };
         let rtp = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("rtp socket"));
         let port = rtp.local_addr().expect("rtp address").port();
         let (call_id, from_tag) = (format!("load-{}", token()), token());
         let (tx, rx) = oneshot::channel();
         waiters.lock().expect("waiters").insert(call_id.clone(), tx);
-        let req = invite(&call_id, &from_tag, sip_local, engine, port);
+        let req = invite(&callee, &call_id, &from_tag, sip_local, engine, port);
         sip.send_to(req.as_bytes(), engine)
             .await
             .expect("send INVITE");
@@ -195,10 +195,12 @@ fn main() {
 }
 
 async fn run(a: Args) {
+    let users = agents::users_env(if a.bridged { a.calls } else { 2 });
     let mut engine = Engine::start(&[
         ("HOTLINE_CALLS_ANSWER_HANGUP_SECS", "0"),
         ("HOTLINE_LOG_LEVEL", "warn"),
         ("HOTLINE_SIP_RATE_LIMIT_REQUESTS_PER_SEC", "100000"),
+        ("HOTLINE_SIP_USERS", &users),
     ]);
     let pid = engine.pid();
     // The generator yields the CPU to the engine it measures (the engine keeps its priority):
@@ -212,11 +214,25 @@ async fn run(a: Args) {
     let sip = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("sip socket"));
     let waiters: Waiters = Arc::default();
     tokio::spawn(sip_reader(sip.clone(), waiters.clone()));
+    let agents = if a.bridged {
+        agents::register(engine.udp, a.calls).await
+    } else {
+        Vec::new()
+    };
     let calls = place_calls(&a, engine.udp, sip.clone(), waiters).await;
     eprintln!("{} of {} calls up", calls.len(), a.calls);
+    // Every stream the generator receives: the callers', and in a bridge the agents' too.
+    let mut streams: Vec<Stream> = calls
+        .iter()
+        .map(|c| (c.rtp.clone(), Some(c.engine_rtp), c.stats.clone()))
+        .collect();
+    streams.extend(agents.iter().map(|ag| {
+        let engine_rtp = *ag.engine_rtp.lock().expect("agent");
+        (ag.rtp.clone(), engine_rtp, ag.stats.clone())
+    }));
 
-    for c in &calls {
-        let (rtp, stats) = (c.rtp.clone(), c.stats.clone());
+    for (rtp, _, stats) in &streams {
+        let (rtp, stats) = (rtp.clone(), stats.clone());
         kernel_timestamps::enable(&rtp);
         tokio::spawn(async move {
             let mut buf = [0u8; 2048];
@@ -228,15 +244,15 @@ async fn run(a: Args) {
             }
         });
     }
-    let targets: Vec<(Arc<UdpSocket>, SocketAddr)> = calls
+    let targets: Vec<(Arc<UdpSocket>, SocketAddr)> = streams
         .iter()
-        .map(|c| (c.rtp.clone(), c.engine_rtp))
+        .filter_map(|(rtp, to, _)| to.map(|to| (rtp.clone(), to)))
         .collect();
     let sender = tokio::spawn(send_spread(targets, 0xFF));
 
     tokio::time::sleep(Duration::from_secs(2)).await; // warm-up
-    for c in &calls {
-        c.stats.lock().expect("stats").reset();
+    for (_, _, stats) in &streams {
+        stats.lock().expect("stats").reset();
     }
     let (cpu0, t0) = (proc_cpu_ticks(pid), Instant::now());
     tokio::time::sleep(Duration::from_secs(a.seconds)).await;
@@ -244,7 +260,7 @@ async fn run(a: Args) {
     let loaded_rss = proc_rss_kib(pid);
     sender.abort();
 
-    let sum = summarize(calls.iter().map(|c| &*c.stats));
+    let sum = summarize(streams.iter().map(|(_, _, s)| &**s));
     let clk_tck = 100.0; // USER_HZ on Linux
     let cpu = (cpu1 - cpu0) as f64 / clk_tck / elapsed.as_secs_f64() * 100.0;
     let per_call = if calls.is_empty() {
@@ -253,8 +269,9 @@ async fn run(a: Args) {
         loaded_rss.saturating_sub(idle_rss) / calls.len() as u64
     };
     println!(
-        "calls={} {sum} engine_cpu={cpu:.0}% rss_idle={idle_rss}KiB rss_loaded={loaded_rss}KiB per_call={per_call}KiB",
+        "calls={} bridged={} {sum} engine_cpu={cpu:.0}% rss_idle={idle_rss}KiB rss_loaded={loaded_rss}KiB per_call={per_call}KiB",
         calls.len(),
+        a.bridged,
     );
 
     let sip_local = sip.local_addr().expect("sip address");

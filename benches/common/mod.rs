@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+pub mod agents;
+
 /// Arrival times from the kernel (SO_TIMESTAMPNS), so the generator's own scheduling delays
 /// do not count against the engine's pacing.
 pub mod kernel_timestamps {
@@ -226,4 +228,18 @@ impl std::fmt::Display for Summary {
             self.silent_streams, self.received, self.lost, self.lost_percent, self.p50_ms, self.p99_ms, self.max_ms
         )
     }
+}
+
+/// The `m=audio` port and `c=` address of an SDP answer.
+pub fn rtp_target(sdp: &str) -> Option<std::net::SocketAddr> {
+    let ip = sdp
+        .lines()
+        .find_map(|l| l.strip_prefix("c=IN IP4 "))?
+        .trim();
+    let port = sdp
+        .lines()
+        .find_map(|l| l.strip_prefix("m=audio "))?
+        .split(' ')
+        .next()?;
+    format!("{ip}:{port}").parse().ok()
 }

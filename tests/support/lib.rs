@@ -473,30 +473,7 @@ impl Ua {
         tag: &str,
         body: Option<&str>,
     ) -> String {
-        let mut out = format!("SIP/2.0 {code} {reason}\r\n");
-        for line in req.raw.lines() {
-            let name = line
-                .split(':')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            match name.as_str() {
-                "via" | "from" | "call-id" | "cseq" => out.push_str(&format!("{line}\r\n")),
-                "to" if line.contains("tag=") => out.push_str(&format!("{line}\r\n")),
-                "to" => out.push_str(&format!("{line};tag={tag}\r\n")),
-                _ => {}
-            }
-        }
-        out.push_str(&format!("Contact: {}\r\n", self.contact()));
-        match body {
-            Some(b) => out.push_str(&format!(
-                "Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{b}",
-                b.len()
-            )),
-            None => out.push_str("Content-Length: 0\r\n\r\n"),
-        }
-        out
+        reply(&req.raw, code, reason, tag, &self.contact(), body)
     }
 }
 
@@ -507,4 +484,40 @@ pub fn tag_of(value: &str) -> String {
         .find_map(|p| p.trim().strip_prefix("tag="))
         .unwrap_or("")
         .to_string()
+}
+
+/// A response to the request `raw`: its Via, From, Call-ID and CSeq, its To with `tag` added,
+/// our Contact, and an SDP body if given.
+pub fn reply(
+    raw: &str,
+    code: u16,
+    reason: &str,
+    tag: &str,
+    contact: &str,
+    body: Option<&str>,
+) -> String {
+    let mut out = format!("SIP/2.0 {code} {reason}\r\n");
+    for line in raw.lines() {
+        let name = line
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match name.as_str() {
+            "via" | "from" | "call-id" | "cseq" => out.push_str(&format!("{line}\r\n")),
+            "to" if line.contains("tag=") => out.push_str(&format!("{line}\r\n")),
+            "to" => out.push_str(&format!("{line};tag={tag}\r\n")),
+            _ => {}
+        }
+    }
+    out.push_str(&format!("Contact: {contact}\r\n"));
+    match body {
+        Some(b) => out.push_str(&format!(
+            "Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{b}",
+            b.len()
+        )),
+        None => out.push_str("Content-Length: 0\r\n\r\n"),
+    }
+    out
 }
