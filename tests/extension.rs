@@ -1,6 +1,7 @@
 //! End-to-end: a trunk call to a registered agent's extension rings the agent's phone, is
 //! answered when the agent answers, carries voice both ways through the engine's bridge, and
-//! ends on both sides when one hangs up. A caller giving up while the agent rings cancels it.
+//! gives the caller music on hold while the agent holds, and ends on both sides when one hangs
+//! up. A caller giving up while the agent rings cancels it.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -27,6 +28,20 @@ async fn next_request(ua: &mut Ua, method: &str) -> Got {
             return got;
         }
     }
+}
+
+/// The first 20 ms of the shipped music on hold, as PCMU.
+fn moh_first_frame() -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sounds/common/moh.wav");
+    let mut reader = hound::WavReader::open(path).expect("moh.wav");
+    let pcm: Vec<i16> = reader
+        .samples::<i16>()
+        .take(160)
+        .map(|s| s.expect("sample"))
+        .collect();
+    let mut out = Vec::new();
+    hotline_media::g711::encode(hotline_media::Codec::Pcmu, &pcm, &mut out);
+    out
 }
 
 fn rtp(seq: u16, payload: &[u8]) -> Vec<u8> {
@@ -113,8 +128,49 @@ async fn a_call_to_an_extension_rings_the_agent_and_bridges_the_voice() {
     voice_crosses(&caller_rtp, engine_caller, &agent_rtp, &[0x23; 160]).await;
     voice_crosses(&agent_rtp, engine_agent, &caller_rtp, &[0x5A; 160]).await;
 
-    // The agent hangs up: the caller gets a BYE.
+    // The agent puts the caller on hold (re-INVITE, sendonly): the caller hears music.
     let engine_tag = tag_of(&inv.request().common.from);
+    let hold_sdp = sdp.replace(
+        "telephone-event/8000\r\n",
+        "telephone-event/8000\r\na=sendonly\r\n",
+    );
+    let reinvite = format!(
+        "INVITE sip:hotline@{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch={br}\r\nMax-Forwards: 70\r\n\
+         From: <sip:1001@{local}>;tag=ag\r\nTo: <sip:13800000000@{engine}>;tag={engine_tag}\r\n\
+         Call-ID: {cid}\r\nCSeq: 1 INVITE\r\nContact: <sip:1001@{local}>\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {len}\r\n\r\n{hold_sdp}",
+        engine = engine.udp,
+        local = agent.local,
+        br = branch(),
+        cid = inv.request().common.call_id,
+        len = hold_sdp.len(),
+    );
+    agent.send(&reinvite).await;
+    let held = loop {
+        // (The engine's ACK for the first answer may still be queued.)
+        let got = agent.recv(WAIT).await.expect("re-INVITE answered");
+        if got.code() >= 200 {
+            break got;
+        }
+    };
+    assert_eq!(held.code(), 200, "{}", held.raw);
+    assert!(held.raw.contains("a=recvonly"), "{}", held.raw);
+    let moh = moh_first_frame();
+    let mut buf = vec![0u8; 2048];
+    let mut heard = false;
+    for _ in 0..100 {
+        let n = tokio::time::timeout(WAIT, caller_rtp.recv(&mut buf))
+            .await
+            .expect("RTP")
+            .unwrap();
+        if n >= 12 + 160 && buf[12..12 + 160] == moh[..] {
+            heard = true;
+            break;
+        }
+    }
+    assert!(heard, "the caller hears music on hold");
+
+    // The agent hangs up: the caller gets a BYE.
     let bye = agent.in_dialog(
         "BYE",
         2,

@@ -174,13 +174,13 @@ fn media_timeout(cfg: &ControllerConfig) -> Duration {
     cfg.media_timeout.unwrap_or(super::NO_TIMEOUT)
 }
 
-/// One side of a bridged call re-negotiated: music on hold for the other side while we no
-/// longer receive from this one.
+/// One side of a bridged call re-negotiated: music on hold for the other side while this one
+/// holds the call (we may not send to it).
 pub(super) fn hold_changed(
     cfg: &ControllerConfig,
     calls: &HashMap<CallRef, ActiveCall>,
     call: CallRef,
-    receiving: bool,
+    on_hold: bool,
 ) {
     let Some(peer_leg) = calls
         .get(&call)
@@ -190,6 +190,6 @@ pub(super) fn hold_changed(
     else {
         return;
     };
-    let music = (!receiving).then(|| cfg.prompts.moh.clone());
+    let music = on_hold.then(|| cfg.prompts.moh.clone());
     peer_leg.send(LegCommand::MusicOnHold(music));
 }

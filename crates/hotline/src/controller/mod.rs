@@ -126,7 +126,8 @@ async fn on_sip_event(
                 leg.send(LegCommand::Renegotiate(leg_media(a)));
             }
             if let Ok(a) = &answer {
-                extension::hold_changed(cfg, calls, call, a.direction.receives());
+                // We may not send to this side: it put the call on hold.
+                extension::hold_changed(cfg, calls, call, !a.direction.sends());
             }
             sip.send(Command::AnswerReoffer {
                 call,
