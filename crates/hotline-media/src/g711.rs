@@ -63,11 +63,24 @@ pub fn alaw_to_linear(code: u8) -> i16 {
 
 /// Encodes `pcm` with `codec`, appending one byte per sample to `out`.
 pub fn encode(codec: Codec, pcm: &[i16], out: &mut Vec<u8>) {
-    let f = match codec {
+    let f = encoder(codec);
+    out.extend(pcm.iter().map(|&s| f(s)));
+}
+
+/// Encodes `pcm` with `codec` into `out` (as many samples as both hold), without allocating:
+/// for the media path.
+pub fn encode_into(codec: Codec, pcm: &[i16], out: &mut [u8]) {
+    let f = encoder(codec);
+    for (o, &s) in out.iter_mut().zip(pcm) {
+        *o = f(s);
+    }
+}
+
+fn encoder(codec: Codec) -> fn(i16) -> u8 {
+    match codec {
         Codec::Pcmu => linear_to_ulaw,
         Codec::Pcma => linear_to_alaw,
-    };
-    out.extend(pcm.iter().map(|&s| f(s)));
+    }
 }
 
 /// Decodes `payload` with `codec`, appending one sample per byte to `out`.

@@ -105,7 +105,7 @@ impl Leg {
             let eager = self.receives_eagerly();
             tokio::select! {
                 r = self.socket.recv_from(&mut buf), if eager => match r {
-                    Ok((n, from)) => self.on_datagram(&buf[..n], from, Instant::now()),
+                    Ok((n, from)) => self.on_datagram(&buf[..n], from, now),
                     Err(e) => {
                         // ICMP port unreachable surfaces here on Linux: not fatal.
                         debug!(error = %e, "rtp recv error");
@@ -117,10 +117,11 @@ impl Leg {
                 },
                 Some(frame) = frames.recv() => self.on_bridge_frame(frame),
                 _ = tokio::time::sleep_until(wake) => {
+                    let now = Instant::now();
                     if !eager {
-                        self.drain_socket(&mut buf);
+                        self.drain_socket(&mut buf, now);
                     }
-                    if self.on_timer(Instant::now()).await {
+                    if self.on_timer(now).await {
                         break true;
                     }
                 }
@@ -145,12 +146,13 @@ impl Leg {
         self.sender.is_paused()
     }
 
-    /// Reads everything waiting on the socket without blocking.
-    fn drain_socket(&mut self, buf: &mut [u8]) {
+    /// Reads everything waiting on the socket without blocking (all stamped with the tick's
+    /// time: they are handled now, whenever they came).
+    fn drain_socket(&mut self, buf: &mut [u8], now: Instant) {
         // Bounded: a flood is read 256 datagrams a tick (the receiver drops what it must).
         for _ in 0..256 {
             match self.socket.try_recv_from(buf) {
-                Ok((n, from)) => self.on_datagram(&buf[..n], from, Instant::now()),
+                Ok((n, from)) => self.on_datagram(&buf[..n], from, now),
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                 // ICMP port unreachable from an earlier send: read on.
                 Err(_) => continue,
@@ -272,7 +274,7 @@ impl Leg {
     fn fill_audio(&mut self, frame: &mut Frame) {
         let codec = self.cfg.media.codec;
         if let Some(pcm) = self.bridged_in.pop_front() {
-            self.packet_pcm_encode(&pcm[..], frame);
+            g711::encode_into(codec, &pcm[..], frame);
             return;
         }
         if let Some(p) = self.playback.as_mut() {
@@ -289,13 +291,6 @@ impl Leg {
             m.set_codec(codec);
             let _ = m.next_frame(frame);
         }
-    }
-
-    fn packet_pcm_encode(&mut self, pcm: &[i16], frame: &mut Frame) {
-        let mut encoded = Vec::with_capacity(FRAME_SAMPLES);
-        g711::encode(self.cfg.media.codec, pcm, &mut encoded);
-        let n = encoded.len().min(FRAME_SAMPLES);
-        frame[..n].copy_from_slice(&encoded[..n]);
     }
 
     fn on_datagram(&mut self, data: &[u8], from: std::net::SocketAddr, now: Instant) {

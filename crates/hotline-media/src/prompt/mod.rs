@@ -137,6 +137,15 @@ impl fmt::Debug for Prompt {
     }
 }
 
+/// Copies from `data` at `offset` into `out` as far as either goes; returns how many bytes.
+/// The one step of both cursors ([`Playback`] across prompts, [`MusicOnHold`] around one).
+pub(crate) fn copy_from(data: &[u8], offset: usize, out: &mut [u8]) -> usize {
+    let rest = data.get(offset..).unwrap_or_default();
+    let take = rest.len().min(out.len());
+    out[..take].copy_from_slice(&rest[..take]);
+    take
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

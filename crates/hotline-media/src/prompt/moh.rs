@@ -49,9 +49,7 @@ impl MusicOnHold {
         } else {
             let mut filled = 0;
             while filled < FRAME_SAMPLES {
-                let rest = data.get(self.offset..).unwrap_or_default();
-                let take = rest.len().min(FRAME_SAMPLES - filled);
-                out[filled..filled + take].copy_from_slice(&rest[..take]);
+                let take = super::copy_from(data, self.offset, &mut out[filled..]);
                 filled += take;
                 self.offset += take;
                 if self.offset >= data.len() {

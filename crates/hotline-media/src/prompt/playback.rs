@@ -67,9 +67,7 @@ impl Playback {
                 break;
             };
             let data = prompt.encoded(self.codec);
-            let rest = data.get(self.offset..).unwrap_or_default();
-            let take = rest.len().min(FRAME_SAMPLES - filled);
-            out[filled..filled + take].copy_from_slice(&rest[..take]);
+            let take = super::copy_from(data, self.offset, &mut out[filled..]);
             filled += take;
             self.offset += take;
             if self.offset >= data.len() {

@@ -7,14 +7,17 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use hotline_media::leg::{self, LegCommand, LegConfig, LegHandle, LegMedia, RecordTo};
-use hotline_media::recording::{Channels, Recording, Side};
+use hotline_media::leg::{self, LegCommand, LegConfig, LegHandle, LegMedia};
+use hotline_media::recording::{Channels, Side};
 use hotline_media::sdp::{self, Direction, LocalMedia, SessionDescription};
 use hotline_sip::{CallRef, Command, Dial, IncomingCall, SipHandle};
 use tokio::sync::mpsc;
 use tracing::{debug, info};
 
-use super::{bind_port, forward_leg_events, ActiveCall, ControllerConfig, Internal};
+use super::{
+    bind_port, forward_leg_events, start_recording, ActiveCall, ControllerConfig, Internal,
+    PendingLeg,
+};
 
 /// How long an agent's phone rings before the caller is told nobody answers.
 const AGENT_RING: Duration = Duration::from_secs(30);
@@ -55,20 +58,15 @@ pub(super) async fn ring_agent(
         ring_timeout: AGENT_RING,
     }));
     caller.peer = Some(agent);
-    let placeholder = LegMedia {
-        codec: hotline_media::Codec::Pcmu,
-        audio_pt: 0,
-        dtmf_pt: None,
-        remote: None,
-        send: true,
-        receive: true,
-    };
     Some((
         agent,
         ActiveCall {
             _port: lease,
             media,
-            pending: Some((socket, placeholder, Vec::new())),
+            pending: Some(PendingLeg {
+                socket,
+                agreed: None,
+            }),
             leg: None,
             recording: None,
             timer: None,
@@ -111,10 +109,13 @@ pub(super) fn agent_answered(
     let Some(agent_leg) = start_leg(tx, calls, agent, Some(agent_media), timeout) else {
         return;
     };
-    let Some(caller_sdp) = calls
-        .get_mut(&caller)
-        .and_then(|c| c.pending.as_ref().map(|p| p.2.clone()))
-    else {
+    let Some(caller_sdp) = calls.get_mut(&caller).and_then(|c| {
+        c.pending
+            .as_ref()?
+            .agreed
+            .as_ref()
+            .map(|(_, sdp)| sdp.clone())
+    }) else {
         return;
     };
     sip.send(Command::Answer {
@@ -126,28 +127,21 @@ pub(super) fn agent_answered(
     };
     leg::bridge(&caller_leg, &agent_leg);
     if let Some(dir) = &cfg.recordings {
-        let path = dir.join(format!("{}-{caller}.wav", super::unix_now()));
-        match Recording::create(&path, Channels::Stereo) {
-            Ok(rec) => {
-                for (leg, side) in [(&caller_leg, Side::Caller), (&agent_leg, Side::Agent)] {
-                    leg.send(LegCommand::Record(Some(RecordTo {
-                        sink: rec.sink(),
-                        received: side,
-                        sent: None,
-                    })));
-                }
-                if let Some(c) = calls.get_mut(&caller) {
-                    c.recording = Some(rec);
-                }
-            }
-            Err(e) => info!(%caller, error = %e, "cannot record the call"),
+        // Stereo: the caller left, the agent right.
+        let to = [
+            (&caller_leg, Side::Caller, None),
+            (&agent_leg, Side::Agent, None),
+        ];
+        let rec = start_recording(dir, caller, Channels::Stereo, &to);
+        if let Some(c) = calls.get_mut(&caller) {
+            c.recording = rec;
         }
     }
     debug!(%caller, %agent, "bridged");
 }
 
 /// Spawns the leg of `call` from its pending socket, with `media` if given (else the one
-/// negotiated with the call's own offer).
+/// agreed with the call's own offer).
 fn start_leg(
     tx: &mpsc::UnboundedSender<Internal>,
     calls: &mut HashMap<CallRef, ActiveCall>,
@@ -156,11 +150,12 @@ fn start_leg(
     media_timeout: Duration,
 ) -> Option<LegHandle> {
     let active = calls.get_mut(&call)?;
-    let (socket, negotiated, _) = active.pending.take()?;
+    let pending = active.pending.take()?;
+    let media = media.or(pending.agreed.map(|(m, _)| m))?;
     let (handle, events) = leg::spawn(
-        socket,
+        pending.socket,
         LegConfig {
-            media: media.unwrap_or(negotiated),
+            media,
             media_timeout,
             seed: call.0,
         },

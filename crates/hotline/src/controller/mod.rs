@@ -55,8 +55,8 @@ enum Internal {
 struct ActiveCall {
     _port: PortLease,
     media: LocalMedia,
-    /// The agreed media, until the leg starts at answer time.
-    pending: Option<(UdpSocket, LegMedia, Vec<u8>)>,
+    /// The bound RTP socket, until the leg starts at answer time.
+    pending: Option<PendingLeg>,
     leg: Option<LegHandle>,
     recording: Option<Recording>,
     timer: Option<JoinHandle<()>>,
@@ -64,6 +64,14 @@ struct ActiveCall {
     peer: Option<CallRef>,
     /// A call we placed (to an agent), not one we received.
     outbound: bool,
+}
+
+/// A leg not started yet.
+struct PendingLeg {
+    socket: UdpSocket,
+    /// For a call we answer: the media agreed and the SDP answer to send. A call we place (to
+    /// an agent) learns its media from the agent's answer instead.
+    agreed: Option<(LegMedia, Vec<u8>)>,
 }
 
 /// A media timeout that never strikes.
@@ -258,7 +266,10 @@ async fn answerable(
     Some(ActiveCall {
         _port: lease,
         media,
-        pending: Some((socket, leg_media, sdp)),
+        pending: Some(PendingLeg {
+            socket,
+            agreed: Some((leg_media, sdp)),
+        }),
         leg: None,
         recording: None,
         timer: None,
@@ -279,7 +290,11 @@ fn on_internal(
             let Some(active) = calls.get_mut(&call) else {
                 return;
             };
-            let Some((socket, media, sdp)) = active.pending.take() else {
+            let Some(PendingLeg {
+                socket,
+                agreed: Some((media, sdp)),
+            }) = active.pending.take()
+            else {
                 return;
             };
             sip.send(Command::Answer { call, answer: sdp });
@@ -292,7 +307,9 @@ fn on_internal(
                 },
             );
             if let Some(dir) = &cfg.recordings {
-                active.recording = start_recording(dir, call, &handle);
+                // Mono: the caller and what we play.
+                let to = [(&handle, Side::Caller, Some(Side::Agent))];
+                active.recording = start_recording(dir, call, Channels::Mono, &to);
             }
             handle.send(LegCommand::MusicOnHold(Some(cfg.prompts.moh.clone())));
             handle.send(LegCommand::Play {
@@ -355,17 +372,25 @@ fn on_leg_event(
     }
 }
 
-/// Records the call mono (the caller and what we play) under `dir`. A recording that cannot be
-/// created is logged and the call goes on without it.
-fn start_recording(dir: &std::path::Path, call: CallRef, leg: &LegHandle) -> Option<Recording> {
+/// Records call `call` under `dir`: each leg gives what it receives (and, if asked, what it
+/// sends) as the given side. A recording that cannot be created is logged and the call goes
+/// on without it.
+fn start_recording(
+    dir: &std::path::Path,
+    call: CallRef,
+    channels: Channels,
+    legs: &[(&LegHandle, Side, Option<Side>)],
+) -> Option<Recording> {
     let path = dir.join(format!("{}-{call}.wav", unix_now()));
-    match Recording::create(&path, Channels::Mono) {
+    match Recording::create(&path, channels) {
         Ok(rec) => {
-            leg.send(LegCommand::Record(Some(RecordTo {
-                sink: rec.sink(),
-                received: Side::Caller,
-                sent: Some(Side::Agent),
-            })));
+            for (leg, received, sent) in legs {
+                leg.send(LegCommand::Record(Some(RecordTo {
+                    sink: rec.sink(),
+                    received: *received,
+                    sent: *sent,
+                })));
+            }
             Some(rec)
         }
         Err(e) => {
