@@ -29,6 +29,8 @@ HOTLINE_SIP_USERS=1001:secret,1002:secret \
 HOTLINE_SIP_AUTH_ALGORITHMS=MD5,SHA-256 \
 HOTLINE_MEDIA_PUBLIC_ADDRESS=127.0.0.1 \
 HOTLINE_DATA_DIR="$OUT/data" \
+HOTLINE_HTTP_LISTEN=127.0.0.1:0 \
+HOTLINE_STORE_DEMO_CUSTOMERS=0 \
 HOTLINE_LOG_LEVEL=warn,hotline::controller=debug \
   "$BIN" serve >"$OUT/hotline.log" 2>&1 &
 ENGINE=$!
@@ -59,6 +61,22 @@ echo "sipp exit $rc, successful $ok, failed $failed"
 if [ "$rc" != 0 ] || [ "$ok" != 500 ] || [ "$failed" != 0 ]; then
   echo "FAIL: uac"; tail -20 "$OUT/uac_errors.log" 2>/dev/null || true; fail=$((fail + 1))
 else passed=$((passed + 1)); fi
+
+echo "== the 500 SIPp calls left 500 complete call records in the store"
+records=""
+for _ in $(seq 1 50); do
+  records=$(python3 - "$OUT/data/hotline.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+print(db.execute("SELECT COUNT(*) FROM calls WHERE dialled = '95598' AND ended_at IS NOT NULL "
+                 "AND answered_at IS NOT NULL AND disposition = 'self_served'").fetchone()[0])
+PY
+)
+  [ "$records" = 500 ] && break
+  sleep 0.2
+done
+echo "complete records: ${records:-none}"
+if [ "$records" = 500 ]; then passed=$((passed + 1)); else echo "FAIL: call records"; fail=$((fail + 1)); fi
 
 for t in u1 t1; do
   echo "== SIPp REGISTER with digest auth (transport $t)"

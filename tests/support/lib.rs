@@ -35,8 +35,12 @@ pub struct Engine {
     child: Child,
     pub udp: SocketAddr,
     pub tcp: SocketAddr,
+    /// The HTTP API's address, when it is on.
+    pub http: Option<SocketAddr>,
     pub dir: PathBuf,
     pub log: std_mpsc::Receiver<String>,
+    /// What the engine logged before it was ready.
+    pub startup_log: Vec<String>,
 }
 
 impl Engine {
@@ -64,6 +68,8 @@ impl Engine {
                 PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sounds"),
             )
             .env("HOTLINE_LOG_LEVEL", "info")
+            .env("HOTLINE_HTTP_LISTEN", "127.0.0.1:0")
+            .env("HOTLINE_STORE_DEMO_CUSTOMERS", "0")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in extra_env {
@@ -84,7 +90,8 @@ impl Engine {
                 let _ = tx2.send(line);
             }
         });
-        let (mut udp, mut tcp) = (None, None);
+        let (mut udp, mut tcp, mut http) = (None, None, None);
+        let mut startup_log = Vec::new();
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         while udp.is_none() || tcp.is_none() {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -98,14 +105,20 @@ impl Engine {
                 if let Some(a) = word.strip_prefix("sip_tcp=") {
                     tcp = a.parse().ok();
                 }
+                if let Some(a) = word.strip_prefix("http=") {
+                    http = a.parse().ok();
+                }
             }
+            startup_log.push(line);
         }
         Engine {
             child,
             udp: udp.expect("udp"),
             tcp: tcp.expect("tcp"),
+            http,
             dir,
             log,
+            startup_log,
         }
     }
 

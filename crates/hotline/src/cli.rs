@@ -1,4 +1,5 @@
-//! The command line: `hotline [--config PATH] <serve | config check | config default>`.
+//! The command line: `hotline [--config PATH] <serve | config check | config default | db
+//! migrate | db seed | agent add | agent list>`.
 //!
 //! Exit codes: 0 success; 1 the engine failed while running (e.g. a port in use); 2 the
 //! command line or the configuration was refused. Configuration errors go to stderr as
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand};
 use tracing::{info, warn};
 use tracing_subscriber::EnvFilter;
 
+use crate::admin::{self, AgentCommand, DbCommand};
 use crate::config::{self, Config, ConfigError, Loaded, LogConfig, LogFormat};
 use crate::serve;
 
@@ -47,6 +49,12 @@ pub enum Command {
     /// Check or print the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The database: migrate it, or add demo data.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Agents: add or update one, list them.
+    #[command(subcommand)]
+    Agent(AgentCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,6 +99,46 @@ pub fn run(cli: Cli) -> ExitCode {
             Err(e) => refuse(&e),
         },
         Command::Serve => serve(cli.config.as_deref()),
+        Command::Db(cmd) => admin_command(cli.config.as_deref(), |cfg| async move {
+            admin::db(&cfg, &cmd).await
+        }),
+        Command::Agent(cmd) => admin_command(cli.config.as_deref(), |cfg| async move {
+            admin::agent(&cfg, &cmd).await
+        }),
+    }
+}
+
+/// Loads the configuration, sets up logging, and runs an administration command on a
+/// runtime of its own.
+fn admin_command<F, Fut>(path: Option<&Path>, f: F) -> ExitCode
+where
+    F: FnOnce(Config) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let loaded = match load(path) {
+        Ok(l) => l,
+        Err(e) => return refuse(&e),
+    };
+    if let Err(e) = init_logging(&loaded.config.log) {
+        eprintln!("hotline: {e}");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("hotline: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    match runtime.block_on(f(loaded.config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hotline: {e}");
+            ExitCode::from(EXIT_FAILED)
+        }
     }
 }
 

@@ -4,9 +4,12 @@
 //! - [`config`]: the TOML configuration file, its `HOTLINE_*` environment overrides and checks;
 //! - [`cli`]: the command line (`serve`, `config check`, `config default`) and logging setup;
 //! - [`serve`]: turns a [`config::Config`] into running SIP, media and controller parts;
-//! - [`controller`]: decides what each call does.
+//! - [`controller`]: decides what each call does;
+//! - [`storage`]: the store as the engine runs it (URL, rules, demo data, background work).
 
+pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod controller;
 pub mod serve;
+pub mod storage;

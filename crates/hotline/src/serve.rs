@@ -15,6 +15,7 @@ use tracing::{info, warn};
 
 use crate::config::{Config, UserConfig};
 use crate::controller::{self, AnswerPrompts, ControllerConfig};
+use crate::storage;
 use hotline_media::prompt::PromptLibrary;
 use hotline_media::recording::{repair_dir, RepairOutcome};
 
@@ -29,16 +30,22 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         std::fs::create_dir_all(&recordings)
             .map_err(|e| format!("data.dir {}: {e}", recordings.display()))?;
     }
-    let sip_cfg = sip_config(&cfg)?;
+    let store = storage::open(&cfg).await?;
+    storage::seed_demo_if_empty(&store, &cfg, cfg.store.demo_customers).await?;
+    let mut sip_cfg = sip_config(&cfg)?;
+    let configured_users = sip_cfg.users.clone();
+    sip_cfg.users = storage::sip_users(&store, &configured_users).await?;
+    let initial_users = sip_cfg.users.clone();
     let server = shell::start(sip_cfg)
         .await
         .map_err(|e| format!("cannot listen for SIP: {e}"))?;
+    let http = start_http(&cfg, &store).await?;
     let (start, end) = cfg.media.port_range()?;
     let ports = Arc::new(PortAllocator::new(start, end));
     let media_address = media_address(&cfg, server.udp_addr.or(server.tcp_addr));
     // One line a script can read: where the engine listens.
     println!(
-        "hotline {} ready: sip_udp={} sip_tcp={} media={} rtp_ports={start}-{end}",
+        "hotline {} ready: sip_udp={} sip_tcp={} http={} media={} rtp_ports={start}-{end}",
         env!("CARGO_PKG_VERSION"),
         server
             .udp_addr
@@ -47,6 +54,9 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         server
             .tcp_addr
             .map(|a| a.to_string())
+            .unwrap_or_else(|| "off".into()),
+        http.as_ref()
+            .map(|(a, _)| a.to_string())
             .unwrap_or_else(|| "off".into()),
         media_address,
     );
@@ -60,8 +70,16 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         ring: Duration::from_secs(cfg.calls.ring_secs),
         answer_hangup: (cfg.calls.answer_hangup_secs > 0)
             .then(|| Duration::from_secs(cfg.calls.answer_hangup_secs)),
+        call_log: Some(controller::call_log::CallLog::spawn(store.clone())),
     };
     let handle = server.handle.clone();
+    let background = tokio::spawn(storage::background(
+        store.clone(),
+        Duration::from_secs(cfg.tickets.escalation_check_secs),
+        server.handle.clone(),
+        configured_users,
+        initial_users,
+    ));
     let controller = tokio::spawn(controller::run(
         ctl,
         server.handle.clone(),
@@ -72,7 +90,40 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     info!("shutting down");
     handle.shutdown();
     let _ = tokio::time::timeout(Duration::from_secs(2), controller).await;
+    background.abort();
+    if let Some((_, server)) = http {
+        server.abort();
+    }
+    store.close().await;
     Ok(())
+}
+
+/// Serves the HTTP API on `http.listen`, if set: its address and task.
+async fn start_http(
+    cfg: &Config,
+    store: &hotline_store::Store,
+) -> Result<Option<(SocketAddr, tokio::task::JoinHandle<()>)>, String> {
+    let Some(addr) = parse_listen(&cfg.http.listen, "http.listen")? else {
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("http.listen {addr}: {e}"))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("http.listen {addr}: {e}"))?;
+    let app = hotline_web::router(hotline_web::ApiState {
+        store: store.clone(),
+        realm: cfg.sip.realm.clone(),
+        clock: Arc::new(storage::now_ms),
+    });
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            warn!(error = %e, "the HTTP server stopped");
+        }
+    });
+    info!(%local, "HTTP API listening");
+    Ok(Some((local, task)))
 }
 
 /// Loads every prompt once (they are shared by all calls) and checks the ones calls need.

@@ -35,7 +35,7 @@ pub const T4: Duration = Duration::from_secs(5);
 pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO";
 
 /// Credentials of one user, as HA1 hashes (never the password).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserCredentials {
     pub ha1_md5: Option<String>,
     pub ha1_sha256: Option<String>,

@@ -16,8 +16,9 @@ use super::{Config, ConfigError, Issue};
 pub const ENV_PREFIX: &str = "HOTLINE_";
 
 /// `HOTLINE_*` variables that are not configuration keys: `HOTLINE_CONFIG` (the `--config`
-/// path, read by the CLI) and `HOTLINE_BIN` (the binary the test harness starts).
-pub const ENV_ALLOWLIST: &[&str] = &["HOTLINE_CONFIG", "HOTLINE_BIN"];
+/// path, read by the CLI), `HOTLINE_BIN` (the binary the test harness starts) and
+/// `HOTLINE_AGENT_PASSWORD` (read by `hotline agent add`).
+pub const ENV_ALLOWLIST: &[&str] = &["HOTLINE_CONFIG", "HOTLINE_BIN", "HOTLINE_AGENT_PASSWORD"];
 
 /// Prefixes of variables kept for the test, benchmark and interop tooling, which run the
 /// engine in environments that carry them (e.g. `HOTLINE_TEST_PG`, `HOTLINE_BENCH_PORT`).
@@ -26,6 +27,9 @@ pub const ENV_ALLOWLIST_PREFIXES: &[&str] =
 
 /// The path whose value is a list of tables, set from `user:password` pairs.
 const USERS: [&str; 2] = ["sip", "users"];
+
+/// The path whose value is a table of tables (ticket kinds), set in the file only.
+pub(super) const KINDS: [&str; 2] = ["tickets", "kinds"];
 
 /// One overridable key: a leaf of the default tree.
 #[derive(Debug, Clone)]
@@ -59,6 +63,8 @@ pub(super) fn keys() -> Result<Vec<Key>, ConfigError> {
         for (name, value) in table {
             prefix.push(name.clone());
             match value {
+                // Ticket kinds are a table of tables, set in the file only.
+                Value::Table(_) if prefix.as_slice() == KINDS => {}
                 Value::Table(t) => walk(t, prefix, out),
                 leaf => out.push(Key {
                     path: prefix.clone(),

@@ -42,6 +42,9 @@ pub struct Config {
     pub media: MediaConfig,
     pub calls: CallsConfig,
     pub data: DataConfig,
+    pub store: StoreConfig,
+    pub tickets: TicketsConfig,
+    pub billing: BillingConfig,
     pub log: LogConfig,
 }
 
@@ -170,12 +173,15 @@ pub struct UserConfig {
 pub struct HttpConfig {
     /// Listen address; empty = no HTTP.
     pub listen: String,
+    /// How long an API login token lasts.
+    pub token_ttl_hours: u64,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             listen: "127.0.0.1:8080".into(),
+            token_ttl_hours: 12,
         }
     }
 }
@@ -276,6 +282,114 @@ impl Default for DataConfig {
     fn default() -> Self {
         DataConfig {
             dir: PathBuf::from("./data"),
+        }
+    }
+}
+
+/// `[store]`: the database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// `sqlite:PATH` or `postgres://…`; empty = SQLite at `<data.dir>/hotline.db`.
+    pub url: String,
+    /// Connections in the pool (reads; on PostgreSQL writes too).
+    pub connections: u32,
+    /// Demo customers seeded when `serve` finds the store without customers; 0 = never.
+    pub demo_customers: u64,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            url: String::new(),
+            connections: 8,
+            demo_customers: 500,
+        }
+    }
+}
+
+/// `[tickets]`: follow-ups, escalation and the kinds of ticket with their time limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TicketsConfig {
+    /// Follow-up call attempts before it is given up.
+    pub follow_up_max_attempts: u32,
+    /// Wait after a follow-up call that did not reach the customer.
+    pub follow_up_retry_mins: u64,
+    /// How often missed deadlines are looked for and escalated.
+    pub escalation_check_secs: u64,
+    /// The kinds, by name (a new table adds a kind).
+    pub kinds: std::collections::BTreeMap<String, TicketKindConfig>,
+}
+
+/// One kind of ticket under `[tickets.kinds]`. A limit of 0 is no limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketKindConfig {
+    /// `low`, `normal`, `high` or `urgent`.
+    pub priority: String,
+    /// Crew on site within this many minutes of creation.
+    #[serde(default)]
+    pub on_site_mins: u64,
+    /// Result reported within this many hours of creation.
+    #[serde(default)]
+    pub reply_hours: u64,
+    /// Follow-up call within this many hours of closing; 0 = no follow-up for this kind.
+    #[serde(default)]
+    pub follow_up_hours: u64,
+}
+
+impl Default for TicketsConfig {
+    fn default() -> Self {
+        let kind = |priority: &str, on_site_mins, reply_hours, follow_up_hours| TicketKindConfig {
+            priority: priority.into(),
+            on_site_mins,
+            reply_hours,
+            follow_up_hours,
+        };
+        TicketsConfig {
+            follow_up_max_attempts: 3,
+            follow_up_retry_mins: 240,
+            escalation_check_secs: 60,
+            kinds: [
+                ("leak", kind("urgent", 45, 24, 72)),
+                ("repair", kind("high", 240, 48, 72)),
+                ("complaint", kind("normal", 0, 24, 72)),
+                ("billing_dispute", kind("normal", 0, 72, 72)),
+                ("meter", kind("normal", 4320, 120, 72)),
+                ("inquiry", kind("low", 0, 24, 0)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        }
+    }
+}
+
+/// `[billing]`: late fees and the plausibility check on self-reported meter readings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BillingConfig {
+    /// Late fee per day overdue, in millionths of the unpaid amount (1000 = 0.1 %).
+    pub late_fee_daily_ppm: u32,
+    /// Days after the due date before late fees start.
+    pub late_fee_grace_days: u32,
+    /// Late fees never exceed this percentage of the unpaid amount.
+    pub late_fee_cap_percent: u32,
+    /// A reading implying more than this many times the usual consumption is queried.
+    pub reading_query_factor: f64,
+    /// Usual monthly consumption assumed for customers with little or no history.
+    pub reading_min_usual: u32,
+}
+
+impl Default for BillingConfig {
+    fn default() -> Self {
+        BillingConfig {
+            late_fee_daily_ppm: 1000,
+            late_fee_grace_days: 0,
+            late_fee_cap_percent: 100,
+            reading_query_factor: 3.0,
+            reading_min_usual: 10,
         }
     }
 }

@@ -27,6 +27,15 @@ pub(super) const SECTIONS: &[(&str, &str)] = &[
     ("media", "RTP media."),
     ("calls", "What the engine does with calls."),
     ("data", "Files the engine keeps."),
+    ("store", "The database: customers, calls, tickets, agents."),
+    (
+        "tickets",
+        "Tickets (work orders): follow-up calls, escalation, kinds and their time limits.",
+    ),
+    (
+        "billing",
+        "Late fees on arrears, and the check on meter readings callers report.",
+    ),
     ("log", "Logging, to stderr."),
 ];
 
@@ -97,6 +106,7 @@ pub(super) const KEYS: &[(&str, &str)] = &[
          replaces the whole list.",
     ),
     ("http.listen", "Address of the HTTP API; \"\" = no HTTP."),
+    ("http.token_ttl_hours", "How long an API login token lasts."),
     (
         "media.rtp_ports",
         "RTP port range \"start-end\", inclusive, start >= 1024. Each call takes an even port\n\
@@ -136,6 +146,39 @@ pub(super) const KEYS: &[(&str, &str)] = &[
         "data.dir",
         "Directory for the engine's files, created if missing; relative to the working directory.",
     ),
+    (
+        "store.url",
+        "\"sqlite:PATH\" or \"postgres://user@host/db\"; \"\" = SQLite at <data.dir>/hotline.db.\n\
+         Created and migrated at start.",
+    ),
+    (
+        "store.connections",
+        "Database connections for reads (on PostgreSQL for writes too; SQLite has one writer).",
+    ),
+    (
+        "store.demo_customers",
+        "When serve finds no customers, it seeds this many demo customers (and demo agents,\n\
+         whose passwords go to <data.dir>/demo-agents.txt); 0 = never.",
+    ),
+    ("tickets.follow_up_max_attempts", "Follow-up call attempts before it is given up (the ticket moves on)."),
+    ("tickets.follow_up_retry_mins", "Wait after a follow-up call that did not reach the customer."),
+    ("tickets.escalation_check_secs", "How often tickets past a time limit are looked for and escalated."),
+    (
+        "tickets.kinds",
+        "One line per kind: priority (low, normal, high, urgent), crew on site within on_site_mins\n\
+         of creation, result reported within reply_hours, follow-up call within follow_up_hours\n\
+         of closing (0 = no limit; follow_up_hours = 0: no follow-up). Add a line to add a kind.\n\
+         Set in the file only.",
+    ),
+    ("billing.late_fee_daily_ppm", "Late fee per day overdue, in millionths of the unpaid amount (1000 = 0.1 % a day)."),
+    ("billing.late_fee_grace_days", "Days after the due date before late fees start."),
+    ("billing.late_fee_cap_percent", "Late fees never exceed this percentage of the unpaid amount."),
+    (
+        "billing.reading_query_factor",
+        "A self-reported meter reading implying more than this many times the customer's usual\n\
+         monthly consumption (12-month average) is queried and opens a meter ticket.",
+    ),
+    ("billing.reading_min_usual", "Usual monthly consumption assumed for customers with little or no history."),
     (
         "log.level",
         "Log filter: trace, debug, info, warn, error, off, or per module, e.g.\n\
@@ -189,6 +232,15 @@ impl Config {
             }
             if *key == "sip.users" {
                 out.push_str(USERS_EXAMPLE);
+                continue;
+            }
+            if *key == "tickets.kinds" {
+                out.push_str(&format!("[{key}]\n"));
+                if let Some(Value::Table(kinds)) = lookup(&tree, &path) {
+                    for (kind, limits) in kinds {
+                        out.push_str(&format!("{kind} = {limits}\n"));
+                    }
+                }
                 continue;
             }
             out.push_str(&format!("# env {}\n", var_name(&path)));

@@ -122,6 +122,9 @@ pub(super) fn agent_answered(
         call: caller,
         answer: caller_sdp,
     });
+    if let Some(log) = &cfg.call_log {
+        log.answered(caller, true);
+    }
     let Some(caller_leg) = start_leg(tx, calls, caller, None, timeout) else {
         return;
     };

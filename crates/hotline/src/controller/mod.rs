@@ -6,6 +6,7 @@
 //! `calls.answer_hangup_secs`, when the caller hangs up, or when its RTP stops for
 //! `media.timeout_secs`.
 
+pub mod call_log;
 mod extension;
 mod prompts;
 
@@ -43,6 +44,8 @@ pub struct ControllerConfig {
     pub prompts: Arc<AnswerPrompts>,
     /// Record answered calls into this folder; None = no recording.
     pub recordings: Option<PathBuf>,
+    /// Where call records go; None = not kept.
+    pub call_log: Option<call_log::CallLog>,
 }
 
 /// Messages from the controller's own timers and the legs.
@@ -64,6 +67,12 @@ struct ActiveCall {
     peer: Option<CallRef>,
     /// A call we placed (to an agent), not one we received.
     outbound: bool,
+}
+
+impl ControllerConfig {
+    fn log(&self) -> Option<&call_log::CallLog> {
+        self.call_log.as_ref()
+    }
 }
 
 /// A leg not started yet.
@@ -115,6 +124,9 @@ async fn on_sip_event(
 ) {
     match ev {
         SipEvent::Incoming(inc) => {
+            if let Some(log) = cfg.log() {
+                log.arrived(inc.call, &inc.caller, &inc.callee);
+            }
             let span = info_span!("call", id = %inc.call);
             for (call, active) in incoming(cfg, sip, tx, ports, &inc).instrument(span).await {
                 calls.insert(call, active);
@@ -170,9 +182,19 @@ async fn on_sip_event(
                 if let Some(leg) = active.leg {
                     leg.send(LegCommand::Close);
                 }
+                if let Some(log) = cfg.log().filter(|_| !active.outbound) {
+                    let path = active
+                        .recording
+                        .as_ref()
+                        .map(|r| r.path().display().to_string());
+                    log.ended(call, reason, path);
+                }
                 if let Some(rec) = active.recording {
                     finish_recording(call, rec);
                 }
+            } else if let Some(log) = cfg.log() {
+                // Refused before it was kept (no port, bad offer): its record ends too.
+                log.ended(call, reason, None);
             }
             debug!(%call, reason = reason.label(), "call freed");
         }
@@ -298,6 +320,9 @@ fn on_internal(
                 return;
             };
             sip.send(Command::Answer { call, answer: sdp });
+            if let Some(log) = cfg.log() {
+                log.answered(call, false);
+            }
             let (handle, leg_events) = leg::spawn(
                 socket,
                 LegConfig {

@@ -1,0 +1,303 @@
+//! Call records: one row per call, opened when the call arrives and filled in as it moves
+//! through the IVR, the queue and an agent; repeat-contact detection when the caller (or the
+//! customer the IVR identified) already has an open ticket.
+
+use crate::db::{col, Store};
+use crate::error::{Result, StoreError};
+use crate::lifecycle::Millis;
+use crate::sql::Sql;
+use crate::tickets::Ticket;
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+
+/// How a call ended up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Finished in the IVR.
+    SelfServed,
+    /// Hung up in the IVR before finishing anything.
+    AbandonedInIvr,
+    /// Hung up while waiting in a queue.
+    AbandonedInQueue,
+    Answered,
+    /// Left the queue with a callback request.
+    Callback,
+    /// Sent elsewhere (another number, a voicemail).
+    Transferred,
+    /// Could not be handled (no agents, error).
+    Failed,
+}
+
+impl Disposition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::SelfServed => "self_served",
+            Disposition::AbandonedInIvr => "abandoned_in_ivr",
+            Disposition::AbandonedInQueue => "abandoned_in_queue",
+            Disposition::Answered => "answered",
+            Disposition::Callback => "callback",
+            Disposition::Transferred => "transferred",
+            Disposition::Failed => "failed",
+        }
+    }
+}
+
+/// A call as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Call {
+    pub id: i64,
+    pub call_ref: String,
+    pub caller: String,
+    pub dialled: String,
+    pub customer_id: Option<i64>,
+    pub started_at: Millis,
+    pub ivr_ended_at: Option<Millis>,
+    pub queued_at: Option<Millis>,
+    pub answered_at: Option<Millis>,
+    pub ended_at: Option<Millis>,
+    pub ivr_path: Vec<String>,
+    pub queue: Option<String>,
+    pub agent_id: Option<i64>,
+    pub wait_ms: Option<i64>,
+    pub talk_ms: Option<i64>,
+    pub wrapup_ms: Option<i64>,
+    pub disposition: Option<String>,
+    pub recording: Option<String>,
+    pub survey_score: Option<i64>,
+    /// `caller`, `agent` or `system`.
+    pub hangup_side: Option<String>,
+    pub repeat_contact: bool,
+}
+
+/// What is known when a call arrives.
+#[derive(Debug, Clone)]
+pub struct NewCall {
+    /// The engine's id for the call (unique).
+    pub call_ref: String,
+    pub caller: String,
+    pub dialled: String,
+    pub started_at: Millis,
+}
+
+/// The opened call and the open tickets that make it a repeat contact.
+#[derive(Debug, Clone)]
+pub struct CallStart {
+    pub id: i64,
+    pub open_tickets: Vec<Ticket>,
+}
+
+/// Fields to fill in on a call; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CallUpdate {
+    pub customer_id: Option<i64>,
+    pub ivr_ended_at: Option<Millis>,
+    pub queued_at: Option<Millis>,
+    pub answered_at: Option<Millis>,
+    pub ended_at: Option<Millis>,
+    pub ivr_path: Option<Vec<String>>,
+    pub queue: Option<String>,
+    pub agent_id: Option<i64>,
+    pub wait_ms: Option<i64>,
+    pub talk_ms: Option<i64>,
+    pub wrapup_ms: Option<i64>,
+    pub disposition: Option<Disposition>,
+    pub recording: Option<String>,
+    pub survey_score: Option<i64>,
+    pub hangup_side: Option<String>,
+}
+
+/// Which calls to list.
+#[derive(Debug, Clone, Default)]
+pub struct CallFilter {
+    pub customer_id: Option<i64>,
+    pub agent_id: Option<i64>,
+    pub since: Option<Millis>,
+    pub until: Option<Millis>,
+    pub limit: i64,
+}
+
+const COLUMNS: &str = "id, call_ref, caller, dialled, customer_id, started_at, ivr_ended_at, \
+    queued_at, answered_at, ended_at, ivr_path, queue, agent_id, wait_ms, talk_ms, wrapup_ms, \
+    disposition, recording, survey_score, hangup_side, repeat_contact";
+
+fn call_from_row(r: &AnyRow) -> Result<Call> {
+    let path: String = col(r, "ivr_path")?;
+    Ok(Call {
+        id: col(r, "id")?,
+        call_ref: col(r, "call_ref")?,
+        caller: col(r, "caller")?,
+        dialled: col(r, "dialled")?,
+        customer_id: col(r, "customer_id")?,
+        started_at: col(r, "started_at")?,
+        ivr_ended_at: col(r, "ivr_ended_at")?,
+        queued_at: col(r, "queued_at")?,
+        answered_at: col(r, "answered_at")?,
+        ended_at: col(r, "ended_at")?,
+        ivr_path: serde_json::from_str(&path).unwrap_or_default(),
+        queue: col(r, "queue")?,
+        agent_id: col(r, "agent_id")?,
+        wait_ms: col(r, "wait_ms")?,
+        talk_ms: col(r, "talk_ms")?,
+        wrapup_ms: col(r, "wrapup_ms")?,
+        disposition: col(r, "disposition")?,
+        recording: col(r, "recording")?,
+        survey_score: col(r, "survey_score")?,
+        hangup_side: col(r, "hangup_side")?,
+        repeat_contact: col::<i64>(r, "repeat_contact")? != 0,
+    })
+}
+
+impl Store {
+    /// Opens the call record; if the caller's number belongs to customers with open tickets
+    /// (or reported one), the call is marked a repeat contact and those tickets returned.
+    pub async fn start_call(&self, new: &NewCall) -> Result<CallStart> {
+        let customers = self.customers_by_phone(&new.caller).await?;
+        let mut open = self
+            .open_tickets_for(None, Some(&new.caller), new.started_at)
+            .await?;
+        for c in &customers {
+            for t in self
+                .open_tickets_for(Some(c.id), None, new.started_at)
+                .await?
+            {
+                if !open.iter().any(|o| o.id == t.id) {
+                    open.push(t);
+                }
+            }
+        }
+        let customer_id = (customers.len() == 1).then(|| customers[0].id);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO calls (call_ref, caller, dialled, customer_id, started_at, repeat_contact) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(new.call_ref.clone())
+        .bind(new.caller.clone())
+        .bind(new.dialled.clone())
+        .bind(customer_id)
+        .bind(new.started_at)
+        .bind(i64::from(!open.is_empty()))
+        .fetch_one(&self.write)
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::invalid("call_ref", "a call with this id exists")
+            }
+            e => e.into(),
+        })?;
+        Ok(CallStart {
+            id,
+            open_tickets: open,
+        })
+    }
+
+    /// Fills in fields of a call. Identifying the customer re-checks repeat contact.
+    pub async fn update_call(&self, id: i64, u: &CallUpdate) -> Result<Call> {
+        let mut q = Sql::new("UPDATE calls SET id = id");
+        let ints = [
+            ("customer_id", u.customer_id),
+            ("ivr_ended_at", u.ivr_ended_at),
+            ("queued_at", u.queued_at),
+            ("answered_at", u.answered_at),
+            ("ended_at", u.ended_at),
+            ("agent_id", u.agent_id),
+            ("wait_ms", u.wait_ms),
+            ("talk_ms", u.talk_ms),
+            ("wrapup_ms", u.wrapup_ms),
+            ("survey_score", u.survey_score),
+        ];
+        for (name, v) in ints {
+            if let Some(v) = v {
+                q.push(", ").push(name).push(" = ").int(v);
+            }
+        }
+        let path = u
+            .ivr_path
+            .as_ref()
+            .map(|p| serde_json::to_string(p).unwrap_or_else(|_| "[]".into()));
+        let texts = [
+            ("ivr_path", path.as_deref()),
+            ("queue", u.queue.as_deref()),
+            ("disposition", u.disposition.map(Disposition::as_str)),
+            ("recording", u.recording.as_deref()),
+            ("hangup_side", u.hangup_side.as_deref()),
+        ];
+        for (name, v) in texts {
+            if let Some(v) = v {
+                q.push(", ").push(name).push(" = ").text(v);
+            }
+        }
+        if let Some(s) = u.survey_score {
+            if !(1..=5).contains(&s) {
+                return Err(StoreError::invalid("survey_score", "must be 1 to 5"));
+            }
+        }
+        if let Some(cid) = u.customer_id {
+            if self.customer(cid).await?.is_none() {
+                return Err(StoreError::invalid("customer_id", "no such customer"));
+            }
+            let open = self.open_tickets_for(Some(cid), None, i64::MAX / 2).await?;
+            if !open.is_empty() {
+                q.push(", repeat_contact = 1");
+            }
+        }
+        q.push(" WHERE id = ").int(id);
+        let n = q.query().execute(&self.write).await?;
+        if n.rows_affected() == 0 {
+            return Err(StoreError::not_found("call", id));
+        }
+        self.call(id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("call", id))
+    }
+
+    pub async fn call(&self, id: i64) -> Result<Option<Call>> {
+        let sql = format!("SELECT {COLUMNS} FROM calls WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(call_from_row).transpose()
+    }
+
+    pub async fn call_by_ref(&self, call_ref: &str) -> Result<Option<Call>> {
+        let sql = format!("SELECT {COLUMNS} FROM calls WHERE call_ref = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(call_ref)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(call_from_row).transpose()
+    }
+
+    /// The tickets a call is linked to.
+    pub async fn call_ticket_ids(&self, call_id: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT ticket_id FROM call_tickets WHERE call_id = $1 ORDER BY ticket_id",
+        )
+        .bind(call_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Calls matching `f`, newest first.
+    pub async fn list_calls(&self, f: &CallFilter) -> Result<Vec<Call>> {
+        let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM calls WHERE 1 = 1"));
+        if let Some(c) = f.customer_id {
+            q.push(" AND customer_id = ").int(c);
+        }
+        if let Some(a) = f.agent_id {
+            q.push(" AND agent_id = ").int(a);
+        }
+        if let Some(s) = f.since {
+            q.push(" AND started_at >= ").int(s);
+        }
+        if let Some(u) = f.until {
+            q.push(" AND started_at < ").int(u);
+        }
+        let limit = if f.limit <= 0 { 50 } else { f.limit.min(500) };
+        q.push(" ORDER BY started_at DESC, id DESC LIMIT ")
+            .int(limit);
+        let rows = q.query().fetch_all(&self.read).await?;
+        rows.iter().map(call_from_row).collect()
+    }
+}

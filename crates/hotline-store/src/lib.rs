@@ -1,0 +1,42 @@
+//! The hotline's store: customer information (customers, meters, readings, bills, arrears,
+//! district notices), call records, tickets with their lifecycle and follow-ups, and agents,
+//! on SQLite (embedded, the default) or PostgreSQL, with one schema and one set of queries
+//! through sqlx's `Any` driver.
+//!
+//! The decisions are pure and live apart from the queries: `lifecycle` (which ticket
+//! transitions are legal, what is overdue when), `rules` (meter reading plausibility, late
+//! fees, phone numbers). Time is always passed in (`Millis`, Unix milliseconds), so tests run
+//! on a fake clock. The IVR and the desktop reach customer data through the `CustomerSource`
+//! trait, which the store implements and a utility's own billing system can replace.
+
+pub mod agents;
+pub mod calendar;
+pub mod calls;
+pub mod cis;
+pub mod customers;
+mod db;
+mod error;
+pub mod followups;
+pub mod lifecycle;
+pub mod policy;
+pub mod readings;
+pub mod rules;
+pub mod seed;
+pub mod source;
+mod sql;
+pub mod tickets;
+
+pub use agents::{Agent, NewAgent, Role, SipCredentials};
+pub use calls::{Call, CallFilter, CallStart, CallUpdate, Disposition, NewCall};
+pub use cis::{NewBill, NewCustomer, NewDistrict, NewNotice};
+pub use customers::{Arrears, ArrearsItem, Bill, Customer, CustomerQuery, District, Notice};
+pub use db::{Backend, OpenOptions, Store};
+pub use error::{Result, StoreError};
+pub use followups::{FollowUp, FollowUpResult};
+pub use lifecycle::{Action, Milestone, Millis, Status};
+pub use policy::{KindPolicy, Policy, Priority};
+pub use readings::{NewReading, Reading, ReadingOutcome, ReadingSource};
+pub use source::{CustomerSource, ReadingSubmission, SourceError};
+pub use tickets::{
+    Actor, NewTicket, Ticket, TicketDetail, TicketEvent, TicketFilter, TransitionInput,
+};

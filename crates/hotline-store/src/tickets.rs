@@ -1,0 +1,737 @@
+//! Tickets (工单): creation with their deadlines, lifecycle transitions with an event row
+//! each, comments, district assignment, lists (overdue first), escalation of missed
+//! deadlines and repeat-contact lookups. The rules come from `lifecycle` and `policy`; this
+//! module only reads and writes them, each change in one transaction.
+
+use crate::db::{col, Store};
+use crate::error::{Result, StoreError};
+use crate::lifecycle::{self, Action, Milestone, Millis, Status, Timeline};
+use crate::policy::Priority;
+use crate::sql::{Sql, Value};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
+
+/// Longest summary, note or address accepted, in characters.
+pub const MAX_TEXT: usize = 4000;
+
+/// Who did something to a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Agent(i64),
+    Ivr,
+    System,
+}
+
+impl Actor {
+    pub fn label(self) -> String {
+        match self {
+            Actor::Agent(id) => format!("agent:{id}"),
+            Actor::Ivr => "ivr".into(),
+            Actor::System => "system".into(),
+        }
+    }
+    fn agent(self) -> Option<i64> {
+        match self {
+            Actor::Agent(id) => Some(id),
+            _ => None,
+        }
+    }
+    fn via(self) -> &'static str {
+        match self {
+            Actor::Agent(_) => "agent",
+            Actor::Ivr => "ivr",
+            Actor::System => "system",
+        }
+    }
+}
+
+/// What is needed to open a ticket.
+#[derive(Debug, Clone, Default)]
+pub struct NewTicket {
+    pub kind: String,
+    pub priority: Option<Priority>,
+    pub customer_id: Option<i64>,
+    /// Defaults to the customer's district.
+    pub district_id: Option<i64>,
+    /// Defaults to the customer's service address.
+    pub address: Option<String>,
+    pub summary: String,
+    /// Who reported it (a leak reporter need not be a customer; kept for the reward).
+    pub reporter_phone: Option<String>,
+    pub reporter_name: Option<String>,
+    /// The call it came from, linked at once.
+    pub call_id: Option<i64>,
+}
+
+/// A ticket as stored, with the deadlines it has missed at the time it was read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ticket {
+    pub id: i64,
+    pub kind: String,
+    pub priority: String,
+    pub status: Status,
+    pub customer_id: Option<i64>,
+    pub district_id: Option<i64>,
+    pub address: String,
+    pub summary: String,
+    pub reporter_phone: String,
+    pub reporter_name: String,
+    pub created_via: String,
+    pub created_by: Option<i64>,
+    pub handled_by: Option<i64>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub version: i64,
+    pub dispatched_at: Option<Millis>,
+    pub on_site_at: Option<Millis>,
+    pub replied_at: Option<Millis>,
+    pub closed_at: Option<Millis>,
+    pub followed_up_at: Option<Millis>,
+    pub due_on_site_at: Option<Millis>,
+    pub due_reply_at: Option<Millis>,
+    pub due_follow_up_at: Option<Millis>,
+    pub rating: Option<i64>,
+    /// Milestones missed at the time of reading.
+    pub overdue: Vec<Milestone>,
+    /// Milestones already escalated.
+    pub escalated: Vec<Milestone>,
+}
+
+impl Ticket {
+    fn timeline(&self) -> Timeline {
+        Timeline {
+            created_at: self.created_at,
+            on_site_at: self.on_site_at,
+            replied_at: self.replied_at,
+            closed_at: self.closed_at,
+            followed_up_at: self.followed_up_at,
+        }
+    }
+}
+
+/// One line of a ticket's history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TicketEvent {
+    pub id: i64,
+    pub at: Millis,
+    pub actor: String,
+    /// `created`, `transition`, `comment`, `assigned`, `linked`, `escalated`, `follow_up_attempt`.
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub note: String,
+}
+
+/// A ticket with its history and the calls about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub events: Vec<TicketEvent>,
+    pub call_ids: Vec<i64>,
+}
+
+/// Extra data some actions need.
+#[derive(Debug, Clone, Default)]
+pub struct TransitionInput {
+    /// For `dispatch`: the district, when the ticket has none or it changes.
+    pub district_id: Option<i64>,
+    /// For `rate`: 1 to 5.
+    pub rating: Option<i64>,
+    pub note: String,
+    /// When given, the change is refused unless the ticket is still at this version.
+    pub expected_version: Option<i64>,
+}
+
+/// Which tickets to list.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub status: Option<Status>,
+    pub kind: Option<String>,
+    pub district_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub overdue_only: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+const COLUMNS: &str = "id, kind, priority, status, customer_id, district_id, address, summary, \
+    reporter_phone, reporter_name, created_via, created_by, handled_by, created_at, updated_at, \
+    version, dispatched_at, on_site_at, replied_at, closed_at, followed_up_at, due_on_site_at, \
+    due_reply_at, due_follow_up_at, escalated, rating";
+
+/// The SQL twin of `Timeline::overdue`: `$n` is the time.
+fn overdue_sql(now: &str) -> String {
+    format!(
+        "((on_site_at IS NULL AND replied_at IS NULL AND due_on_site_at < {now}) \
+         OR (replied_at IS NULL AND due_reply_at < {now}) \
+         OR (followed_up_at IS NULL AND due_follow_up_at < {now}))"
+    )
+}
+
+fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<Ticket> {
+    let status: String = col(r, "status")?;
+    let status = Status::parse(&status)
+        .ok_or_else(|| StoreError::Conflict(format!("unknown status {status:?} in database")))?;
+    let escalated: String = col(r, "escalated")?;
+    let mut t = Ticket {
+        id: col(r, "id")?,
+        kind: col(r, "kind")?,
+        priority: col(r, "priority")?,
+        status,
+        customer_id: col(r, "customer_id")?,
+        district_id: col(r, "district_id")?,
+        address: col(r, "address")?,
+        summary: col(r, "summary")?,
+        reporter_phone: col(r, "reporter_phone")?,
+        reporter_name: col(r, "reporter_name")?,
+        created_via: col(r, "created_via")?,
+        created_by: col(r, "created_by")?,
+        handled_by: col(r, "handled_by")?,
+        created_at: col(r, "created_at")?,
+        updated_at: col(r, "updated_at")?,
+        version: col(r, "version")?,
+        dispatched_at: col(r, "dispatched_at")?,
+        on_site_at: col(r, "on_site_at")?,
+        replied_at: col(r, "replied_at")?,
+        closed_at: col(r, "closed_at")?,
+        followed_up_at: col(r, "followed_up_at")?,
+        due_on_site_at: col(r, "due_on_site_at")?,
+        due_reply_at: col(r, "due_reply_at")?,
+        due_follow_up_at: col(r, "due_follow_up_at")?,
+        rating: col(r, "rating")?,
+        overdue: Vec::new(),
+        escalated: escalated.split(',').filter_map(Milestone::parse).collect(),
+    };
+    let limits = store
+        .policy
+        .kind(&t.kind)
+        .map(|k| k.limits)
+        .unwrap_or_default();
+    // Deadlines as stored win over today's policy (a policy change is not retroactive).
+    let stored = lifecycle::Limits {
+        on_site: t.due_on_site_at.map(|d| d - t.created_at),
+        reply: t.due_reply_at.map(|d| d - t.created_at),
+        follow_up: t
+            .due_follow_up_at
+            .zip(t.closed_at)
+            .map(|(d, c)| d - c)
+            .or(limits.follow_up),
+    };
+    t.overdue = t.timeline().overdue(&stored, now);
+    Ok(t)
+}
+
+pub(crate) fn check_text(field: &'static str, s: &str, required: bool) -> Result<()> {
+    if required && s.trim().is_empty() {
+        return Err(StoreError::invalid(field, "must not be empty"));
+    }
+    if s.chars().count() > MAX_TEXT {
+        return Err(StoreError::invalid(
+            field,
+            format!("longer than {MAX_TEXT} characters"),
+        ));
+    }
+    if s.contains('\0') {
+        return Err(StoreError::invalid(field, "contains a NUL character"));
+    }
+    Ok(())
+}
+
+pub(crate) async fn insert_event(
+    conn: &mut AnyConnection,
+    ticket_id: i64,
+    at: Millis,
+    actor: Actor,
+    kind: &str,
+    from_to: Option<(Status, Status)>,
+    note: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO ticket_events (ticket_id, at, actor, kind, from_status, to_status, note) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(ticket_id)
+    .bind(at)
+    .bind(actor.label())
+    .bind(kind.to_string())
+    .bind(from_to.map(|(f, _)| f.as_str().to_string()))
+    .bind(from_to.map(|(_, t)| t.as_str().to_string()))
+    .bind(note.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn exists(conn: &mut AnyConnection, table: &'static str, id: i64) -> Result<bool> {
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE id = $1");
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}
+
+impl Store {
+    /// Opens a ticket with its `created` event (and its call link), in one transaction.
+    pub async fn create_ticket(
+        &self,
+        new: &NewTicket,
+        actor: Actor,
+        now: Millis,
+    ) -> Result<Ticket> {
+        let mut tx = self.write.begin().await?;
+        let id = self.create_ticket_in(&mut tx, new, actor, now).await?;
+        tx.commit().await?;
+        self.ticket(id, now)
+            .await?
+            .ok_or_else(|| StoreError::not_found("ticket", id))
+    }
+
+    pub(crate) async fn create_ticket_in(
+        &self,
+        conn: &mut AnyConnection,
+        new: &NewTicket,
+        actor: Actor,
+        now: Millis,
+    ) -> Result<i64> {
+        let kind = self.policy.kind(&new.kind).ok_or_else(|| {
+            let known: Vec<&str> = self.policy.kinds.keys().map(String::as_str).collect();
+            StoreError::invalid("kind", format!("unknown kind; one of {}", known.join(", ")))
+        })?;
+        check_text("summary", &new.summary, true)?;
+        let mut address = new.address.clone().unwrap_or_default();
+        check_text("address", &address, false)?;
+        let reporter_phone = match new.reporter_phone.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => crate::rules::normalize_phone(p)
+                .ok_or_else(|| StoreError::invalid("reporter_phone", "not a phone number"))?,
+            None => String::new(),
+        };
+        let reporter_name = new.reporter_name.clone().unwrap_or_default();
+        check_text("reporter_name", &reporter_name, false)?;
+        let mut district_id = new.district_id;
+        if let Some(cid) = new.customer_id {
+            let row = sqlx::query("SELECT address, district_id FROM customers WHERE id = $1")
+                .bind(cid)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::invalid("customer_id", "no such customer"))?;
+            if address.trim().is_empty() {
+                address = col(&row, "address")?;
+            }
+            if district_id.is_none() {
+                district_id = col(&row, "district_id")?;
+            }
+        }
+        if let Some(d) = new.district_id {
+            if !exists(conn, "districts", d).await? {
+                return Err(StoreError::invalid("district_id", "no such district"));
+            }
+        }
+        if let Some(call) = new.call_id {
+            if !exists(conn, "calls", call).await? {
+                return Err(StoreError::invalid("call_id", "no such call"));
+            }
+        }
+        let priority = new.priority.unwrap_or(kind.default_priority);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO tickets (kind, priority, status, customer_id, district_id, address, \
+             summary, reporter_phone, reporter_name, created_via, created_by, handled_by, \
+             created_at, updated_at, due_on_site_at, due_reply_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $12, $13, $14) \
+             RETURNING id",
+        )
+        .bind(new.kind.clone())
+        .bind(priority.as_str())
+        .bind(Status::Accepted.as_str())
+        .bind(new.customer_id)
+        .bind(district_id)
+        .bind(address)
+        .bind(new.summary.clone())
+        .bind(reporter_phone)
+        .bind(reporter_name)
+        .bind(actor.via())
+        .bind(actor.agent())
+        .bind(now)
+        .bind(kind.limits.on_site.map(|l| now + l))
+        .bind(kind.limits.reply.map(|l| now + l))
+        .fetch_one(&mut *conn)
+        .await?;
+        insert_event(conn, id, now, actor, "created", None, "").await?;
+        if let Some(call) = new.call_id {
+            link_in(conn, call, id, now).await?;
+        }
+        Ok(id)
+    }
+
+    /// One ticket, with its overdue milestones at `now`.
+    pub async fn ticket(&self, id: i64, now: Millis) -> Result<Option<Ticket>> {
+        let sql = format!("SELECT {COLUMNS} FROM tickets WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| ticket_from_row(&r, now, self)).transpose()
+    }
+
+    /// A ticket with its events and linked calls.
+    pub async fn ticket_detail(&self, id: i64, now: Millis) -> Result<Option<TicketDetail>> {
+        let Some(ticket) = self.ticket(id, now).await? else {
+            return Ok(None);
+        };
+        let rows = sqlx::query(
+            "SELECT id, at, actor, kind, from_status, to_status, note FROM ticket_events \
+             WHERE ticket_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?;
+        let events = rows
+            .iter()
+            .map(|r| {
+                Ok(TicketEvent {
+                    id: col(r, "id")?,
+                    at: col(r, "at")?,
+                    actor: col(r, "actor")?,
+                    kind: col(r, "kind")?,
+                    from_status: col(r, "from_status")?,
+                    to_status: col(r, "to_status")?,
+                    note: col(r, "note")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let call_ids = sqlx::query_scalar(
+            "SELECT call_id FROM call_tickets WHERE ticket_id = $1 ORDER BY call_id",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(Some(TicketDetail {
+            ticket,
+            events,
+            call_ids,
+        }))
+    }
+
+    /// Applies `action`, writing the transition event; exactly one of two concurrent changes
+    /// of the same ticket wins, the other gets `Conflict` or `Illegal`.
+    pub async fn transition(
+        &self,
+        id: i64,
+        action: Action,
+        input: &TransitionInput,
+        actor: Actor,
+        now: Millis,
+    ) -> Result<Ticket> {
+        check_text("note", &input.note, false)?;
+        let mut tx = self.write.begin().await?;
+        self.transition_in(&mut tx, id, action, input, actor, now)
+            .await?;
+        tx.commit().await?;
+        self.ticket(id, now)
+            .await?
+            .ok_or_else(|| StoreError::not_found("ticket", id))
+    }
+
+    pub(crate) async fn transition_in(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+        action: Action,
+        input: &TransitionInput,
+        actor: Actor,
+        now: Millis,
+    ) -> Result<Status> {
+        let row =
+            sqlx::query("SELECT status, version, kind, district_id FROM tickets WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::not_found("ticket", id))?;
+        let from: String = col(&row, "status")?;
+        let from = Status::parse(&from)
+            .ok_or_else(|| StoreError::Conflict(format!("unknown status {from:?}")))?;
+        let version: i64 = col(&row, "version")?;
+        if input.expected_version.is_some_and(|v| v != version) {
+            return Err(StoreError::Conflict(format!(
+                "ticket {id} is at version {version}, not {}",
+                input.expected_version.unwrap_or_default()
+            )));
+        }
+        let to = lifecycle::next(from, action)?;
+        let kind: String = col(&row, "kind")?;
+        let mut district_id: Option<i64> = col(&row, "district_id")?;
+        let mut set = Sql::new("UPDATE tickets SET status = ");
+        set.text(to.as_str())
+            .push(", version = version + 1, updated_at = ")
+            .int(now);
+        if let Some(agent) = actor.agent() {
+            set.push(", handled_by = COALESCE(handled_by, ")
+                .int(agent)
+                .push(")");
+        }
+        match action {
+            Action::Dispatch => {
+                if let Some(d) = input.district_id {
+                    if !exists(conn, "districts", d).await? {
+                        return Err(StoreError::invalid("district_id", "no such district"));
+                    }
+                    district_id = Some(d);
+                }
+                let d = district_id.ok_or_else(|| {
+                    StoreError::invalid("district_id", "dispatch needs a district")
+                })?;
+                set.push(", district_id = ").int(d);
+                set.push(", dispatched_at = ").int(now);
+            }
+            Action::Start => {
+                set.push(", on_site_at = COALESCE(on_site_at, ")
+                    .int(now)
+                    .push(")");
+            }
+            Action::Reply => {
+                set.push(", replied_at = COALESCE(replied_at, ")
+                    .int(now)
+                    .push(")");
+            }
+            Action::Close => {
+                set.push(", closed_at = ").int(now);
+                let kp = self.policy.kind(&kind);
+                if let Some(l) = kp.and_then(|k| k.limits.follow_up) {
+                    set.push(", due_follow_up_at = ").int(now + l);
+                }
+            }
+            Action::FollowUp => {
+                set.push(", followed_up_at = COALESCE(followed_up_at, ")
+                    .int(now)
+                    .push(")");
+            }
+            Action::Rate => {
+                let r = input
+                    .rating
+                    .ok_or_else(|| StoreError::invalid("rating", "rate needs a rating 1 to 5"))?;
+                if !(1..=5).contains(&r) {
+                    return Err(StoreError::invalid("rating", "must be 1 to 5"));
+                }
+                set.push(", rating = ").int(r);
+            }
+            Action::Return | Action::SendBack => {}
+        }
+        set.push(" WHERE id = ")
+            .int(id)
+            .push(" AND version = ")
+            .int(version);
+        let done = set.query().execute(&mut *conn).await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!(
+                "ticket {id} changed meanwhile; read it again"
+            )));
+        }
+        insert_event(
+            conn,
+            id,
+            now,
+            actor,
+            "transition",
+            Some((from, to)),
+            &input.note,
+        )
+        .await?;
+        if action == Action::Close && self.policy.kind(&kind).is_some_and(|k| k.follow_up) {
+            crate::followups::schedule_in(conn, id, now, &self.policy).await?;
+        }
+        Ok(to)
+    }
+
+    /// Adds a note to the ticket's history.
+    pub async fn comment(&self, id: i64, note: &str, actor: Actor, now: Millis) -> Result<()> {
+        check_text("note", note, true)?;
+        let mut tx = self.write.begin().await?;
+        let n = sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if n.rows_affected() == 0 {
+            return Err(StoreError::not_found("ticket", id));
+        }
+        insert_event(&mut tx, id, now, actor, "comment", None, note).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Moves the ticket to another district (before or after dispatch).
+    pub async fn assign_district(
+        &self,
+        id: i64,
+        district_id: i64,
+        actor: Actor,
+        now: Millis,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        if !exists(&mut tx, "tickets", id).await? {
+            return Err(StoreError::not_found("ticket", id));
+        }
+        if !exists(&mut tx, "districts", district_id).await? {
+            return Err(StoreError::invalid("district_id", "no such district"));
+        }
+        let n = sqlx::query(
+            "UPDATE tickets SET district_id = $1, updated_at = $2, version = version + 1 \
+             WHERE id = $3",
+        )
+        .bind(district_id)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if n.rows_affected() == 0 {
+            return Err(StoreError::not_found("ticket", id));
+        }
+        let note = format!("district {district_id}");
+        insert_event(&mut tx, id, now, actor, "assigned", None, &note).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Tickets matching `f`, overdue ones first, then by priority and age.
+    pub async fn list_tickets(&self, f: &TicketFilter, now: Millis) -> Result<Vec<Ticket>> {
+        let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM tickets WHERE 1 = 1"));
+        let overdue = overdue_sql(&q.placeholder(Value::Int(now)));
+        if let Some(s) = f.status {
+            q.push(" AND status = ").text(s.as_str());
+        }
+        if let Some(k) = &f.kind {
+            q.push(" AND kind = ").text(k);
+        }
+        if let Some(d) = f.district_id {
+            q.push(" AND district_id = ").int(d);
+        }
+        if let Some(c) = f.customer_id {
+            q.push(" AND customer_id = ").int(c);
+        }
+        if f.overdue_only {
+            q.push(" AND ").push(&overdue);
+        }
+        q.push(&format!(
+            " ORDER BY CASE WHEN {overdue} THEN 0 ELSE 1 END, CASE priority WHEN 'urgent' THEN 0 \
+             WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, created_at, id"
+        ));
+        let limit = if f.limit <= 0 { 100 } else { f.limit.min(500) };
+        q.push(" LIMIT ")
+            .int(limit)
+            .push(" OFFSET ")
+            .int(f.offset.max(0));
+        let rows = q.query().fetch_all(&self.read).await?;
+        rows.iter().map(|r| ticket_from_row(r, now, self)).collect()
+    }
+
+    /// Open tickets of a customer or reported from a phone number: a new call about any of
+    /// them is a repeat contact.
+    pub async fn open_tickets_for(
+        &self,
+        customer_id: Option<i64>,
+        phone: Option<&str>,
+        now: Millis,
+    ) -> Result<Vec<Ticket>> {
+        let phone = phone.and_then(crate::rules::normalize_phone);
+        if customer_id.is_none() && phone.is_none() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tickets WHERE status IN ('accepted', 'dispatched', \
+             'in_progress', 'replied') AND (customer_id = $1 OR reporter_phone = $2) \
+             ORDER BY created_at DESC LIMIT 50"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(customer_id.unwrap_or(-1))
+            .bind(phone.unwrap_or_default())
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|r| ticket_from_row(r, now, self)).collect()
+    }
+
+    /// Writes an `escalated` event, once per ticket and milestone, for every deadline missed
+    /// at `now`; returns what it escalated.
+    pub async fn escalate_overdue(&self, now: Millis) -> Result<Vec<(i64, Milestone)>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tickets WHERE {} ORDER BY id LIMIT 1000",
+            overdue_sql("$1")
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .fetch_all(&self.read)
+            .await?;
+        let mut done = Vec::new();
+        for r in &rows {
+            let t = ticket_from_row(r, now, self)?;
+            let new: Vec<Milestone> = t
+                .overdue
+                .iter()
+                .copied()
+                .filter(|m| !t.escalated.contains(m))
+                .collect();
+            if new.is_empty() {
+                continue;
+            }
+            let mut all = t.escalated.clone();
+            all.extend(&new);
+            let list: Vec<&str> = all.iter().map(|m| m.as_str()).collect();
+            let mut tx = self.write.begin().await?;
+            let n = sqlx::query(
+                "UPDATE tickets SET escalated = $1, version = version + 1 \
+                 WHERE id = $2 AND version = $3",
+            )
+            .bind(list.join(","))
+            .bind(t.id)
+            .bind(t.version)
+            .execute(&mut *tx)
+            .await?;
+            if n.rows_affected() != 1 {
+                continue; // changed meanwhile: the next sweep looks again
+            }
+            for m in &new {
+                let note = format!("{} overdue", m.as_str());
+                insert_event(&mut tx, t.id, now, Actor::System, "escalated", None, &note).await?;
+                done.push((t.id, *m));
+            }
+            tx.commit().await?;
+        }
+        Ok(done)
+    }
+
+    /// Links a call to a ticket (idempotent).
+    pub async fn link_call_ticket(&self, call_id: i64, ticket_id: i64, now: Millis) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        if !exists(&mut tx, "calls", call_id).await? {
+            return Err(StoreError::not_found("call", call_id));
+        }
+        if !exists(&mut tx, "tickets", ticket_id).await? {
+            return Err(StoreError::not_found("ticket", ticket_id));
+        }
+        link_in(&mut tx, call_id, ticket_id, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn link_in(
+    conn: &mut AnyConnection,
+    call_id: i64,
+    ticket_id: i64,
+    now: Millis,
+) -> Result<()> {
+    let n = sqlx::query(
+        "INSERT INTO call_tickets (call_id, ticket_id, linked_at) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(call_id)
+    .bind(ticket_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if n.rows_affected() == 1 {
+        let note = format!("call {call_id}");
+        insert_event(conn, ticket_id, now, Actor::System, "linked", None, &note).await?;
+    }
+    Ok(())
+}

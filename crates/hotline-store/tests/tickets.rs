@@ -1,0 +1,617 @@
+//! Ticket lifecycle, deadlines and escalation, repeat contacts and follow-ups through the
+//! store, on SQLite and (when configured) PostgreSQL.
+mod common;
+use common::*;
+use hotline_store::*;
+
+const MIN: Millis = 60_000;
+const HOUR: Millis = 60 * MIN;
+
+fn leak(f: &Fixture) -> NewTicket {
+    NewTicket {
+        kind: "leak".into(),
+        customer_id: Some(f.customer),
+        summary: "路面冒水 water on the road".into(),
+        reporter_phone: Some("13900002222".into()),
+        reporter_name: Some("路人".into()),
+        ..NewTicket::default()
+    }
+}
+
+fn note(n: &str) -> TransitionInput {
+    TransitionInput {
+        note: n.into(),
+        ..TransitionInput::default()
+    }
+}
+
+#[tokio::test]
+async fn a_ticket_goes_through_its_whole_life_with_an_event_per_step() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let agent = Actor::Agent(f.agent);
+        let t = s.create_ticket(&leak(&f), agent, NOW).await.unwrap();
+        assert_eq!(t.status, Status::Accepted);
+        assert_eq!(t.priority, "urgent");
+        // Prefilled from the customer.
+        assert_eq!(t.address, "城东区解放路12号3单元501室");
+        assert_eq!(t.district_id, Some(f.district));
+        assert_eq!(t.due_on_site_at, Some(NOW + 45 * MIN));
+        assert_eq!(t.due_reply_at, Some(NOW + 24 * HOUR));
+        assert_eq!(t.handled_by, Some(f.agent));
+        let steps = [
+            (Action::Dispatch, Status::Dispatched),
+            (Action::Start, Status::InProgress),
+            (Action::Reply, Status::Replied),
+            (Action::Close, Status::Closed),
+            (Action::FollowUp, Status::FollowedUp),
+        ];
+        let mut at = NOW;
+        for (action, status) in steps {
+            at += 10 * MIN;
+            let t = s
+                .transition(t.id, action, &note(action.as_str()), agent, at)
+                .await
+                .unwrap();
+            assert_eq!(t.status, status);
+        }
+        let rate = TransitionInput {
+            rating: Some(4),
+            ..TransitionInput::default()
+        };
+        let t = s
+            .transition(t.id, Action::Rate, &rate, agent, at + MIN)
+            .await
+            .unwrap();
+        assert_eq!(t.status, Status::Rated);
+        assert_eq!(t.rating, Some(4));
+        assert_eq!(t.on_site_at, Some(NOW + 20 * MIN));
+        assert!(t.overdue.is_empty(), "{:?}", t.overdue);
+        let d = s.ticket_detail(t.id, at).await.unwrap().unwrap();
+        let kinds: Vec<(&str, Option<&str>)> = d
+            .events
+            .iter()
+            .map(|e| (e.kind.as_str(), e.to_status.as_deref()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("created", None),
+                ("transition", Some("dispatched")),
+                ("transition", Some("in_progress")),
+                ("transition", Some("replied")),
+                ("transition", Some("closed")),
+                ("transition", Some("followed_up")),
+                ("transition", Some("rated")),
+            ]
+        );
+        assert!(d
+            .events
+            .iter()
+            .skip(1)
+            .all(|e| e.actor == format!("agent:{}", f.agent)));
+        assert_eq!(d.events[1].note, "dispatch");
+        assert_eq!(s.agent_rating(f.agent).await.unwrap(), (Some(4.0), 1));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_illegal_transition_is_refused_and_writes_nothing() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        // Walk a ticket to each status, then try every action the table forbids there.
+        let path = [
+            Action::Dispatch,
+            Action::Start,
+            Action::Reply,
+            Action::Close,
+            Action::FollowUp,
+            Action::Rate,
+        ];
+        for depth in 0..=path.len() {
+            let t = s.create_ticket(&leak(&f), Actor::Ivr, NOW).await.unwrap();
+            for a in &path[..depth] {
+                let input = TransitionInput {
+                    rating: Some(3),
+                    ..TransitionInput::default()
+                };
+                s.transition(t.id, *a, &input, Actor::System, NOW)
+                    .await
+                    .unwrap();
+            }
+            let before = s.ticket_detail(t.id, NOW).await.unwrap().unwrap();
+            for action in Action::ALL {
+                if lifecycle::next(before.ticket.status, action).is_ok() {
+                    continue;
+                }
+                let input = TransitionInput {
+                    rating: Some(3),
+                    ..TransitionInput::default()
+                };
+                let err = s
+                    .transition(t.id, action, &input, Actor::System, NOW)
+                    .await
+                    .unwrap_err();
+                assert!(matches!(err, StoreError::Illegal(_)), "{action}: {err}");
+            }
+            let after = s.ticket_detail(t.id, NOW).await.unwrap().unwrap();
+            assert_eq!(before, after, "an illegal transition changed the ticket");
+        }
+        // Needs: dispatch without any district, rate without a rating or out of range.
+        let orphan = NewTicket {
+            kind: "complaint".into(),
+            summary: "no district".into(),
+            ..NewTicket::default()
+        };
+        let t = s.create_ticket(&orphan, Actor::Ivr, NOW).await.unwrap();
+        let err = s
+            .transition(t.id, Action::Dispatch, &note(""), Actor::System, NOW)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Invalid {
+                    field: "district_id",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let to = TransitionInput {
+            district_id: Some(f.other_district),
+            ..TransitionInput::default()
+        };
+        let t = s
+            .transition(t.id, Action::Dispatch, &to, Actor::System, NOW)
+            .await
+            .unwrap();
+        assert_eq!(t.district_id, Some(f.other_district));
+        let err = s
+            .transition(999_999, Action::Dispatch, &note(""), Actor::System, NOW)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound { .. }));
+        // A stale version is refused.
+        let stale = TransitionInput {
+            expected_version: Some(0),
+            ..TransitionInput::default()
+        };
+        let err = s
+            .transition(t.id, Action::Start, &stale, Actor::System, NOW)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_tickets_are_refused_with_the_field() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let cases: Vec<(NewTicket, &str)> = vec![
+            (
+                NewTicket {
+                    kind: "meteor".into(),
+                    ..leak(&f)
+                },
+                "kind",
+            ),
+            (
+                NewTicket {
+                    summary: "  ".into(),
+                    ..leak(&f)
+                },
+                "summary",
+            ),
+            (
+                NewTicket {
+                    summary: "x".repeat(4001),
+                    ..leak(&f)
+                },
+                "summary",
+            ),
+            (
+                NewTicket {
+                    customer_id: Some(424242),
+                    ..leak(&f)
+                },
+                "customer_id",
+            ),
+            (
+                NewTicket {
+                    district_id: Some(424242),
+                    ..leak(&f)
+                },
+                "district_id",
+            ),
+            (
+                NewTicket {
+                    call_id: Some(424242),
+                    ..leak(&f)
+                },
+                "call_id",
+            ),
+            (
+                NewTicket {
+                    reporter_phone: Some("abc".into()),
+                    ..leak(&f)
+                },
+                "reporter_phone",
+            ),
+        ];
+        for (t, field) in cases {
+            match s.create_ticket(&t, Actor::Ivr, NOW).await {
+                Err(StoreError::Invalid { field: got, .. }) => assert_eq!(got, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        // SQL in text is just text.
+        let sqlish = "'; DROP TABLE tickets; -- \" OR 1=1";
+        let t = NewTicket {
+            summary: sqlish.into(),
+            address: Some(sqlish.into()),
+            reporter_name: Some(sqlish.into()),
+            ..leak(&f)
+        };
+        let t = s.create_ticket(&t, Actor::Ivr, NOW).await.unwrap();
+        assert_eq!(t.summary, sqlish);
+        assert_eq!(
+            s.list_tickets(&TicketFilter::default(), NOW)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_transitions_of_one_ticket_have_exactly_one_winner() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let t = s.create_ticket(&leak(&f), Actor::Ivr, NOW).await.unwrap();
+        let tasks: Vec<_> = (0..16)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.transition(
+                        t.id,
+                        Action::Dispatch,
+                        &note(&format!("{i}")),
+                        Actor::System,
+                        NOW + i,
+                    )
+                    .await
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => won += 1,
+                Err(StoreError::Illegal(_) | StoreError::Conflict(_)) => {}
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert_eq!(won, 1);
+        let d = s.ticket_detail(t.id, NOW).await.unwrap().unwrap();
+        let transitions = d.events.iter().filter(|e| e.kind == "transition").count();
+        assert_eq!(transitions, 1);
+        assert_eq!(d.ticket.version, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn overdue_is_computed_listed_first_and_escalated_once_on_a_fake_clock() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let leak_t = s.create_ticket(&leak(&f), Actor::Ivr, NOW).await.unwrap();
+        let complaint = NewTicket {
+            kind: "complaint".into(),
+            priority: Some(Priority::High),
+            ..leak(&f)
+        };
+        let complaint = s
+            .create_ticket(&complaint, Actor::Ivr, NOW + 1)
+            .await
+            .unwrap();
+        // At 44 minutes nothing is late.
+        let at = NOW + 44 * MIN;
+        assert!(s
+            .ticket(leak_t.id, at)
+            .await
+            .unwrap()
+            .unwrap()
+            .overdue
+            .is_empty());
+        let overdue = TicketFilter {
+            overdue_only: true,
+            ..TicketFilter::default()
+        };
+        assert!(s.list_tickets(&overdue, at).await.unwrap().is_empty());
+        assert!(s.escalate_overdue(at).await.unwrap().is_empty());
+        // At 46 minutes the crew is late.
+        let at = NOW + 46 * MIN;
+        let t = s.ticket(leak_t.id, at).await.unwrap().unwrap();
+        assert_eq!(t.overdue, vec![Milestone::OnSite]);
+        let listed = s.list_tickets(&overdue, at).await.unwrap();
+        assert_eq!(
+            listed.iter().map(|t| t.id).collect::<Vec<_>>(),
+            vec![leak_t.id]
+        );
+        assert_eq!(
+            s.escalate_overdue(at).await.unwrap(),
+            vec![(leak_t.id, Milestone::OnSite)]
+        );
+        assert!(
+            s.escalate_overdue(at + MIN).await.unwrap().is_empty(),
+            "escalated twice"
+        );
+        // A day later both have missed the reply; the complaint is listed after the leak
+        // (both overdue; urgent before high).
+        let at = NOW + 25 * HOUR;
+        let all = s.list_tickets(&TicketFilter::default(), at).await.unwrap();
+        assert_eq!(
+            all.iter().map(|t| t.id).collect::<Vec<_>>(),
+            vec![leak_t.id, complaint.id]
+        );
+        let esc = s.escalate_overdue(at).await.unwrap();
+        assert_eq!(
+            esc,
+            vec![
+                (leak_t.id, Milestone::Reply),
+                (complaint.id, Milestone::Reply)
+            ]
+        );
+        let d = s.ticket_detail(leak_t.id, at).await.unwrap().unwrap();
+        let notes: Vec<&str> = d
+            .events
+            .iter()
+            .filter(|e| e.kind == "escalated")
+            .map(|e| e.note.as_str())
+            .collect();
+        assert_eq!(notes, vec!["on_site overdue", "reply overdue"]);
+        // Replying ends the lateness; closing starts the follow-up clock (72 h).
+        for a in [
+            Action::Dispatch,
+            Action::Start,
+            Action::Reply,
+            Action::Close,
+        ] {
+            s.transition(leak_t.id, a, &note(""), Actor::System, at)
+                .await
+                .unwrap();
+        }
+        let t = s.ticket(leak_t.id, at + 72 * HOUR).await.unwrap().unwrap();
+        assert!(t.overdue.is_empty());
+        let t = s
+            .ticket(leak_t.id, at + 72 * HOUR + 1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.overdue, vec![Milestone::FollowUp]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_new_call_finds_open_tickets_and_is_a_repeat_contact() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let first = s
+            .start_call(&NewCall {
+                call_ref: "c1".into(),
+                caller: "13800001111".into(),
+                dialled: "96116".into(),
+                started_at: NOW,
+            })
+            .await
+            .unwrap();
+        assert!(first.open_tickets.is_empty());
+        assert!(!s.call(first.id).await.unwrap().unwrap().repeat_contact);
+        let t = NewTicket {
+            call_id: Some(first.id),
+            reporter_phone: None,
+            ..leak(&f)
+        };
+        let t = s
+            .create_ticket(&t, Actor::Agent(f.agent), NOW)
+            .await
+            .unwrap();
+        assert_eq!(s.call_ticket_ids(first.id).await.unwrap(), vec![t.id]);
+        // The customer calls again from the landline on the account: a repeat contact.
+        let again = s
+            .start_call(&NewCall {
+                call_ref: "c2".into(),
+                caller: "020-8888-1234".into(),
+                dialled: "96116".into(),
+                started_at: NOW + HOUR,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            again.open_tickets.iter().map(|t| t.id).collect::<Vec<_>>(),
+            vec![t.id]
+        );
+        let call = s.call(again.id).await.unwrap().unwrap();
+        assert!(call.repeat_contact);
+        assert_eq!(call.customer_id, Some(f.customer));
+        s.link_call_ticket(again.id, t.id, NOW + HOUR)
+            .await
+            .unwrap();
+        s.link_call_ticket(again.id, t.id, NOW + HOUR)
+            .await
+            .unwrap(); // idempotent
+        let d = s.ticket_detail(t.id, NOW + HOUR).await.unwrap().unwrap();
+        assert_eq!(d.call_ids, vec![first.id, again.id]);
+        // A leak reporter who is not a customer is found by phone too.
+        let passer = s.create_ticket(&leak(&f), Actor::Ivr, NOW).await.unwrap();
+        let third = s
+            .start_call(&NewCall {
+                call_ref: "c3".into(),
+                caller: "+86 139 0000 2222".into(),
+                dialled: "96116".into(),
+                started_at: NOW + 2 * HOUR,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            third.open_tickets.iter().map(|t| t.id).collect::<Vec<_>>(),
+            vec![passer.id]
+        );
+        // An unknown caller identified later by account in the IVR.
+        let stranger = s
+            .start_call(&NewCall {
+                call_ref: "c4".into(),
+                caller: "13700000000".into(),
+                dialled: "96116".into(),
+                started_at: NOW + 3 * HOUR,
+            })
+            .await
+            .unwrap();
+        assert!(stranger.open_tickets.is_empty());
+        let u = CallUpdate {
+            customer_id: Some(f.customer),
+            ivr_path: Some(vec!["welcome".into(), "account".into()]),
+            ..CallUpdate::default()
+        };
+        let call = s.update_call(stranger.id, &u).await.unwrap();
+        assert!(call.repeat_contact);
+        assert_eq!(call.ivr_path, vec!["welcome", "account"]);
+        // Closing the tickets ends the repeat: a later call is not one.
+        for id in [t.id, passer.id] {
+            s.transition(id, Action::Reply, &note(""), Actor::System, NOW)
+                .await
+                .unwrap();
+            s.transition(id, Action::Close, &note(""), Actor::System, NOW)
+                .await
+                .unwrap();
+        }
+        let later = s
+            .start_call(&NewCall {
+                call_ref: "c5".into(),
+                caller: "13800001111".into(),
+                dialled: "96116".into(),
+                started_at: NOW + 4 * HOUR,
+            })
+            .await
+            .unwrap();
+        assert!(later.open_tickets.is_empty());
+        let dup = NewCall {
+            call_ref: "c5".into(),
+            caller: "1".into(),
+            dialled: "2".into(),
+            started_at: NOW,
+        };
+        assert!(matches!(
+            s.start_call(&dup).await,
+            Err(StoreError::Invalid {
+                field: "call_ref",
+                ..
+            })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn follow_ups_are_retried_then_reached_or_given_up() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let retry = s.policy().follow_up.retry_after;
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let t = s.create_ticket(&leak(&f), Actor::Ivr, NOW).await.unwrap();
+            for a in [Action::Reply, Action::Close] {
+                s.transition(t.id, a, &note(""), Actor::System, NOW)
+                    .await
+                    .unwrap();
+            }
+            ids.push(t.id);
+        }
+        // An inquiry schedules no follow-up.
+        let inquiry = NewTicket {
+            kind: "inquiry".into(),
+            ..leak(&f)
+        };
+        let q = s.create_ticket(&inquiry, Actor::Ivr, NOW).await.unwrap();
+        for a in [Action::Reply, Action::Close] {
+            s.transition(q.id, a, &note(""), Actor::System, NOW)
+                .await
+                .unwrap();
+        }
+        let due = s.due_followups(NOW, 50).await.unwrap();
+        assert_eq!(due.iter().map(|d| d.ticket_id).collect::<Vec<_>>(), ids);
+        assert_eq!(due[0].phone.as_deref(), Some("13900002222"));
+        let (a, b) = (due[0].id, due[1].id);
+        // a: not reached, then reached with a rating.
+        let st = s
+            .record_followup(a, &FollowUpResult::NotReached, "no answer", f.agent, NOW)
+            .await
+            .unwrap();
+        assert_eq!(st, "pending");
+        assert_eq!(s.due_followups(NOW + retry - 1, 50).await.unwrap().len(), 1);
+        let st = s
+            .record_followup(
+                a,
+                &FollowUpResult::Reached { rating: Some(5) },
+                "satisfied",
+                f.agent,
+                NOW + retry,
+            )
+            .await
+            .unwrap();
+        assert_eq!(st, "reached");
+        let t = s.ticket(ids[0], NOW + retry).await.unwrap().unwrap();
+        assert_eq!((t.status, t.rating), (Status::Rated, Some(5)));
+        let again = s
+            .record_followup(a, &FollowUpResult::NotReached, "", f.agent, NOW + retry)
+            .await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))));
+        // b: never reached; given up after the last attempt, the ticket still moves on.
+        let max = s.policy().follow_up.max_attempts;
+        let mut at = NOW;
+        for i in 1..=max {
+            let st = s
+                .record_followup(b, &FollowUpResult::NotReached, "", f.agent, at)
+                .await
+                .unwrap();
+            assert_eq!(st, if i == max { "not_reached" } else { "pending" });
+            at += retry;
+        }
+        let t = s.ticket(ids[1], at).await.unwrap().unwrap();
+        assert_eq!((t.status, t.rating), (Status::FollowedUp, None));
+        assert!(s
+            .due_followups(at + 1000 * HOUR, 50)
+            .await
+            .unwrap()
+            .is_empty());
+        let bad = s
+            .record_followup(
+                b,
+                &FollowUpResult::Reached { rating: Some(9) },
+                "",
+                f.agent,
+                at,
+            )
+            .await;
+        assert!(matches!(
+            bad,
+            Err(StoreError::Invalid {
+                field: "rating",
+                ..
+            })
+        ));
+        assert!(matches!(
+            s.record_followup(777, &FollowUpResult::NotReached, "", f.agent, at)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+    })
+    .await;
+}

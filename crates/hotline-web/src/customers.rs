@@ -1,0 +1,184 @@
+//! Customers for the agent desktop: search by phone, account number or name; the account
+//! view (bills, arrears with late fees, readings, tickets, calls, notices, the repeat-contact
+//! hint) fetched in parallel for a fast screen pop; a meter reading taken by an agent; and the
+//! districts tickets are dispatched to.
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Authed, JsonBody, Params, PathId};
+use crate::Shared;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use hotline_store::rules::DAY_MS;
+use hotline_store::{
+    Arrears, Bill, Call, CallFilter, Customer, CustomerQuery, District, NewReading, Notice,
+    Reading, ReadingOutcome, ReadingSource, Ticket, TicketFilter,
+};
+use serde::{Deserialize, Serialize};
+
+/// How many of each list the account view shows.
+const BILL_MONTHS: i64 = 12;
+const LATEST_READINGS: i64 = 20;
+const LATEST_CALLS: i64 = 20;
+const TICKETS_SHOWN: usize = 50;
+
+/// `GET /api/customers?phone=|account=|name=&limit=`.
+pub async fn search(
+    State(s): State<Shared>,
+    _: Authed,
+    q: Params,
+) -> ApiResult<Json<Vec<Customer>>> {
+    let q = q.only(&["phone", "account", "name", "limit"])?;
+    let query = CustomerQuery {
+        phone: q.text("phone")?.map(str::to_string),
+        account_no: q.text("account")?.map(str::to_string),
+        name: q.text("name")?.map(str::to_string),
+    };
+    let given: Vec<&str> = [
+        ("phone", query.phone.is_some()),
+        ("account", query.account_no.is_some()),
+        ("name", query.name.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(n, g)| g.then_some(n))
+    .collect();
+    match given.as_slice() {
+        [] => {
+            return Err(ApiError::bad_parameter(
+                "phone",
+                "give one of phone, account or name",
+            ))
+        }
+        [_] => {}
+        [_, second, ..] => {
+            return Err(ApiError::bad_parameter(
+                *second,
+                "give only one of phone, account or name",
+            ))
+        }
+    }
+    let limit = q.int("limit", 1..=200)?.unwrap_or(20);
+    Ok(Json(s.store.search_customers(&query, limit).await?))
+}
+
+/// What the desktop shows for one account.
+#[derive(Serialize)]
+pub struct AccountView {
+    customer: Customer,
+    /// The last 12 billing periods, newest first.
+    bills: Vec<Bill>,
+    /// Unpaid overdue bills of the last two years, with late fees as of now.
+    arrears: Arrears,
+    /// The latest meter readings, newest first.
+    readings: Vec<Reading>,
+    /// Open tickets first, then the most recent others.
+    tickets: Vec<Ticket>,
+    /// The latest calls, newest first.
+    calls: Vec<Call>,
+    /// Notices of the customer's district in force or starting within a day.
+    notices: Vec<Notice>,
+    /// The customer has open tickets: a call now is probably about one of them.
+    repeat_contact: bool,
+}
+
+/// `GET /api/customers/{id}`.
+pub async fn account(
+    State(s): State<Shared>,
+    _: Authed,
+    PathId(id): PathId,
+    q: Params,
+) -> ApiResult<Json<AccountView>> {
+    q.only(&[])?;
+    let now = s.now();
+    let customer = s
+        .store
+        .customer(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("customer {id} not found")))?;
+    let tickets = TicketFilter {
+        customer_id: Some(id),
+        limit: 500,
+        ..TicketFilter::default()
+    };
+    let calls = CallFilter {
+        customer_id: Some(id),
+        limit: LATEST_CALLS,
+        ..CallFilter::default()
+    };
+    let notices = async {
+        match customer.district_id {
+            Some(d) => s.store.notices(d, now, DAY_MS).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (bills, arrears, readings, mut tickets, calls, notices) = tokio::try_join!(
+        s.store.bills(id, BILL_MONTHS, now),
+        s.store.arrears(id, now),
+        s.store.readings(id, LATEST_READINGS),
+        s.store.list_tickets(&tickets, now),
+        s.store.list_calls(&calls),
+        notices,
+    )?;
+    tickets.sort_by_key(|t| (!t.status.is_open(), std::cmp::Reverse((t.created_at, t.id))));
+    tickets.truncate(TICKETS_SHOWN);
+    let repeat_contact = tickets.iter().any(|t| t.status.is_open());
+    Ok(Json(AccountView {
+        customer,
+        bills,
+        arrears,
+        readings,
+        tickets,
+        calls,
+        notices,
+        repeat_contact,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingBody {
+    value: i64,
+    meter_serial: Option<String>,
+}
+
+/// `POST /api/customers/{id}/readings`: a reading the customer gives the agent.
+pub async fn submit_reading(
+    State(s): State<Shared>,
+    who: Authed,
+    PathId(id): PathId,
+    JsonBody(b): JsonBody<ReadingBody>,
+) -> ApiResult<(StatusCode, Json<ReadingOutcome>)> {
+    if s.store.customer(id).await?.is_none() {
+        return Err(ApiError::not_found(format!("customer {id} not found")));
+    }
+    if b.meter_serial
+        .as_deref()
+        .is_some_and(|m| m.chars().count() > 64)
+    {
+        return Err(ApiError::invalid(
+            "meter_serial",
+            "longer than 64 characters",
+        ));
+    }
+    let reading = NewReading {
+        customer_id: id,
+        meter_serial: b.meter_serial,
+        value: b.value,
+        source: ReadingSource::Agent,
+    };
+    let outcome = s
+        .store
+        .submit_reading(&reading, who.actor(), s.now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(outcome)))
+}
+
+/// `GET /api/districts`.
+pub async fn districts(
+    State(s): State<Shared>,
+    _: Authed,
+    q: Params,
+) -> ApiResult<Json<Vec<District>>> {
+    q.only(&[])?;
+    Ok(Json(s.store.districts().await?))
+}

@@ -1,0 +1,170 @@
+//! The hotline's HTTP API: REST and JSON under `/api/` for the agent desktop and supervisors,
+//! over the store (`hotline-store`), plus `/healthz` for load balancers.
+//!
+//! Every endpoint is one row of [`endpoints`] (method, path, whether it needs a login token,
+//! handler); the router is built from that table and nothing else, and the OpenAPI document
+//! is checked against it by a unit test, so the two cannot drift. Handlers live in one module
+//! per resource; the extractors in `extract` replace axum's rejections with the API's JSON
+//! errors (`error`). Time comes from the clock in [`ApiState`], never from the system, so
+//! tests run on a fake clock.
+//!
+//! To add an endpoint: write the handler in its resource module, add a row to [`endpoints`]
+//! and a path to `openapi.json`.
+
+mod agents;
+mod auth;
+mod calls;
+mod customers;
+mod error;
+mod extract;
+mod followups;
+mod health;
+mod middleware;
+mod openapi;
+mod tickets;
+
+pub use error::ApiError;
+
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Router;
+use hotline_store::{Millis, Store};
+use std::sync::Arc;
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// What the handlers need: the store, the SIP realm (login passwords are checked against the
+/// agents' SIP digest hashes, which include it) and the clock.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Store,
+    pub realm: String,
+    pub clock: Arc<dyn Fn() -> Millis + Send + Sync>,
+}
+
+impl ApiState {
+    /// The time now, from the clock given.
+    pub fn now(&self) -> Millis {
+        (self.clock)()
+    }
+}
+
+/// The state the handlers share.
+pub(crate) type Shared = Arc<ApiState>;
+
+/// The HTTP methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Post,
+    Put,
+}
+
+impl Verb {
+    pub fn method(self) -> Method {
+        match self {
+            Verb::Get => Method::GET,
+            Verb::Post => Method::POST,
+            Verb::Put => Method::PUT,
+        }
+    }
+    fn filter(self) -> MethodFilter {
+        match self {
+            Verb::Get => MethodFilter::GET,
+            Verb::Post => MethodFilter::POST,
+            Verb::Put => MethodFilter::PUT,
+        }
+    }
+}
+
+/// One endpoint of the API.
+pub struct Endpoint {
+    pub verb: Verb,
+    /// In axum's syntax: `/api/tickets/{id}`.
+    pub path: &'static str,
+    /// Reachable without a login token.
+    pub public: bool,
+    handler: MethodRouter<Shared>,
+}
+
+fn ep<H, T>(verb: Verb, path: &'static str, handler: H) -> Endpoint
+where
+    H: Handler<T, Shared>,
+    T: 'static,
+{
+    Endpoint {
+        verb,
+        path,
+        public: false,
+        handler: on(verb.filter(), handler),
+    }
+}
+
+fn public(mut e: Endpoint) -> Endpoint {
+    e.public = true;
+    e
+}
+
+/// Every endpoint the router serves.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Verb::*;
+    vec![
+        public(ep(Get, "/healthz", health::healthz)),
+        public(ep(Post, "/api/login", auth::login)),
+        ep(Post, "/api/logout", auth::logout),
+        ep(Get, "/api/me", auth::me),
+        ep(Get, "/api/openapi.json", openapi::document),
+        ep(Get, "/api/customers", customers::search),
+        ep(Get, "/api/customers/{id}", customers::account),
+        ep(
+            Post,
+            "/api/customers/{id}/readings",
+            customers::submit_reading,
+        ),
+        ep(Get, "/api/districts", customers::districts),
+        ep(Get, "/api/tickets", tickets::list),
+        ep(Post, "/api/tickets", tickets::create),
+        ep(Get, "/api/tickets/{id}", tickets::detail),
+        ep(Post, "/api/tickets/{id}/transitions", tickets::transition),
+        ep(Post, "/api/tickets/{id}/comments", tickets::comment),
+        ep(Put, "/api/tickets/{id}/district", tickets::assign_district),
+        ep(Get, "/api/followups/due", followups::due),
+        ep(Post, "/api/followups/{id}/result", followups::record_result),
+        ep(Get, "/api/calls", calls::list),
+        ep(Get, "/api/calls/{id}", calls::detail),
+        ep(Post, "/api/calls/{id}/tickets", calls::link_ticket),
+        ep(Get, "/api/agents", agents::list),
+    ]
+}
+
+/// The whole API: `/healthz` and the `/api` tree, with JSON errors for unknown paths and
+/// methods, the body size limit, request logging and a panic guard.
+pub fn router(state: ApiState) -> Router {
+    let shared: Shared = Arc::new(state);
+    let mut open = Router::new();
+    let mut guarded = Router::new();
+    for e in endpoints() {
+        if e.public {
+            open = open.route(e.path, e.handler);
+        } else {
+            guarded = guarded.route(e.path, e.handler);
+        }
+    }
+    let guarded = guarded.route_layer(axum::middleware::from_fn_with_state(
+        shared.clone(),
+        auth::require_token,
+    ));
+    open.merge(guarded)
+        .fallback(middleware::no_route)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(middleware::content_length_limit))
+        .layer(axum::middleware::from_fn(middleware::log_request))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            middleware::panic_response,
+        ))
+        .with_state(shared)
+}

@@ -1,0 +1,225 @@
+//! Tickets (工单): the list (overdue first, as the store orders it), opening one (linked to
+//! the call it came from), the detail with its history, lifecycle transitions, comments and
+//! district assignment. The lifecycle rules are the store's; this module turns JSON into the
+//! store's types, naming the field that is wrong.
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Authed, JsonBody, Params, PathId};
+use crate::Shared;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::Json;
+use hotline_store::{
+    Action, NewTicket, Priority, Status, Ticket, TicketDetail, TicketFilter, TransitionInput,
+};
+use serde::Deserialize;
+
+fn not_found(id: i64) -> ApiError {
+    ApiError::not_found(format!("ticket {id} not found"))
+}
+
+/// `GET /api/tickets?status=&kind=&district=&customer=&overdue=&limit=&offset=`.
+pub async fn list(State(s): State<Shared>, _: Authed, q: Params) -> ApiResult<Json<Vec<Ticket>>> {
+    let q = q.only(&[
+        "status", "kind", "district", "customer", "overdue", "limit", "offset",
+    ])?;
+    let status = match q.text("status")? {
+        Some(v) => Some(Status::parse(v).ok_or_else(|| {
+            let all: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+            ApiError::bad_parameter("status", format!("one of {}", all.join(", ")))
+        })?),
+        None => None,
+    };
+    let kind = match q.text("kind")? {
+        Some(k) if s.store.policy().kind(k).is_none() => {
+            return Err(ApiError::bad_parameter("kind", known_kinds(&s)));
+        }
+        k => k.map(str::to_string),
+    };
+    let filter = TicketFilter {
+        status,
+        kind,
+        district_id: q.id("district")?,
+        customer_id: q.id("customer")?,
+        overdue_only: q.bool("overdue")?.unwrap_or(false),
+        limit: q.int("limit", 1..=500)?.unwrap_or(100),
+        offset: q.int("offset", 0..=1_000_000_000)?.unwrap_or(0),
+    };
+    Ok(Json(s.store.list_tickets(&filter, s.now()).await?))
+}
+
+fn known_kinds(s: &Shared) -> String {
+    let kinds: Vec<&str> = s.store.policy().kinds.keys().map(String::as_str).collect();
+    format!("one of {}", kinds.join(", "))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBody {
+    kind: String,
+    priority: Option<String>,
+    customer_id: Option<i64>,
+    district_id: Option<i64>,
+    address: Option<String>,
+    summary: String,
+    reporter_phone: Option<String>,
+    reporter_name: Option<String>,
+    call_id: Option<i64>,
+}
+
+fn parse_priority(p: &str) -> ApiResult<Priority> {
+    Priority::parse(p).ok_or_else(|| {
+        let all: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
+        ApiError::invalid("priority", format!("one of {}", all.join(", ")))
+    })
+}
+
+/// `POST /api/tickets`: 201 with the ticket and its `Location`.
+pub async fn create(
+    State(s): State<Shared>,
+    who: Authed,
+    JsonBody(b): JsonBody<CreateBody>,
+) -> ApiResult<(StatusCode, HeaderMap, Json<Ticket>)> {
+    if b.kind.is_empty() {
+        return Err(ApiError::invalid("kind", "must not be empty"));
+    }
+    if b.reporter_phone
+        .as_deref()
+        .is_some_and(|p| p.chars().count() > 64)
+    {
+        return Err(ApiError::invalid("reporter_phone", "not a phone number"));
+    }
+    let new = NewTicket {
+        kind: b.kind,
+        priority: b.priority.as_deref().map(parse_priority).transpose()?,
+        customer_id: b.customer_id,
+        district_id: b.district_id,
+        address: b.address,
+        summary: b.summary,
+        reporter_phone: b.reporter_phone,
+        reporter_name: b.reporter_name,
+        call_id: b.call_id,
+    };
+    let t = s.store.create_ticket(&new, who.actor(), s.now()).await?;
+    tracing::info!(ticket = t.id, kind = %t.kind, agent = who.agent.id, "ticket opened");
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/tickets/{}", t.id)) {
+        headers.insert(header::LOCATION, v);
+    }
+    Ok((StatusCode::CREATED, headers, Json(t)))
+}
+
+/// `GET /api/tickets/{id}`: the ticket, its events in order and the calls about it.
+pub async fn detail(
+    State(s): State<Shared>,
+    _: Authed,
+    PathId(id): PathId,
+    q: Params,
+) -> ApiResult<Json<TicketDetail>> {
+    q.only(&[])?;
+    s.store
+        .ticket_detail(id, s.now())
+        .await?
+        .map(Json)
+        .ok_or_else(|| not_found(id))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionBody {
+    action: String,
+    note: Option<String>,
+    district_id: Option<i64>,
+    rating: Option<i64>,
+    /// The version the client last saw; the change is refused (409) if it moved on.
+    version: Option<i64>,
+}
+
+/// `POST /api/tickets/{id}/transitions`: 200 with the ticket after the change.
+pub async fn transition(
+    State(s): State<Shared>,
+    who: Authed,
+    PathId(id): PathId,
+    JsonBody(b): JsonBody<TransitionBody>,
+) -> ApiResult<Json<Ticket>> {
+    let action = Action::parse(&b.action).ok_or_else(|| {
+        let all: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        ApiError::invalid("action", format!("one of {}", all.join(", ")))
+    })?;
+    if let Some(r) = b.rating {
+        if action != Action::Rate {
+            return Err(ApiError::invalid("rating", "only with the rate action"));
+        }
+        if !(1..=5).contains(&r) {
+            return Err(ApiError::invalid("rating", "must be 1 to 5"));
+        }
+    }
+    if b.district_id.is_some() && action != Action::Dispatch {
+        return Err(ApiError::invalid(
+            "district_id",
+            "only with the dispatch action",
+        ));
+    }
+    let input = TransitionInput {
+        district_id: b.district_id,
+        rating: b.rating,
+        note: b.note.unwrap_or_default(),
+        expected_version: b.version,
+    };
+    let t = s
+        .store
+        .transition(id, action, &input, who.actor(), s.now())
+        .await?;
+    tracing::info!(ticket = id, %action, agent = who.agent.id, "ticket transition");
+    Ok(Json(t))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    note: String,
+}
+
+/// `POST /api/tickets/{id}/comments`: 201 with the ticket's detail (history included).
+pub async fn comment(
+    State(s): State<Shared>,
+    who: Authed,
+    PathId(id): PathId,
+    JsonBody(b): JsonBody<CommentBody>,
+) -> ApiResult<(StatusCode, Json<TicketDetail>)> {
+    let now = s.now();
+    s.store.comment(id, &b.note, who.actor(), now).await?;
+    let detail = s
+        .store
+        .ticket_detail(id, now)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    Ok((StatusCode::CREATED, Json(detail)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistrictBody {
+    district_id: i64,
+}
+
+/// `PUT /api/tickets/{id}/district`: 200 with the ticket.
+pub async fn assign_district(
+    State(s): State<Shared>,
+    who: Authed,
+    PathId(id): PathId,
+    JsonBody(b): JsonBody<DistrictBody>,
+) -> ApiResult<Json<Ticket>> {
+    let now = s.now();
+    if s.store.ticket(id, now).await?.is_none() {
+        return Err(not_found(id));
+    }
+    s.store
+        .assign_district(id, b.district_id, who.actor(), now)
+        .await?;
+    s.store
+        .ticket(id, now)
+        .await?
+        .map(Json)
+        .ok_or_else(|| not_found(id))
+}

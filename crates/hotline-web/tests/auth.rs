@@ -1,0 +1,161 @@
+//! Logging in, tokens (missing, bad, expired, revoked) and roles.
+
+mod common;
+use common::*;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn tokens_are_needed_checked_expire_and_can_be_revoked() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+
+        // /healthz needs none.
+        let a = api.send(api.request(Method::GET, "/healthz", None)).await;
+        assert_eq!((a.status, &a.body), (200, &json!({"status": "ok"})));
+
+        // No token, a malformed header, an unknown token: 401 with a Bearer challenge.
+        for auth in [
+            None,
+            Some("Basic emhhbmc6c2VjcmV0"),
+            Some("Bearer"),
+            Some("Bearer nope"),
+        ] {
+            let mut rb = api.request(Method::GET, "/api/me", None);
+            if let Some(h) = auth {
+                rb = rb.header("Authorization", h);
+            }
+            let a = api.send(rb).await;
+            assert_eq!(a.status, 401, "{auth:?}");
+            assert_eq!(a.code(), Some("unauthenticated"));
+            let challenge = a.headers["www-authenticate"].to_str().expect("ascii");
+            assert!(challenge.starts_with("Bearer"), "{challenge}");
+        }
+        // Every guarded endpoint, not only /api/me.
+        for path in [
+            "/api/tickets",
+            "/api/customers?phone=1",
+            "/api/openapi.json",
+        ] {
+            let a = api.send(api.request(Method::GET, path, None)).await;
+            assert_eq!(a.status, 401, "{path}");
+        }
+
+        let token = api.login("zhang", "secret").await;
+        let me = api.get(&token, "/api/me").await;
+        assert_eq!(me.status, 200);
+        assert_eq!(me.body["id"], f.agent);
+        assert_eq!(me.body["login"], "zhang");
+        assert_eq!(me.body["role"], "agent");
+        assert!(me.body.get("ha1_sha256").is_none() && me.body.get("ha1_md5").is_none());
+        // The scheme is case-insensitive.
+        let a = api
+            .send(
+                api.request(Method::GET, "/api/me", None)
+                    .header("Authorization", format!("bearer {token}")),
+            )
+            .await;
+        assert_eq!(a.status, 200);
+
+        // Valid up to the store's TTL, not past it.
+        let ttl = api.store.policy().token_ttl;
+        api.advance(ttl - 1);
+        assert_eq!(api.get(&token, "/api/me").await.status, 200);
+        api.advance(2);
+        let a = api.get(&token, "/api/me").await;
+        assert_eq!(a.status, 401);
+        assert!(a.headers.contains_key("www-authenticate"));
+
+        // Logout revokes that token only.
+        let t1 = api.login("zhang", "secret").await;
+        let t2 = api.login("zhang", "secret").await;
+        let a = api.post(&t1, "/api/logout", json!(null)).await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        assert_eq!(api.get(&t1, "/api/me").await.status, 401);
+        assert_eq!(api.post(&t1, "/api/logout", json!(null)).await.status, 401);
+        assert_eq!(api.get(&t2, "/api/me").await.status, 200);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_login_look_the_same() {
+    each_api(|api| async move {
+        fixture(&api.store).await;
+        let try_login = |login: &'static str, password: &'static str| {
+            api.send(
+                api.request(Method::POST, "/api/login", None)
+                    .json(&json!({"login": login, "password": password})),
+            )
+        };
+        let wrong = try_login("zhang", "Secret").await;
+        let unknown = try_login("nobody", "secret").await;
+        let other_realm = try_login("zhang", "secret ").await;
+        assert_eq!(wrong.status, 401);
+        assert_eq!(wrong.body, unknown.body);
+        assert_eq!(wrong.body, other_realm.body);
+        assert_eq!(unknown.status, 401);
+        assert_eq!(wrong.body["error"]["message"], "wrong login or password");
+
+        let ok = try_login("zhang", "secret").await;
+        assert_eq!(ok.status, 200);
+        let token = ok.body["token"].as_str().expect("token");
+        assert_eq!(token.len(), 64);
+        assert_eq!(ok.body["agent"]["login"], "zhang");
+        let ttl = api.store.policy().token_ttl;
+        assert_eq!(ok.body["expires_at"], NOW + ttl);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn supervisors_and_admins_see_agents_and_agents_do_not() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let agent = api.login("zhang", "secret").await;
+        let a = api.get(&agent, "/api/agents").await;
+        assert_eq!(a.status, 403);
+        assert_eq!(a.code(), Some("forbidden"));
+
+        for (login, password) in [("li", "boss"), ("root", "admin")] {
+            let token = api.login(login, password).await;
+            let a = api.get(&token, "/api/agents").await;
+            assert_eq!(a.status, 200, "{login}");
+            let list = a.body.as_array().expect("list");
+            assert_eq!(list.len(), 3);
+            let zhang = list
+                .iter()
+                .find(|x| x["id"] == f.agent)
+                .expect("zhang listed");
+            assert_eq!(zhang["rating"], json!(null));
+            assert_eq!(zhang["rated_tickets"], 0);
+            assert_eq!(zhang["staff_no"], "1023");
+        }
+        let me = api.get(&api.login("li", "boss").await, "/api/me").await;
+        assert_eq!(
+            (me.body["id"].as_i64(), &me.body["role"]),
+            (Some(f.supervisor), &json!("supervisor"))
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_answer_json() {
+    each_api(|api| async move {
+        fixture(&api.store).await;
+        let token = api.login("zhang", "secret").await;
+        let a = api.get(&token, "/api/nothing-here").await;
+        assert_eq!((a.status, a.code()), (404, Some("no_route")));
+        let a = api.send(api.request(Method::GET, "/api/login", None)).await;
+        assert_eq!((a.status, a.code()), (405, Some("method_not_allowed")));
+        let a = api
+            .send(api.request(Method::DELETE, "/api/tickets/1", Some(&token)))
+            .await;
+        assert_eq!(a.status, 405);
+        let doc = api.get(&token, "/api/openapi.json").await;
+        assert_eq!(doc.status, 200);
+        assert_eq!(doc.body["openapi"], "3.1.0");
+    })
+    .await;
+}

@@ -1,0 +1,188 @@
+//! What the agent desktop reads: customer search, the account view, meter readings taken by
+//! an agent, districts, ticket lists and call lists with their filters.
+
+mod common;
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn customers_are_found_and_their_account_shown() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let t = api.login("zhang", "secret").await;
+        for q in [
+            "phone=13800001111",
+            "phone=%2B86%20138-0000-1111",
+            "account=1000000001",
+            "name=%E9%99%88",
+        ] {
+            let a = api.get(&t, &format!("/api/customers?{q}")).await;
+            assert_eq!(a.status, 200, "{q}");
+            let ids: Vec<i64> = a
+                .body
+                .as_array()
+                .expect("list")
+                .iter()
+                .filter_map(|c| c["id"].as_i64())
+                .collect();
+            assert_eq!(ids, vec![f.customer], "{q}");
+        }
+        let a = api.get(&t, "/api/customers?phone=13999999999").await;
+        assert_eq!(a.body, json!([]));
+
+        let view = api.get(&t, &format!("/api/customers/{}", f.customer)).await;
+        assert_eq!(view.status, 200);
+        let v = &view.body;
+        assert_eq!(v["customer"]["account_no"], "1000000001");
+        assert_eq!(v["customer"]["credit_flag"], "dunning");
+        assert_eq!(v["customer"]["manager_agent_id"], f.agent);
+        assert_eq!(v["bills"].as_array().map(Vec::len), Some(12));
+        let arrears = &v["arrears"];
+        assert_eq!(arrears["items"].as_array().map(Vec::len), Some(3));
+        assert_eq!(arrears["principal_fen"], 3 * 6900);
+        assert!(arrears["late_fee_fen"].as_i64().is_some_and(|fee| fee > 0));
+        assert_eq!(
+            arrears["total_fen"].as_i64(),
+            Some(3 * 6900 + arrears["late_fee_fen"].as_i64().unwrap_or(0))
+        );
+        assert_eq!(v["readings"], json!([]));
+        assert_eq!(v["tickets"], json!([]));
+        assert_eq!(v["calls"], json!([]));
+        assert_eq!(v["repeat_contact"], false);
+
+        let d = api.get(&t, "/api/districts").await;
+        let codes: Vec<&str> = d
+            .body
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|x| x["code"].as_str())
+            .collect();
+        assert_eq!(codes, vec!["east", "west"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_agent_takes_a_reading_and_an_implausible_one_opens_a_meter_ticket() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let t = api.login("zhang", "secret").await;
+        let path = format!("/api/customers/{}/readings", f.customer);
+        let a = api.post(&t, &path, json!({"value": 1015})).await;
+        assert_eq!(a.status, 201, "{:#}", a.body);
+        assert_eq!(a.body["status"], "accepted");
+        assert_eq!(a.body["consumption"], 15);
+        assert_eq!(a.body["meter_serial"], "W-0001");
+
+        let a = api
+            .post(&t, &path, json!({"value": 9000, "meter_serial": "W-0001"}))
+            .await;
+        assert_eq!(a.status, 201, "{:#}", a.body);
+        assert_eq!(a.body["status"], "queried");
+        let ticket = a.body["ticket_id"].as_i64().expect("a meter ticket");
+        let tk = api.get(&t, &format!("/api/tickets/{ticket}")).await;
+        assert_eq!(tk.body["ticket"]["kind"], "meter");
+        assert_eq!(tk.body["ticket"]["created_by"], f.agent);
+
+        let view = api.get(&t, &format!("/api/customers/{}", f.customer)).await;
+        let readings = view.body["readings"].as_array().expect("readings");
+        assert_eq!(readings.len(), 2);
+        assert_eq!(readings[0]["value"], 9000);
+        assert_eq!(readings[0]["source"], "agent");
+        assert_eq!(view.body["repeat_contact"], true);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tickets_and_calls_are_listed_with_their_filters() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let t = api.login("zhang", "secret").await;
+        let mut ids = Vec::new();
+        for (kind, district) in [
+            ("inquiry", f.district),
+            ("repair", f.other_district),
+            ("leak", f.district),
+        ] {
+            let a = api
+                .post(
+                    &t,
+                    "/api/tickets",
+                    json!({"kind": kind, "district_id": district, "summary": kind}),
+                )
+                .await;
+            assert_eq!(a.status, 201, "{:#}", a.body);
+            ids.push(a.id());
+        }
+        let list = |q: &str| {
+            let q = q.to_string();
+            let api = &api;
+            let t = &t;
+            async move {
+                let a = api.get(t, &format!("/api/tickets{q}")).await;
+                assert_eq!(a.status, 200, "{q}: {:#}", a.body);
+                a.body
+                    .as_array()
+                    .expect("list")
+                    .iter()
+                    .filter_map(|x| x["id"].as_i64())
+                    .collect::<Vec<i64>>()
+            }
+        };
+        // Urgent first, then high, then low.
+        assert_eq!(list("").await, vec![ids[2], ids[1], ids[0]]);
+        assert_eq!(list("?kind=repair").await, vec![ids[1]]);
+        assert_eq!(
+            list(&format!("?district={}", f.district)).await,
+            vec![ids[2], ids[0]]
+        );
+        assert_eq!(list("?status=dispatched").await, Vec::<i64>::new());
+        assert_eq!(list("?limit=1&offset=1").await, vec![ids[1]]);
+        assert_eq!(list("?overdue=true").await, Vec::<i64>::new());
+        // An hour on, the leak has missed its 45 minutes on site: overdue, and first.
+        api.advance(60 * 60_000);
+        assert_eq!(list("?overdue=true").await, vec![ids[2]]);
+        let a = api.get(&t, &format!("/api/tickets/{}", ids[2])).await;
+        assert_eq!(a.body["ticket"]["overdue"], json!(["on_site"]));
+
+        // Move the inquiry to the other district.
+        let a = api
+            .put(
+                &t,
+                &format!("/api/tickets/{}/district", ids[0]),
+                json!({"district_id": f.other_district}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        assert_eq!(a.body["district_id"], f.other_district);
+
+        let c1 = call(&api.store, "c-1", "13800001111", NOW).await;
+        let c2 = call(&api.store, "c-2", "13900000000", NOW + 1000).await;
+        let calls = |q: String| {
+            let api = &api;
+            let t = &t;
+            async move {
+                let a = api.get(t, &format!("/api/calls{q}")).await;
+                assert_eq!(a.status, 200, "{q}: {:#}", a.body);
+                a.body
+                    .as_array()
+                    .expect("list")
+                    .iter()
+                    .filter_map(|x| x["id"].as_i64())
+                    .collect::<Vec<i64>>()
+            }
+        };
+        assert_eq!(calls(String::new()).await, vec![c2, c1]);
+        assert_eq!(calls(format!("?customer={}", f.customer)).await, vec![c1]);
+        assert_eq!(calls(format!("?since={}", NOW + 1)).await, vec![c2]);
+        assert_eq!(calls(format!("?until={}", NOW + 1)).await, vec![c1]);
+        assert_eq!(
+            calls(format!("?agent={}", f.agent)).await,
+            Vec::<i64>::new()
+        );
+        assert_eq!(calls("?limit=1".into()).await, vec![c2]);
+    })
+    .await;
+}

@@ -1,0 +1,232 @@
+//! Call records: the controller reports what happens to each inbound call (arrived,
+//! answered, ended) on a bounded channel; one task writes them to the store. The controller
+//! never waits for the database: when the channel is full the event is dropped and counted,
+//! and a slow store delays records, never a call.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use hotline_sip::{CallRef, EndReason};
+use hotline_store::{CallUpdate, Disposition, Millis, NewCall, Store};
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+use crate::storage::now_ms;
+
+/// Events waiting to be written before new ones are dropped.
+const QUEUE: usize = 10_000;
+
+/// What happened to a call.
+#[derive(Debug)]
+pub enum CallLogEvent {
+    Arrived {
+        call: CallRef,
+        caller: String,
+        dialled: String,
+        at: Millis,
+    },
+    Answered {
+        call: CallRef,
+        at: Millis,
+        /// Answered by an agent (bridged), not by the engine's own flow.
+        by_agent: bool,
+    },
+    Ended {
+        call: CallRef,
+        at: Millis,
+        reason: EndReason,
+        recording: Option<String>,
+    },
+}
+
+/// The controller's end of the call log. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct CallLog {
+    tx: mpsc::Sender<CallLogEvent>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl CallLog {
+    /// Starts the writer task on `store`.
+    pub fn spawn(store: Store) -> CallLog {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        // Call references restart at each start: the start time keeps records apart.
+        let boot = now_ms();
+        tokio::spawn(write(store, rx, boot));
+        CallLog {
+            tx,
+            dropped: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub fn arrived(&self, call: CallRef, caller: &str, dialled: &str) {
+        self.send(CallLogEvent::Arrived {
+            call,
+            caller: caller.to_string(),
+            dialled: dialled.to_string(),
+            at: now_ms(),
+        });
+    }
+
+    pub fn answered(&self, call: CallRef, by_agent: bool) {
+        self.send(CallLogEvent::Answered {
+            call,
+            at: now_ms(),
+            by_agent,
+        });
+    }
+
+    pub fn ended(&self, call: CallRef, reason: EndReason, recording: Option<String>) {
+        self.send(CallLogEvent::Ended {
+            call,
+            at: now_ms(),
+            reason,
+            recording,
+        });
+    }
+
+    fn send(&self, ev: CallLogEvent) {
+        if self.tx.try_send(ev).is_err() {
+            let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if n.is_power_of_two() {
+                warn!(
+                    dropped = n,
+                    "call log queue full: call record events dropped"
+                );
+            }
+        }
+    }
+}
+
+/// What the writer remembers of a call until it ends.
+struct Open {
+    id: i64,
+    answered_at: Option<Millis>,
+    by_agent: bool,
+}
+
+async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis) {
+    let mut open: HashMap<CallRef, Open> = HashMap::new();
+    while let Some(ev) = rx.recv().await {
+        match ev {
+            CallLogEvent::Arrived {
+                call,
+                caller,
+                dialled,
+                at,
+            } => {
+                let new = NewCall {
+                    call_ref: format!("{boot}-{}", call.0),
+                    caller,
+                    dialled,
+                    started_at: at,
+                };
+                match store.start_call(&new).await {
+                    Ok(start) => {
+                        if !start.open_tickets.is_empty() {
+                            info!(%call, tickets = start.open_tickets.len(), "repeat contact: the caller has open tickets");
+                        }
+                        open.insert(
+                            call,
+                            Open {
+                                id: start.id,
+                                answered_at: None,
+                                by_agent: false,
+                            },
+                        );
+                    }
+                    Err(e) => warn!(%call, error = %e, "call record not written"),
+                }
+            }
+            CallLogEvent::Answered { call, at, by_agent } => {
+                let Some(o) = open.get_mut(&call) else {
+                    continue;
+                };
+                o.answered_at = Some(at);
+                o.by_agent = by_agent;
+                let u = CallUpdate {
+                    answered_at: Some(at),
+                    ..CallUpdate::default()
+                };
+                if let Err(e) = store.update_call(o.id, &u).await {
+                    warn!(%call, error = %e, "call record not updated");
+                }
+            }
+            CallLogEvent::Ended {
+                call,
+                at,
+                reason,
+                recording,
+            } => {
+                let Some(o) = open.remove(&call) else {
+                    continue;
+                };
+                let u = ended(&o, at, &reason, recording);
+                match store.update_call(o.id, &u).await {
+                    Ok(c) => {
+                        debug!(%call, id = c.id, disposition = ?c.disposition, "call record complete")
+                    }
+                    Err(e) => warn!(%call, error = %e, "call record not completed"),
+                }
+            }
+        }
+    }
+}
+
+/// The fields a call's end fills in.
+fn ended(o: &Open, at: Millis, reason: &EndReason, recording: Option<String>) -> CallUpdate {
+    let disposition = match (o.answered_at, reason) {
+        (Some(_), _) if o.by_agent => Disposition::Answered,
+        (Some(_), _) => Disposition::SelfServed,
+        (None, EndReason::Cancelled | EndReason::RemoteHangup) => Disposition::AbandonedInIvr,
+        (None, _) => Disposition::Failed,
+    };
+    let side = match reason {
+        EndReason::RemoteHangup | EndReason::Cancelled => "caller",
+        _ => "system",
+    };
+    CallUpdate {
+        ended_at: Some(at),
+        talk_ms: o.answered_at.map(|a| (at - a).max(0)),
+        disposition: Some(disposition),
+        hangup_side: Some(side.to_string()),
+        recording,
+        ..CallUpdate::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispositions_follow_how_the_call_went() {
+        let o = |answered_at, by_agent| Open {
+            id: 1,
+            answered_at,
+            by_agent,
+        };
+        let u = ended(&o(Some(1000), true), 5000, &EndReason::RemoteHangup, None);
+        assert_eq!(u.disposition, Some(Disposition::Answered));
+        assert_eq!(
+            (u.talk_ms, u.hangup_side.as_deref()),
+            (Some(4000), Some("caller"))
+        );
+        let u = ended(
+            &o(Some(1000), false),
+            2000,
+            &EndReason::LocalHangup,
+            Some("r.wav".into()),
+        );
+        assert_eq!(u.disposition, Some(Disposition::SelfServed));
+        assert_eq!(u.hangup_side.as_deref(), Some("system"));
+        let u = ended(&o(None, false), 2000, &EndReason::Cancelled, None);
+        assert_eq!(
+            (u.disposition, u.talk_ms),
+            (Some(Disposition::AbandonedInIvr), None)
+        );
+        let u = ended(&o(None, false), 2000, &EndReason::Rejected(503), None);
+        assert_eq!(u.disposition, Some(Disposition::Failed));
+    }
+}
