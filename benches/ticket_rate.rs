@@ -155,8 +155,8 @@ async fn measure(label: &str, store: &Store, a: &Args) {
     round_trip(store).await;
 }
 
-/// What one statement costs on the write connection, one at a time: a ticket takes six
-/// (BEGIN, the customer, the ticket, its event, COMMIT, and reading it back).
+/// What one statement costs on the write connection, one at a time: a ticket takes four
+/// (BEGIN, the ticket with its customer's address and district, its event, COMMIT).
 async fn round_trip(store: &Store) {
     let mut times = Vec::with_capacity(2000);
     for _ in 0..2000 {

@@ -72,6 +72,8 @@ pub struct Store {
     pub(crate) write: AnyPool,
     pub(crate) backend: Backend,
     pub(crate) policy: Arc<Policy>,
+    /// SQLite: where ticket creations go to be committed together.
+    pub(crate) ticket_queue: Option<crate::group_commit::Queue>,
 }
 
 type MigrationsFuture<'s> = std::pin::Pin<
@@ -122,6 +124,7 @@ impl Store {
                     write,
                     backend,
                     policy: Arc::new(policy),
+                    ticket_queue: None,
                 }
             }
             Backend::Postgres => {
@@ -156,6 +159,7 @@ impl Store {
                     write: pool,
                     backend,
                     policy: Arc::new(policy),
+                    ticket_queue: None,
                 }
             }
         };
@@ -163,6 +167,10 @@ impl Store {
             .await?
             .run(&store.write)
             .await?;
+        let mut store = store;
+        if backend == Backend::Sqlite {
+            store.ticket_queue = Some(crate::group_commit::start(store.clone()));
+        }
         Ok(store)
     }
 

@@ -17,6 +17,7 @@ pub mod customers;
 mod db;
 mod error;
 pub mod followups;
+mod group_commit;
 pub mod lifecycle;
 pub mod policy;
 pub mod readings;

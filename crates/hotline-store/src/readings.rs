@@ -146,7 +146,10 @@ impl Store {
                     ),
                     ..NewTicket::default()
                 };
-                let tid = self.create_ticket_in(&mut tx, &ticket, actor, now).await?;
+                let tid = self
+                    .create_ticket_in(&mut tx, &ticket, actor, now)
+                    .await?
+                    .id;
                 ("queried", None, why.describe(), Some(tid))
             }
         };

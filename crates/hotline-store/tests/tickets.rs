@@ -615,3 +615,69 @@ async fn follow_ups_are_retried_then_reached_or_given_up() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn concurrent_creations_each_get_their_own_answer() {
+    // On SQLite these are committed together (group commit); a refused request in the same
+    // batch must not fail or lose the others.
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let tasks: Vec<_> = (0..40)
+            .map(|i| {
+                let (s, t) = (s.clone(), leak(&f));
+                tokio::spawn(async move {
+                    let t = match i % 4 {
+                        0 => NewTicket {
+                            customer_id: Some(424242),
+                            ..t
+                        },
+                        1 => NewTicket {
+                            summary: format!("第{i}号"),
+                            call_id: Some(777_777),
+                            ..t
+                        },
+                        _ => NewTicket {
+                            summary: format!("第{i}号"),
+                            ..t
+                        },
+                    };
+                    (i, s.create_ticket(&t, Actor::Ivr, NOW).await)
+                })
+            })
+            .collect();
+        let mut created = Vec::new();
+        for task in tasks {
+            let (i, result) = task.await.unwrap();
+            match (i % 4, result) {
+                (0, Err(StoreError::Invalid { field, .. })) => assert_eq!(field, "customer_id"),
+                (1, Err(StoreError::Invalid { field, .. })) => assert_eq!(field, "call_id"),
+                (_, Ok(t)) if i % 4 > 1 => {
+                    assert_eq!(t.summary, format!("第{i}号"));
+                    assert_eq!(t.district_id, Some(f.district));
+                    created.push(t.id);
+                }
+                (_, other) => panic!("request {i}: {other:?}"),
+            }
+        }
+        created.sort_unstable();
+        let listed = s
+            .list_tickets(
+                &TicketFilter {
+                    limit: 100,
+                    ..TicketFilter::default()
+                },
+                NOW,
+            )
+            .await
+            .unwrap();
+        let mut ids: Vec<i64> = listed.iter().map(|t| t.id).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, created);
+        for id in created {
+            let d = s.ticket_detail(id, NOW).await.unwrap().unwrap();
+            let kinds: Vec<&str> = d.events.iter().map(|e| e.kind.as_str()).collect();
+            assert_eq!(kinds, ["created"], "ticket {id}");
+        }
+    })
+    .await;
+}
