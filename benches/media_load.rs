@@ -7,7 +7,12 @@
 //! a 20 ms tick, one task per call receives. Generator and engine share the machine; the
 //! generator runs at nice 10 so that it does not preempt the engine it measures.
 //!
-//! Run: `cargo build --release -p hotline && cargo bench --bench media_load -- --calls 1000 --seconds 20`
+//! With `--ivr`, the engine runs the shipped IVR flows instead of the built-in answer flow:
+//! every caller is a demo customer (recognised by its number), presses 1 (Mandarin) and 1
+//! (bills) as type-ahead right after the answer, and hears `main` → `bills`: the bills read
+//! out, then the menus with their timeouts, the measured streams carrying the flow's prompts.
+//!
+//! Run: `cargo build --release -p hotline && cargo bench --bench media_load -- --calls 1000 --seconds 20 [--ivr]`
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -31,6 +36,8 @@ struct Args {
     setup_per_sec: u64,
     /// Each call dials its own registered agent, and the engine bridges them.
     bridged: bool,
+    /// The shipped IVR flows, main → bills.
+    ivr: bool,
 }
 
 fn args() -> Args {
@@ -39,9 +46,11 @@ fn args() -> Args {
         seconds: 10,
         setup_per_sec: 200,
         bridged: false,
+        ivr: false,
     };
     let argv: Vec<String> = std::env::args().collect();
     a.bridged = argv.iter().any(|x| x == "--bridged");
+    a.ivr = argv.iter().any(|x| x == "--ivr");
     for w in argv.windows(2) {
         let n = w[1].parse().ok();
         match (w[0].as_str(), n) {
@@ -69,6 +78,7 @@ type Stream = (Arc<UdpSocket>, Option<SocketAddr>, Arc<Mutex<StreamStats>>);
 type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>;
 
 fn invite(
+    caller: &str,
     callee: &str,
     call_id: &str,
     from_tag: &str,
@@ -83,7 +93,7 @@ fn invite(
     );
     format!(
         "INVITE sip:{callee}@{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {sip_local};branch={}\r\nMax-Forwards: 70\r\n\
-         From: <sip:load@{sip_local}>;tag={from_tag}\r\nTo: <sip:{callee}@{engine}>\r\nCall-ID: {call_id}\r\n\
+         From: <sip:{caller}@{sip_local}>;tag={from_tag}\r\nTo: <sip:{callee}@{engine}>\r\nCall-ID: {call_id}\r\n\
          CSeq: 1 INVITE\r\nContact: <sip:load@{sip_local}>\r\nContent-Type: application/sdp\r\n\
          Content-Length: {}\r\n\r\n{sdp}",
         branch(),
@@ -111,6 +121,7 @@ fn in_dialog(
 
 async fn place_calls(
     a: &Args,
+    callers: &[String],
     engine: SocketAddr,
     sip: Arc<UdpSocket>,
     waiters: Waiters,
@@ -132,7 +143,10 @@ async fn place_calls(
         let (call_id, from_tag) = (format!("load-{}", token()), token());
         let (tx, rx) = oneshot::channel();
         waiters.lock().expect("waiters").insert(call_id.clone(), tx);
-        let req = invite(&callee, &call_id, &from_tag, sip_local, engine, port);
+        let caller = callers.get(i).map_or("load", String::as_str);
+        let req = invite(
+            caller, &callee, &call_id, &from_tag, sip_local, engine, port,
+        );
         sip.send_to(req.as_bytes(), engine)
             .await
             .expect("send INVITE");
@@ -166,6 +180,49 @@ async fn place_calls(
     calls
 }
 
+/// One phone number of each of `n` demo customers with bills (so `main` recognises the
+/// caller and `bills` has something to say).
+async fn ivr_callers(engine: &Engine, n: usize) -> Vec<String> {
+    let url = format!("sqlite:{}", engine.dir.join("data/hotline.db").display());
+    let pool = sqlx::SqlitePool::connect(&url)
+        .await
+        .expect("engine database");
+    let phones: Vec<String> = sqlx::query_scalar(
+        "SELECT MIN(p.phone) FROM customer_phones p WHERE EXISTS \
+         (SELECT 1 FROM bills b WHERE b.customer_id = p.customer_id) \
+         GROUP BY p.customer_id ORDER BY p.customer_id LIMIT ?",
+    )
+    .bind(n as i64)
+    .fetch_all(&pool)
+    .await
+    .expect("demo customers' phones");
+    pool.close().await;
+    assert!(
+        phones.len() == n,
+        "only {} demo customers with bills",
+        phones.len()
+    );
+    phones
+}
+
+/// Presses keys on a call (RFC 4733 events, each packet sent twice).
+async fn press(c: &Call, keys: &str) {
+    for (i, k) in keys.chars().enumerate() {
+        let schedule = hotline_media::dtmf::DtmfSender::new(Default::default())
+            .schedule(k, 80_000 * (i as u32 + 1))
+            .expect("a keypad key");
+        for (n, p) in schedule.enumerate() {
+            let mut pkt = vec![0x80, (u8::from(p.marker) << 7) | 101];
+            pkt.extend_from_slice(&(50_000 + 100 * i as u16 + n as u16).to_be_bytes());
+            pkt.extend_from_slice(&p.timestamp.to_be_bytes());
+            pkt.extend_from_slice(&0x1234_5678u32.to_be_bytes());
+            pkt.extend_from_slice(&p.payload);
+            let _ = c.rtp.send_to(&pkt, c.engine_rtp).await;
+            let _ = c.rtp.send_to(&pkt, c.engine_rtp).await;
+        }
+    }
+}
+
 /// Routes final INVITE responses to their waiters by Call-ID.
 async fn sip_reader(sip: Arc<UdpSocket>, waiters: Waiters) {
     let mut buf = vec![0u8; 65536];
@@ -196,12 +253,27 @@ fn main() {
 
 async fn run(a: Args) {
     let users = agents::users_env(if a.bridged { a.calls } else { 2 });
+    let customers = a.calls.to_string();
     let mut engine = Engine::start(&[
         ("HOTLINE_CALLS_ANSWER_HANGUP_SECS", "0"),
+        // Without --ivr, the built-in answer flow: a prompt, then music.
+        ("HOTLINE_IVR_ENTRY_FLOW", if a.ivr { "main" } else { "" }),
+        (
+            "HOTLINE_STORE_DEMO_CUSTOMERS",
+            if a.ivr { &customers } else { "0" },
+        ),
+        ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
         ("HOTLINE_LOG_LEVEL", "warn"),
         ("HOTLINE_SIP_RATE_LIMIT_REQUESTS_PER_SEC", "100000"),
+        // The BYEs at the end go out in one burst.
+        ("HOTLINE_SIP_RATE_LIMIT_BURST", "100000"),
         ("HOTLINE_SIP_USERS", &users),
     ]);
+    let callers = if a.ivr {
+        ivr_callers(&engine, a.calls).await
+    } else {
+        Vec::new()
+    };
     let pid = engine.pid();
     // The generator yields the CPU to the engine it measures (the engine keeps its priority):
     // its own delays do not matter, as arrival times come from the kernel.
@@ -219,8 +291,13 @@ async fn run(a: Args) {
     } else {
         Vec::new()
     };
-    let calls = place_calls(&a, engine.udp, sip.clone(), waiters).await;
+    let calls = place_calls(&a, &callers, engine.udp, sip.clone(), waiters).await;
     eprintln!("{} of {} calls up", calls.len(), a.calls);
+    if a.ivr {
+        for c in &calls {
+            press(c, "11").await;
+        }
+    }
     // Every stream the generator receives: the callers', and in a bridge the agents' too.
     let mut streams: Vec<Stream> = calls
         .iter()
@@ -269,9 +346,10 @@ async fn run(a: Args) {
         loaded_rss.saturating_sub(idle_rss) / calls.len() as u64
     };
     println!(
-        "calls={} bridged={} {sum} engine_cpu={cpu:.0}% rss_idle={idle_rss}KiB rss_loaded={loaded_rss}KiB per_call={per_call}KiB",
+        "calls={} bridged={} ivr={} {sum} engine_cpu={cpu:.0}% rss_idle={idle_rss}KiB rss_loaded={loaded_rss}KiB per_call={per_call}KiB",
         calls.len(),
         a.bridged,
+        a.ivr,
     );
 
     let sip_local = sip.local_addr().expect("sip address");
@@ -282,5 +360,59 @@ async fn run(a: Args) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     if !engine.alive() {
         println!("engine died during the run");
+    }
+    {
+        // Every call left a complete record; with --ivr, the calls really went main → bills.
+        let url = format!("sqlite:{}", engine.dir.join("data/hotline.db").display());
+        let pool = sqlx::SqlitePool::connect(&url)
+            .await
+            .expect("engine database");
+        let mut ended = -1i64;
+        for _ in 0..40 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let now: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE ended_at IS NOT NULL")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap_or(0);
+            if now == ended && now >= calls.len() as i64 {
+                break;
+            }
+            ended = now;
+        }
+        let through_bills: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE ivr_path LIKE '%bills/latest%'")
+                .fetch_one(&pool)
+                .await
+                .expect("call records");
+        let (records, done): (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), COUNT(ended_at) FROM calls")
+                .fetch_one(&pool)
+                .await
+                .unwrap_or_default();
+        println!("call records: {records}, ended: {done}");
+        let log = engine.drain_log();
+        for line in log
+            .iter()
+            .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+            .take(5)
+        {
+            println!("  engine: {line}");
+        }
+        if a.ivr {
+            println!(
+                "calls whose IVR path went main → bills: {through_bills} of {}",
+                calls.len()
+            );
+            let others: Vec<(String, Option<String>)> = sqlx::query_as(
+                "SELECT ivr_path, disposition FROM calls WHERE ivr_path NOT LIKE '%bills/latest%' LIMIT 3",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_default();
+            for (path, disposition) in others {
+                println!("  e.g. {disposition:?}: {path}");
+            }
+        }
     }
 }

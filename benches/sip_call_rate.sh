@@ -17,7 +17,7 @@ command -v sipp >/dev/null || { echo "sipp not found: apt-get install -y sip-tes
 cargo build --release -p hotline -q
 HOTLINE_SIP_LISTEN_UDP=127.0.0.1:$PORT HOTLINE_SIP_LISTEN_TCP="" HOTLINE_SIP_TRUNKS=127.0.0.1/32 \
 HOTLINE_SIP_PUBLIC_HOST=127.0.0.1 HOTLINE_MEDIA_PUBLIC_ADDRESS=127.0.0.1 HOTLINE_DATA_DIR="$OUT/data" \
-HOTLINE_HTTP_LISTEN=127.0.0.1:0 HOTLINE_STORE_DEMO_CUSTOMERS=0 \
+HOTLINE_HTTP_LISTEN=127.0.0.1:0 HOTLINE_STORE_DEMO_CUSTOMERS=0 HOTLINE_IVR_ENTRY_FLOW= \
 HOTLINE_LOG_LEVEL=warn target/release/hotline serve >"$OUT/hotline.log" 2>&1 &
 ENGINE=$!
 trap 'kill $ENGINE 2>/dev/null || true' EXIT

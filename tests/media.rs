@@ -4,27 +4,18 @@
 //! survives garbage on its RTP port, is recorded, and is released when its own RTP stops.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 
-use hotline_e2e::{branch, tag_of, token, Engine, Ua};
+use hotline_e2e::{rtp_packet, Engine, Ua};
 use hotline_media::dtmf::{DtmfSender, SenderConfig};
-use hotline_media::{g711, Codec};
 use tokio::net::UdpSocket;
 
 const WAIT: Duration = Duration::from_secs(5);
 
-/// The shipped prompt, as the engine must send it with PCMU.
+/// The shipped prompt, as the engine must send it with PCMU: alone, its last frame is
+/// padded with silence up to 160 bytes.
 fn prompt_ulaw(lang: &str, name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("sounds/{lang}/{name}.wav"));
-    let mut reader = hound::WavReader::open(&path).expect("shipped prompt");
-    let pcm: Vec<i16> = reader
-        .samples::<i16>()
-        .map(|s| s.expect("sample"))
-        .collect();
-    let mut out = Vec::new();
-    g711::encode(Codec::Pcmu, &pcm, &mut out);
-    // The last frame is padded with silence up to 160 bytes.
+    let mut out = hotline_e2e::prompt_ulaw(lang, name);
     let pad = (160 - out.len() % 160) % 160;
     out.extend(std::iter::repeat_n(0xFF, pad));
     out
@@ -43,38 +34,15 @@ async fn call(engine: &Engine) -> Call {
     let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let mut ua = Ua::udp(engine.udp, "13800000000").await;
     ua.rtp_port = rtp.local_addr().unwrap().port();
-    let (call_id, from_tag) = (token(), token());
-    let req = ua.invite_request("95598", &call_id, &from_tag, &branch(), "");
-    ua.send(&req).await;
-    let ok = ua.recv_final(WAIT).await.expect("200 OK");
-    assert_eq!(ok.code(), 200, "{}", ok.raw);
-    let body = String::from_utf8_lossy(&ok.response().common.body).to_string();
-    let port = body
-        .lines()
-        .find_map(|l| l.strip_prefix("m=audio "))
-        .and_then(|r| r.split(' ').next())
-        .expect("m= line");
-    let engine_rtp: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let to_tag = tag_of(&ok.response().common.to);
-    let ack = ua.in_dialog("ACK", 1, &call_id, &from_tag, "95598", &to_tag);
-    ua.send(&ack).await;
+    let a = ua.call_answered("95598").await;
     Call {
         ua,
         rtp,
-        engine_rtp,
-        call_id,
-        from_tag,
-        to_tag,
+        engine_rtp: a.engine_rtp,
+        call_id: a.call_id,
+        from_tag: a.from_tag,
+        to_tag: a.to_tag,
     }
-}
-
-fn rtp_packet(pt: u8, seq: u16, ts: u32, marker: bool, payload: &[u8]) -> Vec<u8> {
-    let mut v = vec![0x80, (u8::from(marker) << 7) | pt];
-    v.extend_from_slice(&seq.to_be_bytes());
-    v.extend_from_slice(&ts.to_be_bytes());
-    v.extend_from_slice(&0x5EED_0001u32.to_be_bytes());
-    v.extend_from_slice(payload);
-    v
 }
 
 /// The next RTP packet's (payload type, payload).

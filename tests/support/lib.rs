@@ -70,6 +70,13 @@ impl Engine {
             .env("HOTLINE_LOG_LEVEL", "info")
             .env("HOTLINE_HTTP_LISTEN", "127.0.0.1:0")
             .env("HOTLINE_STORE_DEMO_CUSTOMERS", "0")
+            // The SIP and media tests talk to the built-in answer flow; IVR tests set
+            // HOTLINE_IVR_ENTRY_FLOW.
+            .env("HOTLINE_IVR_ENTRY_FLOW", "")
+            .env(
+                "HOTLINE_IVR_FLOWS_DIR",
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ivr-flows"),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in extra_env {
@@ -533,4 +540,66 @@ pub fn reply(
         None => out.push_str("Content-Length: 0\r\n\r\n"),
     }
     out
+}
+
+/// A shipped prompt (`sounds/<lang>/<name>.wav`) encoded to µ-law, as the engine sends it
+/// with PCMU (prompts of one list go out back to back, so there is no padding here).
+pub fn prompt_ulaw(lang: &str, name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("sounds/{lang}/{name}.wav"));
+    let mut reader = hound::WavReader::open(&path).expect("shipped prompt");
+    let pcm: Vec<i16> = reader
+        .samples::<i16>()
+        .map(|s| s.expect("sample"))
+        .collect();
+    let mut out = Vec::new();
+    hotline_media::g711::encode(hotline_media::Codec::Pcmu, &pcm, &mut out);
+    out
+}
+
+/// An RTP packet from the test agent (SSRC 0x5EED0001).
+pub fn rtp_packet(pt: u8, seq: u16, ts: u32, marker: bool, payload: &[u8]) -> Vec<u8> {
+    let mut v = vec![0x80, (u8::from(marker) << 7) | pt];
+    v.extend_from_slice(&seq.to_be_bytes());
+    v.extend_from_slice(&ts.to_be_bytes());
+    v.extend_from_slice(&0x5EED_0001u32.to_be_bytes());
+    v.extend_from_slice(payload);
+    v
+}
+
+/// An answered call of the test agent: the engine's RTP address and the dialog's tags.
+pub struct Answered {
+    pub engine_rtp: SocketAddr,
+    pub call_id: String,
+    pub from_tag: String,
+    pub to_tag: String,
+}
+
+impl Ua {
+    /// Calls `callee` (offering `rtp_port`), expects a 200 OK with SDP, and ACKs it.
+    pub async fn call_answered(&mut self, callee: &str) -> Answered {
+        let (call_id, from_tag) = (token(), token());
+        let req = self.invite_request(callee, &call_id, &from_tag, &branch(), "");
+        self.send(&req).await;
+        let ok = self
+            .recv_final(Duration::from_secs(5))
+            .await
+            .expect("200 OK");
+        assert_eq!(ok.code(), 200, "{}", ok.raw);
+        let body = String::from_utf8_lossy(&ok.response().common.body).to_string();
+        let port = body
+            .lines()
+            .find_map(|l| l.strip_prefix("m=audio "))
+            .and_then(|r| r.split(' ').next())
+            .expect("m= line");
+        let engine_rtp: SocketAddr = format!("127.0.0.1:{port}").parse().expect("RTP address");
+        let to_tag = tag_of(&ok.response().common.to);
+        let ack = self.in_dialog("ACK", 1, &call_id, &from_tag, callee, &to_tag);
+        self.send(&ack).await;
+        Answered {
+            engine_rtp,
+            call_id,
+            from_tag,
+            to_tag,
+        }
+    }
 }

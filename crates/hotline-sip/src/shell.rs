@@ -108,12 +108,28 @@ fn now() -> Now {
     }
 }
 
+/// Receive buffer asked for the UDP socket. The kernel's default (about 200 KiB, counted with
+/// per-packet overhead) holds only a couple of hundred small datagrams: a burst of BYEs at
+/// the end of a busy hour overflowed it. The kernel caps the size at `net.core.rmem_max`.
+const UDP_RECEIVE_BUFFER: usize = 4 << 20;
+
+fn widen_receive_buffer(sock: &UdpSocket) {
+    let s = socket2::SockRef::from(sock);
+    if let Err(e) = s.set_recv_buffer_size(UDP_RECEIVE_BUFFER) {
+        tracing::warn!(error = %e, "cannot widen the SIP UDP receive buffer");
+    }
+    tracing::debug!(bytes = ?s.recv_buffer_size().ok(), "SIP UDP receive buffer");
+}
+
 /// Binds the sockets (so a taken port is an error here, not later) and starts the core task.
 pub async fn start(mut cfg: SipServerConfig) -> io::Result<SipServer> {
     let udp = match cfg.udp {
         Some(addr) => Some(UdpSocket::bind(addr).await?),
         None => None,
     };
+    if let Some(sock) = &udp {
+        widen_receive_buffer(sock);
+    }
     let tcp = match cfg.tcp {
         Some(addr) => Some(TcpListener::bind(addr).await?),
         None => None,

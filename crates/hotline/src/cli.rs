@@ -1,5 +1,6 @@
 //! The command line: `hotline [--config PATH] <serve | config check | config default | db
-//! migrate | db seed | agent add | agent list>`.
+//! migrate | db seed | agent add | agent list | flow check | flow graph | flow schema | flow
+//! simulate | flow test>`.
 //!
 //! Exit codes: 0 success; 1 the engine failed while running (e.g. a port in use); 2 the
 //! command line or the configuration was refused. Configuration errors go to stderr as
@@ -17,6 +18,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::admin::{self, AgentCommand, DbCommand};
 use crate::config::{self, Config, ConfigError, Loaded, LogConfig, LogFormat};
+use crate::flows::{self, FlowCommand};
 use crate::serve;
 
 /// Exit code for an engine that failed while running.
@@ -55,6 +57,9 @@ pub enum Command {
     /// Agents: add or update one, list them.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// IVR flows: check, draw, simulate and test them.
+    #[command(subcommand)]
+    Flow(FlowCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +109,9 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
         Command::Agent(cmd) => admin_command(cli.config.as_deref(), |cfg| async move {
             admin::agent(&cfg, &cmd).await
+        }),
+        Command::Flow(cmd) => admin_command(cli.config.as_deref(), |cfg| async move {
+            flows::command(&cfg, &cmd).await
         }),
     }
 }

@@ -11,5 +11,6 @@ pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod controller;
+pub mod flows;
 pub mod serve;
 pub mod storage;

@@ -14,7 +14,9 @@ use hotline_sip::{shell, CoreConfig, SipServerConfig, UserCredentials};
 use tracing::{info, warn};
 
 use crate::config::{Config, UserConfig};
+use crate::controller::ivr::IvrRuntime;
 use crate::controller::{self, AnswerPrompts, ControllerConfig};
+use crate::flows;
 use crate::storage;
 use hotline_media::prompt::PromptLibrary;
 use hotline_media::recording::{repair_dir, RepairOutcome};
@@ -23,7 +25,12 @@ use hotline_media::recording::{repair_dir, RepairOutcome};
 pub async fn serve(cfg: Config) -> Result<(), String> {
     std::fs::create_dir_all(&cfg.data.dir)
         .map_err(|e| format!("data.dir {}: {e}", cfg.data.dir.display()))?;
-    let prompts = load_prompts(&cfg)?;
+    let flows = load_flows(&cfg)?;
+    let languages: Vec<String> = flows
+        .iter()
+        .flat_map(|f| f.flows.iter().flat_map(|f| f.languages.iter().cloned()))
+        .collect();
+    let (prompts, library) = load_prompts(&cfg, &languages)?;
     let recordings = cfg.data.dir.join("recordings");
     repair_recordings(&recordings);
     if cfg.media.record {
@@ -71,6 +78,26 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         answer_hangup: (cfg.calls.answer_hangup_secs > 0)
             .then(|| Duration::from_secs(cfg.calls.answer_hangup_secs)),
         call_log: Some(controller::call_log::CallLog::spawn(store.clone())),
+        ivr: flows.map(|set| {
+            let source: Arc<dyn hotline_store::CustomerSource> = Arc::new(store.clone());
+            let rt = IvrRuntime::new(
+                set,
+                cfg.ivr.entry_flow.clone(),
+                library,
+                source,
+                Some(store.clone()),
+            );
+            if cfg.ivr.reload_secs > 0 {
+                flows::reload::spawn(
+                    rt.clone(),
+                    cfg.ivr.flows_dir.clone(),
+                    cfg.media.sounds_dir.clone(),
+                    cfg.ivr.entry_flow.clone(),
+                    Duration::from_secs(cfg.ivr.reload_secs),
+                );
+            }
+            rt
+        }),
     };
     let handle = server.handle.clone();
     let background = tokio::spawn(storage::background(
@@ -126,10 +153,45 @@ async fn start_http(
     Ok(Some((local, task)))
 }
 
+/// The IVR flows, checked; `None` without IVR. Any error stops the start, all listed.
+fn load_flows(cfg: &Config) -> Result<Option<hotline_ivr::FlowSet>, String> {
+    if cfg.ivr.entry_flow.is_empty() {
+        return Ok(None);
+    }
+    let dir = &cfg.ivr.flows_dir;
+    let set = flows::load(dir, &cfg.media.sounds_dir).map_err(|errors| {
+        let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        format!(
+            "ivr.flows_dir {}: {} errors in the flows:\n{}",
+            dir.display(),
+            list.len(),
+            list.join("\n")
+        )
+    })?;
+    if set.find(&cfg.ivr.entry_flow).is_none() {
+        return Err(format!(
+            "ivr.entry_flow: no flow `{}` in {}",
+            cfg.ivr.entry_flow,
+            dir.display()
+        ));
+    }
+    info!(flows = set.flows.len(), dir = %dir.display(), "IVR flows loaded");
+    Ok(Some(set))
+}
+
 /// Loads every prompt once (they are shared by all calls) and checks the ones calls need.
-fn load_prompts(cfg: &Config) -> Result<Arc<AnswerPrompts>, String> {
+fn load_prompts(
+    cfg: &Config,
+    flow_languages: &[String],
+) -> Result<(Arc<AnswerPrompts>, Arc<PromptLibrary>), String> {
     let dir = &cfg.media.sounds_dir;
-    let lib = PromptLibrary::load(dir, &[cfg.media.language.as_str(), "common"])
+    let mut languages = vec![cfg.media.language.as_str(), "common"];
+    for l in flow_languages {
+        if !languages.contains(&l.as_str()) {
+            languages.push(l);
+        }
+    }
+    let lib = PromptLibrary::load(dir, &languages)
         .map_err(|e| format!("media.sounds_dir {}: {e}", dir.display()))?;
     let prompts = AnswerPrompts::from_library(&lib, &cfg.media.language)
         .map_err(|e| format!("media.sounds_dir {}: {e}", dir.display()))?;
@@ -139,7 +201,7 @@ fn load_prompts(cfg: &Config) -> Result<Arc<AnswerPrompts>, String> {
         language = %cfg.media.language,
         "prompts loaded"
     );
-    Ok(Arc::new(prompts))
+    Ok((Arc::new(prompts), Arc::new(lib)))
 }
 
 /// Fixes the WAV headers of recordings a crash left open.

@@ -220,6 +220,11 @@ fn serve_starts_with_env_only_configuration() {
         .join("../../sounds")
         .to_string_lossy()
         .to_string();
+    // And its IVR flows (likewise).
+    let flows = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../ivr-flows")
+        .to_string_lossy()
+        .to_string();
     let dir = scratch();
     let data = dir.path().join("data");
     let data = data.to_string_lossy().into_owned();
@@ -234,6 +239,7 @@ fn serve_starts_with_env_only_configuration() {
             ("HOTLINE_MEDIA_PUBLIC_ADDRESS", "127.0.0.1"),
             ("HOTLINE_DATA_DIR", &data),
             ("HOTLINE_MEDIA_SOUNDS_DIR", &sounds),
+            ("HOTLINE_IVR_FLOWS_DIR", &flows),
             ("HOTLINE_LOG_FORMAT", "json"),
         ],
     )

@@ -45,6 +45,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub tickets: TicketsConfig,
     pub billing: BillingConfig,
+    pub ivr: IvrConfig,
     pub log: LogConfig,
 }
 
@@ -390,6 +391,28 @@ impl Default for BillingConfig {
             late_fee_cap_percent: 100,
             reading_query_factor: 3.0,
             reading_min_usual: 10,
+        }
+    }
+}
+
+/// `[ivr]`: the IVR flows callers hear.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IvrConfig {
+    /// Folder of flow files (`<name>.yaml`), their tests and `calendars.yaml`.
+    pub flows_dir: PathBuf,
+    /// The flow a call starts in; "" = the built-in answer flow (no IVR).
+    pub entry_flow: String,
+    /// Look for changed flow files this often and apply valid ones; 0 = never.
+    pub reload_secs: u64,
+}
+
+impl Default for IvrConfig {
+    fn default() -> Self {
+        IvrConfig {
+            flows_dir: PathBuf::from("ivr-flows"),
+            entry_flow: "main".into(),
+            reload_secs: 2,
         }
     }
 }

@@ -36,6 +36,10 @@ pub(super) const SECTIONS: &[(&str, &str)] = &[
         "billing",
         "Late fees on arrears, and the check on meter readings callers report.",
     ),
+    (
+        "ivr",
+        "IVR flows: where they are and which one a call starts in.",
+    ),
     ("log", "Logging, to stderr."),
 ];
 
@@ -135,7 +139,7 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ),
     (
         "calls.answer_hangup_secs",
-        "Hang up answered calls after this many seconds; 0 = never.",
+        "Without IVR (ivr.entry_flow = \"\"): hang up answered calls after this many seconds; 0 = never.",
     ),
     (
         "calls.ring_secs",
@@ -179,6 +183,9 @@ pub(super) const KEYS: &[(&str, &str)] = &[
          monthly consumption (12-month average) is queried and opens a meter ticket.",
     ),
     ("billing.reading_min_usual", "Usual monthly consumption assumed for customers with little or no history."),
+    ("ivr.flows_dir", "Folder of IVR flow files (<name>.yaml), their tests (*.test.yaml) and calendars.yaml."),
+    ("ivr.entry_flow", "The flow every call starts in; \"\" = no IVR: the built-in answer flow (welcome, music, digits read back), for media tests."),
+    ("ivr.reload_secs", "Look for changed flow files this often; a valid change applies to new calls (calls in progress keep their version), an invalid one is logged and refused; 0 = never."),
     (
         "log.level",
         "Log filter: trace, debug, info, warn, error, off, or per module, e.g.\n\

@@ -133,6 +133,17 @@ fn store(cfg: &Config, f: &mut Findings) {
             }
         }
     }
+    let name = &cfg.ivr.entry_flow;
+    let well_formed = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !name.is_empty() && !well_formed {
+        f.error(
+            "ivr.entry_flow",
+            "a flow name: lower-case letters, digits and _",
+        );
+    }
     let b = &cfg.billing;
     if b.late_fee_cap_percent > 1000 {
         f.error("billing.late_fee_cap_percent", "must be at most 1000");

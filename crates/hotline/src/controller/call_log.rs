@@ -32,12 +32,35 @@ pub enum CallLogEvent {
         /// Answered by an agent (bridged), not by the engine's own flow.
         by_agent: bool,
     },
+    /// The IVR part of the call is over.
+    IvrEnded {
+        call: CallRef,
+        at: Millis,
+        /// Nodes visited, `flow/node` joined by `>`.
+        path: String,
+        outcome: IvrOutcome,
+        /// The customer the flow identified.
+        customer_account: Option<String>,
+    },
+    /// The caller rated the call (1–5).
+    Survey { call: CallRef, score: i64 },
     Ended {
         call: CallRef,
         at: Millis,
         reason: EndReason,
         recording: Option<String>,
     },
+}
+
+/// How the IVR part of a call ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IvrOutcome {
+    /// The flow finished the call (hung up).
+    SelfServed,
+    /// Handed to an agent queue.
+    Transferred(String),
+    /// The caller hung up in the flow.
+    Abandoned,
 }
 
 /// The controller's end of the call log. Cheap to clone.
@@ -77,6 +100,26 @@ impl CallLog {
         });
     }
 
+    pub fn ivr_ended(
+        &self,
+        call: CallRef,
+        path: String,
+        outcome: IvrOutcome,
+        customer_account: Option<String>,
+    ) {
+        self.send(CallLogEvent::IvrEnded {
+            call,
+            at: now_ms(),
+            path,
+            outcome,
+            customer_account,
+        });
+    }
+
+    pub fn survey(&self, call: CallRef, score: i64) {
+        self.send(CallLogEvent::Survey { call, score });
+    }
+
     pub fn ended(&self, call: CallRef, reason: EndReason, recording: Option<String>) {
         self.send(CallLogEvent::Ended {
             call,
@@ -104,6 +147,7 @@ struct Open {
     id: i64,
     answered_at: Option<Millis>,
     by_agent: bool,
+    ivr: Option<IvrOutcome>,
 }
 
 async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis) {
@@ -133,6 +177,7 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
                                 id: start.id,
                                 answered_at: None,
                                 by_agent: false,
+                                ivr: None,
                             },
                         );
                     }
@@ -151,6 +196,54 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
                 };
                 if let Err(e) = store.update_call(o.id, &u).await {
                     warn!(%call, error = %e, "call record not updated");
+                }
+            }
+            CallLogEvent::IvrEnded {
+                call,
+                at,
+                path,
+                outcome,
+                customer_account,
+            } => {
+                let Some(o) = open.get_mut(&call) else {
+                    continue;
+                };
+                let customer_id = match &customer_account {
+                    Some(acct) => store
+                        .customer_by_account(acct)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|c| c.id),
+                    None => None,
+                };
+                let queue = match &outcome {
+                    IvrOutcome::Transferred(q) => Some(q.clone()),
+                    _ => None,
+                };
+                let u = CallUpdate {
+                    ivr_ended_at: Some(at),
+                    queued_at: queue.as_ref().map(|_| at),
+                    ivr_path: Some(path.split('>').map(str::to_string).collect()),
+                    queue,
+                    customer_id,
+                    ..CallUpdate::default()
+                };
+                o.ivr = Some(outcome);
+                if let Err(e) = store.update_call(o.id, &u).await {
+                    warn!(%call, error = %e, "call record not updated");
+                }
+            }
+            CallLogEvent::Survey { call, score } => {
+                let Some(o) = open.get(&call) else {
+                    continue;
+                };
+                let u = CallUpdate {
+                    survey_score: Some(score),
+                    ..CallUpdate::default()
+                };
+                if let Err(e) = store.update_call(o.id, &u).await {
+                    warn!(%call, error = %e, "survey score not recorded");
                 }
             }
             CallLogEvent::Ended {
@@ -176,9 +269,17 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
 
 /// The fields a call's end fills in.
 fn ended(o: &Open, at: Millis, reason: &EndReason, recording: Option<String>) -> CallUpdate {
+    let caller_left = matches!(reason, EndReason::Cancelled | EndReason::RemoteHangup);
     let disposition = match (o.answered_at, reason) {
         (Some(_), _) if o.by_agent => Disposition::Answered,
-        (Some(_), _) => Disposition::SelfServed,
+        (Some(_), _) => match &o.ivr {
+            // Without an ACD yet, a transferred call waits until it ends.
+            Some(IvrOutcome::Transferred(_)) if caller_left => Disposition::AbandonedInQueue,
+            Some(IvrOutcome::Transferred(_)) => Disposition::Failed,
+            Some(IvrOutcome::Abandoned) => Disposition::AbandonedInIvr,
+            // Finished by the flow, or by the built-in answer flow (no IVR).
+            Some(IvrOutcome::SelfServed) | None => Disposition::SelfServed,
+        },
         (None, EndReason::Cancelled | EndReason::RemoteHangup) => Disposition::AbandonedInIvr,
         (None, _) => Disposition::Failed,
     };
@@ -206,6 +307,7 @@ mod tests {
             id: 1,
             answered_at,
             by_agent,
+            ivr: None,
         };
         let u = ended(&o(Some(1000), true), 5000, &EndReason::RemoteHangup, None);
         assert_eq!(u.disposition, Some(Disposition::Answered));
@@ -228,5 +330,22 @@ mod tests {
         );
         let u = ended(&o(None, false), 2000, &EndReason::Rejected(503), None);
         assert_eq!(u.disposition, Some(Disposition::Failed));
+        let with = |ivr| Open {
+            ivr: Some(ivr),
+            ..o(Some(1000), false)
+        };
+        let hung_up = EndReason::RemoteHangup;
+        let u = ended(&with(IvrOutcome::Abandoned), 3000, &hung_up, None);
+        assert_eq!(u.disposition, Some(Disposition::AbandonedInIvr));
+        let u = ended(
+            &with(IvrOutcome::SelfServed),
+            3000,
+            &EndReason::LocalHangup,
+            None,
+        );
+        assert_eq!(u.disposition, Some(Disposition::SelfServed));
+        let queued = || with(IvrOutcome::Transferred("billing".into()));
+        let u = ended(&queued(), 3000, &hung_up, None);
+        assert_eq!(u.disposition, Some(Disposition::AbandonedInQueue));
     }
 }

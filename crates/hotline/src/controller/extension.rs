@@ -72,6 +72,9 @@ pub(super) async fn ring_agent(
             timer: None,
             peer: Some(inc.call),
             outbound: true,
+            caller: inc.caller.clone(),
+            dialled: inc.callee.clone(),
+            ivr: None,
         },
     ))
 }

@@ -8,6 +8,8 @@
 
 pub mod call_log;
 mod extension;
+pub mod ivr;
+mod ivr_data;
 mod prompts;
 
 use std::collections::HashMap;
@@ -27,7 +29,17 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{debug, info, info_span, warn, Instrument};
 
+pub use ivr_data::lookup as ivr_lookup;
 pub use prompts::AnswerPrompts;
+
+/// Opens a ticket for an IVR session (also used by the flow simulator).
+pub async fn ivr_ticket(
+    store: &hotline_store::Store,
+    request: hotline_ivr::interp::TicketRequest,
+    now: hotline_store::Millis,
+) -> Result<hotline_ivr::interp::TicketInfo, String> {
+    ivr_data::open_ticket(store, request, Duration::from_secs(10), now).await
+}
 
 /// What the controller needs to know.
 #[derive(Debug, Clone)]
@@ -46,6 +58,9 @@ pub struct ControllerConfig {
     pub recordings: Option<PathBuf>,
     /// Where call records go; None = not kept.
     pub call_log: Option<call_log::CallLog>,
+    /// The IVR flows answered calls run; None = the built-in answer flow (welcome, music,
+    /// digits read back).
+    pub ivr: Option<ivr::IvrRuntime>,
 }
 
 /// Messages from the controller's own timers and the legs.
@@ -53,6 +68,8 @@ enum Internal {
     Answer(CallRef),
     Hangup(CallRef),
     Leg(CallRef, LegEvent),
+    /// A timer, lookup or ticket answer for a call's IVR session.
+    Ivr(CallRef, hotline_ivr::interp::Event),
 }
 
 struct ActiveCall {
@@ -67,6 +84,11 @@ struct ActiveCall {
     peer: Option<CallRef>,
     /// A call we placed (to an agent), not one we received.
     outbound: bool,
+    /// The calling and called numbers (for the IVR).
+    caller: String,
+    dialled: String,
+    /// The IVR session, once answered by a flow.
+    ivr: Option<ivr::IvrCall>,
 }
 
 impl ControllerConfig {
@@ -155,7 +177,7 @@ async fn on_sip_event(
             });
         }
         SipEvent::Ended { call, reason } => {
-            if let Some(active) = calls.remove(&call) {
+            if let Some(mut active) = calls.remove(&call) {
                 // The other side of a bridge goes too: hung up if answered, refused if not.
                 if let Some(peer) = active.peer.filter(|p| calls.contains_key(p)) {
                     // Our own call to the agent is hung up (CANCEL while it rings); the
@@ -175,6 +197,9 @@ async fn on_sip_event(
                         },
                     };
                     sip.send(cmd);
+                }
+                if let (Some(rt), Some(session)) = (&cfg.ivr, active.ivr.as_mut()) {
+                    ivr::hung_up(rt, session, cfg.log(), call);
                 }
                 if let Some(t) = active.timer {
                     t.abort();
@@ -297,6 +322,9 @@ async fn answerable(
         timer: None,
         peer: None,
         outbound: false,
+        caller: inc.caller.clone(),
+        dialled: inc.callee.clone(),
+        ivr: None,
     })
 }
 
@@ -336,12 +364,27 @@ fn on_internal(
                 let to = [(&handle, Side::Caller, Some(Side::Agent))];
                 active.recording = start_recording(dir, call, Channels::Mono, &to);
             }
+            forward_leg_events(tx, call, leg_events);
+            if let Some(rt) = &cfg.ivr {
+                let ctx = ivr::Ctx {
+                    call,
+                    leg: &handle,
+                    sip,
+                    tx,
+                    log: cfg.log(),
+                };
+                active.ivr = ivr::start(rt, &ctx, &active.caller, &active.dialled);
+                if active.ivr.is_none() {
+                    sip.send(Command::Hangup(call));
+                }
+                active.leg = Some(handle);
+                return;
+            }
             handle.send(LegCommand::MusicOnHold(Some(cfg.prompts.moh.clone())));
             handle.send(LegCommand::Play {
                 prompts: vec![cfg.prompts.welcome.clone()],
                 interruptible: true,
             });
-            forward_leg_events(tx, call, leg_events);
             active.leg = Some(handle);
             if let Some(after) = cfg.answer_hangup {
                 let tx = tx.clone();
@@ -355,17 +398,53 @@ fn on_internal(
             debug!(%call, "answer time over; hanging up");
             sip.send(Command::Hangup(call));
         }
-        Internal::Leg(call, ev) => on_leg_event(cfg, sip, calls, call, ev),
+        Internal::Leg(call, ev) => on_leg_event(cfg, sip, tx, calls, call, ev),
+        Internal::Ivr(call, ev) => {
+            let (Some(rt), Some(active)) = (&cfg.ivr, calls.get_mut(&call)) else {
+                return;
+            };
+            let (Some(leg), Some(session)) = (active.leg.as_ref(), active.ivr.as_mut()) else {
+                return;
+            };
+            let ctx = ivr::Ctx {
+                call,
+                leg,
+                sip,
+                tx,
+                log: cfg.log(),
+            };
+            ivr::event(rt, session, ev, &ctx);
+        }
     }
 }
 
 fn on_leg_event(
     cfg: &ControllerConfig,
     sip: &SipHandle,
+    tx: &mpsc::UnboundedSender<Internal>,
     calls: &mut HashMap<CallRef, ActiveCall>,
     call: CallRef,
     ev: LegEvent,
 ) {
+    // A call in a flow: its session takes keys and playback ends.
+    if let (Some(rt), Some(active)) = (&cfg.ivr, calls.get_mut(&call)) {
+        if let (Some(leg), Some(session)) = (active.leg.as_ref(), active.ivr.as_mut()) {
+            let ctx = ivr::Ctx {
+                call,
+                leg,
+                sip,
+                tx,
+                log: cfg.log(),
+            };
+            match ev {
+                LegEvent::Digit { digit, .. } => return ivr::digit(rt, session, digit, &ctx),
+                LegEvent::PlaybackDone { interrupted } => {
+                    return ivr::playback_done(rt, session, interrupted, &ctx)
+                }
+                _ => {}
+            }
+        }
+    }
     match ev {
         LegEvent::Digit { digit, duration_ms } => {
             debug!(%call, %digit, duration_ms, "digit");

@@ -1,0 +1,198 @@
+//! `calendars.yaml` → `Calendar`s: `utc_offset` as `±HH:MM`, `hours` per weekday (`mon` …
+//! `sun`) as `HH:MM-HH:MM` spans (several separated by commas, in order, not overlapping),
+//! `holidays` as valid `YYYY-MM-DD` dates.
+
+use super::compile::is_name;
+use super::errors::{pos, Sink};
+use crate::flow::Calendar;
+use crate::model::CalendarsFile;
+use crate::value::Date;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// The calendars of the file, wrong values reported (a wrong calendar is still listed, so
+/// `schedule` nodes naming it are not blamed too; the load fails anyway).
+pub(crate) fn compile(
+    file: &Path,
+    model: &CalendarsFile,
+    sink: &mut Sink,
+) -> BTreeMap<String, Calendar> {
+    let mut out = BTreeMap::new();
+    for (name, spec) in &model.calendars {
+        if !is_name(name.as_str()) {
+            sink.push(
+                file,
+                pos(&name.location()),
+                format!("calendar name `{}` is not lower_snake_case", name.as_str()),
+            );
+        }
+        let spec = &spec.value;
+        let utc_offset_min = match utc_offset(&spec.utc_offset.value) {
+            Ok(m) => m,
+            Err(e) => {
+                sink.push(file, pos(&spec.utc_offset.referenced), e);
+                0
+            }
+        };
+        let mut hours: [Vec<(u16, u16)>; 7] = Default::default();
+        for (day, spans_text) in &spec.hours {
+            let Some(d) = WEEKDAYS.iter().position(|w| *w == day.as_str()) else {
+                sink.push(
+                    file,
+                    pos(&day.location()),
+                    format!(
+                        "`{}` is not a weekday (mon, tue, wed, thu, fri, sat, sun)",
+                        day.as_str()
+                    ),
+                );
+                continue;
+            };
+            match spans(&spans_text.value) {
+                Ok(s) => hours[d] = s,
+                Err(e) => sink.push(file, pos(&spans_text.referenced), e),
+            }
+        }
+        let mut holidays = BTreeSet::new();
+        for h in &spec.holidays {
+            match date(&h.value) {
+                Some(d) => {
+                    holidays.insert(d);
+                }
+                None => {
+                    sink.push(
+                        file,
+                        pos(&h.referenced),
+                        format!("`{}` is not a date (YYYY-MM-DD)", h.value),
+                    );
+                }
+            }
+        }
+        out.insert(
+            name.as_str().to_owned(),
+            Calendar {
+                utc_offset_min,
+                hours,
+                holidays,
+            },
+        );
+    }
+    out
+}
+
+/// Two ASCII digits.
+fn two_digits(s: &str) -> Option<u16> {
+    let b = s.as_bytes();
+    match b {
+        [a, c] if a.is_ascii_digit() && c.is_ascii_digit() => {
+            Some(u16::from(a - b'0') * 10 + u16::from(c - b'0'))
+        }
+        _ => None,
+    }
+}
+
+/// `±HH:MM` → minutes.
+fn utc_offset(s: &str) -> Result<i32, String> {
+    let bad = || format!("`utc_offset` is `±HH:MM` (e.g. `+08:00`), not `{s}`");
+    let (sign, rest) = match s.as_bytes().first() {
+        Some(b'+') => (1, &s[1..]),
+        Some(b'-') => (-1, &s[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').ok_or_else(bad)?;
+    let (h, m) = (
+        two_digits(h).ok_or_else(bad)?,
+        two_digits(m).ok_or_else(bad)?,
+    );
+    if h > 14 || m > 59 {
+        return Err(bad());
+    }
+    Ok(sign * (i32::from(h) * 60 + i32::from(m)))
+}
+
+/// `HH:MM` → minutes since midnight (`24:00` allowed as an end).
+fn time(s: &str) -> Option<u16> {
+    let (h, m) = s.trim().split_once(':')?;
+    let (h, m) = (two_digits(h)?, two_digits(m)?);
+    match (h, m) {
+        (24, 0) => Some(24 * 60),
+        (0..=23, 0..=59) => Some(h * 60 + m),
+        _ => None,
+    }
+}
+
+/// `08:30-12:00, 13:30-17:30` → opening spans in order.
+fn spans(s: &str) -> Result<Vec<(u16, u16)>, String> {
+    let mut out: Vec<(u16, u16)> = Vec::new();
+    for part in s.split(',') {
+        let bad = || {
+            format!(
+                "opening hours are `HH:MM-HH:MM` (e.g. `08:30-17:30`), not `{}`",
+                part.trim()
+            )
+        };
+        let (from, to) = part.split_once('-').ok_or_else(bad)?;
+        let (from, to) = (time(from).ok_or_else(bad)?, time(to).ok_or_else(bad)?);
+        if from >= to || from == 24 * 60 {
+            return Err(format!("`{}` ends before it starts", part.trim()));
+        }
+        if out.last().is_some_and(|&(_, end)| from < end) {
+            return Err(format!("`{}` overlaps or is out of order", part.trim()));
+        }
+        out.push((from, to));
+    }
+    Ok(out)
+}
+
+/// `YYYY-MM-DD`, a real day.
+fn date(s: &str) -> Option<Date> {
+    let mut it = s.split('-');
+    let (y, m, d) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() || y.len() != 4 || !y.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = y.parse().ok()?;
+    let (month, day) = (two_digits(m)?, two_digits(d)?);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day == 0 || day > days {
+        return None;
+    }
+    Some(Date {
+        year,
+        month: u8::try_from(month).ok()?,
+        day: u8::try_from(day).ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_spans_dates() {
+        assert_eq!(utc_offset("+08:00"), Ok(480));
+        assert_eq!(utc_offset("-03:30"), Ok(-210));
+        assert!(utc_offset("8:00").is_err());
+        assert!(utc_offset("+15:00").is_err());
+        assert_eq!(
+            spans("08:30-12:00, 13:00-24:00"),
+            Ok(vec![(510, 720), (780, 1440)])
+        );
+        assert!(spans("12:00-08:00").is_err());
+        assert!(spans("08:00-12:00,11:00-13:00").is_err());
+        assert!(spans("8:00-12:00").is_err());
+        assert!(spans("08:60-12:00").is_err());
+        assert_eq!(date("2028-02-29").map(|d| d.day), Some(29));
+        assert!(date("2026-02-29").is_none());
+        assert!(date("2026-13-01").is_none());
+        assert!(date("2026-1-01").is_none());
+    }
+}

@@ -1,0 +1,991 @@
+//! The flow files as designers write them (see `ivr-flows/README.md`): the YAML shape, read
+//! with serde (unknown fields refused) and described as a JSON Schema for editors
+//! (`schema_json`). Values whose errors need a position keep it (`Spanned`); everything else
+//! (targets, expressions, ranges) is checked by `load`, which turns this model into `flow`.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+use std::borrow::{Borrow, Cow};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// The most nodes a flow may have; the parser stops at the next one.
+pub const MAX_NODES: usize = 2_000;
+
+/// A mapping key (a node id, a keypad key, a variable, …) with where it is written. Keys are
+/// equal and hashed by their text only, so maps of them are looked up by `&str`.
+#[derive(Debug, Clone)]
+pub struct Key(pub Spanned<String>);
+
+impl Key {
+    pub fn as_str(&self) -> &str {
+        &self.0.value
+    }
+    pub fn location(&self) -> Location {
+        self.0.referenced
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.value == other.0.value
+    }
+}
+impl Eq for Key {}
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.value.hash(state)
+    }
+}
+impl Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        &self.0.value
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Spanned::<String>::deserialize(d).map(Key)
+    }
+}
+
+/// Text with its position (a node id, a target, an expression, a name).
+pub type Text = Spanned<String>;
+/// A prompt list.
+pub type Prompts = Vec<Spanned<PromptItem>>;
+
+/// An IVR flow: what a caller hears and which keys lead where. One flow per file; the file
+/// `bills.yaml` holds the flow `bills`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "hotline IVR flow")]
+pub struct FlowFile {
+    /// The flow's name: the file's name without `.yaml`.
+    #[schemars(with = "schema::Name")]
+    pub flow: Text,
+    /// What the flow is for (shown by the designer tools).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The languages the flow's prompts exist in, the first the default; every prompt must
+    /// exist as `sounds/<lang>/<name>.wav` for each of them.
+    #[schemars(with = "Vec<schema::LanguageCode>", length(min = 1))]
+    pub languages: Spanned<Vec<Text>>,
+    /// The id of the first node.
+    #[schemars(with = "schema::Name")]
+    pub start: Text,
+    /// Node id (lower_snake_case) → node, each a map with exactly one node type.
+    #[serde(deserialize_with = "nodes")]
+    #[schemars(with = "IndexMap<schema::Name, Node>")]
+    pub nodes: IndexMap<Key, Spanned<Node>>,
+}
+
+/// A node: exactly one of the node types.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Node {
+    /// Plays prompts. Exit: `next`.
+    Play(Play),
+    /// Plays prompts and waits for one key. Exits: `keys`, `fallback`.
+    Menu(Menu),
+    /// Collects digits into a variable. Exits: `next`, `fallback`.
+    Collect(Collect),
+    /// Asks the customer data source. Exits: `next`, `not_found`, `error`.
+    Lookup(Lookup),
+    /// Sets variables. Exit: `next`.
+    Set(SetNode),
+    /// Goes to the first case whose condition is true. Exits: `goto`s, `otherwise`.
+    Branch(Branch),
+    /// Switches the language of the prompts. Exit: `next`.
+    Language(LanguageNode),
+    /// Runs another flow, then continues at `next`.
+    Call(Call),
+    /// Back to the calling flow (`return: {}`); ends the call in a flow that was not called.
+    Return(Return),
+    /// Opens a ticket. Exits: `next`, `error`.
+    Ticket(Ticket),
+    /// Hands the call to an agent queue; ends the flow.
+    Transfer(Transfer),
+    /// Plays prompts, then hangs up.
+    Hangup(Hangup),
+    /// Goes to `open` within a calendar's hours, to `closed` outside them.
+    Schedule(Schedule),
+}
+
+impl Node {
+    /// The node type as written in the file.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Node::Play(_) => "play",
+            Node::Menu(_) => "menu",
+            Node::Collect(_) => "collect",
+            Node::Lookup(_) => "lookup",
+            Node::Set(_) => "set",
+            Node::Branch(_) => "branch",
+            Node::Language(_) => "language",
+            Node::Call(_) => "call",
+            Node::Return(_) => "return",
+            Node::Ticket(_) => "ticket",
+            Node::Transfer(_) => "transfer",
+            Node::Hangup(_) => "hangup",
+            Node::Schedule(_) => "schedule",
+        }
+    }
+}
+
+/// Plays prompts.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Play {
+    /// What to play.
+    #[schemars(with = "Vec<PromptItem>")]
+    pub prompts: Prompts,
+    /// Whether a key stops the playing (the key is kept for the next menu or collect).
+    /// Default `true`.
+    #[serde(default)]
+    pub barge_in: Option<bool>,
+    /// The node after.
+    #[schemars(with = "schema::Name")]
+    pub next: Text,
+}
+
+/// Plays prompts and waits for one key.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Menu {
+    /// What to play before waiting.
+    #[schemars(with = "Vec<PromptItem>")]
+    pub prompts: Prompts,
+    /// Keypad key (quoted: `"1"`, `"*"`, `"#"`) → node.
+    #[serde(deserialize_with = "entries")]
+    #[schemars(with = "IndexMap<schema::KeypadKey, schema::Name>")]
+    pub keys: Vec<(Key, Text)>,
+    /// How long to wait for a key (`500ms`, `5s`, `2m` or seconds). Default `5s`.
+    #[serde(default)]
+    #[schemars(with = "Option<Duration>")]
+    pub timeout: Option<Spanned<Duration>>,
+    /// How many times the menu repeats after a wrong or missing key (0–10). Default 2.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(max = 10))]
+    pub retries: Option<Spanned<i64>>,
+    /// Played after a key not in `keys`. Default `[invalid_input]`.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<PromptItem>>")]
+    pub invalid: Option<Prompts>,
+    /// Played when no key comes within `timeout`. Default `[no_input]`.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<PromptItem>>")]
+    pub no_input: Option<Prompts>,
+    /// Where to go when the retries are used up.
+    #[schemars(with = "schema::Name")]
+    pub fallback: Text,
+}
+
+/// Collects digits into a variable (text).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Collect {
+    /// What to play before collecting.
+    #[schemars(with = "Vec<PromptItem>")]
+    pub prompts: Prompts,
+    /// The variable that gets the digits (text).
+    #[schemars(with = "schema::Name")]
+    pub into: Text,
+    /// Fewest digits (0–64). Default 1.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(max = 64))]
+    pub min: Option<Spanned<i64>>,
+    /// Most digits (1–64). Default 20.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(min = 1, max = 64))]
+    pub max: Option<Spanned<i64>>,
+    /// The key that ends the input: `#`, `*` or `none`. Default `#`.
+    #[serde(default)]
+    #[schemars(with = "Option<schema::Terminator>")]
+    pub terminator: Option<Text>,
+    /// How long to wait for the first digit. Default `8s`.
+    #[serde(default)]
+    #[schemars(with = "Option<Duration>")]
+    pub first_timeout: Option<Spanned<Duration>>,
+    /// How long to wait between digits. Default `4s`.
+    #[serde(default)]
+    #[schemars(with = "Option<Duration>")]
+    pub inter_timeout: Option<Spanned<Duration>>,
+    /// A regular expression over `0-9`, `*` and `#` the whole input must match.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub pattern: Option<Text>,
+    /// How many times to ask again after a bad or missing input (0–10). Default 2.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(max = 10))]
+    pub retries: Option<Spanned<i64>>,
+    /// Played after a bad input. Default `[invalid_input]`.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<PromptItem>>")]
+    pub invalid: Option<Prompts>,
+    /// Played when nothing is keyed in. Default `[no_input]`.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<PromptItem>>")]
+    pub no_input: Option<Prompts>,
+    /// Read the input back and ask for confirmation (1 accepts, 2 asks again).
+    #[serde(default)]
+    pub confirm: Option<Confirm>,
+    /// The node after a good input.
+    #[schemars(with = "schema::Name")]
+    pub next: Text,
+    /// Where to go when the retries are used up.
+    #[schemars(with = "schema::Name")]
+    pub fallback: Text,
+}
+
+/// How a collected input is read back.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Confirm {
+    /// Played before the value ("您输入的是"). Default: none.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<PromptItem>>")]
+    pub prompts: Option<Prompts>,
+    /// How the value is said: `digits` or `number`. Default `digits`.
+    #[serde(default, rename = "as")]
+    #[schemars(with = "Option<schema::ConfirmAs>")]
+    pub as_: Option<Text>,
+    /// Played after the value. Default `[press_1_confirm_2_retry]`.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<PromptItem>>")]
+    pub ask: Option<Prompts>,
+}
+
+/// Asks the customer data source; the answer goes into `into`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Lookup {
+    /// What to look up.
+    #[schemars(with = "schema::LookupKind")]
+    pub what: Text,
+    /// The account number (an expression): `customer_by_account`, `bills`, `arrears`,
+    /// `submit_reading`.
+    #[serde(default)]
+    #[schemars(with = "Option<schema::Expression>")]
+    pub account: Option<Text>,
+    /// The district code (an expression): `notices`.
+    #[serde(default)]
+    #[schemars(with = "Option<schema::Expression>")]
+    pub district: Option<Text>,
+    /// The kind of notices (`outage`, `quality`, …): `notices`, optional.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub kind: Option<Text>,
+    /// The meter reading (an expression giving digits): `submit_reading`; the rating 1–5:
+    /// `submit_survey`.
+    #[serde(default)]
+    #[schemars(with = "Option<schema::Expression>")]
+    pub value: Option<Text>,
+    /// The variable that gets the answer.
+    #[schemars(with = "schema::Name")]
+    pub into: Text,
+    /// How long to wait for the answer. Default `3s`.
+    #[serde(default)]
+    #[schemars(with = "Option<Duration>")]
+    pub timeout: Option<Spanned<Duration>>,
+    /// The node after an answer.
+    #[schemars(with = "schema::Name")]
+    pub next: Text,
+    /// Where to go when nothing is found: required for `customer_by_caller` and
+    /// `customer_by_account`, refused for the others.
+    #[serde(default)]
+    #[schemars(with = "Option<schema::Name>")]
+    pub not_found: Option<Text>,
+    /// Where to go on a failure or timeout.
+    #[schemars(with = "schema::Name")]
+    pub error: Text,
+}
+
+/// Sets variables, in order.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetNode {
+    /// Variable name → expression.
+    #[serde(deserialize_with = "unique")]
+    #[schemars(with = "IndexMap<schema::Name, schema::Expression>")]
+    pub vars: IndexMap<Key, Text>,
+    /// The node after.
+    #[schemars(with = "schema::Name")]
+    pub next: Text,
+}
+
+/// Goes to the first case whose condition is true, else to `otherwise`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Branch {
+    /// The cases, tried in order.
+    pub cases: Vec<Case>,
+    /// Where to go when no case is true.
+    #[schemars(with = "schema::Name")]
+    pub otherwise: Text,
+}
+
+/// One case of a branch.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// A condition (an expression giving true or false).
+    #[schemars(with = "schema::Expression")]
+    pub when: Text,
+    /// Where to go when it is true.
+    #[schemars(with = "schema::Name")]
+    pub goto: Text,
+}
+
+/// Switches the language prompts are played in.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageNode {
+    /// `zh` or `en`; one of the flow's `languages`.
+    #[schemars(with = "schema::LanguageCode")]
+    pub set: Text,
+    /// The node after.
+    #[schemars(with = "schema::Name")]
+    pub next: Text,
+}
+
+/// Runs another flow from its start; its `return` continues at `next`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Call {
+    /// The flow to run (its file's name without `.yaml`).
+    #[schemars(with = "schema::Name")]
+    pub flow: Text,
+    /// The node after the called flow returns.
+    #[schemars(with = "schema::Name")]
+    pub next: Text,
+}
+
+/// `return: {}`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Return {}
+
+/// Opens a ticket.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ticket {
+    /// A ticket kind from the engine's config.
+    #[schemars(with = "String")]
+    pub kind: Text,
+    /// The ticket's summary: text with `{expression}` parts.
+    #[schemars(with = "String")]
+    pub summary: Text,
+    /// The customer's account number (an expression).
+    #[serde(default)]
+    #[schemars(with = "Option<schema::Expression>")]
+    pub customer: Option<Text>,
+    /// The address (an expression).
+    #[serde(default)]
+    #[schemars(with = "Option<schema::Expression>")]
+    pub address: Option<Text>,
+    /// The reporter's phone number (an expression). Default: the caller's number.
+    #[serde(default)]
+    #[schemars(with = "Option<schema::Expression>")]
+    pub reporter_phone: Option<Text>,
+    /// The variable that gets the ticket (`id`, `number`).
+    #[serde(default)]
+    #[schemars(with = "Option<schema::Name>")]
+    pub into: Option<Text>,
+    /// The node after.
+    #[schemars(with = "schema::Name")]
+    pub next: Text,
+    /// Where to go when the ticket cannot be opened.
+    #[schemars(with = "schema::Name")]
+    pub error: Text,
+}
+
+/// Hands the call to an agent queue; ends the flow.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// The agent queue.
+    #[schemars(with = "String")]
+    pub queue: Text,
+    /// Skill → the minimum level (1–5) an agent needs.
+    #[serde(default, deserialize_with = "unique")]
+    #[schemars(with = "Option<IndexMap<String, schema::SkillLevel>>")]
+    pub skills: IndexMap<Key, Spanned<i64>>,
+    /// 0–100, higher first. Default 0.
+    #[serde(default)]
+    #[schemars(with = "Option<u8>", range(max = 100))]
+    pub priority: Option<Spanned<i64>>,
+    /// Why the caller is transferred (shown to the agent).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// An agent's login to try first (an expression, e.g. `customer.manager`).
+    #[serde(default)]
+    #[schemars(with = "Option<schema::Expression>")]
+    pub preferred_agent: Option<Text>,
+}
+
+/// Plays prompts (may be none), then hangs up.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Hangup {
+    /// What to play first.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<PromptItem>>")]
+    pub prompts: Option<Prompts>,
+}
+
+/// Goes to `open` within a calendar's hours, to `closed` outside them or on a holiday.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// A calendar of `calendars.yaml`.
+    #[schemars(with = "schema::Name")]
+    pub calendar: Text,
+    /// Where to go within the hours.
+    #[schemars(with = "schema::Name")]
+    pub open: Text,
+    /// Where to go outside them.
+    #[schemars(with = "schema::Name")]
+    pub closed: Text,
+}
+
+/// One item of a prompt list: a prompt name, `{ say, as }` or `{ each, as, limit, play }`.
+#[derive(Debug)]
+pub enum PromptItem {
+    /// A prompt: `sounds/<language>/<name>.wav`, or `common/<name>`.
+    Name(String),
+    /// A value read out.
+    Say(SayItem),
+    /// Items played once per element of a list.
+    Each(EachItem),
+}
+
+/// `{ say: EXPRESSION, as: KIND }`.
+#[derive(Debug)]
+pub struct SayItem {
+    pub say: Text,
+    pub as_: Text,
+}
+
+/// `{ each: EXPRESSION, as: NAME, limit: N, play: [items] }`.
+#[derive(Debug)]
+pub struct EachItem {
+    pub each: Text,
+    pub as_: Text,
+    pub limit: Option<Spanned<i64>>,
+    pub play: Prompts,
+}
+
+impl<'de> Deserialize<'de> for PromptItem {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(PromptItemVisitor)
+    }
+}
+
+struct PromptItemVisitor;
+
+const PROMPT_ITEM_FIELDS: &[&str] = &["say", "each", "as", "limit", "play"];
+
+impl<'de> Visitor<'de> for PromptItemVisitor {
+    type Value = PromptItem;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a prompt name, `{ say, as }` or `{ each, as, play }`")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<PromptItem, E> {
+        Ok(PromptItem::Name(v.to_owned()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<PromptItem, E> {
+        Ok(PromptItem::Name(v.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<PromptItem, E> {
+        Ok(PromptItem::Name(v.to_string()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PromptItem, A::Error> {
+        let mut say: Option<Text> = None;
+        let mut each: Option<Text> = None;
+        let mut as_: Option<Text> = None;
+        let mut limit: Option<Spanned<i64>> = None;
+        let mut play: Option<Prompts> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "say" => put(&mut say, map.next_value()?, "say")?,
+                "each" => put(&mut each, map.next_value()?, "each")?,
+                "as" => put(&mut as_, map.next_value()?, "as")?,
+                "limit" => put(&mut limit, map.next_value()?, "limit")?,
+                "play" => put(&mut play, map.next_value()?, "play")?,
+                other => return Err(de::Error::unknown_field(other, PROMPT_ITEM_FIELDS)),
+            }
+        }
+        match (say, each) {
+            (Some(_), Some(_)) => Err(de::Error::custom(
+                "a prompt item has either `say` or `each`, not both",
+            )),
+            (Some(say), None) => {
+                if limit.is_some() || play.is_some() {
+                    return Err(de::Error::custom(
+                        "`limit` and `play` belong to `each`, not to `say`",
+                    ));
+                }
+                let as_ = as_.ok_or_else(|| de::Error::missing_field("as"))?;
+                Ok(PromptItem::Say(SayItem { say, as_ }))
+            }
+            (None, Some(each)) => {
+                let as_ = as_.ok_or_else(|| de::Error::missing_field("as"))?;
+                let play = play.ok_or_else(|| de::Error::missing_field("play"))?;
+                Ok(PromptItem::Each(EachItem {
+                    each,
+                    as_,
+                    limit,
+                    play,
+                }))
+            }
+            (None, None) => Err(de::Error::custom(
+                "a prompt item is a prompt name, `{ say, as }` or `{ each, as, play }`",
+            )),
+        }
+    }
+}
+
+fn put<T, E: de::Error>(slot: &mut Option<T>, value: T, field: &'static str) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(field));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+impl JsonSchema for PromptItem {
+    fn schema_name() -> Cow<'static, str> {
+        "PromptItem".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schema::PromptItem::json_schema(generator)
+    }
+}
+
+/// A duration: `500ms`, `5s`, `2m`, or a number of seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Duration {
+    Text(String),
+    Seconds(i64),
+}
+
+impl Duration {
+    /// The duration in milliseconds, or why it is not one.
+    pub fn millis(&self) -> Result<u64, String> {
+        let bad = |s: &str| format!("`{s}` is not a duration (`500ms`, `5s`, `2m`)");
+        match self {
+            Duration::Seconds(s) => u64::try_from(*s)
+                .ok()
+                .and_then(|s| s.checked_mul(1000))
+                .ok_or_else(|| bad(&s.to_string())),
+            Duration::Text(t) => {
+                let t = t.trim();
+                let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+                    Some(i) => t.split_at(i),
+                    None => (t, "s"),
+                };
+                if digits.is_empty() || digits.len() > 9 {
+                    return Err(bad(t));
+                }
+                let n: u64 = digits.parse().map_err(|_| bad(t))?;
+                let factor = match unit {
+                    "ms" => 1,
+                    "s" => 1000,
+                    "m" => 60_000,
+                    _ => return Err(bad(t)),
+                };
+                Ok(n * factor)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration (`500ms`, `5s`, `2m`) or a number of seconds")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+                Ok(Duration::Text(v.to_owned()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
+                Ok(Duration::Seconds(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
+                Ok(Duration::Seconds(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Duration {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A duration: `500ms`, `5s`, `2m`, or a number of seconds.",
+            "anyOf": [
+                { "type": "string", "pattern": "^[0-9]+(ms|s|m)$" },
+                { "type": "integer", "minimum": 0 }
+            ]
+        })
+    }
+}
+
+/// Reads `nodes`, refusing more than `MAX_NODES` as soon as the next one starts.
+fn nodes<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<Key, Spanned<Node>>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = IndexMap<Key, Spanned<Node>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map of node id → node")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut nodes = IndexMap::new();
+            while let Some(key) = map.next_key::<Key>()? {
+                if nodes.len() >= MAX_NODES {
+                    return Err(de::Error::custom(format!(
+                        "a flow has at most {MAX_NODES} nodes"
+                    )));
+                }
+                let node: Spanned<Node> = map.next_value()?;
+                if nodes.contains_key(key.as_str()) {
+                    return Err(de::Error::custom(format!(
+                        "node `{}` is defined twice",
+                        key.as_str()
+                    )));
+                }
+                nodes.insert(key, node);
+            }
+            Ok(nodes)
+        }
+    }
+    d.deserialize_map(V)
+}
+
+/// Reads a map's entries in file order; with `unique`, refuses a key repeated as text.
+struct EntriesVisitor<V> {
+    unique: bool,
+    value: std::marker::PhantomData<V>,
+}
+
+impl<'de, V: Deserialize<'de>> Visitor<'de> for EntriesVisitor<V> {
+    type Value = Vec<(Key, V)>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out: Vec<(Key, V)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<Key>()? {
+            if self.unique && !seen.insert(key.as_str().to_owned()) {
+                return Err(de::Error::custom(format!(
+                    "`{}` is listed twice",
+                    key.as_str()
+                )));
+            }
+            let value = map.next_value::<V>()?;
+            out.push((key, value));
+        }
+        Ok(out)
+    }
+}
+
+/// A map's entries in file order, repeated keys kept (a menu reports them itself).
+fn entries<'de, D, V>(d: D) -> Result<Vec<(Key, V)>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    d.deserialize_map(EntriesVisitor {
+        unique: false,
+        value: std::marker::PhantomData,
+    })
+}
+
+/// A map whose keys must differ as text (YAML tells `1` from `"1"`; flows do not).
+fn unique<'de, D, V>(d: D) -> Result<IndexMap<Key, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    let list = d.deserialize_map(EntriesVisitor {
+        unique: true,
+        value: std::marker::PhantomData,
+    })?;
+    Ok(list.into_iter().collect())
+}
+
+/// `calendars.yaml`: opening hours and holidays, used by `schedule` nodes.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "hotline IVR calendars")]
+pub struct CalendarsFile {
+    /// Calendar name → calendar.
+    #[serde(deserialize_with = "unique")]
+    #[schemars(with = "IndexMap<schema::Name, CalendarSpec>")]
+    pub calendars: IndexMap<Key, Spanned<CalendarSpec>>,
+}
+
+/// A calendar.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    /// Local time minus UTC, `±HH:MM` (`"+08:00"`).
+    #[schemars(with = "String", pattern(r"^[+-][0-9]{2}:[0-9]{2}$"))]
+    pub utc_offset: Text,
+    /// Weekday (`mon` … `sun`) → opening hours `HH:MM-HH:MM` (several separated by
+    /// commas); a day not listed is closed.
+    #[serde(default, deserialize_with = "unique")]
+    #[schemars(with = "IndexMap<schema::Weekday, String>")]
+    pub hours: IndexMap<Key, Text>,
+    /// Closed days, `YYYY-MM-DD`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub holidays: Vec<Text>,
+}
+
+/// The JSON Schema of a flow file, pretty-printed (no final newline), for
+/// `ivr-flows/schema.json`.
+pub fn schema_json() -> String {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let schema = generator.into_root_schema_for::<FlowFile>();
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+/// Types that only describe the schema of values the model keeps as text.
+mod schema {
+    use super::{Cow, JsonSchema};
+    use schemars::{json_schema, Schema, SchemaGenerator};
+
+    /// A node id, flow, variable or calendar name: lower_snake_case.
+    pub struct Name;
+    impl JsonSchema for Name {
+        fn schema_name() -> Cow<'static, str> {
+            "Name".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "pattern": "^[a-z][a-z0-9_]*$",
+                "description": "A lower_snake_case name."
+            })
+        }
+    }
+
+    /// An expression: variable paths, literals, comparisons, `and`/`or`/`not`, `+`/`-`,
+    /// `len()`.
+    pub struct Expression;
+    impl JsonSchema for Expression {
+        fn schema_name() -> Cow<'static, str> {
+            "Expression".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": ["string", "number", "boolean"],
+                "description": "An expression: variable paths (`customer.tier`), literals (`0`, `'text'`, `true`, `null`), `== != < <= > >=`, `and or not`, `+ -`, `len(LIST)`."
+            })
+        }
+    }
+
+    /// A skill level, 1–5.
+    pub struct SkillLevel;
+    impl JsonSchema for SkillLevel {
+        fn schema_name() -> Cow<'static, str> {
+            "SkillLevel".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 5,
+                "description": "The minimum skill level, 1–5."
+            })
+        }
+    }
+
+    /// A language of prompts.
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    pub enum LanguageCode {
+        /// Mandarin.
+        Zh,
+        /// English.
+        En,
+    }
+
+    /// A key of the telephone keypad.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    pub enum KeypadKey {
+        #[serde(rename = "0")]
+        K0,
+        #[serde(rename = "1")]
+        K1,
+        #[serde(rename = "2")]
+        K2,
+        #[serde(rename = "3")]
+        K3,
+        #[serde(rename = "4")]
+        K4,
+        #[serde(rename = "5")]
+        K5,
+        #[serde(rename = "6")]
+        K6,
+        #[serde(rename = "7")]
+        K7,
+        #[serde(rename = "8")]
+        K8,
+        #[serde(rename = "9")]
+        K9,
+        #[serde(rename = "*")]
+        Star,
+        #[serde(rename = "#")]
+        Hash,
+    }
+
+    /// The key ending a collected input.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    pub enum Terminator {
+        #[serde(rename = "#")]
+        Hash,
+        #[serde(rename = "*")]
+        Star,
+        /// No terminator: the input ends at `max` digits or after `inter_timeout`.
+        #[serde(rename = "none")]
+        None,
+    }
+
+    /// What a lookup asks for.
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    pub enum LookupKind {
+        /// The customer whose phone number is calling (needs `not_found`).
+        CustomerByCaller,
+        /// The customer of `account` (needs `not_found`).
+        CustomerByAccount,
+        /// The bills of `account`, last 12 months: `{count, total, items}`.
+        Bills,
+        /// The arrears of `account`: `{count, principal, late_fees, total, items}`.
+        Arrears,
+        /// Notices for `district` (optionally of `kind`): `{count, items}`.
+        Notices,
+        /// Submits the meter reading `value` for `account`: `{status, reason, ticket}`.
+        SubmitReading,
+        /// Records the caller's rating `value` (1–5) on the call: `{score}`.
+        SubmitSurvey,
+    }
+
+    /// How a value is read out.
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    pub enum SayKind {
+        /// One digit at a time (account and staff numbers).
+        Digits,
+        /// A number (一千零五 / one thousand and five).
+        Number,
+        /// Money in yuan and fen.
+        Money,
+        /// A date (2026年11月18号 / November 18, 2026).
+        Date,
+        /// A month (2026年10月 / October 2026).
+        Month,
+    }
+
+    /// How a collected value is read back.
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    pub enum ConfirmAs {
+        /// One digit at a time.
+        Digits,
+        /// As a number.
+        Number,
+    }
+
+    /// A day of the week.
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    pub enum Weekday {
+        Mon,
+        Tue,
+        Wed,
+        Thu,
+        Fri,
+        Sat,
+        Sun,
+    }
+
+    /// A prompt name: `sounds/<language>/<name>.wav`, or `common/<name>` for a
+    /// language-independent sound.
+    pub struct PromptName;
+    impl JsonSchema for PromptName {
+        fn schema_name() -> Cow<'static, str> {
+            "PromptName".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "pattern": "^(common/)?[A-Za-z0-9_-]+$",
+                "description": "A prompt: `sounds/<language>/<name>.wav`, or `common/<name>` for a language-independent sound."
+            })
+        }
+    }
+
+    /// A value read out in the call's language.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Say {
+        /// The value (an expression).
+        say: Expression,
+        /// How it is read out.
+        #[serde(rename = "as")]
+        as_: SayKind,
+    }
+
+    /// Items played once per element of a list.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Each {
+        /// The list (an expression).
+        each: Expression,
+        /// The variable holding the element within `play`.
+        #[serde(rename = "as")]
+        as_: Name,
+        /// At most this many elements.
+        #[schemars(range(min = 1))]
+        limit: Option<u32>,
+        /// The items played per element.
+        play: Vec<super::PromptItem>,
+    }
+
+    /// One item of a prompt list.
+    #[derive(JsonSchema)]
+    #[serde(untagged)]
+    #[allow(dead_code)]
+    pub enum PromptItem {
+        Name(PromptName),
+        Say(Say),
+        Each(Each),
+    }
+}

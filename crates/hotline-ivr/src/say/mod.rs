@@ -1,0 +1,240 @@
+//! Values read out in the call's language as a list of prompt names (`sounds/<lang>/<name>.wav`):
+//! digits one by one, numbers, money (Mandarin 元/角/分 with the 零 and 十 rules: 1005.30 →
+//! 一千零五元三角; English "yuan" and "fen"), dates and months. Pure: no files are read here.
+//!
+//! Readings (every name used exists in both `sounds/zh/` and `sounds/en/`):
+//!
+//! - `Digits`: a text of `0`–`9` only (not empty) or a non-negative number, digit by digit
+//!   (`digit_1` is 一, never 幺). Same in both languages.
+//! - `Number`: a number (not money, not text), `word_minus` first when negative, magnitude at
+//!   most 999,999,999,999 (千亿 / hundreds of billions). Mandarin (`zh`): 二 is the digit two
+//!   in the 十 and units positions (二十, 十二, 一百零二, 十二万); 两 (`liang`) before 百 and 千
+//!   (两百, 两千, 一万两千) and when a 万/亿 section is just 2 (两万, 两亿); a single 零 for a
+//!   run of zeros inside, none at the end; 十 without 一 only at the very start (十五, 十万,
+//!   but 一百一十, 十万零一十). English (`en`): British reading with "and" before the last two
+//!   digits (one hundred and twenty, one thousand and five, one million and fifty;
+//!   twenty one).
+//! - `Money` (money only, in fen): Mandarin 一千零五元三角, 一千零五元整, 十二元零五分, 五分,
+//!   零元; English "one thousand and five yuan thirty fen", "five fen", "twelve yuan",
+//!   "zero yuan". The yuan part has the same limit as `Number`.
+//! - `Date` (a date; day 0 reads as a month): Mandarin year digit by digit + 年, 十一月,
+//!   day + 号 (二零二六年十一月十八号); English month, day as a number, year as a number
+//!   ("November eighteen two thousand and twenty six").
+//! - `Month` (a date; its day is not read): 二零二六年十一月 / "November two thousand and
+//!   twenty six".
+//!
+//! Dates need a year in 1..=9999, a month in 1..=12 and a day in 0..=31. Anything else, an
+//! unknown language (only `zh` and `en`), or a value of the wrong kind is a [`SayError`].
+
+mod en;
+mod zh;
+
+#[cfg(test)]
+mod tests;
+
+use crate::value::{Date, Value};
+
+/// How a value is read out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SayAs {
+    Digits,
+    Number,
+    Money,
+    Date,
+    Month,
+}
+
+/// Why a value cannot be read out that way.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot say {value} as {as_:?}: {reason}")]
+pub struct SayError {
+    pub value: String,
+    pub as_: SayAs,
+    pub reason: String,
+}
+
+/// The largest magnitude read as a number (and of the yuan part of money).
+const MAX: u64 = 999_999_999_999;
+
+/// `digit_0` … `digit_9`.
+const DIGITS: [&str; 10] = [
+    "digit_0", "digit_1", "digit_2", "digit_3", "digit_4", "digit_5", "digit_6", "digit_7",
+    "digit_8", "digit_9",
+];
+
+/// `month_1` … `month_12` (index 0 unused).
+const MONTHS: [&str; 13] = [
+    "", "month_1", "month_2", "month_3", "month_4", "month_5", "month_6", "month_7", "month_8",
+    "month_9", "month_10", "month_11", "month_12",
+];
+
+#[derive(Clone, Copy)]
+enum Lang {
+    Zh,
+    En,
+}
+
+/// The prompt names that read `value` as `as_` in `language` (`zh` or `en`).
+pub fn say(value: &Value, as_: SayAs, language: &str) -> Result<Vec<String>, SayError> {
+    let fail = |reason: String| SayError {
+        value: value.to_string(),
+        as_,
+        reason,
+    };
+    let lang = match language {
+        "zh" => Lang::Zh,
+        "en" => Lang::En,
+        other => return Err(fail(format!("unknown language {other:?} (zh or en)"))),
+    };
+    let mut out: Vec<&'static str> = Vec::new();
+    match (as_, value) {
+        (SayAs::Digits, Value::Text(s)) => {
+            if s.is_empty() {
+                return Err(fail("no digits to read".into()));
+            }
+            digits(s, &mut out).map_err(|c| fail(format!("{c:?} is not a digit 0-9")))?;
+        }
+        (SayAs::Digits, Value::Int(n)) => {
+            if *n < 0 {
+                return Err(fail(
+                    "a negative number cannot be read digit by digit".into(),
+                ));
+            }
+            digits(&n.to_string(), &mut out).map_err(|c| fail(format!("{c:?} is not a digit")))?;
+        }
+        (SayAs::Number, Value::Int(n)) => {
+            let abs = magnitude(*n).ok_or_else(|| fail(too_large()))?;
+            if *n < 0 {
+                out.push("word_minus");
+            }
+            number(lang, abs, &mut out);
+        }
+        (SayAs::Money, Value::Money(fen)) => {
+            let abs = fen.unsigned_abs();
+            let (yuan, cents) = (abs / 100, abs % 100);
+            if yuan > MAX {
+                return Err(fail(too_large()));
+            }
+            if *fen < 0 {
+                out.push("word_minus");
+            }
+            match lang {
+                Lang::Zh => zh::money(yuan, cents, &mut out),
+                Lang::En => en::money(yuan, cents, &mut out),
+            }
+        }
+        (SayAs::Date, Value::Date(d)) => {
+            check_date(d).map_err(fail)?;
+            if d.day == 0 {
+                month(lang, d, &mut out);
+            } else {
+                date(lang, d, &mut out);
+            }
+        }
+        (SayAs::Month, Value::Date(d)) => {
+            check_date(d).map_err(fail)?;
+            month(lang, d, &mut out);
+        }
+        (_, v) => {
+            return Err(fail(format!(
+                "a {} cannot be read as {}",
+                v.type_name(),
+                match as_ {
+                    SayAs::Digits => "digits (needs digit text or a non-negative number)",
+                    SayAs::Number => "a number (needs a number)",
+                    SayAs::Money => "money (needs money)",
+                    SayAs::Date => "a date (needs a date)",
+                    SayAs::Month => "a month (needs a date)",
+                }
+            )))
+        }
+    }
+    Ok(out.into_iter().map(String::from).collect())
+}
+
+fn too_large() -> String {
+    format!("larger than {MAX} cannot be read")
+}
+
+/// The magnitude of `n` if it is at most [`MAX`].
+fn magnitude(n: i64) -> Option<u64> {
+    Some(n.unsigned_abs()).filter(|a| *a <= MAX)
+}
+
+/// Each character of `s` as a digit prompt; the first non-digit is the error.
+fn digits(s: &str, out: &mut Vec<&'static str>) -> Result<(), char> {
+    for c in s.chars() {
+        let d = c.to_digit(10).ok_or(c)?;
+        out.push(DIGITS[d as usize]);
+    }
+    Ok(())
+}
+
+/// `n` (at most [`MAX`]) as a number in `lang`.
+fn number(lang: Lang, n: u64, out: &mut Vec<&'static str>) {
+    match lang {
+        Lang::Zh => zh::number(n, out),
+        Lang::En => en::number(n, out),
+    }
+}
+
+fn check_date(d: &Date) -> Result<(), String> {
+    if !(1..=9999).contains(&d.year) {
+        return Err(format!("year {} is not in 1..=9999", d.year));
+    }
+    if !(1..=12).contains(&d.month) {
+        return Err(format!("month {} is not in 1..=12", d.month));
+    }
+    if d.day > 31 {
+        return Err(format!("day {} is not in 1..=31", d.day));
+    }
+    Ok(())
+}
+
+/// A checked date with a day: 二零二六年十一月十八号 / November eighteen two thousand and twenty six.
+fn date(lang: Lang, d: &Date, out: &mut Vec<&'static str>) {
+    match lang {
+        Lang::Zh => {
+            zh_year(d, out);
+            out.push(MONTHS[usize::from(d.month)]);
+            zh::number(u64::from(d.day), out);
+            out.push("word_day");
+        }
+        Lang::En => {
+            out.push(MONTHS[usize::from(d.month)]);
+            en::number(u64::from(d.day), out);
+            en::number(year(d), out);
+        }
+    }
+}
+
+/// A checked date's month: 二零二六年十一月 / November two thousand and twenty six.
+fn month(lang: Lang, d: &Date, out: &mut Vec<&'static str>) {
+    match lang {
+        Lang::Zh => {
+            zh_year(d, out);
+            out.push(MONTHS[usize::from(d.month)]);
+        }
+        Lang::En => {
+            out.push(MONTHS[usize::from(d.month)]);
+            en::number(year(d), out);
+        }
+    }
+}
+
+/// A checked date's year (1..=9999).
+fn year(d: &Date) -> u64 {
+    u64::from(d.year.unsigned_abs())
+}
+
+/// The year digit by digit, then 年.
+fn zh_year(d: &Date, out: &mut Vec<&'static str>) {
+    let mut buf = Vec::new();
+    let mut y = year(d);
+    while y > 0 {
+        buf.push(DIGITS[(y % 10) as usize]);
+        y /= 10;
+    }
+    out.extend(buf.into_iter().rev());
+    out.push("word_year");
+}

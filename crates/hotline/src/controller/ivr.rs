@@ -1,0 +1,354 @@
+//! IVR flows on answered calls: the shell around `hotline_ivr::interp::Session`. It plays
+//! the session's prompts on the call's media leg, turns the leg's digits and playback ends
+//! into events, keeps the session's one timer, runs lookups and ticket creation as tasks
+//! whose answers come back through the controller's loop, and reports how the IVR part of
+//! the call ended to the call log. The flows are shared and swapped whole on reload: a call
+//! keeps the set it started with.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use hotline_ivr::interp::{Action, CallInfo, Event, Exit, Session};
+use hotline_ivr::FlowSet;
+use hotline_media::leg::{LegCommand, LegHandle};
+use hotline_media::prompt::PromptLibrary;
+use hotline_sip::{CallRef, Command, SipHandle};
+use hotline_store::{CustomerSource, Store};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tracing::{debug, info, warn};
+
+use super::call_log::{CallLog, IvrOutcome};
+use super::{ivr_data, Internal};
+use crate::storage::now_ms;
+
+/// Longest a lookup may take when the flow does not say (the flow's own timeout decides
+/// first; this bounds the task).
+const TASK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Counts per node and exit, for the metrics: (flow, node, exit) → calls.
+#[derive(Debug, Default)]
+pub struct NodeCounters {
+    counts: Mutex<HashMap<(String, String, String), u64>>,
+}
+
+impl NodeCounters {
+    fn add(&self, flow: &str, node: &str, exit: &str) {
+        if let Ok(mut m) = self.counts.lock() {
+            *m.entry((flow.into(), node.into(), exit.into()))
+                .or_default() += 1;
+        }
+    }
+
+    /// A copy of the counts; the exit `entered` counts entries.
+    pub fn snapshot(&self) -> Vec<((String, String, String), u64)> {
+        self.counts
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// What every IVR call shares.
+#[derive(Clone)]
+pub struct IvrRuntime {
+    flows: Arc<RwLock<Arc<FlowSet>>>,
+    entry: String,
+    prompts: Arc<PromptLibrary>,
+    source: Arc<dyn CustomerSource>,
+    store: Option<Store>,
+    pub counters: Arc<NodeCounters>,
+}
+
+impl std::fmt::Debug for IvrRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IvrRuntime")
+            .field("entry", &self.entry)
+            .field("flows", &self.current().flows.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl IvrRuntime {
+    pub fn new(
+        flows: FlowSet,
+        entry: String,
+        prompts: Arc<PromptLibrary>,
+        source: Arc<dyn CustomerSource>,
+        store: Option<Store>,
+    ) -> IvrRuntime {
+        IvrRuntime {
+            flows: Arc::new(RwLock::new(Arc::new(flows))),
+            entry,
+            prompts,
+            source,
+            store,
+            counters: Arc::default(),
+        }
+    }
+
+    /// The flows new calls start on.
+    pub fn current(&self) -> Arc<FlowSet> {
+        match self.flows.read() {
+            Ok(f) => Arc::clone(&f),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Replaces the flows for calls that start from now on.
+    pub fn replace(&self, flows: FlowSet) {
+        let flows = Arc::new(flows);
+        match self.flows.write() {
+            Ok(mut f) => *f = flows,
+            Err(poisoned) => *poisoned.into_inner() = flows,
+        }
+    }
+}
+
+/// One call's IVR.
+pub(super) struct IvrCall {
+    session: Session,
+    flows: Arc<FlowSet>,
+    /// A `Play` is under way on the leg.
+    playing: bool,
+    timer: Option<JoinHandle<()>>,
+    /// Set once the session ended (transfer or hang-up), so the call log hears it once.
+    outcome: Option<IvrOutcome>,
+}
+
+impl Drop for IvrCall {
+    fn drop(&mut self) {
+        if let Some(t) = self.timer.take() {
+            t.abort();
+        }
+    }
+}
+
+/// What the shell needs to act for one call.
+pub(super) struct Ctx<'a> {
+    pub(super) call: CallRef,
+    pub(super) leg: &'a LegHandle,
+    pub(super) sip: &'a SipHandle,
+    pub(super) tx: &'a mpsc::UnboundedSender<Internal>,
+    pub(super) log: Option<&'a CallLog>,
+}
+
+/// Starts the entry flow on an answered call.
+pub(super) fn start(
+    rt: &IvrRuntime,
+    ctx: &Ctx<'_>,
+    caller: &str,
+    dialled: &str,
+) -> Option<IvrCall> {
+    let flows = rt.current();
+    let Some(entry) = flows.find(&rt.entry) else {
+        warn!(call = %ctx.call, flow = %rt.entry, "entry flow not loaded");
+        return None;
+    };
+    let info = CallInfo {
+        caller: caller.to_string(),
+        dialled: dialled.to_string(),
+        language: String::new(),
+    };
+    let (session, actions) = Session::start(Arc::clone(&flows), entry, info, now_ms());
+    let mut ivr = IvrCall {
+        session,
+        flows,
+        playing: false,
+        timer: None,
+        outcome: None,
+    };
+    apply(rt, &mut ivr, actions, ctx);
+    Some(ivr)
+}
+
+/// A key the caller pressed.
+pub(super) fn digit(rt: &IvrRuntime, ivr: &mut IvrCall, digit: char, ctx: &Ctx<'_>) {
+    feed(rt, ivr, Event::Digit(digit), ctx);
+}
+
+/// The leg finished (or stopped) playing.
+pub(super) fn playback_done(rt: &IvrRuntime, ivr: &mut IvrCall, interrupted: bool, ctx: &Ctx<'_>) {
+    // An interrupted list was stopped on purpose (barge-in, or replaced by a new one).
+    if interrupted || !ivr.playing {
+        return;
+    }
+    ivr.playing = false;
+    feed(rt, ivr, Event::PlayDone, ctx);
+}
+
+/// A timer, lookup or ticket answer for this call.
+pub(super) fn event(rt: &IvrRuntime, ivr: &mut IvrCall, ev: Event, ctx: &Ctx<'_>) {
+    feed(rt, ivr, ev, ctx);
+}
+
+/// The call ended before the flow did (the caller hung up, or the media stopped): the
+/// session ends where it is, and the call log hears it was abandoned in the IVR.
+pub(super) fn hung_up(rt: &IvrRuntime, ivr: &mut IvrCall, log: Option<&CallLog>, call: CallRef) {
+    if ivr.session.ended() {
+        return;
+    }
+    let actions = ivr.session.handle(Event::Hangup, now_ms());
+    count(rt, ivr, &actions);
+    if let Some(log) = log {
+        log.ivr_ended(
+            call,
+            ivr.session.path(),
+            IvrOutcome::Abandoned,
+            account_of(ivr),
+        );
+    }
+}
+
+fn feed(rt: &IvrRuntime, ivr: &mut IvrCall, ev: Event, ctx: &Ctx<'_>) {
+    if ivr.session.ended() {
+        return;
+    }
+    let actions = ivr.session.handle(ev, now_ms());
+    apply(rt, ivr, actions, ctx);
+}
+
+fn count(rt: &IvrRuntime, ivr: &IvrCall, actions: &[Action]) {
+    for a in actions {
+        let (flow, node, exit) = match a {
+            Action::Enter { flow, node } => (*flow, *node, None),
+            Action::Exit { flow, node, exit } => (*flow, *node, Some(*exit)),
+            _ => continue,
+        };
+        let Some(f) = ivr.flows.flows.get(flow) else {
+            continue;
+        };
+        let node = f.nodes.get(node).map_or("?", |n| n.id.as_str());
+        let exit = exit.map_or_else(|| "entered".to_string(), Exit::label);
+        rt.counters.add(&f.name, node, &exit);
+    }
+}
+
+fn apply(rt: &IvrRuntime, ivr: &mut IvrCall, actions: Vec<Action>, ctx: &Ctx<'_>) {
+    let mut queue = VecDeque::from(actions);
+    while let Some(action) = queue.pop_front() {
+        count(rt, ivr, std::slice::from_ref(&action));
+        match action {
+            Action::Play {
+                prompts, barge_in, ..
+            } => {
+                let list: Vec<_> = prompts
+                    .iter()
+                    .filter_map(|p| {
+                        let found = rt.prompts.get(&p.folder, &p.name);
+                        if found.is_none() {
+                            warn!(call = %ctx.call, prompt = %p, "prompt missing; skipped");
+                        }
+                        found
+                    })
+                    .collect();
+                if list.is_empty() {
+                    // Nothing to play is played at once.
+                    queue.extend(ivr.session.handle(Event::PlayDone, now_ms()));
+                } else {
+                    debug!(call = %ctx.call, prompts = list.len(), first = %prompts[0], "ivr play");
+                    ctx.leg.send(LegCommand::Play {
+                        prompts: list,
+                        interruptible: barge_in,
+                    });
+                    ivr.playing = true;
+                }
+            }
+            Action::StopPlay => {
+                ctx.leg.send(LegCommand::StopPlayback);
+                ivr.playing = false;
+            }
+            Action::Timer { id, at } => {
+                if let Some(t) = ivr.timer.take() {
+                    t.abort();
+                }
+                let wait = Duration::from_millis((at - now_ms()).max(0) as u64);
+                let (tx, call) = (ctx.tx.clone(), ctx.call);
+                ivr.timer = Some(tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    let _ = tx.send(Internal::Ivr(call, Event::Timer(id)));
+                }));
+            }
+            Action::Lookup { id, request } => {
+                debug!(call = %ctx.call, ?request, "ivr lookup");
+                if let hotline_ivr::interp::LookupRequest::SubmitSurvey { score } = &request {
+                    if let (Some(log), Some(n)) = (ctx.log, ivr_data::survey_score(score)) {
+                        log.survey(ctx.call, n);
+                    }
+                }
+                let (tx, call, source) = (ctx.tx.clone(), ctx.call, Arc::clone(&rt.source));
+                tokio::spawn(async move {
+                    let asked = std::time::Instant::now();
+                    let result =
+                        ivr_data::lookup(source.as_ref(), request, TASK_TIMEOUT, now_ms()).await;
+                    debug!(%call, ms = asked.elapsed().as_millis() as u64, found = matches!(result, hotline_ivr::interp::LookupResult::Found(_)), "ivr lookup answered");
+                    let _ = tx.send(Internal::Ivr(call, Event::Lookup { id, result }));
+                });
+            }
+            Action::OpenTicket { id, request } => {
+                let (tx, call) = (ctx.tx.clone(), ctx.call);
+                match rt.store.clone() {
+                    Some(store) => {
+                        tokio::spawn(async move {
+                            let result =
+                                ivr_data::open_ticket(&store, request, TASK_TIMEOUT, now_ms())
+                                    .await;
+                            if let Ok(t) = &result {
+                                info!(%call, ticket = t.id, "ticket opened by the IVR");
+                            }
+                            let _ = tx.send(Internal::Ivr(call, Event::Ticket { id, result }));
+                        });
+                    }
+                    None => queue.extend(ivr.session.handle(
+                        Event::Ticket {
+                            id,
+                            result: Err("no store".into()),
+                        },
+                        now_ms(),
+                    )),
+                }
+            }
+            Action::SetLanguage(lang) => debug!(call = %ctx.call, %lang, "language"),
+            Action::Enter { .. } | Action::Exit { .. } => {}
+            Action::Warning(w) => {
+                let (flow, node) = ivr.session.position();
+                warn!(call = %ctx.call, %flow, %node, "ivr: {w}");
+            }
+            Action::Transfer(t) => {
+                // The ACD takes the call from here once it exists; until then the caller
+                // waits with music and the record shows the queue asked for.
+                info!(call = %ctx.call, queue = %t.queue, reason = %t.reason, "ivr transfer");
+                ctx.leg.send(LegCommand::StopPlayback);
+                ctx.leg
+                    .send(LegCommand::MusicOnHold(rt.prompts.get("common", "moh")));
+                ivr.outcome = Some(IvrOutcome::Transferred(t.queue.clone()));
+                report(ivr, ctx);
+            }
+            Action::Hangup => {
+                ivr.outcome = Some(IvrOutcome::SelfServed);
+                report(ivr, ctx);
+                ctx.sip.send(Command::Hangup(ctx.call));
+            }
+        }
+    }
+}
+
+/// The account of the customer the flow identified, if any.
+fn account_of(ivr: &IvrCall) -> Option<String> {
+    match ivr.session.vars().get("customer")?.field("account") {
+        hotline_ivr::Value::Text(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn report(ivr: &IvrCall, ctx: &Ctx<'_>) {
+    if let (Some(log), Some(outcome)) = (ctx.log, &ivr.outcome) {
+        log.ivr_ended(
+            ctx.call,
+            ivr.session.path(),
+            outcome.clone(),
+            account_of(ivr),
+        );
+    }
+}

@@ -1,0 +1,359 @@
+//! What IVR lookups and tickets do against the store: the data source's records turned into
+//! the values flows see (the shapes in `hotline_ivr::value::shapes`), with a timeout on every
+//! call so that a slow source becomes the flow's error branch, never a hung call.
+
+use std::time::Duration;
+
+use hotline_ivr::interp::{LookupRequest, LookupResult, TicketInfo, TicketRequest};
+use hotline_ivr::{Date, Value};
+use hotline_store::calendar::local_date;
+use hotline_store::{
+    Actor, Arrears, Bill, Customer, CustomerSource, Millis, NewTicket, Notice, ReadingOutcome,
+    ReadingSource, ReadingSubmission, SourceError, Store,
+};
+
+/// Months of bills a `bills` lookup reads.
+const BILL_MONTHS: u32 = 12;
+
+/// Runs one lookup.
+pub async fn lookup(
+    source: &dyn CustomerSource,
+    request: LookupRequest,
+    timeout: Duration,
+    now: Millis,
+) -> LookupResult {
+    match tokio::time::timeout(timeout, ask(source, request, now)).await {
+        Ok(Ok(Some(v))) => LookupResult::Found(v),
+        Ok(Ok(None)) => LookupResult::NotFound,
+        Ok(Err(SourceError::NotFound(_))) => LookupResult::NotFound,
+        Ok(Err(e)) => LookupResult::Failed(e.to_string()),
+        Err(_) => LookupResult::Failed("timed out".into()),
+    }
+}
+
+async fn ask(
+    source: &dyn CustomerSource,
+    request: LookupRequest,
+    now: Millis,
+) -> Result<Option<Value>, SourceError> {
+    Ok(match request {
+        LookupRequest::CustomerByCaller { caller } => {
+            // Several accounts on one phone: the first (the IVR can ask for the account
+            // number when the flow wants a specific one).
+            let found = source.customers_by_phone(&caller).await?;
+            found.first().map(customer)
+        }
+        LookupRequest::CustomerByAccount { account } => source
+            .customer_by_account(&account)
+            .await?
+            .as_ref()
+            .map(customer),
+        LookupRequest::Bills { account } => {
+            Some(bills(&source.bills(&account, BILL_MONTHS, now).await?))
+        }
+        LookupRequest::Arrears { account } => Some(arrears(&source.arrears(&account, now).await?)),
+        LookupRequest::Notices { district, kind } => {
+            let all = source.notices(&district, now).await?;
+            let wanted: Vec<&Notice> = all
+                .iter()
+                .filter(|n| kind.as_deref().is_none_or(|k| n.kind == k))
+                .collect();
+            Some(notices(&wanted))
+        }
+        LookupRequest::SubmitReading { account, value } => {
+            let value: i64 = value.parse().map_err(|_| SourceError::Invalid {
+                field: "value".into(),
+                reason: "not a number".into(),
+            })?;
+            let sub = ReadingSubmission {
+                account_no: account,
+                meter_serial: None,
+                value,
+                source: ReadingSource::Ivr,
+            };
+            Some(reading(&source.submit_reading(&sub, now).await?))
+        }
+        // Recorded on the call by the runtime (the source does not know calls).
+        LookupRequest::SubmitSurvey { score } => match survey_score(&score) {
+            Some(n) => Some(Value::record([("score", Value::Int(n))])),
+            None => {
+                return Err(SourceError::Invalid {
+                    field: "score".into(),
+                    reason: "not 1 to 5".into(),
+                })
+            }
+        },
+    })
+}
+
+/// A survey rating, 1 to 5.
+pub fn survey_score(s: &str) -> Option<i64> {
+    s.trim().parse().ok().filter(|n| (1..=5).contains(n))
+}
+
+/// Opens a ticket from the IVR.
+pub async fn open_ticket(
+    store: &Store,
+    request: TicketRequest,
+    timeout: Duration,
+    now: Millis,
+) -> Result<TicketInfo, String> {
+    let work = async {
+        let customer_id = match &request.customer_account {
+            Some(acct) => store
+                .customer_by_account(acct)
+                .await
+                .map_err(|e| e.to_string())?
+                .map(|c| c.id),
+            None => None,
+        };
+        let new = NewTicket {
+            kind: request.kind,
+            customer_id,
+            address: request.address,
+            summary: request.summary,
+            reporter_phone: Some(request.reporter_phone).filter(|p| !p.is_empty()),
+            ..NewTicket::default()
+        };
+        let t = store
+            .create_ticket(&new, Actor::Ivr, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(TicketInfo {
+            id: t.id,
+            number: t.id.to_string(),
+        })
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .unwrap_or_else(|_| Err("timed out".into()))
+}
+
+fn text(s: &str) -> Value {
+    Value::text(s)
+}
+
+fn date(at: Millis) -> Value {
+    let (year, month, day) = local_date(at);
+    Value::Date(Date {
+        year: year.clamp(1, 9999) as i32,
+        month: month as u8,
+        day: day as u8,
+    })
+}
+
+/// `YYYY-MM` as a month; anything else as null.
+fn period(p: &str) -> Value {
+    let mut parts = p.split('-');
+    match (
+        parts.next().and_then(|y| y.parse::<i32>().ok()),
+        parts.next().and_then(|m| m.parse::<u8>().ok()),
+    ) {
+        (Some(year), Some(month)) if (1..=12).contains(&month) => Value::Date(Date {
+            year,
+            month,
+            day: 0,
+        }),
+        _ => Value::Null,
+    }
+}
+
+pub fn customer(c: &Customer) -> Value {
+    Value::record([
+        ("account", text(&c.account_no)),
+        ("name", text(&c.name)),
+        ("address", text(&c.address)),
+        ("district", text(c.district_code.as_deref().unwrap_or(""))),
+        (
+            "district_name",
+            text(c.district_name.as_deref().unwrap_or("")),
+        ),
+        ("language", text(&c.language)),
+        ("tier", text(&c.tier)),
+        (
+            "manager",
+            c.manager_sip_user.as_deref().map_or(Value::Null, text),
+        ),
+        ("credit_flag", text(&c.credit_flag)),
+    ])
+}
+
+pub fn bills(list: &[Bill]) -> Value {
+    let items: Vec<Value> = list
+        .iter()
+        .map(|b| {
+            Value::record([
+                ("period", period(&b.period)),
+                ("volume", Value::Int(b.volume)),
+                ("amount", Value::Money(b.amount_fen)),
+                ("paid", Value::Money(b.paid_fen)),
+                ("unpaid", Value::Money((b.amount_fen - b.paid_fen).max(0))),
+                ("due", date(b.due_at)),
+            ])
+        })
+        .collect();
+    let total = list.iter().map(|b| b.amount_fen).sum();
+    Value::record([
+        ("count", Value::Int(items.len() as i64)),
+        ("total", Value::Money(total)),
+        ("items", Value::List(items)),
+    ])
+}
+
+pub fn arrears(a: &Arrears) -> Value {
+    let items: Vec<Value> = a
+        .items
+        .iter()
+        .map(|i| {
+            Value::record([
+                ("period", period(&i.period)),
+                ("amount", Value::Money(i.amount_fen)),
+                ("unpaid", Value::Money(i.unpaid_fen)),
+                ("late_fee", Value::Money(i.late_fee_fen)),
+            ])
+        })
+        .collect();
+    Value::record([
+        ("count", Value::Int(items.len() as i64)),
+        ("principal", Value::Money(a.principal_fen)),
+        ("late_fees", Value::Money(a.late_fee_fen)),
+        ("total", Value::Money(a.total_fen)),
+        ("items", Value::List(items)),
+    ])
+}
+
+pub fn notices(list: &[&Notice]) -> Value {
+    let items: Vec<Value> = list
+        .iter()
+        .map(|n| {
+            Value::record([
+                ("kind", text(&n.kind)),
+                ("title", text(&n.title)),
+                ("starts", date(n.starts_at)),
+                ("ends", n.ends_at.map_or(Value::Null, date)),
+            ])
+        })
+        .collect();
+    Value::record([
+        ("count", Value::Int(items.len() as i64)),
+        ("items", Value::List(items)),
+    ])
+}
+
+pub fn reading(r: &ReadingOutcome) -> Value {
+    Value::record([
+        ("status", text(&r.status)),
+        ("reason", text(&r.reason)),
+        (
+            "ticket",
+            r.ticket_id.map_or(Value::Null, |t| text(&t.to_string())),
+        ),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hotline_ivr::value::shapes;
+    use hotline_ivr::Type;
+
+    /// A value has every field its shape names, with a value of that type (or null).
+    fn fits(v: &Value, t: &Type) -> bool {
+        match (v, t) {
+            (Value::Null, _) | (_, Type::Any) => true,
+            (Value::Bool(_), Type::Bool)
+            | (Value::Int(_), Type::Int)
+            | (Value::Money(_), Type::Money)
+            | (Value::Text(_), Type::Text)
+            | (Value::Date(_), Type::Date) => true,
+            (Value::List(items), Type::List(t)) => items.iter().all(|i| fits(i, t)),
+            (Value::Record(m), Type::Record(fields)) => {
+                fields
+                    .iter()
+                    .all(|(k, t)| m.get(k).is_some_and(|v| fits(v, t)))
+                    && m.keys().all(|k| fields.contains_key(k))
+            }
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn records_have_the_shapes_flows_are_checked_against() {
+        let c = Customer {
+            id: 1,
+            account_no: "1000000001".into(),
+            name: "张三".into(),
+            address: "解放路12号".into(),
+            district_id: Some(1),
+            district_code: Some("east".into()),
+            district_name: Some("城东区".into()),
+            language: "zh".into(),
+            tier: "key_account".into(),
+            manager_agent_id: Some(3),
+            manager_name: Some("李经理".into()),
+            manager_sip_user: Some("1003".into()),
+            credit_flag: "none".into(),
+            credit_note: String::new(),
+            phones: vec!["13800001111".into()],
+        };
+        assert!(fits(&customer(&c), &shapes::customer()));
+        let b = Bill {
+            id: 1,
+            period: "2026-10".into(),
+            volume: 20,
+            amount_fen: 100_530,
+            due_at: 1_795_000_000_000,
+            paid_fen: 0,
+            paid_at: None,
+        };
+        let v = bills(&[b]);
+        assert!(fits(&v, &shapes::bills()));
+        assert_eq!(
+            v.field("items"),
+            &Value::List(vec![Value::record([
+                (
+                    "period",
+                    Value::Date(Date {
+                        year: 2026,
+                        month: 10,
+                        day: 0
+                    })
+                ),
+                ("volume", Value::Int(20)),
+                ("amount", Value::Money(100_530)),
+                ("paid", Value::Money(0)),
+                ("unpaid", Value::Money(100_530)),
+                (
+                    "due",
+                    Value::Date(Date {
+                        year: 2026,
+                        month: 11,
+                        day: 18
+                    })
+                ),
+            ])])
+        );
+        assert!(fits(&arrears(&Arrears::default()), &shapes::arrears()));
+        let n = Notice {
+            id: 1,
+            district_id: 1,
+            kind: "outage".into(),
+            title: "停水".into(),
+            body: String::new(),
+            starts_at: 0,
+            ends_at: None,
+        };
+        assert!(fits(&notices(&[&n]), &shapes::notices()));
+        let r = ReadingOutcome {
+            reading_id: 1,
+            meter_serial: "M1".into(),
+            status: "queried".into(),
+            consumption: None,
+            reason: "below".into(),
+            ticket_id: Some(9),
+        };
+        assert!(fits(&reading(&r), &shapes::reading()));
+        assert_eq!(period("2026-13"), Value::Null);
+        assert_eq!(period("garbage"), Value::Null);
+    }
+}

@@ -1,0 +1,40 @@
+//! The shipped flows load without an error and pass every case in `ivr-flows/*.test.yaml`
+//! (the same run as `hotline flow test`), so a flow change is checked by `cargo test`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use hotline::flows::{self, cases};
+
+#[tokio::test]
+async fn shipped_flows_pass_their_test_cases() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = root.join("ivr-flows");
+    let set = match flows::load(&dir, &root.join("sounds")) {
+        Ok(set) => set,
+        Err(errors) => panic!("the shipped flows do not load:\n{errors}"),
+    };
+    for name in [
+        "main", "identify", "bills", "arrears", "meter", "outage", "leak", "agent", "survey",
+    ] {
+        assert!(set.find(name).is_some(), "flow {name} ships");
+    }
+    let verdicts = cases::run_dir(&dir, Arc::new(set), &hotline_store::Policy::default())
+        .await
+        .expect("test files load");
+    let failed = flows::report(&verdicts);
+    assert!(verdicts.len() >= 25, "only {} cases", verdicts.len());
+    assert_eq!(failed, 0, "flow test cases failed (see above)");
+    // Every shipped flow has cases of its own.
+    for name in [
+        "main", "bills", "arrears", "meter", "outage", "leak", "agent", "survey",
+    ] {
+        let file = format!("{name}.test.yaml");
+        assert!(
+            verdicts
+                .iter()
+                .any(|v| v.file.file_name().is_some_and(|f| f == file.as_str())),
+            "{file} has cases"
+        );
+    }
+}

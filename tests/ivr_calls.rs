@@ -1,0 +1,404 @@
+//! End-to-end IVR: the test agent calls the real `hotline serve` running the shipped flows,
+//! answers the menus with RFC 4733 key presses (language, its account number, the menu), and
+//! checks what comes back over RTP byte for byte against the shipped prompts: the bill
+//! prompts with the latest bill's amount read out, in order. A meter reading keyed in lands
+//! in the store, accepted or queried by the reading rules.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hotline_e2e::{prompt_ulaw as ulaw, rtp_packet, token, Engine, Ua};
+use hotline_media::dtmf::{DtmfSender, SenderConfig};
+use tokio::net::UdpSocket;
+
+const WAIT: Duration = Duration::from_secs(5);
+/// The longest a test waits for one prompt to be heard.
+const HEAR_WITHIN: Duration = Duration::from_secs(30);
+
+/// A call in progress: what the engine sent so far, and a way to press keys.
+struct Call {
+    ua: Ua,
+    rtp: Arc<UdpSocket>,
+    engine_rtp: SocketAddr,
+    heard: Arc<Mutex<Vec<u8>>>,
+    /// How far `expect` has read.
+    cursor: usize,
+    seq: u16,
+    ts: u32,
+    call_id: String,
+    from_tag: String,
+    to_tag: String,
+}
+
+impl Call {
+    async fn place(engine: &Engine, caller: &str) -> Call {
+        let rtp = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let mut ua = Ua::udp(engine.udp, caller).await;
+        ua.rtp_port = rtp.local_addr().unwrap().port();
+        let hotline_e2e::Answered {
+            engine_rtp,
+            call_id,
+            from_tag,
+            to_tag,
+        } = ua.call_answered("96655").await;
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let (sock, sink) = (Arc::clone(&rtp), Arc::clone(&heard));
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 2048];
+            while let Ok(n) = sock.recv(&mut buf).await {
+                if n >= 12 && buf[0] >> 6 == 2 && buf[1] & 0x7f == 0 {
+                    let cc = usize::from(buf[0] & 0x0f);
+                    sink.lock().unwrap().extend_from_slice(&buf[12 + 4 * cc..n]);
+                }
+            }
+        });
+        let mut call = Call {
+            ua,
+            rtp,
+            engine_rtp,
+            heard,
+            cursor: 0,
+            seq: 1,
+            ts: 0,
+            call_id,
+            from_tag,
+            to_tag,
+        };
+        // Our own RTP first, so the engine's latch sees a live caller.
+        call.send_rtp(0, true, &[0xFF; 160]).await;
+        call
+    }
+
+    async fn send_rtp(&mut self, pt: u8, marker: bool, payload: &[u8]) {
+        let pkt = rtp_packet(pt, self.seq, self.ts, marker, payload);
+        self.seq = self.seq.wrapping_add(1);
+        self.rtp.send_to(&pkt, self.engine_rtp).await.unwrap();
+    }
+
+    /// Presses keys one after the other (RFC 4733, each packet sent twice).
+    async fn press(&mut self, keys: &str) {
+        for k in keys.chars() {
+            self.ts = self.ts.wrapping_add(8000);
+            let schedule = DtmfSender::new(SenderConfig::default())
+                .schedule(k, self.ts)
+                .expect("a keypad key");
+            for p in schedule {
+                let pkt = rtp_packet(101, self.seq, p.timestamp, p.marker, &p.payload);
+                self.seq = self.seq.wrapping_add(1);
+                self.rtp.send_to(&pkt, self.engine_rtp).await.unwrap();
+                self.rtp.send_to(&pkt, self.engine_rtp).await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(120)).await;
+        }
+    }
+
+    /// Waits until `sound` has been received after what was expected before; the first
+    /// `prefix` bytes are enough when only its start matters (to answer a menu early).
+    async fn expect(&mut self, what: &str, sound: &[u8], prefix: Option<usize>) {
+        let want = &sound[..prefix.unwrap_or(sound.len()).min(sound.len())];
+        let deadline = tokio::time::Instant::now() + HEAR_WITHIN;
+        loop {
+            {
+                let heard = self.heard.lock().unwrap();
+                if let Some(at) = heard[self.cursor..]
+                    .windows(want.len())
+                    .position(|w| w == want)
+                {
+                    self.cursor += at + want.len();
+                    return;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "did not hear {what} (after byte {} of {})",
+                self.cursor,
+                self.heard.lock().unwrap().len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn hang_up(mut self) {
+        let bye = self.ua.in_dialog(
+            "BYE",
+            2,
+            &self.call_id,
+            &self.from_tag,
+            "96655",
+            &self.to_tag,
+        );
+        self.ua.send(&bye).await;
+        let _ = self.ua.recv_final(WAIT).await;
+    }
+}
+
+fn start_engine() -> Engine {
+    Engine::start(&[
+        ("HOTLINE_IVR_ENTRY_FLOW", "main"),
+        ("HOTLINE_STORE_DEMO_CUSTOMERS", "30"),
+        ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
+        ("HOTLINE_MEDIA_RECORD", "false"),
+    ])
+}
+
+/// The engine's database, to read what the calls left.
+async fn db(engine: &Engine) -> sqlx::SqlitePool {
+    let url = format!("sqlite:{}", engine.dir.join("data/hotline.db").display());
+    sqlx::SqlitePool::connect(&url).await.expect("engine db")
+}
+
+/// An account with bills, not reachable by the caller numbers used here.
+async fn customer_with_bills(pool: &sqlx::SqlitePool) -> (i64, String) {
+    sqlx::query_as(
+        "SELECT c.id, c.account_no FROM customers c WHERE EXISTS \
+         (SELECT 1 FROM bills b WHERE b.customer_id = c.id) ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("a demo customer with bills")
+}
+
+/// Answers the language menu (1: Mandarin) and keys the account number when asked.
+async fn identify(c: &mut Call, account: &str) {
+    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
+    c.expect(
+        "the language menu",
+        &ulaw("zh", "language_menu"),
+        Some(1600),
+    )
+    .await;
+    c.press("1").await;
+    c.expect(
+        "the account question",
+        &ulaw("zh", "enter_account"),
+        Some(1600),
+    )
+    .await;
+    c.press(&format!("{account}#")).await;
+    c.expect("the main menu", &ulaw("zh", "main_menu"), Some(1600))
+        .await;
+}
+
+#[tokio::test]
+async fn a_caller_keys_an_account_and_hears_the_bills_in_order() {
+    let engine = start_engine();
+    let pool = db(&engine).await;
+    let (customer_id, account) = customer_with_bills(&pool).await;
+    // The amount of the newest bill, read out the way the bills flow must say it.
+    let latest: i64 = sqlx::query_scalar(
+        "SELECT amount_fen FROM bills WHERE customer_id = ? ORDER BY period DESC LIMIT 1",
+    )
+    .bind(customer_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let said = hotline_ivr::say::say(
+        &hotline_ivr::Value::Money(latest),
+        hotline_ivr::say::SayAs::Money,
+        "zh",
+    )
+    .expect("money is said");
+
+    let mut c = Call::place(&engine, "13912345678").await;
+    identify(&mut c, &account).await;
+    c.press("1").await;
+    c.expect("bills_total", &ulaw("zh", "bills_total"), None)
+        .await;
+    c.expect("bills_latest", &ulaw("zh", "bills_latest"), None)
+        .await;
+    // The newest month, then "amount due" and the amount, prompt after prompt.
+    c.expect("amount_due", &ulaw("zh", "amount_due"), None)
+        .await;
+    for name in &said {
+        c.expect(name, &ulaw("zh", name), None).await;
+    }
+    c.hang_up().await;
+
+    // The call record has the IVR path and the customer.
+    let mut path = String::new();
+    for _ in 0..50 {
+        let row: Option<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT ivr_path, customer_id FROM calls WHERE caller = '13912345678' \
+             AND ended_at IS NOT NULL",
+        )
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+        if let Some((p, cust)) = row {
+            assert_eq!(
+                cust,
+                Some(customer_id),
+                "the call is linked to the customer"
+            );
+            path = p;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for node in ["main/menu", "identify/by_account", "bills/latest"] {
+        assert!(path.contains(node), "{node} in the IVR path {path}");
+    }
+}
+
+#[tokio::test]
+async fn a_meter_reading_keyed_by_phone_is_accepted_or_queried() {
+    let engine = start_engine();
+    let pool = db(&engine).await;
+    let (customer_id, account) = customer_with_bills(&pool).await;
+    let last: i64 = sqlx::query_scalar("SELECT last_value FROM meters WHERE customer_id = ?")
+        .bind(customer_id)
+        .fetch_one(&pool)
+        .await
+        .expect("the customer's meter");
+
+    // Below the last accepted reading: queried, and a meter ticket is opened.
+    for (value, status, prompt) in [
+        (last - 1, "queried", "reading_queried"),
+        (last + 1, "accepted", "reading_saved"),
+    ] {
+        let mut c = Call::place(&engine, "13987654321").await;
+        identify(&mut c, &account).await;
+        c.press("2").await;
+        c.expect(
+            "the reading question",
+            &ulaw("zh", "enter_reading"),
+            Some(1600),
+        )
+        .await;
+        c.press(&format!("{value}#")).await;
+        c.expect("the read-back", &ulaw("zh", "reading_confirm"), None)
+            .await;
+        c.expect(
+            "the confirm question",
+            &ulaw("zh", "press_1_confirm_2_retry"),
+            Some(1600),
+        )
+        .await;
+        c.press("1").await;
+        c.expect(prompt, &ulaw("zh", prompt), None).await;
+        c.hang_up().await;
+        let row: (String, Option<i64>) = sqlx::query_as(
+            "SELECT r.status, r.ticket_id FROM meter_readings r JOIN meters m ON m.id = r.meter_id \
+             WHERE m.customer_id = ? AND r.value = ? AND r.source = 'ivr'",
+        )
+        .bind(customer_id)
+        .bind(value)
+        .fetch_one(&pool)
+        .await
+        .expect("the reading is stored");
+        assert_eq!(row.0, status, "reading {value} (last {last})");
+        assert_eq!(
+            row.1.is_some(),
+            status == "queried",
+            "a ticket only when queried"
+        );
+    }
+}
+
+/// Waits for a log line containing `text`.
+async fn log_line(engine: &Engine, seen: &mut Vec<String>, text: &str) -> String {
+    for _ in 0..100 {
+        seen.extend(engine.drain_log());
+        if let Some(l) = seen.iter().find(|l| l.contains(text)) {
+            return l.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no log line with {text:?}; the log: {seen:#?}");
+}
+
+#[tokio::test]
+async fn flows_reload_for_new_calls_while_calls_in_progress_keep_theirs() {
+    // The engine runs a copy of the shipped flows that this test edits.
+    let flows = std::env::temp_dir().join(format!("hotline-flows-{}", token()));
+    std::fs::create_dir_all(&flows).unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("ivr-flows");
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            std::fs::copy(&path, flows.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let flows_dir = flows.display().to_string();
+    let engine = Engine::start(&[
+        ("HOTLINE_IVR_ENTRY_FLOW", "main"),
+        ("HOTLINE_IVR_FLOWS_DIR", &flows_dir),
+        ("HOTLINE_IVR_RELOAD_SECS", "1"),
+        ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
+        ("HOTLINE_MEDIA_RECORD", "false"),
+    ]);
+    let mut log = Vec::new();
+
+    // Call A starts on the shipped version.
+    let mut a = Call::place(&engine, "13900000001").await;
+    a.expect("A's welcome", &ulaw("zh", "welcome"), Some(1600))
+        .await;
+
+    // The new version greets with a different prompt, and 1 at the language menu now
+    // ends the call.
+    let main = std::fs::read_to_string(flows.join("main.yaml")).unwrap();
+    let edited = main
+        .replacen("prompts: [welcome]", "prompts: [please_hold]", 1)
+        .replacen(
+            "keys: { \"1\": identify, \"2\": english }",
+            "keys: { \"1\": closing, \"2\": english }",
+            1,
+        )
+        + "  closing:\n    hangup: { prompts: [system_busy] }\n";
+    assert_ne!(edited, main, "the edit applies");
+    std::fs::write(flows.join("main.yaml"), &edited).unwrap();
+    log_line(&engine, &mut log, "IVR flows reloaded").await;
+
+    // A new call hears the new greeting.
+    let mut b = Call::place(&engine, "13900000002").await;
+    b.expect("B's new greeting", &ulaw("zh", "please_hold"), None)
+        .await;
+    b.hang_up().await;
+
+    // A, in progress, finishes on the version it started with: 1 goes on to identify.
+    a.expect(
+        "A's language menu",
+        &ulaw("zh", "language_menu"),
+        Some(1600),
+    )
+    .await;
+    a.press("1").await;
+    a.expect(
+        "A's account question (the old path)",
+        &ulaw("zh", "enter_account"),
+        Some(1600),
+    )
+    .await;
+    let busy = ulaw("zh", "system_busy");
+    assert!(
+        !a.heard
+            .lock()
+            .unwrap()
+            .windows(1600)
+            .any(|w| w == &busy[..1600]),
+        "A must not take the new path"
+    );
+    a.hang_up().await;
+
+    // A broken change is refused with its file:line:column, and the last good version keeps
+    // serving.
+    std::fs::write(
+        flows.join("main.yaml"),
+        edited.replacen("next: choose_language", "next: no_such_node", 1),
+    )
+    .unwrap();
+    let refused = log_line(&engine, &mut log, "main.yaml:").await;
+    assert!(refused.contains("no_such_node"), "{refused}");
+    log_line(&engine, &mut log, "not reloaded").await;
+    let mut c = Call::place(&engine, "13900000003").await;
+    c.expect(
+        "C's greeting from the last good version",
+        &ulaw("zh", "please_hold"),
+        None,
+    )
+    .await;
+    c.hang_up().await;
+    let _ = std::fs::remove_dir_all(&flows);
+}
