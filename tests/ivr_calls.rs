@@ -402,3 +402,41 @@ async fn flows_reload_for_new_calls_while_calls_in_progress_keep_theirs() {
     c.hang_up().await;
     let _ = std::fs::remove_dir_all(&flows);
 }
+
+#[tokio::test]
+async fn a_survey_score_keyed_in_is_stored_on_the_call() {
+    let engine = Engine::start(&[
+        ("HOTLINE_IVR_ENTRY_FLOW", "survey"),
+        ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
+        ("HOTLINE_MEDIA_RECORD", "false"),
+    ]);
+    let pool = db(&engine).await;
+    let mut c = Call::place(&engine, "13911112222").await;
+    c.expect(
+        "the rating question",
+        &ulaw("zh", "survey_scale"),
+        Some(1600),
+    )
+    .await;
+    c.press("4").await;
+    c.expect("the thanks", &ulaw("zh", "survey_thanks"), None)
+        .await;
+    // The flow hangs up after goodbye; the record is then complete.
+    let mut row = None;
+    for _ in 0..100 {
+        row = sqlx::query_as::<_, (Option<i64>, Option<String>)>(
+            "SELECT survey_score, disposition FROM calls WHERE caller = '13911112222' \
+             AND ended_at IS NOT NULL",
+        )
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+        if row.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (score, disposition) = row.expect("the call ended and was recorded");
+    assert_eq!(score, Some(4));
+    assert_eq!(disposition.as_deref(), Some("self_served"));
+}

@@ -297,10 +297,15 @@ impl Store {
         Ok(())
     }
 
-    /// Average follow-up rating of the tickets an agent handled, and how many.
+    /// An agent's average rating and how many ratings it is made of: the follow-up ratings
+    /// of the tickets the agent handled and the survey scores callers gave the calls the
+    /// agent answered (both 1–5).
     pub async fn agent_rating(&self, agent_id: i64) -> Result<(Option<f64>, i64)> {
         let row = sqlx::query(
-            "SELECT COUNT(rating) AS n, CAST(SUM(rating) AS BIGINT) AS total FROM tickets WHERE handled_by = $1",
+            "SELECT COUNT(r) AS n, CAST(SUM(r) AS BIGINT) AS total FROM \
+             (SELECT rating AS r FROM tickets WHERE handled_by = $1 AND rating IS NOT NULL \
+              UNION ALL SELECT survey_score AS r FROM calls \
+              WHERE agent_id = $1 AND survey_score IS NOT NULL) AS ratings",
         )
         .bind(agent_id)
         .fetch_one(&self.read)

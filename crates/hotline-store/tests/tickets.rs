@@ -92,6 +92,23 @@ async fn a_ticket_goes_through_its_whole_life_with_an_event_per_step() {
             .all(|e| e.actor == format!("agent:{}", f.agent)));
         assert_eq!(d.events[1].note, "dispatch");
         assert_eq!(s.agent_rating(f.agent).await.unwrap(), (Some(4.0), 1));
+        // A caller's survey score of a call the agent answered counts too.
+        let call = s
+            .start_call(&NewCall {
+                call_ref: "survey-1".into(),
+                caller: "13800001111".into(),
+                dialled: "96655".into(),
+                started_at: NOW,
+            })
+            .await
+            .unwrap();
+        let u = CallUpdate {
+            agent_id: Some(f.agent),
+            survey_score: Some(5),
+            ..CallUpdate::default()
+        };
+        s.update_call(call.id, &u).await.unwrap();
+        assert_eq!(s.agent_rating(f.agent).await.unwrap(), (Some(4.5), 2));
     })
     .await;
 }

@@ -843,3 +843,66 @@ fn random_keys_for_minutes_end_in_the_fallback() {
         assert!(r.s.visited <= MAX_NODES_PER_CALL + 1);
     }
 }
+
+#[test]
+fn schedule_follows_the_calendar_on_the_clock_given() {
+    use crate::flow::Calendar;
+    let mut set = FlowSet {
+        flows: vec![flow(
+            "main",
+            vec![
+                node(
+                    "hours",
+                    NodeKind::Schedule {
+                        calendar: "office".into(),
+                        open: 1,
+                        closed: 2,
+                    },
+                ),
+                hangup("open", &["welcome"]),
+                hangup("closed", &["goodbye"]),
+            ],
+        )],
+        calendars: Default::default(),
+    };
+    let weekday = vec![(8 * 60 + 30, 17 * 60 + 30)];
+    set.calendars.insert(
+        "office".into(),
+        Calendar {
+            utc_offset_min: 480,
+            hours: [
+                weekday.clone(),
+                weekday.clone(),
+                weekday.clone(),
+                weekday.clone(),
+                weekday,
+                vec![],
+                vec![],
+            ],
+            holidays: [crate::value::Date {
+                year: 2026,
+                month: 10,
+                day: 1,
+            }]
+            .into(),
+        },
+    );
+    let set = Arc::new(set);
+    let plays = |now: Millis| {
+        let (_, out) = Session::start(Arc::clone(&set), 0, call(), now);
+        out.iter()
+            .find_map(|a| match a {
+                Action::Play { prompts, .. } => Some(prompts[0].name.clone()),
+                _ => None,
+            })
+            .expect("plays")
+    };
+    // Wednesday 2026-11-18, Beijing time.
+    let wed_10h = 1_794_967_600_000 - 6 * 60_000;
+    assert_eq!(plays(wed_10h), "welcome");
+    assert_eq!(plays(wed_10h + 8 * 3_600_000), "goodbye", "18:00");
+    assert_eq!(plays(wed_10h + 4 * 86_400_000), "goodbye", "Sunday");
+    // Thursday 2026-10-01 10:00 Beijing: a holiday.
+    assert_eq!(plays(wed_10h - 48 * 86_400_000), "goodbye", "National Day");
+    assert_eq!(plays(wed_10h - 41 * 86_400_000), "welcome", "a week later");
+}

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use hotline_sip::{CallRef, EndReason};
-use hotline_store::{CallUpdate, Disposition, Millis, NewCall, Store};
+use hotline_store::{Actor, CallUpdate, Disposition, Millis, NewCall, Store};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
@@ -244,6 +244,17 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
                 };
                 if let Err(e) = store.update_call(o.id, &u).await {
                     warn!(%call, error = %e, "survey score not recorded");
+                }
+                // The tickets about this call hear it too (the agent's rating counts it from
+                // the call record).
+                let note = format!(
+                    "来电满意度评价 caller's survey score: {score}/5 (call {})",
+                    o.id
+                );
+                for ticket in store.call_ticket_ids(o.id).await.unwrap_or_default() {
+                    if let Err(e) = store.comment(ticket, &note, Actor::System, now_ms()).await {
+                        warn!(%call, ticket, error = %e, "survey score not noted on the ticket");
+                    }
                 }
             }
             CallLogEvent::Ended {
