@@ -1,0 +1,130 @@
+//! The router: one state machine fed by `handle(input, now)`, returning what the shell must
+//! do. This module holds the state and the input dispatch; the work is in the submodules.
+
+mod agents;
+mod calls;
+mod check;
+mod estimate;
+mod index;
+mod reconfig;
+mod snapshot;
+mod tick;
+
+use std::collections::HashMap;
+
+pub use snapshot::{AgentSnapshot, QueueSnapshot, Snapshot};
+
+use crate::agent::Agent;
+use crate::call::Call;
+use crate::config::QueueConfig;
+use crate::hot::Hot;
+use crate::ids::{AgentId, CallId, IdMap, Millis};
+use crate::model::{Input, Output};
+use crate::queue::Queue;
+use crate::rules::{Interner, QueueRules};
+use crate::timers::Timers;
+
+/// The ACD router. Pure: no clock, no I/O; see the crate documentation.
+#[derive(Debug)]
+pub struct Router {
+    /// The latest `now` seen; time never runs backwards inside the router.
+    now: Millis,
+    syms: Interner,
+    queues: Vec<Queue>,
+    /// Every slot by name (open and removed).
+    queue_index: HashMap<String, usize>,
+    /// Boxed so that growing the map moves pointers, not call records.
+    calls: IdMap<CallId, Box<Call>>,
+    agents: IdMap<AgentId, Agent>,
+    /// Compact agent rows for estimates, indexed by `Agent::slot`.
+    hot: Vec<Hot>,
+    timers: Timers,
+}
+
+impl Router {
+    /// A router for these queues (validate them first with [`crate::validate`]; values it would
+    /// refuse are made harmless, and of two queues with one name the first is used).
+    pub fn new(queues: Vec<QueueConfig>) -> Router {
+        let mut r = Router {
+            now: Millis::MIN,
+            syms: Interner::default(),
+            queues: Vec::new(),
+            queue_index: HashMap::new(),
+            calls: IdMap::default(),
+            agents: IdMap::default(),
+            hot: Vec::new(),
+            timers: Timers::default(),
+        };
+        for cfg in &queues {
+            if r.queue_index.contains_key(&cfg.name) {
+                continue;
+            }
+            let rules = QueueRules::resolve(cfg, &mut r.syms);
+            r.queue_index.insert(cfg.name.clone(), r.queues.len());
+            r.queues.push(Queue::new(rules));
+        }
+        r
+    }
+
+    /// Handles one input at `now` (a `now` earlier than one already seen is taken as that one).
+    pub fn handle(&mut self, input: Input, now: Millis) -> Vec<Output> {
+        let now = now.max(self.now);
+        self.now = now;
+        let mut out = Vec::new();
+        match input {
+            Input::Tick => self.tick(now, &mut out),
+            Input::CallArrived(req) => self.call_arrived(req, now, &mut out),
+            Input::CallAbandoned(call) => self.call_gone(call, now, &mut out),
+            Input::CallEnded(call) => self.call_gone(call, now, &mut out),
+            Input::CallbackRequested { call, number } => {
+                self.callback_requested(call, number, &mut out)
+            }
+            Input::CallbackResult { call, reached } => {
+                self.callback_result(call, reached, now, &mut out)
+            }
+            Input::Answered { call, agent } => self.answered(call, agent, now, &mut out),
+            Input::NoAnswer { call, agent } => self.no_answer(call, agent, now, false, &mut out),
+            Input::Busy { call, agent } | Input::Failed { call, agent } => {
+                self.offer_failed(call, agent, now, &mut out)
+            }
+            Input::AgentLogin(profile) => self.login(profile, now, &mut out),
+            Input::AgentLogout(agent) => self.logout(agent, now, &mut out),
+            Input::AgentReady(agent) => self.ready(agent, now, &mut out),
+            Input::AgentNotReady { agent, reason } => self.not_ready(agent, reason, now, &mut out),
+            Input::EndWrapUp(agent) => self.end_wrap_up(agent, now, &mut out),
+            Input::AgentRegistered { agent, registered } => {
+                self.registered(agent, registered, now, &mut out)
+            }
+        }
+        out
+    }
+
+    /// The earliest time at which a `Tick` would change something (ring timeout, step change,
+    /// relaxation, wrap-up end, announcement, max wait, callback retry); `None` = nothing due.
+    pub fn next_deadline(&self) -> Option<Millis> {
+        self.timers.first()
+    }
+
+    /// Number of calls the router holds (waiting, ringing, between callback attempts,
+    /// connected).
+    pub fn call_count(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// The agent's record, created (logged out) on first sight.
+    fn agent_entry(&mut self, id: AgentId, now: Millis) -> &mut Agent {
+        let slot = u32::try_from(self.hot.len()).unwrap_or(u32::MAX);
+        let hot = &mut self.hot;
+        self.agents.entry(id).or_insert_with(|| {
+            hot.push(Hot::new(id));
+            Agent::new(id, slot, now)
+        })
+    }
+
+    fn open_queue(&self, name: &str) -> Option<usize> {
+        self.queue_index
+            .get(name)
+            .copied()
+            .filter(|&q| self.queues.get(q).is_some_and(|q| q.open))
+    }
+}
