@@ -74,6 +74,7 @@ impl Call {
     async fn send_rtp(&mut self, pt: u8, marker: bool, payload: &[u8]) {
         let pkt = rtp_packet(pt, self.seq, self.ts, marker, payload);
         self.seq = self.seq.wrapping_add(1);
+        self.ts = self.ts.wrapping_add(160);
         self.rtp.send_to(&pkt, self.engine_rtp).await.unwrap();
     }
 
@@ -147,6 +148,26 @@ fn start_engine() -> Engine {
 async fn db(engine: &Engine) -> sqlx::SqlitePool {
     let url = format!("sqlite:{}", engine.dir.join("data/hotline.db").display());
     sqlx::SqlitePool::connect(&url).await.expect("engine db")
+}
+
+/// `columns` of the record of the call from `caller`, once it has ended.
+async fn ended_call<T>(pool: &sqlx::SqlitePool, columns: &str, caller: &str) -> T
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    let sql = format!("SELECT {columns} FROM calls WHERE caller = ? AND ended_at IS NOT NULL");
+    for _ in 0..100 {
+        let row = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(caller)
+            .fetch_optional(pool)
+            .await
+            .expect("calls");
+        if let Some(row) = row {
+            return row;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no complete call record for {caller}");
 }
 
 /// An account with bills, not reachable by the caller numbers used here.
@@ -422,21 +443,190 @@ async fn a_survey_score_keyed_in_is_stored_on_the_call() {
     c.expect("the thanks", &ulaw("zh", "survey_thanks"), None)
         .await;
     // The flow hangs up after goodbye; the record is then complete.
-    let mut row = None;
-    for _ in 0..100 {
-        row = sqlx::query_as::<_, (Option<i64>, Option<String>)>(
-            "SELECT survey_score, disposition FROM calls WHERE caller = '13911112222' \
-             AND ended_at IS NOT NULL",
-        )
-        .fetch_optional(&pool)
-        .await
-        .unwrap();
-        if row.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let (score, disposition) = row.expect("the call ended and was recorded");
+    let (score, disposition): (Option<i64>, Option<String>) =
+        ended_call(&pool, "survey_score, disposition", "13911112222").await;
     assert_eq!(score, Some(4));
     assert_eq!(disposition.as_deref(), Some("self_served"));
+}
+
+/// The next request with this method the agent's phone receives.
+async fn next_request(ua: &mut Ua, method: &str) -> hotline_e2e::Got {
+    loop {
+        let got = ua
+            .recv(Duration::from_secs(15))
+            .await
+            .unwrap_or_else(|| panic!("no {method}"));
+        if got.code() == 0 && got.request().method.as_str() == method {
+            return got;
+        }
+    }
+}
+
+/// Flows where `main` goes straight to the billing queue, and the shipped survey; and the
+/// engine running them with the demo data (and so the demo agents: 1001 is 张敏, staff number
+/// 1023, billing level 8).
+fn queue_engine() -> (Engine, std::path::PathBuf) {
+    let flows = std::env::temp_dir().join(format!("hotline-acd-flows-{}", token()));
+    std::fs::create_dir_all(&flows).unwrap();
+    std::fs::write(
+        flows.join("main.yaml"),
+        "flow: main\nlanguages: [zh, en]\nstart: hello\nnodes:\n  hello:\n    play: { prompts: [welcome], next: to_billing }\n  to_billing:\n    transfer: { queue: billing, reason: billing }\n",
+    )
+    .unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("ivr-flows/survey.yaml");
+    std::fs::copy(shipped, flows.join("survey.yaml")).unwrap();
+    let flows_dir = flows.display().to_string();
+    let engine = Engine::start(&[
+        ("HOTLINE_IVR_ENTRY_FLOW", "main"),
+        ("HOTLINE_IVR_FLOWS_DIR", &flows_dir),
+        ("HOTLINE_STORE_DEMO_CUSTOMERS", "5"),
+        ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
+        ("HOTLINE_MEDIA_RECORD", "false"),
+    ]);
+    (engine, flows)
+}
+
+#[tokio::test]
+async fn a_caller_waiting_with_no_agent_hears_its_place_and_leaving_is_an_abandon() {
+    let (engine, flows) = queue_engine();
+    let pool = db(&engine).await;
+    let mut c = Call::place(&engine, "13933334444").await;
+    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
+    // Nobody is ready: "您前面还有 一 位客户在等待" (there is no agent to estimate a wait with).
+    for name in ["queue_position_before", "digit_1", "queue_position_after"] {
+        c.expect(name, &ulaw("zh", name), None).await;
+    }
+    c.hang_up().await;
+    let (disposition, wait_ms, queue): (Option<String>, Option<i64>, Option<String>) =
+        ended_call(&pool, "disposition, wait_ms, queue", "13933334444").await;
+    assert_eq!(disposition.as_deref(), Some("abandoned_in_queue"));
+    assert!(
+        wait_ms.is_some_and(|w| w > 0),
+        "the wait is recorded: {wait_ms:?}"
+    );
+    assert_eq!(queue.as_deref(), Some("billing"));
+    let _ = std::fs::remove_dir_all(&flows);
+}
+
+#[tokio::test]
+async fn a_transferred_caller_reaches_a_qualified_agent_hears_the_staff_number_and_the_survey() {
+    let (engine, flows) = queue_engine();
+    let pool = db(&engine).await;
+    let mut agent = Ua::udp(engine.udp, "1001").await;
+    assert_eq!(agent.register("secret", 600).await, 200);
+    let agent_rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+
+    let mut c = Call::place(&engine, "13922223333").await;
+    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
+    // The agent's phone rings with the call in a header, and answers.
+    let inv = next_request(&mut agent, "INVITE").await;
+    assert!(inv.raw.contains("X-Hotline-Call:"), "{}", inv.raw);
+    assert!(
+        inv.raw.contains("13922223333"),
+        "the agent sees the caller's number"
+    );
+    let engine_agent_port = String::from_utf8_lossy(&inv.request().common.body)
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("m=audio ")
+                .and_then(|r| r.split(' ').next()?.parse::<u16>().ok())
+        })
+        .expect("m=audio");
+    let sdp = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n",
+        agent_rtp.local_addr().unwrap().port()
+    );
+    let ok = agent.answer(&inv, 200, "OK", "ag", Some(&sdp));
+    agent.send(&ok).await;
+    // 工号 1023 为您服务, then the bridge.
+    for name in [
+        "agent_intro",
+        "digit_1",
+        "digit_0",
+        "digit_2",
+        "digit_3",
+        "agent_serving",
+    ] {
+        c.expect(name, &ulaw("zh", name), None).await;
+    }
+    // Voice both ways through the engine.
+    let engine_agent_rtp: SocketAddr = format!("127.0.0.1:{engine_agent_port}").parse().unwrap();
+    let agent_voice = [0x11u8; 160];
+    let mut heard_agent = false;
+    for seq in 0..150u16 {
+        let pkt = rtp_packet(0, seq, u32::from(seq) * 160, seq == 0, &agent_voice);
+        agent_rtp.send_to(&pkt, engine_agent_rtp).await.unwrap();
+        c.send_rtp(0, false, &[0x22; 160]).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if c.heard
+            .lock()
+            .unwrap()
+            .windows(160)
+            .any(|w| w == agent_voice)
+        {
+            heard_agent = true;
+            break;
+        }
+    }
+    assert!(heard_agent, "the caller hears the agent");
+    let mut buf = vec![0u8; 2048];
+    let mut heard_caller = false;
+    for _ in 0..200 {
+        c.send_rtp(0, false, &[0x22; 160]).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        while let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(1), agent_rtp.recv(&mut buf)).await
+        {
+            heard_caller |= n >= 172 && buf[12..n].iter().all(|b| *b == 0x22);
+        }
+        if heard_caller {
+            break;
+        }
+    }
+    assert!(heard_caller, "the agent hears the caller");
+
+    // The agent hangs up first: the caller is taken to the survey and rates the call 5.
+    let engine_tag = hotline_e2e::tag_of(&inv.request().common.from);
+    let bye = agent.in_dialog(
+        "BYE",
+        2,
+        &inv.request().common.call_id,
+        "ag",
+        "13922223333",
+        &engine_tag,
+    );
+    agent.send(&bye).await;
+    c.expect("the survey", &ulaw("zh", "survey_scale"), Some(1600))
+        .await;
+    c.press("5").await;
+    c.expect("the thanks", &ulaw("zh", "survey_thanks"), None)
+        .await;
+
+    #[allow(clippy::type_complexity)]
+    let (agent_id, wait_ms, disposition, survey, queue): (
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+    ) = ended_call(
+        &pool,
+        "agent_id, wait_ms, disposition, survey_score, queue",
+        "13922223333",
+    )
+    .await;
+    let zhangmin: i64 = sqlx::query_scalar("SELECT id FROM agents WHERE sip_user = '1001'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(agent_id, Some(zhangmin), "the agent who answered");
+    assert!(
+        wait_ms.is_some_and(|w| w >= 0),
+        "the wait is recorded: {wait_ms:?}"
+    );
+    assert_eq!(disposition.as_deref(), Some("answered"));
+    assert_eq!(survey, Some(5));
+    assert_eq!(queue.as_deref(), Some("billing"));
+    let _ = std::fs::remove_dir_all(&flows);
 }

@@ -7,6 +7,7 @@
 //! - [`controller`]: decides what each call does;
 //! - [`storage`]: the store as the engine runs it (URL, rules, demo data, background work).
 
+pub mod acd;
 pub mod admin;
 pub mod cli;
 pub mod config;

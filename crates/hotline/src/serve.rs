@@ -67,6 +67,12 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
             .unwrap_or_else(|| "off".into()),
         media_address,
     );
+    // The ACD, with the agents in the store; its outputs go to the controller.
+    let agents = store.agents().await.map_err(|e| format!("store: {e}"))?;
+    let (acd_tx, acd_rx) = tokio::sync::mpsc::unbounded_channel();
+    let acd = crate::acd::spawn(crate::acd::default_queues(), &agents, move |o| {
+        let _ = acd_tx.send(o);
+    });
     let ctl = ControllerConfig {
         media_address,
         media_bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
@@ -86,7 +92,8 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
                 library,
                 source,
                 Some(store.clone()),
-            );
+            )
+            .with_acd(acd.clone());
             if cfg.ivr.reload_secs > 0 {
                 flows::reload::spawn(
                     rt.clone(),
@@ -98,6 +105,7 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
             }
             rt
         }),
+        acd: Some(acd),
     };
     let handle = server.handle.clone();
     let background = tokio::spawn(storage::background(
@@ -112,6 +120,7 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         server.handle.clone(),
         server.events,
         ports,
+        Some(acd_rx),
     ));
     shutdown_signal().await;
     info!("shutting down");

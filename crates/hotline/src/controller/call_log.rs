@@ -44,6 +44,14 @@ pub enum CallLogEvent {
     },
     /// The caller rated the call (1–5).
     Survey { call: CallRef, score: i64 },
+    /// An agent took the call from the queue after `wait_ms`.
+    Connected {
+        call: CallRef,
+        at: Millis,
+        agent_id: i64,
+        wait_ms: Millis,
+    },
+
     Ended {
         call: CallRef,
         at: Millis,
@@ -116,6 +124,15 @@ impl CallLog {
         });
     }
 
+    pub fn connected(&self, call: CallRef, agent_id: i64, wait_ms: Millis) {
+        self.send(CallLogEvent::Connected {
+            call,
+            at: now_ms(),
+            agent_id,
+            wait_ms,
+        });
+    }
+
     pub fn survey(&self, call: CallRef, score: i64) {
         self.send(CallLogEvent::Survey { call, score });
     }
@@ -148,6 +165,8 @@ struct Open {
     answered_at: Option<Millis>,
     by_agent: bool,
     ivr: Option<IvrOutcome>,
+    /// When the flow handed the call to a queue.
+    queued_at: Option<Millis>,
 }
 
 async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis) {
@@ -178,6 +197,7 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
                                 answered_at: None,
                                 by_agent: false,
                                 ivr: None,
+                                queued_at: None,
                             },
                         );
                     }
@@ -230,6 +250,28 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
                     ..CallUpdate::default()
                 };
                 o.ivr = Some(outcome);
+                o.queued_at = u.queued_at;
+                if let Err(e) = store.update_call(o.id, &u).await {
+                    warn!(%call, error = %e, "call record not updated");
+                }
+            }
+            CallLogEvent::Connected {
+                call,
+                at,
+                agent_id,
+                wait_ms,
+            } => {
+                let Some(o) = open.get_mut(&call) else {
+                    continue;
+                };
+                // From now on the call is an agent's: talk time counts from here.
+                o.by_agent = true;
+                o.answered_at = Some(at);
+                let u = CallUpdate {
+                    agent_id: Some(agent_id),
+                    wait_ms: Some(wait_ms),
+                    ..CallUpdate::default()
+                };
                 if let Err(e) = store.update_call(o.id, &u).await {
                     warn!(%call, error = %e, "call record not updated");
                 }
@@ -298,8 +340,14 @@ fn ended(o: &Open, at: Millis, reason: &EndReason, recording: Option<String>) ->
         EndReason::RemoteHangup | EndReason::Cancelled => "caller",
         _ => "system",
     };
+    // A caller who left the queue waited until the end.
+    let waited = match (&o.ivr, o.by_agent, o.queued_at) {
+        (Some(IvrOutcome::Transferred(_)), false, Some(q)) => Some((at - q).max(0)),
+        _ => None,
+    };
     CallUpdate {
         ended_at: Some(at),
+        wait_ms: waited,
         talk_ms: o.answered_at.map(|a| (at - a).max(0)),
         disposition: Some(disposition),
         hangup_side: Some(side.to_string()),
@@ -319,6 +367,7 @@ mod tests {
             answered_at,
             by_agent,
             ivr: None,
+            queued_at: None,
         };
         let u = ended(&o(Some(1000), true), 5000, &EndReason::RemoteHangup, None);
         assert_eq!(u.disposition, Some(Disposition::Answered));
@@ -355,8 +404,12 @@ mod tests {
             None,
         );
         assert_eq!(u.disposition, Some(Disposition::SelfServed));
-        let queued = || with(IvrOutcome::Transferred("billing".into()));
+        let queued = || Open {
+            queued_at: Some(1500),
+            ..with(IvrOutcome::Transferred("billing".into()))
+        };
         let u = ended(&queued(), 3000, &hung_up, None);
         assert_eq!(u.disposition, Some(Disposition::AbandonedInQueue));
+        assert_eq!(u.wait_ms, Some(1500), "waited from the transfer to the end");
     }
 }

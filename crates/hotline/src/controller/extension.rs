@@ -1,8 +1,8 @@
 //! Calls to an agent's extension: a call whose dialled number is a registered user rings that
 //! user's softphone; when the agent answers, the caller is answered and the two media legs are
 //! bridged (recorded in stereo: caller left, agent right). Either side hanging up ends both; a
-//! side putting the call on hold gives the other music on hold. The ACD will route to agents
-//! through the same path.
+//! side putting the call on hold gives the other music on hold. The ACD's offers ring agents
+//! through the same `dial`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -38,6 +38,38 @@ pub(super) async fn ring_agent(
         });
         return None;
     };
+    info!(call = %inc.call, callee = %hotline_sip::mask(&inc.callee), "ringing an extension");
+    let ring = Ring {
+        user: inc.callee.clone(),
+        from_user: inc.caller.clone(),
+        from_display: inc.caller_display.clone(),
+        headers: Vec::new(),
+        timeout: AGENT_RING,
+    };
+    let (agent, active) = dial(cfg, sip, lease, socket, inc.call, ring);
+    caller.peer = Some(agent);
+    Some((agent, active))
+}
+
+/// Whom to ring and how.
+pub(super) struct Ring {
+    pub user: String,
+    pub from_user: String,
+    pub from_display: Option<String>,
+    /// For the screen pop.
+    pub headers: Vec<(String, String)>,
+    pub timeout: Duration,
+}
+
+/// Places the call to an agent's phone for `caller` on the bound port; returns its side.
+pub(super) fn dial(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    lease: hotline_media::ports::PortLease,
+    socket: tokio::net::UdpSocket,
+    caller: CallRef,
+    ring: Ring,
+) -> (CallRef, ActiveCall) {
     let agent = sip.new_call_ref();
     let media = LocalMedia {
         addr: cfg.media_address,
@@ -47,36 +79,36 @@ pub(super) async fn ring_agent(
         ..LocalMedia::default()
     };
     let offer = sdp::offer(&media, Direction::SendRecv);
-    info!(call = %inc.call, %agent, callee = %hotline_sip::mask(&inc.callee), "ringing an extension");
+    debug!(%caller, %agent, "dialling an agent");
     sip.send(Command::Dial(Dial {
         call: agent,
-        user: inc.callee.clone(),
-        from_user: inc.caller.clone(),
-        from_display: inc.caller_display.clone(),
+        user: ring.user.clone(),
+        from_user: ring.from_user.clone(),
+        from_display: ring.from_display,
         offer: offer.into_bytes(),
-        headers: Vec::new(),
-        ring_timeout: AGENT_RING,
+        headers: ring.headers,
+        ring_timeout: ring.timeout,
     }));
-    caller.peer = Some(agent);
-    Some((
-        agent,
-        ActiveCall {
-            _port: lease,
-            media,
-            pending: Some(PendingLeg {
-                socket,
-                agreed: None,
-            }),
-            leg: None,
-            recording: None,
-            timer: None,
-            peer: Some(inc.call),
-            outbound: true,
-            caller: inc.caller.clone(),
-            dialled: inc.callee.clone(),
-            ivr: None,
-        },
-    ))
+    let active = ActiveCall {
+        _port: lease,
+        media,
+        pending: Some(PendingLeg {
+            socket,
+            agreed: None,
+        }),
+        leg: None,
+        recording: None,
+        timer: None,
+        peer: Some(caller),
+        outbound: true,
+        caller: ring.from_user,
+        dialled: ring.user,
+        ivr: None,
+        offer: None,
+        announcing: false,
+        connected: None,
+    };
+    (agent, active)
 }
 
 /// The agent answered: start both legs, answer the caller, bridge.
@@ -91,22 +123,10 @@ pub(super) fn agent_answered(
     let Some(caller) = calls.get(&agent).and_then(|a| a.peer) else {
         return;
     };
-    let negotiated = calls.get(&agent).and_then(|a| {
-        let answer = SessionDescription::parse(&String::from_utf8_lossy(answer?)).ok()?;
-        sdp::parse_answer(&a.media, &answer).ok()
-    });
-    let Some(n) = negotiated else {
+    let Some(agent_media) = agent_media(calls, agent, answer) else {
         info!(%agent, "the agent's answer has no usable SDP: ending both sides");
         sip.send(Command::Hangup(agent));
         return;
-    };
-    let agent_media = LegMedia {
-        codec: n.codec,
-        audio_pt: n.payload_type,
-        dtmf_pt: n.dtmf_payload_type,
-        remote: n.remote_rtp,
-        send: n.direction.sends(),
-        receive: n.direction.receives(),
     };
     let timeout = media_timeout(cfg);
     let Some(agent_leg) = start_leg(tx, calls, agent, Some(agent_media), timeout) else {
@@ -146,9 +166,28 @@ pub(super) fn agent_answered(
     debug!(%caller, %agent, "bridged");
 }
 
+/// The media agreed by the agent's SDP answer.
+pub(super) fn agent_media(
+    calls: &HashMap<CallRef, ActiveCall>,
+    agent: CallRef,
+    answer: Option<&[u8]>,
+) -> Option<LegMedia> {
+    let a = calls.get(&agent)?;
+    let answer = SessionDescription::parse(&String::from_utf8_lossy(answer?)).ok()?;
+    let n = sdp::parse_answer(&a.media, &answer).ok()?;
+    Some(LegMedia {
+        codec: n.codec,
+        audio_pt: n.payload_type,
+        dtmf_pt: n.dtmf_payload_type,
+        remote: n.remote_rtp,
+        send: n.direction.sends(),
+        receive: n.direction.receives(),
+    })
+}
+
 /// Spawns the leg of `call` from its pending socket, with `media` if given (else the one
 /// agreed with the call's own offer).
-fn start_leg(
+pub(super) fn start_leg(
     tx: &mpsc::UnboundedSender<Internal>,
     calls: &mut HashMap<CallRef, ActiveCall>,
     call: CallRef,
@@ -171,7 +210,7 @@ fn start_leg(
     Some(handle)
 }
 
-fn media_timeout(cfg: &ControllerConfig) -> Duration {
+pub(super) fn media_timeout(cfg: &ControllerConfig) -> Duration {
     cfg.media_timeout.unwrap_or(super::NO_TIMEOUT)
 }
 

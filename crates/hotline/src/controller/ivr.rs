@@ -59,6 +59,8 @@ pub struct IvrRuntime {
     source: Arc<dyn CustomerSource>,
     store: Option<Store>,
     pub counters: Arc<NodeCounters>,
+    /// Where `transfer` sends callers; None: they wait with music.
+    acd: Option<crate::acd::AcdHandle>,
 }
 
 impl std::fmt::Debug for IvrRuntime {
@@ -85,7 +87,19 @@ impl IvrRuntime {
             source,
             store,
             counters: Arc::default(),
+            acd: None,
         }
+    }
+
+    /// Transfers go to this ACD.
+    pub fn with_acd(mut self, acd: crate::acd::AcdHandle) -> IvrRuntime {
+        self.acd = Some(acd);
+        self
+    }
+
+    /// The prompts (for queue announcements).
+    pub fn prompts(&self) -> &PromptLibrary {
+        &self.prompts
     }
 
     /// The flows new calls start on.
@@ -141,26 +155,11 @@ pub(super) fn start(
     caller: &str,
     dialled: &str,
 ) -> Option<IvrCall> {
-    let flows = rt.current();
-    let Some(entry) = flows.find(&rt.entry) else {
+    let started = start_flow(rt, ctx, &rt.entry, caller, dialled);
+    if started.is_none() {
         warn!(call = %ctx.call, flow = %rt.entry, "entry flow not loaded");
-        return None;
-    };
-    let info = CallInfo {
-        caller: caller.to_string(),
-        dialled: dialled.to_string(),
-        language: String::new(),
-    };
-    let (session, actions) = Session::start(Arc::clone(&flows), entry, info, now_ms());
-    let mut ivr = IvrCall {
-        session,
-        flows,
-        playing: false,
-        timer: None,
-        outcome: None,
-    };
-    apply(rt, &mut ivr, actions, ctx);
-    Some(ivr)
+    }
+    started
 }
 
 /// A key the caller pressed.
@@ -316,12 +315,16 @@ fn apply(rt: &IvrRuntime, ivr: &mut IvrCall, actions: Vec<Action>, ctx: &Ctx<'_>
                 warn!(call = %ctx.call, %flow, %node, "ivr: {w}");
             }
             Action::Transfer(t) => {
-                // The ACD takes the call from here once it exists; until then the caller
-                // waits with music and the record shows the queue asked for.
+                // The caller waits with music; the ACD offers the call to an agent.
                 info!(call = %ctx.call, queue = %t.queue, reason = %t.reason, "ivr transfer");
                 ctx.leg.send(LegCommand::StopPlayback);
                 ctx.leg
                     .send(LegCommand::MusicOnHold(rt.prompts.get("common", "moh")));
+                if let Some(acd) = &rt.acd {
+                    acd.send(hotline_acd::Input::CallArrived(call_request(
+                        acd, ctx.call, &t,
+                    )));
+                }
                 ivr.outcome = Some(IvrOutcome::Transferred(t.queue.clone()));
                 report(ivr, ctx);
             }
@@ -332,6 +335,70 @@ fn apply(rt: &IvrRuntime, ivr: &mut IvrCall, actions: Vec<Action>, ctx: &Ctx<'_>
             }
         }
     }
+}
+
+/// What the router needs of a transferred call.
+fn call_request(
+    acd: &crate::acd::AcdHandle,
+    call: CallRef,
+    t: &hotline_ivr::interp::TransferRequest,
+) -> hotline_acd::CallRequest {
+    hotline_acd::CallRequest {
+        id: hotline_acd::CallId(call.0),
+        queue: t.queue.clone(),
+        skills: t.skills.clone(),
+        language: Some(t.language.clone()).filter(|l| !l.is_empty()),
+        priority: t.priority,
+        tier: match t.tier.as_deref() {
+            Some("key_account") => hotline_acd::Tier::KeyAccount,
+            _ => hotline_acd::Tier::Standard,
+        },
+        preferred_agent: t
+            .preferred_agent
+            .as_deref()
+            .and_then(|u| acd.directory.by_sip_user(u)),
+        customer: t.customer_account.clone(),
+        reason: t.reason.clone(),
+    }
+}
+
+impl IvrCall {
+    /// The account of the customer the flow identified.
+    pub(super) fn customer_account(&self) -> Option<String> {
+        account_of(self)
+    }
+
+    /// The flow handed the call to a queue.
+    pub(super) fn transferred(&self) -> bool {
+        matches!(self.outcome, Some(IvrOutcome::Transferred(_)))
+    }
+}
+
+/// Starts `flow` (e.g. the survey after an agent hung up) on a call already answered.
+pub(super) fn start_flow(
+    rt: &IvrRuntime,
+    ctx: &Ctx<'_>,
+    flow: &str,
+    caller: &str,
+    dialled: &str,
+) -> Option<IvrCall> {
+    let flows = rt.current();
+    let idx = flows.find(flow)?;
+    let info = CallInfo {
+        caller: caller.to_string(),
+        dialled: dialled.to_string(),
+        language: String::new(),
+    };
+    let (session, actions) = Session::start(Arc::clone(&flows), idx, info, now_ms());
+    let mut ivr = IvrCall {
+        session,
+        flows,
+        playing: false,
+        timer: None,
+        outcome: None,
+    };
+    apply(rt, &mut ivr, actions, ctx);
+    Some(ivr)
 }
 
 /// The account of the customer the flow identified, if any.

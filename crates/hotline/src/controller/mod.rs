@@ -1,16 +1,18 @@
-//! The call controller: it takes the SIP core's events and the media legs' events and decides
-//! what each call does. A call to a registered agent's extension rings the agent and is bridged
-//! when the agent answers ([`extension`]). Any other call, until IVR flows arrive, is answered
-//! (SDP negotiated, an RTP port bound), hears the welcome prompt and then music on hold, hears
-//! each digit it presses read back (barge-in), and is released after
-//! `calls.answer_hangup_secs`, when the caller hangs up, or when its RTP stops for
-//! `media.timeout_secs`.
+//! The call controller: it takes the SIP core's events, the media legs' events and the ACD's
+//! decisions, and decides what each call does. A call to a registered agent's extension rings
+//! the agent and is bridged when the agent answers ([`extension`]). Any other call is answered
+//! (SDP negotiated, an RTP port bound) and runs the IVR flows ([`ivr`]); a flow's transfer puts
+//! it in the ACD's hands ([`queue`]). Without IVR (`ivr.entry_flow = ""`) an answered call hears
+//! the welcome prompt and then music on hold, hears each digit it presses read back, and is
+//! released after `calls.answer_hangup_secs`. Every call also ends when the caller hangs up or
+//! its RTP stops for `media.timeout_secs`.
 
 pub mod call_log;
 mod extension;
 pub mod ivr;
 mod ivr_data;
 mod prompts;
+mod queue;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -61,6 +63,8 @@ pub struct ControllerConfig {
     /// The IVR flows answered calls run; None = the built-in answer flow (welcome, music,
     /// digits read back).
     pub ivr: Option<ivr::IvrRuntime>,
+    /// The ACD that flows transfer callers to.
+    pub acd: Option<crate::acd::AcdHandle>,
 }
 
 /// Messages from the controller's own timers and the legs.
@@ -71,6 +75,9 @@ enum Internal {
     /// A timer, lookup or ticket answer for a call's IVR session.
     Ivr(CallRef, hotline_ivr::interp::Event),
 }
+
+/// The ACD router's outputs, for the controller loop.
+pub type AcdOutputs = mpsc::UnboundedReceiver<hotline_acd::Output>;
 
 struct ActiveCall {
     _port: PortLease,
@@ -89,6 +96,13 @@ struct ActiveCall {
     dialled: String,
     /// The IVR session, once answered by a flow.
     ivr: Option<ivr::IvrCall>,
+    /// A call placed to an agent for the ACD: the agent, and whether the router already
+    /// knows the offer is over (it timed it out, or the caller left).
+    offer: Option<(hotline_acd::AgentId, bool)>,
+    /// The caller is hearing the agent's staff number before the bridge.
+    announcing: bool,
+    /// The agent the caller is connected to by the ACD.
+    connected: Option<hotline_acd::AgentId>,
 }
 
 impl ControllerConfig {
@@ -114,9 +128,13 @@ pub async fn run(
     sip: SipHandle,
     mut events: mpsc::UnboundedReceiver<SipEvent>,
     ports: Arc<PortAllocator>,
+    acd_outputs: Option<AcdOutputs>,
 ) {
     let (tx, mut internal) = mpsc::unbounded_channel::<Internal>();
     let mut calls: HashMap<CallRef, ActiveCall> = HashMap::new();
+    // Without an ACD, a receiver that never yields.
+    let (_keep, idle) = mpsc::unbounded_channel();
+    let mut acd_outputs = acd_outputs.unwrap_or(idle);
     loop {
         tokio::select! {
             ev = events.recv() => match ev {
@@ -124,6 +142,7 @@ pub async fn run(
                 None => break,
             },
             Some(msg) = internal.recv() => on_internal(&cfg, &sip, &tx, &mut calls, msg),
+            Some(out) = acd_outputs.recv() => queue::on_output(&cfg, &sip, &ports, &mut calls, out),
         }
     }
     for (id, call) in calls.drain() {
@@ -178,8 +197,14 @@ async fn on_sip_event(
         }
         SipEvent::Ended { call, reason } => {
             if let Some(mut active) = calls.remove(&call) {
+                // An ACD offer's end is the router's business; the caller stays (queued, or
+                // on to the survey).
+                let acd_offer = queue::agent_call_ended(cfg, sip, tx, calls, &active, &reason);
+                if !active.outbound {
+                    queue::caller_ended(cfg, calls, call, &active);
+                }
                 // The other side of a bridge goes too: hung up if answered, refused if not.
-                if let Some(peer) = active.peer.filter(|p| calls.contains_key(p)) {
+                if let Some(peer) = active.peer.filter(|p| !acd_offer && calls.contains_key(p)) {
                     // Our own call to the agent is hung up (CANCEL while it rings); the
                     // caller is hung up once answered, refused with the agent's reason before.
                     let hang_up = calls
@@ -225,7 +250,8 @@ async fn on_sip_event(
         }
         SipEvent::Confirmed { call } => debug!(%call, "call up"),
         SipEvent::Registration { user, contacts } => {
-            info!(user = %hotline_sip::mask(&user), contacts, "registration")
+            info!(user = %hotline_sip::mask(&user), contacts, "registration");
+            queue::registration(cfg, &user, contacts);
         }
         SipEvent::Progress { call, code } => {
             let caller = calls.get(&call).and_then(|c| c.peer);
@@ -234,7 +260,9 @@ async fn on_sip_event(
             }
         }
         SipEvent::Answered { call, answer } => {
-            extension::agent_answered(cfg, sip, tx, calls, call, answer.as_deref());
+            if !queue::agent_answered(cfg, sip, tx, calls, call, answer.as_deref()) {
+                extension::agent_answered(cfg, sip, tx, calls, call, answer.as_deref());
+            }
         }
     }
 }
@@ -325,6 +353,9 @@ async fn answerable(
         caller: inc.caller.clone(),
         dialled: inc.callee.clone(),
         ivr: None,
+        offer: None,
+        announcing: false,
+        connected: None,
     })
 }
 
@@ -426,6 +457,12 @@ fn on_leg_event(
     call: CallRef,
     ev: LegEvent,
 ) {
+    // A caller hearing the agent's staff number: the bridge follows.
+    if let LegEvent::PlaybackDone { .. } = ev {
+        if queue::caller_playback_done(calls, call) {
+            return;
+        }
+    }
     // A call in a flow: its session takes keys and playback ends.
     if let (Some(rt), Some(active)) = (&cfg.ivr, calls.get_mut(&call)) {
         if let (Some(leg), Some(session)) = (active.leg.as_ref(), active.ivr.as_mut()) {

@@ -1,0 +1,373 @@
+//! Calls in the ACD's hands (the shell around `hotline_acd::Router`, whose task is in
+//! `crate::acd`): a caller a flow transferred waits with music and hears its position and
+//! expected wait; an offer rings the agent's registered phone with the caller and customer in
+//! headers; on answer the caller hears the agent's staff number (工号 … 为您服务) and the legs
+//! are bridged; an agent who does not answer, is busy or fails is reported and the router
+//! offers the call on; when the agent hangs up first the caller is taken to the `survey`
+//! flow. Agents' registrations tell the router who can be rung.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use hotline_acd::{CallId, Input, Output};
+use hotline_media::leg::{self, LegCommand};
+use hotline_media::ports::{PortAllocator, PortLease};
+use hotline_sip::{CallRef, Command, EndReason, SipHandle};
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+use super::extension::{self, Ring};
+use super::{ivr, ActiveCall, ControllerConfig, Internal};
+
+/// How long the SIP side lets an agent's phone ring; the router's ring time ends it first.
+const SIP_RING_LIMIT: Duration = Duration::from_secs(120);
+
+/// Carries out one router output.
+pub(super) fn on_output(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    ports: &PortAllocator,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    out: Output,
+) {
+    let Some(acd) = &cfg.acd else { return };
+    match out {
+        Output::Offer { call, agent } => {
+            let caller = CallRef(call.0);
+            let card = acd.directory.get(agent).cloned();
+            let ready = calls
+                .get(&caller)
+                .is_some_and(|c| c.leg.is_some() && c.peer.is_none());
+            let bound = bind_now(ports, cfg.media_bind);
+            let (Some(card), true, Some((lease, socket))) = (card, ready, bound) else {
+                debug!(%caller, agent = agent.0, "offer cannot be rung");
+                acd.send(Input::Failed { call, agent });
+                return;
+            };
+            let Some(c) = calls.get(&caller) else { return };
+            let mut headers = vec![("X-Hotline-Call".to_string(), caller.0.to_string())];
+            if let Some(acct) = c.ivr.as_ref().and_then(ivr::IvrCall::customer_account) {
+                headers.push(("X-Customer-Account".into(), acct));
+            }
+            let ring = Ring {
+                user: card.sip_user.clone(),
+                from_user: c.caller.clone(),
+                from_display: None,
+                headers,
+                timeout: SIP_RING_LIMIT,
+            };
+            info!(%caller, agent = agent.0, "offering the call to an agent");
+            let (agent_call, mut active) = extension::dial(cfg, sip, lease, socket, caller, ring);
+            active.offer = Some((agent, false));
+            if let Some(c) = calls.get_mut(&caller) {
+                c.peer = Some(agent_call);
+            }
+            calls.insert(agent_call, active);
+        }
+        Output::RingTimeout { call, agent } => {
+            let caller = CallRef(call.0);
+            if let Some(agent_call) = calls.get(&caller).and_then(|c| c.peer) {
+                if let Some(a) = calls.get_mut(&agent_call) {
+                    a.offer = Some((agent, true));
+                }
+                sip.send(Command::Hangup(agent_call));
+            }
+        }
+        Output::Connected {
+            call,
+            agent,
+            wait_ms,
+        } => {
+            if let Some(log) = cfg.log() {
+                log.connected(CallRef(call.0), agent.0, wait_ms);
+            }
+        }
+        Output::Announce {
+            call,
+            position,
+            expected_wait_ms,
+        } => announce(cfg, calls, CallRef(call.0), position, expected_wait_ms),
+        Output::Abandoned {
+            call,
+            wait_ms,
+            short,
+            ..
+        } => debug!(call = call.0, wait_ms, short, "abandoned in the queue"),
+        Output::MaxWait { call, exit } => {
+            // Tickets and callbacks as exits come with the rest of the ACD issue.
+            info!(call = call.0, ?exit, "max wait reached: the call is ended");
+            if let Some(rt) = &cfg.ivr {
+                play(cfg, calls, CallRef(call.0), rt, &["system_busy"]);
+            }
+            sip.send(Command::Hangup(CallRef(call.0)));
+        }
+        Output::AgentStateChanged { agent, state } => {
+            debug!(agent = agent.0, state = state.name(), "agent state")
+        }
+        Output::Refused(r) => debug!(refusal = %r, "ACD refused an input"),
+        other => debug!(?other, "ACD output not acted on yet"),
+    }
+}
+
+/// The agent of an ACD offer answered: the caller hears the staff number, then the bridge.
+/// False when `agent_call` is not an ACD offer.
+pub(super) fn agent_answered(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    tx: &mpsc::UnboundedSender<Internal>,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    agent_call: CallRef,
+    answer: Option<&[u8]>,
+) -> bool {
+    let Some((agent, _)) = calls.get(&agent_call).and_then(|a| a.offer) else {
+        return false;
+    };
+    let Some(caller) = calls.get(&agent_call).and_then(|a| a.peer) else {
+        return true;
+    };
+    let (Some(acd), Some(media)) = (&cfg.acd, extension::agent_media(calls, agent_call, answer))
+    else {
+        sip.send(Command::Hangup(agent_call));
+        return true;
+    };
+    let timeout = extension::media_timeout(cfg);
+    if extension::start_leg(tx, calls, agent_call, Some(media), timeout).is_none() {
+        return true;
+    }
+    if let Some(a) = calls.get_mut(&agent_call) {
+        a.offer = Some((agent, true));
+    }
+    acd.send(Input::Answered {
+        call: CallId(caller.0),
+        agent,
+    });
+    let staff_no = acd
+        .directory
+        .get(agent)
+        .map(|c| c.staff_no.clone())
+        .unwrap_or_default();
+    let Some(c) = calls.get_mut(&caller) else {
+        return true;
+    };
+    c.connected = Some(agent);
+    c.announcing = true;
+    if let Some(leg) = &c.leg {
+        leg.send(LegCommand::MusicOnHold(None));
+    }
+    // 工号 1023 为您服务: the staff number digit by digit.
+    let mut names = vec!["agent_intro".to_string()];
+    names.extend(
+        staff_no
+            .chars()
+            .filter_map(|d| d.to_digit(10).map(|d| format!("digit_{d}"))),
+    );
+    names.push("agent_serving".into());
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    match &cfg.ivr {
+        Some(rt) => play(cfg, calls, caller, rt, &names),
+        None => bridge(calls, caller),
+    }
+    true
+}
+
+/// Plays `names` (in the engine's language) on `call`'s leg.
+fn play(
+    cfg: &ControllerConfig,
+    calls: &HashMap<CallRef, ActiveCall>,
+    call: CallRef,
+    rt: &ivr::IvrRuntime,
+    names: &[&str],
+) {
+    let Some(leg) = calls.get(&call).and_then(|c| c.leg.as_ref()) else {
+        return;
+    };
+    let lang = cfg.prompts.welcome.lang().to_string();
+    let prompts: Vec<_> = names
+        .iter()
+        .filter_map(|n| rt.prompts().get(&lang, n))
+        .collect();
+    if !prompts.is_empty() {
+        leg.send(LegCommand::Play {
+            prompts,
+            interruptible: false,
+        });
+    }
+}
+
+/// The caller's leg finished playing: after the staff number, bridge. True when handled.
+pub(super) fn caller_playback_done(
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    call: CallRef,
+) -> bool {
+    match calls.get(&call) {
+        Some(c) if c.announcing => {
+            bridge(calls, call);
+            true
+        }
+        _ => false,
+    }
+}
+
+fn bridge(calls: &mut HashMap<CallRef, ActiveCall>, caller: CallRef) {
+    let Some(c) = calls.get_mut(&caller) else {
+        return;
+    };
+    c.announcing = false;
+    let Some(agent_call) = c.peer else { return };
+    let caller_leg = c.leg.clone();
+    let agent_leg = calls.get(&agent_call).and_then(|a| a.leg.clone());
+    if let (Some(cl), Some(al)) = (caller_leg, agent_leg) {
+        leg::bridge(&cl, &al);
+        debug!(%caller, %agent_call, "caller and agent bridged");
+    }
+}
+
+/// Position and expected wait, between stretches of music.
+fn announce(
+    cfg: &ControllerConfig,
+    calls: &HashMap<CallRef, ActiveCall>,
+    call: CallRef,
+    position: u32,
+    expected_wait_ms: Option<i64>,
+) {
+    let Some(rt) = &cfg.ivr else { return };
+    if calls
+        .get(&call)
+        .is_none_or(|c| c.peer.is_some() || c.connected.is_some())
+    {
+        return;
+    }
+    let lang = cfg.prompts.welcome.lang().to_string();
+    let say = |v: i64| {
+        hotline_ivr::say::say(
+            &hotline_ivr::Value::Int(v),
+            hotline_ivr::say::SayAs::Number,
+            &lang,
+        )
+        .unwrap_or_default()
+    };
+    let mut names = vec!["queue_position_before".to_string()];
+    names.extend(say(i64::from(position)));
+    names.push("queue_position_after".into());
+    if let Some(ms) = expected_wait_ms {
+        names.push("queue_wait_before".into());
+        names.extend(say((ms + 59_999) / 60_000));
+        names.push("queue_wait_minutes".into());
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    play(cfg, calls, call, rt, &names);
+}
+
+/// A call placed to an agent ended. False when it was not an ACD offer.
+pub(super) fn agent_call_ended(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    tx: &mpsc::UnboundedSender<Internal>,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    ended: &ActiveCall,
+    reason: &EndReason,
+) -> bool {
+    let (Some((agent, reported)), Some(acd)) = (ended.offer, &cfg.acd) else {
+        return false;
+    };
+    let Some(caller) = ended.peer else {
+        return true;
+    };
+    let connected = calls.get(&caller).and_then(|c| c.connected) == Some(agent);
+    if let Some(c) = calls.get_mut(&caller) {
+        c.peer = None;
+    }
+    if connected {
+        // The agent hung up first: the caller goes on to the survey.
+        acd.send(Input::CallEnded(CallId(caller.0)));
+        let Some(c) = calls.get_mut(&caller) else {
+            return true;
+        };
+        c.connected = None;
+        c.announcing = false;
+        let Some(leg) = c.leg.clone() else {
+            return true;
+        };
+        leg.send(LegCommand::Unbridge);
+        let started = cfg.ivr.as_ref().and_then(|rt| {
+            let ctx = ivr::Ctx {
+                call: caller,
+                leg: &leg,
+                sip,
+                tx,
+                log: cfg.log(),
+            };
+            ivr::start_flow(rt, &ctx, "survey", &c.caller, &c.dialled)
+        });
+        match started {
+            Some(s) => c.ivr = Some(s),
+            None => sip.send(Command::Hangup(caller)),
+        }
+        return true;
+    }
+    if !reported {
+        let call = CallId(caller.0);
+        acd.send(match reason {
+            EndReason::Failed(486 | 600 | 603) => Input::Busy { call, agent },
+            EndReason::Failed(408 | 480 | 487) | EndReason::Cancelled => {
+                Input::NoAnswer { call, agent }
+            }
+            _ => Input::Failed { call, agent },
+        });
+    }
+    true
+}
+
+/// The caller's call ended: the router hears it (abandoned while waiting, or ended after
+/// being connected); an agent still ringing is let go.
+pub(super) fn caller_ended(
+    cfg: &ControllerConfig,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    call: CallRef,
+    ended: &ActiveCall,
+) {
+    let Some(acd) = &cfg.acd else { return };
+    let queued = ended.ivr.as_ref().is_some_and(ivr::IvrCall::transferred);
+    if ended.connected.is_some() {
+        acd.send(Input::CallEnded(CallId(call.0)));
+    } else if queued {
+        acd.send(Input::CallAbandoned(CallId(call.0)));
+    }
+    if let Some(a) = ended.peer.and_then(|p| calls.get_mut(&p)) {
+        if let Some((agent, _)) = a.offer {
+            a.offer = Some((agent, true));
+        }
+    }
+}
+
+/// An agent's phone registered (or its last registration ended).
+pub(super) fn registration(cfg: &ControllerConfig, user: &str, contacts: usize) {
+    let Some(acd) = &cfg.acd else { return };
+    let Some(agent) = acd.directory.by_sip_user(user) else {
+        return;
+    };
+    acd.send(Input::AgentRegistered {
+        agent,
+        registered: contacts > 0,
+    });
+    // Until the desktop sets agents ready, a registered phone means ready.
+    if contacts > 0 {
+        acd.send(Input::AgentReady(agent));
+    }
+}
+
+/// Binds a port at once (the controller loop cannot wait).
+fn bind_now(ports: &PortAllocator, bind: IpAddr) -> Option<(PortLease, tokio::net::UdpSocket)> {
+    for _ in 0..8 {
+        let lease = ports.allocate()?;
+        let bound = std::net::UdpSocket::bind(SocketAddr::new(bind, lease.port()))
+            .and_then(|s| s.set_nonblocking(true).map(|()| s))
+            .and_then(tokio::net::UdpSocket::from_std);
+        match bound {
+            Ok(s) => return Some((lease, s)),
+            Err(e) => warn!(port = lease.port(), error = %e, "RTP port busy; trying another"),
+        }
+    }
+    None
+}
