@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::Tier;
 
 /// One queue. See the crate documentation for a TOML example.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueueConfig {
     /// Unique name; calls name their queue, agents list the queues they serve.
@@ -114,7 +114,7 @@ fn default_handle() -> u32 {
 }
 
 /// Service-level target: `percent` of calls answered within `within_secs`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceLevel {
     pub percent: u8,
@@ -131,7 +131,7 @@ impl Default for ServiceLevel {
 }
 
 /// Callback behaviour of a queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CallbackConfig {
     /// Dial attempts before giving up (default 3).
@@ -154,7 +154,7 @@ impl Default for CallbackConfig {
 }
 
 /// How an arriving call picks among the ready agents that qualify.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
     /// The agent ready the longest.
@@ -168,7 +168,7 @@ pub enum Strategy {
 
 /// A routing step: from `after_secs` of waiting in the queue (until the next step) the call
 /// needs an agent matching this step.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteStep {
     pub after_secs: u32,
@@ -186,7 +186,7 @@ pub struct RouteStep {
 
 /// Skill relaxation: from `after_secs` every required level is lowered by `by` (not
 /// cumulative with earlier entries; a required skill never drops below level 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Relax {
     pub after_secs: u32,
@@ -194,8 +194,8 @@ pub struct Relax {
 }
 
 /// Where a call goes when it reaches the queue's max wait (or its queue is removed).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-#[serde(try_from = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum Exit {
     /// A voicemail-style ticket (the shell records and files it).
     #[default]
@@ -234,5 +234,11 @@ impl fmt::Display for Exit {
             Exit::Queue(q) => write!(f, "queue:{q}"),
             Exit::Hangup => f.write_str("hangup"),
         }
+    }
+}
+
+impl From<Exit> for String {
+    fn from(e: Exit) -> String {
+        e.to_string()
     }
 }

@@ -32,7 +32,7 @@ impl fmt::Display for AgentId {
 
 /// The customer's tier: key accounts get the queue's `key_account_boost` and may have their
 /// own routing steps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     #[default]

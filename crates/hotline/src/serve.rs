@@ -70,7 +70,7 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     // The ACD, with the agents in the store; its outputs go to the controller.
     let agents = store.agents().await.map_err(|e| format!("store: {e}"))?;
     let (acd_tx, acd_rx) = tokio::sync::mpsc::unbounded_channel();
-    let acd = crate::acd::spawn(crate::acd::default_queues(), &agents, move |o| {
+    let acd = crate::acd::spawn(cfg.acd.queues.clone(), &agents, move |o| {
         let _ = acd_tx.send(o);
     });
     let ctl = ControllerConfig {

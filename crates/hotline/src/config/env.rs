@@ -30,6 +30,8 @@ const USERS: [&str; 2] = ["sip", "users"];
 
 /// The path whose value is a table of tables (ticket kinds), set in the file only.
 pub(super) const KINDS: [&str; 2] = ["tickets", "kinds"];
+/// The queues, an array of tables, set in the file only.
+pub(super) const QUEUES: [&str; 2] = ["acd", "queues"];
 
 /// One overridable key: a leaf of the default tree.
 #[derive(Debug, Clone)]
@@ -65,6 +67,7 @@ pub(super) fn keys() -> Result<Vec<Key>, ConfigError> {
             match value {
                 // Ticket kinds are a table of tables, set in the file only.
                 Value::Table(_) if prefix.as_slice() == KINDS => {}
+                Value::Array(_) if prefix.as_slice() == QUEUES => {}
                 Value::Table(t) => walk(t, prefix, out),
                 leaf => out.push(Key {
                     path: prefix.clone(),

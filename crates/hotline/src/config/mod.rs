@@ -46,6 +46,7 @@ pub struct Config {
     pub tickets: TicketsConfig,
     pub billing: BillingConfig,
     pub ivr: IvrConfig,
+    pub acd: AcdConfig,
     pub log: LogConfig,
 }
 
@@ -413,6 +414,21 @@ impl Default for IvrConfig {
             flows_dir: PathBuf::from("ivr-flows"),
             entry_flow: "main".into(),
             reload_secs: 2,
+        }
+    }
+}
+
+/// `[acd]`: the queues a flow's `transfer` names (`[[acd.queues]]` tables, file only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AcdConfig {
+    pub queues: Vec<hotline_acd::QueueConfig>,
+}
+
+impl Default for AcdConfig {
+    fn default() -> Self {
+        AcdConfig {
+            queues: crate::acd::default_queues(),
         }
     }
 }

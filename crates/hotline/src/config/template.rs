@@ -40,6 +40,7 @@ pub(super) const SECTIONS: &[(&str, &str)] = &[
         "ivr",
         "IVR flows: where they are and which one a call starts in.",
     ),
+    ("acd", "The ACD: the queues flows transfer callers to."),
     ("log", "Logging, to stderr."),
 ];
 
@@ -186,6 +187,7 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("ivr.flows_dir", "Folder of IVR flow files (<name>.yaml), their tests (*.test.yaml) and calendars.yaml."),
     ("ivr.entry_flow", "The flow every call starts in; \"\" = no IVR: the built-in answer flow (welcome, music, digits read back), for media tests."),
     ("ivr.reload_secs", "Look for changed flow files this often; a valid change applies to new calls (calls in progress keep their version), an invalid one is logged and refused; 0 = never."),
+    ("acd.queues", "The queues, one [[acd.queues]] table each (file only; giving any replaces the built-in ones): name, skills (skill = minimum level 0-10), service_level, wrap_up_secs, ring_secs, max_wait_secs, max_wait_exit (ticket | callback | hangup | queue:<name>), announce_secs, strategy (longest_idle | most_skilled | round_robin), key_account_boost, ageing_per_min, short_abandon_secs, default_handle_secs, callback, steps (routing steps over the wait: preferred_only, skills, tier), relax (skill levels lowered over the wait). See crates/hotline-acd."),
     (
         "log.level",
         "Log filter: trace, debug, info, warn, error, off, or per module, e.g.\n\
@@ -239,6 +241,20 @@ impl Config {
             }
             if *key == "sip.users" {
                 out.push_str(USERS_EXAMPLE);
+                continue;
+            }
+            if *key == "acd.queues" {
+                if let Some(Value::Array(queues)) = lookup(&tree, &path) {
+                    for q in queues {
+                        out.push_str("[[acd.queues]]\n");
+                        if let Value::Table(t) = q {
+                            for (k, v) in t {
+                                out.push_str(&format!("{k} = {v}\n"));
+                            }
+                        }
+                        out.push('\n');
+                    }
+                }
                 continue;
             }
             if *key == "tickets.kinds" {

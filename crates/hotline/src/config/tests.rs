@@ -230,7 +230,7 @@ fn env_names_are_unique_and_documented() {
     let documented: HashSet<String> = KEYS
         .iter()
         .map(|(k, _)| k.to_string())
-        .filter(|k| k != "tickets.kinds")
+        .filter(|k| k != "tickets.kinds" && k != "acd.queues")
         .collect();
     let actual: HashSet<String> = keys.iter().map(|k| k.path.join(".")).collect();
     assert_eq!(
@@ -525,4 +525,38 @@ fn ticket_kinds_come_from_the_file() {
         e.contains("store.url: must start with sqlite: or postgres://"),
         "{e}"
     );
+}
+
+#[test]
+fn queues_come_from_the_file_and_are_checked() {
+    let cfg = parse(
+        "[[acd.queues]]\nname = \"billing\"\nskills = { billing = 3 }\nring_secs = 15\n\n[[acd.queues]]\nname = \"vip\"\nmax_wait_secs = 120\nmax_wait_exit = \"queue:billing\"\nsteps = [{ after_secs = 0, preferred_only = true, tier = \"key_account\" }, { after_secs = 20 }]\n",
+        &[],
+    )
+    .expect("queues load");
+    assert_eq!(
+        cfg.acd.queues.len(),
+        2,
+        "giving queues replaces the built-in ones"
+    );
+    assert_eq!(cfg.acd.queues[0].ring_secs, 15);
+    assert_eq!(
+        cfg.acd.queues[1].max_wait_exit,
+        hotline_acd::Exit::Queue("billing".into())
+    );
+    let e = error(
+        "[[acd.queues]]\nname = \"vip\"\nmax_wait_exit = \"queue:nowhere\"\n",
+        &[],
+    );
+    assert!(e.contains("acd.queues"), "{e}");
+    assert!(e.contains("nowhere"), "{e}");
+    let e = error("[[acd.queues]]\nname = \"vip\"\ncolour = 1\n", &[]);
+    assert!(e.contains("colour"), "{e}");
+    let e = error("", &[("HOTLINE_ACD_QUEUES", "x")]);
+    assert!(
+        e.contains("HOTLINE_ACD_QUEUES: matches no configuration key"),
+        "{e}"
+    );
+    // The built-in queues are the default.
+    assert_eq!(Config::default().acd.queues.len(), 4);
 }

@@ -133,6 +133,11 @@ fn store(cfg: &Config, f: &mut Findings) {
             }
         }
     }
+    if let Err(errors) = hotline_acd::validate(&cfg.acd.queues) {
+        for e in errors {
+            f.error("acd.queues", e);
+        }
+    }
     let name = &cfg.ivr.entry_flow;
     let well_formed = name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
