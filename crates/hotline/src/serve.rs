@@ -69,6 +69,16 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     );
     // The ACD, with the agents in the store; its outputs go to the controller.
     let agents = store.agents().await.map_err(|e| format!("store: {e}"))?;
+    // A queue needing a skill no agent has yet is allowed (agents come later), but said.
+    let known: Vec<String> = agents
+        .iter()
+        .flat_map(|a| a.skills.iter().map(|(s, _)| s.clone()))
+        .collect();
+    if let Err(errors) = hotline_acd::validate_skills(&cfg.acd.queues, &known) {
+        for e in errors {
+            warn!("acd.queues: {e} (no agent has it yet: calls there wait until one does)");
+        }
+    }
     let (acd_tx, acd_rx) = tokio::sync::mpsc::unbounded_channel();
     let acd = crate::acd::spawn(cfg.acd.queues.clone(), &agents, move |o| {
         let _ = acd_tx.send(o);
