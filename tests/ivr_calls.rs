@@ -238,26 +238,13 @@ async fn a_caller_keys_an_account_and_hears_the_bills_in_order() {
     c.hang_up().await;
 
     // The call record has the IVR path and the customer.
-    let mut path = String::new();
-    for _ in 0..50 {
-        let row: Option<(String, Option<i64>)> = sqlx::query_as(
-            "SELECT ivr_path, customer_id FROM calls WHERE caller = '13912345678' \
-             AND ended_at IS NOT NULL",
-        )
-        .fetch_optional(&pool)
-        .await
-        .unwrap();
-        if let Some((p, cust)) = row {
-            assert_eq!(
-                cust,
-                Some(customer_id),
-                "the call is linked to the customer"
-            );
-            path = p;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (path, cust): (String, Option<i64>) =
+        ended_call(&pool, "ivr_path, customer_id", "13912345678").await;
+    assert_eq!(
+        cust,
+        Some(customer_id),
+        "the call is linked to the customer"
+    );
     for node in ["main/menu", "identify/by_account", "bills/latest"] {
         assert!(path.contains(node), "{node} in the IVR path {path}");
     }

@@ -24,14 +24,14 @@ const AGENT_RING: Duration = Duration::from_secs(30);
 
 /// Rings `inc.callee` for the caller. Returns the agent's side of the call (the caller's side,
 /// answered later, is `caller`), or None when no RTP port is free (the caller is refused).
-pub(super) async fn ring_agent(
+pub(super) fn ring_agent(
     cfg: &ControllerConfig,
     sip: &SipHandle,
     ports: &hotline_media::ports::PortAllocator,
     inc: &IncomingCall,
     caller: &mut ActiveCall,
 ) -> Option<(CallRef, ActiveCall)> {
-    let Some((lease, socket)) = bind_port(ports, cfg.media_bind).await else {
+    let Some((lease, socket)) = bind_port(ports, cfg.media_bind) else {
         sip.send(Command::Reject {
             call: inc.call,
             code: 503,

@@ -276,12 +276,12 @@ async fn incoming(
     ports: &PortAllocator,
     inc: &IncomingCall,
 ) -> Vec<(CallRef, ActiveCall)> {
-    let Some(mut caller) = answerable(cfg, sip, ports, inc).await else {
+    let Some(mut caller) = answerable(cfg, sip, ports, inc) else {
         return Vec::new();
     };
     let is_extension = inc.callee != inc.caller && !sip.locate(&inc.callee).await.is_empty();
     if is_extension {
-        return match extension::ring_agent(cfg, sip, ports, inc, &mut caller).await {
+        return match extension::ring_agent(cfg, sip, ports, inc, &mut caller) {
             Some((agent, agent_call)) => vec![(inc.call, caller), (agent, agent_call)],
             None => Vec::new(),
         };
@@ -291,13 +291,13 @@ async fn incoming(
 }
 
 /// The caller's side: an RTP port and the answer to its offer, not yet sent.
-async fn answerable(
+fn answerable(
     cfg: &ControllerConfig,
     sip: &SipHandle,
     ports: &PortAllocator,
     inc: &IncomingCall,
 ) -> Option<ActiveCall> {
-    let Some((lease, socket)) = bind_port(ports, cfg.media_bind).await else {
+    let Some((lease, socket)) = bind_port(ports, cfg.media_bind) else {
         warn!("no RTP port free; refusing call");
         sip.send(Command::Reject {
             call: inc.call,
@@ -572,11 +572,15 @@ fn leg_media(a: &Answer) -> LegMedia {
     }
 }
 
-/// A leased port with its socket bound; a port some other program holds is skipped.
-async fn bind_port(ports: &PortAllocator, bind: IpAddr) -> Option<(PortLease, UdpSocket)> {
+/// A leased port with its socket bound; a port some other program holds is skipped. Binding
+/// a given address does not block, so the controller loop (which cannot wait) can call it.
+fn bind_port(ports: &PortAllocator, bind: IpAddr) -> Option<(PortLease, UdpSocket)> {
     for _ in 0..8 {
         let lease = ports.allocate()?;
-        match UdpSocket::bind(SocketAddr::new(bind, lease.port())).await {
+        let bound = std::net::UdpSocket::bind(SocketAddr::new(bind, lease.port()))
+            .and_then(|s| s.set_nonblocking(true).map(|()| s))
+            .and_then(UdpSocket::from_std);
+        match bound {
             Ok(socket) => return Some((lease, socket)),
             Err(e) => debug!(port = lease.port(), error = %e, "RTP port busy; trying another"),
         }

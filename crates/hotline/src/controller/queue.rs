@@ -7,18 +7,17 @@
 //! flow. Agents' registrations tell the router who can be rung.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use hotline_acd::{CallId, Input, Output};
 use hotline_media::leg::{self, LegCommand};
-use hotline_media::ports::{PortAllocator, PortLease};
+use hotline_media::ports::PortAllocator;
 use hotline_sip::{CallRef, Command, EndReason, SipHandle};
 use tokio::sync::mpsc;
-use tracing::{debug, info, warn};
+use tracing::{debug, info};
 
 use super::extension::{self, Ring};
-use super::{ivr, ActiveCall, ControllerConfig, Internal};
+use super::{bind_port, ivr, ActiveCall, ControllerConfig, Internal};
 
 /// How long the SIP side lets an agent's phone ring; the router's ring time ends it first.
 const SIP_RING_LIMIT: Duration = Duration::from_secs(120);
@@ -39,8 +38,12 @@ pub(super) fn on_output(
             let ready = calls
                 .get(&caller)
                 .is_some_and(|c| c.leg.is_some() && c.peer.is_none());
-            let bound = bind_now(ports, cfg.media_bind);
-            let (Some(card), true, Some((lease, socket))) = (card, ready, bound) else {
+            // A port only for an offer that can be rung.
+            let bound = card
+                .as_ref()
+                .filter(|_| ready)
+                .and_then(|_| bind_port(ports, cfg.media_bind));
+            let (Some(card), Some((lease, socket))) = (card, bound) else {
                 debug!(%caller, agent = agent.0, "offer cannot be rung");
                 acd.send(Input::Failed { call, agent });
                 return;
@@ -355,19 +358,4 @@ pub(super) fn registration(cfg: &ControllerConfig, user: &str, contacts: usize) 
     if contacts > 0 {
         acd.send(Input::AgentReady(agent));
     }
-}
-
-/// Binds a port at once (the controller loop cannot wait).
-fn bind_now(ports: &PortAllocator, bind: IpAddr) -> Option<(PortLease, tokio::net::UdpSocket)> {
-    for _ in 0..8 {
-        let lease = ports.allocate()?;
-        let bound = std::net::UdpSocket::bind(SocketAddr::new(bind, lease.port()))
-            .and_then(|s| s.set_nonblocking(true).map(|()| s))
-            .and_then(tokio::net::UdpSocket::from_std);
-        match bound {
-            Ok(s) => return Some((lease, s)),
-            Err(e) => warn!(port = lease.port(), error = %e, "RTP port busy; trying another"),
-        }
-    }
-    None
 }
