@@ -6,134 +6,12 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hotline_e2e::{prompt_ulaw as ulaw, rtp_packet, token, Engine, Ua};
-use hotline_media::dtmf::{DtmfSender, SenderConfig};
+use hotline_e2e::{
+    db, ended_call, prompt_ulaw as ulaw, rtp_packet, token, Caller as Call, Engine, Ua,
+};
 use tokio::net::UdpSocket;
-
-const WAIT: Duration = Duration::from_secs(5);
-/// The longest a test waits for one prompt to be heard.
-const HEAR_WITHIN: Duration = Duration::from_secs(30);
-
-/// A call in progress: what the engine sent so far, and a way to press keys.
-struct Call {
-    ua: Ua,
-    rtp: Arc<UdpSocket>,
-    engine_rtp: SocketAddr,
-    heard: Arc<Mutex<Vec<u8>>>,
-    /// How far `expect` has read.
-    cursor: usize,
-    seq: u16,
-    ts: u32,
-    call_id: String,
-    from_tag: String,
-    to_tag: String,
-}
-
-impl Call {
-    async fn place(engine: &Engine, caller: &str) -> Call {
-        let rtp = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
-        let mut ua = Ua::udp(engine.udp, caller).await;
-        ua.rtp_port = rtp.local_addr().unwrap().port();
-        let hotline_e2e::Answered {
-            engine_rtp,
-            call_id,
-            from_tag,
-            to_tag,
-        } = ua.call_answered("96655").await;
-        let heard = Arc::new(Mutex::new(Vec::new()));
-        let (sock, sink) = (Arc::clone(&rtp), Arc::clone(&heard));
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 2048];
-            while let Ok(n) = sock.recv(&mut buf).await {
-                if n >= 12 && buf[0] >> 6 == 2 && buf[1] & 0x7f == 0 {
-                    let cc = usize::from(buf[0] & 0x0f);
-                    sink.lock().unwrap().extend_from_slice(&buf[12 + 4 * cc..n]);
-                }
-            }
-        });
-        let mut call = Call {
-            ua,
-            rtp,
-            engine_rtp,
-            heard,
-            cursor: 0,
-            seq: 1,
-            ts: 0,
-            call_id,
-            from_tag,
-            to_tag,
-        };
-        // Our own RTP first, so the engine's latch sees a live caller.
-        call.send_rtp(0, true, &[0xFF; 160]).await;
-        call
-    }
-
-    async fn send_rtp(&mut self, pt: u8, marker: bool, payload: &[u8]) {
-        let pkt = rtp_packet(pt, self.seq, self.ts, marker, payload);
-        self.seq = self.seq.wrapping_add(1);
-        self.ts = self.ts.wrapping_add(160);
-        self.rtp.send_to(&pkt, self.engine_rtp).await.unwrap();
-    }
-
-    /// Presses keys one after the other (RFC 4733, each packet sent twice).
-    async fn press(&mut self, keys: &str) {
-        for k in keys.chars() {
-            self.ts = self.ts.wrapping_add(8000);
-            let schedule = DtmfSender::new(SenderConfig::default())
-                .schedule(k, self.ts)
-                .expect("a keypad key");
-            for p in schedule {
-                let pkt = rtp_packet(101, self.seq, p.timestamp, p.marker, &p.payload);
-                self.seq = self.seq.wrapping_add(1);
-                self.rtp.send_to(&pkt, self.engine_rtp).await.unwrap();
-                self.rtp.send_to(&pkt, self.engine_rtp).await.unwrap();
-            }
-            tokio::time::sleep(Duration::from_millis(120)).await;
-        }
-    }
-
-    /// Waits until `sound` has been received after what was expected before; the first
-    /// `prefix` bytes are enough when only its start matters (to answer a menu early).
-    async fn expect(&mut self, what: &str, sound: &[u8], prefix: Option<usize>) {
-        let want = &sound[..prefix.unwrap_or(sound.len()).min(sound.len())];
-        let deadline = tokio::time::Instant::now() + HEAR_WITHIN;
-        loop {
-            {
-                let heard = self.heard.lock().unwrap();
-                if let Some(at) = heard[self.cursor..]
-                    .windows(want.len())
-                    .position(|w| w == want)
-                {
-                    self.cursor += at + want.len();
-                    return;
-                }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "did not hear {what} (after byte {} of {})",
-                self.cursor,
-                self.heard.lock().unwrap().len()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn hang_up(mut self) {
-        let bye = self.ua.in_dialog(
-            "BYE",
-            2,
-            &self.call_id,
-            &self.from_tag,
-            "96655",
-            &self.to_tag,
-        );
-        self.ua.send(&bye).await;
-        let _ = self.ua.recv_final(WAIT).await;
-    }
-}
 
 fn start_engine() -> Engine {
     Engine::start(&[
@@ -142,32 +20,6 @@ fn start_engine() -> Engine {
         ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
         ("HOTLINE_MEDIA_RECORD", "false"),
     ])
-}
-
-/// The engine's database, to read what the calls left.
-async fn db(engine: &Engine) -> sqlx::SqlitePool {
-    let url = format!("sqlite:{}", engine.dir.join("data/hotline.db").display());
-    sqlx::SqlitePool::connect(&url).await.expect("engine db")
-}
-
-/// `columns` of the record of the call from `caller`, once it has ended.
-async fn ended_call<T>(pool: &sqlx::SqlitePool, columns: &str, caller: &str) -> T
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
-{
-    let sql = format!("SELECT {columns} FROM calls WHERE caller = ? AND ended_at IS NOT NULL");
-    for _ in 0..100 {
-        let row = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(caller)
-            .fetch_optional(pool)
-            .await
-            .expect("calls");
-        if let Some(row) = row {
-            return row;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no complete call record for {caller}");
 }
 
 /// An account with bills, not reachable by the caller numbers used here.
@@ -305,18 +157,6 @@ async fn a_meter_reading_keyed_by_phone_is_accepted_or_queried() {
     }
 }
 
-/// Waits for a log line containing `text`.
-async fn log_line(engine: &Engine, seen: &mut Vec<String>, text: &str) -> String {
-    for _ in 0..100 {
-        seen.extend(engine.drain_log());
-        if let Some(l) = seen.iter().find(|l| l.contains(text)) {
-            return l.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no log line with {text:?}; the log: {seen:#?}");
-}
-
 #[tokio::test]
 async fn flows_reload_for_new_calls_while_calls_in_progress_keep_theirs() {
     // The engine runs a copy of the shipped flows that this test edits.
@@ -357,7 +197,7 @@ async fn flows_reload_for_new_calls_while_calls_in_progress_keep_theirs() {
         + "  closing:\n    hangup: { prompts: [system_busy] }\n";
     assert_ne!(edited, main, "the edit applies");
     std::fs::write(flows.join("main.yaml"), &edited).unwrap();
-    log_line(&engine, &mut log, "IVR flows reloaded").await;
+    engine.log_line(&mut log, "IVR flows reloaded").await;
 
     // A new call hears the new greeting.
     let mut b = Call::place(&engine, "13900000002").await;
@@ -397,9 +237,9 @@ async fn flows_reload_for_new_calls_while_calls_in_progress_keep_theirs() {
         edited.replacen("next: choose_language", "next: no_such_node", 1),
     )
     .unwrap();
-    let refused = log_line(&engine, &mut log, "main.yaml:").await;
+    let refused = engine.log_line(&mut log, "main.yaml:").await;
     assert!(refused.contains("no_such_node"), "{refused}");
-    log_line(&engine, &mut log, "not reloaded").await;
+    engine.log_line(&mut log, "not reloaded").await;
     let mut c = Call::place(&engine, "13900000003").await;
     c.expect(
         "C's greeting from the last good version",

@@ -6,9 +6,11 @@
 #   3. A wrong password is refused (the scenario must fail).
 #   4. SIPp's uac_pcap: G.711 A-law and an RFC 2833 digit played at the engine; a capture
 #      (tshark -z rtp,streams) shows the engine's audio reaching SIPp, and the engine logs the digit.
+#   5. The ACD (acd.sh, its own engine): 20 SIPp agents answer 400 routed calls at 20 calls/s.
 # Usage: tests/interop/run.sh [path/to/hotline]   (default target/debug/hotline)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/interop/lib.sh
 BIN=${1:-${HOTLINE_BIN:-target/debug/hotline}}
 OUT=tests/interop/out
 PORT=${HOTLINE_INTEROP_PORT:-25060}
@@ -36,18 +38,10 @@ HOTLINE_LOG_LEVEL=warn,hotline::controller=debug \
   "$BIN" serve >"$OUT/hotline.log" 2>&1 &
 ENGINE=$!
 trap 'kill $ENGINE 2>/dev/null || true; wait $ENGINE 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  grep -q "ready:" "$OUT/hotline.log" && break
-  kill -0 $ENGINE 2>/dev/null || { cat "$OUT/hotline.log"; echo "hotline exited"; exit 1; }
-  sleep 0.1
-done
-grep -q "ready:" "$OUT/hotline.log" || { cat "$OUT/hotline.log"; echo "hotline did not start"; exit 1; }
+wait_ready "$OUT/hotline.log" $ENGINE
 
 fail=0
 passed=0
-stat_field() { # file column-name -> last row's value
-  awk -F';' -v col="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==col) c=i} END{print $c}' "$1"
-}
 
 echo "== SIPp uac: 500 calls at 50 calls/s"
 set +e
@@ -125,6 +119,8 @@ echo "sipp exit $rc; engine->sipp stream: ${packets:-none} packets, lost ${lost:
 if [ "$rc" = 0 ] && [ "${packets:-0}" -ge 400 ] && [ "$lost" = "0" ] && [ "$digit" -ge 1 ]; then passed=$((passed + 1)); else
   echo "FAIL: uac_pcap"; cat "$OUT/rtp_streams.txt"; tail -5 "$OUT/uac_pcap.err" 2>/dev/null || true; fail=$((fail + 1)); fi
 
+echo "== ACD: SIPp agents answer routed calls (acd.sh, its own engine)"
+if tests/interop/acd.sh "$BIN"; then passed=$((passed + 1)); else echo "FAIL: acd"; fail=$((fail + 1)); fi
 if kill -0 $ENGINE 2>/dev/null; then passed=$((passed + 1)); else echo "FAIL: hotline died"; fail=$((fail + 1)); fi
 echo "interop: $passed passed, $fail failed"
 [ $fail = 0 ]

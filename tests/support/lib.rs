@@ -14,7 +14,14 @@ use hotline_sip::wire::{self, Message, Request, Response};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
+mod agent_phone;
+mod caller;
+mod records;
+
+pub use agent_phone::{AgentPhone, Ringing, Talking};
+pub use caller::{Caller, HEAR_WITHIN};
 pub use hotline_sip::digest;
+pub use records::{db, ended_call};
 
 /// The path of the built `hotline` binary (next to the test executable's `deps/` folder), or
 /// `HOTLINE_BIN`.
@@ -142,6 +149,18 @@ impl Engine {
     /// Everything the engine logged so far.
     pub fn drain_log(&self) -> Vec<String> {
         self.log.try_iter().collect()
+    }
+
+    /// Waits (up to 10 s) for a log line containing `text`; `seen` keeps what was read.
+    pub async fn log_line(&self, seen: &mut Vec<String>, text: &str) -> String {
+        for _ in 0..100 {
+            seen.extend(self.drain_log());
+            if let Some(l) = seen.iter().find(|l| l.contains(text)) {
+                return l.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no log line with {text:?}; the log: {seen:#?}");
     }
 }
 

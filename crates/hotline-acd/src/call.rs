@@ -49,6 +49,8 @@ pub(crate) struct Call {
     pub key: CallKey,
     pub phase: Phase,
     pub callback: Option<Callback>,
+    /// Where to call back on a `callback` max-wait exit.
+    pub callback_number: Option<String>,
     /// Agents that were busy or failed for this call, and until when they are skipped for it
     /// (one ring time).
     pub skip: Vec<(AgentId, Millis)>,

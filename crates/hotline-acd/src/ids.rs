@@ -11,11 +11,13 @@ use serde::Deserialize;
 pub type Millis = i64;
 
 /// A call, as numbered by the call controller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
 pub struct CallId(pub u64);
 
 /// An agent (the staff number).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
 pub struct AgentId(pub i64);
 
 impl fmt::Display for CallId {

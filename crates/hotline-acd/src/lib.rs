@@ -32,8 +32,10 @@
 //!   not reported within ring time + `callback.dial_secs` times out like an unanswered ring.
 //!   Callback entries get no announcements and no max wait.
 //! * Max wait (on the line, counted from entry into the current queue): `MaxWait { exit }`
-//!   and the call leaves, or with `queue:<name>` moves there keeping its enqueue time. A call
-//!   being rung at that moment leaves only if that offer fails.
+//!   and the call leaves, or with `queue:<name>` moves there keeping its enqueue time. With
+//!   `callback` a call that has a `callback_number` becomes a callback entry keeping its place
+//!   (`CallbackQueued`, counted as a callback request); without one the exit is `ticket`. A
+//!   call being rung at that moment leaves only if that offer fails.
 //! * `CallAbandoned` and `CallEnded` both mean the caller's leg is gone: for a connected call
 //!   it is the end of the call (wrap-up), otherwise an abandon (`Abandoned`, short if under
 //!   `short_abandon_secs`; for a callback entry a cancellation).

@@ -26,6 +26,9 @@ pub struct CallRequest {
     pub customer: Option<String>,
     /// Why the customer calls, for the shell's bookkeeping (the router does not use it).
     pub reason: String,
+    /// Where to call the customer back; with it a `callback` max-wait exit turns the call
+    /// into a callback entry keeping its place (without it that exit is a `ticket`).
+    pub callback_number: Option<String>,
 }
 
 impl CallRequest {
@@ -41,6 +44,7 @@ impl CallRequest {
             preferred_agent: None,
             customer: None,
             reason: String::new(),
+            callback_number: None,
         }
     }
 }
@@ -56,7 +60,7 @@ pub struct AgentProfile {
     pub queues: Vec<String>,
 }
 
-/// Why an agent is not ready.
+/// Why an agent is not ready (serialised as its name: `break`, `missed`, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotReadyReason {
     Break,
@@ -81,6 +85,12 @@ impl FromStr for NotReadyReason {
     }
 }
 
+impl serde::Serialize for NotReadyReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl fmt::Display for NotReadyReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -93,8 +103,10 @@ impl fmt::Display for NotReadyReason {
     }
 }
 
-/// An agent's state. `since` is when it was entered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An agent's state. `since` is when it was entered. Serialised as
+/// `{"state": "not_ready", "reason": "break", "since": …}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum AgentState {
     LoggedOut {
         since: Millis,
@@ -174,6 +186,9 @@ pub enum Input {
     Failed { call: CallId, agent: AgentId },
     /// Desktop: log in (the agent starts not ready, reason `login`).
     AgentLogin(AgentProfile),
+    /// New skills, languages or served queues for a known agent (logged in or not); the
+    /// state is kept.
+    AgentUpdated(AgentProfile),
     /// Desktop: log out (not while reserved or on a call).
     AgentLogout(AgentId),
     /// Desktop: ready (from not ready, or from wrap-up = ending it early).

@@ -28,7 +28,7 @@ pub(crate) struct Bucket {
 }
 
 /// Counters for the wallboard; see `QueueSnapshot` for their meaning.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct QueueCounters {
     /// Calls that entered the queue (arrivals and calls moved in).
     pub offered: u64,

@@ -237,7 +237,7 @@ pub struct Transfer {
     /// 0–100.
     pub priority: u8,
     pub reason: String,
-    /// An agent's login (e.g. the key account's manager).
+    /// An agent's extension (SIP user), e.g. the key account's manager.
     pub preferred_agent: Option<Expr>,
 }
 

@@ -420,7 +420,8 @@ pub struct Transfer {
     /// Why the caller is transferred (shown to the agent).
     #[serde(default)]
     pub reason: Option<String>,
-    /// An agent's login to try first (an expression, e.g. `customer.manager`).
+    /// The extension (SIP user) of an agent to try first (an expression, e.g.
+    /// `customer.manager`).
     #[serde(default)]
     #[schemars(with = "Option<schema::Expression>")]
     pub preferred_agent: Option<Text>,

@@ -160,8 +160,11 @@ pub enum SipEvent {
 #[derive(Debug, Clone)]
 pub struct Dial {
     pub call: CallRef,
-    /// The registered user to ring.
+    /// The registered user to ring, or with `gateway` the number to dial through it.
     pub user: String,
+    /// An outbound route (a trunk or gateway, over UDP): `sip:<user>@<gateway>` is sent there
+    /// instead of to a registered contact.
+    pub gateway: Option<std::net::SocketAddr>,
     /// Caller number shown to the agent (From user part).
     pub from_user: String,
     pub from_display: Option<String>,

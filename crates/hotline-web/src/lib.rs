@@ -11,6 +11,7 @@
 //! To add an endpoint: write the handler in its resource module, add a row to [`endpoints`]
 //! and a path to `openapi.json`.
 
+mod acd;
 mod agents;
 mod auth;
 mod calls;
@@ -23,6 +24,7 @@ mod middleware;
 mod openapi;
 mod tickets;
 
+pub use acd::{AcdError, AcdPort, AgentRequest, PortFuture};
 pub use error::ApiError;
 
 use axum::extract::DefaultBodyLimit;
@@ -43,6 +45,8 @@ pub struct ApiState {
     pub store: Store,
     pub realm: String,
     pub clock: Arc<dyn Fn() -> Millis + Send + Sync>,
+    /// The engine's ACD router; `None`: the `/api/acd` endpoints answer 503.
+    pub acd: Option<Arc<dyn AcdPort>>,
 }
 
 impl ApiState {
@@ -137,6 +141,10 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/calls/{id}", calls::detail),
         ep(Post, "/api/calls/{id}/tickets", calls::link_ticket),
         ep(Get, "/api/agents", agents::list),
+        ep(Get, "/api/acd", acd::overview),
+        ep(Get, "/api/acd/me", acd::me),
+        ep(Put, "/api/acd/me/state", acd::set_mine),
+        ep(Put, "/api/acd/agents/{id}/state", acd::set_agent),
     ]
 }
 

@@ -108,6 +108,7 @@ mod tests {
             store: store.clone(),
             realm: "hotline".into(),
             clock: Arc::new(|| 1_795_000_000_000),
+            acd: None,
         });
         for e in endpoints() {
             let path = e.path.replace("{id}", "1");

@@ -173,7 +173,7 @@ fn serve(path: Option<&Path>) -> ExitCode {
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    match runtime.block_on(serve::serve(loaded.config)) {
+    match runtime.block_on(serve::serve(loaded.config, path.map(Path::to_path_buf))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("hotline: {e}");

@@ -22,7 +22,7 @@ use hotline_media::prompt::PromptLibrary;
 use hotline_media::recording::{repair_dir, RepairOutcome};
 
 /// Runs the engine until a shutdown signal.
-pub async fn serve(cfg: Config) -> Result<(), String> {
+pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Result<(), String> {
     std::fs::create_dir_all(&cfg.data.dir)
         .map_err(|e| format!("data.dir {}: {e}", cfg.data.dir.display()))?;
     let flows = load_flows(&cfg)?;
@@ -46,7 +46,29 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     let server = shell::start(sip_cfg)
         .await
         .map_err(|e| format!("cannot listen for SIP: {e}"))?;
-    let http = start_http(&cfg, &store).await?;
+    // The ACD, with the agents in the store; its outputs go to the controller.
+    let agents = store.agents().await.map_err(|e| format!("store: {e}"))?;
+    // A queue needing a skill no agent has yet is allowed (agents come later), but said.
+    let known: Vec<String> = agents
+        .iter()
+        .flat_map(|a| a.skills.iter().map(|(s, _)| s.clone()))
+        .collect();
+    if let Err(errors) = hotline_acd::validate_skills(&cfg.acd.queues, &known) {
+        for e in errors {
+            warn!("acd.queues: {e} (no agent has it yet: calls there wait until one does)");
+        }
+    }
+    let (acd_tx, acd_rx) = tokio::sync::mpsc::unbounded_channel();
+    let acd = crate::acd::spawn(
+        cfg.acd.queues.clone(),
+        &agents,
+        cfg.acd.ready_on_register,
+        move |o| {
+            let _ = acd_tx.send(o);
+        },
+    );
+    crate::acd::reload::spawn_on_hangup(acd.clone(), config_path, cfg.clone());
+    let http = start_http(&cfg, &store, &acd).await?;
     let (start, end) = cfg.media.port_range()?;
     let ports = Arc::new(PortAllocator::new(start, end));
     let media_address = media_address(&cfg, server.udp_addr.or(server.tcp_addr));
@@ -67,22 +89,13 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
             .unwrap_or_else(|| "off".into()),
         media_address,
     );
-    // The ACD, with the agents in the store; its outputs go to the controller.
-    let agents = store.agents().await.map_err(|e| format!("store: {e}"))?;
-    // A queue needing a skill no agent has yet is allowed (agents come later), but said.
-    let known: Vec<String> = agents
-        .iter()
-        .flat_map(|a| a.skills.iter().map(|(s, _)| s.clone()))
-        .collect();
-    if let Err(errors) = hotline_acd::validate_skills(&cfg.acd.queues, &known) {
-        for e in errors {
-            warn!("acd.queues: {e} (no agent has it yet: calls there wait until one does)");
-        }
-    }
-    let (acd_tx, acd_rx) = tokio::sync::mpsc::unbounded_channel();
-    let acd = crate::acd::spawn(cfg.acd.queues.clone(), &agents, move |o| {
-        let _ = acd_tx.send(o);
-    });
+    let callbacks =
+        parse_listen(&cfg.acd.callback_gateway, "acd.callback_gateway")?.map(|gateway| {
+            controller::CallbackRoute {
+                gateway,
+                caller_id: cfg.acd.callback_caller_id.clone(),
+            }
+        });
     let ctl = ControllerConfig {
         media_address,
         media_bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
@@ -103,7 +116,7 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
                 source,
                 Some(store.clone()),
             )
-            .with_acd(acd.clone());
+            .with_acd(acd.clone(), callbacks.is_some());
             if cfg.ivr.reload_secs > 0 {
                 flows::reload::spawn(
                     rt.clone(),
@@ -116,6 +129,7 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
             rt
         }),
         acd: Some(acd),
+        callbacks,
     };
     let handle = server.handle.clone();
     let background = tokio::spawn(storage::background(
@@ -148,6 +162,7 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
 async fn start_http(
     cfg: &Config,
     store: &hotline_store::Store,
+    acd: &crate::acd::AcdHandle,
 ) -> Result<Option<(SocketAddr, tokio::task::JoinHandle<()>)>, String> {
     let Some(addr) = parse_listen(&cfg.http.listen, "http.listen")? else {
         return Ok(None);
@@ -162,6 +177,7 @@ async fn start_http(
         store: store.clone(),
         realm: cfg.sip.realm.clone(),
         clock: Arc::new(storage::now_ms),
+        acd: Some(Arc::new(acd.clone())),
     });
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -178,7 +194,8 @@ fn load_flows(cfg: &Config) -> Result<Option<hotline_ivr::FlowSet>, String> {
         return Ok(None);
     }
     let dir = &cfg.ivr.flows_dir;
-    let set = flows::load(dir, &cfg.media.sounds_dir).map_err(|errors| {
+    let queues = flows::queue_names(cfg);
+    let set = flows::load_for_queues(dir, &cfg.media.sounds_dir, &queues).map_err(|errors| {
         let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         format!(
             "ivr.flows_dir {}: {} errors in the flows:\n{}",

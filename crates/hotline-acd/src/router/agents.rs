@@ -11,17 +11,33 @@ use super::Router;
 
 impl Router {
     pub(super) fn login(&mut self, p: AgentProfile, now: Millis, out: &mut Vec<Output>) {
-        if let Some((skill, level)) = p.skills.iter().find(|(_, &l)| l > MAX_LEVEL) {
-            out.push(Output::Refused(Refusal::InvalidProfile {
-                agent: p.id,
-                reason: format!("skill `{skill}` level {level}, levels are 0–{MAX_LEVEL}"),
-            }));
+        if let Some(refusal) = invalid_levels(&p) {
+            out.push(Output::Refused(refusal));
             return;
         }
         if self.agents.get(&p.id).is_some_and(Agent::logged_in) {
             out.push(Output::Refused(Refusal::AlreadyLoggedIn(p.id)));
             return;
         }
+        let id = p.id;
+        self.agent_entry(id, now);
+        self.apply_profile(p);
+        let Some(a) = self.agents.get_mut(&id) else {
+            return;
+        };
+        a.state = AgentState::NotReady {
+            reason: NotReadyReason::Other("login".to_string()),
+            since: now,
+        };
+        out.push(Output::AgentStateChanged {
+            agent: id,
+            state: a.state.clone(),
+        });
+        self.refresh_agent(id);
+    }
+
+    /// Sets skills, languages and queues from `p` on a known agent (indexes not refreshed).
+    fn apply_profile(&mut self, p: AgentProfile) {
         let skills = self
             .syms
             .skills(p.skills.iter().map(|(k, v)| (k.as_str(), *v)));
@@ -29,20 +45,35 @@ impl Router {
         languages.sort_unstable();
         languages.dedup();
         let queues = self.resolve_queues(&p.queues);
-        let a = self.agent_entry(p.id, now);
-        a.skills = skills;
-        a.languages = languages;
-        a.queue_names = p.queues;
-        a.queues = queues;
-        a.state = AgentState::NotReady {
-            reason: NotReadyReason::Other("login".to_string()),
-            since: now,
-        };
-        out.push(Output::AgentStateChanged {
-            agent: p.id,
-            state: a.state.clone(),
-        });
-        self.refresh_agent(p.id);
+        if let Some(a) = self.agents.get_mut(&p.id) {
+            a.skills = skills;
+            a.languages = languages;
+            a.queue_names = p.queues;
+            a.queues = queues;
+        }
+    }
+
+    /// New skills, languages or queues for a known agent, keeping their state (a ready agent
+    /// takes any waiting call it now qualifies for).
+    pub(super) fn update_profile(&mut self, p: AgentProfile, now: Millis, out: &mut Vec<Output>) {
+        if let Some(refusal) = invalid_levels(&p) {
+            out.push(Output::Refused(refusal));
+            return;
+        }
+        if !self.agents.contains_key(&p.id) {
+            out.push(Output::Refused(Refusal::UnknownAgent(p.id)));
+            return;
+        }
+        let id = p.id;
+        self.apply_profile(p);
+        self.refresh_agent(id);
+        if self
+            .agents
+            .get(&id)
+            .is_some_and(|a| matches!(a.state, AgentState::Ready { .. }))
+        {
+            self.dispatch_agent(id, now, out);
+        }
     }
 
     /// Open queue slots for these names, without duplicates.
@@ -179,4 +210,13 @@ impl Router {
         a.registered = registered;
         self.dispatch_agent(agent, now, out);
     }
+}
+
+/// A skill level out of range, as a refusal.
+fn invalid_levels(p: &AgentProfile) -> Option<Refusal> {
+    let (skill, level) = p.skills.iter().find(|(_, &l)| l > MAX_LEVEL)?;
+    Some(Refusal::InvalidProfile {
+        agent: p.id,
+        reason: format!("skill `{skill}` level {level}, levels are 0–{MAX_LEVEL}"),
+    })
 }

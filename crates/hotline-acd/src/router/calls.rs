@@ -53,6 +53,7 @@ impl Router {
                 key,
                 phase: Phase::Retry,
                 callback: None,
+                callback_number: req.callback_number,
                 skip: Vec::new(),
                 req: Requirement::default(),
                 bucket: None,
@@ -337,9 +338,36 @@ impl Router {
         let Some(c) = self.calls.get(&id) else {
             return;
         };
-        let queue = &mut self.queues[c.queue];
-        queue.counters.max_wait_exits += 1;
-        let exit = queue.rules.exit.clone();
+        let number = c.callback_number.clone();
+        let (q, phase, key) = (c.queue, c.phase, c.key);
+        let exit = self.queues[q].rules.exit.clone();
+        // A callback keeps the call's place: it becomes a callback entry (`CallbackQueued`,
+        // counted as a callback request, not as a call leaving).
+        let exit = match (exit, number) {
+            (Exit::Callback, Some(number)) if phase == Phase::Waiting => {
+                return self.callback_requested(id, number, out);
+            }
+            (Exit::Callback, Some(number)) => {
+                // Back from a failed offer past max wait: not in the line yet.
+                if let Some(c) = self.calls.get_mut(&id) {
+                    c.callback = Some(Callback {
+                        number,
+                        attempts: 0,
+                    });
+                }
+                let queue = &mut self.queues[q];
+                queue.counters.callbacks_requested += 1;
+                let ahead = queue.rank.partition_point(|e| *e < key);
+                out.push(Output::CallbackQueued {
+                    call: id,
+                    position: position(ahead),
+                });
+                return self.enter_waiting(id, now, out);
+            }
+            (Exit::Callback, None) => Exit::Ticket,
+            (exit, _) => exit,
+        };
+        self.queues[q].counters.max_wait_exits += 1;
         self.exit_to(id, exit, now, out, |call, exit| Output::MaxWait {
             call,
             exit,

@@ -88,6 +88,7 @@ impl Router {
                 self.offer_failed(call, agent, now, &mut out)
             }
             Input::AgentLogin(profile) => self.login(profile, now, &mut out),
+            Input::AgentUpdated(profile) => self.update_profile(profile, now, &mut out),
             Input::AgentLogout(agent) => self.logout(agent, now, &mut out),
             Input::AgentReady(agent) => self.ready(agent, now, &mut out),
             Input::AgentNotReady { agent, reason } => self.not_ready(agent, reason, now, &mut out),

@@ -12,7 +12,7 @@ use crate::rules::Needs;
 use super::Router;
 
 /// Everything at one moment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Snapshot {
     pub at: Millis,
     /// Open queues, in configuration order.
@@ -21,7 +21,7 @@ pub struct Snapshot {
     pub agents: Vec<AgentSnapshot>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QueueSnapshot {
     pub name: String,
     /// Callers on the line not yet connected (waiting or being offered).
@@ -43,7 +43,7 @@ pub struct QueueSnapshot {
     pub counters: QueueCounters,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AgentSnapshot {
     pub id: AgentId,
     /// The state, with the time it was entered.
@@ -112,21 +112,26 @@ impl Router {
                 }
             })
             .collect();
-        let mut agents: Vec<AgentSnapshot> = self
-            .agents
-            .values()
-            .map(|a| AgentSnapshot {
-                id: a.id,
-                state: a.state.clone(),
-                registered: a.registered,
-                calls_handled: a.handled,
-            })
-            .collect();
+        let mut agents: Vec<AgentSnapshot> = self.agents.values().map(agent_snapshot).collect();
         agents.sort_by_key(|a| a.id);
         Snapshot {
             at: now,
             queues,
             agents,
         }
+    }
+
+    /// One agent's state (an agent never seen: `None`).
+    pub fn agent(&self, id: AgentId) -> Option<AgentSnapshot> {
+        self.agents.get(&id).map(agent_snapshot)
+    }
+}
+
+fn agent_snapshot(a: &crate::agent::Agent) -> AgentSnapshot {
+    AgentSnapshot {
+        id: a.id,
+        state: a.state.clone(),
+        registered: a.registered,
+        calls_handled: a.handled,
     }
 }

@@ -203,3 +203,45 @@ fn a_ringing_call_of_a_removed_queue_finishes_or_leaves() {
     s.end(1);
     assert_eq!(offers(&s.arrive(call(3, "q"))), vec![]);
 }
+
+#[test]
+fn a_callback_exit_keeps_the_place_when_the_number_is_known() {
+    let mut q = queue("q");
+    q.max_wait_secs = Some(60);
+    q.max_wait_exit = Exit::Callback;
+    let mut s = Sim::new(vec![q]);
+    let mut first = call(1, "q");
+    first.callback_number = Some("13800001111".into());
+    s.arrive(first);
+    s.advance(secs(5));
+    // The second caller's number is withheld: a callback exit becomes a ticket.
+    s.arrive(call(2, "q"));
+    s.advance(secs(5));
+    let mut third = call(3, "q");
+    third.callback_number = Some("13800003333".into());
+    s.arrive(third);
+    let out = s.advance(secs(55));
+    assert_eq!(
+        out,
+        vec![
+            Output::CallbackQueued {
+                call: c(1),
+                position: 1
+            },
+            Output::MaxWait {
+                call: c(2),
+                exit: Exit::Ticket
+            },
+        ]
+    );
+    // The callback entry is still ahead of call 3 (which has not hit max wait yet).
+    let out = s.plain_agent(1, &["q"]);
+    assert!(out.contains(&Output::DialCallback {
+        call: c(1),
+        agent: a(1),
+        number: "13800001111".into()
+    }));
+    let snap = s.r.snapshot(s.now);
+    assert_eq!(snap.queues[0].counters.max_wait_exits, 1);
+    assert_eq!(snap.queues[0].counters.callbacks_requested, 1);
+}

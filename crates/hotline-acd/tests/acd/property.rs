@@ -67,6 +67,7 @@ fn configs() -> Vec<QueueConfig> {
     repairs.skills = [("meters".to_string(), 2)].into();
     repairs.strategy = Strategy::MostSkilled;
     repairs.max_wait_secs = Some(240);
+    repairs.max_wait_exit = Exit::Callback;
     repairs.wrap_up_secs = 10;
     repairs.ring_secs = 15;
     repairs.callback.attempts = 2;
@@ -256,6 +257,9 @@ fn random_call(rng: &mut Rng, id: u64) -> CallRequest {
     }
     if rng.chance(15) {
         r.skills = vec![("meters".into(), rng.below(5) as u8)];
+    }
+    if rng.chance(50) {
+        r.callback_number = Some(format!("1380000{id:04}"));
     }
     r
 }

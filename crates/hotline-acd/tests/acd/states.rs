@@ -139,3 +139,51 @@ fn legal_desktop_changes() {
     assert_eq!(offers(&s.advance(secs(60))), vec![]);
     assert_eq!("break".parse::<NotReadyReason>(), Ok(NotReadyReason::Break));
 }
+
+#[test]
+fn a_profile_update_keeps_the_state_and_serves_new_queues() {
+    let mut s = Sim::new(vec![queue("general"), queue("billing")]);
+    s.agent(profile(1, &[("general", 1)], &[], &["general"]));
+    // A billing call waits: the agent does not serve billing yet.
+    assert_eq!(offers(&s.arrive(call(1, "billing"))), vec![]);
+    let out = s.send(Input::AgentUpdated(profile(
+        1,
+        &[("general", 1), ("billing", 3)],
+        &[],
+        &["general", "billing"],
+    )));
+    // Still ready (no state change), and it takes the waiting call at once.
+    assert_eq!(offers(&out), vec![(1, 1)]);
+    assert!(!out.iter().any(|o| matches!(
+        o,
+        Output::AgentStateChanged {
+            state: AgentState::NotReady { .. },
+            ..
+        }
+    )));
+    // Unknown agents and bad levels are refused, changing nothing.
+    assert!(refused(&s.send(Input::AgentUpdated(profile(
+        9,
+        &[],
+        &[],
+        &["general"]
+    )))));
+    assert!(refused(&s.send(Input::AgentUpdated(profile(
+        1,
+        &[("billing", 11)],
+        &[],
+        &[]
+    )))));
+    assert!(matches!(s.state(1), AgentState::Reserved { .. }));
+    // Dropping a queue: the agent no longer takes its calls.
+    s.answer(1, 1);
+    s.end(1);
+    s.send(Input::AgentUpdated(profile(
+        1,
+        &[("general", 1)],
+        &[],
+        &["general"],
+    )));
+    assert_eq!(offers(&s.arrive(call(2, "billing"))), vec![]);
+    assert_eq!(offers(&s.arrive(call(3, "general"))), vec![(3, 1)]);
+}

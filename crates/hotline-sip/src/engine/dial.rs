@@ -18,17 +18,23 @@ impl SipCore {
         if self.calls.contains_key(&id) {
             return;
         }
-        let binding = self
-            .registrar
-            .lookup(&dial.user, now.mono)
-            .first()
-            .map(|b| {
-                let peer = match b.flow {
-                    Flow::Udp => Peer::udp(b.source),
-                    Flow::Tcp { conn_id } => Peer::tcp(b.source, conn_id),
-                };
-                (peer, b.contact.clone())
-            });
+        let binding = match dial.gateway {
+            Some(gw) => Some((
+                Peer::udp(gw),
+                format!("sip:{}@{}", sanitize_user(&dial.user), host_of(gw)),
+            )),
+            None => self
+                .registrar
+                .lookup(&dial.user, now.mono)
+                .first()
+                .map(|b| {
+                    let peer = match b.flow {
+                        Flow::Udp => Peer::udp(b.source),
+                        Flow::Tcp { conn_id } => Peer::tcp(b.source, conn_id),
+                    };
+                    (peer, b.contact.clone())
+                }),
+        };
         let Some((peer, target)) = binding else {
             debug!(call = %dial.call, "dial: user not registered");
             self.emit(SipEvent::Ended {
@@ -47,7 +53,8 @@ impl SipCore {
         let host = self.host_port(peer.transport);
         let from_user = sanitize_user(&dial.from_user);
         let local_party = format!("{display}<sip:{from_user}@{host}>;tag={local_tag}");
-        let remote_party = format!("<sip:{}@{host}>", sanitize_user(&dial.user));
+        let remote_host = dial.gateway.map(host_of).unwrap_or_else(|| host.clone());
+        let remote_party = format!("<sip:{}@{remote_host}>", sanitize_user(&dial.user));
         let via = self.our_via(&peer, &branch);
         let contact = self.our_contact(peer.transport);
         let extra: Vec<(String, String)> = dial
@@ -317,4 +324,12 @@ fn is_token(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b))
+}
+
+/// `host:port` of an address for a SIP URI (IPv6 in brackets).
+fn host_of(addr: std::net::SocketAddr) -> String {
+    match addr {
+        std::net::SocketAddr::V4(a) => a.to_string(),
+        std::net::SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+    }
 }

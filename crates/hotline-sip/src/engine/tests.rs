@@ -559,6 +559,7 @@ fn dial_a_registered_agent() {
     let call = CallRef(1 << 62);
     h.cmd(Command::Dial(Dial {
         call,
+        gateway: None,
         user: "1001".into(),
         from_user: "13800000000".into(),
         from_display: Some("Zhang".into()),
@@ -614,6 +615,7 @@ fn ring_no_answer_cancels() {
     let call = CallRef(1 << 62);
     h.cmd(Command::Dial(Dial {
         call,
+        gateway: None,
         user: "1001".into(),
         from_user: "13800000000".into(),
         from_display: None,
@@ -651,6 +653,7 @@ fn dial_unregistered_user_fails_at_once() {
     let mut h = H::new();
     h.cmd(Command::Dial(Dial {
         call: CallRef(1 << 62),
+        gateway: None,
         user: "2002".into(),
         from_user: "1".into(),
         from_display: None,
@@ -722,4 +725,39 @@ fn only_configured_algorithms_are_offered_and_accepted() {
     assert_eq!(h.status_lines(), vec!["SIP/2.0 403 Forbidden"]);
     let ok = register(&mut h, PHONE, "1001", Some("secret"), 600);
     assert!(ok.starts_with("SIP/2.0 200 OK"), "{ok}");
+}
+
+#[test]
+fn dial_a_number_through_a_gateway() {
+    let mut h = H::new();
+    let gateway = "192.0.2.50:5080";
+    let call = CallRef(1 << 62);
+    h.cmd(Command::Dial(Dial {
+        call,
+        gateway: Some(addr(gateway)),
+        user: "13800001111".into(),
+        from_user: "95598".into(),
+        from_display: None,
+        offer: b"v=0\r\n".to_vec(),
+        headers: vec![],
+        ring_timeout: Duration::from_secs(20),
+    }));
+    let sent = std::mem::take(&mut h.sent);
+    assert_eq!(sent[0].0.addr, addr(gateway));
+    let inv = sent[0].1.clone();
+    assert!(
+        inv.starts_with("INVITE sip:13800001111@192.0.2.50:5080 SIP/2.0"),
+        "{inv}"
+    );
+    assert!(
+        inv.contains("\r\nTo: <sip:13800001111@192.0.2.50:5080>\r\n"),
+        "{inv}"
+    );
+    // The gateway's answers are taken like a phone's.
+    h.recv(gateway, &agent_200(&inv, "200 OK", "gw"));
+    assert!(h.take_sent()[0].starts_with("ACK sip:"));
+    assert!(matches!(
+        h.take_events().as_slice(),
+        [SipEvent::Answered { .. }]
+    ));
 }

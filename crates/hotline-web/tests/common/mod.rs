@@ -3,6 +3,8 @@
 //! dropped at the end), a fixture with agents whose passwords are known, and a small client.
 #![allow(dead_code)]
 
+pub mod acd_port;
+
 use hotline_store::*;
 use hotline_web::{router, ApiState};
 use reqwest::{Method, RequestBuilder};
@@ -31,6 +33,8 @@ pub struct Api {
     pub store: Store,
     clock: Arc<AtomicI64>,
     server: tokio::task::JoinHandle<()>,
+    /// The ACD behind `/api/acd` (the real router, driven by the test).
+    pub acd: Arc<acd_port::RouterPort>,
 }
 
 /// An answer: status, headers and the JSON body (`Value::Null` when empty).
@@ -145,10 +149,12 @@ impl Api {
 pub async fn serve(store: Store) -> Api {
     let clock = Arc::new(AtomicI64::new(NOW));
     let c = clock.clone();
+    let acd = Arc::new(acd_port::RouterPort::new(clock.clone()));
     let app = router(ApiState {
         store: store.clone(),
         realm: REALM.into(),
         clock: Arc::new(move || c.load(Ordering::SeqCst)),
+        acd: Some(acd.clone()),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -168,6 +174,7 @@ pub async fn serve(store: Store) -> Api {
         store,
         clock,
         server,
+        acd,
     }
 }
 

@@ -422,12 +422,24 @@ impl Default for IvrConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AcdConfig {
+    /// A logged-in agent whose phone registers goes ready (desk phones without the desktop);
+    /// false: only the desktop (`PUT /api/acd/me/state`) makes agents ready.
+    pub ready_on_register: bool,
+    /// The outbound route callbacks are dialled through (`host:port`, UDP: a SIP trunk or
+    /// gateway); empty = no callbacks (queued callers are not offered one, and a `callback`
+    /// max-wait exit opens a ticket instead).
+    pub callback_gateway: String,
+    /// The number shown to customers called back.
+    pub callback_caller_id: String,
     pub queues: Vec<hotline_acd::QueueConfig>,
 }
 
 impl Default for AcdConfig {
     fn default() -> Self {
         AcdConfig {
+            ready_on_register: true,
+            callback_gateway: String::new(),
+            callback_caller_id: "96655".into(),
             queues: crate::acd::default_queues(),
         }
     }

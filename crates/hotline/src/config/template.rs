@@ -187,6 +187,9 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("ivr.flows_dir", "Folder of IVR flow files (<name>.yaml), their tests (*.test.yaml) and calendars.yaml."),
     ("ivr.entry_flow", "The flow every call starts in; \"\" = no IVR: the built-in answer flow (welcome, music, digits read back), for media tests."),
     ("ivr.reload_secs", "Look for changed flow files this often; a valid change applies to new calls (calls in progress keep their version), an invalid one is logged and refused; 0 = never."),
+    ("acd.ready_on_register", "A logged-in agent whose phone registers goes ready (desk phones used without the desktop); false = only the desktop makes agents ready. Agents are logged in at start; the desktop logs them in and out, sets ready and not ready (with a reason) and ends wrap-up early."),
+    ("acd.callback_gateway", "The outbound route for callbacks, host:port (UDP; a SIP trunk or gateway). Empty = no callbacks: queued callers are not offered one and a `callback` max-wait exit opens a ticket. With it, a queued caller pressing 1 keeps their place and is called back: the agent is rung first, then the customer dialled here."),
+    ("acd.callback_caller_id", "The calling number customers see on a callback."),
     ("acd.queues", "The queues, one [[acd.queues]] table each (file only; giving any replaces the built-in ones): name, skills (skill = minimum level 0-10), service_level, wrap_up_secs, ring_secs, max_wait_secs, max_wait_exit (ticket | callback | hangup | queue:<name>), announce_secs, strategy (longest_idle | most_skilled | round_robin), key_account_boost, ageing_per_min, short_abandon_secs, default_handle_secs, callback, steps (routing steps over the wait: preferred_only, skills, tier), relax (skill levels lowered over the wait). See crates/hotline-acd."),
     (
         "log.level",

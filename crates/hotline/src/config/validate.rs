@@ -138,6 +138,18 @@ fn store(cfg: &Config, f: &mut Findings) {
             f.error("acd.queues", e);
         }
     }
+    let gw = &cfg.acd.callback_gateway;
+    if !gw.is_empty() && gw.parse::<std::net::SocketAddr>().is_err() {
+        f.error(
+            "acd.callback_gateway",
+            format!("{gw:?} is not host:port with an IP address (e.g. 10.0.0.5:5060)"),
+        );
+    }
+    let id = &cfg.acd.callback_caller_id;
+    if !gw.is_empty() && (id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()))
+    {
+        f.error("acd.callback_caller_id", format!("{id:?}: 1 to 20 digits"));
+    }
     let name = &cfg.ivr.entry_flow;
     let well_formed = name.starts_with(|c: char| c.is_ascii_lowercase())
         && name

@@ -44,6 +44,12 @@ pub enum CallLogEvent {
     },
     /// The caller rated the call (1–5).
     Survey { call: CallRef, score: i64 },
+    /// The caller left the queue without an agent: a callback kept its place
+    /// (`Callback`), a ticket was opened (`Transferred`), or the queue gave up (`Failed`).
+    LeftQueue {
+        call: CallRef,
+        disposition: Disposition,
+    },
     /// An agent took the call from the queue after `wait_ms`.
     Connected {
         call: CallRef,
@@ -133,6 +139,10 @@ impl CallLog {
         });
     }
 
+    pub fn left_queue(&self, call: CallRef, disposition: Disposition) {
+        self.send(CallLogEvent::LeftQueue { call, disposition });
+    }
+
     pub fn survey(&self, call: CallRef, score: i64) {
         self.send(CallLogEvent::Survey { call, score });
     }
@@ -167,6 +177,8 @@ struct Open {
     ivr: Option<IvrOutcome>,
     /// When the flow handed the call to a queue.
     queued_at: Option<Millis>,
+    /// How the caller left the queue without an agent, when it did.
+    left_queue: Option<Disposition>,
 }
 
 async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis) {
@@ -198,6 +210,7 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
                                 by_agent: false,
                                 ivr: None,
                                 queued_at: None,
+                                left_queue: None,
                             },
                         );
                     }
@@ -276,6 +289,11 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
                     warn!(%call, error = %e, "call record not updated");
                 }
             }
+            CallLogEvent::LeftQueue { call, disposition } => {
+                if let Some(o) = open.get_mut(&call) {
+                    o.left_queue = Some(disposition);
+                }
+            }
             CallLogEvent::Survey { call, score } => {
                 let Some(o) = open.get(&call) else {
                     continue;
@@ -323,9 +341,10 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
 /// The fields a call's end fills in.
 fn ended(o: &Open, at: Millis, reason: &EndReason, recording: Option<String>) -> CallUpdate {
     let caller_left = matches!(reason, EndReason::Cancelled | EndReason::RemoteHangup);
-    let disposition = match (o.answered_at, reason) {
-        (Some(_), _) if o.by_agent => Disposition::Answered,
-        (Some(_), _) => match &o.ivr {
+    let disposition = match (o.answered_at, reason, o.left_queue) {
+        (Some(_), _, _) if o.by_agent => Disposition::Answered,
+        (Some(_), _, Some(left)) => left,
+        (Some(_), _, None) => match &o.ivr {
             // Without an ACD yet, a transferred call waits until it ends.
             Some(IvrOutcome::Transferred(_)) if caller_left => Disposition::AbandonedInQueue,
             Some(IvrOutcome::Transferred(_)) => Disposition::Failed,
@@ -333,8 +352,8 @@ fn ended(o: &Open, at: Millis, reason: &EndReason, recording: Option<String>) ->
             // Finished by the flow, or by the built-in answer flow (no IVR).
             Some(IvrOutcome::SelfServed) | None => Disposition::SelfServed,
         },
-        (None, EndReason::Cancelled | EndReason::RemoteHangup) => Disposition::AbandonedInIvr,
-        (None, _) => Disposition::Failed,
+        (None, EndReason::Cancelled | EndReason::RemoteHangup, _) => Disposition::AbandonedInIvr,
+        (None, _, _) => Disposition::Failed,
     };
     let side = match reason {
         EndReason::RemoteHangup | EndReason::Cancelled => "caller",
@@ -368,6 +387,7 @@ mod tests {
             by_agent,
             ivr: None,
             queued_at: None,
+            left_queue: None,
         };
         let u = ended(&o(Some(1000), true), 5000, &EndReason::RemoteHangup, None);
         assert_eq!(u.disposition, Some(Disposition::Answered));

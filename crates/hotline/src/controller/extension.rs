@@ -45,6 +45,7 @@ pub(super) fn ring_agent(
         from_display: inc.caller_display.clone(),
         headers: Vec::new(),
         timeout: AGENT_RING,
+        gateway: None,
     };
     let (agent, active) = dial(cfg, sip, lease, socket, inc.call, ring);
     caller.peer = Some(agent);
@@ -59,6 +60,8 @@ pub(super) struct Ring {
     /// For the screen pop.
     pub headers: Vec<(String, String)>,
     pub timeout: Duration,
+    /// Dial `user` as a number through this outbound route instead of a registered phone.
+    pub gateway: Option<std::net::SocketAddr>,
 }
 
 /// Places the call to an agent's phone for `caller` on the bound port; returns its side.
@@ -82,6 +85,7 @@ pub(super) fn dial(
     debug!(%caller, %agent, "dialling an agent");
     sip.send(Command::Dial(Dial {
         call: agent,
+        gateway: ring.gateway,
         user: ring.user.clone(),
         from_user: ring.from_user.clone(),
         from_display: ring.from_display,
@@ -107,6 +111,8 @@ pub(super) fn dial(
         offer: None,
         announcing: false,
         connected: None,
+        callback: None,
+        leaving: false,
     };
     (agent, active)
 }

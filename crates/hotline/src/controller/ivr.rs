@@ -61,6 +61,8 @@ pub struct IvrRuntime {
     pub counters: Arc<NodeCounters>,
     /// Where `transfer` sends callers; None: they wait with music.
     acd: Option<crate::acd::AcdHandle>,
+    /// Callbacks can be dialled: transferred calls carry the caller's number for them.
+    callbacks: bool,
 }
 
 impl std::fmt::Debug for IvrRuntime {
@@ -88,13 +90,25 @@ impl IvrRuntime {
             store,
             counters: Arc::default(),
             acd: None,
+            callbacks: false,
         }
     }
 
-    /// Transfers go to this ACD.
-    pub fn with_acd(mut self, acd: crate::acd::AcdHandle) -> IvrRuntime {
+    /// Transfers go to this ACD; with `callbacks`, queued callers can be called back.
+    pub fn with_acd(mut self, acd: crate::acd::AcdHandle, callbacks: bool) -> IvrRuntime {
         self.acd = Some(acd);
+        self.callbacks = callbacks;
         self
+    }
+
+    /// The names of the ACD's queues now (`None` without an ACD).
+    pub fn queue_names(&self) -> Option<Vec<String>> {
+        self.acd.as_ref().map(crate::acd::AcdHandle::queue_names)
+    }
+
+    /// The store tickets are opened in.
+    pub fn store(&self) -> Option<Store> {
+        self.store.clone()
     }
 
     /// The prompts (for queue announcements).
@@ -129,6 +143,8 @@ pub(super) struct IvrCall {
     timer: Option<JoinHandle<()>>,
     /// Set once the session ended (transfer or hang-up), so the call log hears it once.
     outcome: Option<IvrOutcome>,
+    /// The calling number.
+    caller: String,
 }
 
 impl Drop for IvrCall {
@@ -321,9 +337,13 @@ fn apply(rt: &IvrRuntime, ivr: &mut IvrCall, actions: Vec<Action>, ctx: &Ctx<'_>
                 ctx.leg
                     .send(LegCommand::MusicOnHold(rt.prompts.get("common", "moh")));
                 if let Some(acd) = &rt.acd {
-                    acd.send(hotline_acd::Input::CallArrived(call_request(
-                        acd, ctx.call, &t,
-                    )));
+                    let callback_number = rt
+                        .callbacks
+                        .then(|| super::callback::dialable(&ivr.caller))
+                        .flatten();
+                    let mut req = call_request(acd, ctx.call, &t);
+                    req.callback_number = callback_number;
+                    acd.send(hotline_acd::Input::CallArrived(req));
                 }
                 ivr.outcome = Some(IvrOutcome::Transferred(t.queue.clone()));
                 report(ivr, ctx);
@@ -356,9 +376,10 @@ fn call_request(
         preferred_agent: t
             .preferred_agent
             .as_deref()
-            .and_then(|u| acd.directory.by_sip_user(u)),
+            .and_then(|u| acd.agent_for_sip_user(u)),
         customer: t.customer_account.clone(),
         reason: t.reason.clone(),
+        callback_number: None,
     }
 }
 
@@ -366,6 +387,14 @@ impl IvrCall {
     /// The account of the customer the flow identified.
     pub(super) fn customer_account(&self) -> Option<String> {
         account_of(self)
+    }
+
+    /// The queue the flow handed the call to.
+    pub(super) fn queue(&self) -> Option<String> {
+        match &self.outcome {
+            Some(IvrOutcome::Transferred(q)) => Some(q.clone()),
+            _ => None,
+        }
     }
 
     /// The flow handed the call to a queue.
@@ -396,6 +425,7 @@ pub(super) fn start_flow(
         playing: false,
         timer: None,
         outcome: None,
+        caller: caller.to_string(),
     };
     apply(rt, &mut ivr, actions, ctx);
     Some(ivr)

@@ -8,6 +8,7 @@
 //! its RTP stops for `media.timeout_secs`.
 
 pub mod call_log;
+mod callback;
 mod extension;
 pub mod ivr;
 mod ivr_data;
@@ -31,6 +32,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{debug, info, info_span, warn, Instrument};
 
+pub use callback::CallbackRoute;
 pub use ivr_data::lookup as ivr_lookup;
 pub use prompts::AnswerPrompts;
 
@@ -65,6 +67,8 @@ pub struct ControllerConfig {
     pub ivr: Option<ivr::IvrRuntime>,
     /// The ACD that flows transfer callers to.
     pub acd: Option<crate::acd::AcdHandle>,
+    /// Where callbacks are dialled; None = no callbacks (a `callback` exit is a ticket).
+    pub callbacks: Option<CallbackRoute>,
 }
 
 /// Messages from the controller's own timers and the legs.
@@ -74,6 +78,8 @@ enum Internal {
     Leg(CallRef, LegEvent),
     /// A timer, lookup or ticket answer for a call's IVR session.
     Ivr(CallRef, hotline_ivr::interp::Event),
+    /// Tell a caller leaving the queue these prompts, then hang up.
+    Farewell(CallRef, Vec<String>),
 }
 
 /// The ACD router's outputs, for the controller loop.
@@ -103,6 +109,11 @@ struct ActiveCall {
     announcing: bool,
     /// The agent the caller is connected to by the ACD.
     connected: Option<hotline_acd::AgentId>,
+    /// A leg of a callback the ACD is making.
+    callback: Option<callback::CallbackLeg>,
+    /// The caller left the queue (callback, ticket, exit) and hears a last message before
+    /// the engine hangs up; the router is not told of an abandon.
+    leaving: bool,
 }
 
 impl ControllerConfig {
@@ -142,7 +153,7 @@ pub async fn run(
                 None => break,
             },
             Some(msg) = internal.recv() => on_internal(&cfg, &sip, &tx, &mut calls, msg),
-            Some(out) = acd_outputs.recv() => queue::on_output(&cfg, &sip, &ports, &mut calls, out),
+            Some(out) = acd_outputs.recv() => queue::on_output(&cfg, &sip, &tx, &ports, &mut calls, out),
         }
     }
     for (id, call) in calls.drain() {
@@ -199,7 +210,9 @@ async fn on_sip_event(
             if let Some(mut active) = calls.remove(&call) {
                 // An ACD offer's end is the router's business; the caller stays (queued, or
                 // on to the survey).
-                let acd_offer = queue::agent_call_ended(cfg, sip, tx, calls, &active, &reason);
+                let acd_offer =
+                    queue::agent_call_ended(cfg, sip, tx, calls, call, &active, &reason);
+                callback::ended(cfg, calls, &active, &reason);
                 if !active.outbound {
                     queue::caller_ended(cfg, calls, call, &active);
                 }
@@ -260,8 +273,11 @@ async fn on_sip_event(
             }
         }
         SipEvent::Answered { call, answer } => {
-            if !queue::agent_answered(cfg, sip, tx, calls, call, answer.as_deref()) {
-                extension::agent_answered(cfg, sip, tx, calls, call, answer.as_deref());
+            let answer = answer.as_deref();
+            if !queue::agent_answered(cfg, sip, tx, calls, call, answer)
+                && !callback::answered(cfg, sip, tx, ports, calls, call, answer)
+            {
+                extension::agent_answered(cfg, sip, tx, calls, call, answer);
             }
         }
     }
@@ -356,6 +372,8 @@ fn answerable(
         offer: None,
         announcing: false,
         connected: None,
+        callback: None,
+        leaving: false,
     })
 }
 
@@ -430,6 +448,7 @@ fn on_internal(
             sip.send(Command::Hangup(call));
         }
         Internal::Leg(call, ev) => on_leg_event(cfg, sip, tx, calls, call, ev),
+        Internal::Farewell(call, names) => queue::farewell(cfg, sip, calls, call, &names),
         Internal::Ivr(call, ev) => {
             let (Some(rt), Some(active)) = (&cfg.ivr, calls.get_mut(&call)) else {
                 return;
@@ -457,9 +476,16 @@ fn on_leg_event(
     call: CallRef,
     ev: LegEvent,
 ) {
-    // A caller hearing the agent's staff number: the bridge follows.
-    if let LegEvent::PlaybackDone { .. } = ev {
-        if queue::caller_playback_done(calls, call) {
+    // A caller hearing the agent's staff number: the bridge follows; a caller leaving the
+    // queue heard its last message.
+    if let LegEvent::PlaybackDone { interrupted } = ev {
+        if queue::caller_playback_done(sip, calls, call, interrupted) {
+            return;
+        }
+    }
+    // Keys pressed while waiting in a queue: 1 = call me back.
+    if let LegEvent::Digit { digit, .. } = ev {
+        if queue::queued_digit(cfg, calls, call, digit) {
             return;
         }
     }

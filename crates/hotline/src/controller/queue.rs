@@ -17,7 +17,9 @@ use tokio::sync::mpsc;
 use tracing::{debug, info};
 
 use super::extension::{self, Ring};
-use super::{bind_port, ivr, ActiveCall, ControllerConfig, Internal};
+use super::{bind_port, callback, ivr, ActiveCall, ControllerConfig, Internal};
+use hotline_acd::Exit;
+use hotline_store::Disposition;
 
 /// How long the SIP side lets an agent's phone ring; the router's ring time ends it first.
 const SIP_RING_LIMIT: Duration = Duration::from_secs(120);
@@ -26,6 +28,7 @@ const SIP_RING_LIMIT: Duration = Duration::from_secs(120);
 pub(super) fn on_output(
     cfg: &ControllerConfig,
     sip: &SipHandle,
+    tx: &mpsc::UnboundedSender<Internal>,
     ports: &PortAllocator,
     calls: &mut HashMap<CallRef, ActiveCall>,
     out: Output,
@@ -34,7 +37,7 @@ pub(super) fn on_output(
     match out {
         Output::Offer { call, agent } => {
             let caller = CallRef(call.0);
-            let card = acd.directory.get(agent).cloned();
+            let card = acd.card(agent);
             let ready = calls
                 .get(&caller)
                 .is_some_and(|c| c.leg.is_some() && c.peer.is_none());
@@ -59,6 +62,7 @@ pub(super) fn on_output(
                 from_display: None,
                 headers,
                 timeout: SIP_RING_LIMIT,
+                gateway: None,
             };
             info!(%caller, agent = agent.0, "offering the call to an agent");
             let (agent_call, mut active) = extension::dial(cfg, sip, lease, socket, caller, ring);
@@ -74,8 +78,41 @@ pub(super) fn on_output(
                 if let Some(a) = calls.get_mut(&agent_call) {
                     a.offer = Some((agent, true));
                 }
+                // The caller is free for the next offer, which the router makes at once.
+                if let Some(c) = calls.get_mut(&caller) {
+                    c.peer = None;
+                }
                 sip.send(Command::Hangup(agent_call));
+            } else {
+                callback::ring_timeout(sip, calls, call);
             }
+        }
+        Output::DialCallback {
+            call,
+            agent,
+            number,
+        } => callback::dial(cfg, sip, ports, calls, call, agent, number),
+        Output::CallbackQueued { call, position } => {
+            info!(
+                call = call.0,
+                position, "callback requested: the caller keeps its place"
+            );
+            if let Some(log) = cfg.log() {
+                log.left_queue(CallRef(call.0), Disposition::Callback);
+            }
+            farewell(
+                cfg,
+                sip,
+                calls,
+                CallRef(call.0),
+                &["queue_callback_confirm".into(), "goodbye".into()],
+            );
+        }
+        Output::CallbackGaveUp { call, attempts } => {
+            info!(
+                call = call.0,
+                attempts, "callback given up: the customer was not reached"
+            )
         }
         Output::Connected {
             call,
@@ -97,19 +134,13 @@ pub(super) fn on_output(
             short,
             ..
         } => debug!(call = call.0, wait_ms, short, "abandoned in the queue"),
-        Output::MaxWait { call, exit } => {
-            // Tickets and callbacks as exits come with the rest of the ACD issue.
-            info!(call = call.0, ?exit, "max wait reached: the call is ended");
-            if let Some(rt) = &cfg.ivr {
-                play(cfg, calls, CallRef(call.0), rt, &["system_busy"]);
-            }
-            sip.send(Command::Hangup(CallRef(call.0)));
+        Output::MaxWait { call, exit } | Output::QueueRemoved { call, exit } => {
+            leave_queue(cfg, sip, tx, calls, CallRef(call.0), exit)
         }
         Output::AgentStateChanged { agent, state } => {
             debug!(agent = agent.0, state = state.name(), "agent state")
         }
         Output::Refused(r) => debug!(refusal = %r, "ACD refused an input"),
-        other => debug!(?other, "ACD output not acted on yet"),
     }
 }
 
@@ -145,11 +176,7 @@ pub(super) fn agent_answered(
         call: CallId(caller.0),
         agent,
     });
-    let staff_no = acd
-        .directory
-        .get(agent)
-        .map(|c| c.staff_no.clone())
-        .unwrap_or_default();
+    let staff_no = acd.card(agent).map(|c| c.staff_no).unwrap_or_default();
     let Some(c) = calls.get_mut(&caller) else {
         return true;
     };
@@ -167,9 +194,12 @@ pub(super) fn agent_answered(
     );
     names.push("agent_serving".into());
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    match &cfg.ivr {
-        Some(rt) => play(cfg, calls, caller, rt, &names),
-        None => bridge(calls, caller),
+    let played = cfg
+        .ivr
+        .as_ref()
+        .is_some_and(|rt| play(cfg, calls, caller, rt, &names));
+    if !played {
+        bridge(calls, caller);
     }
     true
 }
@@ -181,36 +211,197 @@ fn play(
     call: CallRef,
     rt: &ivr::IvrRuntime,
     names: &[&str],
-) {
+) -> bool {
     let Some(leg) = calls.get(&call).and_then(|c| c.leg.as_ref()) else {
-        return;
+        return false;
     };
     let lang = cfg.prompts.welcome.lang().to_string();
     let prompts: Vec<_> = names
         .iter()
         .filter_map(|n| rt.prompts().get(&lang, n))
         .collect();
-    if !prompts.is_empty() {
-        leg.send(LegCommand::Play {
-            prompts,
-            interruptible: false,
-        });
+    if prompts.is_empty() {
+        return false;
     }
+    leg.send(LegCommand::Play {
+        prompts,
+        interruptible: false,
+    });
+    true
 }
 
 /// The caller's leg finished playing: after the staff number, bridge. True when handled.
 pub(super) fn caller_playback_done(
+    sip: &SipHandle,
     calls: &mut HashMap<CallRef, ActiveCall>,
     call: CallRef,
+    interrupted: bool,
 ) -> bool {
     match calls.get(&call) {
+        // A queue announcement the staff number replaced ends interrupted: wait for ours.
         Some(c) if c.announcing => {
-            bridge(calls, call);
+            if !interrupted {
+                bridge(calls, call);
+            }
+            true
+        }
+        // The announcement the farewell replaced ends interrupted: wait for the farewell.
+        Some(c) if c.leaving => {
+            if !interrupted {
+                sip.send(Command::Hangup(call));
+            }
             true
         }
         _ => false,
     }
 }
+
+/// The caller is waiting in a queue (not being offered, not connected, not leaving).
+fn queued(c: &ActiveCall) -> bool {
+    c.ivr.as_ref().is_some_and(ivr::IvrCall::transferred)
+        && c.peer.is_none()
+        && c.connected.is_none()
+        && !c.leaving
+}
+
+/// A key pressed by a caller in a queue: 1 asks for a callback (when callbacks can be
+/// made); other keys are ignored there. False when the caller is not waiting in a queue.
+pub(super) fn queued_digit(
+    cfg: &ControllerConfig,
+    calls: &HashMap<CallRef, ActiveCall>,
+    call: CallRef,
+    digit: char,
+) -> bool {
+    let (Some(c), Some(acd)) = (calls.get(&call), &cfg.acd) else {
+        return false;
+    };
+    if !queued(c) {
+        return c.leaving;
+    }
+    if digit == '1' {
+        if let Some(number) = callback::number_for(cfg, &c.caller) {
+            acd.send(Input::CallbackRequested {
+                call: CallId(call.0),
+                number,
+            });
+        }
+    }
+    true
+}
+
+/// Plays `names` to a caller who leaves the queue, then hangs up (at once when there is
+/// nothing to play).
+pub(super) fn farewell(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    call: CallRef,
+    names: &[String],
+) {
+    let Some(c) = calls.get_mut(&call) else {
+        return;
+    };
+    c.leaving = true;
+    if let Some(leg) = &c.leg {
+        leg.send(LegCommand::MusicOnHold(None));
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let played = cfg
+        .ivr
+        .as_ref()
+        .is_some_and(|rt| play(cfg, calls, call, rt, &names));
+    if !played {
+        sip.send(Command::Hangup(call));
+    }
+}
+
+/// The call leaves its queue by `exit` (max wait reached, or its queue removed by a reload).
+fn leave_queue(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    tx: &mpsc::UnboundedSender<Internal>,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    call: CallRef,
+    exit: Exit,
+) {
+    info!(%call, %exit, "the call leaves its queue");
+    let log = |d| {
+        if let Some(log) = cfg.log() {
+            log.left_queue(call, d);
+        }
+    };
+    match exit {
+        // Moved by the router: it waits on there.
+        Exit::Queue(_) => {}
+        // Only reported for a caller whose number cannot be called back.
+        Exit::Ticket | Exit::Callback => {
+            log(Disposition::Transferred);
+            if let Some(c) = calls.get_mut(&call) {
+                c.leaving = true;
+            }
+            open_queue_ticket(cfg, tx, calls, call);
+        }
+        Exit::Hangup => {
+            log(Disposition::Failed);
+            farewell(
+                cfg,
+                sip,
+                calls,
+                call,
+                &["queue_all_busy".into(), "goodbye".into()],
+            );
+        }
+    }
+}
+
+/// A ticket to call the caller back ("voicemail-style"): the caller then hears its number.
+fn open_queue_ticket(
+    cfg: &ControllerConfig,
+    tx: &mpsc::UnboundedSender<Internal>,
+    calls: &HashMap<CallRef, ActiveCall>,
+    call: CallRef,
+) {
+    let Some(c) = calls.get(&call) else { return };
+    let account = c.ivr.as_ref().and_then(ivr::IvrCall::customer_account);
+    let queue = c
+        .ivr
+        .as_ref()
+        .and_then(ivr::IvrCall::queue)
+        .unwrap_or_default();
+    let request = hotline_ivr::interp::TicketRequest {
+        kind: QUEUE_TICKET_KIND.into(),
+        summary: format!("Waited in queue {queue} without reaching an agent: call back"),
+        customer_account: account,
+        address: None,
+        reporter_phone: c.caller.clone(),
+    };
+    let store = cfg.ivr.as_ref().and_then(ivr::IvrRuntime::store);
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let mut names = vec!["queue_ticket_left".to_string()];
+        match store {
+            Some(store) => match super::ivr_ticket(&store, request, crate::storage::now_ms()).await
+            {
+                Ok(t) => {
+                    info!(%call, ticket = t.id, "queue ticket opened");
+                    names.push("ticket_number".into());
+                    names.extend(
+                        t.number
+                            .chars()
+                            .filter_map(|d| d.to_digit(10).map(|d| format!("digit_{d}"))),
+                    );
+                }
+                Err(e) => tracing::warn!(%call, error = %e, "queue ticket not opened"),
+            },
+            None => tracing::warn!(%call, "queue ticket not opened: no store"),
+        }
+        names.push("goodbye".into());
+        let _ = tx.send(Internal::Farewell(call, names));
+    });
+}
+
+/// The kind of ticket a queue's `ticket` exit opens.
+const QUEUE_TICKET_KIND: &str = "inquiry";
 
 fn bridge(calls: &mut HashMap<CallRef, ActiveCall>, caller: CallRef) {
     let Some(c) = calls.get_mut(&caller) else {
@@ -258,6 +449,10 @@ fn announce(
         names.extend(say((ms + 59_999) / 60_000));
         names.push("queue_wait_minutes".into());
     }
+    let caller = calls.get(&call).map(|c| c.caller.as_str()).unwrap_or("");
+    if callback::number_for(cfg, caller).is_some() {
+        names.push("queue_callback_offer".into());
+    }
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     play(cfg, calls, call, rt, &names);
 }
@@ -268,6 +463,7 @@ pub(super) fn agent_call_ended(
     sip: &SipHandle,
     tx: &mpsc::UnboundedSender<Internal>,
     calls: &mut HashMap<CallRef, ActiveCall>,
+    agent_call: CallRef,
     ended: &ActiveCall,
     reason: &EndReason,
 ) -> bool {
@@ -278,7 +474,11 @@ pub(super) fn agent_call_ended(
         return true;
     };
     let connected = calls.get(&caller).and_then(|c| c.connected) == Some(agent);
-    if let Some(c) = calls.get_mut(&caller) {
+    // Only if it is still this offer (after a ring timeout the next may be ringing).
+    if let Some(c) = calls
+        .get_mut(&caller)
+        .filter(|c| c.peer == Some(agent_call))
+    {
         c.peer = None;
     }
     if connected {
@@ -331,7 +531,8 @@ pub(super) fn caller_ended(
     ended: &ActiveCall,
 ) {
     let Some(acd) = &cfg.acd else { return };
-    let queued = ended.ivr.as_ref().is_some_and(ivr::IvrCall::transferred);
+    // A caller leaving with a callback keeps its entry in the router.
+    let queued = ended.ivr.as_ref().is_some_and(ivr::IvrCall::transferred) && !ended.leaving;
     if ended.connected.is_some() {
         acd.send(Input::CallEnded(CallId(call.0)));
     } else if queued {
@@ -346,16 +547,7 @@ pub(super) fn caller_ended(
 
 /// An agent's phone registered (or its last registration ended).
 pub(super) fn registration(cfg: &ControllerConfig, user: &str, contacts: usize) {
-    let Some(acd) = &cfg.acd else { return };
-    let Some(agent) = acd.directory.by_sip_user(user) else {
-        return;
-    };
-    acd.send(Input::AgentRegistered {
-        agent,
-        registered: contacts > 0,
-    });
-    // Until the desktop sets agents ready, a registered phone means ready.
-    if contacts > 0 {
-        acd.send(Input::AgentReady(agent));
+    if let Some(acd) = &cfg.acd {
+        acd.registration(user, contacts);
     }
 }

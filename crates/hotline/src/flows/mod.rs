@@ -66,13 +66,54 @@ pub fn load(dir: &Path, sounds: &Path) -> Result<FlowSet, LoadErrors> {
     load_dir(dir, &index)
 }
 
+/// Loads the flows like [`load`] and also refuses a `transfer` to a queue that is not one of
+/// `queues` (each named as file:line).
+pub fn load_for_queues(
+    dir: &Path,
+    sounds: &Path,
+    queues: &[String],
+) -> Result<FlowSet, LoadErrors> {
+    let set = load(dir, sounds)?;
+    let mut errors = Vec::new();
+    for flow in &set.flows {
+        for node in &flow.nodes {
+            let hotline_ivr::flow::NodeKind::Transfer(t) = &node.kind else {
+                continue;
+            };
+            if !queues.contains(&t.queue) {
+                errors.push(hotline_ivr::load::LoadError {
+                    file: flow.file.clone(),
+                    line: node.line,
+                    column: 0,
+                    message: format!(
+                        "node `{}` transfers to queue `{}`, which acd.queues does not define (it has: {})",
+                        node.id,
+                        t.queue,
+                        queues.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(set)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// The names of the configured queues.
+pub fn queue_names(cfg: &Config) -> Vec<String> {
+    cfg.acd.queues.iter().map(|q| q.name.clone()).collect()
+}
+
 /// Runs a `hotline flow` command.
 pub async fn command(cfg: &Config, cmd: &FlowCommand) -> Result<(), String> {
     let sounds = &cfg.media.sounds_dir;
     match cmd {
         FlowCommand::Check { path } => {
             let dir = path.as_deref().unwrap_or(&cfg.ivr.flows_dir);
-            let set = load(dir, sounds).map_err(|e| listed(&e))?;
+            let set = load_for_queues(dir, sounds, &queue_names(cfg)).map_err(|e| listed(&e))?;
             let nodes: usize = set.flows.iter().map(|f| f.nodes.len()).sum();
             println!(
                 "flows ok: {} flows, {nodes} nodes, {} calendars in {}",

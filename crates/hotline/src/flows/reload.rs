@@ -43,7 +43,12 @@ pub fn spawn(rt: IvrRuntime, dir: PathBuf, sounds: PathBuf, entry: String, every
             }
             seen = now;
             let (d, s) = (dir.clone(), sounds.clone());
-            let loaded = tokio::task::spawn_blocking(move || super::load(&d, &s)).await;
+            let queues = rt.queue_names();
+            let loaded = tokio::task::spawn_blocking(move || match queues {
+                Some(q) => super::load_for_queues(&d, &s, &q),
+                None => super::load(&d, &s),
+            })
+            .await;
             match loaded {
                 Ok(Ok(set)) if set.find(&entry).is_some() => {
                     info!(flows = set.flows.len(), dir = %dir.display(), "IVR flows reloaded; new calls use them");

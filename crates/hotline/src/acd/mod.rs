@@ -1,0 +1,304 @@
+//! The ACD's shell: one task owns the pure router (`hotline_acd::Router`), feeds it the
+//! inputs the controller and the desktop API (`port`) send, wakes it at its next deadline,
+//! and hands its outputs to the controller; queue reloads on SIGHUP are in `reload`. The agents come from the store: who they are on SIP,
+//! their staff number for the announcement, their skills, and the queues they serve (every
+//! queue whose required skills they have).
+
+mod directory;
+mod port;
+pub mod reload;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use hotline_acd::{
+    AgentId, AgentProfile, AgentSnapshot, Input, Output, QueueConfig, Refusal, Router, Snapshot,
+};
+use hotline_store::Agent;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
+
+use crate::storage::now_ms;
+
+pub use directory::{AgentCard, Directory};
+
+/// An agent's profile for the router: skills, language, and the queues whose required
+/// skills (levels aside) the agent has.
+pub fn profile(a: &Agent, queues: &[QueueConfig]) -> AgentProfile {
+    let skills: BTreeMap<String, u8> = a
+        .skills
+        .iter()
+        .map(|(s, l)| (s.clone(), (*l).clamp(0, 10) as u8))
+        .collect();
+    let serves = queues
+        .iter()
+        .filter(|q| {
+            q.skills
+                .iter()
+                .filter(|(_, level)| **level > 0)
+                .all(|(s, _)| skills.get(s).is_some_and(|l| *l > 0))
+        })
+        .map(|q| q.name.clone())
+        .collect();
+    AgentProfile {
+        id: AgentId(a.id),
+        skills,
+        languages: vec![a.language.clone()],
+        queues: serves,
+    }
+}
+
+/// What the router task is sent.
+enum Msg {
+    Input(Input),
+    /// An input whose outputs (also carried out as usual) and the agent's state afterwards
+    /// are wanted back.
+    Request {
+        input: Input,
+        agent: AgentId,
+        reply: oneshot::Sender<(Vec<Output>, Option<AgentSnapshot>)>,
+    },
+    Snapshot(oneshot::Sender<Snapshot>),
+    /// New queues (validated by the sender).
+    Reconfigure(Vec<QueueConfig>),
+}
+
+/// Sends inputs to the router task; knows the agents. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AcdHandle {
+    tx: mpsc::UnboundedSender<Msg>,
+    directory: Arc<RwLock<Directory>>,
+    /// The queues in force (to build a profile at login).
+    queues: Arc<RwLock<Vec<QueueConfig>>>,
+    /// A phone registering makes its logged-in agent ready.
+    ready_on_register: bool,
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("acd message")
+    }
+}
+
+impl AcdHandle {
+    pub fn send(&self, input: Input) {
+        let _ = self.tx.send(Msg::Input(input));
+    }
+
+    /// The names of the queues in force.
+    pub fn queue_names(&self) -> Vec<String> {
+        self.queues
+            .read()
+            .map(|q| q.iter().map(|q| q.name.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The agent with this router id.
+    pub fn card(&self, id: AgentId) -> Option<AgentCard> {
+        self.directory.read().ok()?.get(id).cloned()
+    }
+
+    /// The agent whose phone is this SIP user.
+    pub fn agent_for_sip_user(&self, user: &str) -> Option<AgentId> {
+        self.directory.read().ok()?.by_sip_user(user)
+    }
+
+    /// The queues and agents now; `None` when the router task is gone.
+    pub async fn snapshot(&self) -> Option<Snapshot> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Msg::Snapshot(reply)).ok()?;
+        rx.await.ok()
+    }
+
+    /// Applies `input` and returns its outputs and `agent`'s state afterwards.
+    async fn request(
+        &self,
+        input: Input,
+        agent: AgentId,
+    ) -> Option<(Vec<Output>, Option<AgentSnapshot>)> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Request {
+                input,
+                agent,
+                reply,
+            })
+            .ok()?;
+        rx.await.ok()
+    }
+
+    /// Replaces the queues: waiting calls keep their place in queues that stay, calls of a
+    /// removed queue leave by its exit.
+    /// Every agent's profile is then recomputed (a new queue is served by the agents who
+    /// have its skills; states are kept).
+    pub fn reconfigure(&self, queues: Vec<QueueConfig>) {
+        if let Ok(mut q) = self.queues.write() {
+            q.clone_from(&queues);
+        }
+        let profiles: Vec<AgentProfile> = match self.directory.read() {
+            Ok(d) => d.cards().map(|c| profile(&c.record, &queues)).collect(),
+            Err(_) => Vec::new(),
+        };
+        let _ = self.tx.send(Msg::Reconfigure(queues));
+        for p in profiles {
+            self.send(Input::AgentUpdated(p));
+        }
+    }
+
+    /// An agent's phone registered (or its last registration ended).
+    pub fn registration(&self, user: &str, contacts: usize) {
+        let registered = contacts > 0;
+        let agent = match self.directory.write() {
+            Ok(mut d) => {
+                d.set_registered(user, registered);
+                d.by_sip_user(user)
+            }
+            Err(_) => None,
+        };
+        let Some(agent) = agent else { return };
+        self.send(Input::AgentRegistered { agent, registered });
+        if registered && self.ready_on_register {
+            self.send(Input::AgentReady(agent));
+        }
+    }
+}
+
+/// The queues the shipped flows transfer to, until the `[acd]` configuration section lands:
+/// general, billing (billing skill 2), repairs, and key accounts (the account manager for
+/// 20 s, then any key-account agent until 60 s, then anyone).
+const DEFAULT_QUEUES: &str = r#"
+[[queues]]
+name = "general"
+skills = { general = 1 }
+
+[[queues]]
+name = "billing"
+skills = { billing = 2 }
+relax = [{ after_secs = 60, by = 1 }]
+
+[[queues]]
+name = "repairs"
+skills = { repair = 1 }
+
+[[queues]]
+name = "key_accounts"
+key_account_boost = 30
+steps = [
+  { after_secs = 0, preferred_only = true, tier = "key_account" },
+  { after_secs = 20, skills = { key_account = 1 } },
+  { after_secs = 60, skills = { general = 1 } },
+]
+"#;
+
+#[derive(serde::Deserialize)]
+struct QueuesFile {
+    queues: Vec<QueueConfig>,
+}
+
+/// The built-in queues (checked by a test).
+pub fn default_queues() -> Vec<QueueConfig> {
+    match toml::from_str::<QueuesFile>(DEFAULT_QUEUES) {
+        Ok(f) => f.queues,
+        Err(e) => {
+            tracing::error!(error = %e, "built-in queues do not parse");
+            Vec::new()
+        }
+    }
+}
+
+/// Starts the router task with the store's active agents logged in; its outputs go to `out`.
+pub fn spawn(
+    queues: Vec<QueueConfig>,
+    agents: &[Agent],
+    ready_on_register: bool,
+    out: impl Fn(Output) + Send + 'static,
+) -> AcdHandle {
+    let mut router = Router::new(queues.clone());
+    let now = now_ms();
+    let agents: Vec<&Agent> = agents.iter().filter(|a| a.active).collect();
+    for a in &agents {
+        let p = profile(a, &queues);
+        debug!(agent = a.id, queues = ?p.queues, "agent known to the ACD");
+        for o in router.handle(Input::AgentLogin(p), now) {
+            out(o);
+        }
+    }
+    info!(queues = queues.len(), agents = agents.len(), "ACD started");
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    tokio::spawn(async move {
+        loop {
+            let msg = match router.next_deadline() {
+                Some(at) => {
+                    let wait = (at - now_ms()).max(0) as u64;
+                    tokio::select! {
+                        m = rx.recv() => m,
+                        _ = tokio::time::sleep(std::time::Duration::from_millis(wait)) => Some(Msg::Input(Input::Tick)),
+                    }
+                }
+                None => rx.recv().await,
+            };
+            let Some(msg) = msg else { break };
+            match msg {
+                Msg::Input(input) => {
+                    let arriving = match &input {
+                        Input::CallArrived(req) => Some(req.id),
+                        _ => None,
+                    };
+                    for o in router.handle(input, now_ms()) {
+                        // A queue removed by a reload while a flow still names it: the
+                        // caller must not wait for nothing.
+                        if let (Some(call), Output::Refused(Refusal::UnknownQueue(q))) =
+                            (arriving, &o)
+                        {
+                            warn!(call = call.0, queue = %q, "transfer to an unknown queue: a ticket instead");
+                            out(Output::QueueRemoved {
+                                call,
+                                exit: hotline_acd::Exit::Ticket,
+                            });
+                        }
+                        out(o);
+                    }
+                }
+                Msg::Request {
+                    input,
+                    agent,
+                    reply,
+                } => {
+                    let outputs = router.handle(input, now_ms());
+                    for o in &outputs {
+                        out(o.clone());
+                    }
+                    let _ = reply.send((outputs, router.agent(agent)));
+                }
+                Msg::Snapshot(reply) => {
+                    let _ = reply.send(router.snapshot(now_ms()));
+                }
+                Msg::Reconfigure(queues) => {
+                    info!(queues = queues.len(), "ACD queues reconfigured");
+                    for o in router.reconfigure(queues, now_ms()) {
+                        out(o);
+                    }
+                }
+            }
+        }
+    });
+    let all: Vec<Agent> = agents.into_iter().cloned().collect();
+    AcdHandle {
+        tx,
+        directory: Arc::new(RwLock::new(Directory::new(&all))),
+        queues: Arc::new(RwLock::new(queues)),
+        ready_on_register,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_queues_parse_and_validate() {
+        let q = default_queues();
+        assert_eq!(q.len(), 4);
+        hotline_acd::validate(&q).expect("valid queues");
+    }
+}

@@ -1,0 +1,71 @@
+//! The router as the HTTP API reaches it (`hotline_web::AcdPort`): desktop state changes go
+//! to the router task as requests whose refusals come back; a login first (re)reads the agent
+//! from the store, so an agent added or changed while the engine runs is routed with their
+//! current skills, and tells the router whether their phone is registered already.
+
+use hotline_acd::{AgentId, AgentSnapshot, Input, Output, Snapshot};
+use hotline_store::Agent;
+use hotline_web::{AcdError, AcdPort, AgentRequest, PortFuture};
+
+use super::{profile, AcdHandle};
+
+impl AcdHandle {
+    async fn agent_request_inner(
+        &self,
+        agent: &Agent,
+        request: AgentRequest,
+    ) -> Result<AgentSnapshot, AcdError> {
+        let id = AgentId(agent.id);
+        let input = match request {
+            AgentRequest::Login => {
+                let queues = self.queues.read().map(|q| q.clone()).unwrap_or_default();
+                let registered = match self.directory.write() {
+                    Ok(mut d) => {
+                        d.upsert(agent);
+                        d.is_registered(&agent.sip_user)
+                    }
+                    Err(_) => false,
+                };
+                let (outputs, _) = self
+                    .request(Input::AgentLogin(profile(agent, &queues)), id)
+                    .await
+                    .ok_or(AcdError::Unavailable)?;
+                refusal(outputs)?;
+                Input::AgentRegistered {
+                    agent: id,
+                    registered,
+                }
+            }
+            AgentRequest::Logout => Input::AgentLogout(id),
+            AgentRequest::Ready => Input::AgentReady(id),
+            AgentRequest::NotReady(reason) => Input::AgentNotReady { agent: id, reason },
+        };
+        let (outputs, snap) = self.request(input, id).await.ok_or(AcdError::Unavailable)?;
+        refusal(outputs)?;
+        snap.ok_or(AcdError::Refused(hotline_acd::Refusal::UnknownAgent(id)))
+    }
+}
+
+fn refusal(outputs: Vec<Output>) -> Result<(), AcdError> {
+    match outputs.into_iter().find_map(|o| match o {
+        Output::Refused(r) => Some(r),
+        _ => None,
+    }) {
+        Some(r) => Err(AcdError::Refused(r)),
+        None => Ok(()),
+    }
+}
+
+impl AcdPort for AcdHandle {
+    fn agent_request<'a>(
+        &'a self,
+        agent: &'a Agent,
+        request: AgentRequest,
+    ) -> PortFuture<'a, Result<AgentSnapshot, AcdError>> {
+        Box::pin(self.agent_request_inner(agent, request))
+    }
+
+    fn snapshot(&self) -> PortFuture<'_, Option<Snapshot>> {
+        Box::pin(AcdHandle::snapshot(self))
+    }
+}

@@ -1,0 +1,134 @@
+//! A caller for end-to-end tests: places a call to the hotline, keeps every byte of audio the
+//! engine sends, presses keys by RFC 4733, waits to hear given prompts in order, hangs up.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hotline_media::dtmf::{DtmfSender, SenderConfig};
+use tokio::net::UdpSocket;
+
+use crate::{rtp_packet, Engine, Ua};
+
+const WAIT: Duration = Duration::from_secs(5);
+/// The longest a test waits for one prompt to be heard.
+pub const HEAR_WITHIN: Duration = Duration::from_secs(30);
+
+/// A call in progress: what the engine sent so far, and a way to press keys.
+pub struct Caller {
+    pub ua: Ua,
+    pub rtp: Arc<UdpSocket>,
+    pub engine_rtp: SocketAddr,
+    pub heard: Arc<Mutex<Vec<u8>>>,
+    /// How far `expect` has read.
+    cursor: usize,
+    seq: u16,
+    ts: u32,
+    pub call_id: String,
+    pub from_tag: String,
+    pub to_tag: String,
+}
+
+impl Caller {
+    /// Calls the hotline (96655) from `caller` and starts listening to what the engine sends.
+    pub async fn place(engine: &Engine, caller: &str) -> Caller {
+        let rtp = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let mut ua = Ua::udp(engine.udp, caller).await;
+        ua.rtp_port = rtp.local_addr().unwrap().port();
+        let crate::Answered {
+            engine_rtp,
+            call_id,
+            from_tag,
+            to_tag,
+        } = ua.call_answered("96655").await;
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let (sock, sink) = (Arc::clone(&rtp), Arc::clone(&heard));
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 2048];
+            while let Ok(n) = sock.recv(&mut buf).await {
+                if n >= 12 && buf[0] >> 6 == 2 && buf[1] & 0x7f == 0 {
+                    let cc = usize::from(buf[0] & 0x0f);
+                    sink.lock().unwrap().extend_from_slice(&buf[12 + 4 * cc..n]);
+                }
+            }
+        });
+        let mut call = Caller {
+            ua,
+            rtp,
+            engine_rtp,
+            heard,
+            cursor: 0,
+            seq: 1,
+            ts: 0,
+            call_id,
+            from_tag,
+            to_tag,
+        };
+        // Our own RTP first, so the engine's latch sees a live caller.
+        call.send_rtp(0, true, &[0xFF; 160]).await;
+        call
+    }
+
+    pub async fn send_rtp(&mut self, pt: u8, marker: bool, payload: &[u8]) {
+        let pkt = rtp_packet(pt, self.seq, self.ts, marker, payload);
+        self.seq = self.seq.wrapping_add(1);
+        self.ts = self.ts.wrapping_add(160);
+        self.rtp.send_to(&pkt, self.engine_rtp).await.unwrap();
+    }
+
+    /// Presses keys one after the other (RFC 4733, each packet sent twice).
+    pub async fn press(&mut self, keys: &str) {
+        for k in keys.chars() {
+            self.ts = self.ts.wrapping_add(8000);
+            let schedule = DtmfSender::new(SenderConfig::default())
+                .schedule(k, self.ts)
+                .expect("a keypad key");
+            for p in schedule {
+                let pkt = rtp_packet(101, self.seq, p.timestamp, p.marker, &p.payload);
+                self.seq = self.seq.wrapping_add(1);
+                self.rtp.send_to(&pkt, self.engine_rtp).await.unwrap();
+                self.rtp.send_to(&pkt, self.engine_rtp).await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(120)).await;
+        }
+    }
+
+    /// Waits until `sound` has been received after what was expected before; the first
+    /// `prefix` bytes are enough when only its start matters (to answer a menu early).
+    pub async fn expect(&mut self, what: &str, sound: &[u8], prefix: Option<usize>) {
+        let want = &sound[..prefix.unwrap_or(sound.len()).min(sound.len())];
+        let deadline = tokio::time::Instant::now() + HEAR_WITHIN;
+        loop {
+            {
+                let heard = self.heard.lock().unwrap();
+                if let Some(at) = heard[self.cursor..]
+                    .windows(want.len())
+                    .position(|w| w == want)
+                {
+                    self.cursor += at + want.len();
+                    return;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "did not hear {what} (after byte {} of {})",
+                self.cursor,
+                self.heard.lock().unwrap().len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn hang_up(mut self) {
+        let bye = self.ua.in_dialog(
+            "BYE",
+            2,
+            &self.call_id,
+            &self.from_tag,
+            "96655",
+            &self.to_tag,
+        );
+        self.ua.send(&bye).await;
+        let _ = self.ua.recv_final(WAIT).await;
+    }
+}
