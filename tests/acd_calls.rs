@@ -416,6 +416,64 @@ async fn key_account_caller_reaches_their_manager_first_then_anyone() {
 }
 
 #[tokio::test]
+async fn the_manager_answers_her_key_account_and_the_caller_rates_the_call() {
+    let (engine, _scratch) = start(KEY_ACCOUNT_FLOW, KEY_ACCOUNT_QUEUES, "100");
+    let pool = db(&engine).await;
+    let (customer, account, phone) = key_account_of_wangfang(&pool).await;
+    let (mut zhangmin, mut wangfang, _desk) = zhangmin_then_wangfang(&engine, &pool).await;
+
+    let mut c = Caller::place(&engine, &phone).await;
+    let (offer, _) = manager_rings_first(&mut wangfang, &phone, &account).await;
+    let mut talk = wangfang.answer(offer).await;
+    // 工号 1025 为您服务: wangfang's staff number; then voice both ways.
+    hears_staff_number(&mut c, "1025").await;
+    let (heard_agent, heard_caller) = wangfang.voice_both_ways(&talk, &mut c, 0x21).await;
+    assert!(
+        heard_agent && heard_caller,
+        "bridged: {heard_agent} {heard_caller}"
+    );
+    assert!(
+        zhangmin
+            .next_invite(Duration::from_millis(200))
+            .await
+            .is_none(),
+        "nobody else is rung"
+    );
+    // The manager hangs up first: the caller is asked to rate the call and keys 4.
+    assert_eq!(wangfang.hang_up(&mut talk).await, 200);
+    c.expect("the survey", &ulaw("zh", "survey_scale"), Some(1600))
+        .await;
+    c.press("4").await;
+    c.expect("the thanks", &ulaw("zh", "survey_thanks"), None)
+        .await;
+    #[allow(clippy::type_complexity)]
+    let (agent, queue, wait_ms, talk_ms, disposition, survey, cust): (
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+    ) = ended_call(
+        &pool,
+        "agent_id, queue, wait_ms, talk_ms, disposition, survey_score, customer_id",
+        &phone,
+    )
+    .await;
+    assert_eq!(agent, Some(agent_id(&pool, "wangfang").await));
+    assert_eq!(queue.as_deref(), Some("key_accounts"));
+    assert!(
+        wait_ms.is_some_and(|w| (0..2500).contains(&w)),
+        "{wait_ms:?}"
+    );
+    assert!(talk_ms.is_some_and(|t| t > 0), "{talk_ms:?}");
+    assert_eq!(disposition.as_deref(), Some("answered"));
+    assert_eq!(survey, Some(4));
+    assert_eq!(cust, Some(customer));
+}
+
+#[tokio::test]
 async fn key_account_call_rings_out_at_the_manager_then_goes_to_anyone() {
     // The manager rings for 2 s only (her offer times out before the 3 s step ends).
     let queues = KEY_ACCOUNT_QUEUES.replace("ring_secs = 6", "ring_secs = 2");

@@ -277,3 +277,45 @@ fn serve_starts_with_env_only_configuration() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A flow that transfers to a queue the configuration does not define is refused by
+/// `flow check` (and so at start) with the flow file and line; a bad callback route is a
+/// configuration error naming its key.
+#[test]
+fn flows_must_transfer_to_configured_queues() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = scratch();
+    let file = dir.path().join("hotline.toml");
+    let base = format!(
+        "[ivr]\nflows_dir = \"{}\"\n\n[media]\nsounds_dir = \"{}\"\n\n",
+        repo.join("ivr-flows").display(),
+        repo.join("sounds").display()
+    );
+    // The shipped flows transfer to general, billing, repairs and key_accounts.
+    std::fs::write(
+        &file,
+        format!("{base}[[acd.queues]]\nname = \"general\"\n\n[[acd.queues]]\nname = \"billing\"\n"),
+    )
+    .expect("write");
+    let path = file.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = run(dir.path(), &["--config", &path, "flow", "check"], &[]);
+    assert_ne!(code, 0, "{stdout}");
+    for needle in ["agent.yaml:", "`repairs`", "`key_accounts`", "acd.queues"] {
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+    assert!(!stderr.contains("`billing`, which"), "{stderr}");
+    // With the built-in queues the same flows are fine.
+    std::fs::write(&file, &base).expect("write");
+    let (code, stdout, stderr) = run(dir.path(), &["--config", &path, "flow", "check"], &[]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+
+    std::fs::write(
+        &file,
+        "[acd]\ncallback_gateway = \"gateway.example:5060\"\ncallback_caller_id = \"96-655\"\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = run(dir.path(), &["--config", &path, "config", "check"], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("acd.callback_gateway"), "{stderr}");
+    assert!(stderr.contains("acd.callback_caller_id"), "{stderr}");
+}
