@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use hotline_e2e::{
-    branch, db, ended_call, prompt_ulaw as ulaw, token, AgentPhone, Caller, Engine, Ringing, Ua,
+    branch, db, ended_call, prompt_ulaw as ulaw, token, AgentPhone, Caller, Desk, Engine, Ringing,
+    Ua,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
 // ---------------------------------------------------------------------------------------------
 // Setup: flows, queues, the engine.
@@ -109,111 +110,6 @@ async fn agent_id(pool: &sqlx::SqlitePool, login: &str) -> i64 {
         .fetch_one(pool)
         .await
         .unwrap_or_else(|e| panic!("demo agent {login}: {e}"))
-}
-
-// ---------------------------------------------------------------------------------------------
-// The desktop (HTTP API).
-
-/// An agent logged in to the HTTP API.
-struct Desk {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Desk {
-    /// Logs `login` in with the password the engine wrote to `demo-agents.txt`.
-    async fn login(engine: &Engine, login: &str) -> Desk {
-        let list = std::fs::read_to_string(engine.dir.join("data/demo-agents.txt"))
-            .expect("demo-agents.txt");
-        let password = list
-            .lines()
-            .map(|l| l.split('\t').collect::<Vec<_>>())
-            .find(|f| f.len() == 3 && f[0] == login)
-            .map(|f| f[2].to_string())
-            .unwrap_or_else(|| panic!("{login} in demo-agents.txt"));
-        let base = format!("http://{}", engine.http.expect("the HTTP API is on"));
-        let http = reqwest::Client::new();
-        let res = http
-            .post(format!("{base}/api/login"))
-            .json(&json!({ "login": login, "password": password }))
-            .send()
-            .await
-            .expect("POST /api/login");
-        assert_eq!(res.status().as_u16(), 200, "{login} logs in");
-        let body: Value = res.json().await.expect("login answer");
-        let token = body["token"].as_str().expect("token").to_string();
-        Desk { http, base, token }
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("GET");
-        assert_eq!(res.status().as_u16(), 200, "GET {path}");
-        res.json().await.expect("JSON")
-    }
-
-    /// `PUT /api/acd/me/state`: the status and the body.
-    async fn set_state(&self, body: Value) -> (u16, Value) {
-        let res = self
-            .http
-            .put(format!("{}/api/acd/me/state", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .expect("PUT /api/acd/me/state");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
-    /// `GET /api/acd`'s entry for agent `id`.
-    async fn agent(&self, id: i64) -> Value {
-        let acd = self.get("/api/acd").await;
-        acd["agents"]
-            .as_array()
-            .and_then(|a| a.iter().find(|a| a["id"] == id).cloned())
-            .unwrap_or_else(|| panic!("agent {id} in GET /api/acd: {acd}"))
-    }
-
-    /// `GET /api/acd`'s entry for queue `name`.
-    async fn queue(&self, name: &str) -> Value {
-        let acd = self.get("/api/acd").await;
-        acd["queues"]
-            .as_array()
-            .and_then(|q| q.iter().find(|q| q["name"] == name).cloned())
-            .unwrap_or_else(|| panic!("queue {name} in GET /api/acd: {acd}"))
-    }
-
-    async fn queue_names(&self) -> Vec<String> {
-        let acd = self.get("/api/acd").await;
-        acd["queues"]
-            .as_array()
-            .map(|q| {
-                q.iter()
-                    .filter_map(|q| q["name"].as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Waits (up to 5 s) until agent `id` is in `state`; its snapshot.
-    async fn agent_in(&self, id: i64, state: &str) -> Value {
-        let mut last = Value::Null;
-        for _ in 0..50 {
-            last = self.agent(id).await;
-            if last["state"]["state"] == state {
-                return last;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("agent {id} did not become {state}: {last}");
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,10 +16,12 @@ use tokio::net::{TcpStream, UdpSocket};
 
 mod agent_phone;
 mod caller;
+mod desk;
 mod records;
 
 pub use agent_phone::{AgentPhone, Ringing, Talking};
 pub use caller::{Caller, HEAR_WITHIN};
+pub use desk::{Desk, Events};
 pub use hotline_sip::digest;
 pub use records::{db, ended_call};
 

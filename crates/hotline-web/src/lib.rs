@@ -20,12 +20,14 @@ mod error;
 mod extract;
 mod followups;
 mod health;
+mod live;
 mod middleware;
 mod openapi;
 mod tickets;
 
 pub use acd::{AcdError, AcdPort, AgentRequest, PortFuture};
 pub use error::ApiError;
+pub use live::{LiveEvent, LiveSender, ScreenPop};
 
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -47,6 +49,10 @@ pub struct ApiState {
     pub clock: Arc<dyn Fn() -> Millis + Send + Sync>,
     /// The engine's ACD router; `None`: the `/api/acd` endpoints answer 503.
     pub acd: Option<Arc<dyn AcdPort>>,
+    /// Where live events come from; `None`: `/api/events` answers 503.
+    pub live: Option<LiveSender>,
+    /// How often an open event stream checks its token again.
+    pub live_recheck: std::time::Duration,
 }
 
 impl ApiState {
@@ -141,6 +147,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/calls/{id}", calls::detail),
         ep(Post, "/api/calls/{id}/tickets", calls::link_ticket),
         ep(Get, "/api/agents", agents::list),
+        ep(Get, "/api/events", live::events),
         ep(Get, "/api/acd", acd::overview),
         ep(Get, "/api/acd/me", acd::me),
         ep(Put, "/api/acd/me/state", acd::set_mine),

@@ -109,6 +109,8 @@ mod tests {
             realm: "hotline".into(),
             clock: Arc::new(|| 1_795_000_000_000),
             acd: None,
+            live: None,
+            live_recheck: std::time::Duration::from_secs(30),
         });
         for e in endpoints() {
             let path = e.path.replace("{id}", "1");

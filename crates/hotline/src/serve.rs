@@ -59,16 +59,26 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         }
     }
     let (acd_tx, acd_rx) = tokio::sync::mpsc::unbounded_channel();
+    // Live events for the desktops and the wallboard.
+    let (live, _) = tokio::sync::broadcast::channel::<hotline_web::LiveEvent>(LIVE_BACKLOG);
+    let live_states = live.clone();
     let acd = crate::acd::spawn(
         cfg.acd.queues.clone(),
         &agents,
         cfg.acd.ready_on_register,
         move |o| {
+            if let hotline_acd::Output::AgentStateChanged { agent, state } = &o {
+                let _ = live_states.send(hotline_web::LiveEvent::AgentState {
+                    agent: agent.0,
+                    state: state.clone(),
+                });
+            }
             let _ = acd_tx.send(o);
         },
     );
     crate::acd::reload::spawn_on_hangup(acd.clone(), config_path, cfg.clone());
-    let http = start_http(&cfg, &store, &acd).await?;
+    crate::acd::spawn_overviews(acd.clone(), live.clone(), LIVE_OVERVIEW);
+    let http = start_http(&cfg, &store, &acd, &live).await?;
     let (start, end) = cfg.media.port_range()?;
     let ports = Arc::new(PortAllocator::new(start, end));
     let media_address = media_address(&cfg, server.udp_addr.or(server.tcp_addr));
@@ -130,6 +140,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         }),
         acd: Some(acd),
         callbacks,
+        live: Some(live),
     };
     let handle = server.handle.clone();
     let background = tokio::spawn(storage::background(
@@ -158,11 +169,17 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     Ok(())
 }
 
+/// Live events a slow desktop may fall behind by before it is sent a fresh overview.
+const LIVE_BACKLOG: usize = 1024;
+/// How often the queues and agents are sent to open event streams.
+const LIVE_OVERVIEW: Duration = Duration::from_secs(2);
+
 /// Serves the HTTP API on `http.listen`, if set: its address and task.
 async fn start_http(
     cfg: &Config,
     store: &hotline_store::Store,
     acd: &crate::acd::AcdHandle,
+    live: &hotline_web::LiveSender,
 ) -> Result<Option<(SocketAddr, tokio::task::JoinHandle<()>)>, String> {
     let Some(addr) = parse_listen(&cfg.http.listen, "http.listen")? else {
         return Ok(None);
@@ -178,6 +195,8 @@ async fn start_http(
         realm: cfg.sip.realm.clone(),
         clock: Arc::new(storage::now_ms),
         acd: Some(Arc::new(acd.clone())),
+        live: Some(live.clone()),
+        live_recheck: Duration::from_secs(30),
     });
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {

@@ -35,6 +35,8 @@ pub struct Api {
     server: tokio::task::JoinHandle<()>,
     /// The ACD behind `/api/acd` (the real router, driven by the test).
     pub acd: Arc<acd_port::RouterPort>,
+    /// What `/api/events` streams (the test publishes).
+    pub live: hotline_web::LiveSender,
 }
 
 /// An answer: status, headers and the JSON body (`Value::Null` when empty).
@@ -150,11 +152,14 @@ pub async fn serve(store: Store) -> Api {
     let clock = Arc::new(AtomicI64::new(NOW));
     let c = clock.clone();
     let acd = Arc::new(acd_port::RouterPort::new(clock.clone()));
+    let (live, _) = tokio::sync::broadcast::channel(64);
     let app = router(ApiState {
         store: store.clone(),
         realm: REALM.into(),
         clock: Arc::new(move || c.load(Ordering::SeqCst)),
         acd: Some(acd.clone()),
+        live: Some(live.clone()),
+        live_recheck: std::time::Duration::from_millis(300),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -175,6 +180,7 @@ pub async fn serve(store: Store) -> Api {
         clock,
         server,
         acd,
+        live,
     }
 }
 

@@ -291,6 +291,27 @@ pub fn spawn(
     }
 }
 
+/// Sends the queues and agents to open event streams every `every` (nothing while no
+/// desktop or wallboard listens).
+pub fn spawn_overviews(acd: AcdHandle, live: hotline_web::LiveSender, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if live.receiver_count() == 0 {
+                continue;
+            }
+            match acd.snapshot().await {
+                Some(snap) => {
+                    let _ = live.send(hotline_web::LiveEvent::Overview(snap));
+                }
+                None => break,
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

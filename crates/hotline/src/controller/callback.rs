@@ -98,6 +98,18 @@ pub(super) fn dial(
         agent = agent.0,
         "callback: ringing the agent first"
     );
+    if let Some(live) = &cfg.live {
+        let _ = live.send(hotline_web::LiveEvent::Offer(hotline_web::ScreenPop {
+            agent: agent.0,
+            call: call.0,
+            caller: number.clone(),
+            customer_account: None,
+            queue: String::new(),
+            reason: "callback".into(),
+            ivr_path: String::new(),
+            callback: true,
+        }));
+    }
     let (agent_call, mut active) = extension::dial(cfg, sip, lease, socket, CallRef(call.0), ring);
     active.peer = None;
     active.callback = Some(CallbackLeg {

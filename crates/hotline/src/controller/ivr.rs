@@ -145,6 +145,8 @@ pub(super) struct IvrCall {
     outcome: Option<IvrOutcome>,
     /// The calling number.
     caller: String,
+    /// Why the flow transferred the call (its `reason`).
+    transfer_reason: String,
 }
 
 impl Drop for IvrCall {
@@ -346,6 +348,7 @@ fn apply(rt: &IvrRuntime, ivr: &mut IvrCall, actions: Vec<Action>, ctx: &Ctx<'_>
                     acd.send(hotline_acd::Input::CallArrived(req));
                 }
                 ivr.outcome = Some(IvrOutcome::Transferred(t.queue.clone()));
+                ivr.transfer_reason.clone_from(&t.reason);
                 report(ivr, ctx);
             }
             Action::Hangup => {
@@ -389,6 +392,16 @@ impl IvrCall {
         account_of(self)
     }
 
+    /// The nodes the caller went through, `flow/node` joined by `>`.
+    pub(super) fn path(&self) -> String {
+        self.session.path()
+    }
+
+    /// Why the flow transferred the call.
+    pub(super) fn transfer_reason(&self) -> &str {
+        &self.transfer_reason
+    }
+
     /// The queue the flow handed the call to.
     pub(super) fn queue(&self) -> Option<String> {
         match &self.outcome {
@@ -426,6 +439,7 @@ pub(super) fn start_flow(
         timer: None,
         outcome: None,
         caller: caller.to_string(),
+        transfer_reason: String::new(),
     };
     apply(rt, &mut ivr, actions, ctx);
     Some(ivr)

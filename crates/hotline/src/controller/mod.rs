@@ -69,6 +69,8 @@ pub struct ControllerConfig {
     pub acd: Option<crate::acd::AcdHandle>,
     /// Where callbacks are dialled; None = no callbacks (a `callback` exit is a ticket).
     pub callbacks: Option<CallbackRoute>,
+    /// Screen pops for the desktops' event stream.
+    pub live: Option<hotline_web::LiveSender>,
 }
 
 /// Messages from the controller's own timers and the legs.

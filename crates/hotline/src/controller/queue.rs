@@ -53,8 +53,24 @@ pub(super) fn on_output(
             };
             let Some(c) = calls.get(&caller) else { return };
             let mut headers = vec![("X-Hotline-Call".to_string(), caller.0.to_string())];
-            if let Some(acct) = c.ivr.as_ref().and_then(ivr::IvrCall::customer_account) {
-                headers.push(("X-Customer-Account".into(), acct));
+            let account = c.ivr.as_ref().and_then(ivr::IvrCall::customer_account);
+            if let Some(acct) = &account {
+                headers.push(("X-Customer-Account".into(), acct.clone()));
+            }
+            if let Some(live) = &cfg.live {
+                let ivr = c.ivr.as_ref();
+                let _ = live.send(hotline_web::LiveEvent::Offer(hotline_web::ScreenPop {
+                    agent: agent.0,
+                    call: caller.0,
+                    caller: c.caller.clone(),
+                    customer_account: account,
+                    queue: ivr.and_then(ivr::IvrCall::queue).unwrap_or_default(),
+                    reason: ivr
+                        .map(|i| i.transfer_reason().to_string())
+                        .unwrap_or_default(),
+                    ivr_path: ivr.map(ivr::IvrCall::path).unwrap_or_default(),
+                    callback: false,
+                }));
             }
             let ring = Ring {
                 user: card.sip_user.clone(),

@@ -1,0 +1,204 @@
+//! `GET /api/events`: the stream starts with an overview; an agent sees its own state changes
+//! and screen pops and nobody else's, a supervisor sees all; no token, no stream; a token
+//! revoked while the stream is open ends it; a reader that falls behind gets a fresh overview.
+
+mod common;
+use common::*;
+use hotline_acd::{AgentState, Input, NotReadyReason};
+use hotline_web::{LiveEvent, ScreenPop};
+use reqwest::Method;
+use serde_json::Value;
+use std::time::Duration;
+
+/// An open event stream.
+struct Stream {
+    res: reqwest::Response,
+    buf: String,
+}
+
+impl Stream {
+    async fn open(api: &Api, token: &str) -> Stream {
+        let res = api
+            .request(Method::GET, "/api/events", Some(token))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers()["content-type"].to_str().unwrap_or(""),
+            "text/event-stream"
+        );
+        Stream {
+            res,
+            buf: String::new(),
+        }
+    }
+
+    /// The next event (name, JSON data), skipping keep-alive comments; `None` when the stream
+    /// ended or nothing came within 3 s.
+    async fn next(&mut self) -> Option<(String, Value)> {
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut name = String::new();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim());
+                    }
+                }
+                if name.is_empty() {
+                    continue;
+                }
+                return Some((name, serde_json::from_str(&data).expect("JSON data")));
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(3), self.res.chunk())
+                .await
+                .ok()?
+                .ok()??;
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+fn state_event(agent: i64) -> LiveEvent {
+    LiveEvent::AgentState {
+        agent,
+        state: AgentState::NotReady {
+            reason: NotReadyReason::Break,
+            since: NOW,
+        },
+    }
+}
+
+fn pop(agent: i64) -> LiveEvent {
+    LiveEvent::Offer(ScreenPop {
+        agent,
+        call: 42,
+        caller: "13800001111".into(),
+        customer_account: Some("1000000001".into()),
+        queue: "general".into(),
+        reason: "billing".into(),
+        ivr_path: "main/start>main/menu".into(),
+        callback: false,
+    })
+}
+
+#[tokio::test]
+async fn agents_see_their_own_events_and_supervisors_all() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let agent = api.login("zhang", "secret").await;
+        let boss = api.login("li", "boss").await;
+        api.acd.feed(Input::AgentLogin(hotline_acd::AgentProfile {
+            id: hotline_acd::AgentId(f.agent),
+            skills: Default::default(),
+            languages: vec![],
+            queues: vec!["general".into()],
+        }));
+        let mut mine = Stream::open(&api, &agent).await;
+        let mut all = Stream::open(&api, &boss).await;
+        for s in [&mut mine, &mut all] {
+            let (name, data) = s.next().await.expect("the overview first");
+            assert_eq!(name, "overview");
+            assert_eq!(data["queues"][0]["name"], "general");
+            assert_eq!(data["agents"][0]["id"], f.agent);
+        }
+        for ev in [
+            state_event(f.supervisor),
+            pop(f.supervisor),
+            state_event(f.agent),
+            pop(f.agent),
+        ] {
+            api.live.send(ev).expect("subscribers");
+        }
+        // The agent: only its own two.
+        let (name, data) = mine.next().await.expect("own state");
+        assert_eq!(
+            (name.as_str(), &data["agent"]),
+            ("agent_state", &Value::from(f.agent))
+        );
+        assert_eq!(data["state"]["state"], "not_ready");
+        assert_eq!(data["state"]["reason"], "break");
+        let (name, data) = mine.next().await.expect("own screen pop");
+        assert_eq!(name, "offer");
+        assert_eq!(data["agent"], f.agent);
+        assert_eq!(data["customer_account"], "1000000001");
+        assert_eq!(data["ivr_path"], "main/start>main/menu");
+        // The supervisor: all four, in order.
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let (name, data) = all.next().await.expect("event");
+            seen.push((name, data["agent"].as_i64().unwrap_or(0)));
+        }
+        assert_eq!(
+            seen,
+            vec![
+                ("agent_state".to_string(), f.supervisor),
+                ("offer".to_string(), f.supervisor),
+                ("agent_state".to_string(), f.agent),
+                ("offer".to_string(), f.agent),
+            ]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn no_token_no_stream_and_a_revoked_token_ends_it() {
+    each_api(|api| async move {
+        fixture(&api.store).await;
+        let a = api
+            .send(api.request(Method::GET, "/api/events", None))
+            .await;
+        assert_eq!(a.status, 401);
+        let a = api
+            .send(api.request(Method::GET, "/api/events", Some("not-a-token")))
+            .await;
+        assert_eq!(a.status, 401);
+
+        let token = api.login("zhang", "secret").await;
+        let mut s = Stream::open(&api, &token).await;
+        assert_eq!(s.next().await.expect("overview").0, "overview");
+        let out = api
+            .send(api.request(Method::POST, "/api/logout", Some(&token)))
+            .await;
+        assert!(out.status < 300, "{:#}", out.body);
+        // The stream notices within its recheck time (300 ms here) and ends: nothing more,
+        // not even events published for this agent.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let _ = api.live.send(state_event(1));
+        assert!(s.next().await.is_none(), "the stream ended");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reader_that_falls_behind_gets_a_fresh_overview() {
+    each_api(|api| async move {
+        fixture(&api.store).await;
+        let boss = api.login("li", "boss").await;
+        let mut s = Stream::open(&api, &boss).await;
+        assert_eq!(s.next().await.expect("overview").0, "overview");
+        // More than the channel holds (64), published before the reader reads any.
+        for i in 0..200 {
+            let _ = api.live.send(state_event(i));
+        }
+        let mut names = Vec::new();
+        while let Some((name, _)) = s.next().await {
+            names.push(name);
+            if names.len() > 70 {
+                break;
+            }
+        }
+        assert!(names.contains(&"overview".to_string()), "{names:?}");
+        assert!(
+            names.len() <= 66,
+            "lagged events are dropped: {}",
+            names.len()
+        );
+    })
+    .await;
+}
