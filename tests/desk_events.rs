@@ -6,7 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use hotline_e2e::{db, token, AgentPhone, Caller, Desk, Engine};
+use hotline_e2e::{db, prompt_ulaw as ulaw, token, AgentPhone, Caller, Desk, Engine};
+use serde_json::json;
 
 const FLOW: &str = r#"flow: main
 languages: [zh, en]
@@ -25,8 +26,8 @@ nodes:
 
 const QUEUES: &str = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1 }\nring_secs = 10\nwrap_up_secs = 30\nannounce_secs = 0\n";
 
-#[tokio::test]
-async fn the_desktop_follows_the_agent_and_pops_the_caller() {
+/// The engine with `FLOW` and `QUEUES` and 5 demo customers; its scratch folder.
+fn start() -> (Engine, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("hotline-desk-{}", token()));
     let flows = dir.join("flows");
     std::fs::create_dir_all(&flows).unwrap();
@@ -45,6 +46,12 @@ async fn the_desktop_follows_the_agent_and_pops_the_caller() {
         ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
         ("HOTLINE_MEDIA_RECORD", "false"),
     ]);
+    (engine, dir)
+}
+
+#[tokio::test]
+async fn the_desktop_follows_the_agent_and_pops_the_caller() {
+    let (engine, dir) = start();
     let pool = db(&engine).await;
     let (account, phone): (String, String) = sqlx::query_as(
         "SELECT c.account_no, p.phone FROM customers c JOIN customer_phones p ON p.customer_id = c.id \
@@ -130,5 +137,93 @@ async fn the_desktop_follows_the_agent_and_pops_the_caller() {
         .await
         .expect("wrap-up");
     assert_eq!(wrap["state"]["state"], "wrap_up", "{wrap}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_desktop_holds_and_transfers_the_call() {
+    let (engine, dir) = start();
+    let desk = Desk::login(&engine, "zhangmin").await;
+    // No call yet: nothing to control.
+    let (status, body) = desk.post("/api/acd/me/call/hangup", json!({})).await;
+    assert_eq!(status, 409, "{body}");
+    let mut phone = AgentPhone::registered(&engine, "1001", "secret").await;
+    let mut c = Caller::place(&engine, "13912345678").await;
+    let offer = phone.rung(Duration::from_secs(10)).await;
+    let talk = phone.answer(offer).await;
+    c.expect("the staff number", &ulaw("zh", "agent_serving"), None)
+        .await;
+    // Hold: the caller hears music; unhold: voice again.
+    let (status, body) = desk
+        .post("/api/acd/me/call/hold", json!({"on": true}))
+        .await;
+    assert_eq!((status, &body["done"]), (200, &json!("hold")), "{body}");
+    c.expect("music on hold", &ulaw("common", "moh"), Some(1600))
+        .await;
+    let (status, _) = desk
+        .post("/api/acd/me/call/hold", json!({"on": false}))
+        .await;
+    assert_eq!(status, 200);
+    let (heard_agent, heard_caller) = phone.voice_both_ways(&talk, &mut c, 0x35).await;
+    assert!(heard_agent && heard_caller, "{heard_agent} {heard_caller}");
+    // Unknown targets are refused naming the field; the call goes on.
+    let (status, body) = desk
+        .post("/api/acd/me/call/transfer", json!({"queue": "nowhere"}))
+        .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (422, &json!("queue")),
+        "{body}"
+    );
+    let (status, body) = desk
+        .post("/api/acd/me/call/transfer", json!({"flow": "nowhere"}))
+        .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (422, &json!("flow")),
+        "{body}"
+    );
+    // To the survey flow: the agent's leg ends (wrap-up), the caller hears the survey.
+    let (status, body) = desk
+        .post("/api/acd/me/call/transfer", json!({"flow": "survey"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        phone.take_bye(&talk, Duration::from_secs(5)).await,
+        "the agent is released"
+    );
+    c.expect("the survey", &ulaw("zh", "survey_scale"), Some(1600))
+        .await;
+    let me = desk.get("/api/acd/me").await;
+    assert_eq!(me["state"]["state"], "wrap_up", "{me}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_call_transferred_to_a_queue_reaches_the_next_agent() {
+    let (engine, dir) = start();
+    let desk = Desk::login(&engine, "zhangmin").await;
+    let mut zhangmin = AgentPhone::registered(&engine, "1001", "secret").await;
+    let mut c = Caller::place(&engine, "13912345679").await;
+    let offer = zhangmin.rung(Duration::from_secs(10)).await;
+    let talk = zhangmin.answer(offer).await;
+    c.expect("the staff number", &ulaw("zh", "agent_serving"), None)
+        .await;
+    let (status, body) = desk
+        .post("/api/acd/me/call/transfer", json!({"queue": "general"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(zhangmin.take_bye(&talk, Duration::from_secs(5)).await);
+    // She is in wrap-up; liqiang comes and takes the caller, who hears his number (1024).
+    let mut liqiang = AgentPhone::registered(&engine, "1002", "secret").await;
+    let offer = liqiang.rung(Duration::from_secs(10)).await;
+    let talk = liqiang.answer(offer).await;
+    for name in ["agent_intro", "digit_1", "digit_0", "digit_2", "digit_4"] {
+        c.expect(name, &ulaw("zh", name), None).await;
+    }
+    let (heard_agent, heard_caller) = liqiang.voice_both_ways(&talk, &mut c, 0x47).await;
+    assert!(heard_agent && heard_caller, "{heard_agent} {heard_caller}");
+    c.hang_up().await;
+    assert!(liqiang.take_bye(&talk, Duration::from_secs(5)).await);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -52,6 +52,20 @@ impl Desk {
         res.json().await.expect("JSON")
     }
 
+    /// `POST path` with a JSON body: the status and the body.
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// `PUT /api/acd/me/state`: the status and the body.
     pub async fn set_state(&self, body: Value) -> (u16, Value) {
         let res = self

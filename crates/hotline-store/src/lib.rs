@@ -25,6 +25,7 @@ pub mod rules;
 pub mod seed;
 pub mod source;
 mod sql;
+pub mod stats;
 pub mod tickets;
 
 pub use agents::{Agent, NewAgent, Role, SipCredentials};
@@ -38,6 +39,7 @@ pub use lifecycle::{Action, Milestone, Millis, Status};
 pub use policy::{KindPolicy, Policy, Priority};
 pub use readings::{NewReading, Reading, ReadingOutcome, ReadingSource};
 pub use source::{CustomerSource, ReadingSubmission, SourceError};
+pub use stats::{DistrictOverdue, QueueStats, StatsRule};
 pub use tickets::{
     Actor, NewTicket, Ticket, TicketDetail, TicketEvent, TicketFilter, TransitionInput,
 };

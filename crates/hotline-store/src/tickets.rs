@@ -161,7 +161,7 @@ const COLUMNS: &str = "id, kind, priority, status, customer_id, district_id, add
     due_reply_at, due_follow_up_at, escalated, rating";
 
 /// The SQL twin of `Timeline::overdue`: `$n` is the time.
-fn overdue_sql(now: &str) -> String {
+pub(crate) fn overdue_sql(now: &str) -> String {
     format!(
         "((on_site_at IS NULL AND replied_at IS NULL AND due_on_site_at < {now}) \
          OR (replied_at IS NULL AND due_reply_at < {now}) \

@@ -52,6 +52,9 @@ pub trait AcdPort: Send + Sync {
 
     /// The queues and agents now; `None` when the router is not running.
     fn snapshot(&self) -> PortFuture<'_, Option<Snapshot>>;
+
+    /// The queues' configuration in force.
+    fn queues(&self) -> Vec<hotline_acd::QueueConfig>;
 }
 
 fn port(s: &Shared) -> ApiResult<&dyn AcdPort> {

@@ -15,6 +15,7 @@ mod acd;
 mod agents;
 mod auth;
 mod calls;
+mod control;
 mod customers;
 mod error;
 mod extract;
@@ -23,9 +24,12 @@ mod health;
 mod live;
 mod middleware;
 mod openapi;
+mod pages;
 mod tickets;
+mod wallboard;
 
 pub use acd::{AcdError, AcdPort, AgentRequest, PortFuture};
+pub use control::{CallAction, CallPort, ControlError};
 pub use error::ApiError;
 pub use live::{LiveEvent, LiveSender, ScreenPop};
 
@@ -49,10 +53,14 @@ pub struct ApiState {
     pub clock: Arc<dyn Fn() -> Millis + Send + Sync>,
     /// The engine's ACD router; `None`: the `/api/acd` endpoints answer 503.
     pub acd: Option<Arc<dyn AcdPort>>,
+    /// The engine's call controller (call control from the desktop); `None`: 503.
+    pub calls: Option<Arc<dyn CallPort>>,
     /// Where live events come from; `None`: `/api/events` answers 503.
     pub live: Option<LiveSender>,
     /// How often an open event stream checks its token again.
     pub live_recheck: std::time::Duration,
+    /// The centre's time zone, minutes east of UTC (the wallboard's "today").
+    pub utc_offset_mins: i32,
 }
 
 impl ApiState {
@@ -149,8 +157,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/agents", agents::list),
         ep(Get, "/api/events", live::events),
         ep(Get, "/api/acd", acd::overview),
+        ep(Get, "/api/wallboard", wallboard::wallboard),
         ep(Get, "/api/acd/me", acd::me),
         ep(Put, "/api/acd/me/state", acd::set_mine),
+        ep(Post, "/api/acd/me/call/hangup", control::hangup),
+        ep(Post, "/api/acd/me/call/hold", control::hold),
+        ep(Post, "/api/acd/me/call/transfer", control::transfer),
         ep(Put, "/api/acd/agents/{id}/state", acd::set_agent),
     ]
 }
@@ -167,6 +179,12 @@ pub fn router(state: ApiState) -> Router {
         } else {
             guarded = guarded.route(e.path, e.handler);
         }
+    }
+    for path in pages::paths() {
+        open = open.route(
+            path,
+            axum::routing::get(move || async move { pages::serve(path) }),
+        );
     }
     let guarded = guarded.route_layer(axum::middleware::from_fn_with_state(
         shared.clone(),

@@ -47,11 +47,21 @@ pub async fn log_request(req: Request, next: Next) -> Response {
 }
 
 pub async fn no_route() -> ApiError {
+    no_route_error()
+}
+
+fn no_route_error() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "no_route",
         "no such endpoint; see /api/openapi.json",
     )
+}
+
+/// The 404 of an unknown path, as a response.
+pub fn no_route_response() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    no_route_error().into_response()
 }
 
 pub async fn method_not_allowed() -> ApiError {

@@ -110,7 +110,9 @@ mod tests {
             clock: Arc::new(|| 1_795_000_000_000),
             acd: None,
             live: None,
+            calls: None,
             live_recheck: std::time::Duration::from_secs(30),
+            utc_offset_mins: 480,
         });
         for e in endpoints() {
             let path = e.path.replace("{id}", "1");

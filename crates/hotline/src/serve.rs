@@ -78,7 +78,8 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     );
     crate::acd::reload::spawn_on_hangup(acd.clone(), config_path, cfg.clone());
     crate::acd::spawn_overviews(acd.clone(), live.clone(), LIVE_OVERVIEW);
-    let http = start_http(&cfg, &store, &acd, &live).await?;
+    let (desk_calls, desk_requests) = controller::DeskCalls::channel();
+    let http = start_http(&cfg, &store, &acd, &live, &desk_calls).await?;
     let (start, end) = cfg.media.port_range()?;
     let ports = Arc::new(PortAllocator::new(start, end));
     let media_address = media_address(&cfg, server.udp_addr.or(server.tcp_addr));
@@ -156,6 +157,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         server.events,
         ports,
         Some(acd_rx),
+        Some(desk_requests),
     ));
     shutdown_signal().await;
     info!("shutting down");
@@ -180,6 +182,7 @@ async fn start_http(
     store: &hotline_store::Store,
     acd: &crate::acd::AcdHandle,
     live: &hotline_web::LiveSender,
+    desk_calls: &controller::DeskCalls,
 ) -> Result<Option<(SocketAddr, tokio::task::JoinHandle<()>)>, String> {
     let Some(addr) = parse_listen(&cfg.http.listen, "http.listen")? else {
         return Ok(None);
@@ -195,8 +198,10 @@ async fn start_http(
         realm: cfg.sip.realm.clone(),
         clock: Arc::new(storage::now_ms),
         acd: Some(Arc::new(acd.clone())),
+        calls: Some(Arc::new(desk_calls.clone())),
         live: Some(live.clone()),
         live_recheck: Duration::from_secs(30),
+        utc_offset_mins: cfg.http.utc_offset_mins,
     });
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {

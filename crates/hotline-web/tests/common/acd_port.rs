@@ -73,6 +73,10 @@ impl AcdPort for RouterPort {
         Box::pin(async move { r })
     }
 
+    fn queues(&self) -> Vec<QueueConfig> {
+        vec![QueueConfig::new("general")]
+    }
+
     fn snapshot(&self) -> PortFuture<'_, Option<Snapshot>> {
         let now = self.clock.load(Ordering::SeqCst);
         let snap = self.router.lock().ok().map(|r| r.snapshot(now));

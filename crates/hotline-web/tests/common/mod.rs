@@ -159,7 +159,9 @@ pub async fn serve(store: Store) -> Api {
         clock: Arc::new(move || c.load(Ordering::SeqCst)),
         acd: Some(acd.clone()),
         live: Some(live.clone()),
+        calls: None,
         live_recheck: std::time::Duration::from_millis(300),
+        utc_offset_mins: 480,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

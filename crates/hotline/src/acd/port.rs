@@ -68,4 +68,8 @@ impl AcdPort for AcdHandle {
     fn snapshot(&self) -> PortFuture<'_, Option<Snapshot>> {
         Box::pin(AcdHandle::snapshot(self))
     }
+
+    fn queues(&self) -> Vec<hotline_acd::QueueConfig> {
+        self.queues.read().map(|q| q.clone()).unwrap_or_default()
+    }
 }

@@ -177,6 +177,9 @@ pub struct HttpConfig {
     pub listen: String,
     /// How long an API login token lasts.
     pub token_ttl_hours: u64,
+    /// The centre's time zone, minutes east of UTC (480 = China): the wallboard's "today"
+    /// starts at its midnight.
+    pub utc_offset_mins: i32,
 }
 
 impl Default for HttpConfig {
@@ -184,6 +187,7 @@ impl Default for HttpConfig {
         HttpConfig {
             listen: "127.0.0.1:8080".into(),
             token_ttl_hours: 12,
+            utc_offset_mins: 480,
         }
     }
 }

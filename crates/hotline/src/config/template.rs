@@ -112,6 +112,7 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ),
     ("http.listen", "Address of the HTTP API; \"\" = no HTTP."),
     ("http.token_ttl_hours", "How long an API login token lasts."),
+    ("http.utc_offset_mins", "The centre's time zone in minutes east of UTC (480 = UTC+8, China); the wallboard's \"today\" starts at its midnight."),
     (
         "media.rtp_ports",
         "RTP port range \"start-end\", inclusive, start >= 1024. Each call takes an even port\n\

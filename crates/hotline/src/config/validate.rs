@@ -138,6 +138,15 @@ fn store(cfg: &Config, f: &mut Findings) {
             f.error("acd.queues", e);
         }
     }
+    if !(-720..=840).contains(&cfg.http.utc_offset_mins) {
+        f.error(
+            "http.utc_offset_mins",
+            format!(
+                "{} is not a UTC offset (-720 to 840 minutes)",
+                cfg.http.utc_offset_mins
+            ),
+        );
+    }
     let gw = &cfg.acd.callback_gateway;
     if !gw.is_empty() && gw.parse::<std::net::SocketAddr>().is_err() {
         f.error(

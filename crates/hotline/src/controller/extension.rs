@@ -113,6 +113,7 @@ pub(super) fn dial(
         connected: None,
         callback: None,
         leaving: false,
+        onward: None,
     };
     (agent, active)
 }

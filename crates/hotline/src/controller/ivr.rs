@@ -410,6 +410,11 @@ impl IvrCall {
         }
     }
 
+    /// The call was put into `queue` again (a transfer from the desktop).
+    pub(super) fn set_queue(&mut self, queue: String) {
+        self.outcome = Some(IvrOutcome::Transferred(queue));
+    }
+
     /// The flow handed the call to a queue.
     pub(super) fn transferred(&self) -> bool {
         matches!(self.outcome, Some(IvrOutcome::Transferred(_)))

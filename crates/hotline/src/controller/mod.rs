@@ -9,6 +9,7 @@
 
 pub mod call_log;
 mod callback;
+mod desk;
 mod extension;
 pub mod ivr;
 mod ivr_data;
@@ -33,6 +34,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, info_span, warn, Instrument};
 
 pub use callback::CallbackRoute;
+pub use desk::{DeskCalls, DeskRequest};
 pub use ivr_data::lookup as ivr_lookup;
 pub use prompts::AnswerPrompts;
 
@@ -116,6 +118,8 @@ struct ActiveCall {
     /// The caller left the queue (callback, ticket, exit) and hears a last message before
     /// the engine hangs up; the router is not told of an abandon.
     leaving: bool,
+    /// Where the caller goes when the agent's leg ends (a transfer from the desktop).
+    onward: Option<desk::Onward>,
 }
 
 impl ControllerConfig {
@@ -142,12 +146,15 @@ pub async fn run(
     mut events: mpsc::UnboundedReceiver<SipEvent>,
     ports: Arc<PortAllocator>,
     acd_outputs: Option<AcdOutputs>,
+    desk: Option<mpsc::UnboundedReceiver<DeskRequest>>,
 ) {
     let (tx, mut internal) = mpsc::unbounded_channel::<Internal>();
     let mut calls: HashMap<CallRef, ActiveCall> = HashMap::new();
     // Without an ACD, a receiver that never yields.
     let (_keep, idle) = mpsc::unbounded_channel();
     let mut acd_outputs = acd_outputs.unwrap_or(idle);
+    let (_keep_desk, idle_desk) = mpsc::unbounded_channel();
+    let mut desk = desk.unwrap_or(idle_desk);
     loop {
         tokio::select! {
             ev = events.recv() => match ev {
@@ -156,6 +163,7 @@ pub async fn run(
             },
             Some(msg) = internal.recv() => on_internal(&cfg, &sip, &tx, &mut calls, msg),
             Some(out) = acd_outputs.recv() => queue::on_output(&cfg, &sip, &tx, &ports, &mut calls, out),
+            Some(req) = desk.recv() => desk::on_request(&cfg, &sip, &mut calls, req),
         }
     }
     for (id, call) in calls.drain() {
@@ -376,6 +384,7 @@ fn answerable(
         connected: None,
         callback: None,
         leaving: false,
+        onward: None,
     })
 }
 

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, info};
 
 use super::extension::{self, Ring};
-use super::{bind_port, callback, ivr, ActiveCall, ControllerConfig, Internal};
+use super::{bind_port, callback, desk, ivr, ActiveCall, ControllerConfig, Internal};
 use hotline_acd::Exit;
 use hotline_store::Disposition;
 
@@ -498,17 +498,30 @@ pub(super) fn agent_call_ended(
         c.peer = None;
     }
     if connected {
-        // The agent hung up first: the caller goes on to the survey.
+        // The agent hung up first: the caller goes on to the survey (or where the desktop
+        // transferred it).
         acd.send(Input::CallEnded(CallId(caller.0)));
         let Some(c) = calls.get_mut(&caller) else {
             return true;
         };
         c.connected = None;
         c.announcing = false;
+        let onward = c.onward.take();
         let Some(leg) = c.leg.clone() else {
             return true;
         };
         leg.send(LegCommand::Unbridge);
+        let flow = match onward {
+            Some(desk::Onward::Queue(q)) => {
+                desk::requeue(cfg, calls, caller, q);
+                return true;
+            }
+            Some(desk::Onward::Flow(f)) => f,
+            None => "survey".to_string(),
+        };
+        let Some(c) = calls.get_mut(&caller) else {
+            return true;
+        };
         let started = cfg.ivr.as_ref().and_then(|rt| {
             let ctx = ivr::Ctx {
                 call: caller,
@@ -517,7 +530,7 @@ pub(super) fn agent_call_ended(
                 tx,
                 log: cfg.log(),
             };
-            ivr::start_flow(rt, &ctx, "survey", &c.caller, &c.dialled)
+            ivr::start_flow(rt, &ctx, &flow, &c.caller, &c.dialled)
         });
         match started {
             Some(s) => c.ivr = Some(s),

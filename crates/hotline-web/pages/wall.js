@@ -1,0 +1,553 @@
+"use strict";
+// The supervisors' wallboard (/wall): a tile per queue and a row per agent, live from the
+// `overview` events (every 2 s) and agent state events, with today's and the last 15 minutes'
+// figures from GET /api/wallboard (polled every 5 s). Without /api/wallboard (404, or 403 for
+// an agent) it shows what the overview gives: live figures and counters since the engine
+// started. Supervisors can set an agent's state.
+
+(() => {
+  const H = Hotline;
+  const { t, el, $, say, api, errorText, query } = H;
+
+  H.addStrings(
+    {
+      "wall.title": "班长监控墙",
+      "wall.login.title": "班长登录",
+      "wall.who": "{name} · 工号 {staff}",
+      "wall.queues": "队列",
+      "wall.agents": "坐席",
+      "wall.overdue": "超时工单（按区域）",
+      "wall.overdue.none": "没有超时工单",
+      "wall.source.board": "实时概览每 2 秒更新，当日统计每 5 秒更新（{time}）",
+      "wall.source.overview": "仅实时概览：统计接口不可用（{why}）；计数为引擎启动以来",
+      "wall.source.wait": "等待数据…",
+      "wall.role": "您不是班长：只显示实时概览，不能改变坐席状态",
+      "q.waiting": "排队",
+      "q.longest_wait_ms": "最长等待",
+      "q.expected_wait_ms": "预计等待",
+      "q.agents_ready": "就绪坐席",
+      "q.agents_available": "在线坐席",
+      "q.ringing": "振铃中",
+      "q.today": "今日",
+      "q.last15": "近 15 分钟",
+      "q.since_start": "引擎启动以来",
+      "s.offered": "呼入",
+      "s.answered": "接通",
+      "s.answered_within_sl": "及时接通",
+      "s.service_level_percent": "服务水平",
+      "s.sl_target": "服务水平（目标 {p}% / {s} 秒）",
+      "s.abandoned": "放弃",
+      "s.short_abandoned": "短时放弃",
+      "s.average_speed_of_answer_ms": "平均应答",
+      "s.average_handle_ms": "平均处理",
+      "s.agent_offers": "分配次数",
+      "s.no_answers": "未接",
+      "wall.a.staff": "工号",
+      "wall.a.name": "姓名",
+      "wall.a.state": "状态",
+      "wall.a.time": "时长",
+      "wall.a.detail": "说明",
+      "wall.a.phone": "话机",
+      "wall.a.calls": "接听",
+      "wall.a.rating": "评分",
+      "wall.a.force": "强制状态",
+      "wall.a.registered": "已注册",
+      "wall.a.unregistered": "未注册",
+      "wall.a.wrap": "{s} 后结束",
+      "wall.a.call": "通话 {c}",
+      "wall.force.set": "设置",
+      "wall.force.ready": "就绪",
+      "wall.force.break": "示忙：小休",
+      "wall.force.meeting": "示忙：会议",
+      "wall.force.training": "示忙：培训",
+      "wall.force.login": "签入",
+      "wall.force.logout": "签出",
+      "wall.force.label": "{name} 的新状态",
+      "wall.force.done": "{name}：{state}",
+      "wall.force.error": "{name}：{err}",
+    },
+    {
+      "wall.title": "Supervisor wallboard",
+      "wall.login.title": "Supervisor log in",
+      "wall.who": "{name} · staff no. {staff}",
+      "wall.queues": "Queues",
+      "wall.agents": "Agents",
+      "wall.overdue": "Overdue tickets by district",
+      "wall.overdue.none": "No overdue tickets",
+      "wall.source.board": "Live figures every 2 s, today's statistics every 5 s ({time})",
+      "wall.source.overview": "Live overview only: the statistics are not available ({why}); counters since the engine started",
+      "wall.source.wait": "Waiting for data…",
+      "wall.role": "You are not a supervisor: live overview only, agents' states cannot be changed",
+      "q.waiting": "Waiting",
+      "q.longest_wait_ms": "Longest wait",
+      "q.expected_wait_ms": "Expected wait",
+      "q.agents_ready": "Agents ready",
+      "q.agents_available": "Agents on",
+      "q.ringing": "Ringing",
+      "q.today": "Today",
+      "q.last15": "Last 15 minutes",
+      "q.since_start": "Since the engine started",
+      "s.offered": "Offered",
+      "s.answered": "Answered",
+      "s.answered_within_sl": "Within SL",
+      "s.service_level_percent": "Service level",
+      "s.sl_target": "Service level (target {p}% in {s} s)",
+      "s.abandoned": "Abandoned",
+      "s.short_abandoned": "Short abandons",
+      "s.average_speed_of_answer_ms": "Avg. answer",
+      "s.average_handle_ms": "Avg. handling",
+      "s.agent_offers": "Offers",
+      "s.no_answers": "Not answered",
+      "wall.a.staff": "Staff no.",
+      "wall.a.name": "Name",
+      "wall.a.state": "State",
+      "wall.a.time": "For",
+      "wall.a.detail": "Detail",
+      "wall.a.phone": "Phone",
+      "wall.a.calls": "Calls",
+      "wall.a.rating": "Rating",
+      "wall.a.force": "Set state",
+      "wall.a.registered": "registered",
+      "wall.a.unregistered": "not registered",
+      "wall.a.wrap": "ends in {s}",
+      "wall.a.call": "call {c}",
+      "wall.force.set": "Set",
+      "wall.force.ready": "Ready",
+      "wall.force.break": "Not ready: break",
+      "wall.force.meeting": "Not ready: meeting",
+      "wall.force.training": "Not ready: training",
+      "wall.force.login": "Log in",
+      "wall.force.logout": "Log out",
+      "wall.force.label": "New state for {name}",
+      "wall.force.done": "{name}: {state}",
+      "wall.force.error": "{name}: {err}",
+    },
+  );
+
+  const BOARD_EVERY = 5000;
+  const BOARD_RETRY = 30000;
+  const FALLBACK_EVERY = 30000;
+
+  const W = {
+    me: null,
+    overview: null,
+    board: null,
+    boardStatus: "wait", // wait | ok | unavailable
+    boardWhy: "",
+    agents: new Map(), // id -> {id, state, registered, calls_handled}
+    people: new Map(), // id -> {name, staff_no, rating}
+    overdue: null, // [{district_id, district, overdue}]
+    rows: new Map(), // id -> row elements
+    live: null,
+    timers: [],
+  };
+
+  // ---- login -------------------------------------------------------------------------------
+
+  function showLogin(message) {
+    stopAll();
+    $("wall").hidden = true;
+    $("logout").hidden = true;
+    $("login").hidden = false;
+    $("who").textContent = "";
+    say($("login-msg"), message || "", "error");
+    $("login-name").focus();
+  }
+
+  function stopAll() {
+    if (W.live) W.live.stop();
+    W.live = null;
+    W.timers.forEach((x) => clearTimeout(x));
+    W.timers = [];
+  }
+
+  function start(agent) {
+    W.me = agent;
+    $("login").hidden = true;
+    $("wall").hidden = false;
+    $("logout").hidden = false;
+    renderWho();
+    if (agent.role === "agent") say($("wall-msg"), t("wall.role"), "info");
+    W.live = H.live(onEvent, (status, detail) => H.liveStatus($("live"), status, detail));
+    pollBoard();
+    W.timers.push(setInterval(tick, 1000));
+    tick();
+  }
+
+  function renderWho() {
+    if (W.me) $("who").textContent = t("wall.who", { name: W.me.name, staff: W.me.staff_no });
+  }
+
+  // ---- data --------------------------------------------------------------------------------
+
+  function onEvent(name, data) {
+    if (name === "overview") {
+      H.learnServerTime(data.at);
+      W.overview = data;
+      mergeAgents(data.agents || [], data.at);
+      render();
+    } else if (name === "agent_state") {
+      mergeAgent({ id: data.agent, state: data.state });
+      renderAgents();
+    }
+  }
+
+  /** Takes an agent's state unless it is older than the one shown. */
+  function mergeAgent(a) {
+    const cur = W.agents.get(a.id);
+    if (cur && cur.state && a.state && a.state.since < cur.state.since) {
+      // Older state; the counters may still be newer.
+      if (a.calls_handled !== undefined) cur.calls_handled = Math.max(cur.calls_handled || 0, a.calls_handled);
+      if (a.registered !== undefined) cur.registered = a.registered;
+      return;
+    }
+    W.agents.set(a.id, {
+      id: a.id,
+      state: a.state || (cur && cur.state),
+      registered: a.registered !== undefined ? a.registered : cur && cur.registered,
+      calls_handled: a.calls_handled !== undefined ? a.calls_handled : cur && cur.calls_handled,
+    });
+  }
+
+  function mergeAgents(list) {
+    list.forEach(mergeAgent);
+  }
+
+  async function pollBoard() {
+    let next = BOARD_EVERY;
+    try {
+      const b = await api("GET", "/api/wallboard");
+      W.board = b;
+      W.boardStatus = "ok";
+      H.learnServerTime(b.at);
+      (b.agents || []).forEach((a) => W.people.set(a.id, { name: a.name, staff_no: a.staff_no, rating: a.rating }));
+      mergeAgents(b.agents || []);
+      W.overdue = b.overdue_by_district || [];
+    } catch (err) {
+      if (err.status === 401) return;
+      W.board = null;
+      W.boardStatus = "unavailable";
+      W.boardWhy = errorText(err);
+      next = err.status === 404 || err.status === 403 ? BOARD_RETRY : BOARD_EVERY;
+      loadFallback();
+    }
+    render();
+    if (W.live) W.timers.push(setTimeout(pollBoard, next));
+  }
+
+  let fallbackAt = 0;
+  // Without the wallboard endpoint: names from /api/agents (supervisors) and overdue tickets
+  // counted from /api/tickets, every 30 s.
+  async function loadFallback() {
+    if (Date.now() - fallbackAt < FALLBACK_EVERY) return;
+    fallbackAt = Date.now();
+    try {
+      const people = await api("GET", "/api/agents");
+      people.forEach((a) => W.people.set(a.id, { name: a.name, staff_no: a.staff_no, rating: a.rating }));
+    } catch (_) {
+      /* agents may not list agents */
+    }
+    try {
+      const [tickets, districts] = await Promise.all([api("GET", "/api/tickets" + query({ overdue: "true", limit: 500 })), api("GET", "/api/districts")]);
+      const byId = new Map();
+      tickets.forEach((tk) => {
+        const k = tk.district_id === null ? -1 : tk.district_id;
+        byId.set(k, (byId.get(k) || 0) + 1);
+      });
+      W.overdue = [...byId.entries()].map(([id, n]) => {
+        const d = districts.find((x) => x.id === id);
+        return { district_id: id < 0 ? null : id, district: d ? d.name : "—", overdue: n };
+      });
+    } catch (_) {
+      W.overdue = null;
+    }
+    render();
+  }
+
+  // ---- rendering ---------------------------------------------------------------------------
+
+  function newest() {
+    const ov = W.overview;
+    const b = W.board;
+    if (b && (!ov || b.at >= ov.at)) return b;
+    return ov;
+  }
+
+  function fig(field, value, text, lbl, cls, level) {
+    return el(
+      "div",
+      { class: "fig" + (cls ? " " + cls : ""), data: { field, value: value === null || value === undefined ? "" : value, level: level || "" } },
+      el("span", { class: "num", text }),
+      el("span", { class: "lbl", text: lbl }),
+    );
+  }
+
+  function pct(v) {
+    return v === null || v === undefined ? "—" : Math.round(v * 10) / 10 + "%";
+  }
+
+  function statFigs(prefix, s, target) {
+    if (!s) return [];
+    const sl = s.service_level_percent;
+    const slLevel = sl === null || sl === undefined ? "" : target && sl < target[0] ? "bad" : "good";
+    return [
+      fig(prefix + ".offered", s.offered, String(s.offered), t("s.offered")),
+      fig(prefix + ".answered", s.answered, String(s.answered), t("s.answered")),
+      fig(
+        prefix + ".service_level_percent",
+        sl,
+        pct(sl),
+        target ? t("s.sl_target", { p: target[0], s: target[1] }) : t("s.service_level_percent"),
+        "",
+        slLevel,
+      ),
+      fig(prefix + ".abandoned", s.abandoned, String(s.abandoned), t("s.abandoned"), "", s.abandoned > 0 ? "warn" : ""),
+      fig(prefix + ".average_speed_of_answer_ms", s.average_speed_of_answer_ms, H.duration(s.average_speed_of_answer_ms), t("s.average_speed_of_answer_ms")),
+      fig(prefix + ".average_handle_ms", s.average_handle_ms, H.duration(s.average_handle_ms), t("s.average_handle_ms")),
+    ];
+  }
+
+  function counterFigs(c) {
+    if (!c) return [];
+    return [
+      fig("counters.offered", c.offered, String(c.offered), t("s.offered")),
+      fig("counters.answered", c.answered, String(c.answered), t("s.answered")),
+      fig("counters.answered_within_sl", c.answered_within_sl, String(c.answered_within_sl), t("s.answered_within_sl")),
+      fig("counters.abandoned", c.abandoned, String(c.abandoned), t("s.abandoned"), "", c.abandoned > 0 ? "warn" : ""),
+      fig("counters.short_abandoned", c.short_abandoned, String(c.short_abandoned), t("s.short_abandoned")),
+      fig("counters.no_answers", c.no_answers, String(c.no_answers), t("s.no_answers")),
+    ];
+  }
+
+  function renderTiles() {
+    const src = newest();
+    const box = $("tiles");
+    if (!src) {
+      box.replaceChildren(el("p", { class: "empty", text: t("wall.source.wait") }));
+      return;
+    }
+    const tiles = (src.queues || []).map((q) => {
+      const bq = W.board && (W.board.queues || []).find((x) => x.name === q.name);
+      const oq = W.overview && (W.overview.queues || []).find((x) => x.name === q.name);
+      const longest = q.longest_wait_ms || 0;
+      const alert = q.waiting > 0 ? (longest >= 60000 ? "2" : "1") : "0";
+      const waitLevel = q.waiting === 0 ? "good" : longest >= 60000 ? "bad" : "warn";
+      const tile = el(
+        "article",
+        { class: "tile", data: { queue: q.name, alert }, attrs: { "aria-label": H.label("queue", q.name) } },
+        el("h3", {}, el("span", { text: H.label("queue", q.name) }), el("span", { class: "qcode mono", text: q.name })),
+        el(
+          "div",
+          { class: "figs" },
+          fig("waiting", q.waiting, String(q.waiting), t("q.waiting"), "hero", waitLevel),
+          fig("longest_wait_ms", longest, H.duration(longest), t("q.longest_wait_ms"), "", longest >= 60000 ? "bad" : ""),
+          fig("expected_wait_ms", q.expected_wait_ms, q.expected_wait_ms === null || q.expected_wait_ms === undefined ? "—" : H.duration(q.expected_wait_ms), t("q.expected_wait_ms")),
+          fig("agents_ready", q.agents_ready, String(q.agents_ready), t("q.agents_ready"), "", q.agents_ready === 0 ? "warn" : ""),
+          fig("agents_available", q.agents_available, String(q.agents_available), t("q.agents_available")),
+          oq ? fig("ringing", oq.ringing, String(oq.ringing), t("q.ringing")) : null,
+        ),
+      );
+      if (bq) {
+        tile.append(el("p", { class: "stats-title", text: t("q.today") }), el("div", { class: "figs stats" }, ...statFigs("today", bq.today, bq.service_level_target)));
+        if (bq.last_15_min) tile.append(el("p", { class: "stats-title", text: t("q.last15") }), el("div", { class: "figs stats recent" }, ...statFigs("last_15_min", bq.last_15_min, bq.service_level_target)));
+      } else if (oq) {
+        tile.append(el("p", { class: "stats-title", text: t("q.since_start") }), el("div", { class: "figs stats" }, ...counterFigs(oq.counters)));
+      }
+      return tile;
+    });
+    box.replaceChildren(...tiles);
+  }
+
+  function forceOptions() {
+    return [
+      ["ready", "wall.force.ready"],
+      ["not_ready:break", "wall.force.break"],
+      ["not_ready:meeting", "wall.force.meeting"],
+      ["not_ready:training", "wall.force.training"],
+      ["logged_in", "wall.force.login"],
+      ["logged_out", "wall.force.logout"],
+    ].map(([v, k]) => el("option", { value: v, text: t(k) }));
+  }
+
+  function personName(id) {
+    const p = W.people.get(id);
+    return p ? p.name : "#" + id;
+  }
+
+  function makeRow(id) {
+    const cells = {
+      staff: el("td", { class: "mono" }),
+      name: el("td", {}),
+      state: el("span", { class: "st" }),
+      time: el("td", { class: "mono" }),
+      detail: el("td", {}),
+      phone: el("td", { class: "reg" }),
+      calls: el("td", { class: "num", data: { field: "calls_handled" } }),
+      rating: el("td", { class: "num" }),
+    };
+    const sel = el("select", { attrs: { id: "force-" + id } }, ...forceOptions());
+    const label = el("label", { class: "sr-only", attrs: { for: "force-" + id } });
+    const button = el("button", { type: "button", data: { i18n: "wall.force.set" }, text: t("wall.force.set"), on: { click: () => force(id, sel.value) } });
+    const tr = el(
+      "tr",
+      { data: { agent: id } },
+      cells.staff,
+      cells.name,
+      el("td", {}, cells.state),
+      cells.time,
+      cells.detail,
+      cells.phone,
+      cells.calls,
+      cells.rating,
+      el("td", {}, el("div", { class: "force" }, label, sel, button)),
+    );
+    return { tr, cells, sel, label, button };
+  }
+
+  function renderAgents() {
+    const body = $("agent-rows");
+    const ids = [...W.agents.keys()].sort((a, b) => a - b);
+    ids.forEach((id, i) => {
+      let row = W.rows.get(id);
+      if (!row) {
+        row = makeRow(id);
+        W.rows.set(id, row);
+      }
+      if (body.children[i] !== row.tr) body.insertBefore(row.tr, body.children[i] || null);
+      const a = W.agents.get(id);
+      const p = W.people.get(id);
+      row.cells.staff.textContent = p ? p.staff_no : "";
+      row.cells.name.textContent = personName(id);
+      row.label.textContent = t("wall.force.label", { name: personName(id) });
+      const st = a.state || {};
+      row.cells.state.dataset.state = st.state || "";
+      row.cells.state.textContent = H.label("state", st.state);
+      row.tr.dataset.state = st.state || "";
+      row.cells.phone.dataset.on = a.registered ? "1" : "0";
+      row.cells.phone.textContent = a.registered ? "● " + t("wall.a.registered") : "○ " + t("wall.a.unregistered");
+      row.cells.calls.textContent = a.calls_handled === undefined ? "—" : String(a.calls_handled);
+      row.cells.calls.dataset.value = a.calls_handled === undefined ? "" : String(a.calls_handled);
+      row.cells.rating.textContent = p && p.rating !== null && p.rating !== undefined ? (Math.round(p.rating * 10) / 10).toFixed(1) : "—";
+      const canForce = !W.me || W.me.role !== "agent";
+      row.sel.disabled = !canForce;
+      row.button.disabled = !canForce;
+    });
+    [...body.children].slice(ids.length).forEach((x) => x.remove());
+    tickAgents();
+  }
+
+  function tickAgents() {
+    const now = H.serverNow();
+    W.rows.forEach((row, id) => {
+      const a = W.agents.get(id);
+      const st = (a && a.state) || {};
+      row.cells.time.textContent = st.since ? H.duration(now - st.since) : "—";
+      let d = "";
+      if (st.state === "not_ready" && st.reason) d = H.label("reason", st.reason);
+      else if (st.state === "wrap_up" && st.until) d = t("wall.a.wrap", { s: H.duration(st.until - now) });
+      else if ((st.state === "on_call" || st.state === "reserved") && st.call !== undefined) d = t("wall.a.call", { c: st.call });
+      row.cells.detail.textContent = d;
+    });
+  }
+
+  function renderOverdue() {
+    const list = $("overdue");
+    if (!W.overdue) {
+      list.replaceChildren();
+      return;
+    }
+    const items = W.overdue.filter((d) => d.overdue > 0).sort((a, b) => b.overdue - a.overdue);
+    if (!items.length) {
+      list.replaceChildren(el("li", { class: "empty", text: t("wall.overdue.none") }));
+      return;
+    }
+    list.replaceChildren(
+      ...items.map((d) =>
+        el(
+          "li",
+          { data: { district: d.district_id === null ? "" : d.district_id, level: d.overdue >= 5 ? "bad" : "" } },
+          el("span", { class: "num", text: String(d.overdue) }),
+          el("span", { class: "lbl", text: d.district }),
+        ),
+      ),
+    );
+  }
+
+  function renderSource() {
+    let s;
+    if (W.boardStatus === "ok") s = t("wall.source.board", { time: H.clock(W.board.at) });
+    else if (W.boardStatus === "unavailable") s = t("wall.source.overview", { why: W.boardWhy });
+    else s = t("wall.source.wait");
+    $("wall-source").textContent = s;
+    $("wall").dataset.source = W.boardStatus;
+  }
+
+  function render() {
+    renderSource();
+    renderTiles();
+    renderAgents();
+    renderOverdue();
+  }
+
+  function tick() {
+    $("clock").textContent = H.clock(H.serverNow());
+    tickAgents();
+  }
+
+  async function force(id, value) {
+    const [state, reason] = value.split(":");
+    const body = reason ? { state, reason } : { state };
+    const name = personName(id);
+    say($("wall-msg"), "");
+    try {
+      const a = await api("PUT", "/api/acd/agents/" + encodeURIComponent(id) + "/state", body);
+      mergeAgent(a);
+      renderAgents();
+      say($("wall-msg"), t("wall.force.done", { name, state: H.label("state", a.state.state) }), "ok");
+    } catch (err) {
+      say($("wall-msg"), t("wall.force.error", { name, err: errorText(err) }), "error");
+    }
+  }
+
+  // ---- wiring ------------------------------------------------------------------------------
+
+  function init() {
+    H.applyStrings(document);
+    H.langButton($("lang"));
+    const title = () => {
+      document.title = t("wall.title") + " · hotline";
+    };
+    title();
+    H.onLang(() => {
+      title();
+      renderWho();
+      W.rows.forEach((row) => {
+        const v = row.sel.value;
+        row.sel.replaceChildren(...forceOptions());
+        row.sel.value = v;
+        row.button.textContent = t("wall.force.set");
+      });
+      render();
+    });
+    H.onUnauthorized(() => showLogin(t("err.session")));
+    H.loginForm($("login-form"), $("login-msg"), start);
+    $("logout").addEventListener("click", async () => {
+      stopAll();
+      await H.logout();
+      showLogin("");
+    });
+    const token = H.session.token();
+    if (!token) {
+      showLogin("");
+      return;
+    }
+    api("GET", "/api/me")
+      .then((agent) => {
+        H.session.set(token, agent);
+        start(agent);
+      })
+      .catch(() => showLogin(""));
+  }
+
+  init();
+})();

@@ -1,0 +1,76 @@
+//! The browser pages: the agent desktop (`/desk`) and the supervisors' wallboard (`/wall`),
+//! plain HTML, JavaScript and CSS compiled into the binary from `crates/hotline-web/pages/`
+//! (no build step). They hold no data: they log in through `/api/login`, keep the token in
+//! the tab's session storage, send it in the `Authorization` header, and follow
+//! `/api/events`. Every page answer carries a Content-Security-Policy that allows only the
+//! engine's own scripts and styles (no inline script), so text from the database can never
+//! run as code even if a page forgot to escape it.
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+
+/// `(path, content type, body)` of every file served.
+const FILES: &[(&str, &str, &str)] = &[
+    (
+        "/desk",
+        "text/html; charset=utf-8",
+        include_str!("../pages/desk.html"),
+    ),
+    (
+        "/wall",
+        "text/html; charset=utf-8",
+        include_str!("../pages/wall.html"),
+    ),
+    (
+        "/pages/common.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/common.js"),
+    ),
+    (
+        "/pages/desk.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/desk.js"),
+    ),
+    (
+        "/pages/wall.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/wall.js"),
+    ),
+    (
+        "/pages/style.css",
+        "text/css; charset=utf-8",
+        include_str!("../pages/style.css"),
+    ),
+];
+
+/// The paths of the page files (each a public GET route).
+pub fn paths() -> impl Iterator<Item = &'static str> {
+    FILES.iter().map(|(p, _, _)| *p)
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// The file at `path` with its headers.
+pub fn serve(path: &str) -> Response {
+    let Some((_, kind, body)) = FILES.iter().find(|(p, _, _)| *p == path) else {
+        return crate::middleware::no_route_response();
+    };
+    let mut res = (*body).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    res
+}

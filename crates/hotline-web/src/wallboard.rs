@@ -1,0 +1,153 @@
+//! `GET /api/wallboard` (supervisors): per queue, what is happening now (from the router) and
+//! the figures of today and of the last 15 minutes (from the call records: offered, answered,
+//! service level, abandons with short ones apart, average speed of answer and handle time);
+//! per agent, the state now, calls handled and the average follow-up rating; overdue tickets
+//! per district. "Today" starts at midnight in the centre's time (`utc_offset_mins`).
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Authed, Params};
+use crate::Shared;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use hotline_acd::AgentState;
+use hotline_store::{DistrictOverdue, Millis, QueueStats, Role, StatsRule};
+use serde::Serialize;
+
+const DAY_MS: Millis = 86_400_000;
+const QUARTER_HOUR_MS: Millis = 15 * 60_000;
+
+#[derive(Serialize)]
+pub struct Wallboard {
+    at: Millis,
+    queues: Vec<QueueTile>,
+    agents: Vec<AgentRow>,
+    overdue_by_district: Vec<DistrictOverdue>,
+}
+
+#[derive(Serialize)]
+struct QueueTile {
+    name: String,
+    waiting: u32,
+    longest_wait_ms: Millis,
+    agents_ready: u32,
+    agents_available: u32,
+    expected_wait_ms: Option<Millis>,
+    /// The queue's target: `percent` of calls answered within `within_secs`.
+    service_level_target: (u8, u32),
+    today: QueueStats,
+    last_15_min: QueueStats,
+}
+
+#[derive(Serialize)]
+struct AgentRow {
+    id: i64,
+    name: String,
+    staff_no: String,
+    state: AgentState,
+    registered: bool,
+    calls_handled: u64,
+    rating: Option<f64>,
+}
+
+/// Midnight before `now` in a zone `offset_mins` east of UTC.
+pub(crate) fn local_midnight(now: Millis, offset_mins: i32) -> Millis {
+    let offset = Millis::from(offset_mins) * 60_000;
+    (now + offset).div_euclid(DAY_MS) * DAY_MS - offset
+}
+
+/// `GET /api/wallboard`.
+pub async fn wallboard(
+    State(s): State<Shared>,
+    who: Authed,
+    q: Params,
+) -> ApiResult<Json<Wallboard>> {
+    who.require(Role::Supervisor)?;
+    q.only(&[])?;
+    let unavailable = || {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the ACD is not running",
+        )
+    };
+    let port = s.acd.as_deref().ok_or_else(unavailable)?;
+    let snap = port.snapshot().await.ok_or_else(unavailable)?;
+    let configs = port.queues();
+    let now = s.now();
+    let midnight = local_midnight(now, s.utc_offset_mins);
+    let mut queues = Vec::with_capacity(snap.queues.len());
+    for qs in snap.queues {
+        let cfg = configs.iter().find(|c| c.name == qs.name);
+        let rule = StatsRule {
+            service_level_ms: cfg.map_or(20_000, |c| i64::from(c.service_level.within_secs) * 1000),
+            short_abandon_ms: cfg.map_or(5_000, |c| i64::from(c.short_abandon_secs) * 1000),
+        };
+        let today = s.store.queue_stats(&qs.name, midnight, rule).await?;
+        let last_15_min = s
+            .store
+            .queue_stats(&qs.name, now - QUARTER_HOUR_MS, rule)
+            .await?;
+        queues.push(QueueTile {
+            service_level_target: cfg.map_or((80, 20), |c| {
+                (c.service_level.percent, c.service_level.within_secs)
+            }),
+            name: qs.name,
+            waiting: qs.waiting,
+            longest_wait_ms: qs.longest_wait_ms,
+            agents_ready: qs.agents_ready,
+            agents_available: qs.agents_available,
+            expected_wait_ms: qs.expected_wait_ms,
+            today,
+            last_15_min,
+        });
+    }
+    let people = s.store.agents().await?;
+    let mut agents = Vec::with_capacity(snap.agents.len());
+    for a in snap.agents {
+        let Some(p) = people.iter().find(|p| p.id == a.id.0) else {
+            continue;
+        };
+        let (rating, _) = s.store.agent_rating(p.id).await?;
+        agents.push(AgentRow {
+            id: p.id,
+            name: p.name.clone(),
+            staff_no: p.staff_no.clone(),
+            state: a.state,
+            registered: a.registered,
+            calls_handled: a.calls_handled,
+            rating,
+        });
+    }
+    Ok(Json(Wallboard {
+        at: now,
+        queues,
+        agents,
+        overdue_by_district: s.store.overdue_by_district(now).await?,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn midnight_is_local() {
+        // Day 20,000 since the epoch starts at midnight UTC, which is 08:00 in Beijing;
+        // Beijing's midnight that day is 8 hours earlier.
+        let utc_midnight = 20_000 * DAY_MS;
+        let beijing_midnight = utc_midnight - 8 * 3_600_000;
+        let half_past = beijing_midnight + 1_800_000;
+        assert_eq!(local_midnight(half_past, 480), beijing_midnight);
+        assert_eq!(
+            local_midnight(beijing_midnight - 1, 480),
+            beijing_midnight - DAY_MS
+        );
+        assert_eq!(local_midnight(utc_midnight + 5, 0), utc_midnight);
+        // Five hours west of UTC.
+        assert_eq!(
+            local_midnight(utc_midnight + 5, -300),
+            utc_midnight - DAY_MS + 300 * 60_000
+        );
+    }
+}
