@@ -228,3 +228,98 @@ async fn a_max_wait_ticket_exit_tells_the_caller_its_ticket_number() {
     assert_eq!(phone.as_deref(), Some(CUSTOMER));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn click_to_call_rings_the_agent_then_the_customer() {
+    let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut gw = Ua::udp("127.0.0.1:9".parse().unwrap(), "gateway").await;
+    gw.rtp_port = rtp.local_addr().unwrap().port();
+    let queue = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1 }\n";
+    let (engine, dir) = engine_with(queue, gw.local);
+    gw.engine = engine.udp;
+    let desk = hotline_e2e::Desk::login(&engine, "zhangmin").await;
+    // A ticket reported from CUSTOMER, and its follow-up due now.
+    let (status, ticket) = desk
+        .post(
+            "/api/tickets",
+            serde_json::json!({"kind": "inquiry", "summary": "回访测试", "reporter_phone": CUSTOMER}),
+        )
+        .await;
+    assert_eq!(status, 201, "{ticket}");
+    let pool = db(&engine).await;
+    let followup: i64 = sqlx::query_scalar(
+        "INSERT INTO followups (ticket_id, due_at, next_attempt_at, max_attempts, status, updated_at) \
+         VALUES (?, 0, 0, 3, 'pending', 0) RETURNING id",
+    )
+    .bind(ticket["id"].as_i64().expect("ticket id"))
+    .fetch_one(&pool)
+    .await
+    .expect("follow-up");
+    // Without a registered phone the agent cannot be rung.
+    let (status, body) = desk
+        .post(
+            &format!("/api/followups/{followup}/call"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (409, &serde_json::json!("phone_offline")),
+        "{body}"
+    );
+    let mut agent = AgentPhone::registered(&engine, "1001", "secret").await;
+    let (status, body) = desk
+        .post(
+            &format!("/api/followups/{followup}/call"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let offer = agent.rung(Duration::from_secs(10)).await;
+    assert!(
+        offer
+            .invite
+            .raw
+            .contains(&format!("X-Hotline-Callback: {CUSTOMER}")),
+        "{}",
+        offer.invite.raw
+    );
+    let talking = agent.answer(offer).await;
+    let inv = request(&mut gw, "INVITE", Duration::from_secs(10))
+        .await
+        .expect("the customer is dialled");
+    assert!(
+        inv.raw.starts_with(&format!("INVITE sip:{CUSTOMER}@")),
+        "{}",
+        inv.raw
+    );
+    let sdp = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
+        gw.rtp_port
+    );
+    let ok = gw.answer(&inv, 200, "OK", "gw3", Some(&sdp));
+    gw.send(&ok).await;
+    // While on it, a second click is refused: the agent is busy.
+    let (status, _) = desk
+        .post(
+            &format!("/api/followups/{followup}/call"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    // The agent hangs up; the customer's leg is ended by the engine.
+    let mut talking = talking;
+    assert_eq!(agent.hang_up(&mut talking).await, 200);
+    assert!(
+        request(&mut gw, "BYE", Duration::from_secs(5))
+            .await
+            .is_some(),
+        "the customer's leg is hung up"
+    );
+    // The agent was made not ready for it (reason outbound), not left reserved.
+    let me = desk.get("/api/acd/me").await;
+    assert_eq!(me["state"]["state"], "not_ready", "{me}");
+    assert_eq!(me["state"]["reason"], "outbound", "{me}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

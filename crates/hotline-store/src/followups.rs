@@ -58,43 +58,56 @@ pub(crate) async fn schedule_in(
     Ok(())
 }
 
+/// A follow-up with its ticket, customer and the number to call (`WHERE` … follows).
+const FOLLOWUP_SELECT: &str = "SELECT f.id, f.ticket_id, f.due_at, f.next_attempt_at, f.attempts, \
+     f.max_attempts, f.status, t.kind, t.summary, t.customer_id, c.name AS customer_name, \
+     t.reporter_phone, (SELECT MIN(p.phone) FROM customer_phones p \
+     WHERE p.customer_id = t.customer_id) AS customer_phone \
+     FROM followups f JOIN tickets t ON t.id = f.ticket_id \
+     LEFT JOIN customers c ON c.id = t.customer_id";
+
+fn followup_from_row(r: &sqlx::any::AnyRow) -> Result<FollowUp> {
+    let reporter: String = col(r, "reporter_phone")?;
+    let customer_phone: Option<String> = col(r, "customer_phone")?;
+    Ok(FollowUp {
+        id: col(r, "id")?,
+        ticket_id: col(r, "ticket_id")?,
+        due_at: col(r, "due_at")?,
+        next_attempt_at: col(r, "next_attempt_at")?,
+        attempts: col(r, "attempts")?,
+        max_attempts: col(r, "max_attempts")?,
+        status: col(r, "status")?,
+        kind: col(r, "kind")?,
+        summary: col(r, "summary")?,
+        customer_id: col(r, "customer_id")?,
+        customer_name: col(r, "customer_name")?,
+        phone: Some(reporter).filter(|p| !p.is_empty()).or(customer_phone),
+    })
+}
+
 impl Store {
     /// Follow-ups whose next attempt is due at `now`, oldest due first.
     pub async fn due_followups(&self, now: Millis, limit: i64) -> Result<Vec<FollowUp>> {
-        let rows = sqlx::query(
-            "SELECT f.id, f.ticket_id, f.due_at, f.next_attempt_at, f.attempts, f.max_attempts, \
-             f.status, t.kind, t.summary, t.customer_id, c.name AS customer_name, \
-             t.reporter_phone, (SELECT MIN(p.phone) FROM customer_phones p \
-             WHERE p.customer_id = t.customer_id) AS customer_phone \
-             FROM followups f JOIN tickets t ON t.id = f.ticket_id \
-             LEFT JOIN customers c ON c.id = t.customer_id \
-             WHERE f.status = 'pending' AND f.next_attempt_at <= $1 \
-             ORDER BY f.due_at, f.id LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit.clamp(1, 500))
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let reporter: String = col(r, "reporter_phone")?;
-                let customer_phone: Option<String> = col(r, "customer_phone")?;
-                Ok(FollowUp {
-                    id: col(r, "id")?,
-                    ticket_id: col(r, "ticket_id")?,
-                    due_at: col(r, "due_at")?,
-                    next_attempt_at: col(r, "next_attempt_at")?,
-                    attempts: col(r, "attempts")?,
-                    max_attempts: col(r, "max_attempts")?,
-                    status: col(r, "status")?,
-                    kind: col(r, "kind")?,
-                    summary: col(r, "summary")?,
-                    customer_id: col(r, "customer_id")?,
-                    customer_name: col(r, "customer_name")?,
-                    phone: Some(reporter).filter(|p| !p.is_empty()).or(customer_phone),
-                })
-            })
-            .collect()
+        let sql = format!(
+            "{FOLLOWUP_SELECT} WHERE f.status = 'pending' AND f.next_attempt_at <= $1 \
+             ORDER BY f.due_at, f.id LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(limit.clamp(1, 500))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(followup_from_row).collect()
+    }
+
+    /// One follow-up, whatever its status.
+    pub async fn followup(&self, id: i64) -> Result<Option<FollowUp>> {
+        let sql = format!("{FOLLOWUP_SELECT} WHERE f.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(followup_from_row).transpose()
     }
 
     /// Records one follow-up attempt. Reached (or the last attempt failed): the ticket moves

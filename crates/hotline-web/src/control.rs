@@ -22,6 +22,9 @@ pub enum CallAction {
     ToQueue(String),
     /// To this IVR flow.
     ToFlow(String),
+    /// Click-to-call: ring the agent's phone, then dial this number through the outbound
+    /// route and bridge the two (the agent goes not ready, reason `outbound`).
+    Dial(String),
 }
 
 /// Why the controller did not do it.
@@ -29,6 +32,10 @@ pub enum CallAction {
 pub enum ControlError {
     /// The agent is not connected to a call.
     NoCall,
+    /// The agent is on a call already (for `Dial`).
+    Busy,
+    /// The agent's phone is not registered (for `Dial`).
+    PhoneOffline,
     /// A field names something that does not exist (`field`, why).
     Invalid(&'static str, String),
     /// The controller is not running.
@@ -41,12 +48,13 @@ pub trait CallPort: Send + Sync {
     fn act(&self, agent: i64, action: CallAction) -> PortFuture<'_, Result<(), ControlError>>;
 }
 
+/// What was done.
 #[derive(Serialize)]
 pub struct Done {
     done: &'static str,
 }
 
-async fn act(
+pub(crate) async fn act(
     s: &Shared,
     who: &Authed,
     action: CallAction,
@@ -59,6 +67,16 @@ async fn act(
             StatusCode::CONFLICT,
             "no_call",
             "you are not connected to a call",
+        )),
+        Err(ControlError::Busy) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "busy",
+            "you are on a call already",
+        )),
+        Err(ControlError::PhoneOffline) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "phone_offline",
+            "your phone is not registered",
         )),
         Err(ControlError::Invalid(field, why)) => Err(ApiError::invalid(field, why)),
         Err(ControlError::Unavailable) => Err(unavailable()),

@@ -69,3 +69,32 @@ pub async fn record_result(
         .await?;
     Ok(Json(ResultAnswer { id, status }))
 }
+
+/// `POST /api/followups/{id}/call`: click-to-call. The engine rings the agent's phone, then
+/// dials the follow-up's number (the reporter's, else the customer's) through the outbound
+/// route and bridges them; the result is recorded afterwards with `/result`.
+pub async fn call(
+    State(s): State<Shared>,
+    who: Authed,
+    PathId(id): PathId,
+) -> ApiResult<Json<crate::control::Done>> {
+    let f = s
+        .store
+        .followup(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no follow-up {id}")))?;
+    let number = f.phone.ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "no_number",
+            "this follow-up has no number to call",
+        )
+    })?;
+    crate::control::act(
+        &s,
+        &who,
+        crate::control::CallAction::Dial(number),
+        "dialling",
+    )
+    .await
+}

@@ -151,6 +151,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Put, "/api/tickets/{id}/district", tickets::assign_district),
         ep(Get, "/api/followups/due", followups::due),
         ep(Post, "/api/followups/{id}/result", followups::record_result),
+        ep(Post, "/api/followups/{id}/call", followups::call),
         ep(Get, "/api/calls", calls::list),
         ep(Get, "/api/calls/{id}", calls::detail),
         ep(Post, "/api/calls/{id}/tickets", calls::link_ticket),

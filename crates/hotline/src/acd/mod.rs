@@ -98,6 +98,13 @@ impl AcdHandle {
         self.directory.read().ok()?.get(id).cloned()
     }
 
+    /// Whether the agent's phone is registered now.
+    pub fn phone_registered(&self, agent: AgentId) -> bool {
+        self.directory
+            .read()
+            .is_ok_and(|d| d.get(agent).is_some_and(|c| d.is_registered(&c.sip_user)))
+    }
+
     /// The agent whose phone is this SIP user.
     pub fn agent_for_sip_user(&self, user: &str) -> Option<AgentId> {
         self.directory.read().ok()?.by_sip_user(user)

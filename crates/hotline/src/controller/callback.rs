@@ -49,6 +49,8 @@ pub(super) struct CallbackLeg {
     pub connected: bool,
     /// The router already heard how this attempt ended.
     pub reported: bool,
+    /// The router's callback (else a call placed from the desktop).
+    pub router: bool,
 }
 
 /// A number a callback can dial: 3 to 20 digits (an optional leading `+` is dropped).
@@ -74,13 +76,44 @@ pub(super) fn dial(
     agent: AgentId,
     number: String,
 ) {
-    let Some(acd) = &cfg.acd else { return };
-    let card = acd.card(agent);
+    if !agent_first(cfg, sip, ports, calls, call, agent, number, true) {
+        debug!(call = call.0, agent = agent.0, "callback cannot be dialled");
+        if let Some(acd) = &cfg.acd {
+            acd.send(Input::Failed { call, agent });
+        }
+    }
+}
+
+/// Click-to-call from the desktop (a follow-up): the same two legs, outside the router.
+/// False when it cannot be placed (no route, unknown agent, no RTP port).
+pub(super) fn click_to_call(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    ports: &PortAllocator,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    agent: AgentId,
+    number: String,
+) -> bool {
+    let call = CallId(sip.new_call_ref().0);
+    agent_first(cfg, sip, ports, calls, call, agent, number, false)
+}
+
+/// Rings `agent` for a call to `number`; the customer is dialled once the agent answers.
+#[allow(clippy::too_many_arguments)]
+fn agent_first(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    ports: &PortAllocator,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    call: CallId,
+    agent: AgentId,
+    number: String,
+    router: bool,
+) -> bool {
+    let card = cfg.acd.as_ref().and_then(|acd| acd.card(agent));
     let bound = card.as_ref().and_then(|_| bind_port(ports, cfg.media_bind));
     let (Some(card), Some((lease, socket)), Some(_)) = (card, bound, &cfg.callbacks) else {
-        debug!(call = call.0, agent = agent.0, "callback cannot be dialled");
-        acd.send(Input::Failed { call, agent });
-        return;
+        return false;
     };
     let ring = Ring {
         user: card.sip_user.clone(),
@@ -96,6 +129,7 @@ pub(super) fn dial(
     info!(
         call = call.0,
         agent = agent.0,
+        router,
         "callback: ringing the agent first"
     );
     if let Some(live) = &cfg.live {
@@ -105,7 +139,7 @@ pub(super) fn dial(
             caller: number.clone(),
             customer_account: None,
             queue: String::new(),
-            reason: "callback".into(),
+            reason: if router { "callback" } else { "outbound" }.into(),
             ivr_path: String::new(),
             callback: true,
         }));
@@ -119,8 +153,17 @@ pub(super) fn dial(
         customer: false,
         connected: false,
         reported: false,
+        router,
     });
     calls.insert(agent_call, active);
+    true
+}
+
+/// Tells the router how a callback attempt went (calls placed from the desktop are not its).
+fn report(cfg: &ControllerConfig, leg: &CallbackLeg, input: Input) {
+    if let (true, Some(acd)) = (leg.router, &cfg.acd) {
+        acd.send(input);
+    }
 }
 
 /// A callback leg answered: the agent (dial the customer) or the customer (bridge). False
@@ -146,7 +189,7 @@ pub(super) fn answered(
             extension::media_timeout(cfg),
         )
     });
-    let (Some(handle), Some(acd)) = (started, &cfg.acd) else {
+    let Some(handle) = started else {
         sip.send(Command::Hangup(answered));
         return true;
     };
@@ -168,10 +211,14 @@ pub(super) fn answered(
             agent = leg.agent.0,
             "callback: customer reached, bridged"
         );
-        acd.send(Input::CallbackResult {
-            call: leg.call,
-            reached: true,
-        });
+        report(
+            cfg,
+            &leg,
+            Input::CallbackResult {
+                call: leg.call,
+                reached: true,
+            },
+        );
         mark(calls, answered, |l| {
             l.connected = true;
             l.reported = true;
@@ -240,12 +287,14 @@ fn report_not_reached(
     if leg.reported {
         return;
     }
-    if let Some(acd) = &cfg.acd {
-        acd.send(Input::CallbackResult {
+    report(
+        cfg,
+        &leg,
+        Input::CallbackResult {
             call: leg.call,
             reached: false,
-        });
-    }
+        },
+    );
     mark(calls, call, |l| l.reported = true);
 }
 
@@ -258,7 +307,7 @@ pub(super) fn ended(
     ended: &ActiveCall,
     reason: &EndReason,
 ) -> bool {
-    let (Some(leg), Some(acd)) = (&ended.callback, &cfg.acd) else {
+    let Some(leg) = &ended.callback else {
         return false;
     };
     let peer = ended.peer.filter(|p| calls.contains_key(p));
@@ -272,19 +321,23 @@ pub(super) fn ended(
         }
     };
     if leg.connected {
-        acd.send(Input::CallEnded(leg.call));
+        report(cfg, leg, Input::CallEnded(leg.call));
         set_peer_reported(calls);
     } else if leg.reported {
     } else if !leg.customer && ended.leg.is_none() {
         // The agent's phone never answered.
         let (call, agent) = (leg.call, leg.agent);
-        acd.send(match reason {
-            EndReason::Failed(486 | 600 | 603) => Input::Busy { call, agent },
-            EndReason::Failed(408 | 480 | 487) | EndReason::Cancelled => {
-                Input::NoAnswer { call, agent }
-            }
-            _ => Input::Failed { call, agent },
-        });
+        report(
+            cfg,
+            leg,
+            match reason {
+                EndReason::Failed(486 | 600 | 603) => Input::Busy { call, agent },
+                EndReason::Failed(408 | 480 | 487) | EndReason::Cancelled => {
+                    Input::NoAnswer { call, agent }
+                }
+                _ => Input::Failed { call, agent },
+            },
+        );
     } else {
         // The customer did not answer (or the agent gave up while it rang).
         debug!(
@@ -292,10 +345,14 @@ pub(super) fn ended(
             customer = leg.customer,
             "callback: customer not reached"
         );
-        acd.send(Input::CallbackResult {
-            call: leg.call,
-            reached: false,
-        });
+        report(
+            cfg,
+            leg,
+            Input::CallbackResult {
+                call: leg.call,
+                reached: false,
+            },
+        );
         set_peer_reported(calls);
     }
     true

@@ -2,12 +2,15 @@
 //! the controller loop through a channel, each with a reply. For the call the agent is
 //! connected to: hang up; hold (the legs are unbridged and the caller hears music) and take
 //! back; transfer to a queue (the agent's leg is ended, so the agent goes to wrap-up, and the
-//! caller waits in the new queue) or to an IVR flow (e.g. `survey`, `bills`).
+//! caller waits in the new queue) or to an IVR flow (e.g. `survey`, `bills`). And
+//! click-to-call (a follow-up): the agent's phone rings, then the customer is dialled
+//! through the outbound route (the callbacks' machinery, outside the router).
 
 use std::collections::HashMap;
 
 use hotline_acd::{AgentId, CallId, CallRequest, Input};
 use hotline_media::leg::{self, LegCommand};
+use hotline_media::ports::PortAllocator;
 use hotline_sip::{CallRef, Command, SipHandle};
 use hotline_web::{CallAction, CallPort, ControlError, PortFuture};
 use tokio::sync::{mpsc, oneshot};
@@ -62,11 +65,59 @@ impl CallPort for DeskCalls {
 pub(super) fn on_request(
     cfg: &ControllerConfig,
     sip: &SipHandle,
+    ports: &PortAllocator,
     calls: &mut HashMap<CallRef, ActiveCall>,
     req: DeskRequest,
 ) {
-    let result = apply(cfg, sip, calls, AgentId(req.agent), req.action);
+    let agent = AgentId(req.agent);
+    let result = match req.action {
+        CallAction::Dial(number) => dial(cfg, sip, ports, calls, agent, number),
+        action => apply(cfg, sip, calls, agent, action),
+    };
     let _ = req.reply.send(result);
+}
+
+/// Click-to-call: the agent must be free; the router is told the agent is busy with it.
+fn dial(
+    cfg: &ControllerConfig,
+    sip: &SipHandle,
+    ports: &PortAllocator,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    agent: AgentId,
+    number: String,
+) -> Result<(), ControlError> {
+    let busy = calls.values().any(|c| {
+        c.connected == Some(agent)
+            || c.offer.is_some_and(|(a, _)| a == agent)
+            || c.callback.as_ref().is_some_and(|l| l.agent == agent)
+    });
+    if busy {
+        return Err(ControlError::Busy);
+    }
+    let number = callback::dialable(&number)
+        .ok_or_else(|| ControlError::Invalid("phone", format!("`{number}` cannot be dialled")))?;
+    if cfg.callbacks.is_none() {
+        return Err(ControlError::Unavailable);
+    }
+    if !cfg
+        .acd
+        .as_ref()
+        .is_some_and(|acd| acd.phone_registered(agent))
+    {
+        return Err(ControlError::PhoneOffline);
+    }
+    if let Some(acd) = &cfg.acd {
+        acd.send(Input::AgentNotReady {
+            agent,
+            reason: hotline_acd::NotReadyReason::Other("outbound".into()),
+        });
+    }
+    info!(agent = agent.0, "click-to-call from the desktop");
+    if callback::click_to_call(cfg, sip, ports, calls, agent, number) {
+        Ok(())
+    } else {
+        Err(ControlError::Unavailable)
+    }
 }
 
 fn apply(
@@ -114,6 +165,7 @@ fn apply(
             }
             onward(sip, calls, caller, agent_call, Onward::Queue(queue))?;
         }
+        CallAction::Dial(_) => return Err(ControlError::Busy),
         CallAction::ToFlow(flow) => {
             let known = cfg
                 .ivr

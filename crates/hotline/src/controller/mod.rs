@@ -163,7 +163,7 @@ pub async fn run(
             },
             Some(msg) = internal.recv() => on_internal(&cfg, &sip, &tx, &mut calls, msg),
             Some(out) = acd_outputs.recv() => queue::on_output(&cfg, &sip, &tx, &ports, &mut calls, out),
-            Some(req) = desk.recv() => desk::on_request(&cfg, &sip, &mut calls, req),
+            Some(req) = desk.recv() => desk::on_request(&cfg, &sip, &ports, &mut calls, req),
         }
     }
     for (id, call) in calls.drain() {
