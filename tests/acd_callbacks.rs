@@ -67,6 +67,31 @@ async fn record(engine: &Engine, caller: &str) -> (Option<String>, Option<i64>) 
     ended_call(&db(engine).await, "disposition, wait_ms", caller).await
 }
 
+/// The agent's phone rings for a call to CUSTOMER (named in the screen-pop header) and answers.
+async fn rung_for_the_customer(agent: &mut AgentPhone) -> hotline_e2e::Talking {
+    let offer = agent.rung(Duration::from_secs(10)).await;
+    assert!(
+        offer
+            .invite
+            .raw
+            .contains(&format!("X-Hotline-Callback: {CUSTOMER}")),
+        "{}",
+        offer.invite.raw
+    );
+    agent.answer(offer).await
+}
+
+/// The gateway answers the customer leg `inv` with PCMU on its RTP port.
+async fn answer_customer(gw: &mut Ua, inv: &Got, tag: &str) {
+    let sdp = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
+        gw.rtp_port
+    );
+    let ok = gw.answer(inv, 200, "OK", tag, Some(&sdp));
+    gw.send(&ok).await;
+}
+
 /// The caller hears the engine say goodbye and is hung up by it.
 async fn released(c: &mut Caller) {
     c.expect("goodbye", &ulaw("zh", "goodbye"), None).await;
@@ -105,16 +130,7 @@ async fn a_caller_asks_for_a_callback_and_is_called_back_when_an_agent_is_free()
 
     // An agent comes: rung first, with the number to call back.
     let mut agent = AgentPhone::registered(&engine, "1001", "secret").await;
-    let offer = agent.rung(Duration::from_secs(10)).await;
-    assert!(
-        offer
-            .invite
-            .raw
-            .contains(&format!("X-Hotline-Callback: {CUSTOMER}")),
-        "{}",
-        offer.invite.raw
-    );
-    let talking = agent.answer(offer).await;
+    let talking = rung_for_the_customer(&mut agent).await;
 
     // First attempt: the customer is busy. The agent's leg is ended.
     let inv = request(&mut gw, "INVITE", Duration::from_secs(10))
@@ -140,13 +156,7 @@ async fn a_caller_asks_for_a_callback_and_is_called_back_when_an_agent_is_free()
     let inv = request(&mut gw, "INVITE", Duration::from_secs(10))
         .await
         .expect("a second attempt");
-    let sdp = format!(
-        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-         m=audio {} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
-        gw.rtp_port
-    );
-    let ok = gw.answer(&inv, 200, "OK", "gw2", Some(&sdp));
-    gw.send(&ok).await;
+    answer_customer(&mut gw, &inv, "gw2").await;
     let engine_rtp: SocketAddr = {
         let body = String::from_utf8_lossy(&inv.request().common.body).to_string();
         let port = body
@@ -275,16 +285,7 @@ async fn click_to_call_rings_the_agent_then_the_customer() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let offer = agent.rung(Duration::from_secs(10)).await;
-    assert!(
-        offer
-            .invite
-            .raw
-            .contains(&format!("X-Hotline-Callback: {CUSTOMER}")),
-        "{}",
-        offer.invite.raw
-    );
-    let talking = agent.answer(offer).await;
+    let talking = rung_for_the_customer(&mut agent).await;
     let inv = request(&mut gw, "INVITE", Duration::from_secs(10))
         .await
         .expect("the customer is dialled");
@@ -293,13 +294,7 @@ async fn click_to_call_rings_the_agent_then_the_customer() {
         "{}",
         inv.raw
     );
-    let sdp = format!(
-        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-         m=audio {} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
-        gw.rtp_port
-    );
-    let ok = gw.answer(&inv, 200, "OK", "gw3", Some(&sdp));
-    gw.send(&ok).await;
+    answer_customer(&mut gw, &inv, "gw3").await;
     // While on it, a second click is refused: the agent is busy.
     let (status, _) = desk
         .post(
