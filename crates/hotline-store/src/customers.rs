@@ -123,6 +123,8 @@ pub struct CustomerQuery {
     pub account_no: Option<String>,
     /// A prefix of the name.
     pub name: Option<String>,
+    /// The accounts this agent manages (key accounts).
+    pub manager: Option<i64>,
 }
 
 impl Store {
@@ -170,6 +172,18 @@ impl Store {
         }
         if let Some(acct) = &q.account_no {
             return Ok(self.customer_by_account(acct).await?.into_iter().collect());
+        }
+        if let Some(agent) = q.manager {
+            let sql = format!(
+                "SELECT {CUSTOMER_COLUMNS} FROM customers c {CUSTOMER_JOINS} \
+                 WHERE c.manager_agent_id = $1 ORDER BY c.name, c.id LIMIT $2"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(agent)
+                .bind(limit.clamp(1, 200))
+                .fetch_all(&self.read)
+                .await?;
+            return self.with_phones(rows).await;
         }
         let Some(name) = q.name.as_deref().filter(|n| !n.is_empty()) else {
             return Err(StoreError::invalid("q", "give phone, account or name"));

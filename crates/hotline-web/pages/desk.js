@@ -31,7 +31,6 @@
       "state.reason.bad": "原因代码须为 1–32 个小写字母、数字或下划线（不能用 missed、login）",
       "state.detail.reason": "原因：{r}",
       "state.detail.wrap": "话后整理，{s} 后自动结束",
-      "state.detail.call": "通话 {c}",
       "state.phone.on": "话机已注册",
       "state.phone.off": "话机未注册",
       "keys.help": "快捷键：Alt+R 就绪/结束话后整理，Alt+N 示忙，Alt+T 开工单，Alt+F 查找客户",
@@ -173,7 +172,10 @@
       "tk.address": "地址",
       "tk.district": "区域",
       "tk.created": "创建",
-      "tk.due": "到场时限",
+      "tk.due": "时限",
+      "tk.due.on_site": "到场 {at}",
+      "tk.due.reply": "回复 {at}",
+      "tk.due.follow_up": "回访 {at}",
       "tk.calls": "关联通话",
       "tk.overdue": "已超时：{what}",
       "tk.dispatch.to": "派往区域",
@@ -242,7 +244,6 @@
       "state.reason.bad": "A reason code is 1–32 lowercase letters, digits or _ (not missed or login)",
       "state.detail.reason": "Reason: {r}",
       "state.detail.wrap": "Wrap-up ends by itself in {s}",
-      "state.detail.call": "Call {c}",
       "state.phone.on": "Phone registered",
       "state.phone.off": "Phone not registered",
       "keys.help": "Keys: Alt+R ready / end wrap-up, Alt+N not ready, Alt+T open a ticket, Alt+F find a customer",
@@ -384,7 +385,10 @@
       "tk.address": "Address",
       "tk.district": "District",
       "tk.created": "Opened",
-      "tk.due": "On site by",
+      "tk.due": "Deadlines",
+      "tk.due.on_site": "on site {at}",
+      "tk.due.reply": "reply {at}",
+      "tk.due.follow_up": "follow-up {at}",
       "tk.calls": "Calls",
       "tk.overdue": "Overdue: {what}",
       "tk.dispatch.to": "Dispatch to",
@@ -435,6 +439,7 @@
   );
 
   const FLOWS = ["survey"];
+  const POP_KEY = "hotline.pop";
 
   // Everything the page knows, all of it as the server said it.
   const S = {
@@ -460,6 +465,8 @@
   // ---- login and start ---------------------------------------------------------------------
 
   function showLogin(message) {
+    forgetPop();
+    S.pop = null;
     if (S.live) S.live.stop();
     S.live = null;
     clearInterval(S.tick);
@@ -482,9 +489,29 @@
     S.live = H.live(onEvent, (status, detail) => H.liveStatus($("live"), status, detail));
     S.tick = setInterval(tick, 1000);
     loadDistricts();
+    restorePop();
     refreshMe();
     refreshTickets();
     refreshFollowups();
+  }
+
+  // A reload keeps the last screen pop (kept in the tab's sessionStorage).
+  function restorePop() {
+    let pop = null;
+    try {
+      pop = JSON.parse(sessionStorage.getItem(POP_KEY) || "null");
+    } catch (_) {
+      pop = null;
+    }
+    if (pop && typeof pop.call === "number" && typeof pop.caller === "string") screenPop(pop);
+  }
+
+  function forgetPop() {
+    try {
+      sessionStorage.removeItem(POP_KEY);
+    } catch (_) {
+      /* nothing kept */
+    }
   }
 
   function renderWho() {
@@ -531,8 +558,19 @@
       calls_handled: a.calls_handled !== undefined ? a.calls_handled : cur ? cur.calls_handled : undefined,
     };
     S.acdMissing = null;
+    const wasOnPop = !!(S.pop && cur && cur.state && (cur.state.state === "on_call" || cur.state.state === "reserved") && cur.state.call === S.pop.call);
     renderState();
     renderCall();
+    if (wasOnPop && !onThisCall()) callEnded();
+  }
+
+  // The call is over: its messages go, and the account view is fetched again (the call's
+  // record now has its talk time and result).
+  function callEnded() {
+    say($("call-msg"), "");
+    const c = S.customer && S.customer.customer;
+    if (c && S.customer.bills) loadAccount(c.id);
+    refreshTickets();
   }
 
   function renderState() {
@@ -544,7 +582,6 @@
     let detail = "";
     if (st && st.state === "not_ready" && st.reason) detail = t("state.detail.reason", { r: H.label("reason", st.reason) });
     else if (st && st.state === "wrap_up" && st.until) detail = t("state.detail.wrap", { s: H.duration(st.until - H.serverNow()) });
-    else if (st && (st.state === "reserved" || st.state === "on_call") && st.call !== undefined) detail = t("state.detail.call", { c: st.call });
     else if (S.acdMissing) detail = S.acdMissing;
     $("state-detail").textContent = detail;
     $("state-time").textContent = st ? H.duration(H.serverNow() - st.since) : "—";
@@ -613,6 +650,11 @@
 
   function screenPop(pop) {
     S.pop = pop;
+    try {
+      sessionStorage.setItem(POP_KEY, JSON.stringify(pop));
+    } catch (_) {
+      /* not kept over a reload */
+    }
     S.held = false;
     S.callRecord = null;
     S.callRecordState = "searching";
@@ -1054,10 +1096,10 @@
     if (!S.tickets.length) list.append(el("li", { class: "empty", text: t("tl.none") }));
   }
 
-  async function selectTicket(id) {
+  async function selectTicket(id, keepMessage) {
     try {
       S.ticket = await api("GET", "/api/tickets/" + encodeURIComponent(id));
-      say($("tk-msg"), "");
+      if (!keepMessage) say($("tk-msg"), "");
       renderTicket();
     } catch (err) {
       say($("tk-msg"), errorText(err), "error");
@@ -1083,7 +1125,11 @@
     $("tk-address").textContent = tk.address || "—";
     $("tk-district").textContent = districtName(tk.district_id);
     $("tk-created").textContent = H.dateTime(tk.created_at);
-    $("tk-due").textContent = H.dateTime(tk.due_on_site_at);
+    const due = [];
+    if (tk.due_on_site_at !== null) due.push(t("tk.due.on_site", { at: H.dateTime(tk.due_on_site_at) }));
+    if (tk.due_reply_at !== null) due.push(t("tk.due.reply", { at: H.dateTime(tk.due_reply_at) }));
+    if (tk.due_follow_up_at !== null) due.push(t("tk.due.follow_up", { at: H.dateTime(tk.due_follow_up_at) }));
+    $("tk-due").textContent = due.join(" · ") || "—";
     $("tk-calls").textContent = d.call_ids.length ? d.call_ids.map((c) => "#" + c).join(" ") : "—";
     const od = $("tk-overdue");
     od.hidden = !tk.overdue.length;
@@ -1103,6 +1149,12 @@
         ),
       ),
     );
+  }
+
+  /** The account view again, when `ticket` is the shown customer's (its ticket list changed). */
+  function reloadCustomerOf(ticket) {
+    const c = S.customer && S.customer.customer;
+    if (c && ticket && ticket.customer_id === c.id && S.customer.bills) loadAccount(c.id);
   }
 
   async function openTicket(ev) {
@@ -1161,8 +1213,9 @@
       if (district) body.district_id = district;
       const after = await api("POST", "/api/tickets/" + tk.id + "/transitions", body);
       say($("tk-msg"), t("tk.dispatched", { id: after.id, d: districtName(after.district_id) }), "ok");
-      await selectTicket(tk.id);
+      await selectTicket(tk.id, true);
       refreshTickets();
+      reloadCustomerOf(after);
     } catch (err) {
       say($("tk-msg"), errorText(err), "error");
     }
@@ -1181,6 +1234,7 @@
       $("tk-note").value = "";
       say($("tk-msg"), t("tk.note.added"), "ok");
       renderTicket();
+      reloadCustomerOf(S.ticket.ticket);
     } catch (err) {
       say($("tk-msg"), errorText(err), "error");
     }
@@ -1195,7 +1249,7 @@
     try {
       await api("POST", "/api/calls/" + S.callRecord.id + "/tickets", { ticket_id: S.ticket.ticket.id });
       say($("tk-msg"), t("tk.linked", { call: S.callRecord.id }), "ok");
-      await selectTicket(S.ticket.ticket.id);
+      await selectTicket(S.ticket.ticket.id, true);
     } catch (err) {
       say($("tk-msg"), errorText(err), "error");
     }
@@ -1353,6 +1407,7 @@
     H.loginForm($("login-form"), $("login-msg"), start);
     $("logout").addEventListener("click", async () => {
       await H.logout();
+      forgetPop();
       S.pop = null;
       S.customer = null;
       S.ticket = null;

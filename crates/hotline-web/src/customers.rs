@@ -22,22 +22,30 @@ const LATEST_READINGS: i64 = 20;
 const LATEST_CALLS: i64 = 20;
 const TICKETS_SHOWN: usize = 50;
 
-/// `GET /api/customers?phone=|account=|name=&limit=`.
+/// `GET /api/customers?phone=|account=|name=|manager=me&limit=` (`manager=me`: the key
+/// accounts the caller manages).
 pub async fn search(
     State(s): State<Shared>,
-    _: Authed,
+    who: Authed,
     q: Params,
 ) -> ApiResult<Json<Vec<Customer>>> {
-    let q = q.only(&["phone", "account", "name", "limit"])?;
+    let q = q.only(&["phone", "account", "name", "manager", "limit"])?;
+    let manager = match q.text("manager")? {
+        None => None,
+        Some("me") => Some(who.agent.id),
+        Some(_) => return Err(ApiError::bad_parameter("manager", "only `me`")),
+    };
     let query = CustomerQuery {
         phone: q.text("phone")?.map(str::to_string),
         account_no: q.text("account")?.map(str::to_string),
         name: q.text("name")?.map(str::to_string),
+        manager,
     };
     let given: Vec<&str> = [
         ("phone", query.phone.is_some()),
         ("account", query.account_no.is_some()),
         ("name", query.name.is_some()),
+        ("manager", query.manager.is_some()),
     ]
     .into_iter()
     .filter_map(|(n, g)| g.then_some(n))
@@ -46,14 +54,14 @@ pub async fn search(
         [] => {
             return Err(ApiError::bad_parameter(
                 "phone",
-                "give one of phone, account or name",
+                "give one of phone, account, name or manager",
             ))
         }
         [_] => {}
         [_, second, ..] => {
             return Err(ApiError::bad_parameter(
                 *second,
-                "give only one of phone, account or name",
+                "give only one of phone, account, name or manager",
             ))
         }
     }

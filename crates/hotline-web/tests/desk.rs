@@ -186,3 +186,33 @@ async fn tickets_and_calls_are_listed_with_their_filters() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_key_account_manager_lists_their_own_accounts() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let zhang = api.login("zhang", "secret").await;
+        let a = api.get(&zhang, "/api/customers?manager=me").await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        let ids: Vec<i64> = a
+            .body
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|c| c["id"].as_i64())
+            .collect();
+        assert_eq!(ids, vec![f.customer]);
+        let li = api.login("li", "boss").await;
+        assert_eq!(
+            api.get(&li, "/api/customers?manager=me").await.body,
+            json!([])
+        );
+        let a = api
+            .get(&zhang, &format!("/api/customers?manager={}", f.agent))
+            .await;
+        assert_eq!((a.status, a.field()), (400, Some("manager")));
+        let a = api.get(&zhang, "/api/customers?manager=me&name=x").await;
+        assert_eq!(a.status, 400);
+    })
+    .await;
+}
