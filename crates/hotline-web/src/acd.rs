@@ -168,7 +168,18 @@ pub async fn set_agent(
         .await?
         .filter(|a| a.active)
         .ok_or_else(|| ApiError::not_found(format!("no active agent {id}")))?;
-    apply(&s, &agent, request).await
+    let asked = format!("{request:?}");
+    let answer = apply(&s, &agent, request).await;
+    // The audit trail of forced states: who, whom, what, and whether it was applied.
+    tracing::info!(
+        target: "audit",
+        supervisor = who.agent.id,
+        agent = id,
+        request = %asked,
+        applied = answer.is_ok(),
+        "a supervisor set an agent's ACD state"
+    );
+    answer
 }
 
 async fn apply(s: &Shared, agent: &Agent, request: AgentRequest) -> ApiResult<Json<AgentSnapshot>> {
