@@ -130,6 +130,7 @@
       "search.placeholder": "电话号码、户号或姓名",
       "search.go": "查找",
       "search.none": "没有找到客户",
+      "search.mine": "我的重点客户",
       "search.found": "找到 {n} 位客户",
       "nt.title": "新建工单",
       "nt.kind": "类型",
@@ -343,6 +344,7 @@
       "search.placeholder": "phone, account number or name",
       "search.go": "Find",
       "search.none": "No customer found",
+      "search.mine": "My key accounts",
       "search.found": "{n} customers found",
       "nt.title": "New ticket",
       "nt.kind": "Kind",
@@ -595,6 +597,7 @@
     const out = !st || st.state === "logged_out";
     $("btn-acd-login").hidden = !out;
     $("btn-acd-logout").hidden = out;
+    renderTicketFor();
   }
 
   async function changeState(state, reason) {
@@ -719,6 +722,12 @@
     else if (st && st.state === "on_call" && st.call === S.pop.call) s = t("call.status.on") + " " + H.duration(H.serverNow() - st.since);
     else s = t("call.status.ended");
     return S.pop.callback ? s + " " + t("call.status.callback") : s;
+  }
+
+  /** Whether new tickets go with the popped call: during it and in the wrap-up after it. */
+  function callCurrent() {
+    const st = S.acd && S.acd.state;
+    return !!S.pop && (onThisCall() || !!(st && st.state === "wrap_up"));
   }
 
   function onThisCall() {
@@ -861,6 +870,11 @@
     }
   }
 
+  function myKeyAccounts() {
+    $("search-q").value = "";
+    search("manager", "me");
+  }
+
   function pick(c) {
     $("search-results").hidden = true;
     say($("search-msg"), "");
@@ -882,7 +896,7 @@
   function renderTicketFor() {
     const c = S.customer && S.customer.customer;
     let s = c ? t("nt.for", { name: c.name, acct: c.account_no }) : t("nt.for.none");
-    if (S.callRecord) s += t("nt.for.call", { id: S.callRecord.id });
+    if (S.callRecord && callCurrent()) s += t("nt.for.call", { id: S.callRecord.id });
     $("nt-for").textContent = s;
   }
 
@@ -1180,7 +1194,7 @@
       const tk = await api("POST", "/api/tickets", body);
       let text = t("nt.created", { id: tk.id });
       let kind = "ok";
-      if (S.callRecord) {
+      if (S.callRecord && callCurrent()) {
         try {
           await api("POST", "/api/calls/" + S.callRecord.id + "/tickets", { ticket_id: tk.id });
           text += t("nt.linked", { call: S.callRecord.id });
@@ -1188,7 +1202,7 @@
           text += t("nt.notlinked", { why: errorText(err) });
           kind = "error";
         }
-      } else if (S.pop) {
+      } else if (callCurrent()) {
         text += t("nt.notlinked", { why: t("nt.nocall") });
       }
       say($("nt-msg"), text, kind);
@@ -1429,6 +1443,7 @@
     $("btn-hangup").addEventListener("click", hangup);
     $("btn-hold").addEventListener("click", hold);
     $("btn-xfer").addEventListener("click", transfer);
+    $("my-keys").addEventListener("click", myKeyAccounts);
     $("search-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
       search($("search-by").value, $("search-q").value.trim());

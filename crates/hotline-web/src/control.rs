@@ -36,6 +36,8 @@ pub enum ControlError {
     Busy,
     /// The agent's phone is not registered (for `Dial`).
     PhoneOffline,
+    /// No outbound route is configured (for `Dial`).
+    NoRoute,
     /// A field names something that does not exist (`field`, why).
     Invalid(&'static str, String),
     /// The controller is not running.
@@ -72,6 +74,11 @@ pub(crate) async fn act(
             StatusCode::CONFLICT,
             "busy",
             "you are on a call already",
+        )),
+        Err(ControlError::NoRoute) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_route",
+            "no outbound route is configured (acd.callback_gateway)",
         )),
         Err(ControlError::PhoneOffline) => Err(ApiError::new(
             StatusCode::CONFLICT,

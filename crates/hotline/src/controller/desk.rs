@@ -97,7 +97,7 @@ fn dial(
     let number = callback::dialable(&number)
         .ok_or_else(|| ControlError::Invalid("phone", format!("`{number}` cannot be dialled")))?;
     if cfg.callbacks.is_none() {
-        return Err(ControlError::Unavailable);
+        return Err(ControlError::NoRoute);
     }
     if !cfg
         .acd
