@@ -102,6 +102,10 @@ function watch(page, name, tokens) {
   });
   page.on("request", (r) => {
     for (const t of tokens()) if (t && r.url().includes(t)) problems.push(`${name}: the token in a URL: ${r.url()}`);
+    // No customer data in URLs either (the page searches with POST bodies).
+    for (const d of [env.CUSTOMER_PHONE, env.CUSTOMER_ACCOUNT, env.KEY_ACCOUNT]) {
+      if (d && r.url().includes(d)) problems.push(`${name}: customer data in a URL: ${r.url()}`);
+    }
     if (r.url().endsWith("/api/events")) {
       const h = r.headers().authorization || "";
       if (!h.startsWith("Bearer ")) problems.push(`${name}: /api/events without the Authorization header`);
@@ -562,7 +566,7 @@ async function main() {
     await browser.close();
   }
   check("no dialog opened (no script from data ran)", dialogs.length === 0, dialogs.join("; "));
-  check("no CSP violation, page error or token in a URL", problems.length === 0, problems.join("; "));
+  check("no CSP violation, page error, token or customer data in a URL", problems.length === 0, problems.join("; "));
   fs.writeFileSync(path.join(OUT, "result.json"), JSON.stringify({ passed, failed, figures, dialogs, problems }, null, 2));
   console.log(`browser: ${passed} passed, ${failed} failed`);
   process.exit(failed === 0 ? 0 : 1);

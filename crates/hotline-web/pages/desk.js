@@ -811,7 +811,8 @@
     S.customer = null;
     renderCustomer(true);
     try {
-      const list = await api("GET", "/api/customers" + query({ account: acct }));
+      // POST, not GET: no account number in a URL.
+      const list = await api("POST", "/api/customers/search", { account: acct });
       if (seq !== S.custSeq) return;
       const c = list.find((x) => x.account_no === acct) || list[0];
       if (!c) {
@@ -851,7 +852,7 @@
     if (!q) return;
     say($("search-msg"), t("loading"), "info");
     try {
-      const found = await api("GET", "/api/customers" + query({ [by]: q, limit: 20 }));
+      const found = await api("POST", "/api/customers/search", { [by]: q, limit: 20 });
       say($("search-msg"), found.length ? t("search.found", { n: found.length }) : t("search.none"), "info");
       found.forEach((c) => {
         const b = el(

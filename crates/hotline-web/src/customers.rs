@@ -23,22 +23,63 @@ const LATEST_CALLS: i64 = 20;
 const TICKETS_SHOWN: usize = 50;
 
 /// `GET /api/customers?phone=|account=|name=|manager=me&limit=` (`manager=me`: the key
-/// accounts the caller manages).
+/// accounts the caller manages). The desktop uses `POST /api/customers/search` instead, so
+/// that no phone number or name appears in a URL.
 pub async fn search(
     State(s): State<Shared>,
     who: Authed,
     q: Params,
 ) -> ApiResult<Json<Vec<Customer>>> {
     let q = q.only(&["phone", "account", "name", "manager", "limit"])?;
-    let manager = match q.text("manager")? {
+    let asked = SearchBody {
+        phone: q.text("phone")?.map(str::to_string),
+        account: q.text("account")?.map(str::to_string),
+        name: q.text("name")?.map(str::to_string),
+        manager: q.text("manager")?.map(str::to_string),
+        limit: q.int("limit", 1..=200)?,
+    };
+    find(&s, &who, asked, ApiError::bad_parameter).await
+}
+
+/// A customer search: exactly one of phone, account, name or manager (`me`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchBody {
+    phone: Option<String>,
+    account: Option<String>,
+    name: Option<String>,
+    manager: Option<String>,
+    limit: Option<i64>,
+}
+
+/// `POST /api/customers/search` with a [`SearchBody`].
+pub async fn search_body(
+    State(s): State<Shared>,
+    who: Authed,
+    JsonBody(b): JsonBody<SearchBody>,
+) -> ApiResult<Json<Vec<Customer>>> {
+    if b.limit.is_some_and(|l| !(1..=200).contains(&l)) {
+        return Err(ApiError::invalid("limit", "1 to 200"));
+    }
+    find(&s, &who, b, ApiError::invalid).await
+}
+
+/// Runs a search; `bad(field, why)` makes the error for a query or a body.
+async fn find(
+    s: &Shared,
+    who: &Authed,
+    b: SearchBody,
+    bad: fn(String, String) -> ApiError,
+) -> ApiResult<Json<Vec<Customer>>> {
+    let manager = match b.manager.as_deref() {
         None => None,
         Some("me") => Some(who.agent.id),
-        Some(_) => return Err(ApiError::bad_parameter("manager", "only `me`")),
+        Some(_) => return Err(bad("manager".into(), "only `me`".into())),
     };
     let query = CustomerQuery {
-        phone: q.text("phone")?.map(str::to_string),
-        account_no: q.text("account")?.map(str::to_string),
-        name: q.text("name")?.map(str::to_string),
+        phone: b.phone,
+        account_no: b.account,
+        name: b.name,
         manager,
     };
     let given: Vec<&str> = [
@@ -52,20 +93,20 @@ pub async fn search(
     .collect();
     match given.as_slice() {
         [] => {
-            return Err(ApiError::bad_parameter(
-                "phone",
-                "give one of phone, account, name or manager",
+            return Err(bad(
+                "phone".into(),
+                "give one of phone, account, name or manager".into(),
             ))
         }
         [_] => {}
         [_, second, ..] => {
-            return Err(ApiError::bad_parameter(
-                *second,
-                "give only one of phone, account, name or manager",
+            return Err(bad(
+                (*second).into(),
+                "give only one of phone, account, name or manager".into(),
             ))
         }
     }
-    let limit = q.int("limit", 1..=200)?.unwrap_or(20);
+    let limit = b.limit.unwrap_or(20);
     Ok(Json(s.store.search_customers(&query, limit).await?))
 }
 

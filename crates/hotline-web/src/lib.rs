@@ -136,6 +136,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/me", auth::me),
         ep(Get, "/api/openapi.json", openapi::document),
         ep(Get, "/api/customers", customers::search),
+        ep(Post, "/api/customers/search", customers::search_body),
         ep(Get, "/api/customers/{id}", customers::account),
         ep(
             Post,

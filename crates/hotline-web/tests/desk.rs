@@ -216,3 +216,37 @@ async fn a_key_account_manager_lists_their_own_accounts() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn customers_are_searched_with_the_criteria_in_the_body() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let t = api.login("zhang", "secret").await;
+        for body in [
+            json!({"phone": "13800001111"}),
+            json!({"account": "1000000001"}),
+            json!({"name": "陈", "limit": 5}),
+            json!({"manager": "me"}),
+        ] {
+            let a = api.post(&t, "/api/customers/search", body.clone()).await;
+            assert_eq!(a.status, 200, "{body}: {:#}", a.body);
+            assert_eq!(a.body[0]["id"], f.customer, "{body}");
+        }
+        for (body, field) in [
+            (json!({}), "phone"),
+            (json!({"phone": "1", "name": "陈"}), "name"),
+            (json!({"manager": "7"}), "manager"),
+            (json!({"name": "陈", "limit": 0}), "limit"),
+            (json!({"colour": "red"}), "colour"),
+        ] {
+            let a = api.post(&t, "/api/customers/search", body.clone()).await;
+            assert_eq!(
+                (a.status, a.field()),
+                (422, Some(field)),
+                "{body}: {:#}",
+                a.body
+            );
+        }
+    })
+    .await;
+}
