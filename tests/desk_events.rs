@@ -121,6 +121,20 @@ async fn the_desktop_follows_the_agent_and_pops_the_caller() {
         Some(pop["call"].to_string().as_str()),
         "the pop and the phone name the same call"
     );
+    // The record the pop names (written as the call arrived) is found by its reference.
+    let call_ref = pop["call_ref"]
+        .as_str()
+        .expect("the pop names the call record");
+    let mut record = serde_json::Value::Null;
+    for _ in 0..50 {
+        record = desk.get(&format!("/api/calls?call_ref={call_ref}")).await;
+        if record[0]["caller"] == phone.as_str() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(record[0]["caller"], phone.as_str(), "{record}");
+    assert_eq!(record[0]["call_ref"], call_ref);
     // The desktop looks the account up.
     let found = desk.get(&format!("/api/customers?account={account}")).await;
     assert_eq!(found[0]["account_no"], account.as_str());

@@ -683,19 +683,25 @@
     return new Promise((r) => setTimeout(r, ms));
   }
 
-  // The call record's id is needed to link tickets to the call. Its call_ref is
-  // "<engine boot>-<engine call id>", and the offer carries the engine call id: the newest record
-  // started in the last hours whose ref ends with it (and from the same caller) is this call.
+  // The call record's id is needed to link tickets to the call. The offer carries the record's
+  // call_ref (written shortly after the call arrives, hence the retries); an offer without one
+  // falls back to the newest record of the last hours whose ref ends with the engine call id.
   async function findCallRecord(pop) {
     const suffix = "-" + pop.call;
     for (const wait of [0, 300, 700, 1500, 3000, 6000]) {
       if (wait) await sleep(wait);
       if (S.pop !== pop) return;
       try {
-        const since = Math.max(0, Math.floor(H.serverNow() - 6 * 3600 * 1000));
-        const calls = await api("GET", "/api/calls" + query({ since, limit: 200 }));
-        const hit =
-          calls.find((c) => c.call_ref.endsWith(suffix) && c.caller === pop.caller) || calls.find((c) => c.call_ref.endsWith(suffix));
+        let hit;
+        if (pop.call_ref) {
+          hit = (await api("GET", "/api/calls" + query({ call_ref: pop.call_ref })))[0];
+        } else {
+          const since = Math.max(0, Math.floor(H.serverNow() - 6 * 3600 * 1000));
+          const calls = await api("GET", "/api/calls" + query({ since, limit: 200 }));
+          hit =
+            calls.find((c) => c.call_ref.endsWith(suffix) && c.caller === pop.caller) ||
+            calls.find((c) => c.call_ref.endsWith(suffix));
+        }
         if (S.pop !== pop) return;
         if (hit) {
           S.callRecord = hit;

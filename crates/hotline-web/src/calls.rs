@@ -9,9 +9,19 @@ use axum::Json;
 use hotline_store::{Call, CallFilter, StoreError};
 use serde::{Deserialize, Serialize};
 
-/// `GET /api/calls?customer=&agent=&since=&until=&limit=`.
+/// `GET /api/calls?customer=&agent=&since=&until=&limit=`, or `?call_ref=` alone (the
+/// engine's reference of a call, as in a screen pop: that call's record, if written yet).
 pub async fn list(State(s): State<Shared>, _: Authed, q: Params) -> ApiResult<Json<Vec<Call>>> {
-    let q = q.only(&["customer", "agent", "since", "until", "limit"])?;
+    let q = q.only(&["customer", "agent", "since", "until", "limit", "call_ref"])?;
+    if let Some(r) = q.text("call_ref")? {
+        if ["customer", "agent", "since", "until", "limit"]
+            .iter()
+            .any(|p| q.text(p).ok().flatten().is_some())
+        {
+            return Err(ApiError::bad_parameter("call_ref", "give it alone"));
+        }
+        return Ok(Json(s.store.call_by_ref(r).await?.into_iter().collect()));
+    }
     let filter = CallFilter {
         customer_id: q.id("customer")?,
         agent_id: q.id("agent")?,

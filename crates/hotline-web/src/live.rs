@@ -45,6 +45,9 @@ pub struct ScreenPop {
     pub agent: i64,
     /// The engine's call id (as in the `X-Hotline-Call` header the phone receives).
     pub call: u64,
+    /// The reference of the call's record (`GET /api/calls?call_ref=`); none for calls the
+    /// engine places (callbacks).
+    pub call_ref: Option<String>,
     /// The calling number (for a callback: the number being called back).
     pub caller: String,
     /// The customer the IVR identified.

@@ -250,3 +250,35 @@ async fn customers_are_searched_with_the_criteria_in_the_body() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_call_record_is_found_by_its_reference_alone() {
+    each_api(|api| async move {
+        fixture(&api.store).await;
+        let t = api.login("zhang", "secret").await;
+        let id = api
+            .store
+            .start_call(&hotline_store::NewCall {
+                call_ref: "1795000000000-7".into(),
+                caller: "13800001111".into(),
+                dialled: "96655".into(),
+                started_at: NOW,
+            })
+            .await
+            .expect("call")
+            .id;
+        let a = api.get(&t, "/api/calls?call_ref=1795000000000-7").await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        assert_eq!(a.body[0]["id"], id);
+        assert_eq!(a.body.as_array().map(Vec::len), Some(1));
+        assert_eq!(
+            api.get(&t, "/api/calls?call_ref=nope").await.body,
+            json!([])
+        );
+        let a = api
+            .get(&t, "/api/calls?call_ref=1795000000000-7&limit=5")
+            .await;
+        assert_eq!((a.status, a.field()), (400, Some("call_ref")));
+    })
+    .await;
+}

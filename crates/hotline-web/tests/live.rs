@@ -77,6 +77,7 @@ fn pop(agent: i64) -> LiveEvent {
     LiveEvent::Offer(ScreenPop {
         agent,
         call: 42,
+        call_ref: Some("1795000000000-42".into()),
         caller: "13800001111".into(),
         customer_account: Some("1000000001".into()),
         queue: "general".into(),

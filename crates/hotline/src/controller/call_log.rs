@@ -82,6 +82,8 @@ pub enum IvrOutcome {
 pub struct CallLog {
     tx: mpsc::Sender<CallLogEvent>,
     dropped: Arc<AtomicU64>,
+    /// When this engine started: call references are `<boot>-<call id>`.
+    boot: Millis,
 }
 
 impl CallLog {
@@ -94,7 +96,13 @@ impl CallLog {
         CallLog {
             tx,
             dropped: Arc::new(AtomicU64::new(0)),
+            boot,
         }
+    }
+
+    /// The reference `call`'s record has in the store.
+    pub fn call_ref(&self, call: CallRef) -> String {
+        call_ref(self.boot, call)
     }
 
     pub fn arrived(&self, call: CallRef, caller: &str, dialled: &str) {
@@ -192,7 +200,7 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
                 at,
             } => {
                 let new = NewCall {
-                    call_ref: format!("{boot}-{}", call.0),
+                    call_ref: call_ref(boot, call),
                     caller,
                     dialled,
                     started_at: at,
@@ -336,6 +344,11 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
             }
         }
     }
+}
+
+/// A call's reference in the store: unique across restarts.
+fn call_ref(boot: Millis, call: CallRef) -> String {
+    format!("{boot}-{}", call.0)
 }
 
 /// The fields a call's end fills in.

@@ -136,6 +136,7 @@ fn agent_first(
         let _ = live.send(hotline_web::LiveEvent::Offer(hotline_web::ScreenPop {
             agent: agent.0,
             call: call.0,
+            call_ref: None,
             caller: number.clone(),
             customer_account: None,
             queue: String::new(),

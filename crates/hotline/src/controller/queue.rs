@@ -62,6 +62,7 @@ pub(super) fn on_output(
                 let _ = live.send(hotline_web::LiveEvent::Offer(hotline_web::ScreenPop {
                     agent: agent.0,
                     call: caller.0,
+                    call_ref: cfg.log().map(|l| l.call_ref(caller)),
                     caller: c.caller.clone(),
                     customer_account: account,
                     queue: ivr.and_then(ivr::IvrCall::queue).unwrap_or_default(),
