@@ -10,7 +10,6 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use crate::acd::PortFuture;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Authed, Params};
 use crate::Shared;
@@ -99,8 +98,7 @@ fn json_event(ev: &LiveEvent) -> Event {
 
 async fn overview(state: &Shared) -> Option<LiveEvent> {
     let port = state.acd.as_deref()?;
-    let snap: PortFuture<'_, Option<Snapshot>> = port.snapshot();
-    snap.await.map(LiveEvent::Overview)
+    port.snapshot().await.map(LiveEvent::Overview)
 }
 
 impl Reader {

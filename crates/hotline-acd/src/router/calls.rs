@@ -224,6 +224,19 @@ impl Router {
         }
     }
 
+    /// The offer of `id` to `agent` ended unanswered: its ring timer is stopped. False, with
+    /// the refusal pushed, when `id` is not offered to `agent`.
+    fn offer_over(&mut self, id: CallId, agent: AgentId, out: &mut Vec<Output>) -> bool {
+        if let Err(e) = self.offered_to(id, agent) {
+            out.push(Output::Refused(e));
+            return false;
+        }
+        if let Some(c) = self.calls.get_mut(&id) {
+            self.timers.rearm(&mut c.timers.ring, Timer::Ring(id), None);
+        }
+        true
+    }
+
     pub(super) fn answered(
         &mut self,
         id: CallId,
@@ -284,12 +297,10 @@ impl Router {
         timed_out: bool,
         out: &mut Vec<Output>,
     ) {
-        if let Err(e) = self.offered_to(id, agent) {
-            out.push(Output::Refused(e));
+        if !self.offer_over(id, agent, out) {
             return;
         }
-        if let Some(c) = self.calls.get_mut(&id) {
-            self.timers.rearm(&mut c.timers.ring, Timer::Ring(id), None);
+        if let Some(c) = self.calls.get(&id) {
             self.queues[c.queue].counters.no_answers += 1;
         }
         if timed_out {
@@ -318,12 +329,10 @@ impl Router {
         now: Millis,
         out: &mut Vec<Output>,
     ) {
-        if let Err(e) = self.offered_to(id, agent) {
-            out.push(Output::Refused(e));
+        if !self.offer_over(id, agent, out) {
             return;
         }
         if let Some(c) = self.calls.get_mut(&id) {
-            self.timers.rearm(&mut c.timers.ring, Timer::Ring(id), None);
             let until = now.saturating_add(self.queues[c.queue].rules.ring_ms);
             c.skip.retain(|s| s.0 != agent && s.1 > now);
             c.skip.push((agent, until));
