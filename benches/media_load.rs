@@ -12,7 +12,12 @@
 //! (bills) as type-ahead right after the answer, and hears `main` → `bills`: the bills read
 //! out, then the menus with their timeouts, the measured streams carrying the flow's prompts.
 //!
-//! Run: `cargo build --release -p hotline && cargo bench --bench media_load -- --calls 1000 --seconds 20 [--ivr]`
+//! With `--desktops N`, N agent desktops (one supervisor in 20) are logged in to the HTTP API
+//! with their live event streams open for the whole run, each agent changing its not-ready
+//! reason every `--churn-secs` (10): what the media timing looks like with a floor of
+//! desktops following the engine.
+//!
+//! Run: `cargo build --release -p hotline && cargo bench --bench media_load -- --calls 1000 --seconds 20 [--ivr] [--desktops 200]`
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -20,11 +25,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{
-    agents, kernel_timestamps, proc_cpu_ticks, proc_rss_kib, rtp_target, send_spread, summarize,
-    StreamStats,
+    agents, desks, kernel_timestamps, proc_cpu_ticks, proc_rss_kib, rtp_target, send_spread,
+    summarize, StreamStats,
 };
 use hotline_e2e::{branch, token, Engine};
 use hotline_sip::wire::{self, Message};
+use hotline_store::{OpenOptions, Policy, Store};
 use tokio::net::UdpSocket;
 use tokio::sync::oneshot;
 
@@ -38,6 +44,9 @@ struct Args {
     bridged: bool,
     /// The shipped IVR flows, main → bills.
     ivr: bool,
+    /// Agent desktops following the live event stream.
+    desktops: usize,
+    churn_secs: u64,
 }
 
 fn args() -> Args {
@@ -47,6 +56,8 @@ fn args() -> Args {
         setup_per_sec: 200,
         bridged: false,
         ivr: false,
+        desktops: 0,
+        churn_secs: 10,
     };
     let argv: Vec<String> = std::env::args().collect();
     a.bridged = argv.iter().any(|x| x == "--bridged");
@@ -57,6 +68,8 @@ fn args() -> Args {
             ("--calls", Some(n)) => a.calls = n as usize,
             ("--seconds", Some(n)) => a.seconds = n,
             ("--setup-per-sec", Some(n)) => a.setup_per_sec = n.max(1),
+            ("--desktops", Some(n)) => a.desktops = n as usize,
+            ("--churn-secs", Some(n)) => a.churn_secs = n,
             _ => {}
         }
     }
@@ -182,9 +195,8 @@ async fn place_calls(
 
 /// One phone number of each of `n` demo customers with bills (so `main` recognises the
 /// caller and `bills` has something to say).
-async fn ivr_callers(engine: &Engine, n: usize) -> Vec<String> {
-    let url = format!("sqlite:{}", engine.dir.join("data/hotline.db").display());
-    let pool = sqlx::SqlitePool::connect(&url)
+async fn ivr_callers(db_url: &str, n: usize) -> Vec<String> {
+    let pool = sqlx::SqlitePool::connect(db_url)
         .await
         .expect("engine database");
     let phones: Vec<String> = sqlx::query_scalar(
@@ -254,7 +266,19 @@ fn main() {
 async fn run(a: Args) {
     let users = agents::users_env(if a.bridged { a.calls } else { 2 });
     let customers = a.calls.to_string();
+    // The engine's database, made beforehand so that the desktop agents are in it.
+    let db_dir = std::env::temp_dir().join(format!("hotline-media-load-{}", token()));
+    std::fs::create_dir_all(&db_dir).expect("db dir");
+    let db_url = format!("sqlite:{}", db_dir.join("hotline.db").display());
+    {
+        let store = Store::open(OpenOptions::new(db_url.clone()), Policy::default())
+            .await
+            .expect("the engine's database");
+        desks::add_agents(&store, 0..a.desktops, &[("desk_bench", 5)]).await;
+        store.close().await;
+    }
     let mut engine = Engine::start(&[
+        ("HOTLINE_STORE_URL", &db_url),
         ("HOTLINE_CALLS_ANSWER_HANGUP_SECS", "0"),
         // Without --ivr, the built-in answer flow: a prompt, then music.
         ("HOTLINE_IVR_ENTRY_FLOW", if a.ivr { "main" } else { "" }),
@@ -270,7 +294,7 @@ async fn run(a: Args) {
         ("HOTLINE_SIP_USERS", &users),
     ]);
     let callers = if a.ivr {
-        ivr_callers(&engine, a.calls).await
+        ivr_callers(&db_url, a.calls).await
     } else {
         Vec::new()
     };
@@ -293,6 +317,7 @@ async fn run(a: Args) {
     };
     let calls = place_calls(&a, &callers, engine.udp, sip.clone(), waiters).await;
     eprintln!("{} of {} calls up", calls.len(), a.calls);
+    let desktops = desks::connect(&engine, 0, a.desktops, Duration::from_secs(a.churn_secs)).await;
     if a.ivr {
         for c in &calls {
             press(c, "11").await;
@@ -336,6 +361,7 @@ async fn run(a: Args) {
     let (cpu1, elapsed) = (proc_cpu_ticks(pid), t0.elapsed());
     let loaded_rss = proc_rss_kib(pid);
     sender.abort();
+    let desk_figures = desktops.stop();
 
     let sum = summarize(streams.iter().map(|(_, _, s)| &**s));
     let clk_tck = 100.0; // USER_HZ on Linux
@@ -351,6 +377,9 @@ async fn run(a: Args) {
         a.bridged,
         a.ivr,
     );
+    if a.desktops > 0 {
+        println!("{desk_figures}");
+    }
 
     let sip_local = sip.local_addr().expect("sip address");
     for c in &calls {
@@ -363,8 +392,7 @@ async fn run(a: Args) {
     }
     {
         // Every call left a complete record; with --ivr, the calls really went main → bills.
-        let url = format!("sqlite:{}", engine.dir.join("data/hotline.db").display());
-        let pool = sqlx::SqlitePool::connect(&url)
+        let pool = sqlx::SqlitePool::connect(&db_url)
             .await
             .expect("engine database");
         let mut ended = -1i64;
@@ -415,4 +443,6 @@ async fn run(a: Args) {
             }
         }
     }
+    drop(engine);
+    let _ = std::fs::remove_dir_all(&db_dir);
 }

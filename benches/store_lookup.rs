@@ -7,17 +7,14 @@
 //! Run: `cargo bench --bench store_lookup -- --customers 1000000 [--db PATH] [--lookups 20000]`
 //! (without `--bench`, as under `cargo test --benches`, it runs a small smoke version).
 
-use hotline_store::seed::{seed_demo, SeedOptions};
-use hotline_store::{Millis, OpenOptions, Policy, Store};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use std::path::{Path, PathBuf};
+use common::store::{file_size, kept_path, mb, samples, seed_up_to, warm_page_cache, Sample, NOW};
+use hotline_store::{OpenOptions, Policy, Store};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The time the data is seeded for and queried at (2026-11-18), fixed so a reused db fits.
-const NOW: Millis = 1_795_000_000_000;
-const SEED_STEP: u64 = 100_000;
+mod common;
+
 const TASKS: usize = 8;
 
 struct Args {
@@ -42,12 +39,13 @@ fn args() -> Args {
         }
     }
     let db = db.unwrap_or_else(|| {
-        let dir = if smoke {
-            std::env::temp_dir().join(format!("hotline-lookup-smoke-{}", std::process::id()))
+        if smoke {
+            std::env::temp_dir()
+                .join(format!("hotline-lookup-smoke-{}", std::process::id()))
+                .join(format!("lookup-{customers}.db"))
         } else {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-store")
-        };
-        dir.join(format!("lookup-{customers}.db"))
+            kept_path(customers)
+        }
     });
     Args {
         customers,
@@ -55,108 +53,6 @@ fn args() -> Args {
         lookups,
         smoke,
     }
-}
-
-fn file_size(db: &Path) -> u64 {
-    ["", "-wal"]
-        .iter()
-        .filter_map(|s| std::fs::metadata(format!("{}{s}", db.display())).ok())
-        .map(|m| m.len())
-        .sum()
-}
-
-fn mb(bytes: u64) -> String {
-    format!("{:.0} MB", bytes as f64 / 1e6)
-}
-
-async fn seed_up_to(store: &Store, want: u64) {
-    let have = store.customer_count().await.expect("count") as u64;
-    if have >= want {
-        println!("store holds {have} customers: no seeding needed");
-        return;
-    }
-    println!("seeding {} customers (store holds {have}) ...", want - have);
-    let started = Instant::now();
-    let mut rows = 0;
-    let mut done = have;
-    while done < want {
-        let n = SEED_STEP.min(want - done);
-        let opts = SeedOptions {
-            customers: n,
-            rng_seed: 2026,
-            now: NOW,
-        };
-        let r = seed_demo(store, &opts).await.expect("seed");
-        rows += r.rows();
-        done += n;
-        let secs = started.elapsed().as_secs_f64();
-        println!(
-            "  {done:>9} customers  {rows:>11} rows  {secs:>6.1} s  {:>7.0} rows/s  {:>6.0} customers/s",
-            rows as f64 / secs,
-            (done - have) as f64 / secs
-        );
-    }
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(store.write_pool())
-        .await
-        .expect("checkpoint");
-    println!(
-        "seeded {} customers ({rows} rows) in {:.1} s",
-        want - have,
-        started.elapsed().as_secs_f64()
-    );
-}
-
-/// Reads the file once, as a server with enough memory holds it in the page cache.
-fn warm_page_cache(db: &Path) {
-    use std::io::Read;
-    let started = Instant::now();
-    let mut total = 0;
-    if let Ok(mut f) = std::fs::File::open(db) {
-        let mut buf = vec![0u8; 1 << 20];
-        while let Ok(n) = f.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            total += n as u64;
-        }
-    }
-    println!(
-        "page cache warmed: {} in {:.1} s",
-        mb(total),
-        started.elapsed().as_secs_f64()
-    );
-}
-
-#[derive(Clone)]
-struct Sample {
-    id: i64,
-    phone: String,
-    account: String,
-}
-
-async fn samples(store: &Store, n: usize) -> Vec<Sample> {
-    let (lo, hi): (i64, i64) = sqlx::query_as("SELECT MIN(id), MAX(id) FROM customers")
-        .fetch_one(store.read_pool())
-        .await
-        .expect("id range");
-    let mut rng = StdRng::seed_from_u64(7);
-    let mut out = Vec::with_capacity(n);
-    while out.len() < n {
-        let id = rng.random_range(lo..=hi);
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT c.account_no, p.phone FROM customers c \
-             JOIN customer_phones p ON p.customer_id = c.id WHERE c.id = $1 LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(store.read_pool())
-        .await
-        .expect("sample");
-        if let Some((account, phone)) = row {
-            out.push(Sample { id, phone, account });
-        }
-    }
-    out
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -244,7 +140,7 @@ async fn run(a: Args) {
         mb(file_size(&a.db))
     );
     warm_page_cache(&a.db);
-    let samples = Arc::new(samples(&store, a.lookups).await);
+    let samples = Arc::new(samples(&store, a.lookups, 7).await);
     let warm = samples.len().min(2000);
     for op in Op::ALL {
         for s in &samples[..warm] {

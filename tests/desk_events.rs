@@ -6,32 +6,24 @@
 
 use std::time::{Duration, Instant};
 
-use hotline_e2e::{db, prompt_ulaw as ulaw, token, AgentPhone, Caller, Desk, Engine};
+use hotline_e2e::{
+    db, identify_and_queue_flow, prompt_ulaw as ulaw, token, AgentPhone, Caller, Desk, Engine,
+};
 use serde_json::json;
-
-const FLOW: &str = r#"flow: main
-languages: [zh, en]
-start: find
-nodes:
-  find:
-    lookup:
-      what: customer_by_caller
-      into: customer
-      next: to_agent
-      not_found: to_agent
-      error: to_agent
-  to_agent:
-    transfer: { queue: general, reason: billing }
-"#;
 
 const QUEUES: &str = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1 }\nring_secs = 10\nwrap_up_secs = 30\nannounce_secs = 0\n";
 
-/// The engine with `FLOW` and `QUEUES` and 5 demo customers; its scratch folder.
+/// The engine with a flow that identifies callers and queues them to `general`, `QUEUES` and
+/// 5 demo customers; its scratch folder.
 fn start() -> (Engine, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("hotline-desk-{}", token()));
     let flows = dir.join("flows");
     std::fs::create_dir_all(&flows).unwrap();
-    std::fs::write(flows.join("main.yaml"), FLOW).unwrap();
+    std::fs::write(
+        flows.join("main.yaml"),
+        identify_and_queue_flow("general", "billing"),
+    )
+    .unwrap();
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ivr-flows/survey.yaml");
     std::fs::copy(shipped, flows.join("survey.yaml")).unwrap();
     std::fs::write(dir.join("hotline.toml"), QUEUES).unwrap();

@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 pub mod agents;
+pub mod desks;
+pub mod store;
 
 /// Arrival times from the kernel (SO_TIMESTAMPNS), so the generator's own scheduling delays
 /// do not count against the engine's pacing.

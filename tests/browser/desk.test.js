@@ -432,6 +432,24 @@ async function main() {
     const acd = await api("GET", "/api/acd", sup);
     const o = acd.agents.find((a) => a.id === other.id);
     check("wall: supervisor set an agent not ready (meeting)", o.state.state === "not_ready" && o.state.reason === "meeting", `${other.name}: ${o.state.state} ${o.state.reason}`);
+    // The forced state is kept in the audit trail, and the wallboard lists it.
+    const audit = await api("GET", "/api/audit?limit=5", sup);
+    const entry = audit[0] || {};
+    check(
+      "wall: the forced state is in the audit trail (who, whom, what, applied)",
+      entry.action === "acd_state" && entry.target_agent_id === other.id && entry.actor_name === supLogin.agent.name && entry.outcome === "applied" && entry.detail === "not_ready:meeting",
+      JSON.stringify(entry),
+    );
+    const auditListed = await wall
+      .waitForFunction((id) => !!document.querySelector(`#audit li[data-audit="${id}"][data-outcome="applied"]`), entry.id, { timeout: 5000 })
+      .then(() => true)
+      .catch(() => false);
+    check("wall: the audit list shows it", auditListed);
+    const agentAudit = await api("GET", "/api/audit", agentLogin.token).then(
+      () => 200,
+      (e) => e.status,
+    );
+    check("audit trail: an agent gets 403", agentAudit === 403, agentAudit);
     await wall.waitForTimeout(300);
     await wall.screenshot({ path: path.join(OUT, "wall.png"), fullPage: true });
 

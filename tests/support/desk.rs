@@ -26,6 +26,11 @@ impl Desk {
             .find(|f| f.len() == 3 && f[0] == login)
             .map(|f| f[2].to_string())
             .unwrap_or_else(|| panic!("{login} in demo-agents.txt"));
+        Desk::login_with(engine, login, &password).await
+    }
+
+    /// Logs `login` in with `password`.
+    pub async fn login_with(engine: &Engine, login: &str, password: &str) -> Desk {
         let base = format!("http://{}", engine.http.expect("the HTTP API is on"));
         let http = reqwest::Client::new();
         let res = http

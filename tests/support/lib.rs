@@ -25,6 +25,17 @@ pub use desk::{Desk, Events};
 pub use hotline_sip::digest;
 pub use records::{db, ended_call};
 
+/// A flow `main` that looks the caller up by number and queues every call (known caller or
+/// not) to `queue` with `reason`: what the desktop tests and the screen-pop benchmark dial.
+pub fn identify_and_queue_flow(queue: &str, reason: &str) -> String {
+    format!(
+        "flow: main\nlanguages: [zh, en]\nstart: find\nnodes:\n  find:\n    lookup:\n      \
+         what: customer_by_caller\n      into: customer\n      next: to_agent\n      \
+         not_found: to_agent\n      error: to_agent\n  to_agent:\n    \
+         transfer: {{ queue: {queue}, reason: {reason} }}\n"
+    )
+}
+
 /// The path of the built `hotline` binary (next to the test executable's `deps/` folder), or
 /// `HOTLINE_BIN`.
 pub fn binary() -> PathBuf {

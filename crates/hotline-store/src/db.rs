@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const INIT_SQL: &str = include_str!("../migrations/0001_init.sql");
+const AUDIT_SQL: &str = include_str!("../migrations/0002_audit.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,16 +91,21 @@ struct Embedded(Backend);
 
 impl<'s> MigrationSource<'s> for Embedded {
     fn resolve(self) -> MigrationsFuture<'s> {
-        let sql = INIT_SQL.replace("@ID@", self.0.id_column());
-        Box::pin(async move {
-            Ok(vec![Migration::new(
-                1,
-                Cow::Borrowed("init"),
+        let id = self.0.id_column();
+        let migration = |version, name, sql: &str| {
+            Migration::new(
+                version,
+                Cow::Borrowed(name),
                 MigrationType::Simple,
-                sqlx::AssertSqlSafe(sql).into_sql_str(),
+                sqlx::AssertSqlSafe(sql.replace("@ID@", id)).into_sql_str(),
                 false,
-            )])
-        })
+            )
+        };
+        let all = vec![
+            migration(1, "init", INIT_SQL),
+            migration(2, "audit", AUDIT_SQL),
+        ];
+        Box::pin(async move { Ok(all) })
     }
 }
 

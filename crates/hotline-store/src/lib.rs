@@ -10,6 +10,7 @@
 //! trait, which the store implements and a utility's own billing system can replace.
 
 pub mod agents;
+pub mod audit;
 pub mod calendar;
 pub mod calls;
 pub mod cis;
@@ -29,6 +30,7 @@ pub mod stats;
 pub mod tickets;
 
 pub use agents::{Agent, NewAgent, Role, SipCredentials};
+pub use audit::{AuditEvent, NewAuditEvent};
 pub use calls::{Call, CallFilter, CallStart, CallUpdate, Disposition, NewCall};
 pub use cis::{NewBill, NewCustomer, NewDistrict, NewNotice};
 pub use customers::{Arrears, ArrearsItem, Bill, Customer, CustomerQuery, District, Notice};

@@ -3,7 +3,8 @@
 // `overview` events (every 2 s) and agent state events, with today's and the last 15 minutes'
 // figures from GET /api/wallboard (polled every 5 s). Without /api/wallboard (404, or 403 for
 // an agent) it shows what the overview gives: live figures and counters since the engine
-// started. Supervisors can set an agent's state.
+// started. Supervisors can set an agent's state; the audit trail of forced states
+// (GET /api/audit) is listed below.
 
 (() => {
   const H = Hotline;
@@ -17,6 +18,11 @@
       "wall.queues": "队列",
       "wall.agents": "坐席",
       "wall.overdue": "超时工单（按区域）",
+      "wall.audit": "强制状态记录",
+      "wall.audit.none": "暂无",
+      "wall.audit.item": "{time} {actor} → {target}：{detail}",
+      "wall.audit.applied": "已生效",
+      "wall.audit.refused": "未生效",
       "wall.overdue.none": "没有超时工单",
       "wall.source.board": "实时概览每 2 秒更新，当日统计每 5 秒更新（{time}）",
       "wall.source.overview": "仅实时概览：统计接口不可用（{why}）；计数为引擎启动以来",
@@ -73,6 +79,11 @@
       "wall.queues": "Queues",
       "wall.agents": "Agents",
       "wall.overdue": "Overdue tickets by district",
+      "wall.audit": "Forced states (audit)",
+      "wall.audit.none": "None",
+      "wall.audit.item": "{time} {actor} → {target}: {detail}",
+      "wall.audit.applied": "applied",
+      "wall.audit.refused": "refused",
       "wall.overdue.none": "No overdue tickets",
       "wall.source.board": "Live figures every 2 s, today's statistics every 5 s ({time})",
       "wall.source.overview": "Live overview only: the statistics are not available ({why}); counters since the engine started",
@@ -137,6 +148,7 @@
     agents: new Map(), // id -> {id, state, registered, calls_handled}
     people: new Map(), // id -> {name, staff_no, rating}
     overdue: null, // [{district_id, district, overdue}]
+    audit: null, // [AuditEvent], newest first (supervisors)
     rows: new Map(), // id -> row elements
     live: null,
     timers: [],
@@ -223,6 +235,7 @@
       (b.agents || []).forEach((a) => W.people.set(a.id, { name: a.name, staff_no: a.staff_no, rating: a.rating }));
       mergeAgents(b.agents || []);
       W.overdue = b.overdue_by_district || [];
+      loadAudit();
     } catch (err) {
       if (err.status === 401) return;
       W.board = null;
@@ -473,6 +486,51 @@
     );
   }
 
+  // The audit trail of forced states (supervisors and admins; agents get a 403 and no list).
+  async function loadAudit() {
+    if (!W.me || W.me.role === "agent") return;
+    try {
+      W.audit = await api("GET", "/api/audit" + query({ limit: 10 }));
+    } catch (err) {
+      if (err.status === 401) return;
+      W.audit = null;
+    }
+    renderAudit();
+  }
+
+  /** `not_ready:meeting` → "示忙 · 会议" (the page's own words for states and reasons). */
+  function auditWords(e) {
+    if (e.action !== "acd_state") return e.detail;
+    const i = e.detail.indexOf(":");
+    const state = i < 0 ? e.detail : e.detail.slice(0, i);
+    const reason = i < 0 ? "" : e.detail.slice(i + 1);
+    return H.label("state", state) + (reason ? " · " + H.label("reason", reason) : "");
+  }
+
+  function renderAudit() {
+    const list = $("audit");
+    $("audit-section").hidden = W.audit === null;
+    if (!W.audit) {
+      list.replaceChildren();
+      return;
+    }
+    if (!W.audit.length) {
+      list.replaceChildren(el("li", { class: "empty", text: t("wall.audit.none") }));
+      return;
+    }
+    list.replaceChildren(
+      ...W.audit.map((e) => {
+        const applied = e.outcome === "applied";
+        return el(
+          "li",
+          { data: { audit: e.id, outcome: applied ? "applied" : "refused" }, attrs: { title: e.outcome } },
+          el("span", { text: t("wall.audit.item", { time: H.dateTime(e.at), actor: e.actor_name, target: e.target_name || "#" + e.target_agent_id, detail: auditWords(e) }) }),
+          el("span", { class: "outcome", text: " · " + t(applied ? "wall.audit.applied" : "wall.audit.refused") }),
+        );
+      }),
+    );
+  }
+
   function renderSource() {
     let s;
     if (W.boardStatus === "ok") s = t("wall.source.board", { time: H.clock(W.board.at) });
@@ -487,6 +545,7 @@
     renderTiles();
     renderAgents();
     renderOverdue();
+    renderAudit();
   }
 
   function tick() {
@@ -507,6 +566,7 @@
     } catch (err) {
       say($("wall-msg"), t("wall.force.error", { name, err: errorText(err) }), "error");
     }
+    loadAudit();
   }
 
   // ---- wiring ------------------------------------------------------------------------------

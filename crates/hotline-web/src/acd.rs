@@ -3,6 +3,7 @@
 //! agent, `PUT /api/acd/agents/{id}/state` for supervisors): log in, ready, not ready with a
 //! reason (which also ends a wrap-up early), log out. The engine's router decides; a change it
 //! refuses (ready while on a call, logging out while being rung) is a 409 naming both states.
+//! Every state a supervisor forces is kept in the audit trail (`GET /api/audit`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,7 +15,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use hotline_acd::{AgentSnapshot, NotReadyReason, Refusal, Snapshot};
-use hotline_store::{Agent, Role};
+use hotline_store::{Agent, AuditEvent, NewAuditEvent, Role};
 use serde::Deserialize;
 
 /// A boxed future, for the object-safe [`AcdPort`].
@@ -29,6 +30,18 @@ pub enum AgentRequest {
     /// Ready (from not ready, or ending a wrap-up early).
     Ready,
     NotReady(NotReadyReason),
+}
+
+impl AgentRequest {
+    /// The request in the API's words: `ready`, `not_ready:break`, `logged_in`, `logged_out`.
+    pub fn words(&self) -> String {
+        match self {
+            AgentRequest::Login => "logged_in".into(),
+            AgentRequest::Logout => "logged_out".into(),
+            AgentRequest::Ready => "ready".into(),
+            AgentRequest::NotReady(r) => format!("not_ready:{r}"),
+        }
+    }
 }
 
 /// Why the router did not apply a request.
@@ -168,18 +181,46 @@ pub async fn set_agent(
         .await?
         .filter(|a| a.active)
         .ok_or_else(|| ApiError::not_found(format!("no active agent {id}")))?;
-    let asked = format!("{request:?}");
+    let asked = request.words();
     let answer = apply(&s, &agent, request).await;
-    // The audit trail of forced states: who, whom, what, and whether it was applied.
+    // The audit trail of forced states: who, whom, what, and whether it was applied; kept in
+    // the store (`GET /api/audit`) and logged.
+    let outcome = match &answer {
+        Ok(_) => "applied".to_string(),
+        Err(e) => format!("refused: {}", e.message),
+    };
     tracing::info!(
         target: "audit",
         supervisor = who.agent.id,
         agent = id,
         request = %asked,
-        applied = answer.is_ok(),
+        outcome = %outcome,
         "a supervisor set an agent's ACD state"
     );
+    let entry = NewAuditEvent {
+        actor_agent_id: who.agent.id,
+        action: "acd_state".into(),
+        target_agent_id: Some(id),
+        detail: asked,
+        outcome,
+    };
+    if let Err(e) = s.store.record_audit(&entry, s.now()).await {
+        // The state change stands; the log line above still tells what happened.
+        tracing::warn!(target: "audit", error = %e, "the audit entry was not stored");
+    }
     answer
+}
+
+/// `GET /api/audit?limit=`: the latest audit entries, newest first (supervisors and admins).
+pub async fn audit(
+    State(s): State<Shared>,
+    who: Authed,
+    q: Params,
+) -> ApiResult<Json<Vec<AuditEvent>>> {
+    who.require(Role::Supervisor)?;
+    let q = q.only(&["limit"])?;
+    let limit = q.int("limit", 1..=500)?.unwrap_or(50);
+    Ok(Json(s.store.audit_events(limit).await?))
 }
 
 async fn apply(s: &Shared, agent: &Agent, request: AgentRequest) -> ApiResult<Json<AgentSnapshot>> {

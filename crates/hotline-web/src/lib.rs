@@ -31,7 +31,7 @@ mod wallboard;
 pub use acd::{AcdError, AcdPort, AgentRequest, PortFuture};
 pub use control::{CallAction, CallPort, ControlError};
 pub use error::ApiError;
-pub use live::{LiveEvent, LiveSender, ScreenPop};
+pub use live::{LiveEvent, LiveSender, NoReaders, ScreenPop};
 
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -166,6 +166,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Post, "/api/acd/me/call/hold", control::hold),
         ep(Post, "/api/acd/me/call/transfer", control::transfer),
         ep(Put, "/api/acd/agents/{id}/state", acd::set_agent),
+        ep(Get, "/api/audit", acd::audit),
     ]
 }
 

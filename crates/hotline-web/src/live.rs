@@ -4,10 +4,13 @@
 //! `EventSource`, so no token ever appears in a URL); the stream starts with an `overview`
 //! (every queue and agent now), so a page that reconnects after a network drop is in step
 //! again at once, and sends a fresh `overview` whenever it fell behind. Agents receive their
-//! own state changes and screen pops and the overviews; supervisors everything. The token is
-//! checked again every `recheck`: a revoked or expired one ends the stream.
+//! own state changes and screen pops and overviews of the queues with only themselves among
+//! the agents; supervisors everything. The token is checked again every `recheck`: a revoked
+//! or expired one ends the stream. An event is turned into JSON once, when it is published,
+//! however many desktops follow the stream.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{ApiError, ApiResult};
@@ -24,7 +27,120 @@ use tokio::sync::broadcast;
 
 /// Where the engine publishes live events (a broadcast channel: slow readers lag, they never
 /// hold the engine up).
-pub type LiveSender = broadcast::Sender<LiveEvent>;
+#[derive(Debug, Clone)]
+pub struct LiveSender {
+    tx: broadcast::Sender<Arc<Published>>,
+}
+
+/// Nobody follows the stream now (the event was dropped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoReaders;
+
+/// An event as the streams send it: its name, who may see it, its JSON.
+#[derive(Debug)]
+struct Published {
+    name: &'static str,
+    body: Body,
+}
+
+#[derive(Debug)]
+enum Body {
+    /// For supervisors and this one agent.
+    Agent(i64, String),
+    /// An overview: the whole for supervisors; for an agent, the queues and that agent.
+    Overview(OverviewJson),
+}
+
+/// An overview in JSON, in parts: `head` is the event up to the agents' list (open), `agents`
+/// each agent's entry.
+#[derive(Debug)]
+struct OverviewJson {
+    head: String,
+    agents: Vec<(i64, String)>,
+}
+
+impl OverviewJson {
+    fn new(snap: &Snapshot) -> OverviewJson {
+        #[derive(Serialize)]
+        struct Head<'a> {
+            r#type: &'static str,
+            at: hotline_acd::Millis,
+            queues: &'a [hotline_acd::QueueSnapshot],
+        }
+        let head = Head {
+            r#type: "overview",
+            at: snap.at,
+            queues: &snap.queues,
+        };
+        let mut head = serde_json::to_string(&head).unwrap_or_else(|_| "{".into());
+        head.pop(); // the closing brace
+        head.push_str(if head.len() > 1 {
+            ",\"agents\":["
+        } else {
+            "\"agents\":["
+        });
+        let agents = snap
+            .agents
+            .iter()
+            .map(|a| {
+                (
+                    a.id.0,
+                    serde_json::to_string(a).unwrap_or_else(|_| "{}".into()),
+                )
+            })
+            .collect();
+        OverviewJson { head, agents }
+    }
+
+    /// The JSON `who` receives.
+    fn for_reader(&self, who: &hotline_store::Agent) -> String {
+        let mut out = self.head.clone();
+        if who.role >= Role::Supervisor {
+            for (i, (_, a)) in self.agents.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(a);
+            }
+        } else if let Some((_, a)) = self.agents.iter().find(|(id, _)| *id == who.id) {
+            out.push_str(a);
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
+impl LiveSender {
+    /// A channel that keeps the last `backlog` events for readers that fall behind.
+    pub fn new(backlog: usize) -> LiveSender {
+        LiveSender {
+            tx: broadcast::channel(backlog).0,
+        }
+    }
+
+    /// Publishes `ev` to every open stream; how many there are.
+    pub fn send(&self, ev: LiveEvent) -> Result<usize, NoReaders> {
+        if self.tx.receiver_count() == 0 {
+            return Err(NoReaders);
+        }
+        let json = || serde_json::to_string(&ev).unwrap_or_else(|_| "{}".into());
+        let body = match &ev {
+            LiveEvent::AgentState { agent, .. } => Body::Agent(*agent, json()),
+            LiveEvent::Offer(pop) => Body::Agent(pop.agent, json()),
+            LiveEvent::Overview(snap) => Body::Overview(OverviewJson::new(snap)),
+        };
+        let published = Published {
+            name: ev.name(),
+            body,
+        };
+        self.tx.send(Arc::new(published)).map_err(|_| NoReaders)
+    }
+
+    /// Open streams.
+    pub fn readers(&self) -> usize {
+        self.tx.receiver_count()
+    }
+}
 
 /// One live event, as JSON with a `type` field.
 #[derive(Debug, Clone, Serialize)]
@@ -61,22 +177,33 @@ pub struct ScreenPop {
 }
 
 impl LiveEvent {
-    /// Whether `who` may see this event.
-    fn visible_to(&self, who: &hotline_store::Agent) -> bool {
-        if who.role >= Role::Supervisor {
-            return true;
-        }
+    /// The event's name on the stream.
+    fn name(&self) -> &'static str {
         match self {
-            LiveEvent::AgentState { agent, .. } => *agent == who.id,
-            LiveEvent::Offer(pop) => pop.agent == who.id,
-            LiveEvent::Overview(_) => true,
+            LiveEvent::AgentState { .. } => "agent_state",
+            LiveEvent::Offer(_) => "offer",
+            LiveEvent::Overview(_) => "overview",
+        }
+    }
+}
+
+impl Published {
+    /// The event as `who` receives it, if at all.
+    fn for_reader(&self, who: &hotline_store::Agent) -> Option<Event> {
+        let event = Event::default().event(self.name);
+        match &self.body {
+            Body::Agent(agent, json) if *agent == who.id || who.role >= Role::Supervisor => {
+                Some(event.data(json))
+            }
+            Body::Agent(..) => None,
+            Body::Overview(o) => Some(event.data(o.for_reader(who))),
         }
     }
 }
 
 /// What the stream does next.
 struct Reader {
-    rx: broadcast::Receiver<LiveEvent>,
+    rx: broadcast::Receiver<Arc<Published>>,
     state: Shared,
     who: Authed,
     /// Send an overview before anything else (at the start, and after lagging).
@@ -84,21 +211,12 @@ struct Reader {
     next_check: tokio::time::Instant,
 }
 
-fn json_event(ev: &LiveEvent) -> Event {
-    let name = match ev {
-        LiveEvent::AgentState { .. } => "agent_state",
-        LiveEvent::Offer(_) => "offer",
-        LiveEvent::Overview(_) => "overview",
-    };
-    Event::default()
-        .event(name)
-        .json_data(ev)
-        .unwrap_or_else(|_| Event::default().event(name).data("{}"))
-}
-
-async fn overview(state: &Shared) -> Option<LiveEvent> {
+/// The overview now, as `who` receives it.
+async fn overview(state: &Shared, who: &hotline_store::Agent) -> Option<Event> {
     let port = state.acd.as_deref()?;
-    port.snapshot().await.map(LiveEvent::Overview)
+    let snap = port.snapshot().await?;
+    let json = OverviewJson::new(&snap).for_reader(who);
+    Some(Event::default().event("overview").data(json))
 }
 
 impl Reader {
@@ -107,8 +225,8 @@ impl Reader {
         loop {
             if self.resync {
                 self.resync = false;
-                if let Some(ev) = overview(&self.state).await {
-                    return Some(json_event(&ev));
+                if let Some(ev) = overview(&self.state, &self.who.agent).await {
+                    return Some(ev);
                 }
             }
             let recv = tokio::time::timeout_at(self.next_check, self.rx.recv()).await;
@@ -127,8 +245,11 @@ impl Reader {
                     }
                     self.next_check = tokio::time::Instant::now() + self.state.live_recheck;
                 }
-                Ok(Ok(ev)) if ev.visible_to(&self.who.agent) => return Some(json_event(&ev)),
-                Ok(Ok(_)) => {}
+                Ok(Ok(ev)) => {
+                    if let Some(ev) = ev.for_reader(&self.who.agent) {
+                        return Some(ev);
+                    }
+                }
                 Ok(Err(broadcast::error::RecvError::Lagged(_))) => self.resync = true,
                 Ok(Err(broadcast::error::RecvError::Closed)) => return None,
             }
@@ -151,7 +272,7 @@ pub async fn events(
         ));
     };
     let reader = Reader {
-        rx: live.subscribe(),
+        rx: live.tx.subscribe(),
         next_check: tokio::time::Instant::now() + s.live_recheck,
         state: s.clone(),
         who,

@@ -27,9 +27,24 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../pages/common.js"),
     ),
     (
+        "/pages/desk-strings.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/desk-strings.js"),
+    ),
+    (
         "/pages/desk.js",
         "text/javascript; charset=utf-8",
         include_str!("../pages/desk.js"),
+    ),
+    (
+        "/pages/desk-customer.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/desk-customer.js"),
+    ),
+    (
+        "/pages/desk-tickets.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/desk-tickets.js"),
     ),
     (
         "/pages/wall.js",

@@ -193,6 +193,36 @@ async fn only_supervisors_change_other_agents() {
             )
             .await;
         assert_eq!(a.status, 404);
+        // A change the router refuses (logging in twice) is kept too, with why.
+        let a = api.put(&boss, &path, json!({"state": "logged_in"})).await;
+        assert_eq!(a.status, 409, "{:#}", a.body);
+        // The audit trail: supervisors read it, newest first; agents may not.
+        assert_eq!(api.get(&agent, "/api/audit").await.status, 403);
+        let trail = api.get(&boss, "/api/audit?limit=10").await;
+        assert_eq!(trail.status, 200, "{:#}", trail.body);
+        let entries = trail.body.as_array().expect("a list");
+        assert_eq!(
+            entries.len(),
+            2,
+            "the refused 403 and 404 are not entries: {:#}",
+            trail.body
+        );
+        assert_eq!(entries[0]["target_agent_id"], f.agent);
+        assert_eq!(entries[0]["actor_agent_id"], f.supervisor);
+        assert_eq!(entries[0]["action"], "acd_state");
+        assert!(
+            entries[0]["outcome"]
+                .as_str()
+                .is_some_and(|o| o.starts_with("refused: ")),
+            "{:#}",
+            entries[0]
+        );
+        assert_eq!(entries[1]["outcome"], "applied");
+        assert_eq!(entries[1]["detail"], "logged_in");
+        for bad in ["limit=0", "limit=501", "limit=x", "who=1"] {
+            let a = api.get(&boss, &format!("/api/audit?{bad}")).await;
+            assert_eq!(a.status, 400, "{bad}: {:#}", a.body);
+        }
     })
     .await;
 }

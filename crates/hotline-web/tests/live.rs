@@ -93,20 +93,33 @@ async fn agents_see_their_own_events_and_supervisors_all() {
         let f = fixture(&api.store).await;
         let agent = api.login("zhang", "secret").await;
         let boss = api.login("li", "boss").await;
-        api.acd.feed(Input::AgentLogin(hotline_acd::AgentProfile {
-            id: hotline_acd::AgentId(f.agent),
-            skills: Default::default(),
-            languages: vec![],
-            queues: vec!["general".into()],
-        }));
+        for id in [f.agent, f.supervisor] {
+            api.acd.feed(Input::AgentLogin(hotline_acd::AgentProfile {
+                id: hotline_acd::AgentId(id),
+                skills: Default::default(),
+                languages: vec![],
+                queues: vec!["general".into()],
+            }));
+        }
         let mut mine = Stream::open(&api, &agent).await;
         let mut all = Stream::open(&api, &boss).await;
-        for s in [&mut mine, &mut all] {
-            let (name, data) = s.next().await.expect("the overview first");
-            assert_eq!(name, "overview");
-            assert_eq!(data["queues"][0]["name"], "general");
-            assert_eq!(data["agents"][0]["id"], f.agent);
-        }
+        // The overview first: the queues, and the agents (for an agent, only itself).
+        let ids = |data: &Value| -> Vec<i64> {
+            let list = data["agents"].as_array().cloned().unwrap_or_default();
+            list.iter().filter_map(|a| a["id"].as_i64()).collect()
+        };
+        let (name, data) = mine.next().await.expect("the overview first");
+        assert_eq!(name, "overview");
+        assert_eq!(data["queues"][0]["name"], "general");
+        assert_eq!(ids(&data), vec![f.agent]);
+        let (name, data) = all.next().await.expect("the overview first");
+        assert_eq!(name, "overview");
+        assert_eq!(data["queues"][0]["name"], "general");
+        let mut both = ids(&data);
+        both.sort();
+        let mut want = vec![f.agent, f.supervisor];
+        want.sort();
+        assert_eq!(both, want);
         for ev in [
             state_event(f.supervisor),
             pop(f.supervisor),
@@ -143,6 +156,31 @@ async fn agents_see_their_own_events_and_supervisors_all() {
                 ("offer".to_string(), f.agent),
             ]
         );
+        // A published overview: the supervisor gets exactly the event's JSON, the agent the
+        // same with only itself among the agents.
+        let snap = {
+            use hotline_web::AcdPort;
+            api.acd.snapshot().await.expect("a snapshot")
+        };
+        let whole = serde_json::to_value(LiveEvent::Overview(snap.clone())).expect("JSON");
+        api.live
+            .send(LiveEvent::Overview(snap))
+            .expect("subscribers");
+        let (name, data) = all.next().await.expect("the overview");
+        assert_eq!((name.as_str(), &data), ("overview", &whole));
+        let (name, data) = mine.next().await.expect("the overview");
+        assert_eq!(name, "overview");
+        let mut trimmed = whole.clone();
+        trimmed["agents"] = Value::Array(
+            whole["agents"]
+                .as_array()
+                .expect("agents")
+                .iter()
+                .filter(|a| a["id"] == f.agent)
+                .cloned()
+                .collect(),
+        );
+        assert_eq!(data, trimmed);
     })
     .await;
 }

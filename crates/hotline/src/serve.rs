@@ -60,7 +60,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     }
     let (acd_tx, acd_rx) = tokio::sync::mpsc::unbounded_channel();
     // Live events for the desktops and the wallboard.
-    let (live, _) = tokio::sync::broadcast::channel::<hotline_web::LiveEvent>(LIVE_BACKLOG);
+    let live = hotline_web::LiveSender::new(LIVE_BACKLOG);
     let live_states = live.clone();
     let acd = crate::acd::spawn(
         cfg.acd.queues.clone(),
@@ -79,7 +79,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     crate::acd::reload::spawn_on_hangup(acd.clone(), config_path, cfg.clone());
     crate::acd::spawn_overviews(acd.clone(), live.clone(), LIVE_OVERVIEW);
     let (desk_calls, desk_requests) = controller::DeskCalls::channel();
-    let http = start_http(&cfg, &store, &acd, &live, &desk_calls).await?;
+    let http = start_http(&cfg, &store, &acd, &live, &desk_calls)?;
     let (start, end) = cfg.media.port_range()?;
     let ports = Arc::new(PortAllocator::new(start, end));
     let media_address = media_address(&cfg, server.udp_addr.or(server.tcp_addr));
@@ -165,7 +165,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     let _ = tokio::time::timeout(Duration::from_secs(2), controller).await;
     background.abort();
     if let Some((_, server)) = http {
-        server.abort();
+        server.stop();
     }
     store.close().await;
     Ok(())
@@ -176,23 +176,49 @@ const LIVE_BACKLOG: usize = 1024;
 /// How often the queues and agents are sent to open event streams.
 const LIVE_OVERVIEW: Duration = Duration::from_secs(2);
 
-/// Serves the HTTP API on `http.listen`, if set: its address and task.
-async fn start_http(
+/// The HTTP API's own thread and runtime: desktops and scrapes never queue in front of the
+/// media and call tasks of the main runtime (a burst of event-stream writes to hundreds of
+/// desktops would otherwise delay RTP sends by milliseconds).
+pub struct HttpServer {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HttpServer {
+    /// Stops serving (open streams are cut) and waits for the thread.
+    pub fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Serves the HTTP API on `http.listen`, if set, on its own thread: its address and handle.
+fn start_http(
     cfg: &Config,
     store: &hotline_store::Store,
     acd: &crate::acd::AcdHandle,
     live: &hotline_web::LiveSender,
     desk_calls: &controller::DeskCalls,
-) -> Result<Option<(SocketAddr, tokio::task::JoinHandle<()>)>, String> {
+) -> Result<Option<(SocketAddr, HttpServer)>, String> {
     let Some(addr) = parse_listen(&cfg.http.listen, "http.listen")? else {
         return Ok(None);
     };
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("http.listen {addr}: {e}"))?;
+    let listener =
+        std::net::TcpListener::bind(addr).map_err(|e| format!("http.listen {addr}: {e}"))?;
     let local = listener
         .local_addr()
         .map_err(|e| format!("http.listen {addr}: {e}"))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("http.listen {addr}: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("the HTTP API's runtime: {e}"))?;
     let app = hotline_web::router(hotline_web::ApiState {
         store: store.clone(),
         realm: cfg.sip.realm.clone(),
@@ -203,13 +229,37 @@ async fn start_http(
         live_recheck: Duration::from_secs(30),
         utc_offset_mins: cfg.http.utc_offset_mins,
     });
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            warn!(error = %e, "the HTTP server stopped");
-        }
-    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("hotline-http".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let listener = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        warn!(error = %e, "the HTTP server could not start");
+                        return;
+                    }
+                };
+                tokio::select! {
+                    r = axum::serve(listener, app) => {
+                        if let Err(e) = r {
+                            warn!(error = %e, "the HTTP server stopped");
+                        }
+                    }
+                    _ = stopped => {}
+                }
+            });
+        })
+        .map_err(|e| format!("the HTTP API's thread: {e}"))?;
     info!(%local, "HTTP API listening");
-    Ok(Some((local, task)))
+    Ok(Some((
+        local,
+        HttpServer {
+            stop: Some(stop),
+            thread: Some(thread),
+        },
+    )))
 }
 
 /// The IVR flows, checked; `None` without IVR. Any error stops the start, all listed.

@@ -152,7 +152,7 @@ pub async fn serve(store: Store) -> Api {
     let clock = Arc::new(AtomicI64::new(NOW));
     let c = clock.clone();
     let acd = Arc::new(acd_port::RouterPort::new(clock.clone()));
-    let (live, _) = tokio::sync::broadcast::channel(64);
+    let live = hotline_web::LiveSender::new(64);
     let app = router(ApiState {
         store: store.clone(),
         realm: REALM.into(),

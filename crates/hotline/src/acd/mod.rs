@@ -306,7 +306,7 @@ pub fn spawn_overviews(acd: AcdHandle, live: hotline_web::LiveSender, every: std
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            if live.receiver_count() == 0 {
+            if live.readers() == 0 {
                 continue;
             }
             match acd.snapshot().await {

@@ -1,0 +1,305 @@
+"use strict";
+// The agent desktop's tickets (open one for the call in a few keys, link the call, dispatch,
+// notes, the lifecycle, the list with overdue ones first) and follow-up calls (the due list,
+// click-to-call, reached or not and the rating). Part of desk.js (state in `Hotline.desk`),
+// loaded after it.
+
+(() => {
+  const H = Hotline;
+  const { t, el, $, say, api, errorText, query } = H;
+  const D = H.desk;
+  const S = D.S;
+
+  // ---- tickets -----------------------------------------------------------------------------
+
+  function ticketRow(tk) {
+    const overdue = tk.overdue && tk.overdue.length > 0;
+    return el(
+      "li",
+      {},
+      el(
+        "button",
+        { type: "button", class: "tk-row" + (overdue ? " overdue" : ""), data: { ticket: tk.id }, on: { click: () => selectTicket(tk.id) } },
+        el("span", { class: "mono tk-row-id", text: "#" + tk.id }),
+        el("span", { class: "tk-row-kind", text: H.label("kind", tk.kind) }),
+        el("span", { class: "badge status-" + tk.status, text: H.label("status", tk.status) }),
+        overdue ? el("span", { class: "badge overdue", text: tk.overdue.map((o) => H.label("overdue", o)).join("、") }) : null,
+        el("span", { class: "tk-row-summary", text: tk.summary }),
+      ),
+    );
+  }
+
+  async function refreshTickets() {
+    const c = S.customer && S.customer.customer;
+    const params = {
+      status: $("tl-status").value,
+      overdue: $("tl-overdue").checked ? "true" : "",
+      customer: $("tl-mine").checked && c ? c.id : "",
+      limit: 50,
+    };
+    try {
+      S.tickets = await api("GET", "/api/tickets" + query(params));
+      say($("tl-msg"), "");
+    } catch (err) {
+      say($("tl-msg"), errorText(err), "error");
+    }
+    renderTicketList();
+  }
+
+  function renderTicketList() {
+    const list = $("tl-list");
+    list.replaceChildren(...S.tickets.map(ticketRow));
+    if (!S.tickets.length) list.append(el("li", { class: "empty", text: t("tl.none") }));
+  }
+
+  async function selectTicket(id, keepMessage) {
+    try {
+      S.ticket = await api("GET", "/api/tickets/" + encodeURIComponent(id));
+      if (!keepMessage) say($("tk-msg"), "");
+      renderTicket();
+    } catch (err) {
+      say($("tk-msg"), errorText(err), "error");
+    }
+  }
+
+  function renderTicket() {
+    const d = S.ticket;
+    $("tk-none").hidden = !!d;
+    $("tk-current").hidden = !d;
+    const sel = $("tk-district-sel");
+    const keep = sel.value;
+    sel.replaceChildren(...S.districts.map((x) => el("option", { value: String(x.id), text: x.name + " · " + x.service_centre })));
+    if (!d) return;
+    const tk = d.ticket;
+    $("tk-id").textContent = "#" + tk.id;
+    $("tk-kind").textContent = H.label("kind", tk.kind);
+    $("tk-status").textContent = H.label("status", tk.status);
+    $("tk-status").className = "badge status-" + tk.status;
+    $("tk-priority").textContent = H.label("priority", tk.priority);
+    $("tk-priority").className = "badge priority-" + tk.priority;
+    $("tk-summary").textContent = tk.summary;
+    $("tk-address").textContent = tk.address || "—";
+    $("tk-district").textContent = D.districtName(tk.district_id);
+    $("tk-created").textContent = H.dateTime(tk.created_at);
+    const due = [];
+    if (tk.due_on_site_at !== null) due.push(t("tk.due.on_site", { at: H.dateTime(tk.due_on_site_at) }));
+    if (tk.due_reply_at !== null) due.push(t("tk.due.reply", { at: H.dateTime(tk.due_reply_at) }));
+    if (tk.due_follow_up_at !== null) due.push(t("tk.due.follow_up", { at: H.dateTime(tk.due_follow_up_at) }));
+    $("tk-due").textContent = due.join(" · ") || "—";
+    $("tk-calls").textContent = d.call_ids.length ? d.call_ids.map((c) => "#" + c).join(" ") : "—";
+    const od = $("tk-overdue");
+    od.hidden = !tk.overdue.length;
+    od.textContent = tk.overdue.length ? t("tk.overdue", { what: tk.overdue.map((o) => H.label("overdue", o)).join("、") }) : "";
+    const want = tk.district_id !== null ? String(tk.district_id) : keep;
+    if (want) sel.value = want;
+    $("tk-events").replaceChildren(
+      ...d.events.map((e) =>
+        el(
+          "li",
+          {},
+          el("span", { class: "mono hint", text: H.dateTime(e.at) }),
+          " ",
+          el("span", { class: "ev-kind", text: H.label("tk.event", e.kind) }),
+          e.to_status ? el("span", { text: " → " + H.label("status", e.to_status) }) : null,
+          e.note ? el("span", { class: "ev-note", text: " · " + e.note }) : null,
+        ),
+      ),
+    );
+  }
+
+  /** The account view again, when `ticket` is the shown customer's (its ticket list changed). */
+  function reloadCustomerOf(ticket) {
+    const c = S.customer && S.customer.customer;
+    if (c && ticket && ticket.customer_id === c.id && S.customer.bills) D.loadAccount(c.id);
+  }
+
+  async function openTicket(ev) {
+    ev.preventDefault();
+    const summary = $("nt-summary").value.trim();
+    if (!summary) {
+      $("nt-summary").focus();
+      return;
+    }
+    const c = S.customer && S.customer.customer;
+    const body = { kind: $("nt-kind").value, summary };
+    if ($("nt-priority").value) body.priority = $("nt-priority").value;
+    if (c) body.customer_id = c.id;
+    const addr = $("nt-address").value.trim();
+    if (addr) body.address = addr;
+    const phone = $("nt-phone").value.trim();
+    if (phone) body.reporter_phone = phone;
+    const name = $("nt-name").value.trim();
+    if (name) body.reporter_name = name;
+    $("nt-submit").disabled = true;
+    say($("nt-msg"), "");
+    try {
+      const tk = await api("POST", "/api/tickets", body);
+      let text = t("nt.created", { id: tk.id });
+      let kind = "ok";
+      if (S.callRecord && D.callCurrent()) {
+        try {
+          await api("POST", "/api/calls/" + S.callRecord.id + "/tickets", { ticket_id: tk.id });
+          text += t("nt.linked", { call: S.callRecord.id });
+        } catch (err) {
+          text += t("nt.notlinked", { why: errorText(err) });
+          kind = "error";
+        }
+      } else if (D.callCurrent()) {
+        text += t("nt.notlinked", { why: t("nt.nocall") });
+      }
+      say($("nt-msg"), text, kind);
+      $("nt-summary").value = "";
+      await selectTicket(tk.id);
+      refreshTickets();
+      if (c) D.loadAccount(c.id);
+    } catch (err) {
+      say($("nt-msg"), errorText(err), "error");
+    } finally {
+      $("nt-submit").disabled = false;
+    }
+  }
+
+  async function dispatch() {
+    if (!S.ticket) return;
+    const tk = S.ticket.ticket;
+    const district = Number($("tk-district-sel").value);
+    say($("tk-msg"), "");
+    try {
+      const body = { action: "dispatch", version: tk.version };
+      if (district) body.district_id = district;
+      const after = await api("POST", "/api/tickets/" + tk.id + "/transitions", body);
+      say($("tk-msg"), t("tk.dispatched", { id: after.id, d: D.districtName(after.district_id) }), "ok");
+      await selectTicket(tk.id, true);
+      refreshTickets();
+      reloadCustomerOf(after);
+    } catch (err) {
+      say($("tk-msg"), errorText(err), "error");
+    }
+  }
+
+  async function addNote() {
+    if (!S.ticket) return;
+    const note = $("tk-note").value.trim();
+    if (!note) {
+      say($("tk-msg"), t("tk.note.empty"), "error");
+      $("tk-note").focus();
+      return;
+    }
+    try {
+      S.ticket = await api("POST", "/api/tickets/" + S.ticket.ticket.id + "/comments", { note });
+      $("tk-note").value = "";
+      say($("tk-msg"), t("tk.note.added"), "ok");
+      renderTicket();
+      reloadCustomerOf(S.ticket.ticket);
+    } catch (err) {
+      say($("tk-msg"), errorText(err), "error");
+    }
+  }
+
+  async function linkCurrentCall() {
+    if (!S.ticket) return;
+    if (!S.callRecord) {
+      say($("tk-msg"), t("nt.nocall"), "error");
+      return;
+    }
+    try {
+      await api("POST", "/api/calls/" + S.callRecord.id + "/tickets", { ticket_id: S.ticket.ticket.id });
+      say($("tk-msg"), t("tk.linked", { call: S.callRecord.id }), "ok");
+      await selectTicket(S.ticket.ticket.id, true);
+    } catch (err) {
+      say($("tk-msg"), errorText(err), "error");
+    }
+  }
+
+  // ---- follow-ups --------------------------------------------------------------------------
+
+  async function refreshFollowups() {
+    try {
+      S.followups = await api("GET", "/api/followups/due" + query({ limit: 20 }));
+      say($("fu-msg"), "");
+    } catch (err) {
+      say($("fu-msg"), errorText(err), "error");
+    }
+    renderFollowups();
+  }
+
+  function renderFollowups() {
+    const list = $("fu-list");
+    list.replaceChildren();
+    if (!S.followups.length) {
+      list.append(el("li", { class: "empty", text: t("fu.none") }));
+      return;
+    }
+    S.followups.forEach((f) => {
+      const id = "fu-" + f.id;
+      const msg = el("p", { class: "msg", attrs: { role: "alert" }, hidden: true });
+      const reached = el("select", { attrs: { id: id + "-reached" } }, el("option", { value: "1", text: t("fu.reached") }), el("option", { value: "0", text: t("fu.notreached") }));
+      const rating = el("select", { attrs: { id: id + "-rating" } }, el("option", { value: "", text: "—" }), ...[5, 4, 3, 2, 1].map((n) => el("option", { value: String(n), text: "★".repeat(n) + " " + n })));
+      const note = el("input", { attrs: { id: id + "-note", maxlength: "4000", autocomplete: "off" } });
+      reached.addEventListener("change", () => {
+        rating.disabled = reached.value !== "1";
+        if (rating.disabled) rating.value = "";
+      });
+      const form = el(
+        "form",
+        { class: "fu-form" },
+        el("label", { attrs: { for: id + "-reached" }, text: t("fu.result") }),
+        reached,
+        el("label", { attrs: { for: id + "-rating" }, text: t("fu.rating") }),
+        rating,
+        el("label", { attrs: { for: id + "-note" }, text: t("fu.note") }),
+        note,
+        el("button", { type: "submit", class: "span2", text: t("fu.record") }),
+      );
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const body = { reached: reached.value === "1" };
+        if (body.reached && rating.value) body.rating = Number(rating.value);
+        if (note.value.trim()) body.note = note.value.trim();
+        try {
+          const r = await api("POST", "/api/followups/" + f.id + "/result", body);
+          say(msg, t("fu.recorded", { status: H.label("fu.status", r.status) }), "ok");
+          setTimeout(refreshFollowups, 1500);
+        } catch (err) {
+          say(msg, errorText(err), "error");
+        }
+      });
+      const call = el("button", {
+        type: "button",
+        text: t("fu.call"),
+        disabled: !f.phone,
+        on: {
+          click: async () => {
+            try {
+              await api("POST", "/api/followups/" + f.id + "/call", {});
+              say(msg, t("fu.calling", { phone: f.phone }), "ok");
+            } catch (err) {
+              say(msg, errorText(err), "error");
+            }
+          },
+        },
+      });
+      list.append(
+        el(
+          "li",
+          { class: "fu", data: { followup: f.id } },
+          el("p", { class: "fu-head" }, el("span", { class: "mono", text: "#" + f.ticket_id }), " ", el("span", { text: H.label("kind", f.kind) }), " · ", el("span", { text: f.summary })),
+          el(
+            "p",
+            { class: "hint" },
+            el("span", { text: f.customer_name || "—" }),
+            " · ",
+            el("span", { class: "mono", text: f.phone || "—" }),
+            " · ",
+            el("span", { text: t("fu.attempts", { n: f.attempts + 1, max: f.max_attempts }) }),
+          ),
+          el("div", { class: "buttons" }, call),
+          form,
+          msg,
+        ),
+      );
+    });
+  }
+
+  Object.assign(D, { addNote, dispatch, linkCurrentCall, openTicket, refreshFollowups, refreshTickets, renderFollowups, renderTicket, renderTicketList, ticketRow });
+})();
