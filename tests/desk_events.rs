@@ -6,9 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use hotline_e2e::{
-    db, identify_and_queue_flow, prompt_ulaw as ulaw, token, AgentPhone, Caller, Desk, Engine,
-};
+use hotline_e2e::{db, prompt_ulaw as ulaw, start_queue_engine, AgentPhone, Caller, Desk, Engine};
 use serde_json::json;
 
 const QUEUES: &str = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1 }\nring_secs = 10\nwrap_up_secs = 30\nannounce_secs = 0\n";
@@ -16,29 +14,7 @@ const QUEUES: &str = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1
 /// The engine with a flow that identifies callers and queues them to `general`, `QUEUES` and
 /// 5 demo customers; its scratch folder.
 fn start() -> (Engine, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("hotline-desk-{}", token()));
-    let flows = dir.join("flows");
-    std::fs::create_dir_all(&flows).unwrap();
-    std::fs::write(
-        flows.join("main.yaml"),
-        identify_and_queue_flow("general", "billing"),
-    )
-    .unwrap();
-    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ivr-flows/survey.yaml");
-    std::fs::copy(shipped, flows.join("survey.yaml")).unwrap();
-    std::fs::write(dir.join("hotline.toml"), QUEUES).unwrap();
-    let engine = Engine::start(&[
-        (
-            "HOTLINE_CONFIG",
-            &dir.join("hotline.toml").display().to_string(),
-        ),
-        ("HOTLINE_IVR_ENTRY_FLOW", "main"),
-        ("HOTLINE_IVR_FLOWS_DIR", &flows.display().to_string()),
-        ("HOTLINE_STORE_DEMO_CUSTOMERS", "5"),
-        ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
-        ("HOTLINE_MEDIA_RECORD", "false"),
-    ]);
-    (engine, dir)
+    start_queue_engine("hotline-desk", QUEUES, &["survey"])
 }
 
 #[tokio::test]

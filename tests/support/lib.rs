@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
@@ -33,6 +33,45 @@ pub fn identify_and_queue_flow(queue: &str, reason: &str) -> String {
          what: customer_by_caller\n      into: customer\n      next: to_agent\n      \
          not_found: to_agent\n      error: to_agent\n  to_agent:\n    \
          transfer: {{ queue: {queue}, reason: {reason} }}\n"
+    )
+}
+
+/// Starts the engine with the configuration file `config`, the flows in `flows` (entry flow
+/// `main`) and `customers` demo customers; media timeouts and recording off.
+pub fn start_with_flows(config: &Path, flows: &Path, customers: &str) -> Engine {
+    Engine::start(&[
+        ("HOTLINE_CONFIG", &config.display().to_string()),
+        ("HOTLINE_IVR_ENTRY_FLOW", "main"),
+        ("HOTLINE_IVR_FLOWS_DIR", &flows.display().to_string()),
+        ("HOTLINE_STORE_DEMO_CUSTOMERS", customers),
+        ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
+        ("HOTLINE_MEDIA_RECORD", "false"),
+    ])
+}
+
+/// A scratch folder `<temp>/<prefix>-<random>` holding `main` (callers identified and queued
+/// to `general`, reason billing), the shipped flows named in `shipped` and the configuration
+/// `queues`; the engine started on it with 5 demo customers. The engine and the folder.
+pub fn start_queue_engine(prefix: &str, queues: &str, shipped: &[&str]) -> (Engine, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", token()));
+    let flows = dir.join("flows");
+    std::fs::create_dir_all(&flows).expect("scratch flows folder");
+    std::fs::write(
+        flows.join("main.yaml"),
+        identify_and_queue_flow("general", "billing"),
+    )
+    .expect("main flow");
+    for name in shipped {
+        let file = format!("{name}.yaml");
+        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("ivr-flows")
+            .join(&file);
+        std::fs::copy(from, flows.join(&file)).expect("shipped flow");
+    }
+    std::fs::write(dir.join("hotline.toml"), queues).expect("configuration");
+    (
+        start_with_flows(&dir.join("hotline.toml"), &flows, "5"),
+        dir,
     )
 }
 

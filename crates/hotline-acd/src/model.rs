@@ -218,11 +218,14 @@ pub enum Output {
     },
     /// The router timed the offer out: stop ringing `agent` (it went not ready, missed).
     RingTimeout { call: CallId, agent: AgentId },
-    /// Bridge: the call is answered and leaves the queue after `wait_ms`.
+    /// Bridge: the call is answered and leaves `queue` after `wait_ms` (`callback`: a
+    /// callback reached the customer; its wait is not a caller's wait on the line).
     Connected {
         call: CallId,
         agent: AgentId,
+        queue: String,
         wait_ms: Millis,
+        callback: bool,
     },
     /// Tell the caller their place (1 = next) and expected wait (`None` = no agent to wait for).
     Announce {

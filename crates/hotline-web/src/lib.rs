@@ -22,6 +22,7 @@ mod extract;
 mod followups;
 mod health;
 mod live;
+mod metrics;
 mod middleware;
 mod openapi;
 mod pages;
@@ -32,6 +33,7 @@ pub use acd::{AcdError, AcdPort, AgentRequest, PortFuture};
 pub use control::{CallAction, CallPort, ControlError};
 pub use error::ApiError;
 pub use live::{LiveEvent, LiveSender, NoReaders, ScreenPop};
+pub use metrics::{MetricsPort, CONTENT_TYPE as METRICS_CONTENT_TYPE};
 
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -57,6 +59,8 @@ pub struct ApiState {
     pub calls: Option<Arc<dyn CallPort>>,
     /// Where live events come from; `None`: `/api/events` answers 503.
     pub live: Option<LiveSender>,
+    /// The engine's metrics; `None`: `/metrics` answers 503.
+    pub metrics: Option<Arc<dyn MetricsPort>>,
     /// How often an open event stream checks its token again.
     pub live_recheck: std::time::Duration,
     /// The centre's time zone, minutes east of UTC (the wallboard's "today").
@@ -131,6 +135,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     use Verb::*;
     vec![
         public(ep(Get, "/healthz", health::healthz)),
+        public(ep(Get, "/metrics", metrics::metrics)),
         public(ep(Post, "/api/login", auth::login)),
         ep(Post, "/api/logout", auth::logout),
         ep(Get, "/api/me", auth::me),

@@ -111,6 +111,7 @@ mod tests {
             acd: None,
             live: None,
             calls: None,
+            metrics: None,
             live_recheck: std::time::Duration::from_secs(30),
             utc_offset_mins: 480,
         });

@@ -13,5 +13,6 @@ pub mod cli;
 pub mod config;
 pub mod controller;
 pub mod flows;
+pub mod metrics;
 pub mod serve;
 pub mod storage;

@@ -62,11 +62,17 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     // Live events for the desktops and the wallboard.
     let live = hotline_web::LiveSender::new(LIVE_BACKLOG);
     let live_states = live.clone();
+    let metrics = Arc::new(
+        hotline_metrics::Metrics::new(env!("CARGO_PKG_VERSION"))
+            .map_err(|e| format!("the metrics: {e}"))?,
+    );
+    let observed = metrics.clone();
     let acd = crate::acd::spawn(
         cfg.acd.queues.clone(),
         &agents,
         cfg.acd.ready_on_register,
         move |o| {
+            observed.observe_acd(&o);
             if let hotline_acd::Output::AgentStateChanged { agent, state } = &o {
                 let _ = live_states.send(hotline_web::LiveEvent::AgentState {
                     agent: agent.0,
@@ -79,7 +85,19 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     crate::acd::reload::spawn_on_hangup(acd.clone(), config_path, cfg.clone());
     crate::acd::spawn_overviews(acd.clone(), live.clone(), LIVE_OVERVIEW);
     let (desk_calls, desk_requests) = controller::DeskCalls::channel();
-    let http = start_http(&cfg, &store, &acd, &live, &desk_calls)?;
+    let engine_metrics = Arc::new(crate::metrics::EngineMetrics {
+        metrics: metrics.clone(),
+        acd: acd.clone(),
+        ivr: std::sync::OnceLock::new(),
+    });
+    let http = start_http(
+        &cfg,
+        &store,
+        &acd,
+        &live,
+        &desk_calls,
+        engine_metrics.clone(),
+    )?;
     let (start, end) = cfg.media.port_range()?;
     let ports = Arc::new(PortAllocator::new(start, end));
     let media_address = media_address(&cfg, server.udp_addr.or(server.tcp_addr));
@@ -127,7 +145,8 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
                 source,
                 Some(store.clone()),
             )
-            .with_acd(acd.clone(), callbacks.is_some());
+            .with_acd(acd.clone(), callbacks.is_some())
+            .with_metrics(metrics.clone());
             if cfg.ivr.reload_secs > 0 {
                 flows::reload::spawn(
                     rt.clone(),
@@ -143,6 +162,9 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         callbacks,
         live: Some(live),
     };
+    if let Some(ivr) = &ctl.ivr {
+        let _ = engine_metrics.ivr.set(ivr.clone());
+    }
     let handle = server.handle.clone();
     let background = tokio::spawn(storage::background(
         store.clone(),
@@ -203,6 +225,7 @@ fn start_http(
     acd: &crate::acd::AcdHandle,
     live: &hotline_web::LiveSender,
     desk_calls: &controller::DeskCalls,
+    metrics: Arc<crate::metrics::EngineMetrics>,
 ) -> Result<Option<(SocketAddr, HttpServer)>, String> {
     let Some(addr) = parse_listen(&cfg.http.listen, "http.listen")? else {
         return Ok(None);
@@ -226,6 +249,7 @@ fn start_http(
         acd: Some(Arc::new(acd.clone())),
         calls: Some(Arc::new(desk_calls.clone())),
         live: Some(live.clone()),
+        metrics: Some(metrics),
         live_recheck: Duration::from_secs(30),
         utc_offset_mins: cfg.http.utc_offset_mins,
     });

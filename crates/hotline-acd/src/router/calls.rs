@@ -264,12 +264,14 @@ impl Router {
         c.phase = Phase::Connected { agent, at: now };
         let wait = now.saturating_sub(c.enqueued);
         let queue = &mut self.queues[c.queue];
-        if c.online() {
+        let callback = !c.online();
+        if callback {
+            queue.counters.callbacks_completed += 1;
+        } else {
             queue.counters.answered += 1;
             queue.counters.answered_within_sl += u64::from(wait <= queue.rules.sl_ms);
-        } else {
-            queue.counters.callbacks_completed += 1;
         }
+        let queue_name = queue.rules.name.clone();
         a.state = AgentState::OnCall {
             call: id,
             since: now,
@@ -282,7 +284,9 @@ impl Router {
         out.push(Output::Connected {
             call: id,
             agent,
+            queue: queue_name,
             wait_ms: wait,
+            callback,
         });
         self.refresh_agent(agent);
     }

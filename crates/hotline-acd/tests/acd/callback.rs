@@ -62,7 +62,9 @@ fn a_callback_keeps_its_place_and_dials_the_agent_first() {
     assert!(out.contains(&Output::Connected {
         call: c(2),
         agent: a(1),
-        wait_ms: secs(11)
+        queue: "q".into(),
+        wait_ms: secs(11),
+        callback: true,
     }));
     let snap = s.r.snapshot(s.now);
     assert_eq!(snap.queues[0].counters.callbacks_requested, 1);

@@ -45,7 +45,9 @@ fn max_wait_to_another_queue_keeps_the_wait() {
     assert!(s.answer(1, 1).contains(&Output::Connected {
         call: c(1),
         agent: a(1),
-        wait_ms: secs(70)
+        queue: "overflow".into(),
+        wait_ms: secs(70),
+        callback: false,
     }));
     let snap = s.r.snapshot(s.now);
     assert_eq!(snap.queues[0].counters.max_wait_exits, 1);
@@ -173,7 +175,9 @@ fn a_removed_queue_sends_its_calls_to_its_exit() {
     assert!(s.answer(1, 1).contains(&Output::Connected {
         call: c(1),
         agent: a(1),
-        wait_ms: secs(30)
+        queue: "q".into(),
+        wait_ms: secs(30),
+        callback: false,
     }));
 }
 

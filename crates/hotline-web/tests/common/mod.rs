@@ -160,6 +160,7 @@ pub async fn serve(store: Store) -> Api {
         acd: Some(acd.clone()),
         live: Some(live.clone()),
         calls: None,
+        metrics: None,
         live_recheck: std::time::Duration::from_millis(300),
         utc_offset_mins: 480,
     });

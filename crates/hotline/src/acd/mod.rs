@@ -85,6 +85,11 @@ impl AcdHandle {
         let _ = self.tx.send(Msg::Input(input));
     }
 
+    /// The queues in force.
+    pub fn queue_configs(&self) -> Vec<QueueConfig> {
+        self.queues.read().map(|q| q.clone()).unwrap_or_default()
+    }
+
     /// The names of the queues in force.
     pub fn queue_names(&self) -> Vec<String> {
         self.queues

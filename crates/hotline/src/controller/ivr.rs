@@ -59,6 +59,8 @@ pub struct IvrRuntime {
     source: Arc<dyn CustomerSource>,
     store: Option<Store>,
     pub counters: Arc<NodeCounters>,
+    /// Outcomes and lookups for `/metrics`.
+    metrics: Option<Arc<hotline_metrics::Metrics>>,
     /// Where `transfer` sends callers; None: they wait with music.
     acd: Option<crate::acd::AcdHandle>,
     /// Callbacks can be dialled: transferred calls carry the caller's number for them.
@@ -89,8 +91,30 @@ impl IvrRuntime {
             source,
             store,
             counters: Arc::default(),
+            metrics: None,
             acd: None,
             callbacks: false,
+        }
+    }
+
+    /// Session outcomes and lookups are counted in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<hotline_metrics::Metrics>) -> IvrRuntime {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// The (flow, node) pairs of the flows loaded now.
+    pub fn node_names(&self) -> Vec<(String, String)> {
+        self.current()
+            .flows
+            .iter()
+            .flat_map(|f| f.nodes.iter().map(|n| (f.name.clone(), n.id.clone())))
+            .collect()
+    }
+
+    fn ended(&self, outcome: hotline_metrics::IvrOutcome) {
+        if let Some(m) = &self.metrics {
+            m.ivr_ended(outcome);
         }
     }
 
@@ -208,6 +232,7 @@ pub(super) fn hung_up(rt: &IvrRuntime, ivr: &mut IvrCall, log: Option<&CallLog>,
     }
     let actions = ivr.session.handle(Event::Hangup, now_ms());
     count(rt, ivr, &actions);
+    rt.ended(hotline_metrics::IvrOutcome::Abandoned);
     if let Some(log) = log {
         log.ivr_ended(
             call,
@@ -295,11 +320,22 @@ fn apply(rt: &IvrRuntime, ivr: &mut IvrCall, actions: Vec<Action>, ctx: &Ctx<'_>
                     }
                 }
                 let (tx, call, source) = (ctx.tx.clone(), ctx.call, Arc::clone(&rt.source));
+                let metrics = rt.metrics.clone();
+                let what = lookup_kind(&request);
                 tokio::spawn(async move {
                     let asked = std::time::Instant::now();
                     let result =
                         ivr_data::lookup(source.as_ref(), request, TASK_TIMEOUT, now_ms()).await;
                     debug!(%call, ms = asked.elapsed().as_millis() as u64, found = matches!(result, hotline_ivr::interp::LookupResult::Found(_)), "ivr lookup answered");
+                    if let Some(m) = metrics {
+                        use hotline_ivr::interp::LookupResult;
+                        let outcome = match &result {
+                            LookupResult::Found(_) => hotline_metrics::LookupOutcome::Found,
+                            LookupResult::NotFound => hotline_metrics::LookupOutcome::NotFound,
+                            LookupResult::Failed(_) => hotline_metrics::LookupOutcome::Error,
+                        };
+                        m.ivr_lookup(what, outcome, asked.elapsed().as_secs_f64());
+                    }
                     let _ = tx.send(Internal::Ivr(call, Event::Lookup { id, result }));
                 });
             }
@@ -349,10 +385,12 @@ fn apply(rt: &IvrRuntime, ivr: &mut IvrCall, actions: Vec<Action>, ctx: &Ctx<'_>
                 }
                 ivr.outcome = Some(IvrOutcome::Transferred(t.queue.clone()));
                 ivr.transfer_reason.clone_from(&t.reason);
+                rt.ended(hotline_metrics::IvrOutcome::Transferred);
                 report(ivr, ctx);
             }
             Action::Hangup => {
                 ivr.outcome = Some(IvrOutcome::SelfServed);
+                rt.ended(hotline_metrics::IvrOutcome::SelfServed);
                 report(ivr, ctx);
                 ctx.sip.send(Command::Hangup(ctx.call));
             }
@@ -455,6 +493,20 @@ fn account_of(ivr: &IvrCall) -> Option<String> {
     match ivr.session.vars().get("customer")?.field("account") {
         hotline_ivr::Value::Text(s) if !s.is_empty() => Some(s.clone()),
         _ => None,
+    }
+}
+
+/// The kind of a lookup, as the metrics name it.
+fn lookup_kind(r: &hotline_ivr::interp::LookupRequest) -> &'static str {
+    use hotline_ivr::interp::LookupRequest as L;
+    match r {
+        L::CustomerByCaller { .. } => "customer_by_caller",
+        L::CustomerByAccount { .. } => "customer_by_account",
+        L::Bills { .. } => "bills",
+        L::Arrears { .. } => "arrears",
+        L::Notices { .. } => "notices",
+        L::SubmitReading { .. } => "submit_reading",
+        L::SubmitSurvey { .. } => "submit_survey",
     }
 }
 

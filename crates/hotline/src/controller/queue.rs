@@ -135,6 +135,7 @@ pub(super) fn on_output(
             call,
             agent,
             wait_ms,
+            ..
         } => {
             if let Some(log) = cfg.log() {
                 log.connected(CallRef(call.0), agent.0, wait_ms);

@@ -1,0 +1,111 @@
+//! The engine's Prometheus metrics (`/metrics`): every family the engine exports, with its name,
+//! help text, labels and buckets, and how the engine's state maps onto it. Names follow the
+//! Prometheus conventions (`hotline_` prefix, base units, `_total` on counters, `_seconds`);
+//! no label holds a call, a customer or an agent, so every label set is bounded by the
+//! configuration (queues, flows and their nodes) or by a fixed list.
+//!
+//! Two ways in: events observed as they happen (the ACD router's outputs: waits, handle times,
+//! time in each agent state) and state read at scrape time (the router's snapshot: callers
+//! waiting, longest wait, the queues' cumulative counters). [`Metrics::render`] writes the text
+//! exposition format. Families of queues that are gone (renamed or removed by a reload) are
+//! dropped at the next sync, so label sets never grow without bound.
+
+mod acd;
+mod ivr;
+pub mod text;
+
+use std::sync::Mutex;
+
+use hotline_acd::{Output, QueueConfig, Snapshot};
+use prometheus::{Encoder, IntGaugeVec, Opts, Registry, TextEncoder};
+
+pub use ivr::{IvrOutcome, LookupOutcome, LOOKUP_KINDS};
+pub use prometheus::Error;
+
+/// Every metric of the engine.
+pub struct Metrics {
+    registry: Registry,
+    acd: Mutex<acd::AcdMetrics>,
+    ivr: ivr::IvrMetrics,
+    /// The node series; held while the node counts are rewritten, so that two scrapes never
+    /// interleave.
+    ivr_nodes: Mutex<ivr::NodeSeries>,
+}
+
+impl Metrics {
+    /// The families, registered; `version` goes into `hotline_build_info`.
+    pub fn new(version: &str) -> Result<Metrics, Error> {
+        let registry = Registry::new();
+        let build = IntGaugeVec::new(
+            Opts::new(
+                "hotline_build_info",
+                "Always 1; the engine's version in the `version` label.",
+            ),
+            &["version"],
+        )?;
+        registry.register(Box::new(build.clone()))?;
+        build.with_label_values(&[version]).set(1);
+        let acd = acd::AcdMetrics::new(&registry)?;
+        let ivr = ivr::IvrMetrics::new(&registry)?;
+        Ok(Metrics {
+            registry,
+            acd: Mutex::new(acd),
+            ivr,
+            ivr_nodes: Mutex::new(ivr::NodeSeries::default()),
+        })
+    }
+
+    /// Takes note of one output of the ACD router (waits, handle times, agent states).
+    pub fn observe_acd(&self, out: &Output) {
+        if let Ok(mut acd) = self.acd.lock() {
+            acd.observe(out);
+        }
+    }
+
+    /// Reads the queues and agents now (at scrape time) from the router's snapshot and the
+    /// queues' configuration (service-level targets); drops queues that are gone.
+    pub fn sync_acd(&self, snap: &Snapshot, queues: &[QueueConfig]) {
+        if let Ok(mut acd) = self.acd.lock() {
+            acd.sync(snap, queues);
+        }
+    }
+
+    /// An IVR session ended.
+    pub fn ivr_ended(&self, outcome: IvrOutcome) {
+        self.ivr.ended(outcome);
+    }
+
+    /// An IVR lookup of kind `what` (one of [`LOOKUP_KINDS`]) answered after `secs`.
+    pub fn ivr_lookup(&self, what: &str, outcome: LookupOutcome, secs: f64) {
+        self.ivr.lookup(what, outcome, secs);
+    }
+
+    /// The IVR's node counts now, for the flows loaded now (`nodes`: their (flow, node)
+    /// pairs); `counts` maps (flow, node, exit) to calls, the exit `entered` counting entries.
+    pub fn sync_ivr(&self, nodes: &[(String, String)], counts: &[((String, String, String), u64)]) {
+        if let Ok(mut series) = self.ivr_nodes.lock() {
+            self.ivr.sync(&mut series, nodes, counts);
+        }
+    }
+
+    /// The text exposition of every family (`text/plain; version=0.0.4`).
+    pub fn render(&self) -> String {
+        let families = self.registry.gather();
+        let mut out = Vec::with_capacity(64 * 1024);
+        // Writing to a Vec cannot fail; an encoding error leaves what was written.
+        let _ = TextEncoder::new().encode(&families, &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// How many series there are now (each label set of each family; a histogram counts once).
+    pub fn series(&self) -> usize {
+        self.registry
+            .gather()
+            .iter()
+            .map(|f| f.get_metric().len())
+            .sum()
+    }
+}
+
+/// The content type of [`Metrics::render`].
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";

@@ -1,0 +1,35 @@
+//! `GET /metrics`: the engine's Prometheus metrics in the text exposition format. No token
+//! (Prometheus scrapes it like `/healthz`; no label holds a caller, a customer or an agent);
+//! where the port is not wired, a 503.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::Shared;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// The content type of the text exposition format.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Where the metrics come from: the engine reads its state and renders every family.
+pub trait MetricsPort: Send + Sync {
+    fn render(&self) -> Pin<Box<dyn Future<Output = String> + Send + '_>>;
+}
+
+pub async fn metrics(State(s): State<Shared>) -> Response {
+    let Some(port) = s.metrics.as_deref() else {
+        return crate::error::ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "no metrics here",
+        )
+        .into_response();
+    };
+    let body = port.render().await;
+    let mut res = body.into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    res
+}

@@ -1,0 +1,152 @@
+//! `GET /metrics` against the real `hotline serve`: a caller the agent answers and one who
+//! gives up waiting; the queue's counters, wait histogram and agent states, and the IVR's node
+//! counts, outcomes and lookups on `/metrics` equal what the call records say; no token is
+//! needed, and the content type is Prometheus' text format.
+
+use std::time::Duration;
+
+use hotline_e2e::{db, start_queue_engine, AgentPhone, Caller, Desk};
+use hotline_metrics::text::sample;
+use serde_json::json;
+
+const QUEUES: &str = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1 }\nring_secs = 10\nwrap_up_secs = 0\nannounce_secs = 0\nshort_abandon_secs = 5\n";
+
+#[tokio::test]
+async fn the_queue_figures_on_metrics_equal_the_call_records() {
+    let (engine, dir) = start_queue_engine("hotline-metrics", QUEUES, &[]);
+    let base = format!("http://{}", engine.http.expect("http"));
+    let desk = Desk::login(&engine, "zhangmin").await;
+    let mut phone = AgentPhone::registered(&engine, "1001", "secret").await;
+    desk.agent_in(
+        desk.get("/api/me").await["id"].as_i64().expect("id"),
+        "ready",
+    )
+    .await;
+
+    // One call answered ...
+    let caller = Caller::place(&engine, "13900000001").await;
+    let offer = phone.rung(Duration::from_secs(10)).await;
+    let mut talk = phone.answer(offer).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(phone.hang_up(&mut talk).await, 200);
+    drop(caller);
+    // ... then the agent takes a break and the next caller gives up after a second.
+    let (status, body) = desk
+        .set_state(json!({ "state": "not_ready", "reason": "break" }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let caller = Caller::place(&engine, "13900000002").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    caller.hang_up().await;
+
+    // The records, once both calls ended.
+    let pool = db(&engine).await;
+    let mut rows: Vec<(String, i64)> = Vec::new();
+    for _ in 0..50 {
+        rows = sqlx::query_as(
+            "SELECT disposition, wait_ms FROM calls WHERE queue = 'general' \
+             AND ended_at IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("records");
+        if rows.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].0, "answered");
+    assert_eq!(rows[1].0, "abandoned_in_queue");
+
+    let res = reqwest::get(format!("{base}/metrics")).await.expect("GET");
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = res.text().await.expect("body");
+    let q = [("queue", "general")];
+    let v = |name: &str, labels: &[(&str, &str)]| sample(&text, name, labels);
+    assert_eq!(
+        v("hotline_queue_calls_offered_total", &q),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(v("hotline_queue_calls_answered_total", &q), Some(1.0));
+    assert_eq!(
+        v("hotline_queue_calls_answered_within_sl_total", &q),
+        Some(1.0)
+    );
+    assert_eq!(v("hotline_queue_calls_abandoned_total", &q), Some(1.0));
+    assert_eq!(
+        v("hotline_queue_calls_short_abandoned_total", &q),
+        Some(1.0)
+    );
+    let answered = [("queue", "general"), ("outcome", "answered")];
+    let abandoned = [("queue", "general"), ("outcome", "abandoned")];
+    assert_eq!(v("hotline_queue_wait_seconds_count", &answered), Some(1.0));
+    assert_eq!(v("hotline_queue_wait_seconds_count", &abandoned), Some(1.0));
+    // The abandoned caller's wait as the record has it, to the millisecond.
+    let waited = v("hotline_queue_wait_seconds_sum", &abandoned).expect("sum");
+    assert!(
+        (waited - rows[1].1 as f64 / 1000.0).abs() < 0.0015,
+        "{waited} s on /metrics, {} ms in the record",
+        rows[1].1
+    );
+    assert_eq!(
+        v(
+            "hotline_agents",
+            &[("state", "not_ready"), ("reason", "break")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(v("hotline_queue_handle_seconds_count", &q), Some(1.0));
+    assert!(v("hotline_build_info", &[]).is_some());
+    // The IVR: both callers went main/find (not found: not customers) → main/to_agent.
+    let find = [("flow", "main"), ("node", "find")];
+    assert_eq!(v("hotline_ivr_node_entries_total", &find), Some(2.0));
+    assert_eq!(
+        v(
+            "hotline_ivr_node_exits_total",
+            &[("flow", "main"), ("node", "find"), ("exit", "not_found")]
+        ),
+        Some(2.0)
+    );
+    assert_eq!(
+        v(
+            "hotline_ivr_node_entries_total",
+            &[("flow", "main"), ("node", "to_agent")]
+        ),
+        Some(2.0)
+    );
+    let transferred: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE queue IS NOT NULL")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(
+        v("hotline_ivr_calls_total", &[("outcome", "transferred")]),
+        Some(transferred as f64)
+    );
+    assert_eq!(
+        v("hotline_ivr_calls_total", &[("outcome", "self_served")]),
+        Some(0.0)
+    );
+    assert_eq!(
+        v(
+            "hotline_ivr_lookup_seconds_count",
+            &[("what", "customer_by_caller")]
+        ),
+        Some(2.0)
+    );
+    assert_eq!(
+        v(
+            "hotline_ivr_lookup_errors_total",
+            &[("what", "customer_by_caller")]
+        ),
+        Some(0.0)
+    );
+    // Nothing names a caller.
+    assert!(!text.contains("13900000001") && !text.contains("13900000002"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
