@@ -59,6 +59,17 @@ async fn the_queue_figures_on_metrics_equal_the_call_records() {
     assert_eq!(rows[0].0, "answered");
     assert_eq!(rows[1].0, "abandoned_in_queue");
 
+    // Two tickets from the desktop.
+    for kind in ["inquiry", "leak"] {
+        let (status, ticket) = desk
+            .post(
+                "/api/tickets",
+                json!({"kind": kind, "summary": "指标测试", "reporter_phone": "13900000001"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{ticket}");
+    }
+
     let res = reqwest::get(format!("{base}/metrics")).await.expect("GET");
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(
@@ -146,6 +157,47 @@ async fn the_queue_figures_on_metrics_equal_the_call_records() {
         ),
         Some(0.0)
     );
+    // Tickets as the store counts them.
+    let kinds: Vec<(String, i64)> =
+        sqlx::query_as("SELECT kind, COUNT(*) FROM tickets GROUP BY kind")
+            .fetch_all(&pool)
+            .await
+            .expect("tickets");
+    assert!(kinds.iter().any(|(k, _)| k == "leak"), "{kinds:?}");
+    for (kind, n) in &kinds {
+        assert_eq!(
+            v("hotline_tickets_created_total", &[("kind", kind)]),
+            Some(*n as f64),
+            "{kind}"
+        );
+    }
+    let open_leaks: f64 = text
+        .lines()
+        .filter(|l| l.starts_with("hotline_tickets_open{") && l.contains("kind=\"leak\""))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert_eq!(open_leaks, 1.0, "{text}");
+    assert_eq!(v("hotline_ticket_rating_count", &[]), Some(0.0));
+    assert!(v("hotline_followups_due", &[]).is_some());
+    // The engine: the callers' INVITEs and the phone's REGISTER, answers, setup times, the
+    // closed legs' RTP, the call records' writes.
+    let at_least = |name: &str, labels: &[(&str, &str)], n: f64| {
+        let got = sample(&text, name, labels);
+        assert!(got.is_some_and(|v| v >= n), "{name}{labels:?}: {got:?}");
+    };
+    at_least("hotline_sip_requests_total", &[("method", "INVITE")], 2.0);
+    at_least("hotline_sip_requests_total", &[("method", "REGISTER")], 1.0);
+    at_least("hotline_sip_responses_total", &[("class", "2xx")], 3.0);
+    at_least("hotline_sip_registered_users", &[], 1.0);
+    at_least("hotline_call_setup_seconds_count", &[], 2.0);
+    at_least("hotline_rtp_packets_total", &[("direction", "sent")], 1.0);
+    at_least(
+        "hotline_db_query_seconds_count",
+        &[("op", "call_start")],
+        2.0,
+    );
+    assert_eq!(v("hotline_sip_auth_failures_total", &[]), Some(0.0));
+    assert!(v("hotline_calls_active", &[]).is_some());
     // Nothing names a caller.
     assert!(!text.contains("13900000001") && !text.contains("13900000002"));
     let _ = std::fs::remove_dir_all(&dir);

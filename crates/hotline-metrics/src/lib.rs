@@ -11,14 +11,17 @@
 //! dropped at the next sync, so label sets never grow without bound.
 
 mod acd;
+mod engine;
 mod ivr;
 pub mod text;
+mod tickets;
 
 use std::sync::Mutex;
 
 use hotline_acd::{Output, QueueConfig, Snapshot};
 use prometheus::{Encoder, IntGaugeVec, Opts, Registry, TextEncoder};
 
+pub use engine::{LegFigures, DB_OPS};
 pub use ivr::{IvrOutcome, LookupOutcome, LOOKUP_KINDS};
 pub use prometheus::Error;
 
@@ -30,6 +33,10 @@ pub struct Metrics {
     /// The node series; held while the node counts are rewritten, so that two scrapes never
     /// interleave.
     ivr_nodes: Mutex<ivr::NodeSeries>,
+    tickets: Mutex<tickets::TicketMetrics>,
+    engine: engine::EngineMetrics,
+    /// Held while the SIP counters are set, so that two scrapes never interleave.
+    sip_sync: Mutex<()>,
 }
 
 impl Metrics {
@@ -47,11 +54,16 @@ impl Metrics {
         build.with_label_values(&[version]).set(1);
         let acd = acd::AcdMetrics::new(&registry)?;
         let ivr = ivr::IvrMetrics::new(&registry)?;
+        let tickets = tickets::TicketMetrics::new(&registry)?;
+        let engine = engine::EngineMetrics::new(&registry)?;
         Ok(Metrics {
             registry,
             acd: Mutex::new(acd),
             ivr,
             ivr_nodes: Mutex::new(ivr::NodeSeries::default()),
+            tickets: Mutex::new(tickets),
+            engine,
+            sip_sync: Mutex::new(()),
         })
     }
 
@@ -88,6 +100,40 @@ impl Metrics {
         }
     }
 
+    /// The store's ticket figures now.
+    pub fn sync_tickets(&self, counts: &hotline_store::TicketFigures) {
+        if let Ok(t) = self.tickets.lock() {
+            t.sync(counts);
+        }
+    }
+
+    /// The SIP core's counters now, with the calls and transactions it holds.
+    pub fn sync_sip(&self, stats: &hotline_sip::engine::Stats, calls: usize, transactions: usize) {
+        if let Ok(_one_at_a_time) = self.sip_sync.lock() {
+            self.engine.sync_sip(stats, calls, transactions);
+        }
+    }
+
+    /// An incoming call was answered `secs` after its INVITE reached the controller.
+    pub fn call_setup(&self, secs: f64) {
+        self.engine.call_setup(secs);
+    }
+
+    /// A media leg closed with these figures.
+    pub fn leg_closed(&self, leg: &LegFigures) {
+        self.engine.leg_closed(leg);
+    }
+
+    /// A call was released for lack of RTP.
+    pub fn media_timeout(&self) {
+        self.engine.media_timeout();
+    }
+
+    /// A database operation `op` (one of [`DB_OPS`]) took `secs`.
+    pub fn db_query(&self, op: &str, secs: f64) {
+        self.engine.db_query(op, secs);
+    }
+
     /// The text exposition of every family (`text/plain; version=0.0.4`).
     pub fn render(&self) -> String {
         let families = self.registry.gather();
@@ -104,6 +150,12 @@ impl Metrics {
             .iter()
             .map(|f| f.get_metric().len())
             .sum()
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
     }
 }
 

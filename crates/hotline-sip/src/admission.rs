@@ -195,6 +195,14 @@ impl FailureThrottle {
     pub fn tracked(&self) -> usize {
         self.records.len()
     }
+
+    /// Addresses blocked at `now`.
+    pub fn blocked(&self, now: Instant) -> usize {
+        self.records
+            .values()
+            .filter(|r| r.blocked_until.is_some_and(|until| now < until))
+            .count()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -293,6 +301,11 @@ impl AdmissionPolicy {
             throttle,
             limiter,
         }
+    }
+
+    /// Addresses blocked for failed authentication at `now`.
+    pub fn blocked(&self, now: Instant) -> usize {
+        self.throttle.blocked(now)
     }
 
     pub fn decide(&mut self, ip: IpAddr, now: Instant) -> Admission {

@@ -187,7 +187,7 @@ async fn run(
                 Some(Msg::Command(cmd)) => core.handle(now(), Input::Command(cmd)),
                 Some(Msg::Locate(user, reply)) => { let _ = reply.send(core.locate(&user, Instant::now())); }
                 Some(Msg::Stats(reply)) => {
-                    let _ = reply.send((core.stats().clone(), core.active_calls(), core.transaction_count()));
+                    let _ = reply.send((core.stats_at(Instant::now()), core.active_calls(), core.transaction_count()));
                 }
                 Some(Msg::SetUsers(users)) => core.set_users(users),
                 Some(Msg::Shutdown) | None => break,

@@ -1,13 +1,17 @@
 //! The engine's side of `/metrics`: at each scrape, the ACD router's snapshot and the queues in
 //! force, and the IVR's node counts for the flows loaded now, are read into the metric
-//! families (`hotline-metrics`), which are then rendered. Events (waits, handle times, agent
-//! states, IVR outcomes and lookups) are observed as they happen.
+//! families (`hotline-metrics`), which are then rendered; the store's ticket figures are
+//! counted at most every `TICKETS_EVERY` (SQL over the whole store; a scrape every 15 s reads
+//! fresh ones). Events (waits, handle times, agent states, IVR outcomes and lookups) are
+//! observed as they happen.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use hotline_metrics::Metrics;
+use tracing::warn;
 
 use crate::acd::AcdHandle;
 use crate::controller::ivr::IvrRuntime;
@@ -18,6 +22,40 @@ pub struct EngineMetrics {
     pub acd: AcdHandle,
     /// The IVR, once it runs (set after the controller is built).
     pub ivr: OnceLock<IvrRuntime>,
+    pub store: hotline_store::Store,
+    /// When the ticket figures were last counted.
+    pub tickets_at: tokio::sync::Mutex<Option<Instant>>,
+    pub sip: hotline_sip::SipHandle,
+}
+
+/// How often the ticket figures are counted in the store, at most.
+const TICKETS_EVERY: Duration = Duration::from_secs(5);
+/// Longest the counting may take before the scrape goes on with the figures it has.
+const TICKETS_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl EngineMetrics {
+    async fn refresh_tickets(&self) {
+        let mut at = self.tickets_at.lock().await;
+        if at.is_some_and(|t| t.elapsed() < TICKETS_EVERY) {
+            return;
+        }
+        let started = Instant::now();
+        let counted = tokio::time::timeout(
+            TICKETS_TIMEOUT,
+            self.store.ticket_figures(crate::storage::now_ms()),
+        )
+        .await;
+        match counted {
+            Ok(Ok(figures)) => {
+                self.metrics
+                    .db_query("ticket_figures", started.elapsed().as_secs_f64());
+                self.metrics.sync_tickets(&figures);
+                *at = Some(Instant::now());
+            }
+            Ok(Err(e)) => warn!(error = %e, "metrics: the ticket figures could not be counted"),
+            Err(_) => warn!("metrics: counting the ticket figures timed out"),
+        }
+    }
 }
 
 impl hotline_web::MetricsPort for EngineMetrics {
@@ -25,6 +63,10 @@ impl hotline_web::MetricsPort for EngineMetrics {
         Box::pin(async move {
             if let Some(snap) = self.acd.snapshot().await {
                 self.metrics.sync_acd(&snap, &self.acd.queue_configs());
+            }
+            self.refresh_tickets().await;
+            if let Some((stats, calls, transactions)) = self.sip.stats().await {
+                self.metrics.sync_sip(&stats, calls, transactions);
             }
             if let Some(ivr) = self.ivr.get() {
                 self.metrics

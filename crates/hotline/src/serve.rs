@@ -89,6 +89,9 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         metrics: metrics.clone(),
         acd: acd.clone(),
         ivr: std::sync::OnceLock::new(),
+        store: store.clone(),
+        tickets_at: tokio::sync::Mutex::new(None),
+        sip: server.handle.clone(),
     });
     let http = start_http(
         &cfg,
@@ -135,7 +138,10 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         ring: Duration::from_secs(cfg.calls.ring_secs),
         answer_hangup: (cfg.calls.answer_hangup_secs > 0)
             .then(|| Duration::from_secs(cfg.calls.answer_hangup_secs)),
-        call_log: Some(controller::call_log::CallLog::spawn(store.clone())),
+        call_log: Some(controller::call_log::CallLog::spawn(
+            store.clone(),
+            Some(metrics.clone()),
+        )),
         ivr: flows.map(|set| {
             let source: Arc<dyn hotline_store::CustomerSource> = Arc::new(store.clone());
             let rt = IvrRuntime::new(
@@ -161,6 +167,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         acd: Some(acd),
         callbacks,
         live: Some(live),
+        metrics: Some(metrics.clone()),
     };
     if let Some(ivr) = &ctl.ivr {
         let _ = engine_metrics.ivr.set(ivr.clone());

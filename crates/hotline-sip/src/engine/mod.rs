@@ -134,6 +134,10 @@ pub struct Stats {
     pub auth_failures: u64,
     pub dropped_blocked: u64,
     pub dropped_rate_limited: u64,
+    /// Users with at least one binding now (filled by [`SipCore::stats_at`]).
+    pub registered_users: usize,
+    /// Addresses blocked for failed authentication now (filled by [`SipCore::stats_at`]).
+    pub blocked_addresses: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -212,6 +216,14 @@ impl SipCore {
 
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// The counters, with the registrations and blocked addresses at `now`.
+    pub fn stats_at(&self, now: Instant) -> Stats {
+        let mut s = self.stats.clone();
+        s.registered_users = self.registrar.user_count();
+        s.blocked_addresses = self.admission.blocked(now);
+        s
     }
 
     /// Calls the core holds now (any state).

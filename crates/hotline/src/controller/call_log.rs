@@ -88,11 +88,12 @@ pub struct CallLog {
 
 impl CallLog {
     /// Starts the writer task on `store`.
-    pub fn spawn(store: Store) -> CallLog {
+    /// Starts the writer; with `metrics`, each write's latency is observed.
+    pub fn spawn(store: Store, metrics: Option<Arc<hotline_metrics::Metrics>>) -> CallLog {
         let (tx, rx) = mpsc::channel(QUEUE);
         // Call references restart at each start: the start time keeps records apart.
         let boot = now_ms();
-        tokio::spawn(write(store, rx, boot));
+        tokio::spawn(write(store, rx, boot, metrics));
         CallLog {
             tx,
             dropped: Arc::new(AtomicU64::new(0)),
@@ -189,9 +190,34 @@ struct Open {
     left_queue: Option<Disposition>,
 }
 
-async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis) {
+async fn write(
+    store: Store,
+    mut rx: mpsc::Receiver<CallLogEvent>,
+    boot: Millis,
+    metrics: Option<Arc<hotline_metrics::Metrics>>,
+) {
     let mut open: HashMap<CallRef, Open> = HashMap::new();
     while let Some(ev) = rx.recv().await {
+        let started = std::time::Instant::now();
+        let op = match ev {
+            CallLogEvent::Arrived { .. } => "call_start",
+            _ => "call_update",
+        };
+        write_one(&store, &mut open, boot, ev).await;
+        if let Some(m) = &metrics {
+            m.db_query(op, started.elapsed().as_secs_f64());
+        }
+    }
+}
+
+/// Writes one event of a call (one query, two when the call ends).
+async fn write_one(
+    store: &Store,
+    open: &mut HashMap<CallRef, Open>,
+    boot: Millis,
+    ev: CallLogEvent,
+) {
+    {
         match ev {
             CallLogEvent::Arrived {
                 call,
@@ -227,7 +253,7 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
             }
             CallLogEvent::Answered { call, at, by_agent } => {
                 let Some(o) = open.get_mut(&call) else {
-                    continue;
+                    return;
                 };
                 o.answered_at = Some(at);
                 o.by_agent = by_agent;
@@ -247,7 +273,7 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
                 customer_account,
             } => {
                 let Some(o) = open.get_mut(&call) else {
-                    continue;
+                    return;
                 };
                 let customer_id = match &customer_account {
                     Some(acct) => store
@@ -283,7 +309,7 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
                 wait_ms,
             } => {
                 let Some(o) = open.get_mut(&call) else {
-                    continue;
+                    return;
                 };
                 // From now on the call is an agent's: talk time counts from here.
                 o.by_agent = true;
@@ -304,7 +330,7 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
             }
             CallLogEvent::Survey { call, score } => {
                 let Some(o) = open.get(&call) else {
-                    continue;
+                    return;
                 };
                 let u = CallUpdate {
                     survey_score: Some(score),
@@ -332,7 +358,7 @@ async fn write(store: Store, mut rx: mpsc::Receiver<CallLogEvent>, boot: Millis)
                 recording,
             } => {
                 let Some(o) = open.remove(&call) else {
-                    continue;
+                    return;
                 };
                 let u = ended(&o, at, &reason, recording);
                 match store.update_call(o.id, &u).await {

@@ -94,6 +94,7 @@ pub(super) fn dial(
         ring_timeout: ring.timeout,
     }));
     let active = ActiveCall {
+        arrived: std::time::Instant::now(),
         _port: lease,
         media,
         pending: Some(PendingLeg {

@@ -73,6 +73,8 @@ pub struct ControllerConfig {
     pub callbacks: Option<CallbackRoute>,
     /// Screen pops for the desktops' event stream.
     pub live: Option<hotline_web::LiveSender>,
+    /// Call setup times, media legs' figures and media timeouts for `/metrics`.
+    pub metrics: Option<Arc<hotline_metrics::Metrics>>,
 }
 
 /// Messages from the controller's own timers and the legs.
@@ -115,6 +117,8 @@ struct ActiveCall {
     connected: Option<hotline_acd::AgentId>,
     /// A leg of a callback the ACD is making.
     callback: Option<callback::CallbackLeg>,
+    /// When the call reached the controller.
+    arrived: std::time::Instant,
     /// The caller left the queue (callback, ticket, exit) and hears a last message before
     /// the engine hangs up; the router is not told of an abandon.
     leaving: bool,
@@ -365,6 +369,7 @@ fn answerable(
         },
     };
     Some(ActiveCall {
+        arrived: std::time::Instant::now(),
         _port: lease,
         media,
         pending: Some(PendingLeg {
@@ -408,6 +413,9 @@ fn on_internal(
                 return;
             };
             sip.send(Command::Answer { call, answer: sdp });
+            if let Some(m) = &cfg.metrics {
+                m.call_setup(active.arrived.elapsed().as_secs_f64());
+            }
             if let Some(log) = cfg.log() {
                 log.answered(call, false);
             }
@@ -536,16 +544,30 @@ fn on_leg_event(
         }
         LegEvent::MediaTimeout => {
             info!(%call, "no RTP from the caller: releasing the call");
+            if let Some(m) = &cfg.metrics {
+                m.media_timeout();
+            }
             sip.send(Command::Hangup(call));
         }
-        LegEvent::Closed(report) => debug!(
-            %call,
-            received = report.counters.received,
-            dropped = report.counters.dropped(),
-            lost = report.lost,
-            jitter_ms = report.jitter_ms,
-            "media leg closed"
-        ),
+        LegEvent::Closed(report) => {
+            debug!(
+                %call,
+                received = report.counters.received,
+                dropped = report.counters.dropped(),
+                lost = report.lost,
+                jitter_ms = report.jitter_ms,
+                "media leg closed"
+            );
+            if let Some(m) = &cfg.metrics {
+                m.leg_closed(&hotline_metrics::LegFigures {
+                    received: report.counters.received,
+                    sent: report.counters.sent,
+                    lost: report.lost,
+                    dropped: report.counters.dropped(),
+                    jitter_secs: report.jitter_ms / 1000.0,
+                });
+            }
+        }
         LegEvent::DigitStarted(_) | LegEvent::PlaybackDone { .. } => {}
     }
 }
