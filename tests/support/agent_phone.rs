@@ -199,20 +199,7 @@ impl AgentPhone {
 
     /// Waits for the engine's BYE in `call` and answers it 200; false when none came.
     pub async fn take_bye(&mut self, call: &Talking, wait: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let Some(got) = self.ua.recv(left).await else {
-                return false;
-            };
-            let is_bye = matches!(&got.msg, Some(hotline_sip::wire::Message::Request(r))
-                if r.method.as_str() == "BYE" && r.common.call_id == call.call_id);
-            if is_bye {
-                let ok = self.ua.answer(&got, 200, "OK", &call.tag, None);
-                self.ua.send(&ok).await;
-                return true;
-            }
-        }
+        self.ua.take_bye(&call.call_id, &call.tag, wait).await
     }
 
     /// Voice both ways through the engine: the caller hears what the phone sends, and the

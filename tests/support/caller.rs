@@ -119,6 +119,11 @@ impl Caller {
         }
     }
 
+    /// Waits up to `wait` for the engine to end the call (its BYE, answered 200).
+    pub async fn released(mut self, wait: Duration) -> bool {
+        self.ua.take_bye(&self.call_id, &self.to_tag, wait).await
+    }
+
     pub async fn hang_up(mut self) {
         let bye = self.ua.in_dialog(
             "BYE",

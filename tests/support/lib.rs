@@ -435,6 +435,24 @@ impl Ua {
         }
     }
 
+    /// Waits up to `wait` for a BYE of call `call_id` and answers it 200 (with `tag`).
+    pub async fn take_bye(&mut self, call_id: &str, tag: &str, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let Some(got) = self.recv(left).await else {
+                return false;
+            };
+            let is_bye = matches!(&got.msg, Some(Message::Request(r))
+                if r.method.as_str() == "BYE" && r.common.call_id == call_id);
+            if is_bye {
+                let ok = self.answer(&got, 200, "OK", tag, None);
+                self.send(&ok).await;
+                return true;
+            }
+        }
+    }
+
     /// A TCP link was closed by the engine?
     pub async fn closed(&mut self, wait: Duration) -> bool {
         match &mut self.link {

@@ -87,6 +87,7 @@ pub(crate) struct AcdMetrics {
     agents_ready: IntGaugeVec,
     sl_target: GaugeVec,
     sl_threshold: GaugeVec,
+    max_wait: GaugeVec,
     /// (family, what it counts) of the queues' cumulative counters.
     counters: Vec<(IntCounterVec, Count)>,
     wait: HistogramVec,
@@ -189,6 +190,10 @@ impl AcdMetrics {
             sl_threshold: gauge(
                 "hotline_queue_service_level_threshold_seconds",
                 "The queue's service-level time (e.g. 20 for 80/20).",
+            )?,
+            max_wait: gauge(
+                "hotline_queue_max_wait_seconds",
+                "The longest a caller may wait in the queue before its exit (absent: no limit).",
             )?,
             counters,
             wait: reg(
@@ -335,6 +340,13 @@ impl AcdMetrics {
                 series
                     .sl_threshold
                     .set(f64::from(cfg.service_level.within_secs));
+                let l = &[q.name.as_str()];
+                match cfg.max_wait_secs {
+                    Some(s) => self.max_wait.with_label_values(l).set(f64::from(s)),
+                    None => {
+                        let _ = self.max_wait.remove_label_values(l);
+                    }
+                }
             }
             for (c, (_, count)) in series.counters.iter().zip(&self.counters) {
                 let v = count(&q.counters);
@@ -427,6 +439,7 @@ impl AcdMetrics {
         let _ = self.agents_ready.remove_label_values(l);
         let _ = self.sl_target.remove_label_values(l);
         let _ = self.sl_threshold.remove_label_values(l);
+        let _ = self.max_wait.remove_label_values(l);
         for (family, _) in &self.counters {
             let _ = family.remove_label_values(l);
         }

@@ -15,7 +15,8 @@ pub struct TicketFigures {
     pub created: Vec<(String, i64)>,
     /// Open tickets (accepted, dispatched, in progress, replied) by kind and district.
     pub open: Vec<(String, String, i64)>,
-    /// Overdue tickets (a deadline passed with its step not done) by district.
+    /// Overdue tickets (a deadline passed with its step not done) by district; every district
+    /// is listed, with 0 when none is overdue.
     pub overdue: Vec<(String, i64)>,
     /// Follow-up calls pending whose next attempt is due.
     pub followups_due: i64,
@@ -68,13 +69,19 @@ impl Store {
         let at = q.placeholder(Value::Int(now));
         q.push(&crate::tickets::overdue_sql(&at))
             .push(" GROUP BY d.code ORDER BY d.code");
-        let overdue = q
+        let mut overdue = q
             .query()
             .fetch_all(&self.read)
             .await?
             .iter()
             .map(|r| Ok((col(r, "k")?, col(r, "n")?)))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<(String, i64)>>>()?;
+        for code in pairs("SELECT code AS k, 0 AS n FROM districts ORDER BY code").await? {
+            if !overdue.iter().any(|(d, _)| *d == code.0) {
+                overdue.push(code);
+            }
+        }
+        overdue.sort();
 
         let followups_due: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM followups WHERE status = 'pending' AND next_attempt_at <= $1",
