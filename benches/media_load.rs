@@ -17,7 +17,10 @@
 //! reason every `--churn-secs` (10): what the media timing looks like with a floor of
 //! desktops following the engine.
 //!
-//! Run: `cargo build --release -p hotline && cargo bench --bench media_load -- --calls 1000 --seconds 20 [--ivr] [--desktops 200]`
+//! With `--scrape`, `/metrics` is scraped every 200 ms while the load runs: how long each
+//! scrape takes, how many series, and that none fails.
+//!
+//! Run: `cargo build --release -p hotline && cargo bench --bench media_load -- --calls 1000 --seconds 20 [--ivr] [--desktops 200] [--scrape]`
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -47,6 +50,8 @@ struct Args {
     /// Agent desktops following the live event stream.
     desktops: usize,
     churn_secs: u64,
+    /// Scrape `/metrics` every 200 ms during the run.
+    scrape: bool,
 }
 
 fn args() -> Args {
@@ -58,10 +63,12 @@ fn args() -> Args {
         ivr: false,
         desktops: 0,
         churn_secs: 10,
+        scrape: false,
     };
     let argv: Vec<String> = std::env::args().collect();
     a.bridged = argv.iter().any(|x| x == "--bridged");
     a.ivr = argv.iter().any(|x| x == "--ivr");
+    a.scrape = argv.iter().any(|x| x == "--scrape");
     for w in argv.windows(2) {
         let n = w[1].parse().ok();
         match (w[0].as_str(), n) {
@@ -191,6 +198,56 @@ async fn place_calls(
         calls.push(call);
     }
     calls
+}
+
+/// What the scrapes saw: each one's time, failures, series in the last one.
+#[derive(Default)]
+struct Scrapes {
+    times: Vec<Duration>,
+    failed: usize,
+    series: usize,
+}
+
+impl Scrapes {
+    fn line(&self) -> String {
+        let mut t = self.times.clone();
+        t.sort();
+        let ms = |q: f64| {
+            t.get(((q * t.len() as f64) as usize).min(t.len().saturating_sub(1)))
+                .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+        };
+        format!(
+            "scrapes={} failed={} series={} scrape_p50={:.1}ms scrape_p99={:.1}ms scrape_max={:.1}ms",
+            t.len(),
+            self.failed,
+            self.series,
+            ms(0.5),
+            ms(0.99),
+            ms(1.0)
+        )
+    }
+}
+
+/// Scrapes `url` every `every` until aborted.
+async fn scrape_every(url: String, every: Duration, out: Arc<Mutex<Scrapes>>) {
+    let http = reqwest::Client::new();
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let t = Instant::now();
+        let got = match http.get(&url).send().await {
+            Ok(res) if res.status().is_success() => res.text().await.ok(),
+            _ => None,
+        };
+        let mut s = out.lock().expect("scrapes");
+        match got {
+            Some(text) => {
+                s.series = text.lines().filter(|l| !l.starts_with('#')).count();
+                s.times.push(t.elapsed());
+            }
+            None => s.failed += 1,
+        }
+    }
 }
 
 /// One phone number of each of `n` demo customers with bills (so `main` recognises the
@@ -357,7 +414,22 @@ async fn run(a: Args) {
         stats.lock().expect("stats").reset();
     }
     let (cpu0, t0) = (proc_cpu_ticks(pid), Instant::now());
+    let scrapes: Arc<Mutex<Scrapes>> = Arc::default();
+    let scraper = a.scrape.then(|| {
+        let url = format!(
+            "http://{}/metrics",
+            engine.http.expect("the HTTP API is on")
+        );
+        tokio::spawn(scrape_every(
+            url,
+            Duration::from_millis(200),
+            scrapes.clone(),
+        ))
+    });
     tokio::time::sleep(Duration::from_secs(a.seconds)).await;
+    if let Some(task) = scraper {
+        task.abort();
+    }
     let (cpu1, elapsed) = (proc_cpu_ticks(pid), t0.elapsed());
     let loaded_rss = proc_rss_kib(pid);
     sender.abort();
@@ -379,6 +451,9 @@ async fn run(a: Args) {
     );
     if a.desktops > 0 {
         println!("{desk_figures}");
+    }
+    if a.scrape {
+        println!("{}", scrapes.lock().expect("scrapes").line());
     }
 
     let sip_local = sip.local_addr().expect("sip address");

@@ -630,14 +630,7 @@ async fn queue_reload_keeps_waiting_calls() {
     let pool = db(&engine).await;
     let desk = Desk::login(&engine, "zhangmin").await;
     let mut log = Vec::new();
-    let hup = || {
-        let ok = std::process::Command::new("kill")
-            .args(["-HUP", &engine.pid().to_string()])
-            .status()
-            .expect("kill")
-            .success();
-        assert!(ok, "SIGHUP sent");
-    };
+    let hup = || engine.sighup();
 
     // A caller waits: no agent's phone is registered.
     let mut c = Caller::place(&engine, "13900006666").await;

@@ -202,3 +202,46 @@ async fn the_queue_figures_on_metrics_equal_the_call_records() {
     assert!(!text.contains("13900000001") && !text.contains("13900000002"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The series on `/metrics` (every sample line), and whether any names `queue="name"`.
+async fn series(base: &str, queue: &str) -> (usize, bool) {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("body");
+    let lines = text.lines().filter(|l| !l.starts_with('#')).count();
+    (lines, text.contains(&format!("queue=\"{queue}\"")))
+}
+
+#[tokio::test]
+async fn a_queue_renamed_by_reload_leaves_no_series_behind() {
+    let queues = |other: &str| {
+        format!("{QUEUES}\n[[acd.queues]]\nname = \"{other}\"\nskills = {{ billing = 2 }}\n")
+    };
+    let (engine, dir) = start_queue_engine("hotline-metrics-reload", &queues("billing"), &[]);
+    let base = format!("http://{}", engine.http.expect("http"));
+    let (before, billing) = series(&base, "billing").await;
+    assert!(billing, "the billing queue has series");
+    for round in 0..5 {
+        // Each round waits for its own "applied" line (the earlier ones were read before).
+        let mut log = Vec::new();
+        let name = format!("accounts_{round}");
+        std::fs::write(dir.join("hotline.toml"), queues(&name)).unwrap();
+        engine.sighup();
+        engine.log_line(&mut log, "ACD queues applied").await;
+        let (now, old) = series(&base, "billing").await;
+        assert!(!old, "round {round}: billing's series are gone");
+        assert!(
+            series(&base, &name).await.1,
+            "round {round}: {name} has series"
+        );
+        if round > 0 {
+            let previous = format!("accounts_{}", round - 1);
+            assert!(!series(&base, &previous).await.1, "{previous} is gone");
+        }
+        assert_eq!(now, before, "round {round}: as many series as before");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -203,6 +203,16 @@ impl Engine {
         self.log.try_iter().collect()
     }
 
+    /// Sends the engine SIGHUP (re-read the queues), as `systemctl reload` does.
+    pub fn sighup(&self) {
+        let ok = Command::new("kill")
+            .args(["-HUP", &self.pid().to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok, "SIGHUP sent");
+    }
+
     /// Waits (up to 10 s) for a log line containing `text`; `seen` keeps what was read.
     pub async fn log_line(&self, seen: &mut Vec<String>, text: &str) -> String {
         for _ in 0..100 {
