@@ -390,23 +390,20 @@ impl AcdMetrics {
     }
 
     fn sync_agents(&mut self, snap: &Snapshot) {
-        let mut counts: HashMap<(&'static str, &'static str), i64> = HashMap::new();
-        for s in STATES {
-            if s == "not_ready" {
-                for r in REASONS {
-                    counts.insert((s, r), 0);
-                }
-            } else {
-                counts.insert((s, ""), 0);
-            }
-        }
-        let mut seconds: HashMap<&'static str, f64> = STATES.iter().map(|s| (*s, 0.0)).collect();
+        // Agents per state (a row per state; for not_ready, a column per reason).
+        let mut counts = [[0i64; REASONS.len()]; STATES.len()];
+        let mut seconds = [0f64; STATES.len()];
+        let index = |name: &str| STATES.iter().position(|s| *s == name).unwrap_or(0);
         for a in &snap.agents {
+            let state = index(a.state.name());
             let reason = match &a.state {
-                AgentState::NotReady { reason, .. } => reason_label(reason),
-                _ => "",
+                AgentState::NotReady { reason, .. } => {
+                    let r = reason_label(reason);
+                    REASONS.iter().position(|x| *x == r).unwrap_or(0)
+                }
+                _ => 0,
             };
-            *counts.entry((a.state.name(), reason)).or_insert(0) += 1;
+            counts[state][reason] += 1;
             // Time in the current state, up to the snapshot.
             let track = self.tracks.entry(a.id).or_insert(Track {
                 state: a.state.name(),
@@ -415,19 +412,31 @@ impl AcdMetrics {
                 on_call_since: None,
             });
             if snap.at > track.counted_to && track.state == a.state.name() {
-                *seconds.entry(track.state).or_insert(0.0) += secs(snap.at - track.counted_to);
+                seconds[index(track.state)] += secs(snap.at - track.counted_to);
                 track.counted_to = snap.at;
             }
         }
-        for ((state, reason), n) in counts {
-            self.agents.with_label_values(&[state, reason]).set(n);
+        for (i, state) in STATES.iter().enumerate() {
+            if *state == "not_ready" {
+                for (j, reason) in REASONS.iter().enumerate() {
+                    self.agents
+                        .with_label_values(&[*state, *reason])
+                        .set(counts[i][j]);
+                }
+            } else {
+                self.agents
+                    .with_label_values(&[*state, ""])
+                    .set(counts[i][0]);
+            }
+            self.state_seconds
+                .with_label_values(&[*state])
+                .inc_by(seconds[i]);
         }
-        for (state, add) in seconds {
-            self.state_seconds.with_label_values(&[state]).inc_by(add);
+        // Agents the router no longer has (it keeps every agent it has seen, so this is rare).
+        if self.tracks.len() > snap.agents.len() {
+            let known: BTreeSet<AgentId> = snap.agents.iter().map(|a| a.id).collect();
+            self.tracks.retain(|id, _| known.contains(id));
         }
-        // Agents the router no longer has.
-        let known: BTreeSet<AgentId> = snap.agents.iter().map(|a| a.id).collect();
-        self.tracks.retain(|id, _| known.contains(id));
     }
 
     fn forget_queue(&self, queue: &str) {
