@@ -371,6 +371,22 @@ const Hotline = (() => {
   }
 
   /** Wires a login form (fields `login`, `password`) to POST /api/login. */
+  /** On page load: with a token kept in this tab, `start(agent)` for the agent it belongs to;
+   *  without one, or when the server no longer takes it, `showLogin("")`. */
+  function resume(start, showLogin) {
+    const token = session.token();
+    if (!token) {
+      showLogin("");
+      return;
+    }
+    api("GET", "/api/me")
+      .then((agent) => {
+        session.set(token, agent);
+        start(agent);
+      })
+      .catch(() => showLogin(""));
+  }
+
   function loginForm(form, errorNode, onDone) {
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -547,6 +563,7 @@ const Hotline = (() => {
     query,
     onUnauthorized,
     loginForm,
+    resume,
     logout,
     sseParser,
     live,

@@ -480,17 +480,7 @@
     $("fu-refresh").addEventListener("click", D.refreshFollowups);
     document.addEventListener("keydown", onKey);
 
-    const token = H.session.token();
-    if (!token) {
-      showLogin("");
-      return;
-    }
-    api("GET", "/api/me")
-      .then((agent) => {
-        H.session.set(token, agent);
-        start(agent);
-      })
-      .catch(() => showLogin(""));
+    H.resume(start, showLogin);
   }
 
   Object.assign(D, { callCurrent, districtName });

@@ -596,17 +596,7 @@
       await H.logout();
       showLogin("");
     });
-    const token = H.session.token();
-    if (!token) {
-      showLogin("");
-      return;
-    }
-    api("GET", "/api/me")
-      .then((agent) => {
-        H.session.set(token, agent);
-        start(agent);
-      })
-      .catch(() => showLogin(""));
+    H.resume(start, showLogin);
   }
 
   init();

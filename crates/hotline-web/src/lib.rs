@@ -33,7 +33,7 @@ pub use acd::{AcdError, AcdPort, AgentRequest, PortFuture};
 pub use control::{CallAction, CallPort, ControlError};
 pub use error::ApiError;
 pub use live::{LiveEvent, LiveSender, NoReaders, ScreenPop};
-pub use metrics::{MetricsPort, CONTENT_TYPE as METRICS_CONTENT_TYPE};
+pub use metrics::MetricsPort;
 
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;

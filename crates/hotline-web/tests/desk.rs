@@ -5,6 +5,16 @@ mod common;
 use common::*;
 use serde_json::json;
 
+/// The ids of a list answer.
+fn ids_of(a: &Answer) -> Vec<i64> {
+    a.body
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["id"].as_i64())
+        .collect()
+}
+
 #[tokio::test]
 async fn customers_are_found_and_their_account_shown() {
     each_api(|api| async move {
@@ -18,14 +28,7 @@ async fn customers_are_found_and_their_account_shown() {
         ] {
             let a = api.get(&t, &format!("/api/customers?{q}")).await;
             assert_eq!(a.status, 200, "{q}");
-            let ids: Vec<i64> = a
-                .body
-                .as_array()
-                .expect("list")
-                .iter()
-                .filter_map(|c| c["id"].as_i64())
-                .collect();
-            assert_eq!(ids, vec![f.customer], "{q}");
+            assert_eq!(ids_of(&a), vec![f.customer], "{q}");
         }
         let a = api.get(&t, "/api/customers?phone=13999999999").await;
         assert_eq!(a.body, json!([]));
@@ -123,12 +126,7 @@ async fn tickets_and_calls_are_listed_with_their_filters() {
             async move {
                 let a = api.get(t, &format!("/api/tickets{q}")).await;
                 assert_eq!(a.status, 200, "{q}: {:#}", a.body);
-                a.body
-                    .as_array()
-                    .expect("list")
-                    .iter()
-                    .filter_map(|x| x["id"].as_i64())
-                    .collect::<Vec<i64>>()
+                ids_of(&a)
             }
         };
         // Urgent first, then high, then low.
@@ -166,12 +164,7 @@ async fn tickets_and_calls_are_listed_with_their_filters() {
             async move {
                 let a = api.get(t, &format!("/api/calls{q}")).await;
                 assert_eq!(a.status, 200, "{q}: {:#}", a.body);
-                a.body
-                    .as_array()
-                    .expect("list")
-                    .iter()
-                    .filter_map(|x| x["id"].as_i64())
-                    .collect::<Vec<i64>>()
+                ids_of(&a)
             }
         };
         assert_eq!(calls(String::new()).await, vec![c2, c1]);
@@ -194,14 +187,7 @@ async fn a_key_account_manager_lists_their_own_accounts() {
         let zhang = api.login("zhang", "secret").await;
         let a = api.get(&zhang, "/api/customers?manager=me").await;
         assert_eq!(a.status, 200, "{:#}", a.body);
-        let ids: Vec<i64> = a
-            .body
-            .as_array()
-            .expect("list")
-            .iter()
-            .filter_map(|c| c["id"].as_i64())
-            .collect();
-        assert_eq!(ids, vec![f.customer]);
+        assert_eq!(ids_of(&a), vec![f.customer]);
         let li = api.login("li", "boss").await;
         assert_eq!(
             api.get(&li, "/api/customers?manager=me").await.body,
