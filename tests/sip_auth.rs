@@ -3,8 +3,9 @@
 //! (127.0.0.2) or from the phone's own — are challenged, never accepted, and the phone stays
 //! registered; sent to another number they get a 400; thirty wrong guesses at another account
 //! interleaved with the guesser's own successful registrations get its address blocked after
-//! five; a call from an authenticated user with no registration gets `403 Not Registered`, a
-//! masked log line and a metric (or goes through when configured to).
+//! five; one account guessed from twelve addresses is throttled while its own phone goes on;
+//! a call from an authenticated user with no registration gets `403 Not Registered`, a masked
+//! log line and a metric (or goes through when configured to).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -49,6 +50,11 @@ impl Eavesdropper {
             .replace(old_branch, &branch())
             .replace(old_call_id, &token())
             .replace(&phone.to_string(), &self.local.to_string());
+        self.send(&text).await
+    }
+
+    /// Sends `text` to the engine; the final response.
+    async fn send(&self, text: &str) -> Option<String> {
         self.sock
             .send_to(text.as_bytes(), self.engine)
             .await
@@ -311,4 +317,86 @@ async fn unregistered_caller_gets_403_not_registered_logged_and_counted() {
     ]);
     let resp = call_unregistered(&open).await;
     assert_eq!(resp.code(), 200, "{}", resp.raw);
+}
+
+/// REGISTERs `user` with `password` from a socket on `ip`; the final status code.
+async fn register_from(ip: &str, engine: SocketAddr, user: &str, password: &str) -> Option<u16> {
+    let me = Eavesdropper::at(ip, engine).await;
+    let call_id = token();
+    let request = |cseq: u32, auth: &str| {
+        format!(
+            "REGISTER sip:hotline SIP/2.0\r\nVia: SIP/2.0/UDP {l};branch={}\r\nMax-Forwards: 70\r\n\
+             From: <sip:{user}@hotline>;tag={}\r\nTo: <sip:{user}@hotline>\r\nCall-ID: {call_id}\r\n\
+             CSeq: {cseq} REGISTER\r\nContact: <sip:{user}@{l}>\r\nExpires: 600\r\n{auth}Content-Length: 0\r\n\r\n",
+            branch(),
+            token(),
+            l = me.local,
+        )
+    };
+    let challenge = me.send(&request(1, "")).await?;
+    if !challenge.starts_with("SIP/2.0 401 ") {
+        return challenge.get(8..11)?.parse().ok();
+    }
+    let www = challenge
+        .lines()
+        .find_map(|l| l.strip_prefix("WWW-Authenticate: "))
+        .expect("a challenge");
+    let auth = digest::respond(www, "REGISTER", "sip:hotline", user, password, &token(), 1)
+        .expect("respond");
+    let resp = me
+        .send(&request(2, &format!("Authorization: {auth}\r\n")))
+        .await?;
+    resp.get(8..11)?.parse().ok()
+}
+
+#[tokio::test]
+async fn account_guessed_from_many_addresses_is_throttled_but_its_phone_is_not() {
+    let engine = Engine::start(&[("HOTLINE_SIP_TRUNKS", "")]);
+    // The agent's phone on 127.0.0.1; then one wrong guess from each of twelve addresses,
+    // under every address's own limit, over the account's (sip.auth.account_max_failures 10).
+    assert_eq!(
+        register_from("127.0.0.1", engine.udp, "1002", "secret").await,
+        Some(200)
+    );
+    for i in 0..12 {
+        let bot = format!("127.0.0.{}", 10 + i);
+        assert_eq!(
+            register_from(&bot, engine.udp, "1002", "wrong").await,
+            Some(403)
+        );
+    }
+    // The right password from a new address is refused like a wrong one; the phone goes on.
+    assert_eq!(
+        register_from("127.0.0.40", engine.udp, "1002", "secret").await,
+        Some(403)
+    );
+    assert_eq!(
+        register_from("127.0.0.1", engine.udp, "1002", "secret").await,
+        Some(200)
+    );
+    assert_eq!(
+        register_from("127.0.0.41", engine.udp, "1001", "secret").await,
+        Some(200)
+    );
+    let text = metrics(&engine).await;
+    assert_eq!(
+        sample(&text, "hotline_sip_throttled_accounts", &[]),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&text, "hotline_sip_blocked_addresses", &[]),
+        Some(0.0)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "hotline_sip_refused_total",
+            &[("reason", "account_throttled")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&text, "hotline_sip_auth_failures_total", &[]),
+        Some(12.0)
+    );
 }
