@@ -63,8 +63,9 @@ for _ in $(seq 1 50); do
   records=$(python3 - "$OUT/data/hotline.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+# The built-in answer flow serves nothing: SIPp hanging up leaves the IVR unserved (abandoned).
 print(db.execute("SELECT COUNT(*) FROM calls WHERE dialled = '95598' AND ended_at IS NOT NULL "
-                 "AND answered_at IS NOT NULL AND disposition = 'self_served'").fetchone()[0])
+                 "AND answered_at IS NOT NULL AND disposition = 'abandoned_in_ivr'").fetchone()[0])
 PY
 )
   [ "$records" = 500 ] && break

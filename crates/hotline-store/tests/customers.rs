@@ -137,6 +137,7 @@ async fn readings_are_accepted_or_queried_with_a_meter_ticket() {
             meter_serial: None,
             value,
             source: ReadingSource::Ivr,
+            reporter_phone: Some("+86 138 0000 1111".into()),
         };
         // Usual 20 a month, factor 3: 1000 -> 1050 a month later is plausible.
         let ok = src.submit_reading(&sub(1050), NOW).await.unwrap();
@@ -150,6 +151,10 @@ async fn readings_are_accepted_or_queried_with_a_meter_ticket() {
         let tid = low.ticket_id.expect("meter ticket");
         let t = s.ticket(tid, NOW).await.unwrap().unwrap();
         assert_eq!((t.kind.as_str(), t.created_via.as_str()), ("meter", "ivr"));
+        assert_eq!(
+            t.reporter_phone, "13800001111",
+            "staff call the reporter back"
+        );
         assert!(
             t.summary.contains("below the last accepted reading 1050"),
             "{}",
@@ -175,6 +180,18 @@ async fn readings_are_accepted_or_queried_with_a_meter_ticket() {
         );
         let again = src.submit_reading(&sub(1060), NOW + 3 * DAY).await.unwrap();
         assert_eq!(again.consumption, Some(10));
+        // From a withheld number the reading (and its ticket) is kept, without a phone.
+        let withheld = ReadingSubmission {
+            reporter_phone: Some("anonymous".into()),
+            ..sub(1000)
+        };
+        let q = src.submit_reading(&withheld, NOW + 4 * DAY).await.unwrap();
+        let t = s
+            .ticket(q.ticket_id.expect("meter ticket"), NOW)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.reporter_phone, "");
         // Bad input.
         assert!(matches!(
             src.submit_reading(&sub(-1), NOW).await,
@@ -262,6 +279,7 @@ async fn usual_consumption_is_the_average_of_the_last_12_months() {
             meter_serial: None,
             value: 1050,
             source: ReadingSource::Ivr,
+            reporter_phone: None,
         };
         let r = src.submit_reading(&sub, NOW).await.unwrap();
         assert_eq!((r.status.as_str(), r.consumption), ("accepted", Some(50)));

@@ -466,6 +466,13 @@ async fn a_new_call_finds_open_tickets_and_is_a_repeat_contact() {
             .unwrap(); // idempotent
         let d = s.ticket_detail(t.id, NOW + HOUR).await.unwrap().unwrap();
         assert_eq!(d.call_ids, vec![first.id, again.id]);
+        // By the call's reference (what the IVR knows), once the call is recorded.
+        assert!(!s.link_ticket_to_call_ref("c9", t.id, NOW).await.unwrap());
+        assert!(s.link_ticket_to_call_ref("c2", t.id, NOW).await.unwrap());
+        assert_eq!(s.call_id_by_ref("c2").await.unwrap(), Some(again.id));
+        assert_eq!(s.call_id_by_ref("c9").await.unwrap(), None);
+        let d = s.ticket_detail(t.id, NOW + HOUR).await.unwrap().unwrap();
+        assert_eq!(d.call_ids, vec![first.id, again.id]);
         // A leak reporter who is not a customer is found by phone too.
         let passer = s.create_ticket(&leak(&f), Actor::Ivr, NOW).await.unwrap();
         let third = s
