@@ -66,15 +66,17 @@ pub enum CallLogEvent {
     },
 }
 
-/// How the IVR part of a call ended.
+/// How the IVR part of a call ended (the IVR's `interp::Outcome`, with the queue).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IvrOutcome {
-    /// The flow finished the call (hung up).
+    /// A self-service action (a `served` node), then the flow or the caller ended the call.
     SelfServed,
     /// Handed to an agent queue.
     Transferred(String),
-    /// The caller hung up in the flow.
+    /// The caller hung up before any self-service action.
     Abandoned,
+    /// The flow hung up before any self-service action (e.g. the closed-hours message).
+    Unserved,
 }
 
 /// The controller's end of the call log. Cheap to clone.
@@ -387,9 +389,12 @@ fn ended(o: &Open, at: Millis, reason: &EndReason, recording: Option<String>) ->
             // Without an ACD yet, a transferred call waits until it ends.
             Some(IvrOutcome::Transferred(_)) if caller_left => Disposition::AbandonedInQueue,
             Some(IvrOutcome::Transferred(_)) => Disposition::Failed,
+            Some(IvrOutcome::SelfServed) => Disposition::SelfServed,
             Some(IvrOutcome::Abandoned) => Disposition::AbandonedInIvr,
-            // Finished by the flow, or by the built-in answer flow (no IVR).
-            Some(IvrOutcome::SelfServed) | None => Disposition::SelfServed,
+            Some(IvrOutcome::Unserved) => Disposition::UnservedInIvr,
+            // No IVR session (the built-in answer flow): nothing was served.
+            None if caller_left => Disposition::AbandonedInIvr,
+            None => Disposition::UnservedInIvr,
         },
         (None, EndReason::Cancelled | EndReason::RemoteHangup, _) => Disposition::AbandonedInIvr,
         (None, _, _) => Disposition::Failed,
@@ -434,14 +439,17 @@ mod tests {
             (u.talk_ms, u.hangup_side.as_deref()),
             (Some(4000), Some("caller"))
         );
+        // The built-in answer flow (no IVR) serves nothing: released by the engine, or left.
         let u = ended(
             &o(Some(1000), false),
             2000,
             &EndReason::LocalHangup,
             Some("r.wav".into()),
         );
-        assert_eq!(u.disposition, Some(Disposition::SelfServed));
+        assert_eq!(u.disposition, Some(Disposition::UnservedInIvr));
         assert_eq!(u.hangup_side.as_deref(), Some("system"));
+        let u = ended(&o(Some(1000), false), 2000, &EndReason::RemoteHangup, None);
+        assert_eq!(u.disposition, Some(Disposition::AbandonedInIvr));
         let u = ended(&o(None, false), 2000, &EndReason::Cancelled, None);
         assert_eq!(
             (u.disposition, u.talk_ms),
@@ -456,13 +464,20 @@ mod tests {
         let hung_up = EndReason::RemoteHangup;
         let u = ended(&with(IvrOutcome::Abandoned), 3000, &hung_up, None);
         assert_eq!(u.disposition, Some(Disposition::AbandonedInIvr));
+        // Served, then ended by the flow or by the caller: self-served either way.
+        for reason in [EndReason::LocalHangup, EndReason::RemoteHangup] {
+            let u = ended(&with(IvrOutcome::SelfServed), 3000, &reason, None);
+            assert_eq!(u.disposition, Some(Disposition::SelfServed), "{reason:?}");
+        }
+        // The flow hung up without serving (closed hours): neither served nor abandoned.
         let u = ended(
-            &with(IvrOutcome::SelfServed),
+            &with(IvrOutcome::Unserved),
             3000,
             &EndReason::LocalHangup,
             None,
         );
-        assert_eq!(u.disposition, Some(Disposition::SelfServed));
+        assert_eq!(u.disposition, Some(Disposition::UnservedInIvr));
+        assert_eq!(u.hangup_side.as_deref(), Some("system"));
         let queued = || Open {
             queued_at: Some(1500),
             ..with(IvrOutcome::Transferred("billing".into()))

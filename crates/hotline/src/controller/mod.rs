@@ -38,13 +38,15 @@ pub use desk::{DeskCalls, DeskRequest};
 pub use ivr_data::lookup as ivr_lookup;
 pub use prompts::AnswerPrompts;
 
-/// Opens a ticket for an IVR session (also used by the flow simulator).
+/// Opens a ticket for an IVR session (also used by the flow simulator, with no call), linked
+/// to the call whose record has the reference `call_ref`.
 pub async fn ivr_ticket(
     store: &hotline_store::Store,
     request: hotline_ivr::interp::TicketRequest,
+    call_ref: Option<&str>,
     now: hotline_store::Millis,
 ) -> Result<hotline_ivr::interp::TicketInfo, String> {
-    ivr_data::open_ticket(store, request, Duration::from_secs(10), now).await
+    ivr_data::open_ticket(store, request, call_ref, Duration::from_secs(10), now).await
 }
 
 /// What the controller needs to know.
