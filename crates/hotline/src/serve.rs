@@ -75,8 +75,9 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         cfg.acd.queues.clone(),
         &agents,
         cfg.acd.ready_on_register,
+        crate::acd::Clocks::system(),
+        move |o| observed.observe_acd(o),
         move |o| {
-            observed.observe_acd(&o);
             if let hotline_acd::Output::AgentStateChanged { agent, state } = &o {
                 let _ = live_states.send(hotline_web::LiveEvent::AgentState {
                     agent: agent.0,
