@@ -12,6 +12,7 @@ cd "$(dirname "$0")"
 secs=${1:-20}
 targets="sdp ivr_flow ivr_expr sip_message"
 triple=$(rustc -vV | sed -n 's/^host: //p')
+bins=${FUZZ_TARGET_DIR:-target/libfuzzer}
 
 echo "== fuzz: corpus replay"
 cargo test --quiet
@@ -21,13 +22,13 @@ export RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-co
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares -Cdebug-assertions -Coverflow-checks"
 # --target keeps the instrumentation off build scripts and proc macros, as cargo-fuzz does.
-CARGO_PROFILE_DEV_OPT_LEVEL=1 cargo build --quiet --bins --target "$triple" --target-dir target/libfuzzer
+CARGO_PROFILE_DEV_OPT_LEVEL=1 cargo build --quiet --bins --target "$triple" --target-dir "$bins"
 for t in $targets; do
   work=$(mktemp -d)
   mkdir -p "artifacts/$t"
   seeds="corpus/$t"
   [ -d "$seeds" ] || seeds=""
-  "target/libfuzzer/$triple/debug/$t" "$work" $seeds \
+  "$bins/$triple/debug/$t" "$work" $seeds \
     -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="artifacts/$t/" -print_final_stats=1 2>"$work.log" || {
       tail -40 "$work.log"; echo "fuzz: $t found a failure (input in fuzz/artifacts/$t/)"; exit 1; }
