@@ -10,7 +10,9 @@ use hotline_ivr::expr::{Expr, Scope, Template, Vars};
 use hotline_ivr::load::load_files;
 use hotline_ivr::value::Type;
 use hotline_ivr::Value;
-use hotline_media::sdp::{answer_with, offer, parse_answer, Direction, LocalMedia, SessionDescription};
+use hotline_media::sdp::{
+    answer_with, offer, parse_answer, Direction, LocalMedia, SessionDescription,
+};
 
 /// SDP: parse, answer as the engine does (each direction), and read it as the answer to our
 /// own offer; an answer we produce must parse again.
@@ -36,7 +38,11 @@ pub fn sdp(data: &[u8]) {
     ] {
         if let Ok(a) = answer_with(&sd, &local, wanted) {
             let again = SessionDescription::parse(&a.sdp);
-            assert!(again.is_ok(), "our answer does not parse: {again:?}\n{}", a.sdp);
+            assert!(
+                again.is_ok(),
+                "our answer does not parse: {again:?}\n{}",
+                a.sdp
+            );
         }
     }
     let _ = parse_answer(&local, &sd);
@@ -92,7 +98,11 @@ fn scope_and_vars() -> (Scope, Vars) {
         ])),
         Value::Null,
     );
-    put("l", Type::List(Box::new(Type::Int)), Value::List(vec![Value::Int(1)]));
+    put(
+        "l",
+        Type::List(Box::new(Type::Int)),
+        Value::List(vec![Value::Int(1)]),
+    );
     (scope, vars)
 }
 
