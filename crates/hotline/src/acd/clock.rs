@@ -4,20 +4,28 @@
 //! waits never move when the wall clock is stepped (NTP, an operator). Times leave the router
 //! for people (an agent's state `since`/`until`, a snapshot's `at`) converted to Unix time with
 //! the wall clock read at that moment ([`Shift`]); durations (waits, expected waits, talk
-//! times) need no conversion. The metrics keep the router's own times: they count seconds
+//! times) need no conversion. The shift is kept while the two clocks agree to within
+//! [`SHIFT_TOLERANCE_MS`] (they tick at different sub-millisecond phases, and a state's
+//! `since` must read the same twice), and follows the wall clock when it steps further. The metrics keep the router's own times: they count seconds
 //! between router times, which a wall-clock step must not stretch or shrink.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use hotline_acd::{AgentSnapshot, AgentState, Millis, Output, Snapshot};
 
 type Source = Arc<dyn Fn() -> Millis + Send + Sync>;
 
+/// How far the wall clock may move from the monotonic one before times for people follow it.
+pub const SHIFT_TOLERANCE_MS: Millis = 1_000;
+
 /// The monotonic clock the router runs on and the wall clock people read.
 #[derive(Clone)]
 pub struct Clocks {
     mono: Source,
     unix: Source,
+    /// The shift in force (see [`Clocks::shift`]).
+    kept: Arc<AtomicI64>,
 }
 
 impl Clocks {
@@ -26,14 +34,14 @@ impl Clocks {
     pub fn system() -> Clocks {
         let started = std::time::Instant::now();
         let base = crate::storage::now_ms();
-        Clocks {
-            mono: Arc::new(move || {
+        Clocks::new(
+            move || {
                 base.saturating_add(
                     Millis::try_from(started.elapsed().as_millis()).unwrap_or(Millis::MAX),
                 )
-            }),
-            unix: Arc::new(crate::storage::now_ms),
-        }
+            },
+            crate::storage::now_ms,
+        )
     }
 
     /// Given clocks (tests: fake ones).
@@ -41,9 +49,11 @@ impl Clocks {
         mono: impl Fn() -> Millis + Send + Sync + 'static,
         unix: impl Fn() -> Millis + Send + Sync + 'static,
     ) -> Clocks {
+        let kept = unix().saturating_sub(mono());
         Clocks {
             mono: Arc::new(mono),
             unix: Arc::new(unix),
+            kept: Arc::new(AtomicI64::new(kept)),
         }
     }
 
@@ -52,9 +62,17 @@ impl Clocks {
         (self.mono)()
     }
 
-    /// How to turn router times into Unix times now.
+    /// How to turn router times into Unix times now: the shift in force, unless the wall
+    /// clock has moved more than [`SHIFT_TOLERANCE_MS`] from it (a step), then the new one.
     pub fn shift(&self) -> Shift {
-        Shift((self.unix)().saturating_sub(self.mono()))
+        let measured = (self.unix)().saturating_sub(self.mono());
+        let kept = self.kept.load(Ordering::Relaxed);
+        if measured.saturating_sub(kept).abs() > SHIFT_TOLERANCE_MS {
+            self.kept.store(measured, Ordering::Relaxed);
+            Shift(measured)
+        } else {
+            Shift(kept)
+        }
     }
 }
 

@@ -237,3 +237,28 @@ fn times_for_people_follow_the_wall_clock() {
     let (wall, since, until) = wrap.expect("wrap-up");
     assert_eq!((since, until), (wall, wall + 30 * SEC));
 }
+
+/// The two clocks tick at different sub-millisecond phases: a jitter of a millisecond either
+/// way leaves times for people as they were (a state's `since` reads the same twice); a step
+/// beyond the tolerance is followed.
+#[test]
+fn the_shift_ignores_jitter_and_follows_steps() {
+    let mono = Arc::new(AtomicI64::new(START));
+    let wall = Arc::new(AtomicI64::new(START + 7));
+    let (m, w) = (mono.clone(), wall.clone());
+    let clocks = Clocks::new(
+        move || m.load(Ordering::SeqCst),
+        move || w.load(Ordering::SeqCst),
+    );
+    assert_eq!(clocks.shift(), Shift(7));
+    for jitter in [1, -1, 1, 0, -1] {
+        wall.store(START + 7 + jitter, Ordering::SeqCst);
+        assert_eq!(clocks.shift(), Shift(7));
+    }
+    wall.store(START + 7 - clock::SHIFT_TOLERANCE_MS, Ordering::SeqCst);
+    assert_eq!(clocks.shift(), Shift(7), "at the tolerance");
+    wall.store(START + 7 - HOUR, Ordering::SeqCst);
+    assert_eq!(clocks.shift(), Shift(7 - HOUR), "a step back");
+    wall.store(START + 8 - HOUR, Ordering::SeqCst);
+    assert_eq!(clocks.shift(), Shift(7 - HOUR), "kept after the step");
+}
