@@ -6,6 +6,7 @@
 use crate::expr::{Expr, Template};
 use crate::say::SayAs;
 use crate::value::Date;
+use hotline_time::Zone;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -20,9 +21,19 @@ pub type FlowIdx = usize;
 pub struct FlowSet {
     pub flows: Vec<Flow>,
     pub calendars: BTreeMap<String, Calendar>,
+    /// The centre's time zone: calendars' opening hours and holidays are read in it. The
+    /// loader sets the default (`Asia/Shanghai`); the engine sets `centre.time_zone` with
+    /// [`FlowSet::in_zone`].
+    pub zone: Zone,
 }
 
 impl FlowSet {
+    /// The same flows, with calendars read in `zone`.
+    pub fn in_zone(mut self, zone: Zone) -> FlowSet {
+        self.zone = zone;
+        self
+    }
+
     pub fn find(&self, name: &str) -> Option<FlowIdx> {
         self.flows.iter().position(|f| f.name == name)
     }
@@ -246,12 +257,11 @@ pub struct Transfer {
     pub preferred_agent: Option<Expr>,
 }
 
-/// Opening hours and holidays.
+/// Opening hours and holidays, in the centre's time zone (the flow set's `zone`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calendar {
-    /// Local time = UTC + this many minutes.
-    pub utc_offset_min: i32,
-    /// Per weekday (0 = Monday), opening spans in minutes since local midnight, end exclusive.
+    /// Per weekday (0 = Monday), opening spans in minutes of the wall clock since local
+    /// midnight, end exclusive.
     pub hours: [Vec<(u16, u16)>; 7],
     pub holidays: BTreeSet<Date>,
 }

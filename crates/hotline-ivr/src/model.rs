@@ -758,9 +758,11 @@ pub struct CalendarsFile {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarSpec {
-    /// Local time minus UTC, `±HH:MM` (`"+08:00"`).
-    #[schemars(with = "String", pattern(r"^[+-][0-9]{2}:[0-9]{2}$"))]
-    pub utc_offset: Text,
+    /// No longer read: calendars are in the centre's time zone (`centre.time_zone` in the
+    /// engine's configuration). Kept in the model only to refuse it with that advice.
+    #[serde(default)]
+    #[schemars(skip)]
+    pub utc_offset: Option<Text>,
     /// Weekday (`mon` … `sun`) → opening hours `HH:MM-HH:MM` (several separated by
     /// commas); a day not listed is closed.
     #[serde(default, deserialize_with = "unique")]

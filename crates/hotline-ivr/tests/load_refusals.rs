@@ -157,7 +157,7 @@ fn node_ids_and_targets() {
         "schedule: { calendar: office, open: end, closed: xx }",
     ] {
         let sub = "flow: main2\nlanguages: [zh, en]\nstart: r\nnodes:\n  r:\n    return: {}\n";
-        let cal = "calendars:\n  office:\n    utc_offset: \"+08:00\"\n";
+        let cal = "calendars:\n  office: {}\n";
         let main = main_with(&format!("  start:\n    {node}\n{END}"));
         let list = [("main.yaml", main.as_str()), ("main2.yaml", sub)];
         let col = 5 + node.find(": xx").expect("xx") + 2;
@@ -459,7 +459,7 @@ fn schedule_and_calendars() {
     assert_eq!(
         lines,
         [
-            "calendars.yaml:3:17: `utc_offset` is `±HH:MM` (e.g. `+08:00`), not `+8`",
+            "calendars.yaml:3:17: `utc_offset` is no longer read: calendars follow the centre's time zone (`centre.time_zone` in hotline.toml, an IANA name such as \"Asia/Shanghai\" for `+08:00`); delete this line",
             "calendars.yaml:4:34: `monday` is not a weekday (mon, tue, wed, thu, fri, sat, sun)",
             "calendars.yaml:4:62: `17:00-08:00` ends before it starts",
             "calendars.yaml:5:16: `2026-02-30` is not a date (YYYY-MM-DD)",
@@ -474,8 +474,11 @@ fn schedule_and_calendars() {
         "main.yaml:6:27: no calendar `office` in calendars.yaml",
     );
     assert_error(
-        load_cal(&[("main.yaml", &main_with("  start:\n    hangup: {}\n"))], "calendars:\n  office:\n    utc_offset: \"+08:00\"\n    hours: { mon: \"08:00-12:00, 11:00-13:00\" }\n"),
-        "calendars.yaml:4:19: `11:00-13:00` overlaps or is out of order",
+        load_cal(
+            &[("main.yaml", &main_with("  start:\n    hangup: {}\n"))],
+            "calendars:\n  office:\n    hours: { mon: \"08:00-12:00, 11:00-13:00\" }\n",
+        ),
+        "calendars.yaml:3:19: `11:00-13:00` overlaps or is out of order",
     );
 }
 

@@ -1,7 +1,7 @@
 //! Customer information (the CIS side): customers by phone, account or name, their bills,
 //! arrears with late fees, meter readings and their district's notices.
 
-use crate::calendar::period_back;
+use crate::calendar::period_back_in;
 use crate::db::{col, Store};
 use crate::error::{Result, StoreError};
 use crate::lifecycle::Millis;
@@ -232,7 +232,7 @@ impl Store {
              WHERE customer_id = $1 AND period >= $2 ORDER BY period DESC LIMIT $3",
         )
         .bind(customer_id)
-        .bind(period_back(now, months))
+        .bind(period_back_in(&self.policy.zone, now, months))
         .bind(months)
         .fetch_all(&self.read)
         .await?;
@@ -254,7 +254,7 @@ impl Store {
     /// Unpaid bills past their due date from the last two years (periods since the same
     /// month two years ago), with late fees on `now`.
     pub async fn arrears(&self, customer_id: i64, now: Millis) -> Result<Arrears> {
-        let since = period_back(now, 24);
+        let since = period_back_in(&self.policy.zone, now, 24);
         let rows = sqlx::query(
             "SELECT period, amount_fen, paid_fen, due_at FROM bills WHERE customer_id = $1 \
              AND period >= $2 AND paid_fen < amount_fen AND due_at < $3 ORDER BY period",
@@ -349,7 +349,7 @@ impl Store {
              ORDER BY period DESC LIMIT $3",
         )
         .bind(customer_id)
-        .bind(period_back(now, AVERAGE_MONTHS))
+        .bind(period_back_in(&self.policy.zone, now, AVERAGE_MONTHS))
         .bind(AVERAGE_MONTHS)
         .fetch_all(&self.read)
         .await?;

@@ -69,6 +69,8 @@ pub struct Policy {
     pub late_fee: LateFeePolicy,
     /// How long a login token lasts.
     pub token_ttl: Millis,
+    /// The centre's time zone: billing periods and local dates.
+    pub zone: hotline_time::Zone,
 }
 
 impl Policy {
@@ -123,6 +125,7 @@ impl Default for Policy {
             reading: ReadingPolicy::default(),
             late_fee: LateFeePolicy::default(),
             token_ttl: 12 * HOUR,
+            zone: hotline_time::Zone::default(),
         }
     }
 }

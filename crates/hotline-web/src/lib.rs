@@ -63,8 +63,8 @@ pub struct ApiState {
     pub metrics: Option<Arc<dyn MetricsPort>>,
     /// How often an open event stream checks its token again.
     pub live_recheck: std::time::Duration,
-    /// The centre's time zone, minutes east of UTC (the wallboard's "today").
-    pub utc_offset_mins: i32,
+    /// The centre's time zone (the wallboard's "today" starts at its midnight).
+    pub zone: hotline_time::Zone,
 }
 
 impl ApiState {

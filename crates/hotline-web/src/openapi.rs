@@ -113,7 +113,7 @@ mod tests {
             calls: None,
             metrics: None,
             live_recheck: std::time::Duration::from_secs(30),
-            utc_offset_mins: 480,
+            zone: hotline_time::Zone::default(),
         });
         for e in endpoints() {
             let path = e.path.replace("{id}", "1");

@@ -3,7 +3,7 @@
 //! service level, abandons with short ones apart, average speed of answer and handle time);
 //! per agent, the state now, calls handled and the average follow-up rating; the IVR's
 //! outcomes and containment today and in the last 15 minutes; overdue tickets per district.
-//! "Today" starts at midnight in the centre's time (`utc_offset_mins`).
+//! "Today" starts at midnight in the centre's time zone (`centre.time_zone`).
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Authed, Params};
@@ -15,7 +15,6 @@ use hotline_acd::AgentState;
 use hotline_store::{DistrictOverdue, IvrStats, Millis, QueueStats, Role, StatsRule};
 use serde::Serialize;
 
-const DAY_MS: Millis = 86_400_000;
 const QUARTER_HOUR_MS: Millis = 15 * 60_000;
 
 #[derive(Serialize)]
@@ -59,12 +58,6 @@ struct AgentRow {
     rating: Option<f64>,
 }
 
-/// Midnight before `now` in a zone `offset_mins` east of UTC.
-pub(crate) fn local_midnight(now: Millis, offset_mins: i32) -> Millis {
-    let offset = Millis::from(offset_mins) * 60_000;
-    (now + offset).div_euclid(DAY_MS) * DAY_MS - offset
-}
-
 /// `GET /api/wallboard`.
 pub async fn wallboard(
     State(s): State<Shared>,
@@ -84,7 +77,7 @@ pub async fn wallboard(
     let snap = port.snapshot().await.ok_or_else(unavailable)?;
     let configs = port.queues();
     let now = s.now();
-    let midnight = local_midnight(now, s.utc_offset_mins);
+    let midnight = s.zone.start_of_day(now);
     let mut queues = Vec::with_capacity(snap.queues.len());
     for qs in snap.queues {
         let cfg = configs.iter().find(|c| c.name == qs.name);
@@ -139,29 +132,4 @@ pub async fn wallboard(
         ivr,
         overdue_by_district: s.store.overdue_by_district(now).await?,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn midnight_is_local() {
-        // Day 20,000 since the epoch starts at midnight UTC, which is 08:00 in Beijing;
-        // Beijing's midnight that day is 8 hours earlier.
-        let utc_midnight = 20_000 * DAY_MS;
-        let beijing_midnight = utc_midnight - 8 * 3_600_000;
-        let half_past = beijing_midnight + 1_800_000;
-        assert_eq!(local_midnight(half_past, 480), beijing_midnight);
-        assert_eq!(
-            local_midnight(beijing_midnight - 1, 480),
-            beijing_midnight - DAY_MS
-        );
-        assert_eq!(local_midnight(utc_midnight + 5, 0), utc_midnight);
-        // Five hours west of UTC.
-        assert_eq!(
-            local_midnight(utc_midnight + 5, -300),
-            utc_midnight - DAY_MS + 300 * 60_000
-        );
-    }
 }

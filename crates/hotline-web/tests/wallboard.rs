@@ -5,7 +5,8 @@
 mod common;
 use common::*;
 use hotline_acd::{AgentId, AgentProfile, CallId, CallRequest, Input};
-use hotline_store::{CallUpdate, Disposition, NewCall};
+use hotline_store::{CallUpdate, Disposition, NewCall, Policy};
+use hotline_time::{CivilDate, Zone};
 
 async fn record(
     api: &Api,
@@ -122,6 +123,53 @@ async fn the_wallboard_shows_now_today_and_the_last_quarter_hour() {
         assert_eq!(me["staff_no"], "1023");
         assert_eq!(me["state"]["state"], "not_ready");
         assert!(a.body["overdue_by_district"].is_array());
+    })
+    .await;
+}
+
+/// "Today" starts at the centre's local midnight, also on the day daylight saving ends: in
+/// Europe/Berlin 2026-10-25 has 25 hours, its midnight is 22:00 UTC the day before (CEST, +2)
+/// though by the evening the offset is +1. A fixed offset, or UTC's midnight, would drop the
+/// call at 00:30.
+#[tokio::test]
+async fn today_starts_at_local_midnight_on_a_daylight_saving_day() {
+    let berlin = || Policy {
+        zone: Zone::named("Europe/Berlin").expect("bundled"),
+        ..Policy::default()
+    };
+    each_api_with(berlin, |api| async move {
+        let f = fixture(&api.store).await;
+        let zone = api.store.policy().zone.clone();
+        let midnight = zone.day_start(CivilDate {
+            year: 2026,
+            month: 10,
+            day: 25,
+        });
+        assert_eq!(midnight, 1_792_879_200_000, "2026-10-24 22:00 UTC");
+        // 23:30 local on the 25th, 24.5 hours after its midnight.
+        let now = midnight + 24 * 3_600_000 + 30 * 60_000;
+        api.advance(now - api.now());
+        let half_past_midnight = midnight + 30 * 60_000;
+        let yesterday_late = midnight - 30 * 60_000;
+        let agent = Some(f.agent);
+        record(
+            &api,
+            1,
+            half_past_midnight,
+            Disposition::Answered,
+            1_000,
+            agent,
+        )
+        .await;
+        record(&api, 2, yesterday_late, Disposition::Answered, 1_000, agent).await;
+        record(&api, 3, now - 60_000, Disposition::Answered, 1_000, agent).await;
+        let boss = api.login("li", "boss").await;
+        let a = api.get(&boss, "/api/wallboard").await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        let q = &a.body["queues"][0];
+        assert_eq!(q["name"], "general");
+        assert_eq!(q["today"]["offered"], 2, "calls 1 and 3: {q:#}");
+        assert_eq!(q["last_15_min"]["offered"], 1);
     })
     .await;
 }

@@ -1,4 +1,5 @@
-//! The engine's side of `/metrics`: at each scrape, the ACD router's snapshot and the queues in
+//! The engine's side of `/metrics`: at each scrape, the ACD router's snapshot (in the router's
+//! monotonic time, like the outputs observed, so time-in-state is not moved by wall-clock steps) and the queues in
 //! force, and the IVR's node counts for the flows loaded now, are read into the metric
 //! families (`hotline-metrics`), which are then rendered; the store's ticket figures are
 //! counted at most every `TICKETS_EVERY` (SQL over the whole store; a scrape every 15 s reads
@@ -61,7 +62,7 @@ impl EngineMetrics {
 impl hotline_web::MetricsPort for EngineMetrics {
     fn render(&self) -> Pin<Box<dyn Future<Output = String> + Send + '_>> {
         Box::pin(async move {
-            if let Some(snap) = self.acd.snapshot().await {
+            if let Some(snap) = self.acd.router_snapshot().await {
                 self.metrics.sync_acd(&snap, &self.acd.queue_configs());
             }
             self.refresh_tickets().await;

@@ -25,6 +25,10 @@ use hotline_media::recording::{repair_dir, RepairOutcome};
 pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Result<(), String> {
     std::fs::create_dir_all(&cfg.data.dir)
         .map_err(|e| format!("data.dir {}: {e}", cfg.data.dir.display()))?;
+    // The centre's zone for code that is not handed one (dates of bills read to callers).
+    let zone = cfg.centre.zone()?;
+    hotline_time::set_centre(zone.clone());
+    info!(time_zone = zone.name(), "centre time zone");
     let flows = load_flows(&cfg)?;
     let languages: Vec<String> = flows
         .iter()
@@ -71,8 +75,9 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         cfg.acd.queues.clone(),
         &agents,
         cfg.acd.ready_on_register,
+        crate::acd::Clocks::system(),
+        move |o| observed.observe_acd(o),
         move |o| {
-            observed.observe_acd(&o);
             if let hotline_acd::Output::AgentStateChanged { agent, state } = &o {
                 let _ = live_states.send(hotline_web::LiveEvent::AgentState {
                     agent: agent.0,
@@ -158,6 +163,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
                     rt.clone(),
                     cfg.ivr.flows_dir.clone(),
                     cfg.media.sounds_dir.clone(),
+                    zone.clone(),
                     cfg.ivr.entry_flow.clone(),
                     Duration::from_secs(cfg.ivr.reload_secs),
                 );
@@ -258,7 +264,7 @@ fn start_http(
         live: Some(live.clone()),
         metrics: Some(metrics),
         live_recheck: Duration::from_secs(30),
-        utc_offset_mins: cfg.http.utc_offset_mins,
+        zone: cfg.centre.zone()?,
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
@@ -300,15 +306,17 @@ fn load_flows(cfg: &Config) -> Result<Option<hotline_ivr::FlowSet>, String> {
     }
     let dir = &cfg.ivr.flows_dir;
     let queues = flows::queue_names(cfg);
-    let set = flows::load_for_queues(dir, &cfg.media.sounds_dir, &queues).map_err(|errors| {
-        let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        format!(
-            "ivr.flows_dir {}: {} errors in the flows:\n{}",
-            dir.display(),
-            list.len(),
-            list.join("\n")
-        )
-    })?;
+    let zone = cfg.centre.zone()?;
+    let set =
+        flows::load_for_queues(dir, &cfg.media.sounds_dir, &zone, &queues).map_err(|errors| {
+            let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            format!(
+                "ivr.flows_dir {}: {} errors in the flows:\n{}",
+                dir.display(),
+                list.len(),
+                list.join("\n")
+            )
+        })?;
     if set.find(&cfg.ivr.entry_flow).is_none() {
         return Err(format!(
             "ivr.entry_flow: no flow `{}` in {}",

@@ -58,6 +58,8 @@ pub fn policy(cfg: &Config) -> Policy {
         .collect();
     let mut p = Policy {
         kinds,
+        // Validated at start; the default only if a caller skipped validation.
+        zone: cfg.centre.zone().unwrap_or_default(),
         ..Policy::default()
     };
     p.follow_up.max_attempts = i64::from(cfg.tickets.follow_up_max_attempts);

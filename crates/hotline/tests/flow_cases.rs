@@ -10,7 +10,7 @@ use hotline::flows::{self, cases};
 async fn shipped_flows_pass_their_test_cases() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = root.join("ivr-flows");
-    let set = match flows::load(&dir, &root.join("sounds")) {
+    let set = match flows::load(&dir, &root.join("sounds"), &hotline_time::Zone::default()) {
         Ok(set) => set,
         Err(errors) => panic!("the shipped flows do not load:\n{errors}"),
     };

@@ -638,7 +638,7 @@ impl Session {
                 open,
                 closed,
             } => match set.calendars.get(calendar) {
-                Some(c) if is_open(c, self.now) => Step::Go(Exit::Open, *open),
+                Some(c) if is_open(c, &set.zone, self.now) => Step::Go(Exit::Open, *open),
                 Some(_) => Step::Go(Exit::Closed, *closed),
                 None => {
                     out.push(Action::Warning(format!("no calendar {calendar}")));

@@ -1,6 +1,8 @@
-//! `calendars.yaml` → `Calendar`s: `utc_offset` as `±HH:MM`, `hours` per weekday (`mon` …
-//! `sun`) as `HH:MM-HH:MM` spans (several separated by commas, in order, not overlapping),
-//! `holidays` as valid `YYYY-MM-DD` dates.
+//! `calendars.yaml` → `Calendar`s: `hours` per weekday (`mon` … `sun`) as `HH:MM-HH:MM` spans
+//! (several separated by commas, in order, not overlapping), `holidays` as valid `YYYY-MM-DD`
+//! dates. Both are read in the centre's time zone (`centre.time_zone`); the per-calendar
+//! `utc_offset` of older files is refused with that advice (a fixed offset cannot follow
+//! daylight saving, and two clocks in one centre were never meant).
 
 use super::compile::is_name;
 use super::errors::{pos, Sink};
@@ -29,13 +31,16 @@ pub(crate) fn compile(
             );
         }
         let spec = &spec.value;
-        let utc_offset_min = match utc_offset(&spec.utc_offset.value) {
-            Ok(m) => m,
-            Err(e) => {
-                sink.push(file, pos(&spec.utc_offset.referenced), e);
-                0
-            }
-        };
+        if let Some(offset) = &spec.utc_offset {
+            sink.push(
+                file,
+                pos(&offset.referenced),
+                "`utc_offset` is no longer read: calendars follow the centre's time zone \
+                 (`centre.time_zone` in hotline.toml, an IANA name such as \"Asia/Shanghai\" \
+                 for `+08:00`); delete this line"
+                    .to_string(),
+            );
+        }
         let mut hours: [Vec<(u16, u16)>; 7] = Default::default();
         for (day, spans_text) in &spec.hours {
             let Some(d) = WEEKDAYS.iter().position(|w| *w == day.as_str()) else {
@@ -69,14 +74,7 @@ pub(crate) fn compile(
                 }
             }
         }
-        out.insert(
-            name.as_str().to_owned(),
-            Calendar {
-                utc_offset_min,
-                hours,
-                holidays,
-            },
-        );
+        out.insert(name.as_str().to_owned(), Calendar { hours, holidays });
     }
     out
 }
@@ -90,25 +88,6 @@ fn two_digits(s: &str) -> Option<u16> {
         }
         _ => None,
     }
-}
-
-/// `±HH:MM` → minutes.
-fn utc_offset(s: &str) -> Result<i32, String> {
-    let bad = || format!("`utc_offset` is `±HH:MM` (e.g. `+08:00`), not `{s}`");
-    let (sign, rest) = match s.as_bytes().first() {
-        Some(b'+') => (1, &s[1..]),
-        Some(b'-') => (-1, &s[1..]),
-        _ => return Err(bad()),
-    };
-    let (h, m) = rest.split_once(':').ok_or_else(bad)?;
-    let (h, m) = (
-        two_digits(h).ok_or_else(bad)?,
-        two_digits(m).ok_or_else(bad)?,
-    );
-    if h > 14 || m > 59 {
-        return Err(bad());
-    }
-    Ok(sign * (i32::from(h) * 60 + i32::from(m)))
 }
 
 /// `HH:MM` → minutes since midnight (`24:00` allowed as an end).
@@ -177,11 +156,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn offsets_spans_dates() {
-        assert_eq!(utc_offset("+08:00"), Ok(480));
-        assert_eq!(utc_offset("-03:30"), Ok(-210));
-        assert!(utc_offset("8:00").is_err());
-        assert!(utc_offset("+15:00").is_err());
+    fn spans_and_dates() {
         assert_eq!(
             spans("08:30-12:00, 13:00-24:00"),
             Ok(vec![(510, 720), (780, 1440)])

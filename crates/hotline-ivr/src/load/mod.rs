@@ -237,7 +237,11 @@ fn load(
     }
     let flows: Option<Vec<_>> = flows.into_iter().collect();
     match (flows, calendars) {
-        (Some(flows), Some(calendars)) => Ok(FlowSet { flows, calendars }),
+        (Some(flows), Some(calendars)) => Ok(FlowSet {
+            flows,
+            calendars,
+            zone: hotline_time::Zone::default(),
+        }),
         _ => {
             // Unreachable: every refusal above reports an error.
             sink.push(Path::new("."), (0, 0), "the flows could not be built");

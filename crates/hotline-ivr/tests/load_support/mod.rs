@@ -172,7 +172,6 @@ nodes:
 
 pub const CALENDARS: &str = r#"calendars:
   office:
-    utc_offset: "+08:00"
     hours: { mon: "08:30-17:30", tue: "08:30-17:30", wed: "08:30-17:30", thu: "08:30-17:30", fri: "08:30-17:30", sat: "09:00-12:00" }
     holidays: ["2026-10-01", "2026-10-02", "2026-10-03"]
 "#;

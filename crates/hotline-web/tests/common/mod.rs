@@ -162,7 +162,7 @@ pub async fn serve(store: Store) -> Api {
         calls: None,
         metrics: None,
         live_recheck: std::time::Duration::from_millis(300),
-        utc_offset_mins: 480,
+        zone: store.policy().zone.clone(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -194,10 +194,19 @@ where
     F: Fn(Api) -> Fut,
     Fut: Future<Output = ()>,
 {
+    each_api_with(Policy::default, f).await
+}
+
+/// [`each_api`] over stores with the policy `policy` makes (its zone is the API's too).
+pub async fn each_api_with<F, Fut>(policy: impl Fn() -> Policy, f: F)
+where
+    F: Fn(Api) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let dir = std::env::temp_dir().join(unique("hotline-web-test"));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite:{}", dir.join("t.db").display());
-    let store = Store::open(OpenOptions::new(url), Policy::default())
+    let store = Store::open(OpenOptions::new(url), policy())
         .await
         .expect("open sqlite");
     run(store.clone(), &f).await;
@@ -212,9 +221,7 @@ where
         let mut opts = OpenOptions::new(url.clone());
         opts.schema = Some(schema.clone());
         opts.connections = 4;
-        let store = Store::open(opts, Policy::default())
-            .await
-            .expect("open postgres");
+        let store = Store::open(opts, policy()).await.expect("open postgres");
         run(store.clone(), &f).await;
         let sql = format!("DROP SCHEMA {schema} CASCADE");
         sqlx::query(sqlx::AssertSqlSafe(sql))

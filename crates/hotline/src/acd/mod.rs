@@ -1,12 +1,18 @@
-//! The ACD's shell: one task owns the pure router (`hotline_acd::Router`), feeds it the
-//! inputs the controller and the desktop API (`port`) send, wakes it at its next deadline,
-//! and hands its outputs to the controller; queue reloads on SIGHUP are in `reload`. The agents come from the store: who they are on SIP,
-//! their staff number for the announcement, their skills, and the queues they serve (every
-//! queue whose required skills they have).
+//! The ACD's shell: one task owns the pure router (`hotline_acd::Router`, in [`Core`] with its
+//! clocks), feeds it the inputs the controller and the desktop API (`port`) send, wakes it at
+//! its next deadline, and hands its outputs to the controller; queue reloads on SIGHUP are in
+//! `reload`. The router runs on a monotonic clock and its times are turned into Unix times
+//! where they leave it for people (`clock`). The agents come from the store: who they are on
+//! SIP, their staff number for the announcement, their skills, and the queues they serve
+//! (every queue whose required skills they have).
 
+pub mod clock;
 mod directory;
 mod port;
 pub mod reload;
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -18,8 +24,7 @@ use hotline_store::Agent;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
-use crate::storage::now_ms;
-
+pub use clock::{Clocks, Shift};
 pub use directory::{AgentCard, Directory};
 
 /// An agent's profile for the router: skills, language, and the queues whose required
@@ -58,7 +63,8 @@ enum Msg {
         agent: AgentId,
         reply: oneshot::Sender<(Vec<Output>, Option<AgentSnapshot>)>,
     },
-    Snapshot(oneshot::Sender<Snapshot>),
+    /// The snapshot in Unix times (`true`) or in the router's (`false`, for the metrics).
+    Snapshot(oneshot::Sender<Snapshot>, bool),
     /// New queues (validated by the sender).
     Reconfigure(Vec<QueueConfig>),
 }
@@ -115,10 +121,18 @@ impl AcdHandle {
         self.directory.read().ok()?.by_sip_user(user)
     }
 
-    /// The queues and agents now; `None` when the router task is gone.
+    /// The queues and agents now, times in Unix time; `None` when the router task is gone.
     pub async fn snapshot(&self) -> Option<Snapshot> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Msg::Snapshot(reply)).ok()?;
+        self.tx.send(Msg::Snapshot(reply, true)).ok()?;
+        rx.await.ok()
+    }
+
+    /// The same in the router's monotonic time (for the metrics, which count seconds between
+    /// the router's times and its outputs').
+    pub async fn router_snapshot(&self) -> Option<Snapshot> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Msg::Snapshot(reply, false)).ok()?;
         rx.await.ok()
     }
 
@@ -218,33 +232,92 @@ pub fn default_queues() -> Vec<QueueConfig> {
     }
 }
 
-/// Starts the router task with the store's active agents logged in; its outputs go to `out`.
+/// The router on its clocks: what the router task does with each message, without the task,
+/// so that tests drive it on fake clocks. Outputs come in the router's time; [`Core::shift`]
+/// turns them into Unix times for people.
+pub struct Core {
+    router: Router,
+    clocks: Clocks,
+}
+
+impl Core {
+    pub fn new(queues: Vec<QueueConfig>, clocks: Clocks) -> Core {
+        Core {
+            router: Router::new(queues),
+            clocks,
+        }
+    }
+
+    /// Applies `input` at the router's time now.
+    pub fn handle(&mut self, input: Input) -> Vec<Output> {
+        self.router.handle(input, self.clocks.mono())
+    }
+
+    /// Replaces the queues (see `Router::reconfigure`).
+    pub fn reconfigure(&mut self, queues: Vec<QueueConfig>) -> Vec<Output> {
+        self.router.reconfigure(queues, self.clocks.mono())
+    }
+
+    /// How long until the router's next timer is due; `None`: no timer.
+    pub fn wait(&self) -> Option<std::time::Duration> {
+        let at = self.router.next_deadline()?;
+        let ms = at.saturating_sub(self.clocks.mono()).max(0);
+        Some(std::time::Duration::from_millis(
+            u64::try_from(ms).unwrap_or(0),
+        ))
+    }
+
+    /// The queues and agents now, in the router's time.
+    pub fn snapshot(&self) -> Snapshot {
+        self.router.snapshot(self.clocks.mono())
+    }
+
+    /// An agent's state, in the router's time.
+    pub fn agent(&self, id: AgentId) -> Option<AgentSnapshot> {
+        self.router.agent(id)
+    }
+
+    /// Router time → Unix time, as of now.
+    pub fn shift(&self) -> Shift {
+        self.clocks.shift()
+    }
+}
+
+/// Starts the router task with the store's active agents logged in, on `clocks`. Each output
+/// goes to `observe` in the router's time (the metrics) and then to `out` in Unix time (the
+/// controller, the live events).
 pub fn spawn(
     queues: Vec<QueueConfig>,
     agents: &[Agent],
     ready_on_register: bool,
+    clocks: Clocks,
+    observe: impl Fn(&Output) + Send + 'static,
     out: impl Fn(Output) + Send + 'static,
 ) -> AcdHandle {
-    let mut router = Router::new(queues.clone());
-    let now = now_ms();
+    let mut core = Core::new(queues.clone(), clocks);
+    let emit = move |o: Output, shift: Shift| {
+        observe(&o);
+        out(shift.output(o));
+    };
     let agents: Vec<&Agent> = agents.iter().filter(|a| a.active).collect();
     for a in &agents {
         let p = profile(a, &queues);
         debug!(agent = a.id, queues = ?p.queues, "agent known to the ACD");
-        for o in router.handle(Input::AgentLogin(p), now) {
-            out(o);
+        let outputs = core.handle(Input::AgentLogin(p));
+        let shift = core.shift();
+        for o in outputs {
+            emit(o, shift);
         }
     }
     info!(queues = queues.len(), agents = agents.len(), "ACD started");
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     tokio::spawn(async move {
         loop {
-            let msg = match router.next_deadline() {
-                Some(at) => {
-                    let wait = (at - now_ms()).max(0) as u64;
+            let msg = match core.wait() {
+                Some(wait) => {
                     tokio::select! {
                         m = rx.recv() => m,
-                        _ = tokio::time::sleep(std::time::Duration::from_millis(wait)) => Some(Msg::Input(Input::Tick)),
+                        _ = tokio::time::sleep(wait) => Some(Msg::Input(Input::Tick)),
                     }
                 }
                 None => rx.recv().await,
@@ -256,19 +329,24 @@ pub fn spawn(
                         Input::CallArrived(req) => Some(req.id),
                         _ => None,
                     };
-                    for o in router.handle(input, now_ms()) {
+                    let outputs = core.handle(input);
+                    let shift = core.shift();
+                    for o in outputs {
                         // A queue removed by a reload while a flow still names it: the
                         // caller must not wait for nothing.
                         if let (Some(call), Output::Refused(Refusal::UnknownQueue(q))) =
                             (arriving, &o)
                         {
                             warn!(call = call.0, queue = %q, "transfer to an unknown queue: a ticket instead");
-                            out(Output::QueueRemoved {
-                                call,
-                                exit: hotline_acd::Exit::Ticket,
-                            });
+                            emit(
+                                Output::QueueRemoved {
+                                    call,
+                                    exit: hotline_acd::Exit::Ticket,
+                                },
+                                shift,
+                            );
                         }
-                        out(o);
+                        emit(o, shift);
                     }
                 }
                 Msg::Request {
@@ -276,19 +354,29 @@ pub fn spawn(
                     agent,
                     reply,
                 } => {
-                    let outputs = router.handle(input, now_ms());
+                    let outputs = core.handle(input);
+                    let shift = core.shift();
                     for o in &outputs {
-                        out(o.clone());
+                        emit(o.clone(), shift);
                     }
-                    let _ = reply.send((outputs, router.agent(agent)));
+                    let outputs = outputs.into_iter().map(|o| shift.output(o)).collect();
+                    let _ = reply.send((outputs, core.agent(agent).map(|a| shift.agent(a))));
                 }
-                Msg::Snapshot(reply) => {
-                    let _ = reply.send(router.snapshot(now_ms()));
+                Msg::Snapshot(reply, for_people) => {
+                    let snap = core.snapshot();
+                    let snap = if for_people {
+                        core.shift().snapshot(snap)
+                    } else {
+                        snap
+                    };
+                    let _ = reply.send(snap);
                 }
                 Msg::Reconfigure(queues) => {
                     info!(queues = queues.len(), "ACD queues reconfigured");
-                    for o in router.reconfigure(queues, now_ms()) {
-                        out(o);
+                    let outputs = core.reconfigure(queues);
+                    let shift = core.shift();
+                    for o in outputs {
+                        emit(o, shift);
                     }
                 }
             }
@@ -322,16 +410,4 @@ pub fn spawn_overviews(acd: AcdHandle, live: hotline_web::LiveSender, every: std
             }
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_built_in_queues_parse_and_validate() {
-        let q = default_queues();
-        assert_eq!(q.len(), 4);
-        hotline_acd::validate(&q).expect("valid queues");
-    }
 }

@@ -104,6 +104,17 @@ pub(super) fn apply(
     let mut issues = Vec::new();
     for (var, raw) in vars {
         let Some(key) = keys.iter().find(|k| k.var == var) else {
+            if var == "HOTLINE_HTTP_UTC_OFFSET_MINS" {
+                issues.push(Issue {
+                    origin: Some(var),
+                    key: Some("http.utc_offset_mins".into()),
+                    message: format!(
+                        "{} (HOTLINE_CENTRE_TIME_ZONE)",
+                        super::validate::RETIRED_UTC_OFFSET
+                    ),
+                });
+                continue;
+            }
             let mut message = "matches no configuration key".to_string();
             if let Some(close) = nearest(&var, &keys) {
                 message.push_str(&format!(" (did you mean {close}?)"));

@@ -37,6 +37,7 @@ pub const DEFAULT_FILE: &str = "hotline.toml";
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    pub centre: CentreConfig,
     pub sip: SipConfig,
     pub http: HttpConfig,
     pub media: MediaConfig,
@@ -189,6 +190,30 @@ pub struct UserConfig {
     pub display_name: Option<String>,
 }
 
+/// `[centre]`: the call centre itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CentreConfig {
+    /// The centre's time zone, an IANA name: the wallboard's "today", the IVR calendars
+    /// (office hours, holidays), billing periods and dates read to callers.
+    pub time_zone: String,
+}
+
+impl Default for CentreConfig {
+    fn default() -> Self {
+        CentreConfig {
+            time_zone: hotline_time::Zone::DEFAULT_NAME.into(),
+        }
+    }
+}
+
+impl CentreConfig {
+    /// The configured zone (validated at start: [`Config::load`] refuses an unknown name).
+    pub fn zone(&self) -> Result<hotline_time::Zone, String> {
+        hotline_time::Zone::named(&self.time_zone).map_err(|e| format!("centre.time_zone: {e}"))
+    }
+}
+
 /// `[http]`: the HTTP API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -197,9 +222,10 @@ pub struct HttpConfig {
     pub listen: String,
     /// How long an API login token lasts.
     pub token_ttl_hours: u64,
-    /// The centre's time zone, minutes east of UTC (480 = China): the wallboard's "today"
-    /// starts at its midnight.
-    pub utc_offset_mins: i32,
+    /// Retired (the centre's zone is `centre.time_zone`): any value is refused at start with
+    /// that advice. Never written by `hotline config default`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utc_offset_mins: Option<toml::Value>,
 }
 
 impl Default for HttpConfig {
@@ -207,7 +233,7 @@ impl Default for HttpConfig {
         HttpConfig {
             listen: "127.0.0.1:8080".into(),
             token_ttl_hours: 12,
-            utc_offset_mins: 480,
+            utc_offset_mins: None,
         }
     }
 }

@@ -10,6 +10,7 @@ use super::Config;
 
 /// Sections in the order they are printed, with what each is for.
 pub(super) const SECTIONS: &[(&str, &str)] = &[
+    ("centre", "The call centre itself."),
     ("sip", "SIP signalling."),
     (
         "sip.registrar",
@@ -46,6 +47,13 @@ pub(super) const SECTIONS: &[(&str, &str)] = &[
 
 /// Every key, in print order, with its description.
 pub(super) const KEYS: &[(&str, &str)] = &[
+    (
+        "centre.time_zone",
+        "The centre's time zone, an IANA name (\"Asia/Shanghai\", \"Europe/Berlin\", \"UTC\";\n\
+         daylight saving is followed): the wallboard's \"today\" starts at its midnight, IVR\n\
+         calendars (office hours, holidays) and billing periods are read in it. Replaces\n\
+         http.utc_offset_mins, which is refused. The zone rules are built into the binary.",
+    ),
     ("sip.listen_udp", "UDP address to listen on for SIP; \"\" = no UDP."),
     (
         "sip.listen_tcp",
@@ -148,7 +156,6 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ),
     ("http.listen", "Address of the HTTP API; \"\" = no HTTP."),
     ("http.token_ttl_hours", "How long an API login token lasts."),
-    ("http.utc_offset_mins", "The centre's time zone in minutes east of UTC (480 = UTC+8, China); the wallboard's \"today\" starts at its midnight."),
     (
         "media.rtp_ports",
         "RTP port range \"start-end\", inclusive, start >= 1024. Each call takes an even port\n\

@@ -604,3 +604,47 @@ fn queues_come_from_the_file_and_are_checked() {
     // The built-in queues are the default.
     assert_eq!(Config::default().acd.queues.len(), 4);
 }
+
+#[test]
+fn the_centre_time_zone_is_an_iana_name() {
+    assert_eq!(Config::default().centre.time_zone, "Asia/Shanghai");
+    let cfg = parse("[centre]\ntime_zone = \"Europe/Berlin\"\n", &[]).expect("valid");
+    assert_eq!(
+        cfg.centre.zone().map(|z| z.name().to_owned()),
+        Ok("Europe/Berlin".into())
+    );
+    let cfg = parse("", &[("HOTLINE_CENTRE_TIME_ZONE", "America/New_York")]).expect("valid");
+    assert_eq!(cfg.centre.time_zone, "America/New_York");
+    let e = error("[centre]\ntime_zone = \"Asia/Shangai\"\n", &[]);
+    assert!(
+        e.contains("hotline.toml:2:13: centre.time_zone: \"Asia/Shangai\" is not a time zone of the IANA tz database"),
+        "{e}"
+    );
+    let e = error("", &[("HOTLINE_CENTRE_TIME_ZONE", "+08:00")]);
+    assert!(
+        e.contains("HOTLINE_CENTRE_TIME_ZONE: centre.time_zone: \"+08:00\" is not"),
+        "{e}"
+    );
+}
+
+/// The fixed offset of earlier versions is refused, in the file and the environment, with
+/// what to write instead.
+#[test]
+fn the_retired_utc_offset_says_what_to_use_instead() {
+    let e = error("[http]\nutc_offset_mins = 480\n", &[]);
+    assert!(
+        e.contains("hotline.toml:2:19: http.utc_offset_mins: no longer read: set centre.time_zone to an IANA time zone name instead (480 = \"Asia/Shanghai\""),
+        "{e}"
+    );
+    // Whatever its type.
+    let e = error("[http]\nutc_offset_mins = \"+08:00\"\n", &[]);
+    assert!(e.contains("http.utc_offset_mins: no longer read"), "{e}");
+    let e = error("", &[("HOTLINE_HTTP_UTC_OFFSET_MINS", "480")]);
+    assert!(
+        e.contains("HOTLINE_HTTP_UTC_OFFSET_MINS: http.utc_offset_mins: no longer read")
+            && e.contains("HOTLINE_CENTRE_TIME_ZONE"),
+        "{e}"
+    );
+    // Not printed by `hotline config default`.
+    assert!(!Config::default_toml().contains("utc_offset_mins ="));
+}

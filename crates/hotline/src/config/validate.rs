@@ -30,6 +30,11 @@ impl Findings {
     }
 }
 
+/// Why `http.utc_offset_mins` is refused, and what to write instead.
+pub(super) const RETIRED_UTC_OFFSET: &str = "no longer read: set centre.time_zone to an IANA \
+     time zone name instead (480 = \"Asia/Shanghai\"; a zone with daylight saving, such as \
+     \"Europe/Berlin\", follows its clock changes)";
+
 pub(super) fn check(cfg: &Config) -> Findings {
     let mut f = Findings::default();
     sip(cfg, &mut f);
@@ -138,14 +143,11 @@ fn store(cfg: &Config, f: &mut Findings) {
             f.error("acd.queues", e);
         }
     }
-    if !(-720..=840).contains(&cfg.http.utc_offset_mins) {
-        f.error(
-            "http.utc_offset_mins",
-            format!(
-                "{} is not a UTC offset (-720 to 840 minutes)",
-                cfg.http.utc_offset_mins
-            ),
-        );
+    if let Err(e) = hotline_time::Zone::named(&cfg.centre.time_zone) {
+        f.error("centre.time_zone", e.to_string());
+    }
+    if cfg.http.utc_offset_mins.is_some() {
+        f.error("http.utc_offset_mins", RETIRED_UTC_OFFSET);
     }
     let gw = &cfg.acd.callback_gateway;
     if !gw.is_empty() && gw.parse::<std::net::SocketAddr>().is_err() {

@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use hotline_ivr::expr::Expr;
 use hotline_ivr::FlowSet;
-use hotline_store::calendar::local_midnight;
 use hotline_store::{
     Millis, NewBill, NewCustomer, NewDistrict, NewNotice, OpenOptions, Policy, Store,
 };
+use hotline_time::Zone;
 use serde::Deserialize;
 
 use super::driver::{self, Scripted};
@@ -24,7 +24,7 @@ pub struct CaseFile {
     /// The flow the calls start in (default: the flow named like the file).
     #[serde(default)]
     pub flow: Option<String>,
-    /// The clock at the start of each call, Beijing time: `2026-11-18 10:00`.
+    /// The clock at the start of each call, in the centre's zone (`centre.time_zone`): `2026-11-18 10:00`.
     #[serde(default)]
     pub at: Option<String>,
     #[serde(default)]
@@ -122,7 +122,7 @@ pub struct NoticeData {
     pub district: String,
     pub kind: String,
     pub title: String,
-    /// `YYYY-MM-DD HH:MM`, Beijing time.
+    /// `YYYY-MM-DD HH:MM`, the centre's wall-clock time.
     pub starts: String,
     #[serde(default)]
     pub ends: Option<String>,
@@ -221,10 +221,11 @@ pub async fn run_file(
     let flow = flows
         .find(&flow_name)
         .ok_or_else(|| format!("{}: no flow `{flow_name}`", file.display()))?;
+    let zone = &flows.zone;
     let at = match &cases.at {
-        Some(s) => parse_time(s)
+        Some(s) => parse_time(zone, s)
             .ok_or_else(|| format!("{}: at: not `YYYY-MM-DD HH:MM`", file.display()))?,
-        None => parse_time("2026-11-18 10:00").unwrap_or_default(),
+        None => parse_time(zone, "2026-11-18 10:00").unwrap_or_default(),
     };
     let mut verdicts = Vec::new();
     for case in &cases.cases {
@@ -239,7 +240,7 @@ pub async fn run_file(
             let store = Store::open(OpenOptions::new(url), policy.clone())
                 .await
                 .map_err(|e| e.to_string())?;
-            insert(&store, &cases.data, at)
+            insert(&store, &cases.data, zone, at)
                 .await
                 .map_err(|e| format!("{}: data: {e}", file.display()))?;
             let mut keys = Scripted::new(&case.keys);
@@ -351,8 +352,8 @@ fn first_missing<'a>(wanted: &'a [String], seen: &[String]) -> Option<&'a String
     None
 }
 
-/// `YYYY-MM-DD` or `YYYY-MM-DD HH:MM`, Beijing time, as Unix ms.
-pub fn parse_time(s: &str) -> Option<Millis> {
+/// `YYYY-MM-DD` or `YYYY-MM-DD HH:MM`, the centre's wall-clock time in `zone`, as Unix ms.
+pub fn parse_time(zone: &Zone, s: &str) -> Option<Millis> {
     let (date, time) = s.trim().split_once(' ').unwrap_or((s.trim(), "00:00"));
     let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
     let (y, m, dd) = (d.next()??, d.next()??, d.next()??);
@@ -361,7 +362,15 @@ pub fn parse_time(s: &str) -> Option<Millis> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&dd) || hh > 23 || mm > 59 {
         return None;
     }
-    Some(local_midnight(y, m as u32, dd as u32) + (hh * 60 + mm) * 60_000)
+    zone.at_wall_time(
+        hotline_time::CivilDate {
+            year: i32::try_from(y).ok()?,
+            month: m as u8,
+            day: dd as u8,
+        },
+        hh as u8,
+        mm as u8,
+    )
 }
 
 /// `"105.30"` → 10530 fen.
@@ -380,7 +389,7 @@ fn fen(s: &str) -> Option<i64> {
     yuan.checked_mul(100)?.checked_add(frac)
 }
 
-async fn insert(store: &Store, data: &Data, now: Millis) -> Result<(), String> {
+async fn insert(store: &Store, data: &Data, zone: &Zone, now: Millis) -> Result<(), String> {
     let mut districts = BTreeMap::new();
     for d in &data.districts {
         let id = store
@@ -425,7 +434,7 @@ async fn insert(store: &Store, data: &Data, now: Millis) -> Result<(), String> {
                 m.serial.clone(),
                 Some((
                     m.last,
-                    parse_time(&m.read).ok_or(format!("meter read: bad date {}", m.read))?,
+                    parse_time(zone, &m.read).ok_or(format!("meter read: bad date {}", m.read))?,
                 )),
             )],
             None => Vec::new(),
@@ -466,7 +475,7 @@ async fn insert(store: &Store, data: &Data, now: Millis) -> Result<(), String> {
                     period: b.period.clone(),
                     volume: b.volume,
                     amount_fen: amount,
-                    due_at: parse_time(&b.due).ok_or(format!("bad due date {}", b.due))?,
+                    due_at: parse_time(zone, &b.due).ok_or(format!("bad due date {}", b.due))?,
                     paid_fen: paid,
                     paid_at: (paid > 0).then_some(now),
                 })
@@ -482,9 +491,9 @@ async fn insert(store: &Store, data: &Data, now: Millis) -> Result<(), String> {
                 kind: n.kind.clone(),
                 title: n.title.clone(),
                 body: String::new(),
-                starts_at: parse_time(&n.starts).ok_or(format!("bad starts {}", n.starts))?,
+                starts_at: parse_time(zone, &n.starts).ok_or(format!("bad starts {}", n.starts))?,
                 ends_at: match &n.ends {
-                    Some(e) => Some(parse_time(e).ok_or(format!("bad ends {e}"))?),
+                    Some(e) => Some(parse_time(zone, e).ok_or(format!("bad ends {e}"))?),
                     None => None,
                 },
             })
@@ -506,11 +515,18 @@ mod tests {
         assert_eq!(fen("12"), Some(1_200));
         assert_eq!(fen("1.234"), None);
         assert_eq!(fen("abc"), None);
-        let t = parse_time("2026-11-18 10:00").expect("time");
+        let zone = &Zone::default();
+        let t = parse_time(zone, "2026-11-18 10:00").expect("time");
         assert_eq!(hotline_store::calendar::local_date(t), (2026, 11, 18));
-        assert_eq!(parse_time("2026-11-18"), Some(t - 10 * 3_600_000));
-        assert_eq!(parse_time("2026-13-01"), None);
-        assert_eq!(parse_time("garbage"), None);
+        assert_eq!(parse_time(zone, "2026-11-18"), Some(t - 10 * 3_600_000));
+        assert_eq!(parse_time(zone, "2026-13-01"), None);
+        assert_eq!(parse_time(zone, "garbage"), None);
+        // In a zone with daylight saving, the wall clock is read with the day's offset.
+        let berlin = &Zone::named("Europe/Berlin").expect("bundled");
+        let summer = parse_time(berlin, "2026-07-01 10:00").expect("time");
+        let winter = parse_time(berlin, "2026-12-01 10:00").expect("time");
+        assert_eq!(summer.rem_euclid(86_400_000), 8 * 3_600_000);
+        assert_eq!(winter.rem_euclid(86_400_000), 9 * 3_600_000);
     }
 
     #[test]

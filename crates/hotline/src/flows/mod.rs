@@ -13,6 +13,7 @@ use std::sync::Arc;
 use clap::{Subcommand, ValueEnum};
 use hotline_ivr::load::{load_dir, LoadErrors, SoundsDir};
 use hotline_ivr::FlowSet;
+use hotline_time::Zone;
 
 use crate::config::Config;
 use crate::storage;
@@ -50,8 +51,9 @@ pub enum GraphFormat {
     Dot,
 }
 
-/// Loads the flows of `dir`, checking prompts against `sounds`.
-pub fn load(dir: &Path, sounds: &Path) -> Result<FlowSet, LoadErrors> {
+/// Loads the flows of `dir`, checking prompts against `sounds`; their calendars are read in
+/// the centre's `zone`.
+pub fn load(dir: &Path, sounds: &Path, zone: &Zone) -> Result<FlowSet, LoadErrors> {
     let index = match SoundsDir::scan(sounds) {
         Ok(i) => i,
         Err(e) => {
@@ -63,7 +65,7 @@ pub fn load(dir: &Path, sounds: &Path) -> Result<FlowSet, LoadErrors> {
             }]))
         }
     };
-    load_dir(dir, &index)
+    load_dir(dir, &index).map(|set| set.in_zone(zone.clone()))
 }
 
 /// Loads the flows like [`load`] and also refuses a `transfer` to a queue that is not one of
@@ -71,9 +73,10 @@ pub fn load(dir: &Path, sounds: &Path) -> Result<FlowSet, LoadErrors> {
 pub fn load_for_queues(
     dir: &Path,
     sounds: &Path,
+    zone: &Zone,
     queues: &[String],
 ) -> Result<FlowSet, LoadErrors> {
-    let set = load(dir, sounds)?;
+    let set = load(dir, sounds, zone)?;
     let mut errors = Vec::new();
     for flow in &set.flows {
         for node in &flow.nodes {
@@ -110,10 +113,14 @@ pub fn queue_names(cfg: &Config) -> Vec<String> {
 /// Runs a `hotline flow` command.
 pub async fn command(cfg: &Config, cmd: &FlowCommand) -> Result<(), String> {
     let sounds = &cfg.media.sounds_dir;
+    let zone = &cfg.centre.zone()?;
+    // For code not handed the zone (dates read to callers), as `hotline serve` does.
+    hotline_time::set_centre(zone.clone());
     match cmd {
         FlowCommand::Check { path } => {
             let dir = path.as_deref().unwrap_or(&cfg.ivr.flows_dir);
-            let set = load_for_queues(dir, sounds, &queue_names(cfg)).map_err(|e| listed(&e))?;
+            let set =
+                load_for_queues(dir, sounds, zone, &queue_names(cfg)).map_err(|e| listed(&e))?;
             let nodes: usize = set.flows.iter().map(|f| f.nodes.len()).sum();
             println!(
                 "flows ok: {} flows, {nodes} nodes, {} calendars in {}",
@@ -124,7 +131,7 @@ pub async fn command(cfg: &Config, cmd: &FlowCommand) -> Result<(), String> {
             Ok(())
         }
         FlowCommand::Graph { file, format } => {
-            let (set, flow) = load_for_file(file, sounds)?;
+            let (set, flow) = load_for_file(file, sounds, zone)?;
             let f = &set.flows[flow];
             match format {
                 GraphFormat::Mermaid => print!("{}", hotline_ivr::graph::mermaid_in(&set, f)),
@@ -137,7 +144,7 @@ pub async fn command(cfg: &Config, cmd: &FlowCommand) -> Result<(), String> {
             Ok(())
         }
         FlowCommand::Simulate { file, caller, keys } => {
-            let (set, flow) = load_for_file(file, sounds)?;
+            let (set, flow) = load_for_file(file, sounds, zone)?;
             let store = storage::open(cfg).await?;
             let name = set.flows[flow].name.clone();
             println!("call from {caller} to flow {name}:");
@@ -164,7 +171,7 @@ pub async fn command(cfg: &Config, cmd: &FlowCommand) -> Result<(), String> {
         }
         FlowCommand::Test { path } => {
             let dir = path.as_deref().unwrap_or(&cfg.ivr.flows_dir);
-            let set = load(dir, sounds).map_err(|e| listed(&e))?;
+            let set = load(dir, sounds, zone).map_err(|e| listed(&e))?;
             let verdicts = cases::run_dir(dir, Arc::new(set), &storage::policy(cfg)).await?;
             let failed = report(&verdicts);
             if failed > 0 {
@@ -218,12 +225,12 @@ fn listed(e: &LoadErrors) -> String {
 }
 
 /// The folder's flows and the one `file` holds.
-fn load_for_file(file: &Path, sounds: &Path) -> Result<(FlowSet, usize), String> {
+fn load_for_file(file: &Path, sounds: &Path, zone: &Zone) -> Result<(FlowSet, usize), String> {
     let dir = file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let set = load(dir, sounds).map_err(|e| listed(&e))?;
+    let set = load(dir, sounds, zone).map_err(|e| listed(&e))?;
     let stem = file
         .file_name()
         .and_then(|n| n.to_str())

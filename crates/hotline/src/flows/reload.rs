@@ -30,7 +30,14 @@ pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
 }
 
 /// Watches `dir` every `every` and swaps the runtime's flows on a valid change.
-pub fn spawn(rt: IvrRuntime, dir: PathBuf, sounds: PathBuf, entry: String, every: Duration) {
+pub fn spawn(
+    rt: IvrRuntime,
+    dir: PathBuf,
+    sounds: PathBuf,
+    zone: hotline_time::Zone,
+    entry: String,
+    every: Duration,
+) {
     tokio::spawn(async move {
         let mut seen = fingerprint(&dir);
         let mut ticker = tokio::time::interval(every);
@@ -42,11 +49,11 @@ pub fn spawn(rt: IvrRuntime, dir: PathBuf, sounds: PathBuf, entry: String, every
                 continue;
             }
             seen = now;
-            let (d, s) = (dir.clone(), sounds.clone());
+            let (d, s, z) = (dir.clone(), sounds.clone(), zone.clone());
             let queues = rt.queue_names();
             let loaded = tokio::task::spawn_blocking(move || match queues {
-                Some(q) => super::load_for_queues(&d, &s, &q),
-                None => super::load(&d, &s),
+                Some(q) => super::load_for_queues(&d, &s, &z, &q),
+                None => super::load(&d, &s, &z),
             })
             .await;
             match loaded {

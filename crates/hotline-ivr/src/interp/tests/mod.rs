@@ -45,6 +45,7 @@ fn set(flows: Vec<Flow>) -> Arc<FlowSet> {
     Arc::new(FlowSet {
         flows,
         calendars: Default::default(),
+        zone: Default::default(),
     })
 }
 
@@ -867,12 +868,12 @@ fn schedule_follows_the_calendar_on_the_clock_given() {
             ],
         )],
         calendars: Default::default(),
+        zone: Default::default(),
     };
     let weekday = vec![(8 * 60 + 30, 17 * 60 + 30)];
     set.calendars.insert(
         "office".into(),
         Calendar {
-            utc_offset_min: 480,
             hours: [
                 weekday.clone(),
                 weekday.clone(),
@@ -908,4 +909,18 @@ fn schedule_follows_the_calendar_on_the_clock_given() {
     // Thursday 2026-10-01 10:00 Beijing: a holiday.
     assert_eq!(plays(wed_10h - 48 * 86_400_000), "goodbye", "National Day");
     assert_eq!(plays(wed_10h - 41 * 86_400_000), "welcome", "a week later");
+    // The same flows in the centre zone Europe/Berlin (UTC+1 in November): 10:00 in Beijing
+    // is 03:00 there, 17:00 in Beijing is 10:00 there.
+    let berlin = Arc::new(
+        (*set)
+            .clone()
+            .in_zone(hotline_time::Zone::named("Europe/Berlin").expect("bundled")),
+    );
+    let plays_in_berlin = |now: Millis| {
+        let (_, out) = Session::start(Arc::clone(&berlin), 0, call(), now);
+        out.iter()
+            .any(|a| matches!(a, Action::Play { prompts, .. } if prompts[0].name == "welcome"))
+    };
+    assert!(!plays_in_berlin(wed_10h));
+    assert!(plays_in_berlin(wed_10h + 7 * 3_600_000));
 }
