@@ -54,7 +54,7 @@ impl NodeCounters {
 #[derive(Clone)]
 pub struct IvrRuntime {
     flows: Arc<RwLock<Arc<FlowSet>>>,
-    entry: String,
+    pub(super) entry: String,
     prompts: Arc<PromptLibrary>,
     source: Arc<dyn CustomerSource>,
     store: Option<Store>,
@@ -197,7 +197,7 @@ pub(super) fn start(
     caller: &str,
     dialled: &str,
 ) -> Option<IvrCall> {
-    let started = start_flow(rt, ctx, &rt.entry, caller, dialled);
+    let started = start_flow(rt, ctx, &rt.entry, caller, dialled, "");
     if started.is_none() {
         warn!(call = %ctx.call, flow = %rt.entry, "entry flow not loaded");
     }
@@ -226,9 +226,15 @@ pub(super) fn event(rt: &IvrRuntime, ivr: &mut IvrCall, ev: Event, ctx: &Ctx<'_>
 
 /// The call ended before the flow did (the caller hung up, or the media stopped): the
 /// session ends where it is, and the call log hears it was abandoned in the IVR.
-pub(super) fn hung_up(rt: &IvrRuntime, ivr: &mut IvrCall, log: Option<&CallLog>, call: CallRef) {
+/// True when the flow was still running (the caller abandoned it).
+pub(super) fn hung_up(
+    rt: &IvrRuntime,
+    ivr: &mut IvrCall,
+    log: Option<&CallLog>,
+    call: CallRef,
+) -> bool {
     if ivr.session.ended() {
-        return;
+        return false;
     }
     let actions = ivr.session.handle(Event::Hangup, now_ms());
     count(rt, ivr, &actions);
@@ -241,6 +247,7 @@ pub(super) fn hung_up(rt: &IvrRuntime, ivr: &mut IvrCall, log: Option<&CallLog>,
             account_of(ivr),
         );
     }
+    true
 }
 
 fn feed(rt: &IvrRuntime, ivr: &mut IvrCall, ev: Event, ctx: &Ctx<'_>) {
@@ -435,6 +442,21 @@ impl IvrCall {
         self.session.path()
     }
 
+    /// The nodes the caller went through in this flow, `flow/node` each.
+    pub(super) fn steps(&self) -> Vec<String> {
+        self.session
+            .path()
+            .split('>')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The language the caller chose (or the flow's first).
+    pub(super) fn language(&self) -> &str {
+        self.session.language()
+    }
+
     /// Why the flow transferred the call.
     pub(super) fn transfer_reason(&self) -> &str {
         &self.transfer_reason
@@ -460,19 +482,21 @@ impl IvrCall {
 }
 
 /// Starts `flow` (e.g. the survey after an agent hung up) on a call already answered.
+/// `language` is the caller's (empty: the flow's first).
 pub(super) fn start_flow(
     rt: &IvrRuntime,
     ctx: &Ctx<'_>,
     flow: &str,
     caller: &str,
     dialled: &str,
+    language: &str,
 ) -> Option<IvrCall> {
     let flows = rt.current();
     let idx = flows.find(flow)?;
     let info = CallInfo {
         caller: caller.to_string(),
         dialled: dialled.to_string(),
-        language: String::new(),
+        language: language.to_string(),
     };
     let (session, actions) = Session::start(Arc::clone(&flows), idx, info, now_ms());
     let mut ivr = IvrCall {
