@@ -13,6 +13,7 @@
 //!   language at start;
 //! - [`registration`]: what a phone's registration change may do to its agent's state.
 
+pub mod acd;
 pub mod end;
 pub mod phase;
 pub mod prompts;

@@ -1,4 +1,5 @@
-//! The ACD's shell: one task owns the pure router (`hotline_acd::Router`), feeds it the
+//! The ACD's shell: one task owns the pure router (`hotline_acd::Router`, on the call core's
+//! contract and monotonic clock through `hotline_call::acd::RouterCore`), feeds it the
 //! inputs the controller and the desktop API (`port`) send, wakes it at its next deadline,
 //! and hands its outputs to the controller; queue reloads on SIGHUP are in `reload`. The agents come from the store: who they are on SIP,
 //! their staff number for the announcement, their skills, and the queues they serve (every
@@ -18,7 +19,8 @@ use hotline_store::Agent;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
-use crate::storage::now_ms;
+use hotline_call::acd::RouterCore;
+use hotline_core::{Core, Now};
 
 pub use directory::{AgentCard, Directory};
 
@@ -62,6 +64,8 @@ enum Msg {
     /// The agent's phone went from no registration to registered: ready, if the agent is
     /// still as logging in left them (never over a state someone chose).
     RegisteredFresh(AgentId),
+    /// A timer of the router is due.
+    Due,
     /// New queues (validated by the sender).
     Reconfigure(Vec<QueueConfig>),
 }
@@ -243,38 +247,41 @@ pub fn spawn(
     ready_on_register: bool,
     out: impl Fn(Output) + Send + 'static,
 ) -> AcdHandle {
-    let mut router = Router::new(queues.clone());
-    let now = now_ms();
+    // The router runs on the call core's contract and clock: its time is monotonic (a wall
+    // clock step moves no ring timeout, wait or wrap-up), read as Unix milliseconds.
+    let mut core = RouterCore::new(Router::new(queues.clone()), Now::system());
     let agents: Vec<&Agent> = agents.iter().filter(|a| a.active).collect();
     for a in &agents {
         let p = profile(a, &queues);
         debug!(agent = a.id, queues = ?p.queues, "agent known to the ACD");
-        for o in router.handle(Input::AgentLogin(p), now) {
-            out(o);
-        }
+        core.handle(Now::system(), Input::AgentLogin(p));
+    }
+    while let Some(o) = core.poll_output() {
+        out(o);
     }
     info!(queues = queues.len(), agents = agents.len(), "ACD started");
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     tokio::spawn(async move {
         loop {
-            let msg = match router.next_deadline() {
+            let msg = match core.poll_timeout() {
                 Some(at) => {
-                    let wait = (at - now_ms()).max(0) as u64;
                     tokio::select! {
                         m = rx.recv() => m,
-                        _ = tokio::time::sleep(std::time::Duration::from_millis(wait)) => Some(Msg::Input(Input::Tick)),
+                        _ = tokio::time::sleep_until(at.into()) => Some(Msg::Due),
                     }
                 }
                 None => rx.recv().await,
             };
             let Some(msg) = msg else { break };
+            let now = Now::system();
             match msg {
+                Msg::Due => core.handle_timeout(now),
                 Msg::Input(input) => {
                     let arriving = match &input {
                         Input::CallArrived(req) => Some(req.id),
                         _ => None,
                     };
-                    for o in router.handle(input, now_ms()) {
+                    for o in core.handle_now(now, input) {
                         // A queue removed by a reload while a flow still names it: the
                         // caller must not wait for nothing.
                         if let (Some(call), Output::Refused(Refusal::UnknownQueue(q))) =
@@ -294,17 +301,17 @@ pub fn spawn(
                     agent,
                     reply,
                 } => {
-                    let outputs = router.handle(input, now_ms());
+                    let outputs = core.handle_now(now, input);
                     for o in &outputs {
                         out(o.clone());
                     }
-                    let _ = reply.send((outputs, router.agent(agent)));
+                    let _ = reply.send((outputs, core.router().agent(agent)));
                 }
                 Msg::Snapshot(reply) => {
-                    let _ = reply.send(router.snapshot(now_ms()));
+                    let _ = reply.send(core.router().snapshot(core.clock(now)));
                 }
                 Msg::RegisteredFresh(agent) => {
-                    let fresh = router.agent(agent).is_some_and(|a| {
+                    let fresh = core.router().agent(agent).is_some_and(|a| {
                         let reason = match &a.state {
                             hotline_acd::AgentState::NotReady { reason, .. } => {
                                 Some(reason.to_string())
@@ -319,9 +326,7 @@ pub fn spawn(
                         )
                     });
                     if fresh {
-                        for o in router.handle(Input::AgentReady(agent), now_ms()) {
-                            out(o);
-                        }
+                        core.handle(now, Input::AgentReady(agent));
                     } else {
                         debug!(
                             agent = agent.0,
@@ -331,10 +336,11 @@ pub fn spawn(
                 }
                 Msg::Reconfigure(queues) => {
                     info!(queues = queues.len(), "ACD queues reconfigured");
-                    for o in router.reconfigure(queues, now_ms()) {
-                        out(o);
-                    }
+                    core.reconfigure(now, queues);
                 }
+            }
+            while let Some(o) = core.poll_output() {
+                out(o);
             }
         }
     });
