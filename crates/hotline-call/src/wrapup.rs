@@ -52,8 +52,10 @@ impl WrapUps {
                 None
             }
             AgentPhase::Other => {
+                // Straight from the call (a queue without wrap-up): none spent.
                 let done = match (t.call, t.wrap_since) {
                     (Some(call), Some(from)) => Some((call, (since - from).max(0))),
+                    (Some(call), None) => Some((call, 0)),
                     _ => None,
                 };
                 self.agents.remove(&agent);
@@ -80,5 +82,8 @@ mod tests {
         assert_eq!(w.observe(1, AgentPhase::Other, 40_000), None);
         assert_eq!(w.observe(2, AgentPhase::WrapUp, 1_000), None);
         assert_eq!(w.observe(2, AgentPhase::Other, 2_000), None);
+        // A queue without wrap-up: the call cost none.
+        assert_eq!(w.observe(3, AgentPhase::OnCall(CallId(4)), 1_000), None);
+        assert_eq!(w.observe(3, AgentPhase::Other, 9_000), Some((CallId(4), 0)));
     }
 }
