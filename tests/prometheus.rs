@@ -1,8 +1,9 @@
 //! The shipped dashboards and alert rules against a real Prometheus scraping the real engine.
 //! `hotline serve` runs a small flow (self-service, or a queue to an agent); Debian's
 //! `prometheus` scrapes it every second from before the first call; then a burst of real
-//! calls: callers served by the flow, callers queued and answered by an agent's phone,
-//! callers who give up waiting (one short abandon, one long). Then every PromQL expression of
+//! calls: callers served by the flow, one the flow says goodbye to unserved, one who hangs up
+//! at the menu, callers queued and answered by an agent's phone, callers who give up waiting
+//! (one short abandon, one long). Then every PromQL expression of
 //! every panel of `deploy/grafana/dashboards/*.json` and of every rule of
 //! `deploy/prometheus/alerts.yml` goes through Prometheus' HTTP API: each must parse and
 //! return data (for an alert, the expression with its comparisons made `bool` ones, which
@@ -35,10 +36,12 @@ nodes:
   menu:
     menu:
       prompts: [main_menu]
-      keys: { "1": bye, "0": to_agent }
+      keys: { "1": info, "2": bye, "0": to_agent }
       timeout: 6s
       retries: 0
       fallback: bye
+  info:
+    play: { prompts: [quality_notice_details], served: true, next: bye }
   to_agent:
     transfer: { queue: general, reason: billing }
   bye:
@@ -254,16 +257,25 @@ async fn every_dashboard_and_alert_expression_returns_data_from_a_real_prometheu
     assert_eq!(up, 1.0, "Prometheus scrapes the engine");
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    // The burst. Self-service: three callers press 1 and hear goodbye.
+    // The burst. Self-service: three callers press 1, hear the notice and goodbye.
     for n in 0..3 {
         let mut c = Caller::place(&engine, &format!("1390000100{n}")).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         c.press("1").await;
         assert!(
-            c.released(Duration::from_secs(10)).await,
+            c.released(Duration::from_secs(15)).await,
             "the flow says goodbye and hangs up"
         );
     }
+    // Unserved: one presses 2 and hears only goodbye. Abandoned in the IVR: one hangs up at
+    // the menu.
+    let mut c = Caller::place(&engine, "13900001100").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    c.press("2").await;
+    assert!(c.released(Duration::from_secs(10)).await, "goodbye");
+    let c = Caller::place(&engine, "13900001200").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    c.hang_up().await;
     // Two callers press 0 and zhangmin answers each.
     let desk = Desk::login(&engine, "zhangmin").await;
     let me = desk.get("/api/me").await["id"].as_i64().expect("id");
@@ -312,12 +324,12 @@ async fn every_dashboard_and_alert_expression_returns_data_from_a_real_prometheu
         .fetch_all(&pool)
         .await
         .expect("records");
-        if rows.len() == 7 {
+        if rows.len() == 9 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(rows.len(), 7, "{rows:?}");
+    assert_eq!(rows.len(), 9, "{rows:?}");
     let count = |d: &str| rows.iter().filter(|r| r.0 == d).count() as f64;
     let self_served = count("self_served");
     let answered = count("answered");
@@ -325,6 +337,11 @@ async fn every_dashboard_and_alert_expression_returns_data_from_a_real_prometheu
     assert_eq!(
         (self_served, answered, abandoned),
         (3.0, 2.0, 2.0),
+        "{rows:?}"
+    );
+    assert_eq!(
+        (count("unserved_in_ivr"), count("abandoned_in_ivr")),
+        (1.0, 1.0),
         "{rows:?}"
     );
     let within_sl = rows
@@ -339,7 +356,9 @@ async fn every_dashboard_and_alert_expression_returns_data_from_a_real_prometheu
     let transferred = rows.iter().filter(|r| r.1.is_some()).count() as f64;
     let sl = within_sl / (answered + abandoned);
     let sl2 = within_sl / (answered + abandoned - short);
-    let containment = self_served / (self_served + transferred);
+    // Every call of the burst ran the IVR: containment is the self-served share of them all.
+    assert_eq!(transferred, 4.0, "{rows:?}");
+    let containment = self_served / rows.len() as f64;
     // Prometheus has scraped the end of the burst.
     tokio::time::sleep(Duration::from_secs(4)).await;
 

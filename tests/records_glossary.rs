@@ -13,7 +13,8 @@ use hotline_e2e::{
 use hotline_store::{Call, CallFilter, OpenOptions, Store};
 use serde_json::json;
 
-/// `main`: key 1 to the queue `general`, key 9 (or nothing) self-served goodbye.
+/// `main`: key 1 to the queue `general`, key 9 a self-service message (a `served` node) and
+/// goodbye.
 const FLOW: &str = r#"flow: main
 languages: [zh, en]
 start: menu
@@ -21,12 +22,17 @@ nodes:
   menu:
     menu:
       prompts: [main_menu]
-      keys: { "1": to_queue, "9": done }
+      keys: { "1": to_queue, "9": info }
       timeout: 10s
       retries: 0
       fallback: done
   to_queue:
     transfer: { queue: general, reason: general }
+  info:
+    play:
+      prompts: [no_bills]
+      served: true
+      next: done
   done:
     hangup: { prompts: [goodbye] }
 "#;
@@ -322,7 +328,7 @@ fn check_the_mix(calls: &[Call], agent: i64) {
         "{c:?}"
     );
     assert_eq!(c.hangup_side.as_deref(), Some("system"));
-    assert_eq!(c.ivr_path, ["main/menu", "main/done"], "{c:?}");
+    assert_eq!(c.ivr_path, ["main/menu", "main/info", "main/done"], "{c:?}");
 
     for (number, short) in [(SHORT_ABANDON, true), (LONG_ABANDON, false)] {
         let c = by_caller(calls, number);

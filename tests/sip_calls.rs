@@ -182,15 +182,19 @@ async fn phone_outside_the_trunks_must_register_and_authenticate() {
     let challenge = ua.recv_final(WAIT).await.expect("407");
     assert_eq!(challenge.code(), 407);
     let pa = challenge.headers("Proxy-Authenticate").remove(0);
-    let auth = hotline_e2e::digest::respond(&pa, "INVITE", "sip:95598", "1001", "secret", "abc", 1)
-        .expect("respond");
+    // The digest uri is the Request-URI; each use of the nonce counts one higher (nc).
+    let uri = format!("sip:95598@{}", engine.udp);
+    let auth = |nc| {
+        hotline_e2e::digest::respond(&pa, "INVITE", &uri, "1001", "secret", "abc", nc)
+            .expect("respond")
+    };
     // Authenticated but not registered: refused.
     let inv = ua.invite_request(
         "95598",
         &call_id,
         &from_tag,
         &branch(),
-        &format!("Proxy-Authorization: {auth}\r\n"),
+        &format!("Proxy-Authorization: {}\r\n", auth(1)),
     );
     ua.send(&inv).await;
     assert_eq!(ua.recv_final(WAIT).await.expect("403").code(), 403);
@@ -200,7 +204,7 @@ async fn phone_outside_the_trunks_must_register_and_authenticate() {
         &call_id,
         &from_tag,
         &branch(),
-        &format!("Proxy-Authorization: {auth}\r\n"),
+        &format!("Proxy-Authorization: {}\r\n", auth(2)),
     );
     ua.send(&inv).await;
     assert_eq!(ua.recv_final(WAIT).await.expect("200").code(), 200);

@@ -128,7 +128,8 @@ async fn a_fresh_engine_seeds_demo_data_and_keeps_a_record_of_each_call() {
     assert_eq!(c.dialled, "96116");
     assert!(c.repeat_contact, "the customer has an open ticket");
     assert!(c.answered_at.is_some() && c.ended_at >= c.answered_at);
-    assert_eq!(c.disposition.as_deref(), Some("self_served"));
+    // The built-in answer flow (no IVR here) serves nothing: the caller left it.
+    assert_eq!(c.disposition.as_deref(), Some("abandoned_in_ivr"));
     assert_eq!(c.hangup_side.as_deref(), Some("caller"));
     let recording = c.recording.expect("a recording");
     assert!(std::path::Path::new(&recording).exists(), "{recording}");

@@ -119,6 +119,22 @@ impl Caller {
         }
     }
 
+    /// In the shipped `main` flow: answers the language menu (1: Mandarin), keys `account`
+    /// when asked, and waits for the main menu.
+    pub async fn identify(&mut self, account: &str) {
+        let ulaw = crate::prompt_ulaw;
+        self.expect("the welcome", &ulaw("zh", "welcome"), None)
+            .await;
+        let menu = ulaw("zh", "language_menu");
+        self.expect("the language menu", &menu, Some(1600)).await;
+        self.press("1").await;
+        let ask = ulaw("zh", "enter_account");
+        self.expect("the account question", &ask, Some(1600)).await;
+        self.press(&format!("{account}#")).await;
+        let main = ulaw("zh", "main_menu");
+        self.expect("the main menu", &main, Some(1600)).await;
+    }
+
     /// Waits up to `wait` for the engine to end the call (its BYE, answered 200).
     pub async fn released(mut self, wait: Duration) -> bool {
         self.ua.take_bye(&self.call_id, &self.to_tag, wait).await

@@ -93,10 +93,12 @@ pub struct Stint {
 /// How the IVR part of a call ended, as the flow's session reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IvrOutcome {
-    /// The flow finished the call.
+    /// A self-service action (a `served` node), then the flow or the caller ended the call.
     SelfServed,
-    /// The caller hung up in the flow before it finished anything.
+    /// The caller hung up before any self-service action.
     Abandoned,
+    /// The flow hung up before any self-service action (e.g. the closed-hours message).
+    Unserved,
 }
 
 /// Everything a call went through, in order.

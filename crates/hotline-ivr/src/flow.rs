@@ -45,6 +45,11 @@ pub struct Node {
     /// Where the node starts in its file (1-based), for messages.
     pub line: u32,
     pub kind: NodeKind,
+    /// `served: true` in the file (on `play`, `lookup` or `ticket`): leaving the node the
+    /// normal way (the prompts played to the end or a key pressed over them, the lookup
+    /// answered, the ticket opened) is a self-service action, and a call that had one is
+    /// self-served however it ends unless the flow transfers it.
+    pub served: bool,
 }
 
 #[derive(Debug, Clone)]

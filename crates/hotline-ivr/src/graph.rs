@@ -1,6 +1,7 @@
 //! Drawings of a flow for designers (`hotline flow graph`): Mermaid and Graphviz DOT, one box
 //! per node (its id, type and a short summary), one arrow per exit labelled by the exit
-//! (`next`, a key, `timeout/fallback`, `when …`, …); calls of sub-flows have their own shape.
+//! (`next`, a key, `timeout/fallback`, `when …`, …); calls of sub-flows have their own shape;
+//! nodes marked `served` (self-service actions) say so.
 
 use crate::flow::{Flow, FlowSet, LookupWhat, NodeIdx, NodeKind, PromptItem};
 
@@ -127,9 +128,13 @@ fn label_lines(flow: &Flow, idx: NodeIdx, callee: &str) -> (String, String) {
         return (String::new(), String::new());
     };
     let what = summary(&node.kind, callee);
-    let ty = type_name(&node.kind);
+    // A self-service action shows as such: designers see what counts for containment.
+    let ty = match node.served {
+        true => format!("{} (served)", type_name(&node.kind)),
+        false => type_name(&node.kind).to_owned(),
+    };
     let second = if what.is_empty() {
-        ty.to_owned()
+        ty
     } else {
         format!("{ty}: {what}")
     };

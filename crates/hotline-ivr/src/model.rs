@@ -146,6 +146,11 @@ pub struct Play {
     /// Default `true`.
     #[serde(default)]
     pub barge_in: Option<bool>,
+    /// A self-service action (e.g. the bills read out): a call that heard the prompts (to the
+    /// end, or pressed a key over them) counts as self-served unless the flow transfers it
+    /// later. Default `false`.
+    #[serde(default)]
+    pub served: Option<bool>,
     /// The node after.
     #[schemars(with = "schema::Name")]
     pub next: Text,
@@ -301,6 +306,10 @@ pub struct Lookup {
     /// Where to go on a failure or timeout.
     #[schemars(with = "schema::Name")]
     pub error: Text,
+    /// A self-service action (e.g. `submit_reading`: a reading reported): a call whose lookup
+    /// was answered counts as self-served unless the flow transfers it later. Default `false`.
+    #[serde(default)]
+    pub served: Option<bool>,
 }
 
 /// Sets variables, in order.
@@ -400,6 +409,10 @@ pub struct Ticket {
     /// Where to go when the ticket cannot be opened.
     #[schemars(with = "schema::Name")]
     pub error: Text,
+    /// A self-service action (e.g. a leak reported): a call whose ticket was opened counts as
+    /// self-served unless the flow transfers it later. Default `false`.
+    #[serde(default)]
+    pub served: Option<bool>,
 }
 
 /// Hands the call to an agent queue; ends the flow.

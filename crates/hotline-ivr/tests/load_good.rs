@@ -149,6 +149,14 @@ fn a_good_set_loads() {
         },
         other => panic!("{other:?}"),
     }
+    // Self-service actions: marked where written, nowhere else.
+    let served: Vec<&str> = main
+        .nodes
+        .iter()
+        .filter(|n| n.served)
+        .map(|n| n.id.as_str())
+        .collect();
+    assert_eq!(served, ["tell_notices", "report"]);
     match node("tell_notices") {
         NodeKind::Play {
             prompts, barge_in, ..

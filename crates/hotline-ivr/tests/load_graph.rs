@@ -54,6 +54,16 @@ fn mermaid_has_every_node_and_exit() {
             "{label}: {text}"
         );
     }
+    // Self-service actions say so; other nodes do not.
+    assert!(
+        text.contains("\"report<br/>ticket (served): fault\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"tell_notices<br/>play (served): "),
+        "{text}"
+    );
+    assert_eq!(text.matches("(served)").count(), 2, "{text}");
     let call = main.nodes.iter().position(|n| n.id == "bills").unwrap();
     assert!(
         text.contains(&format!("n{call}[[\"bills<br/>call: bills\"]]")),

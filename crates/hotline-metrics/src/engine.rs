@@ -1,10 +1,11 @@
 //! Engine families: SIP requests by method and responses by class, malformed messages,
-//! authentication failures and blocked addresses, registrations, calls and transactions now
+//! authentication failures, refusals by reason, challenges by reason, blocked addresses and
+//! throttled accounts, registrations, calls and transactions now
 //! (read from the SIP core at scrape time); call setup time; RTP packets received, sent, lost
 //! and dropped and each leg's interarrival jitter (counted when a media leg closes), media
 //! timeouts; database query latency by operation.
 
-use hotline_sip::engine::Stats;
+use hotline_sip::engine::{ChallengeReason, Refusal, Stats};
 use prometheus::{
     Error, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
     Registry,
@@ -37,9 +38,12 @@ pub(crate) struct EngineMetrics {
     responses: IntCounterVec,
     malformed: IntCounter,
     auth_failures: IntCounter,
+    refused: IntCounterVec,
+    challenges: IntCounterVec,
     dropped: IntCounterVec,
     registered: IntGauge,
     blocked: IntGauge,
+    throttled: IntGauge,
     calls: IntGauge,
     transactions: IntGauge,
     setup: Histogram,
@@ -93,6 +97,16 @@ impl EngineMetrics {
                 "hotline_sip_auth_failures_total",
                 "Digest authentication failures (wrong user or password).",
             )?,
+            refused: counter_vec(
+                "hotline_sip_refused_total",
+                "Requests refused by authentication or its policy, by reason: auth_failed (wrong user or password), account_throttled, user_mismatch (REGISTER for another user), not_registered (a call from an authenticated user with no registration), uri_mismatch (digest uri is not the Request-URI), bad_authorization (malformed Digest header).",
+                &["reason"],
+            )?,
+            challenges: counter_vec(
+                "hotline_sip_auth_challenges_total",
+                "Digest challenges sent, by reason: no_credentials, other_scheme, other_realm; and with stale=true after a right password with a nonce that was stale (expired or unknown), replayed (a nonce count already used) or from other_address than it was sent to.",
+                &["reason"],
+            )?,
             dropped: counter_vec(
                 "hotline_sip_dropped_total",
                 "SIP messages dropped unanswered: from a blocked address, or over the rate limit.",
@@ -105,6 +119,10 @@ impl EngineMetrics {
             blocked: gauge(
                 "hotline_sip_blocked_addresses",
                 "Addresses blocked now after repeated authentication failures.",
+            )?,
+            throttled: gauge(
+                "hotline_sip_throttled_accounts",
+                "Accounts throttled now after repeated wrong passwords from any addresses.",
             )?,
             calls: gauge("hotline_calls_active", "Calls the engine holds now (any state).")?,
             transactions: gauge(
@@ -159,6 +177,12 @@ impl EngineMetrics {
         for reason in ["blocked", "rate_limited"] {
             m.dropped.with_label_values(&[reason]);
         }
+        for r in Refusal::ALL {
+            m.refused.with_label_values(&[r.label()]);
+        }
+        for c in ChallengeReason::ALL {
+            m.challenges.with_label_values(&[c.label()]);
+        }
         for d in ["received", "sent"] {
             m.rtp_packets.with_label_values(&[d]);
         }
@@ -183,6 +207,12 @@ impl EngineMetrics {
         }
         set(&self.malformed, s.malformed);
         set(&self.auth_failures, s.auth_failures);
+        for (reason, n) in &s.refused {
+            set(&self.refused.with_label_values(&[*reason]), *n);
+        }
+        for (reason, n) in &s.challenges {
+            set(&self.challenges.with_label_values(&[*reason]), *n);
+        }
         set(
             &self.dropped.with_label_values(&["blocked"]),
             s.dropped_blocked,
@@ -194,6 +224,7 @@ impl EngineMetrics {
         let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
         self.registered.set(n(s.registered_users));
         self.blocked.set(n(s.blocked_addresses));
+        self.throttled.set(n(s.throttled_accounts));
         self.calls.set(n(calls));
         self.transactions.set(n(transactions));
     }

@@ -1,7 +1,8 @@
 //! IVR families: entries into and exits out of each node of each flow (labels `flow`, `node`,
 //! `exit`: bounded by the flows loaded now, so a node removed by a reload disappears), calls
-//! that ended in the IVR by outcome (self-served, transferred, abandoned: containment is a
-//! ratio of these), and the lookups' latency and failures by kind.
+//! whose IVR ended by outcome (self-served, transferred, abandoned, unserved: containment is
+//! self-served over all of them, the same ratio as the call records'), and the lookups'
+//! latency and failures by kind.
 
 use std::collections::HashMap;
 
@@ -12,15 +13,17 @@ const LOOKUP_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
-/// How an IVR session ended, as the `outcome` label.
+/// How a call's IVR ended, as the `outcome` label (the IVR's `interp::Outcome`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IvrOutcome {
-    /// The flow finished the call.
+    /// The caller had a self-service action (a `served` node), then the call ended.
     SelfServed,
     /// Handed to an agent queue.
     Transferred,
-    /// The caller hung up in the flow.
+    /// The caller hung up before any self-service action.
     Abandoned,
+    /// The flow hung up before any self-service action (e.g. outside office hours).
+    Unserved,
 }
 
 impl IvrOutcome {
@@ -29,6 +32,7 @@ impl IvrOutcome {
             IvrOutcome::SelfServed => "self_served",
             IvrOutcome::Transferred => "transferred",
             IvrOutcome::Abandoned => "abandoned",
+            IvrOutcome::Unserved => "unserved",
         }
     }
 }
@@ -100,7 +104,7 @@ impl IvrMetrics {
         let calls = IntCounterVec::new(
             Opts::new(
                 "hotline_ivr_calls_total",
-                "Calls whose IVR session ended, by outcome: self_served (the flow finished the call), transferred (to an agent queue), abandoned (the caller hung up in the flow).",
+                "Calls whose IVR ended (one per call), by outcome: self_served (a self-service action, then the call ended), transferred (to an agent queue), abandoned (the caller hung up before any self-service action), unserved (the flow hung up before any, e.g. outside office hours).",
             ),
             &["outcome"],
         )?;
@@ -127,6 +131,7 @@ impl IvrMetrics {
             IvrOutcome::SelfServed,
             IvrOutcome::Transferred,
             IvrOutcome::Abandoned,
+            IvrOutcome::Unserved,
         ] {
             calls.with_label_values(&[o.label()]);
         }

@@ -75,3 +75,60 @@ fn sip_media_and_database_figures() {
     );
     assert!(!text.contains("something_else"));
 }
+
+/// Refusals and challenges by reason, and throttled accounts: every reason present from the
+/// start (at 0), each set from the core's counts without double counting.
+#[test]
+fn refusals_challenges_and_throttled_accounts() {
+    let m = Metrics::new("test").unwrap();
+    let text = m.render();
+    for r in hotline_sip::engine::Refusal::ALL {
+        assert_eq!(
+            sample(&text, "hotline_sip_refused_total", &[("reason", r.label())]),
+            Some(0.0),
+            "{}",
+            r.label()
+        );
+    }
+    for c in hotline_sip::engine::ChallengeReason::ALL {
+        assert_eq!(
+            sample(
+                &text,
+                "hotline_sip_auth_challenges_total",
+                &[("reason", c.label())]
+            ),
+            Some(0.0),
+            "{}",
+            c.label()
+        );
+    }
+    let sip = Stats {
+        refused: [("not_registered", 3), ("uri_mismatch", 1)]
+            .into_iter()
+            .collect(),
+        challenges: [("no_credentials", 7), ("replayed", 2)]
+            .into_iter()
+            .collect(),
+        throttled_accounts: 1,
+        ..Stats::default()
+    };
+    m.sync_sip(&sip, 0, 0);
+    m.sync_sip(&sip, 0, 0);
+    let text = m.render();
+    let v = |name: &str, reason: &str| sample(&text, name, &[("reason", reason)]);
+    assert_eq!(v("hotline_sip_refused_total", "not_registered"), Some(3.0));
+    assert_eq!(v("hotline_sip_refused_total", "uri_mismatch"), Some(1.0));
+    assert_eq!(v("hotline_sip_refused_total", "auth_failed"), Some(0.0));
+    assert_eq!(
+        v("hotline_sip_auth_challenges_total", "no_credentials"),
+        Some(7.0)
+    );
+    assert_eq!(
+        v("hotline_sip_auth_challenges_total", "replayed"),
+        Some(2.0)
+    );
+    assert_eq!(
+        sample(&text, "hotline_sip_throttled_accounts", &[]),
+        Some(1.0)
+    );
+}

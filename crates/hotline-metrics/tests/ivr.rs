@@ -81,6 +81,7 @@ fn outcomes_and_lookups() {
     m.ivr_ended(IvrOutcome::SelfServed);
     m.ivr_ended(IvrOutcome::SelfServed);
     m.ivr_ended(IvrOutcome::Transferred);
+    m.ivr_ended(IvrOutcome::Unserved);
     m.ivr_lookup("bills", LookupOutcome::Found, 0.004);
     m.ivr_lookup("bills", LookupOutcome::Error, 2.0);
     m.ivr_lookup("made_up_kind", LookupOutcome::Error, 0.1);
@@ -97,6 +98,10 @@ fn outcomes_and_lookups() {
     assert_eq!(
         v("hotline_ivr_calls_total", &[("outcome", "abandoned")]),
         Some(0.0)
+    );
+    assert_eq!(
+        v("hotline_ivr_calls_total", &[("outcome", "unserved")]),
+        Some(1.0)
     );
     assert_eq!(
         v("hotline_ivr_lookup_seconds_count", &[("what", "bills")]),

@@ -1,8 +1,15 @@
 //! Who may talk to the engine before any authentication: carrier trunks by address (CIDR
 //! allowlist), everyone else rate-limited per source address, and addresses that keep failing
 //! digest authentication blocked for a while. Pure: time comes in as an `Instant`.
+//!
+//! Failures are counted per address and remembered per account they were against: a success
+//! for one account from an address forgives only that address's failures against that same
+//! account (a phone whose password was just corrected), never those against other accounts, so
+//! owning one account does not buy unlimited guesses at the others.
 
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
@@ -54,7 +61,7 @@ impl std::fmt::Display for Cidr {
 }
 
 /// IPv4-mapped IPv6 (`::ffff:10.0.0.1`, as a dual-stack socket reports v4 peers) as plain v4.
-fn canonical(ip: IpAddr) -> IpAddr {
+pub(crate) fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,
@@ -101,6 +108,10 @@ impl TrunkAllowlist {
 struct FailureRecord {
     window_start: Instant,
     failures: u32,
+    /// This window's failures by account (a keyed hash of the name, so a long user name costs
+    /// nothing): what a success for that account forgives. At most `max` entries, since the
+    /// address is blocked at `max` failures.
+    by_account: Vec<(u64, u32)>,
     blocked_until: Option<Instant>,
 }
 
@@ -112,6 +123,7 @@ pub struct FailureThrottle {
     block_for: Duration,
     max_tracked: usize,
     records: HashMap<IpAddr, FailureRecord>,
+    account_keys: RandomState,
 }
 
 impl FailureThrottle {
@@ -122,6 +134,7 @@ impl FailureThrottle {
             block_for,
             max_tracked: max_tracked.max(1),
             records: HashMap::new(),
+            account_keys: RandomState::new(),
         }
     }
 
@@ -132,9 +145,10 @@ impl FailureThrottle {
             .is_some_and(|until| now < until)
     }
 
-    /// Counts a failure; true when this failure makes the address blocked.
-    pub fn record_failure(&mut self, ip: IpAddr, now: Instant) -> bool {
+    /// Counts a failure against `account`; true when this failure makes the address blocked.
+    pub fn record_failure(&mut self, ip: IpAddr, account: &str, now: Instant) -> bool {
         let ip = canonical(ip);
+        let key = self.account_keys.hash_one(account);
         if !self.records.contains_key(&ip) && self.records.len() >= self.max_tracked {
             self.purge(now);
             if self.records.len() >= self.max_tracked {
@@ -152,6 +166,7 @@ impl FailureThrottle {
         let rec = self.records.entry(ip).or_insert(FailureRecord {
             window_start: now,
             failures: 0,
+            by_account: Vec::new(),
             blocked_until: None,
         });
         if rec.blocked_until.is_some_and(|until| now < until) {
@@ -162,9 +177,14 @@ impl FailureThrottle {
         {
             rec.window_start = now;
             rec.failures = 0;
+            rec.by_account.clear();
             rec.blocked_until = None;
         }
         rec.failures += 1;
+        match rec.by_account.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => rec.by_account.push((key, 1)),
+        }
         if rec.failures >= self.max {
             rec.blocked_until = Some(now + self.block_for);
             return true;
@@ -172,14 +192,22 @@ impl FailureThrottle {
         false
     }
 
-    /// A success clears the address's count (but not an active block).
-    pub fn record_success(&mut self, ip: IpAddr) {
+    /// `account` authenticated from `ip`: forgets the address's failures against that account
+    /// (a typo its owner just corrected), and only those. An active block stays.
+    pub fn record_success(&mut self, ip: IpAddr, account: &str) {
         let ip = canonical(ip);
-        if self
-            .records
-            .get(&ip)
-            .is_some_and(|r| r.blocked_until.is_none())
-        {
+        let key = self.account_keys.hash_one(account);
+        let Some(rec) = self.records.get_mut(&ip) else {
+            return;
+        };
+        if rec.blocked_until.is_some() {
+            return;
+        }
+        if let Some(i) = rec.by_account.iter().position(|(k, _)| *k == key) {
+            let (_, n) = rec.by_account.swap_remove(i);
+            rec.failures = rec.failures.saturating_sub(n);
+        }
+        if rec.failures == 0 {
             self.records.remove(&ip);
         }
     }
@@ -329,12 +357,14 @@ impl AdmissionPolicy {
         !self.trunks.contains(ip) && self.throttle.is_blocked(ip, now)
     }
 
-    pub fn record_failure(&mut self, ip: IpAddr, now: Instant) -> bool {
-        self.throttle.record_failure(ip, now)
+    /// Counts a failed authentication against `account` from `ip`; true when it blocks `ip`.
+    pub fn record_failure(&mut self, ip: IpAddr, account: &str, now: Instant) -> bool {
+        self.throttle.record_failure(ip, account, now)
     }
 
-    pub fn record_success(&mut self, ip: IpAddr) {
-        self.throttle.record_success(ip)
+    /// `account` authenticated from `ip`: forgives `ip`'s failures against `account` only.
+    pub fn record_success(&mut self, ip: IpAddr, account: &str) {
+        self.throttle.record_success(ip, account)
     }
 
     pub fn purge(&mut self, now: Instant) {
@@ -384,16 +414,16 @@ mod tests {
         let t0 = Instant::now();
         let mut t = FailureThrottle::new(3, Duration::from_secs(60), Duration::from_secs(300), 10);
         let a = ip("198.51.100.9");
-        assert!(!t.record_failure(a, t0));
-        assert!(!t.record_failure(a, t0 + Duration::from_secs(1)));
-        assert!(t.record_failure(a, t0 + Duration::from_secs(2)));
+        assert!(!t.record_failure(a, "1001", t0));
+        assert!(!t.record_failure(a, "1001", t0 + Duration::from_secs(1)));
+        assert!(t.record_failure(a, "1001", t0 + Duration::from_secs(2)));
         assert!(t.is_blocked(a, t0 + Duration::from_secs(3)));
         assert!(!t.is_blocked(ip("198.51.100.10"), t0));
-        t.record_success(a); // does not lift a block
+        t.record_success(a, "1001"); // does not lift a block
         assert!(t.is_blocked(a, t0 + Duration::from_secs(301)));
         assert!(!t.is_blocked(a, t0 + Duration::from_secs(302)));
         // A fresh count after the block.
-        assert!(!t.record_failure(a, t0 + Duration::from_secs(303)));
+        assert!(!t.record_failure(a, "1001", t0 + Duration::from_secs(303)));
     }
 
     #[test]
@@ -401,11 +431,43 @@ mod tests {
         let t0 = Instant::now();
         let mut t = FailureThrottle::new(2, Duration::from_secs(60), Duration::from_secs(300), 10);
         let a = ip("198.51.100.9");
-        assert!(!t.record_failure(a, t0));
-        assert!(!t.record_failure(a, t0 + Duration::from_secs(61)));
-        t.record_success(a);
-        assert!(!t.record_failure(a, t0 + Duration::from_secs(62)));
-        assert!(t.record_failure(a, t0 + Duration::from_secs(63)));
+        assert!(!t.record_failure(a, "1001", t0));
+        assert!(!t.record_failure(a, "1001", t0 + Duration::from_secs(61)));
+        t.record_success(a, "1001");
+        assert!(!t.record_failure(a, "1001", t0 + Duration::from_secs(62)));
+        assert!(t.record_failure(a, "1001", t0 + Duration::from_secs(63)));
+    }
+
+    /// The attack: 30 wrong guesses at 1002, each followed by a success of one's own 1001.
+    #[test]
+    fn success_for_one_account_never_forgives_guesses_at_another() {
+        let t0 = Instant::now();
+        let mut t = FailureThrottle::new(5, Duration::from_secs(60), Duration::from_secs(300), 10);
+        let a = ip("198.51.100.9");
+        let mut blocked_at = None;
+        for i in 0..30u64 {
+            let now = t0 + Duration::from_millis(100 * i);
+            if t.is_blocked(a, now) {
+                blocked_at.get_or_insert(i);
+                continue;
+            }
+            t.record_failure(a, "1002", now);
+            t.record_success(a, "1001");
+        }
+        assert_eq!(blocked_at, Some(5), "blocked after the fifth guess");
+        // Its own typos are forgiven by its own success, the guesses at others are not.
+        let b = ip("198.51.100.10");
+        t.record_failure(b, "1001", t0);
+        t.record_failure(b, "1002", t0);
+        t.record_failure(b, "1001", t0);
+        t.record_success(b, "1001");
+        for _ in 0..3 {
+            assert!(!t.record_failure(b, "1003", t0));
+        }
+        assert!(
+            t.record_failure(b, "1003", t0),
+            "1002's failure still counted"
+        );
     }
 
     #[test]
@@ -413,7 +475,7 @@ mod tests {
         let t0 = Instant::now();
         let mut t = FailureThrottle::new(5, Duration::from_secs(60), Duration::from_secs(300), 100);
         for i in 0..10_000u32 {
-            t.record_failure(IpAddr::V4(i.into()), t0);
+            t.record_failure(IpAddr::V4(i.into()), "1001", t0);
         }
         assert!(t.tracked() <= 100);
         t.purge(t0 + Duration::from_secs(61));
@@ -462,7 +524,7 @@ mod tests {
         }
         assert_eq!(p.decide(phone, t0), Admission::NeedsAuth);
         assert_eq!(p.decide(phone, t0), Admission::RateLimited);
-        assert!(p.record_failure(phone, t0));
+        assert!(p.record_failure(phone, "1001", t0));
         assert_eq!(
             p.decide(phone, t0 + Duration::from_secs(2)),
             Admission::Blocked

@@ -1,8 +1,9 @@
 //! HTTP digest authentication for SIP (RFC 3261 §22, RFC 2617, RFC 7616, RFC 8760): the
 //! challenge we send, parsing the credentials a phone returns, checking them against a stored
-//! HA1, answering a challenge (for tests and outbound use), and stateless nonces that expire.
+//! HA1, and answering a challenge (for tests and outbound use). The nonces themselves, and who
+//! may use them how often, are [`crate::nonces`]'s.
 //!
-//! Pure: no clock reads (time comes in as Unix seconds), no I/O.
+//! Pure: no clock reads, no I/O.
 
 use md5::Md5;
 use sha2::{Digest, Sha256};
@@ -53,6 +54,8 @@ pub enum DigestError {
     UnsupportedAlgorithm(String),
     #[error("unsupported qop {0}")]
     UnsupportedQop(String),
+    #[error("nc must be 1 to 8 hex digits, not zero")]
+    BadNonceCount,
 }
 
 /// One `WWW-Authenticate`/`Proxy-Authenticate` challenge.
@@ -99,16 +102,36 @@ pub struct Credentials {
     pub opaque: Option<String>,
 }
 
+impl Credentials {
+    /// The nonce count as a number: `None` without `qop` (RFC 2069 style), else `nc` (1 to 8
+    /// hex digits, not zero) and a `cnonce` must be there. `qop` other than `auth` is refused.
+    pub fn nonce_count(&self) -> Result<Option<u32>, DigestError> {
+        let Some(qop) = self.qop.as_deref() else {
+            return Ok(None);
+        };
+        if !qop.eq_ignore_ascii_case("auth") {
+            return Err(DigestError::UnsupportedQop(qop.to_string()));
+        }
+        let nc = self.nc.as_deref().ok_or(DigestError::Missing("nc"))?;
+        if self.cnonce.as_deref().is_none_or(str::is_empty) {
+            return Err(DigestError::Missing("cnonce"));
+        }
+        match u32::from_str_radix(nc, 16) {
+            Ok(n) if n > 0 && (1..=8).contains(&nc.len()) && !nc.starts_with('+') => Ok(Some(n)),
+            _ => Err(DigestError::BadNonceCount),
+        }
+    }
+}
+
 /// Splits `Digest k=v, k="v", ...` into lower-cased keys and unquoted values.
 fn parse_params(value: &str) -> Result<Vec<(String, String)>, DigestError> {
     let value = value.trim();
-    let (scheme, rest) = value.split_at(
-        value
-            .find(char::is_whitespace)
-            .ok_or(DigestError::NotDigest)?,
-    );
+    let (scheme, rest) = value.split_at(value.find(char::is_whitespace).unwrap_or(value.len()));
     if !scheme.eq_ignore_ascii_case("Digest") {
         return Err(DigestError::NotDigest);
+    }
+    if rest.trim().is_empty() {
+        return Err(DigestError::Malformed);
     }
     let mut out = Vec::new();
     let mut chars = rest.chars().peekable();
@@ -303,76 +326,6 @@ pub fn respond(
     Ok(v)
 }
 
-/// What a nonce we get back is worth.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NonceCheck {
-    Valid,
-    /// Ours, but older than the TTL: challenge again with `stale=true`.
-    Stale,
-    /// Not ours (forged, or from before a restart with another secret).
-    Invalid,
-}
-
-/// Stateless nonces: `<issued unix secs, hex>.<MAC>`, the MAC keyed by a secret drawn at start.
-/// Nothing to store per challenge, so a flood of unauthenticated REGISTERs costs no memory.
-#[derive(Clone)]
-pub struct NonceIssuer {
-    secret: [u8; 32],
-    ttl_secs: u64,
-}
-
-impl std::fmt::Debug for NonceIssuer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NonceIssuer")
-            .field("ttl_secs", &self.ttl_secs)
-            .finish()
-    }
-}
-
-impl NonceIssuer {
-    pub fn new(secret: [u8; 32], ttl_secs: u64) -> Self {
-        NonceIssuer { secret, ttl_secs }
-    }
-
-    fn mac(&self, issued: &str) -> String {
-        let mut h = Sha256::new();
-        h.update(self.secret);
-        h.update(issued.as_bytes());
-        h.update(self.secret);
-        hex(&h.finalize()[..16])
-    }
-
-    pub fn issue(&self, unix_secs: u64) -> String {
-        let issued = format!("{unix_secs:x}");
-        let mac = self.mac(&issued);
-        format!("{issued}.{mac}")
-    }
-
-    pub fn check(&self, nonce: &str, unix_secs: u64) -> NonceCheck {
-        let Some((issued, mac)) = nonce.split_once('.') else {
-            return NonceCheck::Invalid;
-        };
-        if issued.is_empty()
-            || issued.len() > 16
-            || !constant_time_eq(self.mac(issued).as_bytes(), mac.as_bytes())
-        {
-            return NonceCheck::Invalid;
-        }
-        let Ok(at) = u64::from_str_radix(issued, 16) else {
-            return NonceCheck::Invalid;
-        };
-        // A nonce from the future (clock stepped back) is honoured for a few seconds only.
-        if at > unix_secs.saturating_add(5) {
-            return NonceCheck::Invalid;
-        }
-        if unix_secs.saturating_sub(at) > self.ttl_secs {
-            NonceCheck::Stale
-        } else {
-            NonceCheck::Valid
-        }
-    }
-}
-
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
@@ -533,20 +486,57 @@ mod tests {
     }
 
     #[test]
-    fn nonces_expire_and_cannot_be_forged() {
-        let issuer = NonceIssuer::new([7; 32], 300);
-        let n = issuer.issue(1_000_000);
-        assert_eq!(issuer.check(&n, 1_000_000), NonceCheck::Valid);
-        assert_eq!(issuer.check(&n, 1_000_300), NonceCheck::Valid);
-        assert_eq!(issuer.check(&n, 1_000_301), NonceCheck::Stale);
-        assert_eq!(issuer.check(&n, 999_000), NonceCheck::Invalid);
-        let other = NonceIssuer::new([8; 32], 300);
-        assert_eq!(other.check(&n, 1_000_000), NonceCheck::Invalid);
-        let (ts, mac) = n.split_once('.').unwrap();
-        let later = format!("{:x}.{mac}", u64::from_str_radix(ts, 16).unwrap() + 100);
-        assert_eq!(issuer.check(&later, 1_000_100), NonceCheck::Invalid);
-        for junk in ["", ".", "zz.zz", "f4240", "ffffffffffffffffff.00"] {
-            assert_eq!(issuer.check(junk, 1_000_000), NonceCheck::Invalid);
+    fn scheme_other_than_digest_is_told_apart_from_bad_digest() {
+        for other in ["Basic dXNlcjpwYXNz", "Bearer x", "NTLM", ""] {
+            assert_eq!(
+                parse_authorization(other),
+                Err(DigestError::NotDigest),
+                "{other:?}"
+            );
         }
+        for bad in ["Digest", "Digest   ", "digest username"] {
+            assert_eq!(
+                parse_authorization(bad),
+                Err(DigestError::Malformed),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nonce_count_is_checked() {
+        let base = "Digest username=\"u\", realm=\"r\", nonce=\"n\", uri=\"sip:h\", response=\"x\"";
+        let nc = |extra: &str| {
+            parse_authorization(&format!("{base}{extra}"))
+                .unwrap()
+                .nonce_count()
+        };
+        assert_eq!(nc(""), Ok(None), "no qop: no count");
+        assert_eq!(nc(", qop=auth, nc=00000001, cnonce=\"c\""), Ok(Some(1)));
+        assert_eq!(nc(", qop=auth, nc=0000000A, cnonce=\"c\""), Ok(Some(10)));
+        assert_eq!(nc(", qop=auth, nc=ff, cnonce=\"c\""), Ok(Some(255)));
+        assert_eq!(
+            nc(", qop=auth, cnonce=\"c\""),
+            Err(DigestError::Missing("nc"))
+        );
+        assert_eq!(
+            nc(", qop=auth, nc=00000001"),
+            Err(DigestError::Missing("cnonce"))
+        );
+        assert_eq!(
+            nc(", qop=auth, nc=00000001, cnonce=\"\""),
+            Err(DigestError::Missing("cnonce"))
+        );
+        for bad in ["00000000", "000000001", "xyz", "+1", "-1", ""] {
+            assert_eq!(
+                nc(&format!(", qop=auth, nc=\"{bad}\", cnonce=\"c\"")),
+                Err(DigestError::BadNonceCount),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            nc(", qop=auth-int, nc=00000001, cnonce=\"c\""),
+            Err(DigestError::UnsupportedQop("auth-int".into()))
+        );
     }
 }

@@ -3,8 +3,9 @@
 //! The shape follows the sans-IO protocol libraries (quinn-proto, str0m): [`engine::SipCore`]
 //! is a plain state machine that takes received bytes, the engine's commands and the time, and
 //! returns bytes to send, events and its next deadline; [`shell`] is the thin tokio layer that
-//! owns the UDP and TCP sockets and the clock. The registrar, digest authentication and
-//! admission rules are pure modules the core calls.
+//! owns the UDP and TCP sockets and the clock. The registrar, digest authentication (with
+//! nonces that cannot be replayed), admission rules and account throttling are pure modules
+//! the core calls.
 //!
 //! Why not rsipstack's transport, transaction and dialog layers, which DESIGN.md names: they run
 //! their timers in their own tasks (no fake clock, so no deterministic tests of Timer B or an ACK
@@ -13,6 +14,7 @@
 //! for — its message codec, which handles compact headers, folding, IPv6 and tel: URIs — and
 //! own the rest, behind this crate's types ([`api`]).
 
+pub mod account_throttle;
 pub mod admission;
 pub mod api;
 pub mod build;
@@ -20,8 +22,10 @@ pub mod digest;
 pub mod engine;
 pub mod framing;
 pub mod headers;
+pub mod nonces;
 pub mod registrar;
 pub mod shell;
+pub mod uri;
 pub mod wire;
 
 pub use api::{

@@ -121,6 +121,9 @@ pub struct Common {
 pub struct Request {
     pub method: Method,
     pub uri: String,
+    /// The Request-URI as sent, for comparing with a digest `uri` (the codec's `uri`
+    /// re-escapes a `%`).
+    pub raw_uri: String,
     /// The user part of the Request-URI (or the number of a `tel:` URI), empty if none.
     pub uri_user: String,
     pub common: Common,
@@ -201,6 +204,13 @@ fn unknown_method(bytes: &[u8]) -> bool {
         && version == "SIP/2.0"
 }
 
+/// The Request-URI of a request line as it was written.
+fn request_line_uri(bytes: &[u8]) -> Option<String> {
+    let line = bytes.split(|b| *b == b'\n').next()?;
+    let line = std::str::from_utf8(line).ok()?;
+    line.split_whitespace().nth(1).map(str::to_string)
+}
+
 /// Parses and validates one complete message (a datagram, or one framed message from a stream).
 pub fn parse(bytes: &[u8]) -> Result<Message, Invalid> {
     let msg = match SipMessage::try_from(bytes) {
@@ -236,9 +246,11 @@ pub fn parse(bytes: &[u8]) -> Result<Message, Invalid> {
             }
             let uri = req.uri.to_string();
             let uri_user = uri_user(&req.uri);
+            let raw_uri = request_line_uri(bytes).unwrap_or_else(|| uri.clone());
             let mut request = Request {
                 method,
                 uri,
+                raw_uri,
                 uri_user,
                 common,
                 expires: None,
@@ -436,6 +448,7 @@ mod tests {
         };
         assert_eq!(r.method, Method::Invite);
         assert_eq!(r.uri_user, "100");
+        assert_eq!(r.raw_uri, "sip:100@127.0.0.1");
         assert_eq!(r.common.top_via.branch, "z9hG4bK776");
         assert!(r.common.top_via.rport);
         assert_eq!(r.common.from_addr.user, "13800000000");

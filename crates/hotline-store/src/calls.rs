@@ -14,10 +14,14 @@ use sqlx::any::AnyRow;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
-    /// Finished in the IVR.
+    /// Finished in the IVR after at least one self-service action (bills or arrears heard,
+    /// a reading or a leak reported, a notice heard: the flow's `served` nodes).
     SelfServed,
-    /// Hung up in the IVR before finishing anything.
+    /// The caller hung up in the IVR before any self-service action.
     AbandonedInIvr,
+    /// The IVR flow hung up before any self-service action: outside office hours after the
+    /// closed-hours message, or a caller who chose nothing.
+    UnservedInIvr,
     /// Hung up while waiting in a queue.
     AbandonedInQueue,
     Answered,
@@ -34,6 +38,7 @@ impl Disposition {
         match self {
             Disposition::SelfServed => "self_served",
             Disposition::AbandonedInIvr => "abandoned_in_ivr",
+            Disposition::UnservedInIvr => "unserved_in_ivr",
             Disposition::AbandonedInQueue => "abandoned_in_queue",
             Disposition::Answered => "answered",
             Disposition::Callback => "callback",
@@ -297,6 +302,35 @@ impl Store {
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(call_from_row).transpose()
+    }
+
+    /// Links a ticket to the call whose reference is `call_ref` (idempotent); `false` when no
+    /// call has that reference (yet: the engine writes a call's record off the call path).
+    pub async fn link_ticket_to_call_ref(
+        &self,
+        call_ref: &str,
+        ticket_id: i64,
+        now: Millis,
+    ) -> Result<bool> {
+        let call: Option<i64> = sqlx::query_scalar("SELECT id FROM calls WHERE call_ref = $1")
+            .bind(call_ref)
+            .fetch_optional(&self.write)
+            .await?;
+        let Some(call) = call else {
+            return Ok(false);
+        };
+        self.link_call_ticket(call, ticket_id, now).await?;
+        Ok(true)
+    }
+
+    /// The id of the call whose reference is `call_ref`.
+    pub async fn call_id_by_ref(&self, call_ref: &str) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM calls WHERE call_ref = $1")
+                .bind(call_ref)
+                .fetch_optional(&self.write)
+                .await?,
+        )
     }
 
     /// The tickets a call is linked to.

@@ -31,6 +31,9 @@ pub struct Customer {
     pub phones: Vec<String>,
 }
 
+/// Months of bills the usual consumption is averaged over (the plausibility check).
+const AVERAGE_MONTHS: i64 = 12;
+
 const CUSTOMER_COLUMNS: &str = "c.id, c.account_no, c.name, c.address, c.district_id, \
     d.code AS district_code, d.name AS district_name, c.language, c.tier, c.manager_agent_id, \
     a.name AS manager_name, a.sip_user AS manager_sip_user, c.credit_flag, c.credit_note";
@@ -337,15 +340,23 @@ impl Store {
         row.as_ref().map(district_from_row).transpose()
     }
 
-    /// Average monthly consumption over the last 12 billing periods, if any.
+    /// Average monthly consumption over the last 12 months, if any: the same bills the
+    /// IVR reads out as "the last 12 months" (`bills(…, 12, now)`), so 12 when the customer
+    /// has a year of history, fewer for a newer customer.
     pub async fn monthly_average(&self, customer_id: i64, now: Millis) -> Result<Option<f64>> {
-        let rows: Vec<i64> =
-            sqlx::query_scalar("SELECT volume FROM bills WHERE customer_id = $1 AND period >= $2")
-                .bind(customer_id)
-                .bind(period_back(now, 11))
-                .fetch_all(&self.read)
-                .await?;
-        Ok((!rows.is_empty()).then(|| rows.iter().sum::<i64>() as f64 / rows.len() as f64))
+        let volumes: Vec<i64> = sqlx::query_scalar(
+            "SELECT volume FROM bills WHERE customer_id = $1 AND period >= $2 \
+             ORDER BY period DESC LIMIT $3",
+        )
+        .bind(customer_id)
+        .bind(period_back(now, AVERAGE_MONTHS))
+        .bind(AVERAGE_MONTHS)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(
+            (!volumes.is_empty())
+                .then(|| volumes.iter().sum::<i64>() as f64 / volumes.len() as f64),
+        )
     }
 }
 

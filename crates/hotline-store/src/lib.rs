@@ -43,7 +43,7 @@ pub use lifecycle::{Action, Milestone, Millis, Status};
 pub use policy::{KindPolicy, Policy, Priority};
 pub use readings::{NewReading, Reading, ReadingOutcome, ReadingSource};
 pub use source::{CustomerSource, ReadingSubmission, SourceError};
-pub use stats::{DistrictOverdue, QueueStats, StatsRule};
+pub use stats::{DistrictOverdue, IvrStats, QueueStats, StatsRule};
 pub use tickets::{
     Actor, NewTicket, Ticket, TicketDetail, TicketEvent, TicketFilter, TransitionInput,
 };

@@ -4,7 +4,7 @@
 use crate::db::{col, Store};
 use crate::error::{Result, StoreError};
 use crate::lifecycle::Millis;
-use crate::rules::{judge_reading, ReadingVerdict};
+use crate::rules::{judge_reading, normalize_phone, ReadingVerdict};
 use crate::tickets::{Actor, NewTicket};
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +70,20 @@ impl Store {
     pub async fn submit_reading(
         &self,
         r: &NewReading,
+        actor: Actor,
+        now: Millis,
+    ) -> Result<ReadingOutcome> {
+        self.submit_reported_reading(r, None, actor, now).await
+    }
+
+    /// Judges and stores a reading reported from `reporter_phone` (a caller's number), who is
+    /// the reporter of the meter ticket a queried reading opens (staff call that number
+    /// back). A `reporter_phone` that is no phone number (withheld) is left out, never a
+    /// reason to lose the reading.
+    pub async fn submit_reported_reading(
+        &self,
+        r: &NewReading,
+        reporter_phone: Option<&str>,
         actor: Actor,
         now: Millis,
     ) -> Result<ReadingOutcome> {
@@ -144,6 +158,7 @@ impl Store {
                         r.value,
                         why.describe()
                     ),
+                    reporter_phone: reporter_phone.and_then(normalize_phone),
                     ..NewTicket::default()
                 };
                 let tid = self

@@ -47,6 +47,9 @@ pub struct ReadingSubmission {
     pub meter_serial: Option<String>,
     pub value: i64,
     pub source: ReadingSource,
+    /// The number it was reported from (the caller's): the reporter of a meter ticket a
+    /// queried reading opens. Not a phone number (withheld, empty): no reporter phone.
+    pub reporter_phone: Option<String>,
 }
 
 /// The questions the IVR and the desktop ask about customers.
@@ -124,7 +127,8 @@ impl CustomerSource for Store {
             ReadingSource::Ivr => Actor::Ivr,
             _ => Actor::System,
         };
-        Ok(Store::submit_reading(self, &reading, actor, now).await?)
+        let reporter = r.reporter_phone.as_deref();
+        Ok(Store::submit_reported_reading(self, &reading, reporter, actor, now).await?)
     }
 
     async fn notices(&self, district_code: &str, now: Millis) -> Result<Vec<Notice>, SourceError> {

@@ -1,8 +1,9 @@
 //! Figures for the supervisors' wallboard, from the call records and the tickets: per queue
 //! since a given time (offered, answered, answered within the service level, abandoned with
-//! short abandons apart, average speed of answer, average handle time), and the overdue tickets
-//! of each district. Aggregated in SQL, one query per queue (each queue has its own service
-//! level and short-abandon threshold), over the `calls_started` index.
+//! short abandons apart, average speed of answer, average handle time), the IVR's outcomes
+//! and containment, and the overdue tickets of each district. Aggregated in SQL, one query
+//! per queue (each queue has its own service level and short-abandon threshold), over the
+//! `calls_started` index.
 
 use serde::Serialize;
 
@@ -31,6 +32,24 @@ pub struct QueueStats {
     pub average_speed_of_answer_ms: Option<i64>,
     /// Average talk plus wrap-up of the answered calls.
     pub average_handle_ms: Option<i64>,
+}
+
+/// The IVR's figures over a period: the calls whose IVR ended, by outcome (the same as
+/// `/metrics`' `hotline_ivr_calls_total`), and containment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IvrStats {
+    /// Calls that ran the IVR and have ended.
+    pub calls: i64,
+    /// Had a self-service action, then ended without an agent (`self_served`).
+    pub self_served: i64,
+    /// Handed to an agent queue by the flow.
+    pub transferred: i64,
+    /// Hung up before any self-service action (`abandoned_in_ivr`).
+    pub abandoned: i64,
+    /// The flow hung up before any self-service action (`unserved_in_ivr`: closed hours).
+    pub unserved: i64,
+    /// `self_served` / `calls` in per cent; `None` with no call.
+    pub containment_percent: Option<f64>,
 }
 
 /// How a queue's calls are judged.
@@ -111,6 +130,34 @@ impl Store {
         };
         s.derive(col(&row, "wait_sum")?, col(&row, "handle_sum")?);
         Ok(s)
+    }
+
+    /// The IVR's figures for calls that started at or after `since` and have ended.
+    pub async fn ivr_stats(&self, since: Millis) -> Result<IvrStats> {
+        let count = |cond: &str, name: &str| {
+            format!(
+                ", CAST(COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) AS BIGINT) AS {name}"
+            )
+        };
+        let mut q = Sql::new("SELECT COUNT(*) AS calls");
+        q.push(&count("disposition = 'self_served'", "self_served"))
+            .push(&count("queue IS NOT NULL", "transferred"))
+            .push(&count("disposition = 'abandoned_in_ivr'", "abandoned"))
+            .push(&count("disposition = 'unserved_in_ivr'", "unserved"))
+            .push(" FROM calls WHERE started_at >= ")
+            .int(since)
+            .push(" AND ended_at IS NOT NULL AND ivr_ended_at IS NOT NULL");
+        let row = q.query().fetch_one(&self.read).await?;
+        let calls: i64 = col(&row, "calls")?;
+        let self_served: i64 = col(&row, "self_served")?;
+        Ok(IvrStats {
+            calls,
+            self_served,
+            transferred: col(&row, "transferred")?,
+            abandoned: col(&row, "abandoned")?,
+            unserved: col(&row, "unserved")?,
+            containment_percent: (calls > 0).then(|| self_served as f64 * 100.0 / calls as f64),
+        })
     }
 
     /// Overdue tickets at `now`, per district, most first.

@@ -641,7 +641,8 @@ impl Store {
     }
 
     /// Open tickets of a customer or reported from a phone number: a new call about any of
-    /// them is a repeat contact.
+    /// them is a repeat contact. Only what is given is matched: a missing or unusable phone
+    /// never matches a ticket whose reporter phone is empty (or NULL).
     pub async fn open_tickets_for(
         &self,
         customer_id: Option<i64>,
@@ -649,19 +650,22 @@ impl Store {
         now: Millis,
     ) -> Result<Vec<Ticket>> {
         let phone = phone.and_then(crate::rules::normalize_phone);
-        if customer_id.is_none() && phone.is_none() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
+        let mut q = Sql::new(&format!(
             "SELECT {COLUMNS} FROM tickets WHERE status IN ('accepted', 'dispatched', \
-             'in_progress', 'replied') AND (customer_id = $1 OR reporter_phone = $2) \
-             ORDER BY created_at DESC LIMIT 50"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(customer_id.unwrap_or(-1))
-            .bind(phone.unwrap_or_default())
-            .fetch_all(&self.read)
-            .await?;
+             'in_progress', 'replied') AND ("
+        ));
+        match (customer_id, phone.as_deref()) {
+            (None, None) => return Ok(Vec::new()),
+            (Some(c), None) => q.push("customer_id = ").int(c),
+            (None, Some(p)) => q.push("reporter_phone = ").text(p),
+            (Some(c), Some(p)) => q
+                .push("customer_id = ")
+                .int(c)
+                .push(" OR reporter_phone = ")
+                .text(p),
+        };
+        q.push(") ORDER BY created_at DESC LIMIT 50");
+        let rows = q.query().fetch_all(&self.read).await?;
         rows.iter().map(|r| ticket_from_row(r, now, self)).collect()
     }
 

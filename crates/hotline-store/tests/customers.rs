@@ -137,6 +137,7 @@ async fn readings_are_accepted_or_queried_with_a_meter_ticket() {
             meter_serial: None,
             value,
             source: ReadingSource::Ivr,
+            reporter_phone: Some("+86 138 0000 1111".into()),
         };
         // Usual 20 a month, factor 3: 1000 -> 1050 a month later is plausible.
         let ok = src.submit_reading(&sub(1050), NOW).await.unwrap();
@@ -150,6 +151,10 @@ async fn readings_are_accepted_or_queried_with_a_meter_ticket() {
         let tid = low.ticket_id.expect("meter ticket");
         let t = s.ticket(tid, NOW).await.unwrap().unwrap();
         assert_eq!((t.kind.as_str(), t.created_via.as_str()), ("meter", "ivr"));
+        assert_eq!(
+            t.reporter_phone, "13800001111",
+            "staff call the reporter back"
+        );
         assert!(
             t.summary.contains("below the last accepted reading 1050"),
             "{}",
@@ -175,6 +180,18 @@ async fn readings_are_accepted_or_queried_with_a_meter_ticket() {
         );
         let again = src.submit_reading(&sub(1060), NOW + 3 * DAY).await.unwrap();
         assert_eq!(again.consumption, Some(10));
+        // From a withheld number the reading (and its ticket) is kept, without a phone.
+        let withheld = ReadingSubmission {
+            reporter_phone: Some("anonymous".into()),
+            ..sub(1000)
+        };
+        let q = src.submit_reading(&withheld, NOW + 4 * DAY).await.unwrap();
+        let t = s
+            .ticket(q.ticket_id.expect("meter ticket"), NOW)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.reporter_phone, "");
         // Bad input.
         assert!(matches!(
             src.submit_reading(&sub(-1), NOW).await,
@@ -188,6 +205,87 @@ async fn readings_are_accepted_or_queried_with_a_meter_ticket() {
             src.submit_reading(&wrong, NOW).await,
             Err(SourceError::Invalid { .. })
         ));
+    })
+    .await;
+}
+
+/// A customer with one bill per `(months back, volume)`, and a meter last read 30 days ago
+/// at 1000.
+async fn customer_with_history(s: &Store, f: &Fixture, account: &str, bills: &[(i64, i64)]) -> i64 {
+    let id = s
+        .insert_customer(
+            &NewCustomer {
+                account_no: account.into(),
+                name: "新客户".into(),
+                address: "城东区人民路1号".into(),
+                district_id: Some(f.district),
+                language: "zh".into(),
+                tier: "standard".into(),
+                manager_agent_id: None,
+                credit_flag: "none".into(),
+                credit_note: String::new(),
+                phones: vec![],
+                meters: vec![(format!("M-{account}"), Some((1000, NOW - 30 * DAY)))],
+            },
+            NOW - 800 * DAY,
+        )
+        .await
+        .unwrap();
+    for (back, volume) in bills {
+        s.insert_bill(&NewBill {
+            customer_id: id,
+            period: calendar::period_back(NOW, *back),
+            volume: *volume,
+            amount_fen: volume * 345,
+            due_at: NOW - back * 30 * DAY,
+            paid_fen: volume * 345,
+            paid_at: Some(NOW - back * 30 * DAY),
+        })
+        .await
+        .unwrap();
+    }
+    id
+}
+
+#[tokio::test]
+async fn usual_consumption_is_the_average_of_the_last_12_months() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        // Exactly 12 months of history (the months before this one): 11 of 10 m³ and, a year
+        // ago, 130 m³. The average of the 12 is 20; of the latest 11 it would be 10.
+        let mut year: Vec<(i64, i64)> = (1..=11).map(|back| (back, 10)).collect();
+        year.push((12, 130));
+        let a = customer_with_history(&s, &f, "2000000012", &year).await;
+        assert_eq!(s.monthly_average(a, NOW).await.unwrap(), Some(20.0));
+        // 11 months of history averages those 11; a bill older than 12 months never counts.
+        let mut eleven: Vec<(i64, i64)> = (1..=10).map(|back| (back, 10)).collect();
+        eleven.push((11, 120));
+        eleven.push((13, 5000));
+        let b = customer_with_history(&s, &f, "2000000011", &eleven).await;
+        assert_eq!(s.monthly_average(b, NOW).await.unwrap(), Some(20.0));
+        // With a bill for this month too, the latest 12 count (the one a year ago drops out).
+        let mut thirteen = year.clone();
+        thirteen.push((0, 250));
+        let c = customer_with_history(&s, &f, "2000000013", &thirteen).await;
+        assert_eq!(s.monthly_average(c, NOW).await.unwrap(), Some(30.0));
+        let none = customer_with_history(&s, &f, "2000000000", &[]).await;
+        assert_eq!(s.monthly_average(none, NOW).await.unwrap(), None);
+
+        // The check uses it: 50 m³ in the month since the last reading is within 3 × 20 for
+        // the customer with a year of history (it would be queried against 3 × 10).
+        let src: &dyn CustomerSource = &s;
+        let sub = ReadingSubmission {
+            account_no: "2000000012".into(),
+            meter_serial: None,
+            value: 1050,
+            source: ReadingSource::Ivr,
+            reporter_phone: None,
+        };
+        let r = src.submit_reading(&sub, NOW).await.unwrap();
+        assert_eq!((r.status.as_str(), r.consumption), ("accepted", Some(50)));
+        let sub = ReadingSubmission { value: 1121, ..sub };
+        let r = src.submit_reading(&sub, NOW + DAY).await.unwrap();
+        assert_eq!(r.status, "queried", "71 m³ in a day is above 3 × 20");
     })
     .await;
 }

@@ -172,3 +172,73 @@ async fn overdue_tickets_are_counted_per_district() {
     })
     .await;
 }
+
+/// A finished call started at `at` whose IVR ended (`queue`: transferred there) with `d`.
+async fn ivr_call(s: &Store, n: u32, at: Millis, queue: Option<&str>, d: Disposition) {
+    let id = s
+        .start_call(&NewCall {
+            call_ref: format!("ivr-{n}"),
+            caller: "13800000000".into(),
+            dialled: "96655".into(),
+            started_at: at,
+        })
+        .await
+        .expect("call")
+        .id;
+    let u = CallUpdate {
+        ivr_ended_at: Some(at + 5 * SEC),
+        queue: queue.map(str::to_string),
+        disposition: Some(d),
+        answered_at: Some(at),
+        ended_at: Some(at + 60 * SEC),
+        ..CallUpdate::default()
+    };
+    s.update_call(id, &u).await.expect("update");
+}
+
+#[tokio::test]
+async fn ivr_figures_count_each_outcome_and_containment() {
+    each_store(|s| async move {
+        use Disposition::*;
+        assert_eq!(s.ivr_stats(NOW).await.unwrap(), IvrStats::default());
+        ivr_call(&s, 1, NOW - DAY, None, SelfServed).await; // yesterday
+        ivr_call(&s, 2, NOW, None, SelfServed).await;
+        ivr_call(&s, 3, NOW, None, SelfServed).await;
+        ivr_call(&s, 4, NOW, None, AbandonedInIvr).await;
+        ivr_call(&s, 5, NOW, None, UnservedInIvr).await;
+        ivr_call(&s, 6, NOW, Some("billing"), Answered).await;
+        ivr_call(&s, 7, NOW, Some("billing"), AbandonedInQueue).await;
+        ivr_call(&s, 8, NOW, Some("general"), Callback).await;
+        // Not an IVR call: an agent's extension dialled directly.
+        let direct = s
+            .start_call(&NewCall {
+                call_ref: "direct".into(),
+                caller: "1001".into(),
+                dialled: "1002".into(),
+                started_at: NOW,
+            })
+            .await
+            .unwrap();
+        let u = CallUpdate {
+            disposition: Some(Answered),
+            ended_at: Some(NOW + SEC),
+            ..CallUpdate::default()
+        };
+        s.update_call(direct.id, &u).await.unwrap();
+        let st = s.ivr_stats(NOW).await.unwrap();
+        assert_eq!(
+            (
+                st.calls,
+                st.self_served,
+                st.transferred,
+                st.abandoned,
+                st.unserved
+            ),
+            (7, 2, 3, 1, 1)
+        );
+        let c = st.containment_percent.expect("containment");
+        assert!((c - 200.0 / 7.0).abs() < 1e-9, "{c}");
+        assert_eq!(s.ivr_stats(NOW - DAY).await.unwrap().calls, 8);
+    })
+    .await;
+}

@@ -466,6 +466,13 @@ async fn a_new_call_finds_open_tickets_and_is_a_repeat_contact() {
             .unwrap(); // idempotent
         let d = s.ticket_detail(t.id, NOW + HOUR).await.unwrap().unwrap();
         assert_eq!(d.call_ids, vec![first.id, again.id]);
+        // By the call's reference (what the IVR knows), once the call is recorded.
+        assert!(!s.link_ticket_to_call_ref("c9", t.id, NOW).await.unwrap());
+        assert!(s.link_ticket_to_call_ref("c2", t.id, NOW).await.unwrap());
+        assert_eq!(s.call_id_by_ref("c2").await.unwrap(), Some(again.id));
+        assert_eq!(s.call_id_by_ref("c9").await.unwrap(), None);
+        let d = s.ticket_detail(t.id, NOW + HOUR).await.unwrap().unwrap();
+        assert_eq!(d.call_ids, vec![first.id, again.id]);
         // A leak reporter who is not a customer is found by phone too.
         let passer = s.create_ticket(&leak(&f), Actor::Ivr, NOW).await.unwrap();
         let third = s
@@ -532,6 +539,122 @@ async fn a_new_call_finds_open_tickets_and_is_a_repeat_contact() {
                 ..
             })
         ));
+    })
+    .await;
+}
+
+/// A call from `caller` at `at`: whether it is a repeat contact, and the open tickets found.
+async fn repeat(s: &Store, call_ref: &str, caller: &str, at: Millis) -> (i64, bool, Vec<i64>) {
+    let start = s
+        .start_call(&NewCall {
+            call_ref: call_ref.into(),
+            caller: caller.into(),
+            dialled: "96116".into(),
+            started_at: at,
+        })
+        .await
+        .unwrap();
+    let call = s.call(start.id).await.unwrap().unwrap();
+    let ids = start.open_tickets.iter().map(|t| t.id).collect();
+    (start.id, call.repeat_contact, ids)
+}
+
+#[tokio::test]
+async fn a_ticket_without_a_reporter_phone_makes_nobody_else_a_repeat_contact() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        // Another customer, with a phone of her own and no ticket.
+        let other = s
+            .insert_customer(
+                &NewCustomer {
+                    account_no: "1000000002".into(),
+                    name: "林小红".into(),
+                    address: "城西区中山路8号".into(),
+                    district_id: Some(f.other_district),
+                    language: "zh".into(),
+                    tier: "standard".into(),
+                    manager_agent_id: None,
+                    credit_flag: "none".into(),
+                    credit_note: String::new(),
+                    phones: vec!["13900003333".into()],
+                    meters: vec![],
+                },
+                NOW - 400 * DAY,
+            )
+            .await
+            .unwrap();
+        // Open tickets with an empty reporter phone: one for the fixture's customer, one for
+        // nobody (an agent's note about a street).
+        let nobody = NewTicket {
+            kind: "repair".into(),
+            summary: "路灯不亮".into(),
+            address: Some("中山路口".into()),
+            ..NewTicket::default()
+        };
+        let no_phone = s
+            .create_ticket(&nobody, Actor::Agent(f.agent), NOW)
+            .await
+            .unwrap();
+        let theirs = NewTicket {
+            reporter_phone: None,
+            reporter_name: None,
+            ..leak(&f)
+        };
+        let theirs = s
+            .create_ticket(&theirs, Actor::Agent(f.agent), NOW)
+            .await
+            .unwrap();
+        for t in [&no_phone, &theirs] {
+            assert_eq!(t.reporter_phone, "", "stored with an empty reporter phone");
+        }
+        // NULL cannot be stored (the column is NOT NULL DEFAULT ''): the empty phone is the
+        // case that occurs, and a NULL would not match `reporter_phone = $n` either.
+        let null = sqlx::query("UPDATE tickets SET reporter_phone = NULL WHERE id = $1")
+            .bind(no_phone.id)
+            .execute(s.write_pool())
+            .await;
+        assert!(null.is_err(), "a NULL reporter phone is refused");
+
+        // The other customer, identified by her number as she calls: not a repeat contact.
+        let (_, flagged, found) = repeat(&s, "r1", "13900003333", NOW + HOUR).await;
+        assert!(
+            !flagged && found.is_empty(),
+            "unrelated caller flagged: {found:?}"
+        );
+        // Identified later by her account number in the IVR: still not one.
+        let (call, _, _) = repeat(&s, "r2", "13700000000", NOW + HOUR).await;
+        let u = CallUpdate {
+            customer_id: Some(other),
+            ..CallUpdate::default()
+        };
+        assert!(!s.update_call(call, &u).await.unwrap().repeat_contact);
+        // A caller whose number is no phone number (withheld) matches nothing.
+        let (_, flagged, found) = repeat(&s, "r3", "anonymous", NOW + HOUR).await;
+        assert!(
+            !flagged && found.is_empty(),
+            "withheld caller flagged: {found:?}"
+        );
+        assert!(s
+            .open_tickets_for(Some(other), None, NOW)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(s
+            .open_tickets_for(None, Some(""), NOW)
+            .await
+            .unwrap()
+            .is_empty());
+
+        // The fixture's customer has a real open ticket: her call is a repeat contact, found
+        // through the account (the ticket has no phone), and only that ticket.
+        let (_, flagged, found) = repeat(&s, "r4", "13800001111", NOW + HOUR).await;
+        assert!(flagged);
+        assert_eq!(found, vec![theirs.id]);
+        // And a leak reporter is found by the number she reported from.
+        let reported = s.create_ticket(&leak(&f), Actor::Ivr, NOW).await.unwrap();
+        let (_, flagged, found) = repeat(&s, "r5", "+86 139 0000 2222", NOW + HOUR).await;
+        assert!(flagged);
+        assert_eq!(found, vec![reported.id]);
     })
     .await;
 }

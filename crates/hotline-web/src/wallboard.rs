@@ -1,8 +1,9 @@
 //! `GET /api/wallboard` (supervisors): per queue, what is happening now (from the router) and
 //! the figures of today and of the last 15 minutes (from the call records: offered, answered,
 //! service level, abandons with short ones apart, average speed of answer and handle time);
-//! per agent, the state now, calls handled and the average follow-up rating; overdue tickets
-//! per district. "Today" starts at midnight in the centre's time (`utc_offset_mins`).
+//! per agent, the state now, calls handled and the average follow-up rating; the IVR's
+//! outcomes and containment today and in the last 15 minutes; overdue tickets per district.
+//! "Today" starts at midnight in the centre's time (`utc_offset_mins`).
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Authed, Params};
@@ -11,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use hotline_acd::AgentState;
-use hotline_store::{DistrictOverdue, Millis, QueueStats, Role, StatsRule};
+use hotline_store::{DistrictOverdue, IvrStats, Millis, QueueStats, Role, StatsRule};
 use serde::Serialize;
 
 const DAY_MS: Millis = 86_400_000;
@@ -22,7 +23,15 @@ pub struct Wallboard {
     at: Millis,
     queues: Vec<QueueTile>,
     agents: Vec<AgentRow>,
+    /// The IVR: calls by outcome and containment (self-served share), from the call records.
+    ivr: IvrTile,
     overdue_by_district: Vec<DistrictOverdue>,
+}
+
+#[derive(Serialize)]
+struct IvrTile {
+    today: IvrStats,
+    last_15_min: IvrStats,
 }
 
 #[derive(Serialize)]
@@ -119,10 +128,15 @@ pub async fn wallboard(
             rating,
         });
     }
+    let ivr = IvrTile {
+        today: s.store.ivr_stats(midnight).await?,
+        last_15_min: s.store.ivr_stats(now - QUARTER_HOUR_MS).await?,
+    };
     Ok(Json(Wallboard {
         at: now,
         queues,
         agents,
+        ivr,
         overdue_by_district: s.store.overdue_by_district(now).await?,
     }))
 }

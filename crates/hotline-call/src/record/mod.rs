@@ -34,8 +34,10 @@ use crate::phase::{IvrOutcome, Phase, Timeline};
 /// How a call ended up (the store's `disposition`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disposition {
-    /// Finished in the IVR.
+    /// A self-service action in the IVR (a `served` node), then ended by the flow or the caller.
     SelfServed,
+    /// The flow hung up before serving anything (e.g. the closed-hours message).
+    UnservedInIvr,
     /// The caller hung up in the IVR (or while it rang) before anything was done.
     AbandonedInIvr,
     /// The caller hung up while waiting in a queue.
@@ -54,6 +56,7 @@ impl Disposition {
     pub fn as_str(self) -> &'static str {
         match self {
             Disposition::SelfServed => "self_served",
+            Disposition::UnservedInIvr => "unserved_in_ivr",
             Disposition::AbandonedInIvr => "abandoned_in_ivr",
             Disposition::AbandonedInQueue => "abandoned_in_queue",
             Disposition::Answered => "answered",
@@ -131,8 +134,12 @@ impl Timeline {
                 (p, _) if p.waiting() => Disposition::Failed,
                 (Phase::Ringing, _) if caller_left => Disposition::AbandonedInIvr,
                 (Phase::Ringing, _) => Disposition::Failed,
+                (_, Some(IvrOutcome::SelfServed)) => Disposition::SelfServed,
                 (_, Some(IvrOutcome::Abandoned)) => Disposition::AbandonedInIvr,
-                _ => Disposition::SelfServed,
+                (_, Some(IvrOutcome::Unserved)) => Disposition::UnservedInIvr,
+                // No outcome (the built-in answer flow, no IVR): nothing was served.
+                (_, None) if caller_left => Disposition::AbandonedInIvr,
+                (_, None) => Disposition::UnservedInIvr,
             }
         };
         let hangup_side = match self.agent_left {

@@ -122,14 +122,29 @@ fn leaving_the_queue_keeps_its_disposition() {
 }
 
 #[test]
-fn ivr_calls_are_self_served_or_abandoned_and_never_talk() {
+fn ivr_calls_are_self_served_unserved_or_abandoned_and_never_talk() {
     let t = t0();
     let mut tl = Timeline::new(t);
     tl.enter(at(t, 1), ivr("main"));
+    // No outcome (the built-in answer flow): nothing served; left by the caller = abandoned.
     let r = tl.record(at(t, 30), EndReason::RemoteHangup);
-    assert_eq!(r.disposition, Disposition::SelfServed);
+    assert_eq!(r.disposition, Disposition::AbandonedInIvr);
     assert_eq!((r.talk_ms, r.wait_ms, r.queued_at), (None, None, None));
     assert_eq!(r.ivr_ended_at, Some(t.unix_ms + 30_000));
+    let r = tl.record(at(t, 30), EndReason::LocalHangup);
+    assert_eq!(r.disposition, Disposition::UnservedInIvr);
+    assert_eq!(r.hangup_side, Side::System);
+    // Served, then ended by the flow or by the caller: self-served either way.
+    let mut served = tl.clone();
+    served.set_ivr_outcome(IvrOutcome::SelfServed);
+    for reason in [EndReason::LocalHangup, EndReason::RemoteHangup] {
+        let r = served.record(at(t, 30), reason);
+        assert_eq!(r.disposition, Disposition::SelfServed, "{reason:?}");
+    }
+    let mut unserved = tl.clone();
+    unserved.set_ivr_outcome(IvrOutcome::Unserved);
+    let r = unserved.record(at(t, 30), EndReason::LocalHangup);
+    assert_eq!(r.disposition, Disposition::UnservedInIvr);
     tl.set_ivr_outcome(IvrOutcome::Abandoned);
     let r = tl.record(at(t, 30), EndReason::RemoteHangup);
     assert_eq!(r.disposition, Disposition::AbandonedInIvr);

@@ -9,6 +9,7 @@
 //! longer awaited (its id is stale) is ignored. Keys pressed while nothing waits for them are
 //! kept (type-ahead) for the next menu or collect.
 
+mod outcome;
 mod prompts;
 mod schedule;
 mod wait;
@@ -21,6 +22,8 @@ use crate::flow::{FlowIdx, FlowSet, LookupWhat, NodeIdx, NodeKind};
 use crate::value::Value;
 use std::sync::Arc;
 
+use outcome::EndedBy;
+pub use outcome::Outcome;
 pub use prompts::PromptRef;
 pub use schedule::is_open;
 
@@ -186,6 +189,8 @@ pub enum LookupRequest {
     SubmitReading {
         account: String,
         value: String,
+        /// The caller's number: who reported it.
+        reporter_phone: String,
     },
     /// The caller's rating of the call, `1`–`5`.
     SubmitSurvey {
@@ -275,6 +280,9 @@ pub struct Session {
     visited: u32,
     path: Vec<(FlowIdx, NodeIdx)>,
     now: Millis,
+    /// A node marked `served` was completed.
+    served: bool,
+    ended_by: Option<EndedBy>,
 }
 
 impl Session {
@@ -313,6 +321,8 @@ impl Session {
             visited: 0,
             path: Vec::new(),
             now,
+            served: false,
+            ended_by: None,
         };
         let mut out = Vec::new();
         if s.set.flows.get(flow).is_none_or(|f| f.nodes.is_empty()) {
@@ -333,16 +343,26 @@ impl Session {
         }
         if event == Event::Hangup {
             out.push(self.exit_action(Exit::CallerHungUp));
+            // Over the flow's own last prompts the flow had already ended the call.
+            self.ended_by = Some(match self.wait {
+                Wait::HangingUp => EndedBy::Flow,
+                _ => EndedBy::Caller,
+            });
             self.wait = Wait::Ended;
             return out;
         }
         let wait = std::mem::replace(&mut self.wait, Wait::Nothing);
         match (wait, event) {
-            (Wait::Playing { next }, Event::PlayDone) => self.go(Exit::Next, next, &mut out),
+            (Wait::Playing { next }, Event::PlayDone) => {
+                self.serve();
+                self.go(Exit::Next, next, &mut out)
+            }
             (Wait::Playing { next }, Event::Digit(k)) => {
                 let barge_in = matches!(self.kind(), Some(NodeKind::Play { barge_in: true, .. }));
                 self.typeahead.push(k);
                 if barge_in {
+                    // The caller heard what they wanted and moved on.
+                    self.serve();
                     out.push(Action::StopPlay);
                     self.go(Exit::Next, next, &mut out);
                 } else {
@@ -367,6 +387,28 @@ impl Session {
     /// Whether the session has ended (transfer, hang-up, or the caller left).
     pub fn ended(&self) -> bool {
         self.wait == Wait::Ended
+    }
+
+    /// Whether the caller has had a self-service action (left a node marked `served` the
+    /// normal way).
+    pub fn served(&self) -> bool {
+        self.served
+    }
+
+    /// How the session ended; `None` while it runs.
+    pub fn outcome(&self) -> Option<Outcome> {
+        Some(Outcome::of(self.ended_by?, self.served))
+    }
+
+    /// The current node counts as a self-service action if it is marked `served`.
+    fn serve(&mut self) {
+        let marked = self
+            .set
+            .flows
+            .get(self.flow)
+            .and_then(|f| f.nodes.get(self.node))
+            .is_some_and(|n| n.served);
+        self.served |= marked;
     }
 
     /// The call's variables (for the simulator and the call record).
@@ -433,6 +475,10 @@ impl Session {
 
     fn end(&mut self, out: &mut Vec<Action>, last: Action) {
         self.wait = Wait::Ended;
+        self.ended_by = Some(match last {
+            Action::Transfer(_) => EndedBy::Transfer,
+            _ => EndedBy::Flow,
+        });
         out.push(last);
     }
 
@@ -663,10 +709,7 @@ impl Session {
         };
         Ok(match what {
             LookupWhat::CustomerByCaller => LookupRequest::CustomerByCaller {
-                caller: match self.vars.get("caller") {
-                    Some(Value::Text(s)) => s.clone(),
-                    _ => String::new(),
-                },
+                caller: self.caller(),
             },
             LookupWhat::CustomerByAccount { account } => LookupRequest::CustomerByAccount {
                 account: text(account)?,
@@ -684,6 +727,7 @@ impl Session {
             LookupWhat::SubmitReading { account, value } => LookupRequest::SubmitReading {
                 account: text(account)?,
                 value: text(value)?,
+                reporter_phone: self.caller(),
             },
             LookupWhat::SubmitSurvey { value } => LookupRequest::SubmitSurvey {
                 score: text(value)?,
@@ -699,6 +743,7 @@ impl Session {
             Event::Lookup { id: got, result } if got == id => match result {
                 LookupResult::Found(v) => {
                     self.vars.insert(l.into.clone(), v);
+                    self.serve();
                     self.go(Exit::Found, l.next, out);
                 }
                 LookupResult::NotFound => match l.not_found {
@@ -741,11 +786,7 @@ impl Session {
                 _ => None,
             }
         };
-        let reporter_phone =
-            opt_text(&t.reporter_phone).unwrap_or_else(|| match self.vars.get("caller") {
-                Some(Value::Text(s)) => s.clone(),
-                _ => String::new(),
-            });
+        let reporter_phone = opt_text(&t.reporter_phone).unwrap_or_else(|| self.caller());
         let request = TicketRequest {
             kind: t.kind.clone(),
             summary,
@@ -763,6 +804,14 @@ impl Session {
         Step::Wait
     }
 
+    /// The calling number (empty when unknown).
+    fn caller(&self) -> String {
+        match self.vars.get("caller") {
+            Some(Value::Text(s)) => s.clone(),
+            _ => String::new(),
+        }
+    }
+
     fn on_ticket(&mut self, id: u64, event: Event, out: &mut Vec<Action>) {
         let Some(NodeKind::Ticket(t)) = self.kind().cloned() else {
             return;
@@ -770,6 +819,7 @@ impl Session {
         match event {
             Event::Ticket { id: got, result } if got == id => match result {
                 Ok(info) => {
+                    self.serve();
                     if let Some(into) = &t.into {
                         let v = Value::record([
                             ("id", Value::Int(info.id)),

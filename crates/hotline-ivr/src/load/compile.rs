@@ -103,6 +103,7 @@ pub(crate) fn flow(
                 id: id.as_str().to_owned(),
                 line: pos(&id.location()).0,
                 kind,
+                served: served(&node.value),
             }),
             _ => nodes = None,
         }
@@ -369,6 +370,17 @@ impl Ctx<'_> {
 }
 
 /// Levenshtein distance, for "did you mean" hints (short strings only).
+/// Whether the node is marked `served: true` (only `play`, `lookup` and `ticket` take it).
+fn served(node: &model::Node) -> bool {
+    let marked = match node {
+        model::Node::Play(p) => p.served,
+        model::Node::Lookup(l) => l.served,
+        model::Node::Ticket(t) => t.served,
+        _ => None,
+    };
+    marked.unwrap_or(false)
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();

@@ -121,6 +121,7 @@ nodes:
       prompts:
         - { each: notices.items, as: notice, play: [{ say: notice.starts, as: date }] }
       barge_in: false
+      served: true
       next: menu
   report:
     ticket:
@@ -130,6 +131,7 @@ nodes:
       into: ticket
       next: menu
       error: sorry
+      served: true
   key_agent:
     transfer: { queue: key_accounts, skills: { billing: 3 }, priority: 80, reason: key account, preferred_agent: customer.manager }
   agent:

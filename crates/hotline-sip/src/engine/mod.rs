@@ -1,8 +1,10 @@
 //! The SIP core as a plain state machine (sans-IO, like quinn-proto or str0m): bytes, commands
 //! and time go in; bytes to send, events and the next deadline come out. It owns transactions
-//! (RFC 3261 §17, with RFC 6026's Accepted state), dialogs for the engine's calls, the registrar
-//! and admission. No sockets, no clock reads: the shell in `shell.rs` does I/O and passes `now`.
+//! (RFC 3261 §17, with RFC 6026's Accepted state), dialogs for the engine's calls, the registrar,
+//! digest authentication and admission. No sockets, no clock reads: the shell in `shell.rs` does
+//! I/O and passes `now`.
 
+mod auth;
 mod calls;
 mod dial;
 mod register;
@@ -14,15 +16,17 @@ use std::time::{Duration, Instant};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tracing::debug;
 
+use crate::account_throttle::{AccountLimits, AccountThrottle};
 use crate::admission::{
     Admission, AdmissionPolicy, Cidr, FailureThrottle, RateLimiter, TrunkAllowlist,
 };
 use crate::api::{CallRef, Command, Location, Peer, SipEvent, Transport};
 use crate::build::{self, ResponseHead};
-use crate::digest::NonceIssuer;
+use crate::nonces::NonceStore;
 use crate::registrar::{Registrar, RegistrarConfig};
 use crate::wire::{self, Invalid, Message, Method, Request};
 
+pub use auth::{ChallengeReason, Refusal};
 pub use calls::Call;
 use txn::{ClientTxn, ServerTxn, TxnKey};
 
@@ -55,9 +59,20 @@ pub struct CoreConfig {
     /// Digest challenges offered, preferred first.
     pub auth_algorithms: Vec<crate::digest::Algorithm>,
     pub nonce_ttl_secs: u64,
+    /// Most nonces remembered at once; beyond it the oldest unanswered are forgotten.
+    pub max_nonces: usize,
+    /// A nonce is only good from the IP address it was issued to.
+    pub bind_nonce_to_address: bool,
     pub max_auth_failures: u32,
     pub failure_window: Duration,
     pub block_for: Duration,
+    /// Wrong passwords for one account within `failure_window`, from any address, that
+    /// throttle it; the first throttle lasts `account_block`, doubling up to `account_block_max`.
+    pub account_max_failures: u32,
+    pub account_block: Duration,
+    pub account_block_max: Duration,
+    /// Accept INVITEs from authenticated users who have no live registration.
+    pub allow_unregistered_calls: bool,
     pub requests_per_sec: f64,
     pub burst: u32,
     /// Hard upper bound on any call's length.
@@ -87,9 +102,15 @@ impl Default for CoreConfig {
                 crate::digest::Algorithm::Md5,
             ],
             nonce_ttl_secs: 300,
+            max_nonces: 100_000,
+            bind_nonce_to_address: true,
             max_auth_failures: 5,
             failure_window: Duration::from_secs(60),
             block_for: Duration::from_secs(300),
+            account_max_failures: 10,
+            account_block: Duration::from_secs(60),
+            account_block_max: Duration::from_secs(900),
+            allow_unregistered_calls: false,
             requests_per_sec: 50.0,
             burst: 100,
             max_call: Duration::from_secs(4 * 3600),
@@ -98,7 +119,7 @@ impl Default for CoreConfig {
     }
 }
 
-/// The time, twice: monotonic for timers, Unix seconds for nonces.
+/// The time, twice: monotonic for timers, Unix seconds for stamps.
 #[derive(Debug, Clone, Copy)]
 pub struct Now {
     pub mono: Instant,
@@ -132,12 +153,18 @@ pub struct Stats {
     pub responses_out: [u64; 7],
     pub malformed: u64,
     pub auth_failures: u64,
+    /// Requests refused by authentication or its policy, by [`Refusal::label`].
+    pub refused: HashMap<&'static str, u64>,
+    /// Digest challenges sent, by [`ChallengeReason::label`].
+    pub challenges: HashMap<&'static str, u64>,
     pub dropped_blocked: u64,
     pub dropped_rate_limited: u64,
     /// Users with at least one binding now (filled by [`SipCore::stats_at`]).
     pub registered_users: usize,
     /// Addresses blocked for failed authentication now (filled by [`SipCore::stats_at`]).
     pub blocked_addresses: usize,
+    /// Accounts throttled for password guessing now (filled by [`SipCore::stats_at`]).
+    pub throttled_accounts: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -152,8 +179,9 @@ enum Timer {
 pub struct SipCore {
     cfg: CoreConfig,
     users: HashMap<String, UserCredentials>,
-    nonces: NonceIssuer,
+    nonces: NonceStore,
     admission: AdmissionPolicy,
+    accounts: AccountThrottle,
     registrar: Registrar,
     rng: StdRng,
     next_id: u64,
@@ -175,8 +203,7 @@ impl SipCore {
         seed: [u8; 32],
         now: Now,
     ) -> Self {
-        let mut rng = StdRng::from_seed(seed);
-        let secret: [u8; 32] = rng.random();
+        let rng = StdRng::from_seed(seed);
         let admission = AdmissionPolicy::new(
             TrunkAllowlist::new(cfg.trunks.clone()),
             FailureThrottle::new(
@@ -187,8 +214,20 @@ impl SipCore {
             ),
             RateLimiter::new(cfg.requests_per_sec, cfg.burst, 100_000),
         );
+        let accounts = AccountThrottle::new(AccountLimits {
+            max_failures: cfg.account_max_failures,
+            window: cfg.failure_window,
+            base_block: cfg.account_block,
+            max_block: cfg.account_block_max,
+            max_tracked: 100_000,
+        });
         let mut core = SipCore {
-            nonces: NonceIssuer::new(secret, cfg.nonce_ttl_secs),
+            nonces: NonceStore::new(
+                Duration::from_secs(cfg.nonce_ttl_secs),
+                cfg.max_nonces,
+                cfg.bind_nonce_to_address,
+            ),
+            accounts,
             registrar: Registrar::new(cfg.registrar.clone()),
             admission,
             users,
@@ -223,7 +262,13 @@ impl SipCore {
         let mut s = self.stats.clone();
         s.registered_users = self.registrar.user_count();
         s.blocked_addresses = self.admission.blocked(now);
+        s.throttled_accounts = self.accounts.throttled(now);
         s
+    }
+
+    /// Nonces the core remembers now (bounded by `max_nonces`).
+    pub fn nonce_count(&self) -> usize {
+        self.nonces.len()
     }
 
     /// Calls the core holds now (any state).
@@ -298,6 +343,8 @@ impl SipCore {
 
     fn housekeeping(&mut self, now: Now) {
         self.admission.purge(now.mono);
+        self.nonces.purge(now.mono);
+        self.accounts.purge(now.mono);
         for (user, _) in self.registrar.expire(now.mono) {
             let contacts = self.registrar.lookup(&user, now.mono).len();
             debug!(user = %crate::mask(&user), "registration expired");
@@ -417,6 +464,13 @@ impl SipCore {
         let id = self.new_server_txn(now, peer, req, None);
         let tag = self.token();
         self.respond(now, id, code, Some(&tag), extra, None);
+    }
+
+    /// [`Self::reply_stateless`] with a reason phrase of our own (`403 Not Registered`).
+    fn reply_with_reason(&mut self, now: Now, peer: Peer, req: &Request, code: u16, reason: &str) {
+        let id = self.new_server_txn(now, peer, req, None);
+        let tag = self.token();
+        self.respond_with_reason(now, id, code, Some(reason), Some(&tag), &[], None);
     }
 
     fn transmit(&mut self, peer: Peer, bytes: Vec<u8>) {

@@ -1,4 +1,5 @@
 //! The core under a fake clock: whole call flows, timers, auth and bad input, with no sockets.
+//! Authentication under attack is in `tests/auth.rs`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -505,26 +506,41 @@ fn invite_from_outside_the_trunks_needs_a_registered_authenticated_user() {
         .trim_start_matches("Proxy-Authenticate:")
         .trim()
         .to_string();
-    let auth = digest::respond(
-        &challenge,
-        "INVITE",
-        "sip:95598@198.51.100.1",
-        "1001",
-        "secret",
-        "c0ffee",
-        1,
-    )
-    .unwrap();
-    let with_auth = |branch: &str| {
-        invite(branch, "c2", &format!("Proxy-Authorization: {auth}\r\n"))
-            .replace("10.0.0.1:5060", PHONE)
+    let auth = |nc: u32| {
+        digest::respond(
+            &challenge,
+            "INVITE",
+            "sip:95598@198.51.100.1",
+            "1001",
+            "secret",
+            "c0ffee",
+            nc,
+        )
+        .unwrap()
     };
-    // Right password but not registered: 403.
-    h.recv(PHONE, &with_auth("z9hG4bK2"));
-    assert_eq!(h.status_lines(), vec!["SIP/2.0 403 Forbidden"]);
+    let with_auth = |branch: &str, nc: u32| {
+        invite(
+            branch,
+            "c2",
+            &format!("Proxy-Authorization: {}\r\n", auth(nc)),
+        )
+        .replace("10.0.0.1:5060", PHONE)
+    };
+    // Right password but not registered: 403 with a reason of its own, counted.
+    h.recv(PHONE, &with_auth("z9hG4bK2", 1));
+    assert_eq!(h.status_lines(), vec!["SIP/2.0 403 Not Registered"]);
+    assert_eq!(h.core.stats().refused.get("not_registered"), Some(&1));
+    assert_eq!(h.core.stats().auth_failures, 0, "not a wrong password");
     register(&mut h, PHONE, "1001", Some("secret"), 600);
     h.take_events();
-    h.recv(PHONE, &with_auth("z9hG4bK3"));
+    // The same credentials again (nc 1 already used) are a replay: challenged, stale.
+    h.recv(PHONE, &with_auth("z9hG4bK3", 1));
+    let sent = h.take_sent();
+    assert!(sent[0].starts_with("SIP/2.0 407"), "{sent:?}");
+    assert!(sent[0].contains("stale=true"), "{}", sent[0]);
+    assert!(h.take_events().is_empty());
+    // The next count of the same nonce goes through.
+    h.recv(PHONE, &with_auth("z9hG4bK4", 2));
     assert_eq!(h.status_lines(), vec!["SIP/2.0 100 Trying"]);
     match h.take_events().as_slice() {
         [SipEvent::Incoming(i)] => assert_eq!(i.source, CallSource::User("1001".into())),
@@ -761,3 +777,5 @@ fn dial_a_number_through_a_gateway() {
         [SipEvent::Answered { .. }]
     ));
 }
+
+mod auth;

@@ -139,6 +139,21 @@ impl SipCore {
         extra: &[(&str, &str)],
         body: Option<(&str, &[u8])>,
     ) {
+        self.respond_with_reason(now, id, code, None, to_tag, extra, body)
+    }
+
+    /// [`Self::respond`] with a reason phrase other than the standard one.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn respond_with_reason(
+        &mut self,
+        now: Now,
+        id: u64,
+        code: u16,
+        reason: Option<&str>,
+        to_tag: Option<&str>,
+        extra: &[(&str, &str)],
+        body: Option<(&str, &[u8])>,
+    ) {
         let server = self.cfg.user_agent.clone();
         let Some(txn) = self.server.get_mut(&id) else {
             return;
@@ -159,7 +174,7 @@ impl SipCore {
             txn.peer.addr,
             txn.rport,
             code,
-            None,
+            reason,
             tag,
             extra,
             &server,

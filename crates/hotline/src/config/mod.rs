@@ -112,16 +112,30 @@ impl Default for RegistrarSettings {
     }
 }
 
-/// `[sip.auth]`: digest nonces and blocking of addresses that keep failing.
+/// `[sip.auth]`: digest nonces, blocking of addresses that keep failing, throttling of
+/// accounts being guessed, and whether unregistered users may call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthSettings {
     /// Digest algorithms offered, most preferred first (`SHA-256`, `MD5`).
     pub algorithms: Vec<String>,
     pub nonce_ttl_secs: u64,
+    /// Most nonces remembered at once (each answered challenge's nonce is tracked so it
+    /// cannot be replayed); beyond it the oldest are forgotten.
+    pub max_nonces: usize,
+    /// A nonce is only good from the IP address it was issued to.
+    pub bind_nonce_to_address: bool,
     pub max_failures: u32,
     pub failure_window_secs: u64,
     pub block_secs: u64,
+    /// Wrong passwords for one account within `failure_window_secs`, from any addresses,
+    /// that throttle the account.
+    pub account_max_failures: u32,
+    /// The first throttle of an account; each next one doubles, up to `account_block_max_secs`.
+    pub account_block_secs: u64,
+    pub account_block_max_secs: u64,
+    /// Accept calls from authenticated users who have no live registration.
+    pub allow_unregistered_calls: bool,
 }
 
 impl Default for AuthSettings {
@@ -129,9 +143,15 @@ impl Default for AuthSettings {
         AuthSettings {
             algorithms: vec!["SHA-256".into(), "MD5".into()],
             nonce_ttl_secs: 300,
+            max_nonces: 100_000,
+            bind_nonce_to_address: true,
             max_failures: 5,
             failure_window_secs: 60,
             block_secs: 300,
+            account_max_failures: 10,
+            account_block_secs: 60,
+            account_block_max_secs: 900,
+            allow_unregistered_calls: false,
         }
     }
 }

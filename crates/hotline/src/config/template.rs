@@ -17,7 +17,7 @@ pub(super) const SECTIONS: &[(&str, &str)] = &[
     ),
     (
         "sip.auth",
-        "Digest authentication: nonce lifetime, and blocking of addresses that keep failing.",
+        "Digest authentication: nonces, blocking of failing addresses and guessed accounts, unregistered callers.",
     ),
     (
         "sip.rate_limit",
@@ -88,13 +88,49 @@ pub(super) const KEYS: &[(&str, &str)] = &[
         "sip.auth.algorithms",
         "Digest challenges offered, preferred first: SHA-256 and/or MD5 (RFC 8760). Phones that only read the first challenge and only know MD5 (SIPp 3.6, some old desk phones) need MD5 first.",
     ),
-    ("sip.auth.nonce_ttl_secs", "How long a digest nonce stays valid."),
+    (
+        "sip.auth.nonce_ttl_secs",
+        "How long a digest nonce stays valid; a phone using an older one is challenged again\n\
+         with stale=true and retries on its own.",
+    ),
+    (
+        "sip.auth.max_nonces",
+        "Most nonces remembered at once. Each is remembered so that credentials are accepted once\n\
+         per nonce count (a captured request replayed gets a challenge); beyond this number the\n\
+         oldest are forgotten (their phones are challenged again).",
+    ),
+    (
+        "sip.auth.bind_nonce_to_address",
+        "A nonce is only good from the IP address it was sent to. A phone whose address changed\n\
+         in between is challenged again (stale=true) and retries, so this costs honest phones at\n\
+         most one round trip.",
+    ),
     (
         "sip.auth.max_failures",
         "Block an address after this many failed authentications within failure_window_secs.",
     ),
     ("sip.auth.failure_window_secs", "The window in which failures are counted."),
     ("sip.auth.block_secs", "How long a blocked address stays blocked."),
+    (
+        "sip.auth.account_max_failures",
+        "Throttle an account after this many wrong passwords for it within failure_window_secs,\n\
+         from any addresses. While throttled, its credentials are refused (like a wrong password)\n\
+         except from addresses it authenticated from in the last day, so its own phones go on.",
+    ),
+    (
+        "sip.auth.account_block_secs",
+        "How long an account's first throttle lasts; each next one doubles.",
+    ),
+    (
+        "sip.auth.account_block_max_secs",
+        "The longest throttle (the doubling stops here, and starts again after this long without\n\
+         one). At least account_block_secs.",
+    ),
+    (
+        "sip.auth.allow_unregistered_calls",
+        "Accept calls from users who authenticate but have no live registration. Off: they get\n\
+         403 Not Registered (logged, counted in hotline_sip_refused_total).",
+    ),
     (
         "sip.rate_limit.requests_per_sec",
         "Sustained requests per second allowed from one address.",

@@ -301,6 +301,50 @@ fn validation_reports_every_problem() {
 }
 
 #[test]
+fn auth_hardening_keys_are_read_and_checked() {
+    let d = Config::default().sip.auth;
+    assert!(d.bind_nonce_to_address && !d.allow_unregistered_calls);
+    assert_eq!(
+        (
+            d.max_nonces,
+            d.account_max_failures,
+            d.account_block_secs,
+            d.account_block_max_secs
+        ),
+        (100_000, 10, 60, 900)
+    );
+    let cfg = parse(
+        "[sip.auth]\nmax_nonces = 500\naccount_block_secs = 10\n",
+        &[
+            ("HOTLINE_SIP_AUTH_BIND_NONCE_TO_ADDRESS", "false"),
+            ("HOTLINE_SIP_AUTH_ALLOW_UNREGISTERED_CALLS", "true"),
+            ("HOTLINE_SIP_AUTH_ACCOUNT_MAX_FAILURES", "3"),
+        ],
+    )
+    .unwrap();
+    let a = cfg.sip.auth;
+    assert!(!a.bind_nonce_to_address && a.allow_unregistered_calls);
+    assert_eq!(
+        (a.max_nonces, a.account_block_secs, a.account_max_failures),
+        (500, 10, 3)
+    );
+    let e = error("[sip.auth]\naccount_block_max_secs = 30\n", &[]);
+    assert!(
+        e.contains("sip.auth.account_block_max_secs: 30 is below account_block_secs 60"),
+        "{e}"
+    );
+    for key in ["max_nonces", "account_max_failures", "account_block_secs"] {
+        let e = errors(&format!("[sip.auth]\n{key} = 0\n"), &[]);
+        assert!(
+            e.contains(&format!("sip.auth.{key}: must be above 0")),
+            "{e}"
+        );
+    }
+    let e = error("", &[("HOTLINE_SIP_AUTH_BIND_NONCE_TO_ADDRESS", "maybe")]);
+    assert!(e.contains("HOTLINE_SIP_AUTH_BIND_NONCE_TO_ADDRESS"), "{e}");
+}
+
+#[test]
 fn users_are_validated() {
     let user = |body: &str| format!("[[sip.users]]\n{body}\n");
     let ok = |body: &str| parse(&user(body), &[]).map(|c| c.sip.users.len());

@@ -275,6 +275,22 @@ fn sip(cfg: &Config, f: &mut Findings) {
     positive(f, "sip.auth.nonce_ttl_secs", a.nonce_ttl_secs);
     positive(f, "sip.auth.max_failures", u64::from(a.max_failures));
     positive(f, "sip.auth.failure_window_secs", a.failure_window_secs);
+    positive(f, "sip.auth.max_nonces", a.max_nonces as u64);
+    positive(
+        f,
+        "sip.auth.account_max_failures",
+        u64::from(a.account_max_failures),
+    );
+    positive(f, "sip.auth.account_block_secs", a.account_block_secs);
+    if a.account_block_max_secs < a.account_block_secs {
+        f.error(
+            "sip.auth.account_block_max_secs",
+            format!(
+                "{} is below account_block_secs {}",
+                a.account_block_max_secs, a.account_block_secs
+            ),
+        );
+    }
 
     let rl = &sip.rate_limit;
     if !(rl.requests_per_sec.is_finite() && rl.requests_per_sec > 0.0) {

@@ -78,15 +78,17 @@ pub enum CallLogEvent {
     },
 }
 
-/// How the IVR part of a call ended.
+/// How the IVR part of a call ended (the IVR's `interp::Outcome`, with the queue).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IvrOutcome {
-    /// The flow finished the call (hung up).
+    /// A self-service action (a `served` node), then the flow or the caller ended the call.
     SelfServed,
     /// Handed to an agent queue.
     Transferred(String),
-    /// The caller hung up in the flow.
+    /// The caller hung up before any self-service action.
     Abandoned,
+    /// The flow hung up before any self-service action (e.g. the closed-hours message).
+    Unserved,
 }
 
 /// The controller's end of the call log. Cheap to clone.
@@ -472,6 +474,7 @@ fn store_disposition(d: hotline_call::Disposition) -> Disposition {
     use hotline_call::Disposition as D;
     match d {
         D::SelfServed => Disposition::SelfServed,
+        D::UnservedInIvr => Disposition::UnservedInIvr,
         D::AbandonedInIvr => Disposition::AbandonedInIvr,
         D::AbandonedInQueue => Disposition::AbandonedInQueue,
         D::Answered => Disposition::Answered,

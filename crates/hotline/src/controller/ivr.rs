@@ -2,14 +2,16 @@
 //! the session's prompts on the call's media leg, turns the leg's digits and playback ends
 //! into events, keeps the session's one timer, runs lookups and ticket creation as tasks
 //! whose answers come back through the controller's loop, and reports how the IVR part of
-//! the call ended to the call log. The flows are shared and swapped whole on reload: a call
-//! keeps the set it started with.
+//! the call ended (the session's `Outcome`: self-served, transferred, abandoned, unserved) to
+//! the call log and, once per call, to `/metrics`. Tickets the flow opens are linked to the
+//! call's record. The flows are shared and swapped whole on reload: a call keeps the set it
+//! started with.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use hotline_ivr::interp::{Action, CallInfo, Event, Exit, Session};
+use hotline_ivr::interp::{Action, CallInfo, Event, Exit, LookupRequest, Outcome, Session};
 use hotline_ivr::FlowSet;
 use hotline_media::leg::{LegCommand, LegHandle};
 use hotline_media::prompt::PromptLibrary;
@@ -171,6 +173,10 @@ pub(super) struct IvrCall {
     caller: String,
     /// Why the flow transferred the call (its `reason`).
     transfer_reason: String,
+    /// The call's first IVR session (the entry flow), the one `/metrics` counts; a session
+    /// started later on the same call (the survey after an agent, a flow the desktop sent the
+    /// caller to) is not another IVR call.
+    entry: bool,
 }
 
 impl Drop for IvrCall {
@@ -197,7 +203,7 @@ pub(super) fn start(
     caller: &str,
     dialled: &str,
 ) -> Option<IvrCall> {
-    let started = start_flow(rt, ctx, &rt.entry, caller, dialled, "");
+    let started = start_session(rt, ctx, &rt.entry, caller, dialled, true, "");
     if started.is_none() {
         warn!(call = %ctx.call, flow = %rt.entry, "entry flow not loaded");
     }
@@ -238,16 +244,42 @@ pub(super) fn hung_up(
     }
     let actions = ivr.session.handle(Event::Hangup, now_ms());
     count(rt, ivr, &actions);
-    rt.ended(hotline_metrics::IvrOutcome::Abandoned);
-    if let Some(log) = log {
-        log.ivr_ended(
-            call,
-            ivr.session.path(),
-            IvrOutcome::Abandoned,
-            account_of(ivr),
-        );
-    }
+    finished(rt, ivr, log, call, None);
     true
+}
+
+/// The session has ended: its outcome goes to the call log and, for the entry session, to
+/// `/metrics`. `queue`: where a transfer sent the caller.
+fn finished(
+    rt: &IvrRuntime,
+    ivr: &mut IvrCall,
+    log: Option<&CallLog>,
+    call: CallRef,
+    queue: Option<String>,
+) {
+    let Some(outcome) = ivr.session.outcome() else {
+        return;
+    };
+    if ivr.entry {
+        rt.ended(match outcome {
+            Outcome::SelfServed => hotline_metrics::IvrOutcome::SelfServed,
+            Outcome::Transferred => hotline_metrics::IvrOutcome::Transferred,
+            Outcome::Abandoned => hotline_metrics::IvrOutcome::Abandoned,
+            Outcome::Unserved => hotline_metrics::IvrOutcome::Unserved,
+        });
+    }
+    let logged = match (outcome, queue) {
+        (Outcome::Transferred, Some(q)) => IvrOutcome::Transferred(q),
+        (Outcome::Transferred, None) => IvrOutcome::Transferred(String::new()),
+        (Outcome::SelfServed, _) => IvrOutcome::SelfServed,
+        (Outcome::Abandoned, _) => IvrOutcome::Abandoned,
+        (Outcome::Unserved, _) => IvrOutcome::Unserved,
+    };
+    debug!(%call, outcome = outcome.as_str(), served = ivr.session.served(), "ivr ended");
+    ivr.outcome = Some(logged);
+    if let (Some(log), Some(outcome)) = (log, &ivr.outcome) {
+        log.ivr_ended(call, ivr.session.path(), outcome.clone(), account_of(ivr));
+    }
 }
 
 fn feed(rt: &IvrRuntime, ivr: &mut IvrCall, ev: Event, ctx: &Ctx<'_>) {
@@ -320,8 +352,8 @@ fn apply(rt: &IvrRuntime, ivr: &mut IvrCall, actions: Vec<Action>, ctx: &Ctx<'_>
                 }));
             }
             Action::Lookup { id, request } => {
-                debug!(call = %ctx.call, ?request, "ivr lookup");
-                if let hotline_ivr::interp::LookupRequest::SubmitSurvey { score } = &request {
+                debug!(call = %ctx.call, what = lookup_kind(&request), "ivr lookup");
+                if let LookupRequest::SubmitSurvey { score } = &request {
                     if let (Some(log), Some(n)) = (ctx.log, ivr_data::survey_score(score)) {
                         log.survey(ctx.call, n);
                     }
@@ -329,10 +361,17 @@ fn apply(rt: &IvrRuntime, ivr: &mut IvrCall, actions: Vec<Action>, ctx: &Ctx<'_>
                 let (tx, call, source) = (ctx.tx.clone(), ctx.call, Arc::clone(&rt.source));
                 let metrics = rt.metrics.clone();
                 let what = lookup_kind(&request);
+                // A ticket the lookup opens (a queried reading) is linked to the call.
+                let link = rt.store.clone().zip(ctx.log.map(|l| l.call_ref(ctx.call)));
                 tokio::spawn(async move {
                     let asked = std::time::Instant::now();
-                    let result =
-                        ivr_data::lookup(source.as_ref(), request, TASK_TIMEOUT, now_ms()).await;
+                    let now = now_ms();
+                    let (result, opened) =
+                        ivr_data::lookup_opening(source.as_ref(), request, TASK_TIMEOUT, now).await;
+                    if let (Some(ticket), Some((store, call_ref))) = (opened, link) {
+                        info!(%call, ticket, "ticket opened by the IVR's lookup");
+                        ivr_data::link_when_recorded(store, call_ref, ticket, now);
+                    }
                     debug!(%call, ms = asked.elapsed().as_millis() as u64, found = matches!(result, hotline_ivr::interp::LookupResult::Found(_)), "ivr lookup answered");
                     if let Some(m) = metrics {
                         use hotline_ivr::interp::LookupResult;
@@ -348,12 +387,13 @@ fn apply(rt: &IvrRuntime, ivr: &mut IvrCall, actions: Vec<Action>, ctx: &Ctx<'_>
             }
             Action::OpenTicket { id, request } => {
                 let (tx, call) = (ctx.tx.clone(), ctx.call);
+                let call_ref = ctx.log.map(|l| l.call_ref(call));
                 match rt.store.clone() {
                     Some(store) => {
                         tokio::spawn(async move {
+                            let (r, now) = (call_ref.as_deref(), now_ms());
                             let result =
-                                ivr_data::open_ticket(&store, request, TASK_TIMEOUT, now_ms())
-                                    .await;
+                                ivr_data::open_ticket(&store, request, r, TASK_TIMEOUT, now).await;
                             if let Ok(t) = &result {
                                 info!(%call, ticket = t.id, "ticket opened by the IVR");
                             }
@@ -390,15 +430,11 @@ fn apply(rt: &IvrRuntime, ivr: &mut IvrCall, actions: Vec<Action>, ctx: &Ctx<'_>
                     req.callback_number = callback_number;
                     acd.send(hotline_acd::Input::CallArrived(req));
                 }
-                ivr.outcome = Some(IvrOutcome::Transferred(t.queue.clone()));
                 ivr.transfer_reason.clone_from(&t.reason);
-                rt.ended(hotline_metrics::IvrOutcome::Transferred);
-                report(ivr, ctx);
+                finished(rt, ivr, ctx.log, ctx.call, Some(t.queue.clone()));
             }
             Action::Hangup => {
-                ivr.outcome = Some(IvrOutcome::SelfServed);
-                rt.ended(hotline_metrics::IvrOutcome::SelfServed);
-                report(ivr, ctx);
+                finished(rt, ivr, ctx.log, ctx.call, None);
                 ctx.sip.send(Command::Hangup(ctx.call));
             }
         }
@@ -452,6 +488,19 @@ impl IvrCall {
             .collect()
     }
 
+    /// How the entry session ended, for the call record (none while it runs, for a transfer,
+    /// and for sessions after the entry one).
+    pub(super) fn record_outcome(&self) -> Option<hotline_call::phase::IvrOutcome> {
+        use hotline_call::phase::IvrOutcome as O;
+        match self.session.outcome()? {
+            _ if !self.entry => None,
+            Outcome::SelfServed => Some(O::SelfServed),
+            Outcome::Abandoned => Some(O::Abandoned),
+            Outcome::Unserved => Some(O::Unserved),
+            Outcome::Transferred => None,
+        }
+    }
+
     /// The language the caller chose (or the flow's first).
     pub(super) fn language(&self) -> &str {
         self.session.language()
@@ -481,14 +530,27 @@ impl IvrCall {
     }
 }
 
-/// Starts `flow` (e.g. the survey after an agent hung up) on a call already answered.
-/// `language` is the caller's (empty: the flow's first).
+/// Starts `flow` (e.g. the survey after an agent hung up) on a call already answered: not
+/// the call's IVR in `/metrics`, which counted its entry session. `language` is the caller's
+/// (empty: the flow's first).
 pub(super) fn start_flow(
     rt: &IvrRuntime,
     ctx: &Ctx<'_>,
     flow: &str,
     caller: &str,
     dialled: &str,
+    language: &str,
+) -> Option<IvrCall> {
+    start_session(rt, ctx, flow, caller, dialled, false, language)
+}
+
+fn start_session(
+    rt: &IvrRuntime,
+    ctx: &Ctx<'_>,
+    flow: &str,
+    caller: &str,
+    dialled: &str,
+    entry: bool,
     language: &str,
 ) -> Option<IvrCall> {
     let flows = rt.current();
@@ -507,6 +569,7 @@ pub(super) fn start_flow(
         outcome: None,
         caller: caller.to_string(),
         transfer_reason: String::new(),
+        entry,
     };
     apply(rt, &mut ivr, actions, ctx);
     Some(ivr)
@@ -531,16 +594,5 @@ fn lookup_kind(r: &hotline_ivr::interp::LookupRequest) -> &'static str {
         L::Notices { .. } => "notices",
         L::SubmitReading { .. } => "submit_reading",
         L::SubmitSurvey { .. } => "submit_survey",
-    }
-}
-
-fn report(ivr: &IvrCall, ctx: &Ctx<'_>) {
-    if let (Some(log), Some(outcome)) = (ctx.log, &ivr.outcome) {
-        log.ivr_ended(
-            ctx.call,
-            ivr.session.path(),
-            outcome.clone(),
-            account_of(ivr),
-        );
     }
 }

@@ -1,19 +1,27 @@
 //! What IVR lookups and tickets do against the store: the data source's records turned into
 //! the values flows see (the shapes in `hotline_ivr::value::shapes`), with a timeout on every
-//! call so that a slow source becomes the flow's error branch, never a hung call.
+//! call so that a slow source becomes the flow's error branch, never a hung call. Tickets the
+//! IVR opens (a `ticket` node's, a queried reading's meter ticket) carry the caller's number
+//! as the reporter phone and are linked to the call's record (`call_tickets`).
 
 use std::time::Duration;
 
 use hotline_ivr::interp::{LookupRequest, LookupResult, TicketInfo, TicketRequest};
 use hotline_ivr::{Date, Value};
 use hotline_store::calendar::local_date;
+use hotline_store::rules::normalize_phone;
 use hotline_store::{
     Actor, Arrears, Bill, Customer, CustomerSource, Millis, NewTicket, Notice, ReadingOutcome,
     ReadingSource, ReadingSubmission, SourceError, Store,
 };
+use tracing::{debug, warn};
 
 /// Months of bills a `bills` lookup reads.
 const BILL_MONTHS: u32 = 12;
+/// How long a ticket waits to be linked to a call whose record is not written yet (the call
+/// log writes records off the call path), and the first pause between tries (doubling).
+const LINK_PATIENCE: Duration = Duration::from_secs(60);
+const LINK_FIRST_PAUSE: Duration = Duration::from_millis(50);
 
 /// Runs one lookup.
 pub async fn lookup(
@@ -22,16 +30,56 @@ pub async fn lookup(
     timeout: Duration,
     now: Millis,
 ) -> LookupResult {
+    lookup_opening(source, request, timeout, now).await.0
+}
+
+/// Runs one lookup; with its answer, the ticket it opened (a queried reading's meter ticket),
+/// for the shell to link to the call.
+pub async fn lookup_opening(
+    source: &dyn CustomerSource,
+    request: LookupRequest,
+    timeout: Duration,
+    now: Millis,
+) -> (LookupResult, Option<i64>) {
     match tokio::time::timeout(timeout, ask(source, request, now)).await {
-        Ok(Ok(Some(v))) => LookupResult::Found(v),
-        Ok(Ok(None)) => LookupResult::NotFound,
-        Ok(Err(SourceError::NotFound(_))) => LookupResult::NotFound,
-        Ok(Err(e)) => LookupResult::Failed(e.to_string()),
-        Err(_) => LookupResult::Failed("timed out".into()),
+        Ok(Ok((Some(v), ticket))) => (LookupResult::Found(v), ticket),
+        Ok(Ok((None, _))) => (LookupResult::NotFound, None),
+        Ok(Err(SourceError::NotFound(_))) => (LookupResult::NotFound, None),
+        Ok(Err(e)) => (LookupResult::Failed(e.to_string()), None),
+        Err(_) => (LookupResult::Failed("timed out".into()), None),
     }
 }
 
+/// The answer, and the ticket the lookup opened.
 async fn ask(
+    source: &dyn CustomerSource,
+    request: LookupRequest,
+    now: Millis,
+) -> Result<(Option<Value>, Option<i64>), SourceError> {
+    if let LookupRequest::SubmitReading {
+        account,
+        value,
+        reporter_phone,
+    } = request
+    {
+        let value: i64 = value.parse().map_err(|_| SourceError::Invalid {
+            field: "value".into(),
+            reason: "not a number".into(),
+        })?;
+        let sub = ReadingSubmission {
+            account_no: account,
+            meter_serial: None,
+            value,
+            source: ReadingSource::Ivr,
+            reporter_phone: Some(reporter_phone).filter(|p| !p.is_empty()),
+        };
+        let outcome = source.submit_reading(&sub, now).await?;
+        return Ok((Some(reading(&outcome)), outcome.ticket_id));
+    }
+    Ok((answer(source, request, now).await?, None))
+}
+
+async fn answer(
     source: &dyn CustomerSource,
     request: LookupRequest,
     now: Millis,
@@ -60,19 +108,8 @@ async fn ask(
                 .collect();
             Some(notices(&wanted))
         }
-        LookupRequest::SubmitReading { account, value } => {
-            let value: i64 = value.parse().map_err(|_| SourceError::Invalid {
-                field: "value".into(),
-                reason: "not a number".into(),
-            })?;
-            let sub = ReadingSubmission {
-                account_no: account,
-                meter_serial: None,
-                value,
-                source: ReadingSource::Ivr,
-            };
-            Some(reading(&source.submit_reading(&sub, now).await?))
-        }
+        // Answered by `ask`.
+        LookupRequest::SubmitReading { .. } => None,
         // Recorded on the call by the runtime (the source does not know calls).
         LookupRequest::SubmitSurvey { score } => match survey_score(&score) {
             Some(n) => Some(Value::record([("score", Value::Int(n))])),
@@ -91,10 +128,13 @@ pub fn survey_score(s: &str) -> Option<i64> {
     s.trim().parse().ok().filter(|n| (1..=5).contains(n))
 }
 
-/// Opens a ticket from the IVR.
+/// Opens a ticket from the IVR, with the reporter's number when it is a phone number (a
+/// withheld caller's report is kept without one), linked to the call `call_ref` when given:
+/// in the same transaction when its record is written, else as soon as it is.
 pub async fn open_ticket(
     store: &Store,
     request: TicketRequest,
+    call_ref: Option<&str>,
     timeout: Duration,
     now: Millis,
 ) -> Result<TicketInfo, String> {
@@ -107,18 +147,26 @@ pub async fn open_ticket(
                 .map(|c| c.id),
             None => None,
         };
+        let call_id = match call_ref {
+            Some(r) => store.call_id_by_ref(r).await.map_err(|e| e.to_string())?,
+            None => None,
+        };
         let new = NewTicket {
             kind: request.kind,
             customer_id,
             address: request.address,
             summary: request.summary,
-            reporter_phone: Some(request.reporter_phone).filter(|p| !p.is_empty()),
+            reporter_phone: normalize_phone(&request.reporter_phone),
+            call_id,
             ..NewTicket::default()
         };
         let t = store
             .create_ticket(&new, Actor::Ivr, now)
             .await
             .map_err(|e| e.to_string())?;
+        if let (Some(r), None) = (call_ref, call_id) {
+            link_when_recorded(store.clone(), r.to_string(), t.id, now);
+        }
         Ok(TicketInfo {
             id: t.id,
             number: t.id.to_string(),
@@ -127,6 +175,37 @@ pub async fn open_ticket(
     tokio::time::timeout(timeout, work)
         .await
         .unwrap_or_else(|_| Err("timed out".into()))
+}
+
+/// Links `ticket` to the call `call_ref` in the background, waiting (up to `LINK_PATIENCE`)
+/// for the call's record to be written.
+pub fn link_when_recorded(store: Store, call_ref: String, ticket: i64, now: Millis) {
+    tokio::spawn(async move {
+        let started = tokio::time::Instant::now();
+        let mut pause = LINK_FIRST_PAUSE;
+        loop {
+            match store.link_ticket_to_call_ref(&call_ref, ticket, now).await {
+                Ok(true) => {
+                    debug!(call_ref, ticket, "ticket linked to its call");
+                    return;
+                }
+                Ok(false) if started.elapsed() < LINK_PATIENCE => {}
+                Ok(false) => {
+                    warn!(
+                        call_ref,
+                        ticket, "ticket not linked: the call has no record"
+                    );
+                    return;
+                }
+                Err(e) => {
+                    warn!(call_ref, ticket, error = %e, "ticket not linked to its call");
+                    return;
+                }
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+    });
 }
 
 fn text(s: &str) -> Value {

@@ -38,13 +38,15 @@ pub use desk::{DeskCalls, DeskRequest};
 pub use ivr_data::lookup as ivr_lookup;
 pub use prompts::AnswerPrompts;
 
-/// Opens a ticket for an IVR session (also used by the flow simulator).
+/// Opens a ticket for an IVR session (also used by the flow simulator, with no call), linked
+/// to the call whose record has the reference `call_ref`.
 pub async fn ivr_ticket(
     store: &hotline_store::Store,
     request: hotline_ivr::interp::TicketRequest,
+    call_ref: Option<&str>,
     now: hotline_store::Millis,
 ) -> Result<hotline_ivr::interp::TicketInfo, String> {
-    ivr_data::open_ticket(store, request, Duration::from_secs(10), now).await
+    ivr_data::open_ticket(store, request, call_ref, Duration::from_secs(10), now).await
 }
 
 /// What the controller needs to know.
@@ -261,9 +263,9 @@ async fn on_sip_event(
                 }
                 if let (Some(rt), Some(session)) = (&cfg.ivr, active.ivr.as_mut()) {
                     if ivr::hung_up(rt, session, cfg.log(), call) {
-                        active
-                            .timeline
-                            .set_ivr_outcome(hotline_call::phase::IvrOutcome::Abandoned);
+                        if let Some(outcome) = session.record_outcome() {
+                            active.timeline.set_ivr_outcome(outcome);
+                        }
                     }
                 }
                 if let Some(t) = active.timer {
@@ -516,8 +518,12 @@ fn on_internal(
     }
 }
 
-/// After the IVR session moved: a flow's transfer puts the call in its queue's phase.
+/// After the IVR session moved: a flow's transfer puts the call in its queue's phase; an
+/// entry session that ended tells the record how (self-served, unserved, abandoned).
 fn ivr_phase(active: &mut ActiveCall) {
+    if let Some(outcome) = active.ivr.as_ref().and_then(ivr::IvrCall::record_outcome) {
+        active.timeline.set_ivr_outcome(outcome);
+    }
     let queue = active
         .ivr
         .as_ref()

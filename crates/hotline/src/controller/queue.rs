@@ -426,11 +426,13 @@ fn open_queue_ticket(
         reporter_phone: c.caller.clone(),
     };
     let store = cfg.ivr.as_ref().and_then(ivr::IvrRuntime::store);
+    let call_ref = cfg.log().map(|l| l.call_ref(call));
     let tx = tx.clone();
     tokio::spawn(async move {
         let mut names = vec!["queue_ticket_left".to_string()];
+        let now = crate::storage::now_ms();
         match store {
-            Some(store) => match super::ivr_ticket(&store, request, crate::storage::now_ms()).await
+            Some(store) => match super::ivr_ticket(&store, request, call_ref.as_deref(), now).await
             {
                 Ok(t) => {
                     info!(%call, ticket = t.id, "queue ticket opened");

@@ -146,6 +146,11 @@ pub struct Expect {
     /// `hangup`, `transfer:<queue>` or `abandoned`.
     #[serde(default)]
     pub outcome: Option<String>,
+    /// Whether the caller had a self-service action (passed a node marked `served`): with
+    /// `outcome` hangup or abandoned, `true` is a self-served call (containment), `false` an
+    /// unserved one (the flow hung up) or an abandon (the caller did).
+    #[serde(default)]
+    pub served: Option<bool>,
     /// Nodes (`flow/node`) passed, in this order (others may come between).
     #[serde(default)]
     pub path: Vec<String>,
@@ -278,6 +283,12 @@ fn judge(e: &Expect, t: &driver::Transcript, tickets: &[String]) -> Vec<String> 
     if let Some(o) = &e.outcome {
         if &t.outcome() != o {
             f.push(format!("outcome: expected {o}, got {}", t.outcome()));
+        }
+    }
+    if let Some(want) = e.served {
+        if t.served != want {
+            let now = t.ivr_outcome.map_or("-", |o| o.as_str());
+            f.push(format!("served: expected {want}, got {} ({now})", t.served));
         }
     }
     if let Some(missing) = first_missing(&e.path, &t.path) {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hotline_ivr::interp::{Action, CallInfo, Event, Exit, LookupRequest, Millis, Session};
+use hotline_ivr::interp::{Action, CallInfo, Event, Exit, LookupRequest, Millis, Outcome, Session};
 use hotline_ivr::FlowSet;
 use hotline_store::{CustomerSource, Store};
 
@@ -18,14 +18,15 @@ const MAX_EVENTS: usize = 10_000;
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where keys come from: each call of `next` gives the keys pressed at the next moment the
-/// caller is asked for input (`Some("")`: nothing pressed, the timer runs out; `None`: the
-/// caller has nothing more to say, timers run out from now on).
+/// caller is asked for input (`Some("")`: nothing pressed, the timer runs out;
+/// `Some("hangup")`: the caller hangs up there; `None`: the caller has nothing more to say,
+/// timers run out from now on).
 pub trait Keys {
     fn next(&mut self, heard: &[String]) -> Option<String>;
 }
 
 /// Keys from a script: groups separated by commas (`"1,1000000001#,1"`); an empty group
-/// lets a timer run out.
+/// lets a timer run out, `hangup` hangs up.
 pub struct Scripted {
     groups: std::collections::VecDeque<String>,
 }
@@ -88,6 +89,9 @@ impl std::fmt::Display for Line {
     }
 }
 
+/// The group of keys that hangs up.
+pub const HANG_UP: &str = "hangup";
+
 /// How the call ended, what was heard, the path and the variables at the end.
 #[derive(Debug)]
 pub struct Transcript {
@@ -96,6 +100,10 @@ pub struct Transcript {
     pub vars: hotline_ivr::expr::Vars,
     /// Every prompt name played, in order (said values expanded), for checks.
     pub prompts: Vec<String>,
+    /// Whether the caller had a self-service action (a `served` node).
+    pub served: bool,
+    /// How the call counts for containment, as the engine would record it.
+    pub ivr_outcome: Option<Outcome>,
 }
 
 impl Transcript {
@@ -129,6 +137,8 @@ pub async fn run(
         path: Vec::new(),
         vars: Default::default(),
         prompts: Vec::new(),
+        served: false,
+        ivr_outcome: None,
     };
     let mut clock = now;
     let mut pending: std::collections::VecDeque<Action> = first.into();
@@ -164,7 +174,7 @@ pub async fn run(
                     next = Some(Event::Lookup { id, result });
                 }
                 Action::OpenTicket { id, request } => {
-                    let result = crate::controller::ivr_ticket(store, request, clock).await;
+                    let result = crate::controller::ivr_ticket(store, request, None, clock).await;
                     push(
                         &mut t,
                         Line::Ticket(result.as_ref().map(|i| i.id).map_err(String::clone)),
@@ -194,6 +204,7 @@ pub async fn run(
                 // Waiting for the caller: press the next keys, or let the timer run out.
                 let group = if silent { None } else { keys.next(&heard) };
                 match group {
+                    Some(g) if g == HANG_UP => Event::Hangup,
                     Some(g) if !g.is_empty() => {
                         push(&mut t, Line::Pressed(g.clone()));
                         for k in g.chars() {
@@ -222,6 +233,8 @@ pub async fn run(
     }
     t.path = session.path().split('>').map(str::to_string).collect();
     t.vars = session.vars().clone();
+    t.served = session.served();
+    t.ivr_outcome = session.outcome();
     t
 }
 
@@ -237,9 +250,11 @@ fn describe(r: &LookupRequest) -> String {
                 .map(|k| format!(" ({k})"))
                 .unwrap_or_default()
         ),
-        LookupRequest::SubmitReading { account, value } => {
-            format!("submit reading {value} for {account}")
-        }
+        LookupRequest::SubmitReading {
+            account,
+            value,
+            reporter_phone,
+        } => format!("submit reading {value} for {account} (from {reporter_phone})"),
         LookupRequest::SubmitSurvey { score } => format!("survey score {score}"),
     }
 }

@@ -206,7 +206,8 @@ pub async fn command(cfg: &Config, cmd: &FlowCommand) -> Result<(), String> {
                 true,
             )
             .await;
-            println!("outcome: {}", t.outcome());
+            let counted = t.ivr_outcome.map_or("-", |o| o.as_str());
+            println!("outcome: {} (counted as {counted})", t.outcome());
             println!("path: {}", t.path.join(" > "));
             store.close().await;
             Ok(())
@@ -290,7 +291,7 @@ struct Typed;
 impl driver::Keys for Typed {
     fn next(&mut self, _heard: &[String]) -> Option<String> {
         use std::io::Write;
-        print!("keys (empty: silence, ctrl-D: hang up)> ");
+        print!("keys (empty: silence, `hangup`: hang up, ctrl-D: say nothing more)> ");
         let _ = std::io::stdout().flush();
         let mut line = String::new();
         match std::io::stdin().lock().read_line(&mut line) {

@@ -8,6 +8,8 @@ use crate::flow::{
 };
 use crate::say::SayAs;
 
+mod served;
+
 fn e(s: &str) -> Expr {
     Expr::parse(s).expect("expression")
 }
@@ -24,6 +26,7 @@ fn node(id: &str, kind: NodeKind) -> Node {
         id: id.into(),
         line: 1,
         kind,
+        served: false,
     }
 }
 
