@@ -10,21 +10,13 @@ use serde::Deserialize;
 /// Unix time in milliseconds. The router never reads a clock: every input carries `now`.
 pub type Millis = i64;
 
-/// A call, as numbered by the call controller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
-pub struct CallId(pub u64);
+/// A call: the engine's one call id, shared with the SIP core and the call core.
+pub use hotline_core::CallId;
 
 /// An agent (the staff number).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
 pub struct AgentId(pub i64);
-
-impl fmt::Display for CallId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "call {}", self.0)
-    }
-}
 
 impl fmt::Display for AgentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

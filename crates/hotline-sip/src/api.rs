@@ -4,15 +4,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// A call (one SIP dialog, inbound or outbound), named by the engine, not by the Call-ID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CallRef(pub u64);
-
-impl std::fmt::Display for CallRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "c{}", self.0)
-    }
-}
+/// A call (one SIP dialog, inbound or outbound), named by the engine, not by the Call-ID: the
+/// engine's one call id ([`hotline_core::CallId`]), shared with the ACD and the call core.
+pub use hotline_core::CallId as CallRef;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transport {

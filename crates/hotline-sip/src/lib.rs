@@ -35,17 +35,9 @@ pub use api::{
 pub use engine::{CoreConfig, UserCredentials};
 pub use shell::{SipHandle, SipServer, SipServerConfig};
 
-/// Masks a phone or account number for logs at info level: `13812345678` → `138****78`.
-pub fn mask(number: &str) -> String {
-    let chars: Vec<char> = number.chars().collect();
-    if chars.len() <= 4 {
-        return "*".repeat(chars.len());
-    }
-    let keep_head = if chars.len() >= 8 { 3 } else { 1 };
-    let head: String = chars[..keep_head].iter().collect();
-    let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - keep_head - 2))
-}
+/// Masks a phone or account number for logs at info level: `13812345678` → `138****78`
+/// (the engine's one mask, [`hotline_core::mask`]).
+pub use hotline_core::mask;
 
 #[cfg(test)]
 mod tests {

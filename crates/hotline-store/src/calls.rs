@@ -73,6 +73,17 @@ pub struct Call {
     /// `caller`, `agent` or `system`.
     pub hangup_side: Option<String>,
     pub repeat_contact: bool,
+    /// When an agent answered (`answered_at` is when the engine did).
+    pub agent_answered_at: Option<Millis>,
+    /// Time on hold with an agent.
+    pub hold_ms: Option<i64>,
+    /// `inbound`, or `outbound` for a callback attempt.
+    pub direction: String,
+    /// A callback attempt's original call (its `call_ref`).
+    pub parent_call_ref: Option<String>,
+    /// How a callback attempt ended: `reached`, `no_answer`, `busy`, `failed`,
+    /// `agent_no_answer`, `agent_busy`, `agent_failed`, `cancelled`.
+    pub result: Option<String>,
 }
 
 /// What is known when a call arrives.
@@ -110,6 +121,14 @@ pub struct CallUpdate {
     pub recording: Option<String>,
     pub survey_score: Option<i64>,
     pub hangup_side: Option<String>,
+    pub agent_answered_at: Option<Millis>,
+    pub hold_ms: Option<i64>,
+    /// `outbound` for a callback attempt.
+    pub direction: Option<String>,
+    /// A callback attempt's original call.
+    pub parent_call_ref: Option<String>,
+    /// How a callback attempt ended (`reached`, `no_answer`, `busy`…).
+    pub result: Option<String>,
 }
 
 /// Which calls to list.
@@ -124,7 +143,8 @@ pub struct CallFilter {
 
 const COLUMNS: &str = "id, call_ref, caller, dialled, customer_id, started_at, ivr_ended_at, \
     queued_at, answered_at, ended_at, ivr_path, queue, agent_id, wait_ms, talk_ms, wrapup_ms, \
-    disposition, recording, survey_score, hangup_side, repeat_contact";
+    disposition, recording, survey_score, hangup_side, repeat_contact, agent_answered_at, hold_ms, \
+    direction, parent_call_ref, result";
 
 fn call_from_row(r: &AnyRow) -> Result<Call> {
     let path: String = col(r, "ivr_path")?;
@@ -150,6 +170,11 @@ fn call_from_row(r: &AnyRow) -> Result<Call> {
         survey_score: col(r, "survey_score")?,
         hangup_side: col(r, "hangup_side")?,
         repeat_contact: col::<i64>(r, "repeat_contact")? != 0,
+        agent_answered_at: col(r, "agent_answered_at")?,
+        hold_ms: col(r, "hold_ms")?,
+        direction: col(r, "direction")?,
+        parent_call_ref: col(r, "parent_call_ref")?,
+        result: col(r, "result")?,
     })
 }
 
@@ -210,6 +235,8 @@ impl Store {
             ("talk_ms", u.talk_ms),
             ("wrapup_ms", u.wrapup_ms),
             ("survey_score", u.survey_score),
+            ("agent_answered_at", u.agent_answered_at),
+            ("hold_ms", u.hold_ms),
         ];
         for (name, v) in ints {
             if let Some(v) = v {
@@ -226,6 +253,9 @@ impl Store {
             ("disposition", u.disposition.map(Disposition::as_str)),
             ("recording", u.recording.as_deref()),
             ("hangup_side", u.hangup_side.as_deref()),
+            ("direction", u.direction.as_deref()),
+            ("parent_call_ref", u.parent_call_ref.as_deref()),
+            ("result", u.result.as_deref()),
         ];
         for (name, v) in texts {
             if let Some(v) = v {

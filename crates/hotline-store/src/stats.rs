@@ -111,7 +111,7 @@ impl Store {
             .push(&sum(answered, "COALESCE(wait_ms, 0)", "wait_sum"))
             .push(&sum(
                 answered,
-                "COALESCE(talk_ms, 0) + COALESCE(wrapup_ms, 0)",
+                "COALESCE(talk_ms, 0) + COALESCE(hold_ms, 0) + COALESCE(wrapup_ms, 0)",
                 "handle_sum",
             ))
             .push(" FROM calls WHERE queue = ")

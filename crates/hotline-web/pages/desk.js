@@ -218,6 +218,9 @@
       if (S.me && data.agent === S.me.id) applyAgent({ state: data.state });
     } else if (name === "offer") {
       if (S.me && data.agent === S.me.id) screenPop(data);
+    } else if (name === "call_notice") {
+      // A callback's customer was not reached (busy, no answer): the leg ends after a prompt.
+      if (S.me && data.agent === S.me.id) say($("call-msg"), t("notice." + data.notice), "error");
     }
   }
 

@@ -127,6 +127,7 @@ impl LiveSender {
         let body = match &ev {
             LiveEvent::AgentState { agent, .. } => Body::Agent(*agent, json()),
             LiveEvent::Offer(pop) => Body::Agent(pop.agent, json()),
+            LiveEvent::CallNotice { agent, .. } => Body::Agent(*agent, json()),
             LiveEvent::Overview(snap) => Body::Overview(OverviewJson::new(snap)),
         };
         let published = Published {
@@ -152,6 +153,13 @@ pub enum LiveEvent {
     Offer(ScreenPop),
     /// The queues and agents now.
     Overview(Snapshot),
+    /// Something the agent must know about their call: `callback_customer_busy` (the callback's
+    /// customer line is busy) or `callback_no_answer`; the agent's leg is then hung up.
+    CallNotice {
+        agent: i64,
+        call: u64,
+        notice: String,
+    },
 }
 
 /// The call an agent is offered.
@@ -183,6 +191,7 @@ impl LiveEvent {
             LiveEvent::AgentState { .. } => "agent_state",
             LiveEvent::Offer(_) => "offer",
             LiveEvent::Overview(_) => "overview",
+            LiveEvent::CallNotice { .. } => "call_notice",
         }
     }
 }

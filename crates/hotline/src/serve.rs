@@ -134,6 +134,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
             }
         });
     let ctl = ControllerConfig {
+        after_agent_flow: cfg.acd.after_agent_flow.clone(),
         media_address,
         media_bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         media_timeout: (cfg.media.timeout_secs > 0)
@@ -324,6 +325,22 @@ fn load_flows(cfg: &Config) -> Result<Option<hotline_ivr::FlowSet>, String> {
             dir.display()
         ));
     }
+    // The flow after the agent: a name given in the configuration must be loaded; the
+    // built-in `survey` may be missing (flows without a survey), which is said.
+    let after = &cfg.acd.after_agent_flow;
+    if !after.is_empty() && set.find(after).is_none() {
+        let msg = format!(
+            "acd.after_agent_flow: no flow `{after}` in {}",
+            dir.display()
+        );
+        if *after != crate::config::AcdConfig::default().after_agent_flow {
+            return Err(msg);
+        }
+        warn!("{msg}: callers are hung up when the agent hangs up first");
+    }
+    for w in flows::widening_warnings(&set, &cfg.acd.queues) {
+        warn!("{w}");
+    }
     info!(flows = set.flows.len(), dir = %dir.display(), "IVR flows loaded");
     Ok(Some(set))
 }
@@ -344,6 +361,17 @@ fn load_prompts(
         .map_err(|e| format!("media.sounds_dir {}: {e}", dir.display()))?;
     let prompts = AnswerPrompts::from_library(&lib, &cfg.media.language)
         .map_err(|e| format!("media.sounds_dir {}: {e}", dir.display()))?;
+    // With flows: the prompts the call core plays outside them (staff number, queue
+    // announcements, farewells, callback notices), in every language a caller can choose.
+    let spoken: Vec<&str> = languages
+        .iter()
+        .copied()
+        .filter(|l| *l != "common")
+        .collect();
+    if !flow_languages.is_empty() {
+        hotline_call::SystemPrompt::check(&spoken, |lang, name| lib.get(lang, name).is_some())
+            .map_err(|e| format!("media.sounds_dir {}: {e}", dir.display()))?;
+    }
     info!(
         prompts = lib.len(),
         kib = lib.memory_bytes() / 1024,

@@ -65,6 +65,9 @@ enum Msg {
     },
     /// The snapshot in Unix times (`true`) or in the router's (`false`, for the metrics).
     Snapshot(oneshot::Sender<Snapshot>, bool),
+    /// The agent's phone went from no registration to registered: ready, if the agent is
+    /// still as logging in left them (never over a state someone chose).
+    RegisteredFresh(AgentId),
     /// New queues (validated by the sender).
     Reconfigure(Vec<QueueConfig>),
 }
@@ -171,20 +174,35 @@ impl AcdHandle {
         }
     }
 
-    /// An agent's phone registered (or its last registration ended).
+    /// A phone's registration changed (`contacts` it has now). Only a change from no
+    /// registration to registered, or back, reaches the router; a second contact (the phone
+    /// re-registering from a new port) or one of two expiring changes nothing (issue 24).
     pub fn registration(&self, user: &str, contacts: usize) {
-        let registered = contacts > 0;
-        let agent = match self.directory.write() {
+        use hotline_call::registration::Change;
+        let (agent, change) = match self.directory.write() {
             Ok(mut d) => {
-                d.set_registered(user, registered);
-                d.by_sip_user(user)
+                let change = Change::of(d.is_registered(user), contacts);
+                d.set_registered(user, contacts > 0);
+                (d.by_sip_user(user), change)
             }
-            Err(_) => None,
+            Err(_) => return,
         };
         let Some(agent) = agent else { return };
-        self.send(Input::AgentRegistered { agent, registered });
-        if registered && self.ready_on_register {
-            self.send(Input::AgentReady(agent));
+        match change {
+            Change::Unchanged => {}
+            Change::Unregistered => self.send(Input::AgentRegistered {
+                agent,
+                registered: false,
+            }),
+            Change::Registered => {
+                self.send(Input::AgentRegistered {
+                    agent,
+                    registered: true,
+                });
+                if self.ready_on_register {
+                    let _ = self.tx.send(Msg::RegisteredFresh(agent));
+                }
+            }
         }
     }
 }
@@ -370,6 +388,34 @@ pub fn spawn(
                         snap
                     };
                     let _ = reply.send(snap);
+                }
+                Msg::RegisteredFresh(agent) => {
+                    let fresh = core.agent(agent).is_some_and(|a| {
+                        let reason = match &a.state {
+                            hotline_acd::AgentState::NotReady { reason, .. } => {
+                                Some(reason.to_string())
+                            }
+                            _ => None,
+                        };
+                        hotline_call::registration::makes_ready(
+                            hotline_call::registration::Change::Registered,
+                            true,
+                            a.state.name(),
+                            reason.as_deref(),
+                        )
+                    });
+                    if fresh {
+                        let outputs = core.handle(Input::AgentReady(agent));
+                        let shift = core.shift();
+                        for o in outputs {
+                            emit(o, shift);
+                        }
+                    } else {
+                        debug!(
+                            agent = agent.0,
+                            "phone registered: the agent's state is kept"
+                        );
+                    }
                 }
                 Msg::Reconfigure(queues) => {
                     info!(queues = queues.len(), "ACD queues reconfigured");

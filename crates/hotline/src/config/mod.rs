@@ -481,6 +481,10 @@ pub struct AcdConfig {
     pub callback_gateway: String,
     /// The number shown to customers called back.
     pub callback_caller_id: String,
+    /// The flow a caller goes to when the agent hangs up first (phone or desktop): the
+    /// satisfaction survey; empty = the caller is hung up too. Checked against the flows at
+    /// start.
+    pub after_agent_flow: String,
     pub queues: Vec<hotline_acd::QueueConfig>,
 }
 
@@ -490,6 +494,7 @@ impl Default for AcdConfig {
             ready_on_register: true,
             callback_gateway: String::new(),
             callback_caller_id: "96655".into(),
+            after_agent_flow: "survey".into(),
             queues: crate::acd::default_queues(),
         }
     }

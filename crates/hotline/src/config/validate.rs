@@ -172,6 +172,17 @@ fn store(cfg: &Config, f: &mut Findings) {
             "a flow name: lower-case letters, digits and _",
         );
     }
+    let after = &cfg.acd.after_agent_flow;
+    let well_formed = after.starts_with(|c: char| c.is_ascii_lowercase())
+        && after
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !after.is_empty() && !well_formed {
+        f.error(
+            "acd.after_agent_flow",
+            "a flow name: lower-case letters, digits and _ (or empty)",
+        );
+    }
     let b = &cfg.billing;
     if b.late_fee_cap_percent > 1000 {
         f.error("billing.late_fee_cap_percent", "must be at most 1000");

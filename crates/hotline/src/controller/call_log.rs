@@ -1,5 +1,8 @@
 //! Call records: the controller reports what happens to each inbound call (arrived,
-//! answered, ended) on a bounded channel; one task writes them to the store. The controller
+//! answered, ended) on a bounded channel; one task writes them to the store. The record's
+//! fields are computed by the call core from the call's phases (`hotline_call::record`): the
+//! writer only writes what it is given (the final record when the call ends, the wrap-up when
+//! the agent's ends, callback attempts as outbound records linked to the original call). The controller
 //! never waits for the database: when the channel is full the event is dropped and counted,
 //! and a slow store delays records, never a call.
 
@@ -7,7 +10,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use hotline_sip::{CallRef, EndReason};
+use hotline_call::record::AttemptRecord;
+use hotline_call::Record;
+use hotline_sip::CallRef;
 use hotline_store::{Actor, CallUpdate, Disposition, Millis, NewCall, Store};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
@@ -44,12 +49,7 @@ pub enum CallLogEvent {
     },
     /// The caller rated the call (1–5).
     Survey { call: CallRef, score: i64 },
-    /// The caller left the queue without an agent: a callback kept its place
-    /// (`Callback`), a ticket was opened (`Transferred`), or the queue gave up (`Failed`).
-    LeftQueue {
-        call: CallRef,
-        disposition: Disposition,
-    },
+
     /// An agent took the call from the queue after `wait_ms`.
     Connected {
         call: CallRef,
@@ -57,12 +57,24 @@ pub enum CallLogEvent {
         agent_id: i64,
         wait_ms: Millis,
     },
-
-    Ended {
+    /// The call ended: its record, computed by the call core.
+    Finished {
+        call: CallRef,
+        record: Record,
+        recording: Option<String>,
+    },
+    /// The call was refused before the controller kept it (no port, bad offer).
+    Refused {
         call: CallRef,
         at: Millis,
-        reason: EndReason,
-        recording: Option<String>,
+        reason: hotline_call::EndReason,
+    },
+    /// The agent's wrap-up after `call` ended.
+    WrapUp { call: CallRef, wrapup_ms: i64 },
+    /// A callback attempt (its agent's leg is `call`), a record of its own.
+    Attempt {
+        call: CallRef,
+        record: AttemptRecord,
     },
 }
 
@@ -150,21 +162,32 @@ impl CallLog {
         });
     }
 
-    pub fn left_queue(&self, call: CallRef, disposition: Disposition) {
-        self.send(CallLogEvent::LeftQueue { call, disposition });
-    }
-
     pub fn survey(&self, call: CallRef, score: i64) {
         self.send(CallLogEvent::Survey { call, score });
     }
 
-    pub fn ended(&self, call: CallRef, reason: EndReason, recording: Option<String>) {
-        self.send(CallLogEvent::Ended {
+    pub fn finished(&self, call: CallRef, record: Record, recording: Option<String>) {
+        self.send(CallLogEvent::Finished {
+            call,
+            record,
+            recording,
+        });
+    }
+
+    pub fn refused(&self, call: CallRef, reason: hotline_call::EndReason) {
+        self.send(CallLogEvent::Refused {
             call,
             at: now_ms(),
             reason,
-            recording,
         });
+    }
+
+    pub fn wrap_up(&self, call: CallRef, wrapup_ms: i64) {
+        self.send(CallLogEvent::WrapUp { call, wrapup_ms });
+    }
+
+    pub fn attempt(&self, call: CallRef, record: AttemptRecord) {
+        self.send(CallLogEvent::Attempt { call, record });
     }
 
     fn send(&self, ev: CallLogEvent) {
@@ -183,14 +206,21 @@ impl CallLog {
 /// What the writer remembers of a call until it ends.
 struct Open {
     id: i64,
-    answered_at: Option<Millis>,
-    by_agent: bool,
-    ivr: Option<IvrOutcome>,
-    /// When the flow handed the call to a queue.
-    queued_at: Option<Millis>,
-    /// How the caller left the queue without an agent, when it did.
-    left_queue: Option<Disposition>,
+    /// The agent's wrap-up, when it ended before the call did.
+    wrapup_ms: Option<i64>,
 }
+
+/// The writer's memory: open calls, and ended calls whose agent is still wrapping up.
+#[derive(Default)]
+struct Calls {
+    open: HashMap<CallRef, Open>,
+    wrapping: HashMap<CallRef, i64>,
+    /// `wrapping` in the order calls ended, to forget the oldest past `WRAPPING`.
+    order: std::collections::VecDeque<CallRef>,
+}
+
+/// Ended calls remembered for their wrap-up.
+const WRAPPING: usize = 10_000;
 
 async fn write(
     store: Store,
@@ -198,7 +228,7 @@ async fn write(
     boot: Millis,
     metrics: Option<Arc<hotline_metrics::Metrics>>,
 ) {
-    let mut open: HashMap<CallRef, Open> = HashMap::new();
+    let mut open = Calls::default();
     while let Some(ev) = rx.recv().await {
         let started = std::time::Instant::now();
         let op = match ev {
@@ -213,12 +243,8 @@ async fn write(
 }
 
 /// Writes one event of a call (one query, two when the call ends).
-async fn write_one(
-    store: &Store,
-    open: &mut HashMap<CallRef, Open>,
-    boot: Millis,
-    ev: CallLogEvent,
-) {
+async fn write_one(store: &Store, calls: &mut Calls, boot: Millis, ev: CallLogEvent) {
+    let open = &mut calls.open;
     {
         match ev {
             CallLogEvent::Arrived {
@@ -242,11 +268,7 @@ async fn write_one(
                             call,
                             Open {
                                 id: start.id,
-                                answered_at: None,
-                                by_agent: false,
-                                ivr: None,
-                                queued_at: None,
-                                left_queue: None,
+                                wrapup_ms: None,
                             },
                         );
                     }
@@ -257,10 +279,9 @@ async fn write_one(
                 let Some(o) = open.get_mut(&call) else {
                     return;
                 };
-                o.answered_at = Some(at);
-                o.by_agent = by_agent;
                 let u = CallUpdate {
                     answered_at: Some(at),
+                    agent_answered_at: by_agent.then_some(at),
                     ..CallUpdate::default()
                 };
                 if let Err(e) = store.update_call(o.id, &u).await {
@@ -298,8 +319,6 @@ async fn write_one(
                     customer_id,
                     ..CallUpdate::default()
                 };
-                o.ivr = Some(outcome);
-                o.queued_at = u.queued_at;
                 if let Err(e) = store.update_call(o.id, &u).await {
                     warn!(%call, error = %e, "call record not updated");
                 }
@@ -313,11 +332,9 @@ async fn write_one(
                 let Some(o) = open.get_mut(&call) else {
                     return;
                 };
-                // From now on the call is an agent's: talk time counts from here.
-                o.by_agent = true;
-                o.answered_at = Some(at);
                 let u = CallUpdate {
                     agent_id: Some(agent_id),
+                    agent_answered_at: Some(at),
                     wait_ms: Some(wait_ms),
                     ..CallUpdate::default()
                 };
@@ -325,11 +342,7 @@ async fn write_one(
                     warn!(%call, error = %e, "call record not updated");
                 }
             }
-            CallLogEvent::LeftQueue { call, disposition } => {
-                if let Some(o) = open.get_mut(&call) {
-                    o.left_queue = Some(disposition);
-                }
-            }
+
             CallLogEvent::Survey { call, score } => {
                 let Some(o) = open.get(&call) else {
                     return;
@@ -353,16 +366,25 @@ async fn write_one(
                     }
                 }
             }
-            CallLogEvent::Ended {
+            CallLogEvent::Finished {
                 call,
-                at,
-                reason,
+                record,
                 recording,
             } => {
                 let Some(o) = open.remove(&call) else {
                     return;
                 };
-                let u = ended(&o, at, &reason, recording);
+                let mut u = update_of(&record, recording);
+                u.wrapup_ms = o.wrapup_ms;
+                if o.wrapup_ms.is_none() && record.agent_id.is_some() {
+                    calls.wrapping.insert(call, o.id);
+                    calls.order.push_back(call);
+                    while calls.order.len() > WRAPPING {
+                        if let Some(old) = calls.order.pop_front() {
+                            calls.wrapping.remove(&old);
+                        }
+                    }
+                }
                 match store.update_call(o.id, &u).await {
                     Ok(c) => {
                         debug!(%call, id = c.id, disposition = ?c.disposition, "call record complete")
@@ -370,7 +392,116 @@ async fn write_one(
                     Err(e) => warn!(%call, error = %e, "call record not completed"),
                 }
             }
+            CallLogEvent::Refused { call, at, reason } => {
+                let Some(o) = open.remove(&call) else {
+                    return;
+                };
+                let disposition = if reason.far_end_left() {
+                    Disposition::AbandonedInIvr
+                } else {
+                    Disposition::Failed
+                };
+                let u = CallUpdate {
+                    ended_at: Some(at),
+                    disposition: Some(disposition),
+                    hangup_side: Some(reason.caller_side().as_str().to_string()),
+                    ..CallUpdate::default()
+                };
+                if let Err(e) = store.update_call(o.id, &u).await {
+                    warn!(%call, error = %e, "call record not completed");
+                }
+            }
+            CallLogEvent::WrapUp { call, wrapup_ms } => {
+                if let Some(o) = open.get_mut(&call) {
+                    // The call goes on (a survey): written with the rest when it ends.
+                    o.wrapup_ms = Some(wrapup_ms);
+                    return;
+                }
+                let Some(id) = calls.wrapping.remove(&call) else {
+                    return;
+                };
+                let u = CallUpdate {
+                    wrapup_ms: Some(wrapup_ms),
+                    ..CallUpdate::default()
+                };
+                if let Err(e) = store.update_call(id, &u).await {
+                    warn!(%call, error = %e, "wrap-up not recorded");
+                }
+            }
+            CallLogEvent::Attempt { call, record } => {
+                write_attempt(store, boot, call, record).await
+            }
         }
+    }
+}
+
+/// A callback attempt's record: a call of its own, outbound, linked to the original.
+async fn write_attempt(store: &Store, boot: Millis, call: CallRef, r: AttemptRecord) {
+    let new = NewCall {
+        call_ref: call_ref(boot, call),
+        caller: String::new(),
+        dialled: r.number.clone(),
+        started_at: r.started_at,
+    };
+    let id = match store.start_call(&new).await {
+        Ok(start) => start.id,
+        Err(e) => {
+            warn!(%call, error = %e, "callback attempt not recorded");
+            return;
+        }
+    };
+    let u = CallUpdate {
+        answered_at: r.answered_at,
+        agent_answered_at: r.agent_answered_at,
+        ended_at: Some(r.ended_at),
+        agent_id: Some(r.agent_id),
+        talk_ms: r.talk_ms,
+        disposition: Some(store_disposition(r.disposition)),
+        hangup_side: Some(r.hangup_side.as_str().to_string()),
+        direction: Some("outbound".into()),
+        parent_call_ref: r.parent_ref.clone(),
+        result: Some(r.result.to_string()),
+        ..CallUpdate::default()
+    };
+    match store.update_call(id, &u).await {
+        Ok(_) => info!(%call, result = r.result, "callback attempt recorded"),
+        Err(e) => warn!(%call, error = %e, "callback attempt not recorded"),
+    }
+}
+
+/// The store's disposition for the call core's.
+fn store_disposition(d: hotline_call::Disposition) -> Disposition {
+    use hotline_call::Disposition as D;
+    match d {
+        D::SelfServed => Disposition::SelfServed,
+        D::UnservedInIvr => Disposition::UnservedInIvr,
+        D::AbandonedInIvr => Disposition::AbandonedInIvr,
+        D::AbandonedInQueue => Disposition::AbandonedInQueue,
+        D::Answered => Disposition::Answered,
+        D::Callback => Disposition::Callback,
+        D::Transferred => Disposition::Transferred,
+        D::Failed => Disposition::Failed,
+    }
+}
+
+/// The fields an ended call's record fills in (every one the call core computed).
+fn update_of(r: &Record, recording: Option<String>) -> CallUpdate {
+    CallUpdate {
+        answered_at: r.answered_at,
+        ivr_ended_at: r.ivr_ended_at,
+        queued_at: r.queued_at,
+        queue: r.queue.clone(),
+        agent_id: r.agent_id,
+        agent_answered_at: r.agent_answered_at,
+        wait_ms: r.wait_ms,
+        talk_ms: r.talk_ms,
+        hold_ms: r.hold_ms,
+        ended_at: Some(r.ended_at),
+        ivr_path: Some(r.ivr_path.clone()).filter(|p| !p.is_empty()),
+        disposition: Some(store_disposition(r.disposition)),
+        hangup_side: Some(r.hangup_side.as_str().to_string()),
+        recording,
+        ..CallUpdate::default()
     }
 }
 
@@ -379,111 +510,51 @@ fn call_ref(boot: Millis, call: CallRef) -> String {
     format!("{boot}-{}", call.0)
 }
 
-/// The fields a call's end fills in.
-fn ended(o: &Open, at: Millis, reason: &EndReason, recording: Option<String>) -> CallUpdate {
-    let caller_left = matches!(reason, EndReason::Cancelled | EndReason::RemoteHangup);
-    let disposition = match (o.answered_at, reason, o.left_queue) {
-        (Some(_), _, _) if o.by_agent => Disposition::Answered,
-        (Some(_), _, Some(left)) => left,
-        (Some(_), _, None) => match &o.ivr {
-            // Without an ACD yet, a transferred call waits until it ends.
-            Some(IvrOutcome::Transferred(_)) if caller_left => Disposition::AbandonedInQueue,
-            Some(IvrOutcome::Transferred(_)) => Disposition::Failed,
-            Some(IvrOutcome::SelfServed) => Disposition::SelfServed,
-            Some(IvrOutcome::Abandoned) => Disposition::AbandonedInIvr,
-            Some(IvrOutcome::Unserved) => Disposition::UnservedInIvr,
-            // No IVR session (the built-in answer flow): nothing was served.
-            None if caller_left => Disposition::AbandonedInIvr,
-            None => Disposition::UnservedInIvr,
-        },
-        (None, EndReason::Cancelled | EndReason::RemoteHangup, _) => Disposition::AbandonedInIvr,
-        (None, _, _) => Disposition::Failed,
-    };
-    let side = match reason {
-        EndReason::RemoteHangup | EndReason::Cancelled => "caller",
-        _ => "system",
-    };
-    // A caller who left the queue waited until the end.
-    let waited = match (&o.ivr, o.by_agent, o.queued_at) {
-        (Some(IvrOutcome::Transferred(_)), false, Some(q)) => Some((at - q).max(0)),
-        _ => None,
-    };
-    CallUpdate {
-        ended_at: Some(at),
-        wait_ms: waited,
-        talk_ms: o.answered_at.map(|a| (at - a).max(0)),
-        disposition: Some(disposition),
-        hangup_side: Some(side.to_string()),
-        recording,
-        ..CallUpdate::default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hotline_call::{Now, Phase, Timeline};
 
     #[test]
-    fn dispositions_follow_how_the_call_went() {
-        let o = |answered_at, by_agent| Open {
-            id: 1,
-            answered_at,
-            by_agent,
-            ivr: None,
-            queued_at: None,
-            left_queue: None,
+    fn the_writer_writes_every_field_the_core_computed() {
+        let t = Now {
+            mono: std::time::Instant::now(),
+            unix_ms: 1_000,
         };
-        let u = ended(&o(Some(1000), true), 5000, &EndReason::RemoteHangup, None);
-        assert_eq!(u.disposition, Some(Disposition::Answered));
-        assert_eq!(
-            (u.talk_ms, u.hangup_side.as_deref()),
-            (Some(4000), Some("caller"))
+        let at = |s: u64| t.after(std::time::Duration::from_secs(s));
+        let mut tl = Timeline::new(t);
+        tl.enter(
+            at(1),
+            Phase::Ivr {
+                flow: "main".into(),
+            },
         );
-        // The built-in answer flow (no IVR) serves nothing: released by the engine, or left.
-        let u = ended(
-            &o(Some(1000), false),
-            2000,
-            &EndReason::LocalHangup,
+        tl.add_path(["main/start".to_string()]);
+        tl.enter(
+            at(2),
+            Phase::Queued {
+                queue: "general".into(),
+            },
+        );
+        tl.enter(at(5), Phase::Bridged { agent: 3 });
+        let u = update_of(
+            &tl.record(at(9), hotline_call::EndReason::RemoteHangup),
             Some("r.wav".into()),
         );
-        assert_eq!(u.disposition, Some(Disposition::UnservedInIvr));
-        assert_eq!(u.hangup_side.as_deref(), Some("system"));
-        let u = ended(&o(Some(1000), false), 2000, &EndReason::RemoteHangup, None);
-        assert_eq!(u.disposition, Some(Disposition::AbandonedInIvr));
-        let u = ended(&o(None, false), 2000, &EndReason::Cancelled, None);
+        assert_eq!(u.disposition, Some(Disposition::Answered));
         assert_eq!(
-            (u.disposition, u.talk_ms),
-            (Some(Disposition::AbandonedInIvr), None)
+            (u.answered_at, u.agent_answered_at),
+            (Some(2_000), Some(6_000))
         );
-        let u = ended(&o(None, false), 2000, &EndReason::Rejected(503), None);
-        assert_eq!(u.disposition, Some(Disposition::Failed));
-        let with = |ivr| Open {
-            ivr: Some(ivr),
-            ..o(Some(1000), false)
-        };
-        let hung_up = EndReason::RemoteHangup;
-        let u = ended(&with(IvrOutcome::Abandoned), 3000, &hung_up, None);
-        assert_eq!(u.disposition, Some(Disposition::AbandonedInIvr));
-        // Served, then ended by the flow or by the caller: self-served either way.
-        for reason in [EndReason::LocalHangup, EndReason::RemoteHangup] {
-            let u = ended(&with(IvrOutcome::SelfServed), 3000, &reason, None);
-            assert_eq!(u.disposition, Some(Disposition::SelfServed), "{reason:?}");
-        }
-        // The flow hung up without serving (closed hours): neither served nor abandoned.
-        let u = ended(
-            &with(IvrOutcome::Unserved),
-            3000,
-            &EndReason::LocalHangup,
-            None,
+        assert_eq!(
+            (u.wait_ms, u.talk_ms, u.hold_ms),
+            (Some(3_000), Some(4_000), Some(0))
         );
-        assert_eq!(u.disposition, Some(Disposition::UnservedInIvr));
-        assert_eq!(u.hangup_side.as_deref(), Some("system"));
-        let queued = || Open {
-            queued_at: Some(1500),
-            ..with(IvrOutcome::Transferred("billing".into()))
-        };
-        let u = ended(&queued(), 3000, &hung_up, None);
-        assert_eq!(u.disposition, Some(Disposition::AbandonedInQueue));
-        assert_eq!(u.wait_ms, Some(1500), "waited from the transfer to the end");
+        assert_eq!(u.queue.as_deref(), Some("general"));
+        assert_eq!(u.agent_id, Some(3));
+        assert_eq!(u.hangup_side.as_deref(), Some("caller"));
+        assert_eq!(u.ivr_path, Some(vec!["main/start".to_string()]));
+        assert_eq!(u.recording.as_deref(), Some("r.wav"));
+        assert_eq!(u.ended_at, Some(10_000));
     }
 }

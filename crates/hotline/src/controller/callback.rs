@@ -7,6 +7,11 @@
 //! through the outbound route (`acd.callback_gateway`); the customer answering bridges the
 //! two (`CallbackResult { reached: true }`), no answer or a failure is reported as not
 //! reached (the router retries after `callback.retry_secs`, up to `callback.attempts`).
+//! Each attempt is a call record of its own (direction outbound, linked to the original call,
+//! with agent, answer, talk and result: see `hotline_call::record::Attempt`). When the
+//! customer's line is busy (or does not answer) the agent who is waiting hears why
+//! (`callback_customer_busy` / `callback_no_answer`) and the desktop gets a `call_notice`
+//! before the agent's leg is hung up; the desktop can hang up a callback it is on.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -20,12 +25,22 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use super::extension::{self, Ring};
-use super::{bind_port, ActiveCall, ControllerConfig, Internal};
+use super::{bind_port, end_reason, now, ActiveCall, ControllerConfig, Internal};
+use hotline_call::record::Attempt;
+use hotline_call::{EndClass, Side, SystemPrompt};
 
 /// How long an agent's phone rings for a callback (the router's own timeout ends it first).
 const AGENT_RING_LIMIT: Duration = Duration::from_secs(120);
 /// How long the customer's phone rings before the attempt counts as not reached.
 const CUSTOMER_RING: Duration = Duration::from_secs(45);
+
+/// A callback attempt's record in the making, kept on the agent's leg.
+#[derive(Debug, Clone)]
+pub(super) struct AttemptState {
+    pub attempt: Attempt,
+    /// How the customer's leg ended, when it ended first.
+    pub customer_end: Option<hotline_call::EndReason>,
+}
 
 /// Where callbacks are dialled.
 #[derive(Debug, Clone)]
@@ -147,6 +162,14 @@ fn agent_first(
     }
     let (agent_call, mut active) = extension::dial(cfg, sip, lease, socket, CallRef(call.0), ring);
     active.peer = None;
+    let parent = cfg
+        .log()
+        .filter(|_| router)
+        .map(|l| l.call_ref(CallRef(call.0)));
+    active.attempt = Some(AttemptState {
+        attempt: Attempt::new(parent, agent.0, number.clone(), now()),
+        customer_end: None,
+    });
     active.callback = Some(CallbackLeg {
         call,
         agent,
@@ -195,6 +218,13 @@ pub(super) fn answered(
         return true;
     };
     if leg.customer {
+        let agent_call = calls.get(&answered).and_then(|c| c.peer);
+        if let Some(a) = agent_call
+            .and_then(|p| calls.get_mut(&p))
+            .and_then(|a| a.attempt.as_mut())
+        {
+            a.attempt.customer_answered = Some(now());
+        }
         // The customer picked up: bridge with the agent.
         let agent_leg = calls
             .get(&answered)
@@ -227,6 +257,9 @@ pub(super) fn answered(
         return true;
     }
     // The agent answered: music while the customer is dialled.
+    if let Some(a) = calls.get_mut(&answered).and_then(|a| a.attempt.as_mut()) {
+        a.attempt.agent_answered = Some(now());
+    }
     let Some(route) = cfg.callbacks.clone() else {
         sip.send(Command::Hangup(answered));
         return true;
@@ -300,17 +333,123 @@ fn report_not_reached(
 }
 
 /// A callback leg ended (already removed from `calls`): the router hears how the attempt
-/// went; the other leg is ended by the caller of this function like any bridge's. False when
-/// `ended` is not a callback leg.
+/// went, the attempt's record is written when the agent's leg ends. True when the other leg
+/// is taken care of here (the agent hears why the customer was not reached before its leg is
+/// hung up); otherwise the caller of this function ends it like any bridge's.
 pub(super) fn ended(
     cfg: &ControllerConfig,
     calls: &mut HashMap<CallRef, ActiveCall>,
+    ended_call: CallRef,
     ended: &ActiveCall,
     reason: &EndReason,
 ) -> bool {
     let Some(leg) = &ended.callback else {
         return false;
     };
+    report_end(cfg, calls, ended, leg, reason);
+    let why = end_reason(reason);
+    if !leg.customer {
+        if let (Some(state), Some(log)) = (&ended.attempt, cfg.log()) {
+            let mut attempt = state.attempt.clone();
+            if attempt.customer_answered.is_some() && attempt.left_first.is_none() {
+                attempt.left_first = Some(if why.far_end_left() {
+                    Side::Agent
+                } else {
+                    Side::System
+                });
+            }
+            let agent_end = attempt.agent_answered.is_none().then_some(why);
+            let record = attempt.record(now(), agent_end, state.customer_end);
+            log.attempt(ended_call, record);
+        }
+        return false;
+    }
+    // The customer's leg: the agent's leg keeps how it ended.
+    let agent_call = ended.peer.filter(|p| calls.contains_key(p));
+    let Some(agent_call) = agent_call else {
+        return false;
+    };
+    let answered_agent = calls.get(&agent_call).is_some_and(|a| a.leg.is_some());
+    if let Some(a) = calls.get_mut(&agent_call).and_then(|a| a.attempt.as_mut()) {
+        a.customer_end = Some(why);
+        if leg.connected {
+            a.attempt.left_first.get_or_insert(if why.far_end_left() {
+                Side::Caller
+            } else {
+                Side::System
+            });
+        }
+    }
+    if leg.connected || !answered_agent {
+        return false;
+    }
+    // Not reached: tell the agent why, then hang up.
+    let prompt = match why.class() {
+        EndClass::Busy => SystemPrompt::CallbackCustomerBusy,
+        _ => SystemPrompt::CallbackNoAnswer,
+    };
+    tell_agent(cfg, calls, agent_call, leg, prompt)
+}
+
+/// Plays `prompt` to the agent of a callback (in the agent's language), notes it on the
+/// desktop, and hangs up the agent's leg once it has played. False when it cannot be played
+/// (the leg is then hung up by the caller of this function).
+fn tell_agent(
+    cfg: &ControllerConfig,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    agent_call: CallRef,
+    leg: &CallbackLeg,
+    prompt: SystemPrompt,
+) -> bool {
+    info!(
+        call = leg.call.0,
+        agent = leg.agent.0,
+        notice = %prompt.name(),
+        "callback: customer not reached; telling the agent"
+    );
+    if let Some(live) = &cfg.live {
+        let _ = live.send(hotline_web::LiveEvent::CallNotice {
+            agent: leg.agent.0,
+            call: leg.call.0,
+            notice: prompt.name(),
+        });
+    }
+    let lang = cfg
+        .acd
+        .as_ref()
+        .and_then(|acd| acd.card(leg.agent))
+        .map(|c| c.record.language)
+        .unwrap_or_else(|| cfg.prompts.welcome.lang().to_string());
+    let found = cfg
+        .ivr
+        .as_ref()
+        .and_then(|rt| rt.prompts().get(&lang, &prompt.name()));
+    let (Some(found), Some(a)) = (found, calls.get_mut(&agent_call)) else {
+        warn!(agent = leg.agent.0, %lang, notice = %prompt.name(), "notice prompt missing");
+        return false;
+    };
+    let Some(agent_leg) = &a.leg else {
+        return false;
+    };
+    agent_leg.send(LegCommand::MusicOnHold(None));
+    agent_leg.send(LegCommand::Play {
+        prompts: vec![found],
+        interruptible: false,
+    });
+    // The playback's end hangs the agent up (see `queue::caller_playback_done`).
+    a.leaving = true;
+    a.peer = None;
+    true
+}
+
+/// Tells the router how the attempt went when `ended` is the leg that decides it.
+fn report_end(
+    cfg: &ControllerConfig,
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    ended: &ActiveCall,
+    leg: &CallbackLeg,
+    reason: &EndReason,
+) {
     let peer = ended.peer.filter(|p| calls.contains_key(p));
     let set_peer_reported = |calls: &mut HashMap<CallRef, ActiveCall>| {
         if let Some(l) = peer
@@ -327,17 +466,10 @@ pub(super) fn ended(
     } else if leg.reported {
     } else if !leg.customer && ended.leg.is_none() {
         // The agent's phone never answered.
-        let (call, agent) = (leg.call, leg.agent);
         report(
             cfg,
             leg,
-            match reason {
-                EndReason::Failed(486 | 600 | 603) => Input::Busy { call, agent },
-                EndReason::Failed(408 | 480 | 487) | EndReason::Cancelled => {
-                    Input::NoAnswer { call, agent }
-                }
-                _ => Input::Failed { call, agent },
-            },
+            super::queue::offer_over(leg.call, leg.agent, reason),
         );
     } else {
         // The customer did not answer (or the agent gave up while it rang).
@@ -356,7 +488,31 @@ pub(super) fn ended(
         );
         set_peer_reported(calls);
     }
-    true
+}
+
+/// The agent's leg of the callback (or click-to-call) `agent` has answered, if any.
+pub(super) fn agent_leg_of(
+    calls: &HashMap<CallRef, ActiveCall>,
+    agent: AgentId,
+) -> Option<CallRef> {
+    calls
+        .iter()
+        .find(|(_, c)| {
+            c.leg.is_some()
+                && c.callback
+                    .as_ref()
+                    .is_some_and(|l| l.agent == agent && !l.customer)
+        })
+        .map(|(id, _)| *id)
+}
+
+/// The desk hangs up a callback: the agent left first.
+pub(super) fn hang_up_from_desk(calls: &mut HashMap<CallRef, ActiveCall>, agent_call: CallRef) {
+    if let Some(a) = calls.get_mut(&agent_call).and_then(|a| a.attempt.as_mut()) {
+        if a.attempt.customer_answered.is_some() {
+            a.attempt.left_first.get_or_insert(Side::Agent);
+        }
+    }
 }
 
 /// The router timed out the agent's ring for a callback: stop ringing.

@@ -30,6 +30,8 @@ pub struct DeskRequest {
 pub(super) enum Onward {
     Queue(String),
     Flow(String),
+    /// The desk hung up: the caller goes where an agent's own hang-up takes it (the survey).
+    AfterAgent,
 }
 
 /// The API's handle on the controller.
@@ -130,12 +132,25 @@ fn apply(
     let caller = calls
         .iter()
         .find(|(_, c)| c.connected == Some(agent))
-        .map(|(r, _)| *r)
-        .ok_or(ControlError::NoCall)?;
+        .map(|(r, _)| *r);
+    let Some(caller) = caller else {
+        // A callback (or click-to-call) the agent answered: the desk can hang it up.
+        return match (callback::agent_leg_of(calls, agent), action) {
+            (Some(agent_call), CallAction::Hangup) => {
+                info!(%agent_call, agent = agent.0, "callback hung up from the desktop");
+                callback::hang_up_from_desk(calls, agent_call);
+                sip.send(Command::Hangup(agent_call));
+                Ok(())
+            }
+            _ => Err(ControlError::NoCall),
+        };
+    };
     let agent_call = calls.get(&caller).and_then(|c| c.peer);
     info!(%caller, agent = agent.0, ?action, "call control from the desktop");
     match action {
-        CallAction::Hangup => sip.send(Command::Hangup(caller)),
+        // The agent's leg ends; the caller goes on to the survey, as when the agent's phone
+        // hangs up.
+        CallAction::Hangup => onward(sip, calls, caller, agent_call, Onward::AfterAgent)?,
         CallAction::Hold(on) => {
             let caller_leg = calls.get(&caller).and_then(|c| c.leg.clone());
             let agent_leg = agent_call
@@ -150,6 +165,9 @@ fn apply(
             } else {
                 cl.send(LegCommand::MusicOnHold(None));
                 leg::bridge(&cl, &al);
+            }
+            if let Some(c) = calls.get_mut(&caller) {
+                super::queue::hold(c, on);
             }
         }
         CallAction::ToQueue(queue) => {

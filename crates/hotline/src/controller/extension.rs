@@ -94,6 +94,8 @@ pub(super) fn dial(
         ring_timeout: ring.timeout,
     }));
     let active = ActiveCall {
+        timeline: hotline_call::Timeline::new(super::now()),
+        attempt: None,
         arrived: std::time::Instant::now(),
         _port: lease,
         media,
@@ -155,6 +157,17 @@ pub(super) fn agent_answered(
     });
     if let Some(log) = &cfg.call_log {
         log.answered(caller, true);
+    }
+    // The phone dialled may be an agent's: the record names the agent.
+    let known = calls
+        .get(&agent)
+        .and_then(|a| cfg.acd.as_ref()?.agent_for_sip_user(&a.dialled))
+        .map(|a| a.0);
+    if let Some(c) = calls.get_mut(&caller) {
+        c.timeline.enter(
+            super::now(),
+            hotline_call::Phase::Extension { agent: known },
+        );
     }
     let Some(caller_leg) = start_leg(tx, calls, caller, None, timeout) else {
         return;

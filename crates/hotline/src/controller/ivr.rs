@@ -56,7 +56,7 @@ impl NodeCounters {
 #[derive(Clone)]
 pub struct IvrRuntime {
     flows: Arc<RwLock<Arc<FlowSet>>>,
-    entry: String,
+    pub(super) entry: String,
     prompts: Arc<PromptLibrary>,
     source: Arc<dyn CustomerSource>,
     store: Option<Store>,
@@ -203,7 +203,7 @@ pub(super) fn start(
     caller: &str,
     dialled: &str,
 ) -> Option<IvrCall> {
-    let started = start_session(rt, ctx, &rt.entry, caller, dialled, true);
+    let started = start_session(rt, ctx, &rt.entry, caller, dialled, true, "");
     if started.is_none() {
         warn!(call = %ctx.call, flow = %rt.entry, "entry flow not loaded");
     }
@@ -232,13 +232,20 @@ pub(super) fn event(rt: &IvrRuntime, ivr: &mut IvrCall, ev: Event, ctx: &Ctx<'_>
 
 /// The call ended before the flow did (the caller hung up, or the media stopped): the
 /// session ends where it is, and the call log hears it was abandoned in the IVR.
-pub(super) fn hung_up(rt: &IvrRuntime, ivr: &mut IvrCall, log: Option<&CallLog>, call: CallRef) {
+/// True when the flow was still running (the caller abandoned it).
+pub(super) fn hung_up(
+    rt: &IvrRuntime,
+    ivr: &mut IvrCall,
+    log: Option<&CallLog>,
+    call: CallRef,
+) -> bool {
     if ivr.session.ended() {
-        return;
+        return false;
     }
     let actions = ivr.session.handle(Event::Hangup, now_ms());
     count(rt, ivr, &actions);
     finished(rt, ivr, log, call, None);
+    true
 }
 
 /// The session has ended: its outcome goes to the call log and, for the entry session, to
@@ -471,6 +478,34 @@ impl IvrCall {
         self.session.path()
     }
 
+    /// The nodes the caller went through in this flow, `flow/node` each.
+    pub(super) fn steps(&self) -> Vec<String> {
+        self.session
+            .path()
+            .split('>')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// How the entry session ended, for the call record (none while it runs, for a transfer,
+    /// and for sessions after the entry one).
+    pub(super) fn record_outcome(&self) -> Option<hotline_call::phase::IvrOutcome> {
+        use hotline_call::phase::IvrOutcome as O;
+        match self.session.outcome()? {
+            _ if !self.entry => None,
+            Outcome::SelfServed => Some(O::SelfServed),
+            Outcome::Abandoned => Some(O::Abandoned),
+            Outcome::Unserved => Some(O::Unserved),
+            Outcome::Transferred => None,
+        }
+    }
+
+    /// The language the caller chose (or the flow's first).
+    pub(super) fn language(&self) -> &str {
+        self.session.language()
+    }
+
     /// Why the flow transferred the call.
     pub(super) fn transfer_reason(&self) -> &str {
         &self.transfer_reason
@@ -496,15 +531,17 @@ impl IvrCall {
 }
 
 /// Starts `flow` (e.g. the survey after an agent hung up) on a call already answered: not
-/// the call's IVR in `/metrics`, which counted its entry session.
+/// the call's IVR in `/metrics`, which counted its entry session. `language` is the caller's
+/// (empty: the flow's first).
 pub(super) fn start_flow(
     rt: &IvrRuntime,
     ctx: &Ctx<'_>,
     flow: &str,
     caller: &str,
     dialled: &str,
+    language: &str,
 ) -> Option<IvrCall> {
-    start_session(rt, ctx, flow, caller, dialled, false)
+    start_session(rt, ctx, flow, caller, dialled, false, language)
 }
 
 fn start_session(
@@ -514,13 +551,14 @@ fn start_session(
     caller: &str,
     dialled: &str,
     entry: bool,
+    language: &str,
 ) -> Option<IvrCall> {
     let flows = rt.current();
     let idx = flows.find(flow)?;
     let info = CallInfo {
         caller: caller.to_string(),
         dialled: dialled.to_string(),
-        language: String::new(),
+        language: language.to_string(),
     };
     let (session, actions) = Session::start(Arc::clone(&flows), idx, info, now_ms());
     let mut ivr = IvrCall {

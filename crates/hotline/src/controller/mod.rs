@@ -77,6 +77,8 @@ pub struct ControllerConfig {
     pub live: Option<hotline_web::LiveSender>,
     /// Call setup times, media legs' figures and media timeouts for `/metrics`.
     pub metrics: Option<Arc<hotline_metrics::Metrics>>,
+    /// The flow a caller goes to when the agent's leg ends first (`acd.after_agent_flow`).
+    pub after_agent_flow: String,
 }
 
 /// Messages from the controller's own timers and the legs.
@@ -126,6 +128,10 @@ struct ActiveCall {
     leaving: bool,
     /// Where the caller goes when the agent's leg ends (a transfer from the desktop).
     onward: Option<desk::Onward>,
+    /// The phases an inbound call went through, from which its record is computed.
+    timeline: hotline_call::Timeline,
+    /// A callback attempt (on its agent's leg): what its record needs.
+    attempt: Option<callback::AttemptState>,
 }
 
 impl ControllerConfig {
@@ -156,6 +162,7 @@ pub async fn run(
 ) {
     let (tx, mut internal) = mpsc::unbounded_channel::<Internal>();
     let mut calls: HashMap<CallRef, ActiveCall> = HashMap::new();
+    let mut wrapups = hotline_call::wrapup::WrapUps::default();
     // Without an ACD, a receiver that never yields.
     let (_keep, idle) = mpsc::unbounded_channel();
     let mut acd_outputs = acd_outputs.unwrap_or(idle);
@@ -168,7 +175,7 @@ pub async fn run(
                 None => break,
             },
             Some(msg) = internal.recv() => on_internal(&cfg, &sip, &tx, &mut calls, msg),
-            Some(out) = acd_outputs.recv() => queue::on_output(&cfg, &sip, &tx, &ports, &mut calls, out),
+            Some(out) = acd_outputs.recv() => queue::on_output(&cfg, &sip, &tx, &ports, &mut calls, &mut wrapups, out),
             Some(req) = desk.recv() => desk::on_request(&cfg, &sip, &ports, &mut calls, req),
         }
     }
@@ -216,6 +223,7 @@ async fn on_sip_event(
             if let Ok(a) = &answer {
                 // We may not send to this side: it put the call on hold.
                 extension::hold_changed(cfg, calls, call, !a.direction.sends());
+                queue::agent_phone_hold(calls, call, !a.direction.sends());
             }
             sip.send(Command::AnswerReoffer {
                 call,
@@ -228,12 +236,13 @@ async fn on_sip_event(
                 // on to the survey).
                 let acd_offer =
                     queue::agent_call_ended(cfg, sip, tx, calls, call, &active, &reason);
-                callback::ended(cfg, calls, &active, &reason);
+                let peer_handled = callback::ended(cfg, calls, call, &active, &reason);
                 if !active.outbound {
                     queue::caller_ended(cfg, calls, call, &active);
                 }
                 // The other side of a bridge goes too: hung up if answered, refused if not.
-                if let Some(peer) = active.peer.filter(|p| !acd_offer && calls.contains_key(p)) {
+                let peer = active.peer.filter(|_| !acd_offer && !peer_handled);
+                if let Some(peer) = peer.filter(|p| calls.contains_key(p)) {
                     // Our own call to the agent is hung up (CANCEL while it rings); the
                     // caller is hung up once answered, refused with the agent's reason before.
                     let hang_up = calls
@@ -253,7 +262,11 @@ async fn on_sip_event(
                     sip.send(cmd);
                 }
                 if let (Some(rt), Some(session)) = (&cfg.ivr, active.ivr.as_mut()) {
-                    ivr::hung_up(rt, session, cfg.log(), call);
+                    if ivr::hung_up(rt, session, cfg.log(), call) {
+                        if let Some(outcome) = session.record_outcome() {
+                            active.timeline.set_ivr_outcome(outcome);
+                        }
+                    }
                 }
                 if let Some(t) = active.timer {
                     t.abort();
@@ -266,14 +279,18 @@ async fn on_sip_event(
                         .recording
                         .as_ref()
                         .map(|r| r.path().display().to_string());
-                    log.ended(call, reason, path);
+                    if let Some(session) = &active.ivr {
+                        active.timeline.add_path(session.steps());
+                    }
+                    let record = active.timeline.record(now(), end_reason(&reason));
+                    log.finished(call, record, path);
                 }
                 if let Some(rec) = active.recording {
                     finish_recording(call, rec);
                 }
             } else if let Some(log) = cfg.log() {
                 // Refused before it was kept (no port, bad offer): its record ends too.
-                log.ended(call, reason, None);
+                log.refused(call, end_reason(&reason));
             }
             debug!(%call, reason = reason.label(), "call freed");
         }
@@ -371,6 +388,8 @@ fn answerable(
         },
     };
     Some(ActiveCall {
+        timeline: hotline_call::Timeline::new(now()),
+        attempt: None,
         arrived: std::time::Instant::now(),
         _port: lease,
         media,
@@ -415,6 +434,14 @@ fn on_internal(
                 return;
             };
             sip.send(Command::Answer { call, answer: sdp });
+            let flow = cfg
+                .ivr
+                .as_ref()
+                .map(|rt| rt.entry.clone())
+                .unwrap_or_default();
+            active
+                .timeline
+                .enter(now(), hotline_call::Phase::Ivr { flow });
             if let Some(m) = &cfg.metrics {
                 m.call_setup(active.arrived.elapsed().as_secs_f64());
             }
@@ -448,6 +475,7 @@ fn on_internal(
                     sip.send(Command::Hangup(call));
                 }
                 active.leg = Some(handle);
+                ivr_phase(active);
                 return;
             }
             handle.send(LegCommand::MusicOnHold(Some(cfg.prompts.moh.clone())));
@@ -485,7 +513,51 @@ fn on_internal(
                 log: cfg.log(),
             };
             ivr::event(rt, session, ev, &ctx);
+            ivr_phase(active);
         }
+    }
+}
+
+/// After the IVR session moved: a flow's transfer puts the call in its queue's phase; an
+/// entry session that ended tells the record how (self-served, unserved, abandoned).
+fn ivr_phase(active: &mut ActiveCall) {
+    if let Some(outcome) = active.ivr.as_ref().and_then(ivr::IvrCall::record_outcome) {
+        active.timeline.set_ivr_outcome(outcome);
+    }
+    let queue = active
+        .ivr
+        .as_ref()
+        .filter(|_| {
+            matches!(
+                active.timeline.phase(),
+                hotline_call::Phase::Ivr { .. } | hotline_call::Phase::AfterAgent { .. }
+            )
+        })
+        .and_then(ivr::IvrCall::queue);
+    if let Some(queue) = queue {
+        active
+            .timeline
+            .enter(now(), hotline_call::Phase::Queued { queue });
+    }
+}
+
+/// The time on both clocks, for the call core's timelines.
+fn now() -> hotline_call::Now {
+    hotline_call::Now::system()
+}
+
+/// The SIP core's end reason in the call core's terms (classified there, once).
+fn end_reason(r: &hotline_sip::EndReason) -> hotline_call::EndReason {
+    use hotline_call::EndReason as E;
+    match *r {
+        hotline_sip::EndReason::RemoteHangup => E::RemoteHangup,
+        hotline_sip::EndReason::LocalHangup => E::LocalHangup,
+        hotline_sip::EndReason::Cancelled => E::Cancelled,
+        hotline_sip::EndReason::AckTimeout => E::AckTimeout,
+        hotline_sip::EndReason::Rejected(c) => E::Rejected(c),
+        hotline_sip::EndReason::Failed(c) => E::Failed(c),
+        hotline_sip::EndReason::MaxDuration => E::MaxDuration,
+        hotline_sip::EndReason::TransportFailure => E::TransportFailure,
     }
 }
 
@@ -521,9 +593,13 @@ fn on_leg_event(
                 log: cfg.log(),
             };
             match ev {
-                LegEvent::Digit { digit, .. } => return ivr::digit(rt, session, digit, &ctx),
+                LegEvent::Digit { digit, .. } => {
+                    ivr::digit(rt, session, digit, &ctx);
+                    return ivr_phase(active);
+                }
                 LegEvent::PlaybackDone { interrupted } => {
-                    return ivr::playback_done(rt, session, interrupted, &ctx)
+                    ivr::playback_done(rt, session, interrupted, &ctx);
+                    return ivr_phase(active);
                 }
                 _ => {}
             }

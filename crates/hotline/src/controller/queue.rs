@@ -14,12 +14,13 @@ use hotline_media::leg::{self, LegCommand};
 use hotline_media::ports::PortAllocator;
 use hotline_sip::{CallRef, Command, EndReason, SipHandle};
 use tokio::sync::mpsc;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use super::extension::{self, Ring};
 use super::{bind_port, callback, desk, ivr, ActiveCall, ControllerConfig, Internal};
 use hotline_acd::Exit;
-use hotline_store::Disposition;
+use hotline_call::wrapup::{AgentPhase, WrapUps};
+use hotline_call::{Disposition, EndClass, Phase, Side, SystemPrompt};
 
 /// How long the SIP side lets an agent's phone ring; the router's ring time ends it first.
 const SIP_RING_LIMIT: Duration = Duration::from_secs(120);
@@ -31,6 +32,7 @@ pub(super) fn on_output(
     tx: &mpsc::UnboundedSender<Internal>,
     ports: &PortAllocator,
     calls: &mut HashMap<CallRef, ActiveCall>,
+    wrapups: &mut WrapUps,
     out: Output,
 ) {
     let Some(acd) = &cfg.acd else { return };
@@ -86,6 +88,14 @@ pub(super) fn on_output(
             active.offer = Some((agent, false));
             if let Some(c) = calls.get_mut(&caller) {
                 c.peer = Some(agent_call);
+                let queue = c.timeline.queue().unwrap_or_default().to_string();
+                c.timeline.enter(
+                    super::now(),
+                    Phase::Offering {
+                        queue,
+                        agent: agent.0,
+                    },
+                );
             }
             calls.insert(agent_call, active);
         }
@@ -98,6 +108,7 @@ pub(super) fn on_output(
                 // The caller is free for the next offer, which the router makes at once.
                 if let Some(c) = calls.get_mut(&caller) {
                     c.peer = None;
+                    back_in_queue(c);
                 }
                 sip.send(Command::Hangup(agent_call));
             } else {
@@ -114,9 +125,7 @@ pub(super) fn on_output(
                 call = call.0,
                 position, "callback requested: the caller keeps its place"
             );
-            if let Some(log) = cfg.log() {
-                log.left_queue(CallRef(call.0), Disposition::Callback);
-            }
+            leaving(calls, CallRef(call.0), Disposition::Callback);
             farewell(
                 cfg,
                 sip,
@@ -156,7 +165,17 @@ pub(super) fn on_output(
             leave_queue(cfg, sip, tx, calls, CallRef(call.0), exit)
         }
         Output::AgentStateChanged { agent, state } => {
-            debug!(agent = agent.0, state = state.name(), "agent state")
+            debug!(agent = agent.0, state = state.name(), "agent state");
+            let phase = match &state {
+                hotline_acd::AgentState::OnCall { call, .. } => AgentPhase::OnCall(*call),
+                hotline_acd::AgentState::WrapUp { .. } => AgentPhase::WrapUp,
+                _ => AgentPhase::Other,
+            };
+            if let (Some((call, ms)), Some(log)) =
+                (wrapups.observe(agent.0, phase, state.since()), cfg.log())
+            {
+                log.wrap_up(call, ms);
+            }
         }
         Output::Refused(r) => debug!(refusal = %r, "ACD refused an input"),
     }
@@ -200,17 +219,16 @@ pub(super) fn agent_answered(
     };
     c.connected = Some(agent);
     c.announcing = true;
+    c.timeline
+        .enter(super::now(), Phase::Announcing { agent: agent.0 });
     if let Some(leg) = &c.leg {
         leg.send(LegCommand::MusicOnHold(None));
     }
     // 工号 1023 为您服务: the staff number digit by digit.
-    let mut names = vec!["agent_intro".to_string()];
-    names.extend(
-        staff_no
-            .chars()
-            .filter_map(|d| d.to_digit(10).map(|d| format!("digit_{d}"))),
-    );
-    names.push("agent_serving".into());
+    let names: Vec<String> = SystemPrompt::staff_number(&staff_no)
+        .into_iter()
+        .map(SystemPrompt::name)
+        .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let played = cfg
         .ivr
@@ -222,21 +240,40 @@ pub(super) fn agent_answered(
     true
 }
 
-/// Plays `names` (in the engine's language) on `call`'s leg.
-fn play(
+/// The language `call`'s caller hears: the one chosen in the IVR, else the engine's.
+pub(super) fn language(cfg: &ControllerConfig, c: &ActiveCall) -> String {
+    c.ivr
+        .as_ref()
+        .map(ivr::IvrCall::language)
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| cfg.prompts.welcome.lang())
+        .to_string()
+}
+
+/// Plays `names` (in the caller's language) on `call`'s leg.
+pub(super) fn play(
     cfg: &ControllerConfig,
     calls: &HashMap<CallRef, ActiveCall>,
     call: CallRef,
     rt: &ivr::IvrRuntime,
     names: &[&str],
 ) -> bool {
-    let Some(leg) = calls.get(&call).and_then(|c| c.leg.as_ref()) else {
+    let Some(c) = calls.get(&call) else {
         return false;
     };
-    let lang = cfg.prompts.welcome.lang().to_string();
+    let Some(leg) = c.leg.as_ref() else {
+        return false;
+    };
+    let lang = language(cfg, c);
     let prompts: Vec<_> = names
         .iter()
-        .filter_map(|n| rt.prompts().get(&lang, n))
+        .filter_map(|n| {
+            let found = rt.prompts().get(&lang, n);
+            if found.is_none() {
+                warn!(%call, prompt = %n, %lang, "system prompt missing; skipped");
+            }
+            found
+        })
         .collect();
     if prompts.is_empty() {
         return false;
@@ -343,24 +380,19 @@ fn leave_queue(
     exit: Exit,
 ) {
     info!(%call, %exit, "the call leaves its queue");
-    let log = |d| {
-        if let Some(log) = cfg.log() {
-            log.left_queue(call, d);
-        }
-    };
     match exit {
         // Moved by the router: it waits on there.
         Exit::Queue(_) => {}
         // Only reported for a caller whose number cannot be called back.
         Exit::Ticket | Exit::Callback => {
-            log(Disposition::Transferred);
+            leaving(calls, call, Disposition::Transferred);
             if let Some(c) = calls.get_mut(&call) {
                 c.leaving = true;
             }
             open_queue_ticket(cfg, tx, calls, call);
         }
         Exit::Hangup => {
-            log(Disposition::Failed);
+            leaving(calls, call, Disposition::Failed);
             farewell(
                 cfg,
                 sip,
@@ -423,11 +455,59 @@ fn open_queue_ticket(
 /// The kind of ticket a queue's `ticket` exit opens.
 const QUEUE_TICKET_KIND: &str = "inquiry";
 
+/// The caller leaves its queue without an agent: a last message, then the engine hangs up.
+fn leaving(calls: &mut HashMap<CallRef, ActiveCall>, call: CallRef, disposition: Disposition) {
+    if let Some(c) = calls.get_mut(&call) {
+        c.timeline
+            .enter(super::now(), Phase::Leaving { disposition });
+    }
+}
+
+/// An offer is over without an answer: the caller waits in its queue again.
+fn back_in_queue(c: &mut ActiveCall) {
+    if let Phase::Offering { queue, .. } = c.timeline.phase() {
+        let queue = queue.clone();
+        c.timeline.enter(super::now(), Phase::Queued { queue });
+    }
+}
+
+/// An ACD agent's phone put the caller on hold, or took it back (re-INVITE).
+pub(super) fn agent_phone_hold(
+    calls: &mut HashMap<CallRef, ActiveCall>,
+    agent_call: CallRef,
+    on_hold: bool,
+) {
+    let Some(caller) = calls
+        .get(&agent_call)
+        .filter(|a| a.offer.is_some())
+        .and_then(|a| a.peer)
+    else {
+        return;
+    };
+    if let Some(c) = calls.get_mut(&caller) {
+        hold(c, on_hold);
+    }
+}
+
+/// The caller goes on hold with its agent, or back to talking.
+pub(super) fn hold(c: &mut ActiveCall, on_hold: bool) {
+    let next = match (c.timeline.phase(), on_hold) {
+        (Phase::Bridged { agent }, true) => Phase::OnHold { agent: *agent },
+        (Phase::OnHold { agent }, false) => Phase::Bridged { agent: *agent },
+        _ => return,
+    };
+    c.timeline.enter(super::now(), next);
+}
+
 fn bridge(calls: &mut HashMap<CallRef, ActiveCall>, caller: CallRef) {
     let Some(c) = calls.get_mut(&caller) else {
         return;
     };
     c.announcing = false;
+    if let Some(agent) = c.connected {
+        c.timeline
+            .enter(super::now(), Phase::Bridged { agent: agent.0 });
+    }
     let Some(agent_call) = c.peer else { return };
     let caller_leg = c.leg.clone();
     let agent_leg = calls.get(&agent_call).and_then(|a| a.leg.clone());
@@ -452,7 +532,10 @@ fn announce(
     {
         return;
     }
-    let lang = cfg.prompts.welcome.lang().to_string();
+    let lang = calls
+        .get(&call)
+        .map(|c| language(cfg, c))
+        .unwrap_or_default();
     let say = |v: i64| {
         hotline_ivr::say::say(
             &hotline_ivr::Value::Int(v),
@@ -500,6 +583,9 @@ pub(super) fn agent_call_ended(
         .filter(|c| c.peer == Some(agent_call))
     {
         c.peer = None;
+        if !connected {
+            back_in_queue(c);
+        }
     }
     if connected {
         // The agent hung up first: the caller goes on to the survey (or where the desktop
@@ -511,21 +597,34 @@ pub(super) fn agent_call_ended(
         c.connected = None;
         c.announcing = false;
         let onward = c.onward.take();
+        // The agent ended the conversation (the phone's BYE, or the desk's hang-up or
+        // transfer), or the engine did (the agent's media stopped).
+        let side = if onward.is_some() || *reason == EndReason::RemoteHangup {
+            Side::Agent
+        } else {
+            Side::System
+        };
         let Some(leg) = c.leg.clone() else {
             return true;
         };
         leg.send(LegCommand::Unbridge);
         let flow = match onward {
             Some(desk::Onward::Queue(q)) => {
+                c.timeline
+                    .agent_left(super::now(), side, Phase::Queued { queue: q.clone() });
                 desk::requeue(cfg, calls, caller, q);
                 return true;
             }
             Some(desk::Onward::Flow(f)) => f,
-            None => "survey".to_string(),
+            Some(desk::Onward::AfterAgent) | None => cfg.after_agent_flow.clone(),
         };
-        let Some(c) = calls.get_mut(&caller) else {
-            return true;
-        };
+        c.timeline
+            .agent_left(super::now(), side, Phase::AfterAgent { flow: flow.clone() });
+        // The flow before keeps its steps in the record; the next one's are appended.
+        if let Some(session) = &c.ivr {
+            c.timeline.add_path(session.steps());
+        }
+        let lang = language(cfg, c);
         let started = cfg.ivr.as_ref().and_then(|rt| {
             let ctx = ivr::Ctx {
                 call: caller,
@@ -534,7 +633,7 @@ pub(super) fn agent_call_ended(
                 tx,
                 log: cfg.log(),
             };
-            ivr::start_flow(rt, &ctx, &flow, &c.caller, &c.dialled)
+            ivr::start_flow(rt, &ctx, &flow, &c.caller, &c.dialled, &lang)
         });
         match started {
             Some(s) => c.ivr = Some(s),
@@ -543,16 +642,19 @@ pub(super) fn agent_call_ended(
         return true;
     }
     if !reported {
-        let call = CallId(caller.0);
-        acd.send(match reason {
-            EndReason::Failed(486 | 600 | 603) => Input::Busy { call, agent },
-            EndReason::Failed(408 | 480 | 487) | EndReason::Cancelled => {
-                Input::NoAnswer { call, agent }
-            }
-            _ => Input::Failed { call, agent },
-        });
+        acd.send(offer_over(CallId(caller.0), agent, reason));
     }
     true
+}
+
+/// What the router hears of an offer (or a callback's agent leg) that ended unanswered:
+/// classified once by the call core.
+pub(super) fn offer_over(call: CallId, agent: hotline_acd::AgentId, reason: &EndReason) -> Input {
+    match super::end_reason(reason).class() {
+        EndClass::Busy => Input::Busy { call, agent },
+        EndClass::NoAnswer => Input::NoAnswer { call, agent },
+        _ => Input::Failed { call, agent },
+    }
 }
 
 /// The caller's call ended: the router hears it (abandoned while waiting, or ended after

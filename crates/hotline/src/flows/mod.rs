@@ -105,6 +105,53 @@ pub fn load_for_queues(
     }
 }
 
+/// Routing steps that can never widen the pool (issue 24): a flow's `transfer` gives the call
+/// its `skills`, and every step of the queue adds its own to the call's (the higher level
+/// wins), never removes them. So a later step meant to reach a wider pool ("anyone with
+/// general skills after 60 s") still requires the skills the flow gave the call. One line per
+/// such transfer and step, `file:line: …`; the flows still load (the call is still routed, only
+/// the step is useless).
+pub fn widening_warnings(set: &FlowSet, queues: &[hotline_acd::QueueConfig]) -> Vec<String> {
+    let mut out = Vec::new();
+    for flow in &set.flows {
+        for node in &flow.nodes {
+            let hotline_ivr::flow::NodeKind::Transfer(t) = &node.kind else {
+                continue;
+            };
+            let Some(q) = queues.iter().find(|q| q.name == t.queue) else {
+                continue;
+            };
+            let own: Vec<&str> = t
+                .skills
+                .iter()
+                .filter(|(_, level)| *level > 0)
+                .map(|(s, _)| s.as_str())
+                .collect();
+            for step in q.steps.iter().filter(|s| !s.preferred_only) {
+                let kept: Vec<&str> = own
+                    .iter()
+                    .copied()
+                    .filter(|s| !step.skills.contains_key(*s) && !q.skills.contains_key(*s))
+                    .collect();
+                if kept.is_empty() {
+                    continue;
+                }
+                out.push(format!(
+                    "{}:{}: node `{}` gives the call the skills {} for queue `{}`; its step after {} s adds its own skills to them, so it can never reach agents without {} (steps add skills, never remove them: leave the skills to the queue's steps)",
+                    flow.file.display(),
+                    node.line,
+                    node.id,
+                    own.join(", "),
+                    q.name,
+                    step.after_secs,
+                    kept.join(", "),
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// The names of the configured queues.
 pub fn queue_names(cfg: &Config) -> Vec<String> {
     cfg.acd.queues.iter().map(|q| q.name.clone()).collect()
@@ -121,6 +168,9 @@ pub async fn command(cfg: &Config, cmd: &FlowCommand) -> Result<(), String> {
             let dir = path.as_deref().unwrap_or(&cfg.ivr.flows_dir);
             let set =
                 load_for_queues(dir, sounds, zone, &queue_names(cfg)).map_err(|e| listed(&e))?;
+            for w in widening_warnings(&set, &cfg.acd.queues) {
+                eprintln!("warning: {w}");
+            }
             let nodes: usize = set.flows.iter().map(|f| f.nodes.len()).sum();
             println!(
                 "flows ok: {} flows, {nodes} nodes, {} calendars in {}",
@@ -255,5 +305,61 @@ impl driver::Keys for Typed {
             Ok(0) | Err(_) => None,
             Ok(_) => Some(line.trim().to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> FlowSet {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        load(
+            &root.join("ivr-flows"),
+            &root.join("sounds"),
+            &Zone::default(),
+        )
+        .expect("the shipped flows load")
+    }
+
+    /// The queues of `deploy/hotline.toml` (and the built-in ones).
+    fn deployed_queues() -> Vec<hotline_acd::QueueConfig> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let text = std::fs::read_to_string(root.join("deploy/hotline.toml")).expect("deploy");
+        let cfg: Config = toml::from_str(&text).expect("deploy/hotline.toml parses");
+        cfg.acd.queues
+    }
+
+    #[test]
+    fn the_shipped_key_account_transfer_lets_the_later_steps_widen_the_pool() {
+        let set = shipped();
+        assert_eq!(
+            widening_warnings(&set, &deployed_queues()),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            widening_warnings(&set, &crate::acd::default_queues()),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_transfer_whose_skills_every_step_keeps_is_warned_about() {
+        let mut set = shipped();
+        for flow in &mut set.flows {
+            for node in &mut flow.nodes {
+                if let hotline_ivr::flow::NodeKind::Transfer(t) = &mut node.kind {
+                    if t.queue == "key_accounts" {
+                        t.skills = vec![("key_account".into(), 1)];
+                    }
+                }
+            }
+        }
+        let warnings = widening_warnings(&set, &deployed_queues());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let w = &warnings[0];
+        assert!(w.contains("agent.yaml:"), "{w}");
+        assert!(w.contains("after 60 s"), "{w}");
+        assert!(w.contains("without key_account"), "{w}");
     }
 }

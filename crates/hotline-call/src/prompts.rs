@@ -1,0 +1,148 @@
+//! The system prompts the controller plays outside flows (queue announcements, the staff
+//! number, the callback offer and confirmation, farewells, the notice to an agent whose
+//! callback customer is busy): a typed set, so that every one is checked in every language at
+//! start instead of being skipped in silence when missing.
+
+/// One system prompt (a file `<language>/<name>.wav`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SystemPrompt {
+    /// 工号 / "Agent number".
+    AgentIntro,
+    /// 为您服务 / "is at your service".
+    AgentServing,
+    /// One digit, 0–9 (staff and ticket numbers are read digit by digit).
+    Digit(u8),
+    QueuePositionBefore,
+    QueuePositionAfter,
+    QueueWaitBefore,
+    QueueWaitMinutes,
+    QueueCallbackOffer,
+    QueueCallbackConfirm,
+    QueueAllBusy,
+    QueueTicketLeft,
+    TicketNumber,
+    Goodbye,
+    /// To the agent of a callback: the customer's line is busy.
+    CallbackCustomerBusy,
+    /// To the agent of a callback: the customer did not answer.
+    CallbackNoAnswer,
+}
+
+impl SystemPrompt {
+    /// Every system prompt.
+    pub fn all() -> Vec<SystemPrompt> {
+        use SystemPrompt::*;
+        let mut v = vec![
+            AgentIntro,
+            AgentServing,
+            QueuePositionBefore,
+            QueuePositionAfter,
+            QueueWaitBefore,
+            QueueWaitMinutes,
+            QueueCallbackOffer,
+            QueueCallbackConfirm,
+            QueueAllBusy,
+            QueueTicketLeft,
+            TicketNumber,
+            Goodbye,
+            CallbackCustomerBusy,
+            CallbackNoAnswer,
+        ];
+        v.extend((0..10).map(Digit));
+        v
+    }
+
+    /// The prompt's file name (without `.wav`).
+    pub fn name(self) -> String {
+        use SystemPrompt::*;
+        match self {
+            AgentIntro => "agent_intro",
+            AgentServing => "agent_serving",
+            Digit(d) => return format!("digit_{}", d.min(9)),
+            QueuePositionBefore => "queue_position_before",
+            QueuePositionAfter => "queue_position_after",
+            QueueWaitBefore => "queue_wait_before",
+            QueueWaitMinutes => "queue_wait_minutes",
+            QueueCallbackOffer => "queue_callback_offer",
+            QueueCallbackConfirm => "queue_callback_confirm",
+            QueueAllBusy => "queue_all_busy",
+            QueueTicketLeft => "queue_ticket_left",
+            TicketNumber => "ticket_number",
+            Goodbye => "goodbye",
+            CallbackCustomerBusy => "callback_customer_busy",
+            CallbackNoAnswer => "callback_no_answer",
+        }
+        .to_string()
+    }
+
+    /// The digits of `number` (other characters skipped).
+    pub fn digits(number: &str) -> impl Iterator<Item = SystemPrompt> + '_ {
+        number
+            .chars()
+            .filter_map(|c| c.to_digit(10))
+            .map(|d| SystemPrompt::Digit(d as u8))
+    }
+
+    /// 工号 1023 为您服务: the staff-number announcement.
+    pub fn staff_number(staff_no: &str) -> Vec<SystemPrompt> {
+        let mut v = vec![SystemPrompt::AgentIntro];
+        v.extend(Self::digits(staff_no));
+        v.push(SystemPrompt::AgentServing);
+        v
+    }
+
+    /// Checks that every system prompt exists in every language (`exists(language, name)`);
+    /// lists each missing one as `<language>/<name>.wav`.
+    pub fn check<F: Fn(&str, &str) -> bool>(languages: &[&str], exists: F) -> Result<(), String> {
+        let missing: Vec<String> = languages
+            .iter()
+            .flat_map(|lang| {
+                SystemPrompt::all()
+                    .into_iter()
+                    .map(|p| p.name())
+                    .filter(|n| !exists(lang, n))
+                    .map(move |n| format!("{lang}/{n}.wav"))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("missing system prompts: {}", missing.join(", ")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_staff_number_is_read_digit_by_digit() {
+        let names: Vec<String> = SystemPrompt::staff_number("10a3")
+            .into_iter()
+            .map(SystemPrompt::name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "agent_intro",
+                "digit_1",
+                "digit_0",
+                "digit_3",
+                "agent_serving"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_prompt_is_named_with_its_language() {
+        let err = SystemPrompt::check(&["zh", "en"], |lang, name| {
+            !(lang == "en" && name == "goodbye")
+        })
+        .unwrap_err();
+        assert_eq!(err, "missing system prompts: en/goodbye.wav");
+        assert!(SystemPrompt::check(&["zh"], |_, _| true).is_ok());
+        assert_eq!(SystemPrompt::all().len(), 24);
+    }
+}
