@@ -139,7 +139,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         public(ep(Post, "/api/login", auth::login)),
         ep(Post, "/api/logout", auth::logout),
         ep(Get, "/api/me", auth::me),
-        ep(Get, "/api/openapi.json", openapi::document),
+        public(ep(Get, "/api/openapi.json", openapi::document)),
         ep(Get, "/api/customers", customers::search),
         ep(Post, "/api/customers/search", customers::search_body),
         ep(Get, "/api/customers/{id}", customers::account),
