@@ -149,9 +149,12 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// The client's address as the throttle counts it: the TCP peer's, an IPv4-mapped IPv6
-/// address as IPv4, any other IPv6 address by its /64 (one host usually holds a whole /64).
-pub(crate) struct Peer(pub IpAddr);
+/// The client: the TCP peer's address (IPv4-mapped IPv6 as IPv4), and the key the throttle
+/// counts it by.
+pub(crate) struct Peer {
+    pub addr: IpAddr,
+    pub key: IpAddr,
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for Peer {
     type Rejection = ApiError;
@@ -162,10 +165,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
             // the wiring, which would make every client one source.
             return Err(ApiError::internal(&"the client's address is unknown"));
         };
-        Ok(Peer(source_key(addr.ip())))
+        let addr = addr.ip().to_canonical();
+        Ok(Peer {
+            addr,
+            key: source_key(addr),
+        })
     }
 }
 
+/// The throttle's key for an address: an IPv4 address itself, an IPv6 one its /64 (one host
+/// usually holds a whole /64).
 fn source_key(ip: IpAddr) -> IpAddr {
     match ip.to_canonical() {
         IpAddr::V6(v6) => {
@@ -212,7 +221,7 @@ async fn audit_login(s: &Shared, login: &str, agent: Option<i64>, from: IpAddr, 
 /// `POST /api/login`.
 pub async fn login(
     State(s): State<Shared>,
-    Peer(from): Peer,
+    peer: Peer,
     JsonBody(b): JsonBody<LoginBody>,
 ) -> ApiResult<Json<LoginAnswer>> {
     if b.login.is_empty() || b.login.chars().count() > 64 {
@@ -222,7 +231,8 @@ pub async fn login(
         return Err(ApiError::invalid("password", "1 to 1024 characters"));
     }
     let now = s.now();
-    let verdict = s.logins.throttle().admit(now, &b.login, from);
+    let from = peer.addr;
+    let verdict = s.logins.throttle().admit(now, &b.login, peer.key);
     let attempt = match verdict {
         Verdict::Go(ticket) => InFlight {
             logins: &s.logins,
@@ -354,5 +364,23 @@ mod tests {
         assert!(constant_time_eq(h.as_bytes(), h.as_bytes()));
         assert!(!constant_time_eq(b"ab", b"ac"));
         assert!(!constant_time_eq(b"ab", b"abc"));
+    }
+
+    #[test]
+    fn addresses_are_counted_by_host_and_ipv6_by_its_64() {
+        let key = |s: &str| source_key(s.parse::<IpAddr>().expect("address").to_canonical());
+        assert_eq!(key("192.0.2.7").to_string(), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7").to_string(), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::99"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+    }
+
+    #[test]
+    fn phone_numbers_typed_as_a_login_are_masked() {
+        assert_eq!(shown_login("zhangmin"), "zhangmin");
+        assert_eq!(shown_login("1023"), "1023");
+        assert_eq!(shown_login("13812345678"), "*******5678");
+        assert_eq!(shown_login("+86 138-1234-5678"), "*************5678");
+        assert_eq!(shown_login("agent13812345678"), "agent13812345678");
     }
 }
