@@ -118,18 +118,6 @@ impl Budget {
     }
 }
 
-/// Polls `probe` every step until it gives a value; None when `budget` is spent first.
-pub async fn until<T>(mut budget: Budget, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
-    loop {
-        if let Some(v) = probe() {
-            return Some(v);
-        }
-        if !budget.tick().await {
-            return probe();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
