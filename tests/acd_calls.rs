@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use hotline_e2e::{
     branch, db, ended_call, prompt_ulaw as ulaw, token, AgentPhone, Caller, Desk, Engine, Ringing,
-    Ua,
+    Ua, PATIENCE,
 };
 use serde_json::json;
 
@@ -134,7 +134,7 @@ async fn hears_first_in_line(c: &mut Caller) {
     }
 }
 
-/// An OPTIONS from a fresh socket; the engine's answer code (0: none within 3 s).
+/// An OPTIONS from a fresh socket; the engine's answer code (0: none within `PATIENCE`).
 async fn options_answer(engine: &Engine) -> u16 {
     let mut ua = Ua::udp(engine.udp, "probe").await;
     let req = format!(
@@ -147,7 +147,7 @@ async fn options_answer(engine: &Engine) -> u16 {
         l = ua.local,
     );
     ua.send(&req).await;
-    match ua.recv_final(Duration::from_secs(3)).await {
+    match ua.recv_final(PATIENCE).await {
         Some(got) => got.code(),
         None => 0,
     }
@@ -305,7 +305,7 @@ async fn key_account_caller_reaches_their_manager_first_then_anyone() {
     );
     c.hang_up().await;
     assert!(
-        zhangmin.take_bye(&talk, Duration::from_secs(5)).await,
+        zhangmin.take_bye(&talk, PATIENCE).await,
         "the agent's leg is hung up"
     );
     answered_by_zhangmin(&pool, &phone, customer).await;
@@ -383,7 +383,7 @@ async fn key_account_call_rings_out_at_the_manager_then_goes_to_anyone() {
     wangfang.ring(&offer).await;
     // The engine gives up on her after the ring time, with a CANCEL she accepts (200, 487).
     assert!(
-        wangfang.take_cancel(&offer, Duration::from_secs(5)).await,
+        wangfang.take_cancel(&offer, PATIENCE).await,
         "the manager's ringing is cancelled"
     );
     let offer = anyone_after_the_step(&mut zhangmin, rang_at).await;
@@ -393,7 +393,7 @@ async fn key_account_call_rings_out_at_the_manager_then_goes_to_anyone() {
     assert_eq!(missed["state"]["state"], "not_ready", "{missed}");
     assert_eq!(missed["state"]["reason"], "missed", "{missed}");
     c.hang_up().await;
-    assert!(zhangmin.take_bye(&talk, Duration::from_secs(5)).await);
+    assert!(zhangmin.take_bye(&talk, PATIENCE).await);
     answered_by_zhangmin(&pool, &phone, customer).await;
 }
 
@@ -442,7 +442,7 @@ async fn desktop_states_control_routing() {
 
     // The caller hangs up: wrap-up for the queue's 30 s, which ready ends early.
     c.hang_up().await;
-    assert!(phone.take_bye(&talk, Duration::from_secs(5)).await);
+    assert!(phone.take_bye(&talk, PATIENCE).await);
     let wrap = desk.agent_in(me, "wrap_up").await;
     let (since, until) = (
         wrap["state"]["since"].as_i64().expect("since"),
@@ -618,7 +618,7 @@ async fn an_agent_phone_moving_to_another_socket_mid_call_keeps_the_call_and_get
     let talk = moved.answer(offer).await;
     hears_staff_number(&mut c2, "1023").await;
     c2.hang_up().await;
-    assert!(moved.take_bye(&talk, Duration::from_secs(5)).await);
+    assert!(moved.take_bye(&talk, PATIENCE).await);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -629,7 +629,7 @@ async fn queue_reload_keeps_waiting_calls() {
     let (engine, scratch) = start(GENERAL_FLOW, &general_queue(5, 0, 30), "5");
     let pool = db(&engine).await;
     let desk = Desk::login(&engine, "zhangmin").await;
-    let mut log = Vec::new();
+    let mut log = engine.log_cursor();
     let hup = || engine.sighup();
 
     // A caller waits: no agent's phone is registered.
@@ -643,7 +643,7 @@ async fn queue_reload_keeps_waiting_calls() {
         + "\n[[acd.queues]]\nname = \"billing\"\nskills = { billing = 2 }\n";
     std::fs::write(scratch.config(), new).unwrap();
     hup();
-    let applied = engine.log_line(&mut log, "ACD queues applied").await;
+    let applied = engine.next_log_line(&mut log, "ACD queues applied").await;
     assert!(applied.contains("queues=2"), "{applied}");
     assert_eq!(desk.queue_names().await, ["general", "billing"]);
     let after = desk.queue("general").await;
@@ -661,10 +661,10 @@ async fn queue_reload_keeps_waiting_calls() {
     std::fs::write(scratch.config(), general_queue(0, 0, 10)).unwrap();
     hup();
     engine
-        .log_line(&mut log, "configuration reload refused")
+        .next_log_line(&mut log, "configuration reload refused")
         .await;
     let why = engine
-        .log_line(&mut log, "ring_secs must be at least 1")
+        .next_log_line(&mut log, "ring_secs must be at least 1")
         .await;
     assert_eq!(
         desk.queue_names().await,
@@ -680,7 +680,7 @@ async fn queue_reload_keeps_waiting_calls() {
     let talk = phone.answer(offer).await;
     hears_staff_number(&mut c, "1023").await;
     c.hang_up().await;
-    assert!(phone.take_bye(&talk, Duration::from_secs(5)).await);
+    assert!(phone.take_bye(&talk, PATIENCE).await);
     let (agent, queue, wait_ms): (Option<i64>, Option<String>, Option<i64>) =
         ended_call(&pool, "agent_id, queue, wait_ms", "13900006666").await;
     assert_eq!(agent, Some(agent_id(&pool, "zhangmin").await));

@@ -4,9 +4,11 @@
 //! account, queue, reason, IVR path, before or as her phone rings), then follows her through
 //! the call (on call, wrap-up). The account the pop names is what the desktop then looks up.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use hotline_e2e::{db, prompt_ulaw as ulaw, start_queue_engine, AgentPhone, Caller, Desk, Engine};
+use hotline_e2e::{
+    db, prompt_ulaw as ulaw, start_queue_engine, AgentPhone, Budget, Caller, Desk, Engine, PATIENCE,
+};
 use serde_json::json;
 
 const QUEUES: &str = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1 }\nring_secs = 10\nwrap_up_secs = 30\nannounce_secs = 0\n";
@@ -36,14 +38,14 @@ async fn the_desktop_follows_the_agent_and_pops_the_caller() {
     let desk = Desk::login(&engine, "zhangmin").await;
     let mut events = desk.events().await;
     let overview = events
-        .next_named("overview", Duration::from_secs(5))
+        .next_named("overview", PATIENCE)
         .await
         .expect("the stream starts with the overview");
     assert_eq!(overview["queues"][0]["name"], "general");
 
     let mut phone_of_agent = AgentPhone::registered(&engine, "1001", "secret").await;
     let ready = events
-        .next_named("agent_state", Duration::from_secs(5))
+        .next_named("agent_state", PATIENCE)
         .await
         .expect("her state");
     assert_eq!(ready["agent"], zhangmin);
@@ -53,10 +55,7 @@ async fn the_desktop_follows_the_agent_and_pops_the_caller() {
     // Reserved for the call, then the pop (overviews may come in between).
     let mut seen = Vec::new();
     let pop = loop {
-        let (name, data) = events
-            .next(Duration::from_secs(10))
-            .await
-            .expect("the screen pop");
+        let (name, data) = events.next(PATIENCE).await.expect("the screen pop");
         match name.as_str() {
             "offer" => break data,
             "agent_state" => seen.push(data["state"]["state"].as_str().unwrap_or("").to_string()),
@@ -65,7 +64,7 @@ async fn the_desktop_follows_the_agent_and_pops_the_caller() {
     };
     let popped = Instant::now();
     assert_eq!(seen, ["reserved"], "reserved before the pop");
-    let offer = phone_of_agent.rung(Duration::from_secs(10)).await;
+    let offer = phone_of_agent.rung(PATIENCE).await;
     let rang = Instant::now();
     eprintln!(
         "screen pop event {} the INVITE by {:?}",
@@ -93,13 +92,13 @@ async fn the_desktop_follows_the_agent_and_pops_the_caller() {
     let call_ref = pop["call_ref"]
         .as_str()
         .expect("the pop names the call record");
-    let mut record = serde_json::Value::Null;
-    for _ in 0..50 {
+    let mut record;
+    let mut budget = Budget::new(PATIENCE);
+    loop {
         record = desk.get(&format!("/api/calls?call_ref={call_ref}")).await;
-        if record[0]["caller"] == phone.as_str() {
+        if record[0]["caller"] == phone.as_str() || !budget.tick().await {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(record[0]["caller"], phone.as_str(), "{record}");
     assert_eq!(record[0]["call_ref"], call_ref);
@@ -109,13 +108,13 @@ async fn the_desktop_follows_the_agent_and_pops_the_caller() {
 
     let mut talk = phone_of_agent.answer(offer).await;
     let on_call = events
-        .next_named("agent_state", Duration::from_secs(5))
+        .next_named("agent_state", PATIENCE)
         .await
         .expect("on call");
     assert_eq!(on_call["state"]["state"], "on_call", "{on_call}");
     assert_eq!(phone_of_agent.hang_up(&mut talk).await, 200);
     let wrap = events
-        .next_named("agent_state", Duration::from_secs(5))
+        .next_named("agent_state", PATIENCE)
         .await
         .expect("wrap-up");
     assert_eq!(wrap["state"]["state"], "wrap_up", "{wrap}");
@@ -131,7 +130,7 @@ async fn the_desktop_holds_and_transfers_the_call() {
     assert_eq!(status, 409, "{body}");
     let mut phone = AgentPhone::registered(&engine, "1001", "secret").await;
     let mut c = Caller::place(&engine, "13912345678").await;
-    let offer = phone.rung(Duration::from_secs(10)).await;
+    let offer = phone.rung(PATIENCE).await;
     let talk = phone.answer(offer).await;
     c.expect("the staff number", &ulaw("zh", "agent_serving"), None)
         .await;
@@ -171,7 +170,7 @@ async fn the_desktop_holds_and_transfers_the_call() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert!(
-        phone.take_bye(&talk, Duration::from_secs(5)).await,
+        phone.take_bye(&talk, PATIENCE).await,
         "the agent is released"
     );
     c.expect("the survey", &ulaw("zh", "survey_scale"), Some(1600))
@@ -187,7 +186,7 @@ async fn a_call_transferred_to_a_queue_reaches_the_next_agent() {
     let desk = Desk::login(&engine, "zhangmin").await;
     let mut zhangmin = AgentPhone::registered(&engine, "1001", "secret").await;
     let mut c = Caller::place(&engine, "13912345679").await;
-    let offer = zhangmin.rung(Duration::from_secs(10)).await;
+    let offer = zhangmin.rung(PATIENCE).await;
     let talk = zhangmin.answer(offer).await;
     c.expect("the staff number", &ulaw("zh", "agent_serving"), None)
         .await;
@@ -195,10 +194,10 @@ async fn a_call_transferred_to_a_queue_reaches_the_next_agent() {
         .post("/api/acd/me/call/transfer", json!({"queue": "general"}))
         .await;
     assert_eq!(status, 200, "{body}");
-    assert!(zhangmin.take_bye(&talk, Duration::from_secs(5)).await);
+    assert!(zhangmin.take_bye(&talk, PATIENCE).await);
     // She is in wrap-up; liqiang comes and takes the caller, who hears his number (1024).
     let mut liqiang = AgentPhone::registered(&engine, "1002", "secret").await;
-    let offer = liqiang.rung(Duration::from_secs(10)).await;
+    let offer = liqiang.rung(PATIENCE).await;
     let talk = liqiang.answer(offer).await;
     for name in ["agent_intro", "digit_1", "digit_0", "digit_2", "digit_4"] {
         c.expect(name, &ulaw("zh", name), None).await;
@@ -206,6 +205,6 @@ async fn a_call_transferred_to_a_queue_reaches_the_next_agent() {
     let (heard_agent, heard_caller) = liqiang.voice_both_ways(&talk, &mut c, 0x47).await;
     assert!(heard_agent && heard_caller, "{heard_agent} {heard_caller}");
     c.hang_up().await;
-    assert!(liqiang.take_bye(&talk, Duration::from_secs(5)).await);
+    assert!(liqiang.take_bye(&talk, PATIENCE).await);
     let _ = std::fs::remove_dir_all(&dir);
 }

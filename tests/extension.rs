@@ -9,7 +9,8 @@ use std::time::Duration;
 use hotline_e2e::{branch, tag_of, token, Engine, Got, Ua};
 use tokio::net::UdpSocket;
 
-const WAIT: Duration = Duration::from_secs(5);
+/// What must happen: a generous wait a stalled machine does not reach (`hotline_e2e::wait`).
+const WAIT: Duration = hotline_e2e::PATIENCE;
 
 fn audio_port(body: &[u8]) -> u16 {
     String::from_utf8_lossy(body)

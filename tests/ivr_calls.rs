@@ -9,7 +9,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use hotline_e2e::{
-    db, ended_call, prompt_ulaw as ulaw, rtp_packet, token, Caller as Call, Engine, Ua,
+    db, ended_call, prompt_ulaw as ulaw, rtp_packet, token, Budget, Caller as Call, Engine, Ua,
+    PATIENCE,
 };
 use tokio::net::UdpSocket;
 
@@ -161,7 +162,7 @@ async fn flows_reload_for_new_calls_while_calls_in_progress_keep_theirs() {
         ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
         ("HOTLINE_MEDIA_RECORD", "false"),
     ]);
-    let mut log = Vec::new();
+    let mut log = engine.log_cursor();
 
     // Call A starts on the shipped version.
     let mut a = Call::place(&engine, "13900000001").await;
@@ -181,7 +182,7 @@ async fn flows_reload_for_new_calls_while_calls_in_progress_keep_theirs() {
         + "  closing:\n    hangup: { prompts: [system_busy] }\n";
     assert_ne!(edited, main, "the edit applies");
     std::fs::write(flows.join("main.yaml"), &edited).unwrap();
-    engine.log_line(&mut log, "IVR flows reloaded").await;
+    engine.next_log_line(&mut log, "IVR flows reloaded").await;
 
     // A new call hears the new greeting.
     let mut b = Call::place(&engine, "13900000002").await;
@@ -221,9 +222,9 @@ async fn flows_reload_for_new_calls_while_calls_in_progress_keep_theirs() {
         edited.replacen("next: choose_language", "next: no_such_node", 1),
     )
     .unwrap();
-    let refused = engine.log_line(&mut log, "main.yaml:").await;
+    let refused = engine.next_log_line(&mut log, "main.yaml:").await;
     assert!(refused.contains("no_such_node"), "{refused}");
-    engine.log_line(&mut log, "not reloaded").await;
+    engine.next_log_line(&mut log, "not reloaded").await;
     let mut c = Call::place(&engine, "13900000003").await;
     c.expect(
         "C's greeting from the last good version",
@@ -265,7 +266,7 @@ async fn a_survey_score_keyed_in_is_stored_on_the_call() {
 async fn next_request(ua: &mut Ua, method: &str) -> hotline_e2e::Got {
     loop {
         let got = ua
-            .recv(Duration::from_secs(15))
+            .recv(PATIENCE)
             .await
             .unwrap_or_else(|| panic!("no {method}"));
         if got.code() == 0 && got.request().method.as_str() == method {
@@ -366,7 +367,8 @@ async fn a_transferred_caller_reaches_a_qualified_agent_hears_the_staff_number_a
     let engine_agent_rtp: SocketAddr = format!("127.0.0.1:{engine_agent_port}").parse().unwrap();
     let agent_voice = [0x11u8; 160];
     let mut heard_agent = false;
-    for seq in 0..150u16 {
+    let mut budget = Budget::new(PATIENCE);
+    for seq in 0..u16::MAX {
         let pkt = rtp_packet(0, seq, u32::from(seq) * 160, seq == 0, &agent_voice);
         agent_rtp.send_to(&pkt, engine_agent_rtp).await.unwrap();
         c.send_rtp(0, false, &[0x22; 160]).await;
@@ -380,11 +382,15 @@ async fn a_transferred_caller_reaches_a_qualified_agent_hears_the_staff_number_a
             heard_agent = true;
             break;
         }
+        if !budget.alive() {
+            break;
+        }
     }
     assert!(heard_agent, "the caller hears the agent");
     let mut buf = vec![0u8; 2048];
     let mut heard_caller = false;
-    for _ in 0..200 {
+    let mut budget = Budget::new(PATIENCE);
+    while budget.alive() {
         c.send_rtp(0, false, &[0x22; 160]).await;
         tokio::time::sleep(Duration::from_millis(20)).await;
         while let Ok(Ok(n)) =

@@ -6,11 +6,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use hotline_e2e::{rtp_packet, Engine, Ua};
+use hotline_e2e::{rtp_packet, Budget, Engine, Ua};
 use hotline_media::dtmf::{DtmfSender, SenderConfig};
 use tokio::net::UdpSocket;
 
-const WAIT: Duration = Duration::from_secs(5);
+/// What must happen: a generous wait a stalled machine does not reach (`hotline_e2e::wait`).
+const WAIT: Duration = hotline_e2e::PATIENCE;
 
 /// The shipped prompt, as the engine must send it with PCMU: alone, its last frame is
 /// padded with silence up to 160 bytes.
@@ -120,7 +121,8 @@ async fn caller_hears_the_welcome_prompt_and_its_digit_read_back() {
     // The call was recorded: a readable WAV holding at least the welcome prompt's length.
     let dir = engine.dir.join("data/recordings");
     let mut samples = 0;
-    for _ in 0..50 {
+    let mut budget = Budget::new(WAIT);
+    loop {
         let wav = std::fs::read_dir(&dir)
             .ok()
             .and_then(|mut d| d.next())
@@ -132,7 +134,9 @@ async fn caller_hears_the_welcome_prompt_and_its_digit_read_back() {
                 break;
             }
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        if !budget.tick().await {
+            break;
+        }
     }
     assert!(
         samples as usize >= welcome.len(),

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use hotline_e2e::{db, start_queue_engine, AgentPhone, Caller, Desk};
+use hotline_e2e::{db, start_queue_engine, AgentPhone, Budget, Caller, Desk, PATIENCE};
 use hotline_metrics::text::sample;
 use serde_json::json;
 
@@ -41,8 +41,9 @@ async fn the_queue_figures_on_metrics_equal_the_call_records() {
 
     // The records, once both calls ended.
     let pool = db(&engine).await;
-    let mut rows: Vec<(String, i64)> = Vec::new();
-    for _ in 0..50 {
+    let mut rows: Vec<(String, i64)>;
+    let mut budget = Budget::new(PATIENCE);
+    loop {
         rows = sqlx::query_as(
             "SELECT disposition, wait_ms FROM calls WHERE queue = 'general' \
              AND ended_at IS NOT NULL ORDER BY id",
@@ -50,10 +51,9 @@ async fn the_queue_figures_on_metrics_equal_the_call_records() {
         .fetch_all(&pool)
         .await
         .expect("records");
-        if rows.len() == 2 {
+        if rows.len() == 2 || !budget.tick().await {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0].0, "answered");
@@ -224,13 +224,13 @@ async fn a_queue_renamed_by_reload_leaves_no_series_behind() {
     let base = format!("http://{}", engine.http.expect("http"));
     let (before, billing) = series(&base, "billing").await;
     assert!(billing, "the billing queue has series");
+    let mut log = engine.log_cursor();
     for round in 0..5 {
-        // Each round waits for its own "applied" line (the earlier ones were read before).
-        let mut log = Vec::new();
+        // Each round waits for its own "applied" line, the next after the last one's.
         let name = format!("accounts_{round}");
         std::fs::write(dir.join("hotline.toml"), queues(&name)).unwrap();
         engine.sighup();
-        engine.log_line(&mut log, "ACD queues applied").await;
+        engine.next_log_line(&mut log, "ACD queues applied").await;
         let (now, old) = series(&base, "billing").await;
         assert!(!old, "round {round}: billing's series are gone");
         assert!(

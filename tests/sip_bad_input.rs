@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use hotline_e2e::{branch, token, Engine, Ua};
 
-const WAIT: Duration = Duration::from_secs(5);
+/// What must happen: a generous wait a stalled machine does not reach (`hotline_e2e::wait`).
+const WAIT: Duration = hotline_e2e::PATIENCE;
 
 fn well_formed(ua: &mut Ua) -> String {
     let (call_id, tag) = (token(), token());

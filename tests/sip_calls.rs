@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use hotline_e2e::{branch, tag_of, token, Engine, Ua};
 
-const WAIT: Duration = Duration::from_secs(5);
+/// What must happen: a generous wait a stalled machine does not reach (`hotline_e2e::wait`).
+const WAIT: Duration = hotline_e2e::PATIENCE;
 
 #[tokio::test]
 async fn register_with_digest_over_udp_and_tcp() {

@@ -8,7 +8,8 @@ use std::time::Duration;
 use hotline_e2e::*;
 use hotline_store::{Actor, NewTicket, OpenOptions, Policy, Store};
 
-const WAIT: Duration = Duration::from_secs(5);
+/// What must happen: a generous wait a stalled machine does not reach (`hotline_e2e::wait`).
+const WAIT: Duration = hotline_e2e::PATIENCE;
 
 async fn open_store(engine: &Engine) -> Store {
     let url = format!("sqlite:{}", engine.dir.join("data/hotline.db").display());
@@ -109,7 +110,8 @@ async fn a_fresh_engine_seeds_demo_data_and_keeps_a_record_of_each_call() {
 
     // The record is written off the call path: wait for it.
     let mut record = None;
-    for _ in 0..50 {
+    let mut budget = Budget::new(PATIENCE);
+    loop {
         let calls = store
             .list_calls(&hotline_store::CallFilter {
                 customer_id: Some(customer.id),
@@ -121,7 +123,9 @@ async fn a_fresh_engine_seeds_demo_data_and_keeps_a_record_of_each_call() {
             record = Some(c);
             break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        if !budget.tick().await {
+            break;
+        }
     }
     let c = record.expect("a completed call record");
     assert_eq!(c.caller, caller);

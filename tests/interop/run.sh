@@ -41,7 +41,9 @@ HOTLINE_IVR_ENTRY_FLOW= \
 HOTLINE_LOG_LEVEL=warn,hotline::controller=debug \
   "$BIN" serve >"$OUT/hotline.log" 2>&1 &
 ENGINE=$!
-trap 'kill $ENGINE 2>/dev/null || true; wait $ENGINE 2>/dev/null || true' EXIT
+CAPTURE=
+# Whatever ends the script, the engine and the packet capture go with it.
+trap 'kill $ENGINE $CAPTURE 2>/dev/null || true; wait $ENGINE 2>/dev/null || true' EXIT
 wait_ready "$OUT/hotline.log" $ENGINE
 
 fail=0

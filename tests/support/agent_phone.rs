@@ -8,10 +8,8 @@ use std::time::Duration;
 
 use tokio::net::UdpSocket;
 
+use crate::wait::{Budget, PATIENCE};
 use crate::{rtp_packet, tag_of, token, Caller, Engine, Got, Ua};
-
-/// How long the phone waits for an answer to its own requests.
-const WAIT: Duration = Duration::from_secs(5);
 
 /// A softphone registered (or to be registered) as one agent's SIP user.
 pub struct AgentPhone {
@@ -50,6 +48,7 @@ impl AgentPhone {
     /// A phone for SIP user `user` on a fresh UDP socket (not registered yet).
     pub async fn new(engine: &Engine, user: &str) -> AgentPhone {
         let rtp = UdpSocket::bind("127.0.0.1:0").await.expect("bind RTP");
+        crate::roomy(&rtp);
         let mut ua = Ua::udp(engine.udp, user).await;
         ua.rtp_port = rtp.local_addr().expect("RTP address").port();
         AgentPhone {
@@ -72,12 +71,15 @@ impl AgentPhone {
         self.ua.register(password, 600).await
     }
 
-    /// The next new INVITE within `wait` (everything else received meanwhile is dropped).
+    /// The next new INVITE within `wait` of un-stalled time (everything else received
+    /// meanwhile is dropped).
     pub async fn next_invite(&mut self, wait: Duration) -> Option<Ringing> {
-        let deadline = tokio::time::Instant::now() + wait;
+        self.next_invite_within(&mut Budget::new(wait)).await
+    }
+
+    async fn next_invite_within(&mut self, budget: &mut Budget) -> Option<Ringing> {
         loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let got = self.ua.recv(left).await?;
+            let got = self.ua.recv_within(budget).await?;
             let Some(hotline_sip::wire::Message::Request(req)) = &got.msg else {
                 continue;
             };
@@ -104,12 +106,19 @@ impl AgentPhone {
         }
     }
 
-    /// The next new INVITE; panics when none comes within `wait`.
+    /// The next new INVITE; panics when none comes within `wait`, at least [`PATIENCE`], of
+    /// un-stalled time (a test about when it rings measures that itself).
     pub async fn rung(&mut self, wait: Duration) -> Ringing {
         let user = self.ua.user.clone();
-        self.next_invite(wait)
+        let mut budget = Budget::patient(wait);
+        self.next_invite_within(&mut budget)
             .await
-            .unwrap_or_else(|| panic!("{user}'s phone did not ring within {wait:?}"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{user}'s phone did not ring within {:?}",
+                    wait.max(PATIENCE)
+                )
+            })
     }
 
     /// 180 Ringing, and nothing more.
@@ -129,12 +138,12 @@ impl AgentPhone {
     }
 
     /// Waits for the engine's CANCEL of `offer` and accepts it as a phone should: 200 OK to the
-    /// CANCEL, 487 Request Terminated to the INVITE. False when none came within `wait`.
+    /// CANCEL, 487 Request Terminated to the INVITE. False when none came within `wait` (of
+    /// un-stalled time).
     pub async fn take_cancel(&mut self, offer: &Ringing, wait: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + wait;
+        let mut budget = Budget::new(wait);
         loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let Some(got) = self.ua.recv(left).await else {
+            let Some(got) = self.ua.recv_within(&mut budget).await else {
                 return false;
             };
             let is_cancel = matches!(&got.msg, Some(hotline_sip::wire::Message::Request(r))
@@ -169,7 +178,7 @@ impl AgentPhone {
         }
     }
 
-    /// Sends BYE in `call`; the engine's answer code (0: none within 5 s).
+    /// Sends BYE in `call`; the engine's answer code (0: none within [`PATIENCE`]).
     pub async fn hang_up(&mut self, call: &mut Talking) -> u16 {
         call.cseq += 1;
         let bye = self.ua.in_dialog(
@@ -181,10 +190,9 @@ impl AgentPhone {
             &call.engine_tag,
         );
         self.ua.send(&bye).await;
-        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut budget = Budget::new(PATIENCE);
         loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let Some(got) = self.ua.recv(left).await else {
+            let Some(got) = self.ua.recv_within(&mut budget).await else {
                 return 0;
             };
             let is_bye_answer = got.code() >= 200
@@ -203,8 +211,9 @@ impl AgentPhone {
     }
 
     /// Voice both ways through the engine: the caller hears what the phone sends, and the
-    /// phone hears what the caller sends (each within about 3 s). Returns (caller heard the
-    /// agent, agent heard the caller). `mark` tells this exchange's payloads apart.
+    /// phone hears what the caller sends (both sending until both are heard, for at most
+    /// [`PATIENCE`] of un-stalled time). Returns (caller heard the agent, agent heard the
+    /// caller). `mark` tells this exchange's payloads apart.
     pub async fn voice_both_ways(
         &mut self,
         call: &Talking,
@@ -215,7 +224,8 @@ impl AgentPhone {
         let caller_voice = [mark ^ 0x40; 160];
         let mut buf = vec![0u8; 2048];
         let (mut heard_agent, mut heard_caller) = (false, false);
-        for seq in 0..150u16 {
+        let mut budget = Budget::new(PATIENCE);
+        for seq in 0..u16::MAX {
             let pkt = rtp_packet(0, seq, u32::from(seq) * 160, seq == 0, &agent_voice);
             self.rtp.send_to(&pkt, call.engine_rtp).await.expect("RTP");
             caller.send_rtp(0, false, &caller_voice).await;
@@ -231,7 +241,7 @@ impl AgentPhone {
             {
                 heard_caller |= n >= 172 && buf[12..n].iter().all(|b| *b == caller_voice[0]);
             }
-            if heard_agent && heard_caller {
+            if (heard_agent && heard_caller) || !budget.alive() {
                 break;
             }
         }

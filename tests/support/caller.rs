@@ -8,11 +8,15 @@ use std::time::Duration;
 use hotline_media::dtmf::{DtmfSender, SenderConfig};
 use tokio::net::UdpSocket;
 
+use crate::wait::{Budget, PATIENCE};
 use crate::{rtp_packet, Engine, Ua};
 
-const WAIT: Duration = Duration::from_secs(5);
-/// The longest a test waits for one prompt to be heard.
+/// The most audio a test listens through for one prompt (counted in audio received, 8 bytes a
+/// millisecond, not in seconds waited: an engine that stalls sends none meanwhile).
 pub const HEAR_WITHIN: Duration = Duration::from_secs(30);
+
+/// How often `expect` looks at what was heard.
+const LOOK_EVERY: Duration = Duration::from_millis(50);
 
 /// A call in progress: what the engine sent so far, and a way to press keys.
 pub struct Caller {
@@ -33,6 +37,7 @@ impl Caller {
     /// Calls the hotline (96655) from `caller` and starts listening to what the engine sends.
     pub async fn place(engine: &Engine, caller: &str) -> Caller {
         let rtp = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        crate::roomy(&rtp);
         let mut ua = Ua::udp(engine.udp, caller).await;
         ua.rtp_port = rtp.local_addr().unwrap().port();
         let crate::Answered {
@@ -95,11 +100,17 @@ impl Caller {
 
     /// Waits until `sound` has been received after what was expected before; the first
     /// `prefix` bytes are enough when only its start matters (to answer a menu early).
+    ///
+    /// Counts progress, not seconds: it fails after hearing [`HEAR_WITHIN`] of other audio,
+    /// or when the engine sends nothing at all for [`PATIENCE`] of un-stalled time.
     pub async fn expect(&mut self, what: &str, sound: &[u8], prefix: Option<usize>) {
         let want = &sound[..prefix.unwrap_or(sound.len()).min(sound.len())];
-        let deadline = tokio::time::Instant::now() + HEAR_WITHIN;
+        let most = HEAR_WITHIN.as_millis() as usize * 8;
+        let started = self.heard.lock().unwrap().len();
+        let mut last = started;
+        let mut quiet = Budget::patient(Duration::ZERO);
         loop {
-            {
+            let len = {
                 let heard = self.heard.lock().unwrap();
                 if let Some(at) = heard[self.cursor..]
                     .windows(want.len())
@@ -108,14 +119,25 @@ impl Caller {
                     self.cursor += at + want.len();
                     return;
                 }
-            }
+                heard.len()
+            };
             assert!(
-                tokio::time::Instant::now() < deadline,
-                "did not hear {what} (after byte {} of {})",
-                self.cursor,
-                self.heard.lock().unwrap().len()
+                len - started <= most,
+                "did not hear {what} in {HEAR_WITHIN:?} of audio (after byte {} of {len})",
+                self.cursor
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            if len > last {
+                last = len;
+                quiet = Budget::patient(Duration::ZERO);
+            }
+            tokio::time::sleep(LOOK_EVERY).await;
+            assert!(
+                quiet.alive(),
+                "did not hear {what}: no audio for {PATIENCE:?} (after byte {} of {len}; \
+                 {:?} of stalls not counted)",
+                self.cursor,
+                quiet.skipped
+            );
         }
     }
 
@@ -135,7 +157,8 @@ impl Caller {
         self.expect("the main menu", &main, Some(1600)).await;
     }
 
-    /// Waits up to `wait` for the engine to end the call (its BYE, answered 200).
+    /// Waits up to `wait` (un-stalled time) for the engine to end the call (its BYE, answered
+    /// 200).
     pub async fn released(mut self, wait: Duration) -> bool {
         self.ua.take_bye(&self.call_id, &self.to_tag, wait).await
     }
@@ -150,6 +173,6 @@ impl Caller {
             &self.to_tag,
         );
         self.ua.send(&bye).await;
-        let _ = self.ua.recv_final(WAIT).await;
+        let _ = self.ua.recv_final(PATIENCE).await;
     }
 }

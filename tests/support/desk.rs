@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::wait::Budget;
 use crate::Engine;
 
 /// An agent logged in to the HTTP API.
@@ -115,17 +116,19 @@ impl Desk {
             .unwrap_or_default()
     }
 
-    /// Waits (up to 5 s) until agent `id` is in `state`; its snapshot.
+    /// Waits (at least [`crate::PATIENCE`] of un-stalled time) until agent `id` is in
+    /// `state`; its snapshot.
     pub async fn agent_in(&self, id: i64, state: &str) -> Value {
-        let mut last = Value::Null;
-        for _ in 0..50 {
-            last = self.agent(id).await;
+        let mut budget = Budget::patient(Duration::ZERO);
+        loop {
+            let last = self.agent(id).await;
             if last["state"]["state"] == state {
                 return last;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            if !budget.tick().await {
+                panic!("agent {id} did not become {state}: {last}");
+            }
         }
-        panic!("agent {id} did not become {state}: {last}");
     }
 }
 
@@ -154,9 +157,13 @@ impl Desk {
 }
 
 impl Events {
-    /// The next event within `wait`: its name and JSON data (keep-alives skipped).
+    /// The next event within `wait` (of un-stalled time): its name and JSON data
+    /// (keep-alives skipped).
     pub async fn next(&mut self, wait: Duration) -> Option<(String, Value)> {
-        let deadline = tokio::time::Instant::now() + wait;
+        self.next_within(&mut Budget::new(wait)).await
+    }
+
+    async fn next_within(&mut self, budget: &mut Budget) -> Option<(String, Value)> {
         loop {
             while let Some(end) = self.buf.find("\n\n") {
                 let block: String = self.buf.drain(..end + 2).collect();
@@ -173,20 +180,21 @@ impl Events {
                     return Some((event, serde_json::from_str(&data).unwrap_or(Value::Null)));
                 }
             }
-            let chunk = tokio::time::timeout_at(deadline, self.res.chunk())
-                .await
-                .ok()?
-                .ok()??;
+            let chunk = match tokio::time::timeout(budget.step(), self.res.chunk()).await {
+                Ok(r) => r.ok()??,
+                Err(_) if budget.alive() => continue,
+                Err(_) => return None,
+            };
             self.buf.push_str(&String::from_utf8_lossy(&chunk));
         }
     }
 
-    /// The next event named `name` (others are skipped) within `wait`: its JSON data.
+    /// The next event named `name` (others are skipped) within `wait` (of un-stalled time):
+    /// its JSON data.
     pub async fn next_named(&mut self, name: &str, wait: Duration) -> Option<Value> {
-        let deadline = tokio::time::Instant::now() + wait;
+        let mut budget = Budget::new(wait);
         loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let (event, data) = self.next(left).await?;
+            let (event, data) = self.next_within(&mut budget).await?;
             if event == name {
                 return Some(data);
             }

@@ -1,13 +1,12 @@
-//! Test support: starts the real `hotline serve` on loopback ports in a scratch directory, and a
-//! small SIP user agent (UDP or TCP) that speaks to it the way a phone or trunk would. The agent
-//! parses what it receives with the engine's own parser but builds its requests by hand, so the
-//! tests see the bytes on the wire.
+//! Test support: starts the real `hotline serve` on loopback ports in a scratch directory
+//! (`engine`, under a guard that kills it however the test ends: `child`), and a small SIP
+//! user agent (UDP or TCP) that speaks to it the way a phone or trunk would. The agent parses
+//! what it receives with the engine's own parser but builds its requests by hand, so the
+//! tests see the bytes on the wire. Every wait is on an event, with a budget a stalled machine
+//! does not use up (`wait`).
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
 use hotline_sip::wire::{self, Message, Request, Response};
@@ -16,14 +15,20 @@ use tokio::net::{TcpStream, UdpSocket};
 
 mod agent_phone;
 mod caller;
+pub mod child;
 mod desk;
+mod engine;
 mod records;
+pub mod wait;
 
 pub use agent_phone::{AgentPhone, Ringing, Talking};
 pub use caller::{Caller, HEAR_WITHIN};
+pub use child::{process_exists, ChildGuard};
 pub use desk::{Desk, Events};
+pub use engine::{binary, Engine, LogCursor};
 pub use hotline_sip::digest;
 pub use records::{db, ended_call};
+pub use wait::{Budget, PATIENCE};
 
 /// A flow `main` that looks the caller up by number and queues every call (known caller or
 /// not) to `queue` with `reason`: what the desktop tests and the screen-pop benchmark dial.
@@ -73,165 +78,6 @@ pub fn start_queue_engine(prefix: &str, queues: &str, shipped: &[&str]) -> (Engi
         start_with_flows(&dir.join("hotline.toml"), &flows, "5"),
         dir,
     )
-}
-
-/// The path of the built `hotline` binary (next to the test executable's `deps/` folder), or
-/// `HOTLINE_BIN`.
-pub fn binary() -> PathBuf {
-    if let Ok(p) = std::env::var("HOTLINE_BIN") {
-        return PathBuf::from(p);
-    }
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target directory");
-    dir.join(format!("hotline{}", std::env::consts::EXE_SUFFIX))
-}
-
-/// A running engine. Killed on drop.
-pub struct Engine {
-    child: Child,
-    pub udp: SocketAddr,
-    pub tcp: SocketAddr,
-    /// The HTTP API's address, when it is on.
-    pub http: Option<SocketAddr>,
-    pub dir: PathBuf,
-    pub log: std_mpsc::Receiver<String>,
-    /// What the engine logged before it was ready.
-    pub startup_log: Vec<String>,
-}
-
-impl Engine {
-    /// Starts `hotline serve` with SIP on loopback port 0, users 1001/1002 (password "secret"),
-    /// and the given extra environment.
-    pub fn start(extra_env: &[(&str, &str)]) -> Engine {
-        let dir = std::env::temp_dir().join(format!(
-            "hotline-test-{}-{}",
-            std::process::id(),
-            rand::random::<u32>()
-        ));
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        let mut cmd = Command::new(binary());
-        cmd.arg("serve")
-            .current_dir(&dir)
-            .env("HOTLINE_SIP_LISTEN_UDP", "127.0.0.1:0")
-            .env("HOTLINE_SIP_LISTEN_TCP", "127.0.0.1:0")
-            .env("HOTLINE_SIP_PUBLIC_HOST", "127.0.0.1")
-            .env("HOTLINE_SIP_USERS", "1001:secret,1002:secret")
-            .env("HOTLINE_SIP_TRUNKS", "127.0.0.1/32")
-            .env("HOTLINE_MEDIA_PUBLIC_ADDRESS", "127.0.0.1")
-            .env("HOTLINE_DATA_DIR", dir.join("data"))
-            .env(
-                "HOTLINE_MEDIA_SOUNDS_DIR",
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sounds"),
-            )
-            .env("HOTLINE_LOG_LEVEL", "info")
-            .env("HOTLINE_HTTP_LISTEN", "127.0.0.1:0")
-            .env("HOTLINE_STORE_DEMO_CUSTOMERS", "0")
-            // The SIP and media tests talk to the built-in answer flow; IVR tests set
-            // HOTLINE_IVR_ENTRY_FLOW.
-            .env("HOTLINE_IVR_ENTRY_FLOW", "")
-            .env(
-                "HOTLINE_IVR_FLOWS_DIR",
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ivr-flows"),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in extra_env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("start hotline (is it built?)");
-        let stdout = child.stdout.take().expect("stdout");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, log) = std_mpsc::channel();
-        let tx2 = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx2.send(line);
-            }
-        });
-        let (mut udp, mut tcp, mut http) = (None, None, None);
-        let mut startup_log = Vec::new();
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while udp.is_none() || tcp.is_none() {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let line = log
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("hotline did not report its SIP ports in time"));
-            for word in line.split_whitespace() {
-                if let Some(a) = word.strip_prefix("sip_udp=") {
-                    udp = a.parse().ok();
-                }
-                if let Some(a) = word.strip_prefix("sip_tcp=") {
-                    tcp = a.parse().ok();
-                }
-                if let Some(a) = word.strip_prefix("http=") {
-                    http = a.parse().ok();
-                }
-            }
-            startup_log.push(line);
-        }
-        Engine {
-            child,
-            udp: udp.expect("udp"),
-            tcp: tcp.expect("tcp"),
-            http,
-            dir,
-            log,
-            startup_log,
-        }
-    }
-
-    /// The engine's process id (for CPU and memory readings in benchmarks).
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Is the process still running?
-    pub fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    /// Everything the engine logged so far.
-    pub fn drain_log(&self) -> Vec<String> {
-        self.log.try_iter().collect()
-    }
-
-    /// Sends the engine SIGHUP (re-read the queues), as `systemctl reload` does.
-    pub fn sighup(&self) {
-        let ok = Command::new("kill")
-            .args(["-HUP", &self.pid().to_string()])
-            .status()
-            .expect("kill")
-            .success();
-        assert!(ok, "SIGHUP sent");
-    }
-
-    /// Waits (up to 10 s) for a log line containing `text`; `seen` keeps what was read.
-    pub async fn log_line(&self, seen: &mut Vec<String>, text: &str) -> String {
-        for _ in 0..100 {
-            seen.extend(self.drain_log());
-            if let Some(l) = seen.iter().find(|l| l.contains(text)) {
-                return l.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no log line with {text:?}; the log: {seen:#?}");
-    }
-}
-
-impl Drop for Engine {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 enum Link {
@@ -305,6 +151,14 @@ impl Got {
     }
 }
 
+/// Asks for a 4 MiB receive buffer (the kernel caps it at `net.core.rmem_max`): a test
+/// process starved of CPU on a busy machine then catches up on the audio it was sent instead
+/// of losing it, which no wait could make up for.
+pub fn roomy(sock: &UdpSocket) -> &UdpSocket {
+    let _ = socket2::SockRef::from(sock).set_recv_buffer_size(4 << 20);
+    sock
+}
+
 pub fn branch() -> String {
     format!("z9hG4bK{:x}", rand::random::<u64>())
 }
@@ -316,6 +170,7 @@ pub fn token() -> String {
 impl Ua {
     pub async fn udp(engine: SocketAddr, user: &str) -> Ua {
         let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+        roomy(&sock);
         let local = sock.local_addr().expect("addr");
         Ua {
             link: Link::Udp(sock),
@@ -380,17 +235,25 @@ impl Ua {
         self.send_raw(text.as_bytes()).await
     }
 
-    /// The next message, or None after `wait`.
+    /// The next message, or None after `wait` (of un-stalled time: see [`wait`]).
     pub async fn recv(&mut self, wait: Duration) -> Option<Got> {
-        let deadline = tokio::time::Instant::now() + wait;
+        self.recv_within(&mut Budget::new(wait)).await
+    }
+
+    /// The next message, or None once `budget` is spent.
+    pub async fn recv_within(&mut self, budget: &mut Budget) -> Option<Got> {
         loop {
             let bytes = match &mut self.link {
                 Link::Udp(s) => {
                     let mut buf = vec![0u8; 65536];
-                    let (n, _) = tokio::time::timeout_at(deadline, s.recv_from(&mut buf))
-                        .await
-                        .ok()?
-                        .ok()?;
+                    let got = loop {
+                        match tokio::time::timeout(budget.step(), s.recv_from(&mut buf)).await {
+                            Ok(r) => break r,
+                            Err(_) if budget.alive() => continue,
+                            Err(_) => return None,
+                        }
+                    };
+                    let (n, _) = got.ok()?;
                     buf.truncate(n);
                     buf
                 }
@@ -405,10 +268,11 @@ impl Ua {
                         continue;
                     }
                     let mut chunk = vec![0u8; 65536];
-                    let n = tokio::time::timeout_at(deadline, s.read(&mut chunk))
-                        .await
-                        .ok()?
-                        .ok()?;
+                    let n = match tokio::time::timeout(budget.step(), s.read(&mut chunk)).await {
+                        Ok(r) => r.ok()?,
+                        Err(_) if budget.alive() => continue,
+                        Err(_) => return None,
+                    };
                     if n == 0 {
                         return None;
                     }
@@ -435,22 +299,23 @@ impl Ua {
         }
     }
 
-    /// The next message that is not a 100 Trying.
+    /// The next message that is not a 100 Trying, within `wait` (un-stalled time).
     pub async fn recv_final(&mut self, wait: Duration) -> Option<Got> {
+        let mut budget = Budget::new(wait);
         loop {
-            let got = self.recv(wait).await?;
+            let got = self.recv_within(&mut budget).await?;
             if got.code() != 100 {
                 return Some(got);
             }
         }
     }
 
-    /// Waits up to `wait` for a BYE of call `call_id` and answers it 200 (with `tag`).
+    /// Waits up to `wait` (un-stalled time) for a BYE of call `call_id` and answers it 200
+    /// (with `tag`).
     pub async fn take_bye(&mut self, call_id: &str, tag: &str, wait: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + wait;
+        let mut budget = Budget::new(wait);
         loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let Some(got) = self.recv(left).await else {
+            let Some(got) = self.recv_within(&mut budget).await else {
                 return false;
             };
             let is_bye = matches!(&got.msg, Some(Message::Request(r))
@@ -464,14 +329,17 @@ impl Ua {
     }
 
     /// A TCP link was closed by the engine?
+    /// (Within `wait` of un-stalled time, whatever else it sends.)
     pub async fn closed(&mut self, wait: Duration) -> bool {
+        let mut budget = Budget::new(wait);
         match &mut self.link {
             Link::Tcp(s, _) => {
                 let mut b = [0u8; 1024];
                 loop {
-                    match tokio::time::timeout(wait, s.read(&mut b)).await {
+                    match tokio::time::timeout(budget.step(), s.read(&mut b)).await {
                         Ok(Ok(0)) | Ok(Err(_)) => return true,
                         Ok(Ok(_)) => continue,
+                        Err(_) if budget.alive() => continue,
                         Err(_) => return false,
                     }
                 }
@@ -502,10 +370,7 @@ impl Ua {
         let call_id = token();
         let req = self.register_request(expires, None, &call_id);
         self.send(&req).await;
-        let challenge = self
-            .recv_final(Duration::from_secs(5))
-            .await
-            .expect("challenge");
+        let challenge = self.recv_final(PATIENCE).await.expect("challenge");
         if challenge.code() != 401 {
             return challenge.code();
         }
@@ -526,7 +391,7 @@ impl Ua {
         .expect("answer challenge");
         let req = self.register_request(expires, Some(&auth), &call_id);
         self.send(&req).await;
-        self.recv_final(Duration::from_secs(5))
+        self.recv_final(PATIENCE)
             .await
             .expect("register answer")
             .code()
@@ -679,10 +544,7 @@ impl Ua {
         let (call_id, from_tag) = (token(), token());
         let req = self.invite_request(callee, &call_id, &from_tag, &branch(), "");
         self.send(&req).await;
-        let ok = self
-            .recv_final(Duration::from_secs(5))
-            .await
-            .expect("200 OK");
+        let ok = self.recv_final(PATIENCE).await.expect("200 OK");
         assert_eq!(ok.code(), 200, "{}", ok.raw);
         let body = String::from_utf8_lossy(&ok.response().common.body).to_string();
         let port = body

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::wait::Budget;
 use crate::Engine;
 
 /// The engine's SQLite database.
@@ -11,13 +12,15 @@ pub async fn db(engine: &Engine) -> sqlx::SqlitePool {
     sqlx::SqlitePool::connect(&url).await.expect("engine db")
 }
 
-/// `columns` of the record of the call from `caller`, once it has ended (waits up to 10 s).
+/// `columns` of the record of the call from `caller`, once it has ended (waits at least
+/// [`crate::PATIENCE`] of un-stalled time).
 pub async fn ended_call<T>(pool: &sqlx::SqlitePool, columns: &str, caller: &str) -> T
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
 {
     let sql = format!("SELECT {columns} FROM calls WHERE caller = ? AND ended_at IS NOT NULL");
-    for _ in 0..100 {
+    let mut budget = Budget::patient(Duration::ZERO);
+    loop {
         let row = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.clone()))
             .bind(caller)
             .fetch_optional(pool)
@@ -26,7 +29,8 @@ where
         if let Some(row) = row {
             return row;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        if !budget.tick().await {
+            panic!("no complete call record for {caller}");
+        }
     }
-    panic!("no complete call record for {caller}");
 }

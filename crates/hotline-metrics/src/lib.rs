@@ -11,6 +11,7 @@
 //! dropped at the next sync, so label sets never grow without bound.
 
 mod acd;
+mod api;
 mod engine;
 mod ivr;
 pub mod text;
@@ -21,6 +22,7 @@ use std::sync::Mutex;
 use hotline_acd::{Output, QueueConfig, Snapshot};
 use prometheus::{Encoder, IntGaugeVec, Opts, Registry, TextEncoder};
 
+pub use api::{LoginCounts, LOGIN_OUTCOMES};
 pub use engine::{LegFigures, DB_OPS};
 pub use ivr::{IvrOutcome, LookupOutcome, LOOKUP_KINDS};
 pub use prometheus::Error;
@@ -37,6 +39,7 @@ pub struct Metrics {
     engine: engine::EngineMetrics,
     /// Held while the SIP counters are set, so that two scrapes never interleave.
     sip_sync: Mutex<()>,
+    api: Mutex<api::ApiMetrics>,
 }
 
 impl Metrics {
@@ -56,6 +59,7 @@ impl Metrics {
         let ivr = ivr::IvrMetrics::new(&registry)?;
         let tickets = tickets::TicketMetrics::new(&registry)?;
         let engine = engine::EngineMetrics::new(&registry)?;
+        let api = api::ApiMetrics::new(&registry)?;
         Ok(Metrics {
             registry,
             acd: Mutex::new(acd),
@@ -64,6 +68,7 @@ impl Metrics {
             tickets: Mutex::new(tickets),
             engine,
             sip_sync: Mutex::new(()),
+            api: Mutex::new(api),
         })
     }
 
@@ -111,6 +116,13 @@ impl Metrics {
     pub fn sync_sip(&self, stats: &hotline_sip::engine::Stats, calls: usize, transactions: usize) {
         if let Ok(_one_at_a_time) = self.sip_sync.lock() {
             self.engine.sync_sip(stats, calls, transactions);
+        }
+    }
+
+    /// The HTTP API's login counts now.
+    pub fn sync_logins(&self, counts: &LoginCounts) {
+        if let Ok(api) = self.api.lock() {
+            api.sync_logins(counts);
         }
     }
 

@@ -73,6 +73,7 @@ pub struct SipCredentials {
     pub ha1_sha256: String,
 }
 
+/// The agent's columns; its skills are read apart (`Store::with_skills`).
 fn agent_from_row(r: &AnyRow) -> Result<Agent> {
     let role: String = col(r, "role")?;
     Ok(Agent {
@@ -211,6 +212,20 @@ impl Store {
         Ok(self.agents().await?.into_iter().find(|a| a.id == id))
     }
 
+    /// The agent with its skills filled in from `agent_skills`, as `agents()` gives them.
+    async fn with_skills(&self, mut agent: Agent) -> Result<Agent> {
+        let rows =
+            sqlx::query("SELECT skill, level FROM agent_skills WHERE agent_id = $1 ORDER BY skill")
+                .bind(agent.id)
+                .fetch_all(&self.read)
+                .await?;
+        agent.skills = rows
+            .iter()
+            .map(|r| Ok((col(r, "skill")?, col(r, "level")?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(agent)
+    }
+
     /// The agent with this login and its credentials, for a password check.
     pub async fn agent_credentials(&self, login: &str) -> Result<Option<(Agent, SipCredentials)>> {
         let sql = format!(
@@ -220,16 +235,16 @@ impl Store {
             .bind(login)
             .fetch_optional(&self.read)
             .await?;
-        row.map(|r| {
-            let a = agent_from_row(&r)?;
-            let c = SipCredentials {
-                sip_user: a.sip_user.clone(),
-                ha1_md5: col(&r, "ha1_md5")?,
-                ha1_sha256: col(&r, "ha1_sha256")?,
-            };
-            Ok((a, c))
-        })
-        .transpose()
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let a = self.with_skills(agent_from_row(&r)?).await?;
+        let c = SipCredentials {
+            sip_user: a.sip_user.clone(),
+            ha1_md5: col(&r, "ha1_md5")?,
+            ha1_sha256: col(&r, "ha1_sha256")?,
+        };
+        Ok(Some((a, c)))
     }
 
     /// Digest credentials of every active agent, for the registrar.
@@ -286,7 +301,7 @@ impl Store {
             .fetch_optional(&self.read)
             .await?
             .ok_or(StoreError::Unauthenticated)?;
-        agent_from_row(&row)
+        self.with_skills(agent_from_row(&row)?).await
     }
 
     pub async fn revoke_token(&self, token: &str) -> Result<()> {

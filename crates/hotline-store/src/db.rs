@@ -15,6 +15,7 @@ use std::time::Duration;
 
 const INIT_SQL: &str = include_str!("../migrations/0001_init.sql");
 const AUDIT_SQL: &str = include_str!("../migrations/0002_audit.sql");
+const LOGIN_AUDIT_SQL: &str = include_str!("../migrations/0003_login_audit.sql");
 const CALL_RECORDS_SQL: &str = include_str!("../migrations/0010_call_records.sql");
 
 /// Which database the store runs on.
@@ -105,6 +106,7 @@ impl<'s> MigrationSource<'s> for Embedded {
         let all = vec![
             migration(1, "init", INIT_SQL),
             migration(2, "audit", AUDIT_SQL),
+            migration(3, "login_audit", LOGIN_AUDIT_SQL),
             migration(10, "call_records", CALL_RECORDS_SQL),
         ];
         Box::pin(async move { Ok(all) })

@@ -27,11 +27,12 @@ async fn forced_states_are_kept_newest_first_with_names() {
             .await
             .expect("supervisor");
         let entry = |detail: &str, outcome: &str| NewAuditEvent {
-            actor_agent_id: sup,
+            actor_agent_id: Some(sup),
             action: "acd_state".into(),
             target_agent_id: Some(f.agent),
             detail: detail.into(),
             outcome: outcome.into(),
+            ..NewAuditEvent::default()
         };
         s.record_audit(&entry("ready", "applied"), NOW)
             .await
@@ -62,6 +63,68 @@ async fn forced_states_are_kept_newest_first_with_names() {
         };
         match s.record_audit(&bad, NOW).await {
             Err(StoreError::Invalid { field, .. }) => assert_eq!(field, "action"),
+            other => panic!("{other:?}"),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn failed_logins_are_kept_with_the_name_tried_and_the_address() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let login = |actor_agent_id: Option<i64>, actor: &str, outcome: &str| NewAuditEvent {
+            actor_agent_id,
+            actor: actor.into(),
+            source: "192.0.2.7".into(),
+            action: "login".into(),
+            outcome: outcome.into(),
+            ..NewAuditEvent::default()
+        };
+        // A login nobody has: no agent, the name as tried (NUL and control characters,
+        // which PostgreSQL cannot store, dropped).
+        s.record_audit(&login(None, "nobody\u{0}\n", "failed"), NOW)
+            .await
+            .unwrap();
+        // An agent's login tried with a wrong password: the agent is named.
+        s.record_audit(&login(Some(f.agent), "zhang", "throttled"), NOW + 1)
+            .await
+            .unwrap();
+        s.record_audit(
+            &NewAuditEvent {
+                actor_agent_id: Some(f.agent),
+                action: "acd_state".into(),
+                outcome: "applied".into(),
+                ..NewAuditEvent::default()
+            },
+            NOW + 2,
+        )
+        .await
+        .unwrap();
+        let logins = s.audit_events_of(Some("login"), 10).await.unwrap();
+        assert_eq!(logins.len(), 2);
+        assert_eq!(
+            (logins[0].actor_agent_id, logins[0].actor_name.as_str()),
+            (Some(f.agent), "张敏")
+        );
+        assert_eq!(logins[0].outcome, "throttled");
+        assert_eq!(
+            (logins[1].actor_agent_id, logins[1].actor_name.as_str()),
+            (None, "nobody")
+        );
+        assert_eq!(logins[1].actor, "nobody");
+        assert_eq!(logins[1].source, "192.0.2.7");
+        assert_eq!(s.audit_events(10).await.unwrap().len(), 3);
+        assert_eq!(
+            s.audit_events_of(Some("acd_state"), 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // Someone must have acted.
+        match s.record_audit(&login(None, "", "failed"), NOW).await {
+            Err(StoreError::Invalid { field, .. }) => assert_eq!(field, "actor"),
             other => panic!("{other:?}"),
         }
     })

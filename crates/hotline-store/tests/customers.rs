@@ -346,10 +346,14 @@ async fn agents_and_tokens() {
             vec![("billing".to_string(), 8), ("key_account".to_string(), 5)]
         );
         let token = s.issue_token(f.agent, NOW).await.unwrap();
-        assert_eq!(
-            s.agent_for_token(&token, NOW + 1).await.unwrap().id,
-            f.agent
-        );
+        // The agent a token or a login finds is the same as the list's, skills included.
+        assert_eq!(s.agent_for_token(&token, NOW + 1).await.unwrap(), agents[0]);
+        let (by_login, _) = s
+            .agent_credentials(&agents[0].login)
+            .await
+            .unwrap()
+            .expect("by login");
+        assert_eq!(by_login, agents[0]);
         let ttl = s.policy().token_ttl;
         assert!(matches!(
             s.agent_for_token(&token, NOW + ttl).await,

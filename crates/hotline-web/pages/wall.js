@@ -490,7 +490,7 @@
   async function loadAudit() {
     if (!W.me || W.me.role === "agent") return;
     try {
-      W.audit = await api("GET", "/api/audit" + query({ limit: 10 }));
+      W.audit = await api("GET", "/api/audit" + query({ action: "acd_state", limit: 10 }));
     } catch (err) {
       if (err.status === 401) return;
       W.audit = null;

@@ -198,11 +198,13 @@ pub async fn set_agent(
         "a supervisor set an agent's ACD state"
     );
     let entry = NewAuditEvent {
-        actor_agent_id: who.agent.id,
+        actor_agent_id: Some(who.agent.id),
+        actor: who.agent.login.clone(),
         action: "acd_state".into(),
         target_agent_id: Some(id),
         detail: asked,
         outcome,
+        ..NewAuditEvent::default()
     };
     if let Err(e) = s.store.record_audit(&entry, s.now()).await {
         // The state change stands; the log line above still tells what happened.
@@ -211,16 +213,27 @@ pub async fn set_agent(
     answer
 }
 
-/// `GET /api/audit?limit=`: the latest audit entries, newest first (supervisors and admins).
+/// The actions the audit trail holds (the `action` parameter of `GET /api/audit`).
+const AUDIT_ACTIONS: [&str; 2] = ["acd_state", "login"];
+
+/// `GET /api/audit?limit=&action=`: the latest audit entries, newest first, of one action or
+/// all (supervisors and admins).
 pub async fn audit(
     State(s): State<Shared>,
     who: Authed,
     q: Params,
 ) -> ApiResult<Json<Vec<AuditEvent>>> {
     who.require(Role::Supervisor)?;
-    let q = q.only(&["limit"])?;
+    let q = q.only(&["limit", "action"])?;
     let limit = q.int("limit", 1..=500)?.unwrap_or(50);
-    Ok(Json(s.store.audit_events(limit).await?))
+    let action = q.text("action")?;
+    if let Some(a) = action.filter(|a| !AUDIT_ACTIONS.contains(a)) {
+        return Err(ApiError::bad_parameter(
+            "action",
+            format!("{a:?} is none of {}", AUDIT_ACTIONS.join(", ")),
+        ));
+    }
+    Ok(Json(s.store.audit_events_of(action, limit).await?))
 }
 
 async fn apply(s: &Shared, agent: &Agent, request: AgentRequest) -> ApiResult<Json<AgentSnapshot>> {

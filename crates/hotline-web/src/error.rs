@@ -20,6 +20,8 @@ pub struct ApiError {
     pub message: String,
     /// The value of `WWW-Authenticate` for 401 answers.
     challenge: Option<&'static str>,
+    /// Seconds for `Retry-After` (429 answers; 503 answers say 1 without it).
+    retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -44,6 +46,7 @@ impl ApiError {
             field: None,
             message: message.into(),
             challenge: None,
+            retry_after: None,
         }
     }
 
@@ -70,6 +73,13 @@ impl ApiError {
     pub fn unauthenticated(message: impl Into<String>, challenge: &'static str) -> Self {
         let mut e = ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message);
         e.challenge = Some(challenge);
+        e
+    }
+
+    /// 429 with `Retry-After: secs` (at least 1).
+    pub fn too_many(secs: u64, message: impl Into<String>) -> Self {
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "throttled", message);
+        e.retry_after = Some(secs.max(1));
         e
     }
 
@@ -130,7 +140,10 @@ impl IntoResponse for ApiError {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }

@@ -26,21 +26,25 @@ mod metrics;
 mod middleware;
 mod openapi;
 mod pages;
+mod throttle;
 mod tickets;
 mod wallboard;
 
 pub use acd::{AcdError, AcdPort, AgentRequest, PortFuture};
+pub use auth::LoginFigures;
 pub use control::{CallAction, CallPort, ControlError};
 pub use error::ApiError;
 pub use live::{LiveEvent, LiveSender, NoReaders, ScreenPop};
 pub use metrics::MetricsPort;
 
+use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use hotline_store::{Millis, Store};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Largest request body accepted, in bytes.
@@ -74,8 +78,22 @@ impl ApiState {
     }
 }
 
+/// What the handlers share: the state given, and what the API keeps itself (the login
+/// throttle).
+pub(crate) struct App {
+    api: ApiState,
+    pub(crate) logins: auth::Logins,
+}
+
+impl std::ops::Deref for App {
+    type Target = ApiState;
+    fn deref(&self) -> &ApiState {
+        &self.api
+    }
+}
+
 /// The state the handlers share.
-pub(crate) type Shared = Arc<ApiState>;
+pub(crate) type Shared = Arc<App>;
 
 /// The HTTP methods the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +157,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         public(ep(Post, "/api/login", auth::login)),
         ep(Post, "/api/logout", auth::logout),
         ep(Get, "/api/me", auth::me),
-        ep(Get, "/api/openapi.json", openapi::document),
+        public(ep(Get, "/api/openapi.json", openapi::document)),
         ep(Get, "/api/customers", customers::search),
         ep(Post, "/api/customers/search", customers::search_body),
         ep(Get, "/api/customers/{id}", customers::account),
@@ -176,9 +194,14 @@ pub fn endpoints() -> Vec<Endpoint> {
 }
 
 /// The whole API: `/healthz` and the `/api` tree, with JSON errors for unknown paths and
-/// methods, the body size limit, request logging and a panic guard.
+/// methods, the body size limit, request logging and a panic guard. Serve it with
+/// [`Router::into_make_service_with_connect_info`]`::<SocketAddr>` (or [`service`]): the login
+/// throttle counts failures per client address.
 pub fn router(state: ApiState) -> Router {
-    let shared: Shared = Arc::new(state);
+    let shared: Shared = Arc::new(App {
+        api: state,
+        logins: auth::Logins::new(throttle::ThrottlePolicy::default()),
+    });
     let mut open = Router::new();
     let mut guarded = Router::new();
     for e in endpoints() {
@@ -208,4 +231,9 @@ pub fn router(state: ApiState) -> Router {
             middleware::panic_response,
         ))
         .with_state(shared)
+}
+
+/// The API as a service that knows each client's address, for `axum::serve`.
+pub fn service(state: ApiState) -> IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
+    router(state).into_make_service_with_connect_info::<SocketAddr>()
 }

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::Shared;
+use crate::{LoginFigures, Shared};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,9 +13,10 @@ use axum::response::{IntoResponse, Response};
 /// The content type of the text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// Where the metrics come from: the engine reads its state and renders every family.
+/// Where the metrics come from: the engine reads its state and renders every family, the
+/// API's own figures (`logins`) among them.
 pub trait MetricsPort: Send + Sync {
-    fn render(&self) -> Pin<Box<dyn Future<Output = String> + Send + '_>>;
+    fn render(&self, logins: LoginFigures) -> Pin<Box<dyn Future<Output = String> + Send + '_>>;
 }
 
 pub async fn metrics(State(s): State<Shared>) -> Response {
@@ -27,7 +28,7 @@ pub async fn metrics(State(s): State<Shared>) -> Response {
         )
         .into_response();
     };
-    let body = port.render().await;
+    let body = port.render(s.logins.figures(s.now())).await;
     let mut res = body.into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));

@@ -54,7 +54,7 @@ fn no_route_error() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "no_route",
-        "no such endpoint; see /api/openapi.json",
+        "no such endpoint; the API is described at /api/openapi.json (no token needed); log in with POST /api/login",
     )
 }
 

@@ -120,6 +120,10 @@ mod tests {
             let req = Request::builder()
                 .method(e.verb.method())
                 .uri(&path)
+                .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                    [127, 0, 0, 1],
+                    40000,
+                ))))
                 .body(Body::empty())
                 .expect("request");
             let res = app.clone().oneshot(req).await.expect("response");

@@ -32,14 +32,28 @@ async fn tokens_are_needed_checked_expire_and_can_be_revoked() {
             assert!(challenge.starts_with("Bearer"), "{challenge}");
         }
         // Every guarded endpoint, not only /api/me.
-        for path in [
-            "/api/tickets",
-            "/api/customers?phone=1",
-            "/api/openapi.json",
-        ] {
+        for path in ["/api/tickets", "/api/customers?phone=1", "/api/agents"] {
             let a = api.send(api.request(Method::GET, path, None)).await;
             assert_eq!(a.status, 401, "{path}");
         }
+        // The API's description needs none: it is how a newcomer learns to log in.
+        let doc = api
+            .send(api.request(Method::GET, "/api/openapi.json", None))
+            .await;
+        assert_eq!(doc.status, 200);
+        assert!(doc.body["paths"]["/api/login"]["post"].is_object());
+        assert_eq!(
+            doc.body["paths"]["/api/openapi.json"]["get"]["security"],
+            json!([])
+        );
+        // An unknown path says where to look and how to log in.
+        let a = api.send(api.request(Method::GET, "/", None)).await;
+        assert_eq!(a.status, 404);
+        let message = a.body["error"]["message"].as_str().unwrap_or("");
+        assert!(
+            message.contains("/api/openapi.json") && message.contains("POST /api/login"),
+            "{message}"
+        );
 
         let token = api.login("zhang", "secret").await;
         let me = api.get(&token, "/api/me").await;
@@ -104,6 +118,35 @@ async fn a_wrong_password_and_an_unknown_login_look_the_same() {
         assert_eq!(ok.body["agent"]["login"], "zhang");
         let ttl = api.store.policy().token_ttl;
         assert_eq!(ok.body["expires_at"], NOW + ttl);
+    })
+    .await;
+}
+
+/// The agent in the login answer and in `GET /api/me` is the one `GET /api/agents` lists,
+/// skills and levels included (they were once always empty).
+#[tokio::test]
+async fn login_and_me_carry_the_agents_skills() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let a = api
+            .send(
+                api.request(Method::POST, "/api/login", None)
+                    .json(&json!({"login": "zhang", "password": "secret"})),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        assert_eq!(a.body["agent"]["skills"], json!([["billing", 8]]));
+        let token = a.body["token"].as_str().expect("token");
+        let me = api.get(token, "/api/me").await;
+        assert_eq!(me.body["skills"], json!([["billing", 8]]));
+        let sup = api.login("li", "boss").await;
+        let list = api.get(&sup, "/api/agents").await;
+        let listed = list
+            .body
+            .as_array()
+            .and_then(|l| l.iter().find(|x| x["id"] == f.agent).cloned())
+            .expect("zhang listed");
+        assert_eq!(me.body["skills"], listed["skills"]);
     })
     .await;
 }

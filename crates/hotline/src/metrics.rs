@@ -60,8 +60,18 @@ impl EngineMetrics {
 }
 
 impl hotline_web::MetricsPort for EngineMetrics {
-    fn render(&self) -> Pin<Box<dyn Future<Output = String> + Send + '_>> {
+    fn render(
+        &self,
+        logins: hotline_web::LoginFigures,
+    ) -> Pin<Box<dyn Future<Output = String> + Send + '_>> {
         Box::pin(async move {
+            self.metrics.sync_logins(&hotline_metrics::LoginCounts {
+                succeeded: logins.succeeded,
+                failed: logins.failed,
+                throttled: logins.throttled,
+                waiting_accounts: logins.waiting_accounts,
+                waiting_addresses: logins.waiting_addresses,
+            });
             if let Some(snap) = self.acd.router_snapshot().await {
                 self.metrics.sync_acd(&snap, &self.acd.queue_configs());
             }

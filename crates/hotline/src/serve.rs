@@ -256,7 +256,8 @@ fn start_http(
         .enable_all()
         .build()
         .map_err(|e| format!("the HTTP API's runtime: {e}"))?;
-    let app = hotline_web::router(hotline_web::ApiState {
+    // With each client's address: the login throttle counts failures per address.
+    let app = hotline_web::service(hotline_web::ApiState {
         store: store.clone(),
         realm: cfg.sip.realm.clone(),
         clock: Arc::new(storage::now_ms),

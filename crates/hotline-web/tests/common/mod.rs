@@ -147,6 +147,24 @@ impl Api {
     }
 }
 
+/// `/metrics` in these tests: the login figures the API hands the port, one `name value` line
+/// each (the engine's port turns them into Prometheus families, tested in hotline-metrics).
+pub struct LoginsOnly;
+
+impl hotline_web::MetricsPort for LoginsOnly {
+    fn render(
+        &self,
+        l: hotline_web::LoginFigures,
+    ) -> std::pin::Pin<Box<dyn Future<Output = String> + Send + '_>> {
+        Box::pin(async move {
+            format!(
+                "succeeded {}\nfailed {}\nthrottled {}\nwaiting_accounts {}\nwaiting_addresses {}\n",
+                l.succeeded, l.failed, l.throttled, l.waiting_accounts, l.waiting_addresses
+            )
+        })
+    }
+}
+
 /// Serves the API over `store` on a free port of 127.0.0.1.
 pub async fn serve(store: Store) -> Api {
     let clock = Arc::new(AtomicI64::new(NOW));
@@ -160,7 +178,7 @@ pub async fn serve(store: Store) -> Api {
         acd: Some(acd.clone()),
         live: Some(live.clone()),
         calls: None,
-        metrics: None,
+        metrics: Some(Arc::new(LoginsOnly)),
         live_recheck: std::time::Duration::from_millis(300),
         zone: store.policy().zone.clone(),
     });
@@ -169,6 +187,7 @@ pub async fn serve(store: Store) -> Api {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let server = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let _ = axum::serve(listener, app).await;
     });
     let http = reqwest::Client::builder()
