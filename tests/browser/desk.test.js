@@ -421,6 +421,25 @@ async function main() {
       const b = await api("GET", "/api/wallboard", sup);
       const q = b.queues.find((x) => x.name === "general");
       check("wall: the figures match GET /api/wallboard", String(q.today.answered) === shown.answered && String(q.today.offered) === shown.offered, `offered ${q.today.offered}, answered ${q.today.answered}`);
+      // The IVR's outcomes and containment: the call went through the IVR to an agent.
+      await wall.waitForFunction((n) => {
+        const e = document.querySelector('#ivr [data-field="today.calls"]');
+        return e && Number(e.dataset.value) >= n;
+      }, b.ivr.today.calls, { timeout: 12000 }).catch(() => {});
+      const ivrShown = await wall.evaluate(() => {
+        const v = (k) => {
+          const e = document.querySelector(`#ivr [data-field="today.${k}"]`);
+          return e ? e.dataset.value : null;
+        };
+        return { calls: v("calls"), self_served: v("self_served"), transferred: v("transferred"), containment: v("containment_percent") };
+      });
+      const bi = (await api("GET", "/api/wallboard", sup)).ivr.today;
+      figures.wall_ivr = ivrShown;
+      check(
+        "wall: IVR outcomes and containment match GET /api/wallboard",
+        bi.transferred >= 1 && ivrShown.calls === String(bi.calls) && ivrShown.self_served === String(bi.self_served) && ivrShown.transferred === String(bi.transferred) && ivrShown.containment === (bi.containment_percent === null ? "" : String(bi.containment_percent)),
+        `${JSON.stringify(ivrShown)} vs ${JSON.stringify(bi)}`,
+      );
     }
 
     // A supervisor sets another agent's state.

@@ -18,6 +18,14 @@
       "wall.queues": "队列",
       "wall.agents": "坐席",
       "wall.overdue": "超时工单（按区域）",
+      "wall.ivr": "语音自助",
+      "wall.ivr.none": "统计接口不可用",
+      "ivr.calls": "语音导航来电",
+      "ivr.self_served": "自助办结",
+      "ivr.transferred": "转人工",
+      "ivr.abandoned": "未办理挂机",
+      "ivr.unserved": "未办理结束",
+      "ivr.containment_percent": "自助率",
       "wall.audit": "强制状态记录",
       "wall.audit.none": "暂无",
       "wall.audit.item": "{time} {actor} → {target}：{detail}",
@@ -79,6 +87,14 @@
       "wall.queues": "Queues",
       "wall.agents": "Agents",
       "wall.overdue": "Overdue tickets by district",
+      "wall.ivr": "IVR self-service",
+      "wall.ivr.none": "Statistics not available",
+      "ivr.calls": "calls through the IVR",
+      "ivr.self_served": "self-served",
+      "ivr.transferred": "to an agent",
+      "ivr.abandoned": "hung up, nothing done",
+      "ivr.unserved": "ended, nothing done",
+      "ivr.containment_percent": "containment",
       "wall.audit": "Forced states (audit)",
       "wall.audit.none": "None",
       "wall.audit.item": "{time} {actor} → {target}: {detail}",
@@ -463,6 +479,34 @@
     });
   }
 
+  // The IVR's outcomes and containment (self-served / calls), today and in the last 15 minutes,
+  // from GET /api/wallboard (no live source: the overview does not carry them).
+  function ivrFigs(prefix, s) {
+    if (!s) return [];
+    const n = (k) => fig(prefix + "." + k, s[k], String(s[k]), t("ivr." + k));
+    return [
+      n("calls"),
+      n("self_served"),
+      fig(prefix + ".containment_percent", s.containment_percent, pct(s.containment_percent), t("ivr.containment_percent")),
+      n("transferred"),
+      n("abandoned"),
+      n("unserved"),
+    ];
+  }
+
+  function renderIvr() {
+    const box = $("ivr");
+    const ivr = W.board && W.board.ivr;
+    if (!ivr) {
+      box.replaceChildren(el("p", { class: "empty", text: t("wall.ivr.none") }));
+      return;
+    }
+    const tile = el("div", { class: "tile", data: { ivr: "" } });
+    tile.append(el("p", { class: "stats-title", text: t("q.today") }), el("div", { class: "figs stats" }, ...ivrFigs("today", ivr.today)));
+    if (ivr.last_15_min) tile.append(el("p", { class: "stats-title", text: t("q.last15") }), el("div", { class: "figs stats recent" }, ...ivrFigs("last_15_min", ivr.last_15_min)));
+    box.replaceChildren(tile);
+  }
+
   function renderOverdue() {
     const list = $("overdue");
     if (!W.overdue) {
@@ -544,6 +588,7 @@
     renderSource();
     renderTiles();
     renderAgents();
+    renderIvr();
     renderOverdue();
     renderAudit();
   }
