@@ -41,6 +41,9 @@ pub(crate) struct EngineMetrics {
     refused: IntCounterVec,
     challenges: IntCounterVec,
     dropped: IntCounterVec,
+    tcp_refused: IntCounterVec,
+    tcp_message_timeouts: IntCounter,
+    tcp_connections: IntGauge,
     registered: IntGauge,
     blocked: IntGauge,
     throttled: IntGauge,
@@ -112,6 +115,16 @@ impl EngineMetrics {
                 "SIP messages dropped unanswered: from a blocked address, or over the rate limit.",
                 &["reason"],
             )?,
+            tcp_refused: counter_vec(
+                "hotline_sip_tcp_refused_total",
+                "TCP connections refused at accept, by reason: per_address (the address, or IPv6 /64, held sip.tcp_max_connections_per_address), total (the listener held its maximum).",
+                &["reason"],
+            )?,
+            tcp_message_timeouts: counter(
+                "hotline_sip_tcp_message_timeouts_total",
+                "TCP connections closed because a message begun on them was not complete within sip.tcp_message_timeout_secs.",
+            )?,
+            tcp_connections: gauge("hotline_sip_tcp_connections", "SIP TCP connections open now.")?,
             registered: gauge(
                 "hotline_sip_registered_users",
                 "SIP users (phones) with a registration now.",
@@ -177,6 +190,9 @@ impl EngineMetrics {
         for reason in ["blocked", "rate_limited"] {
             m.dropped.with_label_values(&[reason]);
         }
+        for reason in ["per_address", "total"] {
+            m.tcp_refused.with_label_values(&[reason]);
+        }
         for r in Refusal::ALL {
             m.refused.with_label_values(&[r.label()]);
         }
@@ -221,7 +237,17 @@ impl EngineMetrics {
             &self.dropped.with_label_values(&["rate_limited"]),
             s.dropped_rate_limited,
         );
+        set(
+            &self.tcp_refused.with_label_values(&["per_address"]),
+            s.tcp_refused_per_address,
+        );
+        set(
+            &self.tcp_refused.with_label_values(&["total"]),
+            s.tcp_refused_total,
+        );
+        set(&self.tcp_message_timeouts, s.tcp_message_timeouts);
         let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+        self.tcp_connections.set(n(s.tcp_connections));
         self.registered.set(n(s.registered_users));
         self.blocked.set(n(s.blocked_addresses));
         self.throttled.set(n(s.throttled_accounts));

@@ -25,6 +25,7 @@ pub mod headers;
 pub mod nonces;
 pub mod registrar;
 pub mod shell;
+pub mod tcp_limits;
 pub mod uri;
 pub mod wire;
 

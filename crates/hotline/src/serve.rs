@@ -461,6 +461,8 @@ fn sip_config(cfg: &Config) -> Result<SipServerConfig, String> {
         tcp,
         max_message_bytes: cfg.sip.max_message_bytes,
         tcp_idle_timeout: Duration::from_secs(cfg.sip.tcp_idle_timeout_secs),
+        tcp_message_timeout: Duration::from_secs(cfg.sip.tcp_message_timeout_secs),
+        tcp_max_per_address: cfg.sip.tcp_max_connections_per_address,
     })
 }
 

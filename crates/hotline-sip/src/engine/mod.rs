@@ -165,6 +165,14 @@ pub struct Stats {
     pub blocked_addresses: usize,
     /// Accounts throttled for password guessing now (filled by [`SipCore::stats_at`]).
     pub throttled_accounts: usize,
+    /// TCP connections refused because their address held its maximum (filled by the shell).
+    pub tcp_refused_per_address: u64,
+    /// TCP connections refused because the listener held its maximum (filled by the shell).
+    pub tcp_refused_total: u64,
+    /// TCP connections closed for not completing a message in time (filled by the shell).
+    pub tcp_message_timeouts: u64,
+    /// TCP connections open now (filled by the shell).
+    pub tcp_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -67,6 +67,10 @@ pub struct SipConfig {
     pub trunks: Vec<String>,
     pub max_message_bytes: usize,
     pub tcp_idle_timeout_secs: u64,
+    /// A message begun on a TCP connection must be complete within this many seconds.
+    pub tcp_message_timeout_secs: u64,
+    /// Most TCP connections from one address (IPv6: one /64) at once.
+    pub tcp_max_connections_per_address: usize,
     pub registrar: RegistrarSettings,
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
@@ -84,6 +88,8 @@ impl Default for SipConfig {
             trunks: Vec::new(),
             max_message_bytes: 65535,
             tcp_idle_timeout_secs: 3900,
+            tcp_message_timeout_secs: 10,
+            tcp_max_connections_per_address: 64,
             registrar: RegistrarSettings::default(),
             auth: AuthSettings::default(),
             rate_limit: RateLimitSettings::default(),

@@ -82,6 +82,14 @@ pub(super) const KEYS: &[(&str, &str)] = &[
         "sip.tcp_idle_timeout_secs",
         "Close a TCP connection after this many seconds without traffic (its bindings go with it); keep it above sip.registrar.max_expires.",
     ),
+    (
+        "sip.tcp_message_timeout_secs",
+        "A message begun on a TCP connection must be complete within this many seconds, or the connection is closed (a peer trickling bytes holds nothing for long).",
+    ),
+    (
+        "sip.tcp_max_connections_per_address",
+        "Most TCP connections one address (IPv6: one /64) may hold at once; more are refused. The listener holds 10,000 in all.",
+    ),
     ("sip.registrar.min_expires", "Shortest registration accepted; shorter ones get 423 Interval Too Brief."),
     ("sip.registrar.max_expires", "Longer registrations are cut to this."),
     (

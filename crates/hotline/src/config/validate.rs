@@ -250,6 +250,16 @@ fn sip(cfg: &Config, f: &mut Findings) {
         );
     }
     positive(f, "sip.tcp_idle_timeout_secs", sip.tcp_idle_timeout_secs);
+    positive(
+        f,
+        "sip.tcp_message_timeout_secs",
+        sip.tcp_message_timeout_secs,
+    );
+    positive(
+        f,
+        "sip.tcp_max_connections_per_address",
+        sip.tcp_max_connections_per_address as u64,
+    );
 
     let r = &sip.registrar;
     positive(f, "sip.registrar.min_expires", u64::from(r.min_expires));

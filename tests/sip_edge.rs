@@ -1,0 +1,157 @@
+//! End-to-end: the SIP TCP edge of the real `hotline serve` under a connection flood and a
+//! trickler. 10,001 connections from one address (127.0.0.1) leave the listener's slots to
+//! everyone else: a phone on 127.0.0.2 registers over TCP while they are all held, and the
+//! refusals are counted. A connection that sends its header one byte every half second is
+//! closed at the message deadline, while a connection that sends nothing between messages
+//! stays open past it.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use hotline_e2e::{wait::PATIENCE, Engine, Ua};
+use hotline_metrics::text::sample;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const FLOOD: usize = 10_001;
+
+/// Lets this process hold `n` more descriptors than it needs anyway (the soft limit up to the
+/// hard one); the engine it starts inherits the limit.
+fn allow_open_files(n: libc::rlim_t) {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) }, 0);
+    let want = n + 512;
+    assert!(
+        lim.rlim_max >= want,
+        "this test needs {want} open files; the hard limit is {}",
+        lim.rlim_max
+    );
+    if lim.rlim_cur < want {
+        lim.rlim_cur = lim.rlim_max;
+        // SAFETY: as above.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) }, 0);
+    }
+}
+
+async fn metric(engine: &Engine, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let url = format!("http://{}/metrics", engine.http.expect("http"));
+    let text = reqwest::get(url)
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("body");
+    sample(&text, name, labels)
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("ip")
+}
+
+#[tokio::test]
+async fn a_connection_flood_from_one_address_does_not_lock_out_another() {
+    allow_open_files(FLOOD as libc::rlim_t);
+    let engine = Engine::start(&[]);
+    let mut flood = Vec::with_capacity(FLOOD);
+    for i in 0..FLOOD {
+        match TcpStream::connect(engine.tcp).await {
+            Ok(s) => flood.push(s),
+            Err(e) => panic!("connection {i} of the flood: {e}"),
+        }
+    }
+    // Every one of them is held here while the phone elsewhere registers over TCP.
+    let mut phone = Ua::tcp_from(engine.tcp, "1001", ip("127.0.0.2")).await;
+    assert_eq!(phone.register("secret", 300).await, 200);
+    // The listener kept 64 of the flood (the default per address) and refused the rest.
+    let mut refused = 0.0;
+    let mut budget = hotline_e2e::wait::Budget::new(PATIENCE);
+    while budget.alive() {
+        refused = metric(
+            &engine,
+            "hotline_sip_tcp_refused_total",
+            &[("reason", "per_address")],
+        )
+        .await
+        .unwrap_or(0.0);
+        if refused >= (FLOOD - 64) as f64 {
+            break;
+        }
+        tokio::time::sleep(budget.step().min(Duration::from_millis(100))).await;
+    }
+    assert_eq!(refused, (FLOOD - 64) as f64);
+    assert_eq!(
+        metric(
+            &engine,
+            "hotline_sip_tcp_refused_total",
+            &[("reason", "total")]
+        )
+        .await,
+        Some(0.0)
+    );
+    // The 64 held ones still work.
+    let mut held = 0;
+    for s in flood.iter_mut() {
+        let ping = s.write_all(b"\r\n\r\n").await;
+        let mut pong = [0u8; 2];
+        let answered = ping.is_ok()
+            && matches!(
+                tokio::time::timeout(Duration::from_millis(200), s.read(&mut pong)).await,
+                Ok(Ok(2))
+            );
+        if answered {
+            held += 1;
+        }
+        if held == 64 {
+            break;
+        }
+    }
+    assert_eq!(held, 64);
+    drop(flood);
+}
+
+#[tokio::test]
+async fn a_trickled_message_is_cut_off_at_the_deadline_and_idle_connections_stay() {
+    let engine = Engine::start(&[("HOTLINE_SIP_TCP_MESSAGE_TIMEOUT_SECS", "2")]);
+    // Connected first and silent throughout: idle between messages, which is allowed.
+    let mut idle = Ua::tcp_from(engine.tcp, "1002", ip("127.0.0.4")).await;
+
+    let mut trickler = Ua::tcp_from(engine.tcp, "1001", ip("127.0.0.3")).await;
+    let header = format!(
+        "OPTIONS sip:hotline SIP/2.0\r\nVia: {}\r\nX-Slow: {}",
+        trickler.via("z9hG4bKslow"),
+        "x".repeat(200)
+    );
+    let mut sent = 0;
+    let mut closed = false;
+    for b in header.bytes() {
+        if trickler.closed(Duration::from_millis(500)).await {
+            closed = true;
+            break;
+        }
+        trickler.send_raw(&[b]).await;
+        sent += 1;
+    }
+    // 2 s at one byte per 0.5 s is 4-5 bytes; a loaded machine may take a few more reads.
+    assert!(closed, "the trickler was never cut off ({sent} bytes sent)");
+    assert!(sent < 40, "cut off only after {sent} bytes");
+    let mut budget = hotline_e2e::wait::Budget::new(PATIENCE);
+    while budget.alive()
+        && metric(&engine, "hotline_sip_tcp_message_timeouts_total", &[])
+            .await
+            .unwrap_or(0.0)
+            < 1.0
+    {
+        tokio::time::sleep(budget.step().min(Duration::from_millis(100))).await;
+    }
+    assert_eq!(
+        metric(&engine, "hotline_sip_tcp_message_timeouts_total", &[]).await,
+        Some(1.0)
+    );
+
+    // The idle connection has been silent for longer than the message deadline: still open.
+    assert_eq!(idle.register("secret", 300).await, 200);
+}
