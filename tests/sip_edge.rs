@@ -3,12 +3,14 @@
 //! everyone else: a phone on 127.0.0.2 registers over TCP while they are all held, and the
 //! refusals are counted. A connection that sends its header one byte every half second is
 //! closed at the message deadline, while a connection that sends nothing between messages
-//! stays open past it.
+//! stays open past it. Overload control: a trunk's INVITE beyond `sip.overload.max_calls`
+//! calls up, or beyond `sip.overload.calls_per_sec`, gets 503 with Retry-After and is counted,
+//! and a call is admitted again once one has ended.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
-use hotline_e2e::{wait::PATIENCE, Engine, Ua};
+use hotline_e2e::{branch, token, wait::PATIENCE, Engine, Ua};
 use hotline_metrics::text::sample;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -154,4 +156,84 @@ async fn a_trickled_message_is_cut_off_at_the_deadline_and_idle_connections_stay
 
     // The idle connection has been silent for longer than the message deadline: still open.
     assert_eq!(idle.register("secret", 300).await, 200);
+}
+
+/// An INVITE from the trunk (127.0.0.1) to the IVR number: its final response.
+async fn offer_call(trunk: &mut Ua) -> hotline_e2e::Got {
+    let req = trunk.invite_request("95598", &token(), &token(), &branch(), "");
+    trunk.send(&req).await;
+    trunk.recv_final(PATIENCE).await.expect("a final response")
+}
+
+#[tokio::test]
+async fn calls_beyond_max_calls_get_503_with_retry_after() {
+    let engine = Engine::start(&[
+        ("HOTLINE_SIP_OVERLOAD_MAX_CALLS", "2"),
+        ("HOTLINE_SIP_OVERLOAD_CALLS_PER_SEC", "0"),
+        ("HOTLINE_SIP_OVERLOAD_RETRY_AFTER_SECS", "9"),
+        ("HOTLINE_CALLS_ANSWER_HANGUP_SECS", "0"),
+        ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
+    ]);
+    let mut trunk = Ua::udp(engine.udp, "13800000000").await;
+    let first = trunk.call_answered("95598").await;
+    let _second = trunk.call_answered("95598").await;
+    let busy = offer_call(&mut trunk).await;
+    assert_eq!(busy.code(), 503, "{}", busy.raw);
+    assert_eq!(busy.header("Retry-After").as_deref(), Some("9"));
+    assert_eq!(
+        metric(
+            &engine,
+            "hotline_sip_overload_rejected_total",
+            &[("reason", "max_calls")]
+        )
+        .await,
+        Some(1.0)
+    );
+    assert_eq!(
+        metric(&engine, "hotline_calls_active", &[]).await,
+        Some(2.0)
+    );
+    // One call ends: the next is taken.
+    let bye = trunk.in_dialog(
+        "BYE",
+        2,
+        &first.call_id,
+        &first.from_tag,
+        "95598",
+        &first.to_tag,
+    );
+    trunk.send(&bye).await;
+    assert_eq!(
+        trunk.recv_final(PATIENCE).await.map(|g| g.code()),
+        Some(200)
+    );
+    let _third = trunk.call_answered("95598").await;
+}
+
+#[tokio::test]
+async fn calls_beyond_the_call_rate_get_503_with_retry_after() {
+    let engine = Engine::start(&[
+        ("HOTLINE_SIP_OVERLOAD_CALLS_PER_SEC", "0.1"),
+        ("HOTLINE_CALLS_ANSWER_HANGUP_SECS", "0"),
+        ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
+    ]);
+    let mut trunk = Ua::udp(engine.udp, "13800000000").await;
+    let _first = trunk.call_answered("95598").await;
+    // One call per 10 s: the next, at once, is refused until then.
+    let busy = offer_call(&mut trunk).await;
+    assert_eq!(busy.code(), 503, "{}", busy.raw);
+    let retry: u32 = busy
+        .header("Retry-After")
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After in seconds");
+    assert!((1..=10).contains(&retry), "Retry-After {retry}");
+    assert_eq!(
+        metric(
+            &engine,
+            "hotline_sip_overload_rejected_total",
+            &[("reason", "call_rate")]
+        )
+        .await,
+        Some(1.0)
+    );
 }

@@ -6,6 +6,7 @@
 //! timeouts; database query latency by operation.
 
 use hotline_sip::engine::{ChallengeReason, Refusal, Stats};
+use hotline_sip::overload::OverloadReason;
 use prometheus::{
     Error, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
     Registry,
@@ -41,6 +42,7 @@ pub(crate) struct EngineMetrics {
     refused: IntCounterVec,
     challenges: IntCounterVec,
     dropped: IntCounterVec,
+    overloaded: IntCounterVec,
     tcp_refused: IntCounterVec,
     tcp_message_timeouts: IntCounter,
     tcp_connections: IntGauge,
@@ -113,6 +115,11 @@ impl EngineMetrics {
             dropped: counter_vec(
                 "hotline_sip_dropped_total",
                 "SIP messages dropped unanswered: from a blocked address, or over the rate limit.",
+                &["reason"],
+            )?,
+            overloaded: counter_vec(
+                "hotline_sip_overload_rejected_total",
+                "New INVITEs refused with 503 and Retry-After by overload control, by reason: max_calls (sip.overload.max_calls inbound calls held), call_rate (over sip.overload.calls_per_sec).",
                 &["reason"],
             )?,
             tcp_refused: counter_vec(
@@ -190,6 +197,9 @@ impl EngineMetrics {
         for reason in ["blocked", "rate_limited"] {
             m.dropped.with_label_values(&[reason]);
         }
+        for r in OverloadReason::ALL {
+            m.overloaded.with_label_values(&[r.label()]);
+        }
         for reason in ["per_address", "total"] {
             m.tcp_refused.with_label_values(&[reason]);
         }
@@ -237,6 +247,9 @@ impl EngineMetrics {
             &self.dropped.with_label_values(&["rate_limited"]),
             s.dropped_rate_limited,
         );
+        for (reason, n) in &s.overloaded {
+            set(&self.overloaded.with_label_values(&[*reason]), *n);
+        }
         set(
             &self.tcp_refused.with_label_values(&["per_address"]),
             s.tcp_refused_per_address,

@@ -23,6 +23,7 @@ pub mod engine;
 pub mod framing;
 pub mod headers;
 pub mod nonces;
+pub mod overload;
 pub mod registrar;
 pub mod shell;
 pub mod tcp_limits;

@@ -23,6 +23,7 @@ use crate::admission::{
 use crate::api::{CallRef, Command, Location, Peer, SipEvent, Transport};
 use crate::build::{self, ResponseHead};
 use crate::nonces::NonceStore;
+use crate::overload::{OverloadControl, OverloadLimits};
 use crate::registrar::{Registrar, RegistrarConfig};
 use crate::wire::{self, Invalid, Message, Method, Request};
 
@@ -79,6 +80,9 @@ pub struct CoreConfig {
     pub max_call: Duration,
     /// How long an unanswered inbound call may wait for the engine before a 480.
     pub max_ring: Duration,
+    /// Ceilings on inbound calls (concurrent, per second), trunks included: above them a
+    /// new INVITE gets 503 with Retry-After.
+    pub overload: OverloadLimits,
 }
 
 impl Default for CoreConfig {
@@ -115,6 +119,11 @@ impl Default for CoreConfig {
             burst: 100,
             max_call: Duration::from_secs(4 * 3600),
             max_ring: Duration::from_secs(300),
+            overload: OverloadLimits {
+                max_calls: 2000,
+                calls_per_sec: 2000.0,
+                retry_after: Duration::from_secs(5),
+            },
         }
     }
 }
@@ -159,6 +168,10 @@ pub struct Stats {
     pub challenges: HashMap<&'static str, u64>,
     pub dropped_blocked: u64,
     pub dropped_rate_limited: u64,
+    /// New INVITEs refused with 503 by overload control, by [`OverloadReason::label`].
+    ///
+    /// [`OverloadReason::label`]: crate::overload::OverloadReason::label
+    pub overloaded: HashMap<&'static str, u64>,
     /// Users with at least one binding now (filled by [`SipCore::stats_at`]).
     pub registered_users: usize,
     /// Addresses blocked for failed authentication now (filled by [`SipCore::stats_at`]).
@@ -198,6 +211,9 @@ pub struct SipCore {
     client: HashMap<u64, ClientTxn>,
     client_index: HashMap<(String, Method), u64>,
     calls: HashMap<u64, Call>,
+    /// Inbound calls among `calls` (what the concurrent ceiling counts).
+    inbound_calls: usize,
+    overload: OverloadControl,
     dialogs: HashMap<(String, String), u64>,
     timers: BTreeSet<(Instant, Timer)>,
     out: VecDeque<Output>,
@@ -246,6 +262,8 @@ impl SipCore {
             client: HashMap::new(),
             client_index: HashMap::new(),
             calls: HashMap::new(),
+            inbound_calls: 0,
+            overload: OverloadControl::new(cfg.overload),
             dialogs: HashMap::new(),
             timers: BTreeSet::new(),
             out: VecDeque::new(),

@@ -779,3 +779,4 @@ fn dial_a_number_through_a_gateway() {
 }
 
 mod auth;
+mod overload;

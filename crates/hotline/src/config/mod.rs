@@ -74,6 +74,7 @@ pub struct SipConfig {
     pub registrar: RegistrarSettings,
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
+    pub overload: OverloadSettings,
     pub users: Vec<UserConfig>,
 }
 
@@ -93,6 +94,7 @@ impl Default for SipConfig {
             registrar: RegistrarSettings::default(),
             auth: AuthSettings::default(),
             rate_limit: RateLimitSettings::default(),
+            overload: OverloadSettings::default(),
             users: Vec::new(),
         }
     }
@@ -176,6 +178,28 @@ impl Default for RateLimitSettings {
         RateLimitSettings {
             requests_per_sec: 50.0,
             burst: 100,
+        }
+    }
+}
+
+/// `[sip.overload]`: ceilings on new inbound calls, trunks included (0 = no ceiling).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OverloadSettings {
+    /// Most inbound calls held at once.
+    pub max_calls: usize,
+    /// New inbound calls accepted per second, on average (a second's worth at once).
+    pub calls_per_sec: f64,
+    /// `Retry-After` of the 503 when `max_calls` is reached.
+    pub retry_after_secs: u64,
+}
+
+impl Default for OverloadSettings {
+    fn default() -> Self {
+        OverloadSettings {
+            max_calls: 2000,
+            calls_per_sec: 2000.0,
+            retry_after_secs: 5,
         }
     }
 }

@@ -148,6 +148,18 @@ pub(super) const KEYS: &[(&str, &str)] = &[
          403 Not Registered (logged, counted in hotline_sip_refused_total).",
     ),
     (
+        "sip.overload.max_calls",
+        "Most inbound calls (trunk and phone) held at once; above it a new INVITE gets 503 Service Unavailable with Retry-After, before any RTP port is leased. 0 = no ceiling.",
+    ),
+    (
+        "sip.overload.calls_per_sec",
+        "New inbound calls accepted per second on average (a second's worth at once); above it 503 with Retry-After (the seconds until room). 0 = no ceiling.",
+    ),
+    (
+        "sip.overload.retry_after_secs",
+        "Retry-After of the 503 sent when sip.overload.max_calls is reached.",
+    ),
+    (
         "sip.rate_limit.requests_per_sec",
         "Sustained requests per second allowed from one address.",
     ),
