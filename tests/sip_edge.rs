@@ -5,7 +5,11 @@
 //! closed at the message deadline, while a connection that sends nothing between messages
 //! stays open past it. Overload control: a trunk's INVITE beyond `sip.overload.max_calls`
 //! calls up, or beyond `sip.overload.calls_per_sec`, gets 503 with Retry-After and is counted,
-//! and a call is admitted again once one has ended.
+//! and a call is admitted again once one has ended. RFC 4475 conformance, a sample through
+//! the real binary: an extension method with every token character gets 501 with Allow,
+//! SIP/7.0 gets 505, an unknown URI scheme 416, an unknown Require 420, an INVITE accepting
+//! no SDP 406, LWS in Via is understood, an unknown Authorization scheme is challenged afresh
+//! (not refused or counted), and the Server header names no version (or is left out).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -236,4 +240,140 @@ async fn calls_beyond_the_call_rate_get_503_with_retry_after() {
         .await,
         Some(1.0)
     );
+}
+
+/// A phone-side socket on 127.0.0.5 (not a trunk): sends raw text, returns the final answer.
+struct Raw {
+    sock: tokio::net::UdpSocket,
+    engine: std::net::SocketAddr,
+}
+
+impl Raw {
+    async fn new(engine: std::net::SocketAddr) -> Raw {
+        let sock = tokio::net::UdpSocket::bind("127.0.0.5:0")
+            .await
+            .expect("bind");
+        Raw { sock, engine }
+    }
+
+    fn request(&self, line: &str, via_protocol: &str, extra: &str) -> String {
+        let method = line.split(' ').next().unwrap_or_default();
+        let local = self.sock.local_addr().expect("addr");
+        format!(
+            "{line}\r\nVia: {via_protocol} {local};branch={}\r\nMax-Forwards: 70\r\n\
+             From: <sip:1001@hotline>;tag={}\r\nTo: <sip:1001@hotline>\r\nCall-ID: {}\r\n\
+             CSeq: 1 {method}\r\nContact: <sip:1001@{local}>\r\n{extra}Content-Length: 0\r\n\r\n",
+            branch(),
+            token(),
+            token()
+        )
+    }
+
+    async fn ask(&self, text: &str) -> String {
+        self.sock
+            .send_to(text.as_bytes(), self.engine)
+            .await
+            .expect("send");
+        let mut budget = hotline_e2e::wait::Budget::new(PATIENCE);
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let got = tokio::time::timeout(budget.step(), self.sock.recv_from(&mut buf)).await;
+            match got {
+                Ok(Ok((n, _))) => {
+                    let text = String::from_utf8_lossy(&buf[..n]).to_string();
+                    if !text.starts_with("SIP/2.0 100 ") {
+                        return text;
+                    }
+                }
+                Ok(Err(e)) => panic!("receive: {e}"),
+                Err(_) if budget.alive() => continue,
+                Err(_) => panic!("no answer to:\n{text}"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn rfc4475_sample_through_the_engine() {
+    let engine = Engine::start(&[]);
+    let phone = Raw::new(engine.udp).await;
+    let v = "SIP/2.0/UDP";
+    let line = "OPTIONS sip:hotline SIP/2.0";
+
+    let got = phone
+        .ask(&phone.request(
+            "!interesting-Method0123456789_*+`.%indeed'~ sip:hotline SIP/2.0",
+            v,
+            "",
+        ))
+        .await;
+    assert!(got.starts_with("SIP/2.0 501 "), "{got}");
+    assert!(got.contains("\r\nAllow: INVITE, "), "{got}");
+
+    let got = phone
+        .ask(&phone.request("OPTIONS sip:hotline SIP/7.0", "SIP/7.0/UDP", ""))
+        .await;
+    assert!(got.starts_with("SIP/2.0 505 "), "{got}");
+
+    let got = phone
+        .ask(&phone.request(
+            "OPTIONS nobodyKnowsThisScheme:totallyopaquecontent SIP/2.0",
+            v,
+            "",
+        ))
+        .await;
+    assert!(got.starts_with("SIP/2.0 416 "), "{got}");
+
+    let got = phone
+        .ask(&phone.request(line, v, "Require: nothingSupportedHere\r\n"))
+        .await;
+    assert!(got.starts_with("SIP/2.0 420 "), "{got}");
+    assert!(
+        got.contains("\r\nUnsupported: nothingSupportedHere\r\n"),
+        "{got}"
+    );
+
+    let got = phone.ask(&phone.request(line, "SIP / 2.0 / UDP", "")).await;
+    assert!(got.starts_with("SIP/2.0 200 "), "{got}");
+    // The Server header names the product, not its version.
+    assert!(got.contains("\r\nServer: hotline\r\n"), "{got}");
+
+    // An INVITE from the trunk that accepts no SDP.
+    let mut trunk = Ua::udp(engine.udp, "13800000000").await;
+    let req = trunk.invite_request(
+        "95598",
+        &token(),
+        &token(),
+        &branch(),
+        "Accept: text/nobodyKnowsThis\r\n",
+    );
+    trunk.send(&req).await;
+    let got = trunk.recv_final(PATIENCE).await.expect("an answer");
+    assert_eq!(got.code(), 406, "{}", got.raw);
+
+    // An unknown Authorization scheme: a fresh challenge, no failure counted.
+    let got = phone
+        .ask(&phone.request(
+            "REGISTER sip:hotline SIP/2.0",
+            v,
+            "Authorization: Basic MTAwMTpzZWNyZXQ=\r\n",
+        ))
+        .await;
+    assert!(got.starts_with("SIP/2.0 401 "), "{got}");
+    assert!(got.contains("WWW-Authenticate: Digest "), "{got}");
+    assert_eq!(
+        metric(&engine, "hotline_sip_auth_failures_total", &[]).await,
+        Some(0.0)
+    );
+}
+
+#[tokio::test]
+async fn an_empty_user_agent_sends_no_server_header() {
+    let engine = Engine::start(&[("HOTLINE_SIP_USER_AGENT", "")]);
+    let phone = Raw::new(engine.udp).await;
+    let got = phone
+        .ask(&phone.request("OPTIONS sip:hotline SIP/2.0", "SIP/2.0/UDP", ""))
+        .await;
+    assert!(got.starts_with("SIP/2.0 200 "), "{got}");
+    assert!(!got.contains("Server:"), "{got}");
 }

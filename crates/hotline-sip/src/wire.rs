@@ -132,6 +132,8 @@ pub struct Request {
     pub proxy_authorization: Option<String>,
     /// Option tags of all Require headers.
     pub require: Vec<String>,
+    /// Media ranges of all Accept headers (`application/sdp`, `*/*`…); None without any.
+    pub accept: Option<Vec<String>>,
     pub user_agent: Option<String>,
     pub max_forwards: Option<u32>,
 }
@@ -211,8 +213,31 @@ fn request_line_uri(bytes: &[u8]) -> Option<String> {
     line.split_whitespace().nth(1).map(str::to_string)
 }
 
+/// A request line in a SIP version other than 2.0 (`OPTIONS sip:x SIP/7.0`): answered 505.
+fn other_version(bytes: &[u8]) -> bool {
+    let line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut parts = line.split(|b| *b == b' ');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(_), Some(_), Some(version), None) => {
+            version.starts_with(b"SIP/") && version != b"SIP/2.0"
+        }
+        _ => false,
+    }
+}
+
 /// Parses and validates one complete message (a datagram, or one framed message from a stream).
 pub fn parse(bytes: &[u8]) -> Result<Message, Invalid> {
+    if other_version(bytes) {
+        return Err(match headers::scan_echo(bytes) {
+            Some(echo) => Invalid::BadRequest {
+                status: 505,
+                reason: "Version Not Supported".into(),
+                echo: Box::new(echo),
+            },
+            None => Invalid::Drop("another SIP version, no usable headers".into()),
+        });
+    }
     let msg = match SipMessage::try_from(bytes) {
         Ok(m) => m,
         Err(e) => {
@@ -257,6 +282,7 @@ pub fn parse(bytes: &[u8]) -> Result<Message, Invalid> {
                 authorization: None,
                 proxy_authorization: None,
                 require: Vec::new(),
+                accept: None,
                 user_agent: None,
                 max_forwards: None,
             };
@@ -275,6 +301,12 @@ pub fn parse(bytes: &[u8]) -> Result<Message, Invalid> {
                         request.proxy_authorization = Some(v.value().into())
                     }
                     Header::Require(v) => request.require.extend(
+                        v.value()
+                            .split(',')
+                            .map(|t| t.trim().to_string())
+                            .filter(|t| !t.is_empty()),
+                    ),
+                    Header::Accept(v) => request.accept.get_or_insert_with(Vec::new).extend(
                         v.value()
                             .split(',')
                             .map(|t| t.trim().to_string())

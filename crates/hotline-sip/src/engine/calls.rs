@@ -69,6 +69,16 @@ pub struct Call {
     pub ends_at: Instant,
 }
 
+/// Does one of these Accept media ranges take `application/sdp`?
+fn accepts_sdp(ranges: &[String]) -> bool {
+    ranges.iter().any(|r| {
+        let range = r.split(';').next().unwrap_or_default().trim();
+        ["application/sdp", "application/*", "*/*"]
+            .iter()
+            .any(|ok| range.eq_ignore_ascii_case(ok))
+    })
+}
+
 impl SipCore {
     pub(super) fn on_invite(&mut self, now: Now, peer: Peer, req: Request, is_trunk: bool) {
         let source = if is_trunk {
@@ -82,16 +92,20 @@ impl SipCore {
         if req.max_forwards == Some(0) {
             return self.reply_stateless(now, peer, &req, 483, &[]);
         }
-        if !req.require.is_empty() {
-            let unsupported = req.require.join(", ");
-            return self.reply_stateless(now, peer, &req, 420, &[("Unsupported", &unsupported)]);
-        }
         let sdp_or_none = match &req.common.content_type {
             None => true,
             Some(ct) => ct.to_ascii_lowercase().starts_with("application/sdp"),
         };
         if !sdp_or_none && !req.common.body.is_empty() {
             return self.reply_stateless(now, peer, &req, 415, &[("Accept", "application/sdp")]);
+        }
+        // Our answer carries SDP: a caller that accepts none cannot take it (RFC 3261 §21.4.7).
+        if req
+            .accept
+            .as_ref()
+            .is_some_and(|ranges| !accepts_sdp(ranges))
+        {
+            return self.reply_stateless(now, peer, &req, 406, &[("Accept", "application/sdp")]);
         }
         // Overload control, before the engine hears of the call (and leases it RTP ports).
         if let Verdict::Busy {

@@ -409,6 +409,12 @@ impl SipCore {
                     let rport = crate::headers::parse_top_via(&echo.vias[0])
                         .map(|v| v.rport)
                         .unwrap_or(false);
+                    // A method we do not implement: say which we do (RFC 3261 §21.5.2).
+                    let allow: &[(&str, &str)] = if status == 501 {
+                        &[("Allow", ALLOW)]
+                    } else {
+                        &[]
+                    };
                     let bytes = build::response(
                         &ResponseHead::of_echo(&echo),
                         peer.addr,
@@ -416,7 +422,7 @@ impl SipCore {
                         status,
                         Some(&reason),
                         None,
-                        &[],
+                        allow,
                         &self.cfg.user_agent,
                         None,
                     );
@@ -441,11 +447,17 @@ impl SipCore {
         if req.method == Method::Cancel {
             return self.on_cancel(now, peer, req);
         }
-        if req.common.to_addr.tag.is_some() {
-            return self.in_dialog(now, peer, req);
-        }
         if req.method == Method::Ack {
-            return; // stray ACK: nothing to answer
+            if req.common.to_addr.tag.is_some() {
+                self.in_dialog(now, peer, req);
+            }
+            return; // a stray ACK: nothing to answer
+        }
+        if req.common.to_addr.tag.is_some() {
+            if !self.refused_as_unsupported(now, peer, &req) {
+                self.in_dialog(now, peer, req);
+            }
+            return;
         }
         // Out-of-dialog requests pass admission first.
         match self.admission.decide(peer.addr.ip(), now.mono) {
@@ -458,6 +470,9 @@ impl SipCore {
                 return;
             }
             Admission::Trunk | Admission::NeedsAuth => {}
+        }
+        if self.refused_as_unsupported(now, peer, &req) {
+            return;
         }
         let is_trunk = self.admission.is_trunk(peer.addr.ip());
         match req.method {
@@ -472,9 +487,29 @@ impl SipCore {
                 self.reply_stateless(now, peer, &req, 200, &extra);
             }
             Method::Bye => self.reply_stateless(now, peer, &req, 481, &[]),
-            Method::Other(_) => self.reply_stateless(now, peer, &req, 501, &[]),
+            Method::Other(_) => self.reply_stateless(now, peer, &req, 501, &[("Allow", ALLOW)]),
             _ => self.reply_stateless(now, peer, &req, 405, &[("Allow", ALLOW)]),
         }
+    }
+
+    /// Refuses a request (not ACK or CANCEL) whose Request-URI scheme we do not serve (416,
+    /// RFC 3261 §8.2.2.1) or that requires an extension we lack (420 with Unsupported,
+    /// §8.2.2.3; we support none). True when it was answered.
+    fn refused_as_unsupported(&mut self, now: Now, peer: Peer, req: &Request) -> bool {
+        let scheme = req.raw_uri.split(':').next().unwrap_or_default();
+        if !["sip", "sips", "tel"]
+            .iter()
+            .any(|s| scheme.eq_ignore_ascii_case(s))
+        {
+            self.reply_stateless(now, peer, req, 416, &[]);
+            return true;
+        }
+        if !req.require.is_empty() {
+            let unsupported = req.require.join(", ");
+            self.reply_stateless(now, peer, req, 420, &[("Unsupported", &unsupported)]);
+            return true;
+        }
+        false
     }
 
     /// Answers a request with a final response, keeping a transaction so retransmissions get

@@ -62,6 +62,7 @@ pub struct SipConfig {
     /// Host written in Via/Contact; empty = the listen IP when specific, else 127.0.0.1.
     pub public_host: String,
     pub realm: String,
+    /// Value of the Server and User-Agent headers; "" = none. The default names no version.
     pub user_agent: String,
     /// Carrier trunks, as IP addresses or CIDR blocks: their calls need no authentication.
     pub trunks: Vec<String>,
@@ -85,7 +86,7 @@ impl Default for SipConfig {
             listen_tcp: "0.0.0.0:5060".into(),
             public_host: String::new(),
             realm: "hotline".into(),
-            user_agent: concat!("hotline/", env!("CARGO_PKG_VERSION")).into(),
+            user_agent: "hotline".into(),
             trunks: Vec::new(),
             max_message_bytes: 65535,
             tcp_idle_timeout_secs: 3900,

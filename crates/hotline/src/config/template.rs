@@ -68,7 +68,10 @@ pub(super) const KEYS: &[(&str, &str)] = &[
         "sip.realm",
         "Digest authentication realm. HA1 hashes of sip.users are computed over it.",
     ),
-    ("sip.user_agent", "Value of the User-Agent and Server headers."),
+    (
+        "sip.user_agent",
+        "Value of the Server header (answers) and User-Agent header (our requests); \"\" = send neither. The default names no version.",
+    ),
     (
         "sip.trunks",
         "Carrier trunks, as IP addresses or CIDR blocks (e.g. [\"203.0.113.0/24\"]): calls\n\

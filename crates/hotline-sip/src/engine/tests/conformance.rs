@@ -1,0 +1,265 @@
+//! RFC 4475 torture messages and RFC 3261 §8.2 request checks, under a fake clock: LWS
+//! around the slashes of Via, extension and escaped methods (501 with Allow, not dropped), another
+//! SIP version (505), an unknown Request-URI scheme (416), an unknown Require (420 with
+//! Unsupported, every method but ACK and CANCEL), an INVITE that accepts no SDP (406), and the
+//! Server header as configured.
+
+use super::*;
+
+/// An out-of-dialog request from the trunk with this request line, Via and extra headers.
+fn request(line: &str, via: &str, extra: &str) -> String {
+    let method = line.split(' ').next().unwrap_or_default();
+    format!(
+        "{line}\r\nVia: {via}\r\nMax-Forwards: 70\r\nFrom: <sip:a@10.0.0.1>;tag=x\r\n\
+         To: <sip:b@198.51.100.1>\r\nCall-ID: {}\r\nCSeq: 1 {method}\r\n{extra}Content-Length: 0\r\n\r\n",
+        rand::random::<u64>()
+    )
+}
+
+/// The final answers `h` sent since last asked.
+fn finals(h: &mut H) -> Vec<String> {
+    h.take_sent()
+        .into_iter()
+        .filter(|s| !s.starts_with("SIP/2.0 100 "))
+        .collect()
+}
+
+fn answer_to(h: &mut H, msg: &str) -> String {
+    h.recv(TRUNK, msg);
+    h.take_events();
+    let mut got = finals(h);
+    assert_eq!(got.len(), 1, "one final answer to:\n{msg}\ngot {got:?}");
+    got.remove(0)
+}
+
+const VIA: &str = "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKconf";
+
+#[test]
+fn lws_around_via_slashes_is_accepted() {
+    let mut h = H::new();
+    let ok = answer_to(
+        &mut h,
+        &request(
+            "OPTIONS sip:b@198.51.100.1 SIP/2.0",
+            "SIP / 2.0 / UDP 10.0.0.1:5060;branch=z9hG4bKlws1",
+            "",
+        ),
+    );
+    assert!(ok.starts_with("SIP/2.0 200 OK\r\n"), "{ok}");
+    // Folded across lines, as RFC 4475's wsinv has it.
+    let ok = answer_to(
+        &mut h,
+        &request(
+            "OPTIONS sip:b@198.51.100.1 SIP/2.0",
+            "SIP  /   2.0\r\n /UDP\r\n    10.0.0.1;branch=z9hG4bKlws2",
+            "",
+        ),
+    );
+    assert!(ok.starts_with("SIP/2.0 200 OK\r\n"), "{ok}");
+    assert!(ok.contains("branch=z9hG4bKlws2"), "{ok}");
+}
+
+/// RFC 4475 §3.1.1.2 (intmeth), byte for byte.
+const INTMETH: &[u8] = b"!interesting-Method0123456789_*+`.%indeed'~ sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com SIP/2.0\r\n\
+Via: SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~\r\n\
+To: \"BEL:\\\x07 NUL:\\\x00 DEL:\\\x7F\" <sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*@example.com>\r\n\
+From: token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;fromParam''~+*_!.-%=\"\xD1\x80\xD0\xB0\xD0\xB1\xD0\xBE\xD1\x82\xD0\xB0\xD1\x8E\xD1\x89\xD0\xB8\xD0\xB9\";tag=_token~1'+`*%!-.\r\n\
+Call-ID: intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{\r\n\
+CSeq: 139122385 !interesting-Method0123456789_*+`.%indeed'~\r\n\
+Max-Forwards: 255\r\n\
+extensionHeader-!.%*+_`'~:\xEF\xBB\xBF\xE5\xA4\xA7\xE5\x81\x9C\xE9\x9B\xBB\r\n\
+Content-Length: 0\r\n\r\n";
+
+#[test]
+fn token_and_escaped_methods_get_501_with_allow() {
+    let mut h = H::new();
+    h.core.handle(
+        h.now,
+        Input::Received {
+            peer: Peer::udp(addr(TRUNK)),
+            bytes: INTMETH.to_vec(),
+        },
+    );
+    h.drain();
+    let got = finals(&mut h);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("SIP/2.0 501 Not Implemented\r\n"),
+        "{}",
+        got[0]
+    );
+    assert!(
+        got[0].contains(&format!("\r\nAllow: {ALLOW}\r\n")),
+        "{}",
+        got[0]
+    );
+    assert!(
+        got[0].contains("CSeq: 139122385 !interesting-Method0123456789_*+`.%indeed'~\r\n"),
+        "{}",
+        got[0]
+    );
+    // RFC 4475 §3.1.1.8 (escruri's cousin): an escaped method is another method, not REGISTER.
+    for line in [
+        "RE%47IST%45R sip:registrar.example.com SIP/2.0",
+        "NEWMETHOD sip:b@198.51.100.1 SIP/2.0",
+    ] {
+        let got = answer_to(&mut h, &request(line, VIA, ""));
+        assert!(got.starts_with("SIP/2.0 501 "), "{line}: {got}");
+        assert!(got.contains(&format!("\r\nAllow: {ALLOW}\r\n")), "{got}");
+    }
+}
+
+#[test]
+fn another_sip_version_gets_505() {
+    let mut h = H::new();
+    // RFC 4475 §3.3.14 (badvers): the Via is in that version too.
+    let got = answer_to(
+        &mut h,
+        &request(
+            "OPTIONS sip:t.watson@example.org SIP/7.0",
+            "SIP/7.0/UDP c.example.com;branch=z9hG4bKkdjuw",
+            "",
+        ),
+    );
+    assert!(
+        got.starts_with("SIP/2.0 505 Version Not Supported\r\n"),
+        "{got}"
+    );
+    let got = answer_to(
+        &mut h,
+        &request("OPTIONS sip:t.watson@example.org SIP/1.0", VIA, ""),
+    );
+    assert!(got.starts_with("SIP/2.0 505 "), "{got}");
+}
+
+#[test]
+fn unknown_request_uri_scheme_gets_416() {
+    let mut h = H::new();
+    // RFC 4475 §3.3.11 (unkscm).
+    let got = answer_to(
+        &mut h,
+        &request(
+            "OPTIONS nobodyKnowsThisScheme:totallyopaquecontent SIP/2.0",
+            VIA,
+            "",
+        ),
+    );
+    assert!(got.starts_with("SIP/2.0 416 "), "{got}");
+    let inv = invite("z9hG4bKsch", "sch1", "").replace(
+        "INVITE sip:95598@198.51.100.1",
+        "INVITE nobodyKnowsThisScheme:totallyopaquecontent",
+    );
+    let got = answer_to(&mut h, &inv);
+    assert!(got.starts_with("SIP/2.0 416 "), "{got}");
+    // sip:, sips: and tel: are served.
+    for uri in ["sips:95598@198.51.100.1", "tel:95598"] {
+        let inv = invite(&format!("z9hG4bK{}", uri.len()), uri, "")
+            .replace("INVITE sip:95598@198.51.100.1", &format!("INVITE {uri}"));
+        h.recv(TRUNK, &inv);
+        assert_eq!(h.status_lines(), vec!["SIP/2.0 100 Trying"], "{uri}");
+        assert!(
+            matches!(h.take_events().as_slice(), [SipEvent::Incoming(_)]),
+            "{uri}"
+        );
+    }
+}
+
+#[test]
+fn unknown_require_gets_420_with_unsupported_for_every_method() {
+    let mut h = H::new();
+    let require = "Require: nothingSupportedHere, foo\r\n";
+    for line in [
+        "OPTIONS sip:b@198.51.100.1 SIP/2.0",
+        "REGISTER sip:198.51.100.1 SIP/2.0",
+        "INFO sip:b@198.51.100.1 SIP/2.0",
+    ] {
+        let got = answer_to(&mut h, &request(line, VIA, require));
+        assert!(
+            got.starts_with("SIP/2.0 420 Bad Extension\r\n"),
+            "{line}: {got}"
+        );
+        assert!(
+            got.contains("\r\nUnsupported: nothingSupportedHere, foo\r\n"),
+            "{got}"
+        );
+    }
+    let got = answer_to(&mut h, &invite("z9hG4bKreq", "req1", require));
+    assert!(got.starts_with("SIP/2.0 420 "), "{got}");
+    // Inside a call too (a BYE that requires an extension).
+    h.recv(TRUNK, &invite("z9hG4bKreq2", "req2", ""));
+    let call = incoming(&mut h);
+    h.cmd(Command::Answer {
+        call,
+        answer: b"v=0\r\n".to_vec(),
+    });
+    let tag = to_tag(&h.take_sent()[1]);
+    h.recv(TRUNK, &in_dialog("ACK", 1, "z9hG4bKreq3", "req2", &tag));
+    let bye = in_dialog("BYE", 2, "z9hG4bKreq4", "req2", &tag)
+        .replace("Content-Length: 0", "Require: foo\r\nContent-Length: 0");
+    let got = answer_to(&mut h, &bye);
+    assert!(got.starts_with("SIP/2.0 420 "), "{got}");
+    // An ACK is never answered, whatever it requires.
+    let ack = in_dialog("ACK", 1, "z9hG4bKreq5", "req2", &tag)
+        .replace("Content-Length: 0", "Require: foo\r\nContent-Length: 0");
+    h.recv(TRUNK, &ack);
+    assert!(h.take_sent().is_empty());
+}
+
+#[test]
+fn invite_that_accepts_no_sdp_gets_406() {
+    let mut h = H::new();
+    let got = answer_to(
+        &mut h,
+        &invite("z9hG4bKacc", "acc1", "Accept: text/nobodyKnowsThis\r\n"),
+    );
+    assert!(got.starts_with("SIP/2.0 406 "), "{got}");
+    assert!(got.contains("\r\nAccept: application/sdp\r\n"), "{got}");
+    for (n, accept) in [
+        "application/sdp;level=1, text/x",
+        "text/x, application/*",
+        "*/*",
+        "APPLICATION/SDP",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let extra = format!("Accept: {accept}\r\n");
+        h.recv(
+            TRUNK,
+            &invite(&format!("z9hG4bKacc{n}"), &format!("acc-ok{n}"), &extra),
+        );
+        assert_eq!(h.status_lines(), vec!["SIP/2.0 100 Trying"], "{accept}");
+        assert!(matches!(
+            h.take_events().as_slice(),
+            [SipEvent::Incoming(_)]
+        ));
+    }
+}
+
+#[test]
+fn server_header_is_configurable_and_can_be_left_out() {
+    let mut h = H::new();
+    let got = answer_to(
+        &mut h,
+        &request("OPTIONS sip:b@198.51.100.1 SIP/2.0", VIA, ""),
+    );
+    assert!(got.contains("\r\nServer: hotline\r\n"), "{got}");
+    let cfg = CoreConfig {
+        user_agent: String::new(),
+        ..CoreConfig::default()
+    };
+    let mut quiet = H {
+        core: SipCore::new(cfg, HashMap::new(), [3; 32], h.now),
+        now: h.now,
+        sent: Vec::new(),
+        events: Vec::new(),
+    };
+    quiet.recv(
+        PHONE,
+        &request("OPTIONS sip:b@198.51.100.1 SIP/2.0", VIA, ""),
+    );
+    let got = quiet.take_sent();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].starts_with("SIP/2.0 200 "), "{}", got[0]);
+    assert!(!got[0].contains("Server:"), "{}", got[0]);
+}
