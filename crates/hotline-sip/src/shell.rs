@@ -19,7 +19,7 @@ use crate::build::{self, ResponseHead};
 use crate::engine::{CoreConfig, Input, Now, Output, SipCore, Stats, UserCredentials};
 use crate::framing::{Framed, Framer};
 use crate::headers;
-use crate::tcp_limits::{Refused, TcpLimits};
+use crate::tcp_limits::{ReadDeadline, Refused, TcpLimits};
 
 /// Outbound call handles start here so they never meet the core's own numbering.
 const OUTBOUND_CALL_BASE: u64 = 1 << 62;
@@ -403,14 +403,14 @@ async fn serve_connection(
     let peer = Peer::tcp(addr, id);
     let mut framer = Framer::new(cfg.max_message_bytes);
     let mut chunk = vec![0u8; 16384];
-    // When the message under way must be complete; None while between messages.
-    let mut message_due: Option<tokio::time::Instant> = None;
+    let mut deadline = ReadDeadline::new(cfg.tcp_idle_timeout, cfg.tcp_message_timeout);
     'read: loop {
-        let due = message_due.unwrap_or_else(|| tokio::time::Instant::now() + cfg.tcp_idle_timeout);
+        let (due, for_message) = deadline.due(Instant::now());
+        let due = tokio::time::Instant::from_std(due);
         let n = match tokio::time::timeout_at(due, reader.read(&mut chunk)).await {
             Ok(Ok(0)) | Ok(Err(_)) => break,
             Err(_) => {
-                if message_due.is_some() {
+                if for_message {
                     debug!(%addr, "tcp message not complete in time; closing");
                     counters.message_timeouts.fetch_add(1, Ordering::Relaxed);
                 }
@@ -460,14 +460,7 @@ async fn serve_connection(
                 }
             }
         }
-        message_due = match (framer.pending(), message_due, completed) {
-            (false, _, _) => None,
-            // A message began in this read, or the one under way goes on.
-            (true, None, _) | (true, Some(_), true) => {
-                Some(tokio::time::Instant::now() + cfg.tcp_message_timeout)
-            }
-            (true, Some(due), false) => Some(due),
-        };
+        deadline.after_read(Instant::now(), completed, framer.pending());
     }
     drop(wtx);
     let _ = net.send(Net::Closed(id)).await;

@@ -1,10 +1,56 @@
 //! How many TCP connections the SIP listener holds: at most `total` at once, and at most
 //! `per_address` from one source, so that one address (or one IPv6 /64, which a single host
-//! may own whole) cannot take every slot and starve the phones elsewhere. Pure bookkeeping:
-//! the shell asks before serving an accepted connection and reports when it closes.
+//! may own whole) cannot take every slot and starve the phones elsewhere; and how long a
+//! connection may wait for its next bytes ([`ReadDeadline`]): long between messages (idle
+//! keep-alive), short once a message has begun. Pure bookkeeping: the shell asks before
+//! serving an accepted connection, reports when it closes, and passes the time.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
+use std::time::{Duration, Instant};
+
+/// When a connection's next read must have happened. Between messages the idle timeout
+/// counts from the last read; once a message has begun, it must be complete within the
+/// message timeout of the read that began it, however many reads it trickles over.
+#[derive(Debug, Clone)]
+pub struct ReadDeadline {
+    idle: Duration,
+    message: Duration,
+    /// When the message under way must be complete; None between messages.
+    message_due: Option<Instant>,
+}
+
+impl ReadDeadline {
+    pub fn new(idle: Duration, message: Duration) -> ReadDeadline {
+        ReadDeadline {
+            idle,
+            message,
+            message_due: None,
+        }
+    }
+
+    /// The moment to give up waiting for bytes, as of `now`; and whether that is the
+    /// message deadline (a trickler) rather than the idle timeout.
+    pub fn due(&self, now: Instant) -> (Instant, bool) {
+        match self.message_due {
+            Some(due) => (due, true),
+            None => (now + self.idle, false),
+        }
+    }
+
+    /// A read at `now` was framed: `completed` whether a message (or ping) came whole out of
+    /// it, `pending` whether bytes of an unfinished message are left.
+    pub fn after_read(&mut self, now: Instant, completed: bool, pending: bool) {
+        self.message_due = match (pending, self.message_due) {
+            (false, _) => None,
+            // A message began in this read (the first, or the next after one completed).
+            (true, None) => Some(now + self.message),
+            (true, Some(_)) if completed => Some(now + self.message),
+            // The same message goes on: its deadline stands.
+            (true, Some(due)) => Some(due),
+        };
+    }
+}
 
 use crate::admission::canonical;
 
@@ -97,6 +143,39 @@ impl TcpLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trickled_message_keeps_its_first_deadline() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        let mut d = ReadDeadline::new(s(3900), s(10));
+        assert_eq!(d.due(t0), (t0 + s(3900), false), "idle between messages");
+        // A header byte every half second: the deadline stays 10 s after the first.
+        d.after_read(t0, false, true);
+        for i in 1..40u64 {
+            let now = t0 + Duration::from_millis(500 * i);
+            assert_eq!(d.due(now), (t0 + s(10), true));
+            d.after_read(now, false, true);
+        }
+        // The message completes: idle again, counted from now.
+        let t1 = t0 + s(9);
+        d.after_read(t1, true, false);
+        assert_eq!(d.due(t1), (t1 + s(3900), false));
+    }
+
+    #[test]
+    fn a_new_message_after_a_complete_one_gets_a_new_deadline() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        let mut d = ReadDeadline::new(s(60), s(10));
+        d.after_read(t0, false, true);
+        // One read completes the first message and begins the next.
+        d.after_read(t0 + s(8), true, true);
+        assert_eq!(d.due(t0 + s(8)), (t0 + s(18), true));
+        // A keep-alive with nothing left over: idle.
+        d.after_read(t0 + s(9), true, false);
+        assert_eq!(d.due(t0 + s(9)), (t0 + s(69), false));
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
