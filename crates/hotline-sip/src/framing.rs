@@ -455,4 +455,92 @@ mod tests {
             head.len()
         );
     }
+
+    /// The stateless framer over a growing buffer, as the shell used it before: the oracle.
+    fn frame_with_next_frame(stream: &[u8], steps: &[usize], max: usize) -> Vec<Framed> {
+        let (mut buf, mut got, mut at) = (Vec::new(), Vec::new(), 0);
+        for &step in steps {
+            let end = (at + step).min(stream.len());
+            buf.extend_from_slice(&stream[at..end]);
+            at = end;
+            loop {
+                match next_frame(&buf, max) {
+                    Frame::Incomplete => break,
+                    Frame::Skip(n) => {
+                        buf.drain(..n);
+                    }
+                    Frame::Ping(n) => {
+                        buf.drain(..n);
+                        got.push(Framed::Ping);
+                    }
+                    Frame::Message(n) => got.push(Framed::Message(buf.drain(..n).collect())),
+                    Frame::Broken {
+                        status,
+                        reason,
+                        header_len,
+                    } => {
+                        let head = buf[..header_len.min(buf.len())].to_vec();
+                        got.push(Framed::Broken {
+                            status,
+                            reason,
+                            head,
+                        });
+                        return got;
+                    }
+                }
+            }
+        }
+        got
+    }
+
+    /// Random streams of messages, pings, stray CRLFs and broken messages, cut at random:
+    /// the linear framer takes off exactly what the stateless one does.
+    #[test]
+    fn framer_agrees_with_the_stateless_framer() {
+        use rand::{rngs::StdRng, Rng, SeedableRng};
+        let mut rng = StdRng::from_seed([42; 32]);
+        let pieces: [&[u8]; 7] = [
+            MSG,
+            b"\r\n\r\n",
+            b"\r\n",
+            b"INVITE sip:x SIP/2.0\r\nContent-Length:  2\r\n\r\nab",
+            b"BYE sip:x SIP/2.0\r\nl: 0\r\nX: \r\n\r\n",
+            b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n\r\n",
+            b"OPTIONS sip:x SIP/2.0\r\nSubject: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ];
+        for round in 0..500 {
+            let mut stream = Vec::new();
+            for _ in 0..rng.random_range(1..12) {
+                stream.extend_from_slice(pieces[rng.random_range(0..pieces.len())]);
+            }
+            let mut steps = Vec::new();
+            let mut total = 0;
+            while total < stream.len() {
+                let step = rng.random_range(1..24);
+                steps.push(step);
+                total += step;
+            }
+            let max = rng.random_range(40..200);
+            let oracle = frame_with_next_frame(&stream, &steps, max);
+            let mut f = Framer::new(max);
+            let mut got = Vec::new();
+            let mut at = 0;
+            'feed: for &step in &steps {
+                let end = (at + step).min(stream.len());
+                f.push(&stream[at..end]);
+                at = end;
+                loop {
+                    match f.take() {
+                        Framed::Incomplete => break,
+                        b @ Framed::Broken { .. } => {
+                            got.push(b);
+                            break 'feed;
+                        }
+                        other => got.push(other),
+                    }
+                }
+            }
+            assert_eq!(got, oracle, "round {round}, max {max}, steps {steps:?}");
+        }
+    }
 }
