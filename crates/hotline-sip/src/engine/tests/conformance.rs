@@ -1,8 +1,8 @@
-//! RFC 4475 torture messages and RFC 3261 §8.2 request checks, under a fake clock: LWS
-//! around the slashes of Via, extension and escaped methods (501 with Allow, not dropped), another
-//! SIP version (505), an unknown Request-URI scheme (416), an unknown Require (420 with
-//! Unsupported, every method but ACK and CANCEL), an INVITE that accepts no SDP (406), and the
-//! Server header as configured.
+//! RFC 4475 torture messages and RFC 3261 §8.2 request checks, under a fake clock: wsinv
+//! (folded lines, whitespace wherever legal) understood, LWS around the slashes of Via,
+//! extension and escaped methods (501 with Allow, not dropped), another SIP version (505), an
+//! unknown Request-URI scheme (416), an unknown Require (420 with Unsupported, every method but
+//! ACK and CANCEL), an INVITE that accepts no SDP (406), and the Server header as configured.
 
 use super::*;
 
@@ -262,4 +262,35 @@ fn server_header_is_configurable_and_can_be_left_out() {
     assert_eq!(got.len(), 1);
     assert!(got[0].starts_with("SIP/2.0 200 "), "{}", got[0]);
     assert!(!got[0].contains("Server:"), "{}", got[0]);
+}
+
+/// RFC 4475 §3.1.1.1 (wsinv): whitespace everywhere it is legal, folded lines, compact forms.
+/// It names a dialog we do not have (To has a tag): the answer is 481, not silence.
+#[test]
+fn wsinv_is_understood() {
+    let body = "v=0\r\no=mhandley 29739 7272939 IN IP4 192.0.2.3\r\ns=-\r\nc=IN IP4 192.0.2.4\r\n\
+                t=0 0\r\nm=audio 49217 RTP/AVP 0 12\r\nm=video 3227 RTP/AVP 31\r\na=rtpmap:31 LPC\r\n";
+    assert_eq!(body.len(), 150);
+    let msg = format!(
+        "INVITE sip:vivekg@chair-dnrc.example.com;unknownparam SIP/2.0\r\n\
+TO :\r\n sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n\r\n\
+from   : \"J Rosenberg \\\\\\\"\"       <sip:jdrosen@example.com>\r\n  ;\r\n  tag = 98asjd8\r\n\
+MaXfOrWaRdS: 0068\r\n\
+Call-ID\r\n : wsinv.ndaksdj@192.0.2.1\r\n\
+Content-Length   : 150\r\n\
+cseq: 0009\r\n  INVITE\r\n\
+Via  : SIP  /   2.0\r\n /UDP\r\n    192.0.2.2;branch=390skdjuw\r\n\
+s :\r\n\
+NewFangledHeader:   newfangled value\r\n continued newfangled value\r\n\
+UnknownHeaderWithUnusualValue: ;;,,;;,;\r\n\
+Content-Type: application/sdp\r\n\
+Route:\r\n <sip:services.example.com;lr;unknownwith=value;unknown-no-value>\r\n\
+v:  SIP  / 2.0  / TCP     spindle.example.com   ;\r\n  branch  =   z9hG4bK9ikj8  ,\r\n \
+SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239\r\n\
+m:\"Quoted string \\\"\\\"\" <sip:jdrosen@example.com> ; newparam =\r\n      newvalue ;\r\n  secondparam ; q = 0.33\r\n\
+\r\n{body}"
+    );
+    let got = answer_to(&mut H::new(), &msg);
+    assert!(got.starts_with("SIP/2.0 481 "), "{got}");
+    assert!(got.contains("390skdjuw"), "{got}");
 }
