@@ -294,3 +294,52 @@ m:\"Quoted string \\\"\\\"\" <sip:jdrosen@example.com> ; newparam =\r\n      new
     assert!(got.starts_with("SIP/2.0 481 "), "{got}");
     assert!(got.contains("390skdjuw"), "{got}");
 }
+
+/// More of RFC 4475's valid messages (§3.1.1.6 lwsdisp, §3.1.1.9 semiuri, §3.1.1.10
+/// transports, §3.1.1.3 esc01): each is answered as the well-formed request it is.
+#[test]
+fn valid_torture_messages_are_answered() {
+    let lwsdisp = "OPTIONS sip:user@example.com SIP/2.0\r\nTo: sip:user@example.com\r\n\
+From: caller<sip:caller@example.com>;tag=323\r\nMax-Forwards: 70\r\n\
+Call-ID: lwsdisp.1234abcd@funky.example.com\r\nCSeq: 60 OPTIONS\r\n\
+Via: SIP/2.0/UDP funky.example.com;branch=z9hG4bKkdjuw\r\nl: 0\r\n\r\n";
+    let semiuri = "OPTIONS sip:user;par=u%40example.net@example.com SIP/2.0\r\n\
+To: sip:j_user@example.com\r\nFrom: sip:caller@example.org;tag=33242\r\nMax-Forwards: 3\r\n\
+Call-ID: semiuri.0ha0isndaksdj\r\nCSeq: 8 OPTIONS\r\n\
+Accept: application/sdp, application/pkcs7-mime,\r\n        multipart/mixed, multipart/signed,\r\n        message/sip, message/sipfrag\r\n\
+Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKkdjuw\r\nl: 0\r\n\r\n";
+    let transports = "OPTIONS sip:user@example.com SIP/2.0\r\nTo: sip:user@example.com\r\n\
+From: <sip:caller@example.com>;tag=323\r\nMax-Forwards: 70\r\n\
+Call-ID:  transports.kijh4akdnaqjkwendsasfdj\r\nAccept: application/sdp\r\nCSeq: 60 OPTIONS\r\n\
+Via: SIP/2.0/UDP t1.example.com;branch=z9hG4bKkdjuw\r\n\
+Via: SIP/2.0/SCTP t2.example.com;branch=z9hG4bKklasjdhf\r\n\
+Via: SIP/2.0/TLS t3.example.com;branch=z9hG4bK2980unddj\r\n\
+Via: SIP/2.0/UNKNOWN t4.example.com;branch=z9hG4bKasd0f3en\r\n\
+Via: SIP/2.0/TCP t5.example.com;branch=z9hG4bK0a9idfnee\r\nl: 0\r\n\r\n";
+    for (name, msg) in [
+        ("lwsdisp", lwsdisp),
+        ("semiuri", semiuri),
+        ("transports", transports),
+    ] {
+        let got = answer_to(&mut H::new(), msg);
+        assert!(got.starts_with("SIP/2.0 200 OK\r\n"), "{name}: {got}");
+    }
+    let body = "v=0\r\no=mhandley 29739 7272939 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n\
+                t=0 0\r\nm=audio 49217 RTP/AVP 0 12\r\nm=video 3227 RTP/AVP 31\r\na=rtpmap:31 LPC\r\n";
+    let esc01 = format!(
+        "INVITE sip:sips%3Auser%40example.com@example.net SIP/2.0\r\nTo: sip:%75se%72@example.com\r\n\
+From: <sip:I%20have%20spaces@example.net>;tag=938\r\nMax-Forwards: 87\r\n\
+i: esc01.239409asdfakjkn23onasd0-3234\r\nCSeq: 234234 INVITE\r\n\
+Via: SIP/2.0/UDP host5.example.net;branch=z9hG4bKkdjuw\r\nC: application/sdp\r\n\
+Contact:\r\n  <sip:cal%6Cer@host5.example.net;%6C%72;n%61me=v%61lue%25%34%31>\r\n\
+Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut h = H::new();
+    h.recv(TRUNK, &esc01);
+    assert_eq!(h.status_lines(), vec!["SIP/2.0 100 Trying"]);
+    assert!(matches!(
+        h.take_events().as_slice(),
+        [SipEvent::Incoming(_)]
+    ));
+}
