@@ -15,6 +15,9 @@ OUT=target/bench-sip; rm -rf "$OUT"; mkdir -p "$OUT"
 PORT=${HOTLINE_BENCH_PORT:-26060}
 command -v sipp >/dev/null || { echo "sipp not found: apt-get install -y sip-tester"; exit 2; }
 cargo build --release -p hotline -q
+# Capacity, not the configured ceiling: overload control (sip.overload, 2,000 calls/s by
+# default) is off unless HOTLINE_SIP_OVERLOAD_CALLS_PER_SEC is set.
+HOTLINE_SIP_OVERLOAD_CALLS_PER_SEC=${HOTLINE_SIP_OVERLOAD_CALLS_PER_SEC:-0} \
 HOTLINE_SIP_LISTEN_UDP=127.0.0.1:$PORT HOTLINE_SIP_LISTEN_TCP="" HOTLINE_SIP_TRUNKS=127.0.0.1/32 \
 HOTLINE_SIP_PUBLIC_HOST=127.0.0.1 HOTLINE_MEDIA_PUBLIC_ADDRESS=127.0.0.1 HOTLINE_DATA_DIR="$OUT/data" \
 HOTLINE_HTTP_LISTEN=127.0.0.1:0 HOTLINE_STORE_DEMO_CUSTOMERS=0 HOTLINE_IVR_ENTRY_FLOW= \

@@ -184,6 +184,22 @@ impl Ua {
 
     pub async fn tcp(engine: SocketAddr, user: &str) -> Ua {
         let stream = TcpStream::connect(engine).await.expect("connect");
+        Ua::over(stream, engine, user)
+    }
+
+    /// A TCP agent whose connection comes from `local_ip` (another loopback address, say).
+    pub async fn tcp_from(engine: SocketAddr, user: &str, local_ip: std::net::IpAddr) -> Ua {
+        let sock = match local_ip {
+            std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+            std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+        }
+        .expect("socket");
+        sock.bind(SocketAddr::new(local_ip, 0)).expect("bind");
+        let stream = sock.connect(engine).await.expect("connect");
+        Ua::over(stream, engine, user)
+    }
+
+    fn over(stream: TcpStream, engine: SocketAddr, user: &str) -> Ua {
         let local = stream.local_addr().expect("addr");
         Ua {
             link: Link::Tcp(stream, Vec::new()),

@@ -6,6 +6,7 @@
 //! timeouts; database query latency by operation.
 
 use hotline_sip::engine::{ChallengeReason, Refusal, Stats};
+use hotline_sip::overload::OverloadReason;
 use prometheus::{
     Error, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
     Registry,
@@ -41,6 +42,10 @@ pub(crate) struct EngineMetrics {
     refused: IntCounterVec,
     challenges: IntCounterVec,
     dropped: IntCounterVec,
+    overloaded: IntCounterVec,
+    tcp_refused: IntCounterVec,
+    tcp_message_timeouts: IntCounter,
+    tcp_connections: IntGauge,
     registered: IntGauge,
     blocked: IntGauge,
     throttled: IntGauge,
@@ -112,6 +117,21 @@ impl EngineMetrics {
                 "SIP messages dropped unanswered: from a blocked address, or over the rate limit.",
                 &["reason"],
             )?,
+            overloaded: counter_vec(
+                "hotline_sip_overload_rejected_total",
+                "New INVITEs refused with 503 and Retry-After by overload control, by reason: max_calls (sip.overload.max_calls inbound calls held), call_rate (over sip.overload.calls_per_sec).",
+                &["reason"],
+            )?,
+            tcp_refused: counter_vec(
+                "hotline_sip_tcp_refused_total",
+                "TCP connections refused at accept, by reason: per_address (the address, or IPv6 /64, held sip.tcp_max_connections_per_address), total (the listener held its maximum).",
+                &["reason"],
+            )?,
+            tcp_message_timeouts: counter(
+                "hotline_sip_tcp_message_timeouts_total",
+                "TCP connections closed because a message begun on them was not complete within sip.tcp_message_timeout_secs.",
+            )?,
+            tcp_connections: gauge("hotline_sip_tcp_connections", "SIP TCP connections open now.")?,
             registered: gauge(
                 "hotline_sip_registered_users",
                 "SIP users (phones) with a registration now.",
@@ -177,6 +197,12 @@ impl EngineMetrics {
         for reason in ["blocked", "rate_limited"] {
             m.dropped.with_label_values(&[reason]);
         }
+        for r in OverloadReason::ALL {
+            m.overloaded.with_label_values(&[r.label()]);
+        }
+        for reason in ["per_address", "total"] {
+            m.tcp_refused.with_label_values(&[reason]);
+        }
         for r in Refusal::ALL {
             m.refused.with_label_values(&[r.label()]);
         }
@@ -221,7 +247,20 @@ impl EngineMetrics {
             &self.dropped.with_label_values(&["rate_limited"]),
             s.dropped_rate_limited,
         );
+        for (reason, n) in &s.overloaded {
+            set(&self.overloaded.with_label_values(&[*reason]), *n);
+        }
+        set(
+            &self.tcp_refused.with_label_values(&["per_address"]),
+            s.tcp_refused_per_address,
+        );
+        set(
+            &self.tcp_refused.with_label_values(&["total"]),
+            s.tcp_refused_total,
+        );
+        set(&self.tcp_message_timeouts, s.tcp_message_timeouts);
         let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+        self.tcp_connections.set(n(s.tcp_connections));
         self.registered.set(n(s.registered_users));
         self.blocked.set(n(s.blocked_addresses));
         self.throttled.set(n(s.throttled_accounts));

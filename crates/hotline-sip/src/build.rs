@@ -122,7 +122,9 @@ pub fn response(
     for (name, value) in extra {
         let _ = write!(s, "{name}: {value}\r\n");
     }
-    let _ = write!(s, "Server: {server}\r\n");
+    if !server.is_empty() {
+        let _ = write!(s, "Server: {server}\r\n");
+    }
     finish(s, body)
 }
 
@@ -196,7 +198,9 @@ pub fn request(spec: &RequestSpec<'_>) -> Vec<u8> {
     for (name, value) in spec.extra {
         let _ = write!(s, "{}: {}\r\n", sanitize(name), sanitize(value));
     }
-    let _ = write!(s, "User-Agent: {}\r\n", spec.user_agent);
+    if !spec.user_agent.is_empty() {
+        let _ = write!(s, "User-Agent: {}\r\n", spec.user_agent);
+    }
     finish(s, spec.body)
 }
 

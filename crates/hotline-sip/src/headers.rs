@@ -72,15 +72,34 @@ pub fn split_list(value: &str) -> Vec<String> {
 
 /// Parses the first hop of a Via header value: `SIP/2.0/UDP host:port;branch=…;rport`.
 pub fn parse_top_via(value: &str) -> Result<TopVia, &'static str> {
+    parse_via(value, false)
+}
+
+/// [`parse_top_via`], taking any SIP version when `any_version` (to answer 505 to a request
+/// in another version, whose Via is in it too).
+fn parse_via(value: &str, any_version: bool) -> Result<TopVia, &'static str> {
     let first = split_list(value).into_iter().next().ok_or("empty")?;
-    let (proto, rest) = first.split_once(char::is_whitespace).ok_or("no sent-by")?;
-    let mut proto_parts = proto.split('/');
-    let (name, version, transport) = (
-        proto_parts.next().unwrap_or(""),
-        proto_parts.next().unwrap_or(""),
-        proto_parts.next().unwrap_or(""),
-    );
-    if !name.eq_ignore_ascii_case("SIP") || version != "2.0" || transport.is_empty() {
+    // sent-protocol = name SLASH version SLASH transport, where SLASH may have LWS around it
+    // (RFC 3261 §25.1; RFC 4475 §3.1.1.1).
+    let mut s = first.trim_start();
+    let mut proto = ["", "", ""];
+    for (i, part) in proto.iter_mut().enumerate() {
+        let end = s
+            .find(|c: char| c.is_whitespace() || c == '/')
+            .unwrap_or(s.len());
+        *part = &s[..end];
+        s = s[end..].trim_start();
+        if i < 2 {
+            s = s.strip_prefix('/').ok_or("bad protocol")?.trim_start();
+        }
+    }
+    let [name, version, transport] = proto;
+    let version_ok = version == "2.0" || (any_version && is_token(version));
+    if !name.eq_ignore_ascii_case("SIP") || !version_ok || !is_token(transport) {
+        return Err("bad protocol");
+    }
+    let rest = s;
+    if rest.starts_with('/') {
         return Err("bad protocol");
     }
     let mut params = rest.split(';');
@@ -104,12 +123,19 @@ pub fn parse_top_via(value: &str) -> Result<TopVia, &'static str> {
     Ok(via)
 }
 
+/// A token (RFC 3261 §25.1): what a method, a Via transport or version may be made of.
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.!%*_+`'~".contains(c))
+}
+
 /// Parses `1 INVITE`.
 pub fn parse_cseq(value: &str) -> Option<(u32, Method)> {
     let mut it = value.split_whitespace();
     let num = it.next()?.parse::<u32>().ok()?;
     let method = it.next()?;
-    if it.next().is_some() || !method.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if it.next().is_some() || !is_token(method) {
         return None;
     }
     Some((num, Method::parse(method)))
@@ -263,10 +289,11 @@ pub fn scan_echo(bytes: &[u8]) -> Option<Echo> {
     let start = lines.next()?;
     let mut parts = start.split(' ');
     let (method, uri, version) = (parts.next()?, parts.next()?, parts.next()?);
-    if version != "SIP/2.0"
+    // Any SIP version: a request in another one is answered 505 with these headers.
+    if !version.starts_with("SIP/")
+        || parts.next().is_some()
         || uri.is_empty()
-        || method.is_empty()
-        || !method.bytes().all(|b| b.is_ascii_uppercase())
+        || !is_token(method)
         || method == "ACK"
     {
         return None;
@@ -290,7 +317,7 @@ pub fn scan_echo(bytes: &[u8]) -> Option<Echo> {
         }
     }
     let usable = !echo.vias.is_empty()
-        && parse_top_via(&echo.vias[0]).is_ok()
+        && parse_via(&echo.vias[0], version != "SIP/2.0").is_ok()
         && !echo.from.is_empty()
         && !echo.to.is_empty()
         && !echo.call_id.is_empty()
@@ -313,6 +340,32 @@ mod tests {
         let v = parse_top_via("SIP/2.0/tcp [2001:db8::1]:5060 ;branch=z9hG4bKx").unwrap();
         assert_eq!(v.transport, "TCP");
         assert_eq!(v.branch, "z9hG4bKx");
+    }
+
+    /// RFC 4475 §3.1.1.1: LWS around the slashes of the sent-protocol (folded lines arrive
+    /// unfolded from the codec).
+    #[test]
+    fn via_with_space_around_slashes() {
+        for value in [
+            "SIP / 2.0 / UDP 192.0.2.2;branch=390skdjuw",
+            "SIP  /   2.0 /UDP    192.0.2.2;branch=390skdjuw",
+            "SIP/ 2.0 /\tUDP 192.0.2.2:5060;branch=390skdjuw",
+        ] {
+            let v = parse_top_via(value).unwrap_or_else(|e| panic!("{value:?}: {e}"));
+            assert_eq!(v.transport, "UDP", "{value:?}");
+            assert_eq!(v.branch, "390skdjuw", "{value:?}");
+            assert!(v.sent_by.starts_with("192.0.2.2"), "{value:?}");
+        }
+        for bad in [
+            "SIP / 2.0 UDP 192.0.2.2;branch=1",
+            "SIP/2.0/UDP/ 192.0.2.2;branch=1",
+            "SIP/2.0/UDP",
+            "SIP//UDP h;branch=1",
+        ] {
+            assert!(parse_top_via(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_via("SIP/7.0/UDP h;branch=1", true).is_ok());
+        assert!(parse_top_via("SIP/7.0/UDP h;branch=1").is_err());
     }
 
     #[test]

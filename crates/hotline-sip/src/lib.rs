@@ -23,8 +23,10 @@ pub mod engine;
 pub mod framing;
 pub mod headers;
 pub mod nonces;
+pub mod overload;
 pub mod registrar;
 pub mod shell;
+pub mod tcp_limits;
 pub mod uri;
 pub mod wire;
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -17,8 +17,9 @@ use tracing::{debug, info, warn};
 use crate::api::{CallRef, Command, Location, Peer, SipEvent};
 use crate::build::{self, ResponseHead};
 use crate::engine::{CoreConfig, Input, Now, Output, SipCore, Stats, UserCredentials};
-use crate::framing::{next_frame, Frame};
+use crate::framing::{Framed, Framer};
 use crate::headers;
+use crate::tcp_limits::{ReadDeadline, Refused, TcpLimits};
 
 /// Outbound call handles start here so they never meet the core's own numbering.
 const OUTBOUND_CALL_BASE: u64 = 1 << 62;
@@ -33,7 +34,13 @@ pub struct SipServerConfig {
     pub udp: Option<SocketAddr>,
     pub tcp: Option<SocketAddr>,
     pub max_message_bytes: usize,
+    /// A TCP connection with no message under way is closed after this long without traffic.
     pub tcp_idle_timeout: Duration,
+    /// A message begun on a TCP connection must be complete within this long, or the
+    /// connection is closed (a peer trickling a byte at a time holds nothing for long).
+    pub tcp_message_timeout: Duration,
+    /// Most TCP connections from one address (IPv6: one /64) at once; more are refused.
+    pub tcp_max_per_address: usize,
 }
 
 enum Msg {
@@ -48,6 +55,14 @@ enum Net {
     Received(Peer, Vec<u8>),
     Opened(u64, mpsc::Sender<Vec<u8>>),
     Closed(u64),
+}
+
+/// What the TCP side counts itself (the core never sees refused connections).
+#[derive(Debug, Default)]
+struct TcpCounters {
+    refused_per_address: AtomicU64,
+    refused_total: AtomicU64,
+    message_timeouts: AtomicU64,
 }
 
 /// The engine's way to talk to the SIP core. Cheap to clone.
@@ -121,6 +136,35 @@ fn widen_receive_buffer(sock: &UdpSocket) {
     tracing::debug!(bytes = ?s.recv_buffer_size().ok(), "SIP UDP receive buffer");
 }
 
+/// The TCP listener holds up to [`MAX_TCP_CONNECTIONS`], besides the calls' RTP sockets: a
+/// soft limit of 1,024 open files (a common default) would let a few addresses exhaust the
+/// process's descriptors. Raises the soft limit to the hard one.
+fn raise_open_file_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    let got = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    if got != 0 || lim.rlim_cur >= lim.rlim_max {
+        return;
+    }
+    let before = lim.rlim_cur;
+    lim.rlim_cur = lim.rlim_max;
+    // SAFETY: as above.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } == 0 {
+        debug!(before, now = lim.rlim_cur, "open-file limit raised");
+    } else {
+        warn!(soft = before, "cannot raise the open-file limit");
+    }
+    if lim.rlim_cur < (MAX_TCP_CONNECTIONS + 1024) as libc::rlim_t {
+        warn!(
+            limit = lim.rlim_cur,
+            "open-file limit is below what the SIP TCP listener may hold"
+        );
+    }
+}
+
 /// Binds the sockets (so a taken port is an error here, not later) and starts the core task.
 pub async fn start(mut cfg: SipServerConfig) -> io::Result<SipServer> {
     let udp = match cfg.udp {
@@ -134,6 +178,9 @@ pub async fn start(mut cfg: SipServerConfig) -> io::Result<SipServer> {
         Some(addr) => Some(TcpListener::bind(addr).await?),
         None => None,
     };
+    if tcp.is_some() {
+        raise_open_file_limit();
+    }
     let udp_addr = udp.as_ref().map(|s| s.local_addr()).transpose()?;
     let tcp_addr = tcp.as_ref().map(|s| s.local_addr()).transpose()?;
     cfg.core.udp_port = udp_addr.map(|a| a.port());
@@ -144,10 +191,24 @@ pub async fn start(mut cfg: SipServerConfig) -> io::Result<SipServer> {
     let (ev_tx, events) = mpsc::unbounded_channel();
     let seed: [u8; 32] = rand::random();
     let core = SipCore::new(cfg.core.clone(), cfg.users.clone(), seed, now());
+    let counters = Arc::new(TcpCounters::default());
     if let Some(listener) = tcp {
-        tokio::spawn(accept_loop(listener, net_tx.clone(), cfg.clone()));
+        tokio::spawn(accept_loop(
+            listener,
+            net_tx.clone(),
+            cfg.clone(),
+            counters.clone(),
+        ));
     }
-    tokio::spawn(run(core, udp, rx, net_rx, ev_tx, cfg.max_message_bytes));
+    tokio::spawn(run(
+        core,
+        udp,
+        rx,
+        net_rx,
+        ev_tx,
+        cfg.max_message_bytes,
+        counters,
+    ));
     info!(udp = ?udp_addr, tcp = ?tcp_addr, "SIP listening");
     Ok(SipServer {
         udp_addr,
@@ -167,6 +228,7 @@ async fn run(
     mut net_rx: mpsc::Receiver<Net>,
     events: mpsc::UnboundedSender<SipEvent>,
     max_message: usize,
+    counters: Arc<TcpCounters>,
 ) {
     let mut conns: HashMap<u64, mpsc::Sender<Vec<u8>>> = HashMap::new();
     let mut buf = vec![0u8; 65536];
@@ -187,7 +249,12 @@ async fn run(
                 Some(Msg::Command(cmd)) => core.handle(now(), Input::Command(cmd)),
                 Some(Msg::Locate(user, reply)) => { let _ = reply.send(core.locate(&user, Instant::now())); }
                 Some(Msg::Stats(reply)) => {
-                    let _ = reply.send((core.stats_at(Instant::now()), core.active_calls(), core.transaction_count()));
+                    let mut stats = core.stats_at(Instant::now());
+                    stats.tcp_refused_per_address = counters.refused_per_address.load(Ordering::Relaxed);
+                    stats.tcp_refused_total = counters.refused_total.load(Ordering::Relaxed);
+                    stats.tcp_message_timeouts = counters.message_timeouts.load(Ordering::Relaxed);
+                    stats.tcp_connections = conns.len();
+                    let _ = reply.send((stats, core.active_calls(), core.transaction_count()));
                 }
                 Some(Msg::SetUsers(users)) => core.set_users(users),
                 Some(Msg::Shutdown) | None => break,
@@ -249,9 +316,33 @@ async fn send_udp(sock: &UdpSocket, bytes: &[u8], to: SocketAddr) {
     }
 }
 
-async fn accept_loop(listener: TcpListener, net: mpsc::Sender<Net>, cfg: SipServerConfig) {
+/// A connection's slot in the [`TcpLimits`], given back when the connection's task ends
+/// (however it ends).
+struct Slot {
+    limits: Arc<Mutex<TcpLimits>>,
+    ip: std::net::IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.limits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .close(self.ip);
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    net: mpsc::Sender<Net>,
+    cfg: SipServerConfig,
+    counters: Arc<TcpCounters>,
+) {
     let next_id = AtomicU64::new(1);
-    let open = Arc::new(AtomicU64::new(0));
+    let limits = Arc::new(Mutex::new(TcpLimits::new(
+        MAX_TCP_CONNECTIONS,
+        cfg.tcp_max_per_address,
+    )));
     loop {
         let (stream, addr) = match listener.accept().await {
             Ok(x) => x,
@@ -261,17 +352,29 @@ async fn accept_loop(listener: TcpListener, net: mpsc::Sender<Net>, cfg: SipServ
                 continue;
             }
         };
-        if open.load(Ordering::Relaxed) as usize >= MAX_TCP_CONNECTIONS {
-            debug!(%addr, "too many tcp connections; refused");
-            continue;
+        let admitted = limits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .open(addr.ip());
+        if let Err(why) = admitted {
+            debug!(%addr, why = why.label(), "tcp connection refused");
+            match why {
+                Refused::PerAddress => &counters.refused_per_address,
+                Refused::Total => &counters.refused_total,
+            }
+            .fetch_add(1, Ordering::Relaxed);
+            continue; // dropping the stream closes it
         }
+        let slot = Slot {
+            limits: limits.clone(),
+            ip: addr.ip(),
+        };
         let _ = stream.set_nodelay(true);
         let id = next_id.fetch_add(1, Ordering::Relaxed);
-        let (net, open, cfg) = (net.clone(), open.clone(), cfg.clone());
-        open.fetch_add(1, Ordering::Relaxed);
+        let (net, cfg, counters) = (net.clone(), cfg.clone(), counters.clone());
         tokio::spawn(async move {
-            serve_connection(stream, addr, id, &net, &cfg).await;
-            open.fetch_sub(1, Ordering::Relaxed);
+            serve_connection(stream, addr, id, &net, &cfg, &counters).await;
+            drop(slot);
         });
     }
 }
@@ -282,6 +385,7 @@ async fn serve_connection(
     id: u64,
     net: &mpsc::Sender<Net>,
     cfg: &SipServerConfig,
+    counters: &TcpCounters,
 ) {
     let (mut reader, mut writer) = stream.into_split();
     let (wtx, mut wrx) = mpsc::channel::<Vec<u8>>(256);
@@ -297,37 +401,45 @@ async fn serve_connection(
         let _ = writer.shutdown().await;
     });
     let peer = Peer::tcp(addr, id);
-    let mut buf: Vec<u8> = Vec::with_capacity(8192);
+    let mut framer = Framer::new(cfg.max_message_bytes);
     let mut chunk = vec![0u8; 16384];
+    let mut deadline = ReadDeadline::new(cfg.tcp_idle_timeout, cfg.tcp_message_timeout);
     'read: loop {
-        let n = match tokio::time::timeout(cfg.tcp_idle_timeout, reader.read(&mut chunk)).await {
-            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+        let (due, for_message) = deadline.due(Instant::now());
+        let due = tokio::time::Instant::from_std(due);
+        let n = match tokio::time::timeout_at(due, reader.read(&mut chunk)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Err(_) => {
+                if for_message {
+                    debug!(%addr, "tcp message not complete in time; closing");
+                    counters.message_timeouts.fetch_add(1, Ordering::Relaxed);
+                }
+                break;
+            }
             Ok(Ok(n)) => n,
         };
-        buf.extend_from_slice(&chunk[..n]);
+        framer.push(&chunk[..n]);
+        let mut completed = false;
         loop {
-            match next_frame(&buf, cfg.max_message_bytes) {
-                Frame::Incomplete => break,
-                Frame::Skip(n) => {
-                    buf.drain(..n);
-                }
-                Frame::Ping(n) => {
-                    buf.drain(..n);
+            match framer.take() {
+                Framed::Incomplete => break,
+                Framed::Ping => {
+                    completed = true;
                     let _ = wtx.send(b"\r\n".to_vec()).await;
                 }
-                Frame::Message(n) => {
-                    let bytes: Vec<u8> = buf.drain(..n).collect();
+                Framed::Message(bytes) => {
+                    completed = true;
                     if net.send(Net::Received(peer, bytes)).await.is_err() {
                         break 'read;
                     }
                 }
-                Frame::Broken {
+                Framed::Broken {
                     status,
                     reason,
-                    header_len,
+                    head,
                 } => {
                     debug!(%addr, status, reason, "tcp stream cannot be framed; closing");
-                    if let Some(echo) = headers::scan_echo(&buf[..header_len.min(buf.len())]) {
+                    if let Some(echo) = headers::scan_echo(&head) {
                         let rport = headers::parse_top_via(&echo.vias[0])
                             .map(|v| v.rport)
                             .unwrap_or(false);
@@ -348,6 +460,7 @@ async fn serve_connection(
                 }
             }
         }
+        deadline.after_read(Instant::now(), completed, framer.pending());
     }
     drop(wtx);
     let _ = net.send(Net::Closed(id)).await;

@@ -132,6 +132,8 @@ pub struct Request {
     pub proxy_authorization: Option<String>,
     /// Option tags of all Require headers.
     pub require: Vec<String>,
+    /// Media ranges of all Accept headers (`application/sdp`, `*/*`…); None without any.
+    pub accept: Option<Vec<String>>,
     pub user_agent: Option<String>,
     pub max_forwards: Option<u32>,
 }
@@ -211,8 +213,66 @@ fn request_line_uri(bytes: &[u8]) -> Option<String> {
     line.split_whitespace().nth(1).map(str::to_string)
 }
 
+/// A request line in a SIP version other than 2.0 (`OPTIONS sip:x SIP/7.0`): answered 505.
+fn other_version(bytes: &[u8]) -> bool {
+    let line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut parts = line.split(|b| *b == b' ');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(_), Some(_), Some(version), None) => {
+            version.starts_with(b"SIP/") && version != b"SIP/2.0"
+        }
+        _ => false,
+    }
+}
+
+/// The message with folded header lines (CRLF then SP or HTAB) joined by one space, as RFC
+/// 3261 §7.3.1 allows before interpretation; the body is left alone. Borrowed when nothing is
+/// folded (nearly always). The codec loses a header whose name and colon are on different
+/// lines (RFC 4475's wsinv: `Call-ID` CRLF SP `: …`).
+fn unfold(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let head_end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(bytes.len());
+    let head = &bytes[..head_end];
+    let folded =
+        |i: usize| head[i..].starts_with(b"\r\n") && matches!(head.get(i + 2), Some(b' ' | b'\t'));
+    if !(0..head.len()).any(folded) {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < head.len() {
+        if folded(i) {
+            out.push(b' ');
+            i += 2;
+            while matches!(head.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+        } else {
+            out.push(head[i]);
+            i += 1;
+        }
+    }
+    out.extend_from_slice(&bytes[head_end..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Parses and validates one complete message (a datagram, or one framed message from a stream).
 pub fn parse(bytes: &[u8]) -> Result<Message, Invalid> {
+    let unfolded = unfold(bytes);
+    let bytes: &[u8] = &unfolded;
+    if other_version(bytes) {
+        return Err(match headers::scan_echo(bytes) {
+            Some(echo) => Invalid::BadRequest {
+                status: 505,
+                reason: "Version Not Supported".into(),
+                echo: Box::new(echo),
+            },
+            None => Invalid::Drop("another SIP version, no usable headers".into()),
+        });
+    }
     let msg = match SipMessage::try_from(bytes) {
         Ok(m) => m,
         Err(e) => {
@@ -257,6 +317,7 @@ pub fn parse(bytes: &[u8]) -> Result<Message, Invalid> {
                 authorization: None,
                 proxy_authorization: None,
                 require: Vec::new(),
+                accept: None,
                 user_agent: None,
                 max_forwards: None,
             };
@@ -275,6 +336,12 @@ pub fn parse(bytes: &[u8]) -> Result<Message, Invalid> {
                         request.proxy_authorization = Some(v.value().into())
                     }
                     Header::Require(v) => request.require.extend(
+                        v.value()
+                            .split(',')
+                            .map(|t| t.trim().to_string())
+                            .filter(|t| !t.is_empty()),
+                    ),
+                    Header::Accept(v) => request.accept.get_or_insert_with(Vec::new).extend(
                         v.value()
                             .split(',')
                             .map(|t| t.trim().to_string())
@@ -536,5 +603,24 @@ mod tests {
         for cut in 0..INVITE.len() {
             let _ = parse(&INVITE.as_bytes()[..cut]);
         }
+    }
+
+    #[test]
+    fn folded_headers_are_joined_and_the_body_left_alone() {
+        let raw = "OPTIONS sip:100@h SIP/2.0\r\nVia: SIP/2.0/UDP\r\n  10.0.0.2;branch=z9hG4bKf\r\n\
+            From: <sip:a@b>\r\n\t;tag=1\r\nTo: <sip:100@h>\r\nCall-ID\r\n : fold-1\r\nCSeq: 7\r\n OPTIONS\r\n\
+            Content-Length: 6\r\n\r\na\r\n  b";
+        let Ok(Message::Request(r)) = parse(raw.as_bytes()) else {
+            panic!("not a request")
+        };
+        assert_eq!(r.common.call_id, "fold-1");
+        assert_eq!(r.common.cseq, 7);
+        assert_eq!(r.common.top_via.sent_by, "10.0.0.2");
+        assert_eq!(r.common.from_addr.tag.as_deref(), Some("1"));
+        assert_eq!(r.common.body, b"a\r\n  b");
+        assert!(matches!(
+            unfold(INVITE.as_bytes()),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

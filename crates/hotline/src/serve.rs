@@ -9,6 +9,7 @@ use std::time::Duration;
 use hotline_media::ports::PortAllocator;
 use hotline_sip::admission::Cidr;
 use hotline_sip::digest::{self, Algorithm};
+use hotline_sip::overload::OverloadLimits;
 use hotline_sip::registrar::RegistrarConfig;
 use hotline_sip::{shell, CoreConfig, SipServerConfig, UserCredentials};
 use tracing::{info, warn};
@@ -453,6 +454,11 @@ fn sip_config(cfg: &Config) -> Result<SipServerConfig, String> {
         burst: cfg.sip.rate_limit.burst,
         max_call: Duration::from_secs(cfg.calls.max_call_secs),
         max_ring: Duration::from_secs(300),
+        overload: OverloadLimits {
+            max_calls: cfg.sip.overload.max_calls,
+            calls_per_sec: cfg.sip.overload.calls_per_sec,
+            retry_after: Duration::from_secs(cfg.sip.overload.retry_after_secs),
+        },
     };
     Ok(SipServerConfig {
         core,
@@ -461,6 +467,8 @@ fn sip_config(cfg: &Config) -> Result<SipServerConfig, String> {
         tcp,
         max_message_bytes: cfg.sip.max_message_bytes,
         tcp_idle_timeout: Duration::from_secs(cfg.sip.tcp_idle_timeout_secs),
+        tcp_message_timeout: Duration::from_secs(cfg.sip.tcp_message_timeout_secs),
+        tcp_max_per_address: cfg.sip.tcp_max_connections_per_address,
     })
 }
 

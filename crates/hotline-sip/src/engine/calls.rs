@@ -10,6 +10,7 @@ use super::{Now, SipCore, Timer, ALLOW, T1, T2};
 use crate::api::{CallRef, CallSource, Command, EndReason, IncomingCall, Peer, SipEvent};
 use crate::build;
 use crate::headers;
+use crate::overload::Verdict;
 use crate::wire::{Method, Request};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,16 @@ pub struct Call {
     pub ends_at: Instant,
 }
 
+/// Does one of these Accept media ranges take `application/sdp`?
+fn accepts_sdp(ranges: &[String]) -> bool {
+    ranges.iter().any(|r| {
+        let range = r.split(';').next().unwrap_or_default().trim();
+        ["application/sdp", "application/*", "*/*"]
+            .iter()
+            .any(|ok| range.eq_ignore_ascii_case(ok))
+    })
+}
+
 impl SipCore {
     pub(super) fn on_invite(&mut self, now: Now, peer: Peer, req: Request, is_trunk: bool) {
         let source = if is_trunk {
@@ -81,16 +92,31 @@ impl SipCore {
         if req.max_forwards == Some(0) {
             return self.reply_stateless(now, peer, &req, 483, &[]);
         }
-        if !req.require.is_empty() {
-            let unsupported = req.require.join(", ");
-            return self.reply_stateless(now, peer, &req, 420, &[("Unsupported", &unsupported)]);
-        }
         let sdp_or_none = match &req.common.content_type {
             None => true,
             Some(ct) => ct.to_ascii_lowercase().starts_with("application/sdp"),
         };
         if !sdp_or_none && !req.common.body.is_empty() {
             return self.reply_stateless(now, peer, &req, 415, &[("Accept", "application/sdp")]);
+        }
+        // Our answer carries SDP: a caller that accepts none cannot take it (RFC 3261 §21.4.7).
+        if req
+            .accept
+            .as_ref()
+            .is_some_and(|ranges| !accepts_sdp(ranges))
+        {
+            return self.reply_stateless(now, peer, &req, 406, &[("Accept", "application/sdp")]);
+        }
+        // Overload control, before the engine hears of the call (and leases it RTP ports).
+        if let Verdict::Busy {
+            reason,
+            retry_after_secs,
+        } = self.overload.admit(self.inbound_calls, now.mono)
+        {
+            *self.stats.overloaded.entry(reason.label()).or_default() += 1;
+            debug!(src = %peer.addr, reason = reason.label(), calls = self.inbound_calls, "overloaded: new call refused");
+            let retry = retry_after_secs.to_string();
+            return self.reply_stateless(now, peer, &req, 503, &[("Retry-After", &retry)]);
         }
         let id = self.fresh_id();
         let local_tag = self.token();
@@ -136,6 +162,7 @@ impl SipCore {
         self.schedule(call.ends_at, Timer::Call(id));
         info!(call = %CallRef(id), from = %crate::mask(&req.common.from_addr.user), to = %crate::mask(&req.uri_user), src = %peer.addr, "incoming call");
         self.calls.insert(id, call);
+        self.inbound_calls += 1;
         self.emit(SipEvent::Incoming(IncomingCall {
             call: CallRef(id),
             caller: req.common.from_addr.user.clone(),
@@ -465,6 +492,9 @@ impl SipCore {
     /// Forgets a call without telling the engine (it already knows).
     pub(super) fn forget_call(&mut self, id: u64) {
         if let Some(call) = self.calls.remove(&id) {
+            if !call.outbound {
+                self.inbound_calls = self.inbound_calls.saturating_sub(1);
+            }
             self.dialogs.remove(&(call.sip_call_id, call.local_tag));
         }
     }

@@ -23,6 +23,7 @@ use crate::admission::{
 use crate::api::{CallRef, Command, Location, Peer, SipEvent, Transport};
 use crate::build::{self, ResponseHead};
 use crate::nonces::NonceStore;
+use crate::overload::{OverloadControl, OverloadLimits};
 use crate::registrar::{Registrar, RegistrarConfig};
 use crate::wire::{self, Invalid, Message, Method, Request};
 
@@ -79,6 +80,9 @@ pub struct CoreConfig {
     pub max_call: Duration,
     /// How long an unanswered inbound call may wait for the engine before a 480.
     pub max_ring: Duration,
+    /// Ceilings on inbound calls (concurrent, per second), trunks included: above them a
+    /// new INVITE gets 503 with Retry-After.
+    pub overload: OverloadLimits,
 }
 
 impl Default for CoreConfig {
@@ -115,6 +119,11 @@ impl Default for CoreConfig {
             burst: 100,
             max_call: Duration::from_secs(4 * 3600),
             max_ring: Duration::from_secs(300),
+            overload: OverloadLimits {
+                max_calls: 2000,
+                calls_per_sec: 2000.0,
+                retry_after: Duration::from_secs(5),
+            },
         }
     }
 }
@@ -159,12 +168,24 @@ pub struct Stats {
     pub challenges: HashMap<&'static str, u64>,
     pub dropped_blocked: u64,
     pub dropped_rate_limited: u64,
+    /// New INVITEs refused with 503 by overload control, by [`OverloadReason::label`].
+    ///
+    /// [`OverloadReason::label`]: crate::overload::OverloadReason::label
+    pub overloaded: HashMap<&'static str, u64>,
     /// Users with at least one binding now (filled by [`SipCore::stats_at`]).
     pub registered_users: usize,
     /// Addresses blocked for failed authentication now (filled by [`SipCore::stats_at`]).
     pub blocked_addresses: usize,
     /// Accounts throttled for password guessing now (filled by [`SipCore::stats_at`]).
     pub throttled_accounts: usize,
+    /// TCP connections refused because their address held its maximum (filled by the shell).
+    pub tcp_refused_per_address: u64,
+    /// TCP connections refused because the listener held its maximum (filled by the shell).
+    pub tcp_refused_total: u64,
+    /// TCP connections closed for not completing a message in time (filled by the shell).
+    pub tcp_message_timeouts: u64,
+    /// TCP connections open now (filled by the shell).
+    pub tcp_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -190,6 +211,9 @@ pub struct SipCore {
     client: HashMap<u64, ClientTxn>,
     client_index: HashMap<(String, Method), u64>,
     calls: HashMap<u64, Call>,
+    /// Inbound calls among `calls` (what the concurrent ceiling counts).
+    inbound_calls: usize,
+    overload: OverloadControl,
     dialogs: HashMap<(String, String), u64>,
     timers: BTreeSet<(Instant, Timer)>,
     out: VecDeque<Output>,
@@ -238,6 +262,8 @@ impl SipCore {
             client: HashMap::new(),
             client_index: HashMap::new(),
             calls: HashMap::new(),
+            inbound_calls: 0,
+            overload: OverloadControl::new(cfg.overload),
             dialogs: HashMap::new(),
             timers: BTreeSet::new(),
             out: VecDeque::new(),
@@ -383,6 +409,12 @@ impl SipCore {
                     let rport = crate::headers::parse_top_via(&echo.vias[0])
                         .map(|v| v.rport)
                         .unwrap_or(false);
+                    // A method we do not implement: say which we do (RFC 3261 §21.5.2).
+                    let allow: &[(&str, &str)] = if status == 501 {
+                        &[("Allow", ALLOW)]
+                    } else {
+                        &[]
+                    };
                     let bytes = build::response(
                         &ResponseHead::of_echo(&echo),
                         peer.addr,
@@ -390,7 +422,7 @@ impl SipCore {
                         status,
                         Some(&reason),
                         None,
-                        &[],
+                        allow,
                         &self.cfg.user_agent,
                         None,
                     );
@@ -415,11 +447,17 @@ impl SipCore {
         if req.method == Method::Cancel {
             return self.on_cancel(now, peer, req);
         }
-        if req.common.to_addr.tag.is_some() {
-            return self.in_dialog(now, peer, req);
-        }
         if req.method == Method::Ack {
-            return; // stray ACK: nothing to answer
+            if req.common.to_addr.tag.is_some() {
+                self.in_dialog(now, peer, req);
+            }
+            return; // a stray ACK: nothing to answer
+        }
+        if req.common.to_addr.tag.is_some() {
+            if !self.refused_as_unsupported(now, peer, &req) {
+                self.in_dialog(now, peer, req);
+            }
+            return;
         }
         // Out-of-dialog requests pass admission first.
         match self.admission.decide(peer.addr.ip(), now.mono) {
@@ -432,6 +470,9 @@ impl SipCore {
                 return;
             }
             Admission::Trunk | Admission::NeedsAuth => {}
+        }
+        if self.refused_as_unsupported(now, peer, &req) {
+            return;
         }
         let is_trunk = self.admission.is_trunk(peer.addr.ip());
         match req.method {
@@ -446,9 +487,29 @@ impl SipCore {
                 self.reply_stateless(now, peer, &req, 200, &extra);
             }
             Method::Bye => self.reply_stateless(now, peer, &req, 481, &[]),
-            Method::Other(_) => self.reply_stateless(now, peer, &req, 501, &[]),
+            Method::Other(_) => self.reply_stateless(now, peer, &req, 501, &[("Allow", ALLOW)]),
             _ => self.reply_stateless(now, peer, &req, 405, &[("Allow", ALLOW)]),
         }
+    }
+
+    /// Refuses a request (not ACK or CANCEL) whose Request-URI scheme we do not serve (416,
+    /// RFC 3261 §8.2.2.1) or that requires an extension we lack (420 with Unsupported,
+    /// §8.2.2.3; we support none). True when it was answered.
+    fn refused_as_unsupported(&mut self, now: Now, peer: Peer, req: &Request) -> bool {
+        let scheme = req.raw_uri.split(':').next().unwrap_or_default();
+        if !["sip", "sips", "tel"]
+            .iter()
+            .any(|s| scheme.eq_ignore_ascii_case(s))
+        {
+            self.reply_stateless(now, peer, req, 416, &[]);
+            return true;
+        }
+        if !req.require.is_empty() {
+            let unsupported = req.require.join(", ");
+            self.reply_stateless(now, peer, req, 420, &[("Unsupported", &unsupported)]);
+            return true;
+        }
+        false
     }
 
     /// Answers a request with a final response, keeping a transaction so retransmissions get

@@ -779,3 +779,5 @@ fn dial_a_number_through_a_gateway() {
 }
 
 mod auth;
+mod conformance;
+mod overload;

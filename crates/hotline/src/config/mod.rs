@@ -62,14 +62,20 @@ pub struct SipConfig {
     /// Host written in Via/Contact; empty = the listen IP when specific, else 127.0.0.1.
     pub public_host: String,
     pub realm: String,
+    /// Value of the Server and User-Agent headers; "" = none. The default names no version.
     pub user_agent: String,
     /// Carrier trunks, as IP addresses or CIDR blocks: their calls need no authentication.
     pub trunks: Vec<String>,
     pub max_message_bytes: usize,
     pub tcp_idle_timeout_secs: u64,
+    /// A message begun on a TCP connection must be complete within this many seconds.
+    pub tcp_message_timeout_secs: u64,
+    /// Most TCP connections from one address (IPv6: one /64) at once.
+    pub tcp_max_connections_per_address: usize,
     pub registrar: RegistrarSettings,
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
+    pub overload: OverloadSettings,
     pub users: Vec<UserConfig>,
 }
 
@@ -80,13 +86,16 @@ impl Default for SipConfig {
             listen_tcp: "0.0.0.0:5060".into(),
             public_host: String::new(),
             realm: "hotline".into(),
-            user_agent: concat!("hotline/", env!("CARGO_PKG_VERSION")).into(),
+            user_agent: "hotline".into(),
             trunks: Vec::new(),
             max_message_bytes: 65535,
             tcp_idle_timeout_secs: 3900,
+            tcp_message_timeout_secs: 10,
+            tcp_max_connections_per_address: 64,
             registrar: RegistrarSettings::default(),
             auth: AuthSettings::default(),
             rate_limit: RateLimitSettings::default(),
+            overload: OverloadSettings::default(),
             users: Vec::new(),
         }
     }
@@ -170,6 +179,28 @@ impl Default for RateLimitSettings {
         RateLimitSettings {
             requests_per_sec: 50.0,
             burst: 100,
+        }
+    }
+}
+
+/// `[sip.overload]`: ceilings on new inbound calls, trunks included (0 = no ceiling).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OverloadSettings {
+    /// Most inbound calls held at once.
+    pub max_calls: usize,
+    /// New inbound calls accepted per second, on average (a second's worth at once).
+    pub calls_per_sec: f64,
+    /// `Retry-After` of the 503 when `max_calls` is reached.
+    pub retry_after_secs: u64,
+}
+
+impl Default for OverloadSettings {
+    fn default() -> Self {
+        OverloadSettings {
+            max_calls: 2000,
+            calls_per_sec: 2000.0,
+            retry_after_secs: 5,
         }
     }
 }

@@ -68,7 +68,10 @@ pub(super) const KEYS: &[(&str, &str)] = &[
         "sip.realm",
         "Digest authentication realm. HA1 hashes of sip.users are computed over it.",
     ),
-    ("sip.user_agent", "Value of the User-Agent and Server headers."),
+    (
+        "sip.user_agent",
+        "Value of the Server header (answers) and User-Agent header (our requests); \"\" = send neither. The default names no version.",
+    ),
     (
         "sip.trunks",
         "Carrier trunks, as IP addresses or CIDR blocks (e.g. [\"203.0.113.0/24\"]): calls\n\
@@ -81,6 +84,14 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     (
         "sip.tcp_idle_timeout_secs",
         "Close a TCP connection after this many seconds without traffic (its bindings go with it); keep it above sip.registrar.max_expires.",
+    ),
+    (
+        "sip.tcp_message_timeout_secs",
+        "A message begun on a TCP connection must be complete within this many seconds, or the connection is closed (a peer trickling bytes holds nothing for long).",
+    ),
+    (
+        "sip.tcp_max_connections_per_address",
+        "Most TCP connections one address (IPv6: one /64) may hold at once; more are refused. The listener holds 10,000 in all.",
     ),
     ("sip.registrar.min_expires", "Shortest registration accepted; shorter ones get 423 Interval Too Brief."),
     ("sip.registrar.max_expires", "Longer registrations are cut to this."),
@@ -138,6 +149,18 @@ pub(super) const KEYS: &[(&str, &str)] = &[
         "sip.auth.allow_unregistered_calls",
         "Accept calls from users who authenticate but have no live registration. Off: they get\n\
          403 Not Registered (logged, counted in hotline_sip_refused_total).",
+    ),
+    (
+        "sip.overload.max_calls",
+        "Most inbound calls (trunk and phone) held at once; above it a new INVITE gets 503 Service Unavailable with Retry-After, before any RTP port is leased. 0 = no ceiling.",
+    ),
+    (
+        "sip.overload.calls_per_sec",
+        "New inbound calls accepted per second on average (a second's worth at once); above it 503 with Retry-After (the seconds until room). 0 = no ceiling.",
+    ),
+    (
+        "sip.overload.retry_after_secs",
+        "Retry-After of the 503 sent when sip.overload.max_calls is reached.",
     ),
     (
         "sip.rate_limit.requests_per_sec",

@@ -46,10 +46,8 @@ fn defaults() {
     assert_eq!(cfg.sip.listen_udp, "0.0.0.0:5060");
     assert_eq!(cfg.sip.listen_tcp, "0.0.0.0:5060");
     assert_eq!(cfg.sip.realm, "hotline");
-    assert_eq!(
-        cfg.sip.user_agent,
-        format!("hotline/{}", env!("CARGO_PKG_VERSION"))
-    );
+    // The Server header gives no version away by default.
+    assert_eq!(cfg.sip.user_agent, "hotline");
     assert_eq!(cfg.sip.max_message_bytes, 65535);
     assert_eq!(cfg.sip.registrar.min_expires, 60);
     assert_eq!(cfg.sip.registrar.max_contacts_per_user, 5);

@@ -250,6 +250,16 @@ fn sip(cfg: &Config, f: &mut Findings) {
         );
     }
     positive(f, "sip.tcp_idle_timeout_secs", sip.tcp_idle_timeout_secs);
+    positive(
+        f,
+        "sip.tcp_message_timeout_secs",
+        sip.tcp_message_timeout_secs,
+    );
+    positive(
+        f,
+        "sip.tcp_max_connections_per_address",
+        sip.tcp_max_connections_per_address as u64,
+    );
 
     let r = &sip.registrar;
     positive(f, "sip.registrar.min_expires", u64::from(r.min_expires));
@@ -293,6 +303,15 @@ fn sip(cfg: &Config, f: &mut Findings) {
             ),
         );
     }
+
+    let o = &sip.overload;
+    if !(o.calls_per_sec.is_finite() && o.calls_per_sec >= 0.0) {
+        f.error(
+            "sip.overload.calls_per_sec",
+            "must be a number, 0 or above (0 = no ceiling)",
+        );
+    }
+    positive(f, "sip.overload.retry_after_secs", o.retry_after_secs);
 
     let rl = &sip.rate_limit;
     if !(rl.requests_per_sec.is_finite() && rl.requests_per_sec > 0.0) {
