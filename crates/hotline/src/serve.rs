@@ -136,7 +136,11 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     let ctl = ControllerConfig {
         after_agent_flow: cfg.acd.after_agent_flow.clone(),
         media_address,
-        media_bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        media_bind: media_bind(&cfg, media_address),
+        rtp_latch: hotline_media::rtp_session::LatchPolicy {
+            strict: cfg.media.strict_rtp,
+            window: Duration::from_millis(cfg.media.strict_rtp_window_ms),
+        },
         media_timeout: (cfg.media.timeout_secs > 0)
             .then(|| Duration::from_secs(cfg.media.timeout_secs)),
         prompts,
@@ -508,6 +512,22 @@ fn media_address(cfg: &Config, sip: Option<SocketAddr>) -> IpAddr {
             warn!("media.public_address is not set: SDP will say 127.0.0.1, which only local phones can reach");
             IpAddr::V4(Ipv4Addr::LOCALHOST)
         }
+    }
+}
+
+/// The address RTP sockets bind to: `media.bind_address`, else the address put in SDP when
+/// this host has it (so RTP is not open on every interface), else every interface.
+fn media_bind(cfg: &Config, advertised: IpAddr) -> IpAddr {
+    if let Ok(ip) = cfg.media.bind_address.parse::<IpAddr>() {
+        return ip;
+    }
+    if std::net::UdpSocket::bind(SocketAddr::new(advertised, 0)).is_ok() {
+        return advertised;
+    }
+    info!(%advertised, "the media address is not on this host (NAT): RTP binds every interface");
+    match advertised {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
     }
 }
 
