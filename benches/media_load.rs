@@ -1,7 +1,10 @@
 //! Media load generator: places N concurrent calls at `hotline serve` (release build) from a
 //! trunk address, sends 20 ms PCMU RTP on every call, receives the engine's audio, and measures
 //! the engine's send pacing as seen on arrival (deviation of each inter-arrival gap from 20 ms,
-//! from kernel receive timestamps: p50/p99/max), packet loss (sequence gaps), the engine's CPU and its resident memory per call.
+//! from kernel receive timestamps: p50/p99/max), packet loss (sequence gaps), the engine's CPU,
+//! its threads (`Threads:` of /proc/PID/status, the most seen during the run) and its resident
+//! memory per call. Calls are recorded unless `HOTLINE_MEDIA_RECORD=false` (the engine's
+//! default, as users run it); the result line says which.
 //!
 //! SIPp spends a thread per call on media, so this is our own: one task sends all calls' RTP on
 //! a 20 ms tick, one task per call receives. Generator and engine share the machine; the
@@ -320,6 +323,16 @@ fn main() {
     rt.block_on(run(a));
 }
 
+/// The engine's threads now (`Threads:` in /proc/PID/status); 0 if unreadable.
+fn proc_threads(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 async fn run(a: Args) {
     let users = agents::users_env(if a.bridged { a.calls } else { 2 });
     let customers = a.calls.to_string();
@@ -414,6 +427,16 @@ async fn run(a: Args) {
         stats.lock().expect("stats").reset();
     }
     let (cpu0, t0) = (proc_cpu_ticks(pid), Instant::now());
+    let threads = Arc::new(std::sync::atomic::AtomicU64::new(proc_threads(pid)));
+    let thread_watch = {
+        let threads = threads.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                threads.fetch_max(proc_threads(pid), std::sync::atomic::Ordering::Relaxed);
+            }
+        })
+    };
     let scrapes: Arc<Mutex<Scrapes>> = Arc::default();
     let scraper = a.scrape.then(|| {
         let url = format!(
@@ -432,6 +455,11 @@ async fn run(a: Args) {
     }
     let (cpu1, elapsed) = (proc_cpu_ticks(pid), t0.elapsed());
     let loaded_rss = proc_rss_kib(pid);
+    thread_watch.abort();
+    let threads = threads
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .max(proc_threads(pid));
+    let recording = std::env::var("HOTLINE_MEDIA_RECORD").as_deref() != Ok("false");
     sender.abort();
     let desk_figures = desktops.stop();
 
@@ -444,7 +472,7 @@ async fn run(a: Args) {
         loaded_rss.saturating_sub(idle_rss) / calls.len() as u64
     };
     println!(
-        "calls={} bridged={} ivr={} {sum} engine_cpu={cpu:.0}% rss_idle={idle_rss}KiB rss_loaded={loaded_rss}KiB per_call={per_call}KiB",
+        "calls={} bridged={} ivr={} recording={recording} {sum} engine_cpu={cpu:.0}% engine_threads={threads} rss_idle={idle_rss}KiB rss_loaded={loaded_rss}KiB per_call={per_call}KiB",
         calls.len(),
         a.bridged,
         a.ivr,
