@@ -357,6 +357,9 @@ async fn run(a: Args) {
             if a.ivr { &customers } else { "0" },
         ),
         ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
+        // The engine's default range (5,000 RTP ports), not the tests' window of 1,000 ports,
+        // which holds only 500 calls.
+        ("HOTLINE_MEDIA_RTP_PORTS", "20000-30000"),
         ("HOTLINE_LOG_LEVEL", "warn"),
         ("HOTLINE_SIP_RATE_LIMIT_REQUESTS_PER_SEC", "100000"),
         // The BYEs at the end go out in one burst.

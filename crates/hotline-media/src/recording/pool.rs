@@ -3,10 +3,12 @@
 //!
 //! Each recording keeps its own bounded channel (the sinks `try_send` into it, never blocking
 //! the RTP path) and is given, when created, to one worker (round robin). A worker sleeps
-//! `batch` (100 ms) at a time, or until told of a new recording or a close, then takes what is
-//! queued on each of its recordings and hands it to that recording's [`Writer`] core, flushes
-//! recordings that went quiet, and finishes the ones that were closed (sending the result to the
-//! waiting [`Recording::close`](super::Recording::close)).
+//! a tenth of `batch` (100 ms) at a time, or until told of a new recording or a close; each
+//! recording's turn comes once a batch (the turns spread over the batch, so that the work comes
+//! in small slices, not one burst that takes a core from the RTP tasks). On its turn, what is
+//! queued for the recording goes to its [`Writer`] core; a recording that went quiet is
+//! flushed, and one that was closed is finished (the result sent to the waiting
+//! [`Recording::close`](super::Recording::close)) at the next wake.
 //!
 //! When the disk is slow, a worker's pass takes longer and its recordings' channels fill up:
 //! the sinks then drop chunks (counted, and written as silence of the same length, so the file
@@ -108,11 +110,17 @@ impl WriterPool {
     }
 }
 
-/// A recording a worker holds, with when it last had audio.
+/// A recording a worker holds: when it last had audio, when its next pass is due.
 struct Active {
     job: Box<Job>,
     last_audio: Instant,
+    next_pass: Instant,
 }
+
+/// A worker spreads its recordings' passes over this many slots of each batch, so that its
+/// work comes in small slices (as the writes of many threads would) rather than one burst per
+/// batch that takes a core away from the RTP tasks.
+const SLOTS: u32 = 10;
 
 /// What a pass made of a recording.
 enum Step {
@@ -123,8 +131,12 @@ enum Step {
 }
 
 /// A worker: passes over its recordings until the pool is gone and they are all finished.
+/// It wakes every `batch / SLOTS` and passes over the recordings whose turn it is (each one
+/// every `batch`) and those that were closed.
 fn work(ctl: &Receiver<Ctl>, batch: Duration) {
+    let tick = (batch / SLOTS).max(Duration::from_millis(1));
     let mut active: Vec<Active> = Vec::new();
+    let mut added: u32 = 0;
     let mut pool_gone = false;
     loop {
         let woken = if active.is_empty() {
@@ -137,7 +149,7 @@ fn work(ctl: &Receiver<Ctl>, batch: Duration) {
                 Err(_) => return,
             }
         } else {
-            match ctl.recv_timeout(batch) {
+            match ctl.recv_timeout(tick) {
                 Ok(c) => Some(c),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => {
@@ -152,15 +164,29 @@ fn work(ctl: &Receiver<Ctl>, batch: Duration) {
             .chain(std::iter::from_fn(|| ctl.try_recv().ok()))
         {
             if let Ctl::Add(job) = c {
+                // Recordings created together take different slots.
+                added = added.wrapping_add(1);
                 active.push(Active {
                     job,
                     last_audio: now,
+                    next_pass: now + batch * (added % SLOTS) / SLOTS,
                 });
             }
         }
         let mut i = 0;
         while i < active.len() {
-            match pass(&mut active[i], now) {
+            let a = &mut active[i];
+            if now < a.next_pass && !a.job.shared.closed.load(Ordering::Acquire) {
+                i += 1;
+                continue;
+            }
+            // Keep the slot; a worker late by a whole batch starts the recording's turns anew.
+            a.next_pass = if a.next_pass + batch > now {
+                a.next_pass + batch
+            } else {
+                now + batch
+            };
+            match pass(a, now) {
                 Step::Keep => i += 1,
                 Step::Finish => finish(active.swap_remove(i).job),
                 Step::Failed(e) => {
