@@ -3,8 +3,11 @@
 //! the engine's send pacing as seen on arrival (deviation of each inter-arrival gap from 20 ms,
 //! from kernel receive timestamps: p50/p99/max), packet loss (sequence gaps), the engine's CPU,
 //! its threads (`Threads:` of /proc/PID/status, the most seen during the run) and its resident
-//! memory per call. Calls are recorded unless `HOTLINE_MEDIA_RECORD=false` (the engine's
-//! default, as users run it); the result line says which.
+//! memory per call, and the holes in the audio (`ts_jumps`: consecutive packets whose
+//! timestamps jump by more than a frame, where the engine's sender resynchronised after a late
+//! tick instead of sending what it owed). Calls are recorded unless
+//! `HOTLINE_MEDIA_RECORD=false` (the engine's default, as users run it); the result line says
+//! which.
 //!
 //! SIPp spends a thread per call on media, so this is our own: one task sends all calls' RTP on
 //! a 20 ms tick, one task per call receives. Generator and engine share the machine; the
@@ -406,15 +409,28 @@ async fn run(a: Args) {
         (ag.rtp.clone(), engine_rtp, ag.stats.clone())
     }));
 
+    // Holes in the audio: consecutive audio packets whose timestamps jump by more than one
+    // frame (the sender resynchronised instead of sending what it owed).
+    let ts_jumps = Arc::new(std::sync::atomic::AtomicU64::new(0));
     for (rtp, _, stats) in &streams {
-        let (rtp, stats) = (rtp.clone(), stats.clone());
+        let (rtp, stats, jumps) = (rtp.clone(), stats.clone(), ts_jumps.clone());
         kernel_timestamps::enable(&rtp);
         tokio::spawn(async move {
             let mut buf = [0u8; 2048];
+            let mut last: Option<(u16, u32)> = None;
             while let Ok((n, at)) = kernel_timestamps::recv(&rtp, &mut buf).await {
                 if n >= 12 && buf[0] >> 6 == 2 {
                     let seq = u16::from_be_bytes([buf[2], buf[3]]);
                     stats.lock().expect("stats").on_packet(seq, at);
+                    if buf[1] & 0x7f == 0 {
+                        let ts = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
+                        if let Some((prev_seq, prev_ts)) = last {
+                            if seq == prev_seq.wrapping_add(1) && ts.wrapping_sub(prev_ts) > 160 {
+                                jumps.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                        }
+                        last = Some((seq, ts));
+                    }
                 }
             }
         });
@@ -429,6 +445,7 @@ async fn run(a: Args) {
     for (_, _, stats) in &streams {
         stats.lock().expect("stats").reset();
     }
+    ts_jumps.store(0, std::sync::atomic::Ordering::Relaxed);
     let (cpu0, t0) = (proc_cpu_ticks(pid), Instant::now());
     let threads = Arc::new(std::sync::atomic::AtomicU64::new(proc_threads(pid)));
     let thread_watch = {
@@ -463,6 +480,7 @@ async fn run(a: Args) {
         .load(std::sync::atomic::Ordering::Relaxed)
         .max(proc_threads(pid));
     let recording = std::env::var("HOTLINE_MEDIA_RECORD").as_deref() != Ok("false");
+    let ts_jumps = ts_jumps.load(std::sync::atomic::Ordering::Relaxed);
     sender.abort();
     let desk_figures = desktops.stop();
 
@@ -475,7 +493,7 @@ async fn run(a: Args) {
         loaded_rss.saturating_sub(idle_rss) / calls.len() as u64
     };
     println!(
-        "calls={} bridged={} ivr={} recording={recording} {sum} engine_cpu={cpu:.0}% engine_threads={threads} rss_idle={idle_rss}KiB rss_loaded={loaded_rss}KiB per_call={per_call}KiB",
+        "calls={} bridged={} ivr={} recording={recording} {sum} ts_jumps={ts_jumps} engine_cpu={cpu:.0}% engine_threads={threads} rss_idle={idle_rss}KiB rss_loaded={loaded_rss}KiB per_call={per_call}KiB",
         calls.len(),
         a.bridged,
         a.ivr,
