@@ -96,19 +96,33 @@ impl<W: Write + Seek> Writer<W> {
         Ok(())
     }
 
-    /// Writes `n` sample frames from the queue heads (silence where a queue runs out).
+    /// Writes `n` sample frames from the queue heads (silence where a queue runs out), through
+    /// hound's buffered 16-bit writer: one copy into the file's buffer per call, not a checked
+    /// write per sample.
     fn emit(&mut self, n: usize) -> hound::Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        let per_frame = match self.channels {
+            Channels::Mono => 1,
+            Channels::Stereo => 2,
+        };
+        // The spec is 16-bit integer PCM (`wav_spec`), as `get_i16_writer` requires, and
+        // exactly `n * per_frame` samples are written below.
+        let samples = u32::try_from(n * per_frame).map_err(|_| hound::Error::TooWide)?;
+        let mut out = self.wav.get_i16_writer(samples);
         for _ in 0..n {
             let caller = self.queues[0].pop_front().unwrap_or(0);
             let agent = self.queues[1].pop_front().unwrap_or(0);
             match self.channels {
-                Channels::Mono => self.wav.write_sample(caller.saturating_add(agent))?,
+                Channels::Mono => out.write_sample(caller.saturating_add(agent)),
                 Channels::Stereo => {
-                    self.wav.write_sample(caller)?;
-                    self.wav.write_sample(agent)?;
+                    out.write_sample(caller);
+                    out.write_sample(agent);
                 }
             }
         }
+        out.flush()?;
         self.written += n as u64;
         self.unflushed += n as u64;
         if self.unflushed >= self.timing.flush_every {
