@@ -531,25 +531,6 @@ fn media_bind(cfg: &Config, advertised: IpAddr) -> IpAddr {
     }
 }
 
-#[cfg(test)]
-mod media_bind_tests {
-    use super::*;
-
-    #[test]
-    fn rtp_binds_the_configured_then_the_advertised_address_else_every_interface() {
-        let mut cfg = Config::default();
-        let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        // The SDP address is on this host: bind it, not 0.0.0.0.
-        assert_eq!(media_bind(&cfg, loopback), loopback);
-        // Not on this host (a NAT's public address; TEST-NET-1): every interface.
-        let public: IpAddr = "192.0.2.1".parse().unwrap();
-        assert_eq!(media_bind(&cfg, public), IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        // Configured: that, whatever is advertised.
-        cfg.media.bind_address = "127.0.0.1".into();
-        assert_eq!(media_bind(&cfg, public), loopback);
-    }
-}
-
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
@@ -569,5 +550,24 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod media_bind_tests {
+    use super::*;
+
+    #[test]
+    fn rtp_binds_the_configured_then_the_advertised_address_else_every_interface() {
+        let mut cfg = Config::default();
+        let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        // The SDP address is on this host: bind it, not 0.0.0.0.
+        assert_eq!(media_bind(&cfg, loopback), loopback);
+        // Not on this host (a NAT's public address; TEST-NET-1): every interface.
+        let public: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(media_bind(&cfg, public), IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        // Configured: that, whatever is advertised.
+        cfg.media.bind_address = "127.0.0.1".into();
+        assert_eq!(media_bind(&cfg, public), loopback);
     }
 }
