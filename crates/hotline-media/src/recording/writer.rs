@@ -77,7 +77,7 @@ impl<W: Write + Seek> Writer<W> {
         self.silent_for[me] = 0;
         let queue = &mut self.queues[me];
         queue.extend(std::iter::repeat_n(0, pad));
-        queue.extend(samples);
+        queue.extend(samples.iter().copied());
         self.write_ready()
     }
 
@@ -110,10 +110,13 @@ impl<W: Write + Seek> Writer<W> {
         // The spec is 16-bit integer PCM (`wav_spec`), as `get_i16_writer` requires, and
         // exactly `n * per_frame` samples are written below.
         let samples = u32::try_from(n * per_frame).map_err(|_| hound::Error::TooWide)?;
+        let taken = [self.queues[0].len().min(n), self.queues[1].len().min(n)];
         let mut out = self.wav.get_i16_writer(samples);
+        let mut callers = self.queues[0].iter().copied().chain(std::iter::repeat(0));
+        let mut agents = self.queues[1].iter().copied().chain(std::iter::repeat(0));
         for _ in 0..n {
-            let caller = self.queues[0].pop_front().unwrap_or(0);
-            let agent = self.queues[1].pop_front().unwrap_or(0);
+            let caller = callers.next().unwrap_or(0);
+            let agent = agents.next().unwrap_or(0);
             match self.channels {
                 Channels::Mono => out.write_sample(caller.saturating_add(agent)),
                 Channels::Stereo => {
@@ -123,6 +126,9 @@ impl<W: Write + Seek> Writer<W> {
             }
         }
         out.flush()?;
+        for (queue, k) in self.queues.iter_mut().zip(taken) {
+            queue.drain(..k);
+        }
         self.written += n as u64;
         self.unflushed += n as u64;
         if self.unflushed >= self.timing.flush_every {
