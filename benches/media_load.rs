@@ -1,7 +1,13 @@
 //! Media load generator: places N concurrent calls at `hotline serve` (release build) from a
 //! trunk address, sends 20 ms PCMU RTP on every call, receives the engine's audio, and measures
 //! the engine's send pacing as seen on arrival (deviation of each inter-arrival gap from 20 ms,
-//! from kernel receive timestamps: p50/p99/max), packet loss (sequence gaps), the engine's CPU and its resident memory per call.
+//! from kernel receive timestamps: p50/p99/max), packet loss (sequence gaps), the engine's CPU,
+//! its threads (`Threads:` of /proc/PID/status, the most seen during the run) and its resident
+//! memory per call, and the holes in the audio (`ts_jumps`: consecutive packets whose
+//! timestamps jump by more than a frame, where the engine's sender resynchronised after a late
+//! tick instead of sending what it owed). Calls are recorded unless
+//! `HOTLINE_MEDIA_RECORD=false` (the engine's default, as users run it); the result line says
+//! which.
 //!
 //! SIPp spends a thread per call on media, so this is our own: one task sends all calls' RTP on
 //! a 20 ms tick, one task per call receives. Generator and engine share the machine; the
@@ -320,6 +326,16 @@ fn main() {
     rt.block_on(run(a));
 }
 
+/// The engine's threads now (`Threads:` in /proc/PID/status); 0 if unreadable.
+fn proc_threads(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 async fn run(a: Args) {
     let users = agents::users_env(if a.bridged { a.calls } else { 2 });
     let customers = a.calls.to_string();
@@ -344,6 +360,9 @@ async fn run(a: Args) {
             if a.ivr { &customers } else { "0" },
         ),
         ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
+        // The engine's default range (5,000 RTP ports), not the tests' window of 1,000 ports,
+        // which holds only 500 calls.
+        ("HOTLINE_MEDIA_RTP_PORTS", "20000-30000"),
         ("HOTLINE_LOG_LEVEL", "warn"),
         ("HOTLINE_SIP_RATE_LIMIT_REQUESTS_PER_SEC", "100000"),
         // The BYEs at the end go out in one burst.
@@ -390,15 +409,28 @@ async fn run(a: Args) {
         (ag.rtp.clone(), engine_rtp, ag.stats.clone())
     }));
 
+    // Holes in the audio: consecutive audio packets whose timestamps jump by more than one
+    // frame (the sender resynchronised instead of sending what it owed).
+    let ts_jumps = Arc::new(std::sync::atomic::AtomicU64::new(0));
     for (rtp, _, stats) in &streams {
-        let (rtp, stats) = (rtp.clone(), stats.clone());
+        let (rtp, stats, jumps) = (rtp.clone(), stats.clone(), ts_jumps.clone());
         kernel_timestamps::enable(&rtp);
         tokio::spawn(async move {
             let mut buf = [0u8; 2048];
+            let mut last: Option<(u16, u32)> = None;
             while let Ok((n, at)) = kernel_timestamps::recv(&rtp, &mut buf).await {
                 if n >= 12 && buf[0] >> 6 == 2 {
                     let seq = u16::from_be_bytes([buf[2], buf[3]]);
                     stats.lock().expect("stats").on_packet(seq, at);
+                    if buf[1] & 0x7f == 0 {
+                        let ts = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
+                        if let Some((prev_seq, prev_ts)) = last {
+                            if seq == prev_seq.wrapping_add(1) && ts.wrapping_sub(prev_ts) > 160 {
+                                jumps.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                        }
+                        last = Some((seq, ts));
+                    }
                 }
             }
         });
@@ -413,7 +445,18 @@ async fn run(a: Args) {
     for (_, _, stats) in &streams {
         stats.lock().expect("stats").reset();
     }
+    ts_jumps.store(0, std::sync::atomic::Ordering::Relaxed);
     let (cpu0, t0) = (proc_cpu_ticks(pid), Instant::now());
+    let threads = Arc::new(std::sync::atomic::AtomicU64::new(proc_threads(pid)));
+    let thread_watch = {
+        let threads = threads.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                threads.fetch_max(proc_threads(pid), std::sync::atomic::Ordering::Relaxed);
+            }
+        })
+    };
     let scrapes: Arc<Mutex<Scrapes>> = Arc::default();
     let scraper = a.scrape.then(|| {
         let url = format!(
@@ -432,6 +475,12 @@ async fn run(a: Args) {
     }
     let (cpu1, elapsed) = (proc_cpu_ticks(pid), t0.elapsed());
     let loaded_rss = proc_rss_kib(pid);
+    thread_watch.abort();
+    let threads = threads
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .max(proc_threads(pid));
+    let recording = std::env::var("HOTLINE_MEDIA_RECORD").as_deref() != Ok("false");
+    let ts_jumps = ts_jumps.load(std::sync::atomic::Ordering::Relaxed);
     sender.abort();
     let desk_figures = desktops.stop();
 
@@ -444,7 +493,7 @@ async fn run(a: Args) {
         loaded_rss.saturating_sub(idle_rss) / calls.len() as u64
     };
     println!(
-        "calls={} bridged={} ivr={} {sum} engine_cpu={cpu:.0}% rss_idle={idle_rss}KiB rss_loaded={loaded_rss}KiB per_call={per_call}KiB",
+        "calls={} bridged={} ivr={} recording={recording} {sum} ts_jumps={ts_jumps} engine_cpu={cpu:.0}% engine_threads={threads} rss_idle={idle_rss}KiB rss_loaded={loaded_rss}KiB per_call={per_call}KiB",
         calls.len(),
         a.bridged,
         a.ivr,

@@ -5,11 +5,12 @@
 //! - [`ports`]: the pool of RTP ports (even ports; RTCP on the odd one above), leased RAII-style.
 //! - [`g711`]: µ-law and A-law, bit-exact with the ITU-T G.191 reference coder.
 //! - [`rtp_session`]: RTP packets (strict parsing that never panics), 20 ms pacing, RFC 3550
-//!   receive statistics, symmetric-RTP source latching, payload classification, counters.
+//!   receive statistics, strict source latching (RTP bleed), payload classification, counters.
 //! - [`dtmf`]: RFC 4733 telephone-events in and out, type-ahead, in-band (Goertzel) detection.
 //! - [`prompt`]: WAV prompts loaded and encoded once and shared by all calls; playback with
 //!   barge-in; music on hold.
-//! - [`recording`]: WAV recording off the media path, flushed every second; header repair.
+//! - [`recording`]: WAV recording off the media path by a small pool of writer threads,
+//!   flushed every second; header repair.
 //! - [`leg`]: the async shell: one tokio task per call leg that owns its socket and drives the
 //!   pure parts above; bridging two legs.
 //!

@@ -6,7 +6,9 @@
 //! the back and the next allocation takes the front, so the port a call just left is the last
 //! one handed out again: late packets for the old call do not land in a new one.
 //!
-//! The pool only does bookkeeping; binding the sockets is the RTP shell's job.
+//! The pool does bookkeeping; [`PortAllocator::allocate_bound`] leases and binds in one go,
+//! the shell's `bind` closure doing the binding: a port another program holds is skipped, and
+//! every free port of the pool is tried once before a call is refused.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -51,6 +53,32 @@ impl PortAllocator {
             port,
             pool: Arc::clone(&self.pool),
         })
+    }
+
+    /// Leases a port that `bind` accepts: tries the free ports in order (the one free longest
+    /// first), each at most once and at most `max_tries` in all, and returns the first lease
+    /// whose port `bind` succeeded on, with what `bind` returned. The ports that failed (held
+    /// by another program) go back to the pool afterwards, at the back. `None` when no free
+    /// port could be bound; `failed` counts the attempts that failed, for the log.
+    pub fn allocate_bound<T, E>(
+        &self,
+        max_tries: usize,
+        mut bind: impl FnMut(u16) -> Result<T, E>,
+        mut failed: impl FnMut(u16, E),
+    ) -> Option<(PortLease, T)> {
+        // Held until the end, so that a failed port is not offered again in this search.
+        let mut busy = Vec::new();
+        while busy.len() < max_tries {
+            let lease = self.allocate()?;
+            match bind(lease.port()) {
+                Ok(bound) => return Some((lease, bound)),
+                Err(e) => {
+                    failed(lease.port(), e);
+                    busy.push(lease);
+                }
+            }
+        }
+        None
     }
 
     /// How many ports are leased now.
@@ -183,6 +211,58 @@ mod tests {
             .take(5)
             .collect();
         assert_eq!(next, [6002, 6004, 6006, 6008, 6000]);
+    }
+
+    #[test]
+    fn allocate_bound_skips_ports_held_by_another_socket() {
+        // 100 ports; another program holds all but the last one (bound on 127.0.0.1).
+        let (start, end) = (45000u16, 45199u16);
+        let pool = PortAllocator::new(start, end);
+        let last = end - 1;
+        let held: Vec<_> = (start..last)
+            .step_by(2)
+            .filter_map(|p| std::net::UdpSocket::bind(("127.0.0.1", p)).ok())
+            .collect();
+        assert!(held.len() > 90, "could hold only {} ports", held.len());
+        let mut failures = 0;
+        let bound = pool.allocate_bound(
+            pool.capacity(),
+            |port| std::net::UdpSocket::bind(("127.0.0.1", port)),
+            |_, _| failures += 1,
+        );
+        let (lease, socket) = bound.expect("the free port was found");
+        assert_eq!(lease.port(), last);
+        assert_eq!(socket.local_addr().map(|a| a.port()).ok(), Some(last));
+        assert_eq!(failures, 99, "every held port tried once");
+        // The busy ports went back to the pool; only the bound one is leased.
+        assert_eq!((pool.in_use(), pool.available()), (1, 99));
+        // With that one leased too, nothing can be bound: None after trying each once.
+        let mut tried = Vec::new();
+        let none = pool.allocate_bound(
+            usize::MAX,
+            |port| std::net::UdpSocket::bind(("127.0.0.1", port)),
+            |port, _| tried.push(port),
+        );
+        assert!(none.is_none());
+        let unique: HashSet<u16> = tried.iter().copied().collect();
+        assert_eq!((tried.len(), unique.len()), (99, 99));
+        assert_eq!(pool.available(), 99);
+        drop(held);
+    }
+
+    #[test]
+    fn allocate_bound_stops_at_its_bound() {
+        let pool = PortAllocator::new(6000, 6019); // 10 ports
+        let mut tried = Vec::new();
+        let got = pool.allocate_bound(4, |_| Err::<(), &str>("busy"), |p, _| tried.push(p));
+        assert!(got.is_none());
+        assert_eq!(tried, [6000, 6002, 6004, 6006]);
+        assert_eq!((pool.in_use(), pool.available()), (0, 10));
+        // An empty pool: None without a try.
+        let empty = PortAllocator::new(6000, 6000);
+        assert!(empty
+            .allocate_bound(10, |_| Ok::<(), ()>(()), |_, _| panic!("tried"))
+            .is_none());
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct LegFigures {
     pub lost: i64,
     /// Datagrams refused (malformed, wrong source, unknown payload type).
     pub dropped: u64,
+    /// Of those, refused for their source (strict RTP latching: a stranger's packets).
+    pub dropped_wrong_source: u64,
     pub jitter_secs: f64,
 }
 
@@ -55,6 +57,7 @@ pub(crate) struct EngineMetrics {
     rtp_packets: IntCounterVec,
     rtp_lost: IntCounter,
     rtp_dropped: IntCounter,
+    rtp_wrong_source: IntCounter,
     jitter: Histogram,
     media_timeouts: IntCounter,
     db: HistogramVec,
@@ -166,6 +169,10 @@ impl EngineMetrics {
             rtp_dropped: counter(
                 "hotline_rtp_packets_dropped_total",
                 "RTP datagrams refused: malformed, from another source, or of a payload type not agreed.",
+            )?,
+            rtp_wrong_source: counter(
+                "hotline_rtp_packets_dropped_wrong_source_total",
+                "Of the refused RTP datagrams, those from a source the call's strict latching does not accept (closed legs).",
             )?,
             jitter: histogram(
                 "hotline_rtp_jitter_seconds",
@@ -281,6 +288,7 @@ impl EngineMetrics {
             .inc_by(leg.sent);
         self.rtp_lost.inc_by(u64::try_from(leg.lost).unwrap_or(0));
         self.rtp_dropped.inc_by(leg.dropped);
+        self.rtp_wrong_source.inc_by(leg.dropped_wrong_source);
         if leg.received > 0 {
             self.jitter.observe(leg.jitter_secs);
         }

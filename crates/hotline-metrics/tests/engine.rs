@@ -27,6 +27,7 @@ fn sip_media_and_database_figures() {
             sent: 498,
             lost: 3,
             dropped: 1,
+            dropped_wrong_source: 1,
             jitter_secs: 0.004,
         });
     }
@@ -55,6 +56,11 @@ fn sip_media_and_database_figures() {
         Some(1000.0)
     );
     assert_eq!(v("hotline_rtp_packets_lost_total", &[]), Some(6.0));
+    assert_eq!(v("hotline_rtp_packets_dropped_total", &[]), Some(2.0));
+    assert_eq!(
+        v("hotline_rtp_packets_dropped_wrong_source_total", &[]),
+        Some(2.0)
+    );
     assert_eq!(v("hotline_rtp_jitter_seconds_count", &[]), Some(2.0));
     assert_eq!(
         v("hotline_rtp_jitter_seconds_bucket", &[("le", "0.005")]),

@@ -137,7 +137,11 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     let ctl = ControllerConfig {
         after_agent_flow: cfg.acd.after_agent_flow.clone(),
         media_address,
-        media_bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        media_bind: media_bind(&cfg, media_address),
+        rtp_latch: hotline_media::rtp_session::LatchPolicy {
+            strict: cfg.media.strict_rtp,
+            window: Duration::from_millis(cfg.media.strict_rtp_window_ms),
+        },
         media_timeout: (cfg.media.timeout_secs > 0)
             .then(|| Duration::from_secs(cfg.media.timeout_secs)),
         prompts,
@@ -519,6 +523,22 @@ fn media_address(cfg: &Config, sip: Option<SocketAddr>) -> IpAddr {
     }
 }
 
+/// The address RTP sockets bind to: `media.bind_address`, else the address put in SDP when
+/// this host has it (so RTP is not open on every interface), else every interface.
+fn media_bind(cfg: &Config, advertised: IpAddr) -> IpAddr {
+    if let Ok(ip) = cfg.media.bind_address.parse::<IpAddr>() {
+        return ip;
+    }
+    if std::net::UdpSocket::bind(SocketAddr::new(advertised, 0)).is_ok() {
+        return advertised;
+    }
+    info!(%advertised, "the media address is not on this host (NAT): RTP binds every interface");
+    match advertised {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+    }
+}
+
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
@@ -538,5 +558,24 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod media_bind_tests {
+    use super::*;
+
+    #[test]
+    fn rtp_binds_the_configured_then_the_advertised_address_else_every_interface() {
+        let mut cfg = Config::default();
+        let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        // The SDP address is on this host: bind it, not 0.0.0.0.
+        assert_eq!(media_bind(&cfg, loopback), loopback);
+        // Not on this host (a NAT's public address; TEST-NET-1): every interface.
+        let public: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(media_bind(&cfg, public), IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        // Configured: that, whatever is advertised.
+        cfg.media.bind_address = "127.0.0.1".into();
+        assert_eq!(media_bind(&cfg, public), loopback);
     }
 }

@@ -11,7 +11,7 @@
 
 mod task;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 
 use crate::prompt::{Prompt, FRAME_SAMPLES};
 use crate::recording::{RecordingSink, Side};
-use crate::rtp_session::RtpCounters;
+use crate::rtp_session::{LatchPolicy, RtpCounters};
 use crate::sdp::Codec;
 
 /// What was negotiated for the leg (from the SDP offer/answer).
@@ -47,6 +47,10 @@ pub struct LegConfig {
     pub media_timeout: Duration,
     /// Seeds SSRC, first sequence number and timestamp.
     pub seed: u64,
+    /// Which sources RTP is accepted from (strict latching, its learning window).
+    pub latch: LatchPolicy,
+    /// The IP address the call's signalling came from (tells whether the far end is NATed).
+    pub signalling: Option<IpAddr>,
 }
 
 /// A 20 ms frame of linear PCM, or a digit, passed between bridged legs.

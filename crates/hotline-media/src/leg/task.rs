@@ -19,7 +19,9 @@ use crate::dtmf::{
 };
 use crate::g711;
 use crate::prompt::{silence_byte, Frame, FrameResult, MusicOnHold, Playback, FRAME_SAMPLES};
-use crate::rtp_session::{PayloadKind, PayloadMap, RtpReceiver, RtpSender, SenderInit};
+use crate::rtp_session::{
+    PayloadKind, PayloadMap, RtpReceiver, RtpSender, SenderInit, SourceLatch,
+};
 
 /// How long after a digit's last packet its end is assumed (end packets all lost).
 const DTMF_END_TIMEOUT: Duration = Duration::from_millis(200);
@@ -62,7 +64,13 @@ impl Leg {
         events: mpsc::UnboundedSender<LegEvent>,
     ) -> Leg {
         let m = &cfg.media;
-        let receiver = RtpReceiver::new(PayloadMap::new(m.audio_pt, m.dtmf_pt), m.remote);
+        let latch = SourceLatch::new(
+            cfg.latch,
+            m.remote,
+            cfg.signalling,
+            Instant::now().into_std(),
+        );
+        let receiver = RtpReceiver::new(PayloadMap::new(m.audio_pt, m.dtmf_pt), latch);
         let mut sender = RtpSender::new(m.audio_pt, SenderInit::from_seed(cfg.seed));
         if !m.send {
             sender.pause();
@@ -403,8 +411,11 @@ impl Leg {
     }
 
     fn renegotiate(&mut self, media: LegMedia) {
-        self.receiver
-            .renegotiate(PayloadMap::new(media.audio_pt, media.dtmf_pt), media.remote);
+        self.receiver.renegotiate(
+            PayloadMap::new(media.audio_pt, media.dtmf_pt),
+            media.remote,
+            Instant::now().into_std(),
+        );
         self.sender.set_payload_type(media.audio_pt);
         match (self.cfg.media.send, media.send) {
             (true, false) => self.sender.pause(),

@@ -43,6 +43,8 @@ async fn leg(
             },
             media_timeout: timeout,
             seed: 7,
+            latch: LatchPolicy::default(),
+            signalling: Some(peer.local_addr().unwrap().ip()),
         },
     )
 }
@@ -191,6 +193,45 @@ async fn garbage_and_strangers_are_dropped_and_counted() {
         LegEvent::Closed(r) => {
             assert_eq!(r.counters.received, 1);
             assert_eq!(r.counters.dropped(), 55, "{:?}", r.counters);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_stranger_sending_first_does_not_take_the_audio() {
+    let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    // Another host (127.0.0.2), while the phone is not NATed (its SDP address is where its
+    // signalling came from): never accepted, even before the phone's first packet.
+    let stranger = UdpSocket::bind("127.0.0.2:0").await.unwrap();
+    let (h, mut ev) = leg(&peer, Codec::Pcmu, Duration::from_secs(30)).await;
+    let (_, leg_addr) = recv_packet(&peer).await;
+    for i in 0..20u16 {
+        stranger
+            .send_to(&rtp(0, i, 160 * u32::from(i), false, &[0; 160]), leg_addr)
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    peer.send_to(&rtp(0, 1, 160, true, &[0xFF; 160]), leg_addr)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The leg still sends to the phone, and the stranger hears nothing.
+    let (bytes, _) = recv_packet(&peer).await;
+    assert!(RtpPacket::parse(&bytes).is_ok());
+    let mut buf = [0u8; 2048];
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), stranger.recv_from(&mut buf))
+            .await
+            .is_err(),
+        "the stranger got our audio"
+    );
+    h.send(LegCommand::Close);
+    match next_event(&mut ev).await {
+        LegEvent::Closed(r) => {
+            assert_eq!(r.counters.received, 1, "{:?}", r.counters);
+            assert_eq!(r.counters.dropped_wrong_source, 20, "{:?}", r.counters);
         }
         other => panic!("{other:?}"),
     }

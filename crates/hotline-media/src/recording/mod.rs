@@ -7,22 +7,27 @@
 //!   blocks and never allocates. When the channel is full (the disk stalls) the chunk is
 //!   dropped and counted, and its length is carried as a gap with that side's next chunk, so
 //!   the file keeps its timing (silence where audio was lost).
-//! - The writer: one dedicated thread per recording (`std::thread`, small stack), the only
-//!   code that touches the file. It lines the two sides up by sample count (see `writer.rs`
-//!   for the exact rules: a missing side is silence, a side joining late starts "now"),
-//!   writes through `hound` into a `BufWriter`, and rewrites the WAV header (`flush`) every
-//!   second of audio written and whenever no audio came for a second. hound's header says
-//!   0 samples until a flush, so a crash loses at most about a second, and
-//!   [`repair_dir`] at start-up fixes the sizes of whatever was cut off.
-//! - [`Recording`]: the handle the call owns. [`Recording::close`] tells the writer to stop,
-//!   waits for it to write what is queued and finalise the header, and returns a
+//! - The writers: a small fixed pool of threads ([`WriterPool`], two by default, shared by all
+//!   recordings; see `pool.rs`), the only code that touches the files. Each recording is
+//!   written by one of them, which takes its queue every 100 ms (or at once on close), lines
+//!   the two sides up by sample count (see `writer.rs` for the exact rules: a missing side is
+//!   silence, a side joining late starts "now"), writes through `hound` into a `BufWriter`,
+//!   and rewrites the WAV header (`flush`) every second of audio written and whenever no audio
+//!   came for a second. hound's header says 0 samples until a flush, so a crash loses at most
+//!   about a second, and [`repair_dir`] at start-up fixes the sizes of whatever was cut off.
+//!   A slow disk slows a writer's passes; the channels then fill and the sinks drop (counted,
+//!   kept as silence in place) instead of blocking the RTP path. Audio a sink accepted is
+//!   always written.
+//! - [`Recording`]: the handle the call owns. [`Recording::close`] tells the writer to finish
+//!   it, waits for it to write what is queued and finalise the header, and returns a
 //!   [`RecordingSummary`]. It blocks (briefly), so the async shell calls it from
-//!   `spawn_blocking`; dropping a `Recording` without closing signals the writer to finish
-//!   in the background.
+//!   `spawn_blocking`; dropping a `Recording` without closing lets the writer finish it in the
+//!   background.
 //!
 //! Format: 8 kHz 16-bit PCM; [`Channels::Mono`] mixes both sides, [`Channels::Stereo`] puts
 //! the caller on the left and the agent on the right. A recording never overwrites a file.
 
+mod pool;
 mod repair;
 mod sink;
 mod writer;
@@ -31,17 +36,18 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use thiserror::Error;
 
+pub use pool::{WriterPool, DEFAULT_BATCH, DEFAULT_WRITERS};
 pub use repair::{repair_dir, repair_file, RepairOutcome, RepairReport};
 pub use sink::RecordingSink;
 
 use crate::prompt::{samples_to_duration, SAMPLE_RATE};
+use pool::{Ctl, Job};
 use sink::{Msg, Shared};
 use writer::{Timing, Writer};
 
@@ -76,7 +82,8 @@ impl Side {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordingOptions {
     pub channels: Channels,
-    /// Chunks the channel holds before the sink drops (default 64: 640 ms of both sides).
+    /// Chunks the channel holds before the sink drops (default 64: 640 ms of both sides; the
+    /// writer takes them every 100 ms).
     pub queue_chunks: usize,
     /// Rewrite the header every this many samples written (default 8000: 1 s of audio).
     pub flush_every_samples: u32,
@@ -86,12 +93,9 @@ pub struct RecordingOptions {
     /// After this much silence written in a row for a side, its next audio starts "now"
     /// (default 8000 samples: 1 s).
     pub realign_after_samples: u32,
-    /// Flush when no audio has come for this long (default 1 s).
+    /// Flush when no audio has come for this long (default 1 s; the writer looks every
+    /// 100 ms).
     pub idle_flush: Duration,
-    /// After waking for audio, the writer takes what is queued and sleeps this long before
-    /// looking again (default 200 ms: 20 chunks of both sides; the queue holds 64). A thousand
-    /// recordings then wake their writers 5 times a second each instead of 100.
-    pub batch: Duration,
 }
 
 impl RecordingOptions {
@@ -104,7 +108,6 @@ impl RecordingOptions {
             max_skew_samples: 1600,
             realign_after_samples: SAMPLE_RATE,
             idle_flush: Duration::from_secs(1),
-            batch: Duration::from_millis(200),
         }
     }
 }
@@ -114,11 +117,11 @@ impl RecordingOptions {
 pub enum RecordingError {
     #[error("{}: cannot create recording: {source}", path.display())]
     Create { path: PathBuf, source: io::Error },
-    #[error("{}: cannot start the recording thread: {source}", path.display())]
+    #[error("{}: cannot start the recording writers: {source}", path.display())]
     Spawn { path: PathBuf, source: io::Error },
     #[error("{}: recording write failed: {source}", path.display())]
     Write { path: PathBuf, source: hound::Error },
-    #[error("{}: the recording thread panicked", path.display())]
+    #[error("{}: the recording writer stopped (panicked)", path.display())]
     Panicked { path: PathBuf },
 }
 
@@ -140,19 +143,36 @@ pub struct Recording {
     channels: Channels,
     tx: SyncSender<Msg>,
     shared: Arc<Shared>,
-    thread: Option<JoinHandle<hound::Result<u64>>>,
+    /// The writer's control channel, to wake it on close.
+    writer: Sender<Ctl>,
+    /// The writer's answer when the file is finished; taken by `close`.
+    done: Option<Receiver<hound::Result<u64>>>,
 }
 
 impl Recording {
-    /// Creates `path` (and its parent folders), writes the WAV header and starts the writer
-    /// thread, with default options. Fails if the file already exists. Blocking file I/O
-    /// (a create and a small write): fine at call set-up, or use `spawn_blocking`.
+    /// Creates `path` (and its parent folders), writes the WAV header and hands the recording
+    /// to the shared writer pool, with default options. Fails if the file already exists.
+    /// Blocking file I/O (a create and a small write): fine at call set-up, or use
+    /// `spawn_blocking`.
     pub fn create(path: impl AsRef<Path>, channels: Channels) -> Result<Recording, RecordingError> {
         Recording::create_with(path, RecordingOptions::new(channels))
     }
 
     /// Like [`create`](Self::create), with explicit options.
     pub fn create_with(
+        path: impl AsRef<Path>,
+        options: RecordingOptions,
+    ) -> Result<Recording, RecordingError> {
+        let pool = WriterPool::shared().map_err(|source| RecordingError::Spawn {
+            path: path.as_ref().to_path_buf(),
+            source,
+        })?;
+        Recording::create_in(pool, path, options)
+    }
+
+    /// Like [`create_with`](Self::create_with), written by `pool`.
+    pub fn create_in(
+        pool: &WriterPool,
         path: impl AsRef<Path>,
         options: RecordingOptions,
     ) -> Result<Recording, RecordingError> {
@@ -166,20 +186,24 @@ impl Recording {
             realign_after: u64::from(options.realign_after_samples),
             flush_every: u64::from(options.flush_every_samples.max(1)),
         };
-        let core = Writer::new(wav, options.channels, timing);
         let (tx, rx) = mpsc::sync_channel(options.queue_chunks.max(1));
+        let (done_tx, done_rx) = mpsc::sync_channel(1);
         let shared = Arc::new(Shared::default());
-        let thread_shared = Arc::clone(&shared);
-        let (idle, batch) = (options.idle_flush, options.batch);
-        let spawned = std::thread::Builder::new()
-            .name("recording".into())
-            .stack_size(256 * 1024)
-            .spawn(move || run(core, &rx, &thread_shared, idle, batch));
-        let thread = match spawned {
-            Ok(handle) => handle,
-            Err(source) => {
+        let job = Job {
+            core: Writer::new(wav, options.channels, timing),
+            rx,
+            shared: Arc::clone(&shared),
+            idle: options.idle_flush,
+            done: done_tx,
+        };
+        let writer = match pool.add(job) {
+            Some(writer) => writer,
+            None => {
                 let _ = fs::remove_file(&path); // just created by us, header only
-                return Err(RecordingError::Spawn { path, source });
+                return Err(RecordingError::Spawn {
+                    path,
+                    source: io::Error::other("the recording writers have stopped"),
+                });
             }
         };
         Ok(Recording {
@@ -187,7 +211,8 @@ impl Recording {
             channels: options.channels,
             tx,
             shared,
-            thread: Some(thread),
+            writer,
+            done: Some(done_rx),
         })
     }
 
@@ -214,13 +239,14 @@ impl Recording {
     pub fn close(mut self) -> Result<RecordingSummary, RecordingError> {
         self.signal_close();
         let path = self.path.clone();
-        let joined = match self.thread.take() {
-            Some(thread) => thread.join(),
+        let answer = match self.done.take() {
+            Some(done) => done.recv(),
             None => return Err(RecordingError::Panicked { path }),
         };
-        let samples = match joined {
+        let samples = match answer {
             Ok(Ok(samples)) => samples,
             Ok(Err(source)) => return Err(RecordingError::Write { path, source }),
+            // The writer thread is gone without answering.
             Err(_) => return Err(RecordingError::Panicked { path }),
         };
         Ok(RecordingSummary {
@@ -234,15 +260,14 @@ impl Recording {
 
     fn signal_close(&self) {
         self.shared.closed.store(true, Ordering::Release);
-        // If the queue is full the writer is busy and sees the flag after its next chunk.
-        let _ = self.tx.try_send(Msg::Wake);
+        let _ = self.writer.send(Ctl::Wake);
     }
 }
 
 impl Drop for Recording {
     /// Without [`close`](Recording::close): the writer finishes the file in the background.
     fn drop(&mut self) {
-        if self.thread.is_some() {
+        if self.done.is_some() {
             self.signal_close();
         }
     }
@@ -278,59 +303,6 @@ fn hound_to_io(e: hound::Error) -> io::Error {
     match e {
         hound::Error::IoError(e) => e,
         other => io::Error::other(other),
-    }
-}
-
-/// The writer thread: feeds the core until closed (or every sender is gone), then finishes.
-fn run(
-    mut core: Writer<BufWriter<File>>,
-    rx: &Receiver<Msg>,
-    shared: &Shared,
-    idle: Duration,
-    batch: Duration,
-) -> hound::Result<u64> {
-    let result = pump(&mut core, rx, shared, idle, batch).and_then(|()| core.finish());
-    if let Err(e) = &result {
-        tracing::warn!(error = %e, "recording write failed");
-    }
-    result
-}
-
-fn pump(
-    core: &mut Writer<BufWriter<File>>,
-    rx: &Receiver<Msg>,
-    shared: &Shared,
-    idle: Duration,
-    batch: Duration,
-) -> hound::Result<()> {
-    loop {
-        if shared.closed.load(Ordering::Acquire) {
-            // Write what was queued before the close, then stop.
-            while let Ok(msg) = rx.try_recv() {
-                accept(core, msg)?;
-            }
-            return Ok(());
-        }
-        match rx.recv_timeout(idle) {
-            Ok(msg) => {
-                accept(core, msg)?;
-                while let Ok(msg) = rx.try_recv() {
-                    accept(core, msg)?;
-                }
-                if !batch.is_zero() && !shared.closed.load(Ordering::Acquire) {
-                    std::thread::sleep(batch);
-                }
-            }
-            Err(RecvTimeoutError::Timeout) => core.flush_if_dirty()?,
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
-        }
-    }
-}
-
-fn accept(core: &mut Writer<BufWriter<File>>, msg: Msg) -> hound::Result<()> {
-    match msg {
-        Msg::Audio(c) => core.accept(c.side, c.gap, &c.samples[..usize::from(c.len)]),
-        Msg::Wake => Ok(()),
     }
 }
 

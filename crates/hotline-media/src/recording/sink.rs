@@ -1,7 +1,7 @@
 //! The media side of a recording: [`RecordingSink`], which never blocks and never allocates.
 //!
 //! A sink copies audio into fixed 160-sample chunks and `try_send`s them on the bounded
-//! channel the writer thread reads. A chunk that does not fit (the writer is behind, or gone)
+//! channel its writer (one of the pool's threads) reads. A chunk that does not fit (the writer is behind, or gone)
 //! is dropped and counted, and its length is remembered per side and sent as the `gap` of
 //! that side's next chunk, so the writer can put silence where the audio was lost.
 
@@ -26,8 +26,6 @@ pub(super) struct Chunk {
 #[allow(clippy::large_enum_variant)]
 pub(super) enum Msg {
     Audio(Chunk),
-    /// Sent on close so the writer sees the flag at once.
-    Wake,
 }
 
 /// State the sinks, the handle and the writer share.

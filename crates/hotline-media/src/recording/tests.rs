@@ -219,3 +219,97 @@ fn a_recording_cut_off_mid_call_is_repaired() {
     let (_, samples) = read(&path);
     assert_eq!(samples.len(), 60 * FRAME_SAMPLES * 2);
 }
+
+/// Threads of this process whose name starts with `prefix` (Linux: /proc/self/task/*/comm).
+fn threads_named(prefix: &str) -> Option<usize> {
+    let tasks = std::fs::read_dir("/proc/self/task").ok()?;
+    Some(
+        tasks
+            .filter_map(Result::ok)
+            .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+            .filter(|name| name.starts_with(prefix))
+            .count(),
+    )
+}
+
+#[test]
+fn fifty_recordings_share_two_writer_threads_and_each_file_is_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = WriterPool::new(2, Duration::from_millis(10)).unwrap();
+    assert_eq!(pool.workers(), 2);
+    let recordings: Vec<Recording> = (0..50)
+        .map(|i| {
+            let path = dir.path().join(format!("call-{i}.wav"));
+            Recording::create_in(&pool, path, RecordingOptions::new(Channels::Stereo)).unwrap()
+        })
+        .collect();
+    // Two threads of this pool, and those of the other tests' pools running alongside (the
+    // shared one's two, the slow-writer test's one): not one per recording.
+    if let Some(n) = threads_named("rec-writer") {
+        assert!((2..=5).contains(&n), "{n} writer threads for 50 recordings");
+    }
+    // One second of both sides for each call, pushed 20 ms at a time as legs would.
+    for k in 0..50i16 {
+        for (i, rec) in recordings.iter().enumerate() {
+            let sink = rec.sink();
+            assert!(sink.push(Side::Caller, &frame(i as i16)));
+            assert!(sink.push(Side::Agent, &frame(-k)));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    for (i, rec) in recordings.into_iter().enumerate() {
+        let path = rec.path().to_path_buf();
+        let summary = rec.close().unwrap();
+        assert_eq!((summary.samples, summary.dropped_chunks), (8000, 0));
+        let (_, samples) = read(&path);
+        assert_eq!(samples.len(), 16_000);
+        for (n, pair) in samples.chunks(2).enumerate() {
+            let k = (n / FRAME_SAMPLES) as i16;
+            assert_eq!(pair, [i as i16, -k], "file {i}, sample frame {n}");
+        }
+    }
+}
+
+#[test]
+fn a_writer_that_falls_behind_never_blocks_the_sink_and_keeps_what_it_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("slow.wav");
+    // A writer that looks only every 10 s (as good as a stalled disk) and a queue of 8 chunks.
+    let pool = WriterPool::new(1, Duration::from_secs(10)).unwrap();
+    let options = RecordingOptions {
+        queue_chunks: 8,
+        ..RecordingOptions::new(Channels::Mono)
+    };
+    let rec = Recording::create_in(&pool, &path, options).unwrap();
+    let sink = rec.sink();
+    // A flood far beyond the queue: every push returns at once (a blocking one would hang
+    // the test), the refused ones are counted.
+    let mut accepted = Vec::new();
+    for i in 1..=1000i16 {
+        if sink.push(Side::Caller, &frame(i)) {
+            accepted.push(i);
+        }
+    }
+    let dropped = sink.dropped();
+    assert_eq!(accepted.len() as u64 + dropped, 1000);
+    assert!(dropped >= 900, "only {dropped} dropped");
+    let summary = rec.close().unwrap();
+    assert_eq!(summary.dropped_chunks, dropped);
+    let (_, samples) = read(&path);
+    assert_eq!(samples.len() as u64, summary.samples);
+    // Every accepted frame is in the file, in order; the dropped ones before an accepted
+    // frame are silence of their length in place.
+    assert!(summary.samples >= accepted.len() as u64 * FRAME_SAMPLES as u64);
+    let heard: Vec<i16> = samples
+        .chunks(FRAME_SAMPLES)
+        .map(|f| f[0])
+        .filter(|v| *v != 0)
+        .collect();
+    assert_eq!(heard, accepted);
+    for (n, f) in samples.chunks(FRAME_SAMPLES).enumerate() {
+        if f[0] != 0 {
+            // Frame i was pushed as the i-th: with the gaps kept, it sits at position i - 1.
+            assert_eq!(n as i16, f[0] - 1, "frame {} out of place", f[0]);
+        }
+    }
+}

@@ -77,7 +77,7 @@ impl<W: Write + Seek> Writer<W> {
         self.silent_for[me] = 0;
         let queue = &mut self.queues[me];
         queue.extend(std::iter::repeat_n(0, pad));
-        queue.extend(samples);
+        queue.extend(samples.iter().copied());
         self.write_ready()
     }
 
@@ -96,18 +96,38 @@ impl<W: Write + Seek> Writer<W> {
         Ok(())
     }
 
-    /// Writes `n` sample frames from the queue heads (silence where a queue runs out).
+    /// Writes `n` sample frames from the queue heads (silence where a queue runs out), through
+    /// hound's buffered 16-bit writer: one copy into the file's buffer per call, not a checked
+    /// write per sample.
     fn emit(&mut self, n: usize) -> hound::Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        let per_frame = match self.channels {
+            Channels::Mono => 1,
+            Channels::Stereo => 2,
+        };
+        // The spec is 16-bit integer PCM (`wav_spec`), as `get_i16_writer` requires, and
+        // exactly `n * per_frame` samples are written below.
+        let samples = u32::try_from(n * per_frame).map_err(|_| hound::Error::TooWide)?;
+        let taken = [self.queues[0].len().min(n), self.queues[1].len().min(n)];
+        let mut out = self.wav.get_i16_writer(samples);
+        let mut callers = self.queues[0].iter().copied().chain(std::iter::repeat(0));
+        let mut agents = self.queues[1].iter().copied().chain(std::iter::repeat(0));
         for _ in 0..n {
-            let caller = self.queues[0].pop_front().unwrap_or(0);
-            let agent = self.queues[1].pop_front().unwrap_or(0);
+            let caller = callers.next().unwrap_or(0);
+            let agent = agents.next().unwrap_or(0);
             match self.channels {
-                Channels::Mono => self.wav.write_sample(caller.saturating_add(agent))?,
+                Channels::Mono => out.write_sample(caller.saturating_add(agent)),
                 Channels::Stereo => {
-                    self.wav.write_sample(caller)?;
-                    self.wav.write_sample(agent)?;
+                    out.write_sample(caller);
+                    out.write_sample(agent);
                 }
             }
+        }
+        out.flush()?;
+        for (queue, k) in self.queues.iter_mut().zip(taken) {
+            queue.drain(..k);
         }
         self.written += n as u64;
         self.unflushed += n as u64;

@@ -10,7 +10,8 @@ use super::packet::RtpError;
 pub enum DropReason {
     /// Not a valid RTP packet.
     Malformed(RtpError),
-    /// From an address other than the latched source.
+    /// From a source the latch refuses (not the latched one, not one the SDP or the learning
+    /// window admits).
     WrongSource,
     /// A payload type that was not negotiated.
     UnknownPayload,
@@ -40,7 +41,7 @@ pub struct RtpCounters {
     pub dropped_extension_overrun: u64,
     /// Dropped: padding count 0 or larger than the body.
     pub dropped_bad_padding: u64,
-    /// Dropped: from a source other than the latched one.
+    /// Dropped: from a source the latch refuses (RTP bleed, a stranger's packets).
     pub dropped_wrong_source: u64,
     /// Dropped: payload type not negotiated.
     pub dropped_unknown_payload: u64,

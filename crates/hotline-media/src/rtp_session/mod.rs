@@ -8,7 +8,8 @@
 //!   off-schedule headers for RFC 4733 events.
 //! - [`stats`]: [`ReceiveStats`], RFC 3550 appendix A receive statistics (sequence validation,
 //!   loss, fraction lost, interarrival jitter).
-//! - [`latch`]: [`SourceLatch`], symmetric RTP for phones behind NAT.
+//! - [`latch`]: [`SourceLatch`], strict source latching (SDP address, or a NATed source learned
+//!   once in a short window; strangers dropped).
 //! - [`classify`]: [`PayloadMap`], audio / telephone-event / comfort noise / unknown.
 //! - [`counters`]: [`RtpCounters`], plain `u64` counts for the metrics layer.
 //! - [`receive`]: [`RtpReceiver`], the receive path in one step (parse → classify → latch →
@@ -30,7 +31,7 @@ mod tests;
 
 pub use classify::{PayloadKind, PayloadMap, COMFORT_NOISE_PT};
 pub use counters::{DropReason, RtpCounters};
-pub use latch::{LatchVerdict, SourceLatch};
+pub use latch::{LatchPolicy, LatchVerdict, SourceLatch};
 pub use pacing::{Pacing, RtpSender, SenderInit, Slot};
 pub use packet::{RtpError, RtpHeader, RtpPacket, HEADER_LEN};
 pub use receive::{Inbound, RtpReceiver};

@@ -8,8 +8,13 @@
 //!
 //! Marker bit (RFC 3551 §4.1): set on the first packet, on the first packet after a pause (a new
 //! talkspurt), and on the packet after a resynchronisation. A caller late by a few frames gets
-//! the missed slots one after another so a jitter buffer can absorb them; late by more than
-//! [`Pacing::max_late_frames`], the sender skips to the current slot instead of bursting.
+//! the missed slots one after another so a jitter buffer can absorb them. Later than
+//! [`Pacing::max_late_frames`] (a tick 60 ms late on a busy machine), the owed frames still go
+//! out back to back with consecutive timestamps — up to [`Pacing::max_catch_up_frames`] of
+//! them (200 ms) — so that a prompt being read out has no hole in the middle of a word; only
+//! if the sender is still late after that burst does it skip to the current slot (resync,
+//! with the marker). A catch-up ends, and its allowance renews, once a slot goes out within
+//! `max_late_frames` of its due time.
 //!
 //! No clock is read here: the shell passes `now` (from a tokio interval tick) and loops
 //! `while let Some(h) = sender.next_header(now)`. Packets outside the schedule (RFC 4733 events
@@ -28,17 +33,22 @@ pub struct Pacing {
     pub frame: Duration,
     /// Timestamp advance per frame (samples per frame at the RTP clock rate).
     pub samples_per_frame: u32,
-    /// Lateness, in frames, beyond which the sender resynchronises instead of catching up.
+    /// Lateness, in frames, up to which missed slots simply go out one after another.
     pub max_late_frames: u32,
+    /// Later than that: how many owed frames go out back to back (consecutive timestamps)
+    /// before the sender resynchronises to the current slot; 0 = resynchronise at once.
+    pub max_catch_up_frames: u32,
 }
 
 impl Default for Pacing {
-    /// G.711 at 8 kHz in 20 ms frames: 160 samples, resynchronise past 3 frames late.
+    /// G.711 at 8 kHz in 20 ms frames: 160 samples; past 3 frames (60 ms) late, a burst of
+    /// up to 10 owed frames (200 ms) before resynchronising.
     fn default() -> Self {
         Pacing {
             frame: Duration::from_millis(20),
             samples_per_frame: 160,
             max_late_frames: 3,
+            max_catch_up_frames: 10,
         }
     }
 }
@@ -96,6 +106,9 @@ pub struct RtpSender {
     /// After a resume: the next slot is the current one, not the one after the last sent.
     realign: bool,
     marker_pending: bool,
+    /// Frames the current catch-up may still send late; `None` when not catching up.
+    catch_up_left: Option<u32>,
+    caught_up: u64,
     resyncs: u64,
 }
 
@@ -124,6 +137,8 @@ impl RtpSender {
             paused: false,
             realign: false,
             marker_pending: true,
+            catch_up_left: None,
+            caught_up: 0,
             resyncs: 0,
         }
     }
@@ -185,10 +200,22 @@ impl RtpSender {
             .frame
             .saturating_mul(self.pacing.max_late_frames);
         if now.saturating_duration_since(due) > max_late {
-            slot = self.slot_at(anchor, now);
-            due = self.due_of(anchor, slot)?;
-            marker = true;
-            self.resyncs += 1;
+            let left = self
+                .catch_up_left
+                .get_or_insert(self.pacing.max_catch_up_frames);
+            if *left > 0 {
+                // An owed frame in the burst: its own slot, timestamps stay consecutive.
+                *left -= 1;
+                self.caught_up += 1;
+            } else {
+                slot = self.slot_at(anchor, now);
+                due = self.due_of(anchor, slot)?;
+                marker = true;
+                self.resyncs += 1;
+                self.catch_up_left = None;
+            }
+        } else {
+            self.catch_up_left = None;
         }
         let timestamp = self.timestamp_of(slot);
         self.next_slot = slot.saturating_add(1);
@@ -240,6 +267,7 @@ impl RtpSender {
             self.paused = false;
             self.realign = true;
             self.marker_pending = true;
+            self.catch_up_left = None;
         }
     }
 
@@ -269,6 +297,12 @@ impl RtpSender {
     /// The timestamp of the latest slot (the initial timestamp before the first).
     pub fn current_timestamp(&self) -> u32 {
         self.last_timestamp
+    }
+
+    /// Frames sent in catch-up bursts (more than `max_late_frames` late, timestamps kept
+    /// consecutive).
+    pub fn caught_up(&self) -> u64 {
+        self.caught_up
     }
 
     /// How often the sender skipped ahead because the caller was too late.

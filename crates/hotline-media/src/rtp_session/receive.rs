@@ -39,20 +39,16 @@ pub struct RtpReceiver {
 }
 
 impl RtpReceiver {
-    /// A leg receiving `payloads` at the 8 kHz G.711 clock; `advertised` is the SDP address.
-    pub fn new(payloads: PayloadMap, advertised: Option<SocketAddr>) -> Self {
-        Self::with_clock_rate(payloads, advertised, 8000)
+    /// A leg receiving `payloads` at the 8 kHz G.711 clock from the sources `latch` admits.
+    pub fn new(payloads: PayloadMap, latch: SourceLatch) -> Self {
+        Self::with_clock_rate(payloads, latch, 8000)
     }
 
     /// A leg whose audio clock runs at `clock_rate` Hz.
-    pub fn with_clock_rate(
-        payloads: PayloadMap,
-        advertised: Option<SocketAddr>,
-        clock_rate: u32,
-    ) -> Self {
+    pub fn with_clock_rate(payloads: PayloadMap, latch: SourceLatch, clock_rate: u32) -> Self {
         RtpReceiver {
             payloads,
-            latch: SourceLatch::new(advertised),
+            latch,
             clock_rate,
             stats: ReceiveStats::new(clock_rate),
             stats_ssrc: None,
@@ -86,7 +82,7 @@ impl RtpReceiver {
         if kind == PayloadKind::Unknown {
             return Err(DropReason::UnknownPayload);
         }
-        let latch = self.latch.check(from, packet.ssrc);
+        let latch = self.latch.check(from, packet.ssrc, now);
         if !latch.accepted() {
             return Err(DropReason::WrongSource);
         }
@@ -122,11 +118,17 @@ impl RtpReceiver {
         }
     }
 
-    /// A re-INVITE: new payload types and SDP address; the next valid packet latches anew.
-    pub fn renegotiate(&mut self, payloads: PayloadMap, advertised: Option<SocketAddr>) {
+    /// A re-INVITE at `now`: new payload types and SDP address; the latch starts over (a new
+    /// learning window opens).
+    pub fn renegotiate(
+        &mut self,
+        payloads: PayloadMap,
+        advertised: Option<SocketAddr>,
+        now: Instant,
+    ) {
         self.payloads = payloads;
         self.latch.set_advertised(advertised);
-        self.latch.relatch();
+        self.latch.relatch(now);
     }
 
     /// Where to send this leg's RTP (latched source, else SDP address).

@@ -277,6 +277,14 @@ pub struct MediaConfig {
     pub rtp_ports: String,
     /// IP address put in SDP; empty = derived from the SIP address.
     pub public_address: String,
+    /// IP address RTP sockets bind to; empty = the address put in SDP when this host has it,
+    /// else every interface.
+    pub bind_address: String,
+    /// Take RTP only from the SDP's address or, for a NATed caller, from one source learned
+    /// in the first `strict_rtp_window_ms` of the call; drop (and count) everything else.
+    pub strict_rtp: bool,
+    /// The learning window of `strict_rtp`, in milliseconds after the leg starts.
+    pub strict_rtp_window_ms: u64,
     /// Folder of prompts: `<sounds_dir>/<language>/<name>.wav` and `<sounds_dir>/common/`.
     pub sounds_dir: PathBuf,
     /// Language of the prompts played to callers (a folder under `sounds_dir`).
@@ -292,6 +300,9 @@ impl Default for MediaConfig {
         MediaConfig {
             rtp_ports: "20000-30000".into(),
             public_address: String::new(),
+            bind_address: String::new(),
+            strict_rtp: true,
+            strict_rtp_window_ms: 2000,
             sounds_dir: PathBuf::from("sounds"),
             language: "zh".into(),
             timeout_secs: 30,

@@ -190,6 +190,21 @@ pub(super) const KEYS: &[(&str, &str)] = &[
          when specific, else 127.0.0.1 (only local phones can reach that).",
     ),
     (
+        "media.bind_address",
+        "IP address the RTP sockets bind to; \"\" = the address put in SDP when this host has\n\
+         it, else every interface (0.0.0.0).",
+    ),
+    (
+        "media.strict_rtp",
+        "Take a call's RTP only from the address its SDP gave or, for a caller behind NAT, from\n\
+         one source learned in the first strict_rtp_window_ms; other packets are dropped and\n\
+         counted (hotline_rtp_packets_dropped_wrong_source_total). false = the first source wins.",
+    ),
+    (
+        "media.strict_rtp_window_ms",
+        "How long after a call's media starts (or is re-negotiated) a NATed source may be learned.",
+    ),
+    (
         "media.sounds_dir",
         "Folder of the prompts: <sounds_dir>/<language>/<name>.wav, <sounds_dir>/common/moh.wav.\n\
          All must be 8 kHz mono 16-bit PCM; a missing or wrong one stops the engine at start.",

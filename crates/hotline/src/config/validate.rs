@@ -56,6 +56,16 @@ pub(super) fn check(cfg: &Config) -> Findings {
             format!("not an IP address: {public:?}"),
         );
     }
+    let bind = &cfg.media.bind_address;
+    if !bind.is_empty() && bind.parse::<IpAddr>().is_err() {
+        f.error("media.bind_address", format!("not an IP address: {bind:?}"));
+    }
+    if cfg.media.strict_rtp && cfg.media.strict_rtp_window_ms > 60_000 {
+        f.warn(
+            "media.strict_rtp_window_ms",
+            "above 60 s: a stranger's packets may take a call's audio for that long",
+        );
+    }
     let lang = &cfg.media.language;
     if lang.is_empty()
         || !lang

@@ -204,15 +204,8 @@ pub(super) fn answered(
     let Some(leg) = calls.get(&answered).and_then(|c| c.callback.clone()) else {
         return false;
     };
-    let started = extension::agent_media(calls, answered, answer).and_then(|media| {
-        extension::start_leg(
-            tx,
-            calls,
-            answered,
-            Some(media),
-            extension::media_timeout(cfg),
-        )
-    });
+    let started = extension::agent_media(calls, answered, answer)
+        .and_then(|media| extension::start_leg(tx, calls, answered, Some(media), cfg));
     let Some(handle) = started else {
         sip.send(Command::Hangup(answered));
         return true;

@@ -102,6 +102,8 @@ pub(super) fn dial(
         pending: Some(PendingLeg {
             socket,
             agreed: None,
+            // Where the agent's answer comes from is not kept: the leg treats it as NATed.
+            signalling: None,
         }),
         leg: None,
         recording: None,
@@ -138,8 +140,7 @@ pub(super) fn agent_answered(
         sip.send(Command::Hangup(agent));
         return;
     };
-    let timeout = media_timeout(cfg);
-    let Some(agent_leg) = start_leg(tx, calls, agent, Some(agent_media), timeout) else {
+    let Some(agent_leg) = start_leg(tx, calls, agent, Some(agent_media), cfg) else {
         return;
     };
     let Some(caller_sdp) = calls.get_mut(&caller).and_then(|c| {
@@ -169,7 +170,7 @@ pub(super) fn agent_answered(
             hotline_call::Phase::Extension { agent: known },
         );
     }
-    let Some(caller_leg) = start_leg(tx, calls, caller, None, timeout) else {
+    let Some(caller_leg) = start_leg(tx, calls, caller, None, cfg) else {
         return;
     };
     leg::bridge(&caller_leg, &agent_leg);
@@ -213,7 +214,7 @@ pub(super) fn start_leg(
     calls: &mut HashMap<CallRef, ActiveCall>,
     call: CallRef,
     media: Option<LegMedia>,
-    media_timeout: Duration,
+    cfg: &ControllerConfig,
 ) -> Option<LegHandle> {
     let active = calls.get_mut(&call)?;
     let pending = active.pending.take()?;
@@ -222,8 +223,10 @@ pub(super) fn start_leg(
         pending.socket,
         LegConfig {
             media,
-            media_timeout,
+            media_timeout: media_timeout(cfg),
             seed: call.0,
+            latch: cfg.rtp_latch,
+            signalling: pending.signalling,
         },
     );
     forward_leg_events(tx, call, events);

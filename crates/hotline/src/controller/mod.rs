@@ -56,6 +56,8 @@ pub struct ControllerConfig {
     pub media_address: IpAddr,
     /// The address RTP sockets bind to.
     pub media_bind: IpAddr,
+    /// Which sources a leg takes RTP from (`media.strict_rtp`).
+    pub rtp_latch: hotline_media::rtp_session::LatchPolicy,
     pub ring: Duration,
     /// Hang up answered calls after this; None = never.
     pub answer_hangup: Option<Duration>,
@@ -146,6 +148,8 @@ struct PendingLeg {
     /// For a call we answer: the media agreed and the SDP answer to send. A call we place (to
     /// an agent) learns its media from the agent's answer instead.
     agreed: Option<(LegMedia, Vec<u8>)>,
+    /// The IP address the call's signalling came from (for strict RTP latching), if known.
+    signalling: Option<IpAddr>,
 }
 
 /// A media timeout that never strikes.
@@ -396,6 +400,7 @@ fn answerable(
         pending: Some(PendingLeg {
             socket,
             agreed: Some((leg_media, sdp)),
+            signalling: Some(inc.remote.ip()),
         }),
         leg: None,
         recording: None,
@@ -429,6 +434,7 @@ fn on_internal(
             let Some(PendingLeg {
                 socket,
                 agreed: Some((media, sdp)),
+                signalling,
             }) = active.pending.take()
             else {
                 return;
@@ -454,6 +460,8 @@ fn on_internal(
                     media,
                     media_timeout: cfg.media_timeout.unwrap_or(NO_TIMEOUT),
                     seed: call.0,
+                    latch: cfg.rtp_latch,
+                    signalling,
                 },
             );
             if let Some(dir) = &cfg.recordings {
@@ -642,6 +650,7 @@ fn on_leg_event(
                     sent: report.counters.sent,
                     lost: report.lost,
                     dropped: report.counters.dropped(),
+                    dropped_wrong_source: report.counters.dropped_wrong_source,
                     jitter_secs: report.jitter_ms / 1000.0,
                 });
             }
@@ -678,7 +687,7 @@ fn start_recording(
     }
 }
 
-/// Closing waits for the writer thread to write what is queued: off the async threads.
+/// Closing waits for the recording's writer to write what is queued: off the async threads.
 fn finish_recording(call: CallRef, rec: Recording) {
     tokio::task::spawn_blocking(move || match rec.close() {
         Ok(s) => {
@@ -709,20 +718,26 @@ fn leg_media(a: &Answer) -> LegMedia {
     }
 }
 
-/// A leased port with its socket bound; a port some other program holds is skipped. Binding
-/// a given address does not block, so the controller loop (which cannot wait) can call it.
+/// A leased port with its socket bound; a port some other program holds is skipped, and every
+/// free port of the pool is tried before giving up. Binding a given address does not block, so
+/// the controller loop (which cannot wait) can call it.
 fn bind_port(ports: &PortAllocator, bind: IpAddr) -> Option<(PortLease, UdpSocket)> {
-    for _ in 0..8 {
-        let lease = ports.allocate()?;
-        let bound = std::net::UdpSocket::bind(SocketAddr::new(bind, lease.port()))
-            .and_then(|s| s.set_nonblocking(true).map(|()| s))
-            .and_then(UdpSocket::from_std);
-        match bound {
-            Ok(socket) => return Some((lease, socket)),
-            Err(e) => debug!(port = lease.port(), error = %e, "RTP port busy; trying another"),
-        }
+    let bound = ports.allocate_bound(
+        ports.capacity(),
+        |port| {
+            std::net::UdpSocket::bind(SocketAddr::new(bind, port))
+                .and_then(|s| s.set_nonblocking(true).map(|()| s))
+                .and_then(UdpSocket::from_std)
+        },
+        |port, e| debug!(port, error = %e, "RTP port busy; trying another"),
+    );
+    if bound.is_none() && ports.available() > 0 {
+        warn!(
+            free = ports.available(),
+            "no free RTP port could be bound (held by other programs?)"
+        );
     }
-    None
+    bound
 }
 
 /// Rings for `ring`, then asks the controller to answer.

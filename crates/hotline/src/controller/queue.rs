@@ -202,8 +202,7 @@ pub(super) fn agent_answered(
         sip.send(Command::Hangup(agent_call));
         return true;
     };
-    let timeout = extension::media_timeout(cfg);
-    if extension::start_leg(tx, calls, agent_call, Some(media), timeout).is_none() {
+    if extension::start_leg(tx, calls, agent_call, Some(media), cfg).is_none() {
         return true;
     }
     if let Some(a) = calls.get_mut(&agent_call) {

@@ -1,4 +1,5 @@
-//! The sender's schedule under a fake clock: exact steps, wraparound, markers, pauses, resync.
+//! The sender's schedule under a fake clock: exact steps, wraparound, markers, pauses,
+//! catch-up bursts and resync.
 
 use std::time::{Duration, Instant};
 
@@ -88,27 +89,103 @@ fn a_little_late_catches_up_without_marker() {
 }
 
 #[test]
-fn very_late_resynchronises_with_marker_instead_of_bursting() {
+fn a_tick_200_ms_late_sends_every_owed_frame_with_consecutive_timestamps() {
     let t0 = Instant::now();
     let mut s = RtpSender::new(0, INIT);
     s.next_header(t0).unwrap();
+    // Slot 1 was due at 20 ms; at 215 ms it is 195 ms late: all ten owed frames go out back to
+    // back, no hole in the timestamps, no marker, no resync.
     let burst = drain(&mut s, at(t0, 215));
-    assert_eq!(burst.len(), 1);
-    let h = burst[0];
-    assert_eq!(h.sequence, 1001, "sequence does not jump");
+    assert_eq!(burst.len(), 10);
+    for (i, h) in burst.iter().enumerate() {
+        assert_eq!(h.sequence, 1001 + i as u16);
+        assert_eq!(h.timestamp, 50_000 + 160 * (i as u32 + 1));
+        assert!(!h.marker);
+    }
     assert_eq!(
-        h.timestamp,
-        50_000 + 10 * 160,
-        "timestamp follows media time"
+        (s.resyncs(), s.caught_up()),
+        (0, 7),
+        "slots 1-7 were over 60 ms late"
     );
-    assert!(h.marker);
-    assert_eq!(s.resyncs(), 1);
     assert_eq!(s.due(at(t0, 215)), Some(at(t0, 220)));
     let next = s.next_header(at(t0, 220)).unwrap();
     assert_eq!(
         (next.sequence, next.timestamp, next.marker),
-        (1002, 51_760, false)
+        (1011, 50_000 + 11 * 160, false)
     );
+}
+
+#[test]
+fn very_late_bursts_200_ms_then_resynchronises_with_marker() {
+    let t0 = Instant::now();
+    let mut s = RtpSender::new(0, INIT);
+    s.next_header(t0).unwrap();
+    // 500 ms late: ten owed frames (200 ms) with consecutive timestamps, then a jump to the
+    // current slot (26, due at 520 ms) with the marker.
+    let burst = drain(&mut s, at(t0, 525));
+    assert_eq!(burst.len(), 11);
+    for (i, h) in burst[..10].iter().enumerate() {
+        assert_eq!(h.timestamp, 50_000 + 160 * (i as u32 + 1));
+        assert!(!h.marker);
+    }
+    let h = burst[10];
+    assert_eq!(h.sequence, 1011, "sequence does not jump");
+    assert_eq!(
+        h.timestamp,
+        50_000 + 26 * 160,
+        "after the burst, timestamp follows media time"
+    );
+    assert!(h.marker);
+    assert_eq!((s.resyncs(), s.caught_up()), (1, 10));
+    assert_eq!(s.due(at(t0, 525)), Some(at(t0, 540)));
+    let next = s.next_header(at(t0, 540)).unwrap();
+    assert_eq!(
+        (next.sequence, next.timestamp, next.marker),
+        (1012, 50_000 + 27 * 160, false)
+    );
+}
+
+#[test]
+fn every_stall_gets_its_own_catch_up() {
+    let t0 = Instant::now();
+    let mut s = RtpSender::new(0, INIT);
+    s.next_header(t0).unwrap();
+    // A machine so busy that the sender wakes only every 100 ms: each wake sends the five
+    // owed frames, and the timestamps never jump in a minute of it.
+    let mut expected_ts = 50_000u32;
+    for k in 1..=600u64 {
+        for h in drain(&mut s, at(t0, 100 * k)) {
+            expected_ts = expected_ts.wrapping_add(160);
+            assert_eq!(h.timestamp, expected_ts);
+            assert!(!h.marker);
+        }
+    }
+    assert_eq!(expected_ts, 50_000 + 160 * 3000);
+    assert_eq!(s.resyncs(), 0);
+    // Two stalls of 400 ms, one after the other: each bursts 200 ms of owed frames, then
+    // resynchronises once.
+    let before = s.resyncs();
+    drain(&mut s, at(t0, 60_400));
+    drain(&mut s, at(t0, 60_800));
+    assert_eq!(s.resyncs(), before + 2);
+}
+
+#[test]
+fn no_catch_up_allowance_resynchronises_at_once() {
+    let t0 = Instant::now();
+    let pacing = Pacing {
+        max_catch_up_frames: 0,
+        ..Pacing::default()
+    };
+    let mut s = RtpSender::with_pacing(0, INIT, pacing);
+    s.next_header(t0).unwrap();
+    let burst = drain(&mut s, at(t0, 215));
+    assert_eq!(burst.len(), 1);
+    assert_eq!(
+        (burst[0].sequence, burst[0].timestamp, burst[0].marker),
+        (1001, 50_000 + 10 * 160, true)
+    );
+    assert_eq!((s.resyncs(), s.caught_up()), (1, 0));
 }
 
 #[test]
@@ -268,6 +345,7 @@ fn other_frame_sizes() {
         frame: Duration::from_millis(30),
         samples_per_frame: 240,
         max_late_frames: 2,
+        max_catch_up_frames: 0,
     };
     let mut s = RtpSender::with_pacing(0, INIT, pacing);
     s.next_header(t0).unwrap();

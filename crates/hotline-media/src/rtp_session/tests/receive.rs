@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::rtp_session::classify::{PayloadKind, PayloadMap};
 use crate::rtp_session::counters::{DropReason, RtpCounters};
-use crate::rtp_session::latch::LatchVerdict;
+use crate::rtp_session::latch::{LatchPolicy, LatchVerdict, SourceLatch};
 use crate::rtp_session::packet::{RtpError, RtpHeader};
 use crate::rtp_session::receive::RtpReceiver;
 use crate::rtp_session::stats::SeqStatus;
@@ -13,6 +13,11 @@ use crate::sdp::{Codec, Direction, Negotiated};
 
 fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
+}
+
+/// The default (strict) latch, its learning window opening at `t0`, signalling address unknown.
+fn latch(advertised: Option<SocketAddr>, t0: Instant) -> SourceLatch {
+    SourceLatch::new(LatchPolicy::default(), advertised, None, t0)
 }
 
 fn datagram(pt: u8, seq: u16, ts: u32, ssrc: u32, payload: &[u8]) -> Vec<u8> {
@@ -123,7 +128,7 @@ fn garbage_and_unknown_payloads_do_not_latch() {
     let t0 = Instant::now();
     let sdp = addr("192.168.1.20:4000");
     let phone = addr("203.0.113.7:61000");
-    let mut rx = RtpReceiver::new(PayloadMap::new(0, Some(101)), Some(sdp));
+    let mut rx = RtpReceiver::new(PayloadMap::new(0, Some(101)), latch(Some(sdp), t0));
     let stun = [0u8, 1, 0, 0, 0x21, 0x12, 0xA4, 0x42, 0, 0, 0, 0, 0, 0, 0, 0];
     assert_eq!(
         rx.on_datagram(&stun, phone, t0),
@@ -151,7 +156,7 @@ fn a_call_leg_receives_audio_dtmf_and_comfort_noise() {
     let t0 = Instant::now();
     let phone = addr("203.0.113.7:61000");
     let stranger = addr("198.51.100.9:5004");
-    let mut rx = RtpReceiver::new(PayloadMap::new(8, Some(101)), None);
+    let mut rx = RtpReceiver::new(PayloadMap::new(8, Some(101)), latch(None, t0));
     let ms = |n: u64| t0 + Duration::from_millis(n);
 
     let audio = |seq: u16, ts: u32| datagram(8, seq, ts, 5, &[0xd5; 160]);
@@ -216,7 +221,7 @@ fn a_call_leg_receives_audio_dtmf_and_comfort_noise() {
 fn new_ssrc_starts_statistics_over() {
     let t0 = Instant::now();
     let phone = addr("203.0.113.7:61000");
-    let mut rx = RtpReceiver::new(PayloadMap::new(0, None), None);
+    let mut rx = RtpReceiver::new(PayloadMap::new(0, None), latch(None, t0));
     for q in 0..10u16 {
         let dg = datagram(0, q, 160 * u32::from(q), 1, &[]);
         assert!(offer(&mut rx, dg, phone, t0).is_ok());
@@ -238,9 +243,13 @@ fn renegotiation_relatches_and_changes_payload_types() {
     let t0 = Instant::now();
     let old = addr("203.0.113.7:61000");
     let new = addr("203.0.113.8:62000");
-    let mut rx = RtpReceiver::new(PayloadMap::new(0, None), None);
+    let mut rx = RtpReceiver::new(PayloadMap::new(0, None), latch(None, t0));
     assert!(offer(&mut rx, datagram(0, 1, 0, 1, &[]), old, t0).is_ok());
-    rx.renegotiate(PayloadMap::new(8, Some(101)), Some(addr("10.0.0.1:5000")));
+    rx.renegotiate(
+        PayloadMap::new(8, Some(101)),
+        Some(addr("10.0.0.1:5000")),
+        t0,
+    );
     assert_eq!(rx.send_to(), Some(addr("10.0.0.1:5000")));
     assert_eq!(
         offer(&mut rx, datagram(0, 2, 160, 1, &[]), new, t0),
