@@ -31,6 +31,9 @@ pub enum Disposition {
     Transferred,
     /// Could not be handled (no agents, error).
     Failed,
+    /// Still in progress when the engine died (`kill -9`, a crash, a power cut): closed at
+    /// the next start, ended at the dead run's last sign of life.
+    Interrupted,
 }
 
 impl Disposition {
@@ -44,6 +47,7 @@ impl Disposition {
             Disposition::Callback => "callback",
             Disposition::Transferred => "transferred",
             Disposition::Failed => "failed",
+            Disposition::Interrupted => "interrupted",
         }
     }
 }
@@ -87,7 +91,7 @@ pub struct Call {
 }
 
 /// What is known when a call arrives.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewCall {
     /// The engine's id for the call (unique).
     pub call_ref: String,
@@ -104,30 +108,51 @@ pub struct CallStart {
 }
 
 /// Fields to fill in on a call; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CallUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ivr_ended_at: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queued_at: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub answered_at: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ivr_path: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub talk_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wrapup_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disposition: Option<Disposition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub survey_score: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hangup_side: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_answered_at: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_ms: Option<i64>,
     /// `outbound` for a callback attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
     /// A callback attempt's original call.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_call_ref: Option<String>,
     /// How a callback attempt ended (`reached`, `no_answer`, `busy`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
 }
 
@@ -182,6 +207,12 @@ impl Store {
     /// Opens the call record; if the caller's number belongs to customers with open tickets
     /// (or reported one), the call is marked a repeat contact and those tickets returned.
     pub async fn start_call(&self, new: &NewCall) -> Result<CallStart> {
+        self.start_call_in_run(new, None).await
+    }
+
+    /// [`Store::start_call`] for a call taken by engine run `run` (see `runs`): a call of a
+    /// run that dies is closed as interrupted at the next start.
+    pub async fn start_call_in_run(&self, new: &NewCall, run: Option<i64>) -> Result<CallStart> {
         let customers = self.customers_by_phone(&new.caller).await?;
         let mut open = self
             .open_tickets_for(None, Some(&new.caller), new.started_at)
@@ -198,8 +229,8 @@ impl Store {
         }
         let customer_id = (customers.len() == 1).then(|| customers[0].id);
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO calls (call_ref, caller, dialled, customer_id, started_at, repeat_contact) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO calls (call_ref, caller, dialled, customer_id, started_at, repeat_contact, \
+             run_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(new.call_ref.clone())
         .bind(new.caller.clone())
@@ -207,6 +238,7 @@ impl Store {
         .bind(customer_id)
         .bind(new.started_at)
         .bind(i64::from(!open.is_empty()))
+        .bind(run)
         .fetch_one(&self.write)
         .await
         .map_err(|e| match e {
