@@ -156,6 +156,24 @@ pub struct CallUpdate {
     pub result: Option<String>,
 }
 
+/// What a call must be for an update to apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallIs {
+    #[default]
+    Any,
+    /// Not ended.
+    Open,
+    /// Not ended, or ended with an agent (an agent's wrap-up comes after the call).
+    OpenOrWithAgent,
+}
+
+impl CallIs {
+    pub fn is_any(&self) -> bool {
+        *self == CallIs::Any
+    }
+}
+
 /// Which calls to list.
 #[derive(Debug, Clone, Default)]
 pub struct CallFilter {
@@ -255,6 +273,24 @@ impl Store {
 
     /// Fills in fields of a call. Identifying the customer re-checks repeat contact.
     pub async fn update_call(&self, id: i64, u: &CallUpdate) -> Result<Call> {
+        self.set_call_fields(id, u).await?;
+        self.call(id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("call", id))
+    }
+
+    /// [`Store::update_call`] without reading the call back (the call log's writer).
+    pub async fn set_call_fields(&self, id: i64, u: &CallUpdate) -> Result<()> {
+        if self.set_call_fields_if(id, u, CallIs::Any).await? {
+            Ok(())
+        } else {
+            Err(StoreError::not_found("call", id))
+        }
+    }
+
+    /// [`Store::set_call_fields`] when the call is as `is` says; `false` (nothing written)
+    /// when it is not, or there is no such call.
+    pub async fn set_call_fields_if(&self, id: i64, u: &CallUpdate, is: CallIs) -> Result<bool> {
         let mut q = Sql::new("UPDATE calls SET id = id");
         let ints = [
             ("customer_id", u.customer_id),
@@ -309,13 +345,17 @@ impl Store {
             }
         }
         q.push(" WHERE id = ").int(id);
-        let n = q.query().execute(&self.write).await?;
-        if n.rows_affected() == 0 {
-            return Err(StoreError::not_found("call", id));
+        match is {
+            CallIs::Any => {}
+            CallIs::Open => {
+                q.push(" AND ended_at IS NULL");
+            }
+            CallIs::OpenOrWithAgent => {
+                q.push(" AND (ended_at IS NULL OR agent_id IS NOT NULL)");
+            }
         }
-        self.call(id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("call", id))
+        let n = q.query().execute(&self.write).await?;
+        Ok(n.rows_affected() > 0)
     }
 
     pub async fn call(&self, id: i64) -> Result<Option<Call>> {

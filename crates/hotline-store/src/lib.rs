@@ -33,7 +33,7 @@ pub mod tickets;
 
 pub use agents::{Agent, NewAgent, Role, SipCredentials};
 pub use audit::{AuditEvent, NewAuditEvent};
-pub use calls::{Call, CallFilter, CallStart, CallUpdate, Disposition, NewCall};
+pub use calls::{Call, CallFilter, CallIs, CallStart, CallUpdate, Disposition, NewCall};
 pub use cis::{NewBill, NewCustomer, NewDistrict, NewNotice};
 pub use customers::{Arrears, ArrearsItem, Bill, Customer, CustomerQuery, District, Notice};
 pub use db::{Backend, OpenOptions, Store};

@@ -24,7 +24,7 @@ use std::time::Duration;
 use hotline_call::record::AttemptRecord;
 use hotline_call::Record;
 use hotline_sip::CallRef;
-use hotline_store::{CallUpdate, Disposition, Millis, NewCall, Store};
+use hotline_store::{CallIs, CallUpdate, Disposition, Millis, NewCall, Store};
 use tokio::sync::Notify;
 use tracing::{info, warn};
 
@@ -191,12 +191,13 @@ impl CallLog {
         });
     }
 
-    fn update(&self, call: CallRef, update: CallUpdate) {
+    /// Fields of `call`'s record, written while the call is as `when` says.
+    fn update(&self, call: CallRef, update: CallUpdate, when: CallIs) {
         self.send(Entry::Update {
             call_ref: self.call_ref(call),
             update,
             customer_account: None,
-            only_open: false,
+            when,
         });
     }
 
@@ -209,6 +210,7 @@ impl CallLog {
                 agent_answered_at: by_agent.then_some(at),
                 ..CallUpdate::default()
             },
+            CallIs::Open,
         );
     }
 
@@ -221,6 +223,7 @@ impl CallLog {
                 recording: Some(path.display().to_string()),
                 ..CallUpdate::default()
             },
+            CallIs::Open,
         );
     }
 
@@ -246,7 +249,7 @@ impl CallLog {
                 ..CallUpdate::default()
             },
             customer_account,
-            only_open: false,
+            when: CallIs::Open,
         });
     }
 
@@ -259,6 +262,7 @@ impl CallLog {
                 wait_ms: Some(wait_ms),
                 ..CallUpdate::default()
             },
+            CallIs::Open,
         );
     }
 
@@ -270,7 +274,7 @@ impl CallLog {
     }
 
     pub fn finished(&self, call: CallRef, record: Record, recording: Option<String>) {
-        self.update(call, update_of(&record, recording));
+        self.update(call, update_of(&record, recording), CallIs::Open);
     }
 
     /// The call was refused before the controller kept it (no port, bad offer).
@@ -289,7 +293,7 @@ impl CallLog {
                 ..CallUpdate::default()
             },
             customer_account: None,
-            only_open: true,
+            when: CallIs::Open,
         });
     }
 
@@ -301,6 +305,7 @@ impl CallLog {
                 wrapup_ms: Some(wrapup_ms),
                 ..CallUpdate::default()
             },
+            CallIs::OpenOrWithAgent,
         );
     }
 

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hotline_store::{Actor, CallUpdate, NewCall, Store, StoreError};
+use hotline_store::{Actor, CallIs, CallUpdate, NewCall, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
@@ -32,9 +32,10 @@ pub enum Entry {
         update: CallUpdate,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         customer_account: Option<String>,
-        /// Only while the call has no end (a refusal never rewrites an ended call).
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        only_open: bool,
+        /// What the call must be for the update to apply (most only while it has no end:
+        /// an ended call is never rewritten, nor is it replayed over).
+        #[serde(default, skip_serializing_if = "CallIs::is_any")]
+        when: CallIs,
     },
     /// The caller's survey score, also noted on the call's tickets.
     Survey { call_ref: String, score: i64 },
@@ -231,20 +232,11 @@ impl Writer {
                 call_ref,
                 update,
                 customer_account,
-                only_open,
+                when,
             } => {
                 let Some(id) = self.id_of(call_ref).await? else {
                     return Ok(());
                 };
-                if *only_open
-                    && self
-                        .store
-                        .call(id)
-                        .await?
-                        .is_some_and(|c| c.ended_at.is_some())
-                {
-                    return Ok(());
-                }
                 let mut u = update.clone();
                 if let Some(acct) = customer_account {
                     u.customer_id = self
@@ -255,25 +247,33 @@ impl Writer {
                         .flatten()
                         .map(|c| c.id);
                 }
-                let c = self.store.update_call(id, &u).await?;
+                if !self.store.set_call_fields_if(id, &u, *when).await? {
+                    debug!(
+                        call_ref,
+                        ?when,
+                        "call log update for a call past it: skipped"
+                    );
+                } else if u.ended_at.is_some() {
+                    debug!(call_ref, disposition = ?u.disposition, "call record complete");
+                }
                 if u.ended_at.is_some() {
                     self.ids.remove(call_ref);
-                    debug!(call_ref, disposition = ?c.disposition, "call record complete");
                 }
             }
             Entry::Survey { call_ref, score } => {
                 let Some(id) = self.id_of(call_ref).await? else {
                     return Ok(());
                 };
+                // Only during the call (the survey is its last part), and once.
                 let before = self.store.call(id).await?;
-                if before.and_then(|c| c.survey_score) == Some(*score) {
+                if before.is_none_or(|c| c.ended_at.is_some() || c.survey_score == Some(*score)) {
                     return Ok(());
                 }
                 let u = CallUpdate {
                     survey_score: Some(*score),
                     ..CallUpdate::default()
                 };
-                self.store.update_call(id, &u).await?;
+                self.store.set_call_fields(id, &u).await?;
                 // The tickets about this call hear it too.
                 let note = format!("来电满意度评价 caller's survey score: {score}/5 (call {id})");
                 for ticket in self.store.call_ticket_ids(id).await? {
@@ -289,7 +289,7 @@ impl Writer {
             Entry::Attempt { call, update, run } => {
                 let id = self.start(call, *run).await?;
                 self.ids.remove(&call.call_ref);
-                self.store.update_call(id, update).await?;
+                self.store.set_call_fields(id, update).await?;
                 info!(call_ref = %call.call_ref, result = ?update.result, "callback attempt recorded");
             }
         }

@@ -4,7 +4,7 @@
 
 use super::super::spool::{Appender, Reader};
 use super::*;
-use hotline_store::{Disposition, NewTicket, OpenOptions, Policy};
+use hotline_store::{CallIs, Disposition, NewTicket, OpenOptions, Policy};
 
 async fn store(dir: &std::path::Path) -> Store {
     let url = format!("sqlite:{}", dir.join("t.db").display());
@@ -37,7 +37,7 @@ fn call_entries(n: i64) -> Vec<Entry> {
                 ..CallUpdate::default()
             },
             customer_account: None,
-            only_open: false,
+            when: CallIs::Open,
         },
         Entry::Update {
             call_ref,
@@ -48,7 +48,7 @@ fn call_entries(n: i64) -> Vec<Entry> {
                 ..CallUpdate::default()
             },
             customer_account: None,
-            only_open: false,
+            when: CallIs::Open,
         },
     ]
 }
@@ -77,14 +77,16 @@ async fn a_crash_mid_spool_replays_every_entry_exactly_once() {
     let tmp = tempfile::tempdir().unwrap();
     let s = store(tmp.path()).await;
     let dir = tmp.path().join("call-log");
-    let mut entries: Vec<Entry> = (1..=20).flat_map(call_entries).collect();
-    // Call 1's caller rates the call after its ticket was opened: the note on the ticket
-    // must not be made twice by a replay.
+    // Call 21 arrives and is answered first; its caller rates the call after its ticket was
+    // opened (the note on the ticket must not be made twice by a replay), then it ends.
+    let c21 = call_entries(21);
+    let mut entries: Vec<Entry> = c21[..2].to_vec();
+    entries.extend((1..=20).flat_map(call_entries));
     entries.push(Entry::Survey {
-        call_ref: "boot-1".into(),
+        call_ref: "boot-21".into(),
         score: 4,
     });
-    entries.extend(call_entries(21));
+    entries.push(c21[2].clone());
     spool(&dir, &entries, 600);
 
     let mut w = Writer::new(s.clone(), dir.join("rejected.jsonl"), None);
@@ -94,13 +96,13 @@ async fn a_crash_mid_spool_replays_every_entry_exactly_once() {
         w.write_line(l).await;
     }
     r.commit(first.last().unwrap().after).unwrap();
-    let id1 = s.call_id_by_ref("boot-1").await.unwrap().unwrap();
+    let id21 = s.call_id_by_ref("boot-21").await.unwrap().unwrap();
     let ticket = s
         .create_ticket(
             &NewTicket {
                 kind: "leak".into(),
                 summary: "漏水".into(),
-                call_id: Some(id1),
+                call_id: Some(id21),
                 ..NewTicket::default()
             },
             hotline_store::Actor::Ivr,
@@ -111,8 +113,8 @@ async fn a_crash_mid_spool_replays_every_entry_exactly_once() {
     // The store takes everything up to the survey, then the process dies before the cursor
     // is saved.
     let rest = r.read(1_000).unwrap();
-    let upto_survey = entries.len() - 3 - 10;
-    for l in &rest[..upto_survey] {
+    assert_eq!(rest.len(), entries.len() - 10);
+    for l in &rest[..rest.len() - 1] {
         w.write_line(l).await;
     }
     drop((w, r));
@@ -160,7 +162,7 @@ async fn a_calls_entries_are_written_in_their_order_whatever_the_batch() {
                 ..CallUpdate::default()
             },
             customer_account: None,
-            only_open: false,
+            when: CallIs::Any,
         });
         entries.push(Entry::Update {
             call_ref: "boot-7".into(),
@@ -170,7 +172,7 @@ async fn a_calls_entries_are_written_in_their_order_whatever_the_batch() {
                 ..CallUpdate::default()
             },
             customer_account: None,
-            only_open: true,
+            when: CallIs::Open,
         });
         spool(&dir, &entries, 1 << 20);
         let mut w = Writer::new(s.clone(), dir.join("rejected.jsonl"), None);
@@ -204,7 +206,7 @@ async fn what_the_store_refuses_is_kept_with_the_reason() {
             ..CallUpdate::default()
         },
         customer_account: None,
-        only_open: false,
+        when: CallIs::Any,
     });
     spool(&dir, &entries, 1 << 20);
     // A line cut by a crash, then the next start's segment.
