@@ -156,6 +156,34 @@ pub struct CallUpdate {
     pub result: Option<String>,
 }
 
+impl CallUpdate {
+    /// This update followed by `later`: `later`'s fields where it has them.
+    pub fn then(self, later: CallUpdate) -> CallUpdate {
+        CallUpdate {
+            customer_id: later.customer_id.or(self.customer_id),
+            ivr_ended_at: later.ivr_ended_at.or(self.ivr_ended_at),
+            queued_at: later.queued_at.or(self.queued_at),
+            answered_at: later.answered_at.or(self.answered_at),
+            ended_at: later.ended_at.or(self.ended_at),
+            ivr_path: later.ivr_path.or(self.ivr_path),
+            queue: later.queue.or(self.queue),
+            agent_id: later.agent_id.or(self.agent_id),
+            wait_ms: later.wait_ms.or(self.wait_ms),
+            talk_ms: later.talk_ms.or(self.talk_ms),
+            wrapup_ms: later.wrapup_ms.or(self.wrapup_ms),
+            disposition: later.disposition.or(self.disposition),
+            recording: later.recording.or(self.recording),
+            survey_score: later.survey_score.or(self.survey_score),
+            hangup_side: later.hangup_side.or(self.hangup_side),
+            agent_answered_at: later.agent_answered_at.or(self.agent_answered_at),
+            hold_ms: later.hold_ms.or(self.hold_ms),
+            direction: later.direction.or(self.direction),
+            parent_call_ref: later.parent_call_ref.or(self.parent_call_ref),
+            result: later.result.or(self.result),
+        }
+    }
+}
+
 /// What a call must be for an update to apply to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -57,6 +57,90 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// The call it is about.
+    fn call_ref(&self) -> &str {
+        match self {
+            Entry::Start { call, .. } | Entry::Attempt { call, .. } => &call.call_ref,
+            Entry::Update { call_ref, .. } | Entry::Survey { call_ref, .. } => call_ref,
+        }
+    }
+}
+
+/// A spooled line ready to write: its entry, or why it is not one.
+#[derive(Debug, PartialEq)]
+enum Op {
+    Write(Entry),
+    Bad {
+        entry: serde_json::Value,
+        reason: String,
+    },
+}
+
+fn parse(l: &Spooled) -> Op {
+    let text = match &l.line {
+        Ok(t) => t,
+        Err(why) => {
+            return Op::Bad {
+                entry: serde_json::Value::Null,
+                reason: why.clone(),
+            }
+        }
+    };
+    match serde_json::from_str::<Line>(text) {
+        Ok(line) => Op::Write(line.entry),
+        Err(e) => Op::Bad {
+            entry: serde_json::Value::String(text.clone()),
+            reason: format!("not a call log entry: {e}"),
+        },
+    }
+}
+
+/// Parses a batch and merges each call's successive updates into one write when that is the
+/// same as writing them in turn: the same condition, no end in the earlier one (after it the
+/// condition reads differently), no customer to look up, and no other entry of the call
+/// between them. Each call's entries keep their order; calls are independent rows.
+fn coalesce(lines: &[Spooled]) -> Vec<Op> {
+    let mut ops: Vec<Op> = Vec::with_capacity(lines.len());
+    // A call's last update in `ops` that a later one may merge into.
+    let mut mergeable: HashMap<String, usize> = HashMap::new();
+    for l in lines {
+        match parse(l) {
+            Op::Write(Entry::Update {
+                call_ref,
+                update,
+                customer_account: None,
+                when,
+            }) => {
+                if let Some(Op::Write(Entry::Update {
+                    update: earlier,
+                    when: earlier_when,
+                    ..
+                })) = mergeable.get(&call_ref).and_then(|&i| ops.get_mut(i))
+                {
+                    if *earlier_when == when && earlier.ended_at.is_none() {
+                        *earlier = std::mem::take(earlier).then(update);
+                        continue;
+                    }
+                }
+                mergeable.insert(call_ref.clone(), ops.len());
+                ops.push(Op::Write(Entry::Update {
+                    call_ref,
+                    update,
+                    customer_account: None,
+                    when,
+                }));
+            }
+            Op::Write(e) => {
+                mergeable.remove(e.call_ref());
+                ops.push(Op::Write(e));
+            }
+            bad => ops.push(bad),
+        }
+    }
+    ops
+}
+
 /// A spool line: the entry and its place in the order of the run that wrote it.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Line {
@@ -77,7 +161,7 @@ pub struct Writer {
     ids: HashMap<String, i64>,
     rejected: PathBuf,
     metrics: Option<Arc<hotline_metrics::Metrics>>,
-    /// Entries applied and rejected so far.
+    /// Writes made (a call's successive updates are merged into one) and entries rejected.
     pub applied: u64,
     pub refused: u64,
     /// Entries about calls without a record (see [`Writer::id_of`]).
@@ -152,8 +236,8 @@ impl Writer {
                 let _ = tokio::time::timeout(PAUSE * 2, more.notified()).await;
                 continue;
             };
-            for l in &lines {
-                self.write_line(l).await;
+            for op in coalesce(&lines) {
+                self.write_op(op).await;
             }
             if let Err(e) = reader.commit_read() {
                 // The lines replay after a restart: applying them again changes nothing.
@@ -162,47 +246,42 @@ impl Writer {
         }
     }
 
+    #[cfg(test)]
     async fn write_line(&mut self, l: &Spooled) {
-        let text = match &l.line {
-            Ok(t) => t,
-            Err(why) => return self.reject(serde_json::Value::Null, why),
-        };
-        let line: Line = match serde_json::from_str(text) {
-            Ok(e) => e,
-            Err(e) => {
-                let raw = serde_json::Value::String(text.clone());
-                return self.reject(raw, &format!("not a call log entry: {e}"));
-            }
+        let op = parse(l);
+        self.write_op(op).await
+    }
+
+    async fn write_op(&mut self, op: Op) {
+        let entry = match op {
+            Op::Write(e) => e,
+            Op::Bad { entry, reason } => return self.reject(entry, &reason),
         };
         let mut failures = 0;
         loop {
             let started = std::time::Instant::now();
-            let result = self.apply(&line.entry).await;
+            let result = self.apply(&entry).await;
             if let Some(m) = &self.metrics {
-                m.db_query(line.entry.op(), started.elapsed().as_secs_f64());
+                m.db_query(entry.op(), started.elapsed().as_secs_f64());
             }
-            match result {
+            let e = match result {
                 Ok(()) => {
                     self.applied += 1;
                     return;
                 }
-                Err(e @ (StoreError::Db(_) | StoreError::Migrate(_))) => {
-                    if self.store.ping().await.is_err() {
-                        warn!(error = %e, "database away: call records wait for it");
-                    } else {
-                        failures += 1;
-                        if failures >= ATTEMPTS {
-                            let raw = serde_json::from_str(text).unwrap_or_default();
-                            return self.reject(raw, &e.to_string());
-                        }
-                    }
-                    tokio::time::sleep(PAUSE).await;
-                }
-                Err(e) => {
-                    let raw = serde_json::from_str(text).unwrap_or_default();
+                Err(e) => e,
+            };
+            let transient = matches!(e, StoreError::Db(_) | StoreError::Migrate(_));
+            if transient && self.store.ping().await.is_err() {
+                warn!(error = %e, "database away: call records wait for it");
+            } else {
+                failures += 1;
+                if !transient || failures >= ATTEMPTS {
+                    let raw = serde_json::to_value(&entry).unwrap_or_default();
                     return self.reject(raw, &e.to_string());
                 }
             }
+            tokio::time::sleep(PAUSE).await;
         }
     }
 

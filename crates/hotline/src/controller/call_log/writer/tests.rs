@@ -225,7 +225,8 @@ async fn what_the_store_refuses_is_kept_with_the_reason() {
         true,
     )
     .await;
-    assert_eq!((w.applied, w.refused), (3, 3));
+    // The start, then the answer and the end in one write.
+    assert_eq!((w.applied, w.refused), (2, 3));
     let kept = std::fs::read_to_string(dir.join("rejected.jsonl")).unwrap();
     let lines: Vec<serde_json::Value> = kept
         .lines()
@@ -248,4 +249,76 @@ async fn what_the_store_refuses_is_kept_with_the_reason() {
     // The call itself is whole.
     let c = s.call_by_ref("boot-3").await.unwrap().unwrap();
     assert_eq!(c.disposition.as_deref(), Some("answered"));
+}
+
+fn spooled(entries: &[Entry]) -> Vec<Spooled> {
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Spooled {
+            after: super::super::spool::Cursor {
+                segment: 1,
+                offset: i as u64,
+            },
+            line: Ok(line(i as u64 + 1, e.clone())),
+        })
+        .collect()
+}
+
+#[test]
+fn a_calls_updates_in_one_batch_are_merged_only_where_that_changes_nothing() {
+    let a = call_entries(1);
+    let b = call_entries(2);
+    let wrap = Entry::Update {
+        call_ref: "boot-1".into(),
+        update: CallUpdate {
+            wrapup_ms: Some(5),
+            ..CallUpdate::default()
+        },
+        customer_account: None,
+        when: CallIs::OpenOrWithAgent,
+    };
+    // Interleaved: a start, b start, a answer, b answer, a end, a wrap-up, b end.
+    let batch = [
+        a[0].clone(),
+        b[0].clone(),
+        a[1].clone(),
+        b[1].clone(),
+        a[2].clone(),
+        wrap.clone(),
+        b[2].clone(),
+    ];
+    let ops = coalesce(&spooled(&batch));
+    let merged = |e: &Entry, later: &Entry| match (e, later) {
+        (
+            Entry::Update {
+                call_ref, update, ..
+            },
+            Entry::Update { update: u2, .. },
+        ) => Op::Write(Entry::Update {
+            call_ref: call_ref.clone(),
+            update: update.clone().then(u2.clone()),
+            customer_account: None,
+            when: CallIs::Open,
+        }),
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        ops,
+        vec![
+            Op::Write(a[0].clone()),
+            Op::Write(b[0].clone()),
+            merged(&a[1], &a[2]),
+            merged(&b[1], &b[2]),
+            // After the end, under another condition: written on its own, after it.
+            Op::Write(wrap),
+        ]
+    );
+    // A survey between two updates keeps them apart.
+    let survey = Entry::Survey {
+        call_ref: "boot-1".into(),
+        score: 5,
+    };
+    let ops = coalesce(&spooled(&[a[1].clone(), survey.clone(), a[2].clone()]));
+    assert_eq!(ops.len(), 3);
 }
