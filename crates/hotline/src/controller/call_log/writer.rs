@@ -67,8 +67,10 @@ impl Entry {
     }
 }
 
-/// A spooled line ready to write: its entry, or why it is not one.
+/// A spooled line ready to write: its entry, or why it is not one. (Lives for one batch,
+/// most of them entries: boxing them would only add allocations.)
 #[derive(Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 enum Op {
     Write(Entry),
     Bad {
