@@ -6,11 +6,17 @@
 # calls offered, answered (SIPp's successful calls), failed and how many of those were 503s,
 # call records written, records without an end or a disposition (must be 0), how long the
 # records took to be written after the burst, and the engine's memory: RSS before, peak
-# (VmHWM), after the records were written, and after IDLE more seconds without calls.
-# Usage: benches/records_burst.sh [RATE] [SECONDS] [IDLE]     (default: 4000 20 20)
+# (VmHWM), after the records were written, and after IDLE more seconds without calls, with
+# the engine's own count of SIP calls and transactions then (its /metrics); with gdb
+# installed, also the RSS after glibc's malloc_trim(0) is called in the engine and the bytes
+# glibc says are still allocated (malloc_stats): memory the allocator kept but no longer
+# uses, told apart from memory still in use.
+# With ROUNDS > 1 the burst is repeated on the same engine: memory that grows round after
+# round is a leak, memory that stays at the same level is retention (bounded).
+# Usage: benches/records_burst.sh [RATE] [SECONDS] [IDLE] [ROUNDS]    (default: 4000 20 20 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RATE=${1:-4000}; SECONDS_=${2:-20}; IDLE=${3:-20}
+RATE=${1:-4000}; SECONDS_=${2:-20}; IDLE=${3:-20}; ROUNDS=${4:-1}
 OUT=target/bench-records; rm -rf "$OUT"; mkdir -p "$OUT"
 PORT=${HOTLINE_BENCH_PORT:-26160}
 command -v sipp >/dev/null || { echo "sipp not found: apt-get install -y sip-tester"; exit 2; }
@@ -28,17 +34,23 @@ rss() { awk -v k="$1:" '$1==k{print int($2/1024)}' /proc/$ENGINE/status; }
 DB="$OUT/data/hotline.db"
 q() { sqlite3 -cmd ".timeout 5000" "$DB" "$1"; }
 rss_before=$(rss VmRSS)
+for round in $(seq 1 "$ROUNDS"); do
+mkdir -p "$OUT/round$round"
+rows_before=$(q "SELECT COUNT(*) FROM calls")
+linked_before=$(q "SELECT COUNT(*) FROM calls WHERE recording IS NOT NULL")
 calls=$((RATE * SECONDS_))
 t0=$(date +%s.%N)
 set +e
-(cd "$OUT" && sipp -sn uac 127.0.0.1:$PORT -s 95598 -i 127.0.0.1 -p $((PORT + 10)) -r "$RATE" -m "$calls" \
+(cd "$OUT/round$round" && sipp -sn uac 127.0.0.1:$PORT -s 95598 -i 127.0.0.1 -p $((PORT + 10)) -r "$RATE" -m "$calls" \
    -l 20000 -timeout $((SECONDS_ * 4 + 60))s -timeout_error -nostdin -trace_stat -stf stat.csv \
    -trace_err -error_file errors.log >screen.log 2>&1)
 set -e
 t1=$(date +%s.%N)
-col() { awk -F';' -v name="$1" 'NR==1{for(i=1;i<=NF;i++) if($i==name) c=i} END{print $c+0}' "$OUT/stat.csv"; }
+col() { awk -F';' -v name="$1" 'NR==1{for(i=1;i<=NF;i++) if($i==name) c=i} END{print $c+0}' "$OUT/round$round/stat.csv"; }
 ok=$(col "SuccessfulCall(C)"); failed=$(col "FailedCall(C)")
-n503=$(grep -c "^SIP/2.0 503" "$OUT/errors.log" 2>/dev/null || true)
+# Calls refused with 503 (each once, though SIPp logs the retransmissions of the 503 too).
+n503=$(grep -o "Call-Id '[^']*': while expecting '[0-9]*' (index [0-9]*), received 'SIP/2.0 503" \
+  "$OUT/round$round/errors.log" 2>/dev/null | sort -u | wc -l)
 # The records: written when no row lacks an end and the spool holds no unwritten segment.
 open_rows=-1; waited=0
 while :; do
@@ -50,8 +62,8 @@ while :; do
   sleep 1; waited=$((waited + 1))
 done
 t2=$(date +%s.%N)
-rows=$(q "SELECT COUNT(*) FROM calls")
-linked=$(q "SELECT COUNT(*) FROM calls WHERE recording IS NOT NULL")
+rows=$(( $(q "SELECT COUNT(*) FROM calls") - rows_before ))
+linked=$(( $(q "SELECT COUNT(*) FROM calls WHERE recording IS NOT NULL") - linked_before ))
 rss_written=$(rss VmRSS)
 sleep "$IDLE"
 rss_idle=$(rss VmRSS); hwm=$(rss VmHWM)
@@ -61,15 +73,22 @@ rss_trimmed=-
 if command -v gdb >/dev/null; then
   gdb -p $ENGINE -batch -ex 'call (int) malloc_trim(0)' >/dev/null 2>&1 || true
   sleep 1; rss_trimmed=$(rss VmRSS)
+  # glibc's own count of the bytes the engine still has allocated (to its stderr, our log).
+  gdb -p $ENGINE -batch -ex 'call (void) malloc_stats()' >/dev/null 2>&1 || true
+  sleep 0.5
+  in_use=$(grep -A2 "^Total (incl. mmap):" "$OUT/hotline.log" | grep "in use bytes" | tail -1 | awk '{print int($NF/1048576)}')
+  rss_trimmed="$rss_trimmed (allocated: ${in_use:-?} MiB)"
 fi
 python3 - <<PY
 t0, t1, t2 = $t0, $t1, $t2
+print(f"round $round")
 print(f"offered          {$calls} calls at {$RATE}/s for ${SECONDS_} s; SIPp took {t1 - t0:.1f} s ({$calls / (t1 - t0):.0f} calls/s achieved)")
 print(f"answered         {$ok}")
 print(f"failed           {$failed} (503: $n503)")
 print(f"records written  {$rows} (with recording linked: {$linked}; rejected: $rejected)")
 print(f"rows without end or disposition: {$open_rows}")
 print(f"records complete {t2 - t1:.1f} s after the burst")
-print(f"engine RSS MiB   before {$rss_before}, peak (VmHWM) {$hwm}, records written {$rss_written}, idle ${IDLE} s later {$rss_idle}, after malloc_trim(0) $rss_trimmed")
+print("engine RSS MiB   before $rss_before, peak (VmHWM) $hwm, records written $rss_written, idle ${IDLE} s later $rss_idle, after malloc_trim(0) $rss_trimmed")
 print("engine then     $sip_now")
 PY
+done

@@ -203,6 +203,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         Some(acd_rx),
         Some(desk_requests),
     ));
+    crate::memory::spawn();
     shutdown_signal().await;
     info!("shutting down");
     handle.shutdown();
