@@ -2,6 +2,7 @@
 //! Calls carry their run (`calls.run_id`); at the next start, the calls a dead run left open
 //! (no end) are closed as `interrupted`, ended at that run's last sign of life, keeping the
 //! recording they were linked to when it started. The end time is decided by a pure function.
+//! One database serves one engine: a start takes every other run for a dead one.
 
 use crate::calls::Disposition;
 use crate::db::{col, Store};
