@@ -201,3 +201,75 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_9_with_records_still_in_the_spool_loses_none_at_the_restart() {
+    // One entry per store batch and tiny segments: the writer lags the calls.
+    let tiny = [
+        ("HOTLINE_CALLS_LOG_BATCH", "1"),
+        ("HOTLINE_CALLS_LOG_SEGMENT_KIB", "1"),
+    ];
+    let mut first = Engine::start(&tiny);
+    const CALLS: usize = 150;
+    for wave in 0..CALLS / 50 {
+        let calls: Vec<_> = (0..50)
+            .map(|i| {
+                let caller = format!("1360000{:04}", wave * 50 + i);
+                let e = &first;
+                async move {
+                    let c = Caller::place(e, &caller).await;
+                    c.hang_up().await;
+                }
+            })
+            .collect();
+        futures_join(calls).await;
+    }
+    let spool = first.dir.join("data/call-log");
+    let segments = || {
+        std::fs::read_dir(&spool)
+            .map(|d| {
+                d.filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".jsonl"))
+                })
+                .count()
+            })
+            .unwrap_or(0)
+    };
+    let backlog = segments();
+    eprintln!("spool segments at the kill: {backlog}");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &first.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    while first.alive() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let data = first.dir.join("data");
+    let _second = Engine::start(&[
+        tiny[0],
+        tiny[1],
+        ("HOTLINE_DATA_DIR", data.to_str().unwrap()),
+    ]);
+    let url = format!("sqlite:{}", data.join("hotline.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("db");
+    // Written before the ready line: every call, once, complete.
+    let (rows, complete, interrupted): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), \
+         SUM(ended_at IS NOT NULL AND disposition IS NOT NULL AND answered_at IS NOT NULL), \
+         SUM(disposition = 'interrupted') FROM calls",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows, CALLS as i64,
+        "one record per call (spool backlog at the kill: {backlog} segments)"
+    );
+    assert_eq!(complete, CALLS as i64);
+    eprintln!("interrupted at the restart: {interrupted}");
+    // Calls whose hang-up the engine had taken ended as the caller left, not interrupted.
+    assert!(interrupted < CALLS as i64 / 2, "{interrupted} interrupted");
+    assert!(!spool.join("rejected.jsonl").exists());
+}
