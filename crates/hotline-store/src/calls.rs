@@ -31,6 +31,9 @@ pub enum Disposition {
     Transferred,
     /// Could not be handled (no agents, error).
     Failed,
+    /// Still in progress when the engine died (`kill -9`, a crash, a power cut): closed at
+    /// the next start, ended at the dead run's last sign of life.
+    Interrupted,
 }
 
 impl Disposition {
@@ -44,6 +47,7 @@ impl Disposition {
             Disposition::Callback => "callback",
             Disposition::Transferred => "transferred",
             Disposition::Failed => "failed",
+            Disposition::Interrupted => "interrupted",
         }
     }
 }
@@ -87,7 +91,7 @@ pub struct Call {
 }
 
 /// What is known when a call arrives.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewCall {
     /// The engine's id for the call (unique).
     pub call_ref: String,
@@ -104,31 +108,98 @@ pub struct CallStart {
 }
 
 /// Fields to fill in on a call; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CallUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ivr_ended_at: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queued_at: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub answered_at: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ivr_path: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub talk_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wrapup_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disposition: Option<Disposition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub survey_score: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hangup_side: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_answered_at: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_ms: Option<i64>,
     /// `outbound` for a callback attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
     /// A callback attempt's original call.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_call_ref: Option<String>,
     /// How a callback attempt ended (`reached`, `no_answer`, `busy`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+}
+
+impl CallUpdate {
+    /// This update followed by `later`: `later`'s fields where it has them.
+    pub fn then(self, later: CallUpdate) -> CallUpdate {
+        CallUpdate {
+            customer_id: later.customer_id.or(self.customer_id),
+            ivr_ended_at: later.ivr_ended_at.or(self.ivr_ended_at),
+            queued_at: later.queued_at.or(self.queued_at),
+            answered_at: later.answered_at.or(self.answered_at),
+            ended_at: later.ended_at.or(self.ended_at),
+            ivr_path: later.ivr_path.or(self.ivr_path),
+            queue: later.queue.or(self.queue),
+            agent_id: later.agent_id.or(self.agent_id),
+            wait_ms: later.wait_ms.or(self.wait_ms),
+            talk_ms: later.talk_ms.or(self.talk_ms),
+            wrapup_ms: later.wrapup_ms.or(self.wrapup_ms),
+            disposition: later.disposition.or(self.disposition),
+            recording: later.recording.or(self.recording),
+            survey_score: later.survey_score.or(self.survey_score),
+            hangup_side: later.hangup_side.or(self.hangup_side),
+            agent_answered_at: later.agent_answered_at.or(self.agent_answered_at),
+            hold_ms: later.hold_ms.or(self.hold_ms),
+            direction: later.direction.or(self.direction),
+            parent_call_ref: later.parent_call_ref.or(self.parent_call_ref),
+            result: later.result.or(self.result),
+        }
+    }
+}
+
+/// What a call must be for an update to apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallIs {
+    #[default]
+    Any,
+    /// Not ended.
+    Open,
+    /// Not ended, or ended with an agent (an agent's wrap-up comes after the call).
+    OpenOrWithAgent,
+}
+
+impl CallIs {
+    pub fn is_any(&self) -> bool {
+        *self == CallIs::Any
+    }
 }
 
 /// Which calls to list.
@@ -182,6 +253,12 @@ impl Store {
     /// Opens the call record; if the caller's number belongs to customers with open tickets
     /// (or reported one), the call is marked a repeat contact and those tickets returned.
     pub async fn start_call(&self, new: &NewCall) -> Result<CallStart> {
+        self.start_call_in_run(new, None).await
+    }
+
+    /// [`Store::start_call`] for a call taken by engine run `run` (see `runs`): a call of a
+    /// run that dies is closed as interrupted at the next start.
+    pub async fn start_call_in_run(&self, new: &NewCall, run: Option<i64>) -> Result<CallStart> {
         let customers = self.customers_by_phone(&new.caller).await?;
         let mut open = self
             .open_tickets_for(None, Some(&new.caller), new.started_at)
@@ -198,8 +275,8 @@ impl Store {
         }
         let customer_id = (customers.len() == 1).then(|| customers[0].id);
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO calls (call_ref, caller, dialled, customer_id, started_at, repeat_contact) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO calls (call_ref, caller, dialled, customer_id, started_at, repeat_contact, \
+             run_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(new.call_ref.clone())
         .bind(new.caller.clone())
@@ -207,6 +284,7 @@ impl Store {
         .bind(customer_id)
         .bind(new.started_at)
         .bind(i64::from(!open.is_empty()))
+        .bind(run)
         .fetch_one(&self.write)
         .await
         .map_err(|e| match e {
@@ -223,6 +301,24 @@ impl Store {
 
     /// Fills in fields of a call. Identifying the customer re-checks repeat contact.
     pub async fn update_call(&self, id: i64, u: &CallUpdate) -> Result<Call> {
+        self.set_call_fields(id, u).await?;
+        self.call(id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("call", id))
+    }
+
+    /// [`Store::update_call`] without reading the call back (the call log's writer).
+    pub async fn set_call_fields(&self, id: i64, u: &CallUpdate) -> Result<()> {
+        if self.set_call_fields_if(id, u, CallIs::Any).await? {
+            Ok(())
+        } else {
+            Err(StoreError::not_found("call", id))
+        }
+    }
+
+    /// [`Store::set_call_fields`] when the call is as `is` says; `false` (nothing written)
+    /// when it is not, or there is no such call.
+    pub async fn set_call_fields_if(&self, id: i64, u: &CallUpdate, is: CallIs) -> Result<bool> {
         let mut q = Sql::new("UPDATE calls SET id = id");
         let ints = [
             ("customer_id", u.customer_id),
@@ -277,13 +373,17 @@ impl Store {
             }
         }
         q.push(" WHERE id = ").int(id);
-        let n = q.query().execute(&self.write).await?;
-        if n.rows_affected() == 0 {
-            return Err(StoreError::not_found("call", id));
+        match is {
+            CallIs::Any => {}
+            CallIs::Open => {
+                q.push(" AND ended_at IS NULL");
+            }
+            CallIs::OpenOrWithAgent => {
+                q.push(" AND (ended_at IS NULL OR agent_id IS NOT NULL)");
+            }
         }
-        self.call(id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("call", id))
+        let n = q.query().execute(&self.write).await?;
+        Ok(n.rows_affected() > 0)
     }
 
     pub async fn call(&self, id: i64) -> Result<Option<Call>> {

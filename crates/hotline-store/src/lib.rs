@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod policy;
 pub mod readings;
 pub mod rules;
+pub mod runs;
 pub mod seed;
 pub mod source;
 mod sql;
@@ -32,7 +33,7 @@ pub mod tickets;
 
 pub use agents::{Agent, NewAgent, Role, SipCredentials};
 pub use audit::{AuditEvent, NewAuditEvent};
-pub use calls::{Call, CallFilter, CallStart, CallUpdate, Disposition, NewCall};
+pub use calls::{Call, CallFilter, CallIs, CallStart, CallUpdate, Disposition, NewCall};
 pub use cis::{NewBill, NewCustomer, NewDistrict, NewNotice};
 pub use customers::{Arrears, ArrearsItem, Bill, Customer, CustomerQuery, District, Notice};
 pub use db::{Backend, OpenOptions, Store};
@@ -42,6 +43,7 @@ pub use followups::{FollowUp, FollowUpResult};
 pub use lifecycle::{Action, Milestone, Millis, Status};
 pub use policy::{KindPolicy, Policy, Priority};
 pub use readings::{NewReading, Reading, ReadingOutcome, ReadingSource};
+pub use runs::InterruptedCall;
 pub use source::{CustomerSource, ReadingSubmission, SourceError};
 pub use stats::{DistrictOverdue, IvrStats, QueueStats, StatsRule};
 pub use tickets::{

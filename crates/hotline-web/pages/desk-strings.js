@@ -220,7 +220,7 @@ Hotline.addStrings(
     "disposition.callback": "回拨",
     "disposition.transferred": "已转出",
     "disposition.failed": "未能处理",
-    "disposition.interrupted": "系统中断",
+    "disposition.interrupted": "中断（系统停止）",
     "lang.zh": "中文",
     "lang.en": "英语",
   },

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod controller;
 pub mod flows;
+pub mod memory;
 pub mod metrics;
 pub mod serve;
 pub mod storage;

@@ -99,6 +99,17 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         tickets_at: tokio::sync::Mutex::new(None),
         sip: server.handle.clone(),
     });
+    // Before the ready line: the last run's spooled records written, its open calls closed.
+    let call_log = controller::call_log::CallLog::start(
+        store.clone(),
+        controller::call_log::LogOptions {
+            dir: cfg.data.dir.join("call-log"),
+            batch: usize::try_from(cfg.calls.log_batch).unwrap_or(usize::MAX),
+            segment_bytes: cfg.calls.log_segment_kib.saturating_mul(1024),
+        },
+        Some(metrics.clone()),
+    )
+    .await?;
     let http = start_http(
         &cfg,
         &store,
@@ -149,10 +160,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         ring: Duration::from_secs(cfg.calls.ring_secs),
         answer_hangup: (cfg.calls.answer_hangup_secs > 0)
             .then(|| Duration::from_secs(cfg.calls.answer_hangup_secs)),
-        call_log: Some(controller::call_log::CallLog::spawn(
-            store.clone(),
-            Some(metrics.clone()),
-        )),
+        call_log: Some(call_log.clone()),
         ivr: flows.map(|set| {
             let source: Arc<dyn hotline_store::CustomerSource> = Arc::new(store.clone());
             let rt = IvrRuntime::new(
@@ -200,10 +208,12 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         Some(acd_rx),
         Some(desk_requests),
     ));
+    crate::memory::spawn();
     shutdown_signal().await;
     info!("shutting down");
     handle.shutdown();
     let _ = tokio::time::timeout(Duration::from_secs(2), controller).await;
+    call_log.stop(Duration::from_secs(2)).await;
     background.abort();
     if let Some((_, server)) = http {
         server.stop();

@@ -353,6 +353,10 @@ pub struct CallsConfig {
     pub ring_secs: u64,
     /// Hard upper bound on any call's length.
     pub max_call_secs: u64,
+    /// Call record entries written to the store between saves of the spool's cursor.
+    pub log_batch: u64,
+    /// A call log spool segment's size in KiB before a new one starts.
+    pub log_segment_kib: u64,
 }
 
 impl Default for CallsConfig {
@@ -361,6 +365,8 @@ impl Default for CallsConfig {
             answer_hangup_secs: 30,
             ring_secs: 0,
             max_call_secs: 14400,
+            log_batch: 256,
+            log_segment_kib: 4096,
         }
     }
 }

@@ -230,6 +230,15 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ),
     ("calls.max_call_secs", "Hard upper bound on any call's length."),
     (
+        "calls.log_batch",
+        "Call records: entries written to the store between saves of the spool's cursor\n\
+         (<data.dir>/call-log/; a burst waits there, never dropped).",
+    ),
+    (
+        "calls.log_segment_kib",
+        "Call records: a spool segment's size in KiB (deleted once the store has it).",
+    ),
+    (
         "data.dir",
         "Directory for the engine's files, created if missing; relative to the working directory.",
     ),

@@ -86,6 +86,8 @@ pub(super) fn check(cfg: &Config) -> Findings {
         );
     }
     positive(&mut f, "calls.max_call_secs", cfg.calls.max_call_secs);
+    positive(&mut f, "calls.log_batch", cfg.calls.log_batch);
+    positive(&mut f, "calls.log_segment_kib", cfg.calls.log_segment_kib);
     if cfg.data.dir.as_os_str().is_empty() {
         f.error("data.dir", "must not be empty");
     }

@@ -181,6 +181,9 @@ pub(super) fn agent_answered(
             (&agent_leg, Side::Agent, None),
         ];
         let rec = start_recording(dir, caller, Channels::Stereo, &to);
+        if let (Some(log), Some(rec)) = (&cfg.call_log, &rec) {
+            log.recording(caller, rec.path());
+        }
         if let Some(c) = calls.get_mut(&caller) {
             c.recording = rec;
         }

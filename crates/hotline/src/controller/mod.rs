@@ -468,6 +468,9 @@ fn on_internal(
                 // Mono: the caller and what we play.
                 let to = [(&handle, Side::Caller, Some(Side::Agent))];
                 active.recording = start_recording(dir, call, Channels::Mono, &to);
+                if let (Some(log), Some(rec)) = (cfg.log(), &active.recording) {
+                    log.recording(call, rec.path());
+                }
             }
             forward_leg_events(tx, call, leg_events);
             if let Some(rt) = &cfg.ivr {
