@@ -497,6 +497,7 @@ impl SipCore {
             }
             self.dialogs.remove(&(call.sip_call_id, call.local_tag));
         }
+        self.cancel_timers(Timer::Call(id));
     }
 
     /// A server INVITE transaction expired before the engine answered it.

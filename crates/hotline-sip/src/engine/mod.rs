@@ -188,7 +188,7 @@ pub struct Stats {
     pub tcp_connections: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Timer {
     Server(u64),
     Client(u64),
@@ -216,6 +216,10 @@ pub struct SipCore {
     overload: OverloadControl,
     dialogs: HashMap<(String, String), u64>,
     timers: BTreeSet<(Instant, Timer)>,
+    /// The instants at which each call and transaction has a timer pending, so that its
+    /// timers go with it: a call's 4-hour limit and an INVITE transaction's expiry would
+    /// otherwise stay in `timers` for hours after they ended (a burst's worth of entries).
+    timer_index: HashMap<Timer, Vec<Instant>>,
     out: VecDeque<Output>,
     stats: Stats,
 }
@@ -266,6 +270,7 @@ impl SipCore {
             overload: OverloadControl::new(cfg.overload),
             dialogs: HashMap::new(),
             timers: BTreeSet::new(),
+            timer_index: HashMap::new(),
             out: VecDeque::new(),
             stats: Stats::default(),
             cfg,
@@ -300,6 +305,11 @@ impl SipCore {
     /// Calls the core holds now (any state).
     pub fn active_calls(&self) -> usize {
         self.calls.len()
+    }
+
+    /// Timers the core holds now (for leak checks in tests).
+    pub fn timer_count(&self) -> usize {
+        self.timers.len()
     }
 
     /// Transactions the core holds now (for leak checks in tests).
@@ -354,6 +364,7 @@ impl SipCore {
                 break;
             }
             self.timers.pop_first();
+            self.unlist_timer(timer, at);
             match timer {
                 Timer::Server(id) => self.server_timer(now, id),
                 Timer::Client(id) => self.client_timer(now, id),
@@ -543,7 +554,28 @@ impl SipCore {
     }
 
     fn schedule(&mut self, at: Instant, timer: Timer) {
-        self.timers.insert((at, timer));
+        if self.timers.insert((at, timer)) && timer != Timer::Housekeeping {
+            self.timer_index.entry(timer).or_default().push(at);
+        }
+    }
+
+    /// `timer` at `at` fired: no longer pending.
+    fn unlist_timer(&mut self, timer: Timer, at: Instant) {
+        if let Some(list) = self.timer_index.get_mut(&timer) {
+            if let Some(i) = list.iter().position(|t| *t == at) {
+                list.swap_remove(i);
+            }
+            if list.is_empty() {
+                self.timer_index.remove(&timer);
+            }
+        }
+    }
+
+    /// Drops every pending instance of `timer` (a call or transaction the core forgets).
+    fn cancel_timers(&mut self, timer: Timer) {
+        for at in self.timer_index.remove(&timer).unwrap_or_default() {
+            self.timers.remove(&(at, timer));
+        }
     }
 
     fn fresh_id(&mut self) -> u64 {

@@ -197,6 +197,14 @@ fn trunk_call_answer_ack_bye() {
     h.advance(Duration::from_secs(40));
     assert_eq!(h.core.active_calls(), 0);
     assert_eq!(h.core.transaction_count(), 0);
+    // The call's and its transactions' timers (ring and 4-hour limits, the INVITE
+    // transaction's expiry) went with them: only housekeeping is left.
+    assert_eq!(
+        h.core.timer_count(),
+        1,
+        "timers left after the call: {:?}",
+        h.core.timers
+    );
 }
 
 #[test]
@@ -243,6 +251,12 @@ fn engine_hangs_up_with_bye() {
     h.advance(Duration::from_secs(40));
     assert_eq!(h.core.transaction_count(), 0);
     assert_eq!(h.core.active_calls(), 0);
+    assert_eq!(
+        h.core.timer_count(),
+        1,
+        "timers left after the call: {:?}",
+        h.core.timers
+    );
 }
 
 #[test]
@@ -276,6 +290,7 @@ fn cancel_while_ringing() {
     assert!(h.take_sent().is_empty());
     h.advance(Duration::from_secs(40));
     assert_eq!(h.core.transaction_count(), 0);
+    assert_eq!(h.core.timer_count(), 1, "timers left: {:?}", h.core.timers);
     // A CANCEL for nothing: 481.
     h.recv(TRUNK, &cancel.replace("z9hG4bK1", "z9hG4bK9"));
     assert_eq!(
@@ -662,6 +677,7 @@ fn ring_no_answer_cancels() {
     h.advance(Duration::from_secs(60));
     assert_eq!(h.core.active_calls(), 0);
     assert_eq!(h.core.transaction_count(), 0);
+    assert_eq!(h.core.timer_count(), 1, "timers left: {:?}", h.core.timers);
 }
 
 #[test]
@@ -706,6 +722,7 @@ fn unanswered_inbound_call_is_bounded() {
     h.advance(Duration::from_secs(60));
     assert_eq!(h.core.active_calls(), 0);
     assert_eq!(h.core.transaction_count(), 0);
+    assert_eq!(h.core.timer_count(), 1, "timers left: {:?}", h.core.timers);
 }
 
 #[test]

@@ -272,6 +272,7 @@ impl SipCore {
         if self.server_index.get(&txn.key) == Some(&id) {
             self.server_index.remove(&txn.key);
         }
+        self.cancel_timers(Timer::Server(id));
         Some(txn)
     }
 
@@ -355,6 +356,7 @@ impl SipCore {
         if let Some(txn) = self.client.remove(&id) {
             self.client_index.remove(&(txn.branch, txn.method));
         }
+        self.cancel_timers(Timer::Client(id));
     }
 
     pub(super) fn on_response(&mut self, now: Now, _peer: Peer, resp: Response) {
