@@ -13,6 +13,7 @@
 # uses, told apart from memory still in use.
 # With ROUNDS > 1 the burst is repeated on the same engine: memory that grows round after
 # round is a leak, memory that stays at the same level is retention (bounded).
+# Exits 1 when a round left a row without an end or a disposition, or the store rejected an entry.
 # Usage: benches/records_burst.sh [RATE] [SECONDS] [IDLE] [ROUNDS]    (default: 4000 20 20 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,7 @@ rss() { awk -v k="$1:" '$1==k{print int($2/1024)}' /proc/$ENGINE/status; }
 DB="$OUT/data/hotline.db"
 q() { sqlite3 -cmd ".timeout 5000" "$DB" "$1"; }
 rss_before=$(rss VmRSS)
+failures=0
 for round in $(seq 1 "$ROUNDS"); do
 mkdir -p "$OUT/round$round"
 rows_before=$(q "SELECT COUNT(*) FROM calls")
@@ -91,4 +93,9 @@ print(f"records complete {t2 - t1:.1f} s after the burst")
 print("engine RSS MiB   before $rss_before, peak (VmHWM) $hwm, records written $rss_written, idle ${IDLE} s later $rss_idle, after malloc_trim(0) $rss_trimmed")
 print("engine then     $sip_now")
 PY
+if [ "$open_rows" != 0 ] || [ "$rejected" != 0 ]; then
+  echo "FAILED: round $round left $open_rows rows without an end or a disposition, $rejected entries rejected" >&2
+  failures=$((failures + 1))
+fi
 done
+exit $((failures > 0))
