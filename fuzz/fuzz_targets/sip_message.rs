@@ -1,16 +1,20 @@
 //! Fuzzes the SIP message entry point: the parser, the TCP framer, and the whole core
-//! (admission, transactions, dialogs, registrar) fed the same bytes over UDP and TCP.
+//! (admission, transactions, dialogs, registrar) fed the same bytes over UDP and TCP. The
+//! connection's linear framer ([`framing::Framer`]) is fed the bytes in pieces whose sizes
+//! come from the input, and must take off exactly what the stateless framer finds.
 #![no_main]
 
 use std::time::Instant;
 
 use hotline_sip::engine::{CoreConfig, Input, Now, SipCore};
+use hotline_sip::framing::{Frame, Framed, Framer};
 use hotline_sip::{framing, wire, Peer};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = wire::parse(data);
     let _ = framing::next_frame(data, 65535);
+    framers_agree(data);
     let cfg = CoreConfig {
         trunks: vec!["127.0.0.0/8".parse().expect("cidr")],
         ..CoreConfig::default()
@@ -39,3 +43,71 @@ fuzz_target!(|data: &[u8]| {
     });
     while core.poll_output().is_some() {}
 });
+
+/// The sizes of the pieces the stream arrives in (1–24 bytes), and the largest message, drawn
+/// from the input itself.
+fn pieces(data: &[u8]) -> (Vec<usize>, usize) {
+    let mut steps = Vec::new();
+    let (mut total, mut i) = (0, 0);
+    while total < data.len() {
+        let step = usize::from(data.get(i % data.len()).copied().unwrap_or(0) % 24) + 1;
+        steps.push(step);
+        total += step;
+        i += 7;
+    }
+    let max = 64 + usize::from(data.first().copied().unwrap_or(0)) * 16;
+    (steps, max)
+}
+
+fn framers_agree(data: &[u8]) {
+    let (steps, max) = pieces(data);
+    let (mut buf, mut oracle, mut at) = (Vec::new(), Vec::new(), 0);
+    'oracle: for &step in &steps {
+        let end = (at + step).min(data.len());
+        buf.extend_from_slice(&data[at..end]);
+        at = end;
+        loop {
+            match framing::next_frame(&buf, max) {
+                Frame::Incomplete => break,
+                Frame::Skip(n) => {
+                    buf.drain(..n);
+                }
+                Frame::Ping(n) => {
+                    buf.drain(..n);
+                    oracle.push(Framed::Ping);
+                }
+                Frame::Message(n) => oracle.push(Framed::Message(buf.drain(..n).collect())),
+                Frame::Broken {
+                    status,
+                    reason,
+                    header_len,
+                } => {
+                    let head = buf[..header_len.min(buf.len())].to_vec();
+                    oracle.push(Framed::Broken {
+                        status,
+                        reason,
+                        head,
+                    });
+                    break 'oracle;
+                }
+            }
+        }
+    }
+    let (mut f, mut got, mut at) = (Framer::new(max), Vec::new(), 0);
+    'feed: for &step in &steps {
+        let end = (at + step).min(data.len());
+        f.push(&data[at..end]);
+        at = end;
+        loop {
+            match f.take() {
+                Framed::Incomplete => break,
+                b @ Framed::Broken { .. } => {
+                    got.push(b);
+                    break 'feed;
+                }
+                other => got.push(other),
+            }
+        }
+    }
+    assert_eq!(got, oracle, "the linear framer and the stateless one disagree");
+}
