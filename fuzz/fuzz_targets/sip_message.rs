@@ -7,7 +7,6 @@
 use std::time::Instant;
 
 use hotline_sip::engine::{CoreConfig, Input, Now, SipCore};
-use hotline_sip::framing::{Frame, Framed, Framer};
 use hotline_sip::{framing, wire, Peer};
 use libfuzzer_sys::fuzz_target;
 
@@ -61,53 +60,9 @@ fn pieces(data: &[u8]) -> (Vec<usize>, usize) {
 
 fn framers_agree(data: &[u8]) {
     let (steps, max) = pieces(data);
-    let (mut buf, mut oracle, mut at) = (Vec::new(), Vec::new(), 0);
-    'oracle: for &step in &steps {
-        let end = (at + step).min(data.len());
-        buf.extend_from_slice(&data[at..end]);
-        at = end;
-        loop {
-            match framing::next_frame(&buf, max) {
-                Frame::Incomplete => break,
-                Frame::Skip(n) => {
-                    buf.drain(..n);
-                }
-                Frame::Ping(n) => {
-                    buf.drain(..n);
-                    oracle.push(Framed::Ping);
-                }
-                Frame::Message(n) => oracle.push(Framed::Message(buf.drain(..n).collect())),
-                Frame::Broken {
-                    status,
-                    reason,
-                    header_len,
-                } => {
-                    let head = buf[..header_len.min(buf.len())].to_vec();
-                    oracle.push(Framed::Broken {
-                        status,
-                        reason,
-                        head,
-                    });
-                    break 'oracle;
-                }
-            }
-        }
-    }
-    let (mut f, mut got, mut at) = (Framer::new(max), Vec::new(), 0);
-    'feed: for &step in &steps {
-        let end = (at + step).min(data.len());
-        f.push(&data[at..end]);
-        at = end;
-        loop {
-            match f.take() {
-                Framed::Incomplete => break,
-                b @ Framed::Broken { .. } => {
-                    got.push(b);
-                    break 'feed;
-                }
-                other => got.push(other),
-            }
-        }
-    }
-    assert_eq!(got, oracle, "the linear framer and the stateless one disagree");
+    assert_eq!(
+        framing::frame_stream(data, &steps, max),
+        framing::frame_stream_stateless(data, &steps, max),
+        "the linear framer and the stateless one disagree"
+    );
 }

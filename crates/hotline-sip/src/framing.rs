@@ -288,6 +288,67 @@ impl Framer {
         }
     }
 }
+/// Frames `stream` arriving in pieces of `steps` bytes with a [`Framer`]: every message and
+/// ping taken off, up to and including a `Broken` (the connection would close there). For
+/// tests and fuzzing, which compare it with [`frame_stream_stateless`].
+pub fn frame_stream(stream: &[u8], steps: &[usize], max: usize) -> Vec<Framed> {
+    let (mut f, mut got, mut at) = (Framer::new(max), Vec::new(), 0);
+    for &step in steps {
+        let end = (at + step).min(stream.len());
+        f.push(&stream[at..end]);
+        at = end;
+        loop {
+            match f.take() {
+                Framed::Incomplete => break,
+                b @ Framed::Broken { .. } => {
+                    got.push(b);
+                    return got;
+                }
+                other => got.push(other),
+            }
+        }
+    }
+    got
+}
+
+/// The same with [`next_frame`] over a growing buffer, as connections framed before
+/// [`Framer`]: the oracle the linear framer must agree with.
+pub fn frame_stream_stateless(stream: &[u8], steps: &[usize], max: usize) -> Vec<Framed> {
+    let (mut buf, mut got, mut at) = (Vec::new(), Vec::new(), 0);
+    for &step in steps {
+        let end = (at + step).min(stream.len());
+        buf.extend_from_slice(&stream[at..end]);
+        at = end;
+        loop {
+            match next_frame(&buf, max) {
+                Frame::Incomplete => break,
+                Frame::Skip(n) => {
+                    buf.drain(..n);
+                }
+                Frame::Ping(n) => {
+                    buf.drain(..n);
+                    got.push(Framed::Ping);
+                }
+                Frame::Message(n) => got.push(Framed::Message(buf.drain(..n).collect())),
+                Frame::Broken {
+                    status,
+                    reason,
+                    header_len,
+                } => {
+                    let head = buf[..header_len.min(buf.len())].to_vec();
+                    got.push(Framed::Broken {
+                        status,
+                        reason,
+                        head,
+                    });
+                    return got;
+                }
+            }
+        }
+    }
+    got
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,43 +517,6 @@ mod tests {
         );
     }
 
-    /// The stateless framer over a growing buffer, as the shell used it before: the oracle.
-    fn frame_with_next_frame(stream: &[u8], steps: &[usize], max: usize) -> Vec<Framed> {
-        let (mut buf, mut got, mut at) = (Vec::new(), Vec::new(), 0);
-        for &step in steps {
-            let end = (at + step).min(stream.len());
-            buf.extend_from_slice(&stream[at..end]);
-            at = end;
-            loop {
-                match next_frame(&buf, max) {
-                    Frame::Incomplete => break,
-                    Frame::Skip(n) => {
-                        buf.drain(..n);
-                    }
-                    Frame::Ping(n) => {
-                        buf.drain(..n);
-                        got.push(Framed::Ping);
-                    }
-                    Frame::Message(n) => got.push(Framed::Message(buf.drain(..n).collect())),
-                    Frame::Broken {
-                        status,
-                        reason,
-                        header_len,
-                    } => {
-                        let head = buf[..header_len.min(buf.len())].to_vec();
-                        got.push(Framed::Broken {
-                            status,
-                            reason,
-                            head,
-                        });
-                        return got;
-                    }
-                }
-            }
-        }
-        got
-    }
-
     /// Random streams of messages, pings, stray CRLFs and broken messages, cut at random:
     /// the linear framer takes off exactly what the stateless one does.
     #[test]
@@ -521,25 +545,8 @@ mod tests {
                 total += step;
             }
             let max = rng.random_range(40..200);
-            let oracle = frame_with_next_frame(&stream, &steps, max);
-            let mut f = Framer::new(max);
-            let mut got = Vec::new();
-            let mut at = 0;
-            'feed: for &step in &steps {
-                let end = (at + step).min(stream.len());
-                f.push(&stream[at..end]);
-                at = end;
-                loop {
-                    match f.take() {
-                        Framed::Incomplete => break,
-                        b @ Framed::Broken { .. } => {
-                            got.push(b);
-                            break 'feed;
-                        }
-                        other => got.push(other),
-                    }
-                }
-            }
+            let oracle = frame_stream_stateless(&stream, &steps, max);
+            let got = frame_stream(&stream, &steps, max);
             assert_eq!(got, oracle, "round {round}, max {max}, steps {steps:?}");
         }
     }
