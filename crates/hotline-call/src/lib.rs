@@ -11,9 +11,11 @@
 //!   and who hung up);
 //! - [`prompts`]: the typed set of system prompts the controller plays, checked in every
 //!   language at start;
-//! - [`registration`]: what a phone's registration change may do to its agent's state.
+//! - [`registration`]: what a phone's registration change may do to its agent's state;
+//! - [`control`]: the call controller itself, a state machine on the core contract.
 
 pub mod acd;
+pub mod control;
 pub mod end;
 pub mod phase;
 pub mod prompts;

@@ -154,6 +154,25 @@ impl Timeline {
         self.enter(now, then);
     }
 
+    /// The router did not take an answer that crossed its ring timeout: the time since the
+    /// offer was answered counts as waiting (the agent never served the caller) and the caller
+    /// waits in its queue again from `now`.
+    pub fn answer_withdrawn(&mut self, now: Now) {
+        let queue = self.queue().unwrap_or_default().to_string();
+        for s in self.stints.iter_mut().rev() {
+            match s.phase {
+                Phase::Announcing { agent } | Phase::Bridged { agent } => {
+                    s.phase = Phase::Offering {
+                        queue: queue.clone(),
+                        agent,
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.enter(now, Phase::Queued { queue });
+    }
+
     /// IVR steps taken by a flow, appended to those of earlier flows.
     pub fn add_path<I: IntoIterator<Item = String>>(&mut self, steps: I) {
         self.path.extend(steps);

@@ -17,6 +17,10 @@
 //! (two inputs in the same instant) is staged by feeding them in the order wanted.
 //! [`Core`] states the contract as a trait, for shells and harnesses that drive several cores.
 
+pub mod end;
+
+pub use end::EndReason;
+
 use std::fmt;
 use std::time::{Duration, Instant};
 

@@ -78,42 +78,8 @@ pub struct IncomingCall {
     pub user_agent: Option<String>,
 }
 
-/// Why a call ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndReason {
-    /// The far end sent BYE.
-    RemoteHangup,
-    /// We hung up (Hangup command).
-    LocalHangup,
-    /// The caller cancelled before answer.
-    Cancelled,
-    /// Our 2xx was never acknowledged.
-    AckTimeout,
-    /// We refused the call with this status.
-    Rejected(u16),
-    /// An outbound call failed with this status (408 for no answer or no response).
-    Failed(u16),
-    /// The call reached its maximum length.
-    MaxDuration,
-    /// The transport to the far end failed.
-    TransportFailure,
-}
-
-impl EndReason {
-    /// A bounded label for logs and metrics.
-    pub fn label(&self) -> &'static str {
-        match self {
-            EndReason::RemoteHangup => "remote_hangup",
-            EndReason::LocalHangup => "local_hangup",
-            EndReason::Cancelled => "cancelled",
-            EndReason::AckTimeout => "ack_timeout",
-            EndReason::Rejected(_) => "rejected",
-            EndReason::Failed(_) => "failed",
-            EndReason::MaxDuration => "max_duration",
-            EndReason::TransportFailure => "transport_failure",
-        }
-    }
-}
+/// Why a call ended: one type with the call core, which classifies it.
+pub use hotline_core::EndReason;
 
 /// What the SIP core tells the engine.
 #[derive(Debug, Clone)]

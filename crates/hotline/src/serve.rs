@@ -170,7 +170,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
                 source,
                 Some(store.clone()),
             )
-            .with_acd(acd.clone(), callbacks.is_some())
+            .with_acd(acd.clone())
             .with_metrics(metrics.clone());
             if cfg.ivr.reload_secs > 0 {
                 flows::reload::spawn(

@@ -1,0 +1,148 @@
+//! One dialog the core keeps: what it is to the centre ([`Kind`]: the customer's inbound call,
+//! or one of the calls the core places: an ACD offer to an agent, the phone of a dialled
+//! extension, a callback's legs) and, for an inbound call, its phase (stated in its
+//! [`Timeline`]) with the IVR session it runs.
+
+use std::time::Instant;
+
+use hotline_acd::AgentId;
+use hotline_core::CallId;
+
+use super::ivr::IvrCall;
+use crate::phase::{Phase, Timeline};
+use crate::record::Attempt;
+
+/// What a dialog is.
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    /// A customer's call to the centre; where it is: its timeline's phase.
+    Inbound,
+    /// Our call to an agent's phone for the router's offer of `caller`. `over`: the router
+    /// already knows the offer is over (it timed out, the caller left, the agent answered).
+    Offer {
+        caller: CallId,
+        agent: AgentId,
+        over: bool,
+    },
+    /// Our call to the phone whose extension `caller` dialled.
+    ExtensionPhone { caller: CallId },
+    /// A callback's leg (the agent's, dialled first, or the customer's).
+    Callback(CallbackLeg),
+}
+
+/// One leg of a callback (or a click-to-call from the desktop).
+#[derive(Debug, Clone)]
+pub(crate) struct CallbackLeg {
+    /// The router's entry (the original caller's call id).
+    pub entry: CallId,
+    pub agent: AgentId,
+    pub number: String,
+    /// The customer's leg (else the agent's).
+    pub customer: bool,
+    /// Agent and customer are bridged.
+    pub connected: bool,
+    /// The router already heard how this attempt ended.
+    pub reported: bool,
+    /// The router's callback (else a call placed from the desktop).
+    pub router: bool,
+    /// The agent's leg hears why the customer was not reached, then is hung up.
+    pub telling: bool,
+    /// On the agent's leg: the attempt's record in the making.
+    pub attempt: Option<AttemptState>,
+}
+
+/// A callback attempt's record in the making.
+#[derive(Debug, Clone)]
+pub(crate) struct AttemptState {
+    pub attempt: Attempt,
+    /// How the customer's leg ended, when it ended first.
+    pub customer_end: Option<crate::EndReason>,
+}
+
+/// Where the caller goes once the agent's leg has ended (a desktop's transfer or hang-up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Onward {
+    Queue(String),
+    Flow(String),
+    AfterAgent,
+}
+
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub id: CallId,
+    pub kind: Kind,
+    pub arrived: Instant,
+    /// The calling and the called numbers.
+    pub caller: String,
+    pub dialled: String,
+    /// Inbound: the call is answered by the engine, or its answer is still to be sent.
+    pub answered: bool,
+    /// Its media leg runs.
+    pub leg: bool,
+    /// The other dialog of a bridge or an offer.
+    pub peer: Option<CallId>,
+    /// Inbound: the flow it runs (the entry flow, then the one after the agent).
+    pub ivr: Option<IvrCall>,
+    pub onward: Option<Onward>,
+    /// Inbound: the phases it went through (its record).
+    pub timeline: Timeline,
+}
+
+impl Call {
+    pub fn new(
+        id: CallId,
+        kind: Kind,
+        now: hotline_core::Now,
+        caller: String,
+        dialled: String,
+    ) -> Call {
+        Call {
+            id,
+            kind,
+            arrived: now.mono,
+            caller,
+            dialled,
+            answered: false,
+            leg: false,
+            peer: None,
+            ivr: None,
+            onward: None,
+            timeline: Timeline::new(now),
+        }
+    }
+
+    pub fn phase(&self) -> &Phase {
+        self.timeline.phase()
+    }
+
+    /// The agent of the router's this caller talks to (hearing the staff number, bridged or
+    /// held).
+    pub fn connected(&self) -> Option<AgentId> {
+        match self.phase() {
+            Phase::Announcing { agent } | Phase::Bridged { agent } | Phase::OnHold { agent } => {
+                Some(AgentId(*agent))
+            }
+            _ => None,
+        }
+    }
+
+    /// A callback leg's state.
+    pub fn callback(&self) -> Option<&CallbackLeg> {
+        match &self.kind {
+            Kind::Callback(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn callback_mut(&mut self) -> Option<&mut CallbackLeg> {
+        match &mut self.kind {
+            Kind::Callback(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// A call the core placed (not one it received).
+    pub fn outbound(&self) -> bool {
+        !matches!(self.kind, Kind::Inbound)
+    }
+}

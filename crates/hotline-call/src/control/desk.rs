@@ -1,0 +1,128 @@
+//! Call control from the agent desktop: for the call the agent is connected to, hang up, hold
+//! (the legs are unbridged and the caller hears music) and take back, transfer to a queue (the
+//! agent's leg is ended, so the agent goes to wrap-up, and the caller waits in the new queue) or
+//! to an IVR flow; a callback the agent is on can be hung up; and click-to-call (a follow-up):
+//! the agent's phone rings, then the customer is dialled through the outbound route.
+
+use hotline_acd::{AgentId, Input, NotReadyReason};
+use hotline_core::CallId;
+
+use super::call::{Kind, Onward};
+use super::io::{DeskAction, DeskRefusal, LegOrder, Music, Output, SipOrder};
+use super::CallCore;
+
+impl CallCore {
+    /// Carries out one request of `agent`'s desktop.
+    pub(super) fn desk(&mut self, agent: AgentId, action: DeskAction) -> Result<(), DeskRefusal> {
+        match action {
+            DeskAction::Dial(number) => self.desk_dial(agent, number),
+            action => self.desk_control(agent, action),
+        }
+    }
+
+    /// Click-to-call: the agent must be free; the router is told the agent is busy with it.
+    fn desk_dial(&mut self, agent: AgentId, number: String) -> Result<(), DeskRefusal> {
+        let busy = self.calls.values().any(|c| {
+            c.connected() == Some(agent)
+                || matches!(c.kind, Kind::Offer { agent: a, .. } if a == agent)
+                || c.callback().is_some_and(|l| l.agent == agent)
+        });
+        if busy {
+            return Err(DeskRefusal::Busy);
+        }
+        let number = super::callback::dialable(&number).ok_or_else(|| {
+            DeskRefusal::Invalid("phone", format!("`{number}` cannot be dialled"))
+        })?;
+        if self.cfg.callbacks.is_none() {
+            return Err(DeskRefusal::NoRoute);
+        }
+        if !self.cfg.acd || !self.env.phone_registered(agent) {
+            return Err(DeskRefusal::PhoneOffline);
+        }
+        self.acd(Input::AgentNotReady {
+            agent,
+            reason: NotReadyReason::Other("outbound".into()),
+        });
+        tracing::info!(agent = agent.0, "click-to-call from the desktop");
+        let entry = self.env.new_call_id();
+        if self.agent_first(entry, agent, number, false) {
+            Ok(())
+        } else {
+            Err(DeskRefusal::Unavailable)
+        }
+    }
+
+    fn desk_control(&mut self, agent: AgentId, action: DeskAction) -> Result<(), DeskRefusal> {
+        let caller = self
+            .calls
+            .values()
+            .find(|c| !c.outbound() && c.connected() == Some(agent))
+            .map(|c| c.id);
+        let Some(caller) = caller else {
+            // A callback (or click-to-call) the agent answered: the desk can hang it up.
+            return match (self.callback_agent_leg(agent), action) {
+                (Some(agent_call), DeskAction::Hangup) => {
+                    tracing::info!(%agent_call, agent = agent.0, "callback hung up from the desktop");
+                    self.callback_hung_up_by_desk(agent_call);
+                    self.sip(SipOrder::Hangup(agent_call));
+                    Ok(())
+                }
+                _ => Err(DeskRefusal::NoCall),
+            };
+        };
+        let agent_call = self.calls.get(&caller).and_then(|c| c.peer);
+        tracing::info!(%caller, agent = agent.0, ?action, "call control from the desktop");
+        match action {
+            // The agent's leg ends; the caller goes on to the flow after the agent, as when
+            // the agent's phone hangs up.
+            DeskAction::Hangup => self.onward(caller, agent_call, Onward::AfterAgent),
+            DeskAction::Hold(on) => {
+                let both = self.calls.get(&caller).is_some_and(|c| c.leg)
+                    && agent_call
+                        .and_then(|a| self.calls.get(&a))
+                        .is_some_and(|a| a.leg);
+                let (true, Some(agent_call)) = (both, agent_call) else {
+                    return Err(DeskRefusal::NoCall);
+                };
+                if on {
+                    self.emit(Output::Unbridge(caller, agent_call));
+                    self.leg(caller, LegOrder::Music(Some(Music::Answer)));
+                } else {
+                    self.leg(caller, LegOrder::Music(None));
+                    self.emit(Output::Bridge(caller, agent_call));
+                }
+                self.hold(caller, on);
+                Ok(())
+            }
+            DeskAction::ToQueue(queue) => {
+                if !self.env.queue_names().contains(&queue) {
+                    return Err(DeskRefusal::Invalid("queue", format!("no queue `{queue}`")));
+                }
+                self.onward(caller, agent_call, Onward::Queue(queue))
+            }
+            DeskAction::ToFlow(flow) => {
+                let known = self.env.flows().is_some_and(|f| f.find(&flow).is_some());
+                if !known {
+                    return Err(DeskRefusal::Invalid("flow", format!("no flow `{flow}`")));
+                }
+                self.onward(caller, agent_call, Onward::Flow(flow))
+            }
+            DeskAction::Dial(_) => Err(DeskRefusal::Busy),
+        }
+    }
+
+    /// Ends the agent's leg; the caller goes `to` when it has ended.
+    fn onward(
+        &mut self,
+        caller: CallId,
+        agent_call: Option<CallId>,
+        to: Onward,
+    ) -> Result<(), DeskRefusal> {
+        let agent_call = agent_call.ok_or(DeskRefusal::NoCall)?;
+        if let Some(c) = self.calls.get_mut(&caller) {
+            c.onward = Some(to);
+        }
+        self.sip(SipOrder::Hangup(agent_call));
+        Ok(())
+    }
+}

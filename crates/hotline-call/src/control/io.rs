@@ -1,0 +1,431 @@
+//! What the call core takes and gives: its inputs (the SIP core's events with their SDP already
+//! digested by the shell, the media legs' events, the ACD router's outputs, the IVR's lookup and
+//! ticket answers, the desktop's requests), its outputs (SIP commands, leg commands, router
+//! inputs, call-log events, live events, lookups), and [`Env`]: the answers the core may ask
+//! for without waiting (the agents' directory, the flows and prompts loaded, the port pool).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hotline_acd::AgentId;
+use hotline_core::CallId;
+use hotline_ivr::interp::{Event as IvrEvent, LookupRequest, TicketRequest};
+use hotline_ivr::FlowSet;
+
+use crate::end::EndReason;
+use crate::record::{AttemptRecord, Record};
+
+/// A new inbound call as the shell hands it over: the shell has negotiated its SDP offer and
+/// bound an RTP port for it (`admitted`), or found why it cannot be taken (`Err(503)` no port,
+/// `Err(488)` no codec in common); and it has asked the registrar whether the dialled number is
+/// a registered phone (`extension`).
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub call: CallId,
+    pub caller: String,
+    pub caller_display: Option<String>,
+    pub callee: String,
+    /// The dialled number is a registered phone other than the caller's.
+    pub extension: bool,
+    pub admitted: Result<(), u16>,
+}
+
+/// A key, the end of a playback, or the media's end on one call's leg.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LegEvent {
+    Digit(char),
+    PlaybackDone {
+        interrupted: bool,
+    },
+    /// No RTP for the configured time.
+    MediaTimeout,
+}
+
+/// What the agent desktop asks for the call its agent is on (or to place one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeskAction {
+    Hangup,
+    Hold(bool),
+    ToQueue(String),
+    ToFlow(String),
+    Dial(String),
+}
+
+/// Why a desktop request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeskRefusal {
+    NoCall,
+    Busy,
+    NoRoute,
+    PhoneOffline,
+    Unavailable,
+    /// The field and why.
+    Invalid(&'static str, String),
+}
+
+/// One input, with the time it happened passed beside it.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Incoming(Incoming),
+    /// An inbound call's 2xx was acknowledged.
+    Confirmed(CallId),
+    /// A side of the call changed whether it takes our media (a re-INVITE the shell answered):
+    /// `on_hold` when we may no longer send to it.
+    HoldChanged {
+        call: CallId,
+        on_hold: bool,
+    },
+    /// A call we placed rings (180–183).
+    Progress {
+        call: CallId,
+        code: u16,
+    },
+    /// A call we placed was answered; `usable` when its SDP answer agreed media with our offer.
+    Answered {
+        call: CallId,
+        usable: bool,
+    },
+    Ended {
+        call: CallId,
+        reason: EndReason,
+    },
+    /// A phone's number of registered contacts changed.
+    Registration {
+        user: String,
+        contacts: usize,
+    },
+    Leg {
+        call: CallId,
+        event: LegEvent,
+    },
+    Acd(hotline_acd::Output),
+    /// The answer to an IVR session's lookup or ticket, or its timer (fired by the core itself).
+    Ivr {
+        call: CallId,
+        event: IvrEvent,
+    },
+    /// The queue ticket a caller leaving its queue asked for is open (its number) or not.
+    QueueTicket {
+        call: CallId,
+        number: Option<String>,
+    },
+    Desk {
+        request: u64,
+        agent: AgentId,
+        action: DeskAction,
+    },
+}
+
+impl Input {
+    /// The input's name, for logs and the count of unexpected inputs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Input::Incoming(_) => "incoming",
+            Input::Confirmed(_) => "confirmed",
+            Input::HoldChanged { .. } => "hold_changed",
+            Input::Progress { .. } => "progress",
+            Input::Answered { .. } => "answered",
+            Input::Ended { .. } => "ended",
+            Input::Registration { .. } => "registration",
+            Input::Leg { .. } => "leg",
+            Input::Acd(_) => "acd",
+            Input::Ivr { .. } => "ivr",
+            Input::QueueTicket { .. } => "queue_ticket",
+            Input::Desk { .. } => "desk",
+        }
+    }
+}
+
+/// A prompt the shell plays: a prompt of the library (`folder` is a language or `common`), or
+/// one of the built-in answer flow's (loaded at start, in the engine's language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sound {
+    Library { folder: String, name: String },
+    Welcome,
+    Digit(char),
+}
+
+impl Sound {
+    pub fn library(folder: &str, name: &str) -> Sound {
+        Sound::Library {
+            folder: folder.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
+
+/// Music on hold: the answer flow's (loaded at start) or the library's `common/moh`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Music {
+    Answer,
+    Library,
+}
+
+/// How a recording mixes its legs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channels {
+    Mono,
+    Stereo,
+}
+
+/// Which side a leg's audio is in a recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecSide {
+    Caller,
+    Agent,
+}
+
+/// A command for one call's media leg.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LegOrder {
+    Play {
+        sounds: Vec<Sound>,
+        interruptible: bool,
+    },
+    StopPlayback,
+    Music(Option<Music>),
+    /// This leg stops forwarding to its bridge partner (the partner is not told).
+    Unbridge,
+}
+
+/// A call to place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dial {
+    pub call: CallId,
+    /// A registered user, or with `gateway` a number dialled through it.
+    pub user: String,
+    pub gateway: Option<SocketAddr>,
+    pub from_user: String,
+    pub from_display: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub ring_timeout: Duration,
+}
+
+/// A SIP command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SipOrder {
+    Ringing(CallId),
+    /// Answer with the SDP the shell agreed at admission.
+    Answer(CallId),
+    Reject {
+        call: CallId,
+        code: u16,
+    },
+    Hangup(CallId),
+    Dial(Dial),
+}
+
+/// How an IVR session ended, for the call log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IvrEnd {
+    SelfServed,
+    Transferred(String),
+    Abandoned,
+    Unserved,
+}
+
+/// What the call log hears.
+#[derive(Debug, Clone)]
+pub enum LogEvent {
+    Arrived {
+        call: CallId,
+        caller: String,
+        dialled: String,
+    },
+    Answered {
+        call: CallId,
+        by_agent: bool,
+    },
+    IvrEnded {
+        call: CallId,
+        path: String,
+        outcome: IvrEnd,
+        account: Option<String>,
+    },
+    Connected {
+        call: CallId,
+        agent: i64,
+        wait_ms: i64,
+    },
+    Survey {
+        call: CallId,
+        score: i64,
+    },
+    /// An inbound call's record (the shell adds its recording's path).
+    Finished {
+        call: CallId,
+        record: Record,
+    },
+    /// Refused before it was kept.
+    Refused {
+        call: CallId,
+        reason: EndReason,
+    },
+    WrapUp {
+        call: CallId,
+        ms: i64,
+    },
+    /// A callback attempt's record.
+    Attempt {
+        call: CallId,
+        record: AttemptRecord,
+    },
+}
+
+/// A screen pop for an agent's desktop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pop {
+    pub agent: i64,
+    pub call: CallId,
+    pub call_ref: Option<String>,
+    pub caller: String,
+    pub customer_account: Option<String>,
+    pub queue: String,
+    pub reason: String,
+    pub ivr_path: String,
+    pub callback: bool,
+}
+
+/// What the desktops' event stream hears.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveOut {
+    Offer(Pop),
+    Notice {
+        agent: i64,
+        call: CallId,
+        notice: String,
+    },
+}
+
+/// What the core asks the shell to do, in order.
+#[derive(Debug, Clone)]
+pub enum Output {
+    Sip(SipOrder),
+    /// Start `call`'s media leg on its bound port: with the media its SDP answer agreed (a
+    /// call we placed) or agreed at admission.
+    StartLeg(CallId),
+    Leg {
+        call: CallId,
+        order: LegOrder,
+    },
+    Bridge(CallId, CallId),
+    Unbridge(CallId, CallId),
+    Record {
+        call: CallId,
+        channels: Channels,
+        legs: Vec<(CallId, RecSide, Option<RecSide>)>,
+    },
+    /// `call` is over: close its leg, finish its recording, free its port.
+    Release(CallId),
+    Acd(hotline_acd::Input),
+    /// A phone's registration, for the router's directory.
+    Registration {
+        user: String,
+        contacts: usize,
+    },
+    Log(LogEvent),
+    Live(LiveOut),
+    /// Run an IVR lookup; answer with `Input::Ivr { event: Lookup { .. } }`.
+    Lookup {
+        call: CallId,
+        id: u64,
+        request: LookupRequest,
+    },
+    /// Open an IVR ticket; answer with `Input::Ivr { event: Ticket { .. } }`.
+    OpenTicket {
+        call: CallId,
+        id: u64,
+        request: TicketRequest,
+    },
+    /// Open the ticket of a caller leaving its queue; answer with `Input::QueueTicket`.
+    QueueTicket {
+        call: CallId,
+        request: TicketRequest,
+    },
+    /// The answer to a desktop request.
+    DeskReply {
+        request: u64,
+        result: Result<(), DeskRefusal>,
+    },
+    Metric(Metric),
+}
+
+/// Figures for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Metric {
+    /// Seconds from arrival to answer.
+    CallSetup(f64),
+    MediaTimeout,
+    /// An entry IVR session ended so.
+    IvrEnded(IvrOutcomeKind),
+    /// An input the call's phase did not expect.
+    Unexpected(&'static str),
+}
+
+/// The IVR outcomes `/metrics` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IvrOutcomeKind {
+    SelfServed,
+    Transferred,
+    Abandoned,
+    Unserved,
+}
+
+/// An agent as the core needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentInfo {
+    pub sip_user: String,
+    pub staff_no: String,
+    /// The language the agent hears notices in.
+    pub language: String,
+}
+
+/// The answers the core may ask the shell for without waiting: read-only views (the agents'
+/// directory, the flows and prompts loaded now) and the two resources it hands out at once (call
+/// ids, RTP ports that bind without blocking). Nothing here reads a clock or does I/O that
+/// waits; the simulation harness implements it in memory and checks that every port it bound
+/// was released.
+pub trait Env {
+    /// A fresh call id for a call the core places.
+    fn new_call_id(&mut self) -> CallId;
+    /// Binds an RTP port for `call` (a call the core places); false when none is free. The port
+    /// is released by `Output::Release(call)`.
+    fn bind_port(&mut self, call: CallId) -> bool;
+    fn agent(&self, id: AgentId) -> Option<AgentInfo>;
+    fn agent_for_sip_user(&self, user: &str) -> Option<AgentId>;
+    fn phone_registered(&self, agent: AgentId) -> bool;
+    fn queue_names(&self) -> Vec<String>;
+    /// The flows new sessions start on (None: no IVR).
+    fn flows(&self) -> Option<Arc<FlowSet>>;
+    fn has_prompt(&self, folder: &str, name: &str) -> bool;
+    /// The call's reference in the call records (None without a call log).
+    fn call_ref(&self, call: CallId) -> Option<String>;
+}
+
+/// Where callbacks are dialled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackRoute {
+    pub gateway: SocketAddr,
+    pub caller_id: String,
+}
+
+/// The core's settings.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// How long an inbound call rings before the engine answers.
+    pub ring: Duration,
+    /// The answer flow (no IVR) hangs up after this; None = never.
+    pub answer_hangup: Option<Duration>,
+    /// The flow answered calls start (None: the built-in answer flow).
+    pub entry_flow: Option<String>,
+    /// An ACD takes transferred calls.
+    pub acd: bool,
+    pub callbacks: Option<CallbackRoute>,
+    /// Where a caller goes when the agent's leg ends first.
+    pub after_agent_flow: String,
+    /// The engine's language (the answer flow's prompts).
+    pub language: String,
+    /// Record answered calls.
+    pub recording: bool,
+}
