@@ -3,76 +3,67 @@
 //! callback customer is busy): a typed set, so that every one is checked in every language at
 //! start instead of being skipped in silence when missing.
 
-/// One system prompt (a file `<language>/<name>.wav`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SystemPrompt {
+/// Declares the named system prompts once: the enum's variants, their file names and the
+/// list [`SystemPrompt::all`] checks at start come from the same lines, so a prompt cannot be
+/// added to one and forgotten in another.
+macro_rules! system_prompts {
+    ($( $(#[$doc:meta])* $variant:ident => $name:literal, )*) => {
+        /// One system prompt (a file `<language>/<name>.wav`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum SystemPrompt {
+            $( $(#[$doc])* $variant, )*
+            /// One digit, 0–9 (staff and ticket numbers are read digit by digit).
+            Digit(u8),
+        }
+
+        /// Every named system prompt with its file name.
+        const NAMED: &[(SystemPrompt, &str)] = &[ $( (SystemPrompt::$variant, $name), )* ];
+    };
+}
+
+system_prompts! {
     /// 工号 / "Agent number".
-    AgentIntro,
+    AgentIntro => "agent_intro",
     /// 为您服务 / "is at your service".
-    AgentServing,
-    /// One digit, 0–9 (staff and ticket numbers are read digit by digit).
-    Digit(u8),
-    QueuePositionBefore,
-    QueuePositionAfter,
-    QueueWaitBefore,
-    QueueWaitMinutes,
-    QueueCallbackOffer,
-    QueueCallbackConfirm,
-    QueueAllBusy,
-    QueueTicketLeft,
-    TicketNumber,
-    Goodbye,
+    AgentServing => "agent_serving",
+    QueuePositionBefore => "queue_position_before",
+    QueuePositionAfter => "queue_position_after",
+    QueueWaitBefore => "queue_wait_before",
+    QueueWaitMinutes => "queue_wait_minutes",
+    QueueCallbackOffer => "queue_callback_offer",
+    QueueCallbackConfirm => "queue_callback_confirm",
+    QueueAllBusy => "queue_all_busy",
+    QueueTicketLeft => "queue_ticket_left",
+    TicketNumber => "ticket_number",
+    Goodbye => "goodbye",
     /// To the agent of a callback: the customer's line is busy.
-    CallbackCustomerBusy,
+    CallbackCustomerBusy => "callback_customer_busy",
     /// To the agent of a callback: the customer did not answer.
-    CallbackNoAnswer,
+    CallbackNoAnswer => "callback_no_answer",
 }
 
 impl SystemPrompt {
-    /// Every system prompt.
+    /// Every system prompt: the named ones and the ten digits.
     pub fn all() -> Vec<SystemPrompt> {
-        use SystemPrompt::*;
-        let mut v = vec![
-            AgentIntro,
-            AgentServing,
-            QueuePositionBefore,
-            QueuePositionAfter,
-            QueueWaitBefore,
-            QueueWaitMinutes,
-            QueueCallbackOffer,
-            QueueCallbackConfirm,
-            QueueAllBusy,
-            QueueTicketLeft,
-            TicketNumber,
-            Goodbye,
-            CallbackCustomerBusy,
-            CallbackNoAnswer,
-        ];
-        v.extend((0..10).map(Digit));
+        let mut v: Vec<SystemPrompt> = NAMED.iter().map(|(p, _)| *p).collect();
+        v.extend((0..10).map(SystemPrompt::Digit));
         v
     }
 
     /// The prompt's file name (without `.wav`).
     pub fn name(self) -> String {
-        use SystemPrompt::*;
         match self {
-            AgentIntro => "agent_intro",
-            AgentServing => "agent_serving",
-            Digit(d) => return format!("digit_{}", d.min(9)),
-            QueuePositionBefore => "queue_position_before",
-            QueuePositionAfter => "queue_position_after",
-            QueueWaitBefore => "queue_wait_before",
-            QueueWaitMinutes => "queue_wait_minutes",
-            QueueCallbackOffer => "queue_callback_offer",
-            QueueCallbackConfirm => "queue_callback_confirm",
-            QueueAllBusy => "queue_all_busy",
-            QueueTicketLeft => "queue_ticket_left",
-            TicketNumber => "ticket_number",
-            Goodbye => "goodbye",
-            CallbackCustomerBusy => "callback_customer_busy",
-            CallbackNoAnswer => "callback_no_answer",
+            SystemPrompt::Digit(d) => format!("digit_{}", d.min(9)),
+            named => NAMED
+                .iter()
+                .find(|(p, _)| *p == named)
+                .map_or_else(String::new, |(_, n)| (*n).to_string()),
         }
-        .to_string()
+    }
+
+    /// The file names of `prompts`, in order.
+    pub fn names(prompts: &[SystemPrompt]) -> Vec<String> {
+        prompts.iter().map(|p| p.name()).collect()
     }
 
     /// The digits of `number` (other characters skipped).
@@ -144,5 +135,15 @@ mod tests {
         assert_eq!(err, "missing system prompts: en/goodbye.wav");
         assert!(SystemPrompt::check(&["zh"], |_, _| true).is_ok());
         assert_eq!(SystemPrompt::all().len(), 24);
+    }
+
+    #[test]
+    fn every_prompt_has_its_own_file_name() {
+        let names: std::collections::HashSet<String> = SystemPrompt::all()
+            .into_iter()
+            .map(SystemPrompt::name)
+            .collect();
+        assert_eq!(names.len(), SystemPrompt::all().len());
+        assert!(!names.contains(""));
     }
 }

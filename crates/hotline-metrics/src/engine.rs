@@ -29,6 +29,21 @@ pub struct LegFigures {
 /// The operations whose latency `hotline_db_query_seconds` has (the `op` label).
 pub const DB_OPS: [&str; 4] = ["call_start", "call_update", "ticket_figures", "other"];
 
+/// The call core's inputs that a call's kind or phase may not expect (the label values of
+/// `hotline_call_unexpected_inputs_total`; anything else is `other`).
+pub const UNEXPECTED_INPUTS: [&str; 10] = [
+    "answered",
+    "ended",
+    "leg",
+    "hold_changed",
+    "ivr",
+    "queue_ticket",
+    "answer_timer",
+    "ring_timeout",
+    "acd",
+    "other",
+];
+
 fn set(c: &IntCounter, v: u64) {
     if c.get() != v {
         c.reset();
@@ -60,6 +75,7 @@ pub(crate) struct EngineMetrics {
     rtp_wrong_source: IntCounter,
     jitter: Histogram,
     media_timeouts: IntCounter,
+    unexpected: IntCounterVec,
     db: HistogramVec,
 }
 
@@ -183,6 +199,11 @@ impl EngineMetrics {
                 "hotline_media_timeouts_total",
                 "Calls released because no RTP came for the media timeout.",
             )?,
+            unexpected: counter_vec(
+                "hotline_call_unexpected_inputs_total",
+                "Inputs the call core did not apply because the call's kind or phase does not expect them (an answer reported twice, an end for a call gone), by input.",
+                &["input"],
+            )?,
             db: {
                 let h = HistogramVec::new(
                     HistogramOpts::new(
@@ -221,6 +242,9 @@ impl EngineMetrics {
         }
         for op in DB_OPS {
             m.db.with_label_values(&[op]);
+        }
+        for i in UNEXPECTED_INPUTS {
+            m.unexpected.with_label_values(&[i]);
         }
         Ok(m)
     }
@@ -296,6 +320,15 @@ impl EngineMetrics {
 
     pub(crate) fn media_timeout(&self) {
         self.media_timeouts.inc();
+    }
+
+    pub(crate) fn unexpected_input(&self, input: &str) {
+        let input = UNEXPECTED_INPUTS
+            .iter()
+            .find(|i| **i == input)
+            .copied()
+            .unwrap_or("other");
+        self.unexpected.with_label_values(&[input]).inc();
     }
 
     pub(crate) fn db_query(&self, op: &str, secs: f64) {

@@ -23,7 +23,7 @@ use hotline_acd::{Output, QueueConfig, Snapshot};
 use prometheus::{Encoder, IntGaugeVec, Opts, Registry, TextEncoder};
 
 pub use api::{LoginCounts, LOGIN_OUTCOMES};
-pub use engine::{LegFigures, DB_OPS};
+pub use engine::{LegFigures, DB_OPS, UNEXPECTED_INPUTS};
 pub use ivr::{IvrOutcome, LookupOutcome, LOOKUP_KINDS};
 pub use prometheus::Error;
 
@@ -139,6 +139,11 @@ impl Metrics {
     /// A call was released for lack of RTP.
     pub fn media_timeout(&self) {
         self.engine.media_timeout();
+    }
+
+    /// The call core did not apply an input (one of [`UNEXPECTED_INPUTS`], else `other`).
+    pub fn unexpected_input(&self, input: &str) {
+        self.engine.unexpected_input(input);
     }
 
     /// A database operation `op` (one of [`DB_OPS`]) took `secs`.

@@ -32,6 +32,9 @@ fn sip_media_and_database_figures() {
         });
     }
     m.media_timeout();
+    m.unexpected_input("answered");
+    m.unexpected_input("answered");
+    m.unexpected_input("something new");
     m.db_query("call_start", 0.002);
     m.db_query("something_else", 0.002);
     let text = m.render();
@@ -71,6 +74,28 @@ fn sip_media_and_database_figures() {
         Some(0.0)
     );
     assert_eq!(v("hotline_media_timeouts_total", &[]), Some(1.0));
+    assert_eq!(
+        v(
+            "hotline_call_unexpected_inputs_total",
+            &[("input", "answered")]
+        ),
+        Some(2.0)
+    );
+    assert_eq!(
+        v(
+            "hotline_call_unexpected_inputs_total",
+            &[("input", "other")]
+        ),
+        Some(1.0),
+        "an input name outside the set is counted as other"
+    );
+    assert_eq!(
+        v(
+            "hotline_call_unexpected_inputs_total",
+            &[("input", "ended")]
+        ),
+        Some(0.0)
+    );
     assert_eq!(
         v("hotline_db_query_seconds_count", &[("op", "call_start")]),
         Some(1.0)

@@ -39,7 +39,11 @@ impl CallCore {
             AcdOutput::CallbackQueued { call, position } => {
                 tracing::info!(%call, position, "callback requested: the caller keeps its place");
                 self.leaving(call, Disposition::Callback);
-                self.farewell(call, &["queue_callback_confirm".into(), "goodbye".into()]);
+                let names = SystemPrompt::names(&[
+                    SystemPrompt::QueueCallbackConfirm,
+                    SystemPrompt::Goodbye,
+                ]);
+                self.farewell(call, &names);
             }
             AcdOutput::CallbackGaveUp { call, attempts } => {
                 tracing::info!(%call, attempts, "callback given up: the customer was not reached")
@@ -226,10 +230,7 @@ impl CallCore {
         }
         self.leg(caller, LegOrder::Music(None));
         // 工号 1023 为您服务: the staff number digit by digit.
-        let names: Vec<String> = SystemPrompt::staff_number(&staff_no)
-            .into_iter()
-            .map(SystemPrompt::name)
-            .collect();
+        let names = SystemPrompt::names(&SystemPrompt::staff_number(&staff_no));
         if !self.play(caller, &names) {
             self.bridge(caller);
         }
@@ -341,7 +342,9 @@ impl CallCore {
             }
             Exit::Hangup => {
                 self.leaving(call, Disposition::Failed);
-                self.farewell(call, &["queue_all_busy".into(), "goodbye".into()]);
+                let names =
+                    SystemPrompt::names(&[SystemPrompt::QueueAllBusy, SystemPrompt::Goodbye]);
+                self.farewell(call, &names);
             }
         }
     }
@@ -372,17 +375,13 @@ impl CallCore {
         {
             return self.unexpected(call, "queue_ticket");
         }
-        let mut names = vec!["queue_ticket_left".to_string()];
+        let mut prompts = vec![SystemPrompt::QueueTicketLeft];
         if let Some(number) = number {
-            names.push("ticket_number".into());
-            names.extend(
-                number
-                    .chars()
-                    .filter_map(|d| d.to_digit(10).map(|d| format!("digit_{d}"))),
-            );
+            prompts.push(SystemPrompt::TicketNumber);
+            prompts.extend(SystemPrompt::digits(&number));
         }
-        names.push("goodbye".into());
-        self.farewell(call, &names);
+        prompts.push(SystemPrompt::Goodbye);
+        self.farewell(call, &SystemPrompt::names(&prompts));
     }
 
     /// The caller leaves its queue without an agent: a last message, then the engine hangs up.
@@ -410,16 +409,16 @@ impl CallCore {
             )
             .unwrap_or_default()
         };
-        let mut names = vec!["queue_position_before".to_string()];
+        let mut names = vec![SystemPrompt::QueuePositionBefore.name()];
         names.extend(say(i64::from(position)));
-        names.push("queue_position_after".into());
+        names.push(SystemPrompt::QueuePositionAfter.name());
         if let Some(ms) = expected_wait_ms {
-            names.push("queue_wait_before".into());
+            names.push(SystemPrompt::QueueWaitBefore.name());
             names.extend(say((ms + 59_999) / 60_000));
-            names.push("queue_wait_minutes".into());
+            names.push(SystemPrompt::QueueWaitMinutes.name());
         }
         if self.callback_number(&c.caller).is_some() {
-            names.push("queue_callback_offer".into());
+            names.push(SystemPrompt::QueueCallbackOffer.name());
         }
         self.play(call, &names);
     }
