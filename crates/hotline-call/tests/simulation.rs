@@ -3,6 +3,7 @@
 //! `sim/mod.rs`). Every scenario ends by checking that nothing leaked and that each call has
 //! exactly one, correct record.
 
+#[allow(dead_code)]
 mod sim;
 
 use std::time::Duration;
@@ -459,10 +460,7 @@ fn a_desktop_transfer_during_a_callback_dial_is_refused_and_the_callback_goes_on
     let a = sim.ringing(1).expect("the callback rings the agent first");
     sim.answer(a);
     let customer = sim
-        .dialogs
-        .iter()
-        .find(|(_, d)| d.user == "13900011111" && !d.inbound)
-        .map(|(c, _)| *c)
+        .last_placed_to("13900011111")
         .expect("the customer is dialled");
     // The desk tries to transfer while the customer's phone rings: there is no caller to move.
     assert_eq!(
@@ -495,12 +493,7 @@ fn the_router_gives_up_on_a_callback_as_the_customer_answers() {
     sim.agent_ready(1);
     let a = sim.ringing(1).unwrap();
     sim.answer(a);
-    let customer = sim
-        .dialogs
-        .iter()
-        .find(|(_, d)| d.user == "13900012222" && !d.inbound)
-        .map(|(c, _)| *c)
-        .unwrap();
+    let customer = sim.last_placed_to("13900012222").unwrap();
     sim.hold_router();
     sim.advance(10 * SEC);
     sim.router_tick();
@@ -537,12 +530,7 @@ fn a_callback_customer_who_is_busy_is_told_to_the_agent_and_retried() {
     sim.agent_ready(1);
     let a = sim.ringing(1).unwrap();
     sim.answer(a);
-    let customer = sim
-        .dialogs
-        .iter()
-        .find(|(_, d)| d.user == "13900013333" && !d.inbound)
-        .map(|(c, _)| *c)
-        .unwrap();
+    let customer = sim.last_placed_to("13900013333").unwrap();
     sim.fail(customer, 486);
     assert_eq!(
         sim.playing_names(a),
@@ -560,12 +548,7 @@ fn a_callback_customer_who_is_busy_is_told_to_the_agent_and_retried() {
     sim.advance(61 * SEC);
     let a2 = sim.ringing(1).expect("the retry rings the agent again");
     sim.answer(a2);
-    let customer2 = sim
-        .dialogs
-        .iter()
-        .find(|(id, d)| d.user == "13900013333" && !d.inbound && **id != customer)
-        .map(|(c, _)| *c)
-        .unwrap();
+    let customer2 = sim.last_placed_to("13900013333").unwrap();
     sim.answer(customer2);
     sim.hang_up(a2);
     let results: Vec<&str> = sim.attempts().iter().map(|a| a.result).collect();
@@ -692,7 +675,7 @@ fn no_port_for_a_new_call_refuses_it_with_one_record() {
     sim.world.lock().unwrap().free_ports = 0;
     let c = sim.call("13900018888");
     assert_eq!(sim.state(c), Dialog::Ended);
-    assert_eq!(sim.dialogs[&c].ended, Some(EndReason::Rejected(503)));
+    assert_eq!(sim.ended.get(&c), Some(&EndReason::Rejected(503)));
     assert!(sim
         .logs
         .iter()
@@ -891,31 +874,9 @@ fn a_queue_removed_during_an_offer_sends_the_caller_out_by_its_exit_when_unanswe
 #[test]
 fn an_extension_call_rings_the_phone_and_bridges_on_answer() {
     let mut sim = Sim::new();
-    let c = sim.world.lock().unwrap().bound.len() as u64; // no port bound yet
-    assert_eq!(c, 0);
-    let caller = hotline_call::CallId(77);
-    sim.world.lock().unwrap().free_ports -= 1;
-    sim.world.lock().unwrap().bound.insert(caller);
-    sim.dialogs.insert(
-        caller,
-        sim::DialogState {
-            state: Dialog::Ringing,
-            inbound: true,
-            user: "1003".into(),
-            headers: vec![],
-            ended: None,
-        },
-    );
-    sim.input(hotline_call::control::Input::Incoming(
-        hotline_call::control::Incoming {
-            call: caller,
-            caller: "1003".into(),
-            caller_display: None,
-            callee: "1001".into(),
-            extension: true,
-            admitted: Ok(()),
-        },
-    ));
+    // Agent 1's phone is registered (not ready: an extension rings whatever the state).
+    sim.agent_ready(1);
+    let caller = sim.call_to("1003", "1001");
     let phone = sim.ringing(1).expect("the extension rings");
     assert_eq!(
         sim.state(caller),
@@ -941,34 +902,13 @@ fn an_extension_call_rings_the_phone_and_bridges_on_answer() {
 #[test]
 fn an_extension_that_is_busy_refuses_the_caller_with_its_reason() {
     let mut sim = Sim::new();
-    let caller = hotline_call::CallId(78);
-    sim.world.lock().unwrap().free_ports -= 1;
-    sim.world.lock().unwrap().bound.insert(caller);
-    sim.dialogs.insert(
-        caller,
-        sim::DialogState {
-            state: Dialog::Ringing,
-            inbound: true,
-            user: "1003".into(),
-            headers: vec![],
-            ended: None,
-        },
-    );
-    sim.input(hotline_call::control::Input::Incoming(
-        hotline_call::control::Incoming {
-            call: caller,
-            caller: "1003".into(),
-            caller_display: None,
-            callee: "1001".into(),
-            extension: true,
-            admitted: Ok(()),
-        },
-    ));
+    sim.agent_ready(1);
+    let caller = sim.call_to("1003", "1001");
     let phone = sim.ringing(1).unwrap();
     sim.fail(phone, 486);
     assert_eq!(
-        sim.dialogs[&caller].ended,
-        Some(EndReason::Rejected(486)),
+        sim.ended.get(&caller),
+        Some(&EndReason::Rejected(486)),
         "refused with the phone's reason"
     );
     assert_eq!(sim.record(caller).disposition, Disposition::Failed);
@@ -987,12 +927,7 @@ fn click_to_call_rings_the_agent_then_the_customer() {
     );
     let a = sim.ringing(1).expect("the agent's phone first");
     sim.answer(a);
-    let customer = sim
-        .dialogs
-        .iter()
-        .find(|(_, d)| d.user == "13900025555")
-        .map(|(c, _)| *c)
-        .unwrap();
+    let customer = sim.last_placed_to("13900025555").unwrap();
     sim.answer(customer);
     assert_eq!(sim.legs[&a].bridged, Some(customer));
     sim.advance(12 * SEC);
@@ -1010,5 +945,50 @@ fn click_to_call_rings_the_agent_then_the_customer() {
     );
     assert_eq!(attempts[0].parent_ref, None, "not a router callback");
     sim.agent_back_ready(1);
+    sim.assert_clean();
+}
+
+#[test]
+fn the_wire_of_a_whole_call_is_real_sip() {
+    let mut sim = Sim::new();
+    sim.agent_ready(1);
+    let c = queued(&mut sim, "13900026666");
+    let a = connect(&mut sim, c, 1);
+    sim.hang_up(a);
+    sim.hang_up(c);
+    let lines: Vec<String> = sim
+        .sip
+        .wire
+        .iter()
+        .map(|(from, to, line)| format!("{from} -> {to}: {line}"))
+        .collect();
+    // The phone registered with a digest challenge; the caller came in through the trunk; the
+    // agent was rung, answered and acknowledged; both hung up with BYE.
+    let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
+    assert!(
+        has("192.0.2.1:5062 -> 198.51.100.1: REGISTER"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("198.51.100.1 -> 192.0.2.1:5062: SIP/2.0 401"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("10.0.0.1:5060 -> 198.51.100.1: INVITE sip:95598@"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("198.51.100.1 -> 192.0.2.1:5062: INVITE sip:1001@"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("192.0.2.1:5062 -> 198.51.100.1: SIP/2.0 200 OK"),
+        "{lines:#?}"
+    );
+    assert!(has("198.51.100.1 -> 192.0.2.1:5062: ACK"), "{lines:#?}");
+    assert!(has("192.0.2.1:5062 -> 198.51.100.1: BYE"), "{lines:#?}");
+    assert!(has("10.0.0.1:5060 -> 198.51.100.1: BYE"), "{lines:#?}");
+    assert_eq!(sim.ended.get(&a), Some(&EndReason::RemoteHangup));
+    assert_eq!(sim.ended.get(&c), Some(&EndReason::RemoteHangup));
     sim.assert_clean();
 }

@@ -1,19 +1,21 @@
-//! The simulation harness: the call core, the ACD router (on the core contract) and IVR
-//! sessions run on one virtual clock, with the SIP layer and the media legs modelled at the
-//! level the core sees them (dialogs that ring, answer and end with the SIP core's end reasons;
-//! legs that play, stop, bridge and report playback ends as the real leg does), and scripted
-//! phones (callers, agents) as peers. A whole call runs in microseconds, deterministically.
+//! The simulation harness: the call core, the engine's SIP core, the ACD router (on the core
+//! contract) and IVR sessions run on one virtual clock, with scripted user agents speaking SIP
+//! to the SIP core ([`sip`]: customers behind the trunk, agents' softphones that register with
+//! digest authentication, the gateway callbacks dial) and the media legs modelled at the level
+//! the call core sees them (legs that play, stop, bridge and report playback ends as the real leg
+//! does). A whole call runs in well under a millisecond, deterministically.
 //!
 //! Deliveries between the parts (the core's inputs to the router, the router's outputs to the
-//! core, the SIP layer's events) go through queues in the order they were produced, as the
+//! core, the SIP core's events) go through queues in the order they were produced, as the
 //! engine's channels do; a scenario stages a race by holding one queue ([`Sim::hold_router`],
 //! [`Sim::hold_sip`]) while it feeds inputs in the order it wants.
 //!
 //! Every step checks the router's invariants and that no call is offered twice at once; the end
 //! of every scenario ([`Sim::assert_clean`]) checks that nothing leaked: no call, timer, port,
-//! leg or router entry left, every dialog ended, every inbound call with exactly one record.
+//! leg or router entry left, every dialog ended (the phones' view and the SIP core's), every
+//! inbound call with exactly one record.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+pub mod sip;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -32,6 +34,8 @@ use hotline_call::{CallId, EndReason, Now, Record};
 use hotline_core::Core;
 use hotline_ivr::interp::{LookupRequest, LookupResult, TicketInfo};
 use hotline_ivr::FlowSet;
+use hotline_sip::{Command, SipEvent};
+use sip::{Role, SipSide, UaState};
 
 /// What the shell's `Env` answers, held by the harness.
 #[derive(Debug, Default)]
@@ -109,23 +113,12 @@ impl Env for SimEnv {
     }
 }
 
-/// A dialog as the SIP layer sees it.
+/// A dialog as its phone sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialog {
     Ringing,
     Answered,
     Ended,
-}
-
-/// A call the core placed (or received), as its phone sees it.
-#[derive(Debug, Clone)]
-pub struct DialogState {
-    pub state: Dialog,
-    pub inbound: bool,
-    /// For placed calls: who was dialled.
-    pub user: String,
-    pub headers: Vec<(String, String)>,
-    pub ended: Option<EndReason>,
 }
 
 /// A media leg as the harness models it.
@@ -154,7 +147,11 @@ pub struct Sim {
     pub core: CallCore,
     pub router: RouterCore,
     pub world: Arc<Mutex<World>>,
-    pub dialogs: BTreeMap<CallId, DialogState>,
+    pub sip: SipSide,
+    /// How the SIP core reported each call's end.
+    pub ended: HashMap<CallId, EndReason>,
+    /// The SIP user (or number) each call the core placed rang.
+    pub dialled: HashMap<CallId, String>,
     pub legs: HashMap<CallId, Leg>,
     pub released: BTreeSet<CallId>,
     pub logs: Vec<LogEvent>,
@@ -169,7 +166,6 @@ pub struct Sim {
     pub lookups: VecDeque<(CallId, u64, LookupRequest)>,
     to_router: VecDeque<hotline_acd::Input>,
     to_core: VecDeque<Input>,
-    sip_events: VecDeque<Input>,
     router_held: bool,
     sip_held: bool,
     next_request: u64,
@@ -297,7 +293,7 @@ impl Sim {
             entry_flow: Some("main".into()),
             acd: true,
             callbacks: Some(CallbackRoute {
-                gateway: SocketAddr::from(([127, 0, 0, 1], 5080)),
+                gateway: sip::GATEWAY.parse().unwrap(),
                 caller_id: "95598".into(),
             }),
             after_agent_flow: "survey".into(),
@@ -327,8 +323,10 @@ impl Sim {
             now: t0,
             core,
             router,
+            sip: SipSide::new(t0.mono, t0.unix_ms, &AGENTS.map(|(_, user, _)| user)),
+            ended: HashMap::new(),
+            dialled: HashMap::new(),
             world,
-            dialogs: BTreeMap::new(),
             legs: HashMap::new(),
             released: BTreeSet::new(),
             logs: Vec::new(),
@@ -342,7 +340,6 @@ impl Sim {
             lookups: VecDeque::new(),
             to_router: VecDeque::new(),
             to_core: VecDeque::new(),
-            sip_events: VecDeque::new(),
             router_held: false,
             sip_held: false,
             next_request: 0,
@@ -355,40 +352,31 @@ impl Sim {
 
     // ---- the phones --------------------------------------------------------------------
 
-    /// A customer calls from `number`; the engine answers at once (ring 0) and the entry flow
-    /// starts.
+    /// A customer calls the hotline from `number`; the engine answers at once (ring 0) and
+    /// the entry flow starts.
     pub fn call(&mut self, number: &str) -> CallId {
-        let call = self.world.lock().unwrap().new_id();
-        let admitted = if self.world.lock().unwrap().bind(call) {
-            Ok(())
-        } else {
-            Err(503)
-        };
-        self.dialogs.insert(
-            call,
-            DialogState {
-                state: Dialog::Ringing,
-                inbound: true,
-                user: number.into(),
-                headers: Vec::new(),
-                ended: None,
-            },
-        );
-        self.input(Input::Incoming(Incoming {
-            call,
-            caller: number.into(),
-            caller_display: None,
-            callee: "95598".into(),
-            extension: false,
-            admitted,
-        }));
+        self.call_to(number, "95598")
+    }
+
+    /// A call from `number` to `dialled` (an agent's extension, or the hotline).
+    pub fn call_to(&mut self, number: &str, dialled: &str) -> CallId {
+        let call_id = self.sip.call_in(number, dialled);
+        self.deliver_sip();
+        let call =
+            *self.sip.call_of.get(&call_id).unwrap_or_else(|| {
+                panic!("the SIP core did not take the INVITE: {:?}", self.sip.wire)
+            });
+        self.settle();
         call
     }
 
-    /// Agent `id` registers its phone and goes ready.
+    /// Agent `id`'s phone registers (digest) and the agent goes ready.
     pub fn agent_ready(&mut self, id: i64) {
         let user = self.user(id);
-        self.input(Input::Registration { user, contacts: 1 });
+        let from: SocketAddr = format!("192.0.2.{id}:5062").parse().unwrap();
+        assert!(self.sip.register(&user, from), "agent {id} cannot register");
+        self.deliver_sip();
+        self.settle();
         self.to_router
             .push_back(hotline_acd::Input::AgentReady(AgentId(id)));
         self.settle();
@@ -410,65 +398,69 @@ impl Sim {
     /// The call ringing on agent `id`'s phone now, if any.
     pub fn ringing(&self, id: i64) -> Option<CallId> {
         let user = self.user(id);
-        self.dialogs
-            .iter()
-            .find(|(_, d)| !d.inbound && d.user == user && d.state == Dialog::Ringing)
-            .map(|(c, _)| *c)
+        self.placed_to(&user)
+            .into_iter()
+            .find(|c| self.state(*c) == Dialog::Ringing)
     }
 
-    /// The ringing phone answers (its 200 OK), with usable SDP.
+    /// The calls the core placed to `user` (a SIP user or a number), oldest first.
+    pub fn placed_to(&self, user: &str) -> Vec<CallId> {
+        let mut v: Vec<CallId> = self
+            .dialled
+            .iter()
+            .filter(|(_, u)| *u == user)
+            .map(|(c, _)| *c)
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The last call the core placed to `user`.
+    pub fn last_placed_to(&self, user: &str) -> Option<CallId> {
+        self.placed_to(user).last().copied()
+    }
+
+    fn call_id(&self, call: CallId) -> String {
+        self.sip
+            .sip_id
+            .get(&call)
+            .cloned()
+            .unwrap_or_else(|| panic!("{call} has no SIP dialog"))
+    }
+
+    /// The ringing phone answers (its 200 OK, with SDP).
     pub fn answer(&mut self, call: CallId) {
         self.answer_raw(call);
         self.settle();
     }
 
-    /// The 200 OK reaches the core, without settling (for staged races).
+    /// The 200 OK reaches the SIP core and its events the call core, without anything else
+    /// moving (for staged races).
     pub fn answer_raw(&mut self, call: CallId) {
-        let d = self.dialogs.get_mut(&call).expect("a dialog");
-        assert_eq!(
-            d.state,
-            Dialog::Ringing,
-            "{call} answers while {:?}",
-            d.state
-        );
-        d.state = Dialog::Answered;
-        self.core
-            .handle(self.now, Input::Answered { call, usable: true });
+        let id = self.call_id(call);
+        self.sip.answer(&id);
+        self.deliver_sip();
     }
 
-    /// The far end hangs up (BYE once answered, CANCEL before).
+    /// The far end hangs up (BYE once answered; a caller still ringing cancels; a phone
+    /// still ringing declines).
     pub fn hang_up(&mut self, call: CallId) {
         self.hang_up_raw(call);
         self.settle();
     }
 
     pub fn hang_up_raw(&mut self, call: CallId) {
-        let d = self.dialogs.get_mut(&call).expect("a dialog");
-        if d.state == Dialog::Ended {
-            return;
-        }
-        let reason = if d.state == Dialog::Answered {
-            EndReason::RemoteHangup
-        } else if d.inbound {
-            EndReason::Cancelled
-        } else {
-            EndReason::Failed(487)
-        };
-        d.state = Dialog::Ended;
-        d.ended = Some(reason);
-        self.core.handle(self.now, Input::Ended { call, reason });
+        let id = self.call_id(call);
+        self.sip.hang_up(&id);
+        self.deliver_sip();
     }
 
-    /// A placed call fails with `code` (486 busy, 408 no answer, 503 …).
+    /// A phone refuses the call with `code` (486 busy, 603 decline …).
     pub fn fail(&mut self, call: CallId, code: u16) {
-        let d = self.dialogs.get_mut(&call).expect("a dialog");
-        assert_eq!(d.state, Dialog::Ringing);
-        d.state = Dialog::Ended;
-        d.ended = Some(EndReason::Failed(code));
-        self.input(Input::Ended {
-            call,
-            reason: EndReason::Failed(code),
-        });
+        let id = self.call_id(call);
+        self.sip.refuse(&id, code);
+        self.deliver_sip();
+        self.settle();
     }
 
     pub fn press(&mut self, call: CallId, digit: char) {
@@ -548,13 +540,19 @@ impl Sim {
     pub fn advance(&mut self, d: Duration) {
         let end = self.now.mono + d;
         loop {
-            let next = [self.core.poll_timeout(), self.router.poll_timeout()]
-                .into_iter()
-                .flatten()
-                .filter(|t| *t <= end)
-                .min();
+            let next = [
+                self.core.poll_timeout(),
+                self.router.poll_timeout(),
+                self.sip.core.poll_timeout(),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t <= end)
+            .min();
             let Some(at) = next else { break };
             self.move_to(at.max(self.now.mono));
+            self.sip.timeout();
+            self.deliver_sip();
             self.core.handle_timeout(self.now);
             if !self.router_held {
                 self.router.handle_timeout(self.now);
@@ -575,6 +573,7 @@ impl Sim {
             mono,
             unix_ms: self.now.unix_ms + i64::try_from(d.as_millis()).unwrap(),
         };
+        self.sip.set_now(self.now.mono, self.now.unix_ms);
     }
 
     /// The wall clock steps by `ms` (NTP, an operator); the monotonic clock does not.
@@ -599,15 +598,73 @@ impl Sim {
         self.drain_router();
     }
 
-    /// The SIP layer's events (ends after the core's hang-ups and refusals) wait until
-    /// [`Sim::release_sip`].
+    /// The SIP core's events wait (in order) until [`Sim::release_sip`].
     pub fn hold_sip(&mut self) {
         self.sip_held = true;
     }
 
     pub fn release_sip(&mut self) {
         self.sip_held = false;
+        self.deliver_sip();
         self.settle();
+    }
+
+    /// The SIP core's events reach the call core (as the shell turns them into its inputs),
+    /// unless held.
+    fn deliver_sip(&mut self) {
+        if self.sip_held {
+            return;
+        }
+        while let Some(ev) = self.sip.events.pop_front() {
+            if let Some(input) = self.sip_input(ev) {
+                self.core.handle(self.now, input);
+            }
+        }
+    }
+
+    /// What the shell makes of a SIP event (binding a port and checking the registrar for a
+    /// new call, answering a re-INVITE).
+    fn sip_input(&mut self, ev: SipEvent) -> Option<Input> {
+        Some(match ev {
+            SipEvent::Incoming(inc) => {
+                self.sip.call_of.insert(inc.sip_call_id.clone(), inc.call);
+                self.sip.sip_id.insert(inc.call, inc.sip_call_id.clone());
+                let admitted = if self.world.lock().unwrap().bind(inc.call) {
+                    Ok(())
+                } else {
+                    Err(503)
+                };
+                let extension = admitted.is_ok()
+                    && inc.callee != inc.caller
+                    && !self.sip.core.locate(&inc.callee, self.now.mono).is_empty();
+                Input::Incoming(Incoming {
+                    call: inc.call,
+                    caller: inc.caller,
+                    caller_display: inc.caller_display,
+                    callee: inc.callee,
+                    extension,
+                    admitted,
+                })
+            }
+            SipEvent::Confirmed { call } => Input::Confirmed(call),
+            SipEvent::Reoffer { call, .. } => {
+                self.sip.command(Command::AnswerReoffer {
+                    call,
+                    answer: Ok(sip::SDP.as_bytes().to_vec()),
+                });
+                return None;
+            }
+            SipEvent::Progress { call, code } => Input::Progress { call, code },
+            SipEvent::Answered { call, answer } => Input::Answered {
+                call,
+                usable: answer.is_some_and(|a| String::from_utf8_lossy(&a).contains("m=audio")),
+            },
+            SipEvent::Ended { call, reason } => {
+                self.ended.insert(call, reason);
+                Input::Ended { call, reason }
+            }
+            SipEvent::Registration { user, contacts } => Input::Registration { user, contacts },
+        })
     }
 
     /// Delivers everything in flight until nothing moves.
@@ -627,11 +684,9 @@ impl Sim {
                 self.core.handle(self.now, i);
                 continue;
             }
-            if !self.sip_held {
-                if let Some(i) = self.sip_events.pop_front() {
-                    self.core.handle(self.now, i);
-                    continue;
-                }
+            if !self.sip_held && !self.sip.events.is_empty() {
+                self.deliver_sip();
+                continue;
             }
             return;
         }
@@ -653,18 +708,16 @@ impl Sim {
         }
         let mut users = BTreeSet::new();
         let mut callers = BTreeSet::new();
-        for d in self.dialogs.values() {
-            if d.inbound || d.state != Dialog::Ringing {
+        for d in self.sip.dialogs.values() {
+            if d.role != Role::Callee || d.state != UaState::Ringing {
                 continue;
             }
-            assert!(
-                users.insert(d.user.clone()),
-                "{} rung twice at once",
-                d.user
-            );
-            if let Some((_, c)) = d.headers.iter().find(|(h, _)| h == "X-Hotline-Call") {
+            let user = d.invite.split(' ').nth(1).unwrap_or("").to_string();
+            let user = user.split('@').next().unwrap_or("").to_string();
+            assert!(users.insert(user.clone()), "{user} rung twice at once");
+            if let Some(c) = sip::header(&d.invite, "X-Hotline-Call") {
                 assert!(
-                    callers.insert(c.clone()),
+                    callers.insert(c.to_string()),
                     "caller {c} offered twice at once"
                 );
             }
@@ -676,7 +729,7 @@ impl Sim {
         match out {
             Output::Sip(order) => {
                 self.sip_orders.push(order.clone());
-                self.sip(order);
+                self.sip_order(order);
             }
             Output::StartLeg(call) => {
                 assert!(
@@ -829,59 +882,42 @@ impl Sim {
         });
     }
 
-    /// The SIP layer carries out a command: the far end sees it, and a call ended by it is
-    /// reported as the SIP core reports it.
-    fn sip(&mut self, order: SipOrder) {
-        match order {
-            SipOrder::Ringing(_) => {}
-            SipOrder::Answer(call) => {
-                let d = self.dialogs.get_mut(&call).expect("an inbound dialog");
-                if d.state == Dialog::Ringing {
-                    d.state = Dialog::Answered;
-                }
-            }
-            SipOrder::Reject { call, code } => self.end(call, EndReason::Rejected(code)),
-            SipOrder::Hangup(call) => {
-                let Some(d) = self.dialogs.get(&call) else {
-                    return;
-                };
-                let reason = match (d.state, d.inbound) {
-                    (Dialog::Ended, _) => return,
-                    (Dialog::Answered, _) | (Dialog::Ringing, false) => EndReason::LocalHangup,
-                    (Dialog::Ringing, true) => EndReason::Rejected(480),
-                };
-                self.end(call, reason);
-            }
+    /// The shell turns the call core's SIP order into the SIP core's command (with SDP).
+    fn sip_order(&mut self, order: SipOrder) {
+        let cmd = match order {
+            SipOrder::Ringing(call) => Command::Ringing(call),
+            SipOrder::Answer(call) => Command::Answer {
+                call,
+                answer: sip::SDP.as_bytes().to_vec(),
+            },
+            SipOrder::Reject { call, code } => Command::Reject { call, code },
+            SipOrder::Hangup(call) => Command::Hangup(call),
             SipOrder::Dial(d) => {
                 assert!(
                     self.world.lock().unwrap().bound.contains(&d.call),
                     "{}: dialled without a port",
                     d.call
                 );
-                self.dialogs.insert(
-                    d.call,
-                    DialogState {
-                        state: Dialog::Ringing,
-                        inbound: false,
-                        user: d.user,
-                        headers: d.headers,
-                        ended: None,
-                    },
-                );
+                self.dialled.insert(d.call, d.user.clone());
+                let call = d.call;
+                self.sip.command(Command::Dial(hotline_sip::Dial {
+                    call: d.call,
+                    user: d.user,
+                    gateway: d.gateway,
+                    from_user: d.from_user,
+                    from_display: d.from_display,
+                    offer: sip::SDP.as_bytes().to_vec(),
+                    headers: d.headers,
+                    ring_timeout: d.ring_timeout,
+                }));
+                if let Some(id) = self.sip.take_last_invite() {
+                    self.sip.call_of.insert(id.clone(), call);
+                    self.sip.sip_id.insert(call, id);
+                }
+                return;
             }
-        }
-    }
-
-    fn end(&mut self, call: CallId, reason: EndReason) {
-        let Some(d) = self.dialogs.get_mut(&call) else {
-            return;
         };
-        if d.state == Dialog::Ended {
-            return;
-        }
-        d.state = Dialog::Ended;
-        d.ended = Some(reason);
-        self.sip_events.push_back(Input::Ended { call, reason });
+        self.sip.command(cmd);
     }
 
     // ---- what happened -----------------------------------------------------------------
@@ -926,8 +962,18 @@ impl Sim {
             .map_or("gone".to_string(), |p| p.name().to_string())
     }
 
+    /// The dialog as its phone sees it (a placed call that never reached a phone: ended).
     pub fn state(&self, call: CallId) -> Dialog {
-        self.dialogs[&call].state
+        let d = self
+            .sip
+            .sip_id
+            .get(&call)
+            .and_then(|id| self.sip.dialogs.get(id));
+        match d.map(|d| d.state) {
+            Some(UaState::Ringing) => Dialog::Ringing,
+            Some(UaState::Answered) => Dialog::Answered,
+            Some(UaState::Ended) | None => Dialog::Ended,
+        }
     }
 
     /// Nothing leaked: no call, timer, port or leg; every dialog ended; the router holds no
@@ -947,18 +993,24 @@ impl Sim {
             "legs not closed: {:?}",
             self.legs.keys()
         );
-        for (call, d) in &self.dialogs {
-            assert_eq!(d.state, Dialog::Ended, "{call} not ended");
+        for (id, d) in &self.sip.dialogs {
+            assert_eq!(d.state, UaState::Ended, "{id} not ended for its phone");
         }
+        assert_eq!(
+            self.sip.core.active_calls(),
+            0,
+            "calls left in the SIP core"
+        );
         assert_eq!(
             self.router.router().call_count(),
             0,
             "calls left in the router"
         );
-        for (call, d) in &self.dialogs {
-            if !d.inbound {
+        for (id, d) in &self.sip.dialogs {
+            if d.role != Role::Caller {
                 continue;
             }
+            let call = &self.sip.call_of[id];
             let records = self
                 .logs
                 .iter()
