@@ -992,3 +992,75 @@ fn the_wire_of_a_whole_call_is_real_sip() {
     assert_eq!(sim.ended.get(&c), Some(&EndReason::RemoteHangup));
     sim.assert_clean();
 }
+
+#[test]
+fn the_agents_200_ok_crosses_the_engines_cancel_on_the_wire() {
+    // The router's ring time ends; the engine CANCELs the INVITE; the phone, not having seen the
+    // CANCEL, answers. The engine acknowledges the 200 and hangs the phone up; the caller goes
+    // on to the next agent; nobody hears a half-connected call.
+    let mut sim = Sim::with(
+        vec![sim::general(5)],
+        &[("main", sim::MAIN), ("survey", sim::SURVEY)],
+    );
+    sim.agent_ready(1);
+    sim.agent_ready(2);
+    let c = queued(&mut sim, "13900027777");
+    let a1 = sim.ringing(1).unwrap();
+    sim.delay_to(a1);
+    sim.advance(5 * SEC); // the ring timeout: CANCEL on its way to phone 1
+    sim.answer(a1); // phone 1 answers before the CANCEL arrives
+    sim.arrive(a1);
+    assert_eq!(sim.state(a1), Dialog::Ended, "phone 1 is hung up");
+    let a2 = sim.ringing(2).expect("the caller is offered to agent 2");
+    connect_answered(&mut sim, c, a2);
+    assert_eq!(sim.legs[&c].bridged, Some(a2));
+    sim.hang_up(c);
+    let r = sim.record(c);
+    assert_eq!(r.agent_id, Some(2));
+    sim.assert_clean();
+}
+
+#[test]
+fn a_retransmitted_200_ok_is_one_answer() {
+    let mut sim = Sim::new();
+    sim.agent_ready(1);
+    let c = queued(&mut sim, "13900028888");
+    let a = sim.ringing(1).unwrap();
+    sim.answer(a);
+    let said = sim.legs[&c].played.len();
+    sim.retransmit(a);
+    sim.retransmit(a);
+    assert_eq!(
+        sim.legs[&c].played.len(),
+        said,
+        "the staff number is not said again"
+    );
+    sim.play_out(c);
+    assert_eq!(sim.phase(c), "bridged");
+    sim.hang_up(c);
+    sim.assert_clean();
+}
+
+#[test]
+fn an_agent_phone_registering_again_from_a_new_port_while_offered() {
+    let mut sim = Sim::new();
+    sim.agent_ready(1);
+    let c = queued(&mut sim, "13900029999");
+    let a = sim.ringing(1).unwrap();
+    sim.reregister_from(1, 5070);
+    assert_eq!(sim.state(a), Dialog::Ringing, "the offer rings on");
+    assert_eq!(
+        sim.agent_state(1),
+        "reserved",
+        "still reserved for this caller"
+    );
+    connect_answered(&mut sim, c, a);
+    sim.hang_up(a);
+    sim.hang_up(c);
+    assert_eq!(
+        sim.agent_state(1),
+        "ready",
+        "registered, ready for the next"
+    );
+    sim.assert_clean();
+}

@@ -442,6 +442,43 @@ impl Sim {
         self.deliver_sip();
     }
 
+    /// Messages from the engine to `call`'s phone stay in the network until
+    /// [`Sim::arrive`].
+    pub fn delay_to(&mut self, call: CallId) {
+        let id = self.call_id(call);
+        let a = self.sip.addr_of(&id);
+        self.sip.delay(a);
+    }
+
+    /// The delayed messages reach `call`'s phone (and what it answers reaches the engine).
+    pub fn arrive(&mut self, call: CallId) {
+        let id = self.call_id(call);
+        let a = self.sip.addr_of(&id);
+        self.sip.arrive(a);
+        self.deliver_sip();
+        self.settle();
+    }
+
+    /// `call`'s phone sends its last response again (a 200 OK retransmitted).
+    pub fn retransmit(&mut self, call: CallId) {
+        let id = self.call_id(call);
+        self.sip.retransmit(&id);
+        self.deliver_sip();
+        self.settle();
+    }
+
+    /// Agent `id`'s phone registers again from another port (a NAT rebinding).
+    pub fn reregister_from(&mut self, id: i64, port: u16) {
+        let user = self.user(id);
+        let from: SocketAddr = format!("192.0.2.{id}:{port}").parse().unwrap();
+        assert!(
+            self.sip.register(&user, from),
+            "agent {id} cannot register again"
+        );
+        self.deliver_sip();
+        self.settle();
+    }
+
     /// The far end hangs up (BYE once answered; a caller still ringing cancels; a phone
     /// still ringing declines).
     pub fn hang_up(&mut self, call: CallId) {
@@ -709,7 +746,9 @@ impl Sim {
         let mut users = BTreeSet::new();
         let mut callers = BTreeSet::new();
         for d in self.sip.dialogs.values() {
-            if d.role != Role::Callee || d.state != UaState::Ringing {
+            // A phone whose messages are delayed may not know yet that the engine cancelled.
+            if d.role != Role::Callee || d.state != UaState::Ringing || self.sip.is_delayed(d.addr)
+            {
                 continue;
             }
             let user = d.invite.split(' ').nth(1).unwrap_or("").to_string();

@@ -73,6 +73,9 @@ pub struct SipSide {
     seq: u64,
     /// Every message on the wire, for a failing scenario's report: (from, to, first line).
     pub wire: Vec<(String, String, String)>,
+    /// Addresses whose incoming messages are delayed in the network, and those messages.
+    delayed: std::collections::HashSet<SocketAddr>,
+    in_flight: VecDeque<(SocketAddr, String)>,
 }
 
 fn addr(s: &str) -> SocketAddr {
@@ -167,6 +170,8 @@ impl SipSide {
             last_invite: None,
             seq: 0,
             wire: Vec::new(),
+            delayed: std::collections::HashSet::new(),
+            in_flight: VecDeque::new(),
         }
     }
 
@@ -221,7 +226,11 @@ impl SipSide {
                         peer.addr.to_string(),
                         first_line(&msg).to_string(),
                     ));
-                    self.deliver(peer.addr, msg);
+                    if self.delayed.contains(&peer.addr) {
+                        self.in_flight.push_back((peer.addr, msg));
+                    } else {
+                        self.deliver(peer.addr, msg);
+                    }
                 }
             }
         }
@@ -513,6 +522,39 @@ impl SipSide {
                 self.send(d.addr, bye);
             }
         }
+    }
+
+    /// Messages from the engine to `to` stay in the network until [`SipSide::arrive`].
+    pub fn delay(&mut self, to: SocketAddr) {
+        self.delayed.insert(to);
+    }
+
+    /// The delayed messages to `to` arrive, in order.
+    pub fn arrive(&mut self, to: SocketAddr) {
+        self.delayed.remove(&to);
+        let (now, later): (Vec<_>, Vec<_>) = self.in_flight.drain(..).partition(|(a, _)| *a == to);
+        self.in_flight = later.into();
+        for (a, msg) in now {
+            self.deliver(a, msg);
+        }
+    }
+
+    /// The phone in `call_id` sends its last response to the INVITE again (a retransmitted
+    /// 200 OK whose ACK it has not seen).
+    pub fn retransmit(&mut self, call_id: &str) {
+        let d = self.dialogs.get(call_id).expect("a dialog");
+        let (to, r) = (d.addr, d.last_response.clone().expect("a response"));
+        self.send(to, r);
+    }
+
+    /// Messages to `addr` are being delayed (its view of its dialogs may be behind).
+    pub fn is_delayed(&self, addr: SocketAddr) -> bool {
+        self.delayed.contains(&addr)
+    }
+
+    /// The address of the user agent in `call_id`.
+    pub fn addr_of(&self, call_id: &str) -> SocketAddr {
+        self.dialogs.get(call_id).expect("a dialog").addr
     }
 
     /// Takes the Call-ID of the INVITE the last dial sent.
