@@ -2,7 +2,7 @@
 //! kept pure (no tokio in this crate's normal dependencies; CI checks it) and driven with the
 //! time passed in ([`hotline_core::Now`]).
 //!
-//! What lives here today, used by the controller (`crates/hotline/src/controller/`, its shell):
+//! What lives here (driven by the shell in `crates/hotline/src/controller/`):
 //! - [`phase`]: a call's phase as an enum with its data in the variants, and a call's
 //!   [`phase::Timeline`]: every phase it went through, on the monotonic clock;
 //! - [`record`]: the call record computed from the timeline (fields defined once; the README's
@@ -12,7 +12,10 @@
 //! - [`prompts`]: the typed set of system prompts the controller plays, checked in every
 //!   language at start;
 //! - [`registration`]: what a phone's registration change may do to its agent's state;
-//! - [`control`]: the call controller itself, a state machine on the core contract.
+//! - [`control`]: the call controller itself, a state machine on the core contract, with the
+//!   simulation harness that runs it with the SIP core and the router in `tests/sim/`.
+
+#![deny(unreachable_pub)]
 
 pub mod acd;
 pub mod control;

@@ -89,7 +89,7 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    pub fn new(
+    pub(crate) fn new(
         id: CallId,
         kind: Kind,
         now: hotline_core::Now,
@@ -111,13 +111,13 @@ impl Call {
         }
     }
 
-    pub fn phase(&self) -> &Phase {
+    pub(crate) fn phase(&self) -> &Phase {
         self.timeline.phase()
     }
 
     /// The agent of the router's this caller talks to (hearing the staff number, bridged or
     /// held).
-    pub fn connected(&self) -> Option<AgentId> {
+    pub(crate) fn connected(&self) -> Option<AgentId> {
         match self.phase() {
             Phase::Announcing { agent } | Phase::Bridged { agent } | Phase::OnHold { agent } => {
                 Some(AgentId(*agent))
@@ -127,14 +127,14 @@ impl Call {
     }
 
     /// A callback leg's state.
-    pub fn callback(&self) -> Option<&CallbackLeg> {
+    pub(crate) fn callback(&self) -> Option<&CallbackLeg> {
         match &self.kind {
             Kind::Callback(l) => Some(l),
             _ => None,
         }
     }
 
-    pub fn callback_mut(&mut self) -> Option<&mut CallbackLeg> {
+    pub(crate) fn callback_mut(&mut self) -> Option<&mut CallbackLeg> {
         match &mut self.kind {
             Kind::Callback(l) => Some(l),
             _ => None,
@@ -142,7 +142,7 @@ impl Call {
     }
 
     /// A call the core placed (not one it received).
-    pub fn outbound(&self) -> bool {
+    pub(crate) fn outbound(&self) -> bool {
         !matches!(self.kind, Kind::Inbound)
     }
 }

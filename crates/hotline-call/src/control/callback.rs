@@ -25,7 +25,7 @@ const AGENT_RING_LIMIT: Duration = Duration::from_secs(120);
 const CUSTOMER_RING: Duration = Duration::from_secs(45);
 
 /// A number a callback can dial: 3 to 20 digits (an optional leading `+` is dropped).
-pub fn dialable(number: &str) -> Option<String> {
+pub(crate) fn dialable(number: &str) -> Option<String> {
     let digits = number.strip_prefix('+').unwrap_or(number);
     ((3..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
         .then(|| digits.to_string())

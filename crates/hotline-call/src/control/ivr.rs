@@ -72,7 +72,7 @@ impl std::fmt::Debug for IvrCall {
 
 impl IvrCall {
     /// The account of the customer the flow identified.
-    pub fn customer_account(&self) -> Option<String> {
+    pub(crate) fn customer_account(&self) -> Option<String> {
         match self.session.vars().get("customer")?.field("account") {
             hotline_ivr::Value::Text(s) if !s.is_empty() => Some(s.clone()),
             _ => None,
@@ -80,12 +80,12 @@ impl IvrCall {
     }
 
     /// The nodes the caller went through, `flow/node` joined by `>`.
-    pub fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         self.session.path()
     }
 
     /// The nodes the caller went through in this flow, `flow/node` each.
-    pub fn steps(&self) -> Vec<String> {
+    pub(crate) fn steps(&self) -> Vec<String> {
         self.session
             .path()
             .split('>')
@@ -96,7 +96,7 @@ impl IvrCall {
 
     /// How the entry session ended, for the call record (none while it runs, for a transfer,
     /// and for sessions after the entry one).
-    pub fn record_outcome(&self) -> Option<IvrOutcome> {
+    pub(crate) fn record_outcome(&self) -> Option<IvrOutcome> {
         match self.session.outcome()? {
             _ if !self.entry => None,
             Outcome::SelfServed => Some(IvrOutcome::SelfServed),
@@ -107,23 +107,23 @@ impl IvrCall {
     }
 
     /// The language the caller chose (or the flow's first).
-    pub fn language(&self) -> &str {
+    pub(crate) fn language(&self) -> &str {
         self.session.language()
     }
 
-    pub fn transfer_reason(&self) -> &str {
+    pub(crate) fn transfer_reason(&self) -> &str {
         &self.transfer_reason
     }
 
     /// The queue the flow (or a desktop's transfer) handed the call to.
-    pub fn queue(&self) -> Option<String> {
+    pub(crate) fn queue(&self) -> Option<String> {
         match &self.outcome {
             Some(IvrEnd::Transferred(q)) => Some(q.clone()),
             _ => None,
         }
     }
 
-    pub fn set_queue(&mut self, queue: String) {
+    pub(crate) fn set_queue(&mut self, queue: String) {
         self.outcome = Some(IvrEnd::Transferred(queue));
     }
 }
@@ -412,6 +412,6 @@ fn count(counters: &NodeCounters, s: &IvrCall, action: &Action) {
 }
 
 /// A survey rating, 1 to 5.
-pub fn survey_score(s: &str) -> Option<i64> {
+pub(crate) fn survey_score(s: &str) -> Option<i64> {
     s.trim().parse().ok().filter(|n| (1..=5).contains(n))
 }

@@ -37,7 +37,7 @@ pub(crate) struct Timers {
 }
 
 impl Timers {
-    pub fn set(&mut self, call: CallId, kind: TimerKind, at: Instant) {
+    pub(crate) fn set(&mut self, call: CallId, kind: TimerKind, at: Instant) {
         self.cancel(call, kind);
         self.seq += 1;
         self.due.insert((at, self.seq, call, kind));
@@ -46,24 +46,24 @@ impl Timers {
     }
 
     /// Cancels `call`'s timer in `kind`'s slot.
-    pub fn cancel(&mut self, call: CallId, kind: TimerKind) {
+    pub(crate) fn cancel(&mut self, call: CallId, kind: TimerKind) {
         if let Some((at, seq, k)) = self.by_slot.remove(&(call, kind.slot())) {
             self.due.remove(&(at, seq, call, k));
         }
     }
 
-    pub fn cancel_call(&mut self, call: CallId) {
+    pub(crate) fn cancel_call(&mut self, call: CallId) {
         for kind in [TimerKind::Answer, TimerKind::AnswerOver, TimerKind::Ivr(0)] {
             self.cancel(call, kind);
         }
     }
 
-    pub fn next(&self) -> Option<Instant> {
+    pub(crate) fn next(&self) -> Option<Instant> {
         self.due.first().map(|(at, ..)| *at)
     }
 
     /// The earliest timer due at `now`, taken out.
-    pub fn pop_due(&mut self, now: Instant) -> Option<(CallId, TimerKind)> {
+    pub(crate) fn pop_due(&mut self, now: Instant) -> Option<(CallId, TimerKind)> {
         let first = *self.due.first()?;
         if first.0 > now {
             return None;
@@ -74,7 +74,7 @@ impl Timers {
         Some((call, kind))
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.due.len()
     }
 }
