@@ -296,7 +296,10 @@ fn with_agent(c: &Call, agent: i64) {
         c.queued_at.expect("queued_at"),
         c.ended_at.expect("ended_at"),
     );
-    assert!(c.started_at <= answered && answered <= queued && queued <= agent_answered);
+    assert!(
+        c.started_at <= answered && answered <= queued && queued <= agent_answered,
+        "{c:?}"
+    );
     assert!(agent_answered <= ended, "{c:?}");
     let wait = c.wait_ms.expect("wait_ms");
     assert!((0..=agent_answered - queued + 50).contains(&wait), "{c:?}");

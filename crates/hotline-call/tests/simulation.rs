@@ -737,12 +737,11 @@ fn the_agent_puts_the_caller_on_hold_from_the_phone() {
 }
 
 #[test]
-fn the_wall_clock_stepping_an_hour_changes_no_wait_ring_or_record() {
+fn the_wall_clock_stepping_an_hour_changes_no_wait_ring_wrap_up_or_record() {
     for step in [-3_600_000, 3_600_000] {
-        let mut sim = Sim::with(
-            vec![sim::general(10)],
-            &[("main", sim::MAIN), ("survey", sim::SURVEY)],
-        );
+        let mut q = sim::general(10);
+        q.wrap_up_secs = 10;
+        let mut sim = Sim::with(vec![q], &[("main", sim::MAIN), ("survey", sim::SURVEY)]);
         sim.agent_ready(1);
         let c = queued(&mut sim, "13900022222");
         let a1 = sim.ringing(1).unwrap();
@@ -775,6 +774,32 @@ fn the_wall_clock_stepping_an_hour_changes_no_wait_ring_or_record() {
             "step {step}: the wait on the monotonic clock"
         );
         assert_eq!(r.talk_ms, Some(30_000), "step {step}");
+        // Wrap-up: 10 s on the monotonic clock, the wall clock stepped again meanwhile.
+        assert_eq!(sim.agent_state(1), "wrap_up", "step {step}");
+        sim.advance(5 * SEC);
+        sim.step_wall_clock(step);
+        sim.advance(4 * SEC);
+        assert_eq!(sim.agent_state(1), "wrap_up", "step {step}: not over early");
+        sim.advance(SEC);
+        assert_eq!(sim.agent_state(1), "ready", "step {step}: over on time");
+        let wrap = sim.logs.iter().find_map(|e| match e {
+            hotline_call::control::LogEvent::WrapUp { call, ms } if *call == c => Some(*ms),
+            _ => None,
+        });
+        assert_eq!(
+            wrap,
+            Some(10_000),
+            "step {step}: the wrap-up the record gets"
+        );
+        // The service level: answered after 12 s, within the 20 s target.
+        let at = sim.router.clock(sim.now);
+        let snap = sim.router.router().snapshot(at);
+        let general = &snap.queues[0].counters;
+        assert_eq!(
+            (general.answered, general.answered_within_sl),
+            (1, 1),
+            "step {step}"
+        );
         sim.assert_clean();
     }
 }

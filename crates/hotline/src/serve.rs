@@ -78,13 +78,15 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         cfg.acd.ready_on_register,
         crate::acd::Clocks::system(),
         move |o| observed.observe_acd(o),
-        move |o| {
+        move |o, shift| {
             if let hotline_acd::Output::AgentStateChanged { agent, state } = &o {
+                // Times for people: Unix time.
                 let _ = live_states.send(hotline_web::LiveEvent::AgentState {
                     agent: agent.0,
-                    state: state.clone(),
+                    state: shift.state(state.clone()),
                 });
             }
+            // The call core measures durations: the router's own (monotonic) time.
             let _ = acd_tx.send(o);
         },
     );

@@ -21,6 +21,7 @@ impl CallCore {
             call: inc.call,
             caller: inc.caller.clone(),
             dialled: inc.callee.clone(),
+            at: self.now.unix_ms,
         });
         if let Err(code) = inc.admitted {
             tracing::info!(call = %inc.call, code, "call refused at admission");
@@ -87,6 +88,7 @@ impl CallCore {
         self.log(LogEvent::Answered {
             call,
             by_agent: false,
+            at: now.unix_ms,
         });
         self.emit(Output::StartLeg(call));
         if self.cfg.recording {
@@ -209,7 +211,8 @@ impl CallCore {
             // Refused before it was kept (no port, bad offer): its record ends too. Any other
             // end of a call not kept (reported twice) changes nothing.
             if self.refused.remove(&call) {
-                self.log(LogEvent::Refused { call, reason });
+                let at = self.now.unix_ms;
+                self.log(LogEvent::Refused { call, reason, at });
             } else {
                 self.unexpected(call, "ended");
             }

@@ -83,6 +83,7 @@ impl CallCore {
         self.log(LogEvent::Answered {
             call: caller,
             by_agent: true,
+            at: now.unix_ms,
         });
         self.emit(Output::StartLeg(caller));
         self.emit(Output::Bridge(caller, phone));

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hotline_acd::AgentId;
-use hotline_core::CallId;
+use hotline_core::{CallId, UnixMs};
 use hotline_ivr::interp::{Event as IvrEvent, LookupRequest, TicketRequest};
 use hotline_ivr::FlowSet;
 
@@ -225,28 +225,32 @@ pub enum IvrEnd {
     Unserved,
 }
 
-/// What the call log hears.
+/// What the call log hears; times (`at`) are the core's, as its records' are.
 #[derive(Debug, Clone)]
 pub enum LogEvent {
     Arrived {
         call: CallId,
         caller: String,
         dialled: String,
+        at: UnixMs,
     },
     Answered {
         call: CallId,
         by_agent: bool,
+        at: UnixMs,
     },
     IvrEnded {
         call: CallId,
         path: String,
         outcome: IvrEnd,
         account: Option<String>,
+        at: UnixMs,
     },
     Connected {
         call: CallId,
         agent: i64,
         wait_ms: i64,
+        at: UnixMs,
     },
     Survey {
         call: CallId,
@@ -261,6 +265,7 @@ pub enum LogEvent {
     Refused {
         call: CallId,
         reason: EndReason,
+        at: UnixMs,
     },
     WrapUp {
         call: CallId,

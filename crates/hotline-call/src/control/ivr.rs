@@ -370,6 +370,7 @@ impl CallCore {
             path: s.session.path(),
             outcome: logged,
             account: s.customer_account(),
+            at: self.now.unix_ms,
         });
     }
 

@@ -57,6 +57,7 @@ impl CallCore {
                 call,
                 agent: agent.0,
                 wait_ms,
+                at: self.now.unix_ms,
             }),
             AcdOutput::Announce {
                 call,

@@ -302,20 +302,22 @@ impl Core {
 }
 
 /// Starts the router task with the store's active agents logged in, on `clocks`. Each output
-/// goes to `observe` in the router's time (the metrics) and then to `out` in Unix time (the
-/// controller, the live events).
+/// goes to `observe` in the router's time (the metrics) and then to `out`, still in the
+/// router's time, with the [`Shift`] that turns its times into Unix time for people (the live
+/// events). The call core takes it in the router's time: it only measures durations (the
+/// wrap-up each call cost), which a wall-clock step must not stretch or shrink.
 pub fn spawn(
     queues: Vec<QueueConfig>,
     agents: &[Agent],
     ready_on_register: bool,
     clocks: Clocks,
     observe: impl Fn(&Output) + Send + 'static,
-    out: impl Fn(Output) + Send + 'static,
+    out: impl Fn(Output, Shift) + Send + 'static,
 ) -> AcdHandle {
     let mut core = Core::new(queues.clone(), clocks);
     let emit = move |o: Output, shift: Shift| {
         observe(&o);
-        out(shift.output(o));
+        out(o, shift);
     };
     let agents: Vec<&Agent> = agents.iter().filter(|a| a.active).collect();
     for a in &agents {

@@ -179,13 +179,14 @@ impl CallLog {
         call_ref(self.boot, call)
     }
 
-    pub fn arrived(&self, call: CallRef, caller: &str, dialled: &str) {
+    /// `call` arrived `at` (the call core's time, on which its record's other times are too).
+    pub fn arrived(&self, call: CallRef, caller: &str, dialled: &str, at: Millis) {
         self.send(Entry::Start {
             call: NewCall {
                 call_ref: self.call_ref(call),
                 caller: caller.to_string(),
                 dialled: dialled.to_string(),
-                started_at: now_ms(),
+                started_at: at,
             },
             run: Some(self.run),
         });
@@ -201,8 +202,7 @@ impl CallLog {
         });
     }
 
-    pub fn answered(&self, call: CallRef, by_agent: bool) {
-        let at = now_ms();
+    pub fn answered(&self, call: CallRef, by_agent: bool, at: Millis) {
         self.update(
             call,
             CallUpdate {
@@ -233,8 +233,8 @@ impl CallLog {
         path: String,
         outcome: IvrOutcome,
         customer_account: Option<String>,
+        at: Millis,
     ) {
-        let at = now_ms();
         let queue = match &outcome {
             IvrOutcome::Transferred(q) => Some(q.clone()),
             _ => None,
@@ -253,12 +253,12 @@ impl CallLog {
         });
     }
 
-    pub fn connected(&self, call: CallRef, agent_id: i64, wait_ms: Millis) {
+    pub fn connected(&self, call: CallRef, agent_id: i64, wait_ms: Millis, at: Millis) {
         self.update(
             call,
             CallUpdate {
                 agent_id: Some(agent_id),
-                agent_answered_at: Some(now_ms()),
+                agent_answered_at: Some(at),
                 wait_ms: Some(wait_ms),
                 ..CallUpdate::default()
             },
@@ -278,7 +278,7 @@ impl CallLog {
     }
 
     /// The call was refused before the controller kept it (no port, bad offer).
-    pub fn refused(&self, call: CallRef, reason: hotline_call::EndReason) {
+    pub fn refused(&self, call: CallRef, reason: hotline_call::EndReason, at: Millis) {
         let disposition = if reason.far_end_left() {
             Disposition::AbandonedInIvr
         } else {
@@ -287,7 +287,7 @@ impl CallLog {
         self.send(Entry::Update {
             call_ref: self.call_ref(call),
             update: CallUpdate {
-                ended_at: Some(now_ms()),
+                ended_at: Some(at),
                 disposition: Some(disposition),
                 hangup_side: Some(reason.caller_side().as_str().to_string()),
                 ..CallUpdate::default()
@@ -454,8 +454,8 @@ mod tests {
         const CALLS: u64 = 400;
         for n in 0..CALLS {
             let call = CallRef(n);
-            log.arrived(call, "13800001111", "96655");
-            log.answered(call, false);
+            log.arrived(call, "13800001111", "96655", t.unix_ms);
+            log.answered(call, false, t.unix_ms);
             let mut tl = Timeline::new(t);
             tl.enter(
                 t,

@@ -458,13 +458,15 @@ impl Shell {
                 call,
                 caller,
                 dialled,
-            } => log.arrived(call, &caller, &dialled),
-            LogEvent::Answered { call, by_agent } => log.answered(call, by_agent),
+                at,
+            } => log.arrived(call, &caller, &dialled, at),
+            LogEvent::Answered { call, by_agent, at } => log.answered(call, by_agent, at),
             LogEvent::IvrEnded {
                 call,
                 path,
                 outcome,
                 account,
+                at,
             } => {
                 use super::call_log::IvrOutcome as O;
                 let outcome = match outcome {
@@ -473,13 +475,14 @@ impl Shell {
                     core::IvrEnd::Abandoned => O::Abandoned,
                     core::IvrEnd::Unserved => O::Unserved,
                 };
-                log.ivr_ended(call, path, outcome, account);
+                log.ivr_ended(call, path, outcome, account, at);
             }
             LogEvent::Connected {
                 call,
                 agent,
                 wait_ms,
-            } => log.connected(call, agent, wait_ms),
+                at,
+            } => log.connected(call, agent, wait_ms, at),
             LogEvent::Survey { call, score } => log.survey(call, score),
             LogEvent::Finished { call, record } => {
                 let path = self
@@ -489,7 +492,7 @@ impl Shell {
                     .map(|r| r.path().display().to_string());
                 log.finished(call, record, path);
             }
-            LogEvent::Refused { call, reason } => log.refused(call, reason),
+            LogEvent::Refused { call, reason, at } => log.refused(call, reason, at),
             LogEvent::WrapUp { call, ms } => log.wrap_up(call, ms),
             LogEvent::Attempt { call, record } => log.attempt(call, record),
         }
