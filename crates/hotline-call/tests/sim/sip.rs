@@ -76,6 +76,8 @@ pub struct SipSide {
     /// Addresses whose incoming messages are delayed in the network, and those messages.
     delayed: std::collections::HashSet<SocketAddr>,
     in_flight: VecDeque<(SocketAddr, String)>,
+    /// A request outside any dialog waits for its response from the engine here.
+    capture: Option<(SocketAddr, Option<String>)>,
 }
 
 fn addr(s: &str) -> SocketAddr {
@@ -172,6 +174,7 @@ impl SipSide {
             wire: Vec::new(),
             delayed: std::collections::HashSet::new(),
             in_flight: VecDeque::new(),
+            capture: None,
         }
     }
 
@@ -238,6 +241,12 @@ impl SipSide {
 
     /// A message from the engine reaches the user agent at `to`.
     fn deliver(&mut self, to: SocketAddr, msg: String) {
+        if let Some((at, reply @ None)) = &mut self.capture {
+            if *at == to && status_of(&msg).is_some() {
+                *reply = Some(msg);
+                return;
+            }
+        }
         let Some(call_id) = header(&msg, "Call-ID").map(str::to_string) else {
             return;
         };
@@ -400,38 +409,11 @@ impl SipSide {
         status_of(&ok) == Some(200)
     }
 
-    /// Sends a request outside any dialog and returns the engine's response to it.
+    /// Sends a request outside any dialog and returns the engine's (first) response to it.
     fn exchange(&mut self, from: SocketAddr, msg: String) -> String {
-        self.wire.push((
-            from.to_string(),
-            ENGINE.into(),
-            first_line(&msg).to_string(),
-        ));
-        self.core.handle(
-            self.now,
-            SipInput::Received {
-                peer: Peer::udp(from),
-                bytes: msg.into_bytes(),
-            },
-        );
-        let mut reply = String::new();
-        while let Some(o) = self.core.poll_output() {
-            match o {
-                SipOutput::Event(e) => self.events.push_back(e),
-                SipOutput::Transmit { peer, bytes } if peer.addr == from && reply.is_empty() => {
-                    reply = String::from_utf8(bytes).unwrap();
-                    self.wire.push((
-                        ENGINE.into(),
-                        from.to_string(),
-                        first_line(&reply).to_string(),
-                    ));
-                }
-                SipOutput::Transmit { peer, bytes } => {
-                    self.deliver(peer.addr, String::from_utf8(bytes).unwrap())
-                }
-            }
-        }
-        reply
+        self.capture = Some((from, None));
+        self.send(from, msg);
+        self.capture.take().and_then(|(_, r)| r).unwrap_or_default()
     }
 
     /// The phone (or gateway) rung with `call_id` answers with SDP.
