@@ -152,7 +152,13 @@ impl CallCore {
             Input::Confirmed(call) => tracing::debug!(%call, "call up"),
             Input::HoldChanged { call, on_hold } => self.hold_changed(call, on_hold),
             Input::Progress { call, code } => {
-                let peer = self.calls.get(&call).and_then(|c| c.peer);
+                // The phone of a dialled extension rings: so does the caller's (an offer's or a
+                // callback's ring is not the caller's news: it is answered already).
+                let peer = self.calls.get(&call).and_then(|c| c.peer).filter(|p| {
+                    self.calls
+                        .get(p)
+                        .is_some_and(|p| !p.outbound() && !p.answered)
+                });
                 if let (Some(peer), 180..=183) = (peer, code) {
                     self.sip(SipOrder::Ringing(peer));
                 }
