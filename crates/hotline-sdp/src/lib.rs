@@ -7,7 +7,7 @@
 //! port 0; [`offer`] and [`parse_answer`] are the same for calls we place. Everything here is
 //! pure: text in, text and decisions out.
 //!
-//! The module is split in three: the model (this file), [`parse`] (text to model) and
+//! The crate is split in three: the model (this file), [`parse`] (text to model) and
 //! [`negotiate`] (offer/answer, which writes SDP).
 
 use std::fmt;

@@ -27,7 +27,7 @@ const PTIME_MS: u32 = 20;
 pub struct LocalMedia {
     /// The address written in `c=` and `o=`: one the far end can reach. Never unspecified.
     pub addr: IpAddr,
-    /// Our RTP port (from a [`PortLease`](crate::ports::PortLease)).
+    /// Our RTP port (in the engine, from `hotline_media::ports::PortLease`).
     pub port: u16,
     /// `o=` session id: fixed for the call.
     pub session_id: u64,
