@@ -15,6 +15,23 @@ use hotline_media::Codec;
 
 /// Median nanoseconds per call of `f`, 7 rounds.
 fn measure(name: &str, smoke: bool, mut f: impl FnMut()) {
+    // BENCH_ONLY=<name part> BENCH_FIXED=<n>: run only the matching benchmarks, each exactly
+    // n times and untimed (for counting instructions with `perf stat`, which load does not skew).
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        if !name.contains(&only) {
+            return;
+        }
+    }
+    if let Some(n) = std::env::var("BENCH_FIXED")
+        .ok()
+        .and_then(|n| n.parse::<u64>().ok())
+    {
+        for _ in 0..n {
+            f();
+        }
+        println!("{name}: {n} runs");
+        return;
+    }
     let round = if smoke {
         Duration::from_millis(2)
     } else {

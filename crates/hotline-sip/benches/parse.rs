@@ -35,6 +35,23 @@ a=sendrecv\r\n";
 
 /// Median nanoseconds per item of `f` (which handles `items` items a call), 7 rounds.
 fn measure(name: &str, items: u64, smoke: bool, mut f: impl FnMut()) {
+    // BENCH_ONLY=<name part> BENCH_FIXED=<n>: run only the matching benchmarks, each exactly
+    // n times and untimed (for counting instructions with `perf stat`, which load does not skew).
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        if !name.contains(&only) {
+            return;
+        }
+    }
+    if let Some(n) = std::env::var("BENCH_FIXED")
+        .ok()
+        .and_then(|n| n.parse::<u64>().ok())
+    {
+        for _ in 0..n {
+            f();
+        }
+        println!("{name}: {n} runs");
+        return;
+    }
     let round = if smoke {
         Duration::from_millis(2)
     } else {

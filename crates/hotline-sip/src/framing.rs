@@ -34,7 +34,7 @@ pub fn next_frame(buf: &[u8], max: usize) -> Frame {
     if let Some(f) = keepalive(buf) {
         return f;
     }
-    match find(buf, b"\r\n\r\n") {
+    match find_crlfcrlf(buf) {
         Some(end) => complete_head(buf, end + 4, max),
         None => headers_unfinished(buf, max),
     }
@@ -97,10 +97,11 @@ fn message_len(head: &[u8], header_len: usize, max: usize) -> Result<usize, (u16
     let mut content_length = None;
     for line in head.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let mut parts = line.splitn(2, |&b| b == b':');
-        let (Some(name), Some(value)) = (parts.next(), parts.next()) else {
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
             continue;
         };
+        let (name, value) = line.split_at_checked(colon).unwrap_or_default();
+        let value = value.get(1..).unwrap_or_default();
         let name = name.trim_ascii();
         if name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l") {
             let value = std::str::from_utf8(value.trim_ascii())
@@ -122,8 +123,10 @@ fn message_len(head: &[u8], header_len: usize, max: usize) -> Result<usize, (u16
     Ok(total)
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+/// Where the first CRLFCRLF (the end of the headers) starts in `hay`.
+fn find_crlfcrlf(hay: &[u8]) -> Option<usize> {
+    hay.windows(4)
+        .position(|w| matches!(w, [b'\r', b'\n', b'\r', b'\n']))
 }
 
 /// What [`Framer::take`] took off the stream.
@@ -220,7 +223,7 @@ impl Framer {
                     let from = self.scanned.saturating_sub(3);
                     self.searched += (rest.len() - from) as u64;
                     let unsearched = rest.get(from..).unwrap_or_default();
-                    let Some(at) = find(unsearched, b"\r\n\r\n") else {
+                    let Some(at) = find_crlfcrlf(unsearched) else {
                         self.scanned = rest.len();
                         return match headers_unfinished(rest, self.max) {
                             Frame::Broken {
