@@ -10,9 +10,7 @@ use hotline_ivr::expr::{Expr, Scope, Template, Vars};
 use hotline_ivr::load::load_files;
 use hotline_ivr::value::Type;
 use hotline_ivr::Value;
-use hotline_media::sdp::{
-    answer_with, offer, parse_answer, Direction, LocalMedia, SessionDescription,
-};
+use hotline_sdp::{answer_with, offer, parse_answer, Direction, LocalMedia, SessionDescription};
 
 /// SDP: parse, answer as the engine does (each direction), and read it as the answer to our
 /// own offer; an answer we produce must parse again.

@@ -118,8 +118,11 @@ impl Hot {
 
     /// The agent's queue slots, if the row holds all of them.
     pub(crate) fn queues(&self) -> Option<&[u16]> {
-        self.all_queues
-            .then(|| &self.queues[..usize::from(self.nqueues)])
+        if self.all_queues {
+            self.queues.get(..usize::from(self.nqueues))
+        } else {
+            None
+        }
     }
 }
 

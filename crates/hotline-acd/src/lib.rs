@@ -111,6 +111,8 @@
 //!
 //! Position (1 = next) is the rank among the waiting calls of its own queue.
 
+#![warn(unreachable_pub)]
+
 mod agent;
 mod call;
 mod config;

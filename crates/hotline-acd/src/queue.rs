@@ -73,12 +73,17 @@ impl Rolling {
 
     pub(crate) fn push(&mut self, v: Millis) {
         let v = v.max(0);
-        if self.len == self.buf.len() {
-            self.sum -= i128::from(self.buf[self.pos]);
+        let full = self.len == self.buf.len();
+        // `pos` is kept below the buffer's length (the modulo below).
+        let Some(slot) = self.buf.get_mut(self.pos) else {
+            return;
+        };
+        let old = std::mem::replace(slot, v);
+        if full {
+            self.sum -= i128::from(old);
         } else {
             self.len += 1;
         }
-        self.buf[self.pos] = v;
         self.sum += i128::from(v);
         self.pos = (self.pos + 1) % self.buf.len();
     }
@@ -158,9 +163,11 @@ impl Queue {
                     req: req.clone(),
                     calls: BTreeSet::new(),
                 };
-                let b = match self.free.pop() {
-                    Some(b) => {
-                        self.buckets[b] = Some(bucket);
+                // A freed slot (freed slots are never past the end: buckets only grow).
+                let free = self.free.pop();
+                let b = match free.and_then(|b| Some((b, self.buckets.get_mut(b)?))) {
+                    Some((b, slot)) => {
+                        *slot = Some(bucket);
                         b
                     }
                     None => {
@@ -184,14 +191,17 @@ impl Queue {
 
     /// Removes a call from a bucket, dropping the bucket once empty.
     pub(crate) fn bucket_remove(&mut self, b: usize, key: &CallKey) {
-        let Some(Some(bucket)) = self.buckets.get_mut(b) else {
+        let Some(slot) = self.buckets.get_mut(b) else {
+            return;
+        };
+        let Some(bucket) = slot else {
             return;
         };
         bucket.calls.remove(key);
         if !bucket.calls.is_empty() {
             return;
         }
-        let Some(bucket) = self.buckets[b].take() else {
+        let Some(bucket) = slot.take() else {
             return;
         };
         self.free.push(b);

@@ -278,7 +278,8 @@ impl Caps<'_> {
                 self.skills
                     .binary_search_by_key(s, |e| e.0)
                     .ok()
-                    .map(|i| u32::from(self.skills[i].1))
+                    .and_then(|i| self.skills.get(i))
+                    .map(|e| u32::from(e.1))
             })
             .sum()
     }

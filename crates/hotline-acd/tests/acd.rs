@@ -1,5 +1,15 @@
 //! Router tests: a fake clock, deterministic, every step followed by a full invariant check.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect, panic
+// and indexing (the workspace lints deny them in the library; clippy.toml's test allowances
+// reach only #[test] functions and #[cfg(test)] modules).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 #[path = "acd/support.rs"]
 mod support;
 

@@ -3,6 +3,15 @@
 //! `sim/mod.rs`). Every scenario ends by checking that nothing leaked and that each call has
 //! exactly one, correct record.
 
+// A test crate: its helpers (the harness), like its tests, state what they expect with unwrap,
+// expect, panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 #[allow(dead_code)]
 mod sim;
 

@@ -17,6 +17,8 @@
 //! (two inputs in the same instant) is staged by feeding them in the order wanted.
 //! [`Core`] states the contract as a trait, for shells and harnesses that drive several cores.
 
+#![warn(unreachable_pub)]
+
 pub mod end;
 
 pub use end::EndReason;

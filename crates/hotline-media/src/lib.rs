@@ -1,7 +1,8 @@
 //! Media for the hotline engine: everything between "the call is up" and the bytes of sound.
 //!
 //! - [`sdp`]: parsing SDP (RFC 4566) and RFC 3264 offer/answer for one audio stream — which
-//!   codec, which payload types, where to send RTP, who may send (hold), DTMF by telephone-event.
+//!   codec, which payload types, where to send RTP, who may send (hold), DTMF by telephone-event
+//!   (the `hotline-sdp` crate, re-exported).
 //! - [`ports`]: the pool of RTP ports (even ports; RTCP on the odd one above), leased RAII-style.
 //! - [`g711`]: µ-law and A-law, bit-exact with the ITU-T G.191 reference coder.
 //! - [`rtp_session`]: RTP packets (strict parsing that never panics), 20 ms pacing, RFC 3550
@@ -24,6 +25,7 @@ pub mod ports;
 pub mod prompt;
 pub mod recording;
 pub mod rtp_session;
-pub mod sdp;
+/// SDP lives in its own pure crate, `hotline-sdp`; re-exported here under its old path.
+pub use hotline_sdp as sdp;
 
 pub use sdp::Codec;

@@ -403,7 +403,9 @@ impl AcdMetrics {
                 }
                 _ => 0,
             };
-            counts[state][reason] += 1;
+            if let Some(n) = counts.get_mut(state).and_then(|row| row.get_mut(reason)) {
+                *n += 1;
+            }
             // Time in the current state, up to the snapshot.
             let track = self.tracks.entry(a.id).or_insert(Track {
                 state: a.state.name(),
@@ -412,25 +414,25 @@ impl AcdMetrics {
                 on_call_since: None,
             });
             if snap.at > track.counted_to && track.state == a.state.name() {
-                seconds[index(track.state)] += secs(snap.at - track.counted_to);
+                if let Some(s) = seconds.get_mut(index(track.state)) {
+                    *s += secs(snap.at - track.counted_to);
+                }
                 track.counted_to = snap.at;
             }
         }
-        for (i, state) in STATES.iter().enumerate() {
+        for ((state, row), spent) in STATES.iter().zip(&counts).zip(seconds) {
             if *state == "not_ready" {
-                for (j, reason) in REASONS.iter().enumerate() {
-                    self.agents
-                        .with_label_values(&[*state, *reason])
-                        .set(counts[i][j]);
+                for (reason, &n) in REASONS.iter().zip(row) {
+                    self.agents.with_label_values(&[*state, *reason]).set(n);
                 }
             } else {
                 self.agents
                     .with_label_values(&[*state, ""])
-                    .set(counts[i][0]);
+                    .set(row.first().copied().unwrap_or(0));
             }
             self.state_seconds
                 .with_label_values(&[*state])
-                .inc_by(seconds[i]);
+                .inc_by(spent);
         }
         // Agents the router no longer has (it keeps every agent it has seen, so this is rare).
         if self.tracks.len() > snap.agents.len() {

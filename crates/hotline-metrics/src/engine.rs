@@ -253,14 +253,13 @@ impl EngineMetrics {
         for (method, n) in &s.requests_in {
             set(&self.requests.with_label_values(&[*method]), *n);
         }
-        for (i, class) in ["1xx", "2xx", "3xx", "4xx", "5xx", "6xx"]
+        // responses_out holds the classes by their digit: 1xx at 1 … 6xx at 6.
+        let by_class = s.responses_out.iter().skip(1);
+        for (class, &n) in ["1xx", "2xx", "3xx", "4xx", "5xx", "6xx"]
             .iter()
-            .enumerate()
+            .zip(by_class)
         {
-            set(
-                &self.responses.with_label_values(&[class]),
-                s.responses_out[i + 1],
-            );
+            set(&self.responses.with_label_values(&[class]), n);
         }
         set(&self.malformed, s.malformed);
         set(&self.auth_failures, s.auth_failures);

@@ -3,6 +3,16 @@
 //! agents per state and the time spent in each; then a reload that renames the queue leaves
 //! no series of the old name.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect, panic
+// and indexing (the workspace lints deny them in the library; clippy.toml's test allowances
+// reach only #[test] functions and #[cfg(test)] modules).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::collections::BTreeMap;
 
 use hotline_acd::{

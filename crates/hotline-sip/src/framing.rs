@@ -34,7 +34,7 @@ pub fn next_frame(buf: &[u8], max: usize) -> Frame {
     if let Some(f) = keepalive(buf) {
         return f;
     }
-    match find(buf, b"\r\n\r\n") {
+    match find_crlfcrlf(buf) {
         Some(end) => complete_head(buf, end + 4, max),
         None => headers_unfinished(buf, max),
     }
@@ -79,7 +79,8 @@ fn headers_unfinished(buf: &[u8], max: usize) -> Frame {
 /// The headers end at `header_len` (just after CRLFCRLF): the message's fate from its
 /// Content-Length and what of its body `buf` holds.
 fn complete_head(buf: &[u8], header_len: usize, max: usize) -> Frame {
-    match message_len(&buf[..header_len - 4], header_len, max) {
+    let head = buf.get(..header_len.saturating_sub(4)).unwrap_or_default();
+    match message_len(head, header_len, max) {
         Err((status, reason)) => Frame::Broken {
             status,
             reason,
@@ -99,9 +100,11 @@ fn message_len(head: &[u8], header_len: usize, max: usize) -> Result<usize, (u16
         let Some(colon) = line.iter().position(|&b| b == b':') else {
             continue;
         };
-        let name = trim(&line[..colon]);
+        let (name, value) = line.split_at_checked(colon).unwrap_or_default();
+        let value = value.get(1..).unwrap_or_default();
+        let name = name.trim_ascii();
         if name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l") {
-            let value = std::str::from_utf8(trim(&line[colon + 1..]))
+            let value = std::str::from_utf8(value.trim_ascii())
                 .ok()
                 .and_then(|v| v.parse::<usize>().ok());
             match value {
@@ -120,20 +123,10 @@ fn message_len(head: &[u8], header_len: usize, max: usize) -> Result<usize, (u16
     Ok(total)
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &b[start..end.max(start)]
+/// Where the first CRLFCRLF (the end of the headers) starts in `hay`.
+fn find_crlfcrlf(hay: &[u8]) -> Option<usize> {
+    hay.windows(4)
+        .position(|w| matches!(w, [b'\r', b'\n', b'\r', b'\n']))
 }
 
 /// What [`Framer::take`] took off the stream.
@@ -198,7 +191,7 @@ impl Framer {
     /// Bytes of an unfinished message are waiting (a lone CRLF, which may be a keep-alive or
     /// the start of a ping, is not a message).
     pub fn pending(&self) -> bool {
-        let rest = &self.buf[self.start..];
+        let rest = self.rest();
         let only_keepalive = self.scanned == 0 && keepalive_prefix(rest);
         !rest.is_empty() && !only_keepalive
     }
@@ -206,7 +199,8 @@ impl Framer {
     /// Takes the next message or keep-alive off the front of the stream.
     pub fn take(&mut self) -> Framed {
         loop {
-            let rest = &self.buf[self.start..];
+            // A field borrow, not `self.rest()`: the counters below change while it is held.
+            let rest = self.buf.get(self.start..).unwrap_or_default();
             if self.total.is_none() && self.scanned == 0 {
                 match keepalive(rest) {
                     Some(Frame::Ping(n)) => {
@@ -228,7 +222,8 @@ impl Framer {
                     // Resume three bytes back: a CRLFCRLF may straddle the last read.
                     let from = self.scanned.saturating_sub(3);
                     self.searched += (rest.len() - from) as u64;
-                    let Some(at) = find(&rest[from..], b"\r\n\r\n") else {
+                    let unsearched = rest.get(from..).unwrap_or_default();
+                    let Some(at) = find_crlfcrlf(unsearched) else {
                         self.scanned = rest.len();
                         return match headers_unfinished(rest, self.max) {
                             Frame::Broken {
@@ -240,7 +235,8 @@ impl Framer {
                         };
                     };
                     let header_len = from + at + 4;
-                    match message_len(&rest[..header_len - 4], header_len, self.max) {
+                    let head = rest.get(..from + at).unwrap_or_default();
+                    match message_len(head, header_len, self.max) {
                         Ok(total) => {
                             self.total = Some(total);
                             total
@@ -249,10 +245,10 @@ impl Framer {
                     }
                 }
             };
-            if rest.len() < total {
+            let Some(message) = rest.get(..total) else {
                 return Framed::Incomplete;
-            }
-            let message = rest[..total].to_vec();
+            };
+            let message = message.to_vec();
             self.consume(total);
             return Framed::Message(message);
         }
@@ -273,9 +269,14 @@ impl Framer {
         }
     }
 
+    /// The bytes not consumed yet (`start` never passes the end of `buf`).
+    fn rest(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or_default()
+    }
+
     fn broken(&mut self, status: u16, reason: &'static str, header_len: usize) -> Framed {
-        let rest = &self.buf[self.start..];
-        let head = rest[..header_len.min(rest.len())].to_vec();
+        let rest = self.rest();
+        let head = rest.get(..header_len).unwrap_or(rest).to_vec();
         // Nothing more can be framed on this stream.
         self.buf.clear();
         self.start = 0;
@@ -292,10 +293,10 @@ impl Framer {
 /// ping taken off, up to and including a `Broken` (the connection would close there). For
 /// tests and fuzzing, which compare it with [`frame_stream_stateless`].
 pub fn frame_stream(stream: &[u8], steps: &[usize], max: usize) -> Vec<Framed> {
-    let (mut f, mut got, mut at) = (Framer::new(max), Vec::new(), 0);
+    let (mut f, mut got, mut at) = (Framer::new(max), Vec::new(), 0usize);
     for &step in steps {
-        let end = (at + step).min(stream.len());
-        f.push(&stream[at..end]);
+        let end = at.saturating_add(step).min(stream.len());
+        f.push(stream.get(at..end).unwrap_or_default());
         at = end;
         loop {
             match f.take() {
@@ -314,10 +315,10 @@ pub fn frame_stream(stream: &[u8], steps: &[usize], max: usize) -> Vec<Framed> {
 /// The same with [`next_frame`] over a growing buffer, as connections framed before
 /// [`Framer`]: the oracle the linear framer must agree with.
 pub fn frame_stream_stateless(stream: &[u8], steps: &[usize], max: usize) -> Vec<Framed> {
-    let (mut buf, mut got, mut at) = (Vec::new(), Vec::new(), 0);
+    let (mut buf, mut got, mut at) = (Vec::new(), Vec::new(), 0usize);
     for &step in steps {
-        let end = (at + step).min(stream.len());
-        buf.extend_from_slice(&stream[at..end]);
+        let end = at.saturating_add(step).min(stream.len());
+        buf.extend_from_slice(stream.get(at..end).unwrap_or_default());
         at = end;
         loop {
             match next_frame(&buf, max) {
@@ -335,7 +336,7 @@ pub fn frame_stream_stateless(stream: &[u8], steps: &[usize], max: usize) -> Vec
                     reason,
                     header_len,
                 } => {
-                    let head = buf[..header_len.min(buf.len())].to_vec();
+                    let head = buf.get(..header_len).unwrap_or(&buf).to_vec();
                     got.push(Framed::Broken {
                         status,
                         reason,

@@ -316,8 +316,9 @@ pub fn scan_echo(bytes: &[u8]) -> Option<Echo> {
             _ => {}
         }
     }
-    let usable = !echo.vias.is_empty()
-        && parse_via(&echo.vias[0], version != "SIP/2.0").is_ok()
+    let usable = echo
+        .top_via()
+        .is_some_and(|v| parse_via(v, version != "SIP/2.0").is_ok())
         && !echo.from.is_empty()
         && !echo.to.is_empty()
         && !echo.call_id.is_empty()

@@ -157,7 +157,10 @@ impl Registrar {
             let secs = secs.min(self.cfg.max_expires);
             let existing = bindings.iter().position(|b| same_uri(&b.contact, uri));
             if let Some(i) = existing {
-                if bindings[i].call_id == req.call_id && req.cseq <= bindings[i].cseq {
+                if bindings
+                    .get(i)
+                    .is_some_and(|b| b.call_id == req.call_id && req.cseq <= b.cseq)
+                {
                     return Err(RegisterError::OutOfOrder);
                 }
                 if secs == 0 {
@@ -178,14 +181,16 @@ impl Registrar {
                 user_agent: req.user_agent.clone(),
                 updated_at: now,
             };
-            match existing {
-                Some(i) => bindings[i] = binding,
+            match existing.and_then(|i| bindings.get_mut(i)) {
+                Some(slot) => *slot = binding,
                 None => {
                     if bindings.len() >= self.cfg.max_contacts_per_user {
                         // A phone that restarted re-registers with a new contact; the oldest
                         // binding is the one most likely dead, so it makes room.
-                        if let Some(oldest) =
-                            (0..bindings.len()).min_by_key(|&i| bindings[i].updated_at)
+                        if let Some((oldest, _)) = bindings
+                            .iter()
+                            .enumerate()
+                            .min_by_key(|(_, b)| b.updated_at)
                         {
                             bindings.remove(oldest);
                         }

@@ -139,6 +139,10 @@ fn widen_receive_buffer(sock: &UdpSocket) {
 /// The TCP listener holds up to [`MAX_TCP_CONNECTIONS`], besides the calls' RTP sockets: a
 /// soft limit of 1,024 open files (a common default) would let a few addresses exhaust the
 /// process's descriptors. Raises the soft limit to the hard one.
+#[allow(
+    unsafe_code,
+    reason = "getrlimit/setrlimit: the crate's one unsafe use, see SAFETY"
+)]
 fn raise_open_file_limit() {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
@@ -240,7 +244,9 @@ async fn run(
         tokio::select! {
             r = recv(udp.as_ref(), &mut buf) => match r {
                 Ok((n, from)) if n <= max_message => {
-                    core.handle(now(), Input::Received { peer: Peer::udp(from), bytes: buf[..n].to_vec() });
+                    // recv never reports more than the buffer holds.
+                    let bytes = buf.get(..n).unwrap_or_default().to_vec();
+                    core.handle(now(), Input::Received { peer: Peer::udp(from), bytes });
                 }
                 Ok((n, from)) => debug!(%from, n, "oversize datagram dropped"),
                 Err(e) => debug!(error = %e, "udp receive error"),
@@ -418,7 +424,8 @@ async fn serve_connection(
             }
             Ok(Ok(n)) => n,
         };
-        framer.push(&chunk[..n]);
+        // read never reports more than the chunk holds.
+        framer.push(chunk.get(..n).unwrap_or_default());
         let mut completed = false;
         loop {
             match framer.take() {
@@ -440,9 +447,9 @@ async fn serve_connection(
                 } => {
                     debug!(%addr, status, reason, "tcp stream cannot be framed; closing");
                     if let Some(echo) = headers::scan_echo(&head) {
-                        let rport = headers::parse_top_via(&echo.vias[0])
-                            .map(|v| v.rport)
-                            .unwrap_or(false);
+                        let rport = echo
+                            .top_via()
+                            .is_some_and(|v| headers::parse_top_via(v).is_ok_and(|v| v.rport));
                         let resp = build::response(
                             &ResponseHead::of_echo(&echo),
                             addr,

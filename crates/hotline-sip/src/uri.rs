@@ -178,31 +178,34 @@ fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
     Some((host, port))
 }
 
+/// The value of one hex digit (`0-9`, `a-f`, `A-F`; not a sign, as `from_str_radix` takes).
+fn hex_digit(b: u8) -> Option<u8> {
+    char::from(b)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
 /// Decodes `%XX` escapes; a `%` not followed by two hex digits stays as it is.
 fn unescape(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(b) = hex {
-                out.push(b);
-                i += 3;
+    let mut rest = s.as_bytes();
+    let mut out = Vec::with_capacity(rest.len());
+    while let Some((&b, tail)) = rest.split_first() {
+        if let [b'%', hi, lo, after @ ..] = rest {
+            if let (Some(hi), Some(lo)) = (hex_digit(*hi), hex_digit(*lo)) {
+                out.push(hi << 4 | lo);
+                rest = after;
                 continue;
             }
         }
-        out.push(bytes[i]);
-        i += 1;
+        out.push(b);
+        rest = tail;
     }
     String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::same_uri;
+    use super::{same_uri, unescape};
 
     #[test]
     fn rfc3261_equivalent_uris_match() {
@@ -309,5 +312,16 @@ mod tests {
             );
         }
         assert!(same_uri("sip:a%2", "sip:a%2"), "a stray % stays as it is");
+    }
+
+    #[test]
+    fn escapes_are_two_hex_digits_only() {
+        assert_eq!(unescape("%41%6a%4A"), "AjJ");
+        // `from_str_radix` would read "+5" as 5: a sign is not a hex digit.
+        assert_eq!(unescape("a%+5b"), "a%+5b");
+        assert_eq!(unescape("%-1"), "%-1");
+        assert_eq!(unescape("%4"), "%4");
+        assert_eq!(unescape("%%41"), "%A");
+        assert_eq!(unescape("%e4%b8%ad"), "中");
     }
 }

@@ -162,6 +162,13 @@ pub struct Echo {
     pub cseq: String,
 }
 
+impl Echo {
+    /// The topmost Via (an echo is only made with one).
+    pub fn top_via(&self) -> Option<&str> {
+        self.vias.first().map(String::as_str)
+    }
+}
+
 /// Why a message was refused.
 #[derive(Debug, Clone)]
 pub enum Invalid {
@@ -235,27 +242,29 @@ fn unfold(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .unwrap_or(bytes.len());
-    let head = &bytes[..head_end];
-    let folded =
-        |i: usize| head[i..].starts_with(b"\r\n") && matches!(head.get(i + 2), Some(b' ' | b'\t'));
-    if !(0..head.len()).any(folded) {
+    let (head, body) = bytes.split_at_checked(head_end).unwrap_or((bytes, &[]));
+    let folded = |w: &[u8]| matches!(w, [b'\r', b'\n', b' ' | b'\t', ..]);
+    if !head.windows(3).any(folded) {
         return std::borrow::Cow::Borrowed(bytes);
     }
     let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < head.len() {
-        if folded(i) {
-            out.push(b' ');
-            i += 2;
-            while matches!(head.get(i), Some(b' ' | b'\t')) {
-                i += 1;
+    let mut rest = head;
+    while let Some((&b, tail)) = rest.split_first() {
+        if let [b'\r', b'\n', after @ ..] = rest {
+            if let [b' ' | b'\t', ..] = after {
+                out.push(b' ');
+                let blanks = after
+                    .iter()
+                    .take_while(|&&c| c == b' ' || c == b'\t')
+                    .count();
+                rest = after.get(blanks..).unwrap_or_default();
+                continue;
             }
-        } else {
-            out.push(head[i]);
-            i += 1;
         }
+        out.push(b);
+        rest = tail;
     }
-    out.extend_from_slice(&bytes[head_end..]);
+    out.extend_from_slice(body);
     std::borrow::Cow::Owned(out)
 }
 
@@ -390,7 +399,10 @@ fn bad_request(reason: String, hs: &codec::Headers) -> Invalid {
             _ => {}
         }
     }
-    if echo.vias.is_empty() || headers::parse_top_via(&echo.vias[0]).is_err() {
+    if echo
+        .top_via()
+        .is_none_or(|v| headers::parse_top_via(v).is_err())
+    {
         return Invalid::Drop(format!("no usable Via ({reason})"));
     }
     Invalid::BadRequest {

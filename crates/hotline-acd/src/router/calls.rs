@@ -31,7 +31,7 @@ impl Router {
             .as_deref()
             .filter(|l| !l.trim().is_empty())
             .map(|l| self.syms.intern(l));
-        let queue = &mut self.queues[q];
+        let queue = self.queues.at_mut(q);
         let key = CallKey {
             prio: Reverse(queue.rules.prio_key(req.priority, req.tier, now)),
             enqueued: now,
@@ -88,7 +88,7 @@ impl Router {
         let Some(c) = self.drop_call(id) else {
             return;
         };
-        let queue = &mut self.queues[c.queue];
+        let queue = self.queues.at_mut(c.queue);
         queue.talk.push(now.saturating_sub(at));
         let wrap = queue.rules.wrap_ms;
         let Some(a) = self.agents.get_mut(&agent) else {
@@ -121,7 +121,7 @@ impl Router {
         let Some(c) = self.drop_call(id) else {
             return;
         };
-        let queue = &mut self.queues[c.queue];
+        let queue = self.queues.at_mut(c.queue);
         let wait = now.saturating_sub(c.enqueued);
         let short = c.online() && wait < queue.rules.short_ms;
         if c.online() {
@@ -169,7 +169,7 @@ impl Router {
             .rearm(&mut c.timers.announce, Timer::Announce(id), None);
         self.timers
             .rearm(&mut c.timers.max_wait, Timer::MaxWait(id), None);
-        let queue = &mut self.queues[c.queue];
+        let queue = self.queues.at_mut(c.queue);
         queue.counters.callbacks_requested += 1;
         let ahead = queue.rank.partition_point(|e| *e < c.key);
         out.push(Output::CallbackQueued {
@@ -200,7 +200,7 @@ impl Router {
         cb.attempts += 1;
         let attempts = cb.attempts;
         self.timers.rearm(&mut c.timers.ring, Timer::Ring(id), None);
-        let queue = &mut self.queues[c.queue];
+        let queue = self.queues.at_mut(c.queue);
         if attempts >= queue.rules.cb_attempts {
             queue.counters.callbacks_gave_up += 1;
             self.drop_call(id);
@@ -263,7 +263,7 @@ impl Router {
         self.timers.rearm(&mut c.timers.ring, Timer::Ring(id), None);
         c.phase = Phase::Connected { agent, at: now };
         let wait = now.saturating_sub(c.enqueued);
-        let queue = &mut self.queues[c.queue];
+        let queue = self.queues.at_mut(c.queue);
         let callback = !c.online();
         if callback {
             queue.counters.callbacks_completed += 1;
@@ -305,7 +305,7 @@ impl Router {
             return;
         }
         if let Some(c) = self.calls.get(&id) {
-            self.queues[c.queue].counters.no_answers += 1;
+            self.queues.at_mut(c.queue).counters.no_answers += 1;
         }
         if timed_out {
             out.push(Output::RingTimeout { call: id, agent });
@@ -337,7 +337,7 @@ impl Router {
             return;
         }
         if let Some(c) = self.calls.get_mut(&id) {
-            let until = now.saturating_add(self.queues[c.queue].rules.ring_ms);
+            let until = now.saturating_add(self.queues.at(c.queue).rules.ring_ms);
             c.skip.retain(|s| s.0 != agent && s.1 > now);
             c.skip.push((agent, until));
         }
@@ -353,7 +353,7 @@ impl Router {
         };
         let number = c.callback_number.clone();
         let (q, phase, key) = (c.queue, c.phase, c.key);
-        let exit = self.queues[q].rules.exit.clone();
+        let exit = self.queues.at(q).rules.exit.clone();
         // A callback keeps the call's place: it becomes a callback entry (`CallbackQueued`,
         // counted as a callback request, not as a call leaving).
         let exit = match (exit, number) {
@@ -368,7 +368,7 @@ impl Router {
                         attempts: 0,
                     });
                 }
-                let queue = &mut self.queues[q];
+                let queue = self.queues.at_mut(q);
                 queue.counters.callbacks_requested += 1;
                 let ahead = queue.rank.partition_point(|e| *e < key);
                 out.push(Output::CallbackQueued {
@@ -380,7 +380,7 @@ impl Router {
             (Exit::Callback, None) => Exit::Ticket,
             (exit, _) => exit,
         };
-        self.queues[q].counters.max_wait_exits += 1;
+        self.queues.at_mut(q).counters.max_wait_exits += 1;
         self.exit_to(id, exit, now, out, |call, exit| Output::MaxWait {
             call,
             exit,
@@ -427,7 +427,7 @@ impl Router {
         let Some(c) = self.calls.get_mut(&id) else {
             return;
         };
-        let queue = &mut self.queues[t];
+        let queue = self.queues.at_mut(t);
         queue.counters.offered += 1;
         c.queue = t;
         c.entered = now;
@@ -442,7 +442,7 @@ impl Router {
         };
         if c.phase == Phase::Waiting
             && c.online()
-            && self.queues[c.queue].rules.announce_ms.is_some()
+            && self.queues.at(c.queue).rules.announce_ms.is_some()
         {
             self.announce(id, now, out);
         }

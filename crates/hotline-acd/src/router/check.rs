@@ -58,7 +58,7 @@ impl Router {
                 ));
             }
             if let Some(b) = c.bucket {
-                let queue = &self.queues[c.queue];
+                let queue = self.queues.at(c.queue);
                 let ok = matches!(queue.buckets.get(b), Some(Some(bk)) if bk.req == c.req && bk.calls.contains(&c.key));
                 if !ok || !queue.open {
                     return Err(format!("{id}: not in its bucket {b} (or queue closed)"));
@@ -136,7 +136,7 @@ impl Router {
                 return Err(format!("{id}: estimate row out of date"));
             }
             for &q in &a.queues {
-                let queue = &self.queues[q];
+                let queue = self.queues.at(q);
                 let in_ready = queue.ready.iter().any(|e| e.1 == *id);
                 if in_ready != a.routable() {
                     return Err(format!(

@@ -33,7 +33,7 @@ impl Router {
         key: &CallKey,
         now: Millis,
     ) -> (u32, Option<Millis>) {
-        let queue = &self.queues[q];
+        let queue = self.queues.at(q);
         let own_ahead = queue.rank.partition_point(|e| e < key);
         let aht = queue.aht();
         let wrap = queue.rules.wrap_ms;
@@ -84,7 +84,7 @@ impl Router {
         let eff = queue.rules.eff_at(key.prio.0, now);
         let mut cross = 0.0f64;
         for (other, &n) in share.iter().enumerate() {
-            let o = &self.queues[other];
+            let o = self.queues.at(other);
             if n == 0 || !o.open || o.rank.is_empty() {
                 continue;
             }

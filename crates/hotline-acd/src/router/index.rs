@@ -23,24 +23,24 @@ impl Router {
         let want: &[usize] = if a.logged_in() { &a.queues } else { &[] };
         if a.in_members != want {
             for &q in &a.in_members {
-                let m = &mut self.queues[q].members;
+                let m = &mut self.queues.at_mut(q).members;
                 if let Some(i) = m.iter().position(|&s| s == a.slot) {
                     m.swap_remove(i);
                 }
             }
             for &q in want {
-                self.queues[q].members.push(a.slot);
+                self.queues.at_mut(q).members.push(a.slot);
             }
             a.in_members = want.to_vec();
         }
         let want: &[usize] = if a.available() { &a.queues } else { &[] };
         if a.counted != want {
             for &q in &a.counted {
-                let c = &mut self.queues[q].available;
+                let c = &mut self.queues.at_mut(q).available;
                 *c = c.saturating_sub(1);
             }
             for &q in want {
-                self.queues[q].available += 1;
+                self.queues.at_mut(q).available += 1;
             }
             a.counted = want.to_vec();
         }
@@ -48,7 +48,7 @@ impl Router {
             AgentState::Ready { since } if a.registered => Some(since),
             _ => None,
         };
-        let key = |q: usize| match self.queues[q].rules.strategy {
+        let key = |q: usize| match self.queues.at(q).rules.strategy {
             Strategy::RoundRobin => i64::try_from(a.rr_of(q)).unwrap_or(i64::MAX),
             _ => since.unwrap_or(0),
         };
@@ -70,10 +70,10 @@ impl Router {
             None => Vec::new(),
         };
         for &(q, k) in &a.in_ready {
-            self.queues[q].ready.remove(&(k, id));
+            self.queues.at_mut(q).ready.remove(&(k, id));
         }
         for &(q, k) in &new {
-            self.queues[q].ready.insert((k, id));
+            self.queues.at_mut(q).ready.insert((k, id));
         }
         a.in_ready = new;
     }
@@ -83,7 +83,7 @@ impl Router {
         let Some(c) = self.calls.get_mut(&id) else {
             return;
         };
-        let queue = &mut self.queues[c.queue];
+        let queue = self.queues.at_mut(c.queue);
         if c.bucket.is_none() {
             c.bucket = Some(queue.bucket_insert(&c.req, c.key));
         }
@@ -98,7 +98,7 @@ impl Router {
         let Some(c) = self.calls.get_mut(&id) else {
             return;
         };
-        let queue = &mut self.queues[c.queue];
+        let queue = self.queues.at_mut(c.queue);
         if let Some(b) = c.bucket.take() {
             queue.bucket_remove(b, &c.key);
         }
@@ -126,7 +126,7 @@ impl Router {
         let Some(c) = self.calls.get_mut(&id) else {
             return;
         };
-        let queue = &self.queues[c.queue];
+        let queue = self.queues.at(c.queue);
         if !queue.open {
             self.queue_gone(id, now, out);
             return;
@@ -174,7 +174,7 @@ impl Router {
         let (Some(c), Some(a)) = (self.calls.get_mut(&id), self.agents.get_mut(&agent)) else {
             return;
         };
-        let queue = &mut self.queues[c.queue];
+        let queue = self.queues.at_mut(c.queue);
         c.phase = Phase::Offered { agent, at: now };
         let mut ring = queue.rules.ring_ms;
         if c.callback.is_some() {
@@ -228,7 +228,7 @@ impl Router {
     /// The best ready agent for a call by its queue's strategy (its current requirement).
     pub(super) fn find_agent(&self, id: CallId, now: Millis) -> Option<AgentId> {
         let c = self.calls.get(&id)?;
-        let queue = &self.queues[c.queue];
+        let queue = self.queues.at(c.queue);
         let ok = |a: AgentId| {
             !c.skips(a, now)
                 && self.agents.get(&a).is_some_and(|x| {
@@ -261,7 +261,7 @@ impl Router {
         let caps = a.caps();
         let mut best: Option<(i128, Millis, CallId)> = None;
         for &q in &a.queues {
-            let queue = &self.queues[q];
+            let queue = self.queues.at(q);
             if !queue.open {
                 continue;
             }

@@ -7,6 +7,7 @@ mod check;
 mod estimate;
 mod index;
 mod reconfig;
+mod slots;
 mod snapshot;
 mod tick;
 
@@ -23,6 +24,7 @@ use crate::model::{Input, Output};
 use crate::queue::Queue;
 use crate::rules::{Interner, QueueRules};
 use crate::timers::Timers;
+use slots::Queues;
 
 /// The ACD router. Pure: no clock, no I/O; see the crate documentation.
 #[derive(Debug)]
@@ -30,7 +32,7 @@ pub struct Router {
     /// The latest `now` seen; time never runs backwards inside the router.
     now: Millis,
     syms: Interner,
-    queues: Vec<Queue>,
+    queues: Queues,
     /// Every slot by name (open and removed).
     queue_index: HashMap<String, usize>,
     /// Boxed so that growing the map moves pointers, not call records.
@@ -48,7 +50,7 @@ impl Router {
         let mut r = Router {
             now: Millis::MIN,
             syms: Interner::default(),
-            queues: Vec::new(),
+            queues: Queues::default(),
             queue_index: HashMap::new(),
             calls: IdMap::default(),
             agents: IdMap::default(),
@@ -60,8 +62,8 @@ impl Router {
                 continue;
             }
             let rules = QueueRules::resolve(cfg, &mut r.syms);
-            r.queue_index.insert(cfg.name.clone(), r.queues.len());
-            r.queues.push(Queue::new(rules));
+            let slot = r.queues.push(Queue::new(rules));
+            r.queue_index.insert(cfg.name.clone(), slot);
         }
         r
     }

@@ -29,7 +29,7 @@ impl Router {
         let now = now.max(self.now);
         self.now = now;
         let mut out = Vec::new();
-        for q in &mut self.queues {
+        for q in self.queues.iter_mut() {
             q.open = false;
             q.clear_indexes();
         }
@@ -41,12 +41,13 @@ impl Router {
             let rules = QueueRules::resolve(cfg, &mut self.syms);
             match self.queue_index.get(&cfg.name) {
                 Some(&i) => {
-                    self.queues[i].rules = rules;
-                    self.queues[i].open = true;
+                    let queue = self.queues.at_mut(i);
+                    queue.rules = rules;
+                    queue.open = true;
                 }
                 None => {
-                    self.queue_index.insert(cfg.name.clone(), self.queues.len());
-                    self.queues.push(Queue::new(rules));
+                    let slot = self.queues.push(Queue::new(rules));
+                    self.queue_index.insert(cfg.name.clone(), slot);
                 }
             }
         }
@@ -69,7 +70,7 @@ impl Router {
         }
         let mut waiting: Vec<(Reverse<i128>, Millis, CallId)> = Vec::new();
         for c in self.calls.values_mut() {
-            let queue = &self.queues[c.queue];
+            let queue = self.queues.at(c.queue);
             c.bucket = None;
             c.in_rank = false;
             c.key.prio = Reverse(queue.rules.prio_key(c.priority, c.tier, c.enqueued));
@@ -94,7 +95,7 @@ impl Router {
         let Some(c) = self.calls.get(&id) else {
             return;
         };
-        let queue = &mut self.queues[c.queue];
+        let queue = self.queues.at_mut(c.queue);
         queue.counters.removed += 1;
         let exit = queue.rules.exit.clone();
         self.exit_to(id, exit, now, out, |call, exit| Output::QueueRemoved {

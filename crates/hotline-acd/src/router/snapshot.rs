@@ -67,7 +67,10 @@ impl Router {
         let now = now.max(self.now);
         let mut tally = vec![Tally::default(); self.queues.len()];
         for c in self.calls.values() {
-            let t = &mut tally[c.queue];
+            // One tally per queue slot, and every call holds a slot.
+            let Some(t) = tally.get_mut(c.queue) else {
+                continue;
+            };
             match (c.phase, c.online()) {
                 (Phase::Connected { .. }, _) => {}
                 (_, false) => t.callbacks += 1,
@@ -81,9 +84,10 @@ impl Router {
         let queues = self
             .queues
             .iter()
+            .zip(&tally)
             .enumerate()
-            .filter(|(_, q)| q.open)
-            .map(|(i, q)| {
+            .filter(|(_, (q, _))| q.open)
+            .map(|(i, (q, &t))| {
                 let needs = Needs {
                     skills: &[],
                     language: None,
@@ -96,7 +100,6 @@ impl Router {
                     enqueued: now,
                     id: CallId(u64::MAX),
                 };
-                let t = tally[i];
                 QueueSnapshot {
                     name: q.rules.name.clone(),
                     waiting: t.waiting,

@@ -67,7 +67,7 @@ impl Router {
         };
         let unskipped = c.skip.iter().any(|s| s.1 <= now);
         c.skip.retain(|s| s.1 > now);
-        let rules = &self.queues[c.queue].rules;
+        let rules = &self.queues.at(c.queue).rules;
         let waited = now.saturating_sub(c.entered);
         let needs = c.needs();
         let req = rules.requirement(&needs, waited);
@@ -97,7 +97,9 @@ impl Router {
         let Some(c) = self.calls.get_mut(&id) else {
             return;
         };
-        let every = self.queues[c.queue]
+        let every = self
+            .queues
+            .at(c.queue)
             .rules
             .announce_ms
             .filter(|_| c.online());

@@ -76,7 +76,7 @@ pub fn classify(window: &[i16]) -> Option<char> {
     if share < MIN_TONE_SHARE || !(MIN_TWIST..=MAX_TWIST).contains(&twist) {
         return None;
     }
-    Some(KEYPAD[row][col])
+    KEYPAD.get(row).and_then(|keys| keys.get(col)).copied()
 }
 
 /// Power of `samples` at `freq` (|X(f)|², the Goertzel algorithm).

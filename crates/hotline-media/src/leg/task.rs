@@ -113,7 +113,7 @@ impl Leg {
             let eager = self.receives_eagerly();
             tokio::select! {
                 r = self.socket.recv_from(&mut buf), if eager => match r {
-                    Ok((n, from)) => self.on_datagram(&buf[..n], from, now),
+                    Ok((n, from)) => self.on_datagram(buf.get(..n).unwrap_or_default(), from, now),
                     Err(e) => {
                         // ICMP port unreachable surfaces here on Linux: not fatal.
                         debug!(error = %e, "rtp recv error");
@@ -160,7 +160,7 @@ impl Leg {
         // Bounded: a flood is read 256 datagrams a tick (the receiver drops what it must).
         for _ in 0..256 {
             match self.socket.try_recv_from(buf) {
-                Ok((n, from)) => self.on_datagram(&buf[..n], from, now),
+                Ok((n, from)) => self.on_datagram(buf.get(..n).unwrap_or_default(), from, now),
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                 // ICMP port unreachable from an earlier send: read on.
                 Err(_) => continue,
@@ -316,8 +316,9 @@ impl Leg {
                 }
                 if let Some(to) = &self.bridge_to {
                     let mut frame = Box::new([0i16; FRAME_SAMPLES]);
-                    let n = self.pcm.len().min(FRAME_SAMPLES);
-                    frame[..n].copy_from_slice(&self.pcm[..n]);
+                    for (to, &from) in frame.iter_mut().zip(&self.pcm) {
+                        *to = from;
+                    }
                     if to.try_send(BridgeFrame::Audio(frame)).is_err() {
                         self.bridge_dropped += 1;
                     }

@@ -142,7 +142,9 @@ impl fmt::Debug for Prompt {
 pub(crate) fn copy_from(data: &[u8], offset: usize, out: &mut [u8]) -> usize {
     let rest = data.get(offset..).unwrap_or_default();
     let take = rest.len().min(out.len());
-    out[..take].copy_from_slice(&rest[..take]);
+    if let (Some(out), Some(rest)) = (out.get_mut(..take), rest.get(..take)) {
+        out.copy_from_slice(rest);
+    }
     take
 }
 

@@ -49,7 +49,8 @@ impl MusicOnHold {
         } else {
             let mut filled = 0;
             while filled < FRAME_SAMPLES {
-                let take = super::copy_from(data, self.offset, &mut out[filled..]);
+                let to = out.get_mut(filled..).unwrap_or_default();
+                let take = super::copy_from(data, self.offset, to);
                 filled += take;
                 self.offset += take;
                 if self.offset >= data.len() {

@@ -67,7 +67,8 @@ impl Playback {
                 break;
             };
             let data = prompt.encoded(self.codec);
-            let take = super::copy_from(data, self.offset, &mut out[filled..]);
+            let to = out.get_mut(filled..).unwrap_or_default();
+            let take = super::copy_from(data, self.offset, to);
             filled += take;
             self.offset += take;
             if self.offset >= data.len() {
@@ -79,7 +80,9 @@ impl Playback {
             self.state = State::Finished;
             return FrameResult::Finished;
         }
-        out[filled..].fill(silence_byte(self.codec));
+        if let Some(rest) = out.get_mut(filled..) {
+            rest.fill(silence_byte(self.codec));
+        }
         self.played += filled as u64;
         FrameResult::Frame
     }
@@ -156,7 +159,10 @@ impl Playback {
         if self.is_done() {
             return None;
         }
-        self.prompts[self.index..].iter().find(|p| p.samples() > 0)
+        self.prompts
+            .iter()
+            .skip(self.index)
+            .find(|p| p.samples() > 0)
     }
 }
 

@@ -70,10 +70,21 @@ pub enum Side {
 }
 
 impl Side {
-    const fn index(self) -> usize {
+    /// This side's one of a pair held caller first.
+    fn of<T>(self, pair: &[T; 2]) -> &T {
+        let [caller, agent] = pair;
         match self {
-            Side::Caller => 0,
-            Side::Agent => 1,
+            Side::Caller => caller,
+            Side::Agent => agent,
+        }
+    }
+
+    /// This side's one of a pair held caller first, and the other side's.
+    fn split<T>(self, pair: &mut [T; 2]) -> (&mut T, &mut T) {
+        let [caller, agent] = pair;
+        match self {
+            Side::Caller => (caller, agent),
+            Side::Agent => (agent, caller),
         }
     }
 }

@@ -103,8 +103,8 @@ impl WriterPool {
     /// Gives `job` to the next worker; returns the worker's control channel (for wake-ups),
     /// or None if that worker is gone (the job is dropped).
     pub(super) fn add(&self, job: Job) -> Option<Sender<Ctl>> {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.workers.len();
-        let worker = &self.workers[i];
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        let worker = self.workers.get(i.checked_rem(self.workers.len())?)?;
         worker.send(Ctl::Add(Box::new(job))).ok()?;
         Some(worker.clone())
     }
@@ -174,8 +174,7 @@ fn work(ctl: &Receiver<Ctl>, batch: Duration) {
             }
         }
         let mut i = 0;
-        while i < active.len() {
-            let a = &mut active[i];
+        while let Some(a) = active.get_mut(i) {
             if now < a.next_pass && !a.job.shared.closed.load(Ordering::Acquire) {
                 i += 1;
                 continue;
@@ -242,7 +241,12 @@ fn drain(job: &mut Job) -> hound::Result<(bool, bool)> {
             Ok(Msg::Audio(c)) => {
                 got = true;
                 job.core
-                    .accept(c.side, c.gap, &c.samples[..usize::from(c.len)])?;
+                    // `len` is at most FRAME_SAMPLES (the sink's `send`).
+                    .accept(
+                        c.side,
+                        c.gap,
+                        c.samples.get(..usize::from(c.len)).unwrap_or_default(),
+                    )?;
             }
             Err(TryRecvError::Empty) => return Ok((got, false)),
             Err(TryRecvError::Disconnected) => return Ok((got, true)),

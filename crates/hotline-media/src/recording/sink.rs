@@ -90,15 +90,20 @@ impl RecordingSink {
         if self.shared.closed.load(Ordering::Acquire) {
             return false;
         }
-        let gap_slot = &self.shared.gaps[side.index()];
+        // The callers cut their audio in parts of at most FRAME_SAMPLES.
+        let mut samples = [0; FRAME_SAMPLES];
+        let Some(part) = samples.get_mut(..len) else {
+            return false;
+        };
+        fill(part);
+        let gap_slot = side.of(&self.shared.gaps);
         let gap = gap_slot.swap(0, Ordering::AcqRel);
-        let mut chunk = Chunk {
+        let chunk = Chunk {
             side,
             gap: u32::try_from(gap).unwrap_or(u32::MAX),
-            len: len as u8, // at most FRAME_SAMPLES (160)
-            samples: [0; FRAME_SAMPLES],
+            len: len as u8, // at most FRAME_SAMPLES (160), checked above
+            samples,
         };
-        fill(&mut chunk.samples[..len]);
         match self.tx.try_send(Msg::Audio(chunk)) {
             Ok(()) => true,
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {

@@ -66,16 +66,16 @@ impl<W: Write + Seek> Writer<W> {
 
     /// Takes one chunk from `side`, preceded by `gap` samples lost on the way.
     pub fn accept(&mut self, side: Side, gap: u32, samples: &[i16]) -> hound::Result<()> {
-        let (me, other) = (side.index(), 1 - side.index());
-        let pad = if self.silent_for[me] >= self.timing.realign_after {
+        let (queue, other) = side.split(&mut self.queues);
+        let (silent_for, _) = side.split(&mut self.silent_for);
+        let pad = if *silent_for >= self.timing.realign_after {
             // Start now: this chunk ends level with the other side's newest sample.
-            let mine = self.queues[me].len() + samples.len();
-            self.queues[other].len().saturating_sub(mine)
+            let mine = queue.len() + samples.len();
+            other.len().saturating_sub(mine)
         } else {
             gap.min(MAX_GAP) as usize
         };
-        self.silent_for[me] = 0;
-        let queue = &mut self.queues[me];
+        *silent_for = 0;
         queue.extend(std::iter::repeat_n(0, pad));
         queue.extend(samples.iter().copied());
         self.write_ready()
@@ -85,11 +85,14 @@ impl<W: Write + Seek> Writer<W> {
     fn write_ready(&mut self) -> hound::Result<()> {
         let paired = self.queues[0].len().min(self.queues[1].len());
         self.emit(paired)?;
-        for side in 0..2 {
-            let excess = self.queues[side].len().saturating_sub(self.timing.max_skew);
+        for side in [Side::Caller, Side::Agent] {
+            let excess = side
+                .of(&self.queues)
+                .len()
+                .saturating_sub(self.timing.max_skew);
             if excess > 0 {
-                let other = 1 - side;
-                self.silent_for[other] = self.silent_for[other].saturating_add(excess as u64);
+                let (_, other_silent) = side.split(&mut self.silent_for);
+                *other_silent = other_silent.saturating_add(excess as u64);
                 self.emit(excess)?;
             }
         }

@@ -97,14 +97,14 @@ impl<'a> RtpPacket<'a> {
         let mut extension = None;
         if has_extension {
             let ext_header_end = csrc_end + 4;
-            let Some(ext_header) = buf.get(csrc_end..ext_header_end) else {
+            let Some(&[p0, p1, w0, w1]) = buf.get(csrc_end..ext_header_end) else {
                 return Err(RtpError::ExtensionOverrun {
                     needed: ext_header_end,
                     len,
                 });
             };
-            let profile = u16::from_be_bytes([ext_header[0], ext_header[1]]);
-            let words = usize::from(u16::from_be_bytes([ext_header[2], ext_header[3]]));
+            let profile = u16::from_be_bytes([p0, p1]);
+            let words = usize::from(u16::from_be_bytes([w0, w1]));
             let ext_end = ext_header_end + 4 * words;
             let Some(data) = buf.get(ext_header_end..ext_end) else {
                 return Err(RtpError::ExtensionOverrun {
@@ -161,7 +161,7 @@ impl<'a> RtpPacket<'a> {
     pub fn csrcs(&self) -> impl Iterator<Item = u32> + 'a {
         self.csrc
             .chunks_exact(4)
-            .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+            .filter_map(|c| c.try_into().ok().map(u32::from_be_bytes))
     }
 
     /// The header extension, if the X bit was set: its profile and its raw data (whole 32-bit

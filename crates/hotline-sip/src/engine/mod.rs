@@ -188,6 +188,15 @@ pub struct Stats {
     pub tcp_connections: usize,
 }
 
+impl Stats {
+    /// Counts a response sent, in `responses_out` by class (1xx at 1 … 6xx at 6, below 100 at 0).
+    pub(crate) fn count_response(&mut self, status: u16) {
+        if let Some(n) = self.responses_out.get_mut(usize::from(status / 100).min(6)) {
+            *n += 1;
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Timer {
     Server(u64),
@@ -417,9 +426,9 @@ impl SipCore {
                     echo,
                 } = invalid
                 {
-                    let rport = crate::headers::parse_top_via(&echo.vias[0])
-                        .map(|v| v.rport)
-                        .unwrap_or(false);
+                    let rport = echo
+                        .top_via()
+                        .is_some_and(|v| crate::headers::parse_top_via(v).is_ok_and(|v| v.rport));
                     // A method we do not implement: say which we do (RFC 3261 §21.5.2).
                     let allow: &[(&str, &str)] = if status == 501 {
                         &[("Allow", ALLOW)]
@@ -437,7 +446,7 @@ impl SipCore {
                         &self.cfg.user_agent,
                         None,
                     );
-                    self.stats.responses_out[usize::from(status / 100).min(6)] += 1;
+                    self.stats.count_response(status);
                     self.transmit(peer, bytes);
                 }
             }

@@ -205,7 +205,7 @@ impl SipCore {
             next_timer = next_timer.or(Some(txn.expires)).map(|t| t.min(txn.expires));
         }
         txn.last_response = Some(bytes.clone());
-        self.stats.responses_out[usize::from(code / 100).min(6)] += 1;
+        self.stats.count_response(code);
         if let Some(at) = next_timer {
             self.schedule(at, Timer::Server(id));
         }

@@ -7,14 +7,18 @@
 //! port 0; [`offer`] and [`parse_answer`] are the same for calls we place. Everything here is
 //! pure: text in, text and decisions out.
 //!
-//! The module is split in three: the model (this file), [`parse`] (text to model) and
-//! [`negotiate`] (offer/answer, which writes SDP).
+//! The crate is split in three: the model (this file), `parse` (text to model) and
+//! `negotiate` (offer/answer, which writes SDP); the modules are private and what users need is
+//! exported here. Nothing reads a clock, input never panics (the workspace lints deny unwrap,
+//! expect, panic and indexing), and what is read is bounded ([`MAX_SDP_BYTES`], [`MAX_MEDIA`]).
+
+#![warn(unreachable_pub)]
 
 use std::fmt;
 use std::net::IpAddr;
 
-pub mod negotiate;
-pub mod parse;
+mod negotiate;
+mod parse;
 
 pub use negotiate::{answer, answer_with, offer, parse_answer, Answer, LocalMedia, Negotiated};
 

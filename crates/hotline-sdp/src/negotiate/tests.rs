@@ -378,3 +378,31 @@ fn we_agree_with_ourselves() {
     assert_eq!(n.remote_rtp, sock("198.51.100.7:40000"));
     assert_eq!(a.negotiated().codec, n.codec);
 }
+
+/// An offer just under the size limit whose other streams we echo (port 0, CRLF, our longer
+/// session lines): the answer would grow past the limit, so it is refused as too large rather
+/// than written as SDP that our own parser (and the far end's, by the same bound) refuses.
+#[test]
+fn an_answer_never_exceeds_what_we_would_read() {
+    use crate::{MAX_MEDIA, MAX_SDP_BYTES};
+    let head = "v=0\no=- 1 1 IN IP4 h\nc=IN IP4 10.0.0.1\nm=audio 4000 RTP/AVP 0\n";
+    // The other 63 m= lines share what is left, each one long format.
+    let each = (MAX_SDP_BYTES - head.len()) / (MAX_MEDIA - 1);
+    let prefix = "m=video 9 RTP/AVP ";
+    let line = format!("{prefix}{}\n", "9".repeat(each - prefix.len() - 1));
+    let text = format!("{head}{}", line.repeat(MAX_MEDIA - 1));
+    assert!(text.len() <= MAX_SDP_BYTES, "{}", text.len());
+    let offer = parse(&text);
+    assert_eq!(offer.media.len(), MAX_MEDIA);
+    match answer(&offer, &local()) {
+        Ok(a) => panic!("an answer of {} bytes", a.sdp.len()),
+        Err(e) => assert!(
+            matches!(e, SdpError::TooLarge(n) if n > MAX_SDP_BYTES),
+            "{e}"
+        ),
+    }
+    // The same shape, smaller, is answered, and the answer reads back.
+    let small = format!("{head}{}", line.repeat(4));
+    let a = answer(&parse(&small), &local()).expect("answerable");
+    assert_eq!(reread(&a).media.len(), 5);
+}

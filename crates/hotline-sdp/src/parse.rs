@@ -90,19 +90,21 @@ fn malformed(line: usize, reason: &'static str) -> SdpError {
 
 /// `<letter>=<value>`, with no control characters but tab.
 fn split_line(n: usize, line: &str) -> Result<(u8, &str), SdpError> {
-    let bytes = line.as_bytes();
-    if bytes.len() < 2 || !bytes[0].is_ascii_lowercase() || bytes[1] != b'=' {
+    let Some((&[kind], value)) = line.split_once('=').map(|(k, v)| (k.as_bytes(), v)) else {
+        return Err(malformed(n, "not a <type>=<value> line"));
+    };
+    if !kind.is_ascii_lowercase() {
         return Err(malformed(n, "not a <type>=<value> line"));
     }
     if line.chars().any(|c| c.is_control() && c != '\t') {
         return Err(malformed(n, "control character"));
     }
-    Ok((bytes[0], &line[2..]))
+    Ok((kind, value))
 }
 
 fn parse_origin(n: usize, value: &str) -> Result<Origin, SdpError> {
     let f: Vec<&str> = value.split_whitespace().collect();
-    let [username, session_id, session_version, _nettype, _addrtype, address] = f[..] else {
+    let [username, session_id, session_version, _nettype, _addrtype, address] = f.as_slice() else {
         return Err(malformed(n, "o= needs six fields"));
     };
     Ok(Origin {
@@ -116,7 +118,7 @@ fn parse_origin(n: usize, value: &str) -> Result<Origin, SdpError> {
 /// `IN IP4 <address>[/ttl[/count]]` or `IN IP6 <address>[/count]`.
 fn parse_connection(n: usize, value: &str) -> Result<IpAddr, SdpError> {
     let f: Vec<&str> = value.split_whitespace().collect();
-    let [nettype, addrtype, address] = f[..] else {
+    let [nettype, addrtype, address] = f.as_slice() else {
         return Err(malformed(n, "c= needs three fields"));
     };
     if !nettype.eq_ignore_ascii_case("IN") {
@@ -141,15 +143,18 @@ fn parse_connection(n: usize, value: &str) -> Result<IpAddr, SdpError> {
 /// `<media> <port>[/<count>] <proto> <fmt> ...`
 fn parse_media(n: usize, value: &str) -> Result<MediaDescription, SdpError> {
     let f: Vec<&str> = value.split_whitespace().collect();
-    if f.len() < 4 {
+    let [media, port, proto, formats @ ..] = f.as_slice() else {
+        return Err(malformed(n, "m= needs media, port, profile and formats"));
+    };
+    if formats.is_empty() {
         return Err(malformed(n, "m= needs media, port, profile and formats"));
     }
     if !f.iter().all(|t| t.bytes().all(|b| b.is_ascii_graphic())) {
         return Err(malformed(n, "m= has a non-ASCII token"));
     }
-    let (port, count) = match f[1].split_once('/') {
+    let (port, count) = match port.split_once('/') {
         Some((p, c)) => (p, Some(c)),
-        None => (f[1], None),
+        None => (*port, None),
     };
     let port = port
         .parse::<u16>()
@@ -159,11 +164,11 @@ fn parse_media(n: usize, value: &str) -> Result<MediaDescription, SdpError> {
         .transpose()
         .map_err(|_| malformed(n, "m= port count is not a number"))?;
     Ok(MediaDescription {
-        media: f[0].to_string(),
+        media: media.to_string(),
         port,
         port_count,
-        proto: f[2].to_string(),
-        formats: f[3..].iter().map(|s| s.to_string()).collect(),
+        proto: proto.to_string(),
+        formats: formats.iter().map(|s| s.to_string()).collect(),
         connection: None,
         direction: None,
         ptime: None,

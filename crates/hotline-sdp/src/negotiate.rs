@@ -9,13 +9,16 @@
 //! means the offerer will not receive: it is read as the offered direction without "receive"
 //! (sendrecv → sendonly, so we answer recvonly), and there is no address to send to.
 //!
+//! An answer is refused ([`SdpError::TooLarge`]) rather than written over [`MAX_SDP_BYTES`],
+//! the bound our parser (and so our own re-reading) holds to.
+//!
 //! The SDP we write always carries our real address (never 0.0.0.0 for hold: RFC 3264 §8.4),
 //! one codec, `a=ptime:20` and an explicit direction attribute, with CRLF line ends.
 
 use std::fmt::{self, Write as _};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use super::{Codec, Direction, MediaDescription, SdpError, SessionDescription};
+use super::{Codec, Direction, MediaDescription, SdpError, SessionDescription, MAX_SDP_BYTES};
 
 /// The telephone-event payload type we use when the configured one is not dynamic.
 const DEFAULT_DTMF_PT: u8 = 101;
@@ -27,7 +30,7 @@ const PTIME_MS: u32 = 20;
 pub struct LocalMedia {
     /// The address written in `c=` and `o=`: one the far end can reach. Never unspecified.
     pub addr: IpAddr,
-    /// Our RTP port (from a [`PortLease`](crate::ports::PortLease)).
+    /// Our RTP port (in the engine, from `hotline_media::ports::PortLease`).
     pub port: u16,
     /// `o=` session id: fixed for the call.
     pub session_id: u64,
@@ -115,19 +118,18 @@ pub fn answer_with(
         if m.media.eq_ignore_ascii_case("audio") && m.is_rtp_avp() && m.port != 0 {
             saw_audio = true;
             if let Some((pt, codec)) = first_common(m, &codecs) {
-                chosen = Some((i, pt, codec));
+                chosen = Some((i, m, pt, codec));
                 break;
             }
         }
     }
-    let Some((index, payload_type, codec)) = chosen else {
+    let Some((index, m, payload_type, codec)) = chosen else {
         return Err(if saw_audio {
             SdpError::NoCommonCodec
         } else {
             SdpError::NoAudio
         });
     };
-    let m = &offer.media[index];
     let (remote_rtp, remote_direction) = remote_side(offer, m)?;
     let direction = remote_direction.reverse().intersect(wanted);
     let dtmf_payload_type = m.telephone_event(codec.clock_rate());
@@ -153,6 +155,11 @@ pub fn answer_with(
                 other.media, other.proto
             ));
         }
+    }
+    // We never write SDP we would not read: echoing a near-limit offer's other streams (CRLF,
+    // our longer session lines) can grow it past the bound the far end likely shares.
+    if w.0.len() > MAX_SDP_BYTES {
+        return Err(SdpError::TooLarge(w.0.len()));
     }
     Ok(Answer {
         sdp: w.0,
