@@ -16,6 +16,7 @@ pub mod calls;
 pub mod cis;
 pub mod customers;
 mod db;
+pub mod destination;
 mod error;
 pub mod figures;
 pub mod followups;

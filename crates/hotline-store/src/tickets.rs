@@ -129,6 +129,9 @@ pub struct TicketDetail {
     pub ticket: Ticket,
     pub events: Vec<TicketEvent>,
     pub call_ids: Vec<i64>,
+    /// The district to propose for a dispatch (the ticket's, its customer's, or the one the
+    /// address names); the agent confirms it. `None`: the agent must choose.
+    pub proposed_district_id: Option<i64>,
 }
 
 /// Extra data some actions need.
@@ -136,6 +139,9 @@ pub struct TicketDetail {
 pub struct TransitionInput {
     /// For `dispatch`: the district, when the ticket has none or it changes.
     pub district_id: Option<i64>,
+    /// For `dispatch`: the address to send the crew to, when the ticket has none or it
+    /// changes.
+    pub address: Option<String>,
     /// For `rate`: 1 to 5.
     pub rating: Option<i64>,
     pub note: String,
@@ -222,7 +228,8 @@ fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<Ticket> {
     Ok(t)
 }
 
-pub(crate) fn check_text(field: &'static str, s: &str, required: bool) -> Result<()> {
+/// Checks a text field: not too long, no NUL, not empty when `required`.
+pub fn check_text(field: &'static str, s: &str, required: bool) -> Result<()> {
     if required && s.trim().is_empty() {
         return Err(StoreError::invalid(field, "must not be empty"));
     }
@@ -421,11 +428,40 @@ impl Store {
         .bind(id)
         .fetch_all(&self.read)
         .await?;
+        let proposed_district_id = self.propose_district(&ticket).await?;
         Ok(Some(TicketDetail {
             ticket,
             events,
             call_ids,
+            proposed_district_id,
         }))
+    }
+
+    /// See [`crate::destination::propose`].
+    async fn propose_district(&self, ticket: &Ticket) -> Result<Option<i64>> {
+        if ticket.district_id.is_some() {
+            return Ok(ticket.district_id);
+        }
+        let customer_district: Option<i64> = match ticket.customer_id {
+            Some(c) => sqlx::query_scalar("SELECT district_id FROM customers WHERE id = $1")
+                .bind(c)
+                .fetch_optional(&self.read)
+                .await?
+                .flatten(),
+            None => None,
+        };
+        let districts: Vec<(i64, String)> = self
+            .districts()
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect();
+        Ok(crate::destination::propose(
+            None,
+            customer_district,
+            &ticket.address,
+            &districts,
+        ))
     }
 
     /// Applies `action`, writing the transition event; exactly one of two concurrent changes
@@ -457,12 +493,14 @@ impl Store {
         actor: Actor,
         now: Millis,
     ) -> Result<Status> {
-        let row =
-            sqlx::query("SELECT status, version, kind, district_id FROM tickets WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await?
-                .ok_or_else(|| StoreError::not_found("ticket", id))?;
+        let row = sqlx::query(
+            "SELECT status, version, kind, district_id, customer_id, address FROM tickets \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found("ticket", id))?;
         let from: String = col(&row, "status")?;
         let from = Status::parse(&from)
             .ok_or_else(|| StoreError::Conflict(format!("unknown status {from:?}")))?;
@@ -493,9 +531,15 @@ impl Store {
                     }
                     district_id = Some(d);
                 }
-                let d = district_id.ok_or_else(|| {
-                    StoreError::invalid("district_id", "dispatch needs a district")
-                })?;
+                let customer_id: Option<i64> = col(&row, "customer_id")?;
+                let mut address: String = col(&row, "address")?;
+                if let Some(a) = input.address.as_deref().filter(|a| !a.trim().is_empty()) {
+                    check_text("address", a, false)?;
+                    address = a.trim().to_string();
+                    set.push(", address = ").text(&address);
+                }
+                let d = crate::destination::check(district_id, customer_id.is_some(), &address)
+                    .map_err(|e| StoreError::invalid(e.field, e.reason))?;
                 set.push(", district_id = ").int(d);
                 set.push(", dispatched_at = ").int(now);
             }

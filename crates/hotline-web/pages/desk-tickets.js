@@ -10,6 +10,25 @@
   const D = H.desk;
   const S = D.S;
 
+  H.addStrings(
+    {
+      "tk.dispatch.choose": "— 请选择区域 —",
+      "tk.dispatch.address": "派往地址",
+      "tk.dispatch.proposed": "建议派往 {d}，请确认后派单",
+      "tk.dispatch.noproposal": "无法确定区域：请选择派往区域",
+      "tk.why.district_id": "未派单：请先选择派往区域（{m}）",
+      "tk.why.address": "未派单：工单没有地址也没有关联客户，请填写派往地址（{m}）",
+    },
+    {
+      "tk.dispatch.choose": "— choose a district —",
+      "tk.dispatch.address": "Address for the crew",
+      "tk.dispatch.proposed": "Proposed: {d}; confirm to dispatch",
+      "tk.dispatch.noproposal": "No district could be proposed: choose one",
+      "tk.why.district_id": "Not dispatched: choose the district first ({m})",
+      "tk.why.address": "Not dispatched: the ticket has neither an address nor a customer; give the address ({m})",
+    },
+  );
+
   // ---- tickets -----------------------------------------------------------------------------
 
   function ticketRow(tk) {
@@ -67,9 +86,19 @@
     $("tk-none").hidden = !!d;
     $("tk-current").hidden = !d;
     const sel = $("tk-district-sel");
-    const keep = sel.value;
-    sel.replaceChildren(...S.districts.map((x) => el("option", { value: String(x.id), text: x.name + " · " + x.service_centre })));
-    if (!d) return;
+    const keep = S.ticketShown === (d && d.ticket.id) ? sel.value : "";
+    // No district is chosen by default: the first option is "choose", the proposal is
+    // preselected and named, and the agent confirms it by dispatching.
+    sel.replaceChildren(
+      el("option", { value: "", text: t("tk.dispatch.choose") }),
+      ...S.districts.map((x) => el("option", { value: String(x.id), text: x.name + " · " + x.service_centre })),
+    );
+    sel.removeAttribute("aria-invalid");
+    if (!d) {
+      S.ticketShown = null;
+      return;
+    }
+    S.ticketShown = d.ticket.id;
     const tk = d.ticket;
     $("tk-id").textContent = "#" + tk.id;
     $("tk-kind").textContent = H.label("kind", tk.kind);
@@ -90,8 +119,15 @@
     const od = $("tk-overdue");
     od.hidden = !tk.overdue.length;
     od.textContent = tk.overdue.length ? t("tk.overdue", { what: tk.overdue.map((o) => H.label("overdue", o)).join("、") }) : "";
-    const want = tk.district_id !== null ? String(tk.district_id) : keep;
-    if (want) sel.value = want;
+    const proposed = d.proposed_district_id;
+    sel.value = keep || (proposed !== null && proposed !== undefined ? String(proposed) : "");
+    $("tk-district-hint").textContent =
+      proposed !== null && proposed !== undefined ? t("tk.dispatch.proposed", { d: D.districtName(proposed) }) : t("tk.dispatch.noproposal");
+    const needAddress = tk.customer_id === null && !tk.address.trim();
+    document.querySelectorAll(".tk-dispatch-address").forEach((e) => {
+      e.hidden = !needAddress;
+    });
+    $("tk-dispatch-address").removeAttribute("aria-invalid");
     $("tk-events").replaceChildren(
       ...d.events.map((e) =>
         el(
@@ -165,16 +201,34 @@
     const district = Number($("tk-district-sel").value);
     say($("tk-msg"), "");
     try {
+      // Sent as chosen: the server decides what is missing and the page says why.
       const body = { action: "dispatch", version: tk.version };
       if (district) body.district_id = district;
+      const address = $("tk-dispatch-address").value.trim();
+      if (!$("tk-dispatch-address").hidden && address) body.address = address;
       const after = await api("POST", "/api/tickets/" + tk.id + "/transitions", body);
       say($("tk-msg"), t("tk.dispatched", { id: after.id, d: D.districtName(after.district_id) }), "ok");
       await selectTicket(tk.id, true);
       refreshTickets();
       reloadCustomerOf(after);
     } catch (err) {
-      say($("tk-msg"), errorText(err), "error");
+      showRefusal(err, { district_id: "tk-district-sel", address: "tk-dispatch-address" });
     }
+  }
+
+  /** A refused action: why, in words, with the field at fault marked and focused. */
+  function showRefusal(err, fields) {
+    const id = err && err.status === 422 && fields[err.field];
+    if (!id) {
+      say($("tk-msg"), errorText(err), "error");
+      return;
+    }
+    const input = $(id);
+    const row = input.closest(".tk-dispatch-address");
+    if (row) row.hidden = false;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    say($("tk-msg"), t("tk.why." + err.field, { m: err.message }), "error");
   }
 
   async function addNote() {

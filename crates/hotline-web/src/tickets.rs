@@ -130,6 +130,8 @@ pub struct TransitionBody {
     action: String,
     note: Option<String>,
     district_id: Option<i64>,
+    /// For `dispatch`: where the crew goes, when the ticket has no address (or it changes).
+    address: Option<String>,
     rating: Option<i64>,
     /// The version the client last saw; the change is refused (409) if it moved on.
     version: Option<i64>,
@@ -160,10 +162,27 @@ pub async fn transition(
             "only with the dispatch action",
         ));
     }
+    if b.address.is_some() && action != Action::Dispatch {
+        return Err(ApiError::invalid(
+            "address",
+            "only with the dispatch action",
+        ));
+    }
+    let note = b.note.unwrap_or_default();
+    hotline_store::tickets::check_text("note", &note, false)?;
+    // A dispatch names its district every time: the one proposed is confirmed by the agent,
+    // never taken by default.
+    if action == Action::Dispatch && b.district_id.is_none() {
+        return Err(ApiError::invalid(
+            "district_id",
+            "dispatch needs the district confirmed: give district_id",
+        ));
+    }
     let input = TransitionInput {
         district_id: b.district_id,
+        address: b.address,
         rating: b.rating,
-        note: b.note.unwrap_or_default(),
+        note,
         expected_version: b.version,
     };
     let t = s

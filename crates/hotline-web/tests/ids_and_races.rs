@@ -88,7 +88,7 @@ async fn of_twenty_parallel_dispatches_exactly_one_wins() {
                     &format!("/api/tickets/{id}/transitions"),
                     Some(&t),
                 )
-                .json(&json!({"action": "dispatch", "note": format!("try {i}")}));
+                .json(&json!({"action": "dispatch", "district_id": f.district, "note": format!("try {i}")}));
             set.spawn(async move {
                 let res = rb.send().await.expect("sent");
                 let status = res.status().as_u16();
