@@ -90,10 +90,13 @@ pub enum Action {
     FollowUp,
     /// Record the customer's rating.
     Rate,
+    /// The centre takes a closed ticket back (the follow-up found the work not done): it is
+    /// accepted again, its closing and follow-up undone, to be dispatched or answered anew.
+    Reopen,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::Dispatch,
         Action::Return,
         Action::Start,
@@ -102,6 +105,7 @@ impl Action {
         Action::Close,
         Action::FollowUp,
         Action::Rate,
+        Action::Reopen,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +118,7 @@ impl Action {
             Action::Close => "close",
             Action::FollowUp => "follow_up",
             Action::Rate => "rate",
+            Action::Reopen => "reopen",
         }
     }
 
@@ -150,9 +155,28 @@ pub fn next(from: Status, action: Action) -> Result<Status, IllegalTransition> {
         (S::Replied, A::Close) => S::Closed,
         (S::Closed, A::FollowUp) => S::FollowedUp,
         (S::FollowedUp, A::Rate) => S::Rated,
+        (S::Closed | S::FollowedUp, A::Reopen) => S::Accepted,
         _ => return Err(IllegalTransition { from, action }),
     };
     Ok(to)
+}
+
+/// The actions the status allows now, in the order a desk offers them.
+pub fn allowed(from: Status) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|&a| next(from, a).is_ok())
+        .collect()
+}
+
+/// What the note of `action` must say, when the action needs one: a reply carries the
+/// result, a return or a send-back its reason, a re-opening why.
+pub fn note_needed(action: Action) -> Option<&'static str> {
+    match action {
+        Action::Reply => Some("the result"),
+        Action::Return | Action::SendBack | Action::Reopen => Some("the reason"),
+        _ => None,
+    }
 }
 
 /// A deadline a ticket of some kind must meet.
@@ -270,6 +294,8 @@ mod tests {
             (Status::Replied, Action::Close, Status::Closed),
             (Status::Closed, Action::FollowUp, Status::FollowedUp),
             (Status::FollowedUp, Action::Rate, Status::Rated),
+            (Status::Closed, Action::Reopen, Status::Accepted),
+            (Status::FollowedUp, Action::Reopen, Status::Accepted),
         ];
         let mut n_legal = 0;
         for from in Status::ALL {
@@ -292,6 +318,34 @@ mod tests {
             }
         }
         assert_eq!(n_legal, legal.len());
+    }
+
+    #[test]
+    fn the_allowed_actions_are_the_legal_ones_and_some_need_a_note() {
+        assert_eq!(
+            allowed(Status::Accepted),
+            vec![Action::Dispatch, Action::Reply]
+        );
+        assert_eq!(
+            allowed(Status::Dispatched),
+            vec![Action::Return, Action::Start]
+        );
+        assert_eq!(
+            allowed(Status::Closed),
+            vec![Action::FollowUp, Action::Reopen]
+        );
+        assert!(allowed(Status::Rated).is_empty());
+        for s in Status::ALL {
+            for a in allowed(s) {
+                assert!(next(s, a).is_ok());
+            }
+        }
+        assert!(note_needed(Action::Reply).is_some());
+        assert!(note_needed(Action::Return).is_some());
+        assert!(note_needed(Action::SendBack).is_some());
+        assert!(note_needed(Action::Reopen).is_some());
+        assert!(note_needed(Action::Start).is_none());
+        assert!(note_needed(Action::Dispatch).is_none());
     }
 
     #[test]

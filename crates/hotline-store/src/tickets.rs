@@ -116,6 +116,8 @@ pub struct TicketEvent {
     pub id: i64,
     pub at: Millis,
     pub actor: String,
+    /// The agent's name when an agent did it.
+    pub actor_name: Option<String>,
     /// `created`, `transition`, `comment`, `assigned`, `linked`, `escalated`, `follow_up_attempt`.
     pub kind: String,
     pub from_status: Option<String>,
@@ -132,6 +134,10 @@ pub struct TicketDetail {
     /// The district to propose for a dispatch (the ticket's, its customer's, or the one the
     /// address names); the agent confirms it. `None`: the agent must choose.
     pub proposed_district_id: Option<i64>,
+    /// The customer's name, when the ticket has a customer.
+    pub customer_name: Option<String>,
+    /// The follow-up call scheduled when it was closed, if any.
+    pub followup_id: Option<i64>,
 }
 
 /// Extra data some actions need.
@@ -156,7 +162,13 @@ pub struct TicketFilter {
     pub kind: Option<String>,
     pub district_id: Option<i64>,
     pub customer_id: Option<i64>,
+    pub priority: Option<Priority>,
     pub overdue_only: bool,
+    /// Only tickets with a deadline not yet met that falls before this time (overdue ones
+    /// included): "due soon" is `now + window`.
+    pub due_before: Option<Millis>,
+    /// Only tickets this agent opened or handles ("mine").
+    pub agent_id: Option<i64>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -402,8 +414,10 @@ impl Store {
             return Ok(None);
         };
         let rows = sqlx::query(
-            "SELECT id, at, actor, kind, from_status, to_status, note FROM ticket_events \
-             WHERE ticket_id = $1 ORDER BY id",
+            "SELECT e.id, e.at, e.actor, a.name AS actor_name, e.kind, e.from_status, \
+             e.to_status, e.note FROM ticket_events e \
+             LEFT JOIN agents a ON e.actor = 'agent:' || CAST(a.id AS TEXT) \
+             WHERE e.ticket_id = $1 ORDER BY e.id",
         )
         .bind(id)
         .fetch_all(&self.read)
@@ -415,6 +429,7 @@ impl Store {
                     id: col(r, "id")?,
                     at: col(r, "at")?,
                     actor: col(r, "actor")?,
+                    actor_name: col(r, "actor_name")?,
                     kind: col(r, "kind")?,
                     from_status: col(r, "from_status")?,
                     to_status: col(r, "to_status")?,
@@ -429,11 +444,27 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         let proposed_district_id = self.propose_district(&ticket).await?;
+        let customer_name: Option<String> = match ticket.customer_id {
+            Some(c) => {
+                sqlx::query_scalar("SELECT name FROM customers WHERE id = $1")
+                    .bind(c)
+                    .fetch_optional(&self.read)
+                    .await?
+            }
+            None => None,
+        };
+        let followup_id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM followups WHERE ticket_id = $1")
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?;
         Ok(Some(TicketDetail {
             ticket,
             events,
             call_ids,
             proposed_district_id,
+            customer_name,
+            followup_id,
         }))
     }
 
@@ -574,6 +605,17 @@ impl Store {
                 }
                 set.push(", rating = ").int(r);
             }
+            Action::Reopen => {
+                // Closing and its follow-up are undone; the next close schedules a new one.
+                set.push(
+                    ", closed_at = NULL, followed_up_at = NULL, due_follow_up_at = NULL, \
+                     rating = NULL",
+                );
+                sqlx::query("DELETE FROM followups WHERE ticket_id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
             Action::Return | Action::SendBack => {}
         }
         set.push(" WHERE id = ")
@@ -668,8 +710,22 @@ impl Store {
         if let Some(c) = f.customer_id {
             q.push(" AND customer_id = ").int(c);
         }
+        if let Some(p) = f.priority {
+            q.push(" AND priority = ").text(p.as_str());
+        }
         if f.overdue_only {
             q.push(" AND ").push(&overdue);
+        }
+        if let Some(t) = f.due_before {
+            let due = overdue_sql(&q.placeholder(Value::Int(t)));
+            q.push(" AND ").push(&due);
+        }
+        if let Some(a) = f.agent_id {
+            q.push(" AND (handled_by = ")
+                .int(a)
+                .push(" OR created_by = ")
+                .int(a)
+                .push(")");
         }
         q.push(&format!(
             " ORDER BY CASE WHEN {overdue} THEN 0 ELSE 1 END, CASE priority WHEN 'urgent' THEN 0 \
