@@ -169,6 +169,19 @@ pub fn allowed(from: Status) -> Vec<Action> {
         .collect()
 }
 
+/// The actions a district crew may take on a ticket of its district in status `from`:
+/// start or return a dispatched one, reply on one in progress. The rest is the centre's.
+pub fn allowed_for_crew(from: Status) -> Vec<Action> {
+    allowed(from)
+        .into_iter()
+        .filter(|a| match a {
+            Action::Start | Action::Return => true,
+            Action::Reply => from == Status::InProgress,
+            _ => false,
+        })
+        .collect()
+}
+
 /// What the note of `action` must say, when the action needs one: a reply carries the
 /// result, a return or a send-back its reason, a re-opening why.
 pub fn note_needed(action: Action) -> Option<&'static str> {
@@ -346,6 +359,24 @@ mod tests {
         assert!(note_needed(Action::Reopen).is_some());
         assert!(note_needed(Action::Start).is_none());
         assert!(note_needed(Action::Dispatch).is_none());
+    }
+
+    #[test]
+    fn a_crew_starts_returns_and_replies_and_nothing_else() {
+        assert_eq!(
+            allowed_for_crew(Status::Dispatched),
+            vec![Action::Return, Action::Start]
+        );
+        assert_eq!(allowed_for_crew(Status::InProgress), vec![Action::Reply]);
+        for s in [
+            Status::Accepted,
+            Status::Replied,
+            Status::Closed,
+            Status::FollowedUp,
+            Status::Rated,
+        ] {
+            assert!(allowed_for_crew(s).is_empty(), "{s}");
+        }
     }
 
     #[test]

@@ -153,6 +153,9 @@ pub struct TransitionInput {
     pub note: String,
     /// When given, the change is refused unless the ticket is still at this version.
     pub expected_version: Option<i64>,
+    /// A crew's district: the change is refused (`Forbidden`) unless the ticket is in it,
+    /// checked in the same transaction as the change.
+    pub crew_district: Option<i64>,
 }
 
 /// Which tickets to list.
@@ -301,10 +304,59 @@ impl Store {
         actor: Actor,
         now: Millis,
     ) -> Result<Ticket> {
-        match &self.ticket_queue {
+        let t = match &self.ticket_queue {
             Some(queue) => crate::group_commit::create(queue, new, actor, now).await,
             None => self.create_ticket_alone(new, actor, now).await,
+        }?;
+        self.announce(&t, "created", now);
+        Ok(t)
+    }
+
+    /// Tells the live followers about a committed change.
+    fn announce(&self, t: &Ticket, what: &str, now: Millis) {
+        self.changes.publish(crate::changes::TicketChange {
+            ticket_id: t.id,
+            district_id: t.district_id,
+            status: t.status,
+            what: what.to_string(),
+            at: now,
+        });
+    }
+
+    /// A crew (or the district's dispatcher) acknowledges a dispatched ticket: an
+    /// `acknowledged` event, no change of status. Only while it is dispatched or in progress.
+    pub async fn acknowledge(
+        &self,
+        id: i64,
+        note: &str,
+        actor: Actor,
+        now: Millis,
+    ) -> Result<Ticket> {
+        check_text("note", note, false)?;
+        let mut tx = self.write.begin().await?;
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let status = status.ok_or_else(|| StoreError::not_found("ticket", id))?;
+        if status != Status::Dispatched.as_str() && status != Status::InProgress.as_str() {
+            return Err(StoreError::Conflict(format!(
+                "ticket {id} is {status}; only a dispatched ticket is acknowledged"
+            )));
         }
+        sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        insert_event(&mut tx, id, now, actor, "acknowledged", None, note).await?;
+        tx.commit().await?;
+        let t = self
+            .ticket(id, now)
+            .await?
+            .ok_or_else(|| StoreError::not_found("ticket", id))?;
+        self.announce(&t, "acknowledged", now);
+        Ok(t)
     }
 
     /// Opens a ticket in a transaction of its own.
@@ -510,9 +562,12 @@ impl Store {
         self.transition_in(&mut tx, id, action, input, actor, now)
             .await?;
         tx.commit().await?;
-        self.ticket(id, now)
+        let t = self
+            .ticket(id, now)
             .await?
-            .ok_or_else(|| StoreError::not_found("ticket", id))
+            .ok_or_else(|| StoreError::not_found("ticket", id))?;
+        self.announce(&t, action.as_str(), now);
+        Ok(t)
     }
 
     pub(crate) async fn transition_in(
@@ -542,9 +597,21 @@ impl Store {
                 input.expected_version.unwrap_or_default()
             )));
         }
-        let to = lifecycle::next(from, action)?;
         let kind: String = col(&row, "kind")?;
         let mut district_id: Option<i64> = col(&row, "district_id")?;
+        if let Some(crew) = input.crew_district {
+            if district_id != Some(crew) {
+                return Err(StoreError::Forbidden(format!(
+                    "ticket {id} is not your district's"
+                )));
+            }
+        }
+        let to = lifecycle::next(from, action)?;
+        if input.crew_district.is_some() && !lifecycle::allowed_for_crew(from).contains(&action) {
+            return Err(StoreError::Forbidden(format!(
+                "a crew may not {action} a ticket that is {from}"
+            )));
+        }
         let mut set = Sql::new("UPDATE tickets SET status = ");
         set.text(to.as_str())
             .push(", version = version + 1, updated_at = ")
@@ -691,6 +758,9 @@ impl Store {
         let note = format!("district {district_id}");
         insert_event(&mut tx, id, now, actor, "assigned", None, &note).await?;
         tx.commit().await?;
+        if let Some(t) = self.ticket(id, now).await? {
+            self.announce(&t, "assigned", now);
+        }
         Ok(())
     }
 
@@ -736,6 +806,24 @@ impl Store {
             .int(limit)
             .push(" OFFSET ")
             .int(f.offset.max(0));
+        let rows = q.query().fetch_all(&self.read).await?;
+        rows.iter().map(|r| ticket_from_row(r, now, self)).collect()
+    }
+
+    /// A district crew's work: the district's tickets dispatched or in progress, overdue
+    /// first, then by priority, then by the nearest deadline.
+    pub async fn crew_tickets(&self, district_id: i64, now: Millis) -> Result<Vec<Ticket>> {
+        let mut q = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM tickets WHERE district_id = "
+        ));
+        q.int(district_id)
+            .push(" AND status IN ('dispatched', 'in_progress')");
+        let overdue = overdue_sql(&q.placeholder(Value::Int(now)));
+        q.push(&format!(
+            " ORDER BY CASE WHEN {overdue} THEN 0 ELSE 1 END, CASE priority WHEN 'urgent' THEN 0 \
+             WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, \
+             COALESCE(due_on_site_at, due_reply_at, created_at), id LIMIT 200"
+        ));
         let rows = q.query().fetch_all(&self.read).await?;
         rows.iter().map(|r| ticket_from_row(r, now, self)).collect()
     }

@@ -120,6 +120,7 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "illegal_transition", t.to_string())
             }
             StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            StoreError::Forbidden(m) => ApiError::forbidden(m),
             StoreError::Unauthenticated => {
                 ApiError::unauthenticated("not authenticated", "Bearer error=\"invalid_token\"")
             }

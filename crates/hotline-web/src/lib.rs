@@ -16,6 +16,7 @@ mod agents;
 mod auth;
 mod calls;
 mod control;
+mod crews;
 mod customers;
 mod error;
 mod extract;
@@ -190,6 +191,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Post, "/api/acd/me/call/transfer", control::transfer),
         ep(Put, "/api/acd/agents/{id}/state", acd::set_agent),
         ep(Get, "/api/audit", acd::audit),
+        ep(Get, "/api/crew/tickets", crews::tickets),
+        ep(Get, "/api/crew/events", crews::events),
+        ep(Post, "/api/tickets/{id}/acknowledge", crews::acknowledge),
+        ep(Get, "/api/crews", crews::list),
+        ep(Post, "/api/crews", crews::create),
     ]
 }
 

@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::Json;
 use hotline_store::{
-    lifecycle, Action, NewTicket, Priority, Status, StoreError, Ticket, TicketDetail, TicketFilter,
-    TransitionInput,
+    lifecycle, Action, NewTicket, Priority, Role, Status, StoreError, Ticket, TicketDetail,
+    TicketFilter, TransitionInput,
 };
 use serde::{Deserialize, Serialize};
 
@@ -138,25 +138,36 @@ pub struct DetailAnswer {
     actions: Vec<Action>,
 }
 
-fn with_actions(detail: TicketDetail) -> DetailAnswer {
-    let actions = lifecycle::allowed(detail.ticket.status);
+fn with_actions(detail: TicketDetail, who: &Authed) -> DetailAnswer {
+    let actions = allowed_for(who, detail.ticket.status);
     DetailAnswer { detail, actions }
+}
+
+/// The actions `who` may take on a ticket in status `st`.
+fn allowed_for(who: &Authed, st: Status) -> Vec<Action> {
+    if who.agent.role == Role::Crew {
+        lifecycle::allowed_for_crew(st)
+    } else {
+        lifecycle::allowed(st)
+    }
 }
 
 /// `GET /api/tickets/{id}`: the ticket, its events in order, the calls about it and the
 /// actions allowed now.
 pub async fn detail(
     State(s): State<Shared>,
-    _: Authed,
+    who: Authed,
     PathId(id): PathId,
     q: Params,
 ) -> ApiResult<Json<DetailAnswer>> {
     q.only(&[])?;
-    s.store
+    let d = s
+        .store
         .ticket_detail(id, s.now())
         .await?
-        .map(|d| Json(with_actions(d)))
-        .ok_or_else(|| not_found(id))
+        .ok_or_else(|| not_found(id))?;
+    crate::crews::check_district(&who, &d.ticket)?;
+    Ok(Json(with_actions(d, &who)))
 }
 
 #[derive(Deserialize)]
@@ -221,7 +232,16 @@ pub async fn transition(
             "dispatch needs the district confirmed: give district_id",
         ));
     }
+    let crew_district = crate::crews::crew_district(&who)?;
+    if crew_district.is_some() && !matches!(action, Action::Start | Action::Reply | Action::Return)
+    {
+        return Err(ApiError::forbidden(format!(
+            "a crew may start, reply or return, not {}",
+            action.as_str()
+        )));
+    }
     let input = TransitionInput {
+        crew_district,
         district_id: b.district_id,
         address: b.address,
         rating: b.rating,
@@ -243,7 +263,7 @@ pub async fn transition(
                 err = err.with_current(serde_json::json!({
                     "status": c.status,
                     "version": c.version,
-                    "actions": lifecycle::allowed(c.status),
+                    "actions": allowed_for(&who, c.status),
                 }));
             }
             return Err(err);
@@ -274,7 +294,7 @@ pub async fn comment(
         .ticket_detail(id, now)
         .await?
         .ok_or_else(|| not_found(id))?;
-    Ok((StatusCode::CREATED, Json(with_actions(detail))))
+    Ok((StatusCode::CREATED, Json(with_actions(detail, &who))))
 }
 
 #[derive(Deserialize)]
