@@ -23,7 +23,7 @@ pub(crate) fn crew_may_call(method: &Method, path: &str) -> bool {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     let id = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match (method.as_str(), segments.as_slice()) {
-        ("GET", ["", "api", "me"]) | ("POST", ["", "api", "logout"]) => true,
+        ("GET", ["", "api", "me" | "districts"]) | ("POST", ["", "api", "logout"]) => true,
         ("GET", ["", "api", "crew", "tickets" | "events"]) => true,
         ("GET", ["", "api", "tickets", t]) => id(t),
         ("POST", ["", "api", "tickets", t, "transitions" | "acknowledge"]) => id(t),
@@ -276,6 +276,7 @@ mod tests {
     fn a_crew_token_reaches_only_the_crews_paths() {
         let allowed = [
             ("GET", "/api/me"),
+            ("GET", "/api/districts"),
             ("POST", "/api/logout"),
             ("GET", "/api/crew/tickets"),
             ("GET", "/api/crew/events"),
