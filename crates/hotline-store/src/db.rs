@@ -19,6 +19,7 @@ const LOGIN_AUDIT_SQL: &str = include_str!("../migrations/0003_login_audit.sql")
 const CALL_RECORDS_SQL: &str = include_str!("../migrations/0010_call_records.sql");
 const ENGINE_RUNS_SQL: &str = include_str!("../migrations/0011_engine_runs.sql");
 const CREWS_SQL: &str = include_str!("../migrations/0014_crews.sql");
+const OUTBOX_SQL: &str = include_str!("../migrations/0015_outbox.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +115,7 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(10, "call_records", CALL_RECORDS_SQL),
             migration(11, "engine_runs", ENGINE_RUNS_SQL),
             migration(14, "crews", CREWS_SQL),
+            migration(15, "outbox", OUTBOX_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

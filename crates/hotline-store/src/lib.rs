@@ -23,6 +23,7 @@ pub mod figures;
 pub mod followups;
 mod group_commit;
 pub mod lifecycle;
+pub mod outbox;
 pub mod policy;
 pub mod readings;
 pub mod rules;

@@ -705,6 +705,12 @@ impl Store {
             &input.note,
         )
         .await?;
+        if matches!(
+            action,
+            Action::Dispatch | Action::Return | Action::Reply | Action::Close
+        ) {
+            crate::outbox::enqueue_in(conn, id, action.as_str(), &input.note, now).await?;
+        }
         if action == Action::Close && self.policy.kind(&kind).is_some_and(|k| k.follow_up) {
             crate::followups::schedule_in(conn, id, now, &self.policy).await?;
         }
@@ -899,6 +905,7 @@ impl Store {
             for m in &new {
                 let note = format!("{} overdue", m.as_str());
                 insert_event(&mut tx, t.id, now, Actor::System, "escalated", None, &note).await?;
+                crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
                 done.push((t.id, *m));
             }
             tx.commit().await?;
