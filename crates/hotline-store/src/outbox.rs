@@ -180,6 +180,36 @@ impl Store {
             .collect()
     }
 
+    /// Deliveries to `receiver` due at `now`, oldest event first.
+    pub async fn due_deliveries_for(
+        &self,
+        receiver: &str,
+        now: Millis,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
+        let rows = sqlx::query(
+            "SELECT d.id, o.event_id, d.receiver, o.payload, d.attempts FROM outbox_deliveries d \
+             JOIN outbox o ON o.id = d.outbox_id WHERE d.receiver = $1 AND d.status = 'pending' \
+             AND d.next_attempt_at <= $2 ORDER BY d.id LIMIT $3",
+        )
+        .bind(receiver.to_string())
+        .bind(now)
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Delivery {
+                    id: col(r, "id")?,
+                    event_id: col(r, "event_id")?,
+                    receiver: col(r, "receiver")?,
+                    payload: col(r, "payload")?,
+                    attempts: col(r, "attempts")?,
+                })
+            })
+            .collect()
+    }
+
     /// The receiver answered 2xx.
     pub async fn delivery_done(&self, id: i64, now: Millis) -> Result<()> {
         sqlx::query(

@@ -30,6 +30,7 @@ mod pages;
 mod throttle;
 mod tickets;
 mod wallboard;
+mod webhooks;
 
 pub use acd::{AcdError, AcdPort, AgentRequest, PortFuture};
 pub use auth::LoginFigures;
@@ -196,6 +197,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Post, "/api/tickets/{id}/acknowledge", crews::acknowledge),
         ep(Get, "/api/crews", crews::list),
         ep(Post, "/api/crews", crews::create),
+        ep(Get, "/api/webhooks/dead", webhooks::dead),
+        ep(Post, "/api/webhooks/dead/{id}/retry", webhooks::retry),
     ]
 }
 

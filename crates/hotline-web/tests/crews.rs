@@ -268,3 +268,54 @@ async fn the_crew_and_the_desk_racing_on_one_ticket_one_wins() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn admins_see_the_webhook_dead_letters_and_put_them_back() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let admin = api.login("root", "admin").await;
+        let sup = api.login("li", "boss").await;
+        let desk = api.login("zhang", "secret").await;
+        let id = open(
+            &api,
+            &desk,
+            json!({"kind": "leak", "customer_id": f.customer, "summary": "漏水"}),
+        )
+        .await;
+        dispatch(&api, &desk, id, f.district).await;
+        let rc = [hotline_store::outbox::Receiver {
+            name: "sms".into(),
+            district_id: None,
+        }];
+        api.store.fan_out(&rc, api.now()).await.expect("fan out");
+        let d = api.store.due_deliveries(api.now(), 10).await.expect("due");
+        assert_eq!(d.len(), 1);
+        assert!(api
+            .store
+            .delivery_failed(d[0].id, "HTTP 503", api.now(), 1)
+            .await
+            .expect("failed"));
+
+        assert_eq!(api.get(&sup, "/api/webhooks/dead").await.status, 403);
+        let dead = api.get(&admin, "/api/webhooks/dead").await;
+        assert_eq!(dead.status, 200, "{:#}", dead.body);
+        assert_eq!(dead.body[0]["ticket_id"], id);
+        assert_eq!(dead.body[0]["kind"], "dispatch");
+        assert_eq!(dead.body[0]["last_error"], "HTTP 503");
+        let path = format!("/api/webhooks/dead/{}/retry", d[0].id);
+        assert_eq!(api.post(&sup, &path, json!({})).await.status, 403);
+        let a = api.post(&admin, &path, json!({})).await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        assert_eq!(api.get(&admin, "/api/webhooks/dead").await.body, json!([]));
+        assert_eq!(
+            api.store
+                .due_deliveries(api.now(), 10)
+                .await
+                .expect("due")
+                .len(),
+            1
+        );
+        assert_eq!(api.post(&admin, &path, json!({})).await.status, 404);
+    })
+    .await;
+}

@@ -420,6 +420,52 @@ pub struct TicketsConfig {
     pub escalation_check_secs: u64,
     /// The kinds, by name (a new table adds a kind).
     pub kinds: std::collections::BTreeMap<String, TicketKindConfig>,
+    /// Receivers of ticket events (dispatch, return, reply, escalation, close), one
+    /// `[[tickets.webhooks]]` table each; file only. None by default.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookConfig>,
+}
+
+/// One receiver under `[[tickets.webhooks]]`: each event is POSTed to `url` as JSON, signed
+/// with HMAC-SHA256 over the body with `secret` (`X-Hotline-Signature: sha256=<hex>`), its
+/// event id in `X-Hotline-Event`; retried with backoff until a 2xx or `max_attempts`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// A unique name (kept with each delivery; renaming a receiver starts it afresh).
+    pub name: String,
+    /// `http://host:port/path` (TLS: through a local proxy).
+    pub url: String,
+    pub secret: String,
+    /// A district's code: only that district's tickets; "" = centre-wide (every ticket).
+    #[serde(default)]
+    pub district: String,
+    #[serde(default = "default_webhook_attempts")]
+    pub max_attempts: u32,
+    /// How long one attempt may take (connect, send, answer).
+    #[serde(default = "default_webhook_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_webhook_attempts() -> u32 {
+    12
+}
+
+fn default_webhook_timeout() -> u64 {
+    5
+}
+
+impl fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("secret", &"<hidden>")
+            .field("district", &self.district)
+            .field("max_attempts", &self.max_attempts)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
 }
 
 /// One kind of ticket under `[tickets.kinds]`. A limit of 0 is no limit.
@@ -462,6 +508,7 @@ impl Default for TicketsConfig {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
+            webhooks: Vec::new(),
         }
     }
 }
