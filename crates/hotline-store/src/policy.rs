@@ -17,6 +17,9 @@ pub struct KindPolicy {
     pub limits: Limits,
     /// Whether closing a ticket of this kind schedules a follow-up call (回访).
     pub follow_up: bool,
+    /// Whether a ticket of this kind the IVR opens with a known district (and an address or a
+    /// customer) is dispatched at once, so that what the caller hears is true.
+    pub auto_dispatch: bool,
 }
 
 /// How urgent a ticket is.
@@ -88,6 +91,7 @@ fn kind(priority: Priority, on_site: Option<Millis>, reply: Millis, follow_up: b
             follow_up: follow_up.then_some(72 * HOUR),
         },
         follow_up,
+        auto_dispatch: false,
     }
 }
 

@@ -309,6 +309,9 @@ impl Store {
             None => self.create_ticket_alone(new, actor, now).await,
         }?;
         self.announce(&t, "created", now);
+        if t.status == Status::Dispatched {
+            self.announce(&t, "dispatch", now);
+        }
         Ok(t)
     }
 
@@ -446,6 +449,35 @@ impl Store {
         insert_event(conn, ticket.id, now, actor, "created", None, "").await?;
         if let Some(call) = new.call_id {
             link_in(conn, call, ticket.id, now).await?;
+        }
+        // Dispatched at once when the kind says so and the IVR opened it with somewhere to go
+        // (checked first, so the dispatch cannot fail the creation).
+        let goes = crate::destination::check(
+            ticket.district_id,
+            ticket.customer_id.is_some(),
+            &ticket.address,
+        )
+        .is_ok();
+        if actor == Actor::Ivr && kind.auto_dispatch && goes {
+            let input = TransitionInput {
+                note: "auto_dispatch".into(),
+                ..TransitionInput::default()
+            };
+            self.transition_in(
+                conn,
+                ticket.id,
+                Action::Dispatch,
+                &input,
+                Actor::System,
+                now,
+            )
+            .await?;
+            let sql = format!("SELECT {COLUMNS} FROM tickets WHERE id = $1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(ticket.id)
+                .fetch_one(&mut *conn)
+                .await?;
+            return ticket_from_row(&row, now, self);
         }
         Ok(ticket)
     }

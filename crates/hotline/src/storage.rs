@@ -52,6 +52,7 @@ pub fn policy(cfg: &Config) -> Policy {
                     follow_up: limit(k.follow_up_hours, HOUR),
                 },
                 follow_up: k.follow_up_hours > 0,
+                auto_dispatch: k.auto_dispatch,
             };
             (name.clone(), policy)
         })

@@ -483,6 +483,9 @@ pub struct TicketKindConfig {
     /// Follow-up call within this many hours of closing; 0 = no follow-up for this kind.
     #[serde(default)]
     pub follow_up_hours: u64,
+    /// Tickets of this kind the IVR opens with a known district are dispatched at once.
+    #[serde(default)]
+    pub auto_dispatch: bool,
 }
 
 impl Default for TicketsConfig {
@@ -492,6 +495,7 @@ impl Default for TicketsConfig {
             on_site_mins,
             reply_hours,
             follow_up_hours,
+            auto_dispatch: false,
         };
         TicketsConfig {
             follow_up_max_attempts: 3,
@@ -507,6 +511,11 @@ impl Default for TicketsConfig {
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
+            // A leak is dispatched as soon as the IVR opens it (the flow tells the caller so).
+            .map(|(k, mut v)| {
+                v.auto_dispatch = k == "leak";
+                (k, v)
+            })
             .collect(),
             webhooks: Vec::new(),
         }

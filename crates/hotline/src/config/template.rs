@@ -263,7 +263,8 @@ pub(super) const KEYS: &[(&str, &str)] = &[
         "tickets.kinds",
         "One line per kind: priority (low, normal, high, urgent), crew on site within on_site_mins\n\
          of creation, result reported within reply_hours, follow-up call within follow_up_hours\n\
-         of closing (0 = no limit; follow_up_hours = 0: no follow-up). Add a line to add a kind.\n\
+         of closing (0 = no limit; follow_up_hours = 0: no follow-up); auto_dispatch = true:\n\
+         tickets the IVR opens with a known district are dispatched at once. Add a line to add a kind.\n\
          Set in the file only.",
     ),
     ("billing.late_fee_daily_ppm", "Late fee per day overdue, in millionths of the unpaid amount (1000 = 0.1 % a day)."),

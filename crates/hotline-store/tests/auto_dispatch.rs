@@ -1,0 +1,96 @@
+//! Automatic dispatch: a kind marked `auto_dispatch` is dispatched at once when the IVR opens
+//! it with a district and somewhere to go, in the creation's transaction (the dispatch event
+//! by `system`, the outbox's dispatch event, the live change); otherwise, or when an agent
+//! opens it, it waits for the centre.
+mod common;
+use common::*;
+use hotline_store::*;
+
+fn policy() -> Policy {
+    let mut p = Policy::default();
+    if let Some(k) = p.kinds.get_mut("leak") {
+        k.auto_dispatch = true;
+    }
+    p
+}
+
+fn leak(customer: Option<i64>, address: Option<&str>) -> NewTicket {
+    NewTicket {
+        kind: "leak".into(),
+        customer_id: customer,
+        address: address.map(str::to_string),
+        summary: "漏水 leak".into(),
+        reporter_phone: Some("13900002222".into()),
+        ..NewTicket::default()
+    }
+}
+
+#[tokio::test]
+async fn an_ivr_leak_with_a_district_is_dispatched_at_once() {
+    each_store_with(policy(), |s| async move {
+        let f = fixture(&s).await;
+        let mut changes = s.ticket_changes().subscribe();
+        let t = s
+            .create_ticket(&leak(Some(f.customer), None), Actor::Ivr, NOW)
+            .await
+            .unwrap();
+        assert_eq!(t.status, Status::Dispatched);
+        assert_eq!(t.district_id, Some(f.district));
+        assert_eq!(t.dispatched_at, Some(NOW));
+        let d = s.ticket_detail(t.id, NOW).await.unwrap().unwrap();
+        let steps: Vec<(&str, &str, &str)> = d
+            .events
+            .iter()
+            .map(|e| (e.kind.as_str(), e.actor.as_str(), e.note.as_str()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("created", "ivr", ""),
+                ("transition", "system", "auto_dispatch")
+            ]
+        );
+        let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM outbox WHERE ticket_id = $1")
+            .bind(t.id)
+            .fetch_all(s.read_pool())
+            .await
+            .unwrap();
+        assert_eq!(kinds, ["dispatch"]);
+        let seen: Vec<String> = [changes.recv().await.unwrap(), changes.recv().await.unwrap()]
+            .into_iter()
+            .map(|c| c.what)
+            .collect();
+        assert_eq!(seen, ["created", "dispatch"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn without_a_district_or_from_an_agent_or_for_another_kind_it_waits() {
+    each_store_with(policy(), |s| async move {
+        let f = fixture(&s).await;
+        // No customer, an address but no district: the centre decides.
+        let t = s
+            .create_ticket(&leak(None, Some("人民路8号")), Actor::Ivr, NOW)
+            .await
+            .unwrap();
+        assert_eq!(t.status, Status::Accepted);
+        // An agent's leak: the agent dispatches it.
+        let t = s
+            .create_ticket(&leak(Some(f.customer), None), Actor::Agent(f.agent), NOW)
+            .await
+            .unwrap();
+        assert_eq!(t.status, Status::Accepted);
+        // A kind without auto_dispatch.
+        let mut repair = leak(Some(f.customer), None);
+        repair.kind = "repair".into();
+        let t = s.create_ticket(&repair, Actor::Ivr, NOW).await.unwrap();
+        assert_eq!(t.status, Status::Accepted);
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+            .fetch_one(s.read_pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+    })
+    .await;
+}
