@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod calls;
 pub mod changes;
 pub mod cis;
+pub mod crew_work;
 pub mod customers;
 mod db;
 pub mod destination;
