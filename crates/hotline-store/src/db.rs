@@ -20,6 +20,7 @@ const CALL_RECORDS_SQL: &str = include_str!("../migrations/0010_call_records.sql
 const ENGINE_RUNS_SQL: &str = include_str!("../migrations/0011_engine_runs.sql");
 const CREWS_SQL: &str = include_str!("../migrations/0014_crews.sql");
 const OUTBOX_SQL: &str = include_str!("../migrations/0015_outbox.sql");
+const ESCALATION_SQL: &str = include_str!("../migrations/0016_escalation_work_orders.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +117,7 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(11, "engine_runs", ENGINE_RUNS_SQL),
             migration(14, "crews", CREWS_SQL),
             migration(15, "outbox", OUTBOX_SQL),
+            migration(16, "escalation_work_orders", ESCALATION_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

@@ -288,6 +288,33 @@ impl Timeline {
     }
 }
 
+/// The escalation level at `now`: 0 while no deadline is missed, 1 once one is, 2 once one is
+/// missed by `multiple` times its own limit (counted from the same start: creation, or the
+/// closing for the follow-up). A `multiple` of 1 or less: never level 2.
+pub fn escalation_level(t: &Timeline, limits: &Limits, now: Millis, multiple: i64) -> i64 {
+    Milestone::ALL
+        .into_iter()
+        .filter(|&m| !t.reached(m))
+        .filter_map(|m| {
+            let due = t.due(limits, m)?;
+            let limit = match m {
+                Milestone::OnSite => limits.on_site,
+                Milestone::Reply => limits.reply,
+                Milestone::FollowUp => limits.follow_up,
+            }?;
+            let second = (due - limit).saturating_add(limit.saturating_mul(multiple));
+            Some(if now <= due {
+                0
+            } else if multiple > 1 && now > second {
+                2
+            } else {
+                1
+            })
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,6 +467,36 @@ mod tests {
         t.apply(Action::Close, 20);
         assert!(t.overdue(&inquiry, Millis::MAX / 2).is_empty());
         assert_eq!(t.due(&inquiry, Milestone::FollowUp), None);
+    }
+
+    #[test]
+    fn the_escalation_level_rises_at_the_deadline_and_at_its_multiple() {
+        let leak = Limits {
+            on_site: Some(45 * MIN),
+            reply: Some(24 * HOUR),
+            follow_up: Some(72 * HOUR),
+        };
+        let mut t = Timeline {
+            created_at: 0,
+            ..Timeline::default()
+        };
+        assert_eq!(escalation_level(&t, &leak, 45 * MIN, 2), 0);
+        assert_eq!(escalation_level(&t, &leak, 45 * MIN + 1, 2), 1);
+        assert_eq!(escalation_level(&t, &leak, 90 * MIN, 2), 1);
+        assert_eq!(escalation_level(&t, &leak, 90 * MIN + 1, 2), 2);
+        assert_eq!(escalation_level(&t, &leak, 90 * MIN + 1, 3), 1);
+        assert_eq!(escalation_level(&t, &leak, 1000 * HOUR, 1), 1);
+        // On site in time: the reply's own limit counts next.
+        t.apply(Action::Start, 30 * MIN);
+        assert_eq!(escalation_level(&t, &leak, 2 * HOUR, 2), 0);
+        assert_eq!(escalation_level(&t, &leak, 24 * HOUR + 1, 2), 1);
+        assert_eq!(escalation_level(&t, &leak, 48 * HOUR + 1, 2), 2);
+        // The follow-up counts from the closing.
+        t.apply(Action::Reply, 49 * HOUR);
+        t.apply(Action::Close, 50 * HOUR);
+        assert_eq!(escalation_level(&t, &leak, 122 * HOUR, 2), 0);
+        assert_eq!(escalation_level(&t, &leak, 194 * HOUR + 1, 2), 2);
+        assert_eq!(escalation_level(&t, &Limits::default(), Millis::MAX, 2), 0);
     }
 
     #[test]

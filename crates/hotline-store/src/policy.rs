@@ -74,6 +74,9 @@ pub struct Policy {
     pub token_ttl: Millis,
     /// The centre's time zone: billing periods and local dates.
     pub zone: hotline_time::Zone,
+    /// A missed deadline raises a ticket to escalation level 2 once this many times its own
+    /// limit has passed (level 1 at the deadline).
+    pub escalation_multiple: i64,
 }
 
 impl Policy {
@@ -130,6 +133,7 @@ impl Default for Policy {
             late_fee: LateFeePolicy::default(),
             token_ttl: 12 * HOUR,
             zone: hotline_time::Zone::default(),
+            escalation_multiple: 2,
         }
     }
 }

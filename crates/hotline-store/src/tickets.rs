@@ -96,6 +96,9 @@ pub struct Ticket {
     pub overdue: Vec<Milestone>,
     /// Milestones already escalated.
     pub escalated: Vec<Milestone>,
+    /// 0 on time, 1 a deadline missed, 2 missed by the policy's multiple of its limit (as
+    /// the last escalation sweep found it).
+    pub escalation_level: i64,
 }
 
 impl Ticket {
@@ -118,7 +121,9 @@ pub struct TicketEvent {
     pub actor: String,
     /// The agent's name when an agent did it.
     pub actor_name: Option<String>,
-    /// `created`, `transition`, `comment`, `assigned`, `linked`, `escalated`, `follow_up_attempt`.
+    /// `created`, `transition`, `comment`, `assigned`, `linked`, `escalated` (a deadline
+    /// missed), `escalation_level` (level 2 reached), `acknowledged` (by the crew),
+    /// `follow_up_attempt`.
     pub kind: String,
     pub from_status: Option<String>,
     pub to_status: Option<String>,
@@ -180,7 +185,7 @@ pub(crate) const COLUMNS: &str =
     "id, kind, priority, status, customer_id, district_id, address, summary, \
     reporter_phone, reporter_name, created_via, created_by, handled_by, created_at, updated_at, \
     version, dispatched_at, on_site_at, replied_at, closed_at, followed_up_at, due_on_site_at, \
-    due_reply_at, due_follow_up_at, escalated, rating";
+    due_reply_at, due_follow_up_at, escalated, rating, escalation_level";
 
 /// The SQL twin of `Timeline::overdue`: `$n` is the time.
 pub(crate) fn overdue_sql(now: &str) -> String {
@@ -224,14 +229,20 @@ pub(crate) fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<
         rating: col(r, "rating")?,
         overdue: Vec::new(),
         escalated: escalated.split(',').filter_map(Milestone::parse).collect(),
+        escalation_level: col(r, "escalation_level")?,
     };
+    t.overdue = t.timeline().overdue(&stored_limits(&t, store), now);
+    Ok(t)
+}
+
+/// The ticket's limits as its stored deadlines say (a policy change is not retroactive).
+fn stored_limits(t: &Ticket, store: &Store) -> lifecycle::Limits {
     let limits = store
         .policy
         .kind(&t.kind)
         .map(|k| k.limits)
         .unwrap_or_default();
-    // Deadlines as stored win over today's policy (a policy change is not retroactive).
-    let stored = lifecycle::Limits {
+    lifecycle::Limits {
         on_site: t.due_on_site_at.map(|d| d - t.created_at),
         reply: t.due_reply_at.map(|d| d - t.created_at),
         follow_up: t
@@ -239,9 +250,7 @@ pub(crate) fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<
             .zip(t.closed_at)
             .map(|(d, c)| d - c)
             .or(limits.follow_up),
-    };
-    t.overdue = t.timeline().overdue(&stored, now);
-    Ok(t)
+    }
 }
 
 /// Checks a text field: not too long, no NUL, not empty when `required`.
@@ -842,8 +851,10 @@ impl Store {
         rows.iter().map(|r| ticket_from_row(r, now, self)).collect()
     }
 
-    /// Writes an `escalated` event, once per ticket and milestone, for every deadline missed
-    /// at `now`; returns what it escalated.
+    /// Writes an `escalated` event (and its webhook event), once per ticket and milestone,
+    /// for every deadline missed at `now`, and raises the ticket's escalation level (level 2,
+    /// missed by the policy's multiple, gets an event of its own); returns the milestones it
+    /// escalated.
     pub async fn escalate_overdue(&self, now: Millis) -> Result<Vec<(i64, Milestone)>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM tickets WHERE {} ORDER BY id LIMIT 1000",
@@ -862,7 +873,14 @@ impl Store {
                 .copied()
                 .filter(|m| !t.escalated.contains(m))
                 .collect();
-            if new.is_empty() {
+            let level = lifecycle::escalation_level(
+                &t.timeline(),
+                &stored_limits(&t, self),
+                now,
+                self.policy.escalation_multiple,
+            )
+            .max(t.escalation_level);
+            if new.is_empty() && level == t.escalation_level {
                 continue;
             }
             let mut all = t.escalated.clone();
@@ -870,10 +888,11 @@ impl Store {
             let list: Vec<&str> = all.iter().map(|m| m.as_str()).collect();
             let mut tx = self.write.begin().await?;
             let n = sqlx::query(
-                "UPDATE tickets SET escalated = $1, version = version + 1 \
-                 WHERE id = $2 AND version = $3",
+                "UPDATE tickets SET escalated = $1, escalation_level = $2, version = version + 1 \
+                 WHERE id = $3 AND version = $4",
             )
             .bind(list.join(","))
+            .bind(level)
             .bind(t.id)
             .bind(t.version)
             .execute(&mut *tx)
@@ -886,6 +905,21 @@ impl Store {
                 insert_event(&mut tx, t.id, now, Actor::System, "escalated", None, &note).await?;
                 crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
                 done.push((t.id, *m));
+            }
+            if level >= 2 && t.escalation_level < 2 {
+                let what: Vec<&str> = t.overdue.iter().map(|m| m.as_str()).collect();
+                let note = format!("level 2: {} overdue", what.join(", "));
+                insert_event(
+                    &mut tx,
+                    t.id,
+                    now,
+                    Actor::System,
+                    "escalation_level",
+                    None,
+                    &note,
+                )
+                .await?;
+                crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
             }
             tx.commit().await?;
         }

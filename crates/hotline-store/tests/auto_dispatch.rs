@@ -1,7 +1,7 @@
 //! Automatic dispatch: a kind marked `auto_dispatch` is dispatched at once when the IVR opens
 //! it with a district and somewhere to go, in the creation's transaction (the dispatch event
 //! by `system`, the outbox's dispatch event, the live change); otherwise, or when an agent
-//! opens it, it waits for the centre.
+//! opens it, it waits for the centre. And the escalation levels a missed deadline raises.
 mod common;
 use common::*;
 use hotline_store::*;
@@ -91,6 +91,83 @@ async fn without_a_district_or_from_an_agent_or_for_another_kind_it_waits() {
             .await
             .unwrap();
         assert_eq!(n, 0);
+    })
+    .await;
+}
+
+/// Escalation levels on a fake clock: level 1 at the deadline, 2 at twice the limit, each
+/// raise once with its event and its webhook event; a ticket on time stays at 0.
+#[tokio::test]
+async fn the_escalation_level_rises_at_the_deadline_and_again_at_the_multiple() {
+    const MIN: Millis = 60_000;
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let late = s
+            .create_ticket(&leak(Some(f.customer), None), Actor::Agent(f.agent), NOW)
+            .await
+            .unwrap();
+        let on_time = s
+            .create_ticket(&leak(Some(f.customer), None), Actor::Agent(f.agent), NOW)
+            .await
+            .unwrap();
+        let to = TransitionInput::default();
+        s.transition(
+            on_time.id,
+            Action::Dispatch,
+            &to,
+            Actor::Agent(f.agent),
+            NOW,
+        )
+        .await
+        .unwrap();
+        s.transition(
+            on_time.id,
+            Action::Start,
+            &to,
+            Actor::Agent(f.agent),
+            NOW + 30 * MIN,
+        )
+        .await
+        .unwrap();
+        let level = |id| {
+            let s = s.clone();
+            async move { s.ticket(id, NOW).await.unwrap().unwrap().escalation_level }
+        };
+        let escalations = |id: i64| {
+            let s = s.clone();
+            async move {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM outbox WHERE ticket_id = $1 AND kind = 'escalation'",
+                )
+                .bind(id)
+                .fetch_one(s.read_pool())
+                .await
+                .unwrap();
+                n
+            }
+        };
+        s.escalate_overdue(NOW + 45 * MIN).await.unwrap();
+        assert_eq!((level(late.id).await, escalations(late.id).await), (0, 0));
+        s.escalate_overdue(NOW + 46 * MIN).await.unwrap();
+        assert_eq!((level(late.id).await, escalations(late.id).await), (1, 1));
+        s.escalate_overdue(NOW + 80 * MIN).await.unwrap();
+        assert_eq!((level(late.id).await, escalations(late.id).await), (1, 1));
+        s.escalate_overdue(NOW + 91 * MIN).await.unwrap();
+        assert_eq!((level(late.id).await, escalations(late.id).await), (2, 2));
+        s.escalate_overdue(NOW + 200 * MIN).await.unwrap();
+        assert_eq!((level(late.id).await, escalations(late.id).await), (2, 2));
+        let d = s.ticket_detail(late.id, NOW).await.unwrap().unwrap();
+        let notes: Vec<&str> = d
+            .events
+            .iter()
+            .filter(|e| e.kind.starts_with("escalat"))
+            .map(|e| e.note.as_str())
+            .collect();
+        assert_eq!(notes, ["on_site overdue", "level 2: on_site overdue"]);
+        assert_eq!(
+            (level(on_time.id).await, escalations(on_time.id).await),
+            (0, 0)
+        );
     })
     .await;
 }

@@ -19,6 +19,9 @@
       "tk.why.district_id": "未派单：请先选择派往区域（{m}）",
       "tk.why.address": "未派单：工单没有地址也没有关联客户，请填写派往地址（{m}）",
       "tk.customer": "客户",
+      "tk.level": "升级 {n} 级",
+      "tk.event.acknowledged": "班组确认接单",
+      "tk.event.escalation_level": "升级至 2 级",
       "tk.rating": "评价",
       "tk.dl.on_site": "到场",
       "tk.dl.reply": "回复",
@@ -59,6 +62,9 @@
       "tk.why.district_id": "Not dispatched: choose the district first ({m})",
       "tk.why.address": "Not dispatched: the ticket has neither an address nor a customer; give the address ({m})",
       "tk.customer": "Customer",
+      "tk.level": "escalated, level {n}",
+      "tk.event.acknowledged": "acknowledged by the crew",
+      "tk.event.escalation_level": "escalated to level 2",
       "tk.rating": "Rating",
       "tk.dl.on_site": "On site",
       "tk.dl.reply": "Reply",
@@ -113,6 +119,7 @@
         el("span", { class: "tk-row-kind", text: H.label("kind", tk.kind) }),
         el("span", { class: "badge status-" + tk.status, text: H.label("status", tk.status) }),
         overdue ? el("span", { class: "badge overdue", text: tk.overdue.map((o) => H.label("overdue", o)).join("、") }) : null,
+        tk.escalation_level > 0 ? el("span", { class: "badge level-" + tk.escalation_level, text: t("tk.level", { n: tk.escalation_level }) }) : null,
         el("span", { class: "tk-row-summary", text: tk.summary }),
       ),
     );
@@ -212,8 +219,14 @@
     $("tk-dispatch-box").hidden = !d.actions.includes("dispatch");
     renderLifecycle(d);
     const od = $("tk-overdue");
-    od.hidden = !tk.overdue.length;
-    od.textContent = tk.overdue.length ? t("tk.overdue", { what: tk.overdue.map((o) => H.label("overdue", o)).join("、") }) : "";
+    od.hidden = !tk.overdue.length && !tk.escalation_level;
+    od.textContent = [
+      tk.overdue.length ? t("tk.overdue", { what: tk.overdue.map((o) => H.label("overdue", o)).join("、") }) : "",
+      tk.escalation_level ? t("tk.level", { n: tk.escalation_level }) : "",
+    ]
+      .filter(Boolean)
+      .join(" · ");
+    od.dataset.level = String(tk.escalation_level || 0);
     const proposed = d.proposed_district_id;
     sel.value = keep || (proposed !== null && proposed !== undefined ? String(proposed) : "");
     $("tk-district-hint").textContent =

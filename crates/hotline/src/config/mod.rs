@@ -418,6 +418,9 @@ pub struct TicketsConfig {
     pub follow_up_retry_mins: u64,
     /// How often missed deadlines are looked for and escalated.
     pub escalation_check_secs: u64,
+    /// A ticket goes to escalation level 2 once a deadline is missed by this many times its
+    /// own limit (level 1 at the deadline); 1 = never level 2.
+    pub escalation_multiple: u64,
     /// The kinds, by name (a new table adds a kind).
     pub kinds: std::collections::BTreeMap<String, TicketKindConfig>,
     /// Receivers of ticket events (dispatch, return, reply, escalation, close), one
@@ -501,6 +504,7 @@ impl Default for TicketsConfig {
             follow_up_max_attempts: 3,
             follow_up_retry_mins: 240,
             escalation_check_secs: 60,
+            escalation_multiple: 2,
             kinds: [
                 ("leak", kind("urgent", 45, 24, 72)),
                 ("repair", kind("high", 240, 48, 72)),

@@ -119,6 +119,7 @@ fn store(cfg: &Config, f: &mut Findings) {
         u64::from(t.follow_up_max_attempts),
     );
     positive(f, "tickets.escalation_check_secs", t.escalation_check_secs);
+    positive(f, "tickets.escalation_multiple", t.escalation_multiple);
     if t.kinds.is_empty() {
         f.error("tickets.kinds", "at least one kind is needed");
     }
