@@ -319,3 +319,68 @@ async fn admins_see_the_webhook_dead_letters_and_put_them_back() {
     })
     .await;
 }
+
+/// 200 crew pages following one district's stream: every dispatch reaches every one of them;
+/// the 99th percentile of dispatch-to-event times stays under a second.
+#[tokio::test]
+async fn a_dispatch_reaches_two_hundred_open_crew_streams_within_a_second() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let admin = api.login("root", "admin").await;
+        let desk = api.login("zhang", "secret").await;
+        crew(&api, &admin, "east", f.district).await;
+        let east = api.login("east", "crew-secret").await;
+        let mut streams = Vec::new();
+        for _ in 0..200 {
+            let mut s = Stream::open(&api, &east).await;
+            let (name, _) = s.next().await.expect("the list");
+            assert_eq!(name, "tickets");
+            streams.push(s);
+        }
+        let readers: Vec<_> = streams
+            .into_iter()
+            .map(|mut s| {
+                tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    while seen.len() < 10 {
+                        let Some((_, ev)) = s.next().await else { break };
+                        if ev["what"] == "dispatch" {
+                            seen.push((ev["ticket"]["id"].as_i64().unwrap_or(0), Instant::now()));
+                        }
+                    }
+                    seen
+                })
+            })
+            .collect();
+        let mut sent = Vec::new();
+        for i in 0..10 {
+            let id = open(
+                &api,
+                &desk,
+                json!({"kind": "leak", "customer_id": f.customer, "summary": format!("p{i}")}),
+            )
+            .await;
+            sent.push((id, Instant::now()));
+            dispatch(&api, &desk, id, f.district).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut lat = Vec::new();
+        for r in readers {
+            let seen = r.await.expect("reader");
+            assert_eq!(seen.len(), 10, "a stream missed a dispatch");
+            for (id, at) in seen {
+                let (_, t0) = sent.iter().find(|(s, _)| *s == id).expect("sent");
+                lat.push(at.duration_since(*t0));
+            }
+        }
+        lat.sort();
+        let p99 = lat[lat.len() * 99 / 100 - 1];
+        let p50 = lat[lat.len() / 2];
+        println!(
+            "200 crew streams, 10 dispatches: p50 {p50:?}, p99 {p99:?}, max {:?}",
+            lat[lat.len() - 1]
+        );
+        assert!(p99 < Duration::from_secs(1), "p99 {p99:?}");
+    })
+    .await;
+}
