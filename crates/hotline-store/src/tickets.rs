@@ -856,74 +856,95 @@ impl Store {
     /// missed by the policy's multiple, gets an event of its own); returns the milestones it
     /// escalated.
     pub async fn escalate_overdue(&self, now: Millis) -> Result<Vec<(i64, Milestone)>> {
+        // Every overdue ticket, a page at a time: the ones escalated long ago must not hide
+        // the ones behind them.
         let sql = format!(
-            "SELECT {COLUMNS} FROM tickets WHERE {} ORDER BY id LIMIT 1000",
+            "SELECT {COLUMNS} FROM tickets WHERE {} AND id > $2 ORDER BY id LIMIT 1000",
             overdue_sql("$1")
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(now)
-            .fetch_all(&self.read)
-            .await?;
         let mut done = Vec::new();
-        for r in &rows {
-            let t = ticket_from_row(r, now, self)?;
-            let new: Vec<Milestone> = t
-                .overdue
-                .iter()
-                .copied()
-                .filter(|m| !t.escalated.contains(m))
-                .collect();
-            let level = lifecycle::escalation_level(
-                &t.timeline(),
-                &stored_limits(&t, self),
-                now,
-                self.policy.escalation_multiple,
-            )
-            .max(t.escalation_level);
-            if new.is_empty() && level == t.escalation_level {
-                continue;
-            }
-            let mut all = t.escalated.clone();
-            all.extend(&new);
-            let list: Vec<&str> = all.iter().map(|m| m.as_str()).collect();
-            let mut tx = self.write.begin().await?;
-            let n = sqlx::query(
-                "UPDATE tickets SET escalated = $1, escalation_level = $2, version = version + 1 \
-                 WHERE id = $3 AND version = $4",
-            )
-            .bind(list.join(","))
-            .bind(level)
-            .bind(t.id)
-            .bind(t.version)
-            .execute(&mut *tx)
-            .await?;
-            if n.rows_affected() != 1 {
-                continue; // changed meanwhile: the next sweep looks again
-            }
-            for m in &new {
-                let note = format!("{} overdue", m.as_str());
-                insert_event(&mut tx, t.id, now, Actor::System, "escalated", None, &note).await?;
-                crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
-                done.push((t.id, *m));
-            }
-            if level >= 2 && t.escalation_level < 2 {
-                let what: Vec<&str> = t.overdue.iter().map(|m| m.as_str()).collect();
-                let note = format!("level 2: {} overdue", what.join(", "));
-                insert_event(
-                    &mut tx,
-                    t.id,
-                    now,
-                    Actor::System,
-                    "escalation_level",
-                    None,
-                    &note,
-                )
+        let mut after = 0i64;
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(now)
+                .bind(after)
+                .fetch_all(&self.read)
                 .await?;
-                crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after = col(last, "id")?;
+            for r in &rows {
+                self.escalate_one(r, now, &mut done).await?;
             }
-            tx.commit().await?;
         }
         Ok(done)
+    }
+
+    /// The escalation of one overdue ticket (see `escalate_overdue`).
+    async fn escalate_one(
+        &self,
+        r: &AnyRow,
+        now: Millis,
+        done: &mut Vec<(i64, Milestone)>,
+    ) -> Result<()> {
+        let t = ticket_from_row(r, now, self)?;
+        let new: Vec<Milestone> = t
+            .overdue
+            .iter()
+            .copied()
+            .filter(|m| !t.escalated.contains(m))
+            .collect();
+        let level = lifecycle::escalation_level(
+            &t.timeline(),
+            &stored_limits(&t, self),
+            now,
+            self.policy.escalation_multiple,
+        )
+        .max(t.escalation_level);
+        if new.is_empty() && level == t.escalation_level {
+            return Ok(());
+        }
+        let mut all = t.escalated.clone();
+        all.extend(&new);
+        let list: Vec<&str> = all.iter().map(|m| m.as_str()).collect();
+        let mut tx = self.write.begin().await?;
+        let n = sqlx::query(
+            "UPDATE tickets SET escalated = $1, escalation_level = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4",
+        )
+        .bind(list.join(","))
+        .bind(level)
+        .bind(t.id)
+        .bind(t.version)
+        .execute(&mut *tx)
+        .await?;
+        if n.rows_affected() != 1 {
+            return Ok(()); // changed meanwhile: the next sweep looks again
+        }
+        for m in &new {
+            let note = format!("{} overdue", m.as_str());
+            insert_event(&mut tx, t.id, now, Actor::System, "escalated", None, &note).await?;
+            crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
+            done.push((t.id, *m));
+        }
+        if level >= 2 && t.escalation_level < 2 {
+            let what: Vec<&str> = t.overdue.iter().map(|m| m.as_str()).collect();
+            let note = format!("level 2: {} overdue", what.join(", "));
+            insert_event(
+                &mut tx,
+                t.id,
+                now,
+                Actor::System,
+                "escalation_level",
+                None,
+                &note,
+            )
+            .await?;
+            crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Links a call to a ticket (idempotent).

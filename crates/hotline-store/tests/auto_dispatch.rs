@@ -171,3 +171,40 @@ async fn the_escalation_level_rises_at_the_deadline_and_again_at_the_multiple() 
     })
     .await;
 }
+
+/// More overdue tickets than one page of the sweep: every one is escalated in one sweep, and
+/// tickets escalated long ago do not hide the new ones behind them.
+#[tokio::test]
+async fn the_sweep_reaches_every_overdue_ticket_beyond_a_page() {
+    const MIN: Millis = 60_000;
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..1010 {
+            let s = s.clone();
+            let t = leak(Some(f.customer), None);
+            set.spawn(async move {
+                s.create_ticket(&t, Actor::Agent(f.agent), NOW)
+                    .await
+                    .map(|t| t.id)
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            r.unwrap().unwrap();
+        }
+        let first = s.escalate_overdue(NOW + 46 * MIN).await.unwrap();
+        assert_eq!(first.len(), 1010);
+        // A later one, behind 1010 escalated ones.
+        let late = s
+            .create_ticket(
+                &leak(Some(f.customer), None),
+                Actor::Agent(f.agent),
+                NOW + 10 * MIN,
+            )
+            .await
+            .unwrap();
+        let second = s.escalate_overdue(NOW + 56 * MIN).await.unwrap();
+        assert_eq!(second, [(late.id, Milestone::OnSite)]);
+    })
+    .await;
+}
