@@ -4,7 +4,8 @@
 //! again on the same data. Every dispatch the API acknowledged has its event, the receiver
 //! ends up with every event of the outbox exactly once by event id (a redelivery after the
 //! crash carries the same id and the same body), and every signature verifies with the
-//! receiver's own HMAC-SHA256.
+//! receiver's own HMAC-SHA256. On SQLite always, and on PostgreSQL (a database of its own,
+//! dropped after) when HOTLINE_TEST_PG holds a URL.
 
 use hmac::{Hmac, KeyInit, Mac};
 use hotline_e2e::Engine;
@@ -138,13 +139,14 @@ async fn receiver(listener: TcpListener, seen: Arc<Mutex<Seen>>) {
     }
 }
 
-fn start(dir: &Path, config: &Path) -> Engine {
+fn start(dir: &Path, config: &Path, store_url: &str) -> Engine {
     Engine::start(&[
         ("HOTLINE_CONFIG", config.to_str().expect("utf-8 path")),
         (
             "HOTLINE_DATA_DIR",
             dir.join("data").to_str().expect("utf-8 path"),
         ),
+        ("HOTLINE_STORE_URL", store_url),
         ("HOTLINE_STORE_DEMO_CUSTOMERS", "5"),
     ])
 }
@@ -259,17 +261,53 @@ fn kill_9(pid: u32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_event_reaches_the_receiver_once_by_id_through_a_kill_9() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    tokio::spawn(receiver(listener, seen.clone()));
-
+    sqlx::any::install_default_drivers();
     let dir: PathBuf = std::env::temp_dir().join(format!(
         "hotline-outbox-{}-{}",
         std::process::id(),
         rand::random::<u32>()
     ));
     std::fs::create_dir_all(&dir).expect("scratch");
+    let sqlite = format!("sqlite:{}", dir.join("data/hotline.db").display());
+    through_a_kill_9(&dir, "", &sqlite).await;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let Some(pg) = std::env::var("HOTLINE_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        return;
+    };
+    let name = format!(
+        "outbox_{}_{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    );
+    let admin = sqlx::AnyPool::connect(&pg).await.expect("postgres");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .expect("create database");
+    let (base, _) = pg.rsplit_once('/').expect("a database in the URL");
+    let url = format!("{base}/{name}");
+    std::fs::create_dir_all(&dir).expect("scratch");
+    through_a_kill_9(&dir, &url, &url).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&admin)
+    .await
+    .expect("drop database");
+}
+
+/// The test on one store: `engine_url` for the engine ("" = its SQLite in `dir`), `read_url`
+/// for the test's own reads of the outbox.
+async fn through_a_kill_9(dir: &Path, engine_url: &str, read_url: &str) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    tokio::spawn(receiver(listener, seen.clone()));
     let config = dir.join("hotline.toml");
     std::fs::write(
         &config,
@@ -280,13 +318,13 @@ async fn every_event_reaches_the_receiver_once_by_id_through_a_kill_9() {
     )
     .expect("config");
 
-    let engine = start(&dir, &config);
+    let engine = start(dir, &config, engine_url);
     let base = format!("http://{}", engine.http.expect("http"));
     let http = reqwest::Client::builder()
         .no_proxy()
         .build()
         .expect("client");
-    let token = login(&http, &base, &dir).await;
+    let token = login(&http, &base, dir).await;
     let districts: Value = http
         .get(format!("{base}/api/districts"))
         .bearer_auth(&token)
@@ -301,8 +339,7 @@ async fn every_event_reaches_the_receiver_once_by_id_through_a_kill_9() {
     // The first part of the burst, then SIGKILL with writers still going.
     let writers = tokio::spawn(burst(base.clone(), token.clone(), district, 0, DISPATCHES));
     let started = Instant::now();
-    let pool_url = format!("sqlite:{}", dir.join("data/hotline.db").display());
-    let pool = sqlx::SqlitePool::connect(&pool_url).await.expect("db");
+    let pool = sqlx::AnyPool::connect(read_url).await.expect("db");
     loop {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
             .fetch_one(&pool)
@@ -338,9 +375,9 @@ async fn every_event_reaches_the_receiver_once_by_id_through_a_kill_9() {
     assert!(sent_before < DISPATCHES, "the kill came after the burst");
 
     // Started again on the same data: the rest of the burst.
-    let engine = start(&dir, &config);
+    let engine = start(dir, &config, engine_url);
     let base = format!("http://{}", engine.http.expect("http"));
-    let token = login(&http, &base, &dir).await;
+    let token = login(&http, &base, dir).await;
     let (acked_after, _) = burst(
         base.clone(),
         token.clone(),
@@ -375,7 +412,7 @@ async fn every_event_reaches_the_receiver_once_by_id_through_a_kill_9() {
     kill_9(engine.pid());
     drop(engine);
     println!("second kill with {delivered_at_kill} of {all} events taken by the receiver");
-    let engine = start(&dir, &config);
+    let engine = start(dir, &config, engine_url);
 
     // Every acknowledged dispatch has its event; wait until every event is delivered.
     let events: Vec<(String, i64, String)> = sqlx::query_as(
@@ -465,5 +502,4 @@ async fn every_event_reaches_the_receiver_once_by_id_through_a_kill_9() {
     assert_eq!(open, 0);
     drop(engine);
     pool.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
