@@ -564,7 +564,8 @@ async function main() {
     await desk.unroute("**/api/events");
 
     // ---- a follow-up: the ticket closed (as the district would), due at once ----
-    for (const action of ["start", "reply", "close"]) await api("POST", `/api/tickets/${ticketId}/transitions`, sup, { action });
+    // A reply carries its result (the API refuses a reply without a note).
+    for (const action of ["start", "reply", "close"]) await api("POST", `/api/tickets/${ticketId}/transitions`, sup, action === "reply" ? { action, note: "已处理" } : { action });
     await desk.click("#fu-refresh");
     const fu = desk.locator("#fu-list li.fu", { hasText: "#" + ticketId });
     await fu.waitFor({ timeout: 5000 });

@@ -14,6 +14,9 @@ use sqlx::any::AnyRow;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// A district's field crew: its district's dispatched tickets on `/crew`, nothing else
+    /// (below every desk role; never an ACD agent).
+    Crew,
     Agent,
     Supervisor,
     Admin,
@@ -22,13 +25,14 @@ pub enum Role {
 impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Crew => "crew",
             Role::Agent => "agent",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Agent, Role::Supervisor, Role::Admin]
+        [Role::Crew, Role::Agent, Role::Supervisor, Role::Admin]
             .into_iter()
             .find(|r| r.as_str() == s)
     }
@@ -48,6 +52,8 @@ pub struct Agent {
     pub active: bool,
     /// (skill, level 1-10).
     pub skills: Vec<(String, i64)>,
+    /// A crew's district (`None` for every other role).
+    pub district_id: Option<i64>,
 }
 
 /// An agent to create or update (matched by login).
@@ -83,14 +89,17 @@ fn agent_from_row(r: &AnyRow) -> Result<Agent> {
         staff_no: col(r, "staff_no")?,
         sip_user: col(r, "sip_user")?,
         team: col(r, "team")?,
-        role: Role::parse(&role).unwrap_or(Role::Agent),
+        // An unknown role gets the least rights, never a desk's.
+        role: Role::parse(&role).unwrap_or(Role::Crew),
         language: col(r, "language")?,
         active: col::<i64>(r, "active")? != 0,
         skills: Vec::new(),
+        district_id: col(r, "district_id")?,
     })
 }
 
-const COLUMNS: &str = "id, login, name, staff_no, sip_user, team, role, language, active";
+const COLUMNS: &str =
+    "id, login, name, staff_no, sip_user, team, role, language, active, district_id";
 
 fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
@@ -100,8 +109,33 @@ fn token_hash(token: &str) -> String {
 }
 
 impl Store {
-    /// Creates the agent or, when the login exists, updates it (skills replaced).
+    /// Creates the agent or, when the login exists, updates it (skills replaced). Not for
+    /// crews (`upsert_crew`).
     pub async fn upsert_agent(&self, a: &NewAgent, now: Millis) -> Result<i64> {
+        if a.role == Role::Crew {
+            return Err(StoreError::invalid(
+                "district_id",
+                "a crew needs its district",
+            ));
+        }
+        self.upsert_agent_in_district(a, None, now).await
+    }
+
+    /// Creates or updates a district crew (role `crew`) bound to `district_id`.
+    pub async fn upsert_crew(&self, a: &NewAgent, district_id: i64, now: Millis) -> Result<i64> {
+        if a.role != Role::Crew {
+            return Err(StoreError::invalid("role", "must be crew"));
+        }
+        self.upsert_agent_in_district(a, Some(district_id), now)
+            .await
+    }
+
+    async fn upsert_agent_in_district(
+        &self,
+        a: &NewAgent,
+        district_id: Option<i64>,
+        now: Millis,
+    ) -> Result<i64> {
         for (field, v) in [
             ("login", &a.login),
             ("staff_no", &a.staff_no),
@@ -174,6 +208,20 @@ impl Store {
                 e => e.into(),
             })?,
         };
+        if let Some(d) = district_id {
+            let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM districts WHERE id = $1")
+                .bind(d)
+                .fetch_one(&mut *tx)
+                .await?;
+            if known == 0 {
+                return Err(StoreError::invalid("district_id", "no such district"));
+            }
+        }
+        sqlx::query("UPDATE agents SET district_id = $1 WHERE id = $2")
+            .bind(district_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         for (skill, level) in &a.skills {
             sqlx::query("INSERT INTO agent_skills (agent_id, skill, level) VALUES ($1, $2, $3)")
                 .bind(id)
@@ -186,9 +234,10 @@ impl Store {
         Ok(id)
     }
 
-    /// Every active agent with skills.
+    /// Every active agent with skills; crews are not agents of the centre (`crews`).
     pub async fn agents(&self) -> Result<Vec<Agent>> {
-        let sql = format!("SELECT {COLUMNS} FROM agents WHERE active = 1 ORDER BY id");
+        let sql =
+            format!("SELECT {COLUMNS} FROM agents WHERE active = 1 AND role <> 'crew' ORDER BY id");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.read)
             .await?;
@@ -206,6 +255,18 @@ impl Store {
             }
         }
         Ok(agents)
+    }
+
+    /// Every active crew, by district.
+    pub async fn crews(&self) -> Result<Vec<Agent>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM agents WHERE active = 1 AND role = 'crew' \
+             ORDER BY district_id, id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(agent_from_row).collect()
     }
 
     pub async fn agent(&self, id: i64) -> Result<Option<Agent>> {

@@ -18,6 +18,9 @@ const AUDIT_SQL: &str = include_str!("../migrations/0002_audit.sql");
 const LOGIN_AUDIT_SQL: &str = include_str!("../migrations/0003_login_audit.sql");
 const CALL_RECORDS_SQL: &str = include_str!("../migrations/0010_call_records.sql");
 const ENGINE_RUNS_SQL: &str = include_str!("../migrations/0011_engine_runs.sql");
+const CREWS_SQL: &str = include_str!("../migrations/0014_crews.sql");
+const OUTBOX_SQL: &str = include_str!("../migrations/0015_outbox.sql");
+const ESCALATION_SQL: &str = include_str!("../migrations/0016_escalation_work_orders.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +81,8 @@ pub struct Store {
     pub(crate) policy: Arc<Policy>,
     /// SQLite: where ticket creations go to be committed together.
     pub(crate) ticket_queue: Option<crate::group_commit::Queue>,
+    /// Ticket changes as they are committed.
+    pub(crate) changes: crate::changes::Changes,
 }
 
 type MigrationsFuture<'s> = std::pin::Pin<
@@ -110,6 +115,9 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(3, "login_audit", LOGIN_AUDIT_SQL),
             migration(10, "call_records", CALL_RECORDS_SQL),
             migration(11, "engine_runs", ENGINE_RUNS_SQL),
+            migration(14, "crews", CREWS_SQL),
+            migration(15, "outbox", OUTBOX_SQL),
+            migration(16, "escalation_work_orders", ESCALATION_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }
@@ -137,6 +145,7 @@ impl Store {
                     backend,
                     policy: Arc::new(policy),
                     ticket_queue: None,
+                    changes: crate::changes::Changes::new(),
                 }
             }
             Backend::Postgres => {
@@ -172,6 +181,7 @@ impl Store {
                     backend,
                     policy: Arc::new(policy),
                     ticket_queue: None,
+                    changes: crate::changes::Changes::new(),
                 }
             }
         };
@@ -192,6 +202,11 @@ impl Store {
 
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// Ticket changes as they are committed (see `changes`).
+    pub fn ticket_changes(&self) -> &crate::changes::Changes {
+        &self.changes
     }
 
     /// Is the database answering? (One trivial query, for health checks.)

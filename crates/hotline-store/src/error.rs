@@ -15,6 +15,9 @@ pub enum StoreError {
     /// The ticket's status does not allow the action.
     #[error(transparent)]
     Illegal(#[from] IllegalTransition),
+    /// The caller may not touch this (a crew and another district's ticket).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// Someone else changed it first; read it again.
     #[error("conflict: {0}")]
     Conflict(String),

@@ -90,10 +90,13 @@ pub enum Action {
     FollowUp,
     /// Record the customer's rating.
     Rate,
+    /// The centre takes a closed ticket back (the follow-up found the work not done): it is
+    /// accepted again, its closing and follow-up undone, to be dispatched or answered anew.
+    Reopen,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::Dispatch,
         Action::Return,
         Action::Start,
@@ -102,6 +105,7 @@ impl Action {
         Action::Close,
         Action::FollowUp,
         Action::Rate,
+        Action::Reopen,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +118,7 @@ impl Action {
             Action::Close => "close",
             Action::FollowUp => "follow_up",
             Action::Rate => "rate",
+            Action::Reopen => "reopen",
         }
     }
 
@@ -150,9 +155,41 @@ pub fn next(from: Status, action: Action) -> Result<Status, IllegalTransition> {
         (S::Replied, A::Close) => S::Closed,
         (S::Closed, A::FollowUp) => S::FollowedUp,
         (S::FollowedUp, A::Rate) => S::Rated,
+        (S::Closed | S::FollowedUp, A::Reopen) => S::Accepted,
         _ => return Err(IllegalTransition { from, action }),
     };
     Ok(to)
+}
+
+/// The actions the status allows now, in the order a desk offers them.
+pub fn allowed(from: Status) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|&a| next(from, a).is_ok())
+        .collect()
+}
+
+/// The actions a district crew may take on a ticket of its district in status `from`:
+/// start or return a dispatched one, reply on one in progress. The rest is the centre's.
+pub fn allowed_for_crew(from: Status) -> Vec<Action> {
+    allowed(from)
+        .into_iter()
+        .filter(|a| match a {
+            Action::Start | Action::Return => true,
+            Action::Reply => from == Status::InProgress,
+            _ => false,
+        })
+        .collect()
+}
+
+/// What the note of `action` must say, when the action needs one: a reply carries the
+/// result, a return or a send-back its reason, a re-opening why.
+pub fn note_needed(action: Action) -> Option<&'static str> {
+    match action {
+        Action::Reply => Some("the result"),
+        Action::Return | Action::SendBack | Action::Reopen => Some("the reason"),
+        _ => None,
+    }
 }
 
 /// A deadline a ticket of some kind must meet.
@@ -251,6 +288,33 @@ impl Timeline {
     }
 }
 
+/// The escalation level at `now`: 0 while no deadline is missed, 1 once one is, 2 once one is
+/// missed by `multiple` times its own limit (counted from the same start: creation, or the
+/// closing for the follow-up). A `multiple` of 1 or less: never level 2.
+pub fn escalation_level(t: &Timeline, limits: &Limits, now: Millis, multiple: i64) -> i64 {
+    Milestone::ALL
+        .into_iter()
+        .filter(|&m| !t.reached(m))
+        .filter_map(|m| {
+            let due = t.due(limits, m)?;
+            let limit = match m {
+                Milestone::OnSite => limits.on_site,
+                Milestone::Reply => limits.reply,
+                Milestone::FollowUp => limits.follow_up,
+            }?;
+            let second = (due - limit).saturating_add(limit.saturating_mul(multiple));
+            Some(if now <= due {
+                0
+            } else if multiple > 1 && now > second {
+                2
+            } else {
+                1
+            })
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +334,8 @@ mod tests {
             (Status::Replied, Action::Close, Status::Closed),
             (Status::Closed, Action::FollowUp, Status::FollowedUp),
             (Status::FollowedUp, Action::Rate, Status::Rated),
+            (Status::Closed, Action::Reopen, Status::Accepted),
+            (Status::FollowedUp, Action::Reopen, Status::Accepted),
         ];
         let mut n_legal = 0;
         for from in Status::ALL {
@@ -292,6 +358,52 @@ mod tests {
             }
         }
         assert_eq!(n_legal, legal.len());
+    }
+
+    #[test]
+    fn the_allowed_actions_are_the_legal_ones_and_some_need_a_note() {
+        assert_eq!(
+            allowed(Status::Accepted),
+            vec![Action::Dispatch, Action::Reply]
+        );
+        assert_eq!(
+            allowed(Status::Dispatched),
+            vec![Action::Return, Action::Start]
+        );
+        assert_eq!(
+            allowed(Status::Closed),
+            vec![Action::FollowUp, Action::Reopen]
+        );
+        assert!(allowed(Status::Rated).is_empty());
+        for s in Status::ALL {
+            for a in allowed(s) {
+                assert!(next(s, a).is_ok());
+            }
+        }
+        assert!(note_needed(Action::Reply).is_some());
+        assert!(note_needed(Action::Return).is_some());
+        assert!(note_needed(Action::SendBack).is_some());
+        assert!(note_needed(Action::Reopen).is_some());
+        assert!(note_needed(Action::Start).is_none());
+        assert!(note_needed(Action::Dispatch).is_none());
+    }
+
+    #[test]
+    fn a_crew_starts_returns_and_replies_and_nothing_else() {
+        assert_eq!(
+            allowed_for_crew(Status::Dispatched),
+            vec![Action::Return, Action::Start]
+        );
+        assert_eq!(allowed_for_crew(Status::InProgress), vec![Action::Reply]);
+        for s in [
+            Status::Accepted,
+            Status::Replied,
+            Status::Closed,
+            Status::FollowedUp,
+            Status::Rated,
+        ] {
+            assert!(allowed_for_crew(s).is_empty(), "{s}");
+        }
     }
 
     #[test]
@@ -355,6 +467,36 @@ mod tests {
         t.apply(Action::Close, 20);
         assert!(t.overdue(&inquiry, Millis::MAX / 2).is_empty());
         assert_eq!(t.due(&inquiry, Milestone::FollowUp), None);
+    }
+
+    #[test]
+    fn the_escalation_level_rises_at_the_deadline_and_at_its_multiple() {
+        let leak = Limits {
+            on_site: Some(45 * MIN),
+            reply: Some(24 * HOUR),
+            follow_up: Some(72 * HOUR),
+        };
+        let mut t = Timeline {
+            created_at: 0,
+            ..Timeline::default()
+        };
+        assert_eq!(escalation_level(&t, &leak, 45 * MIN, 2), 0);
+        assert_eq!(escalation_level(&t, &leak, 45 * MIN + 1, 2), 1);
+        assert_eq!(escalation_level(&t, &leak, 90 * MIN, 2), 1);
+        assert_eq!(escalation_level(&t, &leak, 90 * MIN + 1, 2), 2);
+        assert_eq!(escalation_level(&t, &leak, 90 * MIN + 1, 3), 1);
+        assert_eq!(escalation_level(&t, &leak, 1000 * HOUR, 1), 1);
+        // On site in time: the reply's own limit counts next.
+        t.apply(Action::Start, 30 * MIN);
+        assert_eq!(escalation_level(&t, &leak, 2 * HOUR, 2), 0);
+        assert_eq!(escalation_level(&t, &leak, 24 * HOUR + 1, 2), 1);
+        assert_eq!(escalation_level(&t, &leak, 48 * HOUR + 1, 2), 2);
+        // The follow-up counts from the closing.
+        t.apply(Action::Reply, 49 * HOUR);
+        t.apply(Action::Close, 50 * HOUR);
+        assert_eq!(escalation_level(&t, &leak, 122 * HOUR, 2), 0);
+        assert_eq!(escalation_level(&t, &leak, 194 * HOUR + 1, 2), 2);
+        assert_eq!(escalation_level(&t, &Limits::default(), Millis::MAX, 2), 0);
     }
 
     #[test]

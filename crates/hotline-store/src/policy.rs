@@ -17,6 +17,9 @@ pub struct KindPolicy {
     pub limits: Limits,
     /// Whether closing a ticket of this kind schedules a follow-up call (回访).
     pub follow_up: bool,
+    /// Whether a ticket of this kind the IVR opens with a known district (and an address or a
+    /// customer) is dispatched at once, so that what the caller hears is true.
+    pub auto_dispatch: bool,
 }
 
 /// How urgent a ticket is.
@@ -71,6 +74,9 @@ pub struct Policy {
     pub token_ttl: Millis,
     /// The centre's time zone: billing periods and local dates.
     pub zone: hotline_time::Zone,
+    /// A missed deadline raises a ticket to escalation level 2 once this many times its own
+    /// limit has passed (level 1 at the deadline).
+    pub escalation_multiple: i64,
 }
 
 impl Policy {
@@ -88,6 +94,7 @@ fn kind(priority: Priority, on_site: Option<Millis>, reply: Millis, follow_up: b
             follow_up: follow_up.then_some(72 * HOUR),
         },
         follow_up,
+        auto_dispatch: false,
     }
 }
 
@@ -126,6 +133,7 @@ impl Default for Policy {
             late_fee: LateFeePolicy::default(),
             token_ttl: 12 * HOUR,
             zone: hotline_time::Zone::default(),
+            escalation_multiple: 2,
         }
     }
 }

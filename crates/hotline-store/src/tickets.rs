@@ -96,6 +96,9 @@ pub struct Ticket {
     pub overdue: Vec<Milestone>,
     /// Milestones already escalated.
     pub escalated: Vec<Milestone>,
+    /// 0 on time, 1 a deadline missed, 2 missed by the policy's multiple of its limit (as
+    /// the last escalation sweep found it).
+    pub escalation_level: i64,
 }
 
 impl Ticket {
@@ -116,7 +119,11 @@ pub struct TicketEvent {
     pub id: i64,
     pub at: Millis,
     pub actor: String,
-    /// `created`, `transition`, `comment`, `assigned`, `linked`, `escalated`, `follow_up_attempt`.
+    /// The agent's name when an agent did it.
+    pub actor_name: Option<String>,
+    /// `created`, `transition`, `comment`, `assigned`, `linked`, `escalated` (a deadline
+    /// missed), `escalation_level` (level 2 reached), `acknowledged` (by the crew),
+    /// `follow_up_attempt`.
     pub kind: String,
     pub from_status: Option<String>,
     pub to_status: Option<String>,
@@ -129,6 +136,13 @@ pub struct TicketDetail {
     pub ticket: Ticket,
     pub events: Vec<TicketEvent>,
     pub call_ids: Vec<i64>,
+    /// The district to propose for a dispatch (the ticket's, its customer's, or the one the
+    /// address names); the agent confirms it. `None`: the agent must choose.
+    pub proposed_district_id: Option<i64>,
+    /// The customer's name, when the ticket has a customer.
+    pub customer_name: Option<String>,
+    /// The follow-up call scheduled when it was closed, if any.
+    pub followup_id: Option<i64>,
 }
 
 /// Extra data some actions need.
@@ -136,11 +150,17 @@ pub struct TicketDetail {
 pub struct TransitionInput {
     /// For `dispatch`: the district, when the ticket has none or it changes.
     pub district_id: Option<i64>,
+    /// For `dispatch`: the address to send the crew to, when the ticket has none or it
+    /// changes.
+    pub address: Option<String>,
     /// For `rate`: 1 to 5.
     pub rating: Option<i64>,
     pub note: String,
     /// When given, the change is refused unless the ticket is still at this version.
     pub expected_version: Option<i64>,
+    /// A crew's district: the change is refused (`Forbidden`) unless the ticket is in it,
+    /// checked in the same transaction as the change.
+    pub crew_district: Option<i64>,
 }
 
 /// Which tickets to list.
@@ -150,15 +170,22 @@ pub struct TicketFilter {
     pub kind: Option<String>,
     pub district_id: Option<i64>,
     pub customer_id: Option<i64>,
+    pub priority: Option<Priority>,
     pub overdue_only: bool,
+    /// Only tickets with a deadline not yet met that falls before this time (overdue ones
+    /// included): "due soon" is `now + window`.
+    pub due_before: Option<Millis>,
+    /// Only tickets this agent opened or handles ("mine").
+    pub agent_id: Option<i64>,
     pub limit: i64,
     pub offset: i64,
 }
 
-const COLUMNS: &str = "id, kind, priority, status, customer_id, district_id, address, summary, \
+pub(crate) const COLUMNS: &str =
+    "id, kind, priority, status, customer_id, district_id, address, summary, \
     reporter_phone, reporter_name, created_via, created_by, handled_by, created_at, updated_at, \
     version, dispatched_at, on_site_at, replied_at, closed_at, followed_up_at, due_on_site_at, \
-    due_reply_at, due_follow_up_at, escalated, rating";
+    due_reply_at, due_follow_up_at, escalated, rating, escalation_level";
 
 /// The SQL twin of `Timeline::overdue`: `$n` is the time.
 pub(crate) fn overdue_sql(now: &str) -> String {
@@ -169,7 +196,7 @@ pub(crate) fn overdue_sql(now: &str) -> String {
     )
 }
 
-fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<Ticket> {
+pub(crate) fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<Ticket> {
     let status: String = col(r, "status")?;
     let status = Status::parse(&status)
         .ok_or_else(|| StoreError::Conflict(format!("unknown status {status:?} in database")))?;
@@ -202,14 +229,20 @@ fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<Ticket> {
         rating: col(r, "rating")?,
         overdue: Vec::new(),
         escalated: escalated.split(',').filter_map(Milestone::parse).collect(),
+        escalation_level: col(r, "escalation_level")?,
     };
+    t.overdue = t.timeline().overdue(&stored_limits(&t, store), now);
+    Ok(t)
+}
+
+/// The ticket's limits as its stored deadlines say (a policy change is not retroactive).
+fn stored_limits(t: &Ticket, store: &Store) -> lifecycle::Limits {
     let limits = store
         .policy
         .kind(&t.kind)
         .map(|k| k.limits)
         .unwrap_or_default();
-    // Deadlines as stored win over today's policy (a policy change is not retroactive).
-    let stored = lifecycle::Limits {
+    lifecycle::Limits {
         on_site: t.due_on_site_at.map(|d| d - t.created_at),
         reply: t.due_reply_at.map(|d| d - t.created_at),
         follow_up: t
@@ -217,12 +250,11 @@ fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<Ticket> {
             .zip(t.closed_at)
             .map(|(d, c)| d - c)
             .or(limits.follow_up),
-    };
-    t.overdue = t.timeline().overdue(&stored, now);
-    Ok(t)
+    }
 }
 
-pub(crate) fn check_text(field: &'static str, s: &str, required: bool) -> Result<()> {
+/// Checks a text field: not too long, no NUL, not empty when `required`.
+pub fn check_text(field: &'static str, s: &str, required: bool) -> Result<()> {
     if required && s.trim().is_empty() {
         return Err(StoreError::invalid(field, "must not be empty"));
     }
@@ -282,10 +314,26 @@ impl Store {
         actor: Actor,
         now: Millis,
     ) -> Result<Ticket> {
-        match &self.ticket_queue {
+        let t = match &self.ticket_queue {
             Some(queue) => crate::group_commit::create(queue, new, actor, now).await,
             None => self.create_ticket_alone(new, actor, now).await,
+        }?;
+        self.announce(&t, "created", now);
+        if t.status == Status::Dispatched {
+            self.announce(&t, "dispatch", now);
         }
+        Ok(t)
+    }
+
+    /// Tells the live followers about a committed change.
+    pub(crate) fn announce(&self, t: &Ticket, what: &str, now: Millis) {
+        self.changes.publish(crate::changes::TicketChange {
+            ticket_id: t.id,
+            district_id: t.district_id,
+            status: t.status,
+            what: what.to_string(),
+            at: now,
+        });
     }
 
     /// Opens a ticket in a transaction of its own.
@@ -376,6 +424,35 @@ impl Store {
         if let Some(call) = new.call_id {
             link_in(conn, call, ticket.id, now).await?;
         }
+        // Dispatched at once when the kind says so and the IVR opened it with somewhere to go
+        // (checked first, so the dispatch cannot fail the creation).
+        let goes = crate::destination::check(
+            ticket.district_id,
+            ticket.customer_id.is_some(),
+            &ticket.address,
+        )
+        .is_ok();
+        if actor == Actor::Ivr && kind.auto_dispatch && goes {
+            let input = TransitionInput {
+                note: "auto_dispatch".into(),
+                ..TransitionInput::default()
+            };
+            self.transition_in(
+                conn,
+                ticket.id,
+                Action::Dispatch,
+                &input,
+                Actor::System,
+                now,
+            )
+            .await?;
+            let sql = format!("SELECT {COLUMNS} FROM tickets WHERE id = $1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(ticket.id)
+                .fetch_one(&mut *conn)
+                .await?;
+            return ticket_from_row(&row, now, self);
+        }
         Ok(ticket)
     }
 
@@ -395,8 +472,10 @@ impl Store {
             return Ok(None);
         };
         let rows = sqlx::query(
-            "SELECT id, at, actor, kind, from_status, to_status, note FROM ticket_events \
-             WHERE ticket_id = $1 ORDER BY id",
+            "SELECT e.id, e.at, e.actor, a.name AS actor_name, e.kind, e.from_status, \
+             e.to_status, e.note FROM ticket_events e \
+             LEFT JOIN agents a ON e.actor = 'agent:' || CAST(a.id AS TEXT) \
+             WHERE e.ticket_id = $1 ORDER BY e.id",
         )
         .bind(id)
         .fetch_all(&self.read)
@@ -408,6 +487,7 @@ impl Store {
                     id: col(r, "id")?,
                     at: col(r, "at")?,
                     actor: col(r, "actor")?,
+                    actor_name: col(r, "actor_name")?,
                     kind: col(r, "kind")?,
                     from_status: col(r, "from_status")?,
                     to_status: col(r, "to_status")?,
@@ -421,11 +501,56 @@ impl Store {
         .bind(id)
         .fetch_all(&self.read)
         .await?;
+        let proposed_district_id = self.propose_district(&ticket).await?;
+        let customer_name: Option<String> = match ticket.customer_id {
+            Some(c) => {
+                sqlx::query_scalar("SELECT name FROM customers WHERE id = $1")
+                    .bind(c)
+                    .fetch_optional(&self.read)
+                    .await?
+            }
+            None => None,
+        };
+        let followup_id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM followups WHERE ticket_id = $1")
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?;
         Ok(Some(TicketDetail {
             ticket,
             events,
             call_ids,
+            proposed_district_id,
+            customer_name,
+            followup_id,
         }))
+    }
+
+    /// See [`crate::destination::propose`].
+    async fn propose_district(&self, ticket: &Ticket) -> Result<Option<i64>> {
+        if ticket.district_id.is_some() {
+            return Ok(ticket.district_id);
+        }
+        let customer_district: Option<i64> = match ticket.customer_id {
+            Some(c) => sqlx::query_scalar("SELECT district_id FROM customers WHERE id = $1")
+                .bind(c)
+                .fetch_optional(&self.read)
+                .await?
+                .flatten(),
+            None => None,
+        };
+        let districts: Vec<(i64, String)> = self
+            .districts()
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect();
+        Ok(crate::destination::propose(
+            None,
+            customer_district,
+            &ticket.address,
+            &districts,
+        ))
     }
 
     /// Applies `action`, writing the transition event; exactly one of two concurrent changes
@@ -443,9 +568,12 @@ impl Store {
         self.transition_in(&mut tx, id, action, input, actor, now)
             .await?;
         tx.commit().await?;
-        self.ticket(id, now)
+        let t = self
+            .ticket(id, now)
             .await?
-            .ok_or_else(|| StoreError::not_found("ticket", id))
+            .ok_or_else(|| StoreError::not_found("ticket", id))?;
+        self.announce(&t, action.as_str(), now);
+        Ok(t)
     }
 
     pub(crate) async fn transition_in(
@@ -457,12 +585,14 @@ impl Store {
         actor: Actor,
         now: Millis,
     ) -> Result<Status> {
-        let row =
-            sqlx::query("SELECT status, version, kind, district_id FROM tickets WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await?
-                .ok_or_else(|| StoreError::not_found("ticket", id))?;
+        let row = sqlx::query(
+            "SELECT status, version, kind, district_id, customer_id, address FROM tickets \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found("ticket", id))?;
         let from: String = col(&row, "status")?;
         let from = Status::parse(&from)
             .ok_or_else(|| StoreError::Conflict(format!("unknown status {from:?}")))?;
@@ -473,9 +603,21 @@ impl Store {
                 input.expected_version.unwrap_or_default()
             )));
         }
-        let to = lifecycle::next(from, action)?;
         let kind: String = col(&row, "kind")?;
         let mut district_id: Option<i64> = col(&row, "district_id")?;
+        if let Some(crew) = input.crew_district {
+            if district_id != Some(crew) {
+                return Err(StoreError::Forbidden(format!(
+                    "ticket {id} is not your district's"
+                )));
+            }
+        }
+        let to = lifecycle::next(from, action)?;
+        if input.crew_district.is_some() && !lifecycle::allowed_for_crew(from).contains(&action) {
+            return Err(StoreError::Forbidden(format!(
+                "a crew may not {action} a ticket that is {from}"
+            )));
+        }
         let mut set = Sql::new("UPDATE tickets SET status = ");
         set.text(to.as_str())
             .push(", version = version + 1, updated_at = ")
@@ -493,9 +635,15 @@ impl Store {
                     }
                     district_id = Some(d);
                 }
-                let d = district_id.ok_or_else(|| {
-                    StoreError::invalid("district_id", "dispatch needs a district")
-                })?;
+                let customer_id: Option<i64> = col(&row, "customer_id")?;
+                let mut address: String = col(&row, "address")?;
+                if let Some(a) = input.address.as_deref().filter(|a| !a.trim().is_empty()) {
+                    check_text("address", a, false)?;
+                    address = a.trim().to_string();
+                    set.push(", address = ").text(&address);
+                }
+                let d = crate::destination::check(district_id, customer_id.is_some(), &address)
+                    .map_err(|e| StoreError::invalid(e.field, e.reason))?;
                 set.push(", district_id = ").int(d);
                 set.push(", dispatched_at = ").int(now);
             }
@@ -530,6 +678,17 @@ impl Store {
                 }
                 set.push(", rating = ").int(r);
             }
+            Action::Reopen => {
+                // Closing and its follow-up are undone; the next close schedules a new one.
+                set.push(
+                    ", closed_at = NULL, followed_up_at = NULL, due_follow_up_at = NULL, \
+                     rating = NULL",
+                );
+                sqlx::query("DELETE FROM followups WHERE ticket_id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
             Action::Return | Action::SendBack => {}
         }
         set.push(" WHERE id = ")
@@ -552,6 +711,12 @@ impl Store {
             &input.note,
         )
         .await?;
+        if matches!(
+            action,
+            Action::Dispatch | Action::Return | Action::Reply | Action::Close
+        ) {
+            crate::outbox::enqueue_in(conn, id, action.as_str(), &input.note, now).await?;
+        }
         if action == Action::Close && self.policy.kind(&kind).is_some_and(|k| k.follow_up) {
             crate::followups::schedule_in(conn, id, now, &self.policy).await?;
         }
@@ -605,6 +770,9 @@ impl Store {
         let note = format!("district {district_id}");
         insert_event(&mut tx, id, now, actor, "assigned", None, &note).await?;
         tx.commit().await?;
+        if let Some(t) = self.ticket(id, now).await? {
+            self.announce(&t, "assigned", now);
+        }
         Ok(())
     }
 
@@ -624,8 +792,22 @@ impl Store {
         if let Some(c) = f.customer_id {
             q.push(" AND customer_id = ").int(c);
         }
+        if let Some(p) = f.priority {
+            q.push(" AND priority = ").text(p.as_str());
+        }
         if f.overdue_only {
             q.push(" AND ").push(&overdue);
+        }
+        if let Some(t) = f.due_before {
+            let due = overdue_sql(&q.placeholder(Value::Int(t)));
+            q.push(" AND ").push(&due);
+        }
+        if let Some(a) = f.agent_id {
+            q.push(" AND (handled_by = ")
+                .int(a)
+                .push(" OR created_by = ")
+                .int(a)
+                .push(")");
         }
         q.push(&format!(
             " ORDER BY CASE WHEN {overdue} THEN 0 ELSE 1 END, CASE priority WHEN 'urgent' THEN 0 \
@@ -669,53 +851,100 @@ impl Store {
         rows.iter().map(|r| ticket_from_row(r, now, self)).collect()
     }
 
-    /// Writes an `escalated` event, once per ticket and milestone, for every deadline missed
-    /// at `now`; returns what it escalated.
+    /// Writes an `escalated` event (and its webhook event), once per ticket and milestone,
+    /// for every deadline missed at `now`, and raises the ticket's escalation level (level 2,
+    /// missed by the policy's multiple, gets an event of its own); returns the milestones it
+    /// escalated.
     pub async fn escalate_overdue(&self, now: Millis) -> Result<Vec<(i64, Milestone)>> {
+        // Every overdue ticket, a page at a time: the ones escalated long ago must not hide
+        // the ones behind them.
         let sql = format!(
-            "SELECT {COLUMNS} FROM tickets WHERE {} ORDER BY id LIMIT 1000",
+            "SELECT {COLUMNS} FROM tickets WHERE {} AND id > $2 ORDER BY id LIMIT 1000",
             overdue_sql("$1")
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(now)
-            .fetch_all(&self.read)
-            .await?;
         let mut done = Vec::new();
-        for r in &rows {
-            let t = ticket_from_row(r, now, self)?;
-            let new: Vec<Milestone> = t
-                .overdue
-                .iter()
-                .copied()
-                .filter(|m| !t.escalated.contains(m))
-                .collect();
-            if new.is_empty() {
-                continue;
+        let mut after = 0i64;
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(now)
+                .bind(after)
+                .fetch_all(&self.read)
+                .await?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after = col(last, "id")?;
+            for r in &rows {
+                self.escalate_one(r, now, &mut done).await?;
             }
-            let mut all = t.escalated.clone();
-            all.extend(&new);
-            let list: Vec<&str> = all.iter().map(|m| m.as_str()).collect();
-            let mut tx = self.write.begin().await?;
-            let n = sqlx::query(
-                "UPDATE tickets SET escalated = $1, version = version + 1 \
-                 WHERE id = $2 AND version = $3",
-            )
-            .bind(list.join(","))
-            .bind(t.id)
-            .bind(t.version)
-            .execute(&mut *tx)
-            .await?;
-            if n.rows_affected() != 1 {
-                continue; // changed meanwhile: the next sweep looks again
-            }
-            for m in &new {
-                let note = format!("{} overdue", m.as_str());
-                insert_event(&mut tx, t.id, now, Actor::System, "escalated", None, &note).await?;
-                done.push((t.id, *m));
-            }
-            tx.commit().await?;
         }
         Ok(done)
+    }
+
+    /// The escalation of one overdue ticket (see `escalate_overdue`).
+    async fn escalate_one(
+        &self,
+        r: &AnyRow,
+        now: Millis,
+        done: &mut Vec<(i64, Milestone)>,
+    ) -> Result<()> {
+        let t = ticket_from_row(r, now, self)?;
+        let new: Vec<Milestone> = t
+            .overdue
+            .iter()
+            .copied()
+            .filter(|m| !t.escalated.contains(m))
+            .collect();
+        let level = lifecycle::escalation_level(
+            &t.timeline(),
+            &stored_limits(&t, self),
+            now,
+            self.policy.escalation_multiple,
+        )
+        .max(t.escalation_level);
+        if new.is_empty() && level == t.escalation_level {
+            return Ok(());
+        }
+        let mut all = t.escalated.clone();
+        all.extend(&new);
+        let list: Vec<&str> = all.iter().map(|m| m.as_str()).collect();
+        let mut tx = self.write.begin().await?;
+        let n = sqlx::query(
+            "UPDATE tickets SET escalated = $1, escalation_level = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4",
+        )
+        .bind(list.join(","))
+        .bind(level)
+        .bind(t.id)
+        .bind(t.version)
+        .execute(&mut *tx)
+        .await?;
+        if n.rows_affected() != 1 {
+            return Ok(()); // changed meanwhile: the next sweep looks again
+        }
+        for m in &new {
+            let note = format!("{} overdue", m.as_str());
+            insert_event(&mut tx, t.id, now, Actor::System, "escalated", None, &note).await?;
+            crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
+            done.push((t.id, *m));
+        }
+        if level >= 2 && t.escalation_level < 2 {
+            let what: Vec<&str> = t.overdue.iter().map(|m| m.as_str()).collect();
+            let note = format!("level 2: {} overdue", what.join(", "));
+            insert_event(
+                &mut tx,
+                t.id,
+                now,
+                Actor::System,
+                "escalation_level",
+                None,
+                &note,
+            )
+            .await?;
+            crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Links a call to a ticket (idempotent).

@@ -176,15 +176,33 @@ async fn every_illegal_transition_is_refused_and_writes_nothing() {
             ),
             "{err}"
         );
-        let to = TransitionInput {
+        // A district alone is not enough: with neither customer nor address the crew would
+        // not know where to go.
+        let mut to = TransitionInput {
             district_id: Some(f.other_district),
             ..TransitionInput::default()
         };
+        let err = s
+            .transition(t.id, Action::Dispatch, &to, Actor::System, NOW)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Invalid {
+                    field: "address",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        to.address = Some("城西区人民路8号".into());
         let t = s
             .transition(t.id, Action::Dispatch, &to, Actor::System, NOW)
             .await
             .unwrap();
         assert_eq!(t.district_id, Some(f.other_district));
+        assert_eq!(t.address, "城西区人民路8号");
         let err = s
             .transition(999_999, Action::Dispatch, &note(""), Actor::System, NOW)
             .await

@@ -463,7 +463,7 @@ const Hotline = (() => {
    * `stopped`. After a drop it reconnects with a growing delay (1 s doubling to 30 s, with
    * jitter); the server starts every stream with an `overview`, which puts the page in step.
    */
-  function live(onEvent, onStatus) {
+  function live(onEvent, onStatus, path) {
     let stopped = false;
     let ctrl = null;
     let timer = null;
@@ -474,7 +474,7 @@ const Hotline = (() => {
       ctrl = new AbortController();
       onStatus("connecting");
       try {
-        const res = await fetch("/api/events", {
+        const res = await fetch(path || "/api/events", {
           headers: { Authorization: "Bearer " + (session.token() || ""), Accept: "text/event-stream" },
           signal: ctrl.signal,
           cache: "no-store",

@@ -10,7 +10,102 @@
   const D = H.desk;
   const S = D.S;
 
+  H.addStrings(
+    {
+      "tk.dispatch.choose": "— 请选择区域 —",
+      "tk.dispatch.address": "派往地址",
+      "tk.dispatch.proposed": "建议派往 {d}，请确认后派单",
+      "tk.dispatch.noproposal": "无法确定区域：请选择派往区域",
+      "tk.why.district_id": "未派单：请先选择派往区域（{m}）",
+      "tk.why.address": "未派单：工单没有地址也没有关联客户，请填写派往地址（{m}）",
+      "tk.customer": "客户",
+      "tk.level": "升级 {n} 级",
+      "tk.event.acknowledged": "班组确认接单",
+      "tk.event.escalation_level": "升级至 2 级",
+      "tk.rating": "评价",
+      "tk.dl.on_site": "到场",
+      "tk.dl.reply": "回复",
+      "tk.dl.follow_up": "回访",
+      "tk.dl.left": "剩余 {d}",
+      "tk.dl.late": "已超时 {d}",
+      "tk.dl.met": "已完成 {at}",
+      "tk.act.return": "退回中心",
+      "tk.act.start": "到场开工",
+      "tk.act.reply": "回复结果",
+      "tk.act.send_back": "退回重办",
+      "tk.act.close": "办结",
+      "tk.act.follow_up": "回访完成",
+      "tk.act.rate": "记录评价",
+      "tk.act.reopen": "重新打开",
+      "tk.act.note": "备注",
+      "tk.act.note.result": "处理结果（必填）",
+      "tk.act.note.reason": "原因（必填）",
+      "tk.act.done": "工单 #{id}：{s}",
+      "tk.act.conflict": "操作未生效：工单已被他人更新，当前状态为“{s}”（{m}）",
+      "tk.why.note": "请填写{what}（{m}）",
+      "tk.act.fu.reached": "已联系上客户",
+      "tk.act.fu.notreached": "未联系上",
+      "tl.kind": "类型",
+      "tl.district": "区域",
+      "tl.priority": "优先级",
+      "tl.any": "全部",
+      "tl.due_soon": "2小时内到期",
+      "tl.my": "我的工单",
+      "tk.actor.ivr": "语音导航",
+      "tk.actor.system": "系统",
+    },
+    {
+      "tk.dispatch.choose": "— choose a district —",
+      "tk.dispatch.address": "Address for the crew",
+      "tk.dispatch.proposed": "Proposed: {d}; confirm to dispatch",
+      "tk.dispatch.noproposal": "No district could be proposed: choose one",
+      "tk.why.district_id": "Not dispatched: choose the district first ({m})",
+      "tk.why.address": "Not dispatched: the ticket has neither an address nor a customer; give the address ({m})",
+      "tk.customer": "Customer",
+      "tk.level": "escalated, level {n}",
+      "tk.event.acknowledged": "acknowledged by the crew",
+      "tk.event.escalation_level": "escalated to level 2",
+      "tk.rating": "Rating",
+      "tk.dl.on_site": "On site",
+      "tk.dl.reply": "Reply",
+      "tk.dl.follow_up": "Follow-up",
+      "tk.dl.left": "{d} left",
+      "tk.dl.late": "{d} late",
+      "tk.dl.met": "met {at}",
+      "tk.act.return": "Return to the centre",
+      "tk.act.start": "Start on site",
+      "tk.act.reply": "Reply with the result",
+      "tk.act.send_back": "Send back",
+      "tk.act.close": "Close",
+      "tk.act.follow_up": "Follow-up done",
+      "tk.act.rate": "Record the rating",
+      "tk.act.reopen": "Re-open",
+      "tk.act.note": "Note",
+      "tk.act.note.result": "Result (required)",
+      "tk.act.note.reason": "Reason (required)",
+      "tk.act.done": "Ticket #{id}: {s}",
+      "tk.act.conflict": "Not done: someone changed the ticket first; it is now “{s}” ({m})",
+      "tk.why.note": "Write {what} ({m})",
+      "tk.act.fu.reached": "customer reached",
+      "tk.act.fu.notreached": "not reached",
+      "tl.kind": "Kind",
+      "tl.district": "District",
+      "tl.priority": "Priority",
+      "tl.any": "any",
+      "tl.due_soon": "due within 2 h",
+      "tl.my": "mine",
+      "tk.actor.ivr": "IVR",
+      "tk.actor.system": "system",
+    },
+  );
+
   // ---- tickets -----------------------------------------------------------------------------
+
+  const DUE_SOON_MINUTES = 120;
+  const PRIORITIES = ["urgent", "high", "normal", "low"];
+  // The lifecycle actions offered below the dispatch box, in this order.
+  const LIFECYCLE = ["start", "reply", "return", "send_back", "close", "follow_up", "rate", "reopen"];
+  const NOTE_NEEDED = { reply: "result", return: "reason", send_back: "reason", reopen: "reason" };
 
   function ticketRow(tk) {
     const overdue = tk.overdue && tk.overdue.length > 0;
@@ -24,6 +119,7 @@
         el("span", { class: "tk-row-kind", text: H.label("kind", tk.kind) }),
         el("span", { class: "badge status-" + tk.status, text: H.label("status", tk.status) }),
         overdue ? el("span", { class: "badge overdue", text: tk.overdue.map((o) => H.label("overdue", o)).join("、") }) : null,
+        tk.escalation_level > 0 ? el("span", { class: "badge level-" + tk.escalation_level, text: t("tk.level", { n: tk.escalation_level }) }) : null,
         el("span", { class: "tk-row-summary", text: tk.summary }),
       ),
     );
@@ -35,6 +131,11 @@
       status: $("tl-status").value,
       overdue: $("tl-overdue").checked ? "true" : "",
       customer: $("tl-mine").checked && c ? c.id : "",
+      kind: $("tl-kind").value,
+      district: $("tl-district").value,
+      priority: $("tl-priority").value,
+      due_soon: $("tl-due-soon").checked ? DUE_SOON_MINUTES : "",
+      mine: $("tl-my").checked ? "true" : "",
       limit: 50,
     };
     try {
@@ -46,7 +147,22 @@
     renderTicketList();
   }
 
+  /** The list's choices (kinds as the new-ticket form has them, districts, priorities), the
+   *  values chosen kept. */
+  function fillListFilters() {
+    const fill = (id, options) => {
+      const sel = $(id);
+      const keep = sel.value;
+      sel.replaceChildren(el("option", { value: "", text: t("tl.any") }), ...options.map(([v, text]) => el("option", { value: v, text })));
+      sel.value = keep;
+    };
+    fill("tl-kind", [...$("nt-kind").options].map((o) => [o.value, H.label("kind", o.value)]));
+    fill("tl-district", S.districts.map((d) => [String(d.id), d.name]));
+    fill("tl-priority", PRIORITIES.map((p) => [p, H.label("priority", p)]));
+  }
+
   function renderTicketList() {
+    fillListFilters();
     const list = $("tl-list");
     list.replaceChildren(...S.tickets.map(ticketRow));
     if (!S.tickets.length) list.append(el("li", { class: "empty", text: t("tl.none") }));
@@ -67,9 +183,19 @@
     $("tk-none").hidden = !!d;
     $("tk-current").hidden = !d;
     const sel = $("tk-district-sel");
-    const keep = sel.value;
-    sel.replaceChildren(...S.districts.map((x) => el("option", { value: String(x.id), text: x.name + " · " + x.service_centre })));
-    if (!d) return;
+    const keep = S.ticketShown === (d && d.ticket.id) ? sel.value : "";
+    // No district is chosen by default: the first option is "choose", the proposal is
+    // preselected and named, and the agent confirms it by dispatching.
+    sel.replaceChildren(
+      el("option", { value: "", text: t("tk.dispatch.choose") }),
+      ...S.districts.map((x) => el("option", { value: String(x.id), text: x.name + " · " + x.service_centre })),
+    );
+    sel.removeAttribute("aria-invalid");
+    if (!d) {
+      S.ticketShown = null;
+      return;
+    }
+    S.ticketShown = d.ticket.id;
     const tk = d.ticket;
     $("tk-id").textContent = "#" + tk.id;
     $("tk-kind").textContent = H.label("kind", tk.kind);
@@ -87,11 +213,29 @@
     if (tk.due_follow_up_at !== null) due.push(t("tk.due.follow_up", { at: H.dateTime(tk.due_follow_up_at) }));
     $("tk-due").textContent = due.join(" · ") || "—";
     $("tk-calls").textContent = d.call_ids.length ? d.call_ids.map((c) => "#" + c).join(" ") : "—";
+    $("tk-customer").textContent = d.customer_name ? d.customer_name + " · #" + tk.customer_id : "—";
+    $("tk-rating").textContent = tk.rating ? "★".repeat(tk.rating) + " " + tk.rating : "—";
+    renderDeadlines(tk);
+    $("tk-dispatch-box").hidden = !d.actions.includes("dispatch");
+    renderLifecycle(d);
     const od = $("tk-overdue");
-    od.hidden = !tk.overdue.length;
-    od.textContent = tk.overdue.length ? t("tk.overdue", { what: tk.overdue.map((o) => H.label("overdue", o)).join("、") }) : "";
-    const want = tk.district_id !== null ? String(tk.district_id) : keep;
-    if (want) sel.value = want;
+    od.hidden = !tk.overdue.length && !tk.escalation_level;
+    od.textContent = [
+      tk.overdue.length ? t("tk.overdue", { what: tk.overdue.map((o) => H.label("overdue", o)).join("、") }) : "",
+      tk.escalation_level ? t("tk.level", { n: tk.escalation_level }) : "",
+    ]
+      .filter(Boolean)
+      .join(" · ");
+    od.dataset.level = String(tk.escalation_level || 0);
+    const proposed = d.proposed_district_id;
+    sel.value = keep || (proposed !== null && proposed !== undefined ? String(proposed) : "");
+    $("tk-district-hint").textContent =
+      proposed !== null && proposed !== undefined ? t("tk.dispatch.proposed", { d: D.districtName(proposed) }) : t("tk.dispatch.noproposal");
+    const needAddress = tk.customer_id === null && !tk.address.trim();
+    document.querySelectorAll(".tk-dispatch-address").forEach((e) => {
+      e.hidden = !needAddress;
+    });
+    $("tk-dispatch-address").removeAttribute("aria-invalid");
     $("tk-events").replaceChildren(
       ...d.events.map((e) =>
         el(
@@ -99,12 +243,138 @@
           {},
           el("span", { class: "mono hint", text: H.dateTime(e.at) }),
           " ",
+          el("span", { class: "ev-who", text: actorName(e) }),
+          " ",
           el("span", { class: "ev-kind", text: H.label("tk.event", e.kind) }),
           e.to_status ? el("span", { text: " → " + H.label("status", e.to_status) }) : null,
           e.note ? el("span", { class: "ev-note", text: " · " + e.note }) : null,
         ),
       ),
     );
+  }
+
+  function actorName(e) {
+    if (e.actor_name) return e.actor_name;
+    if (e.actor === "ivr" || e.actor === "system") return t("tk.actor." + e.actor);
+    return e.actor;
+  }
+
+  /** The deadlines with a countdown each (ticked every second by `tickDeadlines`). */
+  function renderDeadlines(tk) {
+    const rows = [
+      ["on_site", tk.due_on_site_at, tk.on_site_at || tk.replied_at],
+      ["reply", tk.due_reply_at, tk.replied_at],
+      ["follow_up", tk.due_follow_up_at, tk.followed_up_at],
+    ].filter(([, due]) => due !== null && due !== undefined);
+    $("tk-deadlines").replaceChildren(
+      ...rows.map(([m, due, met]) =>
+        el(
+          "li",
+          { data: { milestone: m, due: String(due), met: met ? String(met) : "" } },
+          el("span", { class: "dl-name", text: t("tk.dl." + m) }),
+          " ",
+          el("span", { class: "mono hint", text: H.dateTime(due) }),
+          " ",
+          el("span", { class: "dl-left mono" }),
+        ),
+      ),
+    );
+    tickDeadlines();
+  }
+
+  function tickDeadlines() {
+    const now = H.serverNow();
+    document.querySelectorAll("#tk-deadlines li").forEach((li) => {
+      const due = Number(li.dataset.due);
+      const met = li.dataset.met ? Number(li.dataset.met) : null;
+      const left = li.querySelector(".dl-left");
+      let text;
+      let state;
+      if (met !== null) {
+        text = t("tk.dl.met", { at: H.dateTime(met) });
+        state = "met";
+      } else if (now > due) {
+        text = t("tk.dl.late", { d: H.duration(now - due) });
+        state = "late";
+      } else {
+        text = t("tk.dl.left", { d: H.duration(due - now) });
+        state = due - now < 30 * 60000 ? "soon" : "ok";
+      }
+      if (left.textContent !== text) left.textContent = text;
+      li.dataset.state = state;
+    });
+  }
+  setInterval(tickDeadlines, 1000);
+
+  /** One form per lifecycle action the ticket allows now (the server's `actions`). */
+  function renderLifecycle(d) {
+    const tk = d.ticket;
+    const box = $("tk-lifecycle");
+    box.replaceChildren(...LIFECYCLE.filter((a) => d.actions.includes(a)).map((a) => actionForm(d, tk, a)));
+  }
+
+  function actionForm(d, tk, action) {
+    const id = "tk-act-" + action;
+    const need = NOTE_NEEDED[action];
+    const parts = [];
+    let note = null;
+    let rating = null;
+    let reached = null;
+    if (action === "follow_up" && d.followup_id) {
+      reached = el("select", { attrs: { id: id + "-reached", "aria-label": t("fu.result") } }, el("option", { value: "1", text: t("tk.act.fu.reached") }), el("option", { value: "0", text: t("tk.act.fu.notreached") }));
+      parts.push(reached);
+    }
+    if (action === "rate" || reached) {
+      rating = el("select", { attrs: { id: id + "-rating", "aria-label": t("tk.rating") } }, ...(reached ? [el("option", { value: "", text: "—" })] : []), ...[5, 4, 3, 2, 1].map((n) => el("option", { value: String(n), text: "★".repeat(n) + " " + n })));
+      parts.push(rating);
+    }
+    if (action !== "rate") {
+      note = el("input", { attrs: { id: id + "-note", maxlength: "4000", autocomplete: "off", placeholder: t(need ? "tk.act.note." + need : "tk.act.note"), "aria-label": t(need ? "tk.act.note." + need : "tk.act.note") } });
+      if (need) note.required = true;
+      parts.push(note);
+    }
+    const button = el("button", { type: "submit", attrs: { id: id }, class: action === "close" || action === "reply" ? "primary" : "", text: t("tk.act." + action) });
+    const form = el("form", { class: "tk-act", data: { action } }, ...parts, button);
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      button.disabled = true;
+      say($("tk-msg"), "");
+      try {
+        let after;
+        if (reached) {
+          const body = { reached: reached.value === "1" };
+          if (body.reached && rating.value) body.rating = Number(rating.value);
+          if (note.value.trim()) body.note = note.value.trim();
+          await api("POST", "/api/followups/" + d.followup_id + "/result", body);
+          after = (await api("GET", "/api/tickets/" + tk.id)).ticket;
+        } else {
+          const body = { action, version: tk.version };
+          if (note && note.value.trim()) body.note = note.value.trim();
+          if (rating) body.rating = Number(rating.value);
+          after = await api("POST", "/api/tickets/" + tk.id + "/transitions", body);
+        }
+        say($("tk-msg"), t("tk.act.done", { id: tk.id, s: H.label("status", after.status) }), "ok");
+        await selectTicket(tk.id, true);
+        refreshTickets();
+        reloadCustomerOf(after);
+      } catch (err) {
+        button.disabled = false;
+        if (err && err.status === 409) {
+          // Someone else was first: say where the ticket is now and show it as it is.
+          const now = err.current && err.current.status;
+          await selectTicket(tk.id, true);
+          say($("tk-msg"), t("tk.act.conflict", { s: H.label("status", now || (S.ticket && S.ticket.ticket.status)), m: err.message }), "error");
+          refreshTickets();
+        } else if (err && err.status === 422 && err.field === "note" && note) {
+          note.setAttribute("aria-invalid", "true");
+          note.focus();
+          say($("tk-msg"), t("tk.why.note", { what: t("tk.act.note." + (need || "reason")), m: err.message }), "error");
+        } else {
+          say($("tk-msg"), errorText(err), "error");
+        }
+      }
+    });
+    return form;
   }
 
   /** The account view again, when `ticket` is the shown customer's (its ticket list changed). */
@@ -165,16 +435,34 @@
     const district = Number($("tk-district-sel").value);
     say($("tk-msg"), "");
     try {
+      // Sent as chosen: the server decides what is missing and the page says why.
       const body = { action: "dispatch", version: tk.version };
       if (district) body.district_id = district;
+      const address = $("tk-dispatch-address").value.trim();
+      if (!$("tk-dispatch-address").hidden && address) body.address = address;
       const after = await api("POST", "/api/tickets/" + tk.id + "/transitions", body);
       say($("tk-msg"), t("tk.dispatched", { id: after.id, d: D.districtName(after.district_id) }), "ok");
       await selectTicket(tk.id, true);
       refreshTickets();
       reloadCustomerOf(after);
     } catch (err) {
-      say($("tk-msg"), errorText(err), "error");
+      showRefusal(err, { district_id: "tk-district-sel", address: "tk-dispatch-address" });
     }
+  }
+
+  /** A refused action: why, in words, with the field at fault marked and focused. */
+  function showRefusal(err, fields) {
+    const id = err && err.status === 422 && fields[err.field];
+    if (!id) {
+      say($("tk-msg"), errorText(err), "error");
+      return;
+    }
+    const input = $(id);
+    const row = input.closest(".tk-dispatch-address");
+    if (row) row.hidden = false;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    say($("tk-msg"), t("tk.why." + err.field, { m: err.message }), "error");
   }
 
   async function addNote() {
@@ -300,6 +588,10 @@
       );
     });
   }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    ["tl-kind", "tl-district", "tl-priority", "tl-due-soon", "tl-my"].forEach((id) => $(id).addEventListener("change", refreshTickets));
+  });
 
   Object.assign(D, { addNote, dispatch, linkCurrentCall, openTicket, refreshFollowups, refreshTickets, renderFollowups, renderTicket, renderTicketList, ticketRow });
 })();

@@ -337,6 +337,12 @@ pub async fn require_token(State(s): State<Shared>, mut req: Request, next: Next
     };
     match s.store.agent_for_token(&token, s.now()).await {
         Ok(agent) => {
+            if agent.role == hotline_store::Role::Crew
+                && !crate::crews::crew_may_call(req.method(), req.uri().path())
+            {
+                return ApiError::forbidden("a crew's token reaches only the crew's work")
+                    .into_response();
+            }
             req.extensions_mut().insert(Authed { agent, token });
             next.run(req).await
         }

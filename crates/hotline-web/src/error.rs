@@ -22,6 +22,8 @@ pub struct ApiError {
     challenge: Option<&'static str>,
     /// Seconds for `Retry-After` (429 answers; 503 answers say 1 without it).
     retry_after: Option<u64>,
+    /// For a 409: the state of the thing now, so the client need not read it again.
+    current: Option<Box<serde_json::Value>>,
 }
 
 #[derive(Serialize)]
@@ -36,6 +38,8 @@ struct Inner<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current: Option<&'a serde_json::Value>,
 }
 
 impl ApiError {
@@ -47,7 +51,14 @@ impl ApiError {
             message: message.into(),
             challenge: None,
             retry_after: None,
+            current: None,
         }
+    }
+
+    /// Adds the current state of what the request conflicted with.
+    pub fn with_current(mut self, current: serde_json::Value) -> Self {
+        self.current = Some(Box::new(current));
+        self
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -109,6 +120,7 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "illegal_transition", t.to_string())
             }
             StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            StoreError::Forbidden(m) => ApiError::forbidden(m),
             StoreError::Unauthenticated => {
                 ApiError::unauthenticated("not authenticated", "Bearer error=\"invalid_token\"")
             }
@@ -133,6 +145,7 @@ impl IntoResponse for ApiError {
                 code: self.code,
                 field: self.field.as_deref(),
                 message: &self.message,
+                current: self.current.as_deref(),
             },
         };
         let mut res = (self.status, Json(body)).into_response();

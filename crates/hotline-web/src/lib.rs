@@ -16,6 +16,7 @@ mod agents;
 mod auth;
 mod calls;
 mod control;
+mod crews;
 mod customers;
 mod error;
 mod extract;
@@ -29,6 +30,7 @@ mod pages;
 mod throttle;
 mod tickets;
 mod wallboard;
+mod webhooks;
 
 pub use acd::{AcdError, AcdPort, AgentRequest, PortFuture};
 pub use auth::LoginFigures;
@@ -190,6 +192,13 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Post, "/api/acd/me/call/transfer", control::transfer),
         ep(Put, "/api/acd/agents/{id}/state", acd::set_agent),
         ep(Get, "/api/audit", acd::audit),
+        ep(Get, "/api/crew/tickets", crews::tickets),
+        ep(Get, "/api/crew/events", crews::events),
+        ep(Post, "/api/tickets/{id}/acknowledge", crews::acknowledge),
+        ep(Get, "/api/crews", crews::list),
+        ep(Post, "/api/crews", crews::create),
+        ep(Get, "/api/webhooks/dead", webhooks::dead),
+        ep(Post, "/api/webhooks/dead/{id}/retry", webhooks::retry),
     ]
 }
 

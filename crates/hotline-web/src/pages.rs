@@ -22,6 +22,16 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../pages/wall.html"),
     ),
     (
+        "/crew",
+        "text/html; charset=utf-8",
+        include_str!("../pages/crew.html"),
+    ),
+    (
+        "/pages/crew.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/crew.js"),
+    ),
+    (
         "/pages/common.js",
         "text/javascript; charset=utf-8",
         include_str!("../pages/common.js"),

@@ -10,18 +10,25 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::Json;
 use hotline_store::{
-    Action, NewTicket, Priority, Status, Ticket, TicketDetail, TicketFilter, TransitionInput,
+    lifecycle, Action, NewTicket, Priority, Role, Status, StoreError, Ticket, TicketDetail,
+    TicketFilter, TransitionInput,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("ticket {id} not found"))
 }
 
-/// `GET /api/tickets?status=&kind=&district=&customer=&overdue=&limit=&offset=`.
-pub async fn list(State(s): State<Shared>, _: Authed, q: Params) -> ApiResult<Json<Vec<Ticket>>> {
+/// Longest "due soon" window accepted, in minutes (a week).
+const MAX_DUE_SOON_MINUTES: i64 = 7 * 24 * 60;
+
+/// `GET /api/tickets?status=&kind=&district=&customer=&priority=&overdue=&due_soon=&mine=&limit=&offset=`
+/// (`due_soon`: minutes; a deadline not met falls within them, overdue ones included;
+/// `mine`: opened or handled by the caller).
+pub async fn list(State(s): State<Shared>, who: Authed, q: Params) -> ApiResult<Json<Vec<Ticket>>> {
     let q = q.only(&[
-        "status", "kind", "district", "customer", "overdue", "limit", "offset",
+        "status", "kind", "district", "customer", "priority", "overdue", "due_soon", "mine",
+        "limit", "offset",
     ])?;
     let status = match q.text("status")? {
         Some(v) => Some(Status::parse(v).ok_or_else(|| {
@@ -36,16 +43,29 @@ pub async fn list(State(s): State<Shared>, _: Authed, q: Params) -> ApiResult<Js
         }
         k => k.map(str::to_string),
     };
+    let priority = match q.text("priority")? {
+        Some(p) => Some(Priority::parse(p).ok_or_else(|| {
+            let all: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
+            ApiError::bad_parameter("priority", format!("one of {}", all.join(", ")))
+        })?),
+        None => None,
+    };
+    let now = s.now();
     let filter = TicketFilter {
         status,
         kind,
         district_id: q.id("district")?,
         customer_id: q.id("customer")?,
+        priority,
         overdue_only: q.bool("overdue")?.unwrap_or(false),
+        due_before: q
+            .int("due_soon", 1..=MAX_DUE_SOON_MINUTES)?
+            .map(|m| now + m * 60_000),
+        agent_id: q.bool("mine")?.unwrap_or(false).then_some(who.agent.id),
         limit: q.int("limit", 1..=500)?.unwrap_or(100),
         offset: q.int("offset", 0..=1_000_000_000)?.unwrap_or(0),
     };
-    Ok(Json(s.store.list_tickets(&filter, s.now()).await?))
+    Ok(Json(s.store.list_tickets(&filter, now).await?))
 }
 
 fn known_kinds(s: &Shared) -> String {
@@ -109,19 +129,45 @@ pub async fn create(
     Ok((StatusCode::CREATED, headers, Json(t)))
 }
 
-/// `GET /api/tickets/{id}`: the ticket, its events in order and the calls about it.
+/// A ticket's detail with what the caller may do to it now.
+#[derive(Serialize)]
+pub struct DetailAnswer {
+    #[serde(flatten)]
+    detail: TicketDetail,
+    /// The lifecycle actions the ticket's status allows now for this user.
+    actions: Vec<Action>,
+}
+
+fn with_actions(detail: TicketDetail, who: &Authed) -> DetailAnswer {
+    let actions = allowed_for(who, detail.ticket.status);
+    DetailAnswer { detail, actions }
+}
+
+/// The actions `who` may take on a ticket in status `st`.
+fn allowed_for(who: &Authed, st: Status) -> Vec<Action> {
+    if who.agent.role == Role::Crew {
+        lifecycle::allowed_for_crew(st)
+    } else {
+        lifecycle::allowed(st)
+    }
+}
+
+/// `GET /api/tickets/{id}`: the ticket, its events in order, the calls about it and the
+/// actions allowed now.
 pub async fn detail(
     State(s): State<Shared>,
-    _: Authed,
+    who: Authed,
     PathId(id): PathId,
     q: Params,
-) -> ApiResult<Json<TicketDetail>> {
+) -> ApiResult<Json<DetailAnswer>> {
     q.only(&[])?;
-    s.store
+    let d = s
+        .store
         .ticket_detail(id, s.now())
         .await?
-        .map(Json)
-        .ok_or_else(|| not_found(id))
+        .ok_or_else(|| not_found(id))?;
+    crate::crews::check_district(&who, &d.ticket)?;
+    Ok(Json(with_actions(d, &who)))
 }
 
 #[derive(Deserialize)]
@@ -130,6 +176,8 @@ pub struct TransitionBody {
     action: String,
     note: Option<String>,
     district_id: Option<i64>,
+    /// For `dispatch`: where the crew goes, when the ticket has no address (or it changes).
+    address: Option<String>,
     rating: Option<i64>,
     /// The version the client last saw; the change is refused (409) if it moved on.
     version: Option<i64>,
@@ -160,16 +208,68 @@ pub async fn transition(
             "only with the dispatch action",
         ));
     }
+    if b.address.is_some() && action != Action::Dispatch {
+        return Err(ApiError::invalid(
+            "address",
+            "only with the dispatch action",
+        ));
+    }
+    let note = b.note.unwrap_or_default();
+    hotline_store::tickets::check_text("note", &note, false)?;
+    if let Some(what) = lifecycle::note_needed(action) {
+        if note.trim().is_empty() {
+            return Err(ApiError::invalid(
+                "note",
+                format!("{} needs a note with {what}", action.as_str()),
+            ));
+        }
+    }
+    // A dispatch names its district every time: the one proposed is confirmed by the agent,
+    // never taken by default.
+    if action == Action::Dispatch && b.district_id.is_none() {
+        return Err(ApiError::invalid(
+            "district_id",
+            "dispatch needs the district confirmed: give district_id",
+        ));
+    }
+    let crew_district = crate::crews::crew_district(&who)?;
+    if crew_district.is_some() && !matches!(action, Action::Start | Action::Reply | Action::Return)
+    {
+        return Err(ApiError::forbidden(format!(
+            "a crew may start, reply or return, not {}",
+            action.as_str()
+        )));
+    }
     let input = TransitionInput {
+        crew_district,
         district_id: b.district_id,
+        address: b.address,
         rating: b.rating,
-        note: b.note.unwrap_or_default(),
+        note,
         expected_version: b.version,
     };
-    let t = s
+    let now = s.now();
+    let t = match s
         .store
-        .transition(id, action, &input, who.actor(), s.now())
-        .await?;
+        .transition(id, action, &input, who.actor(), now)
+        .await
+    {
+        Ok(t) => t,
+        Err(e @ (StoreError::Conflict(_) | StoreError::Illegal(_))) => {
+            // The loser of a race is told where the ticket is now.
+            let current = s.store.ticket(id, now).await?;
+            let mut err = ApiError::from(e);
+            if let Some(c) = current {
+                err = err.with_current(serde_json::json!({
+                    "status": c.status,
+                    "version": c.version,
+                    "actions": allowed_for(&who, c.status),
+                }));
+            }
+            return Err(err);
+        }
+        Err(e) => return Err(e.into()),
+    };
     tracing::info!(ticket = id, %action, agent = who.agent.id, "ticket transition");
     Ok(Json(t))
 }
@@ -186,7 +286,7 @@ pub async fn comment(
     who: Authed,
     PathId(id): PathId,
     JsonBody(b): JsonBody<CommentBody>,
-) -> ApiResult<(StatusCode, Json<TicketDetail>)> {
+) -> ApiResult<(StatusCode, Json<DetailAnswer>)> {
     let now = s.now();
     s.store.comment(id, &b.note, who.actor(), now).await?;
     let detail = s
@@ -194,7 +294,7 @@ pub async fn comment(
         .ticket_detail(id, now)
         .await?
         .ok_or_else(|| not_found(id))?;
-    Ok((StatusCode::CREATED, Json(detail)))
+    Ok((StatusCode::CREATED, Json(with_actions(detail, &who))))
 }
 
 #[derive(Deserialize)]

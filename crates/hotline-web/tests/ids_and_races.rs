@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 async fn unknown_ids_are_404_on_every_id_route() {
     each_api(|api| async move {
         let f = fixture(&api.store).await;
-        // A supervisor: every route is open to the role, so only the id can be at fault.
-        let t = api.login("li", "boss").await;
+        // An admin: every route is open to the role, so only the id can be at fault.
+        let t = api.login("root", "admin").await;
         let real_ticket = api
             .post(
                 &t,
@@ -35,6 +35,8 @@ async fn unknown_ids_are_404_on_every_id_route() {
             ("/api/calls/{id}/tickets", json!({"ticket_id": real_ticket})),
             ("/api/acd/agents/{id}/state", json!({"state": "ready"})),
             ("/api/followups/{id}/call", json!({})),
+            ("/api/tickets/{id}/acknowledge", json!({})),
+            ("/api/webhooks/dead/{id}/retry", json!({})),
         ];
         let mut checked = 0;
         for e in hotline_web::endpoints()
@@ -60,7 +62,7 @@ async fn unknown_ids_are_404_on_every_id_route() {
             }
             checked += 1;
         }
-        assert_eq!(checked, 11);
+        assert_eq!(checked, 13);
         assert_eq!(api.count("tickets").await, 1);
         assert_eq!(api.count("ticket_events").await, 1);
     })
@@ -88,7 +90,7 @@ async fn of_twenty_parallel_dispatches_exactly_one_wins() {
                     &format!("/api/tickets/{id}/transitions"),
                     Some(&t),
                 )
-                .json(&json!({"action": "dispatch", "note": format!("try {i}")}));
+                .json(&json!({"action": "dispatch", "district_id": f.district, "note": format!("try {i}")}));
             set.spawn(async move {
                 let res = rb.send().await.expect("sent");
                 let status = res.status().as_u16();

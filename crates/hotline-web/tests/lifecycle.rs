@@ -97,7 +97,7 @@ async fn a_leak_from_the_call_to_the_rating() {
             &api,
             &t,
             id,
-            json!({"action": "dispatch", "note": "派城东抢修班"}),
+            json!({"action": "dispatch", "district_id": f.district, "note": "派城东抢修班"}),
         )
         .await;
         assert_eq!(d["status"], "dispatched");

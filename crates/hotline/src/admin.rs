@@ -31,7 +31,7 @@ pub enum DbCommand {
 #[derive(Debug, Subcommand)]
 pub enum AgentCommand {
     /// Create an agent, or update the one with this login.
-    Add(AgentArgs),
+    Add(Box<AgentArgs>),
     /// List the agents.
     List,
 }
@@ -54,9 +54,12 @@ pub struct AgentArgs {
     /// not given (keeps it out of the shell history).
     #[arg(long, env = "HOTLINE_AGENT_PASSWORD", hide_env_values = true)]
     pub password: String,
-    /// agent, supervisor or admin.
+    /// agent, supervisor, admin or crew (a district's field crew: needs --district).
     #[arg(long, default_value = "agent")]
     pub role: String,
+    /// A crew's district, by its code (as in `districts.code`).
+    #[arg(long)]
+    pub district: Option<String>,
     #[arg(long, default_value = "")]
     pub team: String,
     /// A skill with its level 1-10, e.g. --skill billing=8 (repeatable).
@@ -99,8 +102,25 @@ pub async fn agent(cfg: &Config, cmd: &AgentCommand) -> Result<(), String> {
     let store = storage::open(cfg).await?;
     match cmd {
         AgentCommand::Add(a) => {
-            let role = Role::parse(&a.role)
-                .ok_or_else(|| format!("--role: {:?} is not agent, supervisor or admin", a.role))?;
+            let role = Role::parse(&a.role).ok_or_else(|| {
+                format!(
+                    "--role: {:?} is not agent, supervisor, admin or crew",
+                    a.role
+                )
+            })?;
+            let district = match (&a.district, role) {
+                (Some(code), Role::Crew) => Some(
+                    store
+                        .district_by_code(code)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .ok_or_else(|| format!("--district: no district with the code {code:?}"))?
+                        .id,
+                ),
+                (None, Role::Crew) => return Err("--district: a crew needs its district".into()),
+                (Some(_), _) => return Err("--district: only for --role crew".into()),
+                (None, _) => None,
+            };
             let mut skills = Vec::new();
             for s in &a.skills {
                 let (name, level) = s
@@ -126,17 +146,20 @@ pub async fn agent(cfg: &Config, cmd: &AgentCommand) -> Result<(), String> {
                 &a.team,
                 skills,
             );
-            let id = store
-                .upsert_agent(&new, storage::now_ms())
-                .await
-                .map_err(|e| e.to_string())?;
+            let id = match district {
+                Some(d) => store.upsert_crew(&new, d, storage::now_ms()).await,
+                None => store.upsert_agent(&new, storage::now_ms()).await,
+            }
+            .map_err(|e| e.to_string())?;
             println!(
                 "agent {} saved (id {id}, extension {})",
                 a.login, a.sip_user
             );
         }
         AgentCommand::List => {
-            for a in store.agents().await.map_err(|e| e.to_string())? {
+            let mut all = store.agents().await.map_err(|e| e.to_string())?;
+            all.extend(store.crews().await.map_err(|e| e.to_string())?);
+            for a in all {
                 let skills: Vec<String> =
                     a.skills.iter().map(|(s, l)| format!("{s}={l}")).collect();
                 println!(

@@ -202,6 +202,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         configured_users,
         initial_users,
     ));
+    let webhooks = crate::outbox::spawn(store.clone(), &cfg.tickets.webhooks).await?;
     let controller = tokio::spawn(controller::run(
         ctl,
         server.handle.clone(),
@@ -217,6 +218,9 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     let _ = tokio::time::timeout(Duration::from_secs(2), controller).await;
     call_log.stop(Duration::from_secs(2)).await;
     background.abort();
+    if let Some(w) = webhooks {
+        w.abort();
+    }
     if let Some((_, server)) = http {
         server.stop();
     }

@@ -52,6 +52,7 @@ pub fn policy(cfg: &Config) -> Policy {
                     follow_up: limit(k.follow_up_hours, HOUR),
                 },
                 follow_up: k.follow_up_hours > 0,
+                auto_dispatch: k.auto_dispatch,
             };
             (name.clone(), policy)
         })
@@ -63,6 +64,7 @@ pub fn policy(cfg: &Config) -> Policy {
         ..Policy::default()
     };
     p.follow_up.max_attempts = i64::from(cfg.tickets.follow_up_max_attempts);
+    p.escalation_multiple = i64::try_from(cfg.tickets.escalation_multiple).unwrap_or(i64::MAX);
     p.follow_up.retry_after = cfg.tickets.follow_up_retry_mins as Millis * MIN;
     p.late_fee.daily_rate_ppm = i64::from(cfg.billing.late_fee_daily_ppm);
     p.late_fee.grace_days = i64::from(cfg.billing.late_fee_grace_days);

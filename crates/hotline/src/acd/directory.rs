@@ -96,6 +96,7 @@ mod tests {
             language: "zh".into(),
             active: true,
             skills: vec![],
+            district_id: None,
         }
     }
 

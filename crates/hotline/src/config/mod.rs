@@ -418,8 +418,57 @@ pub struct TicketsConfig {
     pub follow_up_retry_mins: u64,
     /// How often missed deadlines are looked for and escalated.
     pub escalation_check_secs: u64,
+    /// A ticket goes to escalation level 2 once a deadline is missed by this many times its
+    /// own limit (level 1 at the deadline); 1 = never level 2.
+    pub escalation_multiple: u64,
     /// The kinds, by name (a new table adds a kind).
     pub kinds: std::collections::BTreeMap<String, TicketKindConfig>,
+    /// Receivers of ticket events (dispatch, return, reply, escalation, close), one
+    /// `[[tickets.webhooks]]` table each; file only. None by default.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookConfig>,
+}
+
+/// One receiver under `[[tickets.webhooks]]`: each event is POSTed to `url` as JSON, signed
+/// with HMAC-SHA256 over the body with `secret` (`X-Hotline-Signature: sha256=<hex>`), its
+/// event id in `X-Hotline-Event`; retried with backoff until a 2xx or `max_attempts`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// A unique name (kept with each delivery; renaming a receiver starts it afresh).
+    pub name: String,
+    /// `http://host:port/path` (TLS: through a local proxy).
+    pub url: String,
+    pub secret: String,
+    /// A district's code: only that district's tickets; "" = centre-wide (every ticket).
+    #[serde(default)]
+    pub district: String,
+    #[serde(default = "default_webhook_attempts")]
+    pub max_attempts: u32,
+    /// How long one attempt may take (connect, send, answer).
+    #[serde(default = "default_webhook_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_webhook_attempts() -> u32 {
+    12
+}
+
+fn default_webhook_timeout() -> u64 {
+    5
+}
+
+impl fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("secret", &"<hidden>")
+            .field("district", &self.district)
+            .field("max_attempts", &self.max_attempts)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
 }
 
 /// One kind of ticket under `[tickets.kinds]`. A limit of 0 is no limit.
@@ -437,6 +486,9 @@ pub struct TicketKindConfig {
     /// Follow-up call within this many hours of closing; 0 = no follow-up for this kind.
     #[serde(default)]
     pub follow_up_hours: u64,
+    /// Tickets of this kind the IVR opens with a known district are dispatched at once.
+    #[serde(default)]
+    pub auto_dispatch: bool,
 }
 
 impl Default for TicketsConfig {
@@ -446,11 +498,13 @@ impl Default for TicketsConfig {
             on_site_mins,
             reply_hours,
             follow_up_hours,
+            auto_dispatch: false,
         };
         TicketsConfig {
             follow_up_max_attempts: 3,
             follow_up_retry_mins: 240,
             escalation_check_secs: 60,
+            escalation_multiple: 2,
             kinds: [
                 ("leak", kind("urgent", 45, 24, 72)),
                 ("repair", kind("high", 240, 48, 72)),
@@ -461,7 +515,13 @@ impl Default for TicketsConfig {
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
+            // A leak is dispatched as soon as the IVR opens it (the flow tells the caller so).
+            .map(|(k, mut v)| {
+                v.auto_dispatch = k == "leak";
+                (k, v)
+            })
             .collect(),
+            webhooks: Vec::new(),
         }
     }
 }

@@ -259,11 +259,13 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("tickets.follow_up_max_attempts", "Follow-up call attempts before it is given up (the ticket moves on)."),
     ("tickets.follow_up_retry_mins", "Wait after a follow-up call that did not reach the customer."),
     ("tickets.escalation_check_secs", "How often tickets past a time limit are looked for and escalated."),
+    ("tickets.escalation_multiple", "A ticket goes to escalation level 2 (its own event and webhook) once a time limit is\nmissed by this many times the limit; level 1 is at the limit. 1 = never level 2."),
     (
         "tickets.kinds",
         "One line per kind: priority (low, normal, high, urgent), crew on site within on_site_mins\n\
          of creation, result reported within reply_hours, follow-up call within follow_up_hours\n\
-         of closing (0 = no limit; follow_up_hours = 0: no follow-up). Add a line to add a kind.\n\
+         of closing (0 = no limit; follow_up_hours = 0: no follow-up); auto_dispatch = true:\n\
+         tickets the IVR opens with a known district are dispatched at once. Add a line to add a kind.\n\
          Set in the file only.",
     ),
     ("billing.late_fee_daily_ppm", "Late fee per day overdue, in millionths of the unpaid amount (1000 = 0.1 % a day)."),

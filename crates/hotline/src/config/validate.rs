@@ -119,8 +119,26 @@ fn store(cfg: &Config, f: &mut Findings) {
         u64::from(t.follow_up_max_attempts),
     );
     positive(f, "tickets.escalation_check_secs", t.escalation_check_secs);
+    positive(f, "tickets.escalation_multiple", t.escalation_multiple);
     if t.kinds.is_empty() {
         f.error("tickets.kinds", "at least one kind is needed");
+    }
+    for (i, w) in t.webhooks.iter().enumerate() {
+        let key = |k: &str| format!("tickets.webhooks[{i}].{k}");
+        if w.name.trim().is_empty() || t.webhooks[..i].iter().any(|o| o.name == w.name) {
+            f.error(key("name"), "a name of its own is needed");
+        }
+        if !w.url.starts_with("http://") || w.url.len() <= "http://".len() {
+            f.error(
+                key("url"),
+                "must be an http:// URL (TLS through a local proxy)",
+            );
+        }
+        if w.secret.len() < 16 {
+            f.error(key("secret"), "at least 16 characters");
+        }
+        positive(f, &key("max_attempts"), u64::from(w.max_attempts));
+        positive(f, &key("timeout_secs"), w.timeout_secs);
     }
     for (name, kind) in &t.kinds {
         let key = format!("tickets.kinds.{name}");

@@ -1,0 +1,201 @@
+//! The webhook outbox through the store: the dispatch, return, reply, close and escalation of
+//! a ticket each write one event in the change's transaction (nothing for other steps or for
+//! refused ones); fan-out makes one delivery per receiver the event is for, once; failures
+//! back off and end as dead letters, which an admin can put back in line.
+mod common;
+use common::*;
+use hotline_store::outbox::{backoff, Receiver};
+use hotline_store::*;
+
+const MIN: Millis = 60_000;
+
+async fn kinds(s: &Store) -> Vec<String> {
+    sqlx::query_scalar("SELECT kind FROM outbox ORDER BY id")
+        .fetch_all(s.read_pool())
+        .await
+        .unwrap()
+}
+
+fn noted(n: &str) -> TransitionInput {
+    TransitionInput {
+        note: n.into(),
+        ..TransitionInput::default()
+    }
+}
+
+#[tokio::test]
+async fn each_notified_step_writes_one_event_with_the_change() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let a = Actor::Agent(f.agent);
+        let t = s
+            .create_ticket(
+                &NewTicket {
+                    kind: "leak".into(),
+                    customer_id: Some(f.customer),
+                    summary: "漏水".into(),
+                    ..NewTicket::default()
+                },
+                a,
+                NOW,
+            )
+            .await
+            .unwrap();
+        assert!(kinds(&s).await.is_empty(), "opening is not an event");
+        for (action, note) in [
+            (Action::Dispatch, ""),
+            (Action::Return, "不属本片区"),
+            (Action::Dispatch, ""),
+            (Action::Start, ""),
+            (Action::Reply, "已修复"),
+            (Action::Close, ""),
+        ] {
+            s.transition(t.id, action, &noted(note), a, NOW)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            kinds(&s).await,
+            ["dispatch", "return", "dispatch", "reply", "close"]
+        );
+        // A refused step writes nothing.
+        let err = s
+            .transition(t.id, Action::Dispatch, &noted(""), a, NOW)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Illegal(_)));
+        let stale = TransitionInput {
+            expected_version: Some(0),
+            ..TransitionInput::default()
+        };
+        assert!(s
+            .transition(t.id, Action::FollowUp, &stale, a, NOW)
+            .await
+            .is_err());
+        assert_eq!(kinds(&s).await.len(), 5);
+        // The payload says what happened, with the ticket as it was then.
+        let p: String =
+            sqlx::query_scalar("SELECT payload FROM outbox ORDER BY id LIMIT 1 OFFSET 1")
+                .fetch_one(s.read_pool())
+                .await
+                .unwrap();
+        let p: serde_json::Value = serde_json::from_str(&p).unwrap();
+        assert_eq!(p["type"], "ticket.return");
+        assert_eq!(p["note"], "不属本片区");
+        assert_eq!(p["ticket"]["status"], "accepted");
+        assert_eq!(p["ticket"]["district_code"], "east");
+        assert_eq!(p["event_id"].as_str().map(str::len), Some(32));
+
+        // A missed deadline: one escalation event.
+        let u = s
+            .create_ticket(
+                &NewTicket {
+                    kind: "leak".into(),
+                    customer_id: Some(f.customer),
+                    summary: "又漏".into(),
+                    ..NewTicket::default()
+                },
+                a,
+                NOW,
+            )
+            .await
+            .unwrap();
+        s.escalate_overdue(NOW + 46 * MIN).await.unwrap();
+        s.escalate_overdue(NOW + 47 * MIN).await.unwrap();
+        let esc: Vec<i64> =
+            sqlx::query_scalar("SELECT ticket_id FROM outbox WHERE kind = 'escalation'")
+                .fetch_all(s.read_pool())
+                .await
+                .unwrap();
+        assert_eq!(esc, [u.id]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn fan_out_is_once_per_receiver_and_failures_back_off_to_dead_letters() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let a = Actor::Agent(f.agent);
+        let mut ids = Vec::new();
+        for district in [f.district, f.other_district] {
+            let t = s
+                .create_ticket(
+                    &NewTicket {
+                        kind: "repair".into(),
+                        summary: "x".into(),
+                        address: Some("路1号".into()),
+                        ..NewTicket::default()
+                    },
+                    a,
+                    NOW,
+                )
+                .await
+                .unwrap();
+            let to = TransitionInput {
+                district_id: Some(district),
+                ..TransitionInput::default()
+            };
+            s.transition(t.id, Action::Dispatch, &to, a, NOW)
+                .await
+                .unwrap();
+            ids.push(t.id);
+        }
+        let receivers = [
+            Receiver {
+                name: "centre".into(),
+                district_id: None,
+            },
+            Receiver {
+                name: "east-sms".into(),
+                district_id: Some(f.district),
+            },
+        ];
+        assert_eq!(s.fan_out(&receivers, NOW).await.unwrap(), 2);
+        assert_eq!(s.fan_out(&receivers, NOW).await.unwrap(), 0);
+        let due = s.due_deliveries(NOW, 100).await.unwrap();
+        let who: Vec<&str> = due.iter().map(|d| d.receiver.as_str()).collect();
+        assert_eq!(who, ["centre", "east-sms", "centre"]);
+        assert_eq!(due[0].event_id, due[1].event_id);
+        assert_ne!(due[0].event_id, due[2].event_id);
+
+        // Delivered: gone from the due list.
+        s.delivery_done(due[0].id, NOW).await.unwrap();
+        // Failing: back after the backoff, dead after the last attempt.
+        let d = due[1].id;
+        let mut at = NOW;
+        for attempt in 1..=3 {
+            let dead = s.delivery_failed(d, "HTTP 500", at, 3).await.unwrap();
+            assert_eq!(dead, attempt == 3);
+            let soon = s
+                .due_deliveries(at + backoff(attempt) - 1, 100)
+                .await
+                .unwrap();
+            assert!(soon.iter().all(|x| x.id != d));
+            at += backoff(attempt);
+            let later = s.due_deliveries(at, 100).await.unwrap();
+            assert_eq!(later.iter().any(|x| x.id == d), attempt < 3);
+        }
+        let dead = s.dead_letters(10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(
+            (dead[0].receiver.as_str(), dead[0].attempts),
+            ("east-sms", 3)
+        );
+        assert_eq!(dead[0].last_error, "HTTP 500");
+        assert_eq!(dead[0].ticket_id, ids[0]);
+        s.retry_dead_letter(d, at).await.unwrap();
+        assert!(s.dead_letters(10).await.unwrap().is_empty());
+        assert!(s
+            .due_deliveries(at, 100)
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.id == d));
+        assert!(matches!(
+            s.retry_dead_letter(d, at).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    })
+    .await;
+}
