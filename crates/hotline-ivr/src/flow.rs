@@ -116,6 +116,8 @@ pub enum PromptItem {
         limit: Option<usize>,
         items: Vec<PromptItem>,
     },
+    /// The items only when `cond` is true (null or an error counts as false).
+    When { cond: Expr, items: Vec<PromptItem> },
 }
 
 #[derive(Debug, Clone)]

@@ -84,6 +84,7 @@ fn prompt_summary(items: &[PromptItem]) -> String {
             PromptItem::Prompt(name) => name.clone(),
             PromptItem::Say { value, .. } => format!("say {}", value.source()),
             PromptItem::Each { list, .. } => format!("each {}", list.source()),
+            PromptItem::When { cond, .. } => format!("when {}", cond.source()),
         })
         .collect();
     parts.join(", ")

@@ -465,7 +465,8 @@ pub struct Schedule {
     pub closed: Text,
 }
 
-/// One item of a prompt list: a prompt name, `{ say, as }` or `{ each, as, limit, play }`.
+/// One item of a prompt list: a prompt name, `{ say, as }`, `{ each, as, limit, play }` or
+/// `{ when, play }`.
 #[derive(Debug)]
 pub enum PromptItem {
     /// A prompt: `sounds/<language>/<name>.wav`, or `common/<name>`.
@@ -474,6 +475,15 @@ pub enum PromptItem {
     Say(SayItem),
     /// Items played once per element of a list.
     Each(EachItem),
+    /// Items played only when a condition holds.
+    When(WhenItem),
+}
+
+/// `{ when: EXPRESSION, play: [items] }`.
+#[derive(Debug)]
+pub struct WhenItem {
+    pub when: Text,
+    pub play: Prompts,
 }
 
 /// `{ say: EXPRESSION, as: KIND }`.
@@ -500,13 +510,13 @@ impl<'de> Deserialize<'de> for PromptItem {
 
 struct PromptItemVisitor;
 
-const PROMPT_ITEM_FIELDS: &[&str] = &["say", "each", "as", "limit", "play"];
+const PROMPT_ITEM_FIELDS: &[&str] = &["say", "each", "when", "as", "limit", "play"];
 
 impl<'de> Visitor<'de> for PromptItemVisitor {
     type Value = PromptItem;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a prompt name, `{ say, as }` or `{ each, as, play }`")
+        f.write_str("a prompt name, `{ say, as }`, `{ each, as, play }` or `{ when, play }`")
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<PromptItem, E> {
@@ -524,6 +534,7 @@ impl<'de> Visitor<'de> for PromptItemVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PromptItem, A::Error> {
         let mut say: Option<Text> = None;
         let mut each: Option<Text> = None;
+        let mut when: Option<Text> = None;
         let mut as_: Option<Text> = None;
         let mut limit: Option<Spanned<i64>> = None;
         let mut play: Option<Prompts> = None;
@@ -531,15 +542,30 @@ impl<'de> Visitor<'de> for PromptItemVisitor {
             match key.as_str() {
                 "say" => put(&mut say, map.next_value()?, "say")?,
                 "each" => put(&mut each, map.next_value()?, "each")?,
+                "when" => put(&mut when, map.next_value()?, "when")?,
                 "as" => put(&mut as_, map.next_value()?, "as")?,
                 "limit" => put(&mut limit, map.next_value()?, "limit")?,
                 "play" => put(&mut play, map.next_value()?, "play")?,
                 other => return Err(de::Error::unknown_field(other, PROMPT_ITEM_FIELDS)),
             }
         }
+        if let Some(when) = when {
+            if say.is_some() || each.is_some() {
+                return Err(de::Error::custom(
+                    "a prompt item has one of `say`, `each` or `when`, not two",
+                ));
+            }
+            if as_.is_some() || limit.is_some() {
+                return Err(de::Error::custom(
+                    "`as` and `limit` do not belong to `when` (only `play`)",
+                ));
+            }
+            let play = play.ok_or_else(|| de::Error::missing_field("play"))?;
+            return Ok(PromptItem::When(WhenItem { when, play }));
+        }
         match (say, each) {
             (Some(_), Some(_)) => Err(de::Error::custom(
-                "a prompt item has either `say` or `each`, not both",
+                "a prompt item has one of `say`, `each` or `when`, not two",
             )),
             (Some(say), None) => {
                 if limit.is_some() || play.is_some() {
@@ -561,7 +587,7 @@ impl<'de> Visitor<'de> for PromptItemVisitor {
                 }))
             }
             (None, None) => Err(de::Error::custom(
-                "a prompt item is a prompt name, `{ say, as }` or `{ each, as, play }`",
+                "a prompt item is a prompt name, `{ say, as }`, `{ each, as, play }` or `{ when, play }`",
             )),
         }
     }
@@ -923,6 +949,12 @@ mod schema {
         Date,
         /// A month (2026年10月 / October 2026).
         Month,
+        /// A date and time of day, without the year (十二月六号上午八点 / December 6, 8 a.m.).
+        Time,
+        /// A time's time of day only (下午六点 / 6 p.m.).
+        Clock,
+        /// A decimal number, from text such as `0.35` (零点三五 / zero point three five).
+        Decimal,
     }
 
     /// How a collected value is read back.
@@ -995,6 +1027,17 @@ mod schema {
         play: Vec<super::PromptItem>,
     }
 
+    /// Items played only when a condition holds.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct When {
+        /// The condition (an expression giving true or false; null counts as false).
+        when: Expression,
+        /// The items played when it is true.
+        play: Vec<super::PromptItem>,
+    }
+
     /// One item of a prompt list.
     #[derive(JsonSchema)]
     #[serde(untagged)]
@@ -1003,5 +1046,6 @@ mod schema {
         Name(PromptName),
         Say(Say),
         Each(Each),
+        When(When),
     }
 }

@@ -18,6 +18,7 @@ const AUDIT_SQL: &str = include_str!("../migrations/0002_audit.sql");
 const LOGIN_AUDIT_SQL: &str = include_str!("../migrations/0003_login_audit.sql");
 const CALL_RECORDS_SQL: &str = include_str!("../migrations/0010_call_records.sql");
 const ENGINE_RUNS_SQL: &str = include_str!("../migrations/0011_engine_runs.sql");
+const NOTICES_SQL: &str = include_str!("../migrations/0012_notices.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +111,7 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(3, "login_audit", LOGIN_AUDIT_SQL),
             migration(10, "call_records", CALL_RECORDS_SQL),
             migration(11, "engine_runs", ENGINE_RUNS_SQL),
+            migration(12, "notices", NOTICES_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }
