@@ -24,6 +24,7 @@ mod health;
 mod live;
 mod metrics;
 mod middleware;
+mod notices;
 mod openapi;
 mod pages;
 mod throttle;
@@ -101,6 +102,7 @@ pub enum Verb {
     Get,
     Post,
     Put,
+    Delete,
 }
 
 impl Verb {
@@ -109,6 +111,7 @@ impl Verb {
             Verb::Get => Method::GET,
             Verb::Post => Method::POST,
             Verb::Put => Method::PUT,
+            Verb::Delete => Method::DELETE,
         }
     }
     fn filter(self) -> MethodFilter {
@@ -116,6 +119,7 @@ impl Verb {
             Verb::Get => MethodFilter::GET,
             Verb::Post => MethodFilter::POST,
             Verb::Put => MethodFilter::PUT,
+            Verb::Delete => MethodFilter::DELETE,
         }
     }
 }
@@ -190,6 +194,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Post, "/api/acd/me/call/transfer", control::transfer),
         ep(Put, "/api/acd/agents/{id}/state", acd::set_agent),
         ep(Get, "/api/audit", acd::audit),
+        ep(Get, "/api/notices", notices::list),
+        ep(Post, "/api/notices", notices::create),
+        ep(Get, "/api/notices/{id}", notices::one),
+        ep(Put, "/api/notices/{id}", notices::update),
+        ep(Delete, "/api/notices/{id}", notices::end),
     ]
 }
 

@@ -35,6 +35,11 @@ async fn unknown_ids_are_404_on_every_id_route() {
             ("/api/calls/{id}/tickets", json!({"ticket_id": real_ticket})),
             ("/api/acd/agents/{id}/state", json!({"state": "ready"})),
             ("/api/followups/{id}/call", json!({})),
+            (
+                "/api/notices/{id}",
+                json!({"kind": "outage", "district_ids": [f.district], "starts_at": NOW,
+                       "title": "停水"}),
+            ),
         ];
         let mut checked = 0;
         for e in hotline_web::endpoints()
@@ -60,7 +65,7 @@ async fn unknown_ids_are_404_on_every_id_route() {
             }
             checked += 1;
         }
-        assert_eq!(checked, 11);
+        assert_eq!(checked, 14);
         assert_eq!(api.count("tickets").await, 1);
         assert_eq!(api.count("ticket_events").await, 1);
     })

@@ -15,5 +15,6 @@ pub mod controller;
 pub mod flows;
 pub mod memory;
 pub mod metrics;
+pub mod notice_admin;
 pub mod serve;
 pub mod storage;
