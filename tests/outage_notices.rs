@@ -1,7 +1,8 @@
 //! End-to-end outage day: a supervisor publishes a planned-works notice through the API
 //! (`POST /api/notices`) on the real `hotline serve` running the shipped flows; the next
-//! caller from that district hears it over RTP, prompt after prompt: its kind, "your area",
-//! from when to when with the dates and times of day read out, and its cause. Ended through
+//! caller from that district hears it over RTP before the menu, prompt after prompt: its
+//! kind, "your area", from when to when with the dates and times of day read out, and its
+//! cause; then 1 reads it again and 2 goes on to the menu (where 3 reads it too). Ended through
 //! the API (`DELETE /api/notices/{id}`), the next caller hears that there is none.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -158,8 +159,34 @@ async fn a_notice_published_through_the_api_is_heard_by_the_next_caller_until_it
     ));
     expected.extend(["notice_cause", "notice_cause_construction"].map(String::from));
 
+    // Keying the account number, the caller hears the district's notice before the menu,
+    // then "1 again, 2 menu, 0 agent": 1 reads it again, 2 goes to the menu, where 3 (the
+    // outage menu) reads it once more.
     let mut c = Call::place(&engine, "13912340001").await;
-    c.identify(&account).await;
+    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
+    c.expect(
+        "the language menu",
+        &ulaw("zh", "language_menu"),
+        Some(1600),
+    )
+    .await;
+    c.press("1").await;
+    c.expect(
+        "the account question",
+        &ulaw("zh", "enter_account"),
+        Some(1600),
+    )
+    .await;
+    c.press(&format!("{account}#")).await;
+    hears(&mut c, &expected).await;
+    let again = ulaw("zh", "notice_again_menu");
+    c.expect("the notice menu", &again, Some(1600)).await;
+    c.press("1").await;
+    hears(&mut c, &expected[1..]).await;
+    c.expect("the notice menu again", &again, Some(1600)).await;
+    c.press("2").await;
+    c.expect("the main menu", &ulaw("zh", "main_menu"), Some(1600))
+        .await;
     c.press("3").await;
     hears(&mut c, &expected).await;
     c.hang_up().await;

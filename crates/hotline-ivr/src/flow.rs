@@ -186,8 +186,9 @@ pub enum LookupWhat {
     Arrears {
         account: Expr,
     },
+    /// Of `district`; without one, the notices in force in every district.
     Notices {
-        district: Expr,
+        district: Option<Expr>,
         kind: Option<String>,
     },
     SubmitReading {

@@ -103,7 +103,11 @@ fn summary(kind: &NodeKind, callee: &str) -> String {
                 | LookupWhat::Bills { account }
                 | LookupWhat::Arrears { account }
                 | LookupWhat::SubmitReading { account, .. } => format!("({})", account.source()),
-                LookupWhat::Notices { district, .. } => format!("({})", district.source()),
+                LookupWhat::Notices {
+                    district: Some(district),
+                    ..
+                } => format!("({})", district.source()),
+                LookupWhat::Notices { district: None, .. } => "(every district)".into(),
                 LookupWhat::SubmitSurvey { value } => format!("({})", value.source()),
             };
             format!("{}{arg} → {}", l.what.name(), l.into)

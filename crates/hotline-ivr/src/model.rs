@@ -275,7 +275,8 @@ pub struct Lookup {
     #[serde(default)]
     #[schemars(with = "Option<schema::Expression>")]
     pub account: Option<Text>,
-    /// The district code (an expression): `notices`.
+    /// The district code (an expression): `notices`; without it, the notices in force in
+    /// every district.
     #[serde(default)]
     #[schemars(with = "Option<schema::Expression>")]
     pub district: Option<Text>,
@@ -926,7 +927,8 @@ mod schema {
         Bills,
         /// The arrears of `account`: `{count, principal, late_fees, total, items}`.
         Arrears,
-        /// Notices for `district` (optionally of `kind`): `{count, items}`.
+        /// Notices for `district` (optionally of `kind`), or in force in every district
+        /// without one: `{count, items}`.
         Notices,
         /// Submits the meter reading `value` for `account`: `{status, reason, ticket}`.
         SubmitReading,

@@ -211,8 +211,10 @@ pub mod shapes {
         ])
     }
 
-    /// `notices`: each notice's kind (`outage`, `planned_works`, `water_quality`,
-    /// `pressure`, `other`), title, district (code and name), `starts`/`ends` (dates) and
+    /// `notices`: how many, how many of them are in force now (the others start within a
+    /// day), and each notice's kind (`outage`, `planned_works`, `water_quality`, `pressure`,
+    /// `other`), title, district (the first: code and name), districts (codes),
+    /// `starts`/`ends` (dates) and
     /// `from`/`until` (times; `until` null while the end is not known), `same_day` (it ends
     /// on the day it starts), `cause` (a cause code or empty) and the water figures as decimal
     /// text (turbidity in NTU, residual chlorine in mg/L, pressure in MPa; null when not given).
@@ -222,6 +224,7 @@ pub mod shapes {
             ("title", Type::Text),
             ("district", Type::Text),
             ("district_name", Type::Text),
+            ("districts", Type::List(Box::new(Type::Text))),
             ("starts", Type::Date),
             ("ends", Type::Date),
             ("from", Type::Time),
@@ -232,7 +235,11 @@ pub mod shapes {
             ("chlorine", Type::Text),
             ("pressure", Type::Text),
         ]);
-        Type::record([("count", Type::Int), ("items", Type::List(Box::new(item)))])
+        Type::record([
+            ("count", Type::Int),
+            ("in_force", Type::Int),
+            ("items", Type::List(Box::new(item))),
+        ])
     }
 
     /// `submit_reading`.

@@ -102,12 +102,15 @@ async fn answer(
         }
         LookupRequest::Arrears { account } => Some(arrears(&source.arrears(&account, now).await?)),
         LookupRequest::Notices { district, kind } => {
-            let all = source.notices(&district, now).await?;
+            let all = match district {
+                Some(d) => source.notices(&d, now).await?,
+                None => source.notices_in_force(now).await?,
+            };
             let wanted: Vec<&Notice> = all
                 .iter()
                 .filter(|n| kind.as_deref().is_none_or(|k| n.kind == k))
                 .collect();
-            Some(notices(&wanted))
+            Some(notices(&wanted, now))
         }
         // Answered by `ask`.
         LookupRequest::SubmitReading { .. } => None,
@@ -322,7 +325,7 @@ fn figure(milli: Option<i64>) -> Value {
     })
 }
 
-pub fn notices(list: &[&Notice]) -> Value {
+pub fn notices(list: &[&Notice], now: Millis) -> Value {
     let zone = hotline_time::centre();
     let items: Vec<Value> = list
         .iter()
@@ -336,6 +339,10 @@ pub fn notices(list: &[&Notice]) -> Value {
                 ("title", text(&n.title)),
                 ("district", text(first.map_or("", |d| d.code.as_str()))),
                 ("district_name", text(first.map_or("", |d| d.name.as_str()))),
+                (
+                    "districts",
+                    Value::List(n.districts.iter().map(|d| text(&d.code)).collect()),
+                ),
                 ("starts", date(n.starts_at)),
                 ("ends", n.ends_at.map_or(Value::Null, date)),
                 ("from", time(n.starts_at)),
@@ -348,8 +355,10 @@ pub fn notices(list: &[&Notice]) -> Value {
             ])
         })
         .collect();
+    let in_force = list.iter().filter(|n| n.in_force(now)).count();
     Value::record([
         ("count", Value::Int(items.len() as i64)),
+        ("in_force", Value::Int(in_force as i64)),
         ("items", Value::List(items)),
     ])
 }
@@ -472,8 +481,13 @@ mod tests {
             created_at: None,
             updated_at: None,
         };
-        let v = notices(&[&n]);
+        let v = notices(&[&n], n.starts_at);
         assert!(fits(&v, &shapes::notices()));
+        assert_eq!(v.field("in_force"), &Value::Int(1));
+        assert_eq!(
+            notices(&[&n], n.starts_at - 1).field("in_force"),
+            &Value::Int(0)
+        );
         let Value::List(items) = v.field("items") else {
             panic!("items")
         };
@@ -499,7 +513,7 @@ mod tests {
             ends_at: None,
             ..n.clone()
         };
-        let v = notices(&[&open]);
+        let v = notices(&[&open], 0);
         let Value::List(items) = v.field("items") else {
             panic!("items")
         };
