@@ -85,6 +85,7 @@ fn prompt_summary(items: &[PromptItem]) -> String {
             PromptItem::Say { value, .. } => format!("say {}", value.source()),
             PromptItem::Each { list, .. } => format!("each {}", list.source()),
             PromptItem::When { cond, .. } => format!("when {}", cond.source()),
+            PromptItem::Hours { calendar } => format!("hours of {calendar}"),
         })
         .collect();
     parts.join(", ")

@@ -478,6 +478,8 @@ pub enum PromptItem {
     Each(EachItem),
     /// Items played only when a condition holds.
     When(WhenItem),
+    /// A calendar's opening hours read out: `{ hours: office }`.
+    Hours(Text),
 }
 
 /// `{ when: EXPRESSION, play: [items] }`.
@@ -511,7 +513,7 @@ impl<'de> Deserialize<'de> for PromptItem {
 
 struct PromptItemVisitor;
 
-const PROMPT_ITEM_FIELDS: &[&str] = &["say", "each", "when", "as", "limit", "play"];
+const PROMPT_ITEM_FIELDS: &[&str] = &["say", "each", "when", "hours", "as", "limit", "play"];
 
 impl<'de> Visitor<'de> for PromptItemVisitor {
     type Value = PromptItem;
@@ -536,6 +538,7 @@ impl<'de> Visitor<'de> for PromptItemVisitor {
         let mut say: Option<Text> = None;
         let mut each: Option<Text> = None;
         let mut when: Option<Text> = None;
+        let mut hours: Option<Text> = None;
         let mut as_: Option<Text> = None;
         let mut limit: Option<Spanned<i64>> = None;
         let mut play: Option<Prompts> = None;
@@ -544,11 +547,23 @@ impl<'de> Visitor<'de> for PromptItemVisitor {
                 "say" => put(&mut say, map.next_value()?, "say")?,
                 "each" => put(&mut each, map.next_value()?, "each")?,
                 "when" => put(&mut when, map.next_value()?, "when")?,
+                "hours" => put(&mut hours, map.next_value()?, "hours")?,
                 "as" => put(&mut as_, map.next_value()?, "as")?,
                 "limit" => put(&mut limit, map.next_value()?, "limit")?,
                 "play" => put(&mut play, map.next_value()?, "play")?,
                 other => return Err(de::Error::unknown_field(other, PROMPT_ITEM_FIELDS)),
             }
+        }
+        if let Some(hours) = hours {
+            if say.is_some() || each.is_some() || when.is_some() {
+                return Err(de::Error::custom(
+                    "a prompt item has one of `say`, `each`, `when` or `hours`, not two",
+                ));
+            }
+            if as_.is_some() || limit.is_some() || play.is_some() {
+                return Err(de::Error::custom("`hours` takes nothing else"));
+            }
+            return Ok(PromptItem::Hours(hours));
         }
         if let Some(when) = when {
             if say.is_some() || each.is_some() {
@@ -799,6 +814,41 @@ pub struct CalendarSpec {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub holidays: Vec<Text>,
+    /// The public holidays of a region (`cn`): its days off are closed days, its adjusted
+    /// working days (调休, a weekend worked) are open with `workday_hours`. From the yearly
+    /// files `holidays/<region>-<year>.yaml` beside the flows.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub public_holidays: Option<Text>,
+    /// Opening hours on an adjusted working day (default: Monday's).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub workday_hours: Option<Text>,
+}
+
+/// A yearly file of public holidays (`holidays/cn-2026.yaml`): the days off and the
+/// adjusted working days (调休) of one region and year, as the government published them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayFile {
+    /// The region's code (`cn`), as calendars name it in `public_holidays`.
+    pub region: Text,
+    pub year: Spanned<i64>,
+    /// Days off.
+    #[serde(default)]
+    pub holidays: Vec<Spanned<HolidayDay>>,
+    /// Weekend days that are working days (调休上班).
+    #[serde(default)]
+    pub workdays: Vec<Spanned<HolidayDay>>,
+}
+
+/// One day of a holiday file: `{ date: "2026-10-01", name: 国庆节 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayDay {
+    pub date: Text,
+    #[serde(default)]
+    pub name: String,
 }
 
 /// The JSON Schema of a flow file, pretty-printed (no final newline), for
@@ -1040,6 +1090,15 @@ mod schema {
         play: Vec<super::PromptItem>,
     }
 
+    /// A calendar's opening hours read out (generated from the calendar).
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Hours {
+        /// A calendar of `calendars.yaml`.
+        hours: Name,
+    }
+
     /// One item of a prompt list.
     #[derive(JsonSchema)]
     #[serde(untagged)]
@@ -1049,5 +1108,6 @@ mod schema {
         Say(Say),
         Each(Each),
         When(When),
+        Hours(Hours),
     }
 }

@@ -60,7 +60,7 @@ fn unknown_fields() {
     );
     assert_error(
         one(&format!("  start:\n    play:\n      prompts:\n        - a\n        - {{ sai: x, as: money }}\n      next: end\n{END}")),
-        "main.yaml:9:13: unknown field `sai`, expected one of say, each, when, as, limit, play",
+        "main.yaml:9:13: unknown field `sai`, expected one of say, each, when, hours, as, limit, play",
     );
 }
 

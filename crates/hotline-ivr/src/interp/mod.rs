@@ -9,6 +9,7 @@
 //! longer awaited (its id is stale) is ignored. Keys pressed while nothing waits for them are
 //! kept (type-ahead) for the next menu or collect.
 
+pub mod hours;
 mod outcome;
 mod prompts;
 mod schedule;

@@ -117,6 +117,23 @@ impl Session {
                     Ok(v) => self.say_into(&v, *as_, r, out),
                     Err(e) => out.push(Action::Warning(format!("say `{}`: {e}", value.source()))),
                 },
+                PromptItem::Hours { calendar } => {
+                    let set = std::sync::Arc::clone(&self.set);
+                    match set.calendars.get(calendar) {
+                        Some(c) => match super::hours::hours_prompts(c, &self.language) {
+                            Ok(names) => {
+                                r.script.push(format!("«hours of {calendar}»"));
+                                for n in names {
+                                    if r.prompts.len() < MAX_PROMPTS {
+                                        r.prompts.push(PromptRef::resolve(&n, &self.language));
+                                    }
+                                }
+                            }
+                            Err(e) => out.push(Action::Warning(e.to_string())),
+                        },
+                        None => out.push(Action::Warning(format!("no calendar {calendar}"))),
+                    }
+                }
                 PromptItem::When { cond, items } => match cond.eval(&self.vars) {
                     Ok(Value::Bool(true)) => self.expand(items, r, out, depth + 1),
                     Ok(Value::Bool(false) | Value::Null) => {}

@@ -71,6 +71,22 @@ impl Ctx<'_> {
                     as_: kind?.0,
                 })
             }
+            model::PromptItem::Hours(h) => {
+                let name = h.value.as_str();
+                let known = match self.set.calendars {
+                    Some(cals) => cals.contains_key(name),
+                    None => true, // calendars.yaml is broken: reported there
+                };
+                if !known {
+                    self.err(
+                        pos(&h.referenced),
+                        format!("no calendar `{name}` in {}", super::CALENDARS_FILE),
+                    );
+                }
+                known.then(|| PromptItem::Hours {
+                    calendar: name.to_owned(),
+                })
+            }
             model::PromptItem::When(w) => {
                 let cond = self.expr(&w.when, "when", Want::Bool);
                 let items = self.prompts(&w.play);

@@ -975,6 +975,8 @@ fn schedule_follows_the_calendar_on_the_clock_given() {
                 day: 1,
             }]
             .into(),
+            workdays: Default::default(),
+            workday_hours: Vec::new(),
         },
     );
     let set = Arc::new(set);
