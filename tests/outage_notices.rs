@@ -1,6 +1,7 @@
 //! End-to-end outage day: a supervisor publishes a planned-works notice through the API
 //! (`POST /api/notices`) on the real `hotline serve` running the shipped flows; the next
-//! caller from that district hears it over RTP before the menu, prompt after prompt: its
+//! caller from that district (not recognised by number: offered today's notices first, then
+//! keying the account number) hears it over RTP before the menu, prompt after prompt: its
 //! kind, "your area", from when to when with the dates and times of day read out, and its
 //! cause; then 1 reads it again and 2 goes on to the menu (where 3 reads it too). Ended through
 //! the API (`DELETE /api/notices/{id}`), the next caller hears that there is none.
@@ -171,6 +172,15 @@ async fn a_notice_published_through_the_api_is_heard_by_the_next_caller_until_it
     )
     .await;
     c.press("1").await;
+    // Not recognised by number, with a notice in force: today's notices are offered first;
+    // 2 goes on to the account question.
+    c.expect(
+        "today's notices offered",
+        &ulaw("zh", "notices_today_offer"),
+        Some(1600),
+    )
+    .await;
+    c.press("2").await;
     c.expect(
         "the account question",
         &ulaw("zh", "enter_account"),

@@ -113,3 +113,39 @@ fn bad_holiday_entries_are_refused_with_file_and_line() {
         "calendars.yaml:5:20: `17:30-08:30` ends before it starts",
     );
 }
+
+#[test]
+fn a_flows_folder_without_holidays_uses_the_built_in_ones_and_its_own_file_replaces_them() {
+    let dir = std::env::temp_dir().join(format!("hotline-holidays-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("main.yaml"), main_flow()).unwrap();
+    std::fs::write(dir.join("calendars.yaml"), CALENDARS).unwrap();
+    let set = hotline_ivr::load::load_dir(&dir, &prompts).expect("the built-in cn-2026 is used");
+    assert_eq!(set.calendars["office"].workdays.len(), 6);
+    // The folder's own cn-2026.yaml replaces the built-in one: here with one holiday only.
+    std::fs::create_dir_all(dir.join("holidays")).unwrap();
+    std::fs::write(
+        dir.join("holidays/cn-2026.yaml"),
+        "region: cn\nyear: 2026\nholidays:\n  - { date: \"2026-10-01\" }\n",
+    )
+    .unwrap();
+    let set = hotline_ivr::load::load_dir(&dir, &prompts).expect("loads");
+    assert_eq!(set.calendars["office"].holidays.len(), 1);
+    assert!(set.calendars["office"].workdays.is_empty());
+    // And a bad date in it is refused with its place.
+    std::fs::write(
+        dir.join("holidays/cn-2026.yaml"),
+        "region: cn\nyear: 2026\nholidays:\n  - { date: \"2026-10-32\" }\n",
+    )
+    .unwrap();
+    let lines = error_lines(hotline_ivr::load::load_dir(&dir, &prompts));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l
+                .ends_with("holidays/cn-2026.yaml:4:13: `2026-10-32` is not a date (YYYY-MM-DD)")),
+        "{lines:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -46,8 +46,31 @@ pub const HOLIDAYS_DIR: &str = "holidays";
 /// The most holiday files read.
 const MAX_HOLIDAY_FILES: usize = 100;
 
-/// The holiday files of `dir/holidays` (none when there is no such folder), by name.
+/// The holiday files built into the engine (the shipped `ivr-flows/holidays/`), by file name:
+/// used when the flows folder's `holidays/` has no file of that name (a copy of the flows
+/// without the folder still has the public holidays; a folder's own file replaces one).
+const BUILT_IN_HOLIDAYS: &[(&str, &str)] = &[(
+    "cn-2026.yaml",
+    include_str!("../../../../ivr-flows/holidays/cn-2026.yaml"),
+)];
+
+/// The holiday files of `dir/holidays` by name, then the built-in ones it does not replace.
 fn holiday_files(dir: &Path, sink: &mut Sink) -> Vec<(PathBuf, String)> {
+    let mut out = folder_holiday_files(dir, sink);
+    for (name, text) in BUILT_IN_HOLIDAYS {
+        if !out
+            .iter()
+            .any(|(p, _)| p.file_name().is_some_and(|n| n == *name))
+        {
+            let path = PathBuf::from(format!("{HOLIDAYS_DIR}/{name} (built in)"));
+            out.push((path, (*text).to_owned()));
+        }
+    }
+    out
+}
+
+/// The holiday files of `dir/holidays` (none when there is no such folder), by name.
+fn folder_holiday_files(dir: &Path, sink: &mut Sink) -> Vec<(PathBuf, String)> {
     let folder = dir.join(HOLIDAYS_DIR);
     let Ok(entries) = std::fs::read_dir(&folder) else {
         return Vec::new();
