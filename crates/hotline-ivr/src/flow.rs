@@ -116,6 +116,10 @@ pub enum PromptItem {
         limit: Option<usize>,
         items: Vec<PromptItem>,
     },
+    /// The items only when `cond` is true (null or an error counts as false).
+    When { cond: Expr, items: Vec<PromptItem> },
+    /// A calendar's opening hours read out.
+    Hours { calendar: String },
 }
 
 #[derive(Debug, Clone)]
@@ -184,8 +188,9 @@ pub enum LookupWhat {
     Arrears {
         account: Expr,
     },
+    /// Of `district`; without one, the notices in force in every district.
     Notices {
-        district: Expr,
+        district: Option<Expr>,
         kind: Option<String>,
     },
     SubmitReading {
@@ -263,5 +268,9 @@ pub struct Calendar {
     /// Per weekday (0 = Monday), opening spans in minutes of the wall clock since local
     /// midnight, end exclusive.
     pub hours: [Vec<(u16, u16)>; 7],
+    /// Closed days: the calendar's own and its region's public holidays.
     pub holidays: BTreeSet<Date>,
+    /// Adjusted working days (调休): open with `workday_hours` whatever the weekday.
+    pub workdays: BTreeSet<Date>,
+    pub workday_hours: Vec<(u16, u16)>,
 }

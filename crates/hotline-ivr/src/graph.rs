@@ -84,6 +84,8 @@ fn prompt_summary(items: &[PromptItem]) -> String {
             PromptItem::Prompt(name) => name.clone(),
             PromptItem::Say { value, .. } => format!("say {}", value.source()),
             PromptItem::Each { list, .. } => format!("each {}", list.source()),
+            PromptItem::When { cond, .. } => format!("when {}", cond.source()),
+            PromptItem::Hours { calendar } => format!("hours of {calendar}"),
         })
         .collect();
     parts.join(", ")
@@ -102,7 +104,11 @@ fn summary(kind: &NodeKind, callee: &str) -> String {
                 | LookupWhat::Bills { account }
                 | LookupWhat::Arrears { account }
                 | LookupWhat::SubmitReading { account, .. } => format!("({})", account.source()),
-                LookupWhat::Notices { district, .. } => format!("({})", district.source()),
+                LookupWhat::Notices {
+                    district: Some(district),
+                    ..
+                } => format!("({})", district.source()),
+                LookupWhat::Notices { district: None, .. } => "(every district)".into(),
                 LookupWhat::SubmitSurvey { value } => format!("({})", value.source()),
             };
             format!("{}{arg} → {}", l.what.name(), l.into)

@@ -275,7 +275,8 @@ pub struct Lookup {
     #[serde(default)]
     #[schemars(with = "Option<schema::Expression>")]
     pub account: Option<Text>,
-    /// The district code (an expression): `notices`.
+    /// The district code (an expression): `notices`; without it, the notices in force in
+    /// every district.
     #[serde(default)]
     #[schemars(with = "Option<schema::Expression>")]
     pub district: Option<Text>,
@@ -465,7 +466,8 @@ pub struct Schedule {
     pub closed: Text,
 }
 
-/// One item of a prompt list: a prompt name, `{ say, as }` or `{ each, as, limit, play }`.
+/// One item of a prompt list: a prompt name, `{ say, as }`, `{ each, as, limit, play }` or
+/// `{ when, play }`.
 #[derive(Debug)]
 pub enum PromptItem {
     /// A prompt: `sounds/<language>/<name>.wav`, or `common/<name>`.
@@ -474,6 +476,17 @@ pub enum PromptItem {
     Say(SayItem),
     /// Items played once per element of a list.
     Each(EachItem),
+    /// Items played only when a condition holds.
+    When(WhenItem),
+    /// A calendar's opening hours read out: `{ hours: office }`.
+    Hours(Text),
+}
+
+/// `{ when: EXPRESSION, play: [items] }`.
+#[derive(Debug)]
+pub struct WhenItem {
+    pub when: Text,
+    pub play: Prompts,
 }
 
 /// `{ say: EXPRESSION, as: KIND }`.
@@ -500,13 +513,13 @@ impl<'de> Deserialize<'de> for PromptItem {
 
 struct PromptItemVisitor;
 
-const PROMPT_ITEM_FIELDS: &[&str] = &["say", "each", "as", "limit", "play"];
+const PROMPT_ITEM_FIELDS: &[&str] = &["say", "each", "when", "hours", "as", "limit", "play"];
 
 impl<'de> Visitor<'de> for PromptItemVisitor {
     type Value = PromptItem;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a prompt name, `{ say, as }` or `{ each, as, play }`")
+        f.write_str("a prompt name, `{ say, as }`, `{ each, as, play }` or `{ when, play }`")
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<PromptItem, E> {
@@ -524,6 +537,8 @@ impl<'de> Visitor<'de> for PromptItemVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PromptItem, A::Error> {
         let mut say: Option<Text> = None;
         let mut each: Option<Text> = None;
+        let mut when: Option<Text> = None;
+        let mut hours: Option<Text> = None;
         let mut as_: Option<Text> = None;
         let mut limit: Option<Spanned<i64>> = None;
         let mut play: Option<Prompts> = None;
@@ -531,15 +546,42 @@ impl<'de> Visitor<'de> for PromptItemVisitor {
             match key.as_str() {
                 "say" => put(&mut say, map.next_value()?, "say")?,
                 "each" => put(&mut each, map.next_value()?, "each")?,
+                "when" => put(&mut when, map.next_value()?, "when")?,
+                "hours" => put(&mut hours, map.next_value()?, "hours")?,
                 "as" => put(&mut as_, map.next_value()?, "as")?,
                 "limit" => put(&mut limit, map.next_value()?, "limit")?,
                 "play" => put(&mut play, map.next_value()?, "play")?,
                 other => return Err(de::Error::unknown_field(other, PROMPT_ITEM_FIELDS)),
             }
         }
+        if let Some(hours) = hours {
+            if say.is_some() || each.is_some() || when.is_some() {
+                return Err(de::Error::custom(
+                    "a prompt item has one of `say`, `each`, `when` or `hours`, not two",
+                ));
+            }
+            if as_.is_some() || limit.is_some() || play.is_some() {
+                return Err(de::Error::custom("`hours` takes nothing else"));
+            }
+            return Ok(PromptItem::Hours(hours));
+        }
+        if let Some(when) = when {
+            if say.is_some() || each.is_some() {
+                return Err(de::Error::custom(
+                    "a prompt item has one of `say`, `each` or `when`, not two",
+                ));
+            }
+            if as_.is_some() || limit.is_some() {
+                return Err(de::Error::custom(
+                    "`as` and `limit` do not belong to `when` (only `play`)",
+                ));
+            }
+            let play = play.ok_or_else(|| de::Error::missing_field("play"))?;
+            return Ok(PromptItem::When(WhenItem { when, play }));
+        }
         match (say, each) {
             (Some(_), Some(_)) => Err(de::Error::custom(
-                "a prompt item has either `say` or `each`, not both",
+                "a prompt item has one of `say`, `each` or `when`, not two",
             )),
             (Some(say), None) => {
                 if limit.is_some() || play.is_some() {
@@ -561,7 +603,7 @@ impl<'de> Visitor<'de> for PromptItemVisitor {
                 }))
             }
             (None, None) => Err(de::Error::custom(
-                "a prompt item is a prompt name, `{ say, as }` or `{ each, as, play }`",
+                "a prompt item is a prompt name, `{ say, as }`, `{ each, as, play }` or `{ when, play }`",
             )),
         }
     }
@@ -772,6 +814,41 @@ pub struct CalendarSpec {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub holidays: Vec<Text>,
+    /// The public holidays of a region (`cn`): its days off are closed days, its adjusted
+    /// working days (调休, a weekend worked) are open with `workday_hours`. From the yearly
+    /// files `holidays/<region>-<year>.yaml` beside the flows.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub public_holidays: Option<Text>,
+    /// Opening hours on an adjusted working day (default: Monday's).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub workday_hours: Option<Text>,
+}
+
+/// A yearly file of public holidays (`holidays/cn-2026.yaml`): the days off and the
+/// adjusted working days (调休) of one region and year, as the government published them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayFile {
+    /// The region's code (`cn`), as calendars name it in `public_holidays`.
+    pub region: Text,
+    pub year: Spanned<i64>,
+    /// Days off.
+    #[serde(default)]
+    pub holidays: Vec<Spanned<HolidayDay>>,
+    /// Weekend days that are working days (调休上班).
+    #[serde(default)]
+    pub workdays: Vec<Spanned<HolidayDay>>,
+}
+
+/// One day of a holiday file: `{ date: "2026-10-01", name: 国庆节 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayDay {
+    pub date: Text,
+    #[serde(default)]
+    pub name: String,
 }
 
 /// The JSON Schema of a flow file, pretty-printed (no final newline), for
@@ -900,7 +977,8 @@ mod schema {
         Bills,
         /// The arrears of `account`: `{count, principal, late_fees, total, items}`.
         Arrears,
-        /// Notices for `district` (optionally of `kind`): `{count, items}`.
+        /// Notices for `district` (optionally of `kind`), or in force in every district
+        /// without one: `{count, items}`.
         Notices,
         /// Submits the meter reading `value` for `account`: `{status, reason, ticket}`.
         SubmitReading,
@@ -923,6 +1001,12 @@ mod schema {
         Date,
         /// A month (2026年10月 / October 2026).
         Month,
+        /// A date and time of day, without the year (十二月六号上午八点 / December 6, 8 a.m.).
+        Time,
+        /// A time's time of day only (下午六点 / 6 p.m.).
+        Clock,
+        /// A decimal number, from text such as `0.35` (零点三五 / zero point three five).
+        Decimal,
     }
 
     /// How a collected value is read back.
@@ -995,6 +1079,26 @@ mod schema {
         play: Vec<super::PromptItem>,
     }
 
+    /// Items played only when a condition holds.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct When {
+        /// The condition (an expression giving true or false; null counts as false).
+        when: Expression,
+        /// The items played when it is true.
+        play: Vec<super::PromptItem>,
+    }
+
+    /// A calendar's opening hours read out (generated from the calendar).
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Hours {
+        /// A calendar of `calendars.yaml`.
+        hours: Name,
+    }
+
     /// One item of a prompt list.
     #[derive(JsonSchema)]
     #[serde(untagged)]
@@ -1003,5 +1107,7 @@ mod schema {
         Name(PromptName),
         Say(Say),
         Each(Each),
+        When(When),
+        Hours(Hours),
     }
 }

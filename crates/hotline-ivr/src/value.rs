@@ -15,6 +15,16 @@ pub struct Date {
     pub day: u8,
 }
 
+/// A moment on the centre's clocks: a local date and the minute of that day (a notice's
+/// start, its expected end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Moment {
+    /// The local date (its day is 1–31).
+    pub date: Date,
+    /// Minutes since the local midnight, 0–1439 (08:30 is 510).
+    pub minute: u16,
+}
+
 /// A value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -25,6 +35,8 @@ pub enum Value {
     Money(i64),
     Text(String),
     Date(Date),
+    /// A local date and time of day.
+    Time(Moment),
     List(Vec<Value>),
     Record(BTreeMap<String, Value>),
 }
@@ -39,6 +51,7 @@ pub enum Type {
     Money,
     Text,
     Date,
+    Time,
     List(Box<Type>),
     Record(BTreeMap<String, Type>),
 }
@@ -79,6 +92,7 @@ impl Value {
             Value::Money(_) => "money",
             Value::Text(_) => "text",
             Value::Date(_) => "date",
+            Value::Time(_) => "time",
             Value::List(_) => "list",
             Value::Record(_) => "record",
         }
@@ -100,6 +114,15 @@ impl fmt::Display for Value {
             Value::Text(s) => write!(f, "{s}"),
             Value::Date(d) if d.day == 0 => write!(f, "{}-{:02}", d.year, d.month),
             Value::Date(d) => write!(f, "{}-{:02}-{:02}", d.year, d.month, d.day),
+            Value::Time(t) => write!(
+                f,
+                "{}-{:02}-{:02} {:02}:{:02}",
+                t.date.year,
+                t.date.month,
+                t.date.day,
+                t.minute / 60,
+                t.minute % 60
+            ),
             Value::List(items) => write!(f, "[{} items]", items.len()),
             Value::Record(_) => write!(f, "{{record}}"),
         }
@@ -124,6 +147,7 @@ impl Type {
             Type::Money => "money".into(),
             Type::Text => "text".into(),
             Type::Date => "date".into(),
+            Type::Time => "time".into(),
             Type::List(t) => format!("list of {}", t.name()),
             Type::Record(_) => "record".into(),
         }
@@ -187,15 +211,35 @@ pub mod shapes {
         ])
     }
 
-    /// `notices`.
+    /// `notices`: how many, how many of them are in force now (the others start within a
+    /// day), and each notice's kind (`outage`, `planned_works`, `water_quality`, `pressure`,
+    /// `other`), title, district (the first: code and name), districts (codes),
+    /// `starts`/`ends` (dates) and
+    /// `from`/`until` (times; `until` null while the end is not known), `same_day` (it ends
+    /// on the day it starts), `cause` (a cause code or empty) and the water figures as decimal
+    /// text (turbidity in NTU, residual chlorine in mg/L, pressure in MPa; null when not given).
     pub fn notices() -> Type {
         let item = Type::record([
             ("kind", Type::Text),
             ("title", Type::Text),
+            ("district", Type::Text),
+            ("district_name", Type::Text),
+            ("districts", Type::List(Box::new(Type::Text))),
             ("starts", Type::Date),
             ("ends", Type::Date),
+            ("from", Type::Time),
+            ("until", Type::Time),
+            ("same_day", Type::Bool),
+            ("cause", Type::Text),
+            ("turbidity", Type::Text),
+            ("chlorine", Type::Text),
+            ("pressure", Type::Text),
         ]);
-        Type::record([("count", Type::Int), ("items", Type::List(Box::new(item)))])
+        Type::record([
+            ("count", Type::Int),
+            ("in_force", Type::Int),
+            ("items", Type::List(Box::new(item))),
+        ])
     }
 
     /// `submit_reading`.

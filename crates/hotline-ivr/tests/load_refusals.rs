@@ -60,7 +60,7 @@ fn unknown_fields() {
     );
     assert_error(
         one(&format!("  start:\n    play:\n      prompts:\n        - a\n        - {{ sai: x, as: money }}\n      next: end\n{END}")),
-        "main.yaml:9:13: unknown field `sai`, expected one of say, each, as, limit, play",
+        "main.yaml:9:13: unknown field `sai`, expected one of say, each, when, hours, as, limit, play",
     );
 }
 
@@ -286,6 +286,7 @@ fn prompts_exist_for_every_language() {
         "collect: { prompts: [a], into: n, confirm: { prompts: [missing_x] }, next: end, fallback: end }",
         "collect: { prompts: [a], into: n, confirm: { ask: [missing_x] }, next: end, fallback: end }",
         "play: { prompts: [{ each: caller, as: c, play: [a, missing_x] }], next: end }",
+        "play: { prompts: [{ when: caller == \"1\", play: [a, missing_x] }], next: end }",
         "hangup: { prompts: [missing_x] }",
     ] {
         let col = 5 + node.find("missing_x").expect("missing_x");
@@ -303,6 +304,40 @@ fn prompts_exist_for_every_language() {
     assert_eq!(
         lines,
         ["main.yaml:6:5: prompt `invalid_input` (the default `invalid`) is missing for zh, en (sounds/zh/invalid_input.wav); add it or set `invalid`"]
+    );
+}
+
+#[test]
+fn when_items_need_a_condition_and_only_play() {
+    // The condition must be true or false.
+    let node = "play: { prompts: [{ when: caller, play: [a] }], next: end }";
+    let lines = error_lines(one(&format!("  start:\n    {node}\n{END}")));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("main.yaml:6:31: ") && l.contains("true or false")),
+        "{lines:?}"
+    );
+    assert_error(
+        one(&format!("  start:\n    play: {{ prompts: [{{ when: caller == \"1\", as: x, play: [a] }}], next: end }}\n{END}")),
+        "main.yaml:6:23: `as` and `limit` do not belong to `when` (only `play`)",
+    );
+    assert_error(
+        one(&format!("  start:\n    play: {{ prompts: [{{ when: caller == \"1\", say: caller, play: [a] }}], next: end }}\n{END}")),
+        "main.yaml:6:23: a prompt item has one of `say`, `each` or `when`, not two",
+    );
+    assert_error(
+        one(&format!(
+            "  start:\n    play: {{ prompts: [{{ when: caller == \"1\" }}], next: end }}\n{END}"
+        )),
+        "main.yaml:6:25: missing field `play`",
+    );
+    // Said kinds check the value's type: a time is not a date.
+    assert_error(
+        one(&format!(
+            "  start:\n    play: {{ prompts: [{{ say: caller, as: clock }}], next: end }}\n{END}"
+        )),
+        "main.yaml:6:30: `say` must be a time, but `caller` is text",
     );
 }
 

@@ -147,8 +147,11 @@ impl Store {
         .await?)
     }
 
+    /// Writes a notice of one district unchecked (the seeder's and the flow tests'; the API
+    /// uses `create_notice`).
     pub async fn insert_notice(&self, n: &NewNotice) -> Result<i64> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.write.begin().await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO notices (district_id, kind, title, body, starts_at, ends_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -158,8 +161,11 @@ impl Store {
         .bind(n.body.clone())
         .bind(n.starts_at)
         .bind(n.ends_at)
-        .fetch_one(&self.write)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        crate::notices::write_districts(&mut tx, id, &[n.district_id]).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// How many customers there are (the first start seeds an empty store).

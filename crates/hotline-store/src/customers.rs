@@ -1,5 +1,5 @@
 //! Customer information (the CIS side): customers by phone, account or name, their bills,
-//! arrears with late fees, meter readings and their district's notices.
+//! arrears with late fees, meter readings and districts (notices: `notices`).
 
 use crate::calendar::period_back_in;
 use crate::db::{col, Store};
@@ -93,19 +93,6 @@ pub struct Arrears {
     pub principal_fen: i64,
     pub late_fee_fen: i64,
     pub total_fen: i64,
-}
-
-/// An outage or water-quality notice of a district.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Notice {
-    pub id: i64,
-    pub district_id: i64,
-    /// `outage`, `water_quality`, `planned_works`, …
-    pub kind: String,
-    pub title: String,
-    pub body: String,
-    pub starts_at: Millis,
-    pub ends_at: Option<Millis>,
 }
 
 /// A district and its field team.
@@ -285,38 +272,6 @@ impl Store {
         }
         a.total_fen = a.principal_fen + a.late_fee_fen;
         Ok(a)
-    }
-
-    /// Notices of a district in force at `now` or starting within `ahead` ms.
-    pub async fn notices(
-        &self,
-        district_id: i64,
-        now: Millis,
-        ahead: Millis,
-    ) -> Result<Vec<Notice>> {
-        let rows = sqlx::query(
-            "SELECT id, district_id, kind, title, body, starts_at, ends_at FROM notices \
-             WHERE district_id = $1 AND starts_at <= $2 AND (ends_at IS NULL OR ends_at > $3) \
-             ORDER BY starts_at",
-        )
-        .bind(district_id)
-        .bind(now.saturating_add(ahead))
-        .bind(now)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Notice {
-                    id: col(r, "id")?,
-                    district_id: col(r, "district_id")?,
-                    kind: col(r, "kind")?,
-                    title: col(r, "title")?,
-                    body: col(r, "body")?,
-                    starts_at: col(r, "starts_at")?,
-                    ends_at: col(r, "ends_at")?,
-                })
-            })
-            .collect()
     }
 
     pub async fn districts(&self) -> Result<Vec<District>> {

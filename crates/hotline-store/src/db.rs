@@ -18,6 +18,7 @@ const AUDIT_SQL: &str = include_str!("../migrations/0002_audit.sql");
 const LOGIN_AUDIT_SQL: &str = include_str!("../migrations/0003_login_audit.sql");
 const CALL_RECORDS_SQL: &str = include_str!("../migrations/0010_call_records.sql");
 const ENGINE_RUNS_SQL: &str = include_str!("../migrations/0011_engine_runs.sql");
+const NOTICES_SQL: &str = include_str!("../migrations/0012_notices.sql");
 const CREWS_SQL: &str = include_str!("../migrations/0014_crews.sql");
 const OUTBOX_SQL: &str = include_str!("../migrations/0015_outbox.sql");
 const ESCALATION_SQL: &str = include_str!("../migrations/0016_escalation_work_orders.sql");
@@ -115,6 +116,7 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(3, "login_audit", LOGIN_AUDIT_SQL),
             migration(10, "call_records", CALL_RECORDS_SQL),
             migration(11, "engine_runs", ENGINE_RUNS_SQL),
+            migration(12, "notices", NOTICES_SQL),
             migration(14, "crews", CREWS_SQL),
             migration(15, "outbox", OUTBOX_SQL),
             migration(16, "escalation_work_orders", ESCALATION_SQL),

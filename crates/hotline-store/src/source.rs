@@ -5,9 +5,10 @@
 //! account number and districts by code, errors say "unavailable" or "timed out" rather than
 //! naming a database.
 
-use crate::customers::{Arrears, Bill, Customer, Notice};
+use crate::customers::{Arrears, Bill, Customer};
 use crate::error::StoreError;
 use crate::lifecycle::Millis;
+use crate::notices::Notice;
 use crate::readings::{NewReading, ReadingOutcome, ReadingSource};
 use crate::tickets::Actor;
 use crate::Store;
@@ -75,6 +76,8 @@ pub trait CustomerSource: Send + Sync {
     ) -> Result<ReadingOutcome, SourceError>;
     /// Notices in force (or starting within a day) in a district.
     async fn notices(&self, district_code: &str, now: Millis) -> Result<Vec<Notice>, SourceError>;
+    /// Notices in force at `now` in any district (offered to a caller not yet identified).
+    async fn notices_in_force(&self, now: Millis) -> Result<Vec<Notice>, SourceError>;
 }
 
 impl Store {
@@ -136,5 +139,9 @@ impl CustomerSource for Store {
             return Err(SourceError::NotFound(format!("district {district_code}")));
         };
         Ok(Store::notices(self, d.id, now, crate::rules::DAY_MS).await?)
+    }
+
+    async fn notices_in_force(&self, now: Millis) -> Result<Vec<Notice>, SourceError> {
+        Ok(Store::notices_in_force(self, now).await?)
     }
 }

@@ -25,6 +25,7 @@ mod health;
 mod live;
 mod metrics;
 mod middleware;
+mod notices;
 mod openapi;
 mod pages;
 mod throttle;
@@ -103,6 +104,7 @@ pub enum Verb {
     Get,
     Post,
     Put,
+    Delete,
 }
 
 impl Verb {
@@ -111,6 +113,7 @@ impl Verb {
             Verb::Get => Method::GET,
             Verb::Post => Method::POST,
             Verb::Put => Method::PUT,
+            Verb::Delete => Method::DELETE,
         }
     }
     fn filter(self) -> MethodFilter {
@@ -118,6 +121,7 @@ impl Verb {
             Verb::Get => MethodFilter::GET,
             Verb::Post => MethodFilter::POST,
             Verb::Put => MethodFilter::PUT,
+            Verb::Delete => MethodFilter::DELETE,
         }
     }
 }
@@ -199,6 +203,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Post, "/api/crews", crews::create),
         ep(Get, "/api/webhooks/dead", webhooks::dead),
         ep(Post, "/api/webhooks/dead/{id}/retry", webhooks::retry),
+        ep(Get, "/api/notices", notices::list),
+        ep(Post, "/api/notices", notices::create),
+        ep(Get, "/api/notices/{id}", notices::one),
+        ep(Put, "/api/notices/{id}", notices::update),
+        ep(Delete, "/api/notices/{id}", notices::end),
     ]
 }
 

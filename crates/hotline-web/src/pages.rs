@@ -1,4 +1,5 @@
-//! The browser pages: the agent desktop (`/desk`) and the supervisors' wallboard (`/wall`),
+//! The browser pages: the agent desktop (`/desk`), the supervisors' wallboard (`/wall`) and
+//! their notices page (`/wall/notices`),
 //! plain HTML, JavaScript and CSS compiled into the binary from `crates/hotline-web/pages/`
 //! (no build step). They hold no data: they log in through `/api/login`, keep the token in
 //! the tab's session storage, send it in the `Authorization` header, and follow
@@ -60,6 +61,16 @@ const FILES: &[(&str, &str, &str)] = &[
         "/pages/wall.js",
         "text/javascript; charset=utf-8",
         include_str!("../pages/wall.js"),
+    ),
+    (
+        "/wall/notices",
+        "text/html; charset=utf-8",
+        include_str!("../pages/notices.html"),
+    ),
+    (
+        "/pages/notices.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/notices.js"),
     ),
     (
         "/pages/style.css",

@@ -37,6 +37,11 @@ async fn unknown_ids_are_404_on_every_id_route() {
             ("/api/followups/{id}/call", json!({})),
             ("/api/tickets/{id}/acknowledge", json!({})),
             ("/api/webhooks/dead/{id}/retry", json!({})),
+            (
+                "/api/notices/{id}",
+                json!({"kind": "outage", "district_ids": [f.district], "starts_at": NOW,
+                       "title": "停水"}),
+            ),
         ];
         let mut checked = 0;
         for e in hotline_web::endpoints()
@@ -62,7 +67,7 @@ async fn unknown_ids_are_404_on_every_id_route() {
             }
             checked += 1;
         }
-        assert_eq!(checked, 13);
+        assert_eq!(checked, 16);
         assert_eq!(api.count("tickets").await, 1);
         assert_eq!(api.count("ticket_events").await, 1);
     })

@@ -1,6 +1,6 @@
 //! The command line: `hotline [--config PATH] <serve | config check | config default | db
 //! migrate | db seed | agent add | agent list | flow check | flow graph | flow schema | flow
-//! simulate | flow test>`.
+//! simulate | flow test | notice add | notice list | notice end>`.
 //!
 //! Exit codes: 0 success; 1 the engine failed while running (e.g. a port in use); 2 the
 //! command line or the configuration was refused. Configuration errors go to stderr as
@@ -60,6 +60,9 @@ pub enum Command {
     /// IVR flows: check, draw, simulate and test them.
     #[command(subcommand)]
     Flow(FlowCommand),
+    /// District notices (outages, planned works, water quality): publish, list, end.
+    #[command(subcommand)]
+    Notice(crate::notice_admin::NoticeCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +115,9 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
         Command::Flow(cmd) => admin_command(cli.config.as_deref(), |cfg| async move {
             flows::command(&cfg, &cmd).await
+        }),
+        Command::Notice(cmd) => admin_command(cli.config.as_deref(), |cfg| async move {
+            crate::notice_admin::command(&cfg, &cmd).await
         }),
     }
 }

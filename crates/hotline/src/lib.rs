@@ -16,5 +16,6 @@ pub mod flows;
 pub mod memory;
 pub mod metrics;
 pub mod outbox;
+pub mod notice_admin;
 pub mod serve;
 pub mod storage;

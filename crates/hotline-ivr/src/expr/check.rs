@@ -34,13 +34,13 @@ fn comparable(op: CmpOp, l: &Type, r: &Type) -> bool {
     let orderable = |t: &Type| {
         matches!(
             t,
-            Type::Any | Type::Int | Type::Money | Type::Text | Type::Date
+            Type::Any | Type::Int | Type::Money | Type::Text | Type::Date | Type::Time
         )
     };
     match (l, r) {
         (Type::Any, t) | (t, Type::Any) => op.is_equality() || orderable(t),
         _ if is_numeric(l) && is_numeric(r) => true,
-        (Type::Text, Type::Text) | (Type::Date, Type::Date) => true,
+        (Type::Text, Type::Text) | (Type::Date, Type::Date) | (Type::Time, Type::Time) => true,
         (Type::Bool, Type::Bool) => op.is_equality(),
         _ => false,
     }

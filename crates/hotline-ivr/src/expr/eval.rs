@@ -215,6 +215,7 @@ impl<'a> Evaluator<'a> {
             (Value::Int(a), Value::Money(b)) => (i128::from(*a) * 100).cmp(&i128::from(*b)),
             (Value::Text(a), Value::Text(b)) => a.cmp(b),
             (Value::Date(a), Value::Date(b)) => a.cmp(b),
+            (Value::Time(a), Value::Time(b)) => a.cmp(b),
             (Value::Bool(a), Value::Bool(b)) if op.is_equality() => a.cmp(b),
             _ if l.type_name() == r.type_name() => {
                 return Err(err(

@@ -9,6 +9,7 @@
 //! longer awaited (its id is stale) is ignored. Keys pressed while nothing waits for them are
 //! kept (type-ahead) for the next menu or collect.
 
+pub mod hours;
 mod outcome;
 mod prompts;
 mod schedule;
@@ -182,8 +183,10 @@ pub enum LookupRequest {
     Arrears {
         account: String,
     },
+    /// Notices of a district (its code) in force or starting within a day; `None`: the
+    /// ones in force now in every district.
     Notices {
-        district: String,
+        district: Option<String>,
         kind: Option<String>,
     },
     SubmitReading {
@@ -721,7 +724,7 @@ impl Session {
                 account: text(account)?,
             },
             LookupWhat::Notices { district, kind } => LookupRequest::Notices {
-                district: text(district)?,
+                district: district.as_ref().map(text).transpose()?,
                 kind: kind.clone(),
             },
             LookupWhat::SubmitReading { account, value } => LookupRequest::SubmitReading {

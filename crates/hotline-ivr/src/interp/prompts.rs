@@ -1,5 +1,6 @@
 //! Turning a node's prompt items into what the shell plays: prompt names resolved to a
-//! language folder, said values expanded with `say`, `each` items repeated per list element.
+//! language folder, said values expanded with `say`, `each` items repeated per list element,
+//! `when` items kept only when their condition is true.
 
 use super::{Action, Session};
 use crate::flow::PromptItem;
@@ -8,7 +9,7 @@ use crate::value::Value;
 
 /// Most prompts one `Play` may hold (a long list said item by item stops here).
 const MAX_PROMPTS: usize = 1_000;
-/// Deepest nesting of `each`.
+/// Deepest nesting of `each` and `when`.
 const MAX_EACH_DEPTH: usize = 4;
 
 /// One sound to play: `sounds/<folder>/<name>.wav`.
@@ -115,6 +116,33 @@ impl Session {
                     ))),
                     Ok(v) => self.say_into(&v, *as_, r, out),
                     Err(e) => out.push(Action::Warning(format!("say `{}`: {e}", value.source()))),
+                },
+                PromptItem::Hours { calendar } => {
+                    let set = std::sync::Arc::clone(&self.set);
+                    match set.calendars.get(calendar) {
+                        Some(c) => match super::hours::hours_prompts(c, &self.language) {
+                            Ok(names) => {
+                                r.script.push(format!("«hours of {calendar}»"));
+                                for n in names {
+                                    if r.prompts.len() < MAX_PROMPTS {
+                                        r.prompts.push(PromptRef::resolve(&n, &self.language));
+                                    }
+                                }
+                            }
+                            Err(e) => out.push(Action::Warning(e.to_string())),
+                        },
+                        None => out.push(Action::Warning(format!("no calendar {calendar}"))),
+                    }
+                }
+                PromptItem::When { cond, items } => match cond.eval(&self.vars) {
+                    Ok(Value::Bool(true)) => self.expand(items, r, out, depth + 1),
+                    Ok(Value::Bool(false) | Value::Null) => {}
+                    Ok(other) => out.push(Action::Warning(format!(
+                        "when `{}`: {} is not true or false",
+                        cond.source(),
+                        other.type_name()
+                    ))),
+                    Err(e) => out.push(Action::Warning(format!("when `{}`: {e}", cond.source()))),
                 },
                 PromptItem::Each {
                     list,

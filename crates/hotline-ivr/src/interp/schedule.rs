@@ -1,5 +1,6 @@
 //! Whether a calendar is open at a moment: weekly opening hours as the centre's wall clocks
-//! show them (the flow set's [`Zone`], daylight saving included), closed on holidays.
+//! show them (the flow set's [`Zone`], daylight saving included), closed on holidays, open
+//! with the working-day hours on an adjusted working day (调休).
 
 use super::Millis;
 use crate::flow::Calendar;
@@ -17,14 +18,16 @@ pub fn is_open(calendar: &Calendar, zone: &Zone, now: Millis) -> bool {
     if calendar.holidays.contains(&date) {
         return false;
     }
-    calendar
-        .hours
-        .get(usize::from(local.weekday))
-        .is_some_and(|spans| {
-            spans
-                .iter()
-                .any(|&(start, end)| start <= local.minute && local.minute < end)
-        })
+    let spans = if calendar.workdays.contains(&date) {
+        Some(&calendar.workday_hours)
+    } else {
+        calendar.hours.get(usize::from(local.weekday))
+    };
+    spans.is_some_and(|spans| {
+        spans
+            .iter()
+            .any(|&(start, end)| start <= local.minute && local.minute < end)
+    })
 }
 
 #[cfg(test)]
@@ -50,7 +53,26 @@ mod tests {
                 month: 10,
                 day: 1,
             }]),
+            workdays: BTreeSet::from([Date {
+                year: 2026,
+                month: 10,
+                day: 10,
+            }]),
+            workday_hours: vec![(8 * 60 + 30, 17 * 60 + 30)],
         }
+    }
+
+    #[test]
+    fn an_adjusted_working_saturday_has_the_working_day_hours() {
+        let c = office();
+        let z = Zone::default();
+        // Saturday 2026-10-10 (调休上班): open all afternoon like a weekday; an ordinary
+        // Saturday closes at noon.
+        assert!(is_open(&c, &z, at(&z, 2026, 10, 10, 8, 30)));
+        assert!(is_open(&c, &z, at(&z, 2026, 10, 10, 15, 0)));
+        assert!(!is_open(&c, &z, at(&z, 2026, 10, 10, 17, 30)));
+        assert!(!is_open(&c, &z, at(&z, 2026, 10, 17, 15, 0)));
+        assert!(is_open(&c, &z, at(&z, 2026, 10, 17, 9, 0)));
     }
 
     /// Unix ms of a wall-clock time in `zone`.

@@ -20,6 +20,8 @@ pub(crate) enum Want {
     /// Money, or a number taken as yuan.
     Money,
     Date,
+    Time,
+    Decimal,
     List,
 }
 
@@ -34,6 +36,8 @@ impl Want {
                 Want::Number => matches!(t, Type::Int),
                 Want::Money => matches!(t, Type::Money | Type::Int),
                 Want::Date => matches!(t, Type::Date),
+                Want::Time => matches!(t, Type::Time),
+                Want::Decimal => matches!(t, Type::Text | Type::Int),
                 Want::List => matches!(t, Type::List(_)),
             }
     }
@@ -47,6 +51,8 @@ impl Want {
             Want::Number => "a number",
             Want::Money => "money or a number",
             Want::Date => "a date",
+            Want::Time => "a time",
+            Want::Decimal => "a decimal number (text such as \"0.35\") or a number",
             Want::List => "a list",
         }
     }

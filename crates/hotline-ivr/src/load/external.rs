@@ -18,7 +18,7 @@ impl Ctx<'_> {
         let (account, district, kind, value) = match what {
             "customer_by_caller" => (None, None, None, None),
             "customer_by_account" | "bills" | "arrears" => (Some(true), None, None, None),
-            "notices" => (None, Some(true), Some(false), None),
+            "notices" => (None, Some(false), Some(false), None),
             "submit_reading" => (Some(true), None, None, Some(true)),
             "submit_survey" => (None, None, None, Some(true)),
             _ => {
@@ -72,7 +72,7 @@ impl Ctx<'_> {
             ("customer_by_account", Some(account), ..) => LookupWhat::CustomerByAccount { account },
             ("bills", Some(account), ..) => LookupWhat::Bills { account },
             ("arrears", Some(account), ..) => LookupWhat::Arrears { account },
-            ("notices", _, Some(district), _) => LookupWhat::Notices { district, kind },
+            ("notices", _, district, _) => LookupWhat::Notices { district, kind },
             ("submit_reading", Some(account), _, Some(value)) => {
                 LookupWhat::SubmitReading { account, value }
             }
@@ -199,7 +199,7 @@ mod tests {
             LookupWhat::Bills { account: x()? },
             LookupWhat::Arrears { account: x()? },
             LookupWhat::Notices {
-                district: x()?,
+                district: Some(x()?),
                 kind: None,
             },
             LookupWhat::SubmitReading {

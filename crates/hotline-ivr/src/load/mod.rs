@@ -41,6 +41,63 @@ pub const MAX_CALL_DEPTH: usize = 8;
 
 /// The calendars file's name in a flow folder.
 pub const CALENDARS_FILE: &str = "calendars.yaml";
+/// The folder of yearly public-holiday files (`<region>-<year>.yaml`) in a flow folder.
+pub const HOLIDAYS_DIR: &str = "holidays";
+/// The most holiday files read.
+const MAX_HOLIDAY_FILES: usize = 100;
+
+/// The holiday files built into the engine (the shipped `ivr-flows/holidays/`), by file name:
+/// used when the flows folder's `holidays/` has no file of that name (a copy of the flows
+/// without the folder still has the public holidays; a folder's own file replaces one).
+const BUILT_IN_HOLIDAYS: &[(&str, &str)] = &[(
+    "cn-2026.yaml",
+    include_str!("../../../../ivr-flows/holidays/cn-2026.yaml"),
+)];
+
+/// The holiday files of `dir/holidays` by name, then the built-in ones it does not replace.
+fn holiday_files(dir: &Path, sink: &mut Sink) -> Vec<(PathBuf, String)> {
+    let mut out = folder_holiday_files(dir, sink);
+    for (name, text) in BUILT_IN_HOLIDAYS {
+        if !out
+            .iter()
+            .any(|(p, _)| p.file_name().is_some_and(|n| n == *name))
+        {
+            let path = PathBuf::from(format!("{HOLIDAYS_DIR}/{name} (built in)"));
+            out.push((path, (*text).to_owned()));
+        }
+    }
+    out
+}
+
+/// The holiday files of `dir/holidays` (none when there is no such folder), by name.
+fn folder_holiday_files(dir: &Path, sink: &mut Sink) -> Vec<(PathBuf, String)> {
+    let folder = dir.join(HOLIDAYS_DIR);
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    paths.sort();
+    if paths.len() > MAX_HOLIDAY_FILES {
+        sink.push(
+            &folder,
+            (0, 0),
+            format!("more than {MAX_HOLIDAY_FILES} holiday files"),
+        );
+        paths.truncate(MAX_HOLIDAY_FILES);
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        match parse::read_limited(&path) {
+            Ok(text) => out.push((path, text)),
+            Err(m) => sink.push(&path, (0, 0), m),
+        }
+    }
+    out
+}
 
 /// Loads the flows of `dir`: every `*.yaml` except `*.test.yaml` (test cases) and
 /// `calendars.yaml` (the calendars, optional). Other files (`schema.json`, `README.md`) are
@@ -101,7 +158,24 @@ pub fn load_dir(dir: &Path, prompts: &dyn PromptIndex) -> Result<FlowSet, LoadEr
             }
         },
     };
-    load(files, calendars, prompts, sink)
+    let holidays = holiday_files(dir, &mut sink);
+    load(files, calendars, holidays, prompts, sink)
+}
+
+/// Loads flows given as `(path, text)`, with the calendars file and the holiday files
+/// (`holidays/<region>-<year>.yaml`) they use.
+pub fn load_files_with_holidays(
+    files: &[(PathBuf, String)],
+    calendars: Option<(PathBuf, String)>,
+    holidays: Vec<(PathBuf, String)>,
+    prompts: &dyn PromptIndex,
+) -> Result<FlowSet, LoadErrors> {
+    let mut sink = Sink::default();
+    if let Some((path, _)) = files.get(MAX_FLOWS) {
+        sink.push(path, (0, 0), format!("more than {MAX_FLOWS} flow files"));
+        return Err(sink.finish());
+    }
+    load(files.to_vec(), calendars, holidays, prompts, sink)
 }
 
 /// Loads flows given as `(path, text)`, with the calendars file if any. The paths name the
@@ -116,7 +190,7 @@ pub fn load_files(
         sink.push(path, (0, 0), format!("more than {MAX_FLOWS} flow files"));
         return Err(sink.finish());
     }
-    load(files.to_vec(), calendars, prompts, sink)
+    load(files.to_vec(), calendars, Vec::new(), prompts, sink)
 }
 
 /// A flow file that parsed.
@@ -144,6 +218,7 @@ fn file_flow_name(path: &Path) -> String {
 fn load(
     files: Vec<(PathBuf, String)>,
     calendars: Option<(PathBuf, String)>,
+    holidays: Vec<(PathBuf, String)>,
     prompts: &dyn PromptIndex,
     mut sink: Sink,
 ) -> Result<FlowSet, LoadErrors> {
@@ -183,7 +258,20 @@ fn load(
         }
     }
 
-    // 2. Calendars: `None` when the file is there but broken (then `schedule` is not checked).
+    // 2. Public holidays, then calendars: `None` when the file is there but broken (then
+    //    `schedule` is not checked).
+    let mut holiday_models = Vec::new();
+    for (path, text) in holidays {
+        if text.len() > MAX_FILE_BYTES {
+            sink.push(&path, (0, 0), parse::too_large());
+            continue;
+        }
+        match parse::parse::<crate::model::HolidayFile>(&text) {
+            Ok(model) => holiday_models.push((path, model)),
+            Err((at, message)) => sink.push(&path, at, message),
+        }
+    }
+    let public = calendar::compile_holidays(&holiday_models, &mut sink);
     let calendars = match calendars {
         None => Some(BTreeMap::new()),
         Some((path, text)) if text.len() > MAX_FILE_BYTES => {
@@ -191,7 +279,7 @@ fn load(
             None
         }
         Some((path, text)) => match parse::parse::<CalendarsFile>(&text) {
-            Ok(model) => Some(calendar::compile(&path, &model, &mut sink)),
+            Ok(model) => Some(calendar::compile(&path, &model, &public, &mut sink)),
             Err((at, message)) => {
                 sink.push(&path, at, message);
                 None

@@ -1,6 +1,6 @@
 //! Prompt lists: names that must exist for every language of the flow (a `common/…` name
 //! once), values said `as` a kind their type fits, and `each` over a list with its element
-//! in a variable seen only by its items.
+//! in a variable seen only by its items, `when` with a true-or-false condition.
 
 use super::compile::Ctx;
 use super::errors::{pos, Pos};
@@ -28,6 +28,9 @@ fn say_as(kind: &str) -> Option<(SayAs, Want)> {
         "money" => (SayAs::Money, Want::Money),
         "date" => (SayAs::Date, Want::Date),
         "month" => (SayAs::Month, Want::Date),
+        "time" => (SayAs::Time, Want::Time),
+        "clock" => (SayAs::Clock, Want::Time),
+        "decimal" => (SayAs::Decimal, Want::Decimal),
         _ => return None,
     })
 }
@@ -56,7 +59,7 @@ impl Ctx<'_> {
                     self.err(
                         pos(&s.as_.referenced),
                         format!(
-                            "`as` is digits, number, money, date or month, not `{}`",
+                            "`as` is digits, number, money, date, month, time, clock or decimal, not `{}`",
                             s.as_.value
                         ),
                     );
@@ -66,6 +69,30 @@ impl Ctx<'_> {
                 Some(PromptItem::Say {
                     value: value?,
                     as_: kind?.0,
+                })
+            }
+            model::PromptItem::Hours(h) => {
+                let name = h.value.as_str();
+                let known = match self.set.calendars {
+                    Some(cals) => cals.contains_key(name),
+                    None => true, // calendars.yaml is broken: reported there
+                };
+                if !known {
+                    self.err(
+                        pos(&h.referenced),
+                        format!("no calendar `{name}` in {}", super::CALENDARS_FILE),
+                    );
+                }
+                known.then(|| PromptItem::Hours {
+                    calendar: name.to_owned(),
+                })
+            }
+            model::PromptItem::When(w) => {
+                let cond = self.expr(&w.when, "when", Want::Bool);
+                let items = self.prompts(&w.play);
+                Some(PromptItem::When {
+                    cond: cond?,
+                    items: items?,
                 })
             }
             model::PromptItem::Each(e) => {

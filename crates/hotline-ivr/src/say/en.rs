@@ -1,6 +1,7 @@
 //! English numbers and money, British style: "and" before the last two digits (one hundred
 //! and twenty, one thousand and five, one million and fifty), groups of three digits with
-//! thousand, million and billion; money as "... yuan ... fen".
+//! thousand, million and billion; money as "... yuan ... fen"; times of day as "eight thirty
+//! a.m.".
 
 use super::DIGITS;
 
@@ -78,6 +79,31 @@ fn group(value: u64, out: &mut Vec<&'static str>) {
             }
         }
     }
+}
+
+/// A time of day (hour 0..=23, minute 0..=59) on the 12-hour clock: "eight a.m.",
+/// "six thirty p.m.", "nine oh five p.m.", "twelve noon", "twelve midnight".
+pub(super) fn clock(hour: u16, minute: u16, out: &mut Vec<&'static str>) {
+    let h = match hour % 12 {
+        0 => 12,
+        h => h,
+    };
+    number(u64::from(h), out);
+    match minute {
+        0 => {}
+        m => {
+            if m < 10 {
+                out.push("time_oh");
+            }
+            number(u64::from(m), out);
+        }
+    }
+    out.push(match (hour, minute) {
+        (0, 0) => "time_midnight",
+        (12, 0) => "time_noon",
+        (0..=11, _) => "time_am",
+        _ => "time_pm",
+    });
 }
 
 /// Money: `yuan` (at most 999,999,999,999) and `cents` (0..=99 fen): "one thousand and five

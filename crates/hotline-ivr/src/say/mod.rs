@@ -23,8 +23,22 @@
 //! - `Month` (a date; its day is not read): 二零二六年十一月 / "November two thousand and
 //!   twenty six".
 //!
-//! Dates need a year in 1..=9999, a month in 1..=12 and a day in 0..=31. Anything else, an
-//! unknown language (only `zh` and `en`), or a value of the wrong kind is a [`SayError`].
+//! - `Time` (a time: a local date and time of day; the year is not read, a notice's times are
+//!   this year's or next): Mandarin month, day + 号, the part of the day and the hour on the
+//!   12-hour clock + 点, minutes (半 for 30, 零五分 for 5): 十二月六号上午八点,
+//!   十二月六号下午六点半; 凌晨 (0–5 h), 上午 (6–11), 中午 (12), 下午 (13–18), 晚上 (19–23),
+//!   两点 not 二点, midnight 凌晨零点. English month, day, hour, minutes ("oh five" below ten),
+//!   a.m./p.m., noon and midnight: "December six eight a.m.", "December six six thirty p.m.",
+//!   "twelve noon", "twelve midnight".
+//! - `Clock` (a time; only its time of day): 下午六点 / "six p.m." (the second half of
+//!   "from 8 a.m. to 6 p.m." on the same day).
+//! - `Decimal` (a number, or a text holding a decimal number such as `0.35`, `12`, `-1.5`;
+//!   at most 9 digits after the point): the whole part as `Number`, then 点/point and the
+//!   decimals digit by digit: 零点三五 / "zero point three five".
+//!
+//! Dates need a year in 1..=9999, a month in 1..=12 and a day in 0..=31 (1..=31 for a time),
+//! a time's minute is 0..=1439. Anything else, an unknown language (only `zh` and `en`), or a
+//! value of the wrong kind is a [`SayError`].
 
 mod en;
 mod zh;
@@ -32,7 +46,7 @@ mod zh;
 #[cfg(test)]
 mod tests;
 
-use crate::value::{Date, Value};
+use crate::value::{Date, Moment, Value};
 
 /// How a value is read out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +56,9 @@ pub enum SayAs {
     Money,
     Date,
     Month,
+    Time,
+    Clock,
+    Decimal,
 }
 
 /// Why a value cannot be read out that way.
@@ -135,6 +152,27 @@ pub fn say(value: &Value, as_: SayAs, language: &str) -> Result<Vec<String>, Say
             check_date(d).map_err(fail)?;
             month(lang, d, &mut out);
         }
+        (SayAs::Time, Value::Time(t)) => {
+            check_time(t).map_err(fail)?;
+            out.push(MONTHS[usize::from(t.date.month)]);
+            number(lang, u64::from(t.date.day), &mut out);
+            if let Lang::Zh = lang {
+                out.push("word_day");
+            }
+            clock(lang, t.minute, &mut out);
+        }
+        (SayAs::Clock, Value::Time(t)) => {
+            check_time(t).map_err(fail)?;
+            clock(lang, t.minute, &mut out);
+        }
+        (SayAs::Decimal, Value::Int(n)) => {
+            let abs = magnitude(*n).ok_or_else(|| fail(too_large()))?;
+            if *n < 0 {
+                out.push("word_minus");
+            }
+            number(lang, abs, &mut out);
+        }
+        (SayAs::Decimal, Value::Text(s)) => decimal(lang, s, &mut out).map_err(fail)?,
         (_, v) => {
             return Err(fail(format!(
                 "a {} cannot be read as {}",
@@ -145,6 +183,9 @@ pub fn say(value: &Value, as_: SayAs, language: &str) -> Result<Vec<String>, Say
                     SayAs::Money => "money (needs money)",
                     SayAs::Date => "a date (needs a date)",
                     SayAs::Month => "a month (needs a date)",
+                    SayAs::Time => "a date and time (needs a time)",
+                    SayAs::Clock => "a time of day (needs a time)",
+                    SayAs::Decimal => "a decimal (needs a number or decimal text)",
                 }
             )))
         }
@@ -187,6 +228,65 @@ fn check_date(d: &Date) -> Result<(), String> {
     }
     if d.day > 31 {
         return Err(format!("day {} is not in 1..=31", d.day));
+    }
+    Ok(())
+}
+
+/// A time's date needs a day and its minute a place in the day.
+fn check_time(t: &Moment) -> Result<(), String> {
+    check_date(&t.date)?;
+    if t.date.day == 0 {
+        return Err("a time needs a day (1..=31)".into());
+    }
+    if t.minute >= 24 * 60 {
+        return Err(format!("minute {} is not in 0..=1439", t.minute));
+    }
+    Ok(())
+}
+
+/// The time of day `minute` (checked, 0..=1439).
+fn clock(lang: Lang, minute: u16, out: &mut Vec<&'static str>) {
+    let (hour, min) = (minute / 60, minute % 60);
+    match lang {
+        Lang::Zh => zh::clock(hour, min, out),
+        Lang::En => en::clock(hour, min, out),
+    }
+}
+
+/// Most digits read after a decimal point.
+const MAX_DECIMALS: usize = 9;
+
+/// A decimal number written as text: `0.35`, `12`, `-1.5`.
+fn decimal(lang: Lang, s: &str, out: &mut Vec<&'static str>) -> Result<(), String> {
+    let t = s.trim();
+    let (negative, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let (whole, fraction) = match t.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (t, None),
+    };
+    let is_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if !is_digits(whole) || fraction.is_some_and(|f| !is_digits(f)) {
+        return Err(format!("{s:?} is not a decimal number (like 0.35)"));
+    }
+    let fraction = fraction.unwrap_or("");
+    if fraction.len() > MAX_DECIMALS {
+        return Err(format!("more than {MAX_DECIMALS} digits after the point"));
+    }
+    let n: u64 = whole
+        .parse()
+        .ok()
+        .filter(|n| *n <= MAX)
+        .ok_or_else(too_large)?;
+    if negative {
+        out.push("word_minus");
+    }
+    number(lang, n, out);
+    if !fraction.is_empty() {
+        out.push("word_point");
+        digits(fraction, out).map_err(|c| format!("{c:?} is not a digit"))?;
     }
     Ok(())
 }

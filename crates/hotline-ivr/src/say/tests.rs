@@ -31,6 +31,14 @@ fn zh_text(name: &str) -> String {
         "word_zheng" => "整",
         "word_year" => "年",
         "word_day" => "号",
+        "word_point" => "点",
+        "time_dawn" => "凌晨",
+        "time_morning" => "上午",
+        "time_noon" => "中午",
+        "time_afternoon" => "下午",
+        "time_evening" => "晚上",
+        "time_oclock" => "点",
+        "time_half" => "半",
         other => panic!("no Mandarin text for {other} in this test helper"),
     }
     .into()
@@ -74,6 +82,12 @@ fn en_text(name: &str) -> String {
         "word_minus" => "minus",
         "unit_yuan" => "yuan",
         "unit_fen" => "fen",
+        "word_point" => "point",
+        "time_oh" => "oh",
+        "time_am" => "a.m.",
+        "time_pm" => "p.m.",
+        "time_noon" => "noon",
+        "time_midnight" => "midnight",
         other => panic!("no English text for {other} in this test helper"),
     }
     .into()
@@ -335,6 +349,107 @@ fn dates() {
     );
 }
 
+fn time(month: u8, day: u8, hour: u16, minute: u16) -> Value {
+    Value::Time(Moment {
+        date: Date {
+            year: 2026,
+            month,
+            day,
+        },
+        minute: hour * 60 + minute,
+    })
+}
+
+#[test]
+fn times_in_mandarin_read_the_part_of_the_day_and_the_twelve_hour_clock() {
+    // The example: 12月6日上午8点到下午6点.
+    assert_eq!(zh(time(12, 6, 8, 0), SayAs::Time), "十二月六号上午八点");
+    assert_eq!(zh(time(12, 6, 18, 0), SayAs::Clock), "下午六点");
+    assert_eq!(zh(time(12, 6, 19, 0), SayAs::Clock), "晚上七点");
+    assert_eq!(zh(time(12, 6, 17, 0), SayAs::Clock), "下午五点");
+    assert_eq!(zh(time(12, 6, 14, 30), SayAs::Clock), "下午两点半");
+    assert_eq!(zh(time(12, 6, 2, 0), SayAs::Clock), "凌晨两点");
+    assert_eq!(zh(time(12, 6, 0, 0), SayAs::Clock), "凌晨零点");
+    assert_eq!(zh(time(12, 6, 12, 0), SayAs::Clock), "中午十二点");
+    assert_eq!(zh(time(12, 6, 21, 5), SayAs::Clock), "晚上九点零五分");
+    assert_eq!(zh(time(12, 6, 10, 45), SayAs::Clock), "上午十点四十五分");
+    assert_eq!(
+        zh(time(11, 20, 6, 10), SayAs::Time),
+        "十一月二十号上午六点十分"
+    );
+    assert_eq!(
+        zh(time(1, 1, 23, 59), SayAs::Time),
+        "一月一号晚上十一点五十九分"
+    );
+}
+
+#[test]
+fn times_in_english_read_am_and_pm_noon_and_midnight() {
+    assert_eq!(
+        en(time(12, 6, 8, 0), SayAs::Time),
+        "December six eight a.m."
+    );
+    assert_eq!(en(time(12, 6, 18, 0), SayAs::Clock), "six p.m.");
+    assert_eq!(en(time(12, 6, 18, 30), SayAs::Clock), "six thirty p.m.");
+    assert_eq!(en(time(12, 6, 21, 5), SayAs::Clock), "nine oh five p.m.");
+    assert_eq!(en(time(12, 6, 12, 0), SayAs::Clock), "twelve noon");
+    assert_eq!(en(time(12, 6, 12, 15), SayAs::Clock), "twelve fifteen p.m.");
+    assert_eq!(en(time(12, 6, 0, 0), SayAs::Clock), "twelve midnight");
+    assert_eq!(en(time(12, 6, 0, 40), SayAs::Clock), "twelve forty a.m.");
+    assert_eq!(
+        en(time(11, 20, 11, 59), SayAs::Time),
+        "November twenty eleven fifty nine a.m."
+    );
+}
+
+#[test]
+fn decimals_read_the_point_and_the_digits_after_it() {
+    assert_eq!(zh(Value::text("0.35"), SayAs::Decimal), "零点三五");
+    assert_eq!(zh(Value::text("12.05"), SayAs::Decimal), "十二点零五");
+    assert_eq!(zh(Value::text("3"), SayAs::Decimal), "三");
+    assert_eq!(zh(Value::text("-1.5"), SayAs::Decimal), "负一点五");
+    assert_eq!(zh(Value::Int(20), SayAs::Decimal), "二十");
+    assert_eq!(
+        en(Value::text("0.35"), SayAs::Decimal),
+        "zero point three five"
+    );
+    assert_eq!(
+        en(Value::text("0.28"), SayAs::Decimal),
+        "zero point two eight"
+    );
+    for bad in [
+        "",
+        ".5",
+        "5.",
+        "1.2.3",
+        "abc",
+        "1,5",
+        "0.1234567890",
+        "1e3",
+        "--1",
+    ] {
+        let e = say(&Value::text(bad), SayAs::Decimal, "zh").expect_err(bad);
+        assert_eq!(e.as_, SayAs::Decimal, "{bad}");
+    }
+}
+
+#[test]
+fn times_out_of_range_are_refused() {
+    let bad_minute = Value::Time(Moment {
+        date: Date {
+            year: 2026,
+            month: 12,
+            day: 6,
+        },
+        minute: 1440,
+    });
+    assert!(say(&bad_minute, SayAs::Clock, "zh").is_err());
+    assert!(say(&time(12, 0, 8, 0), SayAs::Time, "en").is_err());
+    assert!(say(&time(13, 1, 8, 0), SayAs::Time, "zh").is_err());
+    assert!(say(&date(2026, 12, 6), SayAs::Time, "zh").is_err());
+    assert!(say(&time(12, 6, 8, 0), SayAs::Date, "zh").is_err());
+}
+
 #[test]
 fn months() {
     assert_eq!(zh(date(2026, 11, 0), SayAs::Month), "二零二六年十一月");
@@ -553,6 +668,14 @@ fn every_name_is_a_prompt() {
             }
         }
     }
+    for month in 1..=12 {
+        for day in [1, 9, 10, 21, 31] {
+            for minute in 0..24 * 60 {
+                values.push((time(month, day, 0, minute), SayAs::Time));
+            }
+        }
+    }
+    values.push((Value::text("-1234.0567"), SayAs::Decimal));
     let mut used = BTreeSet::new();
     for (value, as_) in &values {
         for lang in ["zh", "en"] {

@@ -1,8 +1,39 @@
 //! Mandarin numbers and money: 万/亿 sections of four digits, one 零 for a run of zeros
 //! inside a number (none at the end), 十 without 一 only at the very start, 两 before 百 and
-//! 千 and for a 万/亿 section that is just 2; money as 元, 角, 分 with 整 and 零.
+//! 千 and for a 万/亿 section that is just 2; money as 元, 角, 分 with 整 and 零; times of
+//! day as 上午八点半.
 
 use super::DIGITS;
+
+/// A time of day (hour 0..=23, minute 0..=59) on the 12-hour clock with the part of the day:
+/// 凌晨零点, 上午八点, 中午十二点, 下午两点半, 下午六点, 晚上九点零五分.
+pub(super) fn clock(hour: u16, minute: u16, out: &mut Vec<&'static str>) {
+    let (part, h) = match hour {
+        0..=5 => ("time_dawn", hour),
+        6..=11 => ("time_morning", hour),
+        12 => ("time_noon", 12),
+        13..=18 => ("time_afternoon", hour - 12),
+        _ => ("time_evening", hour - 12),
+    };
+    out.push(part);
+    if h == 2 {
+        out.push("liang");
+    } else {
+        number(u64::from(h), out);
+    }
+    out.push("time_oclock");
+    match minute {
+        0 => {}
+        30 => out.push("time_half"),
+        m => {
+            if m < 10 {
+                out.push(DIGITS[0]);
+            }
+            number(u64::from(m), out);
+            out.push("unit_fen");
+        }
+    }
+}
 
 /// `n` (at most 999,999,999,999) as a Mandarin number: 一亿零一万, 十万零一十, 两千万.
 pub(super) fn number(n: u64, out: &mut Vec<&'static str>) {

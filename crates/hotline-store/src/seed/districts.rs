@@ -1,13 +1,15 @@
 //! The demo city's districts with their service centres and dispatch contacts (written only
-//! into a store that has none), and today's notices: an outage in force, a water-quality
-//! notice and planned works starting tomorrow.
+//! into a store that has none), and today's notices, each with its cause: an outage in force
+//! (a burst main), a water-quality notice (mains flushing) and planned works starting
+//! tomorrow.
 
 use super::names::AREA_CODE;
 use crate::calendar::{local_date, local_midnight};
-use crate::cis::{NewDistrict, NewNotice};
+use crate::cis::NewDistrict;
 use crate::db::Store;
 use crate::error::Result;
 use crate::lifecycle::Millis;
+use crate::notices::{Figures, NoticeInput};
 use rand::rngs::StdRng;
 use rand::Rng;
 
@@ -112,9 +114,11 @@ pub(super) async fn notices(
     let burst = road(rng, &ds[outage]);
     let works_at = road(rng, &ds[works]);
     let list = [
-        NewNotice {
-            district_id: ds[outage].id,
+        NoticeInput {
+            district_ids: vec![ds[outage].id],
             kind: "outage".into(),
+            cause: "pipe_burst".into(),
+            figures: Figures::default(),
             title: format!("{}爆管抢修停水", ds[outage].name),
             body: format!(
                 "因{burst}附近DN600供水主管爆裂，周边区域停水，抢修队伍已到场，预计6小时内恢复供水。\
@@ -123,9 +127,13 @@ pub(super) async fn notices(
             starts_at: now - 2 * HOUR,
             ends_at: Some(now + 6 * HOUR),
         },
-        NewNotice {
-            district_id: ds[quality].id,
+        NoticeInput {
+            district_ids: vec![ds[quality].id],
             kind: "water_quality".into(),
+            cause: "flushing".into(),
+            // No figures: read before the menu they would make the demo callers of this
+            // district wait through some 30 s of audio (the end-to-end tests' patience).
+            figures: Figures::default(),
             title: format!("{}管网冲洗期间水质提示", ds[quality].name),
             body: "管网冲洗后部分用户自来水可能短时发黄或有气泡，属正常现象，放水数分钟即可恢复；\
                    水质检测结果符合国家生活饮用水卫生标准。"
@@ -133,9 +141,11 @@ pub(super) async fn notices(
             starts_at: now - 24 * HOUR,
             ends_at: Some(now + 48 * HOUR),
         },
-        NewNotice {
-            district_id: ds[works].id,
+        NoticeInput {
+            district_ids: vec![ds[works].id],
             kind: "planned_works".into(),
+            cause: "construction".into(),
+            figures: Figures::default(),
             title: format!("{}计划停水通知", ds[works].name),
             body: format!(
                 "因{works_at}供水管道改造施工，明日8:00至18:00周边区域计划停水，请提前储水。"
@@ -145,7 +155,7 @@ pub(super) async fn notices(
         },
     ];
     for n in &list {
-        store.insert_notice(n).await?;
+        store.create_notice(n, now).await?;
     }
     Ok(list.len() as u64)
 }

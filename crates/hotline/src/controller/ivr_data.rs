@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use hotline_ivr::interp::{LookupRequest, LookupResult, TicketInfo, TicketRequest};
+use hotline_ivr::value::Moment;
 use hotline_ivr::{Date, Value};
 use hotline_store::calendar::local_date;
 use hotline_store::rules::normalize_phone;
@@ -101,12 +102,15 @@ async fn answer(
         }
         LookupRequest::Arrears { account } => Some(arrears(&source.arrears(&account, now).await?)),
         LookupRequest::Notices { district, kind } => {
-            let all = source.notices(&district, now).await?;
+            let all = match district {
+                Some(d) => source.notices(&d, now).await?,
+                None => source.notices_in_force(now).await?,
+            };
             let wanted: Vec<&Notice> = all
                 .iter()
                 .filter(|n| kind.as_deref().is_none_or(|k| n.kind == k))
                 .collect();
-            Some(notices(&wanted))
+            Some(notices(&wanted, now))
         }
         // Answered by `ask`.
         LookupRequest::SubmitReading { .. } => None,
@@ -301,20 +305,60 @@ pub fn arrears(a: &Arrears) -> Value {
     ])
 }
 
-pub fn notices(list: &[&Notice]) -> Value {
+/// A moment on the centre's clocks (`centre.time_zone`).
+fn time(at: Millis) -> Value {
+    let local = hotline_time::centre().local(at);
+    Value::Time(Moment {
+        date: Date {
+            year: local.date.year,
+            month: local.date.month,
+            day: local.date.day,
+        },
+        minute: local.minute,
+    })
+}
+
+/// A figure in thousandths as decimal text (`0.35`), or null.
+fn figure(milli: Option<i64>) -> Value {
+    milli.map_or(Value::Null, |m| {
+        text(&hotline_store::notices::milli_text(m))
+    })
+}
+
+pub fn notices(list: &[&Notice], now: Millis) -> Value {
+    let zone = hotline_time::centre();
     let items: Vec<Value> = list
         .iter()
         .map(|n| {
+            let first = n.districts.first();
+            let same_day = n
+                .ends_at
+                .is_some_and(|e| zone.date(e) == zone.date(n.starts_at));
             Value::record([
                 ("kind", text(&n.kind)),
                 ("title", text(&n.title)),
+                ("district", text(first.map_or("", |d| d.code.as_str()))),
+                ("district_name", text(first.map_or("", |d| d.name.as_str()))),
+                (
+                    "districts",
+                    Value::List(n.districts.iter().map(|d| text(&d.code)).collect()),
+                ),
                 ("starts", date(n.starts_at)),
                 ("ends", n.ends_at.map_or(Value::Null, date)),
+                ("from", time(n.starts_at)),
+                ("until", n.ends_at.map_or(Value::Null, time)),
+                ("same_day", Value::Bool(same_day)),
+                ("cause", text(&n.cause)),
+                ("turbidity", figure(n.figures.turbidity_mntu)),
+                ("chlorine", figure(n.figures.chlorine_ug_l)),
+                ("pressure", figure(n.figures.pressure_kpa)),
             ])
         })
         .collect();
+    let in_force = list.iter().filter(|n| n.in_force(now)).count();
     Value::record([
         ("count", Value::Int(items.len() as i64)),
+        ("in_force", Value::Int(in_force as i64)),
         ("items", Value::List(items)),
     ])
 }
@@ -344,7 +388,8 @@ mod tests {
             | (Value::Int(_), Type::Int)
             | (Value::Money(_), Type::Money)
             | (Value::Text(_), Type::Text)
-            | (Value::Date(_), Type::Date) => true,
+            | (Value::Date(_), Type::Date)
+            | (Value::Time(_), Type::Time) => true,
             (Value::List(items), Type::List(t)) => items.iter().all(|i| fits(i, t)),
             (Value::Record(m), Type::Record(fields)) => {
                 fields
@@ -413,16 +458,67 @@ mod tests {
             ])])
         );
         assert!(fits(&arrears(&Arrears::default()), &shapes::arrears()));
+        // 2026-12-06 08:00 to 18:00 in Beijing, water-quality figures.
         let n = Notice {
             id: 1,
-            district_id: 1,
-            kind: "outage".into(),
-            title: "停水".into(),
+            district_id: 4,
+            districts: vec![hotline_store::NoticeDistrict {
+                id: 4,
+                code: "north".into(),
+                name: "城北区".into(),
+            }],
+            kind: "planned_works".into(),
+            title: "计划停水".into(),
             body: String::new(),
-            starts_at: 0,
-            ends_at: None,
+            cause: "construction".into(),
+            starts_at: 1_796_515_200_000,
+            ends_at: Some(1_796_551_200_000),
+            figures: hotline_store::Figures {
+                turbidity_mntu: Some(350),
+                chlorine_ug_l: None,
+                pressure_kpa: Some(280),
+            },
+            created_at: None,
+            updated_at: None,
         };
-        assert!(fits(&notices(&[&n]), &shapes::notices()));
+        let v = notices(&[&n], n.starts_at);
+        assert!(fits(&v, &shapes::notices()));
+        assert_eq!(v.field("in_force"), &Value::Int(1));
+        assert_eq!(
+            notices(&[&n], n.starts_at - 1).field("in_force"),
+            &Value::Int(0)
+        );
+        let Value::List(items) = v.field("items") else {
+            panic!("items")
+        };
+        let item = &items[0];
+        let at = |day: u8, minute: u16| {
+            Value::Time(Moment {
+                date: Date {
+                    year: 2026,
+                    month: 12,
+                    day,
+                },
+                minute,
+            })
+        };
+        assert_eq!(item.field("from"), &at(6, 8 * 60));
+        assert_eq!(item.field("until"), &at(6, 18 * 60));
+        assert_eq!(item.field("same_day"), &Value::Bool(true));
+        assert_eq!(item.field("district_name"), &text("城北区"));
+        assert_eq!(item.field("turbidity"), &text("0.35"));
+        assert_eq!(item.field("chlorine"), &Value::Null);
+        assert_eq!(item.field("pressure"), &text("0.28"));
+        let open = Notice {
+            ends_at: None,
+            ..n.clone()
+        };
+        let v = notices(&[&open], 0);
+        let Value::List(items) = v.field("items") else {
+            panic!("items")
+        };
+        assert_eq!(items[0].field("until"), &Value::Null);
+        assert_eq!(items[0].field("same_day"), &Value::Bool(false));
         let r = ReadingOutcome {
             reading_id: 1,
             meter_serial: "M1".into(),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use hotline_ivr::expr::Expr;
 use hotline_ivr::FlowSet;
 use hotline_store::{
-    Millis, NewBill, NewCustomer, NewDistrict, NewNotice, OpenOptions, Policy, Store,
+    Figures, Millis, NewBill, NewCustomer, NewDistrict, NoticeInput, OpenOptions, Policy, Store,
 };
 use hotline_time::Zone;
 use serde::Deserialize;
@@ -126,6 +126,19 @@ pub struct NoticeData {
     pub starts: String,
     #[serde(default)]
     pub ends: Option<String>,
+    /// More districts the notice covers (codes).
+    #[serde(default)]
+    pub also: Vec<String>,
+    /// A cause code (`pipe_burst`, `construction`, …).
+    #[serde(default)]
+    pub cause: String,
+    /// Water figures as decimal text: NTU, mg/L, MPa.
+    #[serde(default)]
+    pub turbidity: Option<String>,
+    #[serde(default)]
+    pub chlorine: Option<String>,
+    #[serde(default)]
+    pub pressure: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -483,22 +496,41 @@ async fn insert(store: &Store, data: &Data, zone: &Zone, now: Millis) -> Result<
                 .map_err(|e| e.to_string())?;
         }
     }
+    // Written as the API writes them (checked the same way), at the case's clock.
     for n in &data.notices {
-        let district_id = district(&Some(n.district.clone()))?.unwrap_or_default();
+        let mut district_ids = Vec::new();
+        for code in std::iter::once(&n.district).chain(&n.also) {
+            district_ids.push(district(&Some(code.clone()))?.unwrap_or_default());
+        }
+        let figure = |name: &str, v: &Option<String>| -> Result<Option<i64>, String> {
+            v.as_deref()
+                .map(|t| hotline_store::notices::parse_milli(t).ok_or(format!("bad {name} {t:?}")))
+                .transpose()
+        };
         store
-            .insert_notice(&NewNotice {
-                district_id,
-                kind: n.kind.clone(),
-                title: n.title.clone(),
-                body: String::new(),
-                starts_at: parse_time(zone, &n.starts).ok_or(format!("bad starts {}", n.starts))?,
-                ends_at: match &n.ends {
-                    Some(e) => Some(parse_time(zone, e).ok_or(format!("bad ends {e}"))?),
-                    None => None,
+            .create_notice(
+                &NoticeInput {
+                    kind: n.kind.clone(),
+                    district_ids,
+                    title: n.title.clone(),
+                    body: String::new(),
+                    cause: n.cause.clone(),
+                    starts_at: parse_time(zone, &n.starts)
+                        .ok_or(format!("bad starts {}", n.starts))?,
+                    ends_at: match &n.ends {
+                        Some(e) => Some(parse_time(zone, e).ok_or(format!("bad ends {e}"))?),
+                        None => None,
+                    },
+                    figures: Figures {
+                        turbidity_mntu: figure("turbidity", &n.turbidity)?,
+                        chlorine_ug_l: figure("chlorine", &n.chlorine)?,
+                        pressure_kpa: figure("pressure", &n.pressure)?,
+                    },
                 },
-            })
+                now,
+            )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("notice {:?}: {e}", n.title))?;
     }
     Ok(())
 }

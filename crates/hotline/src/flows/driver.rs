@@ -245,7 +245,12 @@ fn describe(r: &LookupRequest) -> String {
         LookupRequest::Bills { account } => format!("bills of {account}"),
         LookupRequest::Arrears { account } => format!("arrears of {account}"),
         LookupRequest::Notices { district, kind } => format!(
-            "notices of district {district}{}",
+            "notices of {}{}",
+            district
+                .as_deref()
+                .map_or("every district (in force)".to_string(), |d| format!(
+                    "district {d}"
+                )),
             kind.as_deref()
                 .map(|k| format!(" ({k})"))
                 .unwrap_or_default()

@@ -12,9 +12,17 @@ use tracing::{info, warn};
 
 use crate::controller::ivr::IvrRuntime;
 
-/// What the folder looks like: (name, size, modified) per file, sorted.
+/// What the folder looks like: (name, size, modified) per file, sorted; the holiday files
+/// (`holidays/`) included.
 pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
+    let mut files = files_of(dir);
+    files.extend(files_of(&dir.join(hotline_ivr::load::HOLIDAYS_DIR)));
+    files.sort();
+    files
+}
+
+fn files_of(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let files: Vec<_> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok())
                 .filter_map(|e| {
@@ -25,7 +33,6 @@ pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
                 .collect()
         })
         .unwrap_or_default();
-    files.sort();
     files
 }
 

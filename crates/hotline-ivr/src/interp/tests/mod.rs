@@ -737,6 +737,92 @@ fn each_says_list_items_up_to_a_limit() {
 }
 
 #[test]
+fn when_plays_its_items_only_when_the_condition_is_true() {
+    let items = PromptItem::Each {
+        list: e("notices.items"),
+        var: "n".into(),
+        limit: None,
+        items: vec![
+            PromptItem::Prompt("notice_kind_other".into()),
+            PromptItem::When {
+                cond: e("n.cause != \"\""),
+                items: vec![PromptItem::Prompt("notice_cause".into())],
+            },
+            PromptItem::When {
+                cond: e("n.same_day"),
+                items: vec![PromptItem::Say {
+                    value: e("n.until"),
+                    as_: SayAs::Clock,
+                }],
+            },
+        ],
+    };
+    let set = set(vec![flow(
+        "main",
+        vec![
+            node(
+                "tell",
+                NodeKind::Play {
+                    prompts: vec![items],
+                    barge_in: true,
+                    next: 1,
+                },
+            ),
+            hangup("bye", &[]),
+        ],
+    )]);
+    let (mut s, _) = Session::start(set, 0, call(), 0);
+    let until = Value::Time(crate::value::Moment {
+        date: crate::value::Date {
+            year: 2026,
+            month: 12,
+            day: 6,
+        },
+        minute: 18 * 60,
+    });
+    let notice = |cause: &str, same_day: Value| {
+        Value::record([
+            ("cause", Value::text(cause)),
+            ("same_day", same_day),
+            ("until", until.clone()),
+        ])
+    };
+    s.vars.insert(
+        "notices".into(),
+        Value::record([(
+            "items",
+            Value::List(vec![
+                notice("pipe_burst", Value::Bool(true)),
+                // No cause, and a condition with no value: nothing but the kind.
+                notice("", Value::Null),
+            ]),
+        )]),
+    );
+    let mut out = Vec::new();
+    s.enter(0, &mut out);
+    let Some(Action::Play { prompts, .. }) = out.iter().find(|a| matches!(a, Action::Play { .. }))
+    else {
+        panic!("plays");
+    };
+    let names: Vec<&str> = prompts.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "notice_kind_other",
+            "notice_cause",
+            "time_afternoon",
+            "digit_6",
+            "time_oclock",
+            "notice_kind_other"
+        ]
+    );
+    assert!(
+        !out.iter().any(|a| matches!(a, Action::Warning(_))),
+        "{out:?}"
+    );
+}
+
+#[test]
 fn set_branch_and_language() {
     let set = set(vec![flow(
         "main",
@@ -889,6 +975,8 @@ fn schedule_follows_the_calendar_on_the_clock_given() {
                 day: 1,
             }]
             .into(),
+            workdays: Default::default(),
+            workday_hours: Vec::new(),
         },
     );
     let set = Arc::new(set);

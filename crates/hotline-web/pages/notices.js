@@ -1,0 +1,308 @@
+"use strict";
+// The supervisors' notices page (/wall/notices): the notices not ended (or all), each with
+// its districts, times, cause and figures, an "end now" button per notice, and a form to
+// publish one (POST /api/notices). A refusal names the field: the page marks that input and
+// says why. The IVR reads the notices on every call, so what is published here is heard by
+// the next caller from those districts. Times are the browser's clock (the centre's).
+
+(() => {
+  const H = Hotline;
+  const { t, el, $, say, api, errorText } = H;
+
+  const KINDS = ["outage", "planned_works", "water_quality", "pressure", "other"];
+  const CAUSES = ["", "pipe_burst", "repair", "construction", "flushing", "power", "other"];
+
+  H.addStrings(
+    {
+      "n.title": "停水停电公告",
+      "n.wall": "监控墙",
+      "n.list": "当前公告",
+      "n.all": "含已结束",
+      "n.kind": "类型",
+      "n.districts": "区域",
+      "n.from": "开始",
+      "n.to": "预计结束",
+      "n.to_open": "预计结束（未知可留空）",
+      "n.cause": "原因",
+      "n.figures": "水质指标",
+      "n.title_col": "标题",
+      "n.state": "状态",
+      "n.actions": "操作",
+      "n.body": "正文",
+      "n.turbidity": "浑浊度 (NTU)",
+      "n.chlorine": "余氯 (mg/L)",
+      "n.pressure": "水压 (MPa)",
+      "n.publish": "发布公告",
+      "n.submit": "发布",
+      "n.end": "结束",
+      "n.end.label": "结束公告：{title}",
+      "n.none": "没有公告",
+      "n.in_force": "生效中",
+      "n.coming": "未开始",
+      "n.ended": "已结束",
+      "n.open_end": "待定",
+      "n.published": "已发布：{title}（下一位来电即可听到）",
+      "n.ended_msg": "已结束：{title}",
+      "n.role": "只有班长和管理员可以发布或结束公告",
+      "n.field": "{field}：{message}",
+      "kind.outage": "突发停水停电",
+      "kind.planned_works": "计划施工停水",
+      "kind.water_quality": "水质公告",
+      "kind.pressure": "水压异常",
+      "kind.other": "服务公告",
+      "cause.": "（无）",
+      "cause.pipe_burst": "供水管道爆裂",
+      "cause.repair": "设备抢修",
+      "cause.construction": "管道施工改造",
+      "cause.flushing": "管网冲洗",
+      "cause.power": "电力故障",
+      "cause.other": "其他原因",
+    },
+    {
+      "n.title": "Outage notices",
+      "n.wall": "Wallboard",
+      "n.list": "Current notices",
+      "n.all": "Include ended",
+      "n.kind": "Kind",
+      "n.districts": "Districts",
+      "n.from": "From",
+      "n.to": "Expected end",
+      "n.to_open": "Expected end (leave empty if not known)",
+      "n.cause": "Cause",
+      "n.figures": "Water figures",
+      "n.title_col": "Title",
+      "n.state": "State",
+      "n.actions": "Actions",
+      "n.body": "Text",
+      "n.turbidity": "Turbidity (NTU)",
+      "n.chlorine": "Residual chlorine (mg/L)",
+      "n.pressure": "Pressure (MPa)",
+      "n.publish": "Publish a notice",
+      "n.submit": "Publish",
+      "n.end": "End",
+      "n.end.label": "End the notice: {title}",
+      "n.none": "No notices",
+      "n.in_force": "in force",
+      "n.coming": "coming",
+      "n.ended": "ended",
+      "n.open_end": "not known",
+      "n.published": "Published: {title} (the next caller hears it)",
+      "n.ended_msg": "Ended: {title}",
+      "n.role": "Only supervisors and admins publish or end notices",
+      "n.field": "{field}: {message}",
+      "kind.outage": "Unplanned outage",
+      "kind.planned_works": "Planned works",
+      "kind.water_quality": "Water quality",
+      "kind.pressure": "Low pressure",
+      "kind.other": "Service notice",
+      "cause.": "(none)",
+      "cause.pipe_burst": "Burst water main",
+      "cause.repair": "Emergency repairs",
+      "cause.construction": "Pipe works",
+      "cause.flushing": "Mains flushing",
+      "cause.power": "Power failure",
+      "cause.other": "Other",
+    },
+  );
+
+  const N = { me: null, list: [], districts: [] };
+
+  function showLogin(message) {
+    $("notices").hidden = true;
+    $("logout").hidden = true;
+    $("login").hidden = false;
+    $("who").textContent = "";
+    say($("login-msg"), message || "", "error");
+    $("login-name").focus();
+  }
+
+  async function start(agent) {
+    N.me = agent;
+    $("login").hidden = true;
+    $("notices").hidden = false;
+    $("logout").hidden = false;
+    $("who").textContent = agent.name;
+    const writer = agent.role !== "agent";
+    $("form-card").hidden = !writer;
+    if (!writer) say($("n-msg"), t("n.role"), "info");
+    try {
+      N.districts = await api("GET", "/api/districts");
+    } catch (err) {
+      say($("n-msg"), errorText(err), "error");
+    }
+    renderForm();
+    await load();
+  }
+
+  async function load() {
+    try {
+      N.list = await api("GET", "/api/notices" + H.query({ all: $("n-all").checked }));
+      renderList();
+    } catch (err) {
+      say($("n-msg"), errorText(err), "error");
+    }
+  }
+
+  function figures(f) {
+    const parts = [];
+    if (f.turbidity_ntu !== null && f.turbidity_ntu !== undefined) parts.push(f.turbidity_ntu + " NTU");
+    if (f.chlorine_mg_l !== null && f.chlorine_mg_l !== undefined) parts.push(f.chlorine_mg_l + " mg/L");
+    if (f.pressure_mpa !== null && f.pressure_mpa !== undefined) parts.push(f.pressure_mpa + " MPa");
+    return parts.join(" · ") || "—";
+  }
+
+  function state(n) {
+    if (n.in_force) return "n.in_force";
+    if (n.ends_at !== null && n.ends_at <= H.serverNow()) return "n.ended";
+    return "n.coming";
+  }
+
+  function renderList() {
+    const rows = $("n-rows");
+    if (!N.list.length) {
+      rows.replaceChildren(el("tr", {}, el("td", { class: "empty", text: t("n.none"), attrs: { colspan: 9 } })));
+      return;
+    }
+    const writer = N.me && N.me.role !== "agent";
+    rows.replaceChildren(
+      ...N.list.map((n) => {
+        const s = state(n);
+        const end =
+          writer && s !== "n.ended"
+            ? el("button", {
+                type: "button",
+                text: t("n.end"),
+                attrs: { "aria-label": t("n.end.label", { title: n.title }) },
+                on: { click: () => endNotice(n) },
+              })
+            : el("span");
+        return el(
+          "tr",
+          { data: { notice: n.id, state: s.slice(2) } },
+          el("td", { text: t("kind." + n.kind) }),
+          el("td", { text: n.districts.map((d) => d.name).join("、") }),
+          el("td", { class: "mono", text: H.dateTime(n.starts_at) }),
+          el("td", { class: "mono", text: n.ends_at === null ? t("n.open_end") : H.dateTime(n.ends_at) }),
+          el("td", { text: t("cause." + n.cause) }),
+          el("td", { text: figures(n.figures) }),
+          el("td", { text: n.title }),
+          el("td", { text: t(s) }),
+          el("td", {}, end),
+        );
+      }),
+    );
+  }
+
+  function renderForm() {
+    const kind = $("f-kind");
+    const k = kind.value;
+    kind.replaceChildren(...KINDS.map((x) => el("option", { text: t("kind." + x), attrs: { value: x } })));
+    if (k) kind.value = k;
+    const cause = $("f-cause");
+    const c = cause.value;
+    cause.replaceChildren(...CAUSES.map((x) => el("option", { text: t("cause." + x), attrs: { value: x } })));
+    cause.value = c || "";
+    const box = $("f-districts");
+    const checked = new Set([...box.querySelectorAll("input:checked")].map((i) => i.value));
+    box.replaceChildren(
+      el("legend", { text: t("n.districts") }),
+      ...N.districts.map((d) =>
+        el(
+          "label",
+          { class: "check" },
+          el("input", { type: "checkbox", attrs: { name: "district_ids", value: d.id, checked: checked.has(String(d.id)) ? "" : null } }),
+          " " + d.name,
+        ),
+      ),
+    );
+  }
+
+  /** The form as the API's body; an empty number is left out, an empty end is null. */
+  function body() {
+    const f = $("n-form").elements;
+    const ms = (v) => (v ? new Date(v).getTime() : null);
+    const num = (v) => (v === "" ? undefined : Number(v));
+    const figures = {};
+    for (const [k, id] of [["turbidity_ntu", "f-turbidity"], ["chlorine_mg_l", "f-chlorine"], ["pressure_mpa", "f-pressure"]]) {
+      const v = num($(id).value);
+      if (v !== undefined) figures[k] = v;
+    }
+    return {
+      kind: f.kind.value,
+      district_ids: [...$("f-districts").querySelectorAll("input:checked")].map((i) => Number(i.value)),
+      starts_at: ms(f.starts_at.value),
+      ends_at: ms(f.ends_at.value),
+      title: f.title.value,
+      body: f.body.value,
+      cause: f.cause.value,
+      figures,
+    };
+  }
+
+  /** Marks the input of the field the server named. */
+  function markField(field) {
+    for (const e of $("n-form").querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
+    const named =
+      field === "district_ids" ? $("f-districts") : $("n-form").querySelector('[name="' + CSS.escape(field || "") + '"]');
+    if (named) {
+      named.setAttribute("aria-invalid", "true");
+      if (named.focus) named.focus();
+    }
+  }
+
+  async function publish(ev) {
+    ev.preventDefault();
+    const b = body();
+    say($("f-msg"), "");
+    try {
+      const n = await api("POST", "/api/notices", b);
+      markField(null);
+      say($("f-msg"), t("n.published", { title: n.title }), "ok");
+      $("n-form").reset();
+      renderForm();
+      await load();
+    } catch (err) {
+      if (err instanceof H.ApiError && err.field) {
+        markField(err.field);
+        say($("f-msg"), t("n.field", { field: err.field, message: err.message }), "error");
+      } else {
+        say($("f-msg"), errorText(err), "error");
+      }
+    }
+  }
+
+  async function endNotice(n) {
+    try {
+      await api("DELETE", "/api/notices/" + encodeURIComponent(n.id));
+      say($("n-msg"), t("n.ended_msg", { title: n.title }), "ok");
+    } catch (err) {
+      say($("n-msg"), errorText(err), "error");
+    }
+    await load();
+  }
+
+  function init() {
+    H.applyStrings(document);
+    H.langButton($("lang"));
+    const title = () => {
+      document.title = t("n.title") + " · hotline";
+    };
+    title();
+    H.onLang(() => {
+      title();
+      renderForm();
+      renderList();
+    });
+    H.onUnauthorized(() => showLogin(t("err.session")));
+    H.loginForm($("login-form"), $("login-msg"), start);
+    $("logout").addEventListener("click", async () => {
+      await H.logout();
+      showLogin("");
+    });
+    $("n-all").addEventListener("change", load);
+    $("n-form").addEventListener("submit", publish);
+    H.resume(start, showLogin);
+  }
+
+  init();
+})();

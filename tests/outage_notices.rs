@@ -1,0 +1,218 @@
+//! End-to-end outage day: a supervisor publishes a planned-works notice through the API
+//! (`POST /api/notices`) on the real `hotline serve` running the shipped flows; the next
+//! caller from that district (not recognised by number: offered today's notices first, then
+//! keying the account number) hears it over RTP before the menu, prompt after prompt: its
+//! kind, "your area", from when to when with the dates and times of day read out, and its
+//! cause; then 1 reads it again and 2 goes on to the menu (where 3 reads it too). Ended through
+//! the API (`DELETE /api/notices/{id}`), the next caller hears that there is none.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hotline_e2e::{db, prompt_ulaw as ulaw, Caller as Call, Engine};
+use hotline_ivr::say::{say, SayAs};
+use hotline_ivr::value::Moment;
+use hotline_ivr::{Date, Value};
+use hotline_store::calendar::{local_date, local_midnight};
+use serde_json::{json, Value as Json};
+
+const HOUR: i64 = 3_600_000;
+
+fn start_engine() -> Engine {
+    Engine::start(&[
+        ("HOTLINE_IVR_ENTRY_FLOW", "main"),
+        ("HOTLINE_STORE_DEMO_CUSTOMERS", "30"),
+        ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
+        ("HOTLINE_MEDIA_RECORD", "false"),
+    ])
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// `at` on the centre's clocks (the engine's default zone, Asia/Shanghai).
+fn moment(at: i64) -> Moment {
+    let (y, m, d) = local_date(at);
+    let midnight = local_midnight(y, m, d);
+    Moment {
+        date: Date {
+            year: y as i32,
+            month: m as u8,
+            day: d as u8,
+        },
+        minute: ((at - midnight) / 60_000) as u16,
+    }
+}
+
+fn said(at: i64, as_: SayAs) -> Vec<String> {
+    say(&Value::Time(moment(at)), as_, "zh").expect("a time is said")
+}
+
+/// A demo supervisor's token (password from the file the engine wrote).
+async fn supervisor(http: &reqwest::Client, base: &str, engine: &Engine) -> String {
+    let list =
+        std::fs::read_to_string(engine.dir.join("data/demo-agents.txt")).expect("demo-agents.txt");
+    let password = list
+        .lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .find(|f| f.len() == 3 && f[0] == "zhaolei")
+        .map(|f| f[2].to_string())
+        .expect("the demo supervisor zhaolei");
+    let answer: Json = http
+        .post(format!("{base}/api/login"))
+        .json(&json!({ "login": "zhaolei", "password": password }))
+        .send()
+        .await
+        .expect("POST /api/login")
+        .json()
+        .await
+        .expect("JSON");
+    answer["token"].as_str().expect("token").to_string()
+}
+
+/// Ends every notice the demo data published, so that only the test's are heard.
+async fn end_all(http: &reqwest::Client, base: &str, token: &str) {
+    let list: Json = http
+        .get(format!("{base}/api/notices"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for n in list.as_array().expect("a list") {
+        let id = n["id"].as_i64().expect("id");
+        let res = http
+            .delete(format!("{base}/api/notices/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+    }
+}
+
+/// Plays the prompts `names` must be heard in this order.
+async fn hears(c: &mut Call, names: &[String]) {
+    for name in names {
+        c.expect(name, &ulaw("zh", name), None).await;
+    }
+}
+
+#[tokio::test]
+async fn a_notice_published_through_the_api_is_heard_by_the_next_caller_until_it_is_ended() {
+    let engine = start_engine();
+    let base = format!("http://{}", engine.http.expect("the HTTP API is on"));
+    let http = reqwest::Client::new();
+    let token = supervisor(&http, &base, &engine).await;
+    end_all(&http, &base, &token).await;
+
+    // A customer and their district.
+    let pool = db(&engine).await;
+    let (account, district): (String, i64) = sqlx::query_as(
+        "SELECT account_no, district_id FROM customers WHERE district_id IS NOT NULL \
+         ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("a demo customer with a district");
+
+    // Planned works from an hour ago to two hours ahead.
+    let now = now_ms();
+    let (starts, ends) = (now - HOUR, now + 2 * HOUR);
+    let res = http
+        .post(format!("{base}/api/notices"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "kind": "planned_works",
+            "district_ids": [district],
+            "starts_at": starts,
+            "ends_at": ends,
+            "title": "管道改造计划停水",
+            "cause": "construction"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let notice: Json = res.json().await.unwrap();
+    let id = notice["id"].as_i64().expect("id");
+
+    // The next caller from that district, menu key 3: the notice, prompt after prompt.
+    let mut expected: Vec<String> = [
+        "outage_intro",
+        "notice_kind_planned_works",
+        "notice_area_yours",
+        "outage_from",
+    ]
+    .map(String::from)
+    .to_vec();
+    expected.extend(said(starts, SayAs::Time));
+    expected.push("outage_to".into());
+    let same_day = moment(starts).date == moment(ends).date;
+    expected.extend(said(
+        ends,
+        if same_day { SayAs::Clock } else { SayAs::Time },
+    ));
+    expected.extend(["notice_cause", "notice_cause_construction"].map(String::from));
+
+    // Keying the account number, the caller hears the district's notice before the menu,
+    // then "1 again, 2 menu, 0 agent": 1 reads it again, 2 goes to the menu, where 3 (the
+    // outage menu) reads it once more.
+    let mut c = Call::place(&engine, "13912340001").await;
+    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
+    c.expect(
+        "the language menu",
+        &ulaw("zh", "language_menu"),
+        Some(1600),
+    )
+    .await;
+    c.press("1").await;
+    // Not recognised by number, with a notice in force: today's notices are offered first;
+    // 2 goes on to the account question.
+    c.expect(
+        "today's notices offered",
+        &ulaw("zh", "notices_today_offer"),
+        Some(1600),
+    )
+    .await;
+    c.press("2").await;
+    c.expect(
+        "the account question",
+        &ulaw("zh", "enter_account"),
+        Some(1600),
+    )
+    .await;
+    c.press(&format!("{account}#")).await;
+    hears(&mut c, &expected).await;
+    let again = ulaw("zh", "notice_again_menu");
+    c.expect("the notice menu", &again, Some(1600)).await;
+    c.press("1").await;
+    hears(&mut c, &expected[1..]).await;
+    c.expect("the notice menu again", &again, Some(1600)).await;
+    c.press("2").await;
+    c.expect("the main menu", &ulaw("zh", "main_menu"), Some(1600))
+        .await;
+    c.press("3").await;
+    hears(&mut c, &expected).await;
+    c.hang_up().await;
+
+    // Ended: the next caller hears that there is none.
+    let res = http
+        .delete(format!("{base}/api/notices/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let mut c = Call::place(&engine, "13912340002").await;
+    c.identify(&account).await;
+    c.press("3").await;
+    hears(&mut c, &["outage_none".to_string()]).await;
+    c.hang_up().await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
