@@ -15,7 +15,7 @@ pub mod controller;
 pub mod flows;
 pub mod memory;
 pub mod metrics;
-pub mod outbox;
 pub mod notice_admin;
+pub mod outbox;
 pub mod serve;
 pub mod storage;
