@@ -14,9 +14,10 @@
 //! generator runs at nice 10 so that it does not preempt the engine it measures.
 //!
 //! With `--ivr`, the engine runs the shipped IVR flows instead of the built-in answer flow:
-//! every caller is a demo customer (recognised by its number), presses 1 (Mandarin) and 1
-//! (bills) as type-ahead right after the answer, and hears `main` → `bills`: the bills read
-//! out, then the menus with their timeouts, the measured streams carrying the flow's prompts.
+//! every caller is a demo customer (recognised by its number) of a district without notices,
+//! presses 1 (Mandarin) and 1 (bills) as type-ahead right after the answer, and hears `main` →
+//! `bills`: the bills read out, then the menus with their timeouts, the measured streams
+//! carrying the flow's prompts.
 //!
 //! With `--desktops N`, N agent desktops (one supervisor in 20) are logged in to the HTTP API
 //! with their live event streams open for the whole run, each agent changing its not-ready
@@ -257,14 +258,16 @@ async fn scrape_every(url: String, every: Duration, out: Arc<Mutex<Scrapes>>) {
 }
 
 /// One phone number of each of `n` demo customers with bills (so `main` recognises the
-/// caller and `bills` has something to say).
+/// caller and `bills` has something to say) in districts without notices (so that nothing is
+/// read before the menu and the keys typed ahead reach it).
 async fn ivr_callers(db_url: &str, n: usize) -> Vec<String> {
     let pool = sqlx::SqlitePool::connect(db_url)
         .await
         .expect("engine database");
     let phones: Vec<String> = sqlx::query_scalar(
-        "SELECT MIN(p.phone) FROM customer_phones p WHERE EXISTS \
-         (SELECT 1 FROM bills b WHERE b.customer_id = p.customer_id) \
+        "SELECT MIN(p.phone) FROM customer_phones p JOIN customers c ON c.id = p.customer_id \
+         WHERE EXISTS (SELECT 1 FROM bills b WHERE b.customer_id = p.customer_id) \
+         AND NOT EXISTS (SELECT 1 FROM notice_districts nd WHERE nd.district_id = c.district_id) \
          GROUP BY p.customer_id ORDER BY p.customer_id LIMIT ?",
     )
     .bind(n as i64)
@@ -274,7 +277,7 @@ async fn ivr_callers(db_url: &str, n: usize) -> Vec<String> {
     pool.close().await;
     assert!(
         phones.len() == n,
-        "only {} demo customers with bills",
+        "only {} demo customers with bills in districts without notices",
         phones.len()
     );
     phones
@@ -338,7 +341,9 @@ fn proc_threads(pid: u32) -> u64 {
 
 async fn run(a: Args) {
     let users = agents::users_env(if a.bridged { a.calls } else { 2 });
-    let customers = a.calls.to_string();
+    // Twice as many demo customers as calls: the callers are taken among those whose district
+    // has no notice (a notice is read before the menu and takes the typed-ahead keys).
+    let customers = (a.calls * 2).to_string();
     // The engine's database, made beforehand so that the desktop agents are in it.
     let db_dir = std::env::temp_dir().join(format!("hotline-media-load-{}", token()));
     std::fs::create_dir_all(&db_dir).expect("db dir");
