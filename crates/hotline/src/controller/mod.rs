@@ -136,6 +136,11 @@ pub async fn run(
     let mut acd_outputs = acd_outputs.unwrap_or(idle);
     let (_keep_desk, idle_desk) = mpsc::unbounded_channel();
     let mut desk = desk.unwrap_or(idle_desk);
+    // One timer for the core's next deadline, moved only when the deadline moves (not made
+    // anew for every input).
+    let sleep = tokio::time::sleep(Duration::from_secs(3600));
+    tokio::pin!(sleep);
+    let mut armed: Option<std::time::Instant> = None;
     loop {
         while let Some(out) = core.poll_output() {
             if let Output::DeskReply { request, result } = out {
@@ -146,7 +151,13 @@ pub async fn run(
             }
             shell.carry_out(out);
         }
-        let deadline = core.poll_timeout().map(tokio::time::Instant::from_std);
+        let deadline = core.poll_timeout();
+        if deadline != armed {
+            if let Some(at) = deadline {
+                sleep.as_mut().reset(tokio::time::Instant::from_std(at));
+            }
+            armed = deadline;
+        }
         let input = tokio::select! {
             ev = events.recv() => match ev {
                 Some(ev) => shell.sip_event(ev).await,
@@ -163,7 +174,8 @@ pub async fn run(
                 replies.insert(next_request, reply);
                 Some(Input::Desk { request: next_request, agent, action })
             }
-            () = sleep_until(deadline) => {
+            () = &mut sleep, if armed.is_some() => {
+                armed = None;
                 core.handle_timeout(Now::system());
                 None
             }
@@ -176,13 +188,5 @@ pub async fn run(
     core.shut_down();
     while let Some(out) = core.poll_output() {
         shell.carry_out(out);
-    }
-}
-
-/// Sleeps until `deadline`, or for ever without one.
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
