@@ -53,7 +53,7 @@ ENGINE_ENV=(
   HOTLINE_IVR_FLOWS_DIR=tests/interop/acd-flows
   HOTLINE_IVR_ENTRY_FLOW=main
   HOTLINE_IVR_RELOAD_SECS=0
-  HOTLINE_LOG_LEVEL=warn,hotline::controller=debug,hotline::acd=debug
+  HOTLINE_LOG_LEVEL=warn,hotline::controller=debug,hotline_call::control=debug,hotline::acd=debug
 )
 hotline() { env "${ENGINE_ENV[@]}" "$BIN" --config tests/interop/acd.toml "$@"; }
 

@@ -35,7 +35,7 @@ start_phone_engine() {
   HOTLINE_HTTP_LISTEN=127.0.0.1:0 \
   HOTLINE_STORE_DEMO_CUSTOMERS=0 \
   HOTLINE_IVR_ENTRY_FLOW= \
-  HOTLINE_LOG_LEVEL=warn,hotline::controller=debug \
+  HOTLINE_LOG_LEVEL=warn,hotline::controller=debug,hotline_call::control=debug \
     "$1" serve >"$2/hotline.log" 2>&1 &
   ENGINE=$!
   wait_ready "$2/hotline.log" $ENGINE

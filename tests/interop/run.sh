@@ -38,7 +38,7 @@ HOTLINE_DATA_DIR="$OUT/data" \
 HOTLINE_HTTP_LISTEN=127.0.0.1:0 \
 HOTLINE_STORE_DEMO_CUSTOMERS=0 \
 HOTLINE_IVR_ENTRY_FLOW= \
-HOTLINE_LOG_LEVEL=warn,hotline::controller=debug \
+HOTLINE_LOG_LEVEL=warn,hotline::controller=debug,hotline_call::control=debug \
   "$BIN" serve >"$OUT/hotline.log" 2>&1 &
 ENGINE=$!
 CAPTURE=
