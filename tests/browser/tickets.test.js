@@ -151,9 +151,16 @@ async function main() {
 
     // ---- deadlines count down; filters ----
     await openTicket(page, leak.id);
-    const first = await text(page, '#tk-deadlines li[data-milestone="on_site"] .dl-left');
-    await page.waitForTimeout(1500);
-    const later = await text(page, '#tk-deadlines li[data-milestone="on_site"] .dl-left');
+    // The countdown's next tick, waited for (a busy machine may run the page's timer late).
+    const onSite = '#tk-deadlines li[data-milestone="on_site"] .dl-left';
+    const first = await text(page, onSite);
+    const later = await page
+      .waitForFunction(([sel, was]) => {
+        const now = ((document.querySelector(sel) || {}).textContent || "").trim();
+        return now !== was ? now : false;
+      }, [onSite, first], { timeout: 15000 })
+      .then((h) => h.jsonValue())
+      .catch(() => first);
     check("deadline: the on-site countdown ticks", first !== later && later.startsWith("剩余"), `${first} -> ${later}`);
     await page.check("#tl-due-soon");
     await page.waitForFunction((id) => [...document.querySelectorAll("#tl-list .tk-row")].map((b) => b.dataset.ticket).join() === String(id), leak.id, { timeout: 5000 });
