@@ -70,11 +70,10 @@ impl CallCore {
         let Some(c) = self
             .calls
             .get_mut(&call)
-            .filter(|c| !c.answered && !c.outbound())
+            .filter(|c| !c.leg && !c.outbound())
         else {
             return self.unexpected(call, "answer_timer");
         };
-        c.answered = true;
         c.leg = true;
         c.timeline.enter(
             now,
@@ -242,7 +241,7 @@ impl CallCore {
             let hang_up = self
                 .calls
                 .get(&peer)
-                .is_some_and(|p| p.outbound() || p.answered);
+                .is_some_and(|p| p.outbound() || p.leg);
             tracing::debug!(%call, %peer, hang_up, "ending the other side of the bridge");
             let order = match reason {
                 _ if hang_up => SipOrder::Hangup(peer),

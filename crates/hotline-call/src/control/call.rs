@@ -75,9 +75,8 @@ pub(crate) struct Call {
     /// The calling and the called numbers.
     pub caller: String,
     pub dialled: String,
-    /// Inbound: the call is answered by the engine, or its answer is still to be sent.
-    pub answered: bool,
-    /// Its media leg runs.
+    /// Its media leg runs. An inbound call's leg starts when the engine answers it (the answer
+    /// itself may still be on its way), so for inbound calls this also says "answered".
     pub leg: bool,
     /// The other dialog of a bridge or an offer.
     pub peer: Option<CallId>,
@@ -102,7 +101,6 @@ impl Call {
             arrived: now.mono,
             caller,
             dialled,
-            answered: false,
             leg: false,
             peer: None,
             ivr: None,

@@ -68,10 +68,9 @@ impl CallCore {
             .filter(|_| self.cfg.acd)
             .and_then(|p| self.env.agent_for_sip_user(&p.dialled))
             .map(|a| a.0);
-        let Some(c) = self.calls.get_mut(&caller).filter(|c| !c.answered) else {
+        let Some(c) = self.calls.get_mut(&caller).filter(|c| !c.leg) else {
             return self.unexpected(phone, "answered");
         };
-        c.answered = true;
         c.leg = true;
         // The phone dialled may be an agent's: the record names the agent.
         c.timeline.enter(now, Phase::Extension { agent: known });

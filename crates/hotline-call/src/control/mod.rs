@@ -157,7 +157,7 @@ impl CallCore {
                 let peer = self.calls.get(&call).and_then(|c| c.peer).filter(|p| {
                     self.calls
                         .get(p)
-                        .is_some_and(|p| !p.outbound() && !p.answered)
+                        .is_some_and(|p| !p.outbound() && !p.leg)
                 });
                 if let (Some(peer), 180..=183) = (peer, code) {
                     self.sip(SipOrder::Ringing(peer));
