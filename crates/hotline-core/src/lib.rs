@@ -1,6 +1,6 @@
 //! What every pure core of the engine shares (the SIP core, the call core, the ACD router, the
 //! IVR interpreter): one call id, one clock, one contract, one phone-number mask. No tokio, no
-//! sockets, no clock reads.
+//! sockets, no clock reads. (Also the one "did you mean …?" speller of error messages.)
 //!
 //! # The core contract
 //! A core is a plain state machine driven by its shell:
@@ -20,6 +20,7 @@
 #![warn(unreachable_pub)]
 
 pub mod end;
+pub mod spelling;
 
 pub use end::EndReason;
 

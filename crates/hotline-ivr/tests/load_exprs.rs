@@ -2,6 +2,15 @@
 //! (engine variables, `into`s with their lookup shapes, `set` variables typed by their
 //! expressions, an `each` variable within its items), with errors at the character.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod load_support;
 
 use load_support::*;

@@ -1,6 +1,15 @@
 //! A good set of flows (every node type, a sub-flow call, calendars) loads into the runnable
 //! form, with defaults filled in; and a folder loads the same way, skipping what is not a flow.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod load_support;
 
 use hotline_ivr::flow::{LookupWhat, NodeKind, PromptItem};

@@ -1,6 +1,15 @@
 //! Drawings of a loaded flow: every node and every exit label appears, calls have their own
 //! shape, and labels with quotes or markup are escaped for Mermaid and DOT.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod load_support;
 
 use hotline_ivr::graph::{dot, dot_in, mermaid, mermaid_in};

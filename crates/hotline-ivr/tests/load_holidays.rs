@@ -4,6 +4,15 @@
 //! hours are read from the calendar (`{ hours: office }`), a calendar that does not exist
 //! refused.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod load_support;
 
 use hotline_ivr::interp::is_open;

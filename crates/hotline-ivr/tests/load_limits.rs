@@ -2,6 +2,15 @@
 //! files, files too large, YAML nested too deep, alias bombs, call cycles, calls nested too
 //! deep; and no input makes the loader panic.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod load_support;
 
 use hotline_ivr::load::{load_dir, load_files};

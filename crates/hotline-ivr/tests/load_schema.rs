@@ -1,6 +1,15 @@
 //! `ivr-flows/schema.json` must be what the engine generates, so editors check flows against
 //! the language the loader reads. `HOTLINE_WRITE_SCHEMA=1` rewrites it.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use hotline_ivr::model::schema_json;
 use std::path::PathBuf;
 

@@ -273,7 +273,10 @@ impl Store {
                 }
             }
         }
-        let customer_id = (customers.len() == 1).then(|| customers[0].id);
+        let customer_id = match customers.as_slice() {
+            [only] => Some(only.id),
+            _ => None,
+        };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO calls (call_ref, caller, dialled, customer_id, started_at, repeat_contact, \
              run_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",

@@ -277,7 +277,7 @@ impl Store {
              turbidity_mntu, chlorine_ug_l, pressure_kpa, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
         )
-        .bind(n.district_ids[0])
+        .bind(n.district_ids.first().copied())
         .bind(n.kind.clone())
         .bind(n.title.trim().to_string())
         .bind(n.body.clone())
@@ -307,7 +307,7 @@ impl Store {
              starts_at = $5, ends_at = $6, cause = $7, turbidity_mntu = $8, chlorine_ug_l = $9, \
              pressure_kpa = $10, updated_at = $11 WHERE id = $12",
         )
-        .bind(n.district_ids[0])
+        .bind(n.district_ids.first().copied())
         .bind(n.kind.clone())
         .bind(n.title.trim().to_string())
         .bind(n.body.clone())

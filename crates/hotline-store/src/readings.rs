@@ -114,7 +114,9 @@ impl Store {
                     StoreError::invalid("meter_serial", "not a meter of this customer")
                 })?
             }
-            None if meters.len() == 1 => &meters[0],
+            None if meters.len() == 1 => meters
+                .first()
+                .ok_or_else(|| StoreError::invalid("meter_serial", "no meter"))?,
             None if meters.is_empty() => {
                 return Err(StoreError::invalid(
                     "customer_id",

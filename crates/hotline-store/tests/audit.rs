@@ -1,5 +1,15 @@
 //! The audit trail: entries are kept with the names of the people in them, read newest first,
 //! bounded; bad entries are refused naming the field. SQLite and (when configured) PostgreSQL.
+
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_store::*;

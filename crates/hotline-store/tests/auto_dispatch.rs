@@ -2,6 +2,16 @@
 //! it with a district and somewhere to go, in the creation's transaction (the dispatch event
 //! by `system`, the outbox's dispatch event, the live change); otherwise, or when an agent
 //! opens it, it waits for the centre. And the escalation levels a missed deadline raises.
+
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_store::*;

@@ -1,5 +1,15 @@
 //! Customer information through the store and the `CustomerSource` seam: lookups, bills,
 //! arrears with late fees, meter readings by rule, notices; on SQLite and PostgreSQL.
+
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_store::*;

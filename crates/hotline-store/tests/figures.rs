@@ -1,5 +1,15 @@
 //! The ticket figures for `/metrics`: created per kind, open per kind and district, overdue
 //! per district a week on, follow-ups due; SQLite and (when configured) PostgreSQL.
+
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_store::*;

@@ -2,6 +2,16 @@
 //! (any kind), changed (districts replaced), ended (no longer in force, kept in the list of
 //! all), bad input refused naming the field with the old notice kept whole. SQLite and (when
 //! configured) PostgreSQL.
+
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_store::*;

@@ -2,6 +2,16 @@
 //! a ticket each write one event in the change's transaction (nothing for other steps or for
 //! refused ones); fan-out makes one delivery per receiver the event is for, once; failures
 //! back off and end as dead letters, which an admin can put back in line.
+
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_store::outbox::{backoff, Receiver};

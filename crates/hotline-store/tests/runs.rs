@@ -2,6 +2,15 @@
 //! `interrupted`, ended at the dead run's last heartbeat, keeping their recording; the calls
 //! of the live run and the ended ones untouched. SQLite always, PostgreSQL when configured.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_store::*;

@@ -2,6 +2,15 @@
 //! arrears, key accounts with managers, notices), lookups that find seeded customers,
 //! appending without collisions, and reproducibility for a given seed.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_store::seed::{seed_demo, SeedOptions};

@@ -1,6 +1,16 @@
 //! The wallboard's figures: per queue since a time (service level, abandons with short ones
 //! apart, average speed of answer, handle time) and overdue tickets per district, on SQLite and
 //! (when configured) PostgreSQL.
+
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_store::*;

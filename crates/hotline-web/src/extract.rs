@@ -142,7 +142,7 @@ impl Params {
                 };
                 return Err(ApiError::bad_parameter(clip(k), msg));
             }
-            if self.pairs[..i].iter().any(|(p, _)| p == k) {
+            if self.pairs.iter().take(i).any(|(p, _)| p == k) {
                 return Err(ApiError::bad_parameter(clip(k), "given more than once"));
             }
         }

@@ -3,6 +3,15 @@
 //! rung) are 409s naming the states and change nothing; bodies are checked field by field;
 //! supervisors may change other agents, agents may not.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_acd::{AgentId, CallId, CallRequest, Input};

@@ -2,6 +2,15 @@
 //! type (415), too large, declared or chunked (413). Nothing is written and the engine keeps
 //! serving.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

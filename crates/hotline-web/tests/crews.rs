@@ -3,6 +3,15 @@
 //! with a reason, acknowledges a dispatch; another district's ticket is 403 and nothing else
 //! of the API is reachable; a crew and the desk racing on one ticket: one wins.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use reqwest::Method;

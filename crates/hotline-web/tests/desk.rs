@@ -1,6 +1,15 @@
 //! What the agent desktop reads: customer search, the account view, meter readings taken by
 //! an agent, districts, ticket lists and call lists with their filters.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use serde_json::json;

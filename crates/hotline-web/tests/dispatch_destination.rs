@@ -2,6 +2,15 @@
 //! proposal) and an address or a customer; every refusal is a 422 naming the field and
 //! changes nothing.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use serde_json::{json, Value};

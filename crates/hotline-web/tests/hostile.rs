@@ -2,6 +2,15 @@
 //! and in query parameters: stored as data where the field is free text, refused by name
 //! otherwise; the tables are intact afterwards.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use reqwest::Method;

@@ -1,6 +1,15 @@
 //! Unknown ids on every `{id}` route (404), and many agents changing one ticket at once:
 //! exactly one wins, the others are told 409, one transition is recorded.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use reqwest::Method;

@@ -1,6 +1,15 @@
 //! A leak ticket's whole life through the API, from the call that reported it to the
 //! customer's rating, on a fake clock.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use serde_json::{json, Value};

@@ -2,6 +2,15 @@
 //! and screen pops and nobody else's, a supervisor sees all; no token, no stream; a token
 //! revoked while the stream is open ends it; a reader that falls behind gets a fresh overview.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_acd::{AgentState, Input, NotReadyReason};

@@ -1,6 +1,15 @@
 //! When the database is gone: every endpoint answers 500 with a generic message (the detail
 //! only in the log), `/healthz` answers 503, and nothing panics.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_store::{OpenOptions, Policy, Store};

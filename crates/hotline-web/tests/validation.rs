@@ -1,6 +1,15 @@
 //! Every write endpoint and every list names the field or parameter it refuses: required
 //! fields missing or empty, bad enum values, ratings out of range, bad query parameters.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use reqwest::Method;

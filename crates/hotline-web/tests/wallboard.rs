@@ -2,6 +2,15 @@
 //! call records, agents with their state and rating, overdue tickets per district; for
 //! supervisors only.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use hotline_acd::{AgentId, AgentProfile, CallId, CallRequest, Input};

@@ -3,6 +3,15 @@
 //! between two different transitions (exactly one wins, the loser gets 409 with the state
 //! now, no event lost), and the list's filters and order.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 use common::*;
 use reqwest::Method;

@@ -71,6 +71,7 @@ pub fn resident_bytes() -> Option<u64> {
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
 fn release_free_memory() {
     extern "C" {
         fn malloc_trim(pad: usize) -> std::os::raw::c_int;

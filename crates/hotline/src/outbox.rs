@@ -24,11 +24,17 @@ const BATCH: i64 = 50;
 /// HMAC-SHA256 (RFC 2104) of `msg` under `key`.
 pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..32].copy_from_slice(&Sha256::digest(key));
+    let digest;
+    let key = if key.len() > BLOCK {
+        digest = Sha256::digest(key);
+        digest.as_slice()
     } else {
-        k[..key.len()].copy_from_slice(key);
+        key
+    };
+    // The key, zero-padded to the block.
+    let mut k = [0u8; BLOCK];
+    for (slot, b) in k.iter_mut().zip(key) {
+        *slot = *b;
     }
     let mut inner = Sha256::new();
     inner.update(k.map(|b| b ^ 0x36));

@@ -1,6 +1,15 @@
 //! The shipped flows load without an error and pass every case in `ivr-flows/*.test.yaml`
 //! (the same run as `hotline flow test`), so a flow change is checked by `cargo test`.
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::Path;
 use std::sync::Arc;
 

@@ -1,6 +1,15 @@
 //! The shipped flows' cases with the centre in a zone with daylight saving (its own test
 //! binary: it sets the process's centre zone, which `flow_cases.rs` leaves at the default).
 
+// A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
+// panic and indexing (clippy.toml's test allowances reach only #[test] functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::Path;
 use std::sync::Arc;
 

@@ -238,10 +238,7 @@ impl CallCore {
             .peer
             .filter(|p| !peer_handled && self.calls.contains_key(p))
         {
-            let hang_up = self
-                .calls
-                .get(&peer)
-                .is_some_and(|p| p.outbound() || p.leg);
+            let hang_up = self.calls.get(&peer).is_some_and(|p| p.outbound() || p.leg);
             tracing::debug!(%call, %peer, hang_up, "ending the other side of the bridge");
             let order = match reason {
                 _ if hang_up => SipOrder::Hangup(peer),

@@ -154,11 +154,11 @@ impl CallCore {
             Input::Progress { call, code } => {
                 // The phone of a dialled extension rings: so does the caller's (an offer's or a
                 // callback's ring is not the caller's news: it is answered already).
-                let peer = self.calls.get(&call).and_then(|c| c.peer).filter(|p| {
-                    self.calls
-                        .get(p)
-                        .is_some_and(|p| !p.outbound() && !p.leg)
-                });
+                let peer = self
+                    .calls
+                    .get(&call)
+                    .and_then(|c| c.peer)
+                    .filter(|p| self.calls.get(p).is_some_and(|p| !p.outbound() && !p.leg));
                 if let (Some(peer), 180..=183) = (peer, code) {
                     self.sip(SipOrder::Ringing(peer));
                 }

@@ -60,34 +60,10 @@ fn arith_type(op: Arith, l: &Type, r: &Type) -> Option<Type> {
     }
 }
 
-/// The edit distance of two short names (to suggest a spelling).
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diag = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (diag + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            diag = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
 /// ` (did you mean `x`?)` when a known name is close to `name`.
 fn suggestion<'n>(name: &str, known: impl Iterator<Item = &'n String>) -> String {
-    if name.chars().count() > 64 {
-        return String::new();
-    }
-    known
-        .map(|k| (distance(name, k), k))
-        .filter(|(d, k)| *d <= 2 && *d < k.chars().count())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+    hotline_core::spelling::closest(name, known.map(String::as_str))
+        .map(|k| format!(" (did you mean `{k}`?)"))
         .unwrap_or_default()
 }
 

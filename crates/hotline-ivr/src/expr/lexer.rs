@@ -130,7 +130,12 @@ impl<'a> Lexer<'a> {
         while self.peek_at(self.pos).is_some_and(is_ident_char) {
             self.pos += 1;
         }
-        let text: String = self.chars[start..self.pos].iter().collect();
+        let text: String = self
+            .chars
+            .get(start..self.pos)
+            .unwrap_or_default()
+            .iter()
+            .collect();
         let tok = match text.as_str() {
             "true" => Tok::True,
             "false" => Tok::False,

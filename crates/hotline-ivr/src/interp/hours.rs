@@ -27,14 +27,13 @@ pub fn hours_prompts(calendar: &Calendar, language: &str) -> Result<Vec<String>,
     let mut out = Vec::new();
     let mut day = 0;
     let mut first_run = true;
-    while day < 7 {
-        let spans = &calendar.hours[day];
+    while let Some(spans) = calendar.hours.get(day) {
         if spans.is_empty() {
             day += 1;
             continue;
         }
         let mut last = day;
-        while last + 1 < 7 && calendar.hours[last + 1] == *spans {
+        while calendar.hours.get(last + 1) == Some(spans) {
             last += 1;
         }
         if !first_run {

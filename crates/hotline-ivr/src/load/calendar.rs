@@ -31,7 +31,9 @@ fn weekday(d: Date) -> u8 {
     const T: [i32; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
     let m = usize::from(d.month.clamp(1, 12)) - 1;
     let y = if d.month < 3 { d.year - 1 } else { d.year };
-    let sunday_zero = (y + y / 4 - y / 100 + y / 400 + T[m] + i32::from(d.day)).rem_euclid(7);
+    let sunday_zero =
+        (y + y / 4 - y / 100 + y / 400 + T.get(m).copied().unwrap_or(0) + i32::from(d.day))
+            .rem_euclid(7);
     u8::try_from((sunday_zero + 6) % 7).unwrap_or(0)
 }
 
@@ -162,7 +164,11 @@ pub(crate) fn compile(
                 continue;
             };
             match spans(&spans_text.value) {
-                Ok(s) => hours[d] = s,
+                Ok(s) => {
+                    if let Some(h) = hours.get_mut(d) {
+                        *h = s;
+                    }
+                }
                 Err(e) => sink.push(file, pos(&spans_text.referenced), e),
             }
         }

@@ -155,17 +155,11 @@ impl Ctx<'_> {
 
     /// ", did you mean `x`?" for a misspelt node id.
     fn similar_id(&self, wrong: &str) -> String {
-        if wrong.len() > 64 || self.model.nodes.len() > 500 {
+        if self.model.nodes.len() > 500 {
             return String::new();
         }
-        self.model
-            .nodes
-            .keys()
-            .filter(|k| k.as_str().len() <= 64)
-            .map(|k| (edit_distance(wrong, k.as_str()), k.as_str()))
-            .filter(|(d, k)| *d <= 2 && *d < k.len())
-            .min()
-            .map(|(_, k)| format!("; did you mean `{k}`?"))
+        hotline_core::spelling::closest(wrong, self.model.nodes.keys().map(|k| k.as_str()))
+            .map(|k| format!("; did you mean `{k}`?"))
             .unwrap_or_default()
     }
 
@@ -379,23 +373,4 @@ fn served(node: &model::Node) -> bool {
         _ => None,
     };
     marked.unwrap_or(false)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for j in 0..b.len() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == b[j] {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }

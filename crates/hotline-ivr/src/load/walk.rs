@@ -113,9 +113,9 @@ pub(crate) fn reach(g: &FlowGraph, stop: impl Fn(NodeIdx) -> bool) -> Vec<bool> 
         if stop(v) {
             continue;
         }
-        for &w in &g.edges[v] {
-            if !seen[w] {
-                seen[w] = true;
+        for &w in scc::edges(&g.edges, v) {
+            if let Some(s) = seen.get_mut(w).filter(|s| !**s) {
+                *s = true;
                 queue.push_back(w);
             }
         }
@@ -133,8 +133,8 @@ pub(crate) fn check(p: &Parsed, g: &FlowGraph, flow_waits: &[bool], sink: &mut S
         .collect();
     if g.start.is_some() {
         let seen = reach(g, |_| false);
-        for (i, (id, at)) in ids.iter().enumerate() {
-            if !seen[i] {
+        for ((id, at), seen) in ids.iter().zip(&seen) {
+            if !seen {
                 sink.push(
                     &p.path,
                     *at,
@@ -150,14 +150,14 @@ pub(crate) fn check(p: &Parsed, g: &FlowGraph, flow_waits: &[bool], sink: &mut S
     let adj: Vec<Vec<NodeIdx>> = g
         .edges
         .iter()
-        .enumerate()
-        .map(|(v, out)| {
-            if waits(g.wait[v], flow_waits) {
+        .zip(&g.wait)
+        .map(|(out, &wait)| {
+            if waits(wait, flow_waits) {
                 Vec::new()
             } else {
                 out.iter()
                     .copied()
-                    .filter(|&w| !waits(g.wait[w], flow_waits))
+                    .filter(|&w| g.wait.get(w).is_some_and(|&x| !waits(x, flow_waits)))
                     .collect()
             }
         })
@@ -167,11 +167,18 @@ pub(crate) fn check(p: &Parsed, g: &FlowGraph, flow_waits: &[bool], sink: &mut S
             continue;
         }
         let Some(&first) = comp.first() else { continue };
+        let Some(&(_, at)) = ids.get(first) else {
+            continue;
+        };
         let cycle = scc::cycle_through(&adj, &comp, first);
-        let names: Vec<&str> = cycle.iter().map(|&v| ids[v].0).collect();
+        let names: Vec<&str> = cycle
+            .iter()
+            .filter_map(|&v| ids.get(v))
+            .map(|i| i.0)
+            .collect();
         sink.push(
             &p.path,
-            ids[first].1,
+            at,
             format!(
                 "loop that never waits for the caller: {} (add a menu or collect to it)",
                 scc::show_cycle(&names)

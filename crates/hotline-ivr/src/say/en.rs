@@ -62,7 +62,7 @@ pub(super) fn number(n: u64, out: &mut Vec<&'static str>) {
 fn group(value: u64, out: &mut Vec<&'static str>) {
     let (hundreds, rest) = (value / 100, value % 100);
     if hundreds > 0 {
-        out.push(DIGITS[hundreds as usize]);
+        out.extend(DIGITS.get(hundreds as usize).copied());
         out.push("word_hundred");
         if rest > 0 {
             out.push("word_and");
@@ -70,12 +70,12 @@ fn group(value: u64, out: &mut Vec<&'static str>) {
     }
     match rest {
         0 => {}
-        1..=9 => out.push(DIGITS[rest as usize]),
-        10..=19 => out.push(TEENS[(rest - 10) as usize]),
+        1..=9 => out.extend(DIGITS.get(rest as usize).copied()),
+        10..=19 => out.extend(TEENS.get((rest - 10) as usize).copied()),
         _ => {
-            out.push(TENS[(rest / 10) as usize]);
+            out.extend(TENS.get((rest / 10) as usize).copied());
             if rest % 10 > 0 {
-                out.push(DIGITS[(rest % 10) as usize]);
+                out.extend(DIGITS.get((rest % 10) as usize).copied());
             }
         }
     }

@@ -154,7 +154,7 @@ pub fn say(value: &Value, as_: SayAs, language: &str) -> Result<Vec<String>, Say
         }
         (SayAs::Time, Value::Time(t)) => {
             check_time(t).map_err(fail)?;
-            out.push(MONTHS[usize::from(t.date.month)]);
+            out.extend(MONTHS.get(usize::from(t.date.month)).copied());
             number(lang, u64::from(t.date.day), &mut out);
             if let Lang::Zh = lang {
                 out.push("word_day");
@@ -206,7 +206,7 @@ fn magnitude(n: i64) -> Option<u64> {
 fn digits(s: &str, out: &mut Vec<&'static str>) -> Result<(), char> {
     for c in s.chars() {
         let d = c.to_digit(10).ok_or(c)?;
-        out.push(DIGITS[d as usize]);
+        out.extend(DIGITS.get(d as usize).copied());
     }
     Ok(())
 }
@@ -296,12 +296,12 @@ fn date(lang: Lang, d: &Date, out: &mut Vec<&'static str>) {
     match lang {
         Lang::Zh => {
             zh_year(d, out);
-            out.push(MONTHS[usize::from(d.month)]);
+            out.extend(MONTHS.get(usize::from(d.month)).copied());
             zh::number(u64::from(d.day), out);
             out.push("word_day");
         }
         Lang::En => {
-            out.push(MONTHS[usize::from(d.month)]);
+            out.extend(MONTHS.get(usize::from(d.month)).copied());
             en::number(u64::from(d.day), out);
             en::number(year(d), out);
         }
@@ -313,10 +313,10 @@ fn month(lang: Lang, d: &Date, out: &mut Vec<&'static str>) {
     match lang {
         Lang::Zh => {
             zh_year(d, out);
-            out.push(MONTHS[usize::from(d.month)]);
+            out.extend(MONTHS.get(usize::from(d.month)).copied());
         }
         Lang::En => {
-            out.push(MONTHS[usize::from(d.month)]);
+            out.extend(MONTHS.get(usize::from(d.month)).copied());
             en::number(year(d), out);
         }
     }
@@ -332,7 +332,7 @@ fn zh_year(d: &Date, out: &mut Vec<&'static str>) {
     let mut buf = Vec::new();
     let mut y = year(d);
     while y > 0 {
-        buf.push(DIGITS[(y % 10) as usize]);
+        buf.extend(DIGITS.get((y % 10) as usize).copied());
         y /= 10;
     }
     out.extend(buf.into_iter().rev());

@@ -78,7 +78,9 @@ fn section(value: u64, first: bool, before_unit: bool, out: &mut Vec<&'static st
             out.push(DIGITS[0]);
             gap = false;
         }
-        let digit = DIGITS[d as usize];
+        let Some(&digit) = DIGITS.get(d as usize) else {
+            continue;
+        };
         match place {
             0 | 1 => {
                 out.push(if d == 2 { "liang" } else { digit });
@@ -112,14 +114,14 @@ pub(super) fn money(yuan: u64, cents: u64, out: &mut Vec<&'static str>) {
         }
     }
     if jiao > 0 {
-        out.push(DIGITS[jiao as usize]);
+        out.extend(DIGITS.get(jiao as usize).copied());
         out.push("unit_jiao");
     }
     if fen > 0 {
         if jiao == 0 && yuan > 0 {
             out.push(DIGITS[0]);
         }
-        out.push(DIGITS[fen as usize]);
+        out.extend(DIGITS.get(fen as usize).copied());
         out.push("unit_fen");
     }
 }

@@ -72,18 +72,18 @@ pub(super) async fn ensure(store: &Store) -> Result<(Vec<SeedDistrict>, u64)> {
     Ok((out, created))
 }
 
-/// Picks a district by weight.
-pub(super) fn pick(rng: &mut StdRng, ds: &[SeedDistrict]) -> usize {
+/// Picks a district by weight (none from an empty list).
+pub(super) fn pick<'a>(rng: &mut StdRng, ds: &'a [SeedDistrict]) -> Option<&'a SeedDistrict> {
     let total: u32 = ds.iter().map(|d| d.weight.max(1)).sum();
     let mut x = rng.random_range(0..total.max(1));
-    for (i, d) in ds.iter().enumerate() {
+    for d in ds {
         let w = d.weight.max(1);
         if x < w {
-            return i;
+            return Some(d);
         }
         x -= w;
     }
-    0
+    ds.first()
 }
 
 /// Writes the three demo notices unless notices are already in force or coming; returns
@@ -110,16 +110,21 @@ pub(super) async fn notices(
     let outage = rng.random_range(0..ds.len());
     let quality = (outage + 1 + rng.random_range(0..ds.len().max(2) - 1)) % ds.len();
     let works = (outage + ds.len() / 2) % ds.len();
+    let (Some(outage), Some(quality), Some(works)) =
+        (ds.get(outage), ds.get(quality), ds.get(works))
+    else {
+        return Ok(0);
+    };
     let road = |rng: &mut StdRng, d: &SeedDistrict| super::names::street(rng, &d.name);
-    let burst = road(rng, &ds[outage]);
-    let works_at = road(rng, &ds[works]);
+    let burst = road(rng, outage);
+    let works_at = road(rng, works);
     let list = [
         NoticeInput {
-            district_ids: vec![ds[outage].id],
+            district_ids: vec![outage.id],
             kind: "outage".into(),
             cause: "pipe_burst".into(),
             figures: Figures::default(),
-            title: format!("{}爆管抢修停水", ds[outage].name),
+            title: format!("{}爆管抢修停水", outage.name),
             body: format!(
                 "因{burst}附近DN600供水主管爆裂，周边区域停水，抢修队伍已到场，预计6小时内恢复供水。\
                  停水期间已安排送水车，请市民做好储水准备。"
@@ -128,13 +133,13 @@ pub(super) async fn notices(
             ends_at: Some(now + 6 * HOUR),
         },
         NoticeInput {
-            district_ids: vec![ds[quality].id],
+            district_ids: vec![quality.id],
             kind: "water_quality".into(),
             cause: "flushing".into(),
             // No figures: read before the menu they would make the demo callers of this
             // district wait through some 30 s of audio (the end-to-end tests' patience).
             figures: Figures::default(),
-            title: format!("{}管网冲洗期间水质提示", ds[quality].name),
+            title: format!("{}管网冲洗期间水质提示", quality.name),
             body: "管网冲洗后部分用户自来水可能短时发黄或有气泡，属正常现象，放水数分钟即可恢复；\
                    水质检测结果符合国家生活饮用水卫生标准。"
                 .into(),
@@ -142,11 +147,11 @@ pub(super) async fn notices(
             ends_at: Some(now + 48 * HOUR),
         },
         NoticeInput {
-            district_ids: vec![ds[works].id],
+            district_ids: vec![works.id],
             kind: "planned_works".into(),
             cause: "construction".into(),
             figures: Figures::default(),
-            title: format!("{}计划停水通知", ds[works].name),
+            title: format!("{}计划停水通知", works.name),
             body: format!(
                 "因{works_at}供水管道改造施工，明日8:00至18:00周边区域计划停水，请提前储水。"
             ),

@@ -120,9 +120,9 @@ pub(super) fn customer(
     ctx: &Ctx,
     account: u64,
     key_account: bool,
-) -> GenCustomer {
+) -> Option<GenCustomer> {
     let now = ctx.now;
-    let district = &ctx.districts[districts::pick(rng, ctx.districts)];
+    let district = districts::pick(rng, ctx.districts)?;
     let created_at = now - rng.random_range(760..7300) * DAY - rng.random_range(0..DAY);
     let english = !key_account && rng.random_bool(0.02);
     let (name, address) = if key_account {
@@ -143,7 +143,12 @@ pub(super) fn customer(
     };
     let phones = phones(rng, key_account, english);
     let manager = (key_account && !ctx.managers.is_empty())
-        .then(|| ctx.managers[rng.random_range(0..ctx.managers.len())]);
+        .then(|| {
+            ctx.managers
+                .get(rng.random_range(0..ctx.managers.len()))
+                .copied()
+        })
+        .flatten();
     let mut bills = bills(rng, ctx, key_account);
     let (credit_flag, credit_note) = if rng.random_bool(0.05) {
         arrears(rng, &mut bills, now)
@@ -163,7 +168,7 @@ pub(super) fn customer(
         .map_or(created_at, |p| p.end + rng.random_range(8..18) * HOUR)
         .min(now);
     let installed = local_date(created_at).0.rem_euclid(100);
-    GenCustomer {
+    Some(GenCustomer {
         account_no: account.to_string(),
         name,
         address,
@@ -182,7 +187,7 @@ pub(super) fn customer(
         meter_serial: format!("SM{installed:02}{account}"),
         meter_last: (first_reading + used, last_read_at),
         bills,
-    }
+    })
 }
 
 /// One or two numbers: mostly mobiles; organisations have a switchboard and a contact.
@@ -200,7 +205,7 @@ fn phones(rng: &mut StdRng, key_account: bool, english: bool) -> Vec<String> {
         } else {
             names::mobile(rng)
         };
-        if second != phones[0] {
+        if phones.first() != Some(&second) {
             phones.push(second);
         }
     }
@@ -223,7 +228,8 @@ fn bills(rng: &mut StdRng, ctx: &Ctx, key_account: bool) -> Vec<GenBill> {
         .iter()
         .map(|p| {
             let noise = rng.random_range(0.85..1.15);
-            let volume = (base * SEASON[p.month] * noise).round() as i64;
+            let volume =
+                (base * SEASON.get(p.month).copied().unwrap_or(1.0) * noise).round() as i64;
             let amount_fen = if key_account {
                 volume * BUSINESS_FEN_PER_M3
             } else {
@@ -259,20 +265,24 @@ fn arrears(rng: &mut StdRng, bills: &mut [GenBill], now: Millis) -> (&'static st
     } else if roll < 0.22 {
         rng.random_range(3..=6)
     } else {
-        [1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5, 6][rng.random_range(0..12)]
+        const MONTHS_OWED: [usize; 12] = [1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5, 6];
+        MONTHS_OWED
+            .get(rng.random_range(0..MONTHS_OWED.len()))
+            .copied()
+            .unwrap_or(1)
     };
-    let overdue: Vec<usize> = (0..bills.len())
+    let mut overdue: Vec<&mut GenBill> = bills
+        .iter_mut()
         .rev()
-        .filter(|&i| bills[i].due_at < now)
+        .filter(|b| b.due_at < now)
         .take(months)
         .collect();
-    for &i in &overdue {
-        bills[i].paid_fen = 0;
-        bills[i].paid_at = None;
+    for b in overdue.iter_mut() {
+        b.paid_fen = 0;
+        b.paid_at = None;
     }
-    if let Some(&oldest) = overdue.last() {
+    if let Some(b) = overdue.last_mut() {
         if rng.random_bool(0.2) {
-            let b = &mut bills[oldest];
             b.paid_fen = b.amount_fen / 2;
             b.paid_at = Some(b.due_at - DAY);
         }
@@ -345,8 +355,11 @@ mod tests {
         let mut a = StdRng::seed_from_u64(3);
         let mut b = StdRng::seed_from_u64(3);
         for i in 0..2000u64 {
-            let c = customer(&mut a, &ctx, 3_100_000_000 + i, i % 500 == 0);
-            assert_eq!(c, customer(&mut b, &ctx, 3_100_000_000 + i, i % 500 == 0));
+            let c = customer(&mut a, &ctx, 3_100_000_000 + i, i % 500 == 0).unwrap();
+            assert_eq!(
+                Some(&c),
+                customer(&mut b, &ctx, 3_100_000_000 + i, i % 500 == 0).as_ref()
+            );
             assert_eq!(c.bills.len(), 24);
             assert!(!c.phones.is_empty() && c.phones.len() <= 2);
             assert!(c.meter_last.1 <= NOW);

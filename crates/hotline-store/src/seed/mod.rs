@@ -115,7 +115,10 @@ pub async fn seed_demo(store: &Store, opts: &SeedOptions) -> Result<SeedReport> 
         let n = CHUNK.min(opts.customers - done);
         let chunk: Vec<_> = (done..done + n)
             .map(|i| generate::customer(&mut rng, &ctx, first + i, key_accounts.contains(&i)))
-            .collect();
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                StoreError::invalid("districts", "no district to seed customers into")
+            })?;
         report.key_accounts += chunk.iter().filter(|c| c.tier == "key_account").count() as u64;
         report.in_arrears += chunk.iter().filter(|c| c.in_arrears(opts.now)).count() as u64;
         write::chunk(store, &chunk, &mut report).await?;

@@ -107,7 +107,10 @@ const MOBILE_PREFIXES: &[&str] = &[
 pub(super) const AREA_CODE: &str = "020";
 
 fn pick<'a>(rng: &mut StdRng, list: &[&'a str]) -> &'a str {
-    list[rng.random_range(0..list.len())]
+    // The same draw as indexing would make: the demo data stays what it was.
+    list.get(rng.random_range(0..list.len()))
+        .copied()
+        .unwrap_or_default()
 }
 
 fn weighted<'a>(rng: &mut StdRng, list: &[(&'a str, u32)]) -> &'a str {
@@ -119,7 +122,7 @@ fn weighted<'a>(rng: &mut StdRng, list: &[(&'a str, u32)]) -> &'a str {
         }
         x -= w;
     }
-    list[0].0
+    list.first().map_or("", |f| f.0)
 }
 
 /// A Chinese personal name: a weighted surname and one or two given-name characters.

@@ -56,15 +56,16 @@ pub(super) async fn chunk(
     let mut ids = vec![0i64; cs.len()];
     for r in &returned {
         let account: String = col(r, "account_no")?;
-        let index = account
+        let slot = account
             .parse::<u64>()
             .ok()
             .and_then(|a| a.checked_sub(first_account))
-            .filter(|&i| i < cs.len() as u64)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| ids.get_mut(i))
             .ok_or_else(|| {
                 StoreError::Conflict(format!("unexpected account {account} returned"))
             })?;
-        ids[index as usize] = col(r, "id")?;
+        *slot = col(r, "id")?;
     }
     if returned.len() != cs.len() || ids.contains(&0) {
         return Err(StoreError::Conflict("not every customer got an id".into()));

@@ -225,25 +225,15 @@ fn set(tree: &mut Table, path: &[String], value: Value) {
 /// The known variable closest to a misspelt one, if any is close.
 fn nearest<'a>(var: &str, keys: &'a [Key]) -> Option<&'a str> {
     keys.iter()
-        .map(|k| (edit_distance(var, &k.var), k.var.as_str()))
+        .map(|k| {
+            (
+                hotline_core::spelling::edit_distance(var, &k.var),
+                k.var.as_str(),
+            )
+        })
         .filter(|(d, _)| *d <= 3)
         .min_by_key(|(d, _)| *d)
         .map(|(_, v)| v)
-}
-
-/// Levenshtein distance over bytes (variable names are ASCII).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// This process's `HOTLINE_*` variables, for [`Config::load`]. Other variables are left out;

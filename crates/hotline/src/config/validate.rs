@@ -125,7 +125,7 @@ fn store(cfg: &Config, f: &mut Findings) {
     }
     for (i, w) in t.webhooks.iter().enumerate() {
         let key = |k: &str| format!("tickets.webhooks[{i}].{k}");
-        if w.name.trim().is_empty() || t.webhooks[..i].iter().any(|o| o.name == w.name) {
+        if w.name.trim().is_empty() || t.webhooks.iter().take(i).any(|o| o.name == w.name) {
             f.error(key("name"), "a name of its own is needed");
         }
         if !w.url.starts_with("http://") || w.url.len() <= "http://".len() {

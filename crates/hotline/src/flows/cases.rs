@@ -357,7 +357,7 @@ fn judge(e: &Expect, t: &driver::Transcript, tickets: &[String]) -> Vec<String> 
 fn first_missing<'a>(wanted: &'a [String], seen: &[String]) -> Option<&'a String> {
     let mut at = 0;
     for w in wanted {
-        match seen[at..].iter().position(|s| s == w) {
+        match seen.iter().skip(at).position(|s| s == w) {
             Some(i) => at += i + 1,
             None => return Some(w),
         }

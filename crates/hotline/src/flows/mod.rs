@@ -182,7 +182,10 @@ pub async fn command(cfg: &Config, cmd: &FlowCommand) -> Result<(), String> {
         }
         FlowCommand::Graph { file, format } => {
             let (set, flow) = load_for_file(file, sounds, zone)?;
-            let f = &set.flows[flow];
+            let f = set
+                .flows
+                .get(flow)
+                .ok_or("the flow found is not in its set")?;
             match format {
                 GraphFormat::Mermaid => print!("{}", hotline_ivr::graph::mermaid_in(&set, f)),
                 GraphFormat::Dot => print!("{}", hotline_ivr::graph::dot_in(&set, f)),
@@ -196,7 +199,12 @@ pub async fn command(cfg: &Config, cmd: &FlowCommand) -> Result<(), String> {
         FlowCommand::Simulate { file, caller, keys } => {
             let (set, flow) = load_for_file(file, sounds, zone)?;
             let store = storage::open(cfg).await?;
-            let name = set.flows[flow].name.clone();
+            let name = set
+                .flows
+                .get(flow)
+                .ok_or("the flow found is not in its set")?
+                .name
+                .clone();
             println!("call from {caller} to flow {name}:");
             let mut keys: Box<dyn driver::Keys> = match keys {
                 Some(k) => Box::new(driver::Scripted::new(k)),

@@ -161,10 +161,15 @@ impl Reader {
             }
             let mut used = 0;
             while out.len() < max {
-                let Some(nl) = buf[used..].iter().position(|&b| b == b'\n') else {
+                let rest = buf.get(used..).unwrap_or_default();
+                let Some((raw, _)) = rest
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .and_then(|nl| rest.split_at_checked(nl))
+                else {
                     break;
                 };
-                let raw = &buf[used..used + nl];
+                let nl = raw.len();
                 used += nl + 1;
                 self.cursor.offset += nl as u64 + 1;
                 let line = String::from_utf8(raw.to_vec())
