@@ -17,7 +17,7 @@ mod sim;
 
 use std::time::Duration;
 
-use hotline_call::control::{DeskAction, DeskRefusal};
+use hotline_call::control::{CallAction, ControlError};
 use hotline_call::{Disposition, EndReason, Side};
 use sim::{Dialog, Sim, Store};
 
@@ -393,10 +393,10 @@ fn a_desktop_transfer_to_a_queue_puts_the_caller_back_in_line() {
     let c = queued(&mut sim, "13900010000");
     let a = connect(&mut sim, c, 1);
     assert_eq!(
-        sim.desk(1, DeskAction::ToQueue("nowhere".into())),
-        Err(DeskRefusal::Invalid("queue", "no queue `nowhere`".into()))
+        sim.desk(1, CallAction::ToQueue("nowhere".into())),
+        Err(ControlError::Invalid("queue", "no queue `nowhere`".into()))
     );
-    assert_eq!(sim.desk(1, DeskAction::ToQueue("general".into())), Ok(()));
+    assert_eq!(sim.desk(1, CallAction::ToQueue("general".into())), Ok(()));
     assert_eq!(sim.state(a), Dialog::Ended, "the agent's leg ends");
     // Back in line: agent 1 (no wrap-up in this queue) is free again and is offered it.
     assert_eq!(sim.phase(c), "offering");
@@ -417,12 +417,12 @@ fn desktop_hold_plays_music_and_takes_back() {
     sim.agent_ready(1);
     let c = queued(&mut sim, "13900010001");
     let a = connect(&mut sim, c, 1);
-    assert_eq!(sim.desk(1, DeskAction::Hold(true)), Ok(()));
+    assert_eq!(sim.desk(1, CallAction::Hold(true)), Ok(()));
     assert_eq!(sim.phase(c), "on_hold");
     assert_eq!(sim.legs[&c].bridged, None);
     assert!(sim.legs[&c].music.is_some());
     sim.advance(10 * SEC);
-    assert_eq!(sim.desk(1, DeskAction::Hold(false)), Ok(()));
+    assert_eq!(sim.desk(1, CallAction::Hold(false)), Ok(()));
     assert_eq!(sim.legs[&c].bridged, Some(a));
     sim.advance(5 * SEC);
     sim.hang_up(c);
@@ -435,21 +435,21 @@ fn desktop_hold_plays_music_and_takes_back() {
 fn desktop_requests_without_a_call_are_refused() {
     let mut sim = Sim::new();
     sim.agent_ready(1);
-    assert_eq!(sim.desk(1, DeskAction::Hangup), Err(DeskRefusal::NoCall));
+    assert_eq!(sim.desk(1, CallAction::Hangup), Err(ControlError::NoCall));
     assert_eq!(
-        sim.desk(1, DeskAction::Hold(true)),
-        Err(DeskRefusal::NoCall)
+        sim.desk(1, CallAction::Hold(true)),
+        Err(ControlError::NoCall)
     );
     assert_eq!(
-        sim.desk(1, DeskAction::Dial("12".into())),
-        Err(DeskRefusal::Invalid(
+        sim.desk(1, CallAction::Dial("12".into())),
+        Err(ControlError::Invalid(
             "phone",
             "`12` cannot be dialled".into()
         ))
     );
     assert_eq!(
-        sim.desk(3, DeskAction::Dial("13900000000".into())),
-        Err(DeskRefusal::PhoneOffline)
+        sim.desk(3, CallAction::Dial("13900000000".into())),
+        Err(ControlError::PhoneOffline)
     );
     sim.assert_clean();
 }
@@ -473,8 +473,8 @@ fn a_desktop_transfer_during_a_callback_dial_is_refused_and_the_callback_goes_on
         .expect("the customer is dialled");
     // The desk tries to transfer while the customer's phone rings: there is no caller to move.
     assert_eq!(
-        sim.desk(1, DeskAction::ToQueue("general".into())),
-        Err(DeskRefusal::NoCall)
+        sim.desk(1, CallAction::ToQueue("general".into())),
+        Err(ControlError::NoCall)
     );
     assert_eq!(sim.state(customer), Dialog::Ringing, "the dial goes on");
     sim.answer(customer);
@@ -953,10 +953,10 @@ fn an_extension_that_is_busy_refuses_the_caller_with_its_reason() {
 fn click_to_call_rings_the_agent_then_the_customer() {
     let mut sim = Sim::new();
     sim.agent_ready(1);
-    assert_eq!(sim.desk(1, DeskAction::Dial("13900025555".into())), Ok(()));
+    assert_eq!(sim.desk(1, CallAction::Dial("13900025555".into())), Ok(()));
     assert_eq!(
-        sim.desk(1, DeskAction::Dial("13900025556".into())),
-        Err(DeskRefusal::Busy),
+        sim.desk(1, CallAction::Dial("13900025556".into())),
+        Err(ControlError::Busy),
         "one at a time"
     );
     let a = sim.ringing(1).expect("the agent's phone first");
@@ -966,7 +966,7 @@ fn click_to_call_rings_the_agent_then_the_customer() {
     assert_eq!(sim.legs[&a].bridged, Some(customer));
     sim.advance(12 * SEC);
     assert_eq!(
-        sim.desk(1, DeskAction::Hangup),
+        sim.desk(1, CallAction::Hangup),
         Ok(()),
         "the desk hangs up its own call"
     );

@@ -19,6 +19,7 @@
 
 #![warn(unreachable_pub)]
 
+pub mod desk;
 pub mod end;
 pub mod spelling;
 

@@ -13,36 +13,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-/// What the agent asks of its call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallAction {
-    Hangup,
-    Hold(bool),
-    /// Into this queue (the agent is released, as if the call had ended for them).
-    ToQueue(String),
-    /// To this IVR flow.
-    ToFlow(String),
-    /// Click-to-call: ring the agent's phone, then dial this number through the outbound
-    /// route and bridge the two (the agent goes not ready, reason `outbound`).
-    Dial(String),
-}
-
-/// Why the controller did not do it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ControlError {
-    /// The agent is not connected to a call.
-    NoCall,
-    /// The agent is on a call already (for `Dial`).
-    Busy,
-    /// The agent's phone is not registered (for `Dial`).
-    PhoneOffline,
-    /// No outbound route is configured (for `Dial`).
-    NoRoute,
-    /// A field names something that does not exist (`field`, why).
-    Invalid(&'static str, String),
-    /// The controller is not running.
-    Unavailable,
-}
+pub use hotline_core::desk::{CallAction, ControlError};
 
 /// The engine's call controller as the API reaches it.
 pub trait CallPort: Send + Sync {

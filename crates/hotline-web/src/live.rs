@@ -162,27 +162,7 @@ pub enum LiveEvent {
     },
 }
 
-/// The call an agent is offered.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScreenPop {
-    pub agent: i64,
-    /// The engine's call id (as in the `X-Hotline-Call` header the phone receives).
-    pub call: u64,
-    /// The reference of the call's record (`GET /api/calls?call_ref=`); none for calls the
-    /// engine places (callbacks).
-    pub call_ref: Option<String>,
-    /// The calling number (for a callback: the number being called back).
-    pub caller: String,
-    /// The customer the IVR identified.
-    pub customer_account: Option<String>,
-    pub queue: String,
-    /// Why the caller asked for a person (the flow's `reason`).
-    pub reason: String,
-    /// The IVR nodes the caller went through, `flow/node` joined by `>`.
-    pub ivr_path: String,
-    /// A callback the engine is making (the customer is dialled once the agent answers).
-    pub callback: bool,
-}
+pub use hotline_core::desk::ScreenPop;
 
 impl LiveEvent {
     /// The event's name on the stream.

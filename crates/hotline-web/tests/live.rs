@@ -85,7 +85,7 @@ fn state_event(agent: i64) -> LiveEvent {
 fn pop(agent: i64) -> LiveEvent {
     LiveEvent::Offer(ScreenPop {
         agent,
-        call: 42,
+        call: hotline_core::CallId(42),
         call_ref: Some("1795000000000-42".into()),
         caller: "13800001111".into(),
         customer_account: Some("1000000001".into()),

@@ -13,7 +13,7 @@ use std::time::Duration;
 use hotline_acd::{AgentId, CallId, Input};
 
 use super::call::{AttemptState, Call, CallbackLeg, Kind};
-use super::io::{Dial, LegOrder, LiveOut, LogEvent, Output, Pop, SipOrder, Sound};
+use super::io::{Dial, LegOrder, LiveOut, LogEvent, Output, ScreenPop, SipOrder, Sound};
 use super::CallCore;
 use crate::end::{EndClass, EndReason, Side};
 use crate::record::Attempt;
@@ -66,7 +66,7 @@ impl CallCore {
             return false;
         }
         tracing::info!(%entry, agent = agent.0, router, "callback: ringing the agent first");
-        self.emit(Output::Live(LiveOut::Offer(Pop {
+        self.emit(Output::Live(LiveOut::Offer(ScreenPop {
             agent: agent.0,
             call: entry,
             call_ref: None,

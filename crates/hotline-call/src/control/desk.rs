@@ -8,36 +8,36 @@ use hotline_acd::{AgentId, Input, NotReadyReason};
 use hotline_core::CallId;
 
 use super::call::{Kind, Onward};
-use super::io::{DeskAction, DeskRefusal, LegOrder, Music, Output, SipOrder};
+use super::io::{CallAction, ControlError, LegOrder, Music, Output, SipOrder};
 use super::CallCore;
 
 impl CallCore {
     /// Carries out one request of `agent`'s desktop.
-    pub(super) fn desk(&mut self, agent: AgentId, action: DeskAction) -> Result<(), DeskRefusal> {
+    pub(super) fn desk(&mut self, agent: AgentId, action: CallAction) -> Result<(), ControlError> {
         match action {
-            DeskAction::Dial(number) => self.desk_dial(agent, number),
+            CallAction::Dial(number) => self.desk_dial(agent, number),
             action => self.desk_control(agent, action),
         }
     }
 
     /// Click-to-call: the agent must be free; the router is told the agent is busy with it.
-    fn desk_dial(&mut self, agent: AgentId, number: String) -> Result<(), DeskRefusal> {
+    fn desk_dial(&mut self, agent: AgentId, number: String) -> Result<(), ControlError> {
         let busy = self.calls.values().any(|c| {
             c.connected() == Some(agent)
                 || matches!(c.kind, Kind::Offer { agent: a, .. } if a == agent)
                 || c.callback().is_some_and(|l| l.agent == agent)
         });
         if busy {
-            return Err(DeskRefusal::Busy);
+            return Err(ControlError::Busy);
         }
         let number = super::callback::dialable(&number).ok_or_else(|| {
-            DeskRefusal::Invalid("phone", format!("`{number}` cannot be dialled"))
+            ControlError::Invalid("phone", format!("`{number}` cannot be dialled"))
         })?;
         if self.cfg.callbacks.is_none() {
-            return Err(DeskRefusal::NoRoute);
+            return Err(ControlError::NoRoute);
         }
         if !self.cfg.acd || !self.env.phone_registered(agent) {
-            return Err(DeskRefusal::PhoneOffline);
+            return Err(ControlError::PhoneOffline);
         }
         self.acd(Input::AgentNotReady {
             agent,
@@ -48,11 +48,11 @@ impl CallCore {
         if self.agent_first(entry, agent, number, false) {
             Ok(())
         } else {
-            Err(DeskRefusal::Unavailable)
+            Err(ControlError::Unavailable)
         }
     }
 
-    fn desk_control(&mut self, agent: AgentId, action: DeskAction) -> Result<(), DeskRefusal> {
+    fn desk_control(&mut self, agent: AgentId, action: CallAction) -> Result<(), ControlError> {
         let caller = self
             .calls
             .values()
@@ -61,13 +61,13 @@ impl CallCore {
         let Some(caller) = caller else {
             // A callback (or click-to-call) the agent answered: the desk can hang it up.
             return match (self.callback_agent_leg(agent), action) {
-                (Some(agent_call), DeskAction::Hangup) => {
+                (Some(agent_call), CallAction::Hangup) => {
                     tracing::info!(%agent_call, agent = agent.0, "callback hung up from the desktop");
                     self.callback_hung_up_by_desk(agent_call);
                     self.sip(SipOrder::Hangup(agent_call));
                     Ok(())
                 }
-                _ => Err(DeskRefusal::NoCall),
+                _ => Err(ControlError::NoCall),
             };
         };
         let agent_call = self.calls.get(&caller).and_then(|c| c.peer);
@@ -75,14 +75,14 @@ impl CallCore {
         match action {
             // The agent's leg ends; the caller goes on to the flow after the agent, as when
             // the agent's phone hangs up.
-            DeskAction::Hangup => self.onward(caller, agent_call, Onward::AfterAgent),
-            DeskAction::Hold(on) => {
+            CallAction::Hangup => self.onward(caller, agent_call, Onward::AfterAgent),
+            CallAction::Hold(on) => {
                 let both = self.calls.get(&caller).is_some_and(|c| c.leg)
                     && agent_call
                         .and_then(|a| self.calls.get(&a))
                         .is_some_and(|a| a.leg);
                 let (true, Some(agent_call)) = (both, agent_call) else {
-                    return Err(DeskRefusal::NoCall);
+                    return Err(ControlError::NoCall);
                 };
                 if on {
                     self.emit(Output::Unbridge(caller, agent_call));
@@ -94,20 +94,23 @@ impl CallCore {
                 self.hold(caller, on);
                 Ok(())
             }
-            DeskAction::ToQueue(queue) => {
+            CallAction::ToQueue(queue) => {
                 if !self.env.queue_names().contains(&queue) {
-                    return Err(DeskRefusal::Invalid("queue", format!("no queue `{queue}`")));
+                    return Err(ControlError::Invalid(
+                        "queue",
+                        format!("no queue `{queue}`"),
+                    ));
                 }
                 self.onward(caller, agent_call, Onward::Queue(queue))
             }
-            DeskAction::ToFlow(flow) => {
+            CallAction::ToFlow(flow) => {
                 let known = self.env.flows().is_some_and(|f| f.find(&flow).is_some());
                 if !known {
-                    return Err(DeskRefusal::Invalid("flow", format!("no flow `{flow}`")));
+                    return Err(ControlError::Invalid("flow", format!("no flow `{flow}`")));
                 }
                 self.onward(caller, agent_call, Onward::Flow(flow))
             }
-            DeskAction::Dial(_) => Err(DeskRefusal::Busy),
+            CallAction::Dial(_) => Err(ControlError::Busy),
         }
     }
 
@@ -117,8 +120,8 @@ impl CallCore {
         caller: CallId,
         agent_call: Option<CallId>,
         to: Onward,
-    ) -> Result<(), DeskRefusal> {
-        let agent_call = agent_call.ok_or(DeskRefusal::NoCall)?;
+    ) -> Result<(), ControlError> {
+        let agent_call = agent_call.ok_or(ControlError::NoCall)?;
         if let Some(c) = self.calls.get_mut(&caller) {
             c.onward = Some(to);
         }

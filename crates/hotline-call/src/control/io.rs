@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hotline_acd::AgentId;
+pub use hotline_core::desk::{CallAction, ControlError, ScreenPop};
 use hotline_core::{CallId, UnixMs};
 use hotline_ivr::interp::{Event as IvrEvent, LookupRequest, TicketRequest};
 use hotline_ivr::FlowSet;
@@ -40,28 +41,6 @@ pub enum LegEvent {
     },
     /// No RTP for the configured time.
     MediaTimeout,
-}
-
-/// What the agent desktop asks for the call its agent is on (or to place one).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeskAction {
-    Hangup,
-    Hold(bool),
-    ToQueue(String),
-    ToFlow(String),
-    Dial(String),
-}
-
-/// Why a desktop request was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeskRefusal {
-    NoCall,
-    Busy,
-    NoRoute,
-    PhoneOffline,
-    Unavailable,
-    /// The field and why.
-    Invalid(&'static str, String),
 }
 
 /// One input, with the time it happened passed beside it.
@@ -113,7 +92,7 @@ pub enum Input {
     Desk {
         request: u64,
         agent: AgentId,
-        action: DeskAction,
+        action: CallAction,
     },
 }
 
@@ -278,24 +257,10 @@ pub enum LogEvent {
     },
 }
 
-/// A screen pop for an agent's desktop.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pop {
-    pub agent: i64,
-    pub call: CallId,
-    pub call_ref: Option<String>,
-    pub caller: String,
-    pub customer_account: Option<String>,
-    pub queue: String,
-    pub reason: String,
-    pub ivr_path: String,
-    pub callback: bool,
-}
-
 /// What the desktops' event stream hears.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LiveOut {
-    Offer(Pop),
+    Offer(ScreenPop),
     Notice {
         agent: i64,
         call: CallId,
@@ -351,7 +316,7 @@ pub enum Output {
     /// The answer to a desktop request.
     DeskReply {
         request: u64,
-        result: Result<(), DeskRefusal>,
+        result: Result<(), ControlError>,
     },
     Metric(Metric),
 }

@@ -34,9 +34,9 @@ use std::time::Instant;
 use hotline_core::{CallId, Core, Now};
 
 pub use io::{
-    AgentInfo, CallbackRoute, Channels, CoreConfig, DeskAction, DeskRefusal, Dial, Env, Incoming,
+    AgentInfo, CallAction, CallbackRoute, Channels, ControlError, CoreConfig, Dial, Env, Incoming,
     Input, IvrEnd, IvrOutcomeKind, LegEvent, LegOrder, LiveOut, LogEvent, Metric, Music, Output,
-    Pop, RecSide, SipOrder, Sound,
+    RecSide, ScreenPop, SipOrder, Sound,
 };
 pub use ivr::NodeCounters;
 

@@ -12,7 +12,7 @@ use hotline_acd::{AgentId, CallId, Exit, Input, Output as AcdOutput};
 use hotline_ivr::interp::TicketRequest;
 
 use super::call::{Call, Kind, Onward};
-use super::io::{Dial, LegOrder, LiveOut, LogEvent, Music, Output, Pop, SipOrder, Sound};
+use super::io::{Dial, LegOrder, LiveOut, LogEvent, Music, Output, ScreenPop, SipOrder, Sound};
 use super::CallCore;
 use crate::end::{EndClass, EndReason, Side};
 use crate::phase::Phase;
@@ -111,7 +111,7 @@ impl CallCore {
             headers.push(("X-Customer-Account".into(), acct.clone()));
         }
         let ivr = c.ivr.as_ref();
-        let pop = Pop {
+        let pop = ScreenPop {
             agent: agent.0,
             call: caller,
             call_ref: self.env.call_ref(caller),

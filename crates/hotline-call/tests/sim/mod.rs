@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use hotline_acd::{AgentId, AgentProfile, QueueConfig, Router};
 use hotline_call::acd::RouterCore;
 use hotline_call::control::{
-    AgentInfo, CallCore, CallbackRoute, CoreConfig, DeskAction, DeskRefusal, Env, Incoming, Input,
+    AgentInfo, CallAction, CallCore, CallbackRoute, ControlError, CoreConfig, Env, Incoming, Input,
     LegEvent, LegOrder, LiveOut, LogEvent, Metric, Music, NodeCounters, Output, SipOrder, Sound,
 };
 use hotline_call::registration::Change;
@@ -157,7 +157,7 @@ pub struct Sim {
     pub logs: Vec<LogEvent>,
     pub live: Vec<LiveOut>,
     pub sip_orders: Vec<SipOrder>,
-    pub desk_replies: HashMap<u64, Result<(), DeskRefusal>>,
+    pub desk_replies: HashMap<u64, Result<(), ControlError>>,
     pub unexpected: Vec<&'static str>,
     pub recorded: BTreeSet<CallId>,
     pub router_outputs: Vec<hotline_acd::Output>,
@@ -554,7 +554,7 @@ impl Sim {
     }
 
     /// A desktop request of agent `id`; its answer.
-    pub fn desk(&mut self, id: i64, action: DeskAction) -> Result<(), DeskRefusal> {
+    pub fn desk(&mut self, id: i64, action: CallAction) -> Result<(), ControlError> {
         self.next_request += 1;
         let request = self.next_request;
         self.input(Input::Desk {

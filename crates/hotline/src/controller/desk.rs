@@ -3,7 +3,6 @@
 //! (`hotline_call::control`, its `desk` part).
 
 use hotline_acd::AgentId;
-use hotline_call::control::{DeskAction, DeskRefusal};
 use hotline_web::{CallAction, CallPort, ControlError, PortFuture};
 use tokio::sync::{mpsc, oneshot};
 
@@ -43,32 +42,13 @@ impl CallPort for DeskCalls {
     }
 }
 
-/// The request in the core's terms, and where its answer goes.
+/// The request's agent, what it asks, and where its answer goes.
 pub(super) fn split(
     req: DeskRequest,
 ) -> (
     AgentId,
-    DeskAction,
+    CallAction,
     oneshot::Sender<Result<(), ControlError>>,
 ) {
-    let action = match req.action {
-        CallAction::Hangup => DeskAction::Hangup,
-        CallAction::Hold(on) => DeskAction::Hold(on),
-        CallAction::ToQueue(q) => DeskAction::ToQueue(q),
-        CallAction::ToFlow(f) => DeskAction::ToFlow(f),
-        CallAction::Dial(n) => DeskAction::Dial(n),
-    };
-    (AgentId(req.agent), action, req.reply)
-}
-
-/// The core's refusal in the API's terms.
-pub(super) fn refusal(r: DeskRefusal) -> ControlError {
-    match r {
-        DeskRefusal::NoCall => ControlError::NoCall,
-        DeskRefusal::Busy => ControlError::Busy,
-        DeskRefusal::NoRoute => ControlError::NoRoute,
-        DeskRefusal::PhoneOffline => ControlError::PhoneOffline,
-        DeskRefusal::Unavailable => ControlError::Unavailable,
-        DeskRefusal::Invalid(field, why) => ControlError::Invalid(field, why),
-    }
+    (AgentId(req.agent), req.action, req.reply)
 }

@@ -501,17 +501,7 @@ impl Shell {
     fn live(&self, l: LiveOut) {
         let Some(live) = &self.cfg.live else { return };
         let ev = match l {
-            LiveOut::Offer(p) => hotline_web::LiveEvent::Offer(hotline_web::ScreenPop {
-                agent: p.agent,
-                call: p.call.0,
-                call_ref: p.call_ref,
-                caller: p.caller,
-                customer_account: p.customer_account,
-                queue: p.queue,
-                reason: p.reason,
-                ivr_path: p.ivr_path,
-                callback: p.callback,
-            }),
+            LiveOut::Offer(p) => hotline_web::LiveEvent::Offer(p),
             LiveOut::Notice {
                 agent,
                 call,

@@ -145,7 +145,7 @@ pub async fn run(
         while let Some(out) = core.poll_output() {
             if let Output::DeskReply { request, result } = out {
                 if let Some(reply) = replies.remove(&request) {
-                    let _ = reply.send(result.map_err(desk::refusal));
+                    let _ = reply.send(result);
                 }
                 continue;
             }

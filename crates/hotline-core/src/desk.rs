@@ -1,0 +1,59 @@
+//! What passes between an agent's desktop and the call core, in one set of types that the web
+//! API, the call core and its shell share: the desktop's requests on the agent's call, why one
+//! was refused, and the screen pop of a call offered to the agent.
+
+use crate::CallId;
+use serde::Serialize;
+
+/// What the agent asks of its call (or, for `Dial`, to place one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallAction {
+    Hangup,
+    Hold(bool),
+    /// Into this queue (the agent is released, as if the call had ended for them).
+    ToQueue(String),
+    /// To this IVR flow.
+    ToFlow(String),
+    /// Click-to-call: ring the agent's phone, then dial this number through the outbound
+    /// route and bridge the two (the agent goes not ready, reason `outbound`).
+    Dial(String),
+}
+
+/// Why the call core did not do it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlError {
+    /// The agent is not connected to a call.
+    NoCall,
+    /// The agent is on a call already (for `Dial`).
+    Busy,
+    /// The agent's phone is not registered (for `Dial`).
+    PhoneOffline,
+    /// No outbound route is configured (for `Dial`).
+    NoRoute,
+    /// A field names something that does not exist (`field`, why).
+    Invalid(&'static str, String),
+    /// The call core is not running (or did not answer).
+    Unavailable,
+}
+
+/// The call an agent is offered, as the desktop shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScreenPop {
+    pub agent: i64,
+    /// The engine's call id (as in the `X-Hotline-Call` header the phone receives).
+    pub call: CallId,
+    /// The reference of the call's record (`GET /api/calls?call_ref=`); none for calls the
+    /// engine places (callbacks).
+    pub call_ref: Option<String>,
+    /// The calling number (for a callback: the number being called back).
+    pub caller: String,
+    /// The customer the IVR identified.
+    pub customer_account: Option<String>,
+    pub queue: String,
+    /// Why the caller asked for a person (the flow's `reason`).
+    pub reason: String,
+    /// The IVR nodes the caller went through, `flow/node` joined by `>`.
+    pub ivr_path: String,
+    /// A callback the engine is making (the customer is dialled once the agent answers).
+    pub callback: bool,
+}
