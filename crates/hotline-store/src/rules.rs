@@ -134,15 +134,6 @@ pub fn normalize_phone(raw: &str) -> Option<String> {
         .then(|| national.to_string())
 }
 
-/// Masks a phone or account number for logs at info level: the last four digits stay.
-pub fn mask(s: &str) -> String {
-    let n = s.chars().count();
-    s.chars()
-        .enumerate()
-        .map(|(i, c)| if i + 4 < n { '*' } else { c })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,11 +226,5 @@ mod tests {
         );
         assert_eq!(normalize_phone("' OR 1=1 --"), None);
         assert_eq!(normalize_phone(""), None);
-    }
-
-    #[test]
-    fn masks_keep_the_last_four() {
-        assert_eq!(mask("13800001234"), "*******1234");
-        assert_eq!(mask("123"), "123");
     }
 }

@@ -185,8 +185,8 @@ fn source_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// A login as it may be written down: a phone-number-like one masked (its last four digits
-/// kept), since people type their phone number where the login goes.
+/// A login as it may be written down: a phone-number-like one masked (with the engine's one
+/// mask, as in the logs), since people type their phone number where the login goes.
 fn shown_login(login: &str) -> String {
     let digits = login.chars().filter(char::is_ascii_digit).count();
     let phone_like = digits >= 7
@@ -194,7 +194,7 @@ fn shown_login(login: &str) -> String {
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'));
     if phone_like {
-        hotline_store::rules::mask(login)
+        hotline_core::mask(login)
     } else {
         login.to_string()
     }
@@ -385,8 +385,8 @@ mod tests {
     fn phone_numbers_typed_as_a_login_are_masked() {
         assert_eq!(shown_login("zhangmin"), "zhangmin");
         assert_eq!(shown_login("1023"), "1023");
-        assert_eq!(shown_login("13812345678"), "*******5678");
-        assert_eq!(shown_login("+86 138-1234-5678"), "*************5678");
+        assert_eq!(shown_login("13812345678"), "138******78");
+        assert_eq!(shown_login("+86 138-1234-5678"), "+86************78");
         assert_eq!(shown_login("agent13812345678"), "agent13812345678");
     }
 }
