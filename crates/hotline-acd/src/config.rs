@@ -59,6 +59,17 @@ pub struct QueueConfig {
     /// Skill-level relaxation over the wait.
     #[serde(default)]
     pub relax: Vec<Relax>,
+    /// The calendar (a name from the flows' `calendars.yaml`) outside whose hours the queue is
+    /// closed; absent: always open (the emergency queues: leaks, burst mains, gas). The call
+    /// core checks it when a flow transfers a caller here; the router does not read it.
+    #[serde(default)]
+    pub calendar: Option<String>,
+    /// Where a caller sent here while the queue is closed goes: `ticket` (default; a ticket to
+    /// call back, the caller hears its number; `callback` means the same here), `hangup` (the
+    /// opening hours, then goodbye) or `queue:<name>` (an on-call duty desk; its own calendar
+    /// applies in turn).
+    #[serde(default)]
+    pub after_hours: Exit,
 }
 
 impl QueueConfig {
@@ -81,6 +92,8 @@ impl QueueConfig {
             callback: CallbackConfig::default(),
             steps: Vec::new(),
             relax: Vec::new(),
+            calendar: None,
+            after_hours: Exit::default(),
         }
     }
 }

@@ -74,6 +74,8 @@
 //! short_abandon_secs = 5
 //! default_handle_secs = 240            # expected talk time before any is measured
 //! callback = { attempts = 3, retry_secs = 300, dial_secs = 60 }
+//! calendar = "office"                 # closed outside these hours (leave out: always open)
+//! after_hours = "queue:duty"          # ticket | hangup | queue:<name> (while closed)
 //! # Routing steps (bullseye rings): from `after_secs` of waiting until the next step.
 //! steps = [
 //!   { after_secs = 0, preferred_only = true, tier = "key_account" },  # the account manager

@@ -82,6 +82,20 @@ fn check_queue(q: &QueueConfig, names: &BTreeSet<&str>, errors: &mut Vec<String>
             ));
         }
     }
+    if let Exit::Queue(target) = &q.after_hours {
+        if target == n {
+            errors.push(format!("queue `{n}`: after_hours points to itself"));
+        } else if !names.contains(target.as_str()) {
+            errors.push(format!(
+                "queue `{n}`: after_hours names unknown queue `{target}`"
+            ));
+        }
+    }
+    if q.calendar.as_deref().is_some_and(|c| c.trim().is_empty()) {
+        errors.push(format!(
+            "queue `{n}`: calendar is empty (leave it out: always open)"
+        ));
+    }
     let mut last = None;
     for (i, s) in q.steps.iter().enumerate() {
         check_levels(n, &format!("steps[{i}].skills"), &s.skills, errors);

@@ -34,6 +34,11 @@ system_prompts! {
     QueueCallbackConfirm => "queue_callback_confirm",
     QueueAllBusy => "queue_all_busy",
     QueueTicketLeft => "queue_ticket_left",
+    /// 现在是非工作时间，人工服务时间为 / "We are closed now. Our agents are available" (the
+    /// opening hours follow).
+    ClosedHours => "closed_hours",
+    /// Closed: the call is noted, the centre calls back once open.
+    QueueClosedTicket => "queue_closed_ticket",
     TicketNumber => "ticket_number",
     Goodbye => "goodbye",
     /// To the agent of a callback: the customer's line is busy.
@@ -134,7 +139,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(err, "missing system prompts: en/goodbye.wav");
         assert!(SystemPrompt::check(&["zh"], |_, _| true).is_ok());
-        assert_eq!(SystemPrompt::all().len(), 24);
+        assert_eq!(SystemPrompt::all().len(), 26);
     }
 
     #[test]

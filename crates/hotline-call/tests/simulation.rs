@@ -1098,3 +1098,131 @@ fn an_agent_phone_registering_again_from_a_new_port_while_offered() {
     );
     sim.assert_clean();
 }
+
+/// `general` keeping the hours of `calendar` and going by `after_hours` while closed, plus
+/// `duty` (always open unless `duty_calendar`), every agent in both.
+fn with_hours(calendar: &str, after_hours: hotline_acd::Exit, duty_calendar: Option<&str>) -> Sim {
+    let mut general = sim::general(20);
+    general.calendar = Some(calendar.into());
+    general.after_hours = after_hours;
+    let mut duty = sim::general(20);
+    duty.name = "duty".into();
+    duty.calendar = duty_calendar.map(str::to_string);
+    duty.after_hours = hotline_acd::Exit::Queue("general".into());
+    Sim::with(
+        vec![general, duty],
+        &[("main", sim::MAIN), ("survey", sim::SURVEY)],
+    )
+}
+
+#[test]
+fn a_closed_queue_sends_the_caller_to_the_duty_queue() {
+    let mut sim = with_hours("evenings", hotline_acd::Exit::Queue("duty".into()), None);
+    sim.agent_ready(1);
+    let c = queued(&mut sim, "13900031111");
+    let a = connect(&mut sim, c, 1);
+    sim.hang_up(c);
+    assert_eq!(sim.state(a), Dialog::Ended);
+    let r = sim.record(c);
+    assert_eq!(r.queue.as_deref(), Some("duty"), "{r:?}");
+    assert_eq!(r.disposition, Disposition::Answered);
+    let snap = sim.router.router().snapshot(sim.router.clock(sim.now));
+    let offered = |name: &str| {
+        snap.queues
+            .iter()
+            .find(|q| q.name == name)
+            .map(|q| q.counters.offered)
+    };
+    assert_eq!((offered("general"), offered("duty")), (Some(0), Some(1)));
+    sim.assert_clean();
+}
+
+#[test]
+fn a_closed_queue_with_the_ticket_route_notes_the_call_and_reads_its_number() {
+    let mut sim = with_hours("evenings", hotline_acd::Exit::Ticket, None);
+    sim.agent_ready(1);
+    let c = sim.call("13900032222");
+    sim.press(c, '1');
+    assert_eq!(sim.phase(c), "leaving");
+    assert!(
+        sim.ringing(1).is_none(),
+        "no agent is rung for a closed queue"
+    );
+    let said = sim.playing_names(c);
+    assert_eq!(
+        said.first().map(String::as_str),
+        Some("queue_closed_ticket"),
+        "{said:?}"
+    );
+    assert!(said.contains(&"ticket_number".to_string()), "{said:?}");
+    assert_eq!(said.last().map(String::as_str), Some("goodbye"));
+    assert_eq!(
+        sim.queue_tickets,
+        [(
+            c,
+            "Called while queue general was closed: call back".to_string()
+        )]
+    );
+    sim.play_out(c);
+    assert_eq!(sim.state(c), Dialog::Ended);
+    assert_eq!(sim.record(c).disposition, Disposition::Transferred);
+    sim.assert_clean();
+}
+
+#[test]
+fn a_closed_queue_with_the_hangup_route_reads_its_opening_hours() {
+    let mut sim = with_hours("evenings", hotline_acd::Exit::Hangup, None);
+    let c = sim.call("13900033333");
+    sim.press(c, '1');
+    let said = sim.playing_names(c);
+    assert_eq!(said.first().map(String::as_str), Some("closed_hours"));
+    assert_eq!(said.last().map(String::as_str), Some("goodbye"));
+    assert!(said.len() > 4, "the hours are read: {said:?}");
+    sim.play_out(c);
+    assert_eq!(sim.state(c), Dialog::Ended);
+    let r = sim.record(c);
+    assert_eq!(r.disposition, Disposition::UnservedInIvr);
+    assert!(sim.queue_tickets.is_empty());
+    sim.assert_clean();
+}
+
+#[test]
+fn a_queue_open_by_its_calendar_closes_when_the_clock_passes_its_hours() {
+    let mut sim = with_hours("office", hotline_acd::Exit::Ticket, None);
+    sim.agent_ready(1);
+    // Monday 08:53: open.
+    let c = queued(&mut sim, "13900034444");
+    connect(&mut sim, c, 1);
+    sim.hang_up(c);
+    sim.advance(60 * SEC);
+    // Monday 18:53: closed.
+    sim.advance(10 * 3600 * SEC);
+    let d = sim.call("13900034445");
+    sim.press(d, '1');
+    assert_eq!(sim.phase(d), "leaving");
+    sim.play_out(d);
+    assert_eq!(sim.record(d).disposition, Disposition::Transferred);
+    sim.assert_clean();
+}
+
+#[test]
+fn a_closed_duty_queue_too_ends_in_a_ticket_not_a_loop() {
+    let mut sim = with_hours(
+        "evenings",
+        hotline_acd::Exit::Queue("duty".into()),
+        Some("evenings"),
+    );
+    let c = sim.call("13900035555");
+    sim.press(c, '1');
+    assert_eq!(sim.phase(c), "leaving");
+    assert_eq!(
+        sim.queue_tickets,
+        [(
+            c,
+            "Called while queue duty was closed: call back".to_string()
+        )]
+    );
+    sim.play_out(c);
+    assert_eq!(sim.record(c).disposition, Disposition::Transferred);
+    sim.assert_clean();
+}

@@ -360,6 +360,10 @@ fn load_flows(cfg: &Config) -> Result<Option<hotline_ivr::FlowSet>, String> {
         }
         warn!("{msg}: callers are hung up when the agent hangs up first");
     }
+    let calendars = flows::queue_calendar_errors(&set, &cfg.acd.queues);
+    if !calendars.is_empty() {
+        return Err(calendars.join("\n"));
+    }
     for w in flows::widening_warnings(&set, &cfg.acd.queues) {
         warn!("{w}");
     }

@@ -328,3 +328,34 @@ fn flows_must_transfer_to_configured_queues() {
     assert!(stderr.contains("acd.callback_gateway"), "{stderr}");
     assert!(stderr.contains("acd.callback_caller_id"), "{stderr}");
 }
+
+#[test]
+fn a_queue_calendar_must_be_one_of_the_flows_calendars() {
+    let dir = scratch();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let config = |calendar: &str| {
+        let mut s = format!(
+            "[ivr]\nflows_dir = \"{}\"\n\n[media]\nsounds_dir = \"{}\"\n",
+            root.join("ivr-flows").display(),
+            root.join("sounds").display()
+        );
+        for q in ["key_accounts", "billing", "repairs", "general"] {
+            s.push_str(&format!("\n[[acd.queues]]\nname = \"{q}\"\n"));
+        }
+        s.push_str(&format!(
+            "calendar = \"{calendar}\"\nafter_hours = \"queue:repairs\"\n"
+        ));
+        s
+    };
+    std::fs::write(dir.path().join("hotline.toml"), config("nights")).expect("write");
+    let (code, _, stderr) = run(dir.path(), &["flow", "check"], &[]);
+    assert_ne!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("acd.queues `general`: calendar `nights` is not in calendars.yaml"),
+        "{stderr}"
+    );
+    std::fs::write(dir.path().join("hotline.toml"), config("office")).expect("write");
+    let (code, stdout, stderr) = run(dir.path(), &["flow", "check"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("flows ok"), "{stdout}");
+}

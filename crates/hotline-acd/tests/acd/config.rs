@@ -107,3 +107,32 @@ fn validate_reports_every_problem() {
         assert!(all.contains(needle), "missing `{needle}` in:\n{all}");
     }
 }
+
+#[test]
+fn after_hours_routes_name_a_queue_that_exists_and_calendars_are_not_empty() {
+    let mut a = QueueConfig::new("a");
+    a.calendar = Some("office".into());
+    a.after_hours = Exit::Queue("nowhere".into());
+    let mut b = QueueConfig::new("b");
+    b.after_hours = Exit::Queue("b".into());
+    let mut c = QueueConfig::new("c");
+    c.calendar = Some(" ".into());
+    let mut duty = QueueConfig::new("duty");
+    duty.calendar = Some("office".into());
+    duty.after_hours = Exit::Queue("a".into());
+    let all = validate(&[a, b, c, duty.clone()]).unwrap_err().join("\n");
+    for needle in [
+        "queue `a`: after_hours names unknown queue `nowhere`",
+        "queue `b`: after_hours points to itself",
+        "queue `c`: calendar is empty",
+    ] {
+        assert!(all.contains(needle), "missing `{needle}` in:\n{all}");
+    }
+    assert!(!all.contains("`duty`"), "{all}");
+    // A queue with hours and a duty queue that sends back to it are valid: the call core stops
+    // at the second closed queue.
+    let mut a = QueueConfig::new("a");
+    a.calendar = Some("office".into());
+    a.after_hours = Exit::Queue("duty".into());
+    validate(&[a, duty]).unwrap();
+}

@@ -83,6 +83,8 @@ pub(crate) struct Call {
     /// Inbound: the flow it runs (the entry flow, then the one after the agent).
     pub ivr: Option<IvrCall>,
     pub onward: Option<Onward>,
+    /// Inbound: sent to a queue while it was closed (the queue's name): its after-hours route.
+    pub after_hours: Option<String>,
     /// Inbound: the phases it went through (its record).
     pub timeline: Timeline,
 }
@@ -105,6 +107,7 @@ impl Call {
             peer: None,
             ivr: None,
             onward: None,
+            after_hours: None,
             timeline: Timeline::new(now),
         }
     }

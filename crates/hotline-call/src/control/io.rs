@@ -342,6 +342,14 @@ pub enum IvrOutcomeKind {
     Unserved,
 }
 
+/// A queue's opening hours as the core checks them when a flow transfers a caller there: the
+/// calendar (by name, from the flows' calendars) and where callers go while it is closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueHours {
+    pub calendar: String,
+    pub after_hours: hotline_acd::Exit,
+}
+
 /// An agent as the core needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentInfo {
@@ -366,6 +374,8 @@ pub trait Env {
     fn agent_for_sip_user(&self, user: &str) -> Option<AgentId>;
     fn phone_registered(&self, agent: AgentId) -> bool;
     fn queue_names(&self) -> Vec<String>;
+    /// The opening hours of queue `queue`, if it keeps any (a queue without is always open).
+    fn queue_hours(&self, queue: &str) -> Option<QueueHours>;
     /// The flows new sessions start on (None: no IVR).
     fn flows(&self) -> Option<Arc<FlowSet>>;
     fn has_prompt(&self, folder: &str, name: &str) -> bool;

@@ -19,6 +19,7 @@ use super::call::Call;
 use super::io::{
     IvrEnd, IvrOutcomeKind, LegOrder, LogEvent, Metric, Music, Output, SipOrder, Sound,
 };
+use super::queue::Opening;
 use super::timers::TimerKind;
 use super::CallCore;
 use crate::phase::{IvrOutcome, Phase};
@@ -317,12 +318,29 @@ impl CallCore {
                     // The caller waits with music; the router offers the call to an agent.
                     tracing::info!(%call, queue = %t.queue, reason = %t.reason, "ivr transfer");
                     s.transfer_reason.clone_from(&t.reason);
-                    let mut req = self.call_request(call, &t);
-                    req.callback_number = self.callback_number(&caller);
                     self.leg(call, LegOrder::StopPlayback);
-                    self.leg(call, LegOrder::Music(Some(Music::Library)));
-                    self.acd(hotline_acd::Input::CallArrived(req));
-                    self.finish_session(call, Some(t.queue.clone()));
+                    match self.opening(&t.queue) {
+                        Opening::Open(queue) => {
+                            let mut req = self.call_request(call, &t);
+                            req.callback_number = self.callback_number(&caller);
+                            if queue != t.queue {
+                                // Closed, and sent on to an open (duty) queue: it waits there.
+                                if let Some(c) = self.calls.get_mut(&call) {
+                                    c.after_hours = Some(t.queue.clone());
+                                    let queue = queue.clone();
+                                    c.timeline.enter(now, Phase::Queued { queue });
+                                }
+                            }
+                            req.queue.clone_from(&queue);
+                            self.leg(call, LegOrder::Music(Some(Music::Library)));
+                            self.acd(hotline_acd::Input::CallArrived(req));
+                            self.finish_session(call, Some(queue));
+                        }
+                        Opening::Closed { queue, hours } => {
+                            self.finish_session(call, Some(t.queue.clone()));
+                            self.closed_queue(call, queue, hours);
+                        }
+                    }
                 }
                 Action::Hangup => {
                     self.finish_session(call, None);

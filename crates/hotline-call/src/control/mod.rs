@@ -36,7 +36,7 @@ use hotline_core::{CallId, Core, Now};
 pub use io::{
     AgentInfo, CallAction, CallbackRoute, Channels, ControlError, CoreConfig, Dial, Env, Incoming,
     Input, IvrEnd, IvrOutcomeKind, LegEvent, LegOrder, LiveOut, LogEvent, Metric, Music, Output,
-    RecSide, ScreenPop, SipOrder, Sound,
+    QueueHours, RecSide, ScreenPop, SipOrder, Sound,
 };
 pub use ivr::NodeCounters;
 

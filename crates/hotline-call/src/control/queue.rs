@@ -8,11 +8,15 @@
 
 use std::time::Duration;
 
+use std::collections::BTreeSet;
+
 use hotline_acd::{AgentId, CallId, Exit, Input, Output as AcdOutput};
 use hotline_ivr::interp::TicketRequest;
 
 use super::call::{Call, Kind, Onward};
-use super::io::{Dial, LegOrder, LiveOut, LogEvent, Music, Output, ScreenPop, SipOrder, Sound};
+use super::io::{
+    Dial, LegOrder, LiveOut, LogEvent, Music, Output, QueueHours, ScreenPop, SipOrder, Sound,
+};
 use super::CallCore;
 use crate::end::{EndClass, EndReason, Side};
 use crate::phase::Phase;
@@ -24,6 +28,14 @@ use crate::SystemPrompt;
 const SIP_RING_LIMIT: Duration = Duration::from_secs(120);
 /// The kind of ticket a queue's `ticket` exit opens.
 const QUEUE_TICKET_KIND: &str = "inquiry";
+
+/// Whether a queue takes a caller now (see [`CallCore::opening`]).
+pub(super) enum Opening {
+    /// This queue (the one asked for, or the open queue its after-hours route led to).
+    Open(String),
+    /// Closed: the last closed queue on the way and its hours (its after-hours route).
+    Closed { queue: String, hours: QueueHours },
+}
 
 impl CallCore {
     /// Carries out one router output.
@@ -350,6 +362,77 @@ impl CallCore {
         }
     }
 
+    /// Where a caller a flow sends to `queue` goes now: the queue if it keeps no hours or is
+    /// open (by its calendar, in the centre's time zone, at the core's Unix time); else its
+    /// after-hours route, followed through closed duty queues, each at most once.
+    pub(super) fn opening(&self, queue: &str) -> Opening {
+        let flows = self.env.flows();
+        let mut at = queue.to_string();
+        let mut seen = BTreeSet::new();
+        loop {
+            let Some(hours) = self.env.queue_hours(&at) else {
+                return Opening::Open(at);
+            };
+            let open = flows.as_ref().and_then(|f| {
+                let calendar = f.calendars.get(&hours.calendar)?;
+                Some(hotline_ivr::interp::is_open(
+                    calendar,
+                    &f.zone,
+                    self.now.unix_ms,
+                ))
+            });
+            match open {
+                Some(false) => {}
+                Some(true) => return Opening::Open(at),
+                None => {
+                    // Checked at start (and by `flow check`); reached only if a reload of the
+                    // flows or the queues lost it since.
+                    tracing::warn!(queue = %at, calendar = %hours.calendar, "queue calendar not found; the queue is taken as open");
+                    return Opening::Open(at);
+                }
+            }
+            seen.insert(at.clone());
+            match &hours.after_hours {
+                Exit::Queue(next) if !seen.contains(next) => at.clone_from(next),
+                _ => return Opening::Closed { queue: at, hours },
+            }
+        }
+    }
+
+    /// A flow sent `call` to `queue` while it is closed: its after-hours route. `hangup`: the
+    /// opening hours and goodbye; otherwise (a ticket, or a duty queue that is closed too) a
+    /// ticket to call back, the caller hearing its number.
+    pub(super) fn closed_queue(&mut self, call: CallId, queue: String, hours: QueueHours) {
+        tracing::info!(%call, %queue, calendar = %hours.calendar, route = %hours.after_hours, "queue closed: after-hours route");
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        c.after_hours = Some(queue);
+        if hours.after_hours == Exit::Hangup {
+            let lang = self
+                .calls
+                .get(&call)
+                .map(|c| self.language(c))
+                .unwrap_or_default();
+            self.leaving(call, Disposition::UnservedInIvr);
+            let mut names = SystemPrompt::names(&[SystemPrompt::ClosedHours]);
+            if let Some(calendar) = self
+                .env
+                .flows()
+                .and_then(|f| f.calendars.get(&hours.calendar).cloned())
+            {
+                match hotline_ivr::interp::hours::hours_prompts(&calendar, &lang) {
+                    Ok(said) => names.extend(said),
+                    Err(e) => tracing::warn!(%call, error = %e, "opening hours not said"),
+                }
+            }
+            names.extend(SystemPrompt::names(&[SystemPrompt::Goodbye]));
+            return self.farewell(call, &names);
+        }
+        self.leaving(call, Disposition::Transferred);
+        self.open_queue_ticket(call);
+    }
+
     /// A ticket to call the caller back ("voicemail-style"): the caller then hears its number.
     fn open_queue_ticket(&mut self, call: CallId) {
         let Some(c) = self.calls.get(&call) else {
@@ -357,9 +440,13 @@ impl CallCore {
         };
         let account = c.ivr.as_ref().and_then(|s| s.customer_account());
         let queue = c.ivr.as_ref().and_then(|s| s.queue()).unwrap_or_default();
+        let summary = match &c.after_hours {
+            Some(closed) => format!("Called while queue {closed} was closed: call back"),
+            None => format!("Waited in queue {queue} without reaching an agent: call back"),
+        };
         let request = TicketRequest {
             kind: QUEUE_TICKET_KIND.into(),
-            summary: format!("Waited in queue {queue} without reaching an agent: call back"),
+            summary,
             customer_account: account,
             address: None,
             reporter_phone: c.caller.clone(),
@@ -376,7 +463,15 @@ impl CallCore {
         {
             return self.unexpected(call, "queue_ticket");
         }
-        let mut prompts = vec![SystemPrompt::QueueTicketLeft];
+        let closed = self
+            .calls
+            .get(&call)
+            .is_some_and(|c| c.after_hours.is_some());
+        let mut prompts = vec![if closed {
+            SystemPrompt::QueueClosedTicket
+        } else {
+            SystemPrompt::QueueTicketLeft
+        }];
         if let Some(number) = number {
             prompts.push(SystemPrompt::TicketNumber);
             prompts.extend(SystemPrompt::digits(&number));

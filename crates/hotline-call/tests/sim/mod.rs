@@ -27,7 +27,8 @@ use hotline_acd::{AgentId, AgentProfile, QueueConfig, Router};
 use hotline_call::acd::RouterCore;
 use hotline_call::control::{
     AgentInfo, CallAction, CallCore, CallbackRoute, ControlError, CoreConfig, Env, Incoming, Input,
-    LegEvent, LegOrder, LiveOut, LogEvent, Metric, Music, NodeCounters, Output, SipOrder, Sound,
+    LegEvent, LegOrder, LiveOut, LogEvent, Metric, Music, NodeCounters, Output, QueueHours,
+    SipOrder, Sound,
 };
 use hotline_call::registration::Change;
 use hotline_call::{CallId, EndReason, Now, Record};
@@ -45,7 +46,7 @@ pub struct World {
     pub bound: BTreeSet<CallId>,
     pub agents: BTreeMap<AgentId, AgentInfo>,
     pub registered: BTreeSet<String>,
-    pub queues: Vec<String>,
+    pub queues: Vec<QueueConfig>,
     pub flows: Option<Arc<FlowSet>>,
     pub missing_prompts: BTreeSet<(String, String)>,
 }
@@ -95,7 +96,16 @@ impl Env for SimEnv {
             .is_some_and(|a| w.registered.contains(&a.sip_user))
     }
     fn queue_names(&self) -> Vec<String> {
-        self.0.lock().unwrap().queues.clone()
+        let w = self.0.lock().unwrap();
+        w.queues.iter().map(|q| q.name.clone()).collect()
+    }
+    fn queue_hours(&self, queue: &str) -> Option<QueueHours> {
+        let w = self.0.lock().unwrap();
+        let q = w.queues.iter().find(|q| q.name == queue)?;
+        Some(QueueHours {
+            calendar: q.calendar.clone()?,
+            after_hours: q.after_hours.clone(),
+        })
     }
     fn flows(&self) -> Option<Arc<FlowSet>> {
         self.0.lock().unwrap().flows.clone()
@@ -170,6 +180,8 @@ pub struct Sim {
     sip_held: bool,
     next_request: u64,
     next_ticket: i64,
+    /// The summaries of the queue tickets opened (a queue's exit or after-hours route).
+    pub queue_tickets: Vec<(CallId, String)>,
 }
 
 /// The flows every scenario may use: `main` asks for a key (1 = agent, 2 = self-service that
@@ -248,12 +260,30 @@ pub fn general(ring_secs: u32) -> QueueConfig {
     }
 }
 
+/// The calendars the scenarios' queues may keep, in the centre's time zone (Asia/Shanghai):
+/// `office` (weekdays 08:30–17:30: open at the start, Monday 08:53) and `evenings` (Monday and
+/// Tuesday 18:00–22:00: closed at the start).
+const CALENDARS: &str = "calendars:
+  office:
+    hours:
+      mon: \"08:30-17:30\"
+      tue: \"08:30-17:30\"
+      wed: \"08:30-17:30\"
+      thu: \"08:30-17:30\"
+      fri: \"08:30-17:30\"
+  evenings:
+    hours:
+      mon: \"18:00-22:00\"
+      tue: \"18:00-22:00\"
+";
+
 fn load(flows: &[(&str, &str)]) -> FlowSet {
     let files: Vec<(PathBuf, String)> = flows
         .iter()
         .map(|(name, text)| (PathBuf::from(format!("{name}.yaml")), text.to_string()))
         .collect();
-    hotline_ivr::load::load_files(&files, None, &|_: &str, _: &str| true)
+    let calendars = (PathBuf::from("calendars.yaml"), CALENDARS.to_string());
+    hotline_ivr::load::load_files(&files, Some(calendars), &|_: &str, _: &str| true)
         .unwrap_or_else(|e| panic!("flows do not load: {e}"))
 }
 
@@ -271,7 +301,7 @@ impl Sim {
         };
         let mut world = World {
             free_ports: 100,
-            queues: queues.iter().map(|q| q.name.clone()).collect(),
+            queues: queues.clone(),
             flows: Some(Arc::new(load(flows))),
             ..World::default()
         };
@@ -344,6 +374,7 @@ impl Sim {
             sip_held: false,
             next_request: 0,
             next_ticket: 0,
+            queue_tickets: Vec::new(),
         };
         sim.settle();
         sim.router_outputs.clear();
@@ -877,7 +908,8 @@ impl Sim {
                     event: hotline_ivr::interp::Event::Ticket { id, result },
                 });
             }
-            Output::QueueTicket { call, .. } => {
+            Output::QueueTicket { call, request } => {
+                self.queue_tickets.push((call, request.summary));
                 let number = match self.store {
                     Store::Up => {
                         self.next_ticket += 1;

@@ -107,6 +107,16 @@ impl AcdHandle {
             .unwrap_or_default()
     }
 
+    /// The opening hours of queue `name` (None: no such queue, or always open).
+    pub fn queue_hours(&self, name: &str) -> Option<hotline_call::control::QueueHours> {
+        let queues = self.queues.read().ok()?;
+        let q = queues.iter().find(|q| q.name == name)?;
+        Some(hotline_call::control::QueueHours {
+            calendar: q.calendar.clone()?,
+            after_hours: q.after_hours.clone(),
+        })
+    }
+
     /// The agent with this router id.
     pub fn card(&self, id: AgentId) -> Option<AgentCard> {
         self.directory.read().ok()?.get(id).cloned()

@@ -104,6 +104,10 @@ impl Env for ShellEnv {
             .unwrap_or_default()
     }
 
+    fn queue_hours(&self, queue: &str) -> Option<hotline_call::control::QueueHours> {
+        self.acd.as_ref()?.queue_hours(queue)
+    }
+
     fn flows(&self) -> Option<Arc<FlowSet>> {
         self.ivr.as_ref().map(super::ivr::IvrRuntime::current)
     }

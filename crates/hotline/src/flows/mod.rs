@@ -152,6 +152,25 @@ pub fn widening_warnings(set: &FlowSet, queues: &[hotline_acd::QueueConfig]) -> 
     out
 }
 
+/// Queues whose `calendar` is not one of the flows' calendars (`calendars.yaml`): one line
+/// each. Such a queue could never be judged open or closed.
+pub fn queue_calendar_errors(set: &FlowSet, queues: &[hotline_acd::QueueConfig]) -> Vec<String> {
+    queues
+        .iter()
+        .filter_map(|q| {
+            let calendar = q.calendar.as_ref()?;
+            (!set.calendars.contains_key(calendar)).then(|| {
+                let known: Vec<&str> = set.calendars.keys().map(String::as_str).collect();
+                format!(
+                    "acd.queues `{}`: calendar `{calendar}` is not in calendars.yaml (it has: {})",
+                    q.name,
+                    known.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
 /// The names of the configured queues.
 pub fn queue_names(cfg: &Config) -> Vec<String> {
     cfg.acd.queues.iter().map(|q| q.name.clone()).collect()
@@ -168,6 +187,10 @@ pub async fn command(cfg: &Config, cmd: &FlowCommand) -> Result<(), String> {
             let dir = path.as_deref().unwrap_or(&cfg.ivr.flows_dir);
             let set =
                 load_for_queues(dir, sounds, zone, &queue_names(cfg)).map_err(|e| listed(&e))?;
+            let calendars = queue_calendar_errors(&set, &cfg.acd.queues);
+            if !calendars.is_empty() {
+                return Err(calendars.join("\n"));
+            }
             for w in widening_warnings(&set, &cfg.acd.queues) {
                 eprintln!("warning: {w}");
             }
