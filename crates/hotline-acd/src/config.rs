@@ -29,7 +29,8 @@ pub struct QueueConfig {
     /// Longest wait on the line in this queue; absent = no limit.
     #[serde(default)]
     pub max_wait_secs: Option<u32>,
-    /// What happens at max wait: `ticket` (default), `callback`, `hangup` or `queue:<name>`.
+    /// What happens at max wait: `ticket` (default), `callback`, `hangup`, `queue:<name>` or
+    /// `number:<digits>` (handed to an outside number through the outbound route).
     #[serde(default)]
     pub max_wait_exit: Exit,
     /// Interval of position / expected-wait announcements, seconds (default 30; 0 = never).
@@ -66,8 +67,9 @@ pub struct QueueConfig {
     pub calendar: Option<String>,
     /// Where a caller sent here while the queue is closed goes: `ticket` (default; a ticket to
     /// call back, the caller hears its number; `callback` means the same here), `hangup` (the
-    /// opening hours, then goodbye) or `queue:<name>` (an on-call duty desk; its own calendar
-    /// applies in turn).
+    /// opening hours, then goodbye), `queue:<name>` (an on-call duty desk; its own calendar
+    /// applies in turn) or `number:<digits>` (an emergency crew's number, through the outbound
+    /// route; not reached: a ticket).
     #[serde(default)]
     pub after_hours: Exit,
 }
@@ -219,6 +221,9 @@ pub enum Exit {
     Queue(String),
     /// The shell plays a goodbye and hangs up.
     Hangup,
+    /// The shell hands the caller to this outside number through the outbound route (an
+    /// emergency crew, a duty officer's mobile); not reached: a ticket, as for `Ticket`.
+    Number(String),
 }
 
 impl TryFrom<String> for Exit {
@@ -229,12 +234,28 @@ impl TryFrom<String> for Exit {
             "ticket" => Ok(Exit::Ticket),
             "callback" => Ok(Exit::Callback),
             "hangup" => Ok(Exit::Hangup),
-            other => match other.strip_prefix("queue:") {
-                Some(name) if !name.trim().is_empty() => Ok(Exit::Queue(name.trim().to_string())),
-                _ => Err(format!(
-                    "unknown exit `{other}` (expected ticket, callback, hangup or queue:<name>)"
-                )),
-            },
+            other => {
+                if let Some(number) = other.strip_prefix("number:") {
+                    let digits = number.strip_prefix('+').unwrap_or(number);
+                    return if (3..=20).contains(&digits.len())
+                        && digits.chars().all(|c| c.is_ascii_digit())
+                    {
+                        Ok(Exit::Number(number.to_string()))
+                    } else {
+                        Err(format!(
+                            "exit `{other}`: a number is 3 to 20 digits, optionally after a +"
+                        ))
+                    };
+                }
+                match other.strip_prefix("queue:") {
+                    Some(name) if !name.trim().is_empty() => {
+                        Ok(Exit::Queue(name.trim().to_string()))
+                    }
+                    _ => Err(format!(
+                        "unknown exit `{other}` (expected ticket, callback, hangup, queue:<name> or number:<digits>)"
+                    )),
+                }
+            }
         }
     }
 }
@@ -246,6 +267,7 @@ impl fmt::Display for Exit {
             Exit::Callback => f.write_str("callback"),
             Exit::Queue(q) => write!(f, "queue:{q}"),
             Exit::Hangup => f.write_str("hangup"),
+            Exit::Number(n) => write!(f, "number:{n}"),
         }
     }
 }

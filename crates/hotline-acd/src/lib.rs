@@ -66,7 +66,7 @@
 //! wrap_up_secs = 30
 //! ring_secs = 15
 //! max_wait_secs = 600                  # leave out for no limit
-//! max_wait_exit = "queue:billing"      # ticket | callback | hangup | queue:<name>
+//! max_wait_exit = "queue:billing"      # ticket | callback | hangup | queue:<name> | number:<digits>
 //! announce_secs = 30                   # 0 = no announcements
 //! strategy = "longest_idle"            # | most_skilled | round_robin
 //! key_account_boost = 30               # priority points for Tier::KeyAccount
@@ -75,7 +75,7 @@
 //! default_handle_secs = 240            # expected talk time before any is measured
 //! callback = { attempts = 3, retry_secs = 300, dial_secs = 60 }
 //! calendar = "office"                 # closed outside these hours (leave out: always open)
-//! after_hours = "queue:duty"          # ticket | hangup | queue:<name> (while closed)
+//! after_hours = "queue:duty"          # ticket | hangup | queue:<name> | number:<digits>
 //! # Routing steps (bullseye rings): from `after_secs` of waiting until the next step.
 //! steps = [
 //!   { after_secs = 0, preferred_only = true, tier = "key_account" },  # the account manager

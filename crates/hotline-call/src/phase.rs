@@ -27,6 +27,9 @@ pub enum Phase {
     OnHold { agent: i64 },
     /// A call to an extension, answered by the phone dialled (`agent` when it is an agent's).
     Extension { agent: Option<i64> },
+    /// Handed to an outside number (a queue's exit or after-hours route): it rings, then the
+    /// two talk.
+    Outside { number: String },
     /// Left the queue without an agent (callback kept its place, ticket, queue gave up): a last
     /// message, then the engine hangs up.
     Leaving { disposition: Disposition },
@@ -47,6 +50,7 @@ impl Phase {
             Phase::Bridged { .. } => "bridged",
             Phase::OnHold { .. } => "on_hold",
             Phase::Extension { .. } => "extension",
+            Phase::Outside { .. } => "outside",
             Phase::Leaving { .. } => "leaving",
             Phase::AfterAgent { .. } => "after_agent",
         }

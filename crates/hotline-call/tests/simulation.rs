@@ -1226,3 +1226,102 @@ fn a_closed_duty_queue_too_ends_in_a_ticket_not_a_loop() {
     assert_eq!(sim.record(c).disposition, Disposition::Transferred);
     sim.assert_clean();
 }
+
+#[test]
+fn max_wait_hands_the_caller_to_an_outside_number_and_bridges_it() {
+    let mut q = sim::general(20);
+    q.max_wait_secs = Some(30);
+    q.max_wait_exit = hotline_acd::Exit::Number("13700001111".into());
+    let mut sim = Sim::with(vec![q], &[("main", sim::MAIN), ("survey", sim::SURVEY)]);
+    let c = queued(&mut sim, "13900036666");
+    sim.advance(31 * SEC);
+    assert_eq!(sim.phase(c), "outside");
+    let o = sim
+        .last_placed_to("13700001111")
+        .expect("the outside number is dialled");
+    assert_eq!(sim.state(o), Dialog::Ringing);
+    sim.answer(o);
+    assert_eq!(sim.legs[&c].bridged, Some(o));
+    sim.advance(20 * SEC);
+    sim.hang_up(o);
+    assert_eq!(sim.state(c), Dialog::Ended, "the caller is hung up with it");
+    let r = sim.record(c);
+    assert_eq!(r.disposition, Disposition::Transferred);
+    assert_eq!(r.agent_id, None);
+    assert!(sim.queue_tickets.is_empty());
+    sim.assert_clean();
+}
+
+#[test]
+fn an_outside_number_not_reached_gives_the_caller_a_ticket() {
+    let mut sim = with_hours(
+        "evenings",
+        hotline_acd::Exit::Number("13700002222".into()),
+        None,
+    );
+    let c = sim.call("13900037777");
+    sim.press(c, '1');
+    assert_eq!(sim.phase(c), "outside");
+    let o = sim.last_placed_to("13700002222").expect("dialled");
+    sim.fail(o, 486);
+    assert_eq!(sim.phase(c), "leaving");
+    let said = sim.playing_names(c);
+    assert_eq!(
+        said.first().map(String::as_str),
+        Some("queue_closed_ticket"),
+        "{said:?}"
+    );
+    assert_eq!(
+        sim.queue_tickets,
+        [(
+            c,
+            "Handed to 13700002222, which was not reached: call back".to_string()
+        )]
+    );
+    sim.play_out(c);
+    assert_eq!(sim.state(c), Dialog::Ended);
+    assert_eq!(sim.record(c).disposition, Disposition::Transferred);
+    sim.assert_clean();
+}
+
+#[test]
+fn the_caller_hanging_up_while_the_outside_number_rings_cancels_it() {
+    let mut sim = with_hours(
+        "evenings",
+        hotline_acd::Exit::Number("13700003333".into()),
+        None,
+    );
+    let c = sim.call("13900038888");
+    sim.press(c, '1');
+    let o = sim.last_placed_to("13700003333").expect("dialled");
+    sim.hang_up(c);
+    assert_eq!(sim.state(o), Dialog::Ended, "the outside call is cancelled");
+    assert!(sim.queue_tickets.is_empty());
+    assert_eq!(sim.record(c).disposition, Disposition::Transferred);
+    sim.assert_clean();
+}
+
+#[test]
+fn an_outside_number_that_never_answers_ends_in_a_ticket_when_its_ring_time_is_up() {
+    let mut sim = with_hours(
+        "evenings",
+        hotline_acd::Exit::Number("13700004444".into()),
+        None,
+    );
+    let c = sim.call("13900039999");
+    sim.press(c, '1');
+    let o = sim.last_placed_to("13700004444").expect("dialled");
+    sim.advance(35 * SEC);
+    assert_eq!(sim.state(o), Dialog::Ringing, "rings past Timer B's 32 s");
+    assert_eq!(sim.phase(c), "outside");
+    sim.advance(6 * SEC);
+    assert_eq!(sim.state(o), Dialog::Ended, "cancelled after its ring time");
+    assert_eq!(sim.phase(c), "leaving");
+    assert_eq!(sim.queue_tickets.len(), 1);
+    for w in &sim.sip.wire {
+        eprintln!("WIRE {w:?}");
+    }
+    sim.play_out(c);
+    assert_eq!(sim.record(c).disposition, Disposition::Transferred);
+    sim.assert_clean();
+}

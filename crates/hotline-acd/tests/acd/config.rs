@@ -136,3 +136,22 @@ fn after_hours_routes_name_a_queue_that_exists_and_calendars_are_not_empty() {
     a.after_hours = Exit::Queue("duty".into());
     validate(&[a, duty]).unwrap();
 }
+
+#[test]
+fn an_outside_number_exit_is_digits_with_an_optional_plus() {
+    let ok = Exit::try_from("number:+8613700001111".to_string()).unwrap();
+    assert_eq!(ok, Exit::Number("+8613700001111".into()));
+    assert_eq!(ok.to_string(), "number:+8613700001111");
+    for bad in [
+        "number:",
+        "number:12",
+        "number:1370000a111",
+        "number:+",
+        "number:1 2345",
+    ] {
+        let e = Exit::try_from(bad.to_string()).unwrap_err();
+        assert!(e.contains("3 to 20 digits"), "{bad}: {e}");
+    }
+    let e = Exit::try_from("phone:123".to_string()).unwrap_err();
+    assert!(e.contains("number:<digits>"), "{e}");
+}

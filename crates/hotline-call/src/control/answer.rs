@@ -233,6 +233,7 @@ impl CallCore {
                 false
             }
             Kind::ExtensionPhone { .. } => false,
+            Kind::Outside { caller } => self.outside_ended(&ended, caller, reason),
         };
         if let Some(peer) = ended
             .peer

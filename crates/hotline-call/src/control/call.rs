@@ -28,6 +28,8 @@ pub(crate) enum Kind {
     ExtensionPhone { caller: CallId },
     /// A callback's leg (the agent's, dialled first, or the customer's).
     Callback(CallbackLeg),
+    /// Our call to the outside number `caller` is handed to.
+    Outside { caller: CallId },
 }
 
 /// One leg of a callback (or a click-to-call from the desktop).
@@ -85,6 +87,8 @@ pub(crate) struct Call {
     pub onward: Option<Onward>,
     /// Inbound: sent to a queue while it was closed (the queue's name): its after-hours route.
     pub after_hours: Option<String>,
+    /// Inbound: handed to this outside number.
+    pub outside: Option<String>,
     /// Inbound: the phases it went through (its record).
     pub timeline: Timeline,
 }
@@ -108,6 +112,7 @@ impl Call {
             ivr: None,
             onward: None,
             after_hours: None,
+            outside: None,
             timeline: Timeline::new(now),
         }
     }

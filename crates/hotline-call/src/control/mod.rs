@@ -24,6 +24,7 @@ mod desk;
 mod extension;
 mod io;
 mod ivr;
+mod outside;
 mod queue;
 mod timers;
 
@@ -201,6 +202,7 @@ impl CallCore {
             }
             call::Kind::Callback(leg) => self.callback_answered(call, leg, usable),
             call::Kind::ExtensionPhone { caller } => self.extension_answered(call, caller, usable),
+            call::Kind::Outside { caller } => self.outside_answered(call, caller, usable),
             call::Kind::Inbound => self.unexpected(call, "answered"),
         }
     }

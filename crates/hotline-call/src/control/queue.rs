@@ -353,6 +353,7 @@ impl CallCore {
                 self.leaving(call, Disposition::Transferred);
                 self.open_queue_ticket(call);
             }
+            Exit::Number(number) => self.hand_outside(call, number),
             Exit::Hangup => {
                 self.leaving(call, Disposition::Failed);
                 let names =
@@ -429,20 +430,26 @@ impl CallCore {
             names.extend(SystemPrompt::names(&[SystemPrompt::Goodbye]));
             return self.farewell(call, &names);
         }
+        if let Exit::Number(number) = hours.after_hours {
+            return self.hand_outside(call, number);
+        }
         self.leaving(call, Disposition::Transferred);
         self.open_queue_ticket(call);
     }
 
     /// A ticket to call the caller back ("voicemail-style"): the caller then hears its number.
-    fn open_queue_ticket(&mut self, call: CallId) {
+    pub(super) fn open_queue_ticket(&mut self, call: CallId) {
         let Some(c) = self.calls.get(&call) else {
             return;
         };
         let account = c.ivr.as_ref().and_then(|s| s.customer_account());
         let queue = c.ivr.as_ref().and_then(|s| s.queue()).unwrap_or_default();
-        let summary = match &c.after_hours {
-            Some(closed) => format!("Called while queue {closed} was closed: call back"),
-            None => format!("Waited in queue {queue} without reaching an agent: call back"),
+        let summary = match (&c.outside, &c.after_hours) {
+            (Some(number), _) => format!("Handed to {number}, which was not reached: call back"),
+            (None, Some(closed)) => format!("Called while queue {closed} was closed: call back"),
+            (None, None) => {
+                format!("Waited in queue {queue} without reaching an agent: call back")
+            }
         };
         let request = TicketRequest {
             kind: QUEUE_TICKET_KIND.into(),
@@ -481,7 +488,7 @@ impl CallCore {
     }
 
     /// The caller leaves its queue without an agent: a last message, then the engine hangs up.
-    fn leaving(&mut self, call: CallId, disposition: Disposition) {
+    pub(super) fn leaving(&mut self, call: CallId, disposition: Disposition) {
         let now = self.now;
         if let Some(c) = self.calls.get_mut(&call) {
             c.timeline.enter(now, Phase::Leaving { disposition });

@@ -130,6 +130,8 @@ impl Timeline {
             d
         } else {
             match (self.phase(), self.ivr_outcome) {
+                // Handed to an outside number: sent elsewhere without an agent.
+                (Phase::Outside { .. }, _) => Disposition::Transferred,
                 (p, _) if p.waiting() && caller_left => Disposition::AbandonedInQueue,
                 (p, _) if p.waiting() => Disposition::Failed,
                 (Phase::Ringing, _) if caller_left => Disposition::AbandonedInIvr,

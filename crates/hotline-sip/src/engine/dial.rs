@@ -294,8 +294,11 @@ impl SipCore {
             user_agent: &self.cfg.user_agent,
             body: None,
         });
-        let (peer, branch) = (call.peer, call.out_branch.clone());
+        let (peer, branch, invite) = (call.peer, call.out_branch.clone(), call.out_txn);
         self.send_request(now, peer, Method::Cancel, branch, bytes, Some(id));
+        if let Some(invite) = invite {
+            self.invite_cancelled(now, invite);
+        }
     }
 
     /// Our request in call `id` got no answer at all.

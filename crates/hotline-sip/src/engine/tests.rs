@@ -681,6 +681,51 @@ fn ring_no_answer_cancels() {
 }
 
 #[test]
+fn a_ringing_dial_lasts_its_ring_time_past_timer_b_then_is_cancelled() {
+    // RFC 3261 §17.1.1.2: Timer B (64·T1 = 32 s) bounds an INVITE only until a provisional
+    // response; a phone that rings may ring for the whole ring time the engine asked for.
+    let mut h = H::new();
+    register(&mut h, PHONE, "1001", Some("secret"), 600);
+    h.take_events();
+    let call = CallRef(1 << 62);
+    h.cmd(Command::Dial(Dial {
+        call,
+        gateway: None,
+        user: "1001".into(),
+        from_user: "13800000000".into(),
+        from_display: None,
+        offer: b"v=0\r\n".to_vec(),
+        headers: vec![],
+        ring_timeout: Duration::from_secs(45),
+    }));
+    let inv = h.take_sent().remove(0);
+    h.recv(PHONE, &agent_200(&inv, "180 Ringing", "agent"));
+    h.take_events();
+    h.advance(Duration::from_secs(40));
+    assert!(h.take_events().is_empty(), "still ringing at 40 s");
+    assert!(h.take_sent().is_empty());
+    h.advance(Duration::from_secs(6));
+    let sent = h.take_sent();
+    assert!(
+        sent.iter()
+            .any(|s| s.starts_with("CANCEL sip:1001@192.0.2.7:5062")),
+        "{sent:?}"
+    );
+    assert!(matches!(
+        h.take_events().as_slice(),
+        [SipEvent::Ended {
+            reason: EndReason::Failed(408),
+            ..
+        }]
+    ));
+    // The phone never answers the CANCEL: the INVITE transaction still ends (§9.1: 64·T1
+    // after the CANCEL).
+    h.advance(Duration::from_secs(40));
+    assert_eq!(h.core.active_calls(), 0);
+    assert_eq!(h.core.transaction_count(), 0);
+}
+
+#[test]
 fn dial_unregistered_user_fails_at_once() {
     let mut h = H::new();
     h.cmd(Command::Dial(Dial {

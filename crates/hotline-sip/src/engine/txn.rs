@@ -8,6 +8,11 @@ use std::time::{Duration, Instant};
 use tracing::debug;
 
 use super::{Now, Output, SipCore, Timer, T1, T2, T4};
+
+/// How long an INVITE client transaction that has had a provisional response may last. The
+/// call's ring time ends it first with a CANCEL (the engine rings for at most 120 s); this is
+/// only the net under a call nobody cancels.
+const INVITE_PROCEEDING_LIMIT: Duration = Duration::from_secs(300);
 use crate::api::Peer;
 use crate::build::{self, ResponseHead};
 use crate::wire::{Method, Request, Response};
@@ -388,8 +393,13 @@ impl SipCore {
         let (call, method, reliable) = (txn.call, txn.method.clone(), txn.peer.reliable());
         if resp.code < 200 {
             txn.proceeding = true;
-            if method == Method::Invite {
-                txn.retransmit = None; // Timer A stops once a provisional arrives.
+            if method == Method::Invite && txn.expires < now.mono + INVITE_PROCEEDING_LIMIT {
+                // Timer A stops once a provisional arrives, and Timer B with it (RFC 3261
+                // §17.1.1.2): the phone rings until the call's ring time CANCELs it.
+                txn.retransmit = None;
+                txn.expires = now.mono + INVITE_PROCEEDING_LIMIT;
+                let at = txn.expires;
+                self.schedule(at, Timer::Client(id));
             }
         } else {
             txn.completed = true;
@@ -407,6 +417,17 @@ impl SipCore {
         if let Some(call) = call {
             self.call_response(now, call, id, &method, &resp);
         }
+    }
+
+    /// A CANCEL went out for the INVITE client transaction `id`: it ends if no final response
+    /// comes within 64·T1 (RFC 3261 §9.1).
+    pub(super) fn invite_cancelled(&mut self, now: Now, id: u64) {
+        let Some(txn) = self.client.get_mut(&id).filter(|t| !t.completed) else {
+            return;
+        };
+        txn.expires = txn.expires.min(now.mono + T1 * 64);
+        let at = txn.expires;
+        self.schedule(at, Timer::Client(id));
     }
 
     /// Attaches the ACK for a non-2xx final to its INVITE client transaction.
