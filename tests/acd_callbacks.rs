@@ -31,6 +31,12 @@ fn engine_with(queue: &str, gateway: SocketAddr) -> (Engine, std::path::PathBuf)
     .unwrap();
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ivr-flows/survey.yaml");
     std::fs::copy(shipped, dir.join("survey.yaml")).unwrap();
+    // A calendar that is never open, for queues that keep hours.
+    std::fs::write(
+        dir.join("calendars.yaml"),
+        "calendars:\n  never:\n    hours: {}\n",
+    )
+    .unwrap();
     let config = dir.join("hotline.toml");
     std::fs::write(
         &config,
@@ -315,5 +321,65 @@ async fn click_to_call_rings_the_agent_then_the_customer() {
     let me = desk.get("/api/acd/me").await;
     assert_eq!(me["state"]["state"], "not_ready", "{me}");
     assert_eq!(me["state"]["reason"], "outbound", "{me}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The last ticket's kind, reporter and summary.
+async fn last_ticket(engine: &Engine) -> (String, Option<String>, String) {
+    let pool = db(engine).await;
+    sqlx::query_as("SELECT kind, reporter_phone, summary FROM tickets ORDER BY id DESC LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .expect("a ticket")
+}
+
+#[tokio::test]
+async fn a_closed_queue_notes_the_call_for_a_call_back() {
+    let queue = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1 }\ncalendar = \"never\"\nafter_hours = \"ticket\"\n";
+    let (engine, dir) = engine_with(queue, "127.0.0.1:9".parse().unwrap());
+    let mut c = Caller::place(&engine, CUSTOMER).await;
+    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
+    c.expect("closed, noted", &ulaw("zh", "queue_closed_ticket"), None)
+        .await;
+    c.expect("the ticket number", &ulaw("zh", "ticket_number"), None)
+        .await;
+    released(&mut c).await;
+    let (disposition, wait_ms) = record(&engine, CUSTOMER).await;
+    assert_eq!(disposition.as_deref(), Some("transferred"));
+    assert_eq!(wait_ms, None, "it never waited in a queue");
+    let (kind, phone, summary) = last_ticket(&engine).await;
+    assert_eq!(
+        (kind.as_str(), phone.as_deref()),
+        ("inquiry", Some(CUSTOMER))
+    );
+    assert!(summary.contains("general was closed"), "{summary}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_closed_queue_hands_the_caller_to_its_duty_number_and_notes_it_when_busy() {
+    let mut gw = Ua::udp("127.0.0.1:9".parse().unwrap(), "gateway").await;
+    let queue = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1 }\ncalendar = \"never\"\nafter_hours = \"number:13700009999\"\n";
+    let (engine, dir) = engine_with(queue, gw.local);
+    gw.engine = engine.udp;
+    let mut c = Caller::place(&engine, CUSTOMER).await;
+    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
+    let inv = request(&mut gw, "INVITE", PATIENCE)
+        .await
+        .expect("the duty number is dialled");
+    assert!(
+        inv.raw.starts_with("INVITE sip:13700009999@"),
+        "{}",
+        inv.raw
+    );
+    let busy = gw.answer(&inv, 486, "Busy Here", "gw1", None);
+    gw.send(&busy).await;
+    c.expect("closed, noted", &ulaw("zh", "queue_closed_ticket"), None)
+        .await;
+    released(&mut c).await;
+    let (disposition, _) = record(&engine, CUSTOMER).await;
+    assert_eq!(disposition.as_deref(), Some("transferred"));
+    let (_, _, summary) = last_ticket(&engine).await;
+    assert!(summary.contains("13700009999"), "{summary}");
     let _ = std::fs::remove_dir_all(&dir);
 }
