@@ -26,6 +26,8 @@ system_prompts! {
     AgentIntro => "agent_intro",
     /// 为您服务 / "is at your service".
     AgentServing => "agent_serving",
+    /// 通话结束后请不要挂机，为本次服务评价 / "please stay on the line after the call to rate it".
+    SurveyInvite => "survey_invite",
     QueuePositionBefore => "queue_position_before",
     QueuePositionAfter => "queue_position_after",
     QueueWaitBefore => "queue_wait_before",
@@ -139,7 +141,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(err, "missing system prompts: en/goodbye.wav");
         assert!(SystemPrompt::check(&["zh"], |_, _| true).is_ok());
-        assert_eq!(SystemPrompt::all().len(), 26);
+        assert_eq!(SystemPrompt::all().len(), 27);
     }
 
     #[test]

@@ -1325,3 +1325,53 @@ fn an_outside_number_that_never_answers_ends_in_a_ticket_when_its_ring_time_is_u
     assert_eq!(sim.record(c).disposition, Disposition::Transferred);
     sim.assert_clean();
 }
+
+#[test]
+fn the_survey_invitation_follows_the_staff_number_and_the_survey_is_counted() {
+    let mut sim = Sim::with_survey_invite();
+    sim.agent_ready(1);
+    let c = queued(&mut sim, "13900040001");
+    let a = sim.ringing(1).expect("rung");
+    sim.answer(a);
+    let said = sim.playing_names(c);
+    assert_eq!(
+        said.iter()
+            .rev()
+            .take(2)
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        ["survey_invite", "agent_serving"],
+        "{said:?}"
+    );
+    sim.play_out(c);
+    assert_eq!(sim.phase(c), "bridged");
+    sim.hang_up(a);
+    assert_eq!(sim.surveys, (1, 0), "offered when the agent hangs up");
+    sim.press(c, '4');
+    assert_eq!(sim.surveys, (1, 1), "answered with a score");
+    sim.play_out(c);
+    // A caller who hangs up first is not offered it.
+    sim.agent_back_ready(1);
+    let d = queued(&mut sim, "13900040002");
+    let b = connect(&mut sim, d, 1);
+    sim.hang_up(d);
+    assert_eq!(sim.state(b), Dialog::Ended);
+    assert_eq!(sim.surveys, (1, 1));
+    sim.assert_clean();
+}
+
+#[test]
+fn without_the_invitation_the_staff_number_ends_the_announcement() {
+    let mut sim = Sim::new();
+    sim.agent_ready(1);
+    let c = queued(&mut sim, "13900040003");
+    let a = sim.ringing(1).expect("rung");
+    sim.answer(a);
+    assert_eq!(
+        sim.playing_names(c).last().map(String::as_str),
+        Some("agent_serving")
+    );
+    sim.play_out(c);
+    sim.hang_up(c);
+    sim.assert_clean();
+}

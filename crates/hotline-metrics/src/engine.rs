@@ -75,6 +75,7 @@ pub(crate) struct EngineMetrics {
     rtp_wrong_source: IntCounter,
     jitter: Histogram,
     media_timeouts: IntCounter,
+    surveys: IntCounterVec,
     unexpected: IntCounterVec,
     db: HistogramVec,
 }
@@ -199,6 +200,17 @@ impl EngineMetrics {
                 "hotline_media_timeouts_total",
                 "Calls released because no RTP came for the media timeout.",
             )?,
+            surveys: {
+                let c = counter_vec(
+                    "hotline_surveys_total",
+                    "Callers taken to the survey (the flow after the agent) when the agent's leg ended (stage=\"offered\"), and those who gave a score (stage=\"answered\"): answered / offered is the survey's response rate.",
+                    &["stage"],
+                )?;
+                for stage in ["offered", "answered"] {
+                    c.with_label_values(&[stage]);
+                }
+                c
+            },
             unexpected: counter_vec(
                 "hotline_call_unexpected_inputs_total",
                 "Inputs the call core did not apply because the call's kind or phase does not expect them (an answer reported twice, an end for a call gone), by input.",
@@ -319,6 +331,11 @@ impl EngineMetrics {
 
     pub(crate) fn media_timeout(&self) {
         self.media_timeouts.inc();
+    }
+
+    pub(crate) fn survey(&self, answered: bool) {
+        let stage = if answered { "answered" } else { "offered" };
+        self.surveys.with_label_values(&[stage]).inc();
     }
 
     pub(crate) fn unexpected_input(&self, input: &str) {

@@ -141,6 +141,11 @@ impl Metrics {
         self.engine.media_timeout();
     }
 
+    /// A caller was taken to the survey (`answered` false) or gave it a score (true).
+    pub fn survey(&self, answered: bool) {
+        self.engine.survey(answered);
+    }
+
     /// The call core did not apply an input (one of [`UNEXPECTED_INPUTS`], else `other`).
     pub fn unexpected_input(&self, input: &str) {
         self.engine.unexpected_input(input);

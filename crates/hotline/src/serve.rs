@@ -149,6 +149,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         });
     let ctl = ControllerConfig {
         after_agent_flow: cfg.acd.after_agent_flow.clone(),
+        survey_invite: cfg.acd.survey_invite,
         media_address,
         media_bind: media_bind(&cfg, media_address),
         rtp_latch: hotline_media::rtp_session::LatchPolicy {

@@ -331,6 +331,10 @@ pub enum Metric {
     IvrEnded(IvrOutcomeKind),
     /// An input the call's phase did not expect.
     Unexpected(&'static str),
+    /// A caller was taken to the survey (the flow after the agent) when the agent's leg ended.
+    SurveyOffered,
+    /// A caller gave the survey a score.
+    SurveyAnswered,
 }
 
 /// The IVR outcomes `/metrics` counts.
@@ -408,4 +412,7 @@ pub struct CoreConfig {
     pub language: String,
     /// Record answered calls.
     pub recording: bool,
+    /// After the staff number, invite the caller to stay on the line for the survey (the flow
+    /// after the agent), which the agent's hang-up then starts.
+    pub survey_invite: bool,
 }

@@ -301,6 +301,7 @@ impl CallCore {
                     if let LookupRequest::SubmitSurvey { score } = &request {
                         if let Some(n) = survey_score(score) {
                             self.log(LogEvent::Survey { call, score: n });
+                            self.emit(Output::Metric(Metric::SurveyAnswered));
                         }
                     }
                     self.emit(Output::Lookup { call, id, request });

@@ -15,7 +15,8 @@ use hotline_ivr::interp::TicketRequest;
 
 use super::call::{Call, Kind, Onward};
 use super::io::{
-    Dial, LegOrder, LiveOut, LogEvent, Music, Output, QueueHours, ScreenPop, SipOrder, Sound,
+    Dial, LegOrder, LiveOut, LogEvent, Metric, Music, Output, QueueHours, ScreenPop, SipOrder,
+    Sound,
 };
 use super::CallCore;
 use crate::end::{EndClass, EndReason, Side};
@@ -242,11 +243,23 @@ impl CallCore {
             c.timeline.enter(now, Phase::Announcing { agent: agent.0 });
         }
         self.leg(caller, LegOrder::Music(None));
-        // 工号 1023 为您服务: the staff number digit by digit.
-        let names = SystemPrompt::names(&SystemPrompt::staff_number(&staff_no));
+        // 工号 1023 为您服务: the staff number digit by digit (then, if configured and there is
+        // a survey, the invitation to stay on the line for it).
+        let mut said = SystemPrompt::staff_number(&staff_no);
+        if self.cfg.survey_invite && self.survey_flow_loaded() {
+            said.push(SystemPrompt::SurveyInvite);
+        }
+        let names = SystemPrompt::names(&said);
         if !self.play(caller, &names) {
             self.bridge(caller);
         }
+    }
+
+    /// The flow after the agent (the survey) is loaded.
+    fn survey_flow_loaded(&self) -> bool {
+        self.env
+            .flows()
+            .is_some_and(|f| f.find(&self.cfg.after_agent_flow).is_some())
     }
 
     /// The language `call`'s caller hears: the one chosen in the IVR, else the engine's.
@@ -592,6 +605,8 @@ impl CallCore {
         self.leg(caller, LegOrder::Unbridge);
         if !self.start_ivr(caller, &flow, false, &lang) {
             self.sip(SipOrder::Hangup(caller));
+        } else if flow == self.cfg.after_agent_flow {
+            self.emit(Output::Metric(Metric::SurveyOffered));
         }
     }
 

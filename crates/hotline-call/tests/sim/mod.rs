@@ -182,6 +182,8 @@ pub struct Sim {
     next_ticket: i64,
     /// The summaries of the queue tickets opened (a queue's exit or after-hours route).
     pub queue_tickets: Vec<(CallId, String)>,
+    /// Surveys offered and answered (the core's metrics).
+    pub surveys: (u32, u32),
 }
 
 /// The flows every scenario may use: `main` asks for a key (1 = agent, 2 = self-service that
@@ -295,6 +297,19 @@ impl Sim {
     }
 
     pub fn with(queues: Vec<QueueConfig>, flows: &[(&str, &str)]) -> Sim {
+        Sim::configured(queues, flows, false)
+    }
+
+    /// As [`Sim::new`], with callers invited to stay on the line for the survey.
+    pub fn with_survey_invite() -> Sim {
+        Sim::configured(
+            vec![general(20)],
+            &[("main", MAIN), ("survey", SURVEY)],
+            true,
+        )
+    }
+
+    fn configured(queues: Vec<QueueConfig>, flows: &[(&str, &str)], survey_invite: bool) -> Sim {
         let t0 = Now {
             mono: Instant::now(),
             unix_ms: 1_796_000_000_000,
@@ -329,6 +344,7 @@ impl Sim {
             after_agent_flow: "survey".into(),
             language: "zh".into(),
             recording: true,
+            survey_invite,
         };
         let core = CallCore::new(
             cfg,
@@ -375,6 +391,7 @@ impl Sim {
             next_request: 0,
             next_ticket: 0,
             queue_tickets: Vec::new(),
+            surveys: (0, 0),
         };
         sim.settle();
         sim.router_outputs.clear();
@@ -924,6 +941,8 @@ impl Sim {
                 self.desk_replies.insert(request, result);
             }
             Output::Metric(Metric::Unexpected(what)) => self.unexpected.push(what),
+            Output::Metric(Metric::SurveyOffered) => self.surveys.0 += 1,
+            Output::Metric(Metric::SurveyAnswered) => self.surveys.1 += 1,
             Output::Metric(_) => {}
         }
     }

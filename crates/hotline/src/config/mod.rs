@@ -593,6 +593,9 @@ pub struct AcdConfig {
     /// satisfaction survey; empty = the caller is hung up too. Checked against the flows at
     /// start.
     pub after_agent_flow: String,
+    /// After the staff number, callers hear an invitation to stay on the line after the call
+    /// to rate it (the survey the agent's hang-up starts); off by default.
+    pub survey_invite: bool,
     pub queues: Vec<hotline_acd::QueueConfig>,
 }
 
@@ -603,6 +606,7 @@ impl Default for AcdConfig {
             callback_gateway: String::new(),
             callback_caller_id: "96655".into(),
             after_agent_flow: "survey".into(),
+            survey_invite: false,
             queues: crate::acd::default_queues(),
         }
     }

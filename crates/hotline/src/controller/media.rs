@@ -542,6 +542,16 @@ impl Shell {
             Metric::Unexpected(what) => {
                 debug!(input = what, "input not expected by the call's phase")
             }
+            Metric::SurveyOffered => {
+                if let Some(metrics) = &self.cfg.metrics {
+                    metrics.survey(false);
+                }
+            }
+            Metric::SurveyAnswered => {
+                if let Some(metrics) = &self.cfg.metrics {
+                    metrics.survey(true);
+                }
+            }
         }
     }
 }

@@ -77,6 +77,8 @@ pub struct ControllerConfig {
     pub metrics: Option<Arc<hotline_metrics::Metrics>>,
     /// The flow a caller goes to when the agent's leg ends first (`acd.after_agent_flow`).
     pub after_agent_flow: String,
+    /// Callers are invited to stay on the line for it (`acd.survey_invite`).
+    pub survey_invite: bool,
 }
 
 impl ControllerConfig {
@@ -95,6 +97,7 @@ impl ControllerConfig {
             after_agent_flow: self.after_agent_flow.clone(),
             language: self.prompts.welcome.lang().to_string(),
             recording: self.recordings.is_some(),
+            survey_invite: self.survey_invite,
         }
     }
 }
