@@ -47,6 +47,10 @@ system_prompts! {
     CallbackCustomerBusy => "callback_customer_busy",
     /// To the agent of a callback: the customer did not answer.
     CallbackNoAnswer => "callback_no_answer",
+    /// After a notification's message: 确认收到请按1 / "press 1 to acknowledge".
+    NotifyAck => "notify_ack",
+    /// The notification acknowledged: 已确认，谢谢 / "acknowledged, thank you".
+    NotifyThanks => "notify_thanks",
 }
 
 impl SystemPrompt {
@@ -141,7 +145,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(err, "missing system prompts: en/goodbye.wav");
         assert!(SystemPrompt::check(&["zh"], |_, _| true).is_ok());
-        assert_eq!(SystemPrompt::all().len(), 27);
+        assert_eq!(SystemPrompt::all().len(), 29);
     }
 
     #[test]

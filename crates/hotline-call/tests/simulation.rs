@@ -1375,3 +1375,90 @@ fn without_the_invitation_the_staff_number_ends_the_announcement() {
     sim.hang_up(c);
     sim.assert_clean();
 }
+
+fn notify(sim: &mut Sim, id: u64, number: &str) -> hotline_call::CallId {
+    sim.input(hotline_call::control::Input::Notify(
+        hotline_call::control::Notify {
+            id,
+            number: number.into(),
+            prompts: vec![
+                "ticket_number".into(),
+                "digit_4".into(),
+                "district_east".into(),
+            ],
+            ring: 30 * SEC,
+            listen: 5 * SEC,
+            rounds: 2,
+        },
+    ));
+    sim.last_placed_to(number).expect("the number is dialled")
+}
+
+#[test]
+fn a_notification_is_said_and_acknowledged_with_1() {
+    use hotline_call::control::NotifyOutcome;
+    let mut sim = Sim::new();
+    let n = notify(&mut sim, 7, "02088881001");
+    assert_eq!(sim.state(n), Dialog::Ringing);
+    sim.answer(n);
+    assert_eq!(
+        sim.playing_names(n),
+        ["ticket_number", "digit_4", "district_east", "notify_ack"]
+    );
+    sim.press(n, '1');
+    assert_eq!(sim.notified, [(7, NotifyOutcome::Acknowledged)]);
+    assert_eq!(sim.playing_names(n), ["notify_thanks"]);
+    sim.play_out(n);
+    assert_eq!(
+        sim.state(n),
+        Dialog::Ended,
+        "the engine hangs up after thanking"
+    );
+    assert_eq!(sim.notified.len(), 1, "one outcome");
+    sim.assert_clean();
+}
+
+#[test]
+fn a_notification_without_a_key_is_said_again_then_given_up() {
+    use hotline_call::control::NotifyOutcome;
+    let mut sim = Sim::new();
+    let n = notify(&mut sim, 8, "02088881002");
+    sim.answer(n);
+    sim.play_out(n);
+    sim.advance(5 * SEC);
+    assert_eq!(
+        sim.playing_names(n).last().map(String::as_str),
+        Some("notify_ack"),
+        "said again"
+    );
+    assert!(sim.notified.is_empty());
+    sim.play_out(n);
+    sim.advance(5 * SEC);
+    assert_eq!(sim.notified, [(8, NotifyOutcome::NotAcknowledged)]);
+    assert_eq!(sim.state(n), Dialog::Ended);
+    sim.assert_clean();
+}
+
+#[test]
+fn a_notification_not_answered_says_why() {
+    use hotline_call::control::NotifyOutcome;
+    use hotline_call::EndClass;
+    let mut sim = Sim::new();
+    let busy = notify(&mut sim, 9, "02088881003");
+    sim.fail(busy, 486);
+    let hung = notify(&mut sim, 10, "02088881004");
+    sim.answer(hung);
+    sim.hang_up(hung);
+    let rang = notify(&mut sim, 11, "02088881005");
+    sim.advance(31 * SEC);
+    assert_eq!(
+        sim.notified,
+        [
+            (9, NotifyOutcome::NotReached(EndClass::Busy)),
+            (10, NotifyOutcome::NotAcknowledged),
+            (11, NotifyOutcome::NotReached(EndClass::NoAnswer)),
+        ]
+    );
+    assert_eq!(sim.state(rang), Dialog::Ended);
+    sim.assert_clean();
+}

@@ -125,12 +125,14 @@ impl CallCore {
         }
         match event {
             LegEvent::PlaybackDone { interrupted } => {
-                if self.playback_done_outside_ivr(call, interrupted) {
+                if self.notify_playback_done(call, interrupted)
+                    || self.playback_done_outside_ivr(call, interrupted)
+                {
                     return;
                 }
             }
             LegEvent::Digit(digit) => {
-                if self.queued_digit(call, digit) {
+                if self.notify_digit(call, digit) || self.queued_digit(call, digit) {
                     return;
                 }
             }
@@ -234,6 +236,10 @@ impl CallCore {
             }
             Kind::ExtensionPhone { .. } => false,
             Kind::Outside { caller } => self.outside_ended(&ended, caller, reason),
+            Kind::Notify(_) => {
+                self.notify_ended(&ended, reason);
+                true
+            }
         };
         if let Some(peer) = ended
             .peer

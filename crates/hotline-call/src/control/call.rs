@@ -9,6 +9,7 @@ use hotline_acd::AgentId;
 use hotline_core::CallId;
 
 use super::ivr::IvrCall;
+use super::notify::NotifyLeg;
 use crate::phase::{Phase, Timeline};
 use crate::record::Attempt;
 
@@ -30,6 +31,8 @@ pub(crate) enum Kind {
     Callback(CallbackLeg),
     /// Our call to the outside number `caller` is handed to.
     Outside { caller: CallId },
+    /// A notification call (a district's dispatch phone told of a ticket).
+    Notify(NotifyLeg),
 }
 
 /// One leg of a callback (or a click-to-call from the desktop).
@@ -148,6 +151,20 @@ impl Call {
     }
 
     /// A call the core placed (not one it received).
+    pub(crate) fn notify(&self) -> Option<&NotifyLeg> {
+        match &self.kind {
+            Kind::Notify(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn notify_mut(&mut self) -> Option<&mut NotifyLeg> {
+        match &mut self.kind {
+            Kind::Notify(l) => Some(l),
+            _ => None,
+        }
+    }
+
     pub(crate) fn outbound(&self) -> bool {
         !matches!(self.kind, Kind::Inbound)
     }

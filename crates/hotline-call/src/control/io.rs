@@ -43,10 +43,40 @@ pub enum LegEvent {
     MediaTimeout,
 }
 
+/// A notification call to place (see the core's `notify` part).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notify {
+    /// Whoever asked keeps this to match the outcome.
+    pub id: u64,
+    /// Dialled through the outbound route.
+    pub number: String,
+    /// The message: prompt names in the engine's language (then "press 1 to acknowledge").
+    pub prompts: Vec<String>,
+    /// How long it may ring.
+    pub ring: Duration,
+    /// How long to wait for the key after each play of the message.
+    pub listen: Duration,
+    /// Plays of the message in all (at least one).
+    pub rounds: u8,
+}
+
+/// How a notification call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyOutcome {
+    /// 1 was pressed.
+    Acknowledged,
+    /// Answered and heard, no 1 (or hung up before it).
+    NotAcknowledged,
+    /// Not answered: busy, no answer or failed.
+    NotReached(crate::end::EndClass),
+}
+
 /// One input, with the time it happened passed beside it.
 #[derive(Debug, Clone)]
 pub enum Input {
     Incoming(Incoming),
+    /// Place a notification call.
+    Notify(Notify),
     /// An inbound call's 2xx was acknowledged.
     Confirmed(CallId),
     /// A side of the call changed whether it takes our media (a re-INVITE the shell answered):
@@ -101,6 +131,7 @@ impl Input {
     pub fn name(&self) -> &'static str {
         match self {
             Input::Incoming(_) => "incoming",
+            Input::Notify(_) => "notify",
             Input::Confirmed(_) => "confirmed",
             Input::HoldChanged { .. } => "hold_changed",
             Input::Progress { .. } => "progress",
@@ -319,6 +350,11 @@ pub enum Output {
         result: Result<(), ControlError>,
     },
     Metric(Metric),
+    /// A notification call's outcome (once per `Input::Notify`).
+    NotifyResult {
+        id: u64,
+        outcome: NotifyOutcome,
+    },
 }
 
 /// Figures for `/metrics`.

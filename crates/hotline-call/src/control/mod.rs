@@ -24,6 +24,7 @@ mod desk;
 mod extension;
 mod io;
 mod ivr;
+mod notify;
 mod outside;
 mod queue;
 mod timers;
@@ -36,8 +37,8 @@ use hotline_core::{CallId, Core, Now};
 
 pub use io::{
     AgentInfo, CallAction, CallbackRoute, Channels, ControlError, CoreConfig, Dial, Env, Incoming,
-    Input, IvrEnd, IvrOutcomeKind, LegEvent, LegOrder, LiveOut, LogEvent, Metric, Music, Output,
-    QueueHours, RecSide, ScreenPop, SipOrder, Sound,
+    Input, IvrEnd, IvrOutcomeKind, LegEvent, LegOrder, LiveOut, LogEvent, Metric, Music, Notify,
+    NotifyOutcome, Output, QueueHours, RecSide, ScreenPop, SipOrder, Sound,
 };
 pub use ivr::NodeCounters;
 
@@ -150,6 +151,7 @@ impl CallCore {
     fn handle_input(&mut self, input: Input) {
         match input {
             Input::Incoming(inc) => self.incoming(inc),
+            Input::Notify(n) => self.notify(n),
             Input::Confirmed(call) => tracing::debug!(%call, "call up"),
             Input::HoldChanged { call, on_hold } => self.hold_changed(call, on_hold),
             Input::Progress { call, code } => {
@@ -203,6 +205,7 @@ impl CallCore {
             call::Kind::Callback(leg) => self.callback_answered(call, leg, usable),
             call::Kind::ExtensionPhone { caller } => self.extension_answered(call, caller, usable),
             call::Kind::Outside { caller } => self.outside_answered(call, caller, usable),
+            call::Kind::Notify(_) => self.notify_answered(call, usable),
             call::Kind::Inbound => self.unexpected(call, "answered"),
         }
     }
@@ -215,6 +218,7 @@ impl CallCore {
                 self.sip(SipOrder::Hangup(call));
             }
             TimerKind::Ivr(id) => self.ivr_event(call, hotline_ivr::interp::Event::Timer(id)),
+            TimerKind::NotifyListen => self.notify_listened(call),
         }
     }
 }

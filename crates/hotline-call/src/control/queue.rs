@@ -270,6 +270,16 @@ impl CallCore {
     /// Plays system prompts `names` (in the caller's language) on `call`'s leg; false when
     /// none of them could be played (no IVR prompts, no leg, all missing).
     pub(super) fn play(&mut self, call: CallId, names: &[String]) -> bool {
+        self.play_with(call, names, false)
+    }
+
+    /// As [`CallCore::play`]; `interruptible`: a key stops it.
+    pub(super) fn play_with(
+        &mut self,
+        call: CallId,
+        names: &[String],
+        interruptible: bool,
+    ) -> bool {
         if self.cfg.entry_flow.is_none() {
             return false;
         }
@@ -295,7 +305,7 @@ impl CallCore {
             call,
             LegOrder::Play {
                 sounds,
-                interruptible: false,
+                interruptible,
             },
         );
         true

@@ -16,6 +16,8 @@ pub(crate) enum TimerKind {
     AnswerOver,
     /// The call's IVR session asked for `Timer(id)`.
     Ivr(u64),
+    /// A notification call waited for its key after the message.
+    NotifyListen,
 }
 
 impl TimerKind {
@@ -25,6 +27,7 @@ impl TimerKind {
             TimerKind::Answer => 0,
             TimerKind::AnswerOver => 1,
             TimerKind::Ivr(_) => 2,
+            TimerKind::NotifyListen => 3,
         }
     }
 }
@@ -53,7 +56,12 @@ impl Timers {
     }
 
     pub(crate) fn cancel_call(&mut self, call: CallId) {
-        for kind in [TimerKind::Answer, TimerKind::AnswerOver, TimerKind::Ivr(0)] {
+        for kind in [
+            TimerKind::Answer,
+            TimerKind::AnswerOver,
+            TimerKind::Ivr(0),
+            TimerKind::NotifyListen,
+        ] {
             self.cancel(call, kind);
         }
     }

@@ -27,8 +27,8 @@ use hotline_acd::{AgentId, AgentProfile, QueueConfig, Router};
 use hotline_call::acd::RouterCore;
 use hotline_call::control::{
     AgentInfo, CallAction, CallCore, CallbackRoute, ControlError, CoreConfig, Env, Incoming, Input,
-    LegEvent, LegOrder, LiveOut, LogEvent, Metric, Music, NodeCounters, Output, QueueHours,
-    SipOrder, Sound,
+    LegEvent, LegOrder, LiveOut, LogEvent, Metric, Music, NodeCounters, NotifyOutcome, Output,
+    QueueHours, SipOrder, Sound,
 };
 use hotline_call::registration::Change;
 use hotline_call::{CallId, EndReason, Now, Record};
@@ -184,6 +184,8 @@ pub struct Sim {
     pub queue_tickets: Vec<(CallId, String)>,
     /// Surveys offered and answered (the core's metrics).
     pub surveys: (u32, u32),
+    /// Notification calls' outcomes, by the id they were asked with.
+    pub notified: Vec<(u64, NotifyOutcome)>,
 }
 
 /// The flows every scenario may use: `main` asks for a key (1 = agent, 2 = self-service that
@@ -392,6 +394,7 @@ impl Sim {
             next_ticket: 0,
             queue_tickets: Vec::new(),
             surveys: (0, 0),
+            notified: Vec::new(),
         };
         sim.settle();
         sim.router_outputs.clear();
@@ -941,6 +944,7 @@ impl Sim {
                 self.desk_replies.insert(request, result);
             }
             Output::Metric(Metric::Unexpected(what)) => self.unexpected.push(what),
+            Output::NotifyResult { id, outcome } => self.notified.push((id, outcome)),
             Output::Metric(Metric::SurveyOffered) => self.surveys.0 += 1,
             Output::Metric(Metric::SurveyAnswered) => self.surveys.1 += 1,
             Output::Metric(_) => {}

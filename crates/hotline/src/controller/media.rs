@@ -259,6 +259,11 @@ impl Shell {
                 super::tasks::queue_ticket(&self.cfg, &self.tx, call, request)
             }
             Output::DeskReply { .. } => {}
+            // Nothing in the engine places notification calls yet (the district dispatch
+            // phone's call comes with the work-order dispatcher): the outcome is only logged.
+            Output::NotifyResult { id, outcome } => {
+                info!(id, ?outcome, "notification call over")
+            }
             Output::Metric(m) => self.metric(m),
         }
     }
