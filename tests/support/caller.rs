@@ -40,12 +40,48 @@ impl Caller {
         crate::roomy(&rtp);
         let mut ua = Ua::udp(engine.udp, caller).await;
         ua.rtp_port = rtp.local_addr().unwrap().port();
+        let answered = ua.call_answered("96655").await;
+        Caller::listening(ua, rtp, answered).await
+    }
+
+    /// Answers the engine's INVITE `inv` (a call the engine places: a dispatch phone, a
+    /// customer called back) on `ua` with PCMU and telephone-event, and listens as a caller.
+    pub async fn answering(mut ua: Ua, inv: &crate::Got, tag: &str) -> Caller {
+        let rtp = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        crate::roomy(&rtp);
+        ua.rtp_port = rtp.local_addr().unwrap().port();
+        let offer = String::from_utf8_lossy(&inv.request().common.body).to_string();
+        let port = offer
+            .lines()
+            .find_map(|l| l.strip_prefix("m=audio "))
+            .and_then(|r| r.split(' ').next())
+            .expect("the engine's offer has an m= line");
+        let engine_rtp: SocketAddr = format!("127.0.0.1:{port}").parse().expect("RTP address");
+        let sdp = format!(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+             m=audio {} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n",
+            ua.rtp_port
+        );
+        let ok = ua.answer(inv, 200, "OK", tag, Some(&sdp));
+        ua.send(&ok).await;
+        let common = &inv.request().common;
+        let answered = crate::Answered {
+            engine_rtp,
+            call_id: common.call_id.clone(),
+            from_tag: crate::tag_of(&common.from),
+            to_tag: tag.to_string(),
+        };
+        Caller::listening(ua, rtp, answered).await
+    }
+
+    /// Listens on `rtp` to the call `answered`.
+    async fn listening(ua: Ua, rtp: Arc<UdpSocket>, answered: crate::Answered) -> Caller {
         let crate::Answered {
             engine_rtp,
             call_id,
             from_tag,
             to_tag,
-        } = ua.call_answered("96655").await;
+        } = answered;
         let heard = Arc::new(Mutex::new(Vec::new()));
         let (sock, sink) = (Arc::clone(&rtp), Arc::clone(&heard));
         tokio::spawn(async move {

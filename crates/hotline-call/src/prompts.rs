@@ -51,6 +51,10 @@ system_prompts! {
     NotifyAck => "notify_ack",
     /// The notification acknowledged: 已确认，谢谢 / "acknowledged, thank you".
     NotifyThanks => "notify_thanks",
+    /// A dispatch phone's call: 新工单派往您片区 / "a new work order for your district".
+    DispatchNew => "dispatch_new",
+    /// 紧急 / "urgent".
+    DispatchUrgent => "dispatch_urgent",
 }
 
 impl SystemPrompt {
@@ -145,7 +149,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(err, "missing system prompts: en/goodbye.wav");
         assert!(SystemPrompt::check(&["zh"], |_, _| true).is_ok());
-        assert_eq!(SystemPrompt::all().len(), 29);
+        assert_eq!(SystemPrompt::all().len(), 31);
     }
 
     #[test]

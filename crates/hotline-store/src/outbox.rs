@@ -232,6 +232,20 @@ impl Store {
         now: Millis,
         max_attempts: i64,
     ) -> Result<bool> {
+        self.delivery_failed_retry_in(id, error, now, max_attempts, backoff)
+            .await
+    }
+
+    /// As [`Store::delivery_failed`], tried again `wait(attempts)` after `now` (a phone call
+    /// is not tried again a second later).
+    pub async fn delivery_failed_retry_in(
+        &self,
+        id: i64,
+        error: &str,
+        now: Millis,
+        max_attempts: i64,
+        wait: impl Fn(i64) -> Millis + Send,
+    ) -> Result<bool> {
         let attempts: Option<i64> =
             sqlx::query_scalar("SELECT attempts FROM outbox_deliveries WHERE id = $1")
                 .bind(id)
@@ -246,7 +260,7 @@ impl Store {
         )
         .bind(attempts)
         .bind(if dead { "dead" } else { "pending" })
-        .bind(now + backoff(attempts))
+        .bind(now + wait(attempts))
         .bind(error)
         .bind(id)
         .execute(&self.write)

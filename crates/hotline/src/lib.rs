@@ -12,6 +12,7 @@ pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod controller;
+pub mod dispatch_call;
 pub mod flows;
 pub mod memory;
 pub mod metrics;

@@ -66,15 +66,18 @@ fn now_ms() -> Millis {
     crate::storage::now_ms()
 }
 
-/// Resolves the receivers' districts and starts the deliverer; `Ok(None)` with no receivers.
+/// Resolves the receivers' districts and starts the deliverer (the fan-out to the webhooks and
+/// to `others`, receivers whose deliveries other tasks make: the dispatch phones); `Ok(None)`
+/// with no receivers.
 pub async fn spawn(
     store: Store,
     hooks: &[WebhookConfig],
+    others: Vec<Receiver>,
 ) -> Result<Option<tokio::task::JoinHandle<()>>, String> {
-    if hooks.is_empty() {
+    if hooks.is_empty() && others.is_empty() {
         return Ok(None);
     }
-    let mut receivers = Vec::new();
+    let mut receivers = others;
     let mut lines = Vec::new();
     for h in hooks {
         let district_id = if h.district.is_empty() {
@@ -104,7 +107,11 @@ pub async fn spawn(
             timeout: Duration::from_secs(h.timeout_secs),
         });
     }
-    info!(receivers = lines.len(), "webhook deliverer started");
+    info!(
+        webhooks = lines.len(),
+        receivers = receivers.len(),
+        "webhook deliverer started"
+    );
     Ok(Some(tokio::spawn(run(store, receivers, lines))))
 }
 

@@ -147,6 +147,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
                 caller_id: cfg.acd.callback_caller_id.clone(),
             }
         });
+    let callbacks_configured = callbacks.is_some();
     let ctl = ControllerConfig {
         after_agent_flow: cfg.acd.after_agent_flow.clone(),
         survey_invite: cfg.acd.survey_invite,
@@ -203,7 +204,34 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         configured_users,
         initial_users,
     ));
-    let webhooks = crate::outbox::spawn(store.clone(), &cfg.tickets.webhooks).await?;
+    let (notifier, notify_requests) = controller::Notifier::channel();
+    // The calls need an outbound route, and the IVR's prompt library to speak.
+    let phones = if cfg.tickets.dispatch_call_attempts > 0
+        && callbacks_configured
+        && !cfg.ivr.entry_flow.is_empty()
+    {
+        crate::dispatch_call::phones(&store).await?
+    } else {
+        Vec::new()
+    };
+    let webhooks = crate::outbox::spawn(
+        store.clone(),
+        &cfg.tickets.webhooks,
+        phones.iter().map(|p| p.receiver.clone()).collect(),
+    )
+    .await?;
+    if !phones.is_empty() {
+        crate::dispatch_call::spawn(
+            store.clone(),
+            phones,
+            notifier,
+            crate::dispatch_call::Policy {
+                attempts: cfg.tickets.dispatch_call_attempts,
+                ring: Duration::from_secs(cfg.tickets.dispatch_call_ring_secs),
+                retry: Duration::from_secs(cfg.tickets.dispatch_call_retry_secs),
+            },
+        );
+    }
     let controller = tokio::spawn(controller::run(
         ctl,
         server.handle.clone(),
@@ -211,6 +239,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         ports,
         Some(acd_rx),
         Some(desk_requests),
+        Some(notify_requests),
     ));
     crate::memory::spawn();
     shutdown_signal().await;

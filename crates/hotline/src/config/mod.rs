@@ -423,6 +423,14 @@ pub struct TicketsConfig {
     pub escalation_multiple: u64,
     /// The kinds, by name (a new table adds a kind).
     pub kinds: std::collections::BTreeMap<String, TicketKindConfig>,
+    /// Calls to a district's dispatch phone (`districts.dispatch_phone`) for each ticket
+    /// dispatched there, through the outbound route (`acd.callback_gateway`), "press 1 to
+    /// acknowledge": this many calls at most (0 = none).
+    pub dispatch_call_attempts: u32,
+    /// How long such a call rings.
+    pub dispatch_call_ring_secs: u64,
+    /// The wait before calling again when not acknowledged.
+    pub dispatch_call_retry_secs: u64,
     /// Receivers of ticket events (dispatch, return, reply, escalation, close), one
     /// `[[tickets.webhooks]]` table each; file only. None by default.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -505,6 +513,9 @@ impl Default for TicketsConfig {
             follow_up_retry_mins: 240,
             escalation_check_secs: 60,
             escalation_multiple: 2,
+            dispatch_call_attempts: 3,
+            dispatch_call_ring_secs: 30,
+            dispatch_call_retry_secs: 120,
             kinds: [
                 ("leak", kind("urgent", 45, 24, 72)),
                 ("repair", kind("high", 240, 48, 72)),

@@ -120,6 +120,16 @@ fn store(cfg: &Config, f: &mut Findings) {
     );
     positive(f, "tickets.escalation_check_secs", t.escalation_check_secs);
     positive(f, "tickets.escalation_multiple", t.escalation_multiple);
+    positive(
+        f,
+        "tickets.dispatch_call_ring_secs",
+        t.dispatch_call_ring_secs,
+    );
+    positive(
+        f,
+        "tickets.dispatch_call_retry_secs",
+        t.dispatch_call_retry_secs,
+    );
     if t.kinds.is_empty() {
         f.error("tickets.kinds", "at least one kind is needed");
     }

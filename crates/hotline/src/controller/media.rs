@@ -259,11 +259,8 @@ impl Shell {
                 super::tasks::queue_ticket(&self.cfg, &self.tx, call, request)
             }
             Output::DeskReply { .. } => {}
-            // Nothing in the engine places notification calls yet (the district dispatch
-            // phone's call comes with the work-order dispatcher): the outcome is only logged.
-            Output::NotifyResult { id, outcome } => {
-                info!(id, ?outcome, "notification call over")
-            }
+            // Answered by the controller loop (to whoever asked).
+            Output::NotifyResult { .. } => {}
             Output::Metric(m) => self.metric(m),
         }
     }

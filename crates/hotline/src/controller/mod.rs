@@ -12,6 +12,7 @@ mod env;
 pub mod ivr;
 mod ivr_data;
 mod media;
+mod notify;
 mod prompts;
 mod tasks;
 
@@ -32,6 +33,7 @@ use tracing::debug;
 pub use desk::{DeskCalls, DeskRequest};
 pub use hotline_call::control::CallbackRoute;
 pub use ivr_data::lookup as ivr_lookup;
+pub use notify::{Message, Notifier, NotifyRequest};
 pub use prompts::AnswerPrompts;
 
 /// Opens a ticket for an IVR session (also used by the flow simulator, with no call), linked
@@ -120,6 +122,7 @@ pub async fn run(
     ports: Arc<PortAllocator>,
     acd_outputs: Option<AcdOutputs>,
     desk: Option<mpsc::UnboundedReceiver<DeskRequest>>,
+    notify: Option<mpsc::UnboundedReceiver<notify::NotifyRequest>>,
 ) {
     let (tx, mut internal) = mpsc::unbounded_channel::<Internal>();
     let bound = env::Bound::default();
@@ -139,6 +142,10 @@ pub async fn run(
     let mut acd_outputs = acd_outputs.unwrap_or(idle);
     let (_keep_desk, idle_desk) = mpsc::unbounded_channel();
     let mut desk = desk.unwrap_or(idle_desk);
+    let (_keep_notify, idle_notify) = mpsc::unbounded_channel();
+    let mut notify = notify.unwrap_or(idle_notify);
+    let mut notified: HashMap<u64, oneshot::Sender<hotline_call::control::NotifyOutcome>> =
+        HashMap::new();
     // One timer for the core's next deadline, moved only when the deadline moves (not made
     // anew for every input).
     let sleep = tokio::time::sleep(Duration::from_secs(3600));
@@ -149,6 +156,12 @@ pub async fn run(
             if let Output::DeskReply { request, result } = out {
                 if let Some(reply) = replies.remove(&request) {
                     let _ = reply.send(result);
+                }
+                continue;
+            }
+            if let Output::NotifyResult { id, outcome } = out {
+                if let Some(reply) = notified.remove(&id) {
+                    let _ = reply.send(outcome);
                 }
                 continue;
             }
@@ -176,6 +189,12 @@ pub async fn run(
                 let (agent, action, reply) = desk::split(req);
                 replies.insert(next_request, reply);
                 Some(Input::Desk { request: next_request, agent, action })
+            }
+            Some(req) = notify.recv() => {
+                next_request += 1;
+                let (n, reply) = req.split(next_request);
+                notified.insert(next_request, reply);
+                Some(Input::Notify(n))
             }
             () = &mut sleep, if armed.is_some() => {
                 armed = None;
