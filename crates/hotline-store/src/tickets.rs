@@ -944,6 +944,8 @@ impl Store {
             crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
         }
         tx.commit().await?;
+        // The supervisors' wall and desks show it live.
+        self.announce(&t, "escalated", now);
         Ok(())
     }
 

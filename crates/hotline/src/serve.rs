@@ -278,6 +278,8 @@ fn start_http(
         .build()
         .map_err(|e| format!("the HTTP API's runtime: {e}"))?;
     // With each client's address: the login throttle counts failures per address.
+    // The IVR is set up after the HTTP API starts: its titles are looked up when asked.
+    let titles_from = metrics.clone();
     let app = hotline_web::service(hotline_web::ApiState {
         store: store.clone(),
         realm: cfg.sip.realm.clone(),
@@ -288,6 +290,13 @@ fn start_http(
         metrics: Some(metrics),
         live_recheck: Duration::from_secs(30),
         zone: cfg.centre.zone()?,
+        ivr_titles: Some(Arc::new(move || {
+            titles_from
+                .ivr
+                .get()
+                .map(|ivr| ivr.current().titles())
+                .unwrap_or_default()
+        })),
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
