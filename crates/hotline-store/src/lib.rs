@@ -35,6 +35,7 @@ pub mod seed;
 pub mod source;
 mod sql;
 pub mod stats;
+mod ticket_lists;
 pub mod tickets;
 pub mod urgent;
 

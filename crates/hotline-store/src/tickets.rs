@@ -7,7 +7,7 @@ use crate::db::{col, Store};
 use crate::error::{Result, StoreError};
 use crate::lifecycle::{self, Action, Milestone, Millis, Status, Timeline};
 use crate::policy::Priority;
-use crate::sql::{Sql, Value};
+use crate::sql::Sql;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
@@ -774,52 +774,6 @@ impl Store {
             self.announce(&t, "assigned", now);
         }
         Ok(())
-    }
-
-    /// Tickets matching `f`, overdue ones first, then by priority and age.
-    pub async fn list_tickets(&self, f: &TicketFilter, now: Millis) -> Result<Vec<Ticket>> {
-        let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM tickets WHERE 1 = 1"));
-        let overdue = overdue_sql(&q.placeholder(Value::Int(now)));
-        if let Some(s) = f.status {
-            q.push(" AND status = ").text(s.as_str());
-        }
-        if let Some(k) = &f.kind {
-            q.push(" AND kind = ").text(k);
-        }
-        if let Some(d) = f.district_id {
-            q.push(" AND district_id = ").int(d);
-        }
-        if let Some(c) = f.customer_id {
-            q.push(" AND customer_id = ").int(c);
-        }
-        if let Some(p) = f.priority {
-            q.push(" AND priority = ").text(p.as_str());
-        }
-        if f.overdue_only {
-            q.push(" AND ").push(&overdue);
-        }
-        if let Some(t) = f.due_before {
-            let due = overdue_sql(&q.placeholder(Value::Int(t)));
-            q.push(" AND ").push(&due);
-        }
-        if let Some(a) = f.agent_id {
-            q.push(" AND (handled_by = ")
-                .int(a)
-                .push(" OR created_by = ")
-                .int(a)
-                .push(")");
-        }
-        q.push(&format!(
-            " ORDER BY CASE WHEN {overdue} THEN 0 ELSE 1 END, CASE priority WHEN 'urgent' THEN 0 \
-             WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, created_at, id"
-        ));
-        let limit = if f.limit <= 0 { 100 } else { f.limit.min(500) };
-        q.push(" LIMIT ")
-            .int(limit)
-            .push(" OFFSET ")
-            .int(f.offset.max(0));
-        let rows = q.query().fetch_all(&self.read).await?;
-        rows.iter().map(|r| ticket_from_row(r, now, self)).collect()
     }
 
     /// Open tickets of a customer or reported from a phone number: a new call about any of
