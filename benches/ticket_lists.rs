@@ -71,6 +71,9 @@ fn percentile(sorted: &[Duration], q: f64) -> f64 {
 }
 
 const DAY: Millis = 86_400_000;
+
+/// Makes one list's filter (random district or agent where the list has one).
+type MakeFilter<'a> = Box<dyn Fn(&mut StdRng) -> TicketFilter + 'a>;
 const HOUR: Millis = 3_600_000;
 
 /// `n` rows numbered 1..=n, as the backend writes it.
@@ -268,7 +271,7 @@ async fn measure(label: &str, store: &Store, a: &Args) {
         .await
         .expect("districts");
     let mut rng = StdRng::seed_from_u64(9);
-    let lists: [(&str, Box<dyn Fn(&mut StdRng) -> TicketFilter>); 7] = [
+    let lists: [(&str, MakeFilter); 7] = [
         (
             "desk default (all)",
             Box::new(|_| TicketFilter {

@@ -1,10 +1,12 @@
 //! The ticket lists the desk asks for (`Store::list_tickets`): the tickets matching a filter,
 //! overdue ones first, then by priority (urgent, high, normal, then the rest), then oldest
-//! first. A page is read in parts, each walking an index instead of sorting every matching
-//! ticket (with 500,000 tickets one sort took hundreds of milliseconds): the overdue ones
-//! (the partial indexes on each unmet deadline find them), then the on-time ones one
-//! priority at a time, oldest first, until the page is full. Deep pages (an offset past
-//! [`PARTS_UP_TO`]) are read in one sorted query, as before.
+//! first. A page is read in parts, each walking an index in the list's order instead of
+//! sorting every matching ticket (with 500,000 tickets one sort took hundreds of
+//! milliseconds), until the page is full: the overdue ones one priority at a time, oldest
+//! first (walking the unfinished tickets of that priority: a followed-up or rated ticket has
+//! met every deadline, the lifecycle allows no other way there), then the on-time ones one
+//! priority at a time, oldest first. Deep pages (an offset past [`PARTS_UP_TO`]) are read in
+//! one sorted query, as before.
 
 use crate::db::Store;
 use crate::error::Result;
@@ -26,8 +28,8 @@ const RANK_SQL: &str = "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 \
 /// Which tickets a part reads.
 #[derive(Debug, Clone, Copy)]
 enum Part {
-    /// The overdue ones, by priority then age.
-    Overdue,
+    /// The overdue ones of this priority (`None`: any but the ranked ones), by age.
+    Overdue(Option<Priority>),
     /// The on-time ones of this priority (`None`: any but the ranked ones), by age.
     OnTime(Option<Priority>),
     /// All, in the list's order (deep pages).
@@ -68,21 +70,17 @@ fn part_sql(f: &TicketFilter, now: Millis, part: Part, limit: i64, offset: i64) 
             .push(")");
     }
     match part {
-        Part::Overdue => {
-            q.push(" AND ").push(&overdue);
-            q.push(&format!(" ORDER BY {RANK_SQL}, created_at, id"));
+        Part::Overdue(p) => {
+            // `status NOT IN` as the partial index on unfinished tickets says it.
+            q.push(" AND status NOT IN ('followed_up', 'rated') AND ")
+                .push(&overdue);
+            priority_is(&mut q, p);
+            q.push(" ORDER BY created_at, id");
         }
         Part::OnTime(p) => {
-            // The complement of the overdue part exactly (a NULL deadline is not overdue).
+            // The complement of the overdue parts exactly (a NULL deadline is not overdue).
             q.push(&format!(" AND (CASE WHEN {overdue} THEN 1 ELSE 0 END) = 0"));
-            match p {
-                Some(p) => {
-                    q.push(" AND priority = ").text(p.as_str());
-                }
-                None => {
-                    q.push(" AND priority NOT IN ('urgent', 'high', 'normal')");
-                }
-            }
+            priority_is(&mut q, p);
             q.push(" ORDER BY created_at, id");
         }
         Part::All => {
@@ -95,25 +93,35 @@ fn part_sql(f: &TicketFilter, now: Millis, part: Part, limit: i64, offset: i64) 
     q
 }
 
+/// ` AND priority = p` (`None`: any but the ranked ones).
+fn priority_is(q: &mut Sql, p: Option<Priority>) {
+    match p {
+        Some(p) => {
+            q.push(" AND priority = ").text(p.as_str());
+        }
+        None => {
+            q.push(" AND priority NOT IN ('urgent', 'high', 'normal')");
+        }
+    }
+}
+
 /// The parts of a list, in its order, that can hold tickets matching `f`.
 fn parts(f: &TicketFilter) -> Vec<Part> {
-    let mut parts = vec![Part::Overdue];
-    if f.overdue_only {
-        return parts;
-    }
-    let wanted = |p: Option<Priority>| match (f.priority, p) {
+    let wanted = |p: &Option<Priority>| match (f.priority, p) {
         (None, _) => true,
-        (Some(want), Some(p)) => want == p,
+        (Some(want), Some(p)) => want == *p,
         (Some(want), None) => !RANKED.contains(&want),
     };
-    parts.extend(
-        RANKED
-            .iter()
-            .map(|&p| Some(p))
-            .chain(std::iter::once(None))
-            .filter(|&p| wanted(p))
-            .map(Part::OnTime),
-    );
+    let ranks: Vec<Option<Priority>> = RANKED
+        .iter()
+        .map(|&p| Some(p))
+        .chain(std::iter::once(None))
+        .filter(wanted)
+        .collect();
+    let mut parts: Vec<Part> = ranks.iter().map(|&p| Part::Overdue(p)).collect();
+    if !f.overdue_only {
+        parts.extend(ranks.iter().map(|&p| Part::OnTime(p)));
+    }
     parts
 }
 
@@ -165,19 +173,25 @@ mod tests {
     #[test]
     fn the_parts_follow_the_filter() {
         let all = parts(&TicketFilter::default());
-        assert_eq!(all.len(), 5);
+        assert_eq!(all.len(), 8);
+        assert!(matches!(all[0], Part::Overdue(Some(Priority::Urgent))));
+        assert!(matches!(all[3], Part::Overdue(None)));
+        assert!(matches!(all[4], Part::OnTime(Some(Priority::Urgent))));
         let overdue = parts(&TicketFilter {
             overdue_only: true,
             ..TicketFilter::default()
         });
-        assert_eq!(overdue.len(), 1);
+        assert_eq!(overdue.len(), 4);
         let high = parts(&TicketFilter {
             priority: Some(Priority::High),
             ..TicketFilter::default()
         });
         assert!(matches!(
             high.as_slice(),
-            [Part::Overdue, Part::OnTime(Some(Priority::High))]
+            [
+                Part::Overdue(Some(Priority::High)),
+                Part::OnTime(Some(Priority::High))
+            ]
         ));
         let low = parts(&TicketFilter {
             priority: Some(Priority::Low),
@@ -185,7 +199,7 @@ mod tests {
         });
         assert!(matches!(
             low.as_slice(),
-            [Part::Overdue, Part::OnTime(None)]
+            [Part::Overdue(None), Part::OnTime(None)]
         ));
     }
 }
