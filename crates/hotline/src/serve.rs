@@ -198,6 +198,8 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     let background = tokio::spawn(storage::background(
         store.clone(),
         Duration::from_secs(cfg.tickets.escalation_check_secs),
+        (cfg.tickets.webhook_keep_days > 0)
+            .then(|| Duration::from_secs(cfg.tickets.webhook_keep_days.saturating_mul(86_400))),
         server.handle.clone(),
         configured_users,
         initial_users,

@@ -260,6 +260,7 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("tickets.follow_up_retry_mins", "Wait after a follow-up call that did not reach the customer."),
     ("tickets.escalation_check_secs", "How often tickets past a time limit are looked for and escalated."),
     ("tickets.escalation_multiple", "A ticket goes to escalation level 2 (its own event and webhook) once a time limit is\nmissed by this many times the limit; level 1 is at the limit. 1 = never level 2."),
+    ("tickets.webhook_keep_days", "Webhook deliveries the receivers took are forgotten after this many days (checked\nhourly); dead letters and deliveries still being tried are kept. 0 = kept for ever."),
     (
         "tickets.kinds",
         "One line per kind: priority (low, normal, high, urgent), crew on site within on_site_mins\n\
