@@ -57,6 +57,9 @@ pub struct NewTicket {
     /// Defaults to the customer's service address.
     pub address: Option<String>,
     pub summary: String,
+    /// The summary in each language (language code, text), when the writer has them all
+    /// (`summary` is then the centre's own, usually `zh`); empty: `summary` only.
+    pub summaries: Vec<(String, String)>,
     /// Who reported it (a leak reporter need not be a customer; kept for the reward).
     pub reporter_phone: Option<String>,
     pub reporter_name: Option<String>,
@@ -75,6 +78,9 @@ pub struct Ticket {
     pub district_id: Option<i64>,
     pub address: String,
     pub summary: String,
+    /// The summary by language (`{}` when written in one only): the desk shows the one in
+    /// the agent's page language, else `summary`.
+    pub summaries: std::collections::BTreeMap<String, String>,
     pub reporter_phone: String,
     pub reporter_name: String,
     pub created_via: String,
@@ -185,7 +191,7 @@ pub(crate) const COLUMNS: &str =
     "id, kind, priority, status, customer_id, district_id, address, summary, \
     reporter_phone, reporter_name, created_via, created_by, handled_by, created_at, updated_at, \
     version, dispatched_at, on_site_at, replied_at, closed_at, followed_up_at, due_on_site_at, \
-    due_reply_at, due_follow_up_at, escalated, rating, escalation_level";
+    due_reply_at, due_follow_up_at, escalated, rating, escalation_level, summaries";
 
 /// The SQL twin of `Timeline::overdue`: `$n` is the time.
 pub(crate) fn overdue_sql(now: &str) -> String {
@@ -194,6 +200,34 @@ pub(crate) fn overdue_sql(now: &str) -> String {
          OR (replied_at IS NULL AND due_reply_at < {now}) \
          OR (followed_up_at IS NULL AND due_follow_up_at < {now}))"
     )
+}
+
+/// The summaries as stored: '' for none, else a JSON object; each text checked like the
+/// summary, each language code short and plain (`summaries` named in the error).
+fn summaries_json(list: &[(String, String)]) -> Result<String> {
+    if list.is_empty() {
+        return Ok(String::new());
+    }
+    let mut map = serde_json::Map::new();
+    for (lang, text) in list {
+        let plain = !lang.is_empty()
+            && lang.len() <= 8
+            && lang.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+        if !plain {
+            return Err(StoreError::invalid(
+                "summaries",
+                "a language code such as zh or en",
+            ));
+        }
+        check_text("summaries", text, true)?;
+        map.insert(lang.clone(), serde_json::Value::from(text.as_str()));
+    }
+    Ok(serde_json::Value::Object(map).to_string())
+}
+
+/// The stored summaries (JSON object of texts; '' or anything else: none).
+fn summaries_from(text: &str) -> std::collections::BTreeMap<String, String> {
+    serde_json::from_str(text).unwrap_or_default()
 }
 
 pub(crate) fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<Ticket> {
@@ -210,6 +244,7 @@ pub(crate) fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<
         district_id: col(r, "district_id")?,
         address: col(r, "address")?,
         summary: col(r, "summary")?,
+        summaries: summaries_from(&col::<String>(r, "summaries")?),
         reporter_phone: col(r, "reporter_phone")?,
         reporter_name: col(r, "reporter_name")?,
         created_via: col(r, "created_via")?,
@@ -397,9 +432,9 @@ impl Store {
         let sql = format!(
             "INSERT INTO tickets (kind, priority, status, customer_id, district_id, address, \
              summary, reporter_phone, reporter_name, created_via, created_by, handled_by, \
-             created_at, updated_at, due_on_site_at, due_reply_at) \
+             created_at, updated_at, due_on_site_at, due_reply_at, summaries) \
              SELECT $1, $2, $3, $4, {district_sql}, {address_sql}, $7, $8, $9, $10, $11, $11, \
-             $12, $12, $13, $14 {source} RETURNING {COLUMNS}"
+             $12, $12, $13, $14, $15 {source} RETURNING {COLUMNS}"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(new.kind.clone())
@@ -416,6 +451,7 @@ impl Store {
             .bind(now)
             .bind(kind.limits.on_site.map(|l| now + l))
             .bind(kind.limits.reply.map(|l| now + l))
+            .bind(summaries_json(&new.summaries)?)
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::invalid("customer_id", "no such customer"))?;

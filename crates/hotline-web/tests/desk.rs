@@ -87,6 +87,26 @@ async fn an_agent_takes_a_reading_and_an_implausible_one_opens_a_meter_ticket() 
         let tk = api.get(&t, &format!("/api/tickets/{ticket}")).await;
         assert_eq!(tk.body["ticket"]["kind"], "meter");
         assert_eq!(tk.body["ticket"]["created_by"], f.agent);
+        // Its summary in each language, none half in another.
+        let zh = tk.body["ticket"]["summaries"]["zh"].as_str().expect("zh");
+        let en = tk.body["ticket"]["summaries"]["en"].as_str().expect("en");
+        assert_eq!(tk.body["ticket"]["summary"], zh);
+        assert!(
+            zh.contains("坐席代录读数 9000") && zh.contains("W-0001") && zh.contains("存疑"),
+            "{zh}"
+        );
+        assert!(
+            !zh.chars().any(|c| c.is_ascii_lowercase() && c != 'e'),
+            "no English in {zh}"
+        );
+        assert!(
+            en.starts_with("Agent-taken reading 9000 of meter W-0001 queried: "),
+            "{en}"
+        );
+        assert!(
+            !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "no Chinese in {en}"
+        );
 
         let view = api.get(&t, &format!("/api/customers/{}", f.customer)).await;
         let readings = view.body["readings"].as_array().expect("readings");
