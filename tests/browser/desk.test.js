@@ -619,8 +619,20 @@ async function main() {
     await desk.waitForFunction(() => document.getElementById("call-ivr").textContent.includes("To an agent"), null, { timeout: 5000 }).catch(() => {});
     check("desk: the IVR path in English titles", (await text(desk, "#call-ivr")).includes("Caller recognised by number") && (await text(desk, "#call-ivr")).includes("To an agent"), await text(desk, "#call-ivr"));
     await desk.screenshot({ path: path.join(OUT, "desk-en.png") });
+    // A ticket the engine writes in both languages (a queried reading): its summary in the
+    // page's language, English now, Chinese after the switch.
+    const queried = await api("POST", `/api/customers/${customerId}/readings`, agentLogin.token, { value: 1 });
+    must("a reading below the last is queried with a meter ticket", queried.status === "queried" && queried.ticket_id > 0, JSON.stringify(queried));
+    await desk.click("#tl-refresh");
+    await desk.waitForSelector(`#tl-list [data-ticket="${queried.ticket_id}"]`, { timeout: 5000 });
+    await desk.click(`#tl-list [data-ticket="${queried.ticket_id}"]`);
+    await desk.waitForFunction((id) => document.getElementById("tk-id").textContent === "#" + id, queried.ticket_id, { timeout: 5000 });
+    const enSummary = await text(desk, "#tk-summary");
+    check("ticket summary in the page's language (English)", enSummary.startsWith("Agent-taken reading 1 of meter ") && !/[\u4e00-\u9fff]/.test(enSummary), enSummary);
     await desk.click("#lang");
     await desk.waitForFunction(() => document.getElementById("state-h").textContent === "坐席状态");
+    const zhSummary = await text(desk, "#tk-summary");
+    check("ticket summary in the page's language (Chinese)", zhSummary.startsWith("坐席代录读数 1（水表 ") && !/[a-z]{3,}/.test(zhSummary), zhSummary);
 
     // ---- a caller the IVR does not know: the search box, then wrap-up ended by keyboard ----
     const unknown = "13000000000";
