@@ -28,6 +28,24 @@ pub struct FlowSet {
 }
 
 impl FlowSet {
+    /// Every titled node's titles, by `flow/node` (as in a call's IVR path): language → text.
+    pub fn titles(&self) -> BTreeMap<String, BTreeMap<String, String>> {
+        self.flows
+            .iter()
+            .flat_map(|f| {
+                f.nodes
+                    .iter()
+                    .filter(|n| !n.titles.is_empty())
+                    .map(move |n| {
+                        (
+                            format!("{}/{}", f.name, n.id),
+                            n.titles.iter().cloned().collect(),
+                        )
+                    })
+            })
+            .collect()
+    }
+
     /// The same flows, with calendars read in `zone`.
     pub fn in_zone(mut self, zone: Zone) -> FlowSet {
         self.zone = zone;
@@ -61,6 +79,8 @@ pub struct Node {
     /// answered, the ticket opened) is a self-service action, and a call that had one is
     /// self-served however it ends unless the flow transfers it.
     pub served: bool,
+    /// The node's titles for the desk (language, text), as the file gives them.
+    pub titles: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]

@@ -54,6 +54,8 @@ impl<'de> Deserialize<'de> for Key {
 
 /// Text with its position (a node id, a target, an expression, a name).
 pub type Text = Spanned<String>;
+/// A node's titles: language code → text, in file order.
+pub type Titles = Spanned<IndexMap<Key, String>>;
 /// A prompt list.
 pub type Prompts = Vec<Spanned<PromptItem>>;
 
@@ -115,6 +117,25 @@ pub enum Node {
 }
 
 impl Node {
+    /// The node's titles, if the file gives them.
+    pub fn title(&self) -> Option<&Titles> {
+        match self {
+            Node::Play(n) => n.title.as_ref(),
+            Node::Menu(n) => n.title.as_ref(),
+            Node::Collect(n) => n.title.as_ref(),
+            Node::Lookup(n) => n.title.as_ref(),
+            Node::Set(n) => n.title.as_ref(),
+            Node::Branch(n) => n.title.as_ref(),
+            Node::Language(n) => n.title.as_ref(),
+            Node::Call(n) => n.title.as_ref(),
+            Node::Return(n) => n.title.as_ref(),
+            Node::Ticket(n) => n.title.as_ref(),
+            Node::Transfer(n) => n.title.as_ref(),
+            Node::Hangup(n) => n.title.as_ref(),
+            Node::Schedule(n) => n.title.as_ref(),
+        }
+    }
+
     /// The node type as written in the file.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -139,6 +160,11 @@ impl Node {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Play {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
     /// What to play.
     #[schemars(with = "Vec<PromptItem>")]
     pub prompts: Prompts,
@@ -160,6 +186,11 @@ pub struct Play {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Menu {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
     /// What to play before waiting.
     #[schemars(with = "Vec<PromptItem>")]
     pub prompts: Prompts,
@@ -192,6 +223,11 @@ pub struct Menu {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Collect {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
     /// What to play before collecting.
     #[schemars(with = "Vec<PromptItem>")]
     pub prompts: Prompts,
@@ -267,6 +303,11 @@ pub struct Confirm {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lookup {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
     /// What to look up.
     #[schemars(with = "schema::LookupKind")]
     pub what: Text,
@@ -317,6 +358,11 @@ pub struct Lookup {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetNode {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
     /// Variable name → expression.
     #[serde(deserialize_with = "unique")]
     #[schemars(with = "IndexMap<schema::Name, schema::Expression>")]
@@ -330,6 +376,11 @@ pub struct SetNode {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Branch {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
     /// The cases, tried in order.
     pub cases: Vec<Case>,
     /// Where to go when no case is true.
@@ -353,6 +404,11 @@ pub struct Case {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LanguageNode {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
     /// `zh` or `en`; one of the flow's `languages`.
     #[schemars(with = "schema::LanguageCode")]
     pub set: Text,
@@ -365,6 +421,11 @@ pub struct LanguageNode {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Call {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
     /// The flow to run (its file's name without `.yaml`).
     #[schemars(with = "schema::Name")]
     pub flow: Text,
@@ -376,12 +437,23 @@ pub struct Call {
 /// `return: {}`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Return {}
+pub struct Return {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
+}
 
 /// Opens a ticket.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ticket {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
     /// A ticket kind from the engine's config.
     #[schemars(with = "String")]
     pub kind: Text,
@@ -420,6 +492,11 @@ pub struct Ticket {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
     /// The agent queue.
     #[schemars(with = "String")]
     pub queue: Text,
@@ -445,6 +522,11 @@ pub struct Transfer {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hangup {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
     /// What to play first.
     #[serde(default)]
     #[schemars(with = "Option<Vec<PromptItem>>")]
@@ -455,6 +537,11 @@ pub struct Hangup {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
+    /// What the desk shows for this node in the caller's IVR path, per language (`{ zh: 主菜单,
+    /// en: Main menu }`); the node id where missing.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub title: Option<Titles>,
     /// A calendar of `calendars.yaml`.
     #[schemars(with = "schema::Name")]
     pub calendar: Text,

@@ -50,14 +50,14 @@ fn unknown_fields() {
         one(&format!(
             "  start:\n    play: {{ prompts: [a], next: end, nxt: x }}\n{END}"
         )),
-        "main.yaml:6:38: unknown field `nxt`, expected one of prompts, barge_in, served, next",
+        "main.yaml:6:38: unknown field `nxt`, expected one of title, prompts, barge_in, served, next",
     );
     // Only what serves the caller takes `served`: not a menu, a branch or a transfer.
     assert_error(
         one(&format!(
             "  start:\n    menu: {{ prompts: [a], keys: {{ \"1\": end }}, fallback: end, served: true }}\n{END}"
         )),
-        "main.yaml:6:62: unknown field `served`, expected one of prompts, keys, timeout, retries, invalid, no_input, fallback",
+        "main.yaml:6:62: unknown field `served`, expected one of title, prompts, keys, timeout, retries, invalid, no_input, fallback",
     );
     assert_error(
         run(&[("main.yaml", format!("{}extra: 1\n", main_with("  start:\n    hangup: {}\n")))]),

@@ -22,6 +22,8 @@ const NOTICES_SQL: &str = include_str!("../migrations/0012_notices.sql");
 const CREWS_SQL: &str = include_str!("../migrations/0014_crews.sql");
 const OUTBOX_SQL: &str = include_str!("../migrations/0015_outbox.sql");
 const ESCALATION_SQL: &str = include_str!("../migrations/0016_escalation_work_orders.sql");
+const LIST_INDEXES_SQL: &str = include_str!("../migrations/0017_ticket_list_indexes.sql");
+const SUMMARIES_SQL: &str = include_str!("../migrations/0018_ticket_summaries.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +122,8 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(14, "crews", CREWS_SQL),
             migration(15, "outbox", OUTBOX_SQL),
             migration(16, "escalation_work_orders", ESCALATION_SQL),
+            migration(17, "ticket_list_indexes", LIST_INDEXES_SQL),
+            migration(18, "ticket_summaries", SUMMARIES_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

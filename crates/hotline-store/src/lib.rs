@@ -9,6 +9,7 @@
 //! on a fake clock. The IVR and the desktop reach customer data through the `CustomerSource`
 //! trait, which the store implements and a utility's own billing system can replace.
 
+pub mod account;
 pub mod agents;
 pub mod audit;
 pub mod calendar;
@@ -34,8 +35,11 @@ pub mod seed;
 pub mod source;
 mod sql;
 pub mod stats;
+mod ticket_lists;
 pub mod tickets;
+pub mod urgent;
 
+pub use account::{Meter, Payment};
 pub use agents::{Agent, NewAgent, Role, SipCredentials};
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use calls::{Call, CallFilter, CallIs, CallStart, CallUpdate, Disposition, NewCall};

@@ -268,6 +268,31 @@ impl Store {
         Ok(dead)
     }
 
+    /// Forgets what was delivered before `before`: the delivered deliveries, then the events
+    /// left with none (every receiver has it, or none was configured for it). Pending
+    /// deliveries and dead letters, and their events, are kept. Returns (deliveries, events)
+    /// removed.
+    pub async fn prune_delivered(&self, before: Millis) -> Result<(u64, u64)> {
+        let mut tx = self.write.begin().await?;
+        let deliveries = sqlx::query(
+            "DELETE FROM outbox_deliveries WHERE status = 'delivered' AND delivered_at < $1",
+        )
+        .bind(before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let events = sqlx::query(
+            "DELETE FROM outbox WHERE fanned_out = 1 AND created_at < $1 AND NOT EXISTS \
+             (SELECT 1 FROM outbox_deliveries d WHERE d.outbox_id = outbox.id)",
+        )
+        .bind(before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok((deliveries, events))
+    }
+
     /// The dead letters, newest first.
     pub async fn dead_letters(&self, limit: i64) -> Result<Vec<DeadLetter>> {
         let rows = sqlx::query(

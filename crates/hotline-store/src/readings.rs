@@ -19,6 +19,26 @@ pub enum ReadingSource {
 }
 
 impl ReadingSource {
+    /// Who gave the reading, in a Chinese summary.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ReadingSource::Ivr => "客户语音自报",
+            ReadingSource::Web => "客户网上自报",
+            ReadingSource::Agent => "坐席代录",
+            ReadingSource::MeterReader => "抄表员",
+        }
+    }
+
+    /// Who gave the reading, in an English summary.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            ReadingSource::Ivr => "IVR self-reported",
+            ReadingSource::Web => "Web self-reported",
+            ReadingSource::Agent => "Agent-taken",
+            ReadingSource::MeterReader => "Meter reader's",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ReadingSource::Ivr => "ivr",
@@ -152,14 +172,25 @@ impl Store {
                 ("accepted", Some(*consumption), String::new(), None)
             }
             ReadingVerdict::Queried(why) => {
+                // The summary in each language from its own template (the desk shows the
+                // agent's); `summary` is the centre's, Chinese.
+                let zh = format!(
+                    "{}读数 {}（水表 {serial}）存疑：{}",
+                    r.source.label_zh(),
+                    r.value,
+                    why.describe_zh()
+                );
+                let en = format!(
+                    "{} reading {} of meter {serial} queried: {}",
+                    r.source.label_en(),
+                    r.value,
+                    why.describe()
+                );
                 let ticket = NewTicket {
                     kind: "meter".into(),
                     customer_id: Some(r.customer_id),
-                    summary: format!(
-                        "Self-reported reading {} of meter {serial} queried: {}",
-                        r.value,
-                        why.describe()
-                    ),
+                    summary: zh.clone(),
+                    summaries: vec![("zh".into(), zh), ("en".into(), en)],
                     reporter_phone: reporter_phone.and_then(normalize_phone),
                     ..NewTicket::default()
                 };

@@ -38,6 +38,16 @@ pub enum QueryReason {
 }
 
 impl QueryReason {
+    /// The reason in Chinese (for the ticket's Chinese summary).
+    pub fn describe_zh(&self) -> String {
+        match self {
+            QueryReason::BelowLast { last } => format!("低于上次确认读数 {last}"),
+            QueryReason::TooHigh { consumption, limit } => {
+                format!("用水量 {consumption} 吨，超过合理上限 {limit} 吨")
+            }
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             QueryReason::BelowLast { last } => format!("below the last accepted reading {last}"),

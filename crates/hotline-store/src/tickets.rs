@@ -7,7 +7,7 @@ use crate::db::{col, Store};
 use crate::error::{Result, StoreError};
 use crate::lifecycle::{self, Action, Milestone, Millis, Status, Timeline};
 use crate::policy::Priority;
-use crate::sql::{Sql, Value};
+use crate::sql::Sql;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
@@ -57,6 +57,9 @@ pub struct NewTicket {
     /// Defaults to the customer's service address.
     pub address: Option<String>,
     pub summary: String,
+    /// The summary in each language (language code, text), when the writer has them all
+    /// (`summary` is then the centre's own, usually `zh`); empty: `summary` only.
+    pub summaries: Vec<(String, String)>,
     /// Who reported it (a leak reporter need not be a customer; kept for the reward).
     pub reporter_phone: Option<String>,
     pub reporter_name: Option<String>,
@@ -75,6 +78,9 @@ pub struct Ticket {
     pub district_id: Option<i64>,
     pub address: String,
     pub summary: String,
+    /// The summary by language (`{}` when written in one only): the desk shows the one in
+    /// the agent's page language, else `summary`.
+    pub summaries: std::collections::BTreeMap<String, String>,
     pub reporter_phone: String,
     pub reporter_name: String,
     pub created_via: String,
@@ -185,7 +191,7 @@ pub(crate) const COLUMNS: &str =
     "id, kind, priority, status, customer_id, district_id, address, summary, \
     reporter_phone, reporter_name, created_via, created_by, handled_by, created_at, updated_at, \
     version, dispatched_at, on_site_at, replied_at, closed_at, followed_up_at, due_on_site_at, \
-    due_reply_at, due_follow_up_at, escalated, rating, escalation_level";
+    due_reply_at, due_follow_up_at, escalated, rating, escalation_level, summaries";
 
 /// The SQL twin of `Timeline::overdue`: `$n` is the time.
 pub(crate) fn overdue_sql(now: &str) -> String {
@@ -194,6 +200,34 @@ pub(crate) fn overdue_sql(now: &str) -> String {
          OR (replied_at IS NULL AND due_reply_at < {now}) \
          OR (followed_up_at IS NULL AND due_follow_up_at < {now}))"
     )
+}
+
+/// The summaries as stored: '' for none, else a JSON object; each text checked like the
+/// summary, each language code short and plain (`summaries` named in the error).
+fn summaries_json(list: &[(String, String)]) -> Result<String> {
+    if list.is_empty() {
+        return Ok(String::new());
+    }
+    let mut map = serde_json::Map::new();
+    for (lang, text) in list {
+        let plain = !lang.is_empty()
+            && lang.len() <= 8
+            && lang.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+        if !plain {
+            return Err(StoreError::invalid(
+                "summaries",
+                "a language code such as zh or en",
+            ));
+        }
+        check_text("summaries", text, true)?;
+        map.insert(lang.clone(), serde_json::Value::from(text.as_str()));
+    }
+    Ok(serde_json::Value::Object(map).to_string())
+}
+
+/// The stored summaries (JSON object of texts; '' or anything else: none).
+fn summaries_from(text: &str) -> std::collections::BTreeMap<String, String> {
+    serde_json::from_str(text).unwrap_or_default()
 }
 
 pub(crate) fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<Ticket> {
@@ -210,6 +244,7 @@ pub(crate) fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<
         district_id: col(r, "district_id")?,
         address: col(r, "address")?,
         summary: col(r, "summary")?,
+        summaries: summaries_from(&col::<String>(r, "summaries")?),
         reporter_phone: col(r, "reporter_phone")?,
         reporter_name: col(r, "reporter_name")?,
         created_via: col(r, "created_via")?,
@@ -397,9 +432,9 @@ impl Store {
         let sql = format!(
             "INSERT INTO tickets (kind, priority, status, customer_id, district_id, address, \
              summary, reporter_phone, reporter_name, created_via, created_by, handled_by, \
-             created_at, updated_at, due_on_site_at, due_reply_at) \
+             created_at, updated_at, due_on_site_at, due_reply_at, summaries) \
              SELECT $1, $2, $3, $4, {district_sql}, {address_sql}, $7, $8, $9, $10, $11, $11, \
-             $12, $12, $13, $14 {source} RETURNING {COLUMNS}"
+             $12, $12, $13, $14, $15 {source} RETURNING {COLUMNS}"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(new.kind.clone())
@@ -416,6 +451,7 @@ impl Store {
             .bind(now)
             .bind(kind.limits.on_site.map(|l| now + l))
             .bind(kind.limits.reply.map(|l| now + l))
+            .bind(summaries_json(&new.summaries)?)
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::invalid("customer_id", "no such customer"))?;
@@ -776,52 +812,6 @@ impl Store {
         Ok(())
     }
 
-    /// Tickets matching `f`, overdue ones first, then by priority and age.
-    pub async fn list_tickets(&self, f: &TicketFilter, now: Millis) -> Result<Vec<Ticket>> {
-        let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM tickets WHERE 1 = 1"));
-        let overdue = overdue_sql(&q.placeholder(Value::Int(now)));
-        if let Some(s) = f.status {
-            q.push(" AND status = ").text(s.as_str());
-        }
-        if let Some(k) = &f.kind {
-            q.push(" AND kind = ").text(k);
-        }
-        if let Some(d) = f.district_id {
-            q.push(" AND district_id = ").int(d);
-        }
-        if let Some(c) = f.customer_id {
-            q.push(" AND customer_id = ").int(c);
-        }
-        if let Some(p) = f.priority {
-            q.push(" AND priority = ").text(p.as_str());
-        }
-        if f.overdue_only {
-            q.push(" AND ").push(&overdue);
-        }
-        if let Some(t) = f.due_before {
-            let due = overdue_sql(&q.placeholder(Value::Int(t)));
-            q.push(" AND ").push(&due);
-        }
-        if let Some(a) = f.agent_id {
-            q.push(" AND (handled_by = ")
-                .int(a)
-                .push(" OR created_by = ")
-                .int(a)
-                .push(")");
-        }
-        q.push(&format!(
-            " ORDER BY CASE WHEN {overdue} THEN 0 ELSE 1 END, CASE priority WHEN 'urgent' THEN 0 \
-             WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, created_at, id"
-        ));
-        let limit = if f.limit <= 0 { 100 } else { f.limit.min(500) };
-        q.push(" LIMIT ")
-            .int(limit)
-            .push(" OFFSET ")
-            .int(f.offset.max(0));
-        let rows = q.query().fetch_all(&self.read).await?;
-        rows.iter().map(|r| ticket_from_row(r, now, self)).collect()
-    }
-
     /// Open tickets of a customer or reported from a phone number: a new call about any of
     /// them is a repeat contact. Only what is given is matched: a missing or unusable phone
     /// never matches a ticket whose reporter phone is empty (or NULL).
@@ -944,6 +934,8 @@ impl Store {
             crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
         }
         tx.commit().await?;
+        // The supervisors' wall and desks show it live.
+        self.announce(&t, "escalated", now);
         Ok(())
     }
 

@@ -165,10 +165,14 @@ async fn readings_are_accepted_or_queried_with_a_meter_ticket() {
             t.reporter_phone, "13800001111",
             "staff call the reporter back"
         );
-        assert!(
-            t.summary.contains("below the last accepted reading 1050"),
-            "{}",
-            t.summary
+        assert_eq!(
+            t.summary,
+            "客户语音自报读数 1049（水表 W-0001）存疑：低于上次确认读数 1050"
+        );
+        assert_eq!(t.summaries.get("zh"), Some(&t.summary));
+        assert_eq!(
+            t.summaries.get("en").map(String::as_str),
+            Some("IVR self-reported reading 1049 of meter W-0001 queried: below the last accepted reading 1050")
         );
         // Far above usual: queried.
         let high = src.submit_reading(&sub(1500), NOW + 2 * DAY).await.unwrap();

@@ -209,3 +209,106 @@ async fn fan_out_is_once_per_receiver_and_failures_back_off_to_dead_letters() {
     })
     .await;
 }
+
+/// Pruning forgets what receivers have had for long enough: delivered deliveries older than
+/// the cut, then the events left with none; pending deliveries and dead letters (and their
+/// events) stay, and so does everything newer.
+#[tokio::test]
+async fn pruning_forgets_old_deliveries_and_keeps_dead_letters_and_pending_ones() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let a = Actor::Agent(f.agent);
+        let dispatch = |district: i64, at: Millis| {
+            let s = s.clone();
+            async move {
+                let t = s
+                    .create_ticket(
+                        &NewTicket {
+                            kind: "repair".into(),
+                            summary: "x".into(),
+                            address: Some("路1号".into()),
+                            ..NewTicket::default()
+                        },
+                        a,
+                        at,
+                    )
+                    .await
+                    .unwrap();
+                let to = TransitionInput {
+                    district_id: Some(district),
+                    ..TransitionInput::default()
+                };
+                s.transition(t.id, Action::Dispatch, &to, a, at)
+                    .await
+                    .unwrap();
+                t.id
+            }
+        };
+        let receivers = [
+            Receiver {
+                name: "centre".into(),
+                district_id: None,
+            },
+            Receiver {
+                name: "east-sms".into(),
+                district_id: Some(f.district),
+            },
+        ];
+        let t1 = dispatch(f.district, NOW).await;
+        let t2 = dispatch(f.other_district, NOW).await;
+        let t3 = dispatch(f.other_district, NOW).await;
+        assert_eq!(s.fan_out(&receivers, NOW).await.unwrap(), 3);
+        let due = s.due_deliveries(NOW, 100).await.unwrap();
+        let ticket_of = |event: &str| -> i64 {
+            let p: serde_json::Value =
+                serde_json::from_str(&due.iter().find(|d| d.event_id == event).unwrap().payload)
+                    .unwrap();
+            p["ticket"]["id"].as_i64().unwrap()
+        };
+        for d in &due {
+            let t = ticket_of(&d.event_id);
+            if t == t1 && d.receiver == "east-sms" {
+                assert!(s.delivery_failed(d.id, "500", NOW + MIN, 1).await.unwrap());
+            } else if t != t3 {
+                s.delivery_done(d.id, NOW + MIN).await.unwrap();
+            }
+        }
+        // A later event, delivered after the cut.
+        let t4 = dispatch(f.other_district, NOW + 120 * MIN).await;
+        assert_eq!(s.fan_out(&receivers, NOW + 120 * MIN).await.unwrap(), 1);
+        for d in s.due_deliveries(NOW + 120 * MIN, 100).await.unwrap() {
+            if d.attempts == 0 && ticket_of_payload(&d.payload) == t4 {
+                s.delivery_done(d.id, NOW + 121 * MIN).await.unwrap();
+            }
+        }
+
+        let (deliveries, events) = s.prune_delivered(NOW + 60 * MIN).await.unwrap();
+        assert_eq!(
+            (deliveries, events),
+            (2, 1),
+            "t1 and t2 to the centre; t2's event"
+        );
+        let left: Vec<i64> = sqlx::query_scalar("SELECT ticket_id FROM outbox ORDER BY ticket_id")
+            .fetch_all(s.read_pool())
+            .await
+            .unwrap();
+        assert_eq!(left, vec![t1, t3, t4], "t2's event gone");
+        assert!(!left.contains(&t2));
+        let dead = s.dead_letters(10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].ticket_id, t1);
+        let pending = s.due_deliveries(NOW + 600 * MIN, 100).await.unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(ticket_of_payload(&pending[0].payload), t3);
+        assert_eq!(s.prune_delivered(NOW + 60 * MIN).await.unwrap(), (0, 0));
+        // Later, t4's delivery goes too; the dead letter and the pending one still stay.
+        assert_eq!(s.prune_delivered(NOW + 600 * MIN).await.unwrap(), (1, 1));
+        assert_eq!(s.dead_letters(10).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+fn ticket_of_payload(payload: &str) -> i64 {
+    let p: serde_json::Value = serde_json::from_str(payload).unwrap();
+    p["ticket"]["id"].as_i64().unwrap()
+}

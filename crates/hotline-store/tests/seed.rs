@@ -52,6 +52,50 @@ async fn key_account_agent(s: &Store) -> i64 {
 }
 
 #[tokio::test]
+async fn a_small_demo_has_key_accounts_managed_by_agents_not_supervisors() {
+    each_store(|s| async move {
+        let manager = key_account_agent(&s).await;
+        let mut boss = NewAgent {
+            login: "boss".into(),
+            name: "赵主管".into(),
+            staff_no: "3001".into(),
+            sip_user: "3001".into(),
+            ha1_md5: "0".repeat(32),
+            ha1_sha256: "0".repeat(64),
+            team: "floor".into(),
+            role: Role::Supervisor,
+            language: "zh".into(),
+            skills: vec![("key_account".into(), 9)],
+        };
+        s.upsert_agent(&boss, NOW).await.expect("supervisor");
+        boss.login = "boss2".into();
+        boss.staff_no = "3002".into();
+        boss.sip_user = "3002".into();
+        s.upsert_agent(&boss, NOW).await.expect("supervisor");
+        let r = seed_demo(&s, &opts(50, 7)).await.expect("seed");
+        assert_eq!(r.key_accounts, 2);
+        let managers: Vec<Option<i64>> =
+            sqlx::query_scalar("SELECT manager_agent_id FROM customers WHERE tier = 'key_account'")
+                .fetch_all(s.read_pool())
+                .await
+                .expect("managers");
+        assert_eq!(managers, vec![Some(manager); 2]);
+        let mine = s
+            .search_customers(
+                &CustomerQuery {
+                    manager: Some(manager),
+                    ..CustomerQuery::default()
+                },
+                20,
+            )
+            .await
+            .expect("search");
+        assert_eq!(mine.len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn seeding_200_customers_gives_consistent_data() {
     each_store(|s| async move {
         let manager = key_account_agent(&s).await;
@@ -59,7 +103,8 @@ async fn seeding_200_customers_gives_consistent_data() {
         assert_eq!((r.districts, r.customers, r.meters, r.bills), (8, 200, 200, 4800));
         assert_eq!(r.notices, 3);
         assert!(r.phones >= 200 && r.phones <= 400);
-        assert_eq!(r.key_accounts, 1);
+        assert_eq!(r.key_accounts, 2);
+        assert_eq!(r.readings, 200 * 6);
         assert!(r.in_arrears > 0, "{r:?}");
         assert_eq!(scalar(&s, "SELECT COUNT(*) FROM customers").await, 200);
         assert_eq!(scalar(&s, "SELECT COUNT(*) FROM customer_phones").await, r.phones as i64);
@@ -109,7 +154,27 @@ async fn seeding_200_customers_gives_consistent_data() {
             }
             let by_account = s.customer_by_account(&c.account_no).await.expect("by account");
             assert_eq!(by_account.map(|b| b.id), Some(id));
-            assert_eq!(s.bills(id, 25, NOW).await.expect("bills").len(), 24);
+            let bills = s.bills(id, 25, NOW).await.expect("bills");
+            assert_eq!(bills.len(), 24);
+            // The account view's meter, its last six readings (the newest the meter's last
+            // value, each month's difference that month's bill) and the payments.
+            let meters = s.meters(id).await.expect("meters");
+            assert_eq!(meters.len(), 1);
+            let readings = s.readings(id, 10).await.expect("readings");
+            assert_eq!(readings.len(), 6);
+            assert!(readings.iter().all(|r| r.meter_serial == meters[0].serial
+                && r.source == "meter_reader" && r.status == "accepted"));
+            assert_eq!(Some(readings[0].value), meters[0].last_value);
+            assert_eq!(Some(readings[0].read_at), meters[0].last_read_at);
+            for (w, b) in readings.windows(2).zip(&bills) {
+                assert_eq!(w[0].value - w[1].value, b.volume, "{}", b.period);
+            }
+            let payments = s.payments(id, 50).await.expect("payments");
+            let paid: Vec<&Bill> = bills.iter().filter(|b| b.paid_fen > 0).collect();
+            assert_eq!(payments.len(), paid.len());
+            assert!(payments.windows(2).all(|w| w[0].paid_at >= w[1].paid_at));
+            assert!(payments.iter().all(|p| paid.iter().any(|b| Some(&b.period) == p.period.as_ref()
+                && b.paid_fen == p.amount_fen && b.paid_at == Some(p.paid_at))));
             let a = s.arrears(id, NOW).await.expect("arrears");
             owing += i64::from(!a.items.is_empty());
             if c.credit_flag != "none" {
@@ -178,7 +243,7 @@ async fn seeding_again_appends_after_existing_accounts() {
         .fetch_all(s.read_pool())
         .await
         .expect("key accounts");
-        assert_eq!(managers, vec![Some(f.agent), Some(f.agent)]);
+        assert_eq!(managers, vec![Some(f.agent); 4]);
         // Different people the second time, although the seed is the same.
         let names: Vec<String> = sqlx::query_scalar("SELECT name FROM customers ORDER BY id")
             .fetch_all(s.read_pool())
@@ -235,7 +300,7 @@ async fn the_same_seed_gives_the_same_people_and_no_agents_no_manager() {
             "SELECT COUNT(*) FROM customers WHERE tier = 'key_account'"
         )
         .await,
-        1
+        2
     );
     for (s, dir) in [(a, dir_a), (b, dir_b), (c, dir_c)] {
         s.close().await;

@@ -167,6 +167,12 @@ const Hotline = (() => {
     return lang;
   }
 
+  /** A ticket's summary in the page's language when it was written in it, else as written. */
+  function ticketSummary(tk) {
+    const s = tk && tk.summaries && tk.summaries[lang];
+    return typeof s === "string" && s ? s : (tk && tk.summary) || "";
+  }
+
   function onLang(f) {
     langListeners.push(f);
   }
@@ -544,6 +550,7 @@ const Hotline = (() => {
     applyStrings,
     setLang,
     getLang,
+    ticketSummary,
     onLang,
     langButton,
     el,

@@ -173,7 +173,7 @@
         el("span", { class: "badge status-" + tk.status, text: H.label("status", tk.status) }),
       ),
       el("p", { class: "crew-address", text: tk.address || "—" }),
-      el("p", { class: "crew-summary", text: tk.summary }),
+      el("p", { class: "crew-summary", text: H.ticketSummary(tk) }),
       tk.reporter_phone ? el("p", { class: "mono hint" }, el("a", { attrs: { href: "tel:" + tk.reporter_phone }, text: tk.reporter_phone + (tk.reporter_name ? " " + tk.reporter_name : "") })) : null,
       tk.on_site_at ? el("p", { class: "hint", text: t("crew.on_site_at", { at: H.dateTime(tk.on_site_at) }) }) : null,
       dl ? el("p", { class: "crew-due", data: { due: String(dl[1]) } }, el("span", { text: t("crew.due." + dl[0]) + " " + H.dateTime(dl[1]) + " · " }), el("span", { class: "crew-left mono" })) : null,

@@ -39,7 +39,9 @@
   async function loadAccount(id, seqIn) {
     const seq = seqIn || ++S.custSeq;
     try {
-      const view = await api("GET", "/api/customers/" + encodeURIComponent(id));
+      // With the current call's start, for the repeat-contact hint (none without a call).
+      const before = S.callRecord && D.callCurrent() ? query({ before: S.callRecord.started_at }) : "";
+      const view = await api("GET", "/api/customers/" + encodeURIComponent(id) + before);
       if (seq !== S.custSeq) return;
       S.customer = view;
       S.unknownCaller = null;
@@ -59,6 +61,12 @@
     say($("search-msg"), t("loading"), "info");
     try {
       const found = await api("POST", "/api/customers/search", { [by]: q, limit: 20 });
+      if (found.length === 1) {
+        // One hit: no list to choose from, the account opens.
+        pick(found[0]);
+        say($("search-msg"), t("search.opened"), "info");
+        return;
+      }
       say($("search-msg"), found.length ? t("search.found", { n: found.length }) : t("search.none"), "info");
       found.forEach((c) => {
         const b = el(
@@ -152,7 +160,22 @@
         }),
       );
     }
-    if (v.repeat_contact) box.append(el("p", { class: "warn", text: t("cust.repeat") }));
+    // The district's notices first: the caller is probably calling about one.
+    if (v.notices && v.notices.length) {
+      box.append(
+        el(
+          "section",
+          { class: "cust-notices", attrs: { id: "cust-notices", "aria-labelledby": "cust-notices-h" } },
+          el("h4", { attrs: { id: "cust-notices-h" }, text: t("notices.title") }),
+          el(
+            "ul",
+            { class: "notices" },
+            ...v.notices.map((n) => el("li", {}, el("strong", { text: n.title }), " ", el("span", { class: "hint", text: H.dateTime(n.starts_at) + (n.ends_at ? " – " + H.dateTime(n.ends_at) : "") }), el("p", { text: n.body }))),
+          ),
+        ),
+      );
+    }
+    if (v.repeat_contact && D.callCurrent()) box.append(el("p", { class: "warn", attrs: { id: "cust-repeat" }, text: t("cust.repeat") }));
     if (c.credit_flag && c.credit_flag !== "none") {
       box.append(el("p", { class: "warn" }, t("cust.credit", { flag: H.label("credit", c.credit_flag) }), c.credit_note ? " — " + c.credit_note : ""));
     }
@@ -168,6 +191,15 @@
         el("dd", { class: "mono", text: (c.phones || []).join("，") || "—" }),
         el("dt", { text: t("cust.language") }),
         el("dd", { text: H.label("lang", c.language) }),
+        ...(v.meters || []).flatMap((m) => [
+          el("dt", { text: t("cust.meter") }),
+          el(
+            "dd",
+            { class: "cust-meter" },
+            el("span", { class: "mono", text: m.serial }),
+            m.last_value === null || m.last_value === undefined ? "" : " " + t("cust.meter.last", { v: String(m.last_value), d: H.date(m.last_read_at) }),
+          ),
+        ]),
       ),
     );
     if (!v.bills) {
@@ -229,12 +261,24 @@
             H.date(r.read_at),
             r.meter_serial,
             String(r.value),
-            r.source,
+            H.label("source", r.source),
             r.status === "queried"
               ? el("span", { class: "flag", text: "⚠ " + t("reading.queried.note", { r: r.reason || "" }) + (r.ticket_id ? " #" + r.ticket_id : "") })
               : H.label("reading", r.status),
           ]),
           (i) => (v.readings[i].status === "queried" ? "queried" : ""),
+        ),
+      );
+
+    // Payments
+    left.append(el("h4", { text: t("payments.title") }));
+    if (!v.payments || !v.payments.length) left.append(el("p", { class: "empty", text: t("payments.none") }));
+    else
+      left.append(
+        table(
+          "payments",
+          [t("payments.date"), t("payments.amount"), t("payments.channel"), t("payments.period")],
+          v.payments.map((p) => [H.date(p.paid_at), H.money(p.amount_fen), H.label("channel", p.channel), p.period || "—"]),
         ),
       );
 
@@ -261,17 +305,6 @@
         ),
       );
 
-    // Notices
-    if (v.notices && v.notices.length) {
-      right.append(el("h4", { text: t("notices.title") }));
-      right.append(
-        el(
-          "ul",
-          { class: "notices" },
-          ...v.notices.map((n) => el("li", {}, el("strong", { text: n.title }), " ", el("span", { class: "hint", text: H.dateTime(n.starts_at) + (n.ends_at ? " – " + H.dateTime(n.ends_at) : "") }), el("p", { text: n.body }))),
-        ),
-      );
-    }
     renderTicketFor();
   }
 

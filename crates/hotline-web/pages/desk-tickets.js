@@ -120,7 +120,7 @@
         el("span", { class: "badge status-" + tk.status, text: H.label("status", tk.status) }),
         overdue ? el("span", { class: "badge overdue", text: tk.overdue.map((o) => H.label("overdue", o)).join("、") }) : null,
         tk.escalation_level > 0 ? el("span", { class: "badge level-" + tk.escalation_level, text: t("tk.level", { n: tk.escalation_level }) }) : null,
-        el("span", { class: "tk-row-summary", text: tk.summary }),
+        el("span", { class: "tk-row-summary", text: H.ticketSummary(tk) }),
       ),
     );
   }
@@ -203,7 +203,7 @@
     $("tk-status").className = "badge status-" + tk.status;
     $("tk-priority").textContent = H.label("priority", tk.priority);
     $("tk-priority").className = "badge priority-" + tk.priority;
-    $("tk-summary").textContent = tk.summary;
+    $("tk-summary").textContent = H.ticketSummary(tk);
     $("tk-address").textContent = tk.address || "—";
     $("tk-district").textContent = D.districtName(tk.district_id);
     $("tk-created").textContent = H.dateTime(tk.created_at);

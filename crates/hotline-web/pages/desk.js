@@ -20,6 +20,7 @@
     acdMissing: null, // the server's 404 message when the agent is not in the ACD
     queues: ["general"],
     districts: [],
+    ivrTitles: {}, // "flow/node" -> {lang: title}, the flow designer's words for the IVR path
     pop: null, // the last offer (screen pop)
     callRecord: null, // its call record, once found
     callRecordState: "", // "", "searching", "missing"
@@ -40,6 +41,7 @@
 
   function showLogin(message) {
     forgetPop();
+    $("esc-banner").hidden = true;
     S.pop = null;
     if (S.live) S.live.stop();
     S.live = null;
@@ -63,6 +65,8 @@
     S.live = H.live(onEvent, (status, detail) => H.liveStatus($("live"), status, detail));
     S.tick = setInterval(tick, 1000);
     loadDistricts();
+    loadIvrTitles();
+    if (agent.role !== "agent") H.escalations.loadDistricts();
     restorePop();
     refreshMe();
     D.refreshTickets();
@@ -99,6 +103,21 @@
       S.districts = [];
     }
     D.renderTicket();
+  }
+
+  async function loadIvrTitles() {
+    try {
+      S.ivrTitles = (await api("GET", "/api/ivr/titles")) || {};
+    } catch (_) {
+      S.ivrTitles = {};
+    }
+    renderCall();
+  }
+
+  /** A step of the IVR path (`flow/node`) in the page's language; the id without a title. */
+  function ivrStep(step) {
+    const titles = S.ivrTitles[step];
+    return (titles && (titles[H.getLang()] || titles.zh || titles.en)) || step;
   }
 
   function districtName(id) {
@@ -160,8 +179,12 @@
     $("state-detail").textContent = detail;
     $("state-time").textContent = st ? H.duration(H.serverNow() - st.since) : "—";
     const reg = S.acd && S.acd.registered;
-    $("state-phone").textContent = reg === undefined || reg === null ? "" : reg ? t("state.phone.on") : t("state.phone.off");
+    // Ready with no registered phone: the router offers no call (a warning, not a hint).
+    const unreachable = reg === false && !!st && st.state === "ready";
+    $("state-phone").textContent =
+      reg === undefined || reg === null ? "" : reg ? t("state.phone.on") : unreachable ? t("state.phone.off.ready") : t("state.phone.off");
     $("state-phone").dataset.on = reg ? "1" : "0";
+    $("state-phone").className = unreachable ? "warn" : "hint";
     const wrap = !!st && st.state === "wrap_up";
     $("btn-end-wrap").hidden = !wrap;
     $("btn-ready").hidden = wrap;
@@ -218,6 +241,10 @@
       if (S.me && data.agent === S.me.id) applyAgent({ state: data.state });
     } else if (name === "offer") {
       if (S.me && data.agent === S.me.id) screenPop(data);
+    } else if (name === "escalation") {
+      // Sent to supervisors only: a ticket raised by the escalation sweep.
+      H.escalations.add(data);
+      H.escalations.renderBanner($("esc-banner"));
     } else if (name === "call_notice") {
       // A callback's customer was not reached (busy, no answer): the leg ends after a prompt.
       if (S.me && data.agent === S.me.id) say($("call-msg"), t("notice." + data.notice), "error");
@@ -283,6 +310,9 @@
           S.callRecordState = "";
           renderCall();
           D.renderTicketFor();
+          // The repeat-contact hint needs the call's start: the account view is asked again.
+          const c = S.customer && S.customer.customer;
+          if (c && S.customer.bills) D.loadAccount(c.id);
           return;
         }
       } catch (_) {
@@ -318,6 +348,11 @@
 
   function renderCall() {
     const p = S.pop;
+    // Call control only on a call (no request the server can only refuse).
+    const live = onThisCall();
+    ["btn-hangup", "btn-hold", "btn-xfer", "xfer-target"].forEach((id) => {
+      $(id).disabled = !live;
+    });
     $("call-none").hidden = !!p;
     $("call-info").hidden = !p;
     $("call-panel").dataset.active = onThisCall() ? "1" : "0";
@@ -333,7 +368,7 @@
       .filter((s) => s)
       .forEach((step, i) => {
         if (i) ivr.append(el("span", { class: "sep", attrs: { "aria-hidden": "true" }, text: "›" }));
-        ivr.append(el("span", { class: "step", text: step }));
+        ivr.append(el("span", { class: "step", attrs: { "data-node": step, title: step }, text: ivrStep(step) }));
       });
     const rec = $("call-record");
     if (S.callRecord) rec.textContent = "#" + S.callRecord.id;
@@ -348,7 +383,7 @@
     const keep = sel.value;
     sel.replaceChildren(
       el("optgroup", { attrs: { label: t("call.xfer.queues") } }, ...S.queues.map((q) => el("option", { value: "queue:" + q, text: t("call.xfer.queue", { q: H.label("queue", q) }) }))),
-      el("optgroup", { attrs: { label: t("call.xfer.flows") } }, ...FLOWS.map((f) => el("option", { value: "flow:" + f, text: t("call.xfer.flow", { f }) }))),
+      el("optgroup", { attrs: { label: t("call.xfer.flows") } }, ...FLOWS.map((f) => el("option", { value: "flow:" + f, text: t("call.xfer.flow", { f: H.label("flow", f) }) }))),
     );
     if (keep) sel.value = keep;
   }

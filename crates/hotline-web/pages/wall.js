@@ -4,7 +4,9 @@
 // figures from GET /api/wallboard (polled every 5 s). Without /api/wallboard (404, or 403 for
 // an agent) it shows what the overview gives: live figures and counters since the engine
 // started. Supervisors can set an agent's state; the audit trail of forced states
-// (GET /api/audit) is listed below.
+// (GET /api/audit) is listed below. Escalations: a banner for each ticket raised (live) and
+// the panel of urgent tickets not yet on site with countdowns (from /api/wallboard), drawn by
+// escalate.js.
 
 (() => {
   const H = Hotline;
@@ -199,6 +201,7 @@
     renderWho();
     if (agent.role === "agent") say($("wall-msg"), t("wall.role"), "info");
     W.live = H.live(onEvent, (status, detail) => H.liveStatus($("live"), status, detail));
+    H.escalations.loadDistricts().then(() => renderUrgent());
     pollBoard();
     W.timers.push(setInterval(tick, 1000));
     tick();
@@ -219,6 +222,9 @@
     } else if (name === "agent_state") {
       mergeAgent({ id: data.agent, state: data.state });
       renderAgents();
+    } else if (name === "escalation") {
+      H.escalations.add(data);
+      H.escalations.renderBanner($("esc-banner"));
     }
   }
 
@@ -250,7 +256,7 @@
       W.board = b;
       W.boardStatus = "ok";
       H.learnServerTime(b.at);
-      (b.agents || []).forEach((a) => W.people.set(a.id, { name: a.name, staff_no: a.staff_no, rating: a.rating }));
+      (b.agents || []).forEach((a) => W.people.set(a.id, { name: a.name, staff_no: a.staff_no, rating: a.rating, role: a.role }));
       mergeAgents(b.agents || []);
       W.overdue = b.overdue_by_district || [];
       loadAudit();
@@ -274,7 +280,7 @@
     fallbackAt = Date.now();
     try {
       const people = await api("GET", "/api/agents");
-      people.forEach((a) => W.people.set(a.id, { name: a.name, staff_no: a.staff_no, rating: a.rating }));
+      people.forEach((a) => W.people.set(a.id, { name: a.name, staff_no: a.staff_no, rating: a.rating, role: a.role }));
     } catch (_) {
       /* agents may not list agents */
     }
@@ -437,7 +443,17 @@
 
   function renderAgents() {
     const body = $("agent-rows");
-    const ids = [...W.agents.keys()].sort((a, b) => a - b);
+    // A supervisor (or admin) is in the ACD from the start (signed in, not ready) but is
+    // listed only while working as an agent: a phone registered, or ready, on a call or in
+    // wrap-up.
+    const WORKING = ["ready", "reserved", "on_call", "wrap_up"];
+    const listed = (id) => {
+      const p = W.people.get(id);
+      const a = W.agents.get(id);
+      if (!p || !p.role || p.role === "agent") return true;
+      return !!a && (a.registered === true || WORKING.includes(a.state && a.state.state));
+    };
+    const ids = [...W.agents.keys()].filter(listed).sort((a, b) => a - b);
     ids.forEach((id, i) => {
       let row = W.rows.get(id);
       if (!row) {
@@ -593,11 +609,20 @@
     renderIvr();
     renderOverdue();
     renderAudit();
+    renderUrgent();
+  }
+
+  function renderUrgent() {
+    const urgent = W.board && W.board.urgent;
+    $("urgent-section").hidden = !urgent;
+    if (urgent) H.escalations.renderUrgent($("urgent"), urgent);
+    H.escalations.renderBanner($("esc-banner"));
   }
 
   function tick() {
     $("clock").textContent = H.clock(H.serverNow());
     tickAgents();
+    H.escalations.tickUrgent($("urgent"));
   }
 
   async function force(id, value) {

@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use hotline_store::rules::DAY_MS;
 use hotline_store::{
-    Arrears, Bill, Call, CallFilter, Customer, CustomerQuery, District, NewReading, Notice,
-    Reading, ReadingOutcome, ReadingSource, Ticket, TicketFilter,
+    Arrears, Bill, Call, CallFilter, Customer, CustomerQuery, District, Meter, NewReading, Notice,
+    Payment, Reading, ReadingOutcome, ReadingSource, Ticket, TicketFilter,
 };
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 const BILL_MONTHS: i64 = 12;
 const LATEST_READINGS: i64 = 20;
 const LATEST_CALLS: i64 = 20;
+const LATEST_PAYMENTS: i64 = 12;
 const TICKETS_SHOWN: usize = 50;
 
 /// `GET /api/customers?phone=|account=|name=|manager=me&limit=` (`manager=me`: the key
@@ -118,26 +119,43 @@ pub struct AccountView {
     bills: Vec<Bill>,
     /// Unpaid overdue bills of the last two years, with late fees as of now.
     arrears: Arrears,
+    /// The customer's meters (serial number, last reading).
+    meters: Vec<Meter>,
     /// The latest meter readings, newest first.
     readings: Vec<Reading>,
+    /// The latest payments, newest first.
+    payments: Vec<Payment>,
     /// Open tickets first, then the most recent others.
     tickets: Vec<Ticket>,
     /// The latest calls, newest first.
     calls: Vec<Call>,
     /// Notices of the customer's district in force or starting within a day.
     notices: Vec<Notice>,
-    /// The customer has open tickets: a call now is probably about one of them.
+    /// A repeat contact: the customer had an open ticket created before the call that started
+    /// at `before` (the parameter). Without `before` (no call) always false.
     repeat_contact: bool,
 }
 
-/// `GET /api/customers/{id}`.
+/// Whether a call that started at `call_started` (none: no call) is a repeat contact: an open
+/// ticket of the customer's was created before it (not one the agent opened during the call).
+fn is_repeat_contact(tickets: &[Ticket], call_started: Option<i64>) -> bool {
+    call_started.is_some_and(|at| {
+        tickets
+            .iter()
+            .any(|t| t.status.is_open() && t.created_at < at)
+    })
+}
+
+/// `GET /api/customers/{id}?before=` (`before`: the start of the current call, Unix ms, for
+/// the repeat-contact hint).
 pub async fn account(
     State(s): State<Shared>,
     _: Authed,
     PathId(id): PathId,
     q: Params,
 ) -> ApiResult<Json<AccountView>> {
-    q.only(&[])?;
+    let q = q.only(&["before"])?;
+    let before = q.int("before", 0..=i64::MAX)?;
     let now = s.now();
     let customer = s
         .store
@@ -160,22 +178,25 @@ pub async fn account(
             None => Ok(Vec::new()),
         }
     };
-    let (bills, arrears, readings, mut tickets, calls, notices) = tokio::try_join!(
+    let (bills, arrears, (meters, readings), payments, mut tickets, calls, notices) = tokio::try_join!(
         s.store.bills(id, BILL_MONTHS, now),
         s.store.arrears(id, now),
-        s.store.readings(id, LATEST_READINGS),
+        async { tokio::try_join!(s.store.meters(id), s.store.readings(id, LATEST_READINGS)) },
+        s.store.payments(id, LATEST_PAYMENTS),
         s.store.list_tickets(&tickets, now),
         s.store.list_calls(&calls),
         notices,
     )?;
     tickets.sort_by_key(|t| (!t.status.is_open(), std::cmp::Reverse((t.created_at, t.id))));
     tickets.truncate(TICKETS_SHOWN);
-    let repeat_contact = tickets.iter().any(|t| t.status.is_open());
+    let repeat_contact = is_repeat_contact(&tickets, before);
     Ok(Json(AccountView {
         customer,
         bills,
         arrears,
+        meters,
         readings,
+        payments,
         tickets,
         calls,
         notices,

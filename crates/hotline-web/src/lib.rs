@@ -22,6 +22,7 @@ mod error;
 mod extract;
 mod followups;
 mod health;
+mod ivr;
 mod live;
 mod metrics;
 mod middleware;
@@ -37,6 +38,7 @@ pub use acd::{AcdError, AcdPort, AgentRequest, PortFuture};
 pub use auth::LoginFigures;
 pub use control::{CallAction, CallPort, ControlError};
 pub use error::ApiError;
+pub use ivr::{TitleSource, Titles as IvrTitles};
 pub use live::{LiveEvent, LiveSender, NoReaders, ScreenPop};
 pub use metrics::MetricsPort;
 
@@ -72,6 +74,8 @@ pub struct ApiState {
     pub live_recheck: std::time::Duration,
     /// The centre's time zone (the wallboard's "today" starts at its midnight).
     pub zone: hotline_time::Zone,
+    /// The IVR nodes' titles (`GET /api/ivr/titles`); `None`: no IVR, none.
+    pub ivr_titles: Option<ivr::TitleSource>,
 }
 
 impl ApiState {
@@ -189,6 +193,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/events", live::events),
         ep(Get, "/api/acd", acd::overview),
         ep(Get, "/api/wallboard", wallboard::wallboard),
+        ep(Get, "/api/ivr/titles", ivr::titles),
         ep(Get, "/api/acd/me", acd::me),
         ep(Put, "/api/acd/me/state", acd::set_mine),
         ep(Post, "/api/acd/me/call/hangup", control::hangup),

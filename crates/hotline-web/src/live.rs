@@ -7,7 +7,9 @@
 //! own state changes and screen pops and overviews of the queues with only themselves among
 //! the agents; supervisors everything. The token is checked again every `recheck`: a revoked
 //! or expired one ends the stream. An event is turned into JSON once, when it is published,
-//! however many desktops follow the stream.
+//! however many desktops follow the stream. Supervisors also receive an `escalation` event
+//! whenever the escalation sweep raises a ticket (a missed deadline, level 1 or 2), from the
+//! store's ticket changes, for the banner on the wall and on their desks.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -21,7 +23,8 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
 use hotline_acd::{AgentState, Snapshot};
-use hotline_store::Role;
+use hotline_store::changes::TicketChange;
+use hotline_store::{Milestone, Millis, Role, Ticket};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -190,9 +193,44 @@ impl Published {
     }
 }
 
+/// A ticket the escalation sweep raised, as supervisors receive it.
+#[derive(Debug, Serialize)]
+pub struct Escalation {
+    r#type: &'static str,
+    ticket_id: i64,
+    /// The ticket's escalation level now (1: a deadline missed, 2: missed by the policy's
+    /// multiple of its limit).
+    level: i64,
+    kind: String,
+    priority: String,
+    district_id: Option<i64>,
+    /// The deadlines missed.
+    overdue: Vec<Milestone>,
+    due_on_site_at: Option<Millis>,
+    at: Millis,
+}
+
+impl Escalation {
+    pub fn new(t: &Ticket, at: Millis) -> Escalation {
+        Escalation {
+            r#type: "escalation",
+            ticket_id: t.id,
+            level: t.escalation_level,
+            kind: t.kind.clone(),
+            priority: t.priority.clone(),
+            district_id: t.district_id,
+            overdue: t.overdue.clone(),
+            due_on_site_at: t.due_on_site_at,
+            at,
+        }
+    }
+}
+
 /// What the stream does next.
 struct Reader {
     rx: broadcast::Receiver<Arc<Published>>,
+    /// The store's ticket changes, for supervisors (escalations).
+    changes: Option<broadcast::Receiver<TicketChange>>,
     state: Shared,
     who: Authed,
     /// Send an overview before anything else (at the start, and after lagging).
@@ -209,6 +247,22 @@ async fn overview(state: &Shared, who: &hotline_store::Agent) -> Option<Event> {
 }
 
 impl Reader {
+    /// The `escalation` event for a change that is one.
+    async fn escalation(&self, change: &TicketChange) -> Option<Event> {
+        if change.what != "escalated" {
+            return None;
+        }
+        let now = self.state.now();
+        let t = self
+            .state
+            .store
+            .ticket(change.ticket_id, now)
+            .await
+            .ok()??;
+        let json = serde_json::to_string(&Escalation::new(&t, change.at)).ok()?;
+        Some(Event::default().event("escalation").data(json))
+    }
+
     /// The next event to send; `None` ends the stream.
     async fn next(&mut self) -> Option<Event> {
         loop {
@@ -218,7 +272,29 @@ impl Reader {
                     return Some(ev);
                 }
             }
-            let recv = tokio::time::timeout_at(self.next_check, self.rx.recv()).await;
+            let (rx, changes) = (&mut self.rx, &mut self.changes);
+            let next_change = async {
+                match changes.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let recv = tokio::select! {
+                r = tokio::time::timeout_at(self.next_check, rx.recv()) => r,
+                c = next_change => {
+                    match c {
+                        Ok(change) => {
+                            if let Some(ev) = self.escalation(&change).await {
+                                return Some(ev);
+                            }
+                        }
+                        // Missed changes: the wall polls its list anyway.
+                        Err(broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(broadcast::error::RecvError::Closed) => self.changes = None,
+                    }
+                    continue;
+                }
+            };
             match recv {
                 Err(_) => {
                     // Time to check the token again.
@@ -260,8 +336,11 @@ pub async fn events(
             "no live events here",
         ));
     };
+    let changes =
+        (who.agent.role >= Role::Supervisor).then(|| s.store.ticket_changes().subscribe());
     let reader = Reader {
         rx: live.tx.subscribe(),
+        changes,
         next_check: tokio::time::Instant::now() + s.live_recheck,
         state: s.clone(),
         who,

@@ -58,6 +58,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../pages/desk-tickets.js"),
     ),
     (
+        "/pages/escalate.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/escalate.js"),
+    ),
+    (
         "/pages/wall.js",
         "text/javascript; charset=utf-8",
         include_str!("../pages/wall.js"),

@@ -116,6 +116,7 @@ pub async fn create(
         district_id: b.district_id,
         address: b.address,
         summary: b.summary,
+        summaries: Vec::new(),
         reporter_phone: b.reporter_phone,
         reporter_name: b.reporter_name,
         call_id: b.call_id,

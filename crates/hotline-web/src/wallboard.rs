@@ -2,7 +2,9 @@
 //! the figures of today and of the last 15 minutes (from the call records: offered, answered,
 //! service level, abandons with short ones apart, average speed of answer and handle time);
 //! per agent, the state now, calls handled and the average follow-up rating; the IVR's
-//! outcomes and containment today and in the last 15 minutes; overdue tickets per district.
+//! outcomes and containment today and in the last 15 minutes; overdue tickets per district;
+//! the urgent tickets nobody has reached on site yet (their on-site deadlines, for the
+//! countdowns).
 //! "Today" starts at midnight in the centre's time zone (`centre.time_zone`).
 
 use crate::error::{ApiError, ApiResult};
@@ -12,7 +14,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use hotline_acd::AgentState;
-use hotline_store::{DistrictOverdue, IvrStats, Millis, QueueStats, Role, StatsRule};
+use hotline_store::{DistrictOverdue, IvrStats, Millis, QueueStats, Role, StatsRule, Ticket};
 use serde::Serialize;
 
 const QUARTER_HOUR_MS: Millis = 15 * 60_000;
@@ -25,6 +27,8 @@ pub struct Wallboard {
     /// The IVR: calls by outcome and containment (self-served share), from the call records.
     ivr: IvrTile,
     overdue_by_district: Vec<DistrictOverdue>,
+    /// Urgent tickets not yet on site, the nearest on-site deadline first.
+    urgent: Vec<Ticket>,
 }
 
 #[derive(Serialize)]
@@ -52,6 +56,9 @@ struct AgentRow {
     id: i64,
     name: String,
     staff_no: String,
+    /// `agent`, `supervisor`, …: the wall lists supervisors only while they work as agents
+    /// (a phone registered, or ready, on a call or in wrap-up).
+    role: Role,
     state: AgentState,
     registered: bool,
     calls_handled: u64,
@@ -115,6 +122,7 @@ pub async fn wallboard(
             id: p.id,
             name: p.name.clone(),
             staff_no: p.staff_no.clone(),
+            role: p.role,
             state: a.state,
             registered: a.registered,
             calls_handled: a.calls_handled,
@@ -131,5 +139,6 @@ pub async fn wallboard(
         agents,
         ivr,
         overdue_by_district: s.store.overdue_by_district(now).await?,
+        urgent: s.store.urgent_not_on_site(now).await?,
     }))
 }

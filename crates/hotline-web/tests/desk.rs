@@ -96,13 +96,46 @@ async fn an_agent_takes_a_reading_and_an_implausible_one_opens_a_meter_ticket() 
         let tk = api.get(&t, &format!("/api/tickets/{ticket}")).await;
         assert_eq!(tk.body["ticket"]["kind"], "meter");
         assert_eq!(tk.body["ticket"]["created_by"], f.agent);
+        // Its summary in each language, none half in another.
+        let zh = tk.body["ticket"]["summaries"]["zh"].as_str().expect("zh");
+        let en = tk.body["ticket"]["summaries"]["en"].as_str().expect("en");
+        assert_eq!(tk.body["ticket"]["summary"], zh);
+        assert!(
+            zh.contains("坐席代录读数 9000") && zh.contains("W-0001") && zh.contains("存疑"),
+            "{zh}"
+        );
+        assert!(
+            !zh.chars().any(|c| c.is_ascii_lowercase() && c != 'e'),
+            "no English in {zh}"
+        );
+        assert!(
+            en.starts_with("Agent-taken reading 9000 of meter W-0001 queried: "),
+            "{en}"
+        );
+        assert!(
+            !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "no Chinese in {en}"
+        );
 
         let view = api.get(&t, &format!("/api/customers/{}", f.customer)).await;
         let readings = view.body["readings"].as_array().expect("readings");
         assert_eq!(readings.len(), 2);
         assert_eq!(readings[0]["value"], 9000);
         assert_eq!(readings[0]["source"], "agent");
-        assert_eq!(view.body["repeat_contact"], true);
+        assert_eq!(view.body["meters"][0]["serial"], "W-0001");
+        // Not a repeat contact with no call, nor for the ticket opened during this call; a
+        // later call finds it open.
+        assert_eq!(view.body["repeat_contact"], false);
+        let opened = tk.body["ticket"]["created_at"]
+            .as_i64()
+            .expect("created_at");
+        let path = format!("/api/customers/{}?before=", f.customer);
+        let during = api.get(&t, &format!("{path}{opened}")).await;
+        assert_eq!(during.body["repeat_contact"], false);
+        let later = api.get(&t, &format!("{path}{}", opened + 1)).await;
+        assert_eq!(later.body["repeat_contact"], true);
+        let bad = api.get(&t, &format!("{path}soon")).await;
+        assert_eq!(bad.status, 400);
     })
     .await;
 }
@@ -274,6 +307,23 @@ async fn a_call_record_is_found_by_its_reference_alone() {
             .get(&t, "/api/calls?call_ref=1795000000000-7&limit=5")
             .await;
         assert_eq!((a.status, a.field()), (400, Some("call_ref")));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_ivr_node_titles_are_served_to_any_desk_user() {
+    each_api(|api| async move {
+        fixture(&api.store).await;
+        let t = api.login("zhang", "secret").await;
+        let a = api.get(&t, "/api/ivr/titles").await;
+        assert_eq!(a.status, 200);
+        assert_eq!(a.body["main/menu"]["zh"], "主菜单");
+        assert_eq!(a.body["main/menu"]["en"], "Main menu");
+        let bad = api.get(&t, "/api/ivr/titles?flow=main").await;
+        assert_eq!(bad.status, 400);
+        let anon = api.get("", "/api/ivr/titles").await;
+        assert_eq!(anon.status, 401);
     })
     .await;
 }

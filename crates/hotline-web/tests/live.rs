@@ -250,3 +250,91 @@ async fn a_reader_that_falls_behind_gets_a_fresh_overview() {
     })
     .await;
 }
+
+/// A missed deadline, on the harness's fake clock: the sweep (given `now`) raises an urgent
+/// leak to level 1, later to level 2; each time supervisors' streams get an `escalation`
+/// event and agents' streams nothing; a sweep that changes nothing sends nothing. The wall's
+/// list of urgent tickets not yet on site has it until the crew is on site.
+#[tokio::test]
+async fn supervisors_see_escalations_live_and_the_wall_lists_urgent_tickets() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let agent = api.login("zhang", "secret").await;
+        let boss = api.login("li", "boss").await;
+        let mut mine = Stream::open(&api, &agent).await;
+        let mut all = Stream::open(&api, &boss).await;
+        assert_eq!(mine.next().await.map(|e| e.0).as_deref(), Some("overview"));
+        assert_eq!(all.next().await.map(|e| e.0).as_deref(), Some("overview"));
+
+        let leak = hotline_store::NewTicket {
+            kind: "leak".into(),
+            customer_id: Some(f.customer),
+            summary: "路面冒水".into(),
+            ..hotline_store::NewTicket::default()
+        };
+        let t = api
+            .store
+            .create_ticket(&leak, hotline_store::Actor::Ivr, api.now())
+            .await
+            .expect("ticket");
+        assert_eq!(t.priority, "urgent");
+        let due = t.due_on_site_at.expect("an on-site deadline");
+        let wall = api.get(&boss, "/api/wallboard").await;
+        assert_eq!(wall.status, 200, "{:#}", wall.body);
+        assert_eq!(wall.body["urgent"][0]["id"], t.id);
+        assert_eq!(wall.body["urgent"][0]["due_on_site_at"], due);
+
+        // On time: the sweep does nothing, nobody hears anything.
+        assert!(api
+            .store
+            .escalate_overdue(api.now())
+            .await
+            .expect("sweep")
+            .is_empty());
+        // The deadline passes.
+        api.advance(due - api.now() + 60_000);
+        let done = api.store.escalate_overdue(api.now()).await.expect("sweep");
+        assert_eq!(done.len(), 1);
+        let (name, data) = all.next().await.expect("the escalation");
+        assert_eq!(name, "escalation");
+        assert_eq!(data["ticket_id"], t.id);
+        assert_eq!(data["level"], 1);
+        assert_eq!(data["kind"], "leak");
+        assert_eq!(data["priority"], "urgent");
+        assert_eq!(data["overdue"], serde_json::json!(["on_site"]));
+        assert_eq!(data["at"], api.now());
+        assert!(mine.next().await.is_none(), "agents do not get escalations");
+
+        // Nothing new: no event. Past twice the limit: level 2.
+        assert!(api
+            .store
+            .escalate_overdue(api.now())
+            .await
+            .expect("sweep")
+            .is_empty());
+        let limit = due - t.created_at;
+        api.advance(limit);
+        api.store.escalate_overdue(api.now()).await.expect("sweep");
+        let (name, data) = all.next().await.expect("level 2");
+        assert_eq!(
+            (name.as_str(), &data["level"]),
+            ("escalation", &serde_json::json!(2))
+        );
+
+        // On site: off the wall's urgent list.
+        for action in ["dispatch", "start"] {
+            let body = if action == "dispatch" {
+                serde_json::json!({"action": action, "district_id": f.district})
+            } else {
+                serde_json::json!({"action": action})
+            };
+            let a = api
+                .post(&boss, &format!("/api/tickets/{}/transitions", t.id), body)
+                .await;
+            assert_eq!(a.status, 200, "{action}: {:#}", a.body);
+        }
+        let wall = api.get(&boss, "/api/wallboard").await;
+        assert_eq!(wall.body["urgent"], serde_json::json!([]));
+    })
+    .await;
+}

@@ -200,6 +200,8 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     let background = tokio::spawn(storage::background(
         store.clone(),
         Duration::from_secs(cfg.tickets.escalation_check_secs),
+        (cfg.tickets.webhook_keep_days > 0)
+            .then(|| Duration::from_secs(cfg.tickets.webhook_keep_days.saturating_mul(86_400))),
         server.handle.clone(),
         configured_users,
         initial_users,
@@ -308,6 +310,8 @@ fn start_http(
         .build()
         .map_err(|e| format!("the HTTP API's runtime: {e}"))?;
     // With each client's address: the login throttle counts failures per address.
+    // The IVR is set up after the HTTP API starts: its titles are looked up when asked.
+    let titles_from = metrics.clone();
     let app = hotline_web::service(hotline_web::ApiState {
         store: store.clone(),
         realm: cfg.sip.realm.clone(),
@@ -318,6 +322,13 @@ fn start_http(
         metrics: Some(metrics),
         live_recheck: Duration::from_secs(30),
         zone: cfg.centre.zone()?,
+        ivr_titles: Some(Arc::new(move || {
+            titles_from
+                .ivr
+                .get()
+                .map(|ivr| ivr.current().titles())
+                .unwrap_or_default()
+        })),
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()

@@ -17,6 +17,9 @@ use tracing::{info, warn};
 
 use crate::config::Config;
 
+/// How often old webhook deliveries are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 /// Wall-clock time in Unix milliseconds (the store's time; read here, in the shell).
 pub fn now_ms() -> Millis {
     SystemTime::now()
@@ -288,19 +291,35 @@ pub async fn sip_users(
     Ok(users)
 }
 
-/// Escalates missed ticket deadlines every `every`, and refreshes the registrar's accounts
+/// Escalates missed ticket deadlines every `every`, refreshes the registrar's accounts
 /// (`known` at the start) from the store, so agents added while running can register
-/// without a restart.
+/// without a restart, and once an hour forgets webhook deliveries older than `webhook_keep`
+/// (`None`: kept).
 pub async fn background(
     store: Store,
     every: Duration,
+    webhook_keep: Option<Duration>,
     sip: hotline_sip::shell::SipHandle,
     configured: HashMap<String, UserCredentials>,
     mut known: HashMap<String, UserCredentials>,
 ) {
     let mut tick = tokio::time::interval(every);
+    let mut pruned: Option<tokio::time::Instant> = None;
     loop {
         tick.tick().await;
+        if let Some(keep) = webhook_keep {
+            if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                pruned = Some(tokio::time::Instant::now());
+                let keep = i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
+                match store.prune_delivered(now_ms().saturating_sub(keep)).await {
+                    Ok((0, 0)) => {}
+                    Ok((deliveries, events)) => {
+                        info!(deliveries, events, "old webhook deliveries forgotten")
+                    }
+                    Err(e) => warn!(error = %e, "pruning webhook deliveries failed"),
+                }
+            }
+        }
         match store.escalate_overdue(now_ms()).await {
             Ok(done) if !done.is_empty() => {
                 for (id, m) in &done {

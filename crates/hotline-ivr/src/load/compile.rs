@@ -98,12 +98,14 @@ pub(crate) fn flow(
     let mut nodes = Some(Vec::with_capacity(m.nodes.len()));
     for (id, node) in &m.nodes {
         let kind = cx.node(node);
+        let titles = cx.titles(node.value.title());
         match (&mut nodes, kind) {
             (Some(list), Some(kind)) => list.push(Node {
                 id: id.as_str().to_owned(),
                 line: pos(&id.location()).0,
                 kind,
                 served: served(&node.value),
+                titles,
             }),
             _ => nodes = None,
         }
@@ -365,6 +367,46 @@ impl Ctx<'_> {
 
 /// Levenshtein distance, for "did you mean" hints (short strings only).
 /// Whether the node is marked `served: true` (only `play`, `lookup` and `ticket` take it).
+/// The longest node title (characters).
+const TITLE_MAX: usize = 40;
+
+impl Ctx<'_> {
+    /// A node's titles, checked: each in one of the flow's languages, not empty, short.
+    fn titles(&mut self, titles: Option<&model::Titles>) -> Vec<(String, String)> {
+        let Some(titles) = titles else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(titles.value.len());
+        for (lang, text) in &titles.value {
+            let at = pos(&lang.location());
+            let chars = text.trim().chars().count();
+            if !self.languages.iter().any(|l| l == lang.as_str()) {
+                self.err(
+                    at,
+                    format!(
+                        "title in `{}`, which is not one of the flow's languages ({})",
+                        lang.as_str(),
+                        self.languages.join(", ")
+                    ),
+                );
+            } else if chars == 0 {
+                self.err(at, format!("the `{}` title is empty", lang.as_str()));
+            } else if chars > TITLE_MAX {
+                self.err(
+                    at,
+                    format!(
+                        "the `{}` title is {chars} characters long (at most {TITLE_MAX})",
+                        lang.as_str()
+                    ),
+                );
+            } else {
+                out.push((lang.as_str().to_owned(), text.trim().to_owned()));
+            }
+        }
+        out
+    }
+}
+
 fn served(node: &model::Node) -> bool {
     let marked = match node {
         model::Node::Play(p) => p.served,

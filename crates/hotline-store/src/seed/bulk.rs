@@ -107,6 +107,16 @@ impl Rows {
     }
 }
 
+impl Rows {
+    /// The rows as JSON arrays of at most [`ROWS_PER_STATEMENT`] rows each, for a statement
+    /// of the caller's own (e.g. one that joins another table).
+    pub(super) fn json_chunks(&self) -> impl Iterator<Item = String> + '_ {
+        self.values
+            .chunks(ROWS_PER_STATEMENT * self.cols.max(1))
+            .map(|c| json_rows(c, self.cols))
+    }
+}
+
 /// `[[v, v], [v, v]]`.
 pub(super) fn json_rows(values: &[Val], cols: usize) -> String {
     let mut s = String::with_capacity(values.len() * 12);

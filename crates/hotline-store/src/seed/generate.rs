@@ -11,6 +11,8 @@ use rand::rngs::StdRng;
 use rand::Rng;
 
 const HOUR: Millis = 3_600_000;
+/// How many of the latest periods get a meter reading of their own.
+pub(super) const READINGS: usize = 6;
 const DAY: Millis = 24 * HOUR;
 
 /// Monthly consumption by calendar month, relative to the year's average (summer is high).
@@ -97,6 +99,10 @@ pub(super) struct GenCustomer {
     pub meter_serial: String,
     /// The last accepted reading (m³) and when: the one the last bill was computed from.
     pub meter_last: (i64, Millis),
+    /// The meter reader's readings of the last [`READINGS`] periods, oldest first (value in
+    /// m³, time): each bill's consumption is the difference of two of them, the newest is
+    /// `meter_last`.
+    pub readings: Vec<(i64, Millis)>,
     pub bills: Vec<GenBill>,
 }
 
@@ -168,6 +174,7 @@ pub(super) fn customer(
         .map_or(created_at, |p| p.end + rng.random_range(8..18) * HOUR)
         .min(now);
     let installed = local_date(created_at).0.rem_euclid(100);
+    let readings = meter_readings(first_reading, &bills, ctx.periods, last_read_at);
     Some(GenCustomer {
         account_no: account.to_string(),
         name,
@@ -186,8 +193,34 @@ pub(super) fn customer(
         phones,
         meter_serial: format!("SM{installed:02}{account}"),
         meter_last: (first_reading + used, last_read_at),
+        readings,
         bills,
     })
+}
+
+/// The readings at the end of the last [`READINGS`] periods (the morning after, 10:00; the
+/// newest at `last_read_at`): the meter's value then is the first reading plus every bill's
+/// volume up to that period.
+fn meter_readings(
+    first_reading: i64,
+    bills: &[GenBill],
+    periods: &[Period],
+    last_read_at: Millis,
+) -> Vec<(i64, Millis)> {
+    let mut value = first_reading;
+    let mut all: Vec<(i64, Millis)> = bills
+        .iter()
+        .zip(periods)
+        .map(|(b, p)| {
+            value += b.volume;
+            (value, p.end + 10 * HOUR)
+        })
+        .collect();
+    if let Some(last) = all.last_mut() {
+        last.1 = last_read_at;
+    }
+    let skip = all.len().saturating_sub(READINGS);
+    all.split_off(skip)
 }
 
 /// One or two numbers: mostly mobiles; organisations have a switchboard and a contact.
@@ -363,6 +396,17 @@ mod tests {
             assert_eq!(c.bills.len(), 24);
             assert!(!c.phones.is_empty() && c.phones.len() <= 2);
             assert!(c.meter_last.1 <= NOW);
+            assert_eq!(c.readings.len(), READINGS);
+            assert_eq!(c.readings.last(), Some(&c.meter_last));
+            let last_bills = &c.bills[c.bills.len() - READINGS + 1..];
+            for (w, b) in c.readings.windows(2).zip(last_bills) {
+                assert_eq!(
+                    w[1].0 - w[0].0,
+                    b.volume,
+                    "a bill's volume is its readings' difference"
+                );
+                assert!(w[0].1 < w[1].1);
+            }
             for bill in &c.bills {
                 assert!(bill.paid_fen <= bill.amount_fen);
                 assert_eq!(bill.paid_at.is_some(), bill.paid_fen > 0);

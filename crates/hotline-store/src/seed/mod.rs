@@ -50,6 +50,8 @@ pub struct SeedReport {
     pub meters: u64,
     pub bills: u64,
     pub payments: u64,
+    /// The meter reader's readings (the last periods of each meter).
+    pub readings: u64,
     pub notices: u64,
     pub key_accounts: u64,
     /// Customers with an unpaid bill past its due date.
@@ -65,6 +67,7 @@ impl SeedReport {
             + self.meters
             + self.bills
             + self.payments
+            + self.readings
             + self.notices
     }
 }
@@ -145,11 +148,13 @@ pub async fn seed_demo(store: &Store, opts: &SeedOptions) -> Result<SeedReport> 
     Ok(report)
 }
 
-/// Agents with the `key_account` skill, or else every agent (active ones).
+/// The agents (role `agent`: not supervisors, who may have the skill to take such calls) with
+/// the `key_account` skill, or else every agent.
 async fn key_account_managers(store: &Store) -> Result<Vec<i64>> {
     let agents = store.agents().await?;
     let skilled: Vec<i64> = agents
         .iter()
+        .filter(|a| a.role == crate::Role::Agent)
         .filter(|a| a.skills.iter().any(|(s, _)| s == "key_account"))
         .map(|a| a.id)
         .collect();
@@ -177,11 +182,11 @@ async fn next_account(store: &Store) -> Result<u64> {
     Ok(highest.map_or(FIRST_ACCOUNT, |h| h + 1))
 }
 
-/// Which of the `n` new customers are key accounts: 5 in 10,000, and at least one when
-/// seeding 100 or more.
+/// Which of the `n` new customers are key accounts: 5 in 10,000, and at least two when
+/// seeding 20 or more (a small demo still has key accounts for their managers to see).
 fn key_account_positions(rng: &mut StdRng, n: u64) -> HashSet<u64> {
-    let want = if n >= 100 {
-        ((n * 5 + 5000) / 10_000).max(1)
+    let want = if n >= 20 {
+        ((n * 5 + 5000) / 10_000).max(2)
     } else {
         0
     };

@@ -1,8 +1,9 @@
 //! Writing one chunk of generated customers in one transaction: the customers (their ids come
 //! back with their account numbers), then their phones, meters and bills as bulk inserts,
-//! then a payment row for every paid bill, derived from the bills in SQL.
+//! the meter reader's readings of the last periods, then a payment row for every paid bill,
+//! derived from the bills in SQL.
 
-use super::bulk::{each, json_rows, Rows, Val};
+use super::bulk::{each, field, json_rows, Rows, Val};
 use super::generate::GenCustomer;
 use super::SeedReport;
 use crate::db::{col, Store};
@@ -74,6 +75,7 @@ pub(super) async fn chunk(
     let mut phones = Rows::with_capacity(2, cs.len() * 2);
     let mut meters = Rows::with_capacity(4, cs.len());
     let mut bills = Rows::with_capacity(7, cs.len() * 24);
+    let mut readings = Rows::with_capacity(3, cs.len() * super::generate::READINGS);
     for (c, &id) in cs.iter().zip(&ids) {
         for p in &c.phones {
             phones.push([Val::Text(p.clone()), Val::Int(id)]);
@@ -84,6 +86,13 @@ pub(super) async fn chunk(
             Val::Int(c.meter_last.0),
             Val::Int(c.meter_last.1),
         ]);
+        for &(value, at) in &c.readings {
+            readings.push([
+                Val::Text(c.meter_serial.clone()),
+                Val::Int(value),
+                Val::Int(at),
+            ]);
+        }
         for b in &c.bills {
             bills.push([
                 Val::Int(id),
@@ -122,6 +131,23 @@ pub(super) async fn chunk(
         )
         .await?;
 
+    // The readings find their meter by its serial number (the meters' ids are not returned).
+    let n_readings = readings.len() as u64;
+    let sql = format!(
+        "INSERT INTO meter_readings (meter_id, value, read_at, source, status) \
+         SELECT m.id, {}, {}, 'meter_reader', 'accepted' FROM {} JOIN meters m ON m.serial = {}",
+        field(1, true),
+        field(2, true),
+        each(backend),
+        field(0, false),
+    );
+    for part in readings.json_chunks() {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(part)
+            .execute(&mut *tx)
+            .await?;
+    }
+
     let id_rows: Vec<Val> = ids.iter().map(|&id| Val::Int(id)).collect();
     let sql = format!(
         "INSERT INTO payments (customer_id, bill_id, amount_fen, paid_at, channel) \
@@ -141,5 +167,6 @@ pub(super) async fn chunk(
     report.meters += n_meters as u64;
     report.bills += n_bills as u64;
     report.payments += payments;
+    report.readings += n_readings;
     Ok(())
 }

@@ -181,6 +181,12 @@ pub async fn serve(store: Store) -> Api {
         metrics: Some(Arc::new(LoginsOnly)),
         live_recheck: std::time::Duration::from_millis(300),
         zone: store.policy().zone.clone(),
+        ivr_titles: Some(Arc::new(|| {
+            let mut menu = std::collections::BTreeMap::new();
+            menu.insert("zh".to_string(), "主菜单".to_string());
+            menu.insert("en".to_string(), "Main menu".to_string());
+            std::iter::once(("main/menu".to_string(), menu)).collect()
+        })),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

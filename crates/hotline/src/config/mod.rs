@@ -421,6 +421,9 @@ pub struct TicketsConfig {
     /// A ticket goes to escalation level 2 once a deadline is missed by this many times its
     /// own limit (level 1 at the deadline); 1 = never level 2.
     pub escalation_multiple: u64,
+    /// Webhook deliveries receivers took are forgotten after this many days (checked hourly;
+    /// dead letters and pending ones are kept); 0 = kept for ever.
+    pub webhook_keep_days: u64,
     /// The kinds, by name (a new table adds a kind).
     pub kinds: std::collections::BTreeMap<String, TicketKindConfig>,
     /// Calls to a district's dispatch phone (`districts.dispatch_phone`) for each ticket
@@ -516,6 +519,7 @@ impl Default for TicketsConfig {
             dispatch_call_attempts: 3,
             dispatch_call_ring_secs: 30,
             dispatch_call_retry_secs: 120,
+            webhook_keep_days: 30,
             kinds: [
                 ("leak", kind("urgent", 45, 24, 72)),
                 ("repair", kind("high", 240, 48, 72)),

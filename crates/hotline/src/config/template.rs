@@ -263,6 +263,7 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("tickets.dispatch_call_ring_secs", "How long a dispatch phone's call rings before it counts as not answered."),
     ("tickets.dispatch_call_retry_secs", "The wait before a dispatch phone is called again after a call without acknowledgement."),
     ("tickets.escalation_multiple", "A ticket goes to escalation level 2 (its own event and webhook) once a time limit is\nmissed by this many times the limit; level 1 is at the limit. 1 = never level 2."),
+    ("tickets.webhook_keep_days", "Webhook deliveries the receivers took are forgotten after this many days (checked\nhourly); dead letters and deliveries still being tried are kept. 0 = kept for ever."),
     (
         "tickets.kinds",
         "One line per kind: priority (low, normal, high, urgent), crew on site within on_site_mins\n\
