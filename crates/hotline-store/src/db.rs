@@ -22,6 +22,7 @@ const NOTICES_SQL: &str = include_str!("../migrations/0012_notices.sql");
 const CREWS_SQL: &str = include_str!("../migrations/0014_crews.sql");
 const OUTBOX_SQL: &str = include_str!("../migrations/0015_outbox.sql");
 const ESCALATION_SQL: &str = include_str!("../migrations/0016_escalation_work_orders.sql");
+const CALL_REASONS_SQL: &str = include_str!("../migrations/0020_call_reasons.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +121,7 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(14, "crews", CREWS_SQL),
             migration(15, "outbox", OUTBOX_SQL),
             migration(16, "escalation_work_orders", ESCALATION_SQL),
+            migration(20, "call_reasons", CALL_REASONS_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

@@ -28,6 +28,7 @@ mod middleware;
 mod notices;
 mod openapi;
 mod pages;
+mod reasons;
 mod throttle;
 mod tickets;
 mod wallboard;
@@ -72,6 +73,9 @@ pub struct ApiState {
     pub live_recheck: std::time::Duration,
     /// The centre's time zone (the wallboard's "today" starts at its midnight).
     pub zone: hotline_time::Zone,
+    /// An agent must give the call's reasons before ending wrap-up from the desktop
+    /// (`acd.wrapup_reasons_required`; only where the tree has reasons).
+    pub reasons_required: bool,
 }
 
 impl ApiState {
@@ -191,6 +195,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/wallboard", wallboard::wallboard),
         ep(Get, "/api/acd/me", acd::me),
         ep(Put, "/api/acd/me/state", acd::set_mine),
+        ep(Put, "/api/acd/me/wrapup", reasons::wrapup),
+        ep(Get, "/api/call-reasons", reasons::tree),
+        ep(Get, "/api/calls/{id}/reasons", reasons::of_call),
         ep(Post, "/api/acd/me/call/hangup", control::hangup),
         ep(Post, "/api/acd/me/call/hold", control::hold),
         ep(Post, "/api/acd/me/call/transfer", control::transfer),

@@ -114,6 +114,7 @@ mod tests {
             metrics: None,
             live_recheck: std::time::Duration::from_secs(30),
             zone: hotline_time::Zone::default(),
+            reasons_required: false,
         });
         for e in endpoints() {
             let path = e.path.replace("{id}", "1");

@@ -288,6 +288,7 @@ fn start_http(
         metrics: Some(metrics),
         live_recheck: Duration::from_secs(30),
         zone: cfg.centre.zone()?,
+        reasons_required: cfg.acd.wrapup_reasons_required,
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()

@@ -593,6 +593,9 @@ pub struct AcdConfig {
     /// satisfaction survey; empty = the caller is hung up too. Checked against the flows at
     /// start.
     pub after_agent_flow: String,
+    /// An agent must give the call's reasons (the tree in the store) before ending wrap-up
+    /// from the desktop.
+    pub wrapup_reasons_required: bool,
     pub queues: Vec<hotline_acd::QueueConfig>,
 }
 
@@ -603,6 +606,7 @@ impl Default for AcdConfig {
             callback_gateway: String::new(),
             callback_caller_id: "96655".into(),
             after_agent_flow: "survey".into(),
+            wrapup_reasons_required: false,
             queues: crate::acd::default_queues(),
         }
     }
