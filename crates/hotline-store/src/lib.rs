@@ -29,6 +29,8 @@ pub mod outbox;
 pub mod policy;
 pub mod readings;
 pub mod reasons;
+pub mod report;
+mod report_rows;
 pub mod rules;
 pub mod runs;
 pub mod seed;

@@ -29,6 +29,7 @@ mod notices;
 mod openapi;
 mod pages;
 mod reasons;
+mod reports;
 mod throttle;
 mod tickets;
 mod wallboard;
@@ -197,6 +198,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Put, "/api/acd/me/state", acd::set_mine),
         ep(Put, "/api/acd/me/wrapup", reasons::wrapup),
         ep(Get, "/api/call-reasons", reasons::tree),
+        ep(Get, "/api/reports/daily", reports::daily),
+        ep(Get, "/api/reports/weekly", reports::weekly),
+        ep(Get, "/api/reports/monthly", reports::monthly),
         ep(Get, "/api/calls/{id}/reasons", reasons::of_call),
         ep(Post, "/api/acd/me/call/hangup", control::hangup),
         ep(Post, "/api/acd/me/call/hold", control::hold),

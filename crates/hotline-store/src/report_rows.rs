@@ -1,0 +1,92 @@
+//! The reports' read path: the call records and tickets of a range streamed row by row from
+//! the read pool (never the writer, never the whole range in memory) into the pure
+//! [`report::Builder`](crate::report::Builder).
+
+use std::collections::HashMap;
+
+use futures_util::TryStreamExt;
+
+use crate::db::col;
+use crate::lifecycle::Millis;
+use crate::report::{Builder, CallRow, Report, TicketRow};
+use crate::sql::{Sql, Value};
+use crate::{Result, Store};
+
+impl Store {
+    /// Fills `b` with the calls that started and the tickets created in its range; tickets'
+    /// "overdue" is judged at `now`.
+    pub async fn build_report(&self, mut b: Builder, now: Millis) -> Result<Report> {
+        let (from, to) = b.range();
+        // The reasons of the range's calls first (a few per call at most).
+        let mut reasons: HashMap<String, Vec<String>> = HashMap::new();
+        {
+            let mut rows = sqlx::query(
+                "SELECT r.call_ref AS call_ref, r.code AS code FROM call_reasons r \
+                 JOIN calls c ON c.call_ref = r.call_ref \
+                 WHERE c.started_at >= $1 AND c.started_at < $2",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch(&self.read);
+            while let Some(r) = rows.try_next().await? {
+                reasons
+                    .entry(col(&r, "call_ref")?)
+                    .or_default()
+                    .push(col(&r, "code")?);
+            }
+        }
+        {
+            let mut rows = sqlx::query(
+                "SELECT c.call_ref, c.started_at, c.queue, c.agent_id, u.district_id, \
+                        c.disposition, c.ivr_ended_at, c.wait_ms, c.talk_ms, c.hold_ms, \
+                        c.wrapup_ms, c.survey_score \
+                 FROM calls c LEFT JOIN customers u ON u.id = c.customer_id \
+                 WHERE c.started_at >= $1 AND c.started_at < $2 AND c.ended_at IS NOT NULL \
+                   AND c.direction = 'inbound'",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch(&self.read);
+            while let Some(r) = rows.try_next().await? {
+                let call_ref: String = col(&r, "call_ref")?;
+                let ivr_end: Option<i64> = col(&r, "ivr_ended_at")?;
+                b.add_call(&CallRow {
+                    started_at: col(&r, "started_at")?,
+                    queue: col(&r, "queue")?,
+                    agent_id: col(&r, "agent_id")?,
+                    district_id: col(&r, "district_id")?,
+                    disposition: col(&r, "disposition")?,
+                    ivr: ivr_end.is_some(),
+                    wait_ms: col(&r, "wait_ms")?,
+                    talk_ms: col(&r, "talk_ms")?,
+                    hold_ms: col(&r, "hold_ms")?,
+                    wrapup_ms: col(&r, "wrapup_ms")?,
+                    survey_score: col(&r, "survey_score")?,
+                    reasons: reasons.remove(&call_ref).unwrap_or_default(),
+                });
+            }
+        }
+        let mut q = Sql::new("SELECT t.kind, t.district_id, t.created_at, t.on_site_at, t.replied_at, t.closed_at, CASE WHEN ");
+        let at = q.placeholder(Value::Int(now));
+        q.push(&crate::tickets::overdue_sql(&at))
+            .push(" THEN 1 ELSE 0 END AS overdue FROM tickets t WHERE t.created_at >= ")
+            .int(from)
+            .push(" AND t.created_at < ")
+            .int(to);
+        let query = q.query();
+        let mut rows = query.fetch(&self.read);
+        while let Some(r) = rows.try_next().await? {
+            let overdue: i64 = col(&r, "overdue")?;
+            b.add_ticket(&TicketRow {
+                kind: col(&r, "kind")?,
+                district_id: col(&r, "district_id")?,
+                created_at: col(&r, "created_at")?,
+                on_site_at: col(&r, "on_site_at")?,
+                replied_at: col(&r, "replied_at")?,
+                closed_at: col(&r, "closed_at")?,
+                overdue: overdue != 0,
+            });
+        }
+        Ok(b.finish())
+    }
+}
