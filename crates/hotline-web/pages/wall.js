@@ -14,6 +14,7 @@
     {
       "wall.title": "班长监控墙",
       "wall.notices": "停水停电公告",
+      "wall.reports": "报表",
       "wall.login.title": "班长登录",
       "wall.who": "{name} · 工号 {staff}",
       "wall.queues": "队列",
@@ -86,6 +87,7 @@
     {
       "wall.title": "Supervisor wallboard",
       "wall.notices": "Outage notices",
+      "wall.reports": "Reports",
       "wall.login.title": "Supervisor log in",
       "wall.who": "{name} · staff no. {staff}",
       "wall.queues": "Queues",
