@@ -23,6 +23,7 @@ const CREWS_SQL: &str = include_str!("../migrations/0014_crews.sql");
 const OUTBOX_SQL: &str = include_str!("../migrations/0015_outbox.sql");
 const ESCALATION_SQL: &str = include_str!("../migrations/0016_escalation_work_orders.sql");
 const CALL_REASONS_SQL: &str = include_str!("../migrations/0020_call_reasons.sql");
+const REPORT_INDEXES_SQL: &str = include_str!("../migrations/0021_report_indexes.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +123,7 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(15, "outbox", OUTBOX_SQL),
             migration(16, "escalation_work_orders", ESCALATION_SQL),
             migration(20, "call_reasons", CALL_REASONS_SQL),
+            migration(21, "report_indexes", REPORT_INDEXES_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

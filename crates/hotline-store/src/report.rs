@@ -309,6 +309,9 @@ pub struct Builder {
     rules: Rules,
     /// `(first date, start, end)` of each period, in order.
     spans: Vec<(CivilDate, Millis, Millis)>,
+    /// The start of every local day of the range and the end of the last: a call's hour is
+    /// read from its day's start on 24-hour days (no time-zone lookup per row).
+    days: Vec<Millis>,
     accs: Vec<Acc>,
 }
 
@@ -322,6 +325,11 @@ impl Builder {
     ) -> Builder {
         let spans = periods(&zone, period, from, to);
         let accs = spans.iter().map(|_| Acc::default()).collect();
+        let days = periods(&zone, Period::Daily, from, to)
+            .iter()
+            .map(|d| d.1)
+            .chain(spans.last().map(|s| s.2))
+            .collect();
         Builder {
             zone,
             period,
@@ -329,8 +337,21 @@ impl Builder {
             to,
             rules,
             spans,
+            days,
             accs,
         }
+    }
+
+    /// The local hour (0–23) of `at`.
+    fn hour(&self, at: Millis) -> usize {
+        const HOUR: Millis = 3_600_000;
+        let i = self.days.partition_point(|&d| d <= at);
+        if let (Some(&start), Some(&end)) = (self.days.get(i.wrapping_sub(1)), self.days.get(i)) {
+            if end - start == 24 * HOUR {
+                return usize::try_from((at - start) / HOUR).unwrap_or(0);
+            }
+        }
+        usize::from(self.zone.local(at).minute / 60)
     }
 
     /// The whole range, `[start, end)`.
@@ -356,7 +377,7 @@ impl Builder {
             .and_then(|q| self.rules.queues.get(q))
             .copied()
             .unwrap_or(self.rules.default);
-        let hour = usize::from(self.zone.local(c.started_at).minute / 60);
+        let hour = self.hour(c.started_at);
         let Some(acc) = self.slot(c.started_at) else {
             return;
         };

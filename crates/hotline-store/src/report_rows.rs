@@ -2,8 +2,6 @@
 //! the read pool (never the writer, never the whole range in memory) into the pure
 //! [`report::Builder`](crate::report::Builder).
 
-use std::collections::HashMap;
-
 use futures_util::TryStreamExt;
 
 use crate::db::col;
@@ -17,27 +15,10 @@ impl Store {
     /// "overdue" is judged at `now`.
     pub async fn build_report(&self, mut b: Builder, now: Millis) -> Result<Report> {
         let (from, to) = b.range();
-        // The reasons of the range's calls first (a few per call at most).
-        let mut reasons: HashMap<String, Vec<String>> = HashMap::new();
         {
             let mut rows = sqlx::query(
-                "SELECT r.call_ref AS call_ref, r.code AS code FROM call_reasons r \
-                 JOIN calls c ON c.call_ref = r.call_ref \
-                 WHERE c.started_at >= $1 AND c.started_at < $2",
-            )
-            .bind(from)
-            .bind(to)
-            .fetch(&self.read);
-            while let Some(r) = rows.try_next().await? {
-                reasons
-                    .entry(col(&r, "call_ref")?)
-                    .or_default()
-                    .push(col(&r, "code")?);
-            }
-        }
-        {
-            let mut rows = sqlx::query(
-                "SELECT c.call_ref, c.started_at, c.queue, c.agent_id, u.district_id, \
+                "SELECT (SELECT string_agg(r.code, ',') FROM call_reasons r \
+                         WHERE r.call_ref = c.call_ref) AS reasons, c.started_at, c.queue, c.agent_id, u.district_id, \
                         c.disposition, c.ivr_ended_at, c.wait_ms, c.talk_ms, c.hold_ms, \
                         c.wrapup_ms, c.survey_score \
                  FROM calls c LEFT JOIN customers u ON u.id = c.customer_id \
@@ -48,7 +29,7 @@ impl Store {
             .bind(to)
             .fetch(&self.read);
             while let Some(r) = rows.try_next().await? {
-                let call_ref: String = col(&r, "call_ref")?;
+                let reasons: Option<String> = col(&r, "reasons")?;
                 let ivr_end: Option<i64> = col(&r, "ivr_ended_at")?;
                 b.add_call(&CallRow {
                     started_at: col(&r, "started_at")?,
@@ -62,7 +43,9 @@ impl Store {
                     hold_ms: col(&r, "hold_ms")?,
                     wrapup_ms: col(&r, "wrapup_ms")?,
                     survey_score: col(&r, "survey_score")?,
-                    reasons: reasons.remove(&call_ref).unwrap_or_default(),
+                    reasons: reasons
+                        .map(|r| r.split(',').map(str::to_string).collect())
+                        .unwrap_or_default(),
                 });
             }
         }

@@ -183,3 +183,26 @@ fn csv_has_a_bom_a_header_and_the_figures_quoted_where_needed() {
     assert!(text.contains("calls_by_queue,2026-12-01,\"账务,特殊\",1,1,1,0,0,100.00,1000,20000,"));
     assert!(text.contains("calls_by_reason,2026-12-01,billing/query,1,1,"));
 }
+
+#[test]
+fn hours_are_wall_clock_hours_on_a_daylight_saving_day() {
+    // Berlin, 2026-03-29: clocks go from 02:00 to 03:00; 23 hours long.
+    let z = Zone::named("Europe/Berlin").unwrap();
+    let day = d(2026, 3, 29);
+    let mut b = Builder::new(
+        z.clone(),
+        Period::Daily,
+        day,
+        d(2026, 3, 30),
+        Rules::default(),
+    );
+    let start = z.day_start(day);
+    let mut c = abandoned(start + 3 * H, 50_000); // 04:00 local (after the gap)
+    b.add_call(&c);
+    c.started_at = z.day_start(d(2026, 3, 30)) + 3 * H + 1; // 03:00 the next day
+    b.add_call(&c);
+    let r = b.finish();
+    let hour = |p: &PeriodReport, h: usize| p.by_hour[h].figures.offered;
+    assert_eq!((hour(&r.periods[0], 4), hour(&r.periods[0], 3)), (1, 0));
+    assert_eq!(hour(&r.periods[1], 3), 1);
+}
