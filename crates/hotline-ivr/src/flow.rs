@@ -61,6 +61,9 @@ pub struct Node {
     /// answered, the ticket opened) is a self-service action, and a call that had one is
     /// self-served however it ends unless the flow transfers it.
     pub served: bool,
+    /// `reason: category/reason` in the file (on `play`, `lookup` or `ticket`): the call
+    /// reason of a call that reaches the node, when no agent gives one.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -250,6 +250,49 @@ impl Store {
             .collect()
     }
 
+    /// Calls that started at or after `started_from` and ended in `[from, to)`, in the IVR or
+    /// a queue without an agent, and have no reasons yet, after the cursor `(ended_at, id)`
+    /// (exclusive), at most `limit`, in that order: `(ended_at, id, call_ref, ivr_path)`. For
+    /// giving IVR-only calls the reasons of the flow nodes they passed (`started_from` keeps
+    /// the search on the `calls_started` index: no call lasts longer than the engine allows).
+    pub async fn calls_without_reasons(
+        &self,
+        started_from: Millis,
+        from: Millis,
+        to: Millis,
+        after: (Millis, i64),
+        limit: i64,
+    ) -> Result<Vec<(Millis, i64, String, Vec<String>)>> {
+        let rows = sqlx::query(
+            "SELECT c.ended_at, c.id, c.call_ref, c.ivr_path FROM calls c \
+             WHERE c.started_at >= $6 AND c.ended_at >= $1 AND c.ended_at < $2 \
+               AND (c.ended_at > $3 OR (c.ended_at = $3 AND c.id > $4)) \
+               AND c.agent_id IS NULL AND c.ivr_ended_at IS NOT NULL \
+               AND c.direction = 'inbound' \
+               AND NOT EXISTS (SELECT 1 FROM call_reasons r WHERE r.call_ref = c.call_ref) \
+             ORDER BY c.ended_at, c.id LIMIT $5",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(after.0)
+        .bind(after.1)
+        .bind(limit.clamp(1, 10_000))
+        .bind(started_from)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let path: String = col(r, "ivr_path")?;
+                Ok((
+                    col(r, "ended_at")?,
+                    col(r, "id")?,
+                    col(r, "call_ref")?,
+                    serde_json::from_str(&path).unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
     /// Every call reason ever recorded, by reason (every reason of the tree, zero where
     /// none): the `/metrics` counter.
     pub async fn reason_totals(&self) -> Result<Vec<ReasonCount>> {

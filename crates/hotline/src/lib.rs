@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod controller;
 pub mod flows;
+pub mod ivr_reasons;
 pub mod memory;
 pub mod metrics;
 pub mod notice_admin;

@@ -194,6 +194,16 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     if let Some(ivr) = &ctl.ivr {
         let _ = engine_metrics.ivr.set(ivr.clone());
     }
+    // IVR-only calls get their call reasons from the flows they passed.
+    let ivr_reasons = ctl.ivr.clone().map(|ivr| {
+        crate::ivr_reasons::spawn(
+            store.clone(),
+            ivr,
+            i64::try_from(cfg.calls.max_call_secs)
+                .unwrap_or(i64::MAX / 1000)
+                .saturating_mul(1000),
+        )
+    });
     let handle = server.handle.clone();
     let background = tokio::spawn(storage::background(
         store.clone(),
@@ -218,6 +228,9 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     let _ = tokio::time::timeout(Duration::from_secs(2), controller).await;
     call_log.stop(Duration::from_secs(2)).await;
     background.abort();
+    if let Some(r) = ivr_reasons {
+        r.abort();
+    }
     if let Some(w) = webhooks {
         w.abort();
     }

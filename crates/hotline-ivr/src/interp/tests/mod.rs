@@ -27,6 +27,7 @@ fn node(id: &str, kind: NodeKind) -> Node {
         line: 1,
         kind,
         served: false,
+        reason: None,
     }
 }
 
