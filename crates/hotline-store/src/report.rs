@@ -6,7 +6,8 @@
 //! abandoned = hung up while waiting, short ones (wait below the queue's short-abandon time)
 //! apart; service level = answered within the queue's time / (answered + abandoned − short
 //! abandoned); ASA = average wait of the answered; AHT = average talk + hold + wrap-up of the
-//! answered. IVR containment = self-served / calls that ran the IVR.
+//! answered. IVR containment = self-served / calls that ran the IVR (also by flow passed).
+//! Follow-ups are counted in the period they were due: completed = no longer pending.
 
 use std::collections::BTreeMap;
 
@@ -53,6 +54,49 @@ pub struct CallRow {
     pub wrapup_ms: Option<i64>,
     pub survey_score: Option<i64>,
     pub reasons: Vec<String>,
+    /// The flows its IVR path passed, each once (from `ivr_path`).
+    pub flows: Vec<String>,
+}
+
+/// The flows an `ivr_path` (`["main/start","bills/none"]`, as stored) passed, each once, in
+/// order.
+pub fn flows_of_path(path: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for step in path.split('"') {
+        let Some((flow, _)) = step.split_once('/') else {
+            continue;
+        };
+        if !flow.is_empty() && !out.iter().any(|f| f == flow) {
+            out.push(flow.to_string());
+        }
+    }
+    out
+}
+
+/// One follow-up call of a ticket, as the report reads it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FollowUpRow {
+    pub due_at: Millis,
+    /// `pending`, `reached`, `not_reached`.
+    pub status: String,
+    /// The agent who made the last attempt.
+    pub agent_id: Option<i64>,
+    /// The ticket's district.
+    pub district_id: Option<i64>,
+    pub rating: Option<i64>,
+}
+
+/// Follow-up figures of one group (follow-ups due in the period).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FollowUpStats {
+    pub due: i64,
+    /// No longer pending: the customer reached, or every attempt made.
+    pub completed: i64,
+    pub reached: i64,
+    /// `completed` / `due` in per cent.
+    pub completion_percent: Option<f64>,
+    pub ratings: i64,
+    pub average_rating: Option<f64>,
 }
 
 /// One ticket, as the report reads it.
@@ -117,9 +161,14 @@ pub struct PeriodReport {
     /// Local hour of the call's start, `00` to `23` (every hour, zeros included).
     pub by_hour: Vec<Keyed<QueueStats>>,
     pub ivr: IvrStats,
+    /// The IVR by flow passed (a call counts under every flow its path passed).
+    pub ivr_by_flow: Vec<Keyed<IvrStats>>,
     pub tickets: TicketStats,
     pub tickets_by_kind: Vec<Keyed<TicketStats>>,
     pub tickets_by_district: Vec<Keyed<TicketStats>>,
+    pub follow_ups: FollowUpStats,
+    pub follow_ups_by_agent: Vec<Keyed<FollowUpStats>>,
+    pub follow_ups_by_district: Vec<Keyed<FollowUpStats>>,
     pub survey: SurveyStats,
 }
 
@@ -279,6 +328,72 @@ impl TicketSums {
     }
 }
 
+#[derive(Debug, Clone, Copy, Default)]
+struct IvrSums {
+    calls: i64,
+    self_served: i64,
+    transferred: i64,
+    abandoned: i64,
+    unserved: i64,
+}
+
+impl IvrSums {
+    fn add(&mut self, c: &CallRow) {
+        self.calls += 1;
+        match c.disposition.as_deref() {
+            Some("self_served") => self.self_served += 1,
+            Some("abandoned_in_ivr") => self.abandoned += 1,
+            Some("unserved_in_ivr") => self.unserved += 1,
+            _ => {}
+        }
+        self.transferred += i64::from(c.queue.is_some());
+    }
+    fn stats(&self) -> IvrStats {
+        IvrStats {
+            calls: self.calls,
+            self_served: self.self_served,
+            transferred: self.transferred,
+            abandoned: self.abandoned,
+            unserved: self.unserved,
+            containment_percent: (self.calls > 0)
+                .then(|| self.self_served as f64 * 100.0 / self.calls as f64),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct FollowUpSums {
+    due: i64,
+    completed: i64,
+    reached: i64,
+    ratings: i64,
+    rating_sum: i64,
+}
+
+impl FollowUpSums {
+    fn add(&mut self, f: &FollowUpRow) {
+        self.due += 1;
+        self.completed += i64::from(f.status != "pending");
+        self.reached += i64::from(f.status == "reached");
+        if let Some(r) = f.rating {
+            self.ratings += 1;
+            self.rating_sum += r;
+        }
+    }
+    fn stats(&self) -> FollowUpStats {
+        FollowUpStats {
+            due: self.due,
+            completed: self.completed,
+            reached: self.reached,
+            completion_percent: (self.due > 0)
+                .then(|| self.completed as f64 * 100.0 / self.due as f64),
+            ratings: self.ratings,
+            average_rating: (self.ratings > 0)
+                .then(|| self.rating_sum as f64 / self.ratings as f64),
+        }
+    }
+}
+
 /// One period's running sums.
 #[derive(Default)]
 struct Acc {
@@ -288,10 +403,14 @@ struct Acc {
     by_reason: BTreeMap<String, CallSums>,
     by_district: BTreeMap<String, CallSums>,
     by_hour: [CallSums; 24],
-    ivr: (i64, i64, i64, i64, i64),
+    ivr: IvrSums,
+    ivr_by_flow: BTreeMap<String, IvrSums>,
     tickets: TicketSums,
     tickets_by_kind: BTreeMap<String, TicketSums>,
     tickets_by_district: BTreeMap<String, TicketSums>,
+    follow_ups: FollowUpSums,
+    follow_ups_by_agent: BTreeMap<String, FollowUpSums>,
+    follow_ups_by_district: BTreeMap<String, FollowUpSums>,
     survey: (i64, i64, i64),
 }
 
@@ -382,14 +501,10 @@ impl Builder {
             return;
         };
         if c.ivr {
-            acc.ivr.0 += 1;
-            match c.disposition.as_deref() {
-                Some("self_served") => acc.ivr.1 += 1,
-                Some("abandoned_in_ivr") => acc.ivr.3 += 1,
-                Some("unserved_in_ivr") => acc.ivr.4 += 1,
-                _ => {}
+            acc.ivr.add(c);
+            for f in &c.flows {
+                acc.ivr_by_flow.entry(f.clone()).or_default().add(c);
             }
-            acc.ivr.2 += i64::from(c.queue.is_some());
         }
         if c.disposition.as_deref() == Some("answered") && c.agent_id.is_some() {
             acc.survey.0 += 1;
@@ -434,6 +549,21 @@ impl Builder {
             .add(t);
     }
 
+    pub fn add_follow_up(&mut self, f: &FollowUpRow) {
+        let Some(acc) = self.slot(f.due_at) else {
+            return;
+        };
+        acc.follow_ups.add(f);
+        acc.follow_ups_by_agent
+            .entry(key_of(f.agent_id))
+            .or_default()
+            .add(f);
+        acc.follow_ups_by_district
+            .entry(key_of(f.district_id))
+            .or_default()
+            .add(f);
+    }
+
     pub fn finish(self) -> Report {
         fn keyed<S, T>(m: BTreeMap<String, S>, f: impl Fn(&S) -> T) -> Vec<Keyed<T>> {
             m.into_iter()
@@ -447,45 +577,37 @@ impl Builder {
             .spans
             .iter()
             .zip(self.accs)
-            .map(|(&(d, from_ms, to_ms), a)| {
-                let (calls, self_served, transferred, abandoned, unserved) = a.ivr;
-                PeriodReport {
-                    start: date_text(d),
-                    from_ms,
-                    to_ms,
-                    calls: a.calls.stats(),
-                    by_queue: keyed(a.by_queue, CallSums::stats),
-                    by_agent: keyed(a.by_agent, CallSums::stats),
-                    by_reason: keyed(a.by_reason, CallSums::stats),
-                    by_district: keyed(a.by_district, CallSums::stats),
-                    by_hour: a
-                        .by_hour
-                        .iter()
-                        .enumerate()
-                        .map(|(h, s)| Keyed {
-                            key: format!("{h:02}"),
-                            figures: s.stats(),
-                        })
-                        .collect(),
-                    ivr: IvrStats {
-                        calls,
-                        self_served,
-                        transferred,
-                        abandoned,
-                        unserved,
-                        containment_percent: (calls > 0)
-                            .then(|| self_served as f64 * 100.0 / calls as f64),
-                    },
-                    tickets: a.tickets.stats(),
-                    tickets_by_kind: keyed(a.tickets_by_kind, TicketSums::stats),
-                    tickets_by_district: keyed(a.tickets_by_district, TicketSums::stats),
-                    survey: SurveyStats {
-                        answered_calls: a.survey.0,
-                        responses: a.survey.1,
-                        average_score: (a.survey.1 > 0)
-                            .then(|| a.survey.2 as f64 / a.survey.1 as f64),
-                    },
-                }
+            .map(|(&(d, from_ms, to_ms), a)| PeriodReport {
+                start: date_text(d),
+                from_ms,
+                to_ms,
+                calls: a.calls.stats(),
+                by_queue: keyed(a.by_queue, CallSums::stats),
+                by_agent: keyed(a.by_agent, CallSums::stats),
+                by_reason: keyed(a.by_reason, CallSums::stats),
+                by_district: keyed(a.by_district, CallSums::stats),
+                by_hour: a
+                    .by_hour
+                    .iter()
+                    .enumerate()
+                    .map(|(h, s)| Keyed {
+                        key: format!("{h:02}"),
+                        figures: s.stats(),
+                    })
+                    .collect(),
+                ivr: a.ivr.stats(),
+                ivr_by_flow: keyed(a.ivr_by_flow, IvrSums::stats),
+                tickets: a.tickets.stats(),
+                tickets_by_kind: keyed(a.tickets_by_kind, TicketSums::stats),
+                tickets_by_district: keyed(a.tickets_by_district, TicketSums::stats),
+                follow_ups: a.follow_ups.stats(),
+                follow_ups_by_agent: keyed(a.follow_ups_by_agent, FollowUpSums::stats),
+                follow_ups_by_district: keyed(a.follow_ups_by_district, FollowUpSums::stats),
+                survey: SurveyStats {
+                    answered_calls: a.survey.0,
+                    responses: a.survey.1,
+                    average_score: (a.survey.1 > 0).then(|| a.survey.2 as f64 / a.survey.1 as f64),
+                },
             })
             .collect();
         Report {

@@ -1,12 +1,13 @@
 //! The reports' read path: the call records and tickets of a range streamed row by row from
-//! the read pool (never the writer, never the whole range in memory) into the pure
+//! the read pool (never the writer, never the whole range in memory) — call records, tickets
+//! created and follow-ups due in the range — into the pure
 //! [`report::Builder`](crate::report::Builder).
 
 use futures_util::TryStreamExt;
 
 use crate::db::col;
 use crate::lifecycle::Millis;
-use crate::report::{Builder, CallRow, Report, TicketRow};
+use crate::report::{Builder, CallRow, FollowUpRow, Report, TicketRow};
 use crate::sql::{Sql, Value};
 use crate::{Result, Store};
 
@@ -20,7 +21,7 @@ impl Store {
                 "SELECT (SELECT string_agg(r.code, ',') FROM call_reasons r \
                          WHERE r.call_ref = c.call_ref) AS reasons, c.started_at, c.queue, c.agent_id, u.district_id, \
                         c.disposition, c.ivr_ended_at, c.wait_ms, c.talk_ms, c.hold_ms, \
-                        c.wrapup_ms, c.survey_score \
+                        c.wrapup_ms, c.survey_score, c.ivr_path \
                  FROM calls c LEFT JOIN customers u ON u.id = c.customer_id \
                  WHERE c.started_at >= $1 AND c.started_at < $2 AND c.ended_at IS NOT NULL \
                    AND c.direction = 'inbound'",
@@ -31,6 +32,7 @@ impl Store {
             while let Some(r) = rows.try_next().await? {
                 let reasons: Option<String> = col(&r, "reasons")?;
                 let ivr_end: Option<i64> = col(&r, "ivr_ended_at")?;
+                let path: String = col(&r, "ivr_path")?;
                 b.add_call(&CallRow {
                     started_at: col(&r, "started_at")?,
                     queue: col(&r, "queue")?,
@@ -46,6 +48,7 @@ impl Store {
                     reasons: reasons
                         .map(|r| r.split(',').map(str::to_string).collect())
                         .unwrap_or_default(),
+                    flows: crate::report::flows_of_path(&path),
                 });
             }
         }
@@ -70,6 +73,24 @@ impl Store {
                 overdue: overdue != 0,
             });
         }
+        drop(rows);
+        let mut rows = sqlx::query(
+            "SELECT f.due_at, f.status, f.agent_id, f.rating, t.district_id FROM followups f \
+             JOIN tickets t ON t.id = f.ticket_id WHERE f.due_at >= $1 AND f.due_at < $2",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch(&self.read);
+        while let Some(r) = rows.try_next().await? {
+            b.add_follow_up(&FollowUpRow {
+                due_at: col(&r, "due_at")?,
+                status: col(&r, "status")?,
+                agent_id: col(&r, "agent_id")?,
+                district_id: col(&r, "district_id")?,
+                rating: col(&r, "rating")?,
+            });
+        }
+        drop(rows);
         Ok(b.finish())
     }
 }

@@ -1,8 +1,8 @@
 "use strict";
 // The supervisors' reports page (/wall/reports): daily, weekly or monthly reports over a
 // range of dates (GET /api/reports/{period}), in the centre's time zone, shown as tables
-// (calls by queue, agent, reason, district and hour; IVR containment; tickets by kind and
-// district; survey scores) and two charts drawn by the page on a canvas (calls per period,
+// (calls by queue, agent, reason, district and hour; IVR containment, also by flow; tickets
+// by kind and district; follow-ups by agent and district; survey scores) and two charts drawn by the page on a canvas (calls per period,
 // calls per hour); "Download CSV" fetches the same report as CSV (UTF-8 with BOM). A refused
 // range names the field: the page marks that input.
 
@@ -57,6 +57,14 @@
       "r.survey": "满意度回复",
       "r.score": "平均评分",
       "r.none_key": "（无）",
+      "r.ivr_by_flow": "语音自助（按流程）",
+      "r.follow_ups_by_agent": "回访（按坐席）",
+      "r.follow_ups_by_district": "回访（按区域）",
+      "r.fu_due": "应回访",
+      "r.fu_done": "已完成",
+      "r.fu_reached": "已联系上",
+      "r.fu_rate": "完成率",
+      "r.fu_rating": "平均评价",
     },
     {
       "r.title": "Reports",
@@ -104,6 +112,14 @@
       "r.survey": "Survey responses",
       "r.score": "Average score",
       "r.none_key": "(none)",
+      "r.ivr_by_flow": "IVR by flow",
+      "r.follow_ups_by_agent": "Follow-ups by agent",
+      "r.follow_ups_by_district": "Follow-ups by district",
+      "r.fu_due": "Due",
+      "r.fu_done": "Completed",
+      "r.fu_reached": "Reached",
+      "r.fu_rate": "Completion",
+      "r.fu_rating": "Average rating",
     },
   );
 
@@ -267,6 +283,19 @@
           [t("r.ivr"), p.ivr.calls, p.ivr.self_served, pct(p.ivr.containment_percent), p.survey.responses, p.survey.average_score === null ? "—" : p.survey.average_score.toFixed(2)],
         ]),
       );
+      if (p.ivr_by_flow.length) {
+        card.append(
+          table(
+            t("r.ivr_by_flow"),
+            [t("r.key"), t("r.ivr_calls"), t("r.self_served"), t("r.containment")],
+            p.ivr_by_flow.map((g) => [g.key, g.calls, g.self_served, pct(g.containment_percent)]),
+          ),
+        );
+      }
+      const fuHead = [t("r.key"), t("r.fu_due"), t("r.fu_done"), t("r.fu_reached"), t("r.fu_rate"), t("r.fu_rating")];
+      const fuRow = (key, g) => [key, g.due, g.completed, g.reached, pct(g.completion_percent), g.average_rating === null ? "—" : g.average_rating.toFixed(2)];
+      if (p.follow_ups_by_agent.length) card.append(table(t("r.follow_ups_by_agent"), fuHead, p.follow_ups_by_agent.map((g) => fuRow(keyName("agent", g.key), g))));
+      if (p.follow_ups_by_district.length) card.append(table(t("r.follow_ups_by_district"), fuHead, p.follow_ups_by_district.map((g) => fuRow(keyName("district", g.key), g))));
       if (p.tickets_by_kind.length) card.append(table(t("r.tickets_by_kind"), TICKET_HEAD(), p.tickets_by_kind.map((g) => ticketRow(H.label("kind", g.key), g))));
       if (p.tickets_by_district.length) card.append(table(t("r.tickets_by_district"), TICKET_HEAD(), p.tickets_by_district.map((g) => ticketRow(keyName("district", g.key), g))));
       out.append(card);

@@ -16,6 +16,7 @@ async fn finished(s: &hotline_store::Store, r: &str, at: i64, u: CallUpdate) {
         &CallUpdate {
             ended_at: Some(at + 300 * SEC),
             ivr_ended_at: Some(at + 20 * SEC),
+            ivr_path: Some(vec!["main/start".into(), "bills/none".into()]),
             ..u
         },
     )
@@ -94,21 +95,33 @@ async fn reports_equal_the_records_and_the_csv_equals_the_json() {
         )
         .await
         .unwrap();
-        s.create_ticket(
-            &NewTicket {
-                kind: "leak".into(),
-                priority: None,
-                customer_id: Some(f.customer),
-                district_id: None,
-                address: None,
-                summary: "漏水".into(),
-                reporter_phone: None,
-                reporter_name: None,
-                call_id: None,
-            },
-            hotline_store::Actor::System,
-            t0,
+        let ticket = s
+            .create_ticket(
+                &NewTicket {
+                    kind: "leak".into(),
+                    priority: None,
+                    customer_id: Some(f.customer),
+                    district_id: None,
+                    address: None,
+                    summary: "漏水".into(),
+                    reporter_phone: None,
+                    reporter_name: None,
+                    call_id: None,
+                },
+                hotline_store::Actor::System,
+                t0,
+            )
+            .await
+            .unwrap();
+        // Its follow-up call, made by the agent and rated 4.
+        sqlx::query(
+            "INSERT INTO followups (ticket_id, due_at, next_attempt_at, attempts, max_attempts, \
+             status, agent_id, rating, updated_at) VALUES ($1, $2, $2, 1, 3, 'reached', $3, 4, $2)",
         )
+        .bind(ticket.id)
+        .bind(t0 + 3600 * SEC)
+        .bind(f.agent)
+        .execute(s.write_pool())
         .await
         .unwrap();
         let date = |ms: i64| {
@@ -151,6 +164,17 @@ async fn reports_equal_the_records_and_the_csv_equals_the_json() {
         assert_eq!(p["tickets"]["created"], 1);
         assert_eq!(p["tickets_by_kind"][0]["key"], "leak");
         assert_eq!(p["tickets_by_district"][0]["key"], f.district.to_string());
+        assert_eq!(p["ivr_by_flow"][0]["key"], "bills");
+        assert_eq!(p["ivr_by_flow"][0]["calls"], 4);
+        assert_eq!(p["ivr_by_flow"][0]["self_served"], 1);
+        assert_eq!(p["follow_ups"]["due"], 1);
+        assert_eq!(p["follow_ups"]["completion_percent"], 100.0);
+        assert_eq!(p["follow_ups_by_agent"][0]["key"], f.agent.to_string());
+        assert_eq!(p["follow_ups_by_agent"][0]["average_rating"], 4.0);
+        assert_eq!(
+            p["follow_ups_by_district"][0]["key"],
+            f.district.to_string()
+        );
 
         // The CSV, parsed back, says the same.
         let res = api
@@ -200,8 +224,16 @@ async fn reports_equal_the_records_and_the_csv_equals_the_json() {
         assert!((sl - c["service_level_percent"].as_f64().unwrap()).abs() < 0.01);
         let leak = find("tickets_by_kind", &today, "leak");
         assert_eq!(leak[col("created")], "1");
-        let ivr = find("ivr_and_survey", &today, "all");
+        let ivr = find("ivr", &today, "all");
         assert_eq!(ivr[col("ivr_calls")], "4");
+        assert_eq!(ivr[col("self_served")], "1");
+        let main = find("ivr_by_flow", &today, "main");
+        assert_eq!(main[col("ivr_calls")], num(&p["ivr_by_flow"][1]["calls"]));
+        let fu = find("follow_ups", &today, "all");
+        assert_eq!(fu[col("follow_ups_due")], num(&p["follow_ups"]["due"]));
+        assert_eq!(fu[col("follow_ups_completed")], "1");
+        let by_agent = find("follow_ups_by_agent", &today, &f.agent.to_string());
+        assert_eq!(by_agent[col("average_rating")], "4.00");
         assert_eq!(rows.iter().filter(|r| r[0] == "calls_by_hour").count(), 48);
 
         // Weekly and monthly cover the same calls.

@@ -86,8 +86,10 @@ fn call_figures_follow_the_wallboard_definitions() {
         started_at: t,
         disposition: Some("self_served".into()),
         ivr: true,
+        flows: flows_of_path(r#"["main/start","bills/none"]"#),
         ..CallRow::default()
     };
+    assert_eq!(ivr_only.flows, ["main", "bills"]);
     let next_day = answered(dec1() + DAY + 23 * H, "billing", 7, 1_000, 10_000);
     let outside = answered(dec1() - 1, "billing", 7, 1_000, 10_000);
     for c in [&c1, &c2, &c3, &c4, &c5, &ivr_only, &next_day, &outside] {
@@ -108,6 +110,20 @@ fn call_figures_follow_the_wallboard_definitions() {
         overdue: true,
         ..TicketRow::default()
     });
+    for (status, agent, district, rating) in [
+        ("reached", Some(7), Some(3), Some(4)),
+        ("reached", Some(7), Some(3), Some(2)),
+        ("not_reached", Some(8), None, None),
+        ("pending", None, Some(3), None),
+    ] {
+        b.add_follow_up(&FollowUpRow {
+            due_at: t,
+            status: status.into(),
+            agent_id: agent,
+            district_id: district,
+            rating,
+        });
+    }
     let r = b.finish();
     assert_eq!(r.periods.len(), 2);
     let p = &r.periods[0];
@@ -148,6 +164,39 @@ fn call_figures_follow_the_wallboard_definitions() {
         (6, 1, 5)
     );
     assert_eq!(p.ivr.containment_percent, Some(100.0 / 6.0));
+    let flow = |k: &str| {
+        p.ivr_by_flow
+            .iter()
+            .find(|x| x.key == k)
+            .map(|x| x.figures.clone())
+    };
+    assert_eq!(
+        flow("bills").map(|f| (f.calls, f.self_served)),
+        Some((1, 1))
+    );
+    assert_eq!(
+        flow("main").map(|f| f.containment_percent),
+        Some(Some(100.0))
+    );
+    let f = &p.follow_ups;
+    assert_eq!((f.due, f.completed, f.reached, f.ratings), (4, 3, 2, 2));
+    assert_eq!(
+        (f.completion_percent, f.average_rating),
+        (Some(75.0), Some(3.0))
+    );
+    let by_agent = |k: &str| {
+        p.follow_ups_by_agent
+            .iter()
+            .find(|x| x.key == k)
+            .map(|x| x.figures.clone())
+    };
+    assert_eq!(by_agent("7").map(|f| f.average_rating), Some(Some(3.0)));
+    assert_eq!(
+        by_agent("none").map(|f| f.completion_percent),
+        Some(Some(0.0))
+    );
+    assert_eq!(p.follow_ups_by_district[0].key, "3");
+    assert_eq!(p.follow_ups_by_district[0].figures.due, 3);
     assert_eq!((p.survey.answered_calls, p.survey.responses), (3, 2));
     assert_eq!(p.survey.average_score, Some(3.5));
     assert_eq!(
