@@ -23,6 +23,7 @@ mod error;
 pub mod figures;
 pub mod followups;
 mod group_commit;
+pub mod incidents;
 pub mod lifecycle;
 pub mod notices;
 pub mod outbox;
