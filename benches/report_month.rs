@@ -1,7 +1,8 @@
 //! A month's report over a large store: 1,000,000 call records (with their call reasons) and
 //! 500,000 tickets in one month (December 2026, Asia/Shanghai), on SQLite (a file kept under
 //! `target/bench-report/` and reused) and, with `--pg URL`, on PostgreSQL (a schema of its
-//! own, kept and reused). Seeds with multi-row INSERTs, then times the monthly report (one
+//! own, kept and reused). Seeds with multi-row INSERTs in time order (as the call log writes
+//! records and the desk opens tickets), then times the monthly report (one
 //! period) and the daily report over the same month (31 periods), each `--rounds` times, as
 //! `GET /api/reports/…` builds them: the store streams the rows from its read pool into the
 //! pure report builder. Prints the times and the rows per second.
@@ -163,7 +164,8 @@ async fn seed(store: &Store, a: &Args) {
             );
             let mut any_reason = false;
             for k in 0..n {
-                let at = start + (g.below(span as u64) as i64);
+                // Records are written as calls end: in time order, as here.
+                let at = start + ((i + k) as i64) * (span / a.calls as i64) + g.below(1000) as i64;
                 let r = g.below(100);
                 let queue = QUEUES[g.below(4) as usize];
                 let agent = agents[g.below(agents.len() as u64) as usize];
@@ -246,7 +248,8 @@ async fn seed(store: &Store, a: &Args) {
                  due_on_site_at, due_reply_at) VALUES ",
             );
             for k in 0..n {
-                let at = start + (g.below(span as u64) as i64);
+                let at =
+                    start + ((i + k) as i64) * (span / a.tickets as i64) + g.below(1000) as i64;
                 let kind = KINDS[g.below(4) as usize];
                 let district = districts[g.below(districts.len() as u64) as usize];
                 let done = g.below(10) < 7;

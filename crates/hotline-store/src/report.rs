@@ -399,19 +399,28 @@ impl FollowUpSums {
 struct Acc {
     calls: CallSums,
     by_queue: BTreeMap<String, CallSums>,
-    by_agent: BTreeMap<String, CallSums>,
+    by_agent: BTreeMap<Option<i64>, CallSums>,
     by_reason: BTreeMap<String, CallSums>,
-    by_district: BTreeMap<String, CallSums>,
+    by_district: BTreeMap<Option<i64>, CallSums>,
     by_hour: [CallSums; 24],
     ivr: IvrSums,
     ivr_by_flow: BTreeMap<String, IvrSums>,
     tickets: TicketSums,
     tickets_by_kind: BTreeMap<String, TicketSums>,
-    tickets_by_district: BTreeMap<String, TicketSums>,
+    tickets_by_district: BTreeMap<Option<i64>, TicketSums>,
     follow_ups: FollowUpSums,
-    follow_ups_by_agent: BTreeMap<String, FollowUpSums>,
-    follow_ups_by_district: BTreeMap<String, FollowUpSums>,
+    follow_ups_by_agent: BTreeMap<Option<i64>, FollowUpSums>,
+    follow_ups_by_district: BTreeMap<Option<i64>, FollowUpSums>,
     survey: (i64, i64, i64),
+}
+
+/// The sums under `key` in `m`, made on first use (the key copied only then: a report adds
+/// a million rows to a few dozen groups).
+fn sums<'m, S: Default>(m: &'m mut BTreeMap<String, S>, key: &str) -> Option<&'m mut S> {
+    if !m.contains_key(key) {
+        m.insert(key.to_string(), S::default());
+    }
+    m.get_mut(key)
 }
 
 fn key_of(id: Option<i64>) -> String {
@@ -503,7 +512,9 @@ impl Builder {
         if c.ivr {
             acc.ivr.add(c);
             for f in &c.flows {
-                acc.ivr_by_flow.entry(f.clone()).or_default().add(c);
+                if let Some(s) = sums(&mut acc.ivr_by_flow, f) {
+                    s.add(c);
+                }
             }
         }
         if c.disposition.as_deref() == Some("answered") && c.agent_id.is_some() {
@@ -517,17 +528,18 @@ impl Builder {
             return;
         };
         acc.calls.add(c, rule);
-        acc.by_queue.entry(queue.clone()).or_default().add(c, rule);
-        acc.by_agent
-            .entry(key_of(c.agent_id))
-            .or_default()
-            .add(c, rule);
+        if let Some(s) = sums(&mut acc.by_queue, queue) {
+            s.add(c, rule);
+        }
+        acc.by_agent.entry(c.agent_id).or_default().add(c, rule);
         acc.by_district
-            .entry(key_of(c.district_id))
+            .entry(c.district_id)
             .or_default()
             .add(c, rule);
         for r in &c.reasons {
-            acc.by_reason.entry(r.clone()).or_default().add(c, rule);
+            if let Some(s) = sums(&mut acc.by_reason, r) {
+                s.add(c, rule);
+            }
         }
         if let Some(h) = acc.by_hour.get_mut(hour) {
             h.add(c, rule);
@@ -539,12 +551,11 @@ impl Builder {
             return;
         };
         acc.tickets.add(t);
-        acc.tickets_by_kind
-            .entry(t.kind.clone())
-            .or_default()
-            .add(t);
+        if let Some(s) = sums(&mut acc.tickets_by_kind, &t.kind) {
+            s.add(t);
+        }
         acc.tickets_by_district
-            .entry(key_of(t.district_id))
+            .entry(t.district_id)
             .or_default()
             .add(t);
     }
@@ -555,11 +566,11 @@ impl Builder {
         };
         acc.follow_ups.add(f);
         acc.follow_ups_by_agent
-            .entry(key_of(f.agent_id))
+            .entry(f.agent_id)
             .or_default()
             .add(f);
         acc.follow_ups_by_district
-            .entry(key_of(f.district_id))
+            .entry(f.district_id)
             .or_default()
             .add(f);
     }
@@ -573,6 +584,11 @@ impl Builder {
                 })
                 .collect()
         }
+        /// Groups by id, in the order of their keys as text (`none` for no id).
+        fn by_id<S, T>(m: BTreeMap<Option<i64>, S>, f: impl Fn(&S) -> T) -> Vec<Keyed<T>> {
+            let named: BTreeMap<String, S> = m.into_iter().map(|(k, s)| (key_of(k), s)).collect();
+            keyed(named, f)
+        }
         let periods = self
             .spans
             .iter()
@@ -583,9 +599,9 @@ impl Builder {
                 to_ms,
                 calls: a.calls.stats(),
                 by_queue: keyed(a.by_queue, CallSums::stats),
-                by_agent: keyed(a.by_agent, CallSums::stats),
+                by_agent: by_id(a.by_agent, CallSums::stats),
                 by_reason: keyed(a.by_reason, CallSums::stats),
-                by_district: keyed(a.by_district, CallSums::stats),
+                by_district: by_id(a.by_district, CallSums::stats),
                 by_hour: a
                     .by_hour
                     .iter()
@@ -599,10 +615,10 @@ impl Builder {
                 ivr_by_flow: keyed(a.ivr_by_flow, IvrSums::stats),
                 tickets: a.tickets.stats(),
                 tickets_by_kind: keyed(a.tickets_by_kind, TicketSums::stats),
-                tickets_by_district: keyed(a.tickets_by_district, TicketSums::stats),
+                tickets_by_district: by_id(a.tickets_by_district, TicketSums::stats),
                 follow_ups: a.follow_ups.stats(),
-                follow_ups_by_agent: keyed(a.follow_ups_by_agent, FollowUpSums::stats),
-                follow_ups_by_district: keyed(a.follow_ups_by_district, FollowUpSums::stats),
+                follow_ups_by_agent: by_id(a.follow_ups_by_agent, FollowUpSums::stats),
+                follow_ups_by_district: by_id(a.follow_ups_by_district, FollowUpSums::stats),
                 survey: SurveyStats {
                     answered_calls: a.survey.0,
                     responses: a.survey.1,

@@ -5,7 +5,16 @@
 
 use futures_util::TryStreamExt;
 
-use crate::db::col;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// Column `i` of a row, by its position in the SELECT (a million rows are not read by name).
+fn at<'r, T>(row: &'r AnyRow, i: usize) -> Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    Ok(row.try_get(i)?)
+}
 use crate::lifecycle::Millis;
 use crate::report::{Builder, CallRow, FollowUpRow, Report, TicketRow};
 use crate::sql::{Sql, Value};
@@ -30,21 +39,21 @@ impl Store {
             .bind(to)
             .fetch(&self.read);
             while let Some(r) = rows.try_next().await? {
-                let reasons: Option<String> = col(&r, "reasons")?;
-                let ivr_end: Option<i64> = col(&r, "ivr_ended_at")?;
-                let path: String = col(&r, "ivr_path")?;
+                let reasons: Option<String> = at(&r, 0)?;
+                let ivr_end: Option<i64> = at(&r, 6)?;
+                let path: String = at(&r, 12)?;
                 b.add_call(&CallRow {
-                    started_at: col(&r, "started_at")?,
-                    queue: col(&r, "queue")?,
-                    agent_id: col(&r, "agent_id")?,
-                    district_id: col(&r, "district_id")?,
-                    disposition: col(&r, "disposition")?,
+                    started_at: at(&r, 1)?,
+                    queue: at(&r, 2)?,
+                    agent_id: at(&r, 3)?,
+                    district_id: at(&r, 4)?,
+                    disposition: at(&r, 5)?,
                     ivr: ivr_end.is_some(),
-                    wait_ms: col(&r, "wait_ms")?,
-                    talk_ms: col(&r, "talk_ms")?,
-                    hold_ms: col(&r, "hold_ms")?,
-                    wrapup_ms: col(&r, "wrapup_ms")?,
-                    survey_score: col(&r, "survey_score")?,
+                    wait_ms: at(&r, 7)?,
+                    talk_ms: at(&r, 8)?,
+                    hold_ms: at(&r, 9)?,
+                    wrapup_ms: at(&r, 10)?,
+                    survey_score: at(&r, 11)?,
                     reasons: reasons
                         .map(|r| r.split(',').map(str::to_string).collect())
                         .unwrap_or_default(),
@@ -53,8 +62,8 @@ impl Store {
             }
         }
         let mut q = Sql::new("SELECT t.kind, t.district_id, t.created_at, t.on_site_at, t.replied_at, t.closed_at, CASE WHEN ");
-        let at = q.placeholder(Value::Int(now));
-        q.push(&crate::tickets::overdue_sql(&at))
+        let now_at = q.placeholder(Value::Int(now));
+        q.push(&crate::tickets::overdue_sql(&now_at))
             .push(" THEN 1 ELSE 0 END AS overdue FROM tickets t WHERE t.created_at >= ")
             .int(from)
             .push(" AND t.created_at < ")
@@ -62,14 +71,14 @@ impl Store {
         let query = q.query();
         let mut rows = query.fetch(&self.read);
         while let Some(r) = rows.try_next().await? {
-            let overdue: i64 = col(&r, "overdue")?;
+            let overdue: i64 = at(&r, 6)?;
             b.add_ticket(&TicketRow {
-                kind: col(&r, "kind")?,
-                district_id: col(&r, "district_id")?,
-                created_at: col(&r, "created_at")?,
-                on_site_at: col(&r, "on_site_at")?,
-                replied_at: col(&r, "replied_at")?,
-                closed_at: col(&r, "closed_at")?,
+                kind: at(&r, 0)?,
+                district_id: at(&r, 1)?,
+                created_at: at(&r, 2)?,
+                on_site_at: at(&r, 3)?,
+                replied_at: at(&r, 4)?,
+                closed_at: at(&r, 5)?,
                 overdue: overdue != 0,
             });
         }
@@ -83,11 +92,11 @@ impl Store {
         .fetch(&self.read);
         while let Some(r) = rows.try_next().await? {
             b.add_follow_up(&FollowUpRow {
-                due_at: col(&r, "due_at")?,
-                status: col(&r, "status")?,
-                agent_id: col(&r, "agent_id")?,
-                district_id: col(&r, "district_id")?,
-                rating: col(&r, "rating")?,
+                due_at: at(&r, 0)?,
+                status: at(&r, 1)?,
+                agent_id: at(&r, 2)?,
+                rating: at(&r, 3)?,
+                district_id: at(&r, 4)?,
             });
         }
         drop(rows);
