@@ -332,9 +332,51 @@ fn kept(a: &Args) -> PathBuf {
     dir.join(format!("report-{}-{}.db", a.calls, a.tickets))
 }
 
+/// The pure builder alone over `calls` rows made in memory: its share of a report's time.
+fn builder_alone(calls: u64) {
+    use hotline_store::report::CallRow;
+    let start = month_start();
+    let span = 31 * DAY;
+    let mut g = Gen(7);
+    let rows: Vec<CallRow> = (0..calls)
+        .map(|i| CallRow {
+            started_at: start + (i as i64) * (span / calls as i64),
+            queue: Some(QUEUES[g.below(4) as usize].to_string()),
+            agent_id: Some(g.below(50) as i64),
+            district_id: Some(g.below(10) as i64),
+            disposition: Some("answered".into()),
+            ivr: true,
+            wait_ms: Some(g.below(90_000) as i64),
+            talk_ms: Some(100_000),
+            hold_ms: Some(0),
+            wrapup_ms: Some(10_000),
+            survey_score: None,
+            reasons: vec![REASONS[g.below(6) as usize].to_string()],
+            flows: vec!["main".into(), "bills".into()],
+        })
+        .collect();
+    let dec = |day| CivilDate {
+        year: 2026,
+        month: 12,
+        day,
+    };
+    let mut b = Builder::new(zone(), Period::Monthly, dec(1), dec(31), Rules::default());
+    let t = Instant::now();
+    for r in &rows {
+        b.add_call(r);
+    }
+    let report = b.finish();
+    println!(
+        "builder alone: {calls} call rows in {:.3} s ({} offered)",
+        t.elapsed().as_secs_f64(),
+        report.periods.first().map_or(0, |p| p.calls.offered)
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let a = args();
+    builder_alone(a.calls);
     let db = kept(&a);
     let store = Store::open(
         OpenOptions::new(format!("sqlite:{}", db.display())),
