@@ -227,27 +227,35 @@ impl Store {
     }
 
     /// Calls that started in `[from, to)` by reason: every reason of the tree, in its order,
-    /// with zero where none (a call with two reasons counts under both).
+    /// with zero where none (a call with two reasons counts under both). Read from the
+    /// period's calls (the `calls_started` index), not from every reason ever given.
     pub async fn calls_by_reason(&self, from: Millis, to: Millis) -> Result<Vec<ReasonCount>> {
         let rows = sqlx::query(
-            "SELECT c.code AS code, COUNT(k.id) AS calls FROM call_reason_codes c \
-             LEFT JOIN call_reasons r ON r.code = c.code \
-             LEFT JOIN calls k ON k.call_ref = r.call_ref AND k.started_at >= $1 \
-                  AND k.started_at < $2 \
-             WHERE c.code LIKE '%/%' GROUP BY c.code, c.position ORDER BY c.position, c.code",
+            "SELECT r.code AS code, COUNT(*) AS calls FROM calls k \
+             JOIN call_reasons r ON r.call_ref = k.call_ref \
+             WHERE k.started_at >= $1 AND k.started_at < $2 GROUP BY r.code",
         )
         .bind(from)
         .bind(to)
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ReasonCount {
-                    code: col(r, "code")?,
-                    calls: col(r, "calls")?,
-                })
+        let mut counted: Vec<(String, i64)> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            counted.push((col(r, "code")?, col(r, "calls")?));
+        }
+        Ok(self
+            .reason_tree()
+            .await?
+            .into_iter()
+            .filter(|r| r.pickable)
+            .map(|r| ReasonCount {
+                calls: counted
+                    .iter()
+                    .find(|(c, _)| *c == r.code)
+                    .map_or(0, |(_, n)| *n),
+                code: r.code,
             })
-            .collect()
+            .collect())
     }
 
     /// Calls that started at or after `started_from` and ended in `[from, to)`, in the IVR or
