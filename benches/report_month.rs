@@ -190,7 +190,7 @@ async fn seed(store: &Store, a: &Args) {
                         agent.to_string(),
                         "answered",
                         (30_000 + g.below(400_000)).to_string(),
-                        if r % 3 == 0 {
+                        if r.is_multiple_of(3) {
                             (1 + g.below(5)).to_string()
                         } else {
                             "NULL".to_string()
