@@ -464,9 +464,23 @@ async function main() {
     check("desk: wrap-up shown", wrap.state.state === "wrap_up" && (await desk.isVisible("#btn-end-wrap")) && (await text(desk, "#state-detail")).includes("话后整理"), await text(desk, "#state-detail"));
     check("desk: the call shown as ended", (await text(desk, "#call-status")) === "通话已结束", await text(desk, "#call-status"));
     check("desk: the call's messages cleared", await desk.isHidden("#call-msg"));
+    // Call reasons are required (run.sh): ending wrap-up without one is refused, the
+    // reasons' box marked; with one picked and a note, it ends and the record has them.
+    check("desk: the call reasons shown in wrap-up", await desk.isVisible("#wrapup"));
+    await desk.click("#btn-end-wrap");
+    await desk.waitForFunction(() => document.getElementById("wrapup").getAttribute("aria-invalid") === "true", null, { timeout: 5000 });
+    check(
+      "desk: wrap-up without a reason refused, the field named",
+      (await api("GET", "/api/acd/me", agentLogin.token)).state.state === "wrap_up" && (await text(desk, "#state-msg")).includes("reasons"),
+      await text(desk, "#state-msg"),
+    );
+    await desk.check('.wrap-reason[value="billing/dispute"]');
+    await desk.fill("#wrap-note", "客户对<b>账单</b>有异议");
     await desk.screenshot({ path: path.join(OUT, "desk-wrapup.png") });
     await desk.click("#btn-end-wrap");
     await waitState(desk, "ready", 5000);
+    const reasons = await api("GET", `/api/calls/${recordId}/reasons`, sup);
+    check("API: the call's reasons and note from the page", JSON.stringify(reasons.reasons) === '["billing/dispute"]' && reasons.note === "客户对<b>账单</b>有异议", JSON.stringify(reasons));
     const endedAt = Date.now();
     const after = await api("GET", "/api/acd/me", agentLogin.token);
     check("desk: wrap-up ended early from the page", after.state.state === "ready" && endedAt < wrap.state.until - 2000, `${Math.round((wrap.state.until - endedAt) / 1000)} s before it would have ended`);
@@ -544,6 +558,12 @@ async function main() {
         bi.transferred >= 1 && ivrShown.calls === String(bi.calls) && ivrShown.self_served === String(bi.self_served) && ivrShown.transferred === String(bi.transferred) && ivrShown.containment === (bi.containment_percent === null ? "" : String(bi.containment_percent)),
         `${JSON.stringify(ivrShown)} vs ${JSON.stringify(bi)}`,
       );
+      await wall.waitForSelector('#reasons li[data-reason="billing/dispute"]', { timeout: 12000 }).catch(() => {});
+      const disputes = await wall.evaluate(() => {
+        const li = document.querySelector('#reasons li[data-reason="billing/dispute"]');
+        return li ? li.textContent : null;
+      });
+      check("wall: today's calls by reason", disputes !== null && disputes.startsWith("1") && disputes.includes("争议"), disputes);
     }
 
     // A supervisor sets another agent's state.
@@ -648,6 +668,8 @@ async function main() {
     check("unknown caller: no customer shown", (await desk.locator("#cust-name").count()) === 0);
     check("caller (unknown): SIPp call completed", (await unknownDone) === 0);
     await waitState(desk, "wrap_up", 10000);
+    check("desk: the reasons cleared for the next call", (await desk.locator(".wrap-reason:checked").count()) === 0);
+    await desk.check('.wrap-reason[value="info/other"]');
     await desk.keyboard.press("Alt+KeyR");
     await waitState(desk, "ready", 5000);
     check("keyboard: Alt+R ends the wrap-up", (await api("GET", "/api/acd/me", agentLogin.token)).state.state === "ready");

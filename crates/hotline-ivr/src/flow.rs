@@ -81,6 +81,9 @@ pub struct Node {
     pub served: bool,
     /// The node's titles for the desk (language, text), as the file gives them.
     pub titles: Vec<(String, String)>,
+    /// `reason: category/reason` in the file (on `play`, `lookup` or `ticket`): the call
+    /// reason of a call that reaches the node, when no agent gives one.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone)]

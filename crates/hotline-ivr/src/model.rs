@@ -177,6 +177,12 @@ pub struct Play {
     /// later. Default `false`.
     #[serde(default)]
     pub served: Option<bool>,
+    /// The call reason a call that reaches this node is given when no agent gives one: a
+    /// reason code of the centre's tree (`billing/query`, `repair/leak`), `category/reason`
+    /// in lowercase letters, digits and `_`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub reason: Option<Text>,
     /// The node after.
     #[schemars(with = "schema::Name")]
     pub next: Text,
@@ -352,6 +358,12 @@ pub struct Lookup {
     /// was answered counts as self-served unless the flow transfers it later. Default `false`.
     #[serde(default)]
     pub served: Option<bool>,
+    /// The call reason a call that reaches this node is given when no agent gives one: a
+    /// reason code of the centre's tree (`billing/query`, `repair/leak`), `category/reason`
+    /// in lowercase letters, digits and `_`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub reason: Option<Text>,
 }
 
 /// Sets variables, in order.
@@ -486,6 +498,12 @@ pub struct Ticket {
     /// self-served unless the flow transfers it later. Default `false`.
     #[serde(default)]
     pub served: Option<bool>,
+    /// The call reason a call that reaches this node is given when no agent gives one: a
+    /// reason code of the centre's tree (`billing/query`, `repair/leak`), `category/reason`
+    /// in lowercase letters, digits and `_`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub reason: Option<Text>,
 }
 
 /// Hands the call to an agent queue; ends the flow.

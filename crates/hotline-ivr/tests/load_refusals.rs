@@ -50,7 +50,7 @@ fn unknown_fields() {
         one(&format!(
             "  start:\n    play: {{ prompts: [a], next: end, nxt: x }}\n{END}"
         )),
-        "main.yaml:6:38: unknown field `nxt`, expected one of title, prompts, barge_in, served, next",
+        "main.yaml:6:38: unknown field `nxt`, expected one of title, prompts, barge_in, served, reason, next",
     );
     // Only what serves the caller takes `served`: not a menu, a branch or a transfer.
     assert_error(
@@ -543,5 +543,42 @@ fn all_errors_of_all_files_are_reported() {
             "b.yaml:6:36: prompt `missing_2` is missing for zh, en (sounds/zh/missing_2.wav)",
             "c.yaml:2:8: unclosed bracket '{'",
         ]
+    );
+}
+
+#[test]
+fn call_reasons_on_nodes() {
+    // A reason code is `category/reason`; anything else is refused where it is written.
+    for bad in [
+        "billing",
+        "Billing/Query",
+        "billing/",
+        "/query",
+        "billing/query/x",
+        "账务/查询",
+    ] {
+        let lines = error_lines(one(&format!(
+            "  start:\n    play: {{ prompts: [a], next: end, reason: \"{bad}\" }}\n{END}"
+        )));
+        assert_eq!(lines.len(), 1, "{bad}: {lines:?}");
+        assert!(
+            lines[0].starts_with("main.yaml:6:") && lines[0].contains("is not a call reason code"),
+            "{bad}: {lines:?}"
+        );
+    }
+    let set = one(&format!(
+        "  start:\n    play: {{ prompts: [a], next: end, served: true, reason: billing/query }}\n{END}"
+    ))
+    .unwrap();
+    assert_eq!(
+        set.flows[0].nodes[0].reason.as_deref(),
+        Some("billing/query")
+    );
+    // Only what serves the caller takes a reason.
+    assert_error(
+        one(&format!(
+            "  start:\n    menu: {{ prompts: [a], keys: {{ \"1\": end }}, fallback: end, reason: a/b }}\n{END}"
+        )),
+        "main.yaml:6:62: unknown field `reason`, expected one of prompts, keys, timeout, retries, invalid, no_input, fallback",
     );
 }

@@ -24,6 +24,8 @@ const OUTBOX_SQL: &str = include_str!("../migrations/0015_outbox.sql");
 const ESCALATION_SQL: &str = include_str!("../migrations/0016_escalation_work_orders.sql");
 const LIST_INDEXES_SQL: &str = include_str!("../migrations/0017_ticket_list_indexes.sql");
 const SUMMARIES_SQL: &str = include_str!("../migrations/0018_ticket_summaries.sql");
+const CALL_REASONS_SQL: &str = include_str!("../migrations/0020_call_reasons.sql");
+const REPORT_INDEXES_SQL: &str = include_str!("../migrations/0021_report_indexes.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +126,8 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(16, "escalation_work_orders", ESCALATION_SQL),
             migration(17, "ticket_list_indexes", LIST_INDEXES_SQL),
             migration(18, "ticket_summaries", SUMMARIES_SQL),
+            migration(20, "call_reasons", CALL_REASONS_SQL),
+            migration(21, "report_indexes", REPORT_INDEXES_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

@@ -33,6 +33,7 @@
     followups: [],
     live: null,
     tick: null,
+    reasonTree: [], // the call reasons' tree (GET /api/call-reasons)
   };
   // Shared with desk-customer.js and desk-tickets.js, which add their functions to it.
   const D = (H.desk = { S });
@@ -67,6 +68,7 @@
     loadDistricts();
     loadIvrTitles();
     if (agent.role !== "agent") H.escalations.loadDistricts();
+    loadReasons();
     restorePop();
     refreshMe();
     D.refreshTickets();
@@ -186,6 +188,8 @@
     $("state-phone").dataset.on = reg ? "1" : "0";
     $("state-phone").className = unreachable ? "warn" : "hint";
     const wrap = !!st && st.state === "wrap_up";
+    const picking = !!S.pop && !!st && (wrap || st.state === "on_call");
+    $("wrapup").hidden = !picking || !S.reasonTree.some((r) => r.pickable);
     $("btn-end-wrap").hidden = !wrap;
     $("btn-ready").hidden = wrap;
     $("btn-ready").disabled = !!st && st.state === "ready";
@@ -202,12 +206,83 @@
       const a = await api("PUT", "/api/acd/me/state", body);
       applyAgent(a);
     } catch (err) {
+      if (err && err.field === "reasons") {
+        $("wrapup").setAttribute("aria-invalid", "true");
+        const first = document.querySelector(".wrap-reason");
+        if (first) first.focus();
+      }
       say($("state-msg"), errorText(err), "error");
     }
   }
 
   function goReady() {
-    changeState("ready");
+    endingWrapup().then((ok) => ok && changeState("ready"));
+  }
+
+  // ---- call reasons in wrap-up ---------------------------------------------------------------
+
+  async function loadReasons() {
+    try {
+      S.reasonTree = await api("GET", "/api/call-reasons");
+    } catch (_) {
+      S.reasonTree = [];
+    }
+    renderReasonTree();
+    renderState();
+  }
+
+  /** The tree as checkboxes, one group per category, in the agent's language. */
+  function renderReasonTree() {
+    const box = $("wrap-reasons");
+    const checked = new Set(pickedReasons());
+    box.textContent = "";
+    const en = H.getLang() === "en";
+    const name = (r) => (en ? r.name_en : r.name_zh) || r.code;
+    for (const cat of S.reasonTree.filter((r) => !r.pickable)) {
+      const group = el("div", { class: "wrap-group" }, el("span", { class: "wrap-cat", text: name(cat) }));
+      for (const r of S.reasonTree.filter((x) => x.pickable && x.code.startsWith(cat.code + "/"))) {
+        const input = el("input", { type: "checkbox", value: r.code, class: "wrap-reason" });
+        input.checked = checked.has(r.code);
+        group.append(el("label", { class: "wrap-item" }, input, " ", name(r)));
+      }
+      box.append(group);
+    }
+  }
+
+  function pickedReasons() {
+    return Array.from(document.querySelectorAll(".wrap-reason:checked")).map((i) => i.value);
+  }
+
+  function clearWrapup() {
+    document.querySelectorAll(".wrap-reason").forEach((i) => {
+      i.checked = false;
+    });
+    $("wrap-note").value = "";
+    $("wrapup").removeAttribute("aria-invalid");
+  }
+
+  /** Before wrap-up ends from the desk: the reasons picked and the note go to the call's record.
+   * False when they could not be saved (the message says why). */
+  async function endingWrapup() {
+    const st = S.acd && S.acd.state;
+    if (!st || st.state !== "wrap_up") return true;
+    const reasons = pickedReasons();
+    const note = $("wrap-note").value.trim();
+    if (!reasons.length && !note) return true; // the engine says whether reasons are required
+    const ref = (S.callRecord && S.callRecord.call_ref) || (S.pop && S.pop.call_ref);
+    if (!ref) {
+      say($("state-msg"), t("wrap.nocall"), "error");
+      return false;
+    }
+    try {
+      await api("PUT", "/api/acd/me/wrapup", { call_ref: ref, reasons, note: note || null });
+      $("wrapup").removeAttribute("aria-invalid");
+      return true;
+    } catch (err) {
+      if (err && err.field === "reasons") $("wrapup").setAttribute("aria-invalid", "true");
+      say($("state-msg"), errorText(err), "error");
+      return false;
+    }
   }
 
   function goNotReady() {
@@ -220,7 +295,7 @@
         return;
       }
     }
-    changeState("not_ready", reason);
+    endingWrapup().then((ok) => ok && changeState("not_ready", reason));
   }
 
   // ---- live events -------------------------------------------------------------------------
@@ -254,6 +329,7 @@
   // ---- the screen pop ----------------------------------------------------------------------
 
   function screenPop(pop) {
+    if (!S.pop || S.pop.call !== pop.call) clearWrapup();
     S.pop = pop;
     try {
       sessionStorage.setItem(POP_KEY, JSON.stringify(pop));
@@ -475,6 +551,7 @@
     H.langButton($("lang"));
     H.onLang(() => {
       document.title = t("desk.title") + " · hotline";
+      renderReasonTree();
       renderAll();
     });
     document.title = t("desk.title") + " · hotline";

@@ -16,6 +16,7 @@
     {
       "wall.title": "班长监控墙",
       "wall.notices": "停水停电公告",
+      "wall.reports": "报表",
       "wall.login.title": "班长登录",
       "wall.who": "{name} · 工号 {staff}",
       "wall.queues": "队列",
@@ -35,6 +36,8 @@
       "wall.audit.applied": "已生效",
       "wall.audit.refused": "未生效",
       "wall.overdue.none": "没有超时工单",
+      "wall.reasons": "今日来电原因",
+      "wall.reasons.none": "今天还没有记录来电原因",
       "wall.source.board": "实时概览每 2 秒更新，当日统计每 5 秒更新（{time}）",
       "wall.source.overview": "仅实时概览：统计接口不可用（{why}）；计数为引擎启动以来",
       "wall.source.wait": "等待数据…",
@@ -86,6 +89,7 @@
     {
       "wall.title": "Supervisor wallboard",
       "wall.notices": "Outage notices",
+      "wall.reports": "Reports",
       "wall.login.title": "Supervisor log in",
       "wall.who": "{name} · staff no. {staff}",
       "wall.queues": "Queues",
@@ -105,6 +109,8 @@
       "wall.audit.applied": "applied",
       "wall.audit.refused": "refused",
       "wall.overdue.none": "No overdue tickets",
+      "wall.reasons": "Today's calls by reason",
+      "wall.reasons.none": "No call reasons recorded today",
       "wall.source.board": "Live figures every 2 s, today's statistics every 5 s ({time})",
       "wall.source.overview": "Live overview only: the statistics are not available ({why}); counters since the engine started",
       "wall.source.wait": "Waiting for data…",
@@ -548,6 +554,32 @@
     );
   }
 
+  /** Today's calls by reason (from the wallboard), most first, with a bar each. */
+  function renderReasons() {
+    const list = $("reasons");
+    const all = (W.board && W.board.reasons_today) || [];
+    const items = all.filter((r) => r.calls > 0).sort((a, b) => b.calls - a.calls);
+    if (!items.length) {
+      list.replaceChildren(el("li", { class: "empty", text: t("wall.reasons.none") }));
+      return;
+    }
+    const most = items[0].calls;
+    const en = H.getLang() === "en";
+    list.replaceChildren(
+      ...items.map((r) => {
+        const bar = el("span", { class: "bar" });
+        bar.style.width = Math.max(2, Math.round((r.calls * 100) / most)) + "%";
+        return el(
+          "li",
+          { data: { reason: r.code } },
+          el("span", { class: "num", text: String(r.calls) }),
+          el("span", { class: "lbl", text: (en ? r.name_en : r.name_zh) || r.code }),
+          bar,
+        );
+      }),
+    );
+  }
+
   // The audit trail of forced states (supervisors and admins; agents get a 403 and no list).
   async function loadAudit() {
     if (!W.me || W.me.role === "agent") return;
@@ -608,6 +640,7 @@
     renderAgents();
     renderIvr();
     renderOverdue();
+    renderReasons();
     renderAudit();
     renderUrgent();
   }

@@ -163,6 +163,19 @@ pub async fn set_mine(
     JsonBody(b): JsonBody<StateBody>,
 ) -> ApiResult<Json<AgentSnapshot>> {
     let request = b.request()?;
+    if matches!(
+        request,
+        AgentRequest::Ready | AgentRequest::NotReady(_) | AgentRequest::Logout
+    ) {
+        // Ending a wrap-up from the desktop: its call's reasons first, where required.
+        if let Some(me) = port(&s)?
+            .snapshot()
+            .await
+            .and_then(|snap| snap.agents.into_iter().find(|a| a.id.0 == who.agent.id))
+        {
+            crate::reasons::check_wrapup_end(&s, who.agent.id, &me.state).await?;
+        }
+    }
     apply(&s, &who.agent, request).await
 }
 

@@ -29,6 +29,8 @@ mod middleware;
 mod notices;
 mod openapi;
 mod pages;
+mod reasons;
+mod reports;
 mod throttle;
 mod tickets;
 mod wallboard;
@@ -76,6 +78,9 @@ pub struct ApiState {
     pub zone: hotline_time::Zone,
     /// The IVR nodes' titles (`GET /api/ivr/titles`); `None`: no IVR, none.
     pub ivr_titles: Option<ivr::TitleSource>,
+    /// An agent must give the call's reasons before ending wrap-up from the desktop
+    /// (`acd.wrapup_reasons_required`; only where the tree has reasons).
+    pub reasons_required: bool,
 }
 
 impl ApiState {
@@ -196,6 +201,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/ivr/titles", ivr::titles),
         ep(Get, "/api/acd/me", acd::me),
         ep(Put, "/api/acd/me/state", acd::set_mine),
+        ep(Put, "/api/acd/me/wrapup", reasons::wrapup),
+        ep(Get, "/api/call-reasons", reasons::tree),
+        ep(Get, "/api/reports/daily", reports::daily),
+        ep(Get, "/api/reports/weekly", reports::weekly),
+        ep(Get, "/api/reports/monthly", reports::monthly),
+        ep(Get, "/api/calls/{id}/reasons", reasons::of_call),
         ep(Post, "/api/acd/me/call/hangup", control::hangup),
         ep(Post, "/api/acd/me/call/hold", control::hold),
         ep(Post, "/api/acd/me/call/transfer", control::transfer),

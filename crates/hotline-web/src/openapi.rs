@@ -115,6 +115,7 @@ mod tests {
             live_recheck: std::time::Duration::from_secs(30),
             zone: hotline_time::Zone::default(),
             ivr_titles: None,
+            reasons_required: false,
         });
         for e in endpoints() {
             let path = e.path.replace("{id}", "1");

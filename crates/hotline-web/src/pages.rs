@@ -1,5 +1,5 @@
 //! The browser pages: the agent desktop (`/desk`), the supervisors' wallboard (`/wall`) and
-//! their notices page (`/wall/notices`),
+//! their notices page (`/wall/notices`) and reports page (`/wall/reports`),
 //! plain HTML, JavaScript and CSS compiled into the binary from `crates/hotline-web/pages/`
 //! (no build step). They hold no data: they log in through `/api/login`, keep the token in
 //! the tab's session storage, send it in the `Authorization` header, and follow
@@ -76,6 +76,16 @@ const FILES: &[(&str, &str, &str)] = &[
         "/pages/notices.js",
         "text/javascript; charset=utf-8",
         include_str!("../pages/notices.js"),
+    ),
+    (
+        "/wall/reports",
+        "text/html; charset=utf-8",
+        include_str!("../pages/reports.html"),
+    ),
+    (
+        "/pages/reports.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/reports.js"),
     ),
     (
         "/pages/style.css",

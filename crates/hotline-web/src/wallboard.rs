@@ -1,10 +1,10 @@
 //! `GET /api/wallboard` (supervisors): per queue, what is happening now (from the router) and
 //! the figures of today and of the last 15 minutes (from the call records: offered, answered,
 //! service level, abandons with short ones apart, average speed of answer and handle time);
-//! per agent, the state now, calls handled and the average follow-up rating; the IVR's
-//! outcomes and containment today and in the last 15 minutes; overdue tickets per district;
-//! the urgent tickets nobody has reached on site yet (their on-site deadlines, for the
-//! countdowns).
+//! today's calls by call reason; per agent, the state now, calls handled and the average
+//! follow-up rating; the IVR's outcomes and containment today and in the last 15 minutes;
+//! overdue tickets per district; the urgent tickets nobody has reached on site yet (their
+//! on-site deadlines, for the countdowns).
 //! "Today" starts at midnight in the centre's time zone (`centre.time_zone`).
 
 use crate::error::{ApiError, ApiResult};
@@ -29,6 +29,17 @@ pub struct Wallboard {
     overdue_by_district: Vec<DistrictOverdue>,
     /// Urgent tickets not yet on site, the nearest on-site deadline first.
     urgent: Vec<Ticket>,
+    /// Today's calls by reason: every reason of the tree, in its order (a call with two
+    /// reasons counts under both).
+    reasons_today: Vec<ReasonTile>,
+}
+
+#[derive(Serialize)]
+struct ReasonTile {
+    code: String,
+    name_zh: String,
+    name_en: String,
+    calls: i64,
 }
 
 #[derive(Serialize)]
@@ -133,8 +144,25 @@ pub async fn wallboard(
         today: s.store.ivr_stats(midnight).await?,
         last_15_min: s.store.ivr_stats(now - QUARTER_HOUR_MS).await?,
     };
+    let tree = s.store.reason_tree().await?;
+    let reasons_today = s
+        .store
+        .calls_by_reason(midnight, i64::MAX)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let names = tree.iter().find(|r| r.code == c.code);
+            ReasonTile {
+                name_zh: names.map(|r| r.name_zh.clone()).unwrap_or_default(),
+                name_en: names.map(|r| r.name_en.clone()).unwrap_or_default(),
+                code: c.code,
+                calls: c.calls,
+            }
+        })
+        .collect();
     Ok(Json(Wallboard {
         at: now,
+        reasons_today,
         queues,
         agents,
         ivr,

@@ -196,6 +196,16 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     if let Some(ivr) = &ctl.ivr {
         let _ = engine_metrics.ivr.set(ivr.clone());
     }
+    // IVR-only calls get their call reasons from the flows they passed.
+    let ivr_reasons = ctl.ivr.clone().map(|ivr| {
+        crate::ivr_reasons::spawn(
+            store.clone(),
+            ivr,
+            i64::try_from(cfg.calls.max_call_secs)
+                .unwrap_or(i64::MAX / 1000)
+                .saturating_mul(1000),
+        )
+    });
     let handle = server.handle.clone();
     let background = tokio::spawn(storage::background(
         store.clone(),
@@ -250,6 +260,9 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     let _ = tokio::time::timeout(Duration::from_secs(2), controller).await;
     call_log.stop(Duration::from_secs(2)).await;
     background.abort();
+    if let Some(r) = ivr_reasons {
+        r.abort();
+    }
     if let Some(w) = webhooks {
         w.abort();
     }
@@ -329,6 +342,7 @@ fn start_http(
                 .map(|ivr| ivr.current().titles())
                 .unwrap_or_default()
         })),
+        reasons_required: cfg.acd.wrapup_reasons_required,
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()

@@ -99,6 +99,20 @@ pub(crate) fn flow(
     for (id, node) in &m.nodes {
         let kind = cx.node(node);
         let titles = cx.titles(node.value.title());
+        let reason = reason_of(&node.value).and_then(|r| {
+            let ok = is_reason_code(&r.value);
+            if !ok {
+                cx.err(
+                    pos(&r.referenced),
+                    format!(
+                        "reason `{}` is not a call reason code: `category/reason`, lowercase \
+                         letters, digits and `_` (e.g. `billing/query`)",
+                        r.value
+                    ),
+                );
+            }
+            ok.then(|| r.value.clone())
+        });
         match (&mut nodes, kind) {
             (Some(list), Some(kind)) => list.push(Node {
                 id: id.as_str().to_owned(),
@@ -106,6 +120,7 @@ pub(crate) fn flow(
                 kind,
                 served: served(&node.value),
                 titles,
+                reason,
             }),
             _ => nodes = None,
         }
@@ -415,4 +430,25 @@ fn served(node: &model::Node) -> bool {
         _ => None,
     };
     marked.unwrap_or(false)
+}
+
+/// The node's `reason`, where it has one (only `play`, `lookup` and `ticket` take it).
+fn reason_of(node: &model::Node) -> Option<&model::Text> {
+    match node {
+        model::Node::Play(p) => p.reason.as_ref(),
+        model::Node::Lookup(l) => l.reason.as_ref(),
+        model::Node::Ticket(t) => t.reason.as_ref(),
+        _ => None,
+    }
+}
+
+/// `category/reason`, each 1 to 32 lowercase letters, digits or `_`.
+fn is_reason_code(s: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 32
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    };
+    matches!(s.split_once('/'), Some((c, r)) if part(c) && part(r))
 }

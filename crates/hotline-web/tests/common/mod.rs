@@ -167,6 +167,11 @@ impl hotline_web::MetricsPort for LoginsOnly {
 
 /// Serves the API over `store` on a free port of 127.0.0.1.
 pub async fn serve(store: Store) -> Api {
+    serve_with(store, false).await
+}
+
+/// [`serve`], with call reasons required at the end of wrap-up or not.
+pub async fn serve_with(store: Store, reasons_required: bool) -> Api {
     let clock = Arc::new(AtomicI64::new(NOW));
     let c = clock.clone();
     let acd = Arc::new(acd_port::RouterPort::new(clock.clone()));
@@ -187,6 +192,7 @@ pub async fn serve(store: Store) -> Api {
             menu.insert("en".to_string(), "Main menu".to_string());
             std::iter::once(("main/menu".to_string(), menu)).collect()
         })),
+        reasons_required,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -228,13 +234,22 @@ where
     F: Fn(Api) -> Fut,
     Fut: Future<Output = ()>,
 {
+    each_api_opts(policy, false, f).await
+}
+
+/// [`each_api_with`], with call reasons required at the end of wrap-up or not.
+pub async fn each_api_opts<F, Fut>(policy: impl Fn() -> Policy, reasons_required: bool, f: F)
+where
+    F: Fn(Api) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let dir = std::env::temp_dir().join(unique("hotline-web-test"));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite:{}", dir.join("t.db").display());
     let store = Store::open(OpenOptions::new(url), policy())
         .await
         .expect("open sqlite");
-    run(store.clone(), &f).await;
+    run(store.clone(), reasons_required, &f).await;
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 
@@ -247,7 +262,7 @@ where
         opts.schema = Some(schema.clone());
         opts.connections = 4;
         let store = Store::open(opts, policy()).await.expect("open postgres");
-        run(store.clone(), &f).await;
+        run(store.clone(), reasons_required, &f).await;
         let sql = format!("DROP SCHEMA {schema} CASCADE");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(store.write_pool())
@@ -257,12 +272,12 @@ where
     }
 }
 
-async fn run<F, Fut>(store: Store, f: &F)
+async fn run<F, Fut>(store: Store, reasons_required: bool, f: &F)
 where
     F: Fn(Api) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let api = serve(store).await;
+    let api = serve_with(store, reasons_required).await;
     let server = api.server.abort_handle();
     f(api).await;
     server.abort();

@@ -611,6 +611,9 @@ pub struct AcdConfig {
     /// After the staff number, callers hear an invitation to stay on the line after the call
     /// to rate it (the survey the agent's hang-up starts); off by default.
     pub survey_invite: bool,
+    /// An agent must give the call's reasons (the tree in the store) before ending wrap-up
+    /// from the desktop.
+    pub wrapup_reasons_required: bool,
     pub queues: Vec<hotline_acd::QueueConfig>,
 }
 
@@ -622,6 +625,7 @@ impl Default for AcdConfig {
             callback_caller_id: "96655".into(),
             after_agent_flow: "survey".into(),
             survey_invite: false,
+            wrapup_reasons_required: false,
             queues: crate::acd::default_queues(),
         }
     }

@@ -28,6 +28,7 @@ fn node(id: &str, kind: NodeKind) -> Node {
         kind,
         served: false,
         titles: Vec::new(),
+        reason: None,
     }
 }
 

@@ -1,0 +1,402 @@
+//! A month's report over a large store: 1,000,000 call records (with their call reasons) and
+//! 500,000 tickets in one month (December 2026, Asia/Shanghai), on SQLite (a file kept under
+//! `target/bench-report/` and reused) and, with `--pg URL`, on PostgreSQL (a schema of its
+//! own, kept and reused). Seeds with multi-row INSERTs in time order (as the call log writes
+//! records and the desk opens tickets), then times the monthly report (one
+//! period) and the daily report over the same month (31 periods), each `--rounds` times, as
+//! `GET /api/reports/…` builds them: the store streams the rows from its read pool into the
+//! pure report builder. Prints the times and the rows per second.
+//!
+//! Run: `cargo bench --bench report_month -- [--calls 1000000] [--tickets 500000]
+//! [--pg postgres://postgres@127.0.0.1:5432/test] [--rounds 3]`
+//! (without `--bench`, as under `cargo test --benches`, it runs a small smoke version).
+
+use hotline_store::report::{Builder, Period, Rules};
+use hotline_store::{Millis, NewAgent, NewDistrict, OpenOptions, Policy, Role, Store};
+use hotline_time::{CivilDate, Zone};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+struct Args {
+    calls: u64,
+    tickets: u64,
+    pg: Option<String>,
+    rounds: usize,
+    smoke: bool,
+}
+
+fn args() -> Args {
+    let argv: Vec<String> = std::env::args().collect();
+    let smoke = !argv.iter().any(|a| a == "--bench");
+    let mut a = Args {
+        calls: if smoke { 20_000 } else { 1_000_000 },
+        tickets: if smoke { 10_000 } else { 500_000 },
+        pg: None,
+        rounds: if smoke { 1 } else { 3 },
+        smoke,
+    };
+    for w in argv.windows(2) {
+        match w[0].as_str() {
+            "--calls" => a.calls = w[1].parse().expect("--calls N"),
+            "--tickets" => a.tickets = w[1].parse().expect("--tickets N"),
+            "--rounds" => a.rounds = w[1].parse().expect("--rounds N"),
+            "--pg" => a.pg = Some(w[1].clone()),
+            _ => {}
+        }
+    }
+    a
+}
+
+const DAY: Millis = 86_400_000;
+const QUEUES: [&str; 4] = ["general", "billing", "repairs", "key_accounts"];
+const REASONS: [&str; 6] = [
+    "billing/query",
+    "billing/dispute",
+    "repair/leak",
+    "repair/meter",
+    "complaint/attitude",
+    "info/outage",
+];
+const KINDS: [&str; 4] = ["leak", "meter_fault", "billing_dispute", "inquiry"];
+
+fn zone() -> Zone {
+    Zone::named("Asia/Shanghai").expect("zone")
+}
+
+fn month_start() -> Millis {
+    zone().day_start(CivilDate {
+        year: 2026,
+        month: 12,
+        day: 1,
+    })
+}
+
+/// A small deterministic generator (the same data on every run).
+struct Gen(u64);
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+async fn count(store: &Store, table: &str) -> u64 {
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(store.write_pool())
+        .await
+        .expect("count");
+    n as u64
+}
+
+async fn exec(store: &Store, sql: String) {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(store.write_pool())
+        .await
+        .expect("insert");
+}
+
+/// Agents and districts for the rows to point at; their ids.
+async fn people(store: &Store) -> (Vec<i64>, Vec<i64>) {
+    let mut agents = Vec::new();
+    for i in 0..50 {
+        let id = store
+            .upsert_agent(
+                &NewAgent {
+                    login: format!("bench{i}"),
+                    name: format!("坐席{i}"),
+                    staff_no: format!("B{i:03}"),
+                    sip_user: format!("{}", 5000 + i),
+                    ha1_md5: "0".repeat(32),
+                    ha1_sha256: "0".repeat(64),
+                    team: "billing".into(),
+                    role: Role::Agent,
+                    language: "zh".into(),
+                    skills: vec![],
+                },
+                month_start(),
+            )
+            .await
+            .expect("agent");
+        agents.push(id);
+    }
+    let mut districts: Vec<i64> = sqlx::query_scalar("SELECT id FROM districts ORDER BY id")
+        .fetch_all(store.write_pool())
+        .await
+        .expect("districts");
+    for i in districts.len()..10 {
+        let id = store
+            .insert_district(&NewDistrict {
+                code: format!("bench{i}"),
+                name: format!("区{i}"),
+                service_centre: format!("营业所{i}"),
+                dispatch_contact: "班长".into(),
+                dispatch_phone: "02000000000".into(),
+            })
+            .await
+            .expect("district");
+        districts.push(id);
+    }
+    (agents, districts)
+}
+
+async fn seed(store: &Store, a: &Args) {
+    let (agents, districts) = people(store).await;
+    let have = count(store, "calls").await;
+    let start = month_start();
+    let span = 31 * DAY;
+    let mut g = Gen(2026);
+    if have < a.calls {
+        let t = Instant::now();
+        let mut i = have;
+        while i < a.calls {
+            let n = 500.min(a.calls - i);
+            let mut calls = String::from(
+                "INSERT INTO calls (call_ref, caller, dialled, started_at, ivr_ended_at, ended_at, \
+                 queue, agent_id, disposition, wait_ms, talk_ms, hold_ms, wrapup_ms, survey_score) VALUES ",
+            );
+            let mut reasons = String::from(
+                "INSERT INTO call_reasons (call_ref, code, source, agent_id, at) VALUES ",
+            );
+            let mut any_reason = false;
+            for k in 0..n {
+                // Records are written as calls end: in time order, as here.
+                let at = start + ((i + k) as i64) * (span / a.calls as i64) + g.below(1000) as i64;
+                let r = g.below(100);
+                let queue = QUEUES[g.below(4) as usize];
+                let agent = agents[g.below(agents.len() as u64) as usize];
+                let wait = g.below(90_000) as i64;
+                let (q, ag, disp, talk, score) = match r {
+                    0..=19 => (
+                        "NULL".to_string(),
+                        "NULL".to_string(),
+                        "self_served",
+                        "NULL".to_string(),
+                        "NULL".to_string(),
+                    ),
+                    20..=29 => (
+                        format!("'{queue}'"),
+                        "NULL".to_string(),
+                        "abandoned_in_queue",
+                        "NULL".to_string(),
+                        "NULL".to_string(),
+                    ),
+                    _ => (
+                        format!("'{queue}'"),
+                        agent.to_string(),
+                        "answered",
+                        (30_000 + g.below(400_000)).to_string(),
+                        if r.is_multiple_of(3) {
+                            (1 + g.below(5)).to_string()
+                        } else {
+                            "NULL".to_string()
+                        },
+                    ),
+                };
+                let sep = if k == 0 { "" } else { "," };
+                calls.push_str(&format!(
+                    "{sep}('bench-{}', '138{:08}', '96655', {at}, {}, {}, {q}, {ag}, '{disp}', {wait}, {talk}, 0, 10000, {score})",
+                    i + k,
+                    g.below(100_000_000),
+                    at + 20_000,
+                    at + 400_000,
+                ));
+                if disp == "answered" {
+                    let code = REASONS[g.below(REASONS.len() as u64) as usize];
+                    let sep = if any_reason { "," } else { "" };
+                    reasons.push_str(&format!(
+                        "{sep}('bench-{}', '{code}', 'agent', {ag}, {at})",
+                        i + k
+                    ));
+                    any_reason = true;
+                }
+            }
+            let mut sql = calls;
+            sql.push(';');
+            if any_reason {
+                sql.push_str(&reasons);
+                sql.push(';');
+            }
+            exec(store, format!("BEGIN; {sql} COMMIT;")).await;
+            i += n;
+            if i % 100_000 == 0 {
+                println!(
+                    "  calls: {i} ({:.0}/s)",
+                    (i - have) as f64 / t.elapsed().as_secs_f64()
+                );
+            }
+        }
+        println!(
+            "seeded {} calls in {:.1} s",
+            a.calls - have,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let have = count(store, "tickets").await;
+    if have < a.tickets {
+        let t = Instant::now();
+        let mut i = have;
+        while i < a.tickets {
+            let n = 500.min(a.tickets - i);
+            let mut sql = String::from(
+                "INSERT INTO tickets (kind, priority, status, district_id, address, summary, \
+                 created_via, created_at, updated_at, on_site_at, replied_at, closed_at, \
+                 due_on_site_at, due_reply_at) VALUES ",
+            );
+            for k in 0..n {
+                let at =
+                    start + ((i + k) as i64) * (span / a.tickets as i64) + g.below(1000) as i64;
+                let kind = KINDS[g.below(4) as usize];
+                let district = districts[g.below(districts.len() as u64) as usize];
+                let done = g.below(10) < 7;
+                let (status, on_site, replied, closed) = if done {
+                    let on = at + g.below(4 * 3_600_000) as i64;
+                    (
+                        "closed",
+                        on.to_string(),
+                        (on + 3_600_000).to_string(),
+                        (on + 7_200_000).to_string(),
+                    )
+                } else {
+                    ("accepted", "NULL".into(), "NULL".into(), "NULL".into())
+                };
+                let sep = if k == 0 { "" } else { "," };
+                sql.push_str(&format!(
+                    "{sep}('{kind}', 'normal', '{status}', {district}, '人民路{k}号', '基准工单', 'agent', \
+                     {at}, {at}, {on_site}, {replied}, {closed}, {}, {})",
+                    at + 2 * 3_600_000,
+                    at + 24 * 3_600_000,
+                ));
+            }
+            exec(store, format!("BEGIN; {sql}; COMMIT;")).await;
+            i += n;
+        }
+        println!(
+            "seeded {} tickets in {:.1} s",
+            a.tickets - have,
+            t.elapsed().as_secs_f64()
+        );
+    }
+}
+
+async fn measure(name: &str, store: &Store, a: &Args) {
+    seed(store, a).await;
+    let calls = count(store, "calls").await;
+    let tickets = count(store, "tickets").await;
+    println!("{name}: {calls} call records, {tickets} tickets");
+    let dec = |day| CivilDate {
+        year: 2026,
+        month: 12,
+        day,
+    };
+    let now = month_start() + 40 * DAY;
+    for (label, period) in [
+        ("monthly (1 period)", Period::Monthly),
+        ("daily (31 periods)", Period::Daily),
+    ] {
+        for round in 1..=a.rounds {
+            let b = Builder::new(zone(), period, dec(1), dec(31), Rules::default());
+            let t = Instant::now();
+            let r = store.build_report(b, now).await.expect("report");
+            let secs = t.elapsed().as_secs_f64();
+            let offered: i64 = r.periods.iter().map(|p| p.ivr.calls).sum();
+            let created: i64 = r.periods.iter().map(|p| p.tickets.created).sum();
+            assert_eq!(
+                offered as u64, calls,
+                "every call of the month in the report"
+            );
+            assert_eq!(
+                created as u64, tickets,
+                "every ticket of the month in the report"
+            );
+            println!(
+                "{name}: {label} round {round}: {:.3} s ({:.0} rows/s)",
+                secs,
+                (calls + tickets) as f64 / secs
+            );
+        }
+    }
+}
+
+fn kept(a: &Args) -> PathBuf {
+    let dir = if a.smoke {
+        std::env::temp_dir().join(format!("hotline-report-smoke-{}", std::process::id()))
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-report")
+    };
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir.join(format!("report-{}-{}.db", a.calls, a.tickets))
+}
+
+/// The pure builder alone over `calls` rows made in memory: its share of a report's time.
+fn builder_alone(calls: u64) {
+    use hotline_store::report::CallRow;
+    let start = month_start();
+    let span = 31 * DAY;
+    let mut g = Gen(7);
+    let rows: Vec<CallRow> = (0..calls)
+        .map(|i| CallRow {
+            started_at: start + (i as i64) * (span / calls as i64),
+            queue: Some(QUEUES[g.below(4) as usize].to_string()),
+            agent_id: Some(g.below(50) as i64),
+            district_id: Some(g.below(10) as i64),
+            disposition: Some("answered".into()),
+            ivr: true,
+            wait_ms: Some(g.below(90_000) as i64),
+            talk_ms: Some(100_000),
+            hold_ms: Some(0),
+            wrapup_ms: Some(10_000),
+            survey_score: None,
+            reasons: vec![REASONS[g.below(6) as usize].to_string()],
+            flows: vec!["main".into(), "bills".into()],
+        })
+        .collect();
+    let dec = |day| CivilDate {
+        year: 2026,
+        month: 12,
+        day,
+    };
+    let mut b = Builder::new(zone(), Period::Monthly, dec(1), dec(31), Rules::default());
+    let t = Instant::now();
+    for r in &rows {
+        b.add_call(r);
+    }
+    let report = b.finish();
+    println!(
+        "builder alone: {calls} call rows in {:.3} s ({} offered)",
+        t.elapsed().as_secs_f64(),
+        report.periods.first().map_or(0, |p| p.calls.offered)
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    builder_alone(a.calls);
+    let db = kept(&a);
+    let store = Store::open(
+        OpenOptions::new(format!("sqlite:{}", db.display())),
+        Policy::default(),
+    )
+    .await
+    .expect("open sqlite");
+    measure("SQLite", &store, &a).await;
+    store.close().await;
+    if a.smoke {
+        let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
+    }
+    if let Some(url) = a.pg.clone() {
+        let mut opts = OpenOptions::new(url);
+        opts.schema = Some(format!("bench_report_{}_{}", a.calls, a.tickets));
+        opts.connections = 4;
+        let store = Store::open(opts, Policy::default())
+            .await
+            .expect("open postgres");
+        measure("PostgreSQL", &store, &a).await;
+        store.close().await;
+    }
+}
