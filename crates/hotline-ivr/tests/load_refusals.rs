@@ -579,6 +579,6 @@ fn call_reasons_on_nodes() {
         one(&format!(
             "  start:\n    menu: {{ prompts: [a], keys: {{ \"1\": end }}, fallback: end, reason: a/b }}\n{END}"
         )),
-        "main.yaml:6:62: unknown field `reason`, expected one of prompts, keys, timeout, retries, invalid, no_input, fallback",
+        "main.yaml:6:62: unknown field `reason`, expected one of title, prompts, keys, timeout, retries, invalid, no_input, fallback",
     );
 }
