@@ -225,22 +225,11 @@ async fn a_max_wait_ticket_exit_tells_the_caller_its_ticket_number() {
     // No gateway needed here, but one is configured: the caller's number is then known to
     // the router, and `ticket` must still open a ticket.
     let (engine, dir) = engine_with(queue, "127.0.0.1:9".parse().unwrap());
-    let mut c = Caller::place(&engine, CUSTOMER).await;
-    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
-    c.expect("the ticket notice", &ulaw("zh", "queue_ticket_left"), None)
-        .await;
-    c.expect("the ticket number", &ulaw("zh", "ticket_number"), None)
-        .await;
-    released(&mut c).await;
+    told_its_ticket(&engine, "queue_ticket_left").await;
     let (disposition, wait_ms) = record(&engine, CUSTOMER).await;
     assert_eq!(disposition.as_deref(), Some("transferred"));
     assert!(wait_ms.is_some_and(|w| w >= 2000), "{wait_ms:?}");
-    let pool = db(&engine).await;
-    let (kind, phone): (String, Option<String>) =
-        sqlx::query_as("SELECT kind, reporter_phone FROM tickets ORDER BY id DESC LIMIT 1")
-            .fetch_one(&pool)
-            .await
-            .expect("a ticket");
+    let (kind, phone, _) = last_ticket(&engine).await;
     assert_eq!(kind, "inquiry");
     assert_eq!(phone.as_deref(), Some(CUSTOMER));
     let _ = std::fs::remove_dir_all(&dir);
@@ -324,6 +313,17 @@ async fn click_to_call_rings_the_agent_then_the_customer() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A customer's call: the welcome, the prompt `notice`, the ticket's number, goodbye, and the
+/// engine hangs up.
+async fn told_its_ticket(engine: &Engine, notice: &str) {
+    let mut c = Caller::place(engine, CUSTOMER).await;
+    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
+    c.expect(notice, &ulaw("zh", notice), None).await;
+    c.expect("the ticket number", &ulaw("zh", "ticket_number"), None)
+        .await;
+    released(&mut c).await;
+}
+
 /// The last ticket's kind, reporter and summary.
 async fn last_ticket(engine: &Engine) -> (String, Option<String>, String) {
     let pool = db(engine).await;
@@ -337,13 +337,7 @@ async fn last_ticket(engine: &Engine) -> (String, Option<String>, String) {
 async fn a_closed_queue_notes_the_call_for_a_call_back() {
     let queue = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1 }\ncalendar = \"never\"\nafter_hours = \"ticket\"\n";
     let (engine, dir) = engine_with(queue, "127.0.0.1:9".parse().unwrap());
-    let mut c = Caller::place(&engine, CUSTOMER).await;
-    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
-    c.expect("closed, noted", &ulaw("zh", "queue_closed_ticket"), None)
-        .await;
-    c.expect("the ticket number", &ulaw("zh", "ticket_number"), None)
-        .await;
-    released(&mut c).await;
+    told_its_ticket(&engine, "queue_closed_ticket").await;
     let (disposition, wait_ms) = record(&engine, CUSTOMER).await;
     assert_eq!(disposition.as_deref(), Some("transferred"));
     assert_eq!(wait_ms, None, "it never waited in a queue");

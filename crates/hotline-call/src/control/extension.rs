@@ -86,17 +86,22 @@ impl CallCore {
         });
         self.emit(Output::StartLeg(caller));
         self.emit(Output::Bridge(caller, phone));
+        self.record_bridge(caller, phone);
+        tracing::debug!(%caller, %phone, "bridged");
+    }
+
+    /// Records a bridge, when recording is on: stereo, the caller left, the other side (the
+    /// phone or number the caller was put through to) right.
+    pub(super) fn record_bridge(&mut self, caller: CallId, other: CallId) {
         if self.cfg.recording {
-            // Stereo: the caller left, the agent right.
             self.emit(Output::Record {
                 call: caller,
                 channels: Channels::Stereo,
                 legs: vec![
                     (caller, RecSide::Caller, None),
-                    (phone, RecSide::Agent, None),
+                    (other, RecSide::Agent, None),
                 ],
             });
         }
-        tracing::debug!(%caller, %phone, "bridged");
     }
 }

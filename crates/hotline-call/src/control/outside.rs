@@ -8,7 +8,7 @@ use std::time::Duration;
 use hotline_core::CallId;
 
 use super::call::{Call, Kind};
-use super::io::{Channels, Dial, LegOrder, Music, Output, RecSide, SipOrder};
+use super::io::{Dial, LegOrder, Music, Output, SipOrder};
 use super::CallCore;
 use crate::phase::Phase;
 use crate::record::Disposition;
@@ -77,16 +77,7 @@ impl CallCore {
         self.emit(Output::StartLeg(outside));
         self.leg(caller, LegOrder::Music(None));
         self.emit(Output::Bridge(caller, outside));
-        if self.cfg.recording {
-            self.emit(Output::Record {
-                call: caller,
-                channels: Channels::Stereo,
-                legs: vec![
-                    (caller, RecSide::Caller, None),
-                    (outside, RecSide::Agent, None),
-                ],
-            });
-        }
+        self.record_bridge(caller, outside);
         tracing::debug!(%caller, %outside, "caller and outside number bridged");
     }
 
