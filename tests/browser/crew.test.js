@@ -89,7 +89,11 @@ async function main() {
     const token = await page.evaluate(() => sessionStorage.getItem("hotline.token"));
     tokens.push(token);
     must("crew: logged in, the token in sessionStorage only", !!token && (await page.evaluate(() => localStorage.getItem("hotline.token"))) === null);
-    check("crew: its district is shown", (await page.textContent("#who")).includes(east.name), await page.textContent("#who"));
+    // The district's name comes with the district list, loaded after the login: wait for it.
+    const who = await page
+      .waitForFunction((name) => (document.querySelector("#who")?.textContent || "").includes(name), east.name, { timeout: 5000 })
+      .then(() => true, () => false);
+    check("crew: its district is shown", who, await page.textContent("#who"));
     await page.waitForSelector('#live[data-status="live"]', { timeout: 5000 });
     check("crew: live", true);
 

@@ -75,7 +75,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-env "${ENGINE_ENV[@]}" "$BIN" --config $DIR/hotline.toml serve >"$OUT/hotline.log" 2>&1 &
+# The engine refuses HOTLINE_* variables it does not know: this script's own is not passed on.
+env -u HOTLINE_BROWSER_PORT "${ENGINE_ENV[@]}" "$BIN" --config $DIR/hotline.toml serve >"$OUT/hotline.log" 2>&1 &
 ENGINE=$!
 for _ in $(seq 1 150); do
   grep -q " ready:" "$OUT/hotline.log" && break
