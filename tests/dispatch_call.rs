@@ -1,7 +1,8 @@
 //! The district's dispatch phone is called for every ticket dispatched there (issue 18): a
 //! gateway stands in for the outbound route; the phone answers, hears the work order and
 //! presses 1, and the acknowledgement is on the ticket; a phone that is busy every time is
-//! called again, then given up with a note on the ticket.
+//! called again, then given up: the ticket is escalated, with the reason, and the supervisors'
+//! live stream (their wall and desks) is told.
 
 // A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
 // panic and indexing (clippy.toml's test allowances reach only #[test] functions).
@@ -144,6 +145,8 @@ async fn a_busy_district_phone_is_called_again_then_given_up_with_a_note() {
     let engine = engine(&gw, "2");
     gw.engine = engine.udp;
     let desk = Desk::login(&engine, "zhangmin").await;
+    let supervisor = Desk::login(&engine, "zhaolei").await;
+    let mut events = supervisor.events().await;
     let (id, _) = dispatch(&desk, "west").await;
     for attempt in 1..=2 {
         let inv = invite(&mut gw).await;
@@ -161,6 +164,15 @@ async fn a_busy_district_phone_is_called_again_then_given_up_with_a_note() {
             .any(|x| x.contains("not acknowledged by the district's dispatch phone after 2 calls")),
         "{n:?}"
     );
+    // Escalated: level 1, and the supervisors' walls and desks are told why.
+    let t = desk.get(&format!("/api/tickets/{id}")).await;
+    assert_eq!(t["ticket"]["escalation_level"], 1, "{t}");
+    let esc = events
+        .next_named("escalation", PATIENCE)
+        .await
+        .expect("the supervisor's stream tells of the escalation");
+    assert_eq!(esc["ticket_id"], id, "{esc}");
+    assert_eq!(esc["reason"], "dispatch_unacknowledged", "{esc}");
     let (status, attempts): (String, i64) = sqlx::query_as(
         "SELECT status, attempts FROM outbox_deliveries WHERE receiver = 'phone:west'",
     )

@@ -360,6 +360,39 @@ impl Store {
         Ok(t)
     }
 
+    /// Escalates ticket `id` for a reason that is not a missed deadline (`what`, e.g.
+    /// `dispatch_unacknowledged`: the district's dispatch phone never acknowledged it): level 1
+    /// at least, an `escalated` event with `note`, an escalation event for the webhooks, and the
+    /// live change `what` that supervisors' walls and desks show.
+    pub async fn escalate_for(&self, id: i64, what: &str, note: &str, now: Millis) -> Result<()> {
+        check_text("note", note, true)?;
+        let t = self
+            .ticket(id, now)
+            .await?
+            .ok_or_else(|| StoreError::not_found("ticket", id))?;
+        let mut tx = self.write.begin().await?;
+        let n = sqlx::query(
+            "UPDATE tickets SET escalation_level = $1, version = version + 1, updated_at = $2 \
+             WHERE id = $3 AND version = $4",
+        )
+        .bind(t.escalation_level.max(1))
+        .bind(now)
+        .bind(id)
+        .bind(t.version)
+        .execute(&mut *tx)
+        .await?;
+        if n.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!(
+                "ticket {id} changed meanwhile; escalate again"
+            )));
+        }
+        insert_event(&mut tx, id, now, Actor::System, "escalated", None, note).await?;
+        crate::outbox::enqueue_in(&mut tx, id, "escalation", note, now).await?;
+        tx.commit().await?;
+        self.announce(&t, what, now);
+        Ok(())
+    }
+
     /// Tells the live followers about a committed change.
     pub(crate) fn announce(&self, t: &Ticket, what: &str, now: Millis) {
         self.changes.publish(crate::changes::TicketChange {

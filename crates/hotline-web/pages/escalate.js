@@ -27,6 +27,7 @@
       "esc.overdue.on_site": "到场超时",
       "esc.overdue.reply": "回复超时",
       "esc.overdue.follow_up": "回访超时",
+      "esc.reason.dispatch_unacknowledged": "片区调度电话未确认",
       "esc.no_district": "未定区域",
       "urgent.title": "紧急工单（未到场）",
       "urgent.none": "没有未到场的紧急工单",
@@ -51,6 +52,7 @@
       "esc.overdue.on_site": "on-site overdue",
       "esc.overdue.reply": "reply overdue",
       "esc.overdue.follow_up": "follow-up overdue",
+      "esc.reason.dispatch_unacknowledged": "the district's dispatch phone did not acknowledge",
       "esc.no_district": "no district",
       "urgent.title": "Urgent tickets not yet on site",
       "urgent.none": "No urgent ticket waiting for a crew",
@@ -90,7 +92,7 @@
   function renderBanner(box) {
     box.replaceChildren(
       ...E.list.map((e) => {
-        const what = (e.overdue || []).map((m) => H.label("esc.overdue", m)).join("、");
+        const what = e.reason ? H.label("esc.reason", e.reason) : (e.overdue || []).map((m) => H.label("esc.overdue", m)).join("、");
         const line = t("esc.line", {
           id: e.ticket_id,
           level: e.level,

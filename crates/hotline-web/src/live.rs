@@ -207,12 +207,16 @@ pub struct Escalation {
     /// The deadlines missed.
     overdue: Vec<Milestone>,
     due_on_site_at: Option<Millis>,
+    /// Why, when it is not a missed deadline: `dispatch_unacknowledged` (the district's
+    /// dispatch phone never acknowledged the dispatch).
+    reason: Option<&'static str>,
     at: Millis,
 }
 
 impl Escalation {
     pub fn new(t: &Ticket, at: Millis) -> Escalation {
         Escalation {
+            reason: None,
             r#type: "escalation",
             ticket_id: t.id,
             level: t.escalation_level,
@@ -249,9 +253,11 @@ async fn overview(state: &Shared, who: &hotline_store::Agent) -> Option<Event> {
 impl Reader {
     /// The `escalation` event for a change that is one.
     async fn escalation(&self, change: &TicketChange) -> Option<Event> {
-        if change.what != "escalated" {
-            return None;
-        }
+        let reason = match change.what.as_str() {
+            "escalated" => None,
+            "dispatch_unacknowledged" => Some("dispatch_unacknowledged"),
+            _ => return None,
+        };
         let now = self.state.now();
         let t = self
             .state
@@ -259,7 +265,11 @@ impl Reader {
             .ticket(change.ticket_id, now)
             .await
             .ok()??;
-        let json = serde_json::to_string(&Escalation::new(&t, change.at)).ok()?;
+        let json = serde_json::to_string(&Escalation {
+            reason,
+            ..Escalation::new(&t, change.at)
+        })
+        .ok()?;
         Some(Event::default().event("escalation").data(json))
     }
 

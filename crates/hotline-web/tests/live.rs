@@ -338,3 +338,61 @@ async fn supervisors_see_escalations_live_and_the_wall_lists_urgent_tickets() {
     })
     .await;
 }
+
+/// A ticket escalated for a reason that is not a deadline (the district's dispatch phone
+/// never acknowledged it): level 1, supervisors' streams told why, agents' nothing; the
+/// ticket's history and the webhooks' outbox have it.
+#[tokio::test]
+async fn an_unacknowledged_dispatch_is_escalated_with_its_reason() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let agent = api.login("zhang", "secret").await;
+        let boss = api.login("li", "boss").await;
+        let mut mine = Stream::open(&api, &agent).await;
+        let mut all = Stream::open(&api, &boss).await;
+        assert_eq!(mine.next().await.map(|e| e.0).as_deref(), Some("overview"));
+        assert_eq!(all.next().await.map(|e| e.0).as_deref(), Some("overview"));
+        let leak = hotline_store::NewTicket {
+            kind: "leak".into(),
+            customer_id: Some(f.customer),
+            summary: "路面冒水".into(),
+            ..hotline_store::NewTicket::default()
+        };
+        let t = api
+            .store
+            .create_ticket(&leak, hotline_store::Actor::Ivr, api.now())
+            .await
+            .expect("ticket");
+        api.store
+            .escalate_for(
+                t.id,
+                "dispatch_unacknowledged",
+                "未确认 / not acknowledged",
+                api.now(),
+            )
+            .await
+            .expect("escalated");
+        let (name, data) = all.next().await.expect("the escalation");
+        assert_eq!(name, "escalation");
+        assert_eq!(data["ticket_id"], t.id);
+        assert_eq!(data["level"], 1);
+        assert_eq!(data["reason"], "dispatch_unacknowledged");
+        assert_eq!(data["overdue"], serde_json::json!([]));
+        assert!(mine.next().await.is_none(), "agents do not get escalations");
+        let detail = api.get(&boss, &format!("/api/tickets/{}", t.id)).await;
+        assert_eq!(detail.body["ticket"]["escalation_level"], 1);
+        assert!(
+            detail.body["events"]
+                .as_array()
+                .expect("events")
+                .iter()
+                .any(|e| e["kind"] == "escalated" && e["note"] == "未确认 / not acknowledged"),
+            "{:#}",
+            detail.body
+        );
+        // A deadline escalation later keeps it at its level or above, never below.
+        let again = api.store.ticket(t.id, api.now()).await.expect("read");
+        assert_eq!(again.map(|t| t.escalation_level), Some(1));
+    })
+    .await;
+}

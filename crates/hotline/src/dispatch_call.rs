@@ -5,7 +5,7 @@
 //! order for your district, ticket number …, urgent, <district>; press 1 to acknowledge". 1 is
 //! an event on the ticket; no 1 (busy, no answer, heard but not acknowledged) is tried again
 //! after `tickets.dispatch_call_retry_secs`, up to `tickets.dispatch_call_attempts`, then a dead
-//! letter (admins' list) and a note on the ticket. Other events of those districts' tickets
+//! letter (admins' list) and the ticket escalated with the reason (supervisors' banners). Other events of those districts' tickets
 //! (replies, closes) need no call and are marked delivered.
 
 use std::time::Duration;
@@ -169,14 +169,15 @@ async fn deliver(store: &Store, phone: &Phone, notifier: &Notifier, policy: Poli
                 .await;
             match dead {
                 Ok(true) => {
-                    warn!(ticket = e.ticket_id, receiver = %phone.receiver.name, %why, "dispatch not acknowledged by phone: given up");
+                    warn!(ticket = e.ticket_id, receiver = %phone.receiver.name, %why, "dispatch not acknowledged by phone: given up, escalated");
                     let note = format!(
                         "片区调度电话未确认（{}次呼叫）/ not acknowledged by the district's dispatch phone after {} calls: {why}",
                         d.attempts + 1,
                         d.attempts + 1
                     );
+                    // The supervisors see it (banner on the wall and their desks).
                     store
-                        .comment(e.ticket_id, &note, Actor::System, now_ms())
+                        .escalate_for(e.ticket_id, "dispatch_unacknowledged", &note, now_ms())
                         .await
                 }
                 Ok(false) => {

@@ -259,7 +259,7 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("tickets.follow_up_max_attempts", "Follow-up call attempts before it is given up (the ticket moves on)."),
     ("tickets.follow_up_retry_mins", "Wait after a follow-up call that did not reach the customer."),
     ("tickets.escalation_check_secs", "How often tickets past a time limit are looked for and escalated."),
-    ("tickets.dispatch_call_attempts", "Each ticket dispatched to a district with a dispatch phone (districts.dispatch_phone) is announced to that phone by a call through the outbound route (acd.callback_gateway): 新工单, its number, 紧急 if urgent, the district, 确认收到请按1. 1 is noted on the ticket; otherwise it is called again, at most this many calls, then a dead letter and a note on the ticket. 0 = no calls; none without an outbound route."),
+    ("tickets.dispatch_call_attempts", "Each ticket dispatched to a district with a dispatch phone (districts.dispatch_phone) is announced to that phone by a call through the outbound route (acd.callback_gateway): 新工单, its number, 紧急 if urgent, the district, 确认收到请按1. 1 is noted on the ticket; otherwise it is called again, at most this many calls, then a dead letter and the ticket escalated (supervisors' banners). 0 = no calls; none without an outbound route."),
     ("tickets.dispatch_call_ring_secs", "How long a dispatch phone's call rings before it counts as not answered."),
     ("tickets.dispatch_call_retry_secs", "The wait before a dispatch phone is called again after a call without acknowledgement."),
     ("tickets.escalation_multiple", "A ticket goes to escalation level 2 (its own event and webhook) once a time limit is\nmissed by this many times the limit; level 1 is at the limit. 1 = never level 2."),
