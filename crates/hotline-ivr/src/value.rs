@@ -258,6 +258,10 @@ pub mod shapes {
 
     /// What a `ticket` node puts in `into`.
     pub fn ticket() -> Type {
-        Type::record([("id", Type::Int), ("number", Type::Text)])
+        Type::record([
+            ("id", Type::Int),
+            ("number", Type::Text),
+            ("dispatched", Type::Bool),
+        ])
     }
 }

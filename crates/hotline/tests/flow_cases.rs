@@ -28,7 +28,10 @@ async fn shipped_flows_pass_their_test_cases() {
     ] {
         assert!(set.find(name).is_some(), "flow {name} ships");
     }
-    let verdicts = cases::run_dir(&dir, Arc::new(set), &hotline_store::Policy::default())
+    // The engine's default ticket policy, as `hotline flow test` uses (a leak with a known
+    // district is dispatched at once).
+    let policy = hotline::storage::policy(&hotline::config::Config::default());
+    let verdicts = cases::run_dir(&dir, Arc::new(set), &policy)
         .await
         .expect("test files load");
     let failed = flows::report(&verdicts);

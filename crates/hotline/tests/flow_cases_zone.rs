@@ -31,9 +31,10 @@ async fn shipped_flows_pass_their_test_cases_in_another_zone() {
         Err(errors) => panic!("the shipped flows do not load:\n{errors}"),
     };
     assert_eq!(set.zone, zone);
+    // The engine's default ticket policy in that zone.
     let policy = hotline_store::Policy {
         zone,
-        ..hotline_store::Policy::default()
+        ..hotline::storage::policy(&hotline::config::Config::default())
     };
     let verdicts = cases::run_dir(&dir, Arc::new(set), &policy)
         .await

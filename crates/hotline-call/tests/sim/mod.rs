@@ -918,6 +918,7 @@ impl Sim {
                         Ok(TicketInfo {
                             id: self.next_ticket,
                             number: format!("2026{:04}", self.next_ticket),
+                            dispatched: false,
                         })
                     }
                     Store::Down => Err("store down".into()),

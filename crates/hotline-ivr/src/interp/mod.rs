@@ -77,6 +77,9 @@ pub struct TicketInfo {
     pub id: i64,
     /// The number read to the caller.
     pub number: String,
+    /// Sent to the district's crew already (an auto-dispatched kind with a known district):
+    /// what the flow may tell the caller (`ticket.dispatched`).
+    pub dispatched: bool,
 }
 
 /// What the session asks the shell to do, in order.
@@ -827,6 +830,7 @@ impl Session {
                         let v = Value::record([
                             ("id", Value::Int(info.id)),
                             ("number", Value::text(info.number)),
+                            ("dispatched", Value::Bool(info.dispatched)),
                         ]);
                         self.vars.insert(into.clone(), v);
                     }

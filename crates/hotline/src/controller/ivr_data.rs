@@ -174,6 +174,7 @@ pub async fn open_ticket(
         Ok(TicketInfo {
             id: t.id,
             number: t.id.to_string(),
+            dispatched: t.status == hotline_store::Status::Dispatched,
         })
     };
     tokio::time::timeout(timeout, work)

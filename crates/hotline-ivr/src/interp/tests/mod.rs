@@ -627,6 +627,7 @@ fn tickets_open_fail_and_time_out() {
         result: Ok(TicketInfo {
             id: 42,
             number: "42".into(),
+            dispatched: false,
         }),
     });
     assert_eq!(

@@ -254,6 +254,7 @@ fn served_lookups_count_when_answered_and_served_tickets_when_opened() {
         result: Ok(TicketInfo {
             id: 7,
             number: "7".into(),
+            dispatched: false,
         }),
     });
     assert!(r.s.served());
