@@ -138,6 +138,21 @@ async fn tickets_the_ivr_opens_are_linked_to_the_call_with_the_callers_number() 
         reporter_phone(&pool, leak).await,
         ("leak".to_string(), "13911110000".to_string())
     );
+    // Its summary in Chinese, and in English from the flow's `summaries` for English desks.
+    let (summary, summaries): (String, String) =
+        sqlx::query_as("SELECT summary, summaries FROM tickets WHERE id = ?")
+            .bind(leak)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(summary.starts_with("语音自助报漏水："), "{summary}");
+    let summaries: serde_json::Value = serde_json::from_str(&summaries).expect("JSON");
+    assert!(
+        summaries["en"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Leak reported by voice self-service: ")),
+        "{summaries}"
+    );
     // Each call has its own ticket and no other.
     let links: Vec<(i64, i64)> =
         sqlx::query_as("SELECT call_id, ticket_id FROM call_tickets ORDER BY call_id")

@@ -263,6 +263,8 @@ pub struct Lookup {
 pub struct TicketNode {
     pub kind: String,
     pub summary: Template,
+    /// The summary in other languages: (language, template).
+    pub summaries: Vec<(String, Template)>,
     /// The customer's account number.
     pub customer: Option<Expr>,
     pub address: Option<Expr>,

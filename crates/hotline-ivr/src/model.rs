@@ -472,6 +472,11 @@ pub struct Ticket {
     /// The ticket's summary: text with `{expression}` parts.
     #[schemars(with = "String")]
     pub summary: Text,
+    /// The summary in other languages, for desks in those languages: templates like
+    /// `summary`, one per language of the flow (`{ en: "Leak at {customer.address}" }`).
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::LanguageCode, String>>")]
+    pub summaries: Option<Spanned<IndexMap<Key, Text>>>,
     /// The customer's account number (an expression).
     #[serde(default)]
     #[schemars(with = "Option<schema::Expression>")]

@@ -88,3 +88,30 @@ fn the_shipped_flows_title_every_node_in_every_language() {
     }
     assert!(untitled.is_empty(), "untitled: {untitled:?}");
 }
+
+/// A ticket node's summary in other languages: templates checked like `summary`, in the
+/// flow's languages only.
+#[test]
+fn ticket_summaries_in_other_languages_are_templates_of_the_flow_languages() {
+    let node = |summaries: &str| {
+        format!(
+            "  start:\n    ticket:\n      kind: leak\n      summary: \"漏水：{{caller}}\"\n      summaries: {summaries}\n      next: end\n      error: end\n  end:\n    hangup: {{ prompts: [goodbye] }}\n"
+        )
+    };
+    let set = one(&node("{ en: \"Leak reported by {caller}\" }")).expect("loads");
+    let hotline_ivr::NodeKind::Ticket(t) = &set.flows[0].nodes[0].kind else {
+        panic!("a ticket node");
+    };
+    assert_eq!(t.summaries.len(), 1);
+    assert_eq!(t.summaries[0].0, "en");
+    let e = one(&node("{ fr: \"Fuite\" }")).unwrap_err().to_string();
+    assert!(
+        e.contains("main.yaml:9:20:")
+            && e.contains("summary in `fr`, which is not one of the flow's languages (zh, en)"),
+        "{e}"
+    );
+    let e = one(&node("{ en: \"Leak at {nowhere.street}\" }"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("main.yaml:9:") && e.contains("summaries"), "{e}");
+}

@@ -467,16 +467,31 @@ impl CallCore {
         };
         let account = c.ivr.as_ref().and_then(|s| s.customer_account());
         let queue = c.ivr.as_ref().and_then(|s| s.queue()).unwrap_or_default();
-        let summary = match (&c.outside, &c.after_hours) {
-            (Some(number), _) => format!("Handed to {number}, which was not reached: call back"),
-            (None, Some(closed)) => format!("Called while queue {closed} was closed: call back"),
-            (None, None) => {
-                format!("Waited in queue {queue} without reaching an agent: call back")
-            }
+        // In Chinese and in English (for desks in either); the ticket's own summary in the
+        // engine's language.
+        let (zh, en) = match (&c.outside, &c.after_hours) {
+            (Some(number), _) => (
+                format!("转接{number}未接通，请回电"),
+                format!("Handed to {number}, which was not reached: call back"),
+            ),
+            (None, Some(closed)) => (
+                format!("{closed}队列非工作时间来电，请回电"),
+                format!("Called while queue {closed} was closed: call back"),
+            ),
+            (None, None) => (
+                format!("在{queue}队列等待未接通坐席，请回电"),
+                format!("Waited in queue {queue} without reaching an agent: call back"),
+            ),
+        };
+        let summary = if self.cfg.language == "zh" {
+            zh.clone()
+        } else {
+            en.clone()
         };
         let request = TicketRequest {
             kind: QUEUE_TICKET_KIND.into(),
             summary,
+            summaries: vec![("zh".into(), zh), ("en".into(), en)],
             customer_account: account,
             address: None,
             reporter_phone: c.caller.clone(),

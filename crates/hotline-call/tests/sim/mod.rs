@@ -930,7 +930,21 @@ impl Sim {
                 });
             }
             Output::QueueTicket { call, request } => {
-                self.queue_tickets.push((call, request.summary));
+                // The English summary (the engine's language here is Chinese).
+                let en = request
+                    .summaries
+                    .iter()
+                    .find(|(l, _)| l == "en")
+                    .map(|(_, s)| s.clone());
+                assert!(
+                    request
+                        .summaries
+                        .iter()
+                        .any(|(l, s)| l == "zh" && *s == request.summary),
+                    "the summary is the Chinese one: {request:?}"
+                );
+                self.queue_tickets
+                    .push((call, en.unwrap_or(request.summary)));
                 let number = match self.store {
                     Store::Up => {
                         self.next_ticket += 1;

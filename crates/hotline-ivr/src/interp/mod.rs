@@ -208,6 +208,8 @@ pub enum LookupRequest {
 pub struct TicketRequest {
     pub kind: String,
     pub summary: String,
+    /// The summary in other languages: (language, text).
+    pub summaries: Vec<(String, String)>,
     pub customer_account: Option<String>,
     pub address: Option<String>,
     pub reporter_phone: String,
@@ -793,9 +795,17 @@ impl Session {
             }
         };
         let reporter_phone = opt_text(&t.reporter_phone).unwrap_or_else(|| self.caller());
+        let mut summaries = Vec::new();
+        for (lang, tpl) in &t.summaries {
+            match tpl.render(&self.vars) {
+                Ok(s) => summaries.push((lang.clone(), s)),
+                Err(e) => out.push(Action::Warning(format!("ticket summary ({lang}): {e}"))),
+            }
+        }
         let request = TicketRequest {
             kind: t.kind.clone(),
             summary,
+            summaries,
             customer_account: opt_text(&t.customer),
             address: opt_text(&t.address),
             reporter_phone,

@@ -120,6 +120,21 @@ impl Ctx<'_> {
             self.err(pos(&t.kind.referenced), "`kind` is empty");
         }
         let summary = self.template(&t.summary, "summary");
+        let mut summaries = Vec::new();
+        for (lang, text) in t.summaries.iter().flat_map(|s| s.value.iter()) {
+            if !self.languages.iter().any(|l| l == lang.as_str()) {
+                self.err(
+                    pos(&lang.location()),
+                    format!(
+                        "summary in `{}`, which is not one of the flow's languages ({})",
+                        lang.as_str(),
+                        self.languages.join(", ")
+                    ),
+                );
+            } else if let Some(tpl) = self.template(text, "summaries") {
+                summaries.push((lang.as_str().to_owned(), tpl));
+            }
+        }
         let customer = self.opt_expr(&t.customer, "customer", Want::Digits);
         let address = self.opt_expr(&t.address, "address", Want::Text);
         let reporter = self.opt_expr(&t.reporter_phone, "reporter_phone", Want::Digits);
@@ -133,6 +148,7 @@ impl Ctx<'_> {
         Some(TicketNode {
             kind: t.kind.value.clone(),
             summary: summary?,
+            summaries,
             customer: customer?,
             address: address?,
             reporter_phone: reporter?,

@@ -160,6 +160,7 @@ pub async fn open_ticket(
             customer_id,
             address: request.address,
             summary: request.summary,
+            summaries: request.summaries,
             reporter_phone: normalize_phone(&request.reporter_phone),
             call_id,
             ..NewTicket::default()

@@ -596,6 +596,7 @@ fn tickets_open_fail_and_time_out() {
                     NodeKind::Ticket(TicketNode {
                         kind: "leak".into(),
                         summary: Template::parse("IVR leak report").expect("template"),
+                        summaries: Vec::new(),
                         customer: None,
                         address: None,
                         reporter_phone: None,

@@ -191,6 +191,7 @@ fn served_lookups_count_when_answered_and_served_tickets_when_opened() {
                         NodeKind::Ticket(TicketNode {
                             kind: "leak".into(),
                             summary: Template::parse("leak").expect("template"),
+                            summaries: Vec::new(),
                             customer: None,
                             address: None,
                             reporter_phone: None,
