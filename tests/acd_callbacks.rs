@@ -346,7 +346,7 @@ async fn a_closed_queue_notes_the_call_for_a_call_back() {
         (kind.as_str(), phone.as_deref()),
         ("inquiry", Some(CUSTOMER))
     );
-    assert!(summary.contains("general was closed"), "{summary}");
+    assert!(summary.contains("general队列非工作时间来电"), "{summary}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
