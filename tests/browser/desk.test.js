@@ -256,7 +256,8 @@ async function main() {
       await kd.click("#btn-not-ready");
       await waitState(kd, "not_ready");
       await kd.click("#my-keys");
-      await kd.waitForFunction(() => !document.getElementById("search-msg").hidden, null, { timeout: 5000 });
+      // The message says "loading" first: wait for the list itself (it stays hidden when empty).
+      await kd.waitForSelector("#search-results:not([hidden])", { timeout: 5000 }).catch(() => {});
       const mine = await kd.$$eval("#search-results button.result .result-name", (bs) => bs.map((b) => b.textContent));
       const opened = await kd.locator("#cust-name").count();
       check("desk: 王芳 sees her key accounts (the demo's and the fixture's)", mine.length >= 3 && opened === 0, `${mine.length} listed: ${mine.join(", ")}`);
