@@ -6,64 +6,17 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+
+#[path = "../../../benches/common/micro.rs"]
+mod micro;
 
 use hotline_media::g711;
 use hotline_media::prompt::{Frame, FrameResult, MusicOnHold, Playback, Prompt, FRAME_SAMPLES};
 use hotline_media::rtp_session::RtpPacket;
 use hotline_media::Codec;
 
-/// Median nanoseconds per call of `f`, 7 rounds.
-fn measure(name: &str, smoke: bool, mut f: impl FnMut()) {
-    // BENCH_ONLY=<name part> BENCH_FIXED=<n>: run only the matching benchmarks, each exactly
-    // n times and untimed (for counting instructions with `perf stat`, which load does not skew).
-    if let Ok(only) = std::env::var("BENCH_ONLY") {
-        if !name.contains(&only) {
-            return;
-        }
-    }
-    if let Some(n) = std::env::var("BENCH_FIXED")
-        .ok()
-        .and_then(|n| n.parse::<u64>().ok())
-    {
-        for _ in 0..n {
-            f();
-        }
-        println!("{name}: {n} runs");
-        return;
-    }
-    let round = if smoke {
-        Duration::from_millis(2)
-    } else {
-        Duration::from_millis(150)
-    };
-    let mut n = 1u64;
-    loop {
-        let t = Instant::now();
-        for _ in 0..n {
-            f();
-        }
-        if t.elapsed() >= round {
-            break;
-        }
-        n *= 2;
-    }
-    let mut per: Vec<f64> = (0..7)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..n {
-                f();
-            }
-            t.elapsed().as_nanos() as f64 / n as f64
-        })
-        .collect();
-    per.sort_by(f64::total_cmp);
-    let median = per.get(per.len() / 2).copied().unwrap_or(f64::NAN);
-    println!("{name:<40} {median:>10.1} ns");
-}
-
 fn main() {
-    let smoke = !std::env::args().any(|a| a == "--bench");
+    let smoke = micro::smoke();
     // A 440 Hz tone, 10 s.
     let pcm: Vec<i16> = (0..80_000)
         .map(|i| ((i as f64 * 440.0 * std::f64::consts::TAU / 8000.0).sin() * 12_000.0) as i16)
@@ -72,14 +25,19 @@ fn main() {
     let frame_pcm = frame_pcm.as_slice();
     for codec in [Codec::Pcmu, Codec::Pcma] {
         let mut out = [0u8; FRAME_SAMPLES];
-        measure(&format!("g711::encode_into {codec:?} 160"), smoke, || {
-            g711::encode_into(codec, black_box(frame_pcm), &mut out);
-            black_box(&out);
-        });
+        micro::measure(
+            &format!("g711::encode_into {codec:?} 160"),
+            1,
+            smoke,
+            || {
+                g711::encode_into(codec, black_box(frame_pcm), &mut out);
+                black_box(&out);
+            },
+        );
         let mut encoded = Vec::new();
         g711::encode(codec, frame_pcm, &mut encoded);
         let mut samples = Vec::with_capacity(FRAME_SAMPLES);
-        measure(&format!("g711::decode {codec:?} 160"), smoke, || {
+        micro::measure(&format!("g711::decode {codec:?} 160"), 1, smoke, || {
             samples.clear();
             g711::decode(codec, black_box(&encoded), &mut samples);
             black_box(&samples);
@@ -91,21 +49,21 @@ fn main() {
     ];
     packet.extend_from_slice(&[0xffu8; FRAME_SAMPLES]);
     assert!(RtpPacket::parse(&packet).is_ok());
-    measure("RtpPacket::parse 172 bytes", smoke, || {
+    micro::measure("RtpPacket::parse 172 bytes", 1, smoke, || {
         let _ = black_box(RtpPacket::parse(black_box(&packet)));
     });
 
     let prompt = Arc::new(Prompt::from_pcm("zh", "tone", pcm.clone()));
     let mut out: Frame = [0; FRAME_SAMPLES];
     let mut playback = Playback::new(vec![prompt.clone()], Codec::Pcma, true);
-    measure("Playback::next_frame", smoke, || {
+    micro::measure("Playback::next_frame", 1, smoke, || {
         if matches!(playback.next_frame(&mut out), FrameResult::Finished) {
             playback = Playback::new(vec![prompt.clone()], Codec::Pcma, true);
         }
         black_box(&out);
     });
     let mut moh = MusicOnHold::new(prompt.clone(), Codec::Pcmu);
-    measure("MusicOnHold::next_frame", smoke, || {
+    micro::measure("MusicOnHold::next_frame", 1, smoke, || {
         black_box(moh.next_frame(&mut out));
         black_box(&out);
     });

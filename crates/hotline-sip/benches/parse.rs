@@ -5,7 +5,9 @@
 //! parse` (without `--bench`, as under `cargo test --benches`, a short smoke run).
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+
+#[path = "../../../benches/common/micro.rs"]
+mod micro;
 
 use hotline_sip::framing::{next_frame, Framed, Framer};
 use hotline_sip::wire;
@@ -33,57 +35,8 @@ a=rtpmap:0 PCMU/8000\r\n\
 a=rtpmap:101 telephone-event/8000\r\n\
 a=sendrecv\r\n";
 
-/// Median nanoseconds per item of `f` (which handles `items` items a call), 7 rounds.
-fn measure(name: &str, items: u64, smoke: bool, mut f: impl FnMut()) {
-    // BENCH_ONLY=<name part> BENCH_FIXED=<n>: run only the matching benchmarks, each exactly
-    // n times and untimed (for counting instructions with `perf stat`, which load does not skew).
-    if let Ok(only) = std::env::var("BENCH_ONLY") {
-        if !name.contains(&only) {
-            return;
-        }
-    }
-    if let Some(n) = std::env::var("BENCH_FIXED")
-        .ok()
-        .and_then(|n| n.parse::<u64>().ok())
-    {
-        for _ in 0..n {
-            f();
-        }
-        println!("{name}: {n} runs");
-        return;
-    }
-    let round = if smoke {
-        Duration::from_millis(2)
-    } else {
-        Duration::from_millis(150)
-    };
-    let mut n = 1u64;
-    loop {
-        let t = Instant::now();
-        for _ in 0..n {
-            f();
-        }
-        if t.elapsed() >= round {
-            break;
-        }
-        n *= 2;
-    }
-    let mut per: Vec<f64> = (0..7)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..n {
-                f();
-            }
-            t.elapsed().as_nanos() as f64 / (n * items) as f64
-        })
-        .collect();
-    per.sort_by(f64::total_cmp);
-    let median = per.get(per.len() / 2).copied().unwrap_or(f64::NAN);
-    println!("{name:<40} {median:>10.1} ns");
-}
-
 fn main() {
-    let smoke = !std::env::args().any(|a| a == "--bench");
+    let smoke = micro::smoke();
     let invite = INVITE.as_bytes();
     assert!(wire::parse(invite).is_ok(), "the benchmark's INVITE parses");
     let folded = INVITE.replace("Max-Forwards: 70\r\n", "Max-Forwards:\r\n 70\r\n");
@@ -92,18 +45,18 @@ fn main() {
         "the folded INVITE parses"
     );
 
-    measure("wire::parse INVITE", 1, smoke, || {
+    micro::measure("wire::parse INVITE", 1, smoke, || {
         let _ = black_box(wire::parse(black_box(invite)));
     });
-    measure("wire::parse INVITE, one folded line", 1, smoke, || {
+    micro::measure("wire::parse INVITE, one folded line", 1, smoke, || {
         let _ = black_box(wire::parse(black_box(folded.as_bytes())));
     });
-    measure("framing::next_frame INVITE", 1, smoke, || {
+    micro::measure("framing::next_frame INVITE", 1, smoke, || {
         black_box(next_frame(black_box(invite), 65_535));
     });
     // 100 INVITEs back to back, arriving in 1,400-byte reads.
     let stream = invite.repeat(100);
-    measure(
+    micro::measure(
         "Framer: 100 INVITEs in 1,400-byte reads",
         100,
         smoke,
