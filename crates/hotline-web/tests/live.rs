@@ -251,6 +251,44 @@ async fn a_reader_that_falls_behind_gets_a_fresh_overview() {
     .await;
 }
 
+/// An agent's and a supervisor's streams open (past their first overview) and a leak ticket
+/// the IVR opened: what the escalation tests start from.
+struct Escalating {
+    f: Fixture,
+    boss: String,
+    mine: Stream,
+    all: Stream,
+    t: hotline_store::Ticket,
+}
+
+async fn escalating(api: &Api) -> Escalating {
+    let f = fixture(&api.store).await;
+    let agent = api.login("zhang", "secret").await;
+    let boss = api.login("li", "boss").await;
+    let mut mine = Stream::open(api, &agent).await;
+    let mut all = Stream::open(api, &boss).await;
+    assert_eq!(mine.next().await.map(|e| e.0).as_deref(), Some("overview"));
+    assert_eq!(all.next().await.map(|e| e.0).as_deref(), Some("overview"));
+    let leak = hotline_store::NewTicket {
+        kind: "leak".into(),
+        customer_id: Some(f.customer),
+        summary: "路面冒水".into(),
+        ..hotline_store::NewTicket::default()
+    };
+    let t = api
+        .store
+        .create_ticket(&leak, hotline_store::Actor::Ivr, api.now())
+        .await
+        .expect("ticket");
+    Escalating {
+        f,
+        boss,
+        mine,
+        all,
+        t,
+    }
+}
+
 /// A missed deadline, on the harness's fake clock: the sweep (given `now`) raises an urgent
 /// leak to level 1, later to level 2; each time supervisors' streams get an `escalation`
 /// event and agents' streams nothing; a sweep that changes nothing sends nothing. The wall's
@@ -258,25 +296,13 @@ async fn a_reader_that_falls_behind_gets_a_fresh_overview() {
 #[tokio::test]
 async fn supervisors_see_escalations_live_and_the_wall_lists_urgent_tickets() {
     each_api(|api| async move {
-        let f = fixture(&api.store).await;
-        let agent = api.login("zhang", "secret").await;
-        let boss = api.login("li", "boss").await;
-        let mut mine = Stream::open(&api, &agent).await;
-        let mut all = Stream::open(&api, &boss).await;
-        assert_eq!(mine.next().await.map(|e| e.0).as_deref(), Some("overview"));
-        assert_eq!(all.next().await.map(|e| e.0).as_deref(), Some("overview"));
-
-        let leak = hotline_store::NewTicket {
-            kind: "leak".into(),
-            customer_id: Some(f.customer),
-            summary: "路面冒水".into(),
-            ..hotline_store::NewTicket::default()
-        };
-        let t = api
-            .store
-            .create_ticket(&leak, hotline_store::Actor::Ivr, api.now())
-            .await
-            .expect("ticket");
+        let Escalating {
+            f,
+            boss,
+            mut mine,
+            mut all,
+            t,
+        } = escalating(&api).await;
         assert_eq!(t.priority, "urgent");
         let due = t.due_on_site_at.expect("an on-site deadline");
         let wall = api.get(&boss, "/api/wallboard").await;
@@ -345,24 +371,13 @@ async fn supervisors_see_escalations_live_and_the_wall_lists_urgent_tickets() {
 #[tokio::test]
 async fn an_unacknowledged_dispatch_is_escalated_with_its_reason() {
     each_api(|api| async move {
-        let f = fixture(&api.store).await;
-        let agent = api.login("zhang", "secret").await;
-        let boss = api.login("li", "boss").await;
-        let mut mine = Stream::open(&api, &agent).await;
-        let mut all = Stream::open(&api, &boss).await;
-        assert_eq!(mine.next().await.map(|e| e.0).as_deref(), Some("overview"));
-        assert_eq!(all.next().await.map(|e| e.0).as_deref(), Some("overview"));
-        let leak = hotline_store::NewTicket {
-            kind: "leak".into(),
-            customer_id: Some(f.customer),
-            summary: "路面冒水".into(),
-            ..hotline_store::NewTicket::default()
-        };
-        let t = api
-            .store
-            .create_ticket(&leak, hotline_store::Actor::Ivr, api.now())
-            .await
-            .expect("ticket");
+        let Escalating {
+            boss,
+            mut mine,
+            mut all,
+            t,
+            ..
+        } = escalating(&api).await;
         api.store
             .escalate_for(
                 t.id,
