@@ -1133,3 +1133,33 @@ impl Sim {
         }
     }
 }
+
+// ---- scenario steps the suites share -----------------------------------------------------
+
+/// A second of the virtual clock.
+pub const SEC: Duration = Duration::from_secs(1);
+
+/// A caller presses 1 and waits in `general` (the agents are ready or not, as set before).
+pub fn queued(sim: &mut Sim, number: &str) -> hotline_call::CallId {
+    let c = sim.call(number);
+    assert_eq!(sim.playing_names(c), ["main_menu"]);
+    sim.press(c, '1');
+    let phase = sim.phase(c);
+    assert!(
+        phase == "queued" || phase == "offering",
+        "after 1 the caller waits: {phase}"
+    );
+    c
+}
+
+/// Agent `id` is rung for the caller and answers; the staff number is said and the legs are
+/// bridged.
+pub fn connect(sim: &mut Sim, c: hotline_call::CallId, id: i64) -> hotline_call::CallId {
+    let a = sim.ringing(id).expect("the agent's phone rings");
+    sim.answer(a);
+    assert_eq!(sim.phase(c), "announcing");
+    sim.play_out(c);
+    assert_eq!(sim.phase(c), "bridged");
+    assert_eq!(sim.legs[&c].bridged, Some(a));
+    a
+}
