@@ -24,6 +24,9 @@ pub(crate) struct Agent {
     /// Ready time to restore when a reservation ends through no fault of the agent.
     pub resume_since: Millis,
     pub wrap_timer: Option<Millis>,
+    /// In wrap-up, the call's reasons are not given yet and the router holds the wrap-up for
+    /// them (`Router::hold_wrap_up_for_reasons`): its timer ending does not make the agent ready.
+    pub reasons_owed: bool,
     /// Ready sets this agent is in, with the key used.
     pub in_ready: Vec<(usize, i64)>,
     /// Queue member sets this agent is in.
@@ -47,6 +50,7 @@ impl Agent {
             handled: 0,
             resume_since: now,
             wrap_timer: None,
+            reasons_owed: false,
             in_ready: Vec::new(),
             in_members: Vec::new(),
             counted: Vec::new(),

@@ -200,6 +200,9 @@ pub enum Input {
     },
     /// Desktop: end wrap-up early.
     EndWrapUp(AgentId),
+    /// Desktop: the agent gave the reasons of the call they are wrapping up; a wrap-up held
+    /// for them (`Router::hold_wrap_up_for_reasons`) whose time is over ends now.
+    WrapUpReasons(AgentId),
     /// SIP: the agent's phone registered or unregistered.
     AgentRegistered { agent: AgentId, registered: bool },
 }

@@ -176,7 +176,7 @@
     badge.textContent = st ? H.label("state", st.state) : S.acdMissing ? t("state.not_in_acd") : t("state.unknown");
     let detail = "";
     if (st && st.state === "not_ready" && st.reason) detail = t("state.detail.reason", { r: H.label("reason", st.reason) });
-    else if (st && st.state === "wrap_up" && st.until) detail = t("state.detail.wrap", { s: H.duration(st.until - H.serverNow()) });
+    else if (st && st.state === "wrap_up" && st.until) detail = wrapDetail(st);
     else if (S.acdMissing) detail = S.acdMissing;
     $("state-detail").textContent = detail;
     $("state-time").textContent = st ? H.duration(H.serverNow() - st.since) : "—";
@@ -498,11 +498,18 @@
 
   // ---- wiring ------------------------------------------------------------------------------
 
+  // Wrap-up's time left; once over and still in wrap-up, the router holds it for the call's
+  // reasons (acd.wrapup_reasons_required).
+  function wrapDetail(st) {
+    const left = st.until - H.serverNow();
+    return left > 1000 ? t("state.detail.wrap", { s: H.duration(left) }) : t("state.detail.wrap_reasons");
+  }
+
   function tick() {
     const st = S.acd && S.acd.state;
     if (st) {
       $("state-time").textContent = H.duration(H.serverNow() - st.since);
-      if (st.state === "wrap_up" && st.until) $("state-detail").textContent = t("state.detail.wrap", { s: H.duration(st.until - H.serverNow()) });
+      if (st.state === "wrap_up" && st.until) $("state-detail").textContent = wrapDetail(st);
     }
     if (S.pop) $("call-status").textContent = callStatus();
   }

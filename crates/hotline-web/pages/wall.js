@@ -74,6 +74,7 @@
       "wall.a.registered": "已注册",
       "wall.a.unregistered": "未注册",
       "wall.a.wrap": "{s} 后结束",
+      "wall.a.wrap_reasons": "待填来电原因",
       "wall.a.call": "通话 {c}",
       "wall.force.set": "设置",
       "wall.force.ready": "就绪",
@@ -147,6 +148,7 @@
       "wall.a.registered": "registered",
       "wall.a.unregistered": "not registered",
       "wall.a.wrap": "ends in {s}",
+      "wall.a.wrap_reasons": "reasons owed",
       "wall.a.call": "call {c}",
       "wall.force.set": "Set",
       "wall.force.ready": "Ready",
@@ -497,7 +499,7 @@
       row.cells.time.textContent = st.since ? H.duration(now - st.since) : "—";
       let d = "";
       if (st.state === "not_ready" && st.reason) d = H.label("reason", st.reason);
-      else if (st.state === "wrap_up" && st.until) d = t("wall.a.wrap", { s: H.duration(st.until - now) });
+      else if (st.state === "wrap_up" && st.until) d = st.until - now > 1000 ? t("wall.a.wrap", { s: H.duration(st.until - now) }) : t("wall.a.wrap_reasons");
       else if ((st.state === "on_call" || st.state === "reserved") && st.call !== undefined) d = t("wall.a.call", { c: st.call });
       row.cells.detail.textContent = d;
     });

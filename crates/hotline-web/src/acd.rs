@@ -30,6 +30,9 @@ pub enum AgentRequest {
     /// Ready (from not ready, or ending a wrap-up early).
     Ready,
     NotReady(NotReadyReason),
+    /// The agent gave the reasons of the call they are wrapping up (`PUT /api/acd/me/wrapup`):
+    /// a wrap-up the router holds for them ends.
+    ReasonsGiven,
 }
 
 impl AgentRequest {
@@ -40,6 +43,7 @@ impl AgentRequest {
             AgentRequest::Logout => "logged_out".into(),
             AgentRequest::Ready => "ready".into(),
             AgentRequest::NotReady(r) => format!("not_ready:{r}"),
+            AgentRequest::ReasonsGiven => "reasons_given".into(),
         }
     }
 }

@@ -2,12 +2,13 @@
 //! the agent's reasons and note for the call just handled (`PUT /api/acd/me/wrapup`), a
 //! call's reasons (`GET /api/calls/{id}/reasons`), and the wrap-up rule: where reasons are
 //! required (`acd.wrapup_reasons_required`), an agent in wrap-up cannot end it (ready, not
-//! ready, log out) before giving them — a 422 naming `reasons`. The router's own end of
-//! wrap-up (its timer) is not held back: a call is never kept from the next caller.
+//! ready, log out) before giving them — a 422 naming `reasons` — and the router holds a
+//! wrap-up whose time is over until they are given (`Router::hold_wrap_up_for_reasons`):
+//! giving them here tells the router, which then makes the agent ready.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Authed, JsonBody, Params, PathId};
-use crate::Shared;
+use crate::{AgentRequest, Shared};
 use axum::extract::State;
 use axum::Json;
 use hotline_acd::AgentState;
@@ -63,6 +64,18 @@ pub async fn wrapup(
             s.now(),
         )
         .await?;
+    if s.reasons_required {
+        if let Some(acd) = s.acd.as_deref() {
+            // The reasons are stored whatever the router says: an agent not logged in to the
+            // ACD (a supervisor giving them afterwards) has no wrap-up to end.
+            if let Err(e) = acd
+                .agent_request(&who.agent, AgentRequest::ReasonsGiven)
+                .await
+            {
+                tracing::debug!(agent = who.agent.id, error = ?e, "reasons given, no wrap-up held");
+            }
+        }
+    }
     Ok(Json(saved))
 }
 

@@ -174,6 +174,39 @@ async fn wrap_up_cannot_end_without_a_reason_where_required() {
     .await;
 }
 
+/// Where reasons are required, the wrap-up's own time ending does not make the agent ready
+/// without them (the next caller is not given to an agent who still owes the last call's
+/// reasons); giving them then makes the agent ready at once.
+#[tokio::test]
+async fn a_wrap_up_whose_time_is_over_waits_for_the_reasons() {
+    each_api_opts(Policy::default, true, |api| async move {
+        let f = fixture(&api.store).await;
+        let t = api.login("zhang", "secret").await;
+        call(&api.store, "c-7", "13800001111", api.now()).await;
+        into_wrapup(&api, &t, f.agent).await;
+        // The queue's 30 s of wrap-up are over.
+        api.advance(31_000);
+        api.acd.feed(Input::Tick);
+        assert_eq!(
+            api.get(&t, "/api/acd/me").await.body["state"]["state"],
+            "wrap_up"
+        );
+        let a = api
+            .put(
+                &t,
+                "/api/acd/me/wrapup",
+                json!({"call_ref": "c-7", "reasons": ["billing/query"]}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        assert_eq!(
+            api.get(&t, "/api/acd/me").await.body["state"]["state"],
+            "ready"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn where_not_required_wrap_up_ends_without_reasons() {
     each_api(|api| async move {

@@ -72,10 +72,20 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
             .map_err(|e| format!("the metrics: {e}"))?,
     );
     let observed = metrics.clone();
+    // Wrap-ups wait for the call's reasons where they are required and the tree has some to
+    // pick (the desk's rule is the same; without reasons to pick, nothing could end them).
+    let hold_for_reasons = cfg.acd.wrapup_reasons_required
+        && store
+            .reason_tree()
+            .await
+            .map_err(|e| format!("store: {e}"))?
+            .iter()
+            .any(|r| r.pickable);
     let acd = crate::acd::spawn(
         cfg.acd.queues.clone(),
         &agents,
         cfg.acd.ready_on_register,
+        hold_for_reasons,
         crate::acd::Clocks::system(),
         move |o| observed.observe_acd(o),
         move |o, shift| {

@@ -101,6 +101,7 @@ impl Router {
         if let Some(a) = self.agents.get_mut(&agent) {
             self.timers
                 .rearm(&mut a.wrap_timer, Timer::WrapUp(agent), None);
+            a.reasons_owed = false;
             a.state = state;
             out.push(Output::AgentStateChanged {
                 agent,
@@ -183,15 +184,27 @@ impl Router {
         }
     }
 
-    /// Wrap-up time is over (from a tick).
+    /// Wrap-up time is over (from a tick); held while the call's reasons are owed.
     pub(super) fn wrap_up_over(&mut self, agent: AgentId, now: Millis, out: &mut Vec<Output>) {
         if self
             .agents
             .get(&agent)
-            .is_some_and(|a| matches!(a.state, AgentState::WrapUp { .. }))
+            .is_some_and(|a| matches!(a.state, AgentState::WrapUp { .. }) && !a.reasons_owed)
         {
             self.set_state(agent, AgentState::Ready { since: now }, out);
             self.dispatch_agent(agent, now, out);
+        }
+    }
+
+    /// The agent gave the call's reasons: a held wrap-up whose time is over ends; one still
+    /// running ends at its time.
+    pub(super) fn reasons_given(&mut self, agent: AgentId, now: Millis, out: &mut Vec<Output>) {
+        let Some(a) = self.agents.get_mut(&agent) else {
+            return;
+        };
+        let owed = std::mem::take(&mut a.reasons_owed);
+        if owed && a.wrap_timer.is_none() {
+            self.wrap_up_over(agent, now, out);
         }
     }
 

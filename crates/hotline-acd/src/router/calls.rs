@@ -100,6 +100,7 @@ impl Router {
         if wrap > 0 {
             let until = now.saturating_add(wrap);
             a.state = AgentState::WrapUp { since: now, until };
+            a.reasons_owed = self.hold_for_reasons;
             self.timers
                 .rearm(&mut a.wrap_timer, Timer::WrapUp(agent), Some(until));
             out.push(Output::AgentStateChanged {

@@ -125,7 +125,10 @@ impl Router {
                         return Err(format!("{id}: on {call} which is not connected to it"));
                     }
                 }
-                AgentState::WrapUp { until, .. } if a.wrap_timer != Some(*until) => {
+                AgentState::WrapUp { until, .. }
+                    if a.wrap_timer != Some(*until)
+                        && !(a.reasons_owed && a.wrap_timer.is_none()) =>
+                {
                     return Err(format!("{id}: wrap-up without its timer"));
                 }
                 _ => {}

@@ -41,6 +41,8 @@ pub struct Router {
     /// Compact agent rows for estimates, indexed by `Agent::slot`.
     hot: Vec<Hot>,
     timers: Timers,
+    /// Wrap-up waits for the call's reasons (see `hold_wrap_up_for_reasons`).
+    hold_for_reasons: bool,
 }
 
 impl Router {
@@ -56,6 +58,7 @@ impl Router {
             agents: IdMap::default(),
             hot: Vec::new(),
             timers: Timers::default(),
+            hold_for_reasons: false,
         };
         for cfg in &queues {
             if r.queue_index.contains_key(&cfg.name) {
@@ -66,6 +69,14 @@ impl Router {
             r.queue_index.insert(cfg.name.clone(), slot);
         }
         r
+    }
+
+    /// Where the call's reasons are required (`acd.wrapup_reasons_required`): an agent's
+    /// wrap-up whose time is over stays in wrap-up until `Input::WrapUpReasons` says the
+    /// reasons are given, then the agent is ready as the timer would have made them. Applies
+    /// to wrap-ups that start after the change. Off by default: the timer ends wrap-up.
+    pub fn hold_wrap_up_for_reasons(&mut self, on: bool) {
+        self.hold_for_reasons = on;
     }
 
     /// Handles one input at `now` (a `now` earlier than one already seen is taken as that one).
@@ -95,6 +106,7 @@ impl Router {
             Input::AgentReady(agent) => self.ready(agent, now, &mut out),
             Input::AgentNotReady { agent, reason } => self.not_ready(agent, reason, now, &mut out),
             Input::EndWrapUp(agent) => self.end_wrap_up(agent, now, &mut out),
+            Input::WrapUpReasons(agent) => self.reasons_given(agent, now, &mut out),
             Input::AgentRegistered { agent, registered } => {
                 self.registered(agent, registered, now, &mut out)
             }

@@ -282,6 +282,8 @@ fn random_profile(rng: &mut Rng, id: i64) -> hotline_acd::AgentProfile {
 fn run(seed: u64, steps: usize) -> Model {
     let mut rng = Rng(seed);
     let mut s = Sim::new(configs());
+    // Every other seed holds wrap-ups for the call's reasons (`WrapUpReasons` below).
+    s.r.hold_wrap_up_for_reasons(seed % 2 == 1);
     let mut m = Model {
         cfg: configs().into_iter().map(|q| (q.name.clone(), q)).collect(),
         agents: BTreeMap::new(),
@@ -395,6 +397,7 @@ fn run(seed: u64, steps: usize) -> Model {
                 reason: [NotReadyReason::Break, NotReadyReason::Meeting][rng.below(2) as usize]
                     .clone(),
             }),
+            19 if rng.chance(50) => Some(Input::WrapUpReasons(agent)),
             19 => Some(Input::EndWrapUp(agent)),
             20 if rng.chance(30) => Some(Input::AgentLogout(agent)),
             20 => m

@@ -169,6 +169,85 @@ fn wrap_up_can_end_early() {
     assert_eq!(s.r.next_deadline(), Some(s.now + secs(20)));
 }
 
+/// Where reasons are required, the wrap-up's time ending does not make the agent ready while
+/// the call's reasons are owed; giving them then ends it at once, and the waiting call is
+/// offered. Reasons given before the time is over leave the timer to end it as usual.
+#[test]
+fn a_wrap_up_held_for_reasons_ends_when_they_are_given() {
+    let mut q = queue("q");
+    q.wrap_up_secs = 30;
+    let mut s = Sim::new(vec![q]);
+    s.r.hold_wrap_up_for_reasons(true);
+    s.plain_agent(1, &["q"]);
+    s.arrive(call(1, "q"));
+    s.answer(1, 1);
+    s.end(1);
+    let since = s.now;
+    s.arrive(call(2, "q"));
+    // The time is over: still in wrap-up, nothing offered, no timer of the agent's left.
+    let out = s.advance(secs(31));
+    assert_eq!(offers(&out), vec![]);
+    assert!(matches!(s.state(1), AgentState::WrapUp { since: at, .. } if at == since));
+    assert_eq!(s.r.next_deadline(), None, "only the held wrap-up, no timer");
+    // The reasons: ready at once, and call 2 offered.
+    let out = s.send(Input::WrapUpReasons(a(1)));
+    assert!(out.contains(&Output::AgentStateChanged {
+        agent: a(1),
+        state: AgentState::Ready { since: s.now }
+    }));
+    assert_eq!(offer(&out), Some((2, 1)));
+
+    // Next call: reasons given early; the timer ends the wrap-up at its time.
+    s.answer(2, 1);
+    s.end(2);
+    let until = s.now + secs(30);
+    assert_eq!(s.send(Input::WrapUpReasons(a(1))), vec![]);
+    assert!(matches!(s.state(1), AgentState::WrapUp { .. }));
+    let out = s.advance(secs(30));
+    assert!(out.contains(&Output::AgentStateChanged {
+        agent: a(1),
+        state: AgentState::Ready { since: until }
+    }));
+    // Reasons given when nothing is held change nothing.
+    assert_eq!(s.send(Input::WrapUpReasons(a(1))), vec![]);
+    assert!(matches!(s.state(1), AgentState::Ready { .. }));
+}
+
+/// A held wrap-up can still be left from the desktop (the web layer checks the reasons
+/// first); the router does not keep a hold on an agent who left it.
+#[test]
+fn a_held_wrap_up_left_from_the_desktop_owes_nothing_after() {
+    let mut q = queue("q");
+    q.wrap_up_secs = 10;
+    let mut s = Sim::new(vec![q]);
+    s.r.hold_wrap_up_for_reasons(true);
+    s.plain_agent(1, &["q"]);
+    s.arrive(call(1, "q"));
+    s.answer(1, 1);
+    s.end(1);
+    s.advance(secs(20));
+    assert!(matches!(s.state(1), AgentState::WrapUp { .. }));
+    let out = s.send(Input::AgentNotReady {
+        agent: a(1),
+        reason: hotline_acd::NotReadyReason::Break,
+    });
+    assert!(matches!(
+        out.as_slice(),
+        [Output::AgentStateChanged {
+            state: AgentState::NotReady { .. },
+            ..
+        }]
+    ));
+    // Without the hold, the same time ends the wrap-up (the default).
+    s.r.hold_wrap_up_for_reasons(false);
+    s.send(Input::AgentReady(a(1)));
+    s.arrive(call(2, "q"));
+    s.answer(2, 1);
+    s.end(2);
+    s.advance(secs(10));
+    assert!(matches!(s.state(1), AgentState::Ready { .. }));
+}
+
 #[test]
 fn answers_from_the_wrong_agent_are_refused() {
     let mut s = Sim::new(vec![queue("q")]);

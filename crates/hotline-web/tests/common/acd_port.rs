@@ -48,6 +48,7 @@ impl RouterPort {
             AgentRequest::Logout => Input::AgentLogout(id),
             AgentRequest::Ready => Input::AgentReady(id),
             AgentRequest::NotReady(reason) => Input::AgentNotReady { agent: id, reason },
+            AgentRequest::ReasonsGiven => Input::WrapUpReasons(id),
         };
         let outputs = self.feed(input);
         if let Some(r) = outputs.into_iter().find_map(|o| match o {

@@ -175,6 +175,11 @@ pub async fn serve_with(store: Store, reasons_required: bool) -> Api {
     let clock = Arc::new(AtomicI64::new(NOW));
     let c = clock.clone();
     let acd = Arc::new(acd_port::RouterPort::new(clock.clone()));
+    // As the engine does where reasons are required (and the tree has some).
+    acd.router
+        .lock()
+        .expect("router")
+        .hold_wrap_up_for_reasons(reasons_required);
     let live = hotline_web::LiveSender::new(64);
     let app = router(ApiState {
         store: store.clone(),

@@ -311,7 +311,8 @@ impl Core {
     }
 }
 
-/// Starts the router task with the store's active agents logged in, on `clocks`. Each output
+/// Starts the router task with the store's active agents logged in, on `clocks`; wrap-ups
+/// held for the call's reasons or not (`Router::hold_wrap_up_for_reasons`). Each output
 /// goes to `observe` in the router's time (the metrics) and then to `out`, still in the
 /// router's time, with the [`Shift`] that turns its times into Unix time for people (the live
 /// events). The call core takes it in the router's time: it only measures durations (the
@@ -320,11 +321,14 @@ pub fn spawn(
     queues: Vec<QueueConfig>,
     agents: &[Agent],
     ready_on_register: bool,
+    hold_wrap_up_for_reasons: bool,
     clocks: Clocks,
     observe: impl Fn(&Output) + Send + 'static,
     out: impl Fn(Output, Shift) + Send + 'static,
 ) -> AcdHandle {
     let mut core = Core::new(queues.clone(), clocks);
+    core.router
+        .hold_wrap_up_for_reasons(hold_wrap_up_for_reasons);
     let emit = move |o: Output, shift: Shift| {
         observe(&o);
         out(o, shift);

@@ -39,6 +39,7 @@ impl AcdHandle {
             AgentRequest::Logout => Input::AgentLogout(id),
             AgentRequest::Ready => Input::AgentReady(id),
             AgentRequest::NotReady(reason) => Input::AgentNotReady { agent: id, reason },
+            AgentRequest::ReasonsGiven => Input::WrapUpReasons(id),
         };
         let (outputs, snap) = self.request(input, id).await.ok_or(AcdError::Unavailable)?;
         refusal(outputs)?;
