@@ -196,7 +196,8 @@ async function main() {
     check("desk: the dispatch phone's acknowledgement on the ticket", acked && (await text(desk, "#tk-events")).includes("片区调度电话已确认"), await text(desk, "#tk-events"));
     const phoneCode = await phone.exited;
     const phoneMsgs = fs.readFileSync(path.join(OUT, "phone.msg"), "utf8");
-    check("the dispatch phone: called at the district's number, answered, hung up by the engine", phoneCode === 0 && phoneMsgs.includes("INVITE sip:" + district.dispatch_phone + "@"), `sipp exit ${phoneCode}`);
+    check("the dispatch phone: called once at the district's number, answered, hung up by the engine", phoneCode === 0 && (phoneMsgs.match(/INVITE sip:/g) || []).length === 1 && phoneMsgs.includes("INVITE sip:" + district.dispatch_phone + "@"), `sipp exit ${phoneCode}`);
+    check("desk: acknowledged on the first call", (await text(desk, "#tk-events")).includes("第1次呼叫"));
     await shot(desk, "desk-acknowledged");
 
     // ---- 4. the crew starts on site and replies with the result ----
