@@ -691,7 +691,9 @@ impl Store {
         set.text(to.as_str())
             .push(", version = version + 1, updated_at = ")
             .int(now);
-        if let Some(agent) = actor.agent() {
+        // The centre's agent who handles the ticket (the one its follow-up rating counts for)
+        // is the first from the centre to act on it: a district crew working it on site is not.
+        if let Some(agent) = actor.agent().filter(|_| input.crew_district.is_none()) {
             set.push(", handled_by = COALESCE(handled_by, ")
                 .int(agent)
                 .push(")");

@@ -105,6 +105,102 @@ async fn without_a_district_or_from_an_agent_or_for_another_kind_it_waits() {
     .await;
 }
 
+/// The walk of issue 18: an IVR leak dispatched at once, worked by the district's crew (start,
+/// reply), closed by an agent, followed up with a rating. The centre's agent who closed it is
+/// the one who handled it, so the rating counts for her; the crew's steps do not make the crew
+/// its handler (before, the crew's start did, and the agent's rating never showed it).
+#[tokio::test]
+async fn the_crews_steps_leave_the_ticket_and_its_rating_to_the_centres_agent() {
+    each_store_with(policy(), |s| async move {
+        let f = fixture(&s).await;
+        let crew = s
+            .upsert_crew(
+                &NewAgent {
+                    login: "crew-east".into(),
+                    name: "城东抢修一班".into(),
+                    staff_no: "C101".into(),
+                    sip_user: "8101".into(),
+                    ha1_md5: "0".repeat(32),
+                    ha1_sha256: "0".repeat(64),
+                    team: "crew".into(),
+                    role: Role::Crew,
+                    language: "zh".into(),
+                    skills: vec![],
+                },
+                f.district,
+                NOW,
+            )
+            .await
+            .unwrap();
+        let t = s
+            .create_ticket(&leak(Some(f.customer), None), Actor::Ivr, NOW)
+            .await
+            .unwrap();
+        assert_eq!((t.status, t.handled_by), (Status::Dispatched, None));
+        let on_site = TransitionInput {
+            crew_district: Some(f.district),
+            ..TransitionInput::default()
+        };
+        let t = s
+            .transition(
+                t.id,
+                Action::Start,
+                &on_site,
+                Actor::Agent(crew),
+                NOW + 60_000,
+            )
+            .await
+            .unwrap();
+        assert_eq!((t.status, t.handled_by), (Status::InProgress, None));
+        let result = TransitionInput {
+            note: "已更换管段".into(),
+            crew_district: Some(f.district),
+            ..TransitionInput::default()
+        };
+        let t = s
+            .transition(
+                t.id,
+                Action::Reply,
+                &result,
+                Actor::Agent(crew),
+                NOW + 120_000,
+            )
+            .await
+            .unwrap();
+        assert_eq!((t.status, t.handled_by), (Status::Replied, None));
+        let t = s
+            .transition(
+                t.id,
+                Action::Close,
+                &TransitionInput::default(),
+                Actor::Agent(f.agent),
+                NOW + 180_000,
+            )
+            .await
+            .unwrap();
+        assert_eq!((t.status, t.handled_by), (Status::Closed, Some(f.agent)));
+        let due = s.due_followups(NOW + 240_000, 10).await.unwrap();
+        let fu = due
+            .iter()
+            .find(|x| x.ticket_id == t.id)
+            .expect("the follow-up");
+        s.record_followup(
+            fu.id,
+            &FollowUpResult::Reached { rating: Some(5) },
+            "",
+            f.agent,
+            NOW + 240_000,
+        )
+        .await
+        .unwrap();
+        let t = s.ticket(t.id, NOW + 240_000).await.unwrap().unwrap();
+        assert_eq!(t.rating, Some(5));
+        assert_eq!(s.agent_rating(f.agent).await.unwrap(), (Some(5.0), 1));
+        assert_eq!(s.agent_rating(crew).await.unwrap(), (None, 0));
+    })
+    .await;
+}
+
 /// Escalation levels on a fake clock: level 1 at the deadline, 2 at twice the limit, each
 /// raise once with its event and its webhook event; a ticket on time stays at 0.
 #[tokio::test]

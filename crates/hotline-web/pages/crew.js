@@ -252,7 +252,10 @@
     } else if (name === "ticket") {
       const fresh = data.on_list && !C.tickets.some((x) => x.id === data.ticket.id);
       upsert(data.ticket, data.on_list);
-      if (fresh && data.what === "dispatch") {
+      // New to the district: dispatched by the centre, or dispatched at its creation (the
+      // IVR's automatic dispatch: its `created` change already carries the district).
+      const dispatched = data.what === "dispatch" || (data.what === "created" && data.ticket.status === "dispatched");
+      if (fresh && dispatched) {
         const tk = data.ticket;
         say($("crew-new"), t("crew.new", { id: tk.id, kind: H.label("kind", tk.kind), address: tk.address }), "info");
         $("crew-new").hidden = false;
