@@ -108,6 +108,32 @@ function local(ms) {
     check("listed with kind, cause, figure and state", row.includes("计划施工停水") && row.includes("管道施工改造") && row.includes("0.28 MPa") && row.includes("生效中"), row);
     check("markup in the title is text", row.includes("<img src=x") && (await page.$$("#n-rows img")).length === 0);
 
+    // A recording in Chinese, uploaded from the row; a 16 kHz file refused with the reason.
+    const rowSel = `#n-rows tr[data-notice="${n.id}"]`;
+    await page.setInputFiles(`${rowSel} input[data-rec="zh"]`, path.join(__dirname, "../../sounds/zh/digit_7.wav"));
+    await page.waitForSelector(`${rowSel} button[data-rec-remove="zh"]`);
+    const withRec = (await api("GET", "/api/notices/" + n.id, token)).body;
+    check("the recording is stored", withRec.recordings.length === 1 && withRec.recordings[0].language === "zh" && withRec.recordings[0].samples > 0, JSON.stringify(withRec.recordings));
+    check("the row shows it", (await page.textContent(`${rowSel} div.rec[data-lang="zh"]`)).includes("中文录音"), await page.textContent(`${rowSel} div.rec[data-lang="zh"]`));
+    const wav16k = Buffer.alloc(44 + 1600);
+    wav16k.write("RIFF", 0);
+    wav16k.writeUInt32LE(36 + 1600, 4);
+    wav16k.write("WAVEfmt ", 8);
+    wav16k.writeUInt32LE(16, 16);
+    wav16k.writeUInt16LE(1, 20);
+    wav16k.writeUInt16LE(1, 22);
+    wav16k.writeUInt32LE(16000, 24);
+    wav16k.writeUInt32LE(32000, 28);
+    wav16k.writeUInt16LE(2, 32);
+    wav16k.writeUInt16LE(16, 34);
+    wav16k.write("data", 36);
+    wav16k.writeUInt32LE(1600, 40);
+    await page.setInputFiles(`${rowSel} input[data-rec="en"]`, { name: "wideband.wav", mimeType: "audio/wav", buffer: wav16k });
+    await page.waitForSelector('#n-msg[data-kind="error"]');
+    const refusal = await page.textContent("#n-msg");
+    check("a 16 kHz recording is refused naming the field and the reason", refusal.startsWith("recording") && refusal.includes("16000"), refusal);
+    check("nothing stored for it", (await api("GET", "/api/notices/" + n.id, token)).body.recordings.length === 1);
+
     // English.
     await page.click("#lang");
     const en = await page.textContent(`#n-rows tr[data-notice="${n.id}"]`);
@@ -123,7 +149,11 @@ function local(ms) {
     check("listed as ended with include-ended", true);
     const audit = await api("GET", "/api/audit?action=notice", token);
     const mine = audit.body.filter((e) => e.detail.includes("notice " + n.id + " "));
-    check("audited: create and end", mine.length === 2 && mine.every((e) => e.outcome === "applied"), JSON.stringify(mine.map((e) => e.detail)));
+    check(
+      "audited: create, the recording, the refused recording and end",
+      mine.length === 4 && mine.filter((e) => e.outcome === "applied").length === 3 && mine.some((e) => e.outcome.startsWith("refused: recording")),
+      JSON.stringify(mine.map((e) => e.detail + " " + e.outcome)),
+    );
   } catch (e) {
     check("no exception", false, e.message);
   } finally {

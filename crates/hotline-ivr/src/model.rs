@@ -1117,6 +1117,10 @@ mod schema {
         Clock,
         /// A decimal number, from text such as `0.35` (零点三五 / zero point three five).
         Decimal,
+        /// A recording uploaded at run time, by its prompt name (a notice's `recording`,
+        /// `rec_…`): played when the engine holds it in the caller's language, skipped
+        /// otherwise. Its name cannot be checked when the flow loads.
+        Recording,
     }
 
     /// How a collected value is read back.

@@ -217,7 +217,9 @@ pub mod shapes {
     /// `starts`/`ends` (dates) and
     /// `from`/`until` (times; `until` null while the end is not known), `same_day` (it ends
     /// on the day it starts), `cause` (a cause code or empty) and the water figures as decimal
-    /// text (turbidity in NTU, residual chlorine in mg/L, pressure in MPa; null when not given).
+    /// text (turbidity in NTU, residual chlorine in mg/L, pressure in MPa; null when not given),
+    /// and `recording`: the name of a recording a supervisor uploaded for it (say it `as:
+    /// recording`), null when there is none.
     pub fn notices() -> Type {
         let item = Type::record([
             ("kind", Type::Text),
@@ -234,6 +236,7 @@ pub mod shapes {
             ("turbidity", Type::Text),
             ("chlorine", Type::Text),
             ("pressure", Type::Text),
+            ("recording", Type::Text),
         ]);
         Type::record([
             ("count", Type::Int),

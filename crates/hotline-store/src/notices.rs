@@ -103,6 +103,8 @@ pub struct Notice {
     pub figures: Figures,
     pub created_at: Option<Millis>,
     pub updated_at: Option<Millis>,
+    /// Recordings uploaded for it, one per language (`notice_recordings`).
+    pub recordings: Vec<crate::notice_recordings::NoticeRecording>,
 }
 
 impl Notice {
@@ -263,6 +265,7 @@ fn notice_from_row(r: &AnyRow) -> Result<Notice> {
         },
         created_at: col(r, "created_at")?,
         updated_at: col(r, "updated_at")?,
+        recordings: Vec::new(),
     })
 }
 
@@ -459,8 +462,10 @@ impl Store {
                     name: col(r, "name")?,
                 });
         }
+        let mut recordings = self.recordings_of(&ids).await?;
         for n in &mut list {
             n.districts = by_notice.remove(&n.id).unwrap_or_default();
+            n.recordings = recordings.remove(&n.id).unwrap_or_default();
         }
         Ok(list)
     }

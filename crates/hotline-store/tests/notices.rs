@@ -167,3 +167,90 @@ async fn a_coming_notice_is_heard_within_a_day_and_withdrawn_before_it_starts() 
     })
     .await;
 }
+
+/// Recordings: one per language, replaced by a new upload (a new `uploaded_at`), listed with
+/// the notice, read back byte for byte, removed; bad languages, oversized files and unknown
+/// notices refused.
+#[tokio::test]
+async fn a_notice_keeps_one_recording_per_language() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let n = s
+            .create_notice(&works(vec![f.district]), NOW)
+            .await
+            .unwrap();
+        let wav: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        let r = s
+            .put_notice_recording(n.id, "zh", &wav, 35_000, "zhaolei", NOW)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.language.as_str(), r.samples, r.uploaded_at),
+            ("zh", 35_000, NOW)
+        );
+        s.put_notice_recording(n.id, "en", &wav[..100], 40, "zhaolei", NOW + 1)
+            .await
+            .unwrap();
+        let again = s
+            .put_notice_recording(n.id, "zh", &wav[..50], 3, "lilei", NOW + 2)
+            .await
+            .unwrap();
+        assert_eq!(again.uploaded_at, NOW + 2);
+        let listed = s.notice(n.id).await.unwrap().unwrap().recordings;
+        let langs: Vec<(&str, i64, &str)> = listed
+            .iter()
+            .map(|r| (r.language.as_str(), r.uploaded_at, r.uploaded_by.as_str()))
+            .collect();
+        assert_eq!(
+            langs,
+            [("en", NOW + 1, "zhaolei"), ("zh", NOW + 2, "lilei")]
+        );
+        assert_eq!(
+            s.notice_recording_wav(n.id, "zh").await.unwrap(),
+            Some((NOW + 2, wav[..50].to_vec()))
+        );
+        assert_eq!(
+            s.list_notices(NOW, false).await.unwrap()[0]
+                .recordings
+                .len(),
+            2
+        );
+        assert!(s.delete_notice_recording(n.id, "en").await.unwrap());
+        assert!(!s.delete_notice_recording(n.id, "en").await.unwrap());
+        assert_eq!(s.notice_recording_wav(n.id, "en").await.unwrap(), None);
+        assert_eq!(s.notice(n.id).await.unwrap().unwrap().recordings.len(), 1);
+        // Refused.
+        for lang in ["", "zh/../x", "a b", "abcdefghijklmnopq"] {
+            let e = s
+                .put_notice_recording(n.id, lang, &wav, 1, "x", NOW)
+                .await
+                .expect_err(lang);
+            assert!(
+                matches!(
+                    e,
+                    StoreError::Invalid {
+                        field: "language",
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
+        }
+        let big = vec![0u8; hotline_store::notice_recordings::MAX_RECORDING_BYTES + 1];
+        assert!(matches!(
+            s.put_notice_recording(n.id, "zh", &big, 1, "x", NOW).await,
+            Err(StoreError::Invalid { .. })
+        ));
+        assert!(matches!(
+            s.put_notice_recording(n.id + 100, "zh", &wav, 1, "x", NOW)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        // The old upload is what is kept after the refusals.
+        assert_eq!(
+            s.notice_recording_wav(n.id, "zh").await.unwrap(),
+            Some((NOW + 2, wav[..50].to_vec()))
+        );
+    })
+    .await;
+}

@@ -323,7 +323,11 @@ const Hotline = (() => {
     const token = session.token();
     if (token) headers.Authorization = "Bearer " + token;
     const init = { method, headers, cache: "no-store" };
-    if (body !== undefined) {
+    if (body instanceof Blob) {
+      // A file as it is (a recording): its own type.
+      headers["Content-Type"] = body.type || "application/octet-stream";
+      init.body = body;
+    } else if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }

@@ -3,7 +3,9 @@
 // its districts, times, cause and figures, an "end now" button per notice, and a form to
 // publish one (POST /api/notices). A refusal names the field: the page marks that input and
 // says why. The IVR reads the notices on every call, so what is published here is heard by
-// the next caller from those districts. Times are the browser's clock (the centre's).
+// the next caller from those districts. Times are the browser's clock (the centre's). A
+// recording per language (a WAV, 8 kHz mono 16-bit) may be uploaded for a notice
+// (PUT /api/notices/{id}/recordings/{lang}); the IVR plays it after its own reading.
 
 (() => {
   const H = Hotline;
@@ -45,6 +47,14 @@
       "n.ended_msg": "已结束：{title}",
       "n.role": "只有班长和管理员可以发布或结束公告",
       "n.field": "{field}：{message}",
+      "n.rec": "录音（{lang}）",
+      "n.rec.upload": "上传{lang}录音",
+      "n.rec.remove": "删除{lang}录音",
+      "n.rec.has": "{lang}录音 {secs} 秒",
+      "n.rec.saved": "已上传{lang}录音：{title}（下一位来电即可听到）",
+      "n.rec.removed": "已删除{lang}录音：{title}",
+      "n.rec.lang.zh": "中文",
+      "n.rec.lang.en": "英文",
       "kind.outage": "突发停水停电",
       "kind.planned_works": "计划施工停水",
       "kind.water_quality": "水质公告",
@@ -90,6 +100,14 @@
       "n.ended_msg": "Ended: {title}",
       "n.role": "Only supervisors and admins publish or end notices",
       "n.field": "{field}: {message}",
+      "n.rec": "Recording ({lang})",
+      "n.rec.upload": "Upload the {lang} recording",
+      "n.rec.remove": "Remove the {lang} recording",
+      "n.rec.has": "{lang} recording {secs} s",
+      "n.rec.saved": "Uploaded the {lang} recording: {title} (the next caller hears it)",
+      "n.rec.removed": "Removed the {lang} recording: {title}",
+      "n.rec.lang.zh": "Chinese",
+      "n.rec.lang.en": "English",
       "kind.outage": "Unplanned outage",
       "kind.planned_works": "Planned works",
       "kind.water_quality": "Water quality",
@@ -187,10 +205,60 @@
           el("td", { text: figures(n.figures) }),
           el("td", { text: n.title }),
           el("td", { text: t(s) }),
-          el("td", {}, end),
+          el("td", {}, end, ...(writer && s !== "n.ended" ? recordings(n) : [])),
         );
       }),
     );
+  }
+
+  const REC_LANGS = ["zh", "en"];
+
+  /** Per language: the recording it has (with a remove button) and a file input to upload one. */
+  function recordings(n) {
+    return REC_LANGS.map((lang) => {
+      const name = t("n.rec.lang." + lang);
+      const has = (n.recordings || []).find((r) => r.language === lang);
+      const input = el("input", {
+        type: "file",
+        attrs: { accept: "audio/wav,.wav", "aria-label": t("n.rec.upload", { lang: name }), "data-rec": lang },
+        on: { change: (ev) => upload(n, lang, ev.target) },
+      });
+      const parts = [el("span", { class: "rec-label", text: has ? t("n.rec.has", { lang: name, secs: (has.samples / 8000).toFixed(1) }) : t("n.rec", { lang: name }) }), input];
+      if (has)
+        parts.push(
+          el("button", {
+            type: "button",
+            class: "quiet",
+            text: "×",
+            attrs: { "aria-label": t("n.rec.remove", { lang: name }), "data-rec-remove": lang },
+            on: { click: () => removeRecording(n, lang) },
+          }),
+        );
+      return el("div", { class: "rec", data: { lang } }, ...parts);
+    });
+  }
+
+  async function upload(n, lang, input) {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    const name = t("n.rec.lang." + lang);
+    try {
+      await api("PUT", "/api/notices/" + encodeURIComponent(n.id) + "/recordings/" + lang, new Blob([file], { type: "audio/wav" }));
+      say($("n-msg"), t("n.rec.saved", { lang: name, title: n.title }), "ok");
+    } catch (err) {
+      say($("n-msg"), err instanceof H.ApiError && err.field ? t("n.field", { field: err.field, message: err.message }) : errorText(err), "error");
+    }
+    await load();
+  }
+
+  async function removeRecording(n, lang) {
+    try {
+      await api("DELETE", "/api/notices/" + encodeURIComponent(n.id) + "/recordings/" + lang);
+      say($("n-msg"), t("n.rec.removed", { lang: t("n.rec.lang." + lang), title: n.title }), "ok");
+    } catch (err) {
+      say($("n-msg"), errorText(err), "error");
+    }
+    await load();
   }
 
   function renderForm() {

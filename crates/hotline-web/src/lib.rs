@@ -26,6 +26,7 @@ mod ivr;
 mod live;
 mod metrics;
 mod middleware;
+mod notice_recordings;
 mod notices;
 mod openapi;
 mod pages;
@@ -158,6 +159,12 @@ where
     }
 }
 
+/// An endpoint taking bodies up to `limit` bytes instead of [`MAX_BODY`] (a recording).
+fn large(mut e: Endpoint, limit: usize) -> Endpoint {
+    e.handler = e.handler.layer(DefaultBodyLimit::max(limit));
+    e
+}
+
 fn public(mut e: Endpoint) -> Endpoint {
     e.public = true;
     e
@@ -224,6 +231,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/notices/{id}", notices::one),
         ep(Put, "/api/notices/{id}", notices::update),
         ep(Delete, "/api/notices/{id}", notices::end),
+        large(
+            ep(Put, notice_recordings::PATH, notice_recordings::put),
+            notice_recordings::MAX_RECORDING_BYTES,
+        ),
+        ep(Delete, notice_recordings::PATH, notice_recordings::delete),
     ]
 }
 

@@ -20,7 +20,16 @@ pub async fn content_length_limit(req: Request, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > crate::MAX_BODY as u64) {
+    // The recording upload has its own, larger limit (`DefaultBodyLimit` on its route).
+    let limit = match req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str)
+    {
+        Some(crate::notice_recordings::PATH) => crate::notice_recordings::MAX_RECORDING_BYTES,
+        _ => crate::MAX_BODY,
+    };
+    if declared.is_some_and(|n| n > limit as u64) {
         return too_large().into_response();
     }
     next.run(req).await

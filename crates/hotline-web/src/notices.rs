@@ -98,6 +98,8 @@ pub struct NoticeView {
     in_force: bool,
     created_at: Option<Millis>,
     updated_at: Option<Millis>,
+    /// Recordings uploaded for it (`PUT /api/notices/{id}/recordings/{lang}`), one per language.
+    recordings: Vec<hotline_store::NoticeRecording>,
 }
 
 fn view(n: Notice, now: Millis) -> NoticeView {
@@ -119,6 +121,7 @@ fn view(n: Notice, now: Millis) -> NoticeView {
         },
         created_at: n.created_at,
         updated_at: n.updated_at,
+        recordings: n.recordings,
     }
 }
 

@@ -31,6 +31,7 @@ fn say_as(kind: &str) -> Option<(SayAs, Want)> {
         "time" => (SayAs::Time, Want::Time),
         "clock" => (SayAs::Clock, Want::Time),
         "decimal" => (SayAs::Decimal, Want::Decimal),
+        "recording" => (SayAs::Recording, Want::Text),
         _ => return None,
     })
 }
@@ -59,7 +60,7 @@ impl Ctx<'_> {
                     self.err(
                         pos(&s.as_.referenced),
                         format!(
-                            "`as` is digits, number, money, date, month, time, clock or decimal, not `{}`",
+                            "`as` is digits, number, money, date, month, time, clock, decimal or recording, not `{}`",
                             s.as_.value
                         ),
                     );

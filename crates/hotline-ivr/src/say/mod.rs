@@ -59,7 +59,13 @@ pub enum SayAs {
     Time,
     Clock,
     Decimal,
+    /// A recording uploaded at run time, by its prompt name: `rec_` then letters, digits, `_`
+    /// or `-` (a notice's `recording`).
+    Recording,
 }
+
+/// The prefix of the prompt names of recordings uploaded at run time.
+pub const RECORDING_PREFIX: &str = "rec_";
 
 /// Why a value cannot be read out that way.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,6 +109,22 @@ pub fn say(value: &Value, as_: SayAs, language: &str) -> Result<Vec<String>, Say
         "en" => Lang::En,
         other => return Err(fail(format!("unknown language {other:?} (zh or en)"))),
     };
+    if let (SayAs::Recording, Value::Text(name)) = (as_, value) {
+        let ok = name.len() <= 100
+            && name.strip_prefix(RECORDING_PREFIX).is_some_and(|rest| {
+                !rest.is_empty()
+                    && rest
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
+        return if ok {
+            Ok(vec![name.clone()])
+        } else {
+            Err(fail(format!(
+                "not a recording's name (`{RECORDING_PREFIX}` then letters, digits, `_` or `-`)"
+            )))
+        };
+    }
     let mut out: Vec<&'static str> = Vec::new();
     match (as_, value) {
         (SayAs::Digits, Value::Text(s)) => {
@@ -186,6 +208,7 @@ pub fn say(value: &Value, as_: SayAs, language: &str) -> Result<Vec<String>, Say
                     SayAs::Time => "a date and time (needs a time)",
                     SayAs::Clock => "a time of day (needs a time)",
                     SayAs::Decimal => "a decimal (needs a number or decimal text)",
+                    SayAs::Recording => "a recording (needs its name as text)",
                 }
             )))
         }

@@ -687,3 +687,24 @@ fn every_name_is_a_prompt() {
     let missing: Vec<_> = used.difference(&manifest).collect();
     assert!(missing.is_empty(), "not in sounds/prompts.tsv: {missing:?}");
 }
+
+#[test]
+fn a_recording_is_said_by_its_own_name_and_only_a_recordings_name() {
+    for lang in ["zh", "en"] {
+        assert_eq!(
+            say(
+                &Value::text("rec_notice_7_1765000000000"),
+                SayAs::Recording,
+                lang
+            ),
+            Ok(vec!["rec_notice_7_1765000000000".to_string()])
+        );
+    }
+    for bad in ["", "rec_", "welcome", "rec_../x", "rec_a b", "digit_0"] {
+        let e = say(&Value::text(bad), SayAs::Recording, "zh").expect_err(bad);
+        assert_eq!(e.as_, SayAs::Recording, "{bad}");
+    }
+    let long = format!("rec_{}", "a".repeat(100));
+    assert!(say(&Value::text(&long), SayAs::Recording, "zh").is_err());
+    assert!(say(&Value::Int(7), SayAs::Recording, "zh").is_err());
+}

@@ -115,7 +115,7 @@ impl Env for ShellEnv {
     fn has_prompt(&self, folder: &str, name: &str) -> bool {
         self.ivr
             .as_ref()
-            .is_some_and(|rt| rt.prompts().get(folder, name).is_some())
+            .is_some_and(|rt| rt.prompt(folder, name).is_some())
     }
 
     fn call_ref(&self, call: CallId) -> Option<String> {

@@ -28,6 +28,8 @@ pub struct IvrRuntime {
     pub(super) metrics: Option<Arc<hotline_metrics::Metrics>>,
     /// Where `transfer` sends callers; None: they wait with music.
     acd: Option<crate::acd::AcdHandle>,
+    /// Recordings uploaded at run time (notices'), played like prompts.
+    pub(super) recorded: super::recorded::Recorded,
 }
 
 impl std::fmt::Debug for IvrRuntime {
@@ -56,6 +58,7 @@ impl IvrRuntime {
             counters: Arc::default(),
             metrics: None,
             acd: None,
+            recorded: super::recorded::Recorded::default(),
         }
     }
 
@@ -99,6 +102,13 @@ impl IvrRuntime {
     /// The prompts (for queue announcements).
     pub fn prompts(&self) -> &PromptLibrary {
         &self.prompts
+    }
+
+    /// A prompt of the library or a recording uploaded at run time.
+    pub fn prompt(&self, folder: &str, name: &str) -> Option<Arc<hotline_media::prompt::Prompt>> {
+        self.prompts
+            .get(folder, name)
+            .or_else(|| self.recorded.get(folder, name))
     }
 
     /// The flows new calls start on.

@@ -354,6 +354,14 @@ pub fn notices(list: &[&Notice], now: Millis) -> Value {
                 ("turbidity", figure(n.figures.turbidity_mntu)),
                 ("chlorine", figure(n.figures.chlorine_ug_l)),
                 ("pressure", figure(n.figures.pressure_kpa)),
+                (
+                    "recording",
+                    if n.recordings.is_empty() {
+                        Value::Null
+                    } else {
+                        text(&hotline_store::notice_recordings::prompt_name(n.id))
+                    },
+                ),
             ])
         })
         .collect();
@@ -363,6 +371,26 @@ pub fn notices(list: &[&Notice], now: Millis) -> Value {
         ("in_force", Value::Int(in_force as i64)),
         ("items", Value::List(items)),
     ])
+}
+
+/// The notices of a `notices` lookup's answer that have recordings (by their `recording`).
+pub fn recorded_notices(v: &Value) -> Vec<i64> {
+    let Value::Record(r) = v else {
+        return Vec::new();
+    };
+    let Some(Value::List(items)) = r.get("items") else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|n| match n {
+            Value::Record(n) => match n.get("recording") {
+                Some(Value::Text(name)) => hotline_store::notice_recordings::notice_of_prompt(name),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
 }
 
 pub fn reading(r: &ReadingOutcome) -> Value {
@@ -482,6 +510,7 @@ mod tests {
             },
             created_at: None,
             updated_at: None,
+            recordings: Vec::new(),
         };
         let v = notices(&[&n], n.starts_at);
         assert!(fits(&v, &shapes::notices()));
@@ -511,6 +540,26 @@ mod tests {
         assert_eq!(item.field("turbidity"), &text("0.35"));
         assert_eq!(item.field("chlorine"), &Value::Null);
         assert_eq!(item.field("pressure"), &text("0.28"));
+        assert_eq!(item.field("recording"), &Value::Null);
+        assert!(recorded_notices(&v).is_empty());
+        // With a recording: its name, and the notice found by it.
+        let recorded = Notice {
+            id: 17,
+            recordings: vec![hotline_store::NoticeRecording {
+                language: "zh".into(),
+                samples: 8000,
+                uploaded_at: 5,
+                uploaded_by: "zhaolei".into(),
+            }],
+            ..n.clone()
+        };
+        let v = notices(&[&n, &recorded], n.starts_at);
+        assert!(fits(&v, &shapes::notices()));
+        let Value::List(items) = v.field("items") else {
+            panic!("items")
+        };
+        assert_eq!(items[1].field("recording"), &text("rec_notice_17"));
+        assert_eq!(recorded_notices(&v), vec![17]);
         let open = Notice {
             ends_at: None,
             ..n.clone()

@@ -388,7 +388,7 @@ impl Shell {
 
     fn sound(&self, s: &Sound) -> Option<Arc<hotline_media::prompt::Prompt>> {
         match s {
-            Sound::Library { folder, name } => self.cfg.ivr.as_ref()?.prompts().get(folder, name),
+            Sound::Library { folder, name } => self.cfg.ivr.as_ref()?.prompt(folder, name),
             Sound::Welcome => Some(Arc::clone(&self.cfg.prompts.welcome)),
             Sound::Digit(d) => self.cfg.prompts.digit(*d),
         }

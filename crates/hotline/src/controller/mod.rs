@@ -14,6 +14,7 @@ mod ivr_data;
 mod media;
 mod notify;
 mod prompts;
+mod recorded;
 mod tasks;
 
 use std::collections::HashMap;

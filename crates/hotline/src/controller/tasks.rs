@@ -26,11 +26,18 @@ pub(super) fn lookup(
     debug!(%call, what, "ivr lookup");
     let (tx, source, metrics) = (tx.clone(), Arc::clone(&rt.source), rt.metrics.clone());
     let link = rt.store().zip(cfg.log().map(|l| l.call_ref(call)));
+    let recordings = rt.store().map(|s| (s, rt.recorded.clone()));
     tokio::spawn(async move {
         let asked = std::time::Instant::now();
         let now = now_ms();
         let (result, opened) =
             ivr_data::lookup_opening(source.as_ref(), request, TASK_TIMEOUT, now).await;
+        // Notices with recordings: held in memory (and current) before the flow plays them.
+        if let (LookupResult::Found(v), Some((store, recorded))) = (&result, &recordings) {
+            for id in ivr_data::recorded_notices(v) {
+                recorded.refresh_notice(store, id).await;
+            }
+        }
         if let (Some(ticket), Some((store, call_ref))) = (opened, link) {
             info!(%call, ticket, "ticket opened by the IVR's lookup");
             ivr_data::link_when_recorded(store, call_ref, ticket, now);

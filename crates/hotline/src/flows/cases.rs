@@ -139,6 +139,10 @@ pub struct NoticeData {
     pub chlorine: Option<String>,
     #[serde(default)]
     pub pressure: Option<String>,
+    /// Languages it has a recording in (a second of silence stands for the supervisor's
+    /// upload); the flow hears it as `rec_notice_<id>`.
+    #[serde(default)]
+    pub recordings: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -507,7 +511,7 @@ async fn insert(store: &Store, data: &Data, zone: &Zone, now: Millis) -> Result<
                 .map(|t| hotline_store::notices::parse_milli(t).ok_or(format!("bad {name} {t:?}")))
                 .transpose()
         };
-        store
+        let created = store
             .create_notice(
                 &NoticeInput {
                     kind: n.kind.clone(),
@@ -531,8 +535,34 @@ async fn insert(store: &Store, data: &Data, zone: &Zone, now: Millis) -> Result<
             )
             .await
             .map_err(|e| format!("notice {:?}: {e}", n.title))?;
+        for lang in &n.recordings {
+            store
+                .put_notice_recording(created.id, lang, &silent_wav(8000), 8000, "test", now)
+                .await
+                .map_err(|e| format!("notice {:?} recording {lang}: {e}", n.title))?;
+        }
     }
     Ok(())
+}
+
+/// A WAV file of `samples` samples of silence, 8 kHz mono 16-bit PCM.
+fn silent_wav(samples: u32) -> Vec<u8> {
+    let data = samples * 2;
+    let mut w = Vec::with_capacity(44 + data as usize);
+    w.extend_from_slice(b"RIFF");
+    w.extend_from_slice(&(36 + data).to_le_bytes());
+    w.extend_from_slice(b"WAVEfmt ");
+    w.extend_from_slice(&16u32.to_le_bytes());
+    w.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    w.extend_from_slice(&1u16.to_le_bytes()); // mono
+    w.extend_from_slice(&8000u32.to_le_bytes());
+    w.extend_from_slice(&16000u32.to_le_bytes()); // bytes a second
+    w.extend_from_slice(&2u16.to_le_bytes()); // block align
+    w.extend_from_slice(&16u16.to_le_bytes()); // bits
+    w.extend_from_slice(b"data");
+    w.extend_from_slice(&data.to_le_bytes());
+    w.resize(44 + data as usize, 0);
+    w
 }
 
 #[cfg(test)]
