@@ -184,16 +184,21 @@ async function main() {
     await status(desk, "已派单");
     const events1 = await text(desk, "#tk-events");
     check("desk: opened by the IVR (语音导航) for the caller", events1.includes("语音导航") && (await text(desk, "#tk-customer")).length > 1, events1);
-    check("desk: dispatched automatically to the caller's district", events1.includes("系统") && (await text(desk, "#tk-district")).includes(district.name), `${await text(desk, "#tk-district")} / ${events1}`);
+    check("desk: dispatched automatically to the caller's district", events1.includes("系统") && events1.includes("自动派单") && !events1.includes("auto_dispatch") && (await text(desk, "#tk-district")).includes(district.name), `${await text(desk, "#tk-district")} / ${events1}`);
     check("desk: urgent, with the on-site countdown", (await text(desk, "#tk-priority")) === "紧急" && (await text(desk, '#tk-deadlines li[data-milestone="on_site"]')).includes("剩余"));
     await shot(desk, "desk-dispatched");
     const callerCode = await caller.exited;
     check("the caller's phone: the IVR call went through", callerCode === 0, `sipp exit ${callerCode}`);
 
     // ---- 3. the district's dispatch phone is rung, presses 1: acknowledged on the ticket ----
-    const ack = "acknowledged by the district's dispatch phone";
+    // The engine's bilingual note, shown in the page's language (Chinese here).
+    const ack = "片区调度电话已确认";
     const acked = await untilOnDesk(desk, id, (a) => document.getElementById("tk-events").textContent.includes(a), ack, LONG);
-    check("desk: the dispatch phone's acknowledgement on the ticket", acked && (await text(desk, "#tk-events")).includes("片区调度电话已确认"), await text(desk, "#tk-events"));
+    check(
+      "desk: the dispatch phone's acknowledgement on the ticket, in Chinese only",
+      acked && !(await text(desk, "#tk-events")).includes("acknowledged by"),
+      await text(desk, "#tk-events"),
+    );
     const phoneCode = await phone.exited;
     const phoneMsgs = fs.readFileSync(path.join(OUT, "phone.msg"), "utf8");
     check("the dispatch phone: called once at the district's number, answered, hung up by the engine", phoneCode === 0 && (phoneMsgs.match(/INVITE sip:/g) || []).length === 1 && phoneMsgs.includes("INVITE sip:" + district.dispatch_phone + "@"), `sipp exit ${phoneCode}`);

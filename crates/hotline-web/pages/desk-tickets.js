@@ -247,10 +247,24 @@
           " ",
           el("span", { class: "ev-kind", text: H.label("tk.event", e.kind) }),
           e.to_status ? el("span", { text: " → " + H.label("status", e.to_status) }) : null,
-          e.note ? el("span", { class: "ev-note", text: " · " + e.note }) : null,
+          e.note ? el("span", { class: "ev-note", text: " · " + noteText(e) }) : null,
         ),
       ),
     );
+  }
+
+  /** An event's note in the page's language: the engine's own notes (automatic dispatch, a
+   * linked call, the dispatch phone's "中文 / English") shown in words; people's notes as
+   * written. */
+  function noteText(e) {
+    const note = e.note;
+    if (e.actor !== "system" && e.actor !== "ivr") return note;
+    if (note === "auto_dispatch") return t("tk.note.auto_dispatch");
+    const call = /^call (\d+)$/.exec(note);
+    if (call) return t("tk.note.call", { id: call[1] });
+    const both = /^([^/]*[\u4e00-\u9fff][^/]*?)\s*\/\s*(.+)$/.exec(note);
+    if (both) return H.getLang() === "en" ? both[2] : both[1];
+    return note;
   }
 
   function actorName(e) {
