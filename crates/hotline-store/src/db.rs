@@ -88,6 +88,9 @@ pub struct Store {
     pub(crate) ticket_queue: Option<crate::group_commit::Queue>,
     /// Ticket changes as they are committed.
     pub(crate) changes: crate::changes::Changes,
+    /// Reports run one at a time (`report_sql`), so that they never hold more than a
+    /// report's share of the read connections.
+    pub(crate) reports: Arc<tokio::sync::Semaphore>,
 }
 
 type MigrationsFuture<'s> = std::pin::Pin<
@@ -156,6 +159,7 @@ impl Store {
                     policy: Arc::new(policy),
                     ticket_queue: None,
                     changes: crate::changes::Changes::new(),
+                    reports: Arc::new(tokio::sync::Semaphore::new(1)),
                 }
             }
             Backend::Postgres => {
@@ -192,6 +196,7 @@ impl Store {
                     policy: Arc::new(policy),
                     ticket_queue: None,
                     changes: crate::changes::Changes::new(),
+                    reports: Arc::new(tokio::sync::Semaphore::new(1)),
                 }
             }
         };
