@@ -211,26 +211,39 @@ impl Store {
             q
         };
         let queued = calls_and(" AND c.queue IS NOT NULL");
+        // SQLite sorts every row it groups (it has no hash aggregation): there the calls are
+        // grouped by agent and district in one pass, PostgreSQL hashes each on its own.
+        let one_pass = self.backend == crate::db::Backend::Sqlite;
         let agent_q = select(
             Query {
-                head: "@PERIOD@, c.agent_id",
-                from: "calls c",
+                head: if one_pass {
+                    "@PERIOD@, c.agent_id, u.district_id"
+                } else {
+                    "@PERIOD@, c.agent_id"
+                },
+                from: if one_pass {
+                    "calls c LEFT JOIN customers u ON u.id = c.customer_id"
+                } else {
+                    "calls c"
+                },
                 col: "c.started_at",
                 and: &queued,
-                by: "1, 2",
+                by: if one_pass { "1, 2, 3" } else { "1, 2" },
             },
             &|q| call_sums_sql(q, &b),
         );
-        let district_q = select(
-            Query {
-                head: "@PERIOD@, u.district_id",
-                from: "calls c LEFT JOIN customers u ON u.id = c.customer_id",
-                col: "c.started_at",
-                and: &queued,
-                by: "1, 2",
-            },
-            &|q| call_sums_sql(q, &b),
-        );
+        let district_q = (!one_pass).then(|| {
+            select(
+                Query {
+                    head: "@PERIOD@, u.district_id",
+                    from: "calls c LEFT JOIN customers u ON u.id = c.customer_id",
+                    col: "c.started_at",
+                    and: &queued,
+                    by: "1, 2",
+                },
+                &|q| call_sums_sql(q, &b),
+            )
+        });
         let reason_q = select(
             Query {
                 head: "@PERIOD@, r.code",
@@ -246,7 +259,8 @@ impl Store {
                 head: "@PERIOD@, c.ivr_path",
                 from: "calls c",
                 col: "c.started_at",
-                and: &calls_and(" AND c.ivr_ended_at IS NOT NULL"),
+                // A path that passed no flow counts under none.
+                and: &calls_and(" AND c.ivr_ended_at IS NOT NULL AND c.ivr_path <> '[]'"),
                 by: "1, 2",
             },
             &|_| ivr_sums_sql(),
@@ -297,7 +311,10 @@ impl Store {
             async {
                 Ok::<_, crate::StoreError>((
                     groups(self, slot_q).await?,
-                    groups(self, district_q).await?,
+                    match district_q {
+                        Some(q) => groups(self, q).await?,
+                        None => Vec::new(),
+                    },
                     groups(self, ticket_q).await?,
                 ))
             },
@@ -334,7 +351,13 @@ impl Store {
             Ok(usize::try_from(p).unwrap_or(usize::MAX))
         };
         for r in &agents {
-            b.add_call_group(period(r)?, CallDim::Agent(at(r, 1)?), &call_sums(r, 2)?);
+            if one_pass {
+                let sums = call_sums(r, 3)?;
+                b.add_call_group(period(r)?, CallDim::Agent(at(r, 1)?), &sums);
+                b.add_call_group(period(r)?, CallDim::District(at(r, 2)?), &sums);
+            } else {
+                b.add_call_group(period(r)?, CallDim::Agent(at(r, 1)?), &call_sums(r, 2)?);
+            }
         }
         for r in &districts {
             b.add_call_group(period(r)?, CallDim::District(at(r, 1)?), &call_sums(r, 2)?);
