@@ -1,6 +1,8 @@
 //! The daily, weekly and monthly reports' arithmetic: a pure function over call and ticket
-//! rows (no database, no clock), so that it is tested on its own and the store only streams
-//! the rows in (`report_rows`). Periods are the centre's local days, Monday-first weeks and
+//! rows (no database, no clock), so that it is tested on its own. The store feeds it either
+//! row by row (`report_rows`, the reference) or, for speed, as the sums of groups its SQL
+//! aggregates (`report_sql`: by hour slot, period, agent, district, reason, IVR path, ticket
+//! kind…), which the builder combines with the same arithmetic. Periods are the centre's local days, Monday-first weeks and
 //! calendar months. The call figures use the wallboard's definitions (`stats`, the README's
 //! glossary): offered = calls that entered a queue; answered = connected to an agent;
 //! abandoned = hung up while waiting, short ones (wait below the queue's short-abandon time)
