@@ -27,7 +27,13 @@
 //! With `--scrape`, `/metrics` is scraped every 200 ms while the load runs: how long each
 //! scrape takes, how many series, and that none fails.
 //!
-//! Run: `cargo build --release -p hotline && cargo bench --bench media_load -- --calls 1000 --seconds 20 [--ivr] [--desktops 200] [--scrape]`
+//! With `--reports FILE`, the engine's database starts as a copy of FILE (the SQLite file
+//! `report_month` keeps: 1,000,000 call records and 500,000 tickets of December 2026), and a
+//! supervisor's desktop requests that month's report (`GET /api/reports/monthly`) over and
+//! over while the load runs, one after the other: what RTP pacing looks like while the
+//! engine's store is busy with reports. The line says how many reports and how long each.
+//!
+//! Run: `cargo build --release -p hotline && cargo bench --bench media_load -- --calls 1000 --seconds 20 [--ivr] [--desktops 200] [--scrape] [--reports target/bench-report/report-1000000-500000.db]`
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -59,6 +65,9 @@ struct Args {
     churn_secs: u64,
     /// Scrape `/metrics` every 200 ms during the run.
     scrape: bool,
+    /// A report_month SQLite file to start the engine's database from; monthly reports are
+    /// requested in a loop during the run.
+    reports: Option<std::path::PathBuf>,
 }
 
 fn args() -> Args {
@@ -71,12 +80,16 @@ fn args() -> Args {
         desktops: 0,
         churn_secs: 10,
         scrape: false,
+        reports: None,
     };
     let argv: Vec<String> = std::env::args().collect();
     a.bridged = argv.iter().any(|x| x == "--bridged");
     a.ivr = argv.iter().any(|x| x == "--ivr");
     a.scrape = argv.iter().any(|x| x == "--scrape");
     for w in argv.windows(2) {
+        if w[0] == "--reports" {
+            a.reports = Some(w[1].clone().into());
+        }
         let n = w[1].parse().ok();
         match (w[0].as_str(), n) {
             ("--calls", Some(n)) => a.calls = n as usize,
@@ -235,6 +248,32 @@ impl Scrapes {
     }
 }
 
+/// Requests December 2026's monthly report, one after the other, until aborted.
+async fn reports_in_a_loop(desk: hotline_e2e::Desk, out: Arc<Mutex<Scrapes>>) {
+    let url = format!(
+        "{}/api/reports/monthly?from=2026-12-01&to=2026-12-31",
+        desk.base
+    );
+    loop {
+        let t = Instant::now();
+        let ok = match desk.http.get(&url).bearer_auth(&desk.token).send().await {
+            Ok(res) if res.status().is_success() => res.bytes().await.is_ok(),
+            _ => false,
+        };
+        {
+            let mut s = out.lock().expect("reports");
+            if ok {
+                s.times.push(t.elapsed());
+            } else {
+                s.failed += 1;
+            }
+        }
+        if !ok {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
 /// Scrapes `url` every `every` until aborted.
 async fn scrape_every(url: String, every: Duration, out: Arc<Mutex<Scrapes>>) {
     let http = reqwest::Client::new();
@@ -348,11 +387,18 @@ async fn run(a: Args) {
     let db_dir = std::env::temp_dir().join(format!("hotline-media-load-{}", token()));
     std::fs::create_dir_all(&db_dir).expect("db dir");
     let db_url = format!("sqlite:{}", db_dir.join("hotline.db").display());
+    if let Some(file) = &a.reports {
+        std::fs::copy(file, db_dir.join("hotline.db")).expect("the report database");
+    }
     {
         let store = Store::open(OpenOptions::new(db_url.clone()), Policy::default())
             .await
             .expect("the engine's database");
         desks::add_agents(&store, 0..a.desktops, &[("desk_bench", 5)]).await;
+        if a.reports.is_some() {
+            // desk19: a supervisor.
+            desks::add_agents(&store, 19..20, &[("desk_bench", 5)]).await;
+        }
         store.close().await;
     }
     let mut engine = Engine::start(&[
@@ -474,8 +520,18 @@ async fn run(a: Args) {
             scrapes.clone(),
         ))
     });
+    let reports: Arc<Mutex<Scrapes>> = Arc::default();
+    let reporter = if a.reports.is_some() {
+        let desk = hotline_e2e::Desk::login_with(&engine, &desks::login(19), desks::PASSWORD).await;
+        Some(tokio::spawn(reports_in_a_loop(desk, reports.clone())))
+    } else {
+        None
+    };
     tokio::time::sleep(Duration::from_secs(a.seconds)).await;
     if let Some(task) = scraper {
+        task.abort();
+    }
+    if let Some(task) = reporter {
         task.abort();
     }
     let (cpu1, elapsed) = (proc_cpu_ticks(pid), t0.elapsed());
@@ -508,6 +564,14 @@ async fn run(a: Args) {
     }
     if a.scrape {
         println!("{}", scrapes.lock().expect("scrapes").line());
+    }
+    if a.reports.is_some() {
+        // The same figures as the scrapes': each report's time, failures.
+        let line = reports.lock().expect("reports").line();
+        println!(
+            "{}",
+            line.replace("scrape", "report").replace(" series=0", "")
+        );
     }
 
     let sip_local = sip.local_addr().expect("sip address");

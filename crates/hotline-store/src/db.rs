@@ -89,6 +89,9 @@ pub struct Store {
     pub(crate) ticket_queue: Option<crate::group_commit::Queue>,
     /// Ticket changes as they are committed.
     pub(crate) changes: crate::changes::Changes,
+    /// Reports run one at a time (`report_sql`), so that they never hold more than a
+    /// report's share of the read connections.
+    pub(crate) reports: Arc<tokio::sync::Semaphore>,
 }
 
 type MigrationsFuture<'s> = std::pin::Pin<
@@ -158,6 +161,7 @@ impl Store {
                     policy: Arc::new(policy),
                     ticket_queue: None,
                     changes: crate::changes::Changes::new(),
+                    reports: Arc::new(tokio::sync::Semaphore::new(1)),
                 }
             }
             Backend::Postgres => {
@@ -194,6 +198,7 @@ impl Store {
                     policy: Arc::new(policy),
                     ticket_queue: None,
                     changes: crate::changes::Changes::new(),
+                    reports: Arc::new(tokio::sync::Semaphore::new(1)),
                 }
             }
         };

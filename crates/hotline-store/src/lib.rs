@@ -34,6 +34,7 @@ pub mod readings;
 pub mod reasons;
 pub mod report;
 mod report_rows;
+mod report_sql;
 pub mod rules;
 pub mod runs;
 pub mod seed;

@@ -1,6 +1,8 @@
 //! The daily, weekly and monthly reports' arithmetic: a pure function over call and ticket
-//! rows (no database, no clock), so that it is tested on its own and the store only streams
-//! the rows in (`report_rows`). Periods are the centre's local days, Monday-first weeks and
+//! rows (no database, no clock), so that it is tested on its own. The store feeds it either
+//! row by row (`report_rows`, the reference) or, for speed, as the sums of groups its SQL
+//! aggregates (`report_sql`: by hour slot, period, agent, district, reason, IVR path, ticket
+//! kind…), which the builder combines with the same arithmetic. Periods are the centre's local days, Monday-first weeks and
 //! calendar months. The call figures use the wallboard's definitions (`stats`, the README's
 //! glossary): offered = calls that entered a queue; answered = connected to an agent;
 //! abandoned = hung up while waiting, short ones (wait below the queue's short-abandon time)
@@ -246,19 +248,37 @@ pub fn periods(
     out
 }
 
-/// Sums of one group of calls, from which its figures follow.
-#[derive(Debug, Clone, Copy, Default)]
-struct CallSums {
-    offered: i64,
-    answered: i64,
-    within: i64,
-    abandoned: i64,
-    short: i64,
-    wait: i64,
-    handle: i64,
+/// Sums of one group of calls, from which its figures follow (what [`Builder::add_call`]
+/// adds up one call at a time, and what the store's SQL adds up per group).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallSums {
+    /// Calls that entered a queue.
+    pub offered: i64,
+    /// Answered (disposition `answered` with an agent).
+    pub answered: i64,
+    /// Answered with a wait within the queue's service level.
+    pub within: i64,
+    /// Abandoned in the queue.
+    pub abandoned: i64,
+    /// Abandoned with a wait below the queue's short-abandon time.
+    pub short: i64,
+    /// The answered calls' waits.
+    pub wait: i64,
+    /// The answered calls' talk + hold + wrap-up.
+    pub handle: i64,
 }
 
 impl CallSums {
+    fn merge(&mut self, o: &CallSums) {
+        self.offered += o.offered;
+        self.answered += o.answered;
+        self.within += o.within;
+        self.abandoned += o.abandoned;
+        self.short += o.short;
+        self.wait += o.wait;
+        self.handle += o.handle;
+    }
+
     fn add(&mut self, c: &CallRow, rule: StatsRule) {
         self.offered += 1;
         let wait = c.wait_ms.unwrap_or(0);
@@ -294,16 +314,29 @@ impl CallSums {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct TicketSums {
-    created: i64,
-    closed: i64,
-    overdue: i64,
-    on_site: (i64, i64),
-    reply: (i64, i64),
+/// Sums of one group of tickets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TicketSums {
+    pub created: i64,
+    pub closed: i64,
+    pub overdue: i64,
+    /// Total time to on site and how many had one.
+    pub on_site: (i64, i64),
+    /// Total time to the reply and how many had one.
+    pub reply: (i64, i64),
 }
 
 impl TicketSums {
+    fn merge(&mut self, o: &TicketSums) {
+        self.created += o.created;
+        self.closed += o.closed;
+        self.overdue += o.overdue;
+        self.on_site.0 += o.on_site.0;
+        self.on_site.1 += o.on_site.1;
+        self.reply.0 += o.reply.0;
+        self.reply.1 += o.reply.1;
+    }
+
     fn add(&mut self, t: &TicketRow) {
         self.created += 1;
         self.closed += i64::from(t.closed_at.is_some());
@@ -328,16 +361,25 @@ impl TicketSums {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct IvrSums {
-    calls: i64,
-    self_served: i64,
-    transferred: i64,
-    abandoned: i64,
-    unserved: i64,
+/// Sums of one group of calls that ran the IVR.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IvrSums {
+    pub calls: i64,
+    pub self_served: i64,
+    pub transferred: i64,
+    pub abandoned: i64,
+    pub unserved: i64,
 }
 
 impl IvrSums {
+    fn merge(&mut self, o: &IvrSums) {
+        self.calls += o.calls;
+        self.self_served += o.self_served;
+        self.transferred += o.transferred;
+        self.abandoned += o.abandoned;
+        self.unserved += o.unserved;
+    }
+
     fn add(&mut self, c: &CallRow) {
         self.calls += 1;
         match c.disposition.as_deref() {
@@ -361,16 +403,25 @@ impl IvrSums {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct FollowUpSums {
-    due: i64,
-    completed: i64,
-    reached: i64,
-    ratings: i64,
-    rating_sum: i64,
+/// Sums of one group of follow-ups.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FollowUpSums {
+    pub due: i64,
+    pub completed: i64,
+    pub reached: i64,
+    pub ratings: i64,
+    pub rating_sum: i64,
 }
 
 impl FollowUpSums {
+    fn merge(&mut self, o: &FollowUpSums) {
+        self.due += o.due;
+        self.completed += o.completed;
+        self.reached += o.reached;
+        self.ratings += o.ratings;
+        self.rating_sum += o.rating_sum;
+    }
+
     fn add(&mut self, f: &FollowUpRow) {
         self.due += 1;
         self.completed += i64::from(f.status != "pending");
@@ -427,8 +478,28 @@ fn key_of(id: Option<i64>) -> String {
     id.map_or_else(|| "none".to_string(), |i| i.to_string())
 }
 
+/// The length of the hour slots the store's SQL groups calls by: slot `i` of a range is
+/// `[start + i·SLOT_MS, start + (i + 1)·SLOT_MS)`, counted from the range's first instant.
+pub const SLOT_MS: Millis = 3_600_000;
+
+/// What one call dimension groups by, for [`Builder::add_call_group`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallDim<'a> {
+    Agent(Option<i64>),
+    District(Option<i64>),
+    Reason(&'a str),
+}
+
+/// Survey sums of a group of calls: answered calls, responses, the scores' total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SurveySums {
+    pub answered: i64,
+    pub responses: i64,
+    pub score_sum: i64,
+}
+
 /// The report builder: periods fixed first, rows added one at a time (as the store streams
-/// them), figures read at the end.
+/// them) or as sums of groups (as the store's SQL aggregates them), figures read at the end.
 pub struct Builder {
     zone: Zone,
     period: Period,
@@ -440,6 +511,10 @@ pub struct Builder {
     /// The start of every local day of the range and the end of the last: a call's hour is
     /// read from its day's start on 24-hour days (no time-zone lookup per row).
     days: Vec<Millis>,
+    /// Where each hour slot's calls go: (period, local hour) when every instant of the slot
+    /// lies in the same period and local hour (always, in zones whose offsets change by
+    /// whole hours on the hour); `None` otherwise.
+    slots: Vec<Option<(usize, usize)>>,
     accs: Vec<Acc>,
 }
 
@@ -458,7 +533,7 @@ impl Builder {
             .map(|d| d.1)
             .chain(spans.last().map(|s| s.2))
             .collect();
-        Builder {
+        let mut b = Builder {
             zone,
             period,
             from,
@@ -466,8 +541,36 @@ impl Builder {
             rules,
             spans,
             days,
+            slots: Vec::new(),
             accs,
+        };
+        b.slots = b.place_slots();
+        b
+    }
+
+    /// Each hour slot's (period, local hour), checked every quarter of an hour and at its
+    /// last instant (offsets and their changes are whole quarters of an hour since 1972).
+    fn place_slots(&self) -> Vec<Option<(usize, usize)>> {
+        const QUARTER: Millis = SLOT_MS / 4;
+        let (start, end) = self.range();
+        let mut out = Vec::new();
+        let mut s = start;
+        while s < end {
+            let e = s.saturating_add(SLOT_MS).min(end);
+            let place = |at: Millis| (self.period_of(at), self.hour(at));
+            let first = place(s);
+            let same = (1..4)
+                .map(|q| s + q * QUARTER)
+                .filter(|&at| at < e)
+                .chain([e - 1])
+                .all(|at| place(at) == first);
+            out.push(match first {
+                (Some(p), h) if same => Some((p, h)),
+                _ => None,
+            });
+            s = e;
         }
+        out
     }
 
     /// The local hour (0–23) of `at`.
@@ -489,16 +592,51 @@ impl Builder {
         (start, end)
     }
 
-    fn slot(&mut self, at: Millis) -> Option<&mut Acc> {
+    /// Each period's `[start, end)`, in order (the store groups rows by them).
+    pub fn period_bounds(&self) -> Vec<(Millis, Millis)> {
+        self.spans.iter().map(|s| (s.1, s.2)).collect()
+    }
+
+    /// How each queue's calls are judged.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// The hour slots whose calls cannot be added as a group (a zone change inside the
+    /// slot, not on the hour): their `[start, end)`. The store adds their calls one at a
+    /// time with [`Builder::add_call_by_slot`]; [`Builder::add_slot_group`] ignores them.
+    pub fn split_slots(&self) -> Vec<(Millis, Millis)> {
+        let (start, end) = self.range();
+        (0i64..)
+            .zip(&self.slots)
+            .filter(|(_, p)| p.is_none())
+            .map(|(i, _)| {
+                let s = start + i * SLOT_MS;
+                (s, s.saturating_add(SLOT_MS).min(end))
+            })
+            .collect()
+    }
+
+    /// The index of the period holding `at`.
+    fn period_of(&self, at: Millis) -> Option<usize> {
         let i = self.spans.partition_point(|s| s.2 <= at);
         let span = self.spans.get(i)?;
-        if at < span.1 {
-            return None;
-        }
+        (at >= span.1).then_some(i)
+    }
+
+    fn slot(&mut self, at: Millis) -> Option<&mut Acc> {
+        let i = self.period_of(at)?;
         self.accs.get_mut(i)
     }
 
     pub fn add_call(&mut self, c: &CallRow) {
+        self.add_call_by_slot(c);
+        self.add_call_by_period(c);
+    }
+
+    /// The part of a call's figures the store groups by hour slot: the calls overall, by
+    /// queue and by hour, the IVR overall and the survey.
+    pub fn add_call_by_slot(&mut self, c: &CallRow) {
         let rule = c
             .queue
             .as_ref()
@@ -511,11 +649,6 @@ impl Builder {
         };
         if c.ivr {
             acc.ivr.add(c);
-            for f in &c.flows {
-                if let Some(s) = sums(&mut acc.ivr_by_flow, f) {
-                    s.add(c);
-                }
-            }
         }
         if c.disposition.as_deref() == Some("answered") && c.agent_id.is_some() {
             acc.survey.0 += 1;
@@ -531,6 +664,33 @@ impl Builder {
         if let Some(s) = sums(&mut acc.by_queue, queue) {
             s.add(c, rule);
         }
+        if let Some(h) = acc.by_hour.get_mut(hour) {
+            h.add(c, rule);
+        }
+    }
+
+    /// The part of a call's figures the store groups by period: the IVR by flow, the calls
+    /// by agent, district and reason.
+    fn add_call_by_period(&mut self, c: &CallRow) {
+        let rule = c
+            .queue
+            .as_ref()
+            .and_then(|q| self.rules.queues.get(q))
+            .copied()
+            .unwrap_or(self.rules.default);
+        let Some(acc) = self.slot(c.started_at) else {
+            return;
+        };
+        if c.ivr {
+            for f in &c.flows {
+                if let Some(s) = sums(&mut acc.ivr_by_flow, f) {
+                    s.add(c);
+                }
+            }
+        }
+        if c.queue.is_none() {
+            return;
+        }
         acc.by_agent.entry(c.agent_id).or_default().add(c, rule);
         acc.by_district
             .entry(c.district_id)
@@ -541,9 +701,112 @@ impl Builder {
                 s.add(c, rule);
             }
         }
-        if let Some(h) = acc.by_hour.get_mut(hour) {
-            h.add(c, rule);
+    }
+
+    /// The sums of the calls of hour slot `slot` in `queue` (`None`: calls that entered no
+    /// queue, whose call sums are not counted): `calls` counts only queued calls, `ivr`
+    /// only calls that ran the IVR, `survey` only answered ones. A slot listed by
+    /// [`Builder::split_slots`] is ignored.
+    pub fn add_slot_group(
+        &mut self,
+        slot: i64,
+        queue: Option<&str>,
+        calls: &CallSums,
+        ivr: &IvrSums,
+        survey: &SurveySums,
+    ) {
+        let place = usize::try_from(slot)
+            .ok()
+            .and_then(|i| self.slots.get(i).copied().flatten());
+        let Some((period, hour)) = place else {
+            return;
+        };
+        let Some(acc) = self.accs.get_mut(period) else {
+            return;
+        };
+        acc.ivr.merge(ivr);
+        acc.survey.0 += survey.answered;
+        acc.survey.1 += survey.responses;
+        acc.survey.2 += survey.score_sum;
+        let Some(queue) = queue else {
+            return;
+        };
+        acc.calls.merge(calls);
+        if let Some(s) = sums(&mut acc.by_queue, queue) {
+            s.merge(calls);
         }
+        if let Some(h) = acc.by_hour.get_mut(hour) {
+            h.merge(calls);
+        }
+    }
+
+    /// The sums of the queued calls of period `period` under one agent, district or reason.
+    pub fn add_call_group(&mut self, period: usize, dim: CallDim<'_>, s: &CallSums) {
+        let Some(acc) = self.accs.get_mut(period) else {
+            return;
+        };
+        match dim {
+            CallDim::Agent(id) => acc.by_agent.entry(id).or_default().merge(s),
+            CallDim::District(id) => acc.by_district.entry(id).or_default().merge(s),
+            CallDim::Reason(r) => {
+                if let Some(g) = sums(&mut acc.by_reason, r) {
+                    g.merge(s);
+                }
+            }
+        }
+    }
+
+    /// The sums of the IVR calls of period `period` with the IVR path `path` (as stored):
+    /// added under every flow the path passed.
+    pub fn add_flow_group(&mut self, period: usize, path: &str, s: &IvrSums) {
+        let Some(acc) = self.accs.get_mut(period) else {
+            return;
+        };
+        for f in flows_of_path(path) {
+            if let Some(g) = sums(&mut acc.ivr_by_flow, &f) {
+                g.merge(s);
+            }
+        }
+    }
+
+    /// The sums of the tickets of one kind and district created in period `period`.
+    pub fn add_ticket_group(
+        &mut self,
+        period: usize,
+        kind: &str,
+        district: Option<i64>,
+        s: &TicketSums,
+    ) {
+        let Some(acc) = self.accs.get_mut(period) else {
+            return;
+        };
+        acc.tickets.merge(s);
+        if let Some(g) = sums(&mut acc.tickets_by_kind, kind) {
+            g.merge(s);
+        }
+        acc.tickets_by_district
+            .entry(district)
+            .or_default()
+            .merge(s);
+    }
+
+    /// The sums of the follow-ups of one agent and district due in period `period`.
+    pub fn add_follow_up_group(
+        &mut self,
+        period: usize,
+        agent: Option<i64>,
+        district: Option<i64>,
+        s: &FollowUpSums,
+    ) {
+        let Some(acc) = self.accs.get_mut(period) else {
+            return;
+        };
+        acc.follow_ups.merge(s);
+        acc.follow_ups_by_agent.entry(agent).or_default().merge(s);
+        acc.follow_ups_by_district
+            .entry(district)
+            .or_default()
+            .merge(s);
     }
 
     pub fn add_ticket(&mut self, t: &TicketRow) {

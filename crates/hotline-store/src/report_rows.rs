@@ -1,7 +1,9 @@
-//! The reports' read path: the call records and tickets of a range streamed row by row from
-//! the read pool (never the writer, never the whole range in memory) — call records, tickets
-//! created and follow-ups due in the range — into the pure
-//! [`report::Builder`](crate::report::Builder).
+//! The reports' row-by-row read path: the call records and tickets of a range streamed row
+//! by row from the read pool (never the writer, never the whole range in memory) — call
+//! records, tickets created and follow-ups due in the range — into the pure
+//! [`report::Builder`](crate::report::Builder). The reports themselves are aggregated in SQL
+//! (`report_sql`); this path is the reference they are tested against, and it adds the calls
+//! of the rare hour slots that SQL cannot group ([`Builder::split_slots`]).
 
 use futures_util::TryStreamExt;
 
@@ -21,10 +23,25 @@ use crate::sql::{Sql, Value};
 use crate::{Result, Store};
 
 impl Store {
-    /// Fills `b` with the calls that started and the tickets created in its range; tickets'
-    /// "overdue" is judged at `now`.
-    pub async fn build_report(&self, mut b: Builder, now: Millis) -> Result<Report> {
+    /// The report built row by row: every call, ticket and follow-up of the range read and
+    /// added one at a time (slow on a month of a busy centre: the reference that
+    /// [`Store::build_report`]'s SQL aggregates are tested against). Tickets' "overdue" is
+    /// judged at `now`.
+    pub async fn build_report_by_rows(&self, mut b: Builder, now: Millis) -> Result<Report> {
         let (from, to) = b.range();
+        self.for_each_report_call(from, to, |c| b.add_call(c))
+            .await?;
+        self.add_report_tickets(&mut b, from, to, now).await?;
+        Ok(b.finish())
+    }
+
+    /// Calls `f` with every finished inbound call record that started in `[from, to)`.
+    pub(crate) async fn for_each_report_call(
+        &self,
+        from: Millis,
+        to: Millis,
+        mut f: impl FnMut(&CallRow),
+    ) -> Result<()> {
         {
             let mut rows = sqlx::query(
                 "SELECT (SELECT string_agg(r.code, ',') FROM call_reasons r \
@@ -42,7 +59,7 @@ impl Store {
                 let reasons: Option<String> = at(&r, 0)?;
                 let ivr_end: Option<i64> = at(&r, 6)?;
                 let path: String = at(&r, 12)?;
-                b.add_call(&CallRow {
+                f(&CallRow {
                     started_at: at(&r, 1)?,
                     queue: at(&r, 2)?,
                     agent_id: at(&r, 3)?,
@@ -61,6 +78,17 @@ impl Store {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// Adds the tickets created and follow-ups due in `[from, to)` to `b`, one at a time.
+    async fn add_report_tickets(
+        &self,
+        b: &mut Builder,
+        from: Millis,
+        to: Millis,
+        now: Millis,
+    ) -> Result<()> {
         let mut q = Sql::new("SELECT t.kind, t.district_id, t.created_at, t.on_site_at, t.replied_at, t.closed_at, CASE WHEN ");
         let now_at = q.placeholder(Value::Int(now));
         q.push(&crate::tickets::overdue_sql(&now_at))
@@ -100,6 +128,6 @@ impl Store {
             });
         }
         drop(rows);
-        Ok(b.finish())
+        Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! `GET /api/reports/{daily|weekly|monthly}?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]`
 //! (supervisors and admins): the centre's reports over a range of local dates (both
 //! included, in `centre.time_zone`), as JSON or as CSV (UTF-8 with a byte-order mark). The
-//! figures are [`hotline_store::report`]'s; the rows are streamed on the store's read path.
+//! figures are [`hotline_store::report`]'s; the store aggregates them in SQL on its read path.
 //! A range that ends before it starts, or longer than [`MAX_DAYS`], is a 422 naming the
 //! field.
 

@@ -1,0 +1,420 @@
+//! The reports aggregated in SQL (`Store::build_report`) equal the pure builder fed row by
+//! row (`Store::build_report_by_rows`) over the same varied call records, call reasons,
+//! tickets and follow-ups, on SQLite and PostgreSQL: daily, weekly and monthly, in a zone
+//! without daylight saving, across Berlin's spring-forward day (23 hours), across Lord Howe
+//! Island's half-hour fall-back (hour slots split by the change, added call by call) and in
+//! a half-hour zone (Kolkata). And a long report read does not hold up the call log's writes.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+use common::*;
+use hotline_store::report::{Builder, Period, Rules};
+use hotline_store::{NewAgent, NewCall, Role, StatsRule, Store};
+use hotline_time::{CivilDate, Zone};
+
+const MIN: i64 = 60_000;
+const H: i64 = 3_600_000;
+
+/// A small deterministic generator.
+struct Gen(u64);
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> i64 {
+        (self.next() % n) as i64
+    }
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.below(from.len() as u64) as usize]
+    }
+}
+
+fn opt(v: Option<i64>) -> String {
+    v.map_or("NULL".into(), |v| v.to_string())
+}
+
+/// 2026-03-27 00:00 UTC: the data spans 2026-03-27 to 2026-04-09 (Berlin's spring forward on
+/// 03-29, Lord Howe's half-hour fall-back on 04-05).
+const T0: i64 = 1_774_569_600_000;
+const SPAN: i64 = 13 * 24 * H;
+
+/// Varied calls, reasons, tickets and follow-ups; some calls placed inside the hour slots
+/// around the zone changes.
+async fn seed(s: &Store) {
+    let f = fixture(s).await;
+    let mut agents = vec![f.agent];
+    for i in 0..3 {
+        let id = s
+            .upsert_agent(
+                &NewAgent {
+                    login: format!("a{i}"),
+                    name: format!("坐席{i}"),
+                    staff_no: format!("9{i:03}"),
+                    sip_user: format!("{}", 7000 + i),
+                    ha1_md5: "0".repeat(32),
+                    ha1_sha256: "0".repeat(64),
+                    team: "billing".into(),
+                    role: Role::Agent,
+                    language: "zh".into(),
+                    skills: vec![],
+                },
+                NOW,
+            )
+            .await
+            .unwrap();
+        agents.push(id);
+    }
+    // A customer in the other district and one in none.
+    let mut customers = vec![Some(f.customer), None];
+    for (i, d) in [(2, Some(f.other_district)), (3, None)] {
+        let id: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO customers (account_no, name, address, district_id, created_at) \
+             VALUES ('200000000{i}', '客户{i}', '路{i}号', {}, {NOW}) RETURNING id",
+            opt(d)
+        )))
+        .fetch_one(s.write_pool())
+        .await
+        .unwrap();
+        customers.push(Some(id));
+    }
+    let mut g = Gen(19);
+    // Instants: spread over the span, plus a cluster around each zone change.
+    let lord_howe_change = 1_775_314_800_000; // 2026-04-04 15:00 UTC = 02:00 LHDT → 01:30
+    let berlin_change = 1_774_746_000_000; // 2026-03-29 01:00 UTC
+    let mut times: Vec<i64> = (0..1500).map(|_| T0 + g.below(SPAN as u64)).collect();
+    for c in [lord_howe_change, berlin_change] {
+        times.extend((0..60).map(|_| c - 2 * H + g.below(4 * H as u64)));
+    }
+    // Exactly on hour and period boundaries.
+    times.extend((0..40).map(|i| T0 + i * 6 * H));
+    let queues = ["general", "billing", "repairs", "nightly"];
+    let paths = [
+        "[]",
+        r#"["main/start"]"#,
+        r#"["main/start","bills/none"]"#,
+        r#"["main/start","bills/none","main/menu","agent/start"]"#,
+        r#"["main/start","leak/report","main/menu"]"#,
+    ];
+    let reasons = [
+        "billing/query",
+        "billing/dispute",
+        "repair/leak",
+        "complaint/attitude",
+        "info/reading",
+    ];
+    for (n, chunk) in times.chunks(200).enumerate() {
+        let mut calls = String::from(
+            "INSERT INTO calls (call_ref, caller, dialled, customer_id, started_at, ivr_ended_at, \
+             ended_at, ivr_path, queue, agent_id, disposition, wait_ms, talk_ms, hold_ms, \
+             wrapup_ms, survey_score, direction) VALUES ",
+        );
+        let mut why = Vec::new();
+        for (k, &at) in chunk.iter().enumerate() {
+            let r = format!("r{n}-{k}");
+            let kind = g.below(10);
+            let queue = (kind >= 3).then(|| g.pick(&queues));
+            let agent = (kind >= 5 || g.below(20) == 0).then(|| agents[g.below(4) as usize]);
+            let disposition = match kind {
+                0 => Some("self_served"),
+                1 => Some(g.pick(&["abandoned_in_ivr", "unserved_in_ivr"])),
+                2 => None,
+                3 | 4 => Some("abandoned_in_queue"),
+                _ => Some(g.pick(&["answered", "answered", "answered", "other"])),
+            };
+            // Some waits exactly on the queues' thresholds.
+            let edges = [2_000, 5_000, 10_000, 15_000, 20_000, 30_000];
+            let wait = match g.below(8) {
+                0 => None,
+                1 => Some(edges[g.below(6) as usize]),
+                _ => Some(g.below(60_000)),
+            };
+            let survey = (g.below(3) == 0).then(|| 1 + g.below(5));
+            let ivr = (g.below(6) > 0).then(|| at + 20_000);
+            let ended = (g.below(30) > 0).then(|| at + 300_000);
+            let direction = if g.below(25) == 0 {
+                "outbound"
+            } else {
+                "inbound"
+            };
+            let sep = if k == 0 { "" } else { "," };
+            calls.push_str(&format!(
+                "{sep}('{r}', '1380000{k:04}', '96655', {}, {at}, {}, {}, '{}', {}, {}, {}, {}, {}, {}, {}, {}, '{direction}')",
+                opt(customers[g.below(4) as usize]),
+                opt(ivr),
+                opt(ended),
+                g.pick(&paths),
+                queue.map_or("NULL".into(), |q| format!("'{q}'")),
+                opt(agent),
+                disposition.map_or("NULL".into(), |d| format!("'{d}'")),
+                opt(wait),
+                opt((g.below(5) > 0).then(|| g.below(600_000))),
+                opt((g.below(2) > 0).then(|| g.below(60_000))),
+                opt((g.below(5) > 0).then_some(10_000)),
+                opt(survey),
+            ));
+            for code in reasons {
+                if g.below(4) == 0 {
+                    why.push(format!("('{r}', '{code}', 'agent', NULL, {at})"));
+                }
+            }
+        }
+        sqlx::query(sqlx::AssertSqlSafe(calls.clone()))
+            .execute(s.write_pool())
+            .await
+            .unwrap();
+        if !why.is_empty() {
+            let sql = format!(
+                "INSERT INTO call_reasons (call_ref, code, source, agent_id, at) VALUES {}",
+                why.join(",")
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .execute(s.write_pool())
+                .await
+                .unwrap();
+        }
+    }
+    // Tickets: kinds, districts, done or not, overdue or not; and their follow-ups.
+    let mut tickets = String::from(
+        "INSERT INTO tickets (kind, priority, status, district_id, address, summary, created_via, \
+         created_at, updated_at, on_site_at, replied_at, closed_at, due_on_site_at, due_reply_at) VALUES ",
+    );
+    for k in 0..400 {
+        let at = T0 + g.below(SPAN as u64);
+        let district = [Some(f.district), Some(f.other_district), None][g.below(3) as usize];
+        let on_site = (g.below(2) == 0).then(|| at + g.below(4 * H as u64));
+        let replied = (g.below(2) == 0).then(|| at + g.below(8 * H as u64));
+        let closed = (g.below(3) == 0).then(|| at + 9 * H);
+        let sep = if k == 0 { "" } else { "," };
+        tickets.push_str(&format!(
+            "{sep}('{}', 'normal', 'accepted', {}, '路', '工单', 'agent', {at}, {at}, {}, {}, {}, {}, {})",
+            g.pick(&["leak", "meter_fault", "billing_dispute"]),
+            opt(district),
+            opt(on_site),
+            opt(replied),
+            opt(closed),
+            at + g.below(48 * H as u64),
+            at + g.below(96 * H as u64),
+        ));
+    }
+    sqlx::query(sqlx::AssertSqlSafe(tickets.clone()))
+        .execute(s.write_pool())
+        .await
+        .unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM tickets ORDER BY id")
+        .fetch_all(s.write_pool())
+        .await
+        .unwrap();
+    let mut fus = Vec::new();
+    for id in &ids {
+        if g.below(2) == 0 {
+            continue;
+        }
+        let due = T0 + g.below(SPAN as u64);
+        fus.push(format!(
+            "({id}, {due}, {due}, 1, 3, '{}', {}, {}, {due})",
+            g.pick(&["pending", "reached", "not_reached"]),
+            opt((g.below(3) > 0).then(|| agents[g.below(4) as usize])),
+            opt((g.below(2) == 0).then(|| 1 + g.below(5))),
+        ));
+    }
+    let sql = format!(
+        "INSERT INTO followups (ticket_id, due_at, next_attempt_at, attempts, max_attempts, \
+         status, agent_id, rating, updated_at) VALUES {}",
+        fus.join(",")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+        .execute(s.write_pool())
+        .await
+        .unwrap();
+}
+
+fn date(year: i32, month: u8, day: u8) -> CivilDate {
+    CivilDate { year, month, day }
+}
+
+fn rules() -> Rules {
+    let mut r = Rules::default();
+    r.queues.insert(
+        "billing".into(),
+        StatsRule {
+            service_level_ms: 30_000,
+            short_abandon_ms: 10_000,
+        },
+    );
+    r.queues.insert(
+        "repairs".into(),
+        StatsRule {
+            service_level_ms: 15_000,
+            short_abandon_ms: 2_000,
+        },
+    );
+    r
+}
+
+#[tokio::test]
+async fn sql_aggregated_reports_equal_the_builder_fed_row_by_row() {
+    each_store(|s| async move {
+        seed(&s).await;
+        let now = T0 + 10 * 24 * H;
+        let cases = [
+            (
+                "Asia/Shanghai",
+                Period::Daily,
+                date(2026, 3, 26),
+                date(2026, 4, 10),
+            ),
+            (
+                "Asia/Shanghai",
+                Period::Weekly,
+                date(2026, 3, 20),
+                date(2026, 4, 30),
+            ),
+            (
+                "Asia/Shanghai",
+                Period::Monthly,
+                date(2026, 3, 1),
+                date(2026, 4, 30),
+            ),
+            (
+                "Asia/Shanghai",
+                Period::Daily,
+                date(2026, 4, 2),
+                date(2026, 4, 2),
+            ),
+            (
+                "Europe/Berlin",
+                Period::Daily,
+                date(2026, 3, 26),
+                date(2026, 4, 9),
+            ),
+            (
+                "Europe/Berlin",
+                Period::Weekly,
+                date(2026, 3, 26),
+                date(2026, 4, 9),
+            ),
+            (
+                "Australia/Lord_Howe",
+                Period::Daily,
+                date(2026, 3, 27),
+                date(2026, 4, 9),
+            ),
+            (
+                "Australia/Lord_Howe",
+                Period::Monthly,
+                date(2026, 3, 27),
+                date(2026, 4, 9),
+            ),
+            (
+                "Asia/Kolkata",
+                Period::Daily,
+                date(2026, 3, 27),
+                date(2026, 4, 9),
+            ),
+        ];
+        let mut split = 0;
+        for (zone, period, from, to) in cases {
+            let zone = Zone::named(zone).unwrap();
+            let b = || Builder::new(zone.clone(), period, from, to, rules());
+            split += b().split_slots().len();
+            let sql = s.build_report(b(), now).await.unwrap();
+            let rows = s.build_report_by_rows(b(), now).await.unwrap();
+            let label = format!("{zone} {period:?} {from:?}–{to:?}");
+            // Not empty: the comparison compares figures.
+            let offered: i64 = rows.periods.iter().map(|p| p.calls.offered).sum();
+            assert!(offered > 50, "{label}: {offered} calls offered");
+            assert!(rows.periods.iter().any(|p| !p.by_reason.is_empty()));
+            assert!(rows.periods.iter().any(|p| p.ivr_by_flow.len() >= 3));
+            assert!(rows.periods.iter().any(|p| p.tickets.overdue > 0));
+            assert!(rows.periods.iter().any(|p| p.follow_ups.due > 0));
+            assert_eq!(sql.periods.len(), rows.periods.len(), "{label}");
+            for (a, b) in sql.periods.iter().zip(&rows.periods) {
+                assert_eq!(a, b, "{label}: period {}", b.start);
+            }
+            assert_eq!(sql, rows, "{label}");
+        }
+        // Lord Howe's half-hour change split hour slots, and their calls were counted.
+        assert!(split > 0, "no hour slot split by a zone change");
+    })
+    .await;
+}
+
+/// The report reads from the read pool only: while a report's read is in progress (a
+/// statement over the month's calls stepped part way, holding its snapshot), the call log
+/// still writes call records; and the report made afterwards counts them.
+#[tokio::test]
+async fn call_records_are_written_while_a_report_reads() {
+    use futures_util::StreamExt;
+    each_store(|s| async move {
+        seed(&s).await;
+        let mut reader = s.read_pool().acquire().await.unwrap();
+        let mut rows = sqlx::query("SELECT c.started_at, c.queue, c.wait_ms FROM calls c, calls d")
+            .fetch(&mut *reader);
+        // The read is under way: its first rows are in.
+        for _ in 0..10 {
+            rows.next().await.unwrap().unwrap();
+        }
+        let started = T0 + 5 * MIN;
+        for i in 0..20 {
+            let id = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                s.start_call(&NewCall {
+                    call_ref: format!("during-{i}"),
+                    caller: "13800002222".into(),
+                    dialled: "96655".into(),
+                    started_at: started + i,
+                }),
+            )
+            .await
+            .expect("the call log's write waited on the report's read")
+            .unwrap()
+            .id;
+            s.update_call(
+                id,
+                &hotline_store::CallUpdate {
+                    ended_at: Some(started + 60_000),
+                    queue: Some("general".into()),
+                    disposition: Some(hotline_store::Disposition::AbandonedInQueue),
+                    wait_ms: Some(30_000),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        // The read goes on after the writes.
+        rows.next().await.unwrap().unwrap();
+        drop(rows);
+        drop(reader);
+        let zone = Zone::named("UTC").unwrap();
+        let d = date(2026, 3, 27);
+        let b = Builder::new(zone, Period::Daily, d, d, Rules::default());
+        let r = s.build_report(b, T0 + 24 * H).await.unwrap();
+        let by_hour = &r.periods[0].by_hour[0];
+        let by_rows = s
+            .build_report_by_rows(
+                Builder::new(
+                    Zone::named("UTC").unwrap(),
+                    Period::Daily,
+                    d,
+                    d,
+                    Rules::default(),
+                ),
+                T0 + 24 * H,
+            )
+            .await
+            .unwrap();
+        assert_eq!(r, by_rows);
+        assert!(by_hour.figures.abandoned >= 20, "{by_hour:?}");
+    })
+    .await;
+}
