@@ -178,13 +178,10 @@ async fn clusters_follow_the_store_windows_districts_and_closing() {
         assert_eq!(open[0].reports, 5);
         // Closed by a supervisor: the next report is dispatched again.
         let closed = s
-            .close_incident(open[0].id, Actor::Agent(f.agent), NOW + 22 * MIN)
+            .close_incident(open[0].id, "zhang", NOW + 22 * MIN)
             .await
             .unwrap();
-        assert_eq!(
-            closed.closed_by.as_deref(),
-            Some(&*format!("agent:{}", f.agent))
-        );
+        assert_eq!(closed.closed_by.as_deref(), Some("zhang"));
         assert_eq!(make(None, 8, NOW + 23 * MIN).await, Status::Dispatched);
         assert!(s.incidents(false).await.unwrap().is_empty());
     })
@@ -223,7 +220,7 @@ async fn a_store_opened_again_continues_the_cluster() {
 async fn incidents_opened_by_hand_take_links_and_reports() {
     each_store_with(policy(), |s| async move {
         let f = fixture(&s).await;
-        let by = Actor::Agent(f.agent);
+        let by = "zhang";
         let input = IncidentInput {
             district_id: f.district,
             kind: "leak".into(),
@@ -259,16 +256,26 @@ async fn incidents_opened_by_hand_take_links_and_reports() {
         );
 
         let i = s.open_incident(&input, by, NOW).await.unwrap();
-        assert_eq!(i.opened_by, format!("agent:{}", f.agent));
+        assert_eq!(i.opened_by, "zhang");
+        assert_eq!(
+            field(s.open_incident(&input, "rule", NOW).await.unwrap_err()),
+            "opened_by"
+        );
         assert_eq!((i.ticket_id, i.reports), (None, 0));
         // An agent's ticket, dispatched by hand, linked: the incident's dispatch.
         let t = s
-            .create_ticket(&leak(f.customer, &phone(0)), by, NOW)
+            .create_ticket(&leak(f.customer, &phone(0)), Actor::Agent(f.agent), NOW)
             .await
             .unwrap();
-        s.transition(t.id, Action::Dispatch, &TransitionInput::default(), by, NOW)
-            .await
-            .unwrap();
+        s.transition(
+            t.id,
+            Action::Dispatch,
+            &TransitionInput::default(),
+            Actor::Agent(f.agent),
+            NOW,
+        )
+        .await
+        .unwrap();
         let i = s.link_incident_ticket(i.id, t.id, NOW + MIN).await.unwrap();
         assert_eq!((i.ticket_id, i.reports), (Some(t.id), 1));
         assert!(i.reporters[0].first);

@@ -22,6 +22,7 @@ mod error;
 mod extract;
 mod followups;
 mod health;
+mod incidents;
 mod ivr;
 mod live;
 mod metrics;
@@ -224,6 +225,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/notices/{id}", notices::one),
         ep(Put, "/api/notices/{id}", notices::update),
         ep(Delete, "/api/notices/{id}", notices::end),
+        ep(Get, "/api/incidents", incidents::list),
+        ep(Post, "/api/incidents", incidents::open),
+        ep(Get, "/api/incidents/{id}", incidents::one),
+        ep(Post, "/api/incidents/{id}/tickets", incidents::link),
+        ep(Post, "/api/incidents/{id}/close", incidents::close),
     ]
 }
 

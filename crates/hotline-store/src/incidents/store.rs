@@ -73,12 +73,13 @@ pub struct DistrictCalls {
     pub calls: i64,
 }
 
-/// Who did it, as kept on the incident: the rule or `agent:<id>`.
-fn by(actor: Actor) -> String {
-    match actor {
-        Actor::Agent(_) => actor.label(),
-        Actor::Ivr | Actor::System => "rule".into(),
+/// Who did it: a login must not pass for the rule.
+fn check_by(by: &str) -> Result<String> {
+    let by = by.trim();
+    if by.is_empty() || by == "rule" || by.chars().count() > 100 {
+        return Err(StoreError::invalid("opened_by", "a login is needed"));
     }
+    Ok(by.to_string())
 }
 
 const INCIDENT_COLUMNS: &str = "i.id, i.district_id, d.name AS district_name, i.kind, i.title, \
@@ -293,13 +294,14 @@ impl Store {
             .any(|s| Status::parse(s).is_some_and(|s| s != Status::Accepted)))
     }
 
-    /// Opens an incident by hand.
+    /// Opens an incident by hand; `by` is the supervisor's login.
     pub async fn open_incident(
         &self,
         input: &IncidentInput,
-        actor: Actor,
+        by: &str,
         now: Millis,
     ) -> Result<Incident> {
+        let by = check_by(by)?;
         let title = input.title.trim();
         if title.is_empty() {
             return Err(StoreError::invalid("title", "required"));
@@ -333,7 +335,7 @@ impl Store {
         .bind(input.kind.clone())
         .bind(title.to_string())
         .bind(now)
-        .bind(by(actor))
+        .bind(by)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -343,14 +345,15 @@ impl Store {
     }
 
     /// Closes an incident (kept as it was when closed already): the district's next report
-    /// is dispatched again.
-    pub async fn close_incident(&self, id: i64, actor: Actor, now: Millis) -> Result<Incident> {
+    /// is dispatched again. `by` is the supervisor's login.
+    pub async fn close_incident(&self, id: i64, by: &str, now: Millis) -> Result<Incident> {
+        let by = check_by(by)?;
         sqlx::query(
             "UPDATE incidents SET closed_at = $1, closed_by = $2 \
              WHERE id = $3 AND closed_at IS NULL",
         )
         .bind(now)
-        .bind(by(actor))
+        .bind(by)
         .bind(id)
         .execute(&self.write)
         .await?;
