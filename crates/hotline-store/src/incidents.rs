@@ -147,7 +147,9 @@ impl Incidents {
 }
 
 mod store;
-pub use store::{DistrictCalls, Incident, IncidentInput, IncidentReporter};
+pub use store::{
+    CrewReporter, CrewReports, DistrictCalls, Incident, IncidentInput, IncidentReporter,
+};
 
 #[cfg(test)]
 mod tests {

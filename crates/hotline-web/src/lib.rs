@@ -215,6 +215,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/audit", acd::audit),
         ep(Get, "/api/crew/tickets", crews::tickets),
         ep(Get, "/api/crew/events", crews::events),
+        ep(Get, "/api/crew/reports", crews::reports),
         ep(Post, "/api/tickets/{id}/acknowledge", crews::acknowledge),
         ep(Get, "/api/crews", crews::list),
         ep(Post, "/api/crews", crews::create),

@@ -251,3 +251,91 @@ async fn supervisors_open_link_and_close_agents_are_refused_and_each_step_is_aud
     })
     .await;
 }
+
+/// The crew page's item: the district's crew sees the reports grouped under the dispatched
+/// ticket (the first marked); another district's crew sees none; crews cannot reach the
+/// incidents API itself.
+#[tokio::test]
+async fn a_crew_sees_one_item_with_its_reporters() {
+    each_api_with(policy, |api| async move {
+        let f = fixture(&api.store).await;
+        let admin = api.login("root", "admin").await;
+        for (login, d) in [("east", f.district), ("westcrew", f.other_district)] {
+            let a = api
+                .post(
+                    &admin,
+                    "/api/crews",
+                    json!({"login": login, "name": "班组", "staff_no": format!("C-{login}"),
+                           "sip_user": format!("8{}", login.len()), "password": "crew-secret",
+                           "district_id": d}),
+                )
+                .await;
+            assert_eq!(a.status, 201, "{:#}", a.body);
+        }
+        let east = api.login("east", "crew-secret").await;
+        let west = api.login("westcrew", "crew-secret").await;
+        let mut ids = Vec::new();
+        for i in 0..5i64 {
+            let t = api
+                .store
+                .create_ticket(
+                    &NewTicket {
+                        kind: "leak".into(),
+                        customer_id: Some(f.customer),
+                        summary: "漏水".into(),
+                        reporter_phone: Some(format!("1390000200{i}")),
+                        ..NewTicket::default()
+                    },
+                    Actor::Ivr,
+                    NOW - 5 * MIN + i * MIN,
+                )
+                .await
+                .unwrap();
+            ids.push(t.id);
+        }
+        // The work list holds the one dispatched ticket; its reports come apart.
+        let list = api.get(&east, "/api/crew/tickets").await;
+        let on_list: Vec<i64> = list
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(on_list, [ids[0]]);
+        let a = api.get(&east, "/api/crew/reports").await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        let groups = a.body.as_array().unwrap();
+        assert_eq!(groups.len(), 1, "{:#}", a.body);
+        assert_eq!(groups[0]["ticket_id"], ids[0]);
+        assert_eq!(groups[0]["reports"], 5);
+        assert!(
+            groups[0]["incident_id"].is_i64(),
+            "threshold 3: an incident"
+        );
+        let reporters: Vec<(i64, bool)> = groups[0]["reporters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["ticket_id"].as_i64().unwrap(),
+                    r["first"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        let want: Vec<(i64, bool)> = ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| (*id, n == 0))
+            .collect();
+        assert_eq!(reporters, want);
+        assert_eq!(api.get(&west, "/api/crew/reports").await.body, json!([]));
+        let a = api
+            .get(&west, &format!("/api/crew/reports?district={}", f.district))
+            .await;
+        assert_eq!(a.status, 403);
+        assert_eq!(api.get(&east, "/api/incidents").await.status, 403);
+    })
+    .await;
+}

@@ -65,6 +65,29 @@ pub struct IncidentInput {
     pub title: String,
 }
 
+/// The reports a crew sees under one dispatched ticket: the ticket's cluster, or the open
+/// incident it is the dispatch of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CrewReports {
+    /// The dispatched ticket (on the crew's list).
+    pub ticket_id: i64,
+    pub incident_id: Option<i64>,
+    pub incident_title: Option<String>,
+    pub reports: usize,
+    /// First report first; each with its address as reported.
+    pub reporters: Vec<CrewReporter>,
+}
+
+/// One report as the crew sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CrewReporter {
+    pub ticket_id: i64,
+    pub address: String,
+    pub caller_phone: String,
+    pub reported_at: Millis,
+    pub first: bool,
+}
+
 /// Calls of one district over a recent span (the wall's spike).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DistrictCalls {
@@ -558,6 +581,61 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// For the crew page: the reports of district `district` since `since` grouped under the
+    /// ticket that was dispatched for them (the cluster's first, or the open incident's
+    /// dispatch), only where there is more than that one report.
+    pub async fn crew_reports(&self, district: i64, since: Millis) -> Result<Vec<CrewReports>> {
+        let rows = sqlx::query(
+            "SELECT r.ticket_id, r.first_ticket_id, r.incident_id, i.ticket_id AS incident_ticket,              i.title, r.caller_phone, r.reported_at, r.first_reporter, t.address              FROM incident_reports r LEFT JOIN incidents i ON i.id = r.incident_id              JOIN tickets t ON t.id = r.ticket_id              WHERE r.district_id = $1 AND r.reported_at >= $2 AND i.closed_at IS NULL              ORDER BY r.reported_at, r.ticket_id LIMIT 5000",
+        )
+        .bind(district)
+        .bind(since)
+        .fetch_all(&self.read)
+        .await?;
+        let mut groups: Vec<CrewReports> = Vec::new();
+        for r in &rows {
+            let ticket_id: i64 = col(r, "ticket_id")?;
+            let incident_id: Option<i64> = col(r, "incident_id")?;
+            let incident_ticket: Option<i64> = col(r, "incident_ticket")?;
+            let first_ticket: Option<i64> = col(r, "first_ticket_id")?;
+            let Some(head) = incident_ticket.or(first_ticket) else {
+                continue;
+            };
+            let first = match incident_id {
+                Some(_) => col::<i64>(r, "first_reporter")? != 0,
+                None => ticket_id == head,
+            };
+            let reporter = CrewReporter {
+                ticket_id,
+                address: col(r, "address")?,
+                caller_phone: col(r, "caller_phone")?,
+                reported_at: col(r, "reported_at")?,
+                first,
+            };
+            match groups.iter_mut().find(|g| g.ticket_id == head) {
+                Some(g) => {
+                    if g.incident_id.is_none() && incident_id.is_some() {
+                        g.incident_id = incident_id;
+                        g.incident_title = col(r, "title")?;
+                    }
+                    g.reporters.push(reporter);
+                }
+                None => groups.push(CrewReports {
+                    ticket_id: head,
+                    incident_id,
+                    incident_title: col(r, "title")?,
+                    reports: 0,
+                    reporters: vec![reporter],
+                }),
+            }
+        }
+        groups.retain(|g| g.reporters.len() > 1);
+        for g in &mut groups {
+            g.reports = g.reporters.len();
+        }
+        Ok(groups)
     }
 
     /// Calls per district that started at or after `since` (the district of the caller's
