@@ -310,7 +310,7 @@
       render();
       loadReports();
     } else if (name === "ticket") {
-      if (data.what === "created") reportsSoon();
+      if (data.what === "created" || data.what === "incident") reportsSoon();
       const fresh = data.on_list && !C.tickets.some((x) => x.id === data.ticket.id);
       upsert(data.ticket, data.on_list);
       if (fresh && data.what === "dispatch") {

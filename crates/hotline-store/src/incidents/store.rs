@@ -469,6 +469,10 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        // The crew page and the walls follow the ticket's district's changes.
+        if let Some(t) = self.ticket(ticket_id, now).await? {
+            self.announce(&t, "incident", now);
+        }
         self.incident(id)
             .await?
             .ok_or_else(|| StoreError::not_found("incident", id))
