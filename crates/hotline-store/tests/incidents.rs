@@ -314,3 +314,51 @@ async fn incidents_opened_by_hand_take_links_and_reports() {
     })
     .await;
 }
+
+/// Reports of one district taken at the same moment (as by several nodes): exactly one is
+/// dispatched, the others linked to it (the district's row is locked on PostgreSQL; SQLite
+/// has one writer).
+#[tokio::test]
+async fn simultaneous_reports_of_a_district_are_dispatched_once() {
+    each_store_with(policy(), |s| async move {
+        let f = fixture(&s).await;
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let s = s.clone();
+                let new = leak(f.customer, &phone(i));
+                tokio::spawn(async move { s.create_ticket(&new, Actor::Ivr, NOW).await })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap().unwrap().status);
+        }
+        let dispatched = statuses
+            .iter()
+            .filter(|s| **s == Status::Dispatched)
+            .count();
+        assert_eq!(dispatched, 1, "{statuses:?}");
+        assert_eq!(
+            count(&s, "SELECT COUNT(*) FROM outbox WHERE kind = 'dispatch'").await,
+            1
+        );
+        let list = s.incidents(false).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].reports, 8);
+        // The first reporter is the dispatched report, listed first.
+        let firsts: Vec<i64> = list[0]
+            .reporters
+            .iter()
+            .filter(|r| r.first)
+            .map(|r| r.ticket_id)
+            .collect();
+        assert_eq!(firsts.len(), 1);
+        assert_eq!(Some(firsts[0]), list[0].ticket_id);
+        assert_eq!(list[0].reporters[0].ticket_id, firsts[0]);
+        assert_eq!(
+            s.ticket(firsts[0], NOW).await.unwrap().unwrap().status,
+            Status::Dispatched
+        );
+    })
+    .await;
+}

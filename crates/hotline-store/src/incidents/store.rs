@@ -129,12 +129,14 @@ fn incident_from_row(r: &AnyRow) -> Result<Incident> {
     })
 }
 
-/// Marks the earliest report of `incident` as its first reporter (and no other).
+/// Marks the earliest report of `incident` as its first reporter (and no other); of reports
+/// at the same time, the cluster's first (the dispatched one).
 async fn mark_first(conn: &mut AnyConnection, incident: i64) -> Result<()> {
     sqlx::query(
         "UPDATE incident_reports SET first_reporter = CASE WHEN ticket_id = \
          (SELECT ticket_id FROM incident_reports WHERE incident_id = $1 \
-          ORDER BY reported_at, ticket_id LIMIT 1) THEN 1 ELSE 0 END \
+          ORDER BY reported_at, CASE WHEN ticket_id = first_ticket_id THEN 0 ELSE 1 END, \
+          ticket_id LIMIT 1) THEN 1 ELSE 0 END \
          WHERE incident_id = $1",
     )
     .bind(incident)
@@ -159,8 +161,10 @@ impl Store {
             return Ok(false);
         };
         if self.backend == Backend::Postgres {
-            // One decision at a time per district, whichever node takes the call.
-            sqlx::query("SELECT id FROM districts WHERE id = $1 FOR UPDATE")
+            // One decision at a time per district, whichever node takes the call. NO KEY
+            // UPDATE: the ticket's own row already holds a KEY SHARE lock on the district (its
+            // foreign key), which FOR UPDATE would conflict with, two reports deadlocking.
+            sqlx::query("SELECT id FROM districts WHERE id = $1 FOR NO KEY UPDATE")
                 .bind(district)
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -181,6 +185,7 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?;
         let mut cluster_incident: Option<i64> = None;
+        let mut cluster_last: Millis = now;
         let cluster = match latest {
             None => None,
             Some(row) => {
@@ -194,10 +199,16 @@ impl Store {
                 .bind(first)
                 .fetch_all(&mut *conn)
                 .await?;
+                // The cluster's first (the dispatched report) first, whatever the ids and times
+                // of reports taken at the same moment elsewhere.
                 let mut reporters = Vec::with_capacity(rows.len());
+                reporters.push(first);
                 let mut closed = false;
                 for r in &rows {
-                    reporters.push(col::<i64>(r, "ticket_id")?);
+                    let id: i64 = col(r, "ticket_id")?;
+                    if id != first {
+                        reporters.push(id);
+                    }
                     if let Some(i) = col::<Option<i64>>(r, "incident_id")? {
                         cluster_incident = Some(i);
                         closed |= col::<Option<Millis>>(r, "closed_at")?.is_some();
@@ -205,6 +216,7 @@ impl Store {
                 }
                 // A cluster whose incident a supervisor closed is over: the next report
                 // starts afresh.
+                cluster_last = last;
                 (!closed).then_some(Cluster {
                     reporters,
                     last,
@@ -218,6 +230,14 @@ impl Store {
             at: now,
         };
         let decision = decide(rule, opened, cluster.as_ref(), report);
+        // A report linked to a cluster is never before its last (another node's clock may be
+        // behind): the first report stays the earliest.
+        let reported_at = match decision {
+            Decision::Hold { .. } | Decision::Join { .. } | Decision::OpenIncident { .. } => {
+                now.max(cluster_last)
+            }
+            Decision::Dispatch | Decision::JoinOpened { .. } => now,
+        };
         let insert = |first: Option<i64>, incident: Option<i64>| {
             sqlx::query(
                 "INSERT INTO incident_reports (ticket_id, district_id, first_ticket_id, \
@@ -228,7 +248,7 @@ impl Store {
             .bind(first)
             .bind(incident)
             .bind(t.reporter_phone.clone())
-            .bind(now)
+            .bind(reported_at)
         };
         let note = match &decision {
             Decision::Dispatch => {
@@ -524,7 +544,8 @@ impl Store {
         let rows = sqlx::query(
             "SELECT r.ticket_id, t.status, r.caller_phone, r.reported_at, r.first_reporter \
              FROM incident_reports r JOIN tickets t ON t.id = r.ticket_id \
-             WHERE r.incident_id = $1 ORDER BY r.reported_at, r.ticket_id LIMIT $2",
+             WHERE r.incident_id = $1 \
+             ORDER BY r.reported_at, r.first_reporter DESC, r.ticket_id LIMIT $2",
         )
         .bind(id)
         .bind(MAX_REPORTERS)
@@ -566,7 +587,9 @@ impl Store {
         let rows = sqlx::query(
             "SELECT r.ticket_id, t.status, r.caller_phone, r.reported_at, r.first_reporter \
              FROM incident_reports r JOIN tickets t ON t.id = r.ticket_id \
-             WHERE r.first_ticket_id = $1 ORDER BY r.reported_at, r.ticket_id LIMIT $2",
+             WHERE r.first_ticket_id = $1 \
+             ORDER BY r.reported_at, CASE WHEN r.ticket_id = $1 THEN 0 ELSE 1 END, r.ticket_id \
+             LIMIT $2",
         )
         .bind(first)
         .bind(MAX_REPORTERS)
@@ -592,7 +615,14 @@ impl Store {
     /// dispatch), only where there is more than that one report.
     pub async fn crew_reports(&self, district: i64, since: Millis) -> Result<Vec<CrewReports>> {
         let rows = sqlx::query(
-            "SELECT r.ticket_id, r.first_ticket_id, r.incident_id, i.ticket_id AS incident_ticket,              i.title, r.caller_phone, r.reported_at, r.first_reporter, t.address              FROM incident_reports r LEFT JOIN incidents i ON i.id = r.incident_id              JOIN tickets t ON t.id = r.ticket_id              WHERE r.district_id = $1 AND r.reported_at >= $2 AND i.closed_at IS NULL              ORDER BY r.reported_at, r.ticket_id LIMIT 5000",
+            "SELECT r.ticket_id, r.first_ticket_id, r.incident_id, \
+             i.ticket_id AS incident_ticket, i.title, r.caller_phone, r.reported_at, \
+             r.first_reporter, t.address \
+             FROM incident_reports r LEFT JOIN incidents i ON i.id = r.incident_id \
+             JOIN tickets t ON t.id = r.ticket_id \
+             WHERE r.district_id = $1 AND r.reported_at >= $2 AND i.closed_at IS NULL \
+             ORDER BY r.reported_at, r.first_reporter DESC, \
+             CASE WHEN r.ticket_id = r.first_ticket_id THEN 0 ELSE 1 END, r.ticket_id LIMIT 5000",
         )
         .bind(district)
         .bind(since)
