@@ -51,6 +51,11 @@ async fn unknown_ids_are_404_on_every_id_route() {
                 json!({"kind": "outage", "district_ids": [f.district], "starts_at": NOW,
                        "title": "停水"}),
             ),
+            (
+                "/api/incidents/{id}/tickets",
+                json!({"ticket_id": real_ticket}),
+            ),
+            ("/api/incidents/{id}/close", json!({})),
         ];
         let mut checked = 0;
         for e in hotline_web::endpoints()
@@ -76,7 +81,7 @@ async fn unknown_ids_are_404_on_every_id_route() {
             }
             checked += 1;
         }
-        assert_eq!(checked, 17);
+        assert_eq!(checked, 20);
         assert_eq!(api.count("tickets").await, 1);
         assert_eq!(api.count("ticket_events").await, 1);
     })
