@@ -3,7 +3,9 @@
 // crew logs in, a ticket the desk dispatches to its district appears live with a sound and a
 // banner, the crew acknowledges, starts (arrival recorded), replies with the result (markup
 // shown as text), returns another with a reason; another district's dispatch never shows;
-// English; no sideways scrolling; a desk login is sent to /desk.
+// English; no sideways scrolling; a desk login is sent to /desk. Incidents: three tickets a
+// supervisor links to an incident show on the crew page as one item (the count, the
+// reporters, the first marked), and on /wall the incidents panel lists it with its reports.
 // Prints one line per check and "crew: N passed, M failed".
 
 const { chromium } = require("playwright-core");
@@ -153,6 +155,52 @@ async function main() {
     await page.waitForFunction(() => document.querySelector("h1").textContent === "District work orders", null, { timeout: 3000 });
     check("English: the card's button", (await page.textContent(card(lastLeak) + " .crew-start")) === "Start on site");
     await shot(page, "3-english");
+
+    // An incident: three reports of one leak, the first dispatched, linked by a supervisor.
+    await page.click("#lang");
+    const sup = await api("POST", "/api/login", null, { login: "zhaolei", password: password("zhaolei") });
+    const reps = [];
+    for (const n of [1, 2, 3]) reps.push(await newTicket("解放路爆管 报告" + n + " " + MARKUP, "城东区解放路" + n + "号"));
+    await dispatch(reps[0], east.id);
+    await page.waitForSelector(card(reps[0]), { timeout: 3000 });
+    const inc = await api("POST", "/api/incidents", sup.token, { district_id: east.id, kind: "leak", title: "解放路爆管 " + MARKUP });
+    for (const id of reps) await api("POST", `/api/incidents/${inc.id}/tickets`, sup.token, { ticket_id: id });
+    const item = card(reps[0]) + " .crew-reports";
+    const shown = await page.waitForSelector(item + '[data-reports="3"]', { timeout: 5000 }).then(() => true, () => false);
+    check("incident: one item with its 3 reports", shown);
+    check("incident: the reported tickets are not items of their own", (await page.$(card(reps[1]))) === null && (await page.$(card(reps[2]))) === null);
+    await page.click(item + " summary");
+    const firsts = await page.$$eval(item + ' li[data-first="true"]', (ls) => ls.map((l) => l.dataset.ticket));
+    check("incident: the first reporter marked", firsts.length === 1 && firsts[0] === String(reps[0]), JSON.stringify(firsts));
+    check("incident: its title is text", (await page.$("#injected")) === null && (await page.textContent(item + " summary")).includes("<b id=\"injected\">"));
+    const width2 = await page.evaluate(() => document.documentElement.scrollWidth);
+    check("incident: 360 px, nothing wider than the screen", width2 <= 360, width2);
+    await shot(page, "4-incident");
+
+    // The wall's incidents panel (a supervisor's page, desktop-sized).
+    const wctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN" });
+    const wall = await wctx.newPage();
+    wall.on("pageerror", (e) => problems.push("wall page error: " + e.message));
+    wall.on("console", (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) problems.push("wall: " + m.text());
+    });
+    await wall.goto(BASE + "/wall");
+    await wall.fill("#login-name", "zhaolei");
+    await wall.fill("#login-password", password("zhaolei"));
+    await wall.press("#login-password", "Enter");
+    const panel = `#incidents li[data-incident="${inc.id}"]`;
+    const onWall = await wall.waitForSelector(panel, { timeout: 8000 }).then(() => true, () => false);
+    check("wall: the incident is listed", onWall);
+    if (onWall) {
+      check("wall: its reports counted", (await wall.getAttribute(panel + " .num", "data-reports")) === "3");
+      check("wall: its title is text", (await wall.$("#injected")) === null && (await wall.textContent(panel + " .lbl")).includes("<b id=\"injected\">"));
+      check("wall: the spike panel is drawn", (await wall.$$("#spike li")).length >= 1);
+    }
+    await wall.screenshot({ path: path.join(OUT, "crew-5-wall-incidents.png"), fullPage: true });
+    await api("POST", `/api/incidents/${inc.id}/close`, sup.token, {});
+    const gone = await wall.waitForSelector(panel, { state: "detached", timeout: 8000 }).then(() => true, () => false);
+    check("wall: a closed incident leaves the panel", gone);
+    await wctx.close();
   } finally {
     await browser.close();
   }

@@ -26,6 +26,7 @@ const LIST_INDEXES_SQL: &str = include_str!("../migrations/0017_ticket_list_inde
 const SUMMARIES_SQL: &str = include_str!("../migrations/0018_ticket_summaries.sql");
 const CALL_REASONS_SQL: &str = include_str!("../migrations/0020_call_reasons.sql");
 const REPORT_INDEXES_SQL: &str = include_str!("../migrations/0021_report_indexes.sql");
+const INCIDENTS_SQL: &str = include_str!("../migrations/0022_incidents.sql");
 const NOTICE_RECORDINGS_SQL: &str = include_str!("../migrations/0024_notice_recordings.sql");
 
 /// Which database the store runs on.
@@ -132,6 +133,7 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(18, "ticket_summaries", SUMMARIES_SQL),
             migration(20, "call_reasons", CALL_REASONS_SQL),
             migration(21, "report_indexes", REPORT_INDEXES_SQL),
+            migration(22, "incidents", INCIDENTS_SQL),
             migration(24, "notice_recordings", NOTICE_RECORDINGS_SQL),
         ];
         Box::pin(async move { Ok(all) })

@@ -4,10 +4,14 @@
 //! dispatched again; when a district's cluster reaches `threshold` reports the cluster becomes
 //! an incident (every reporter in it linked, the first marked for the reward); later reports
 //! join the incident. A cluster ends `window_ms` after its last report: the next report starts
-//! a new one. Time is an input (no clock read), so a test runs an outage day in microseconds.
+//! a new one. An incident a supervisor opened by hand takes the district's reports while it
+//! is open and has a dispatched ticket. Time is an input (no clock read), so a test runs an
+//! outage day in microseconds.
 //!
-//! Not wired yet: the store's IVR ticket creation still dispatches every leak with a district
-//! (`auto_dispatch`); this rule is what it is to ask.
+//! [`decide`] is the rule over what the store holds; the store (`store` below) asks it in the
+//! IVR ticket's own transaction, from the district's reports in the database, so the answer
+//! is the same after a restart and on any node. [`Incidents`] keeps the clusters in memory
+//! (the rule on its own, for tests and simulations).
 
 use std::collections::HashMap;
 
@@ -42,13 +46,55 @@ pub enum Decision {
     OpenIncident { reporters: Vec<i64> },
     /// The district has an incident already (opened by `first`'s cluster): link it.
     Join { first: i64 },
+    /// The district has an incident a supervisor opened (with a dispatched ticket): link it.
+    JoinOpened { incident: i64 },
 }
 
-#[derive(Debug, Clone)]
-struct Cluster {
-    reporters: Vec<i64>,
-    last: Millis,
-    incident: bool,
+/// A district's cluster: its reports in order (the first dispatched), the last one's time,
+/// and whether it is an incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    pub reporters: Vec<i64>,
+    pub last: Millis,
+    pub incident: bool,
+}
+
+impl IncidentRule {
+    fn sane(self) -> IncidentRule {
+        IncidentRule {
+            threshold: self.threshold.max(2),
+            window_ms: self.window_ms.max(0),
+        }
+    }
+}
+
+/// Decides report `r` from what is known of its district: `opened`, an open incident a
+/// supervisor opened there that has a dispatched ticket; `cluster`, the district's latest
+/// cluster (live or not: its last report's time says). A report earlier than the cluster's
+/// last is taken as at that time.
+pub fn decide(
+    rule: IncidentRule,
+    opened: Option<i64>,
+    cluster: Option<&Cluster>,
+    r: Report,
+) -> Decision {
+    let rule = rule.sane();
+    if let Some(incident) = opened {
+        return Decision::JoinOpened { incident };
+    }
+    let Some(c) = cluster.filter(|c| r.at.max(c.last) - c.last <= rule.window_ms) else {
+        return Decision::Dispatch;
+    };
+    let first = c.reporters.first().copied().unwrap_or(r.ticket_id);
+    if c.incident {
+        return Decision::Join { first };
+    }
+    if c.reporters.len() + 1 >= rule.threshold {
+        let mut reporters = c.reporters.clone();
+        reporters.push(r.ticket_id);
+        return Decision::OpenIncident { reporters };
+    }
+    Decision::Hold { first }
 }
 
 /// The rule with the clusters it follows.
@@ -61,10 +107,7 @@ pub struct Incidents {
 impl Incidents {
     pub fn new(rule: IncidentRule) -> Incidents {
         Incidents {
-            rule: IncidentRule {
-                threshold: rule.threshold.max(2),
-                window_ms: rule.window_ms.max(0),
-            },
+            rule: rule.sane(),
             clusters: HashMap::new(),
         }
     }
@@ -72,35 +115,27 @@ impl Incidents {
     /// Decides `r` and remembers it. Reports must come in time order per district; one
     /// earlier than its district's last is taken as at that time.
     pub fn handle(&mut self, r: Report) -> Decision {
-        let rule = self.rule;
-        let live = self
-            .clusters
-            .get(&r.district_id)
-            .is_some_and(|c| r.at.max(c.last) - c.last <= rule.window_ms);
-        let Some(c) = self.clusters.get_mut(&r.district_id).filter(|_| live) else {
-            self.clusters.insert(
-                r.district_id,
-                Cluster {
-                    reporters: vec![r.ticket_id],
-                    last: r.at,
-                    incident: false,
-                },
-            );
-            return Decision::Dispatch;
-        };
-        c.last = c.last.max(r.at);
-        c.reporters.push(r.ticket_id);
-        let first = c.reporters.first().copied().unwrap_or(r.ticket_id);
-        if c.incident {
-            return Decision::Join { first };
+        let d = decide(self.rule, None, self.clusters.get(&r.district_id), r);
+        match &d {
+            Decision::Dispatch => {
+                self.clusters.insert(
+                    r.district_id,
+                    Cluster {
+                        reporters: vec![r.ticket_id],
+                        last: r.at,
+                        incident: false,
+                    },
+                );
+            }
+            _ => {
+                if let Some(c) = self.clusters.get_mut(&r.district_id) {
+                    c.last = c.last.max(r.at);
+                    c.reporters.push(r.ticket_id);
+                    c.incident |= matches!(d, Decision::OpenIncident { .. });
+                }
+            }
         }
-        if c.reporters.len() >= rule.threshold {
-            c.incident = true;
-            return Decision::OpenIncident {
-                reporters: c.reporters.clone(),
-            };
-        }
-        Decision::Hold { first }
+        d
     }
 
     /// Forgets clusters whose window has passed at `now` (memory stays bounded by the
@@ -110,6 +145,11 @@ impl Incidents {
         self.clusters.retain(|_, c| now - c.last <= w);
     }
 }
+
+mod store;
+pub use store::{
+    CrewReporter, CrewReports, DistrictCalls, Incident, IncidentInput, IncidentReporter,
+};
 
 #[cfg(test)]
 mod tests {

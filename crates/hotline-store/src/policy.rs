@@ -77,6 +77,9 @@ pub struct Policy {
     /// A missed deadline raises a ticket to escalation level 2 once this many times its own
     /// limit has passed (level 1 at the deadline).
     pub escalation_multiple: i64,
+    /// The incident rule for the IVR's reports of auto-dispatched kinds (see `incidents`);
+    /// `None`: every such report is dispatched.
+    pub incidents: Option<crate::incidents::IncidentRule>,
 }
 
 impl Policy {
@@ -134,6 +137,7 @@ impl Default for Policy {
             token_ttl: 12 * HOUR,
             zone: hotline_time::Zone::default(),
             escalation_multiple: 2,
+            incidents: None,
         }
     }
 }

@@ -501,7 +501,15 @@ impl Store {
             &ticket.address,
         )
         .is_ok();
-        if actor == Actor::Ivr && kind.auto_dispatch && goes {
+        // The incident rule (when on): a report the district already has through an earlier
+        // dispatched one (or an incident) is linked there instead of dispatched again.
+        let linked = match self.policy.incidents {
+            Some(rule) if actor == Actor::Ivr && kind.auto_dispatch && goes => {
+                self.incident_report_in(conn, &ticket, rule, now).await?
+            }
+            _ => false,
+        };
+        if actor == Actor::Ivr && kind.auto_dispatch && goes && !linked {
             let input = TransitionInput {
                 note: "auto_dispatch".into(),
                 ..TransitionInput::default()
@@ -515,6 +523,14 @@ impl Store {
                 now,
             )
             .await?;
+            let sql = format!("SELECT {COLUMNS} FROM tickets WHERE id = $1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(ticket.id)
+                .fetch_one(&mut *conn)
+                .await?;
+            return ticket_from_row(&row, now, self);
+        }
+        if linked {
             let sql = format!("SELECT {COLUMNS} FROM tickets WHERE id = $1");
             let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(ticket.id)

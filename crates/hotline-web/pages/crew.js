@@ -3,7 +3,9 @@
 // tickets (overdue first, then priority and the nearest deadline, as the server orders them),
 // live from /api/crew/events (a new dispatch shows at once with a sound), and on each ticket
 // the crew's own steps: acknowledge, start on site, reply with the result, return with a
-// reason. Same token rules as the desk: the token in this tab's sessionStorage, sent in the
+// reason. A dispatched ticket with more reports of the same leak (the incident rule's cluster
+// or incident, from /api/crew/reports) shows them as one item: the count, the reporters, the
+// first marked. Same token rules as the desk: the token in this tab's sessionStorage, sent in the
 // Authorization header only; every text from the server goes in as text.
 
 (() => {
@@ -29,6 +31,10 @@
       "crew.done": "工单 #{id}：{s}",
       "crew.conflict": "操作未生效：工单已变化，当前为“{s}”",
       "crew.gone": "工单 #{id} 已不在本片区待办中",
+      "crew.reports": "同一事件共 {n} 起报告",
+      "crew.incident": "事件 #{id}：{title}",
+      "crew.reporter": "#{id} {time} {address}",
+      "crew.reporter.first": "首报人",
       "crew.due.on_site": "到场时限",
       "crew.due.reply": "回复时限",
       "crew.left": "剩余 {d}",
@@ -67,6 +73,10 @@
       "crew.done": "Ticket #{id}: {s}",
       "crew.conflict": "Not done: the ticket changed; it is now “{s}”",
       "crew.gone": "Ticket #{id} is no longer on the district's list",
+      "crew.reports": "{n} reports of the same event",
+      "crew.incident": "Incident #{id}: {title}",
+      "crew.reporter": "#{id} {time} {address}",
+      "crew.reporter.first": "first reporter",
       "crew.due.on_site": "on site by",
       "crew.due.reply": "reply by",
       "crew.left": "{d} left",
@@ -90,7 +100,7 @@
   );
 
   const PRIORITY_RANK = { urgent: 0, high: 1, normal: 2, low: 3 };
-  const C = { me: null, districts: [], tickets: [], live: null, audio: null, acked: new Set() };
+  const C = { me: null, districts: [], tickets: [], live: null, audio: null, acked: new Set(), reports: new Map(), reportsTimer: null };
 
   function districtName(id) {
     const d = C.districts.find((x) => x.id === id);
@@ -176,10 +186,59 @@
       el("p", { class: "crew-summary", text: H.ticketSummary(tk) }),
       tk.reporter_phone ? el("p", { class: "mono hint" }, el("a", { attrs: { href: "tel:" + tk.reporter_phone }, text: tk.reporter_phone + (tk.reporter_name ? " " + tk.reporter_name : "") })) : null,
       tk.on_site_at ? el("p", { class: "hint", text: t("crew.on_site_at", { at: H.dateTime(tk.on_site_at) }) }) : null,
+      reportsOf(tk),
       dl ? el("p", { class: "crew-due", data: { due: String(dl[1]) } }, el("span", { text: t("crew.due." + dl[0]) + " " + H.dateTime(dl[1]) + " · " }), el("span", { class: "crew-left mono" })) : null,
       actions,
       msg,
     );
+  }
+
+  /** The reports linked to this dispatched ticket (its cluster or incident): one item, the
+   *  reporters listed, the first marked. */
+  function reportsOf(tk) {
+    const g = C.reports.get(tk.id);
+    if (!g) return null;
+    return el(
+      "details",
+      { class: "crew-reports", data: { reports: g.reports, incident: g.incident_id } },
+      el(
+        "summary",
+        { text: (g.incident_id !== null ? t("crew.incident", { id: g.incident_id, title: g.incident_title || "" }) + " · " : "") + t("crew.reports", { n: g.reports }) },
+      ),
+      el(
+        "ol",
+        {},
+        ...g.reporters.map((r) =>
+          el(
+            "li",
+            { data: { ticket: r.ticket_id, first: r.first ? "true" : "" } },
+            el("span", { text: t("crew.reporter", { id: r.ticket_id, time: H.clock(r.reported_at), address: r.address || "—" }) }),
+            r.first ? el("span", { class: "badge crew-first", text: " " + t("crew.reporter.first") }) : null,
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** The reports grouped under the district's dispatched tickets (GET /api/crew/reports). */
+  async function loadReports() {
+    try {
+      const groups = await api("GET", "/api/crew/reports");
+      C.reports = new Map(groups.map((g) => [g.ticket_id, g]));
+      render();
+    } catch (_) {
+      // Left as it was: the tickets themselves are still right.
+    }
+  }
+
+  /** A new report of the district may have joined a ticket's reports: read them again, at
+   *  most once a second. */
+  function reportsSoon() {
+    if (C.reportsTimer) return;
+    C.reportsTimer = setTimeout(() => {
+      C.reportsTimer = null;
+      loadReports();
+    }, 1000);
   }
 
   /** A step that needs a note (the result, the reason): the field and its button. */
@@ -249,7 +308,9 @@
       C.tickets = data;
       sortTickets();
       render();
+      loadReports();
     } else if (name === "ticket") {
+      if (data.what === "created" || data.what === "incident") reportsSoon();
       const fresh = data.on_list && !C.tickets.some((x) => x.id === data.ticket.id);
       upsert(data.ticket, data.on_list);
       // New to the district: dispatched by the centre, or dispatched at its creation (the

@@ -6,7 +6,8 @@
 // started. Supervisors can set an agent's state; the audit trail of forced states
 // (GET /api/audit) is listed below. Escalations: a banner for each ticket raised (live) and
 // the panel of urgent tickets not yet on site with countdowns (from /api/wallboard), drawn by
-// escalate.js.
+// escalate.js. Incidents: the open ones with their reports and calls, and the calls per
+// district of the last 15 minutes (the spike), both from /api/wallboard.
 
 (() => {
   const H = Hotline;
@@ -38,6 +39,15 @@
       "wall.overdue.none": "没有超时工单",
       "wall.reasons": "今日来电原因",
       "wall.reasons.none": "今天还没有记录来电原因",
+      "wall.incidents": "进行中的事件",
+      "wall.incidents.none": "没有进行中的事件",
+      "wall.incident.counts": "报告 {reports} · 来电 {calls}",
+      "wall.incident.meta": "{district} · {time} 由 {by} 开启",
+      "wall.incident.rule": "规则",
+      "wall.incident.first": "首报人 {phone}",
+      "wall.incident.ticket": "派单 #{id}",
+      "wall.spike": "近 15 分钟各区域来电",
+      "wall.spike.none": "近 15 分钟没有可归属区域的来电",
       "wall.source.board": "实时概览每 2 秒更新，当日统计每 5 秒更新（{time}）",
       "wall.source.overview": "仅实时概览：统计接口不可用（{why}）；计数为引擎启动以来",
       "wall.source.wait": "等待数据…",
@@ -112,6 +122,15 @@
       "wall.overdue.none": "No overdue tickets",
       "wall.reasons": "Today's calls by reason",
       "wall.reasons.none": "No call reasons recorded today",
+      "wall.incidents": "Active incidents",
+      "wall.incidents.none": "No active incidents",
+      "wall.incident.counts": "{reports} reports · {calls} calls",
+      "wall.incident.meta": "{district} · opened {time} by {by}",
+      "wall.incident.rule": "the rule",
+      "wall.incident.first": "first reporter {phone}",
+      "wall.incident.ticket": "dispatched #{id}",
+      "wall.spike": "Calls per district, last 15 minutes",
+      "wall.spike.none": "No calls with a known district in the last 15 minutes",
       "wall.source.board": "Live figures every 2 s, today's statistics every 5 s ({time})",
       "wall.source.overview": "Live overview only: the statistics are not available ({why}); counters since the engine started",
       "wall.source.wait": "Waiting for data…",
@@ -582,6 +601,50 @@
     );
   }
 
+  /** The open incidents (from the wallboard): reports and calls each, the first reporter. */
+  function renderIncidents() {
+    const list = $("incidents");
+    const section = $("incidents-section");
+    section.hidden = !W.board;
+    if (!W.board) return;
+    const items = W.board.incidents || [];
+    if (!items.length) {
+      list.replaceChildren(el("li", { class: "empty", text: t("wall.incidents.none") }));
+    } else {
+      list.replaceChildren(
+        ...items.map((i) =>
+          el(
+            "li",
+            { data: { incident: i.id, district: i.district_id } },
+            el("span", { class: "num", data: { reports: i.reports }, text: t("wall.incident.counts", { reports: i.reports, calls: i.calls }) }),
+            el("span", { class: "lbl", text: i.title }),
+            el("span", {
+              class: "meta",
+              text:
+                t("wall.incident.meta", { district: i.district_name, time: H.clock(i.opened_at), by: i.opened_by === "rule" ? t("wall.incident.rule") : i.opened_by }) +
+                (i.ticket_id === null ? "" : " · " + t("wall.incident.ticket", { id: i.ticket_id })) +
+                (i.first_reporter_phone ? " · " + t("wall.incident.first", { phone: i.first_reporter_phone }) : ""),
+            }),
+          ),
+        ),
+      );
+    }
+    const spike = $("spike");
+    const calls = W.board.calls_by_district_15_min || [];
+    if (!calls.length) {
+      spike.replaceChildren(el("li", { class: "empty", text: t("wall.spike.none") }));
+      return;
+    }
+    const most = calls[0].calls;
+    spike.replaceChildren(
+      ...calls.map((d) => {
+        const bar = el("span", { class: "bar" });
+        bar.style.width = Math.max(2, Math.round((d.calls * 100) / most)) + "%";
+        return el("li", { data: { district: d.district_id } }, el("span", { class: "num", text: String(d.calls) }), el("span", { class: "lbl", text: d.district_name }), bar);
+      }),
+    );
+  }
+
   // The audit trail of forced states (supervisors and admins; agents get a 403 and no list).
   async function loadAudit() {
     if (!W.me || W.me.role === "agent") return;
@@ -643,6 +706,7 @@
     renderIvr();
     renderOverdue();
     renderReasons();
+    renderIncidents();
     renderAudit();
     renderUrgent();
   }

@@ -231,7 +231,7 @@ pub async fn set_agent(
 }
 
 /// The actions the audit trail holds (the `action` parameter of `GET /api/audit`).
-const AUDIT_ACTIONS: [&str; 3] = ["acd_state", "login", "notice"];
+const AUDIT_ACTIONS: [&str; 4] = ["acd_state", "incident", "login", "notice"];
 
 /// `GET /api/audit?limit=&action=`: the latest audit entries, newest first, of one action or
 /// all (supervisors and admins).

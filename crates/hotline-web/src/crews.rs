@@ -24,7 +24,7 @@ pub(crate) fn crew_may_call(method: &Method, path: &str) -> bool {
     let id = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match (method.as_str(), segments.as_slice()) {
         ("GET", ["", "api", "me" | "districts"]) | ("POST", ["", "api", "logout"]) => true,
-        ("GET", ["", "api", "crew", "tickets" | "events"]) => true,
+        ("GET", ["", "api", "crew", "tickets" | "events" | "reports"]) => true,
         ("GET", ["", "api", "tickets", t]) => id(t),
         ("POST", ["", "api", "tickets", t, "transitions" | "acknowledge"]) => id(t),
         _ => false,
@@ -78,6 +78,21 @@ pub async fn tickets(
     let q = q.only(&["district"])?;
     let d = district_asked(&who, &q)?;
     Ok(Json(s.store.crew_tickets(d, s.now()).await?))
+}
+
+/// `GET /api/crew/reports[?district=]`: the reports the incident rule (or a supervisor)
+/// linked to the district's dispatched tickets in the last 7 days, grouped under each such
+/// ticket (only those with more than one report): the crew sees one item with its reporters
+/// (the first marked) instead of N tickets.
+pub async fn reports(
+    State(s): State<Shared>,
+    who: Authed,
+    q: Params,
+) -> ApiResult<Json<Vec<hotline_store::incidents::CrewReports>>> {
+    let q = q.only(&["district"])?;
+    let d = district_asked(&who, &q)?;
+    const WEEK: i64 = 7 * 86_400_000;
+    Ok(Json(s.store.crew_reports(d, s.now() - WEEK).await?))
 }
 
 /// What the crew's stream sends about one ticket.

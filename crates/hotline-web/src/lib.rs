@@ -22,6 +22,7 @@ mod error;
 mod extract;
 mod followups;
 mod health;
+mod incidents;
 mod ivr;
 mod live;
 mod metrics;
@@ -221,6 +222,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/audit", acd::audit),
         ep(Get, "/api/crew/tickets", crews::tickets),
         ep(Get, "/api/crew/events", crews::events),
+        ep(Get, "/api/crew/reports", crews::reports),
         ep(Post, "/api/tickets/{id}/acknowledge", crews::acknowledge),
         ep(Get, "/api/crews", crews::list),
         ep(Post, "/api/crews", crews::create),
@@ -236,6 +238,11 @@ pub fn endpoints() -> Vec<Endpoint> {
             notice_recordings::MAX_RECORDING_BYTES,
         ),
         ep(Delete, notice_recordings::PATH, notice_recordings::delete),
+        ep(Get, "/api/incidents", incidents::list),
+        ep(Post, "/api/incidents", incidents::open),
+        ep(Get, "/api/incidents/{id}", incidents::one),
+        ep(Post, "/api/incidents/{id}/tickets", incidents::link),
+        ep(Post, "/api/incidents/{id}/close", incidents::close),
     ]
 }
 

@@ -4,7 +4,8 @@
 //! today's calls by call reason; per agent, the state now, calls handled and the average
 //! follow-up rating; the IVR's outcomes and containment today and in the last 15 minutes;
 //! overdue tickets per district; the urgent tickets nobody has reached on site yet (their
-//! on-site deadlines, for the countdowns).
+//! on-site deadlines, for the countdowns); the open incidents with their reports and calls,
+//! and the calls per district over the last 15 minutes (an outage's spike).
 //! "Today" starts at midnight in the centre's time zone (`centre.time_zone`).
 
 use crate::error::{ApiError, ApiResult};
@@ -14,6 +15,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use hotline_acd::AgentState;
+use hotline_store::incidents::DistrictCalls;
 use hotline_store::{DistrictOverdue, IvrStats, Millis, QueueStats, Role, StatsRule, Ticket};
 use serde::Serialize;
 
@@ -29,9 +31,29 @@ pub struct Wallboard {
     overdue_by_district: Vec<DistrictOverdue>,
     /// Urgent tickets not yet on site, the nearest on-site deadline first.
     urgent: Vec<Ticket>,
+    /// The open incidents, newest first (reporters left out: the counts say it).
+    incidents: Vec<IncidentTile>,
+    /// Calls per district that started in the last 15 minutes, most first (the spike).
+    calls_by_district_15_min: Vec<DistrictCalls>,
     /// Today's calls by reason: every reason of the tree, in its order (a call with two
     /// reasons counts under both).
     reasons_today: Vec<ReasonTile>,
+}
+
+#[derive(Serialize)]
+struct IncidentTile {
+    id: i64,
+    district_id: i64,
+    district_name: String,
+    kind: String,
+    title: String,
+    opened_at: Millis,
+    opened_by: String,
+    ticket_id: Option<i64>,
+    reports: i64,
+    calls: i64,
+    /// The first reporter's phone (the reward's).
+    first_reporter_phone: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -160,8 +182,34 @@ pub async fn wallboard(
             }
         })
         .collect();
+    let incidents = s
+        .store
+        .incidents(false)
+        .await?
+        .into_iter()
+        .map(|i| IncidentTile {
+            first_reporter_phone: i
+                .reporters
+                .iter()
+                .find(|r| r.first)
+                .map(|r| r.caller_phone.clone()),
+            id: i.id,
+            district_id: i.district_id,
+            district_name: i.district_name,
+            kind: i.kind,
+            title: i.title,
+            opened_at: i.opened_at,
+            opened_by: i.opened_by,
+            ticket_id: i.ticket_id,
+            reports: i.reports,
+            calls: i.calls,
+        })
+        .collect();
+    let calls_by_district_15_min = s.store.calls_by_district(now - QUARTER_HOUR_MS).await?;
     Ok(Json(Wallboard {
         at: now,
+        incidents,
+        calls_by_district_15_min,
         reasons_today,
         queues,
         agents,

@@ -53,6 +53,11 @@ async fn unknown_ids_are_404_on_every_id_route() {
             ),
             // Not a WAV: the unknown notice is found out first.
             ("/api/notices/{id}/recordings/{lang}", json!({})),
+            (
+                "/api/incidents/{id}/tickets",
+                json!({"ticket_id": real_ticket}),
+            ),
+            ("/api/incidents/{id}/close", json!({})),
         ];
         let mut checked = 0;
         for e in hotline_web::endpoints()
@@ -78,7 +83,7 @@ async fn unknown_ids_are_404_on_every_id_route() {
             }
             checked += 1;
         }
-        assert_eq!(checked, 19);
+        assert_eq!(checked, 22);
         assert_eq!(api.count("tickets").await, 1);
         assert_eq!(api.count("ticket_events").await, 1);
     })

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hotline_sip::digest::{self, Algorithm};
 use hotline_sip::UserCredentials;
+use hotline_store::incidents::IncidentRule;
 use hotline_store::lifecycle::Limits;
 use hotline_store::seed::{seed_demo, SeedOptions};
 use hotline_store::{KindPolicy, Millis, NewAgent, OpenOptions, Policy, Priority, Role, Store};
@@ -75,6 +76,12 @@ pub fn policy(cfg: &Config) -> Policy {
     p.reading.factor = cfg.billing.reading_query_factor;
     p.reading.min_usual_per_month = i64::from(cfg.billing.reading_min_usual);
     p.token_ttl = cfg.http.token_ttl_hours as Millis * HOUR;
+    p.incidents = (cfg.tickets.incident_threshold > 0).then(|| IncidentRule {
+        threshold: cfg.tickets.incident_threshold as usize,
+        window_ms: Millis::try_from(cfg.tickets.incident_window_mins)
+            .unwrap_or(Millis::MAX / MIN)
+            .saturating_mul(MIN),
+    });
     p
 }
 

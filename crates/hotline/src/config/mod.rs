@@ -434,6 +434,12 @@ pub struct TicketsConfig {
     pub dispatch_call_ring_secs: u64,
     /// The wait before calling again when not acknowledged.
     pub dispatch_call_retry_secs: u64,
+    /// Leak reports (IVR reports of an auto-dispatched kind) of one district within
+    /// `incident_window_mins` of each other that make an incident; the first of them is
+    /// dispatched, the others are linked to it, not dispatched again; 0 = off.
+    pub incident_threshold: u32,
+    /// A report within this many minutes of its district's last one joins that one's cluster.
+    pub incident_window_mins: u64,
     /// Receivers of ticket events (dispatch, return, reply, escalation, close), one
     /// `[[tickets.webhooks]]` table each; file only. None by default.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -519,6 +525,8 @@ impl Default for TicketsConfig {
             dispatch_call_attempts: 3,
             dispatch_call_ring_secs: 30,
             dispatch_call_retry_secs: 120,
+            incident_threshold: 5,
+            incident_window_mins: 10,
             webhook_keep_days: 30,
             kinds: [
                 ("leak", kind("urgent", 45, 24, 72)),

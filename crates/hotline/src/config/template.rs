@@ -263,6 +263,8 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("tickets.dispatch_call_ring_secs", "How long a dispatch phone's call rings before it counts as not answered."),
     ("tickets.dispatch_call_retry_secs", "The wait before a dispatch phone is called again after a call without acknowledgement."),
     ("tickets.escalation_multiple", "A ticket goes to escalation level 2 (its own event and webhook) once a time limit is\nmissed by this many times the limit; level 1 is at the limit. 1 = never level 2."),
+    ("tickets.incident_threshold", "Leak reports the IVR takes from one district within incident_window_mins of each other:\nthe first is dispatched, the next are linked to it (not dispatched again), and this many\nmake an incident (every reporter kept, the first marked for the reward). 0 = off, else 2 or more."),
+    ("tickets.incident_window_mins", "A leak report within this many minutes of its district's last one joins its cluster."),
     ("tickets.webhook_keep_days", "Webhook deliveries the receivers took are forgotten after this many days (checked\nhourly); dead letters and deliveries still being tried are kept. 0 = kept for ever."),
     (
         "tickets.kinds",

@@ -130,6 +130,12 @@ fn store(cfg: &Config, f: &mut Findings) {
         "tickets.dispatch_call_retry_secs",
         t.dispatch_call_retry_secs,
     );
+    if t.incident_threshold == 1 {
+        f.error("tickets.incident_threshold", "0 (off) or 2 or more");
+    }
+    if t.incident_threshold > 0 {
+        positive(f, "tickets.incident_window_mins", t.incident_window_mins);
+    }
     if t.kinds.is_empty() {
         f.error("tickets.kinds", "at least one kind is needed");
     }

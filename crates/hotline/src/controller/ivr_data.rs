@@ -172,10 +172,19 @@ pub async fn open_ticket(
         if let (Some(r), None) = (call_ref, call_id) {
             link_when_recorded(store.clone(), r.to_string(), t.id, now);
         }
+        // A report the incident rule linked to an earlier dispatched one (or to an incident
+        // with a dispatch) is the district's already: the crew is notified of it through
+        // that ticket (the crew page lists it there), so the flow may say so.
+        let dispatched = t.status == hotline_store::Status::Dispatched
+            || (t.status == hotline_store::Status::Accepted
+                && store
+                    .report_handled(t.id)
+                    .await
+                    .map_err(|e| e.to_string())?);
         Ok(TicketInfo {
             id: t.id,
             number: t.id.to_string(),
-            dispatched: t.status == hotline_store::Status::Dispatched,
+            dispatched,
         })
     };
     tokio::time::timeout(timeout, work)
