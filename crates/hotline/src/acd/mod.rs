@@ -56,6 +56,9 @@ pub fn profile(a: &Agent, queues: &[QueueConfig]) -> AgentProfile {
 /// What the router task is sent.
 enum Msg {
     Input(Input),
+    /// An input that happened at this instant (the call core's time of it): the router takes
+    /// it at its own time then, however long the message waited in the channel.
+    InputAt(Input, std::time::Instant),
     /// An input whose outputs (also carried out as usual) and the agent's state afterwards
     /// are wanted back.
     Request {
@@ -92,6 +95,11 @@ impl std::fmt::Debug for Msg {
 impl AcdHandle {
     pub fn send(&self, input: Input) {
         let _ = self.tx.send(Msg::Input(input));
+    }
+
+    /// Sends `input`, which happened at `at` (the call core's time of it).
+    pub fn send_at(&self, input: Input, at: std::time::Instant) {
+        let _ = self.tx.send(Msg::InputAt(input, at));
     }
 
     /// The queues in force.
@@ -281,6 +289,15 @@ impl Core {
         self.router.handle(input, self.clocks.mono())
     }
 
+    /// Applies `input`, which happened `ago` (it waited in the channel), at the router's time
+    /// then (the router never goes back before a time it has seen).
+    pub fn handle_ago(&mut self, input: Input, ago: std::time::Duration) -> Vec<Output> {
+        let ago =
+            hotline_acd::Millis::try_from(ago.as_millis()).unwrap_or(hotline_acd::Millis::MAX);
+        self.router
+            .handle(input, self.clocks.mono().saturating_sub(ago))
+    }
+
     /// Replaces the queues (see `Router::reconfigure`).
     pub fn reconfigure(&mut self, queues: Vec<QueueConfig>) -> Vec<Output> {
         self.router.reconfigure(queues, self.clocks.mono())
@@ -358,12 +375,17 @@ pub fn spawn(
             };
             let Some(msg) = msg else { break };
             match msg {
-                Msg::Input(input) => {
+                Msg::Input(_) | Msg::InputAt(..) => {
+                    let (input, ago) = match msg {
+                        Msg::InputAt(input, at) => (input, at.elapsed()),
+                        Msg::Input(input) => (input, std::time::Duration::ZERO),
+                        _ => continue,
+                    };
                     let arriving = match &input {
                         Input::CallArrived(req) => Some(req.id),
                         _ => None,
                     };
-                    let outputs = core.handle(input);
+                    let outputs = core.handle_ago(input, ago);
                     let shift = core.shift();
                     for o in outputs {
                         // A queue removed by a reload while a flow still names it: the

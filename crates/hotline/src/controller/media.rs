@@ -51,6 +51,10 @@ pub(super) struct Shell {
     bound: Bound,
     tx: mpsc::UnboundedSender<Internal>,
     calls: HashMap<CallId, MediaCall>,
+    /// The core's time of the input whose outputs are being carried out: the router gets its
+    /// inputs at that time, not when its task reads them (a caller's wait on `/metrics`
+    /// equals the record's).
+    pub(super) core_now: std::time::Instant,
 }
 
 impl Shell {
@@ -68,6 +72,7 @@ impl Shell {
             bound,
             tx,
             calls: HashMap::new(),
+            core_now: std::time::Instant::now(),
         }
     }
 
@@ -239,7 +244,7 @@ impl Shell {
             Output::Release(call) => self.release(call),
             Output::Acd(input) => {
                 if let Some(acd) = &self.cfg.acd {
-                    acd.send(input);
+                    acd.send_at(input, self.core_now);
                 }
             }
             Output::Registration { user, contacts } => {

@@ -199,12 +199,16 @@ pub async fn run(
             }
             () = &mut sleep, if armed.is_some() => {
                 armed = None;
-                core.handle_timeout(Now::system());
+                let now = Now::system();
+                shell.core_now = now.mono;
+                core.handle_timeout(now);
                 None
             }
         };
         if let Some(input) = input {
-            core.handle(Now::system(), input);
+            let now = Now::system();
+            shell.core_now = now.mono;
+            core.handle(now, input);
         }
     }
     debug!("SIP events ended; the controller stops");
