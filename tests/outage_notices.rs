@@ -103,6 +103,33 @@ async fn end_all(http: &reqwest::Client, base: &str, token: &str) {
     }
 }
 
+/// A caller not recognised by number, with a notice in force somewhere: Chinese (1), today's
+/// notices offered first (2: go on), then the account question, answered with `account`.
+async fn keys_the_account(c: &mut Call, account: &str) {
+    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
+    c.expect(
+        "the language menu",
+        &ulaw("zh", "language_menu"),
+        Some(1600),
+    )
+    .await;
+    c.press("1").await;
+    c.expect(
+        "today's notices offered",
+        &ulaw("zh", "notices_today_offer"),
+        Some(1600),
+    )
+    .await;
+    c.press("2").await;
+    c.expect(
+        "the account question",
+        &ulaw("zh", "enter_account"),
+        Some(1600),
+    )
+    .await;
+    c.press(&format!("{account}#")).await;
+}
+
 /// Plays the prompts `names` must be heard in this order.
 async fn hears(c: &mut Call, names: &[String]) {
     for name in names {
@@ -171,30 +198,7 @@ async fn a_notice_published_through_the_api_is_heard_by_the_next_caller_until_it
     // then "1 again, 2 menu, 0 agent": 1 reads it again, 2 goes to the menu, where 3 (the
     // outage menu) reads it once more.
     let mut c = Call::place(&engine, "13912340001").await;
-    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
-    c.expect(
-        "the language menu",
-        &ulaw("zh", "language_menu"),
-        Some(1600),
-    )
-    .await;
-    c.press("1").await;
-    // Not recognised by number, with a notice in force: today's notices are offered first;
-    // 2 goes on to the account question.
-    c.expect(
-        "today's notices offered",
-        &ulaw("zh", "notices_today_offer"),
-        Some(1600),
-    )
-    .await;
-    c.press("2").await;
-    c.expect(
-        "the account question",
-        &ulaw("zh", "enter_account"),
-        Some(1600),
-    )
-    .await;
-    c.press(&format!("{account}#")).await;
+    keys_the_account(&mut c, &account).await;
     hears(&mut c, &expected).await;
     let again = ulaw("zh", "notice_again_menu");
     c.expect("the notice menu", &again, Some(1600)).await;
@@ -376,28 +380,7 @@ async fn a_recording_uploaded_for_a_notice_is_heard_after_its_reading() {
     expected.extend(said(starts, SayAs::Time));
     expected.extend(["notice_no_end", "notice_cause", "notice_cause_repair"].map(String::from));
     let mut c = Call::place(&engine, "13912340003").await;
-    c.expect("the welcome", &ulaw("zh", "welcome"), None).await;
-    c.expect(
-        "the language menu",
-        &ulaw("zh", "language_menu"),
-        Some(1600),
-    )
-    .await;
-    c.press("1").await;
-    c.expect(
-        "today's notices offered",
-        &ulaw("zh", "notices_today_offer"),
-        Some(1600),
-    )
-    .await;
-    c.press("2").await;
-    c.expect(
-        "the account question",
-        &ulaw("zh", "enter_account"),
-        Some(1600),
-    )
-    .await;
-    c.press(&format!("{account}#")).await;
+    keys_the_account(&mut c, &account).await;
     hears(&mut c, &expected).await;
     c.expect("the recording", &ulaw("zh", "reading_queried"), None)
         .await;

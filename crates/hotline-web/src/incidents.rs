@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::Json;
 use hotline_store::incidents::{Incident, IncidentInput};
-use hotline_store::{Millis, NewAuditEvent, Role};
+use hotline_store::{Millis, Role};
 use serde::Deserialize;
 
 /// An incident as a supervisor opens it.
@@ -144,25 +144,8 @@ async fn audit(
                 Some(id) => format!("{verb} incident {id}"),
                 None => format!("{verb} incident"),
             },
-            format!(
-                "refused: {}{}",
-                e.field
-                    .as_deref()
-                    .map_or(String::new(), |f| format!("{f}: ")),
-                e.message
-            ),
+            crate::audit_trail::outcome(Some(e)),
         ),
     };
-    tracing::info!(target: "audit", agent = who.agent.id, %detail, %outcome, "incident");
-    let entry = NewAuditEvent {
-        actor_agent_id: Some(who.agent.id),
-        actor: who.agent.login.clone(),
-        action: "incident".into(),
-        detail,
-        outcome,
-        ..NewAuditEvent::default()
-    };
-    if let Err(e) = s.store.record_audit(&entry, now).await {
-        tracing::warn!(target: "audit", error = %e, "the audit entry was not stored");
-    }
+    crate::audit_trail::record(s, who, "incident", detail, outcome, now).await;
 }

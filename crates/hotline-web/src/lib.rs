@@ -13,6 +13,7 @@
 
 mod acd;
 mod agents;
+mod audit_trail;
 mod auth;
 mod calls;
 mod control;

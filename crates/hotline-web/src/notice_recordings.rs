@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{RawPathParams, State};
 use axum::http::StatusCode;
 use axum::Json;
-use hotline_store::{NewAuditEvent, NoticeRecording, Role};
+use hotline_store::{NoticeRecording, Role};
 
 pub use hotline_store::notice_recordings::MAX_RECORDING_BYTES;
 
@@ -102,28 +102,8 @@ pub async fn delete(
     answer
 }
 
-/// The audit entry (action `notice`); a failure to record it is logged, the change stands.
+/// The audit entry (action `notice`).
 async fn audit(s: &Shared, who: &Authed, detail: String, refused: Option<&ApiError>, now: i64) {
-    let outcome = match refused {
-        None => "applied".to_string(),
-        Some(e) => format!(
-            "refused: {}{}",
-            e.field
-                .as_deref()
-                .map_or(String::new(), |f| format!("{f}: ")),
-            e.message
-        ),
-    };
-    tracing::info!(target: "audit", agent = who.agent.id, %detail, %outcome, "notice");
-    let entry = NewAuditEvent {
-        actor_agent_id: Some(who.agent.id),
-        actor: who.agent.login.clone(),
-        action: "notice".into(),
-        detail,
-        outcome,
-        ..NewAuditEvent::default()
-    };
-    if let Err(e) = s.store.record_audit(&entry, now).await {
-        tracing::warn!(target: "audit", error = %e, "the audit entry was not stored");
-    }
+    let outcome = crate::audit_trail::outcome(refused);
+    crate::audit_trail::record(s, who, "notice", detail, outcome, now).await;
 }

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::Json;
 use hotline_store::notices::milli_text;
-use hotline_store::{Figures, Millis, NewAuditEvent, Notice, NoticeDistrict, NoticeInput, Role};
+use hotline_store::{Figures, Millis, Notice, NoticeDistrict, NoticeInput, Role};
 use serde::{Deserialize, Serialize};
 
 /// A notice as the API writes it.
@@ -243,25 +243,8 @@ async fn audit(
                 Some(id) => format!("{verb} notice {id}"),
                 None => format!("{verb} notice"),
             },
-            format!(
-                "refused: {}{}",
-                e.field
-                    .as_deref()
-                    .map_or(String::new(), |f| format!("{f}: ")),
-                e.message
-            ),
+            crate::audit_trail::outcome(Some(e)),
         ),
     };
-    tracing::info!(target: "audit", agent = who.agent.id, %detail, %outcome, "notice");
-    let entry = NewAuditEvent {
-        actor_agent_id: Some(who.agent.id),
-        actor: who.agent.login.clone(),
-        action: "notice".into(),
-        detail,
-        outcome,
-        ..NewAuditEvent::default()
-    };
-    if let Err(e) = s.store.record_audit(&entry, now).await {
-        tracing::warn!(target: "audit", error = %e, "the audit entry was not stored");
-    }
+    crate::audit_trail::record(s, who, "notice", detail, outcome, now).await;
 }
