@@ -4,13 +4,18 @@
 //! own, kept and reused). Seeds with multi-row INSERTs in time order (as the call log writes
 //! records and the desk opens tickets), then times the monthly report (one
 //! period) and the daily report over the same month (31 periods), each `--rounds` times, as
-//! `GET /api/reports/…` builds them: the store aggregates in SQL on its read pool and the
-//! pure report builder combines the groups. Prints the times, the rows per second and the
-//! load average; after the last round of each, builds the same report row by row (the old
-//! read path, `build_report_by_rows`) and checks the two are equal (`--no-compare` skips it).
+//! `GET /api/reports/…` builds them with the queues' thresholds kept (the engine's start
+//! does it): the calls' figures from the hourly roll-ups, the tickets' aggregated in SQL on
+//! the read pool, combined by the pure report builder. Prints the time the roll-ups took to
+//! recompute for the thresholds, the reports' times, the rows per second and the load
+//! average; after the last round of each, builds the same report from the call records in
+//! SQL and row by row (the reference, `build_report_by_rows`) and checks the three are equal
+//! (`--no-compare` skips it).
+//!
+//! Then what the roll-ups' triggers cost the call log's writes (`record_writes`).
 //!
 //! Run: `cargo bench --bench report_month -- [--calls 1000000] [--tickets 500000]
-//! [--pg postgres://postgres@127.0.0.1:5432/test] [--rounds 3] [--no-compare]`
+//! [--pg postgres://postgres@127.0.0.1:5432/test] [--rounds 3] [--no-compare] [--writes 5000]`
 //! (without `--bench`, as under `cargo test --benches`, it runs a small smoke version).
 
 use hotline_store::report::{Builder, Period, Rules};
@@ -27,6 +32,8 @@ struct Args {
     smoke: bool,
     /// Skip the row-by-row reference report (slow) that the last round is compared with.
     no_compare: bool,
+    /// Calls recorded one at a time with and without the roll-ups' triggers.
+    writes: u64,
 }
 
 fn args() -> Args {
@@ -39,12 +46,14 @@ fn args() -> Args {
         rounds: if smoke { 1 } else { 3 },
         smoke,
         no_compare: argv.iter().any(|a| a == "--no-compare"),
+        writes: if smoke { 200 } else { 5_000 },
     };
     for w in argv.windows(2) {
         match w[0].as_str() {
             "--calls" => a.calls = w[1].parse().expect("--calls N"),
             "--tickets" => a.tickets = w[1].parse().expect("--tickets N"),
             "--rounds" => a.rounds = w[1].parse().expect("--rounds N"),
+            "--writes" => a.writes = w[1].parse().expect("--writes N"),
             "--pg" => a.pg = Some(w[1].clone()),
             _ => {}
         }
@@ -288,6 +297,27 @@ async fn seed(store: &Store, a: &Args) {
     }
 }
 
+/// Each queue's service level and short-abandon thresholds, as an engine's configuration
+/// gives them.
+fn rules() -> Rules {
+    let mut r = Rules::default();
+    for (q, sl, short) in [
+        ("general", 20, 5),
+        ("billing", 30, 10),
+        ("repairs", 15, 2),
+        ("key_accounts", 10, 3),
+    ] {
+        r.queues.insert(
+            q.into(),
+            hotline_store::StatsRule {
+                service_level_ms: sl * 1000,
+                short_abandon_ms: short * 1000,
+            },
+        );
+    }
+    r
+}
+
 async fn measure(name: &str, store: &Store, a: &Args) {
     seed(store, a).await;
     if name == "PostgreSQL" {
@@ -305,12 +335,22 @@ async fn measure(name: &str, store: &Store, a: &Args) {
         day,
     };
     let now = month_start() + 40 * DAY;
+    // The queues' thresholds, as an engine keeps them at its start: the roll-ups are
+    // recomputed over every record when they changed (not on a reused store).
+    let t = Instant::now();
+    let recomputed = store.set_report_rules(&rules()).await.expect("rules");
+    if recomputed {
+        println!(
+            "{name}: hourly roll-ups recomputed for the queues' thresholds in {:.3} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     for (label, period) in [
         ("monthly (1 period)", Period::Monthly),
         ("daily (31 periods)", Period::Daily),
     ] {
         for round in 1..=a.rounds {
-            let b = Builder::new(zone(), period, dec(1), dec(31), Rules::default());
+            let b = Builder::new(zone(), period, dec(1), dec(31), rules());
             let t = Instant::now();
             let cpu = cpu_secs();
             let r = store.build_report(b, now).await.expect("report");
@@ -335,8 +375,22 @@ async fn measure(name: &str, store: &Store, a: &Args) {
                 load()
             );
             if round == a.rounds && !a.no_compare {
-                // The same report built row by row (the old read path): equal figures.
-                let b = Builder::new(zone(), period, dec(1), dec(31), Rules::default());
+                // The same report from the call records, aggregated in SQL: thresholds that
+                // are not the kept ones (one more queue, which took no calls) make the store
+                // read the records instead of the roll-ups; equal figures.
+                let mut other = rules();
+                other.queues.insert("no_calls".into(), other.default);
+                let b = Builder::new(zone(), period, dec(1), dec(31), other);
+                let t = Instant::now();
+                let raw = store.build_report(b, now).await.expect("report");
+                println!(
+                    "{name}: {label} from the call records in SQL: {:.3} s, {}",
+                    t.elapsed().as_secs_f64(),
+                    if raw == r { "equal" } else { "DIFFERENT" }
+                );
+                assert!(raw == r, "the roll-ups' report differs from the records'");
+                // The same report built row by row (the reference): equal figures.
+                let b = Builder::new(zone(), period, dec(1), dec(31), rules());
                 let t = Instant::now();
                 let rows = store.build_report_by_rows(b, now).await.expect("report");
                 println!(
@@ -439,8 +493,20 @@ async fn main() {
     if a.smoke {
         let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
     }
+    let scratch = std::env::temp_dir().join(format!("hotline-writes-{}.db", std::process::id()));
+    let store = Store::open(
+        OpenOptions::new(format!("sqlite:{}", scratch.display())),
+        Policy::default(),
+    )
+    .await
+    .expect("open sqlite");
+    record_writes("SQLite", &store, &a).await;
+    store.close().await;
+    for f in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{f}", scratch.display()));
+    }
     if let Some(url) = a.pg.clone() {
-        let mut opts = OpenOptions::new(url);
+        let mut opts = OpenOptions::new(url.clone());
         opts.schema = Some(format!("bench_report_{}_{}", a.calls, a.tickets));
         opts.connections = 4;
         let store = Store::open(opts, Policy::default())
@@ -448,5 +514,86 @@ async fn main() {
             .expect("open postgres");
         measure("PostgreSQL", &store, &a).await;
         store.close().await;
+        let mut opts = OpenOptions::new(url);
+        let schema = format!("bench_writes_{}", std::process::id());
+        opts.schema = Some(schema.clone());
+        let store = Store::open(opts, Policy::default())
+            .await
+            .expect("open postgres");
+        record_writes("PostgreSQL", &store, &a).await;
+        exec(&store, format!("DROP SCHEMA {schema} CASCADE")).await;
+        store.close().await;
     }
+}
+
+/// What the roll-ups' triggers cost the call log: `--writes` calls recorded one statement at
+/// a time as the call log does (opened, finished with their final record, then their wrap-up),
+/// on a fresh store with the triggers, then the same number with the triggers dropped.
+async fn record_writes(name: &str, store: &Store, a: &Args) {
+    use hotline_store::{CallUpdate, Disposition, NewCall};
+    let start = month_start();
+    let mut g = Gen(11);
+    let mut round = |label: &'static str, first: u64| {
+        let store = store.clone();
+        let mut picks: Vec<(u64, u64, u64)> = (0..a.writes)
+            .map(|_| (g.below(4), g.below(60_000), g.below(600_000)))
+            .collect();
+        async move {
+            let t = Instant::now();
+            for (i, (q, wait, talk)) in picks.drain(..).enumerate() {
+                let n = first + i as u64;
+                let at = start + n as i64 * 1000;
+                let id = store
+                    .start_call(&NewCall {
+                        call_ref: format!("w{n}"),
+                        caller: format!("139{n:08}"),
+                        dialled: "96655".into(),
+                        started_at: at,
+                    })
+                    .await
+                    .expect("start")
+                    .id;
+                let done = CallUpdate {
+                    ivr_ended_at: Some(at + 20_000),
+                    ivr_path: Some(vec!["main/start".into(), "main/menu".into()]),
+                    queued_at: Some(at + 20_000),
+                    queue: Some(QUEUES[q as usize].into()),
+                    answered_at: Some(at + 20_000 + wait as i64),
+                    wait_ms: Some(wait as i64),
+                    talk_ms: Some(talk as i64),
+                    ended_at: Some(at + 30_000 + (wait + talk) as i64),
+                    disposition: Some(Disposition::Answered),
+                    ..CallUpdate::default()
+                };
+                store.set_call_fields(id, &done).await.expect("end");
+                let wrap = CallUpdate {
+                    wrapup_ms: Some(15_000),
+                    ..CallUpdate::default()
+                };
+                store.set_call_fields(id, &wrap).await.expect("wrap-up");
+            }
+            let secs = t.elapsed().as_secs_f64();
+            println!(
+                "{name}: call-log writes {label}: {} calls (3 statements each) in {:.3} s, {:.0} calls/s",
+                a.writes,
+                secs,
+                a.writes as f64 / secs
+            );
+        }
+    };
+    round("with the roll-ups' triggers", 0).await;
+    let pg = name == "PostgreSQL";
+    for (trigger, table) in [
+        ("calls_roll_insert", "calls"),
+        ("calls_roll_update", "calls"),
+        ("calls_roll_delete", "calls"),
+    ] {
+        let on = if pg {
+            format!(" ON {table}")
+        } else {
+            String::new()
+        };
+        exec(store, format!("DROP TRIGGER {trigger}{on}")).await;
+    }
+    round("without them", a.writes).await;
 }

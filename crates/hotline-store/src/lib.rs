@@ -35,6 +35,7 @@ pub mod reasons;
 pub mod report;
 mod report_rows;
 mod report_sql;
+mod rollups;
 pub mod rules;
 pub mod runs;
 pub mod seed;

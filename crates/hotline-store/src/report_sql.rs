@@ -11,8 +11,10 @@
 //! search of `CASE`s), and an hour slot's local hour by the builder: a slot that a zone
 //! change not on the hour splits is read call by call instead (`report_rows`).
 //!
-//! One report runs at a time, on at most two read connections: reports never take the
-//! connections the call log and the IVR's lookups need, and never the writer on SQLite.
+//! One report runs at a time, one query at a time on one read connection (on SQLite a
+//! connection of the reports' own, whose thread the engine runs at a low CPU priority):
+//! reports never take the connections the call log and the IVR's lookups need, never the
+//! writer on SQLite, and at most one core.
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -154,9 +156,35 @@ fn ivr_sums(r: &AnyRow, i: usize) -> Result<IvrSums> {
     })
 }
 
+/// The roll-ups' call sums ([`CallSums`]'s order) and IVR sums ([`IvrSums`]'s).
+const ROLLED_CALL_SUMS: [&str; 7] = [
+    "offered",
+    "answered",
+    "within_sl",
+    "abandoned",
+    "short_abandoned",
+    "wait_sum",
+    "handle_sum",
+];
+const ROLLED_IVR_SUMS: [&str; 5] = [
+    "ivr_calls",
+    "ivr_self_served",
+    "ivr_transferred",
+    "ivr_abandoned",
+    "ivr_unserved",
+];
+
+/// `h.a, h.b, …`.
+fn plain(cols: &[&str]) -> String {
+    cols.iter()
+        .map(|c| format!("h.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The group rows of one query.
 async fn groups(store: &Store, q: Sql) -> Result<Vec<AnyRow>> {
-    Ok(q.query().fetch_all(&store.read).await?)
+    Ok(q.query().fetch_all(&store.report_read).await?)
 }
 
 /// `SELECT <head>, <columns> FROM <from> WHERE <col> in range [AND <and>] GROUP BY <by>`.
@@ -169,6 +197,21 @@ struct Query<'a> {
 }
 
 impl Store {
+    /// Whether the hourly roll-ups can give `b`'s call figures: every period starts and
+    /// ends on a UTC hour (a zone whose offset is whole hours), no hour slot is split by a
+    /// zone change, and the roll-ups were summed with `b`'s thresholds.
+    async fn rollups_serve(&self, b: &Builder) -> Result<bool> {
+        const HOUR: Millis = 3_600_000;
+        let aligned = b
+            .period_bounds()
+            .iter()
+            .all(|&(s, e)| s % HOUR == 0 && e % HOUR == 0);
+        if !aligned || !b.split_slots().is_empty() {
+            return Ok(false);
+        }
+        Ok(&self.report_rules().await? == b.rules())
+    }
+
     /// The report over `b`'s range: calls that started, tickets created and follow-ups due
     /// in it, aggregated in SQL on the read pool (module docs); tickets' "overdue" is judged
     /// at `now`. The same figures as [`Store::build_report_by_rows`].
@@ -191,7 +234,7 @@ impl Store {
             q
         };
         let calls_and = |more: &str| format!("{CALLS_WHERE}{more}");
-        let slot_q = {
+        let raw_slot_q = || {
             let mut q = Sql::new("SELECT CAST((c.started_at - ");
             q.int(from);
             let cols = call_sums_sql(&mut q, &b);
@@ -211,60 +254,117 @@ impl Store {
             q
         };
         let queued = calls_and(" AND c.queue IS NOT NULL");
-        // SQLite sorts every row it groups (it has no hash aggregation): there the calls are
-        // grouped by agent and district in one pass, PostgreSQL hashes each on its own.
-        let one_pass = self.backend == crate::db::Backend::Sqlite;
-        let agent_q = select(
-            Query {
-                head: if one_pass {
-                    "@PERIOD@, c.agent_id, u.district_id"
-                } else {
-                    "@PERIOD@, c.agent_id"
-                },
-                from: if one_pass {
-                    "calls c LEFT JOIN customers u ON u.id = c.customer_id"
-                } else {
-                    "calls c"
-                },
-                col: "c.started_at",
-                and: &queued,
-                by: if one_pass { "1, 2, 3" } else { "1, 2" },
-            },
-            &|q| call_sums_sql(q, &b),
-        );
-        let district_q = (!one_pass).then(|| {
-            select(
+        // From the hourly roll-ups when they serve this report (module docs), else from the
+        // records. SQLite sorts every row it groups (it has no hash aggregation): there the
+        // records are grouped by agent and district in one pass, PostgreSQL hashes each on
+        // its own.
+        let rolled = self.rollups_serve(&b).await?;
+        let one_pass = !rolled && self.backend == crate::db::Backend::Sqlite;
+        let (slot_q, agent_q, district_q, reason_q, flow_q) = if rolled {
+            let roll = |table: &str, key: &str, cols: &str, having: &str| {
+                let mut q = Sql::new("");
+                let period = period_sql(&mut q, "h.hour", &bounds);
+                q.push(&format!(
+                    "SELECT {period}, {key}, {cols} FROM {table} h WHERE h.hour >= "
+                ))
+                .int(from)
+                .push(" AND h.hour < ")
+                .int(to)
+                .push(&format!(" GROUP BY 1, 2 HAVING SUM(h.{having}) > 0"));
+                q
+            };
+            let summed = |cols: &[&str]| {
+                cols.iter()
+                    .map(|c| format!("CAST(SUM(h.{c}) AS BIGINT)"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let calls = summed(&ROLLED_CALL_SUMS);
+            let ivr = summed(&ROLLED_IVR_SUMS);
+            let mut slot_q = Sql::new("SELECT CAST((h.hour - ");
+            slot_q.int(from);
+            slot_q
+                .push(&format!(
+                    ") / {SLOT_MS} AS BIGINT), NULLIF(h.queue, ''), {}, {}, \
+                     h.survey_responses, h.survey_sum FROM report_hour_queue h WHERE h.hour >= ",
+                    plain(&ROLLED_CALL_SUMS),
+                    plain(&ROLLED_IVR_SUMS),
+                ))
+                .int(from)
+                .push(" AND h.hour < ")
+                .int(to)
+                .push(" AND h.offered > 0");
+            (
+                slot_q,
+                roll(
+                    "report_hour_agent",
+                    "NULLIF(h.agent_id, 0)",
+                    &calls,
+                    "offered",
+                ),
+                Some(roll(
+                    "report_hour_agent",
+                    "NULLIF(h.district_id, 0)",
+                    &calls,
+                    "offered",
+                )),
+                roll("report_hour_reason", "h.code", &calls, "offered"),
+                roll("report_hour_path", "h.ivr_path", &ivr, "ivr_calls"),
+            )
+        } else {
+            let agent_q = select(
                 Query {
-                    head: "@PERIOD@, u.district_id",
-                    from: "calls c LEFT JOIN customers u ON u.id = c.customer_id",
+                    head: if one_pass {
+                        "@PERIOD@, c.agent_id, u.district_id"
+                    } else {
+                        "@PERIOD@, c.agent_id"
+                    },
+                    from: if one_pass {
+                        "calls c LEFT JOIN customers u ON u.id = c.customer_id"
+                    } else {
+                        "calls c"
+                    },
+                    col: "c.started_at",
+                    and: &queued,
+                    by: if one_pass { "1, 2, 3" } else { "1, 2" },
+                },
+                &|q| call_sums_sql(q, &b),
+            );
+            let district_q = (!one_pass).then(|| {
+                select(
+                    Query {
+                        head: "@PERIOD@, u.district_id",
+                        from: "calls c LEFT JOIN customers u ON u.id = c.customer_id",
+                        col: "c.started_at",
+                        and: &queued,
+                        by: "1, 2",
+                    },
+                    &|q| call_sums_sql(q, &b),
+                )
+            });
+            let reason_q = select(
+                Query {
+                    head: "@PERIOD@, r.code",
+                    from: "calls c JOIN call_reasons r ON r.call_ref = c.call_ref",
                     col: "c.started_at",
                     and: &queued,
                     by: "1, 2",
                 },
                 &|q| call_sums_sql(q, &b),
-            )
-        });
-        let reason_q = select(
-            Query {
-                head: "@PERIOD@, r.code",
-                from: "calls c JOIN call_reasons r ON r.call_ref = c.call_ref",
-                col: "c.started_at",
-                and: &queued,
-                by: "1, 2",
-            },
-            &|q| call_sums_sql(q, &b),
-        );
-        let flow_q = select(
-            Query {
-                head: "@PERIOD@, c.ivr_path",
-                from: "calls c",
-                col: "c.started_at",
-                // A path that passed no flow counts under none.
-                and: &calls_and(" AND c.ivr_ended_at IS NOT NULL AND c.ivr_path <> '[]'"),
-                by: "1, 2",
-            },
-            &|_| ivr_sums_sql(),
-        );
+            );
+            let flow_q = select(
+                Query {
+                    head: "@PERIOD@, c.ivr_path",
+                    from: "calls c",
+                    col: "c.started_at",
+                    // A path that passed no flow counts under none.
+                    and: &calls_and(" AND c.ivr_ended_at IS NOT NULL AND c.ivr_path <> '[]'"),
+                    by: "1, 2",
+                },
+                &|_| ivr_sums_sql(),
+            );
+            (raw_slot_q(), agent_q, district_q, reason_q, flow_q)
+        };
         let ticket_q = select(
             Query {
                 head: "@PERIOD@, t.kind, t.district_id",
@@ -306,27 +406,18 @@ impl Store {
                 .join(", ")
             },
         );
-        // Two connections, each running its share of the queries in turn.
-        let ((slots, districts, tickets), (reasons, agents, flows, follow_ups)) = tokio::try_join!(
-            async {
-                Ok::<_, crate::StoreError>((
-                    groups(self, slot_q).await?,
-                    match district_q {
-                        Some(q) => groups(self, q).await?,
-                        None => Vec::new(),
-                    },
-                    groups(self, ticket_q).await?,
-                ))
-            },
-            async {
-                Ok::<_, crate::StoreError>((
-                    groups(self, reason_q).await?,
-                    groups(self, agent_q).await?,
-                    groups(self, flow_q).await?,
-                    groups(self, follow_up_q).await?,
-                ))
-            },
-        )?;
+        // One query at a time, so that a report takes at most one core: on SQLite its work
+        // runs in the engine's process, beside the media threads.
+        let slots = groups(self, slot_q).await?;
+        let districts = match district_q {
+            Some(q) => groups(self, q).await?,
+            None => Vec::new(),
+        };
+        let tickets = groups(self, ticket_q).await?;
+        let reasons = groups(self, reason_q).await?;
+        let agents = groups(self, agent_q).await?;
+        let flows = groups(self, flow_q).await?;
+        let follow_ups = groups(self, follow_up_q).await?;
         for r in &slots {
             let queue: Option<String> = at(r, 1)?;
             let survey = SurveySums {

@@ -3,7 +3,9 @@
 //! tickets and follow-ups, on SQLite and PostgreSQL: daily, weekly and monthly, in a zone
 //! without daylight saving, across Berlin's spring-forward day (23 hours), across Lord Howe
 //! Island's half-hour fall-back (hour slots split by the change, added call by call) and in
-//! a half-hour zone (Kolkata). And a long report read does not hold up the call log's writes.
+//! a half-hour zone (Kolkata); from the call records and from the hourly roll-ups (kept by
+//! triggers), which follow every later change of a record, a call's reasons or a customer's
+//! district. And a long report read does not hold up the call log's writes.
 
 #![allow(
     clippy::unwrap_used,
@@ -260,90 +262,160 @@ fn rules() -> Rules {
     r
 }
 
+/// The report cases: zone, period, first and last day.
+fn cases() -> Vec<(&'static str, Period, CivilDate, CivilDate)> {
+    vec![
+        (
+            "Asia/Shanghai",
+            Period::Daily,
+            date(2026, 3, 26),
+            date(2026, 4, 10),
+        ),
+        (
+            "Asia/Shanghai",
+            Period::Weekly,
+            date(2026, 3, 20),
+            date(2026, 4, 30),
+        ),
+        (
+            "Asia/Shanghai",
+            Period::Monthly,
+            date(2026, 3, 1),
+            date(2026, 4, 30),
+        ),
+        (
+            "Asia/Shanghai",
+            Period::Daily,
+            date(2026, 4, 2),
+            date(2026, 4, 2),
+        ),
+        (
+            "Europe/Berlin",
+            Period::Daily,
+            date(2026, 3, 26),
+            date(2026, 4, 9),
+        ),
+        (
+            "Europe/Berlin",
+            Period::Weekly,
+            date(2026, 3, 26),
+            date(2026, 4, 9),
+        ),
+        (
+            "Australia/Lord_Howe",
+            Period::Daily,
+            date(2026, 3, 27),
+            date(2026, 4, 9),
+        ),
+        (
+            "Australia/Lord_Howe",
+            Period::Monthly,
+            date(2026, 3, 27),
+            date(2026, 4, 9),
+        ),
+        (
+            "Asia/Kolkata",
+            Period::Daily,
+            date(2026, 3, 27),
+            date(2026, 4, 9),
+        ),
+    ]
+}
+
+/// Every case's report from SQL equals the one built row by row; the number of hour slots
+/// split by a zone change.
+async fn all_cases_equal(s: &Store, now: i64, what: &str) -> usize {
+    let mut split = 0;
+    for (zone, period, from, to) in cases() {
+        let zone = Zone::named(zone).unwrap();
+        let b = || Builder::new(zone.clone(), period, from, to, rules());
+        split += b().split_slots().len();
+        let sql = s.build_report(b(), now).await.unwrap();
+        let rows = s.build_report_by_rows(b(), now).await.unwrap();
+        let label = format!("{what}: {zone} {period:?} {from:?}–{to:?}");
+        // Not empty: the comparison compares figures.
+        let offered: i64 = rows.periods.iter().map(|p| p.calls.offered).sum();
+        assert!(offered > 50, "{label}: {offered} calls offered");
+        assert!(rows.periods.iter().any(|p| !p.by_reason.is_empty()));
+        assert!(rows.periods.iter().any(|p| p.ivr_by_flow.len() >= 3));
+        assert!(rows.periods.iter().any(|p| p.tickets.overdue > 0));
+        assert!(rows.periods.iter().any(|p| p.follow_ups.due > 0));
+        assert_eq!(sql.periods.len(), rows.periods.len(), "{label}");
+        for (a, b) in sql.periods.iter().zip(&rows.periods) {
+            assert_eq!(a, b, "{label}: period {}", b.start);
+        }
+        assert_eq!(sql, rows, "{label}");
+    }
+    split
+}
+
 #[tokio::test]
 async fn sql_aggregated_reports_equal_the_builder_fed_row_by_row() {
     each_store(|s| async move {
         seed(&s).await;
         let now = T0 + 10 * 24 * H;
-        let cases = [
-            (
-                "Asia/Shanghai",
-                Period::Daily,
-                date(2026, 3, 26),
-                date(2026, 4, 10),
-            ),
-            (
-                "Asia/Shanghai",
-                Period::Weekly,
-                date(2026, 3, 20),
-                date(2026, 4, 30),
-            ),
-            (
-                "Asia/Shanghai",
-                Period::Monthly,
-                date(2026, 3, 1),
-                date(2026, 4, 30),
-            ),
-            (
-                "Asia/Shanghai",
-                Period::Daily,
-                date(2026, 4, 2),
-                date(2026, 4, 2),
-            ),
-            (
-                "Europe/Berlin",
-                Period::Daily,
-                date(2026, 3, 26),
-                date(2026, 4, 9),
-            ),
-            (
-                "Europe/Berlin",
-                Period::Weekly,
-                date(2026, 3, 26),
-                date(2026, 4, 9),
-            ),
-            (
-                "Australia/Lord_Howe",
-                Period::Daily,
-                date(2026, 3, 27),
-                date(2026, 4, 9),
-            ),
-            (
-                "Australia/Lord_Howe",
-                Period::Monthly,
-                date(2026, 3, 27),
-                date(2026, 4, 9),
-            ),
-            (
-                "Asia/Kolkata",
-                Period::Daily,
-                date(2026, 3, 27),
-                date(2026, 4, 9),
-            ),
-        ];
-        let mut split = 0;
-        for (zone, period, from, to) in cases {
-            let zone = Zone::named(zone).unwrap();
-            let b = || Builder::new(zone.clone(), period, from, to, rules());
-            split += b().split_slots().len();
-            let sql = s.build_report(b(), now).await.unwrap();
-            let rows = s.build_report_by_rows(b(), now).await.unwrap();
-            let label = format!("{zone} {period:?} {from:?}–{to:?}");
-            // Not empty: the comparison compares figures.
-            let offered: i64 = rows.periods.iter().map(|p| p.calls.offered).sum();
-            assert!(offered > 50, "{label}: {offered} calls offered");
-            assert!(rows.periods.iter().any(|p| !p.by_reason.is_empty()));
-            assert!(rows.periods.iter().any(|p| p.ivr_by_flow.len() >= 3));
-            assert!(rows.periods.iter().any(|p| p.tickets.overdue > 0));
-            assert!(rows.periods.iter().any(|p| p.follow_ups.due > 0));
-            assert_eq!(sql.periods.len(), rows.periods.len(), "{label}");
-            for (a, b) in sql.periods.iter().zip(&rows.periods) {
-                assert_eq!(a, b, "{label}: period {}", b.start);
-            }
-            assert_eq!(sql, rows, "{label}");
-        }
+        // The queues' thresholds are not the roll-ups' yet: the reports read the records.
+        assert_eq!(s.report_rules().await.unwrap(), Rules::default());
+        let split = all_cases_equal(&s, now, "records").await;
         // Lord Howe's half-hour change split hour slots, and their calls were counted.
         assert!(split > 0, "no hour slot split by a zone change");
+        // Kept (recomputed once): the whole-hour zones' reports come from the roll-ups.
+        assert!(s.set_report_rules(&rules()).await.unwrap());
+        assert!(!s.set_report_rules(&rules()).await.unwrap());
+        assert_eq!(s.report_rules().await.unwrap(), rules());
+        all_cases_equal(&s, now, "roll-ups").await;
+    })
+    .await;
+}
+
+/// The roll-ups are read (not the records) once the thresholds are kept, and they follow
+/// every later change: a finished call's survey score and wrap-up, a record finished late or
+/// made unfinished, reasons added and removed, a customer moved to another district, a
+/// record deleted, a call inserted already finished. A roll-up changed by hand shows in the
+/// report, so the comparison compares the roll-ups.
+#[tokio::test]
+async fn the_roll_ups_follow_every_change_of_the_records() {
+    each_store(|s| async move {
+        seed(&s).await;
+        let now = T0 + 10 * 24 * H;
+        s.set_report_rules(&rules()).await.unwrap();
+        let exec = |sql: &'static str| {
+            let pool = s.write_pool().clone();
+            async move {
+                sqlx::query(sql).execute(&pool).await.unwrap();
+            }
+        };
+        exec("UPDATE calls SET survey_score = 5 WHERE call_ref LIKE 'r1-%' AND survey_score IS NULL").await;
+        exec("UPDATE calls SET wrapup_ms = 77000, wait_ms = 1000 WHERE call_ref LIKE 'r2-%'").await;
+        exec("UPDATE calls SET ended_at = NULL WHERE call_ref LIKE 'r3-1%'").await;
+        exec("UPDATE calls SET ended_at = started_at + 60000 WHERE ended_at IS NULL AND call_ref LIKE 'r4-%'").await;
+        exec("UPDATE calls SET queue = 'billing', disposition = 'answered' WHERE call_ref LIKE 'r5-2%'").await;
+        exec("DELETE FROM call_reasons WHERE call_ref LIKE 'r0-%'").await;
+        exec("INSERT INTO call_reasons (call_ref, code, source, agent_id, at) \
+              SELECT call_ref, 'info/other', 'agent', NULL, started_at FROM calls WHERE call_ref LIKE 'r6-%'").await;
+        exec("UPDATE call_reasons SET code = 'billing/payment' WHERE code = 'repair/leak' AND call_ref LIKE 'r7-%'").await;
+        exec("UPDATE customers SET district_id = NULL WHERE account_no = '2000000002'").await;
+        exec("DELETE FROM calls WHERE call_ref LIKE 'r8-%'").await;
+        exec("INSERT INTO calls (call_ref, caller, dialled, started_at, ended_at, queue, agent_id, \
+              disposition, wait_ms, talk_ms, direction) \
+              SELECT 'late-' || call_ref, caller, dialled, started_at + 1000, started_at + 9000, 'repairs', \
+              agent_id, 'answered', 14000, 5000, 'inbound' FROM calls WHERE call_ref LIKE 'r9-%'").await;
+        all_cases_equal(&s, now, "after changes").await;
+        // The roll-ups are what the report reads.
+        let zone = Zone::named("Asia/Shanghai").unwrap();
+        let b = || Builder::new(zone.clone(), Period::Monthly, date(2026, 3, 1), date(2026, 4, 30), rules());
+        let before = s.build_report(b(), now).await.unwrap();
+        exec("UPDATE report_hour_queue SET offered = offered + 1000 \
+              WHERE queue = 'billing' AND hour = (SELECT MIN(hour) FROM report_hour_queue WHERE queue = 'billing')").await;
+        let after = s.build_report(b(), now).await.unwrap();
+        let offered = |r: &hotline_store::report::Report| r.periods.iter().map(|p| p.calls.offered).sum::<i64>();
+        assert_eq!(offered(&after), offered(&before) + 1000);
+        // Other thresholds: recomputed from the records, the hand-made change gone.
+        let mut other = rules();
+        other.default.service_level_ms = 45_000;
+        assert!(s.set_report_rules(&other).await.unwrap());
+        let b = || Builder::new(zone.clone(), Period::Monthly, date(2026, 3, 1), date(2026, 4, 30), other.clone());
+        assert_eq!(s.build_report(b(), now).await.unwrap(), s.build_report_by_rows(b(), now).await.unwrap());
     })
     .await;
 }
@@ -415,6 +487,27 @@ async fn call_records_are_written_while_a_report_reads() {
             .unwrap();
         assert_eq!(r, by_rows);
         assert!(by_hour.figures.abandoned >= 20, "{by_hour:?}");
+    })
+    .await;
+}
+
+/// On SQLite the reports read on a connection of their own whose worker thread the store
+/// names (the engine lowers its CPU priority); PostgreSQL's work is in the server.
+#[tokio::test]
+async fn the_reports_thread_is_named_on_sqlite() {
+    each_store(|s| async move {
+        let threads = s.report_threads().to_vec();
+        match s.backend() {
+            hotline_store::Backend::Sqlite => {
+                assert!(!threads.is_empty(), "the report connection's thread");
+                for t in threads {
+                    let comm =
+                        std::fs::read_to_string(format!("/proc/self/task/{t}/comm")).unwrap();
+                    assert!(comm.starts_with("sqlx-sqlite-wor"), "{t}: {comm}");
+                }
+            }
+            hotline_store::Backend::Postgres => assert!(threads.is_empty()),
+        }
     })
     .await;
 }

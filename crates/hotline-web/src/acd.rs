@@ -223,10 +223,7 @@ pub async fn set_agent(
         outcome,
         ..NewAuditEvent::default()
     };
-    if let Err(e) = s.store.record_audit(&entry, s.now()).await {
-        // The state change stands; the log line above still tells what happened.
-        tracing::warn!(target: "audit", error = %e, "the audit entry was not stored");
-    }
+    crate::audit_trail::store(&s, &entry, s.now()).await;
     answer
 }
 

@@ -1,6 +1,6 @@
-//! The audit trail of supervisors' changes (notices, their recordings, incidents): one log
-//! line and one stored entry per change, applied or refused. A failure to store the entry is
-//! logged; the change stands.
+//! The audit trail of supervisors' changes (notices, their recordings, incidents, agents'
+//! states) and refused logins: one log line and one stored entry per change, applied or
+//! refused. A failure to store the entry is logged; the change stands.
 
 use crate::error::ApiError;
 use crate::extract::Authed;
@@ -39,7 +39,12 @@ pub(crate) async fn record(
         outcome,
         ..NewAuditEvent::default()
     };
-    if let Err(e) = s.store.record_audit(&entry, now).await {
+    store(s, &entry, now).await;
+}
+
+/// Stores `entry`; a failure is logged (the change stands, the log line tells it).
+pub(crate) async fn store(s: &Shared, entry: &NewAuditEvent, now: Millis) {
+    if let Err(e) = s.store.record_audit(entry, now).await {
         tracing::warn!(target: "audit", error = %e, "the audit entry was not stored");
     }
 }

@@ -213,9 +213,7 @@ async fn audit_login(s: &Shared, login: &str, agent: Option<i64>, from: IpAddr, 
         outcome,
         ..NewAuditEvent::default()
     };
-    if let Err(e) = s.store.record_audit(&entry, s.now()).await {
-        tracing::warn!(target: "audit", error = %e, "the audit entry was not stored");
-    }
+    crate::audit_trail::store(s, &entry, s.now()).await;
 }
 
 /// `POST /api/login`.

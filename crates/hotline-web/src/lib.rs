@@ -46,6 +46,7 @@ pub use error::ApiError;
 pub use ivr::{TitleSource, Titles as IvrTitles};
 pub use live::{LiveEvent, LiveSender, NoReaders, ScreenPop};
 pub use metrics::MetricsPort;
+pub use reports::rules_of as report_rules_of;
 
 use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
 use axum::extract::DefaultBodyLimit;

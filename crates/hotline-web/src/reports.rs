@@ -76,18 +76,8 @@ async fn report(s: Shared, who: Authed, q: Params, period: Period) -> ApiResult<
             ))
         }
     };
-    let mut rules = Rules::default();
-    if let Some(acd) = s.acd.as_deref() {
-        for c in acd.queues() {
-            rules.queues.insert(
-                c.name.clone(),
-                StatsRule {
-                    service_level_ms: i64::from(c.service_level.within_secs) * 1000,
-                    short_abandon_ms: i64::from(c.short_abandon_secs) * 1000,
-                },
-            );
-        }
-    }
+    let queues = s.acd.as_deref().map(|a| a.queues()).unwrap_or_default();
+    let rules = rules_of(&queues);
     let builder = Builder::new(s.zone.clone(), period, from, to, rules);
     let report = s.store.build_report(builder, s.now()).await?;
     if !csv_wanted {
@@ -114,4 +104,20 @@ pub async fn weekly(State(s): State<Shared>, who: Authed, q: Params) -> ApiResul
 /// `GET /api/reports/monthly`.
 pub async fn monthly(State(s): State<Shared>, who: Authed, q: Params) -> ApiResult<Response> {
     report(s, who, q, Period::Monthly).await
+}
+
+/// How the reports judge each queue's calls: its service level and short-abandon
+/// thresholds from the configuration, the default rule for calls of no configured queue.
+pub fn rules_of(queues: &[hotline_acd::QueueConfig]) -> Rules {
+    let mut rules = Rules::default();
+    for c in queues {
+        rules.queues.insert(
+            c.name.clone(),
+            StatsRule {
+                service_level_ms: i64::from(c.service_level.within_secs) * 1000,
+                short_abandon_ms: i64::from(c.short_abandon_secs) * 1000,
+            },
+        );
+    }
+    rules
 }

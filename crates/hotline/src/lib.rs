@@ -19,5 +19,6 @@ pub mod memory;
 pub mod metrics;
 pub mod notice_admin;
 pub mod outbox;
+pub mod priority;
 pub mod serve;
 pub mod storage;

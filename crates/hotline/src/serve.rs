@@ -44,6 +44,8 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     }
     let store = storage::open(&cfg).await?;
     storage::seed_demo_if_empty(&store, &cfg, cfg.store.demo_customers).await?;
+    storage::keep_report_rules(&store, &cfg.acd.queues).await;
+    crate::priority::lower(store.report_threads());
     let mut sip_cfg = sip_config(&cfg)?;
     let configured_users = sip_cfg.users.clone();
     sip_cfg.users = storage::sip_users(&store, &configured_users).await?;
@@ -100,7 +102,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
             let _ = acd_tx.send(o);
         },
     );
-    crate::acd::reload::spawn_on_hangup(acd.clone(), config_path, cfg.clone());
+    crate::acd::reload::spawn_on_hangup(acd.clone(), store.clone(), config_path, cfg.clone());
     crate::acd::spawn_overviews(acd.clone(), live.clone(), LIVE_OVERVIEW);
     let (desk_calls, desk_requests) = controller::DeskCalls::channel();
     let engine_metrics = Arc::new(crate::metrics::EngineMetrics {

@@ -190,6 +190,27 @@ const DEMO_AGENTS: &[DemoAgent] = &[
 
 /// Seeds demo agents (random passwords, written to `<data.dir>/demo-agents.txt`) when the
 /// store has none, and `customers` demo customers when it has no customers.
+/// Keeps the queues' service-level and short-abandon thresholds for the reports' hourly
+/// roll-ups, recomputing them when the thresholds changed (said in the log, with the time it
+/// took). A failure is logged: reports then read the call records, slower but right.
+pub async fn keep_report_rules(store: &Store, queues: &[hotline_acd::QueueConfig]) {
+    let started = std::time::Instant::now();
+    match store
+        .set_report_rules(&hotline_web::report_rules_of(queues))
+        .await
+    {
+        Ok(true) => tracing::info!(
+            ms = started.elapsed().as_millis() as u64,
+            "reports: queue thresholds changed, hourly roll-ups recomputed"
+        ),
+        Ok(false) => {}
+        Err(e) => tracing::error!(
+            error = %e,
+            "reports: cannot keep the queue thresholds; reports read the call records"
+        ),
+    }
+}
+
 pub async fn seed_demo_if_empty(store: &Store, cfg: &Config, customers: u64) -> Result<(), String> {
     if customers == 0 {
         return Ok(());

@@ -55,10 +55,10 @@ pub fn profile(a: &Agent, queues: &[QueueConfig]) -> AgentProfile {
 
 /// What the router task is sent.
 enum Msg {
-    Input(Input),
-    /// An input that happened at this instant (the call core's time of it): the router takes
-    /// it at its own time then, however long the message waited in the channel.
-    InputAt(Input, std::time::Instant),
+    /// An input, with the instant it happened when the sender knows it (the call core's
+    /// time of it): the router takes it at its own time then, however long the message
+    /// waited in the channel; else now.
+    Input(Input, Option<std::time::Instant>),
     /// An input whose outputs (also carried out as usual) and the agent's state afterwards
     /// are wanted back.
     Request {
@@ -94,12 +94,12 @@ impl std::fmt::Debug for Msg {
 
 impl AcdHandle {
     pub fn send(&self, input: Input) {
-        let _ = self.tx.send(Msg::Input(input));
+        let _ = self.tx.send(Msg::Input(input, None));
     }
 
     /// Sends `input`, which happened at `at` (the call core's time of it).
     pub fn send_at(&self, input: Input, at: std::time::Instant) {
-        let _ = self.tx.send(Msg::InputAt(input, at));
+        let _ = self.tx.send(Msg::Input(input, Some(at)));
     }
 
     /// The queues in force.
@@ -368,19 +368,15 @@ pub fn spawn(
                 Some(wait) => {
                     tokio::select! {
                         m = rx.recv() => m,
-                        _ = tokio::time::sleep(wait) => Some(Msg::Input(Input::Tick)),
+                        _ = tokio::time::sleep(wait) => Some(Msg::Input(Input::Tick, None)),
                     }
                 }
                 None => rx.recv().await,
             };
             let Some(msg) = msg else { break };
             match msg {
-                Msg::Input(_) | Msg::InputAt(..) => {
-                    let (input, ago) = match msg {
-                        Msg::InputAt(input, at) => (input, at.elapsed()),
-                        Msg::Input(input) => (input, std::time::Duration::ZERO),
-                        _ => continue,
-                    };
+                Msg::Input(input, at) => {
+                    let ago = at.map(|at| at.elapsed()).unwrap_or_default();
                     let arriving = match &input {
                         Input::CallArrived(req) => Some(req.id),
                         _ => None,

@@ -46,7 +46,13 @@ pub fn reload(acd: &AcdHandle, path: Option<&std::path::Path>, current: &mut Con
 }
 
 /// Reloads on every SIGHUP until the engine stops.
-pub fn spawn_on_hangup(acd: AcdHandle, path: Option<PathBuf>, mut current: Config) {
+/// Changed queues' thresholds are kept for the reports' roll-ups (`store`).
+pub fn spawn_on_hangup(
+    acd: AcdHandle,
+    store: hotline_store::Store,
+    path: Option<PathBuf>,
+    mut current: Config,
+) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
@@ -60,7 +66,8 @@ pub fn spawn_on_hangup(acd: AcdHandle, path: Option<PathBuf>, mut current: Confi
         while hup.recv().await.is_some() {
             match reload(&acd, path.as_deref(), &mut current) {
                 Reloaded::Applied { queues } => {
-                    info!(queues, "configuration reloaded: ACD queues applied")
+                    info!(queues, "configuration reloaded: ACD queues applied");
+                    crate::storage::keep_report_rules(&store, &current.acd.queues).await;
                 }
                 Reloaded::Unchanged => info!("configuration reloaded: ACD queues unchanged"),
                 Reloaded::Refused(e) => {
@@ -70,5 +77,5 @@ pub fn spawn_on_hangup(acd: AcdHandle, path: Option<PathBuf>, mut current: Confi
         }
     });
     #[cfg(not(unix))]
-    let _ = (acd, path, current);
+    let _ = (acd, store, path, current);
 }
