@@ -93,26 +93,6 @@ pub struct Store {
     /// Reports run one at a time (`report_sql`), so that they never hold more than a
     /// report's share of the read connections.
     pub(crate) reports: Arc<tokio::sync::Semaphore>,
-    /// Where reports read: on SQLite a connection of their own (so that its worker thread
-    /// can be given a low CPU priority, [`Store::report_threads`]); on PostgreSQL the pool.
-    pub(crate) report_read: AnyPool,
-    /// SQLite: the ids of the report connection's worker threads in this process.
-    report_threads: Arc<Vec<u32>>,
-}
-
-/// This process's sqlx SQLite worker threads (`sqlx-sqlite-worker-N`, shortened by Linux to
-/// 15 bytes in `/proc`); empty where there is no `/proc`.
-fn sqlite_workers() -> std::collections::HashSet<u32> {
-    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
-        return Default::default();
-    };
-    dir.filter_map(|e| {
-        let e = e.ok()?;
-        let tid: u32 = e.file_name().to_str()?.parse().ok()?;
-        let comm = std::fs::read_to_string(e.path().join("comm")).ok()?;
-        comm.starts_with("sqlx-sqlite-wor").then_some(tid)
-    })
-    .collect()
 }
 
 type MigrationsFuture<'s> = std::pin::Pin<
@@ -178,19 +158,6 @@ impl Store {
                     .execute(&write)
                     .await?;
                 let read = sqlite_pool(opts.connections, &opts).connect(&url).await?;
-                // The reports' connection, opened now and kept (no idle or age limit), its
-                // worker thread told apart as the one that appeared while it opened.
-                let before = sqlite_workers();
-                let report_read = sqlite_pool(1, &opts)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect(&url)
-                    .await?;
-                let report_threads = sqlite_workers()
-                    .into_iter()
-                    .filter(|t| !before.contains(t))
-                    .collect();
                 Store {
                     read,
                     write,
@@ -199,8 +166,6 @@ impl Store {
                     ticket_queue: None,
                     changes: crate::changes::Changes::new(),
                     reports: Arc::new(tokio::sync::Semaphore::new(1)),
-                    report_read,
-                    report_threads: Arc::new(report_threads),
                 }
             }
             Backend::Postgres => {
@@ -232,14 +197,12 @@ impl Store {
                     .await?;
                 Store {
                     read: pool.clone(),
-                    report_read: pool.clone(),
                     write: pool,
                     backend,
                     policy: Arc::new(policy),
                     ticket_queue: None,
                     changes: crate::changes::Changes::new(),
                     reports: Arc::new(tokio::sync::Semaphore::new(1)),
-                    report_threads: Arc::default(),
                 }
             }
         };
@@ -256,13 +219,6 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
-    }
-
-    /// SQLite: the threads (Linux thread ids) that run the reports' queries, for the engine
-    /// to give them a lower CPU priority than the media; empty on PostgreSQL (its work runs
-    /// in the server's processes) and where threads cannot be listed.
-    pub fn report_threads(&self) -> &[u32] {
-        &self.report_threads
     }
 
     pub fn policy(&self) -> &Policy {
@@ -284,7 +240,6 @@ impl Store {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
-        self.report_read.close().await;
     }
 
     /// The pool for writes (one connection on SQLite).

@@ -54,7 +54,7 @@ impl Store {
             )
             .bind(from)
             .bind(to)
-            .fetch(&self.report_read);
+            .fetch(&self.read);
             while let Some(r) = rows.try_next().await? {
                 let reasons: Option<String> = at(&r, 0)?;
                 let ivr_end: Option<i64> = at(&r, 6)?;
@@ -97,7 +97,7 @@ impl Store {
             .push(" AND t.created_at < ")
             .int(to);
         let query = q.query();
-        let mut rows = query.fetch(&self.report_read);
+        let mut rows = query.fetch(&self.read);
         while let Some(r) = rows.try_next().await? {
             let overdue: i64 = at(&r, 6)?;
             b.add_ticket(&TicketRow {
@@ -117,7 +117,7 @@ impl Store {
         )
         .bind(from)
         .bind(to)
-        .fetch(&self.report_read);
+        .fetch(&self.read);
         while let Some(r) = rows.try_next().await? {
             b.add_follow_up(&FollowUpRow {
                 due_at: at(&r, 0)?,

@@ -11,10 +11,9 @@
 //! search of `CASE`s), and an hour slot's local hour by the builder: a slot that a zone
 //! change not on the hour splits is read call by call instead (`report_rows`).
 //!
-//! One report runs at a time, one query at a time on one read connection (on SQLite a
-//! connection of the reports' own, whose thread the engine runs at a low CPU priority):
-//! reports never take the connections the call log and the IVR's lookups need, never the
-//! writer on SQLite, and at most one core.
+//! One report runs at a time, one query at a time on one read connection: reports never
+//! take the connections the call log and the IVR's lookups need, never the writer on
+//! SQLite, and at most one core.
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -184,7 +183,7 @@ fn plain(cols: &[&str]) -> String {
 
 /// The group rows of one query.
 async fn groups(store: &Store, q: Sql) -> Result<Vec<AnyRow>> {
-    Ok(q.query().fetch_all(&store.report_read).await?)
+    Ok(q.query().fetch_all(&store.read).await?)
 }
 
 /// `SELECT <head>, <columns> FROM <from> WHERE <col> in range [AND <and>] GROUP BY <by>`.

@@ -432,31 +432,18 @@ pub(crate) fn migration_sql(backend: Backend) -> String {
         sql.push_str(&t.create());
     }
     for (name, table, event, when, body) in triggers() {
+        let statements: String = body.iter().map(|s| format!("{s};\n")).collect();
         match backend {
-            Backend::Sqlite => {
-                sql.push_str(&format!(
-                    "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW WHEN {when}\nBEGIN\n"
-                ));
-                for s in body {
-                    sql.push_str(&s);
-                    sql.push_str(";\n");
-                }
-                sql.push_str("END;\n");
-            }
-            Backend::Postgres => {
-                sql.push_str(&format!(
-                    "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $roll$\nBEGIN\n"
-                ));
-                for s in body {
-                    sql.push_str(&s);
-                    sql.push_str(";\n");
-                }
-                sql.push_str("RETURN NULL;\nEND\n$roll$;\n");
-                sql.push_str(&format!(
-                    "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW \
-                     WHEN ({when}) EXECUTE FUNCTION {name}();\n"
-                ));
-            }
+            Backend::Sqlite => sql.push_str(&format!(
+                "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW WHEN {when}\n\
+                 BEGIN\n{statements}END;\n"
+            )),
+            Backend::Postgres => sql.push_str(&format!(
+                "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $roll$\n\
+                 BEGIN\n{statements}RETURN NULL;\nEND\n$roll$;\n\
+                 CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW \
+                 WHEN ({when}) EXECUTE FUNCTION {name}();\n"
+            )),
         }
     }
     for s in recompute_sql() {

@@ -490,24 +490,3 @@ async fn call_records_are_written_while_a_report_reads() {
     })
     .await;
 }
-
-/// On SQLite the reports read on a connection of their own whose worker thread the store
-/// names (the engine lowers its CPU priority); PostgreSQL's work is in the server.
-#[tokio::test]
-async fn the_reports_thread_is_named_on_sqlite() {
-    each_store(|s| async move {
-        let threads = s.report_threads().to_vec();
-        match s.backend() {
-            hotline_store::Backend::Sqlite => {
-                assert!(!threads.is_empty(), "the report connection's thread");
-                for t in threads {
-                    let comm =
-                        std::fs::read_to_string(format!("/proc/self/task/{t}/comm")).unwrap();
-                    assert!(comm.starts_with("sqlx-sqlite-wor"), "{t}: {comm}");
-                }
-            }
-            hotline_store::Backend::Postgres => assert!(threads.is_empty()),
-        }
-    })
-    .await;
-}

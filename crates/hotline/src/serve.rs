@@ -45,7 +45,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     let store = storage::open(&cfg).await?;
     storage::seed_demo_if_empty(&store, &cfg, cfg.store.demo_customers).await?;
     storage::keep_report_rules(&store, &cfg.acd.queues).await;
-    crate::priority::lower(store.report_threads());
+    crate::priority::spawn();
     let mut sip_cfg = sip_config(&cfg)?;
     let configured_users = sip_cfg.users.clone();
     sip_cfg.users = storage::sip_users(&store, &configured_users).await?;
