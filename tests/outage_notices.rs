@@ -103,6 +103,28 @@ async fn end_all(http: &reqwest::Client, base: &str, token: &str) {
     }
 }
 
+/// A started engine with no notice in force: it, its API's base URL, a client and a
+/// supervisor's token.
+async fn with_no_notice() -> (Engine, String, reqwest::Client, String) {
+    let engine = start_engine();
+    let base = format!("http://{}", engine.http.expect("the HTTP API is on"));
+    let http = reqwest::Client::new();
+    let token = supervisor(&http, &base, &engine).await;
+    end_all(&http, &base, &token).await;
+    (engine, base, http, token)
+}
+
+/// A demo customer's account number and district.
+async fn a_customer_with_a_district(engine: &Engine) -> (String, i64) {
+    sqlx::query_as(
+        "SELECT account_no, district_id FROM customers WHERE district_id IS NOT NULL \
+         ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&db(engine).await)
+    .await
+    .expect("a demo customer with a district")
+}
+
 /// A caller not recognised by number, with a notice in force somewhere: Chinese (1), today's
 /// notices offered first (2: go on), then the account question, answered with `account`.
 async fn keys_the_account(c: &mut Call, account: &str) {
@@ -139,21 +161,8 @@ async fn hears(c: &mut Call, names: &[String]) {
 
 #[tokio::test]
 async fn a_notice_published_through_the_api_is_heard_by_the_next_caller_until_it_is_ended() {
-    let engine = start_engine();
-    let base = format!("http://{}", engine.http.expect("the HTTP API is on"));
-    let http = reqwest::Client::new();
-    let token = supervisor(&http, &base, &engine).await;
-    end_all(&http, &base, &token).await;
-
-    // A customer and their district.
-    let pool = db(&engine).await;
-    let (account, district): (String, i64) = sqlx::query_as(
-        "SELECT account_no, district_id FROM customers WHERE district_id IS NOT NULL \
-         ORDER BY id LIMIT 1",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("a demo customer with a district");
+    let (engine, base, http, token) = with_no_notice().await;
+    let (account, district) = a_customer_with_a_district(&engine).await;
 
     // Planned works from an hour ago to two hours ahead.
     let now = now_ms();
@@ -249,19 +258,8 @@ fn wav(rate: u32, samples: u32) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_recording_uploaded_for_a_notice_is_heard_after_its_reading() {
-    let engine = start_engine();
-    let base = format!("http://{}", engine.http.expect("the HTTP API is on"));
-    let http = reqwest::Client::new();
-    let token = supervisor(&http, &base, &engine).await;
-    end_all(&http, &base, &token).await;
-    let pool = db(&engine).await;
-    let (account, district): (String, i64) = sqlx::query_as(
-        "SELECT account_no, district_id FROM customers WHERE district_id IS NOT NULL \
-         ORDER BY id LIMIT 1",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("a demo customer with a district");
+    let (engine, base, http, token) = with_no_notice().await;
+    let (account, district) = a_customer_with_a_district(&engine).await;
     // A burst main since an hour ago, no end known yet.
     let starts = now_ms() - HOUR;
     let res = http
