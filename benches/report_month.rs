@@ -5,8 +5,8 @@
 //! records and the desk opens tickets), then times the monthly report (one
 //! period) and the daily report over the same month (31 periods), each `--rounds` times, as
 //! `GET /api/reports/…` builds them with the queues' thresholds kept (the engine's start
-//! does it): the calls' figures from the hourly roll-ups, the tickets' aggregated in SQL on
-//! the read pool, combined by the pure report builder. Prints the time the roll-ups took to
+//! does it): the calls' and the tickets' figures from their hourly roll-ups, combined by the
+//! pure report builder. Prints the time the roll-ups took to
 //! recompute for the thresholds, the reports' times, the rows per second and the load
 //! average; after the last round of each, builds the same report from the call records in
 //! SQL and row by row (the reference, `build_report_by_rows`) and checks the three are equal
@@ -377,7 +377,8 @@ async fn measure(name: &str, store: &Store, a: &Args) {
             if round == a.rounds && !a.no_compare {
                 // The same report from the call records, aggregated in SQL: thresholds that
                 // are not the kept ones (one more queue, which took no calls) make the store
-                // read the records instead of the roll-ups; equal figures.
+                // read the call records instead of their roll-ups (the tickets' roll-up
+                // depends on no threshold and serves both); equal figures.
                 let mut other = rules();
                 other.queues.insert("no_calls".into(), other.default);
                 let b = Builder::new(zone(), period, dec(1), dec(31), other);

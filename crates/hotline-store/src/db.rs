@@ -137,6 +137,12 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(24, "notice_recordings", NOTICE_RECORDINGS_SQL),
             // The reports' hourly roll-ups and their triggers, generated per backend.
             migration(25, "report_rollups", &crate::rollups::migration_sql(self.0)),
+            // The tickets' hourly roll-up, its triggers and the index on the late instant.
+            migration(
+                26,
+                "ticket_rollups",
+                &crate::ticket_rollups::migration_sql(self.0),
+            ),
         ];
         Box::pin(async move { Ok(all) })
     }

@@ -43,6 +43,7 @@ pub mod source;
 mod sql;
 pub mod stats;
 mod ticket_lists;
+mod ticket_rollups;
 pub mod tickets;
 pub mod urgent;
 

@@ -22,6 +22,7 @@ use crate::lifecycle::Millis;
 use crate::report::{
     Builder, CallDim, CallSums, FollowUpSums, IvrSums, Report, SurveySums, TicketSums, SLOT_MS,
 };
+use crate::rollups;
 use crate::sql::{Sql, Value};
 use crate::{Result, Store};
 
@@ -36,12 +37,9 @@ where
 /// The calls of the range: finished inbound records that started in it.
 const CALLS_WHERE: &str = "c.ended_at IS NOT NULL AND c.direction = 'inbound'";
 
-/// Answered by an agent.
-const ANSWERED: &str = "c.disposition = 'answered' AND c.agent_id IS NOT NULL";
-
 /// The period index of `col` (a time in the range): arithmetic when every period has the
 /// same length, else a binary search of `CASE`s over the periods' starts.
-fn period_sql(q: &mut Sql, col: &str, bounds: &[(Millis, Millis)]) -> String {
+pub(crate) fn period_sql(q: &mut Sql, col: &str, bounds: &[(Millis, Millis)]) -> String {
     let Some(&(first, first_end)) = bounds.first() else {
         return "CAST(0 AS BIGINT)".into();
     };
@@ -97,24 +95,18 @@ fn sum(cond: &str, value: &str) -> String {
     format!("CAST(SUM(CASE WHEN {cond} THEN {value} ELSE 0 END) AS BIGINT)")
 }
 
-/// The seven columns of [`CallSums`].
+/// The two thresholds of each call's queue as the builder's rules give them.
+fn thresholds(q: &mut Sql, b: &Builder) -> (String, String) {
+    (
+        rule_sql(q, b, |r| r.service_level_ms),
+        rule_sql(q, b, |r| r.short_abandon_ms),
+    )
+}
+
+/// The seven columns of [`CallSums`] over the records, as the roll-ups define them.
 fn call_sums_sql(q: &mut Sql, b: &Builder) -> String {
-    let sl = rule_sql(q, b, |r| r.service_level_ms);
-    let short = rule_sql(q, b, |r| r.short_abandon_ms);
-    let abandoned = "c.disposition = 'abandoned_in_queue'";
-    [
-        "CAST(COUNT(*) AS BIGINT)".to_string(),
-        sum(ANSWERED, "1"),
-        sum(&format!("{ANSWERED} AND c.wait_ms <= {sl}"), "1"),
-        sum(abandoned, "1"),
-        sum(&format!("{abandoned} AND c.wait_ms < {short}"), "1"),
-        sum(ANSWERED, "COALESCE(c.wait_ms, 0)"),
-        sum(
-            ANSWERED,
-            "COALESCE(c.talk_ms, 0) + COALESCE(c.hold_ms, 0) + COALESCE(c.wrapup_ms, 0)",
-        ),
-    ]
-    .join(", ")
+    let (sl, short) = thresholds(q, b);
+    rollups::summed(&rollups::call_sums_using(&sl, &short))
 }
 
 fn call_sums(r: &AnyRow, i: usize) -> Result<CallSums> {
@@ -129,22 +121,6 @@ fn call_sums(r: &AnyRow, i: usize) -> Result<CallSums> {
     })
 }
 
-/// The five columns of [`IvrSums`], of the calls that ran the IVR among the group's.
-fn ivr_sums_sql() -> String {
-    let ivr = "c.ivr_ended_at IS NOT NULL";
-    [
-        sum(ivr, "1"),
-        sum(&format!("{ivr} AND c.disposition = 'self_served'"), "1"),
-        sum(&format!("{ivr} AND c.queue IS NOT NULL"), "1"),
-        sum(
-            &format!("{ivr} AND c.disposition = 'abandoned_in_ivr'"),
-            "1",
-        ),
-        sum(&format!("{ivr} AND c.disposition = 'unserved_in_ivr'"), "1"),
-    ]
-    .join(", ")
-}
-
 fn ivr_sums(r: &AnyRow, i: usize) -> Result<IvrSums> {
     Ok(IvrSums {
         calls: at(r, i)?,
@@ -154,24 +130,6 @@ fn ivr_sums(r: &AnyRow, i: usize) -> Result<IvrSums> {
         unserved: at(r, i + 4)?,
     })
 }
-
-/// The roll-ups' call sums ([`CallSums`]'s order) and IVR sums ([`IvrSums`]'s).
-const ROLLED_CALL_SUMS: [&str; 7] = [
-    "offered",
-    "answered",
-    "within_sl",
-    "abandoned",
-    "short_abandoned",
-    "wait_sum",
-    "handle_sum",
-];
-const ROLLED_IVR_SUMS: [&str; 5] = [
-    "ivr_calls",
-    "ivr_self_served",
-    "ivr_transferred",
-    "ivr_abandoned",
-    "ivr_unserved",
-];
 
 /// `h.a, h.b, …`.
 fn plain(cols: &[&str]) -> String {
@@ -200,12 +158,7 @@ impl Store {
     /// ends on a UTC hour (a zone whose offset is whole hours), no hour slot is split by a
     /// zone change, and the roll-ups were summed with `b`'s thresholds.
     async fn rollups_serve(&self, b: &Builder) -> Result<bool> {
-        const HOUR: Millis = 3_600_000;
-        let aligned = b
-            .period_bounds()
-            .iter()
-            .all(|&(s, e)| s % HOUR == 0 && e % HOUR == 0);
-        if !aligned || !b.split_slots().is_empty() {
+        if !hour_aligned(b) || !b.split_slots().is_empty() {
             return Ok(false);
         }
         Ok(&self.report_rules().await? == b.rules())
@@ -236,13 +189,10 @@ impl Store {
         let raw_slot_q = || {
             let mut q = Sql::new("SELECT CAST((c.started_at - ");
             q.int(from);
-            let cols = call_sums_sql(&mut q, &b);
+            let (sl, short) = thresholds(&mut q, &b);
+            let cols = rollups::summed(&rollups::queue_sums_using(&sl, &short));
             q.push(&format!(
-                ") / {SLOT_MS} AS BIGINT), c.queue, {cols}, {}, {}, {} FROM calls c \
-                 WHERE c.started_at >= ",
-                ivr_sums_sql(),
-                sum(&format!("{ANSWERED} AND c.survey_score IS NOT NULL"), "1"),
-                sum(ANSWERED, "COALESCE(c.survey_score, 0)"),
+                ") / {SLOT_MS} AS BIGINT), c.queue, {cols} FROM calls c WHERE c.started_at >= "
             ))
             .int(from)
             .push(" AND c.started_at < ")
@@ -278,16 +228,18 @@ impl Store {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let calls = summed(&ROLLED_CALL_SUMS);
-            let ivr = summed(&ROLLED_IVR_SUMS);
+            let call_cols = rollups::names(&rollups::call_sums_using("", ""));
+            let ivr_cols = rollups::names(&rollups::ivr_sums());
+            let calls = summed(&call_cols);
+            let ivr = summed(&ivr_cols);
             let mut slot_q = Sql::new("SELECT CAST((h.hour - ");
             slot_q.int(from);
             slot_q
                 .push(&format!(
                     ") / {SLOT_MS} AS BIGINT), NULLIF(h.queue, ''), {}, {}, \
                      h.survey_responses, h.survey_sum FROM report_hour_queue h WHERE h.hour >= ",
-                    plain(&ROLLED_CALL_SUMS),
-                    plain(&ROLLED_IVR_SUMS),
+                    plain(&call_cols),
+                    plain(&ivr_cols),
                 ))
                 .int(from)
                 .push(" AND h.hour < ")
@@ -360,32 +312,43 @@ impl Store {
                     and: &calls_and(" AND c.ivr_ended_at IS NOT NULL AND c.ivr_path <> '[]'"),
                     by: "1, 2",
                 },
-                &|_| ivr_sums_sql(),
+                &|_| rollups::summed(&rollups::ivr_sums()),
             );
             (raw_slot_q(), agent_q, district_q, reason_q, flow_q)
         };
-        let ticket_q = select(
-            Query {
-                head: "@PERIOD@, t.kind, t.district_id",
-                from: "tickets t",
-                col: "t.created_at",
-                and: "",
-                by: "1, 2, 3",
-            },
-            &|q| {
-                let now_at = q.placeholder(Value::Int(now));
-                [
-                    "CAST(COUNT(*) AS BIGINT)".to_string(),
-                    sum("t.closed_at IS NOT NULL", "1"),
-                    sum(&crate::tickets::overdue_sql(&now_at), "1"),
-                    sum("t.on_site_at IS NOT NULL", "t.on_site_at - t.created_at"),
-                    "CAST(COUNT(t.on_site_at) AS BIGINT)".to_string(),
-                    sum("t.replied_at IS NOT NULL", "t.replied_at - t.created_at"),
-                    "CAST(COUNT(t.replied_at) AS BIGINT)".to_string(),
-                ]
-                .join(", ")
-            },
-        );
+        // The tickets from their roll-up whenever the periods are whole UTC hours (it
+        // depends on no configured threshold), the ones falling overdue in `now`'s hour
+        // counted from the records.
+        let tickets_rolled = hour_aligned(&b);
+        let ticket_q = if tickets_rolled {
+            crate::ticket_rollups::report_query(&bounds, from, to, now)
+        } else {
+            select(
+                Query {
+                    head: "@PERIOD@, t.kind, t.district_id",
+                    from: "tickets t",
+                    col: "t.created_at",
+                    and: "",
+                    by: "1, 2, 3",
+                },
+                &|q| {
+                    let now_at = q.placeholder(Value::Int(now));
+                    [
+                        "CAST(COUNT(*) AS BIGINT)".to_string(),
+                        sum("t.closed_at IS NOT NULL", "1"),
+                        sum(&crate::tickets::overdue_sql(&now_at), "1"),
+                        sum("t.on_site_at IS NOT NULL", "t.on_site_at - t.created_at"),
+                        "CAST(COUNT(t.on_site_at) AS BIGINT)".to_string(),
+                        sum("t.replied_at IS NOT NULL", "t.replied_at - t.created_at"),
+                        "CAST(COUNT(t.replied_at) AS BIGINT)".to_string(),
+                    ]
+                    .join(", ")
+                },
+            )
+        };
+        let falling_due_q = tickets_rolled.then(|| {
+            crate::ticket_rollups::falling_due_query(self.backend, &bounds, from, to, now)
+        });
         let follow_up_q = select(
             Query {
                 head: "@PERIOD@, f.agent_id, t.district_id",
@@ -413,6 +376,10 @@ impl Store {
             None => Vec::new(),
         };
         let tickets = groups(self, ticket_q).await?;
+        let falling_due = match falling_due_q {
+            Some(q) => groups(self, q).await?,
+            None => Vec::new(),
+        };
         let reasons = groups(self, reason_q).await?;
         let agents = groups(self, agent_q).await?;
         let flows = groups(self, flow_q).await?;
@@ -471,6 +438,15 @@ impl Store {
             };
             b.add_ticket_group(period(r)?, &kind, at(r, 2)?, &s);
         }
+        // After the groups they belong to (each ticket is in its roll-up group).
+        for r in &falling_due {
+            let kind: String = at(r, 1)?;
+            let s = TicketSums {
+                overdue: at(r, 3)?,
+                ..TicketSums::default()
+            };
+            b.add_ticket_group(period(r)?, &kind, at(r, 2)?, &s);
+        }
         for r in &follow_ups {
             let s = FollowUpSums {
                 due: at(r, 3)?,
@@ -483,4 +459,13 @@ impl Store {
         }
         Ok(b.finish())
     }
+}
+
+/// Whether every period of `b` begins and ends on a UTC hour (a zone whose offset is whole
+/// hours): then the hourly roll-ups add up to the periods.
+fn hour_aligned(b: &Builder) -> bool {
+    const HOUR: Millis = 3_600_000;
+    b.period_bounds()
+        .iter()
+        .all(|&(s, e)| s % HOUR == 0 && e % HOUR == 0)
 }

@@ -55,31 +55,27 @@ fn rule(col: &str) -> String {
     )
 }
 
-/// The seven call sums of [`crate::report::CallSums`], in its order.
+/// The seven call sums of [`crate::report::CallSums`], in its order, with the call's queue's
+/// thresholds as kept in `report_rules`.
 fn call_sums() -> Vec<(&'static str, String)> {
+    call_sums_using(&rule("service_level_ms"), &rule("short_abandon_ms"))
+}
+
+/// The seven call sums over the call row `{c}`, the call's service-level threshold `sl` and
+/// short-abandon threshold `short` given as SQL (the one definition of each figure, read by
+/// the triggers and by the reports' path over the records, `report_sql`).
+pub(crate) fn call_sums_using(sl: &str, short: &str) -> Vec<(&'static str, String)> {
     vec![
         ("offered", "1".into()),
         ("answered", when(ANSWERED, "1")),
         (
             "within_sl",
-            when(
-                &format!(
-                    "{ANSWERED} AND {{c}}.wait_ms <= {}",
-                    rule("service_level_ms")
-                ),
-                "1",
-            ),
+            when(&format!("{ANSWERED} AND {{c}}.wait_ms <= {sl}"), "1"),
         ),
         ("abandoned", when(ABANDONED, "1")),
         (
             "short_abandoned",
-            when(
-                &format!(
-                    "{ABANDONED} AND {{c}}.wait_ms < {}",
-                    rule("short_abandon_ms")
-                ),
-                "1",
-            ),
+            when(&format!("{ABANDONED} AND {{c}}.wait_ms < {short}"), "1"),
         ),
         ("wait_sum", when(ANSWERED, "COALESCE({c}.wait_ms, 0)")),
         (
@@ -93,7 +89,7 @@ fn call_sums() -> Vec<(&'static str, String)> {
 }
 
 /// The five IVR sums of [`crate::report::IvrSums`], in its order.
-fn ivr_sums() -> Vec<(&'static str, String)> {
+pub(crate) fn ivr_sums() -> Vec<(&'static str, String)> {
     vec![
         ("ivr_calls", when(IVR, "1")),
         (
@@ -122,7 +118,12 @@ fn ivr_sums() -> Vec<(&'static str, String)> {
 }
 
 fn queue_sums() -> Vec<(&'static str, String)> {
-    let mut v = call_sums();
+    queue_sums_using(&rule("service_level_ms"), &rule("short_abandon_ms"))
+}
+
+/// A queue's hour: the call sums, the IVR sums, the survey's responses and score sum.
+pub(crate) fn queue_sums_using(sl: &str, short: &str) -> Vec<(&'static str, String)> {
+    let mut v = call_sums_using(sl, short);
     v.extend(ivr_sums());
     v.push((
         "survey_responses",
@@ -136,6 +137,19 @@ fn queue_sums() -> Vec<(&'static str, String)> {
         when(ANSWERED, "COALESCE({c}.survey_score, 0)"),
     ));
     v
+}
+
+/// `CAST(SUM(e) AS BIGINT), …` over the records, the call row named `c`.
+pub(crate) fn summed(sums: &[(&'static str, String)]) -> String {
+    sums.iter()
+        .map(|(_, e)| format!("CAST(SUM({}) AS BIGINT)", e.replace("{c}", "c")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The names of `sums`' columns.
+pub(crate) fn names(sums: &[(&'static str, String)]) -> Vec<&'static str> {
+    sums.iter().map(|s| s.0).collect()
 }
 
 /// The customer's district (0: none), as the report joins it.
@@ -479,7 +493,7 @@ impl Store {
     }
 
     /// Keeps `rules` as the roll-ups' thresholds: when they differ from the kept ones, the
-    /// roll-ups are recomputed from the records in the same transaction (seconds on a
+    /// roll-ups (the tickets' too) are recomputed from the records in the same transaction (seconds on a
     /// year of a busy centre; done at the engine's start). Whether they were.
     pub async fn set_report_rules(&self, rules: &Rules) -> Result<bool> {
         if &self.report_rules().await? == rules {
@@ -502,7 +516,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        for s in recompute_sql() {
+        let tickets = crate::ticket_rollups::recompute_sql(self.backend);
+        for s in recompute_sql().into_iter().chain(tickets) {
             sqlx::query(sqlx::AssertSqlSafe(s))
                 .execute(&mut *tx)
                 .await?;

@@ -187,7 +187,8 @@ async fn seed(s: &Store) {
     // Tickets: kinds, districts, done or not, overdue or not; and their follow-ups.
     let mut tickets = String::from(
         "INSERT INTO tickets (kind, priority, status, district_id, address, summary, created_via, \
-         created_at, updated_at, on_site_at, replied_at, closed_at, due_on_site_at, due_reply_at) VALUES ",
+         created_at, updated_at, on_site_at, replied_at, closed_at, due_on_site_at, due_reply_at, \
+         due_follow_up_at, followed_up_at) VALUES ",
     );
     for k in 0..400 {
         let at = T0 + g.below(SPAN as u64);
@@ -195,9 +196,13 @@ async fn seed(s: &Store) {
         let on_site = (g.below(2) == 0).then(|| at + g.below(4 * H as u64));
         let replied = (g.below(2) == 0).then(|| at + g.below(8 * H as u64));
         let closed = (g.below(3) == 0).then(|| at + 9 * H);
+        let follow_up_due = closed
+            .filter(|_| g.below(2) == 0)
+            .map(|c| c + g.below(72 * H as u64));
+        let followed_up = follow_up_due.filter(|_| g.below(2) == 0).map(|d| d - H);
         let sep = if k == 0 { "" } else { "," };
         tickets.push_str(&format!(
-            "{sep}('{}', 'normal', 'accepted', {}, '路', '工单', 'agent', {at}, {at}, {}, {}, {}, {}, {})",
+            "{sep}('{}', 'normal', 'accepted', {}, '路', '工单', 'agent', {at}, {at}, {}, {}, {}, {}, {}, {}, {})",
             g.pick(&["leak", "meter_fault", "billing_dispute"]),
             opt(district),
             opt(on_site),
@@ -205,6 +210,8 @@ async fn seed(s: &Store) {
             opt(closed),
             at + g.below(48 * H as u64),
             at + g.below(96 * H as u64),
+            opt(follow_up_due),
+            opt(followed_up),
         ));
     }
     sqlx::query(sqlx::AssertSqlSafe(tickets.clone()))
@@ -364,15 +371,59 @@ async fn sql_aggregated_reports_equal_the_builder_fed_row_by_row() {
         assert!(!s.set_report_rules(&rules()).await.unwrap());
         assert_eq!(s.report_rules().await.unwrap(), rules());
         all_cases_equal(&s, now, "roll-ups").await;
+        // Judged in the hour a ticket falls overdue, a millisecond after its deadline: the
+        // roll-up's row for that hour is not whole, the ticket is counted from the records.
+        let now = a_deadline_just_passed(&s).await;
+        all_cases_equal(&s, now, "roll-ups, a deadline in now's hour").await;
     })
     .await;
+}
+
+/// A ticket's events and deadlines: on site, replied, followed up; their three deadlines.
+type Deadlines = (
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// A millisecond after the instant a ticket in the middle of the seeded span falls overdue
+/// (its earliest deadline whose event has not happened), that instant not an hour's last
+/// millisecond: so `now`'s hour holds an overdue ticket, and only part of it has passed.
+async fn a_deadline_just_passed(s: &Store) -> i64 {
+    let rows: Vec<Deadlines> = sqlx::query_as(
+        "SELECT on_site_at, replied_at, followed_up_at, due_on_site_at, due_reply_at, \
+         due_follow_up_at FROM tickets ORDER BY id",
+    )
+    .fetch_all(s.write_pool())
+    .await
+    .unwrap();
+    let late = |(on_site, replied, followed, d_on, d_reply, d_fu): Deadlines| {
+        [
+            d_on.filter(|_| on_site.is_none() && replied.is_none()),
+            d_reply.filter(|_| replied.is_none()),
+            d_fu.filter(|_| followed.is_none()),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    };
+    let at = rows
+        .into_iter()
+        .filter_map(late)
+        .find(|&t| t > T0 + SPAN / 2 && t % H < H - 1)
+        .expect("a ticket falling overdue in the second half of the span");
+    at + 1
 }
 
 /// The roll-ups are read (not the records) once the thresholds are kept, and they follow
 /// every later change: a finished call's survey score and wrap-up, a record finished late or
 /// made unfinished, reasons added and removed, a customer moved to another district, a
-/// record deleted, a call inserted already finished. A roll-up changed by hand shows in the
-/// report, so the comparison compares the roll-ups.
+/// record deleted, a call inserted already finished; tickets reached, replied, closed,
+/// followed up, moved, re-kinded, given new deadlines, deleted and inserted. A roll-up
+/// changed by hand shows in the report, so the comparison compares the roll-ups.
 #[tokio::test]
 async fn the_roll_ups_follow_every_change_of_the_records() {
     each_store(|s| async move {
@@ -400,7 +451,23 @@ async fn the_roll_ups_follow_every_change_of_the_records() {
               disposition, wait_ms, talk_ms, direction) \
               SELECT 'late-' || call_ref, caller, dialled, started_at + 1000, started_at + 9000, 'repairs', \
               agent_id, 'answered', 14000, 5000, 'inbound' FROM calls WHERE call_ref LIKE 'r9-%'").await;
+        // Tickets: reached on site, replied, closed, followed up, moved, re-kinded, given
+        // new deadlines, deleted, inserted.
+        exec("UPDATE tickets SET on_site_at = created_at + 1800000 WHERE on_site_at IS NULL AND id % 5 = 0").await;
+        exec("UPDATE tickets SET replied_at = created_at + 7200000, closed_at = created_at + 9000000 WHERE replied_at IS NULL AND id % 7 = 1").await;
+        exec("UPDATE tickets SET followed_up_at = due_follow_up_at - 1 WHERE followed_up_at IS NULL AND due_follow_up_at IS NOT NULL AND id % 2 = 0").await;
+        exec("UPDATE tickets SET district_id = NULL WHERE id % 11 = 3").await;
+        exec("UPDATE tickets SET kind = 'complaint' WHERE id % 13 = 4").await;
+        exec("UPDATE tickets SET due_reply_at = due_reply_at + 86400000 WHERE id % 9 = 2").await;
+        exec("UPDATE tickets SET status = 'dispatched', updated_at = updated_at + 1").await;
+        exec("DELETE FROM tickets WHERE id % 17 = 5 AND id NOT IN (SELECT ticket_id FROM followups)").await;
+        exec("INSERT INTO tickets (kind, priority, status, district_id, address, summary, created_via, \
+              created_at, updated_at, due_on_site_at, due_reply_at) \
+              SELECT 'leak', 'urgent', 'accepted', district_id, address, summary, created_via, \
+              created_at + 60000, created_at + 60000, created_at + 2760000, created_at + 86400000 \
+              FROM tickets WHERE id % 19 = 6").await;
         all_cases_equal(&s, now, "after changes").await;
+        all_cases_equal(&s, a_deadline_just_passed(&s).await, "after changes, a deadline in now's hour").await;
         // The roll-ups are what the report reads.
         let zone = Zone::named("Asia/Shanghai").unwrap();
         let b = || Builder::new(zone.clone(), Period::Monthly, date(2026, 3, 1), date(2026, 4, 30), rules());
@@ -410,6 +477,26 @@ async fn the_roll_ups_follow_every_change_of_the_records() {
         let after = s.build_report(b(), now).await.unwrap();
         let offered = |r: &hotline_store::report::Report| r.periods.iter().map(|p| p.calls.offered).sum::<i64>();
         assert_eq!(offered(&after), offered(&before) + 1000);
+        let (hour, kind, district, late): (i64, String, i64, i64) = sqlx::query_as(
+            "SELECT hour, kind, district_id, late_hour FROM report_hour_ticket WHERE created > 0 \
+             ORDER BY hour, kind, district_id, late_hour LIMIT 1",
+        )
+        .fetch_one(s.write_pool())
+        .await
+        .unwrap();
+        sqlx::query(
+            "UPDATE report_hour_ticket SET closed = closed + 100 \
+             WHERE hour = $1 AND kind = $2 AND district_id = $3 AND late_hour = $4",
+        )
+        .bind(hour)
+        .bind(kind)
+        .bind(district)
+        .bind(late)
+        .execute(s.write_pool())
+        .await
+        .unwrap();
+        let closed = |r: &hotline_store::report::Report| r.periods.iter().map(|p| p.tickets.closed).sum::<i64>();
+        assert_eq!(closed(&s.build_report(b(), now).await.unwrap()), closed(&after) + 100);
         // Other thresholds: recomputed from the records, the hand-made change gone.
         let mut other = rules();
         other.default.service_level_ms = 45_000;

@@ -35,7 +35,7 @@ pub(super) fn lookup(
         // Notices with recordings: held in memory (and current) before the flow plays them.
         if let (LookupResult::Found(v), Some((store, recorded))) = (&result, &recordings) {
             for id in ivr_data::recorded_notices(v) {
-                recorded.refresh_notice(store, id).await;
+                recorded.refresh_notice(store, id, now).await;
             }
         }
         if let (Some(ticket), Some((store, call_ref))) = (opened, link) {
