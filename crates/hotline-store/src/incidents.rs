@@ -146,6 +146,7 @@ impl Incidents {
     }
 }
 
+mod carry;
 mod store;
 pub use store::{
     CrewReporter, CrewReports, DistrictCalls, Incident, IncidentInput, IncidentReporter,

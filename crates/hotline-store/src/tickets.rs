@@ -652,7 +652,16 @@ impl Store {
         let mut tx = self.write.begin().await?;
         self.transition_in(&mut tx, id, action, input, actor, now)
             .await?;
+        // The reports it holds follow a reply or a close (`incidents::carry`).
+        let held = self
+            .carry_to_held_reports(&mut tx, id, action, &input.note, now)
+            .await?;
         tx.commit().await?;
+        for h in held {
+            if let Some(t) = self.ticket(h, now).await? {
+                self.announce(&t, action.as_str(), now);
+            }
+        }
         let t = self
             .ticket(id, now)
             .await?

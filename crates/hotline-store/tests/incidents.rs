@@ -142,6 +142,106 @@ async fn twenty_leak_reports_in_ten_minutes_are_one_incident_and_one_dispatch() 
     .await;
 }
 
+/// The later reporters of a leak follow its dispatched ticket to the end: replied to with
+/// its result, closed with it, each with a follow-up call of its own; a report that an agent
+/// dispatched on its own keeps its own course; other tickets of the district are untouched.
+#[tokio::test]
+async fn held_reports_are_replied_and_closed_with_their_dispatched_ticket() {
+    each_store_with(policy(), |s| async move {
+        let f = fixture(&s).await;
+        let mut tickets = Vec::new();
+        for i in 0..6 {
+            let at = NOW + i * MIN;
+            tickets.push(
+                s.create_ticket(&leak(f.customer, &phone(i)), Actor::Ivr, at)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let main = tickets[0].id;
+        let agent = Actor::Agent(f.agent);
+        let input = |note: &str| TransitionInput {
+            note: note.into(),
+            ..TransitionInput::default()
+        };
+        // One held report dispatched on its own (a second crew sent by an agent).
+        let own = tickets[2].id;
+        s.transition(own, Action::Dispatch, &input(""), agent, NOW + 7 * MIN)
+            .await
+            .unwrap();
+        let other = s
+            .create_ticket(
+                &NewTicket {
+                    kind: "billing_dispute".into(),
+                    customer_id: Some(f.customer),
+                    summary: "账单".into(),
+                    ..NewTicket::default()
+                },
+                agent,
+                NOW + 8 * MIN,
+            )
+            .await
+            .unwrap();
+        let status = |id: i64| {
+            let s = s.clone();
+            async move { s.ticket(id, NOW + DAY).await.unwrap().unwrap().status }
+        };
+        let held: Vec<i64> = [1, 3, 4, 5].iter().map(|&i| tickets[i].id).collect();
+
+        s.transition(
+            main,
+            Action::Start,
+            &input(""),
+            Actor::System,
+            NOW + 30 * MIN,
+        )
+        .await
+        .unwrap();
+        for &h in &held {
+            assert_eq!(
+                status(h).await,
+                Status::Accepted,
+                "starting the work moves no report"
+            );
+        }
+        let at = NOW + 90 * MIN;
+        s.transition(main, Action::Reply, &input("主管已修复"), agent, at)
+            .await
+            .unwrap();
+        for &h in &held {
+            let t = s.ticket(h, at).await.unwrap().unwrap();
+            assert_eq!(t.status, Status::Replied, "ticket {h}");
+            assert_eq!(t.replied_at, Some(at));
+            let d = s.ticket_detail(h, at).await.unwrap().unwrap();
+            let last = d.events.last().unwrap();
+            assert_eq!(last.actor, "system");
+            assert_eq!(last.note, format!("with ticket {main}: 主管已修复"));
+        }
+        assert_eq!(status(own).await, Status::Dispatched);
+        assert_eq!(status(other.id).await, Status::Accepted);
+
+        s.transition(main, Action::Close, &input(""), agent, NOW + 120 * MIN)
+            .await
+            .unwrap();
+        for &h in &held {
+            assert_eq!(status(h).await, Status::Closed, "ticket {h}");
+        }
+        assert_eq!(status(own).await, Status::Dispatched);
+        assert_eq!(status(other.id).await, Status::Accepted);
+        // Each reporter is called back: the dispatched ticket's follow-up and the four held.
+        let mut due: Vec<i64> = sqlx::query_scalar("SELECT ticket_id FROM followups")
+            .fetch_all(s.read_pool())
+            .await
+            .unwrap();
+        due.sort_unstable();
+        let mut want = held.clone();
+        want.push(main);
+        want.sort_unstable();
+        assert_eq!(due, want);
+    })
+    .await;
+}
+
 /// The decision comes from the store, not from memory: a store opened afresh on the same
 /// data (a restart, or another node) continues the cluster; a quiet window, another
 /// district, or a closed incident start afresh with a dispatch.
