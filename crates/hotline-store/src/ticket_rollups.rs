@@ -103,28 +103,22 @@ fn upsert(backend: Backend, rows: &[(&str, &str, &str)]) -> String {
     let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
     let (keys, sums) = names.split_at(KEYS);
     let d_keys: Vec<String> = keys.iter().map(|k| format!("d.{k}")).collect();
+    let each = |f: &dyn Fn(&str) -> String, sep: &str| {
+        sums.iter().map(|s| f(s)).collect::<Vec<_>>().join(sep)
+    };
     format!(
         "INSERT INTO report_hour_ticket ({all}) SELECT {d_keys}, {summed} FROM ({shares}) d \
          GROUP BY {d_keys} HAVING {nonzero} ON CONFLICT ({keys}) DO UPDATE SET {set}",
         all = names.join(", "),
         d_keys = d_keys.join(", "),
-        summed = sums
-            .iter()
-            .map(|s| format!("SUM(d.{s})"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        summed = each(&|s| format!("SUM(d.{s})"), ", "),
         shares = shares.join(" UNION ALL "),
-        nonzero = sums
-            .iter()
-            .map(|s| format!("SUM(d.{s}) <> 0"))
-            .collect::<Vec<_>>()
-            .join(" OR "),
+        nonzero = each(&|s| format!("SUM(d.{s}) <> 0"), " OR "),
         keys = keys.join(", "),
-        set = sums
-            .iter()
-            .map(|s| format!("{s} = report_hour_ticket.{s} + EXCLUDED.{s}"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        set = each(
+            &|s| format!("{s} = report_hour_ticket.{s} + EXCLUDED.{s}"),
+            ", "
+        ),
     )
 }
 

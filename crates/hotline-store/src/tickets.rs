@@ -906,11 +906,12 @@ impl Store {
     /// missed by the policy's multiple, gets an event of its own); returns the milestones it
     /// escalated.
     pub async fn escalate_overdue(&self, now: Millis) -> Result<Vec<(i64, Milestone)>> {
-        // Every overdue ticket, a page at a time: the ones escalated long ago must not hide
-        // the ones behind them.
+        // Every overdue ticket that the sweep can still change, a page at a time: the ones
+        // escalated long ago must not hide the ones behind them, nor be read again each time.
         let sql = format!(
-            "SELECT {COLUMNS} FROM tickets WHERE {} AND id > $2 ORDER BY id LIMIT 1000",
-            overdue_sql("$1")
+            "SELECT {COLUMNS} FROM tickets WHERE {} AND NOT ({}) AND id > $2 ORDER BY id LIMIT 1000",
+            overdue_sql("$1"),
+            self.escalation_settled_sql("$1"),
         );
         let mut done = Vec::new();
         let mut after = 0i64;
@@ -929,6 +930,50 @@ impl Store {
             }
         }
         Ok(done)
+    }
+
+    /// How many overdue tickets the next sweep at `now` would read (the ones whose
+    /// escalation can still change).
+    pub async fn escalation_candidates(&self, now: Millis) -> Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM tickets WHERE {} AND NOT ({})",
+            overdue_sql("$1"),
+            self.escalation_settled_sql("$1"),
+        );
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .fetch_one(&self.read)
+            .await?)
+    }
+
+    /// A ticket that no sweep at `now` would change: every deadline it has missed is
+    /// escalated and its level is the highest the policy reaches (2, or 1 when the policy's
+    /// multiple never reaches 2). A sweep then skips it: a centre with a backlog of old
+    /// overdue tickets does not read them all again every few seconds.
+    fn escalation_settled_sql(&self, now: &str) -> String {
+        let top = if self.policy.escalation_multiple > 1 {
+            2
+        } else {
+            1
+        };
+        let missed = |late: &str, name: &str| {
+            format!("CASE WHEN {late} THEN escalated LIKE '%{name}%' ELSE 1 = 1 END")
+        };
+        format!(
+            "escalation_level >= {top} AND {} AND {} AND {}",
+            missed(
+                &format!("on_site_at IS NULL AND replied_at IS NULL AND due_on_site_at < {now}"),
+                Milestone::OnSite.as_str()
+            ),
+            missed(
+                &format!("replied_at IS NULL AND due_reply_at < {now}"),
+                Milestone::Reply.as_str()
+            ),
+            missed(
+                &format!("followed_up_at IS NULL AND due_follow_up_at < {now}"),
+                Milestone::FollowUp.as_str()
+            ),
+        )
     }
 
     /// The escalation of one overdue ticket (see `escalate_overdue`).

@@ -256,12 +256,43 @@ async fn the_escalation_level_rises_at_the_deadline_and_again_at_the_multiple() 
         assert_eq!((level(late.id).await, escalations(late.id).await), (0, 0));
         s.escalate_overdue(NOW + 46 * MIN).await.unwrap();
         assert_eq!((level(late.id).await, escalations(late.id).await), (1, 1));
+        // Level 1: still read by each sweep (it may reach level 2).
+        assert_eq!(s.escalation_candidates(NOW + 80 * MIN).await.unwrap(), 1);
         s.escalate_overdue(NOW + 80 * MIN).await.unwrap();
         assert_eq!((level(late.id).await, escalations(late.id).await), (1, 1));
         s.escalate_overdue(NOW + 91 * MIN).await.unwrap();
         assert_eq!((level(late.id).await, escalations(late.id).await), (2, 2));
         s.escalate_overdue(NOW + 200 * MIN).await.unwrap();
         assert_eq!((level(late.id).await, escalations(late.id).await), (2, 2));
+        // Settled (its missed deadline escalated, level 2): later sweeps do not read it
+        // again, until it misses another deadline.
+        assert_eq!(s.escalation_candidates(NOW + 80 * MIN).await.unwrap(), 0);
+        assert_eq!(s.escalation_candidates(NOW + 200 * MIN).await.unwrap(), 0);
+        // The other ticket is answered in time; the late one misses its reply deadline too.
+        let answer = TransitionInput {
+            note: "修好了".into(),
+            ..TransitionInput::default()
+        };
+        s.transition(
+            on_time.id,
+            Action::Reply,
+            &answer,
+            Actor::Agent(f.agent),
+            NOW + 60 * MIN,
+        )
+        .await
+        .unwrap();
+        let reply_due = s
+            .ticket(late.id, NOW)
+            .await
+            .unwrap()
+            .unwrap()
+            .due_reply_at
+            .expect("a reply deadline");
+        assert_eq!(s.escalation_candidates(reply_due + 1).await.unwrap(), 1);
+        let done = s.escalate_overdue(reply_due + 1).await.unwrap();
+        assert_eq!(done, [(late.id, Milestone::Reply)]);
+        assert_eq!(s.escalation_candidates(reply_due + 2).await.unwrap(), 0);
         let d = s.ticket_detail(late.id, NOW).await.unwrap().unwrap();
         let notes: Vec<&str> = d
             .events
@@ -269,7 +300,14 @@ async fn the_escalation_level_rises_at_the_deadline_and_again_at_the_multiple() 
             .filter(|e| e.kind.starts_with("escalat"))
             .map(|e| e.note.as_str())
             .collect();
-        assert_eq!(notes, ["on_site overdue", "level 2: on_site overdue"]);
+        assert_eq!(
+            notes,
+            [
+                "on_site overdue",
+                "level 2: on_site overdue",
+                "reply overdue"
+            ]
+        );
         assert_eq!(
             (level(on_time.id).await, escalations(on_time.id).await),
             (0, 0)

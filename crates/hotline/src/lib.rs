@@ -22,3 +22,5 @@ pub mod outbox;
 pub mod priority;
 pub mod serve;
 pub mod storage;
+#[cfg(test)]
+mod test_store;

@@ -218,7 +218,6 @@ async fn run(store: &Store, zone: &Zone, cmd: &NoticeCommand, now: Millis) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hotline_store::{NewDistrict, OpenOptions, Policy};
 
     fn args(from: &str, to: Option<&str>) -> NoticeArgs {
         NoticeArgs {
@@ -237,23 +236,7 @@ mod tests {
 
     #[tokio::test]
     async fn add_list_and_end_name_the_option_at_fault() {
-        let dir =
-            std::env::temp_dir().join(format!("hotline-notice-cli-{}", rand::random::<u32>()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite:{}", dir.join("t.db").display());
-        let store = Store::open(OpenOptions::new(url), Policy::default())
-            .await
-            .unwrap();
-        store
-            .insert_district(&NewDistrict {
-                code: "north".into(),
-                name: "城北区".into(),
-                service_centre: String::new(),
-                dispatch_contact: String::new(),
-                dispatch_phone: String::new(),
-            })
-            .await
-            .unwrap();
+        let (store, _, dir) = crate::test_store::with_a_district("notice-cli").await;
         let zone = Zone::named("Asia/Shanghai").unwrap();
         let now = parse_time(&zone, "2026-12-06 09:00").unwrap();
         let add = |a: NoticeArgs| NoticeCommand::Add(Box::new(a));

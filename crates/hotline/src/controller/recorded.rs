@@ -123,7 +123,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use hotline_store::{Figures, NewDistrict, NoticeInput, OpenOptions, Policy};
+    use hotline_store::{Figures, NoticeInput};
 
     /// A WAV file of `n` samples of 8 kHz mono 16-bit PCM.
     fn wav(n: usize) -> Vec<u8> {
@@ -152,22 +152,7 @@ mod tests {
     /// notice, or of its own after it was ended early.
     #[tokio::test]
     async fn recordings_are_held_until_their_notice_ends() {
-        let dir = std::env::temp_dir().join(format!("hotline-recorded-{}", rand::random::<u32>()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite:{}", dir.join("t.db").display());
-        let store = Store::open(OpenOptions::new(url), Policy::default())
-            .await
-            .unwrap();
-        let district = store
-            .insert_district(&NewDistrict {
-                code: "north".into(),
-                name: "城北区".into(),
-                service_centre: String::new(),
-                dispatch_contact: String::new(),
-                dispatch_phone: String::new(),
-            })
-            .await
-            .unwrap();
+        let (store, district, dir) = crate::test_store::with_a_district("recorded").await;
         let t0: Millis = 1_796_000_000_000;
         let notice = |starts_at, ends_at| NoticeInput {
             kind: "outage".into(),
