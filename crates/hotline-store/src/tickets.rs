@@ -14,6 +14,8 @@ use sqlx::AnyConnection;
 
 /// Longest summary, note or address accepted, in characters.
 pub const MAX_TEXT: usize = 4000;
+/// Tickets escalated in one transaction by a sweep.
+const ESCALATION_BATCH: usize = 100;
 
 /// Who did something to a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -925,8 +927,22 @@ impl Store {
                 break;
             };
             after = col(last, "id")?;
-            for r in &rows {
-                self.escalate_one(r, now, &mut done).await?;
+            // A transaction per hundred tickets: a backlog is escalated with a commit per
+            // batch, not per ticket, and the writer is free again between batches (the call
+            // log shares it on SQLite).
+            for batch in rows.chunks(ESCALATION_BATCH) {
+                let mut tx = self.write.begin().await?;
+                let mut changed = Vec::new();
+                for r in batch {
+                    if let Some(t) = self.escalate_one(&mut tx, r, now, &mut done).await? {
+                        changed.push(t);
+                    }
+                }
+                tx.commit().await?;
+                // The supervisors' wall and desks show it live.
+                for t in &changed {
+                    self.announce(t, "escalated", now);
+                }
             }
         }
         Ok(done)
@@ -976,13 +992,15 @@ impl Store {
         )
     }
 
-    /// The escalation of one overdue ticket (see `escalate_overdue`).
+    /// The escalation of one overdue ticket (see `escalate_overdue`) inside `tx`: the ticket
+    /// when it changed (to announce once committed).
     async fn escalate_one(
         &self,
+        tx: &mut AnyConnection,
         r: &AnyRow,
         now: Millis,
         done: &mut Vec<(i64, Milestone)>,
-    ) -> Result<()> {
+    ) -> Result<Option<Ticket>> {
         let t = ticket_from_row(r, now, self)?;
         let new: Vec<Milestone> = t
             .overdue
@@ -998,12 +1016,11 @@ impl Store {
         )
         .max(t.escalation_level);
         if new.is_empty() && level == t.escalation_level {
-            return Ok(());
+            return Ok(None);
         }
         let mut all = t.escalated.clone();
         all.extend(&new);
         let list: Vec<&str> = all.iter().map(|m| m.as_str()).collect();
-        let mut tx = self.write.begin().await?;
         let n = sqlx::query(
             "UPDATE tickets SET escalated = $1, escalation_level = $2, version = version + 1 \
              WHERE id = $3 AND version = $4",
@@ -1015,19 +1032,19 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if n.rows_affected() != 1 {
-            return Ok(()); // changed meanwhile: the next sweep looks again
+            return Ok(None); // changed meanwhile: the next sweep looks again
         }
         for m in &new {
             let note = format!("{} overdue", m.as_str());
-            insert_event(&mut tx, t.id, now, Actor::System, "escalated", None, &note).await?;
-            crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
+            insert_event(tx, t.id, now, Actor::System, "escalated", None, &note).await?;
+            crate::outbox::enqueue_in(tx, t.id, "escalation", &note, now).await?;
             done.push((t.id, *m));
         }
         if level >= 2 && t.escalation_level < 2 {
             let what: Vec<&str> = t.overdue.iter().map(|m| m.as_str()).collect();
             let note = format!("level 2: {} overdue", what.join(", "));
             insert_event(
-                &mut tx,
+                tx,
                 t.id,
                 now,
                 Actor::System,
@@ -1036,12 +1053,9 @@ impl Store {
                 &note,
             )
             .await?;
-            crate::outbox::enqueue_in(&mut tx, t.id, "escalation", &note, now).await?;
+            crate::outbox::enqueue_in(tx, t.id, "escalation", &note, now).await?;
         }
-        tx.commit().await?;
-        // The supervisors' wall and desks show it live.
-        self.announce(&t, "escalated", now);
-        Ok(())
+        Ok(Some(t))
     }
 
     /// Links a call to a ticket (idempotent).
