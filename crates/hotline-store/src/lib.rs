@@ -21,6 +21,7 @@ pub mod customers;
 mod db;
 pub mod destination;
 mod error;
+mod escalation;
 pub mod figures;
 pub mod followups;
 mod group_commit;

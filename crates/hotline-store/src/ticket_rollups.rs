@@ -26,21 +26,13 @@ pub(crate) fn late_at_sql(backend: Backend, t: &str) -> String {
         Backend::Sqlite => "MIN",
         Backend::Postgres => "LEAST",
     };
-    let due = |cond: &str, col: &str| {
-        format!("CASE WHEN {cond}{t}{col} IS NOT NULL THEN {t}{col} ELSE {NEVER} END")
-    };
-    format!(
-        "{least}({}, {}, {})",
-        due(
-            &format!("{t}on_site_at IS NULL AND {t}replied_at IS NULL AND "),
-            "due_on_site_at"
-        ),
-        due(&format!("{t}replied_at IS NULL AND "), "due_reply_at"),
-        due(
-            &format!("{t}followed_up_at IS NULL AND "),
-            "due_follow_up_at"
-        ),
-    )
+    let each: Vec<String> = crate::tickets::deadlines_sql(t)
+        .iter()
+        .map(|(_, due, pending)| {
+            format!("CASE WHEN {pending} AND {due} IS NOT NULL THEN {due} ELSE {NEVER} END")
+        })
+        .collect();
+    format!("{least}({})", each.join(", "))
 }
 
 /// The roll-up's columns: the keys, then the sums of [`crate::report::TicketSums`] other

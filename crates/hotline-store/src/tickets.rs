@@ -1,6 +1,6 @@
 //! Tickets (工单): creation with their deadlines, lifecycle transitions with an event row
-//! each, comments, district assignment, lists (overdue first), escalation of missed
-//! deadlines and repeat-contact lookups. The rules come from `lifecycle` and `policy`; this
+//! each, comments, district assignment, lists (overdue first) and repeat-contact lookups
+//! (the escalation of missed deadlines is `escalation`). The rules come from `lifecycle` and `policy`; this
 //! module only reads and writes them, each change in one transaction.
 
 use crate::db::{col, Store};
@@ -14,8 +14,6 @@ use sqlx::AnyConnection;
 
 /// Longest summary, note or address accepted, in characters.
 pub const MAX_TEXT: usize = 4000;
-/// Tickets escalated in one transaction by a sweep.
-const ESCALATION_BATCH: usize = 100;
 
 /// Who did something to a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +108,7 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    fn timeline(&self) -> Timeline {
+    pub(crate) fn timeline(&self) -> Timeline {
         Timeline {
             created_at: self.created_at,
             on_site_at: self.on_site_at,
@@ -195,13 +193,38 @@ pub(crate) const COLUMNS: &str =
     version, dispatched_at, on_site_at, replied_at, closed_at, followed_up_at, due_on_site_at, \
     due_reply_at, due_follow_up_at, escalated, rating, escalation_level, summaries";
 
+/// The three deadlines a ticket can miss, as the SQL of the ticket row whose columns are
+/// prefixed `t` (`""`, `"t."`, `"NEW."`): each milestone with its due column and the
+/// condition that its step is not done yet (a reply also settles the on-site deadline). The
+/// one description [`overdue_sql`], the escalation sweep and the tickets' roll-up
+/// (`ticket_rollups::late_at_sql`) are built from, as `Timeline::overdue` judges in Rust.
+pub(crate) fn deadlines_sql(t: &str) -> [(Milestone, String, String); 3] {
+    [
+        (
+            Milestone::OnSite,
+            format!("{t}due_on_site_at"),
+            format!("{t}on_site_at IS NULL AND {t}replied_at IS NULL"),
+        ),
+        (
+            Milestone::Reply,
+            format!("{t}due_reply_at"),
+            format!("{t}replied_at IS NULL"),
+        ),
+        (
+            Milestone::FollowUp,
+            format!("{t}due_follow_up_at"),
+            format!("{t}followed_up_at IS NULL"),
+        ),
+    ]
+}
+
 /// The SQL twin of `Timeline::overdue`: `$n` is the time.
 pub(crate) fn overdue_sql(now: &str) -> String {
-    format!(
-        "((on_site_at IS NULL AND replied_at IS NULL AND due_on_site_at < {now}) \
-         OR (replied_at IS NULL AND due_reply_at < {now}) \
-         OR (followed_up_at IS NULL AND due_follow_up_at < {now}))"
-    )
+    let missed: Vec<String> = deadlines_sql("")
+        .iter()
+        .map(|(_, due, pending)| format!("({pending} AND {due} < {now})"))
+        .collect();
+    format!("({})", missed.join(" OR "))
 }
 
 /// The summaries as stored: '' for none, else a JSON object; each text checked like the
@@ -273,7 +296,7 @@ pub(crate) fn ticket_from_row(r: &AnyRow, now: Millis, store: &Store) -> Result<
 }
 
 /// The ticket's limits as its stored deadlines say (a policy change is not retroactive).
-fn stored_limits(t: &Ticket, store: &Store) -> lifecycle::Limits {
+pub(crate) fn stored_limits(t: &Ticket, store: &Store) -> lifecycle::Limits {
     let limits = store
         .policy
         .kind(&t.kind)
@@ -901,161 +924,6 @@ impl Store {
         q.push(") ORDER BY created_at DESC LIMIT 50");
         let rows = q.query().fetch_all(&self.read).await?;
         rows.iter().map(|r| ticket_from_row(r, now, self)).collect()
-    }
-
-    /// Writes an `escalated` event (and its webhook event), once per ticket and milestone,
-    /// for every deadline missed at `now`, and raises the ticket's escalation level (level 2,
-    /// missed by the policy's multiple, gets an event of its own); returns the milestones it
-    /// escalated.
-    pub async fn escalate_overdue(&self, now: Millis) -> Result<Vec<(i64, Milestone)>> {
-        // Every overdue ticket that the sweep can still change, a page at a time: the ones
-        // escalated long ago must not hide the ones behind them, nor be read again each time.
-        let sql = format!(
-            "SELECT {COLUMNS} FROM tickets WHERE {} AND NOT ({}) AND id > $2 ORDER BY id LIMIT 1000",
-            overdue_sql("$1"),
-            self.escalation_settled_sql("$1"),
-        );
-        let mut done = Vec::new();
-        let mut after = 0i64;
-        loop {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(now)
-                .bind(after)
-                .fetch_all(&self.read)
-                .await?;
-            let Some(last) = rows.last() else {
-                break;
-            };
-            after = col(last, "id")?;
-            // A transaction per hundred tickets: a backlog is escalated with a commit per
-            // batch, not per ticket, and the writer is free again between batches (the call
-            // log shares it on SQLite).
-            for batch in rows.chunks(ESCALATION_BATCH) {
-                let mut tx = self.write.begin().await?;
-                let mut changed = Vec::new();
-                for r in batch {
-                    if let Some(t) = self.escalate_one(&mut tx, r, now, &mut done).await? {
-                        changed.push(t);
-                    }
-                }
-                tx.commit().await?;
-                // The supervisors' wall and desks show it live.
-                for t in &changed {
-                    self.announce(t, "escalated", now);
-                }
-            }
-        }
-        Ok(done)
-    }
-
-    /// How many overdue tickets the next sweep at `now` would read (the ones whose
-    /// escalation can still change).
-    pub async fn escalation_candidates(&self, now: Millis) -> Result<i64> {
-        let sql = format!(
-            "SELECT COUNT(*) FROM tickets WHERE {} AND NOT ({})",
-            overdue_sql("$1"),
-            self.escalation_settled_sql("$1"),
-        );
-        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(now)
-            .fetch_one(&self.read)
-            .await?)
-    }
-
-    /// A ticket that no sweep at `now` would change: every deadline it has missed is
-    /// escalated and its level is the highest the policy reaches (2, or 1 when the policy's
-    /// multiple never reaches 2). A sweep then skips it: a centre with a backlog of old
-    /// overdue tickets does not read them all again every few seconds.
-    fn escalation_settled_sql(&self, now: &str) -> String {
-        let top = if self.policy.escalation_multiple > 1 {
-            2
-        } else {
-            1
-        };
-        let missed = |late: &str, name: &str| {
-            format!("CASE WHEN {late} THEN escalated LIKE '%{name}%' ELSE 1 = 1 END")
-        };
-        format!(
-            "escalation_level >= {top} AND {} AND {} AND {}",
-            missed(
-                &format!("on_site_at IS NULL AND replied_at IS NULL AND due_on_site_at < {now}"),
-                Milestone::OnSite.as_str()
-            ),
-            missed(
-                &format!("replied_at IS NULL AND due_reply_at < {now}"),
-                Milestone::Reply.as_str()
-            ),
-            missed(
-                &format!("followed_up_at IS NULL AND due_follow_up_at < {now}"),
-                Milestone::FollowUp.as_str()
-            ),
-        )
-    }
-
-    /// The escalation of one overdue ticket (see `escalate_overdue`) inside `tx`: the ticket
-    /// when it changed (to announce once committed).
-    async fn escalate_one(
-        &self,
-        tx: &mut AnyConnection,
-        r: &AnyRow,
-        now: Millis,
-        done: &mut Vec<(i64, Milestone)>,
-    ) -> Result<Option<Ticket>> {
-        let t = ticket_from_row(r, now, self)?;
-        let new: Vec<Milestone> = t
-            .overdue
-            .iter()
-            .copied()
-            .filter(|m| !t.escalated.contains(m))
-            .collect();
-        let level = lifecycle::escalation_level(
-            &t.timeline(),
-            &stored_limits(&t, self),
-            now,
-            self.policy.escalation_multiple,
-        )
-        .max(t.escalation_level);
-        if new.is_empty() && level == t.escalation_level {
-            return Ok(None);
-        }
-        let mut all = t.escalated.clone();
-        all.extend(&new);
-        let list: Vec<&str> = all.iter().map(|m| m.as_str()).collect();
-        let n = sqlx::query(
-            "UPDATE tickets SET escalated = $1, escalation_level = $2, version = version + 1 \
-             WHERE id = $3 AND version = $4",
-        )
-        .bind(list.join(","))
-        .bind(level)
-        .bind(t.id)
-        .bind(t.version)
-        .execute(&mut *tx)
-        .await?;
-        if n.rows_affected() != 1 {
-            return Ok(None); // changed meanwhile: the next sweep looks again
-        }
-        for m in &new {
-            let note = format!("{} overdue", m.as_str());
-            insert_event(tx, t.id, now, Actor::System, "escalated", None, &note).await?;
-            crate::outbox::enqueue_in(tx, t.id, "escalation", &note, now).await?;
-            done.push((t.id, *m));
-        }
-        if level >= 2 && t.escalation_level < 2 {
-            let what: Vec<&str> = t.overdue.iter().map(|m| m.as_str()).collect();
-            let note = format!("level 2: {} overdue", what.join(", "));
-            insert_event(
-                tx,
-                t.id,
-                now,
-                Actor::System,
-                "escalation_level",
-                None,
-                &note,
-            )
-            .await?;
-            crate::outbox::enqueue_in(tx, t.id, "escalation", &note, now).await?;
-        }
-        Ok(Some(t))
     }
 
     /// Links a call to a ticket (idempotent).
