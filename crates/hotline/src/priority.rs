@@ -4,12 +4,14 @@
 //! that delayed the RTP threads' wake-ups (1,000 IVR calls with reports back to back: pacing
 //! p99 3.2–3.8 ms, `media_load --reports`). At the start and every few seconds after (pools
 //! open connections as they need them), the worker threads (`sqlx-sqlite-worker-N`, which
-//! Linux shortens to `sqlx-sqlite-wor`) not lowered yet are given nice [`NICE`]. Measured,
-//! runs taken in turn: every SQLite thread at nice 19 gave p99 1.57–1.64 ms; the report's
-//! thread alone under `SCHED_IDLE` 1.97–2.24 ms (README, Reports). The call log and the IVR's
+//! Linux shortens to `sqlx-sqlite-wor`) not lowered yet are given nice [`NICE`] and the
+//! `SCHED_IDLE` policy: a nice thread still keeps the core it has for a while when a media
+//! thread wakes, an idle-policy one gives it up at once. Measured (README, Reports): every
+//! SQLite thread at nice 19 gave p99 1.57–1.64 ms on one machine and 2.61–2.96 ms on a
+//! later one, where `SCHED_IDLE` as well gave 2.14–2.23 ms. The call log and the IVR's
 //! lookups then wait for the media when the cores are full: the call log's spool keeps its
 //! records meanwhile. A thread that cannot be lowered is said in the log; nothing else
-//! changes. Linux only.
+//! changes. Neither needs a privilege (both only lower). Linux only.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -45,7 +47,7 @@ fn lower_new(prefix: &str, done: &mut HashSet<u32>) -> usize {
         if !done.insert(tid) {
             continue;
         }
-        match set_nice(tid, NICE) {
+        match set_nice(tid, NICE).and_then(|()| set_idle(tid)) {
             Ok(()) => lowered += 1,
             Err(e) => tracing::warn!(tid, error = %e, "a store thread keeps its CPU priority"),
         }
@@ -74,8 +76,40 @@ fn set_nice(tid: u32, nice: i32) -> std::io::Result<()> {
     }
 }
 
+/// Puts the thread under `SCHED_IDLE`: it runs only when no normal thread wants its core.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn set_idle(tid: u32) -> std::io::Result<()> {
+    #[repr(C)]
+    struct SchedParam {
+        sched_priority: std::os::raw::c_int,
+    }
+    extern "C" {
+        fn sched_setscheduler(
+            pid: u32,
+            policy: std::os::raw::c_int,
+            param: *const SchedParam,
+        ) -> std::os::raw::c_int;
+    }
+    const SCHED_IDLE: std::os::raw::c_int = 5;
+    let param = SchedParam { sched_priority: 0 };
+    // SAFETY: `param` outlives the call, which only reads it; with a thread id the policy of
+    // that thread alone changes, and moving to SCHED_IDLE needs no privilege.
+    let r = unsafe { sched_setscheduler(tid, SCHED_IDLE, &param) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 #[cfg(not(target_os = "linux"))]
 fn set_nice(_tid: u32, _nice: i32) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_idle(_tid: u32) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -102,9 +136,19 @@ mod tests {
     /// A thread's niceness, from `/proc/self/task/TID/stat` (field 19); `None` once the
     /// thread is gone (other tests' threads come and go).
     fn nice(tid: u32) -> Option<i32> {
+        stat_field(tid, 19)
+    }
+
+    /// A thread's scheduling policy (field 41: 0 normal, 5 idle).
+    fn policy(tid: u32) -> Option<i32> {
+        stat_field(tid, 41)
+    }
+
+    /// Field `n` (numbered from 1 as in proc(5)) of `/proc/self/task/TID/stat`.
+    fn stat_field(tid: u32, n: usize) -> Option<i32> {
         let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
         let rest = stat.rsplit_once(')')?.1;
-        rest.split_whitespace().nth(16)?.parse().ok()
+        rest.split_whitespace().nth(n - 3)?.parse().ok()
     }
 
     #[test]
@@ -122,19 +166,22 @@ mod tests {
         let tids = threads_named("hotline-prio-te");
         assert_eq!(tids.len(), 1, "the one thread so named");
         let tid = tids[0];
-        let before: Vec<(u32, Option<i32>)> = threads_named("")
+        let before: Vec<(u32, Option<i32>, Option<i32>)> = threads_named("")
             .into_iter()
             .filter(|&t| t != tid)
-            .map(|t| (t, nice(t)))
+            .map(|t| (t, nice(t), policy(t)))
             .collect();
         assert!(!before.is_empty());
-        assert_eq!(nice(tid), Some(0));
+        assert_eq!((nice(tid), policy(tid)), (Some(0), Some(0)));
         let mut done = HashSet::new();
         assert_eq!(lower_new("hotline-prio-te", &mut done), 1);
-        assert_eq!(nice(tid), Some(NICE));
-        for (t, was) in before {
+        assert_eq!((nice(tid), policy(tid)), (Some(NICE), Some(5)));
+        for (t, was, was_policy) in before {
             if let (Some(was), Some(now)) = (was, nice(t)) {
                 assert_eq!(was, now, "thread {t} keeps its niceness");
+            }
+            if let (Some(was), Some(now)) = (was_policy, policy(t)) {
+                assert_eq!(was, now, "thread {t} keeps its policy");
             }
         }
         // Once: not lowered again.
