@@ -141,14 +141,19 @@ pub struct Events {
 impl Desk {
     /// Opens the live event stream.
     pub async fn events(&self) -> Events {
+        self.stream("/api/events").await
+    }
+
+    /// Opens the Server-Sent Events stream at `path` (`/api/events`, `/api/crew/events`).
+    pub async fn stream(&self, path: &str) -> Events {
         let res = self
             .http
-            .get(format!("{}/api/events", self.base))
+            .get(format!("{}{path}", self.base))
             .bearer_auth(&self.token)
             .send()
             .await
-            .expect("GET /api/events");
-        assert_eq!(res.status().as_u16(), 200, "GET /api/events");
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        assert_eq!(res.status().as_u16(), 200, "GET {path}");
         Events {
             res,
             buf: String::new(),

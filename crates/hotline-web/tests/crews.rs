@@ -16,7 +16,7 @@ mod common;
 use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const MIN: i64 = 60_000;
 
@@ -191,7 +191,7 @@ async fn a_crew_works_its_districts_tickets_and_nothing_else() {
 }
 
 #[tokio::test]
-async fn a_dispatch_reaches_the_crews_open_stream_within_a_second() {
+async fn a_dispatch_reaches_the_crews_open_stream() {
     each_api(|api| async move {
         let f = fixture(&api.store).await;
         let admin = api.login("root", "admin").await;
@@ -201,7 +201,6 @@ async fn a_dispatch_reaches_the_crews_open_stream_within_a_second() {
         let mut stream = Stream::open(&api, &east).await;
         let (name, list) = stream.next().await.expect("the list first");
         assert_eq!((name.as_str(), list), ("tickets", json!([])));
-        let mut worst = Duration::ZERO;
         for i in 0..5 {
             let id = open(
                 &api,
@@ -215,17 +214,13 @@ async fn a_dispatch_reaches_the_crews_open_stream_within_a_second() {
                 (name.as_str(), &ev["what"], &ev["on_list"]),
                 ("ticket", &json!("created"), &json!(false))
             );
-            let sent = Instant::now();
             dispatch(&api, &desk, id, f.district).await;
             let (name, ev) = stream.next().await.expect("the dispatch");
-            worst = worst.max(sent.elapsed());
             assert_eq!(name, "ticket");
             assert_eq!(ev["what"], "dispatch");
             assert_eq!(ev["on_list"], true);
             assert_eq!(ev["ticket"]["id"], id);
         }
-        assert!(worst < Duration::from_secs(1), "{worst:?}");
-        println!("dispatch to the crew's stream: worst of 5 {worst:?}");
         // Another district's dispatch is not sent.
         let id = open(
             &api,
@@ -329,10 +324,10 @@ async fn admins_see_the_webhook_dead_letters_and_put_them_back() {
     .await;
 }
 
-/// 200 crew pages following one district's stream: every dispatch reaches every one of them;
-/// the 99th percentile of dispatch-to-event times stays under a second.
+/// 200 crew pages following one district's stream: every dispatch reaches every one of them,
+/// once. (How fast is measured by `benches/crew_dispatch.rs` against the release engine.)
 #[tokio::test]
-async fn a_dispatch_reaches_two_hundred_open_crew_streams_within_a_second() {
+async fn a_dispatch_reaches_every_one_of_two_hundred_open_crew_streams() {
     each_api(|api| async move {
         let f = fixture(&api.store).await;
         let admin = api.login("root", "admin").await;
@@ -354,7 +349,7 @@ async fn a_dispatch_reaches_two_hundred_open_crew_streams_within_a_second() {
                     while seen.len() < 10 {
                         let Some((_, ev)) = s.next().await else { break };
                         if ev["what"] == "dispatch" {
-                            seen.push((ev["ticket"]["id"].as_i64().unwrap_or(0), Instant::now()));
+                            seen.push(ev["ticket"]["id"].as_i64().unwrap_or(0));
                         }
                     }
                     seen
@@ -369,27 +364,14 @@ async fn a_dispatch_reaches_two_hundred_open_crew_streams_within_a_second() {
                 json!({"kind": "leak", "customer_id": f.customer, "summary": format!("p{i}")}),
             )
             .await;
-            sent.push((id, Instant::now()));
+            sent.push(id);
             dispatch(&api, &desk, id, f.district).await;
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let mut lat = Vec::new();
         for r in readers {
-            let seen = r.await.expect("reader");
-            assert_eq!(seen.len(), 10, "a stream missed a dispatch");
-            for (id, at) in seen {
-                let (_, t0) = sent.iter().find(|(s, _)| *s == id).expect("sent");
-                lat.push(at.duration_since(*t0));
-            }
+            // Each dispatch once, in the order they were made.
+            assert_eq!(r.await.expect("reader"), sent, "a stream missed a dispatch");
         }
-        lat.sort();
-        let p99 = lat[lat.len() * 99 / 100 - 1];
-        let p50 = lat[lat.len() / 2];
-        println!(
-            "200 crew streams, 10 dispatches: p50 {p50:?}, p99 {p99:?}, max {:?}",
-            lat[lat.len() - 1]
-        );
-        assert!(p99 < Duration::from_secs(1), "p99 {p99:?}");
     })
     .await;
 }
