@@ -1,6 +1,7 @@
 //! The command line: `hotline [--config PATH] <serve | config check | config default | db
 //! migrate | db seed | agent add | agent list | flow check | flow graph | flow schema | flow
-//! simulate | flow test | notice add | notice list | notice end>`.
+//! simulate | flow test | notice add | notice list | notice end | incident list | incident open
+//! | incident link | incident close>`.
 //!
 //! Exit codes: 0 success; 1 the engine failed while running (e.g. a port in use); 2 the
 //! command line or the configuration was refused. Configuration errors go to stderr as
@@ -63,6 +64,9 @@ pub enum Command {
     /// District notices (outages, planned works, water quality): publish, list, end.
     #[command(subcommand)]
     Notice(crate::notice_admin::NoticeCommand),
+    /// Incidents (a burst main: the district's reports as one): list, open, link, close.
+    #[command(subcommand)]
+    Incident(crate::incident_admin::IncidentCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +122,9 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
         Command::Notice(cmd) => admin_command(cli.config.as_deref(), |cfg| async move {
             crate::notice_admin::command(&cfg, &cmd).await
+        }),
+        Command::Incident(cmd) => admin_command(cli.config.as_deref(), |cfg| async move {
+            crate::incident_admin::command(&cfg, &cmd).await
         }),
     }
 }

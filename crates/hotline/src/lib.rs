@@ -14,6 +14,7 @@ pub mod config;
 pub mod controller;
 pub mod dispatch_call;
 pub mod flows;
+pub mod incident_admin;
 pub mod ivr_reasons;
 pub mod memory;
 pub mod metrics;
