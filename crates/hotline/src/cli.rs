@@ -1,7 +1,7 @@
 //! The command line: `hotline [--config PATH] <serve | config check | config default | db
 //! migrate | db seed | agent add | agent list | flow check | flow graph | flow schema | flow
-//! simulate | flow test | notice add | notice list | notice end | incident list | incident open
-//! | incident link | incident close>`.
+//! simulate | flow test | notice add | notice list | notice end | notice record | notice
+//! unrecord | incident list | incident open | incident link | incident close>`.
 //!
 //! Exit codes: 0 success; 1 the engine failed while running (e.g. a port in use); 2 the
 //! command line or the configuration was refused. Configuration errors go to stderr as

@@ -1,4 +1,5 @@
-//! `hotline notice add|list|end`: district notices from the command line, on the store the
+//! `hotline notice add|list|end|record|unrecord`: district notices (and their recorded
+//! prompts: a WAV checked as the API checks an upload) from the command line, on the store the
 //! configuration names (as `serve` uses it), checked like the API's (`notices::check`, the
 //! refusal naming the option) and written to the audit trail as done by `command line`.
 //! Times are the centre's wall-clock times (`centre.time_zone`): `--from "2026-12-06 08:00"`.
@@ -27,6 +28,23 @@ pub enum NoticeCommand {
     End {
         /// The notice's id (from `notice list`).
         id: i64,
+    },
+    /// Give a notice a recorded prompt in one language (8 kHz mono 16-bit WAV), played after
+    /// the IVR's own reading of it; replaces the one there was.
+    Record {
+        /// The notice's id (from `notice list`).
+        id: i64,
+        /// The callers' language it is for: zh, en, …
+        #[arg(long)]
+        lang: String,
+        /// The WAV file.
+        file: std::path::PathBuf,
+    },
+    /// Remove a notice's recorded prompt in one language.
+    Unrecord {
+        id: i64,
+        #[arg(long)]
+        lang: String,
     },
 }
 
@@ -75,6 +93,8 @@ fn option_of(field: &str) -> &str {
         "title" => "--title",
         "body" => "--body",
         "cause" => "--cause",
+        "language" => "--lang",
+        "recording" => "FILE",
         other => other,
     }
 }
@@ -211,6 +231,38 @@ async fn run(store: &Store, zone: &Zone, cmd: &NoticeCommand, now: Millis) -> Re
             audit(store, format!("end notice {} ({})", n.id, n.kind), now).await;
             println!("notice {} ended: {}", n.id, line(&n, zone));
         }
+        NoticeCommand::Record { id, lang, file } => {
+            let wav = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let pcm = hotline_media::prompt::library::decode_wav(&wav)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let samples = i64::try_from(pcm.len()).unwrap_or(i64::MAX);
+            let r = store
+                .put_notice_recording(*id, lang, &wav, samples, "command line", now)
+                .await
+                .map_err(refusal)?;
+            let secs = r.samples as f64 / 8000.0;
+            audit(
+                store,
+                format!(
+                    "record notice {id} {lang} ({secs:.1} s, {} bytes)",
+                    wav.len()
+                ),
+                now,
+            )
+            .await;
+            println!("notice {id}: recording in {lang} stored, {secs:.1} s");
+        }
+        NoticeCommand::Unrecord { id, lang } => {
+            if !store
+                .delete_notice_recording(*id, lang)
+                .await
+                .map_err(refusal)?
+            {
+                return Err(format!("notice {id} has no recording in {lang:?}"));
+            }
+            audit(store, format!("unrecord notice {id} {lang}"), now).await;
+            println!("notice {id}: recording in {lang} removed");
+        }
     }
     Ok(())
 }
@@ -293,6 +345,76 @@ mod tests {
         let audit = store.audit_events_of(Some("notice"), 10).await.unwrap();
         assert_eq!(audit.len(), 2);
         assert_eq!(audit[0].actor, "command line");
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn record_checks_the_wav_and_unrecord_removes_it() {
+        let (store, _, dir) = crate::test_store::with_a_district("notice-rec-cli").await;
+        let zone = Zone::named("Asia/Shanghai").unwrap();
+        let now = parse_time(&zone, "2026-12-06 09:00").unwrap();
+        run(
+            &store,
+            &zone,
+            &NoticeCommand::Add(Box::new(args("2026-12-06 08:00", None))),
+            now,
+        )
+        .await
+        .unwrap();
+        let id = store.list_notices(now, false).await.unwrap()[0].id;
+        let good = dir.join("good.wav");
+        std::fs::write(&good, crate::flows::cases::silent_wav(16_000)).unwrap();
+        let bad = dir.join("bad.wav");
+        std::fs::write(&bad, b"RIFF not a wav").unwrap();
+        let record = |id: i64, lang: &str, file: &std::path::Path| NoticeCommand::Record {
+            id,
+            lang: lang.into(),
+            file: file.to_path_buf(),
+        };
+
+        let e = run(&store, &zone, &record(id, "zh", &bad), now)
+            .await
+            .unwrap_err();
+        assert!(e.starts_with(&format!("{}: ", bad.display())), "{e}");
+        let e = run(&store, &zone, &record(id, "z h", &good), now)
+            .await
+            .unwrap_err();
+        assert!(e.starts_with("--lang: "), "{e}");
+        let e = run(&store, &zone, &record(id + 99, "zh", &good), now)
+            .await
+            .unwrap_err();
+        assert!(e.contains("not found"), "{e}");
+        assert!(store
+            .notice_recording_wav(id, "zh")
+            .await
+            .unwrap()
+            .is_none());
+
+        run(&store, &zone, &record(id, "zh", &good), now)
+            .await
+            .unwrap();
+        let n = store.notice(id).await.unwrap().unwrap();
+        assert_eq!(n.recordings.len(), 1);
+        assert_eq!(
+            (
+                n.recordings[0].samples,
+                n.recordings[0].uploaded_by.as_str()
+            ),
+            (16_000, "command line")
+        );
+        let unrecord = |lang: &str| NoticeCommand::Unrecord {
+            id,
+            lang: lang.into(),
+        };
+        run(&store, &zone, &unrecord("zh"), now).await.unwrap();
+        assert!(store
+            .notice_recording_wav(id, "zh")
+            .await
+            .unwrap()
+            .is_none());
+        let e = run(&store, &zone, &unrecord("zh"), now).await.unwrap_err();
+        assert_eq!(e, format!("notice {id} has no recording in \"zh\""));
         store.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }

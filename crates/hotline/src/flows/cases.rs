@@ -546,7 +546,7 @@ async fn insert(store: &Store, data: &Data, zone: &Zone, now: Millis) -> Result<
 }
 
 /// A WAV file of `samples` samples of silence, 8 kHz mono 16-bit PCM.
-fn silent_wav(samples: u32) -> Vec<u8> {
+pub(crate) fn silent_wav(samples: u32) -> Vec<u8> {
     let data = samples * 2;
     let mut w = Vec::with_capacity(44 + data as usize);
     w.extend_from_slice(b"RIFF");
