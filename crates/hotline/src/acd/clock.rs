@@ -15,6 +15,8 @@ use std::sync::Arc;
 use hotline_acd::{AgentSnapshot, AgentState, Millis, Output, Snapshot};
 
 type Source = Arc<dyn Fn() -> Millis + Send + Sync>;
+/// The router time of an earlier instant, rounded once (see [`Clocks::mono_at`]).
+type AtSource = Arc<dyn Fn(std::time::Instant) -> Millis + Send + Sync>;
 
 /// How far the wall clock may move from the monotonic one before times for people follow it.
 pub const SHIFT_TOLERANCE_MS: Millis = 1_000;
@@ -23,6 +25,8 @@ pub const SHIFT_TOLERANCE_MS: Millis = 1_000;
 #[derive(Clone)]
 pub struct Clocks {
     mono: Source,
+    /// The machine's clock gives the router time of any instant; fake clocks do not.
+    at: Option<AtSource>,
     unix: Source,
     /// The shift in force (see [`Clocks::shift`]).
     kept: Arc<AtomicI64>,
@@ -34,14 +38,18 @@ impl Clocks {
     pub fn system() -> Clocks {
         let started = std::time::Instant::now();
         let base = crate::storage::now_ms();
-        Clocks::new(
-            move || {
-                base.saturating_add(
-                    Millis::try_from(started.elapsed().as_millis()).unwrap_or(Millis::MAX),
-                )
-            },
+        let at = move |t: std::time::Instant| {
+            base.saturating_add(
+                Millis::try_from(t.saturating_duration_since(started).as_millis())
+                    .unwrap_or(Millis::MAX),
+            )
+        };
+        let mut clocks = Clocks::new(
+            move || at(std::time::Instant::now()),
             crate::storage::now_ms,
-        )
+        );
+        clocks.at = Some(Arc::new(at));
+        clocks
     }
 
     /// Given clocks (tests: fake ones).
@@ -52,6 +60,7 @@ impl Clocks {
         let kept = unix().saturating_sub(mono());
         Clocks {
             mono: Arc::new(mono),
+            at: None,
             unix: Arc::new(unix),
             kept: Arc::new(AtomicI64::new(kept)),
         }
@@ -60,6 +69,22 @@ impl Clocks {
     /// The router's time now.
     pub fn mono(&self) -> Millis {
         (self.mono)()
+    }
+
+    /// The router's time of `at`, an instant already past (when the call core handled the
+    /// input the router is now given). On the machine's clock it is rounded once from the
+    /// instant itself, so two inputs' times are as far apart as the core's instants were
+    /// (to the millisecond, as the call record has it); taking the time now minus how long
+    /// the message waited rounded twice, and a caller's wait on `/metrics` could differ
+    /// from the record's by 2 ms. Fake clocks: their time now minus the wait.
+    pub fn mono_at(&self, at: std::time::Instant) -> Millis {
+        match &self.at {
+            Some(of) => of(at),
+            None => {
+                let ago = Millis::try_from(at.elapsed().as_millis()).unwrap_or(Millis::MAX);
+                self.mono().saturating_sub(ago)
+            }
+        }
     }
 
     /// How to turn router times into Unix times now: the shift in force, unless the wall
@@ -144,5 +169,31 @@ impl Shift {
             queues: s.queues,
             agents: s.agents.into_iter().map(|a| self.agent(a)).collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn an_instants_router_time_is_rounded_once_from_the_instant() {
+        let clocks = Clocks::system();
+        let t0 = Instant::now();
+        // Instants 1.9 ms apart, at every phase of the millisecond: their router times are
+        // 1 or 2 ms apart (rounded once each), never 3 as "now minus the wait" could give.
+        for k in 0..50u64 {
+            let a = t0 + Duration::from_micros(37 * k);
+            let b = a + Duration::from_micros(1_900);
+            let d = clocks.mono_at(b) - clocks.mono_at(a);
+            assert!((1..=2).contains(&d), "{d} ms at phase {k}");
+        }
+        // The same instant, the same time however late it is asked.
+        let then = Instant::now();
+        let first = clocks.mono_at(then);
+        std::thread::sleep(Duration::from_millis(3));
+        assert_eq!(clocks.mono_at(then), first);
+        assert!(clocks.mono() >= first + 3);
     }
 }

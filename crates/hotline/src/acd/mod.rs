@@ -289,13 +289,10 @@ impl Core {
         self.router.handle(input, self.clocks.mono())
     }
 
-    /// Applies `input`, which happened `ago` (it waited in the channel), at the router's time
-    /// then (the router never goes back before a time it has seen).
-    pub fn handle_ago(&mut self, input: Input, ago: std::time::Duration) -> Vec<Output> {
-        let ago =
-            hotline_acd::Millis::try_from(ago.as_millis()).unwrap_or(hotline_acd::Millis::MAX);
-        self.router
-            .handle(input, self.clocks.mono().saturating_sub(ago))
+    /// Applies `input`, which happened at `at` (it waited in the channel since), at the
+    /// router's time of `at` (the router never goes back before a time it has seen).
+    pub fn handle_at(&mut self, input: Input, at: std::time::Instant) -> Vec<Output> {
+        self.router.handle(input, self.clocks.mono_at(at))
     }
 
     /// Replaces the queues (see `Router::reconfigure`).
@@ -376,12 +373,14 @@ pub fn spawn(
             let Some(msg) = msg else { break };
             match msg {
                 Msg::Input(input, at) => {
-                    let ago = at.map(|at| at.elapsed()).unwrap_or_default();
                     let arriving = match &input {
                         Input::CallArrived(req) => Some(req.id),
                         _ => None,
                     };
-                    let outputs = core.handle_ago(input, ago);
+                    let outputs = match at {
+                        Some(at) => core.handle_at(input, at),
+                        None => core.handle(input),
+                    };
                     let shift = core.shift();
                     for o in outputs {
                         // A queue removed by a reload while a flow still names it: the
