@@ -5,14 +5,14 @@
 
 use clap::Subcommand;
 use hotline_store::incidents::{Incident, IncidentInput};
-use hotline_store::{Millis, NewAuditEvent, Store, StoreError};
+use hotline_store::{Millis, Store, StoreError};
 use hotline_time::Zone;
 
 use crate::config::Config;
 use crate::storage;
 
 /// Who opens or closes an incident from the console (the store keeps it as `opened_by`).
-const BY: &str = "command line";
+const BY: &str = crate::console::ACTOR;
 
 #[derive(Debug, Subcommand)]
 pub enum IncidentCommand {
@@ -68,17 +68,7 @@ fn refusal(e: StoreError) -> String {
 /// One line of `incident list`: id, district, kind, opened (when, by), closed or `open`,
 /// reports, calls, the dispatched ticket, title.
 pub fn line(i: &Incident, zone: &Zone) -> String {
-    let when = |at: Millis| {
-        let l = zone.local(at);
-        format!(
-            "{}-{:02}-{:02} {:02}:{:02}",
-            l.date.year,
-            l.date.month,
-            l.date.day,
-            l.minute / 60,
-            l.minute % 60
-        )
-    };
+    let when = |at: Millis| crate::console::wall_clock(zone, at);
     format!(
         "{}\t{}\t{}\t{} by {}\t{}\treports={}\tcalls={}\tticket={}\t{}",
         i.id,
@@ -96,16 +86,7 @@ pub fn line(i: &Incident, zone: &Zone) -> String {
 }
 
 async fn audit(store: &Store, detail: String, now: Millis) {
-    let entry = NewAuditEvent {
-        actor: BY.into(),
-        action: "incident".into(),
-        detail,
-        outcome: "applied".into(),
-        ..NewAuditEvent::default()
-    };
-    if let Err(e) = store.record_audit(&entry, now).await {
-        eprintln!("hotline: warning: the audit entry was not stored: {e}");
-    }
+    crate::console::audit(store, "incident", detail, now).await;
 }
 
 /// Runs an `incident` command.

@@ -11,6 +11,7 @@ pub mod acd;
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod controller;
 pub mod dispatch_call;
 pub mod flows;

@@ -8,7 +8,7 @@
 
 use clap::{Args, Subcommand};
 use hotline_store::notices::{milli_text, parse_milli};
-use hotline_store::{Figures, Millis, NewAuditEvent, Notice, NoticeInput, Store, StoreError};
+use hotline_store::{Figures, Millis, Notice, NoticeInput, Store, StoreError};
 use hotline_time::Zone;
 
 use crate::config::Config;
@@ -151,17 +151,7 @@ async fn input(store: &Store, zone: &Zone, a: &NoticeArgs) -> Result<NoticeInput
 
 /// One line of `notice list`: id, kind, districts, from, to, cause, figures, title.
 pub fn line(n: &Notice, zone: &Zone) -> String {
-    let when = |at: Millis| {
-        let l = zone.local(at);
-        format!(
-            "{}-{:02}-{:02} {:02}:{:02}",
-            l.date.year,
-            l.date.month,
-            l.date.day,
-            l.minute / 60,
-            l.minute % 60
-        )
-    };
+    let when = |at: Millis| crate::console::wall_clock(zone, at);
     let codes: Vec<&str> = n.districts.iter().map(|d| d.code.as_str()).collect();
     let mut figures = Vec::new();
     for (name, v, unit) in [
@@ -191,16 +181,7 @@ pub fn line(n: &Notice, zone: &Zone) -> String {
 }
 
 async fn audit(store: &Store, detail: String, now: Millis) {
-    let entry = NewAuditEvent {
-        actor: "command line".into(),
-        action: "notice".into(),
-        detail,
-        outcome: "applied".into(),
-        ..NewAuditEvent::default()
-    };
-    if let Err(e) = store.record_audit(&entry, now).await {
-        eprintln!("hotline: warning: the audit entry was not stored: {e}");
-    }
+    crate::console::audit(store, "notice", detail, now).await;
 }
 
 /// Runs a `notice` command.
@@ -237,7 +218,7 @@ async fn run(store: &Store, zone: &Zone, cmd: &NoticeCommand, now: Millis) -> Re
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             let samples = i64::try_from(pcm.len()).unwrap_or(i64::MAX);
             let r = store
-                .put_notice_recording(*id, lang, &wav, samples, "command line", now)
+                .put_notice_recording(*id, lang, &wav, samples, crate::console::ACTOR, now)
                 .await
                 .map_err(refusal)?;
             let secs = r.samples as f64 / 8000.0;
