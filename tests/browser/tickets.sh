@@ -18,28 +18,9 @@ OUT=$DIR/out-tickets
 PORT=${HOTLINE_TICKETS_PORT:-27460}
 HTTP_PORT=$((PORT + 20))
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-rm -rf "$OUT" && mkdir -p "$OUT"
-[ -x "$CHROMIUM" ] || { echo "no browser at $CHROMIUM: apt-get install -y chromium"; exit 2; }
-[ -d "$DIR/node_modules/playwright-core" ] || { echo "playwright-core missing: (cd $DIR && npm ci)"; exit 2; }
-[ -x "$BIN" ] || { echo "no binary at $BIN: cargo build -p hotline"; exit 2; }
-
-ENGINE=""
-cleanup() { if [ -n "$ENGINE" ]; then kill "$ENGINE" 2>/dev/null || true; wait "$ENGINE" 2>/dev/null || true; fi; }
-trap cleanup EXIT
-env HOTLINE_SIP_LISTEN_UDP=127.0.0.1:$PORT HOTLINE_SIP_LISTEN_TCP=127.0.0.1:$PORT \
-  HOTLINE_SIP_PUBLIC_HOST=127.0.0.1 HOTLINE_MEDIA_PUBLIC_ADDRESS=127.0.0.1 \
-  HOTLINE_MEDIA_RTP_PORTS=$((PORT + 100))-$((PORT + 199)) \
-  HOTLINE_DATA_DIR="$OUT/data" HOTLINE_HTTP_LISTEN=127.0.0.1:$HTTP_PORT \
-  HOTLINE_STORE_DEMO_CUSTOMERS=20 HOTLINE_IVR_FLOWS_DIR=$DIR/flows HOTLINE_IVR_ENTRY_FLOW=main \
-  HOTLINE_IVR_RELOAD_SECS=0 HOTLINE_LOG_LEVEL=info \
-  "$BIN" serve >"$OUT/hotline.log" 2>&1 &
-ENGINE=$!
-for _ in $(seq 1 150); do
-  grep -q " ready:" "$OUT/hotline.log" && break
-  kill -0 $ENGINE 2>/dev/null || { cat "$OUT/hotline.log"; echo "FAIL: hotline exited"; exit 1; }
-  sleep 0.1
-done
-grep -q " ready:" "$OUT/hotline.log" || { cat "$OUT/hotline.log"; echo "FAIL: hotline did not start"; exit 1; }
+. $DIR/engine.sh
+browser_engine "$BIN" "$OUT" $PORT $HTTP_PORT $((PORT + 100))-$((PORT + 199)) \
+  HOTLINE_IVR_FLOWS_DIR=$DIR/flows HOTLINE_IVR_ENTRY_FLOW=main
 
 CREW_PASSWORD=crew-$RANDOM-pass
 HOTLINE_DATA_DIR="$OUT/data" HOTLINE_AGENT_PASSWORD=$CREW_PASSWORD "$BIN" agent add --login crew-east \

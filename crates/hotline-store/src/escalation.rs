@@ -25,9 +25,8 @@ impl Store {
         // Every overdue ticket that the sweep can still change, a page at a time: the ones
         // escalated long ago must not hide the ones behind them, nor be read again each time.
         let sql = format!(
-            "SELECT {COLUMNS} FROM tickets WHERE {} AND NOT ({}) AND id > $2 ORDER BY id LIMIT 1000",
-            overdue_sql("$1"),
-            self.escalation_settled_sql("$1"),
+            "SELECT {COLUMNS} FROM tickets WHERE {} AND id > $2 ORDER BY id LIMIT 1000",
+            self.escalation_candidates_sql("$1"),
         );
         let mut done = Vec::new();
         let mut after = 0i64;
@@ -66,14 +65,22 @@ impl Store {
     /// escalation can still change).
     pub async fn escalation_candidates(&self, now: Millis) -> Result<i64> {
         let sql = format!(
-            "SELECT COUNT(*) FROM tickets WHERE {} AND NOT ({})",
-            overdue_sql("$1"),
-            self.escalation_settled_sql("$1"),
+            "SELECT COUNT(*) FROM tickets WHERE {}",
+            self.escalation_candidates_sql("$1")
         );
         Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(now)
             .fetch_one(&self.read)
             .await?)
+    }
+
+    /// The tickets a sweep at `now` reads: overdue, and not settled.
+    fn escalation_candidates_sql(&self, now: &str) -> String {
+        format!(
+            "{} AND NOT ({})",
+            overdue_sql(now),
+            self.escalation_settled_sql(now)
+        )
     }
 
     /// A ticket that no sweep at `now` would change: every deadline it has missed is

@@ -14,12 +14,6 @@
       "esc.title": "工单升级",
       "esc.line": "工单 #{id} 已升级至 {level} 级：{kind} · {priority} · {district} · {what}",
       "esc.dismiss": "知道了",
-      "esc.kind.leak": "漏水",
-      "esc.kind.repair": "维修",
-      "esc.kind.meter": "水表",
-      "esc.kind.complaint": "投诉",
-      "esc.kind.inquiry": "咨询",
-      "esc.kind.billing_dispute": "账单争议",
       "esc.priority.urgent": "紧急",
       "esc.priority.high": "高",
       "esc.priority.normal": "普通",
@@ -39,12 +33,6 @@
       "esc.title": "Escalations",
       "esc.line": "Ticket #{id} escalated to level {level}: {kind} · {priority} · {district} · {what}",
       "esc.dismiss": "Dismiss",
-      "esc.kind.leak": "leak",
-      "esc.kind.repair": "repair",
-      "esc.kind.meter": "meter",
-      "esc.kind.complaint": "complaint",
-      "esc.kind.inquiry": "inquiry",
-      "esc.kind.billing_dispute": "billing dispute",
       "esc.priority.urgent": "urgent",
       "esc.priority.high": "high",
       "esc.priority.normal": "normal",
@@ -96,7 +84,7 @@
         const line = t("esc.line", {
           id: e.ticket_id,
           level: e.level,
-          kind: H.label("esc.kind", e.kind),
+          kind: H.label("kind", e.kind),
           priority: H.label("esc.priority", e.priority),
           district: districtName(e.district_id),
           what: what || "—",
@@ -127,7 +115,7 @@
     }
     tickets.forEach((tk) => {
       const left = el("span", { class: "countdown mono", attrs: { "data-due": String(tk.due_on_site_at) } });
-      const text = t("urgent.item", { id: tk.id, kind: H.label("esc.kind", tk.kind), district: districtName(tk.district_id), address: tk.address || "—" });
+      const text = t("urgent.item", { id: tk.id, kind: H.label("kind", tk.kind), district: districtName(tk.district_id), address: tk.address || "—" });
       list.append(el("li", { class: "urgent-item", attrs: { "data-ticket": String(tk.id) } }, el("span", { text }), " ", left, tk.escalation_level > 0 ? el("span", { class: "badge esc-level", text: "L" + tk.escalation_level }) : null));
     });
     tickUrgent(list);

@@ -1,5 +1,6 @@
 //! The browser pages: the agent desktop (`/desk`), the supervisors' wallboard (`/wall`) and
-//! their notices page (`/wall/notices`) and reports page (`/wall/reports`),
+//! their notices page (`/wall/notices`), incidents page (`/wall/incidents`) and reports page
+//! (`/wall/reports`),
 //! plain HTML, JavaScript and CSS compiled into the binary from `crates/hotline-web/pages/`
 //! (no build step). They hold no data: they log in through `/api/login`, keep the token in
 //! the tab's session storage, send it in the `Authorization` header, and follow
@@ -76,6 +77,16 @@ const FILES: &[(&str, &str, &str)] = &[
         "/pages/notices.js",
         "text/javascript; charset=utf-8",
         include_str!("../pages/notices.js"),
+    ),
+    (
+        "/wall/incidents",
+        "text/html; charset=utf-8",
+        include_str!("../pages/incidents.html"),
+    ),
+    (
+        "/pages/incidents.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/incidents.js"),
     ),
     (
         "/wall/reports",
