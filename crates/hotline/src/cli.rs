@@ -176,8 +176,10 @@ fn serve(path: Option<&Path>) -> ExitCode {
     for w in &loaded.warnings {
         warn!("{w}");
     }
+    let realtime = loaded.config.media.realtime_priority;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_park(crate::priority::realtime_on_park(realtime))
         .build()
     {
         Ok(rt) => rt,

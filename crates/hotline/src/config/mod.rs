@@ -293,6 +293,9 @@ pub struct MediaConfig {
     pub timeout_secs: u64,
     /// Record every answered call to `<data.dir>/recordings/`.
     pub record: bool,
+    /// The call-handling threads (media, SIP, IVR, ACD) under `SCHED_RR` at this priority
+    /// (1–99); 0 = the normal policy.
+    pub realtime_priority: u8,
 }
 
 impl Default for MediaConfig {
@@ -307,6 +310,7 @@ impl Default for MediaConfig {
             language: "zh".into(),
             timeout_secs: 30,
             record: true,
+            realtime_priority: 1,
         }
     }
 }

@@ -221,6 +221,14 @@ pub(super) const KEYS: &[(&str, &str)] = &[
          start repairs.",
     ),
     (
+        "media.realtime_priority",
+        "Run the call-handling threads (media, SIP, IVR, ACD) under the real-time policy SCHED_RR\n\
+         at this priority (1-99), ahead of everything else on the machine, as Asterisk's -p and\n\
+         FreeSWITCH's -rp do: RTP stays on time when the store or other programs fill the cores.\n\
+         Needs root, CAP_SYS_NICE or a LimitRTPRIO at least this high (the shipped systemd unit\n\
+         sets it); without, the engine says so in the log and runs at normal priority. 0 = off.",
+    ),
+    (
         "calls.answer_hangup_secs",
         "Without IVR (ivr.entry_flow = \"\"): hang up answered calls after this many seconds; 0 = never.",
     ),

@@ -646,3 +646,19 @@ fn the_retired_utc_offset_says_what_to_use_instead() {
     // Not printed by `hotline config default`.
     assert!(!Config::default_toml().contains("utc_offset_mins ="));
 }
+
+#[test]
+fn realtime_priority_is_on_by_default_and_checked() {
+    assert_eq!(Config::default().media.realtime_priority, 1);
+    let cfg = parse("[media]\nrealtime_priority = 0\n", &[]).unwrap();
+    assert_eq!(cfg.media.realtime_priority, 0);
+    let cfg = parse("", &[("HOTLINE_MEDIA_REALTIME_PRIORITY", "20")]).unwrap();
+    assert_eq!(cfg.media.realtime_priority, 20);
+    let e = error("[media]\nrealtime_priority = 100\n", &[]);
+    assert!(
+        e.contains("hotline.toml:2:21: media.realtime_priority: 100 is above 99"),
+        "{e}"
+    );
+    let e = error("[media]\nrealtime_priority = -1\n", &[]);
+    assert!(e.contains("media.realtime_priority"), "{e}");
+}

@@ -66,6 +66,15 @@ pub(super) fn check(cfg: &Config) -> Findings {
             "above 60 s: a stranger's packets may take a call's audio for that long",
         );
     }
+    if cfg.media.realtime_priority > 99 {
+        f.error(
+            "media.realtime_priority",
+            format!(
+                "{} is above 99, the highest real-time priority; 1 is enough, 0 turns it off",
+                cfg.media.realtime_priority
+            ),
+        );
+    }
     let lang = &cfg.media.language;
     if lang.is_empty()
         || !lang
