@@ -10,33 +10,16 @@
 // wall links to the page. No dialog, page error or CSP violation may happen.
 // Prints one line per check and "incidents page: N passed, M failed".
 
-const { chromium } = require("playwright-core");
 const path = require("path");
+const { checker, apiOf, launch, watch } = require("./lib");
 
 const env = process.env;
 const BASE = env.BASE_URL;
 const OUT = env.OUT;
 const TITLE = "城东区主管爆裂 <img src=x onerror=alert(1)>";
-
-let passed = 0;
-let failed = 0;
+const { check, done } = checker();
+const api = apiOf(BASE);
 const problems = [];
-
-function check(name, cond, detail) {
-  if (cond) passed += 1;
-  else failed += 1;
-  console.log((cond ? "ok   " : "FAIL ") + name + (detail !== undefined ? ": " + detail : ""));
-  return cond;
-}
-
-async function api(method, p, token, body) {
-  const headers = { Accept: "application/json" };
-  if (token) headers.Authorization = "Bearer " + token;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(BASE + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 async function logIn(page, login, password) {
   await page.goto(BASE + "/wall/incidents");
@@ -47,25 +30,10 @@ async function logIn(page, login, password) {
 }
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath: env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  const browser = await launch();
   const context = await browser.newContext({ locale: "zh-CN", timezoneId: "Asia/Shanghai" });
   const page = await context.newPage();
-  const watch = (p) => {
-    p.on("dialog", (d) => {
-      problems.push("dialog: " + d.message());
-      d.dismiss();
-    });
-    p.on("pageerror", (e) => problems.push("page error: " + e.message));
-    // A refused request (the 422s the test provokes) is logged by the browser itself; anything
-    // else on the console is a problem.
-    p.on("console", (m) => {
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push("console: " + m.text());
-    });
-  };
-  watch(page);
+  watch(page, problems);
   try {
     const token = (await api("POST", "/api/login", undefined, { login: "zhaolei", password: env.SUP_PASSWORD })).body.token;
     // Whatever is open (none in the demo data) is closed first, so that the test's is the only one.
@@ -144,7 +112,7 @@ async function logIn(page, login, password) {
 
     // An agent sees the list, not the form or the buttons.
     const agentPage = await context.newPage();
-    watch(agentPage);
+    watch(agentPage, problems);
     await agentPage.evaluate(() => sessionStorage.clear()).catch(() => {});
     await logIn(agentPage, "zhangmin", env.AGENT_PASSWORD);
     await agentPage.waitForSelector(rowSel);
@@ -171,7 +139,6 @@ async function logIn(page, login, password) {
   } finally {
     check("no dialog, page error or console error", problems.length === 0, problems.join("; "));
     await browser.close();
-    console.log(`incidents page: ${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
+    done("incidents page");
   }
 })();

@@ -8,33 +8,16 @@
 // shown as text. No dialog, page error or CSP violation may happen.
 // Prints one line per check and "notices page: N passed, M failed".
 
-const { chromium } = require("playwright-core");
 const path = require("path");
+const { checker, apiOf, launch, watch } = require("./lib");
 
 const env = process.env;
 const BASE = env.BASE_URL;
 const OUT = env.OUT;
 const TITLE = "解放路管道改造计划停水 <img src=x onerror=alert(1)>";
-
-let passed = 0;
-let failed = 0;
+const { check, done } = checker();
+const api = apiOf(BASE);
 const problems = [];
-
-function check(name, cond, detail) {
-  if (cond) passed += 1;
-  else failed += 1;
-  console.log((cond ? "ok   " : "FAIL ") + name + (detail !== undefined ? ": " + detail : ""));
-  return cond;
-}
-
-async function api(method, p, token, body) {
-  const headers = { Accept: "application/json" };
-  if (token) headers.Authorization = "Bearer " + token;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(BASE + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 /** `ms` as the value of a datetime-local input (the browser's zone, as the page reads it). */
 function local(ms) {
@@ -44,21 +27,9 @@ function local(ms) {
 }
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath: env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  const browser = await launch();
   const page = await browser.newPage({ locale: "zh-CN", timezoneId: "Asia/Shanghai" });
-  page.on("dialog", (d) => {
-    problems.push("dialog: " + d.message());
-    d.dismiss();
-  });
-  page.on("pageerror", (e) => problems.push("page error: " + e.message));
-  // A refused request (the 422 the test provokes) is logged by the browser itself; anything
-  // else on the console is a problem.
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push("console: " + m.text());
-  });
+  watch(page, problems);
   try {
     const login = await api("POST", "/api/login", undefined, { login: "zhaolei", password: env.SUP_PASSWORD });
     const token = login.body.token;
@@ -67,6 +38,8 @@ function local(ms) {
     const before = (await api("GET", "/api/notices?all=true", token)).body.length;
 
     await page.goto(BASE + "/wall/notices");
+    await page.waitForSelector("#login:not([hidden])");
+    check("the login form's title is words, not a key", (await page.textContent("#login-h")) === "班长登录", await page.textContent("#login-h"));
     await page.fill("#login-name", "zhaolei");
     await page.fill("#login-password", env.SUP_PASSWORD);
     await page.click("#login-form button[type=submit]");
@@ -159,7 +132,6 @@ function local(ms) {
   } finally {
     check("no dialog, page error or console error", problems.length === 0, problems.join("; "));
     await browser.close();
-    console.log(`notices page: ${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
+    done("notices page");
   }
 })();

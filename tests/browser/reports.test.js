@@ -68,6 +68,8 @@ function nextDay(d) {
     check("API: yesterday's calls", day.calls.offered === 4 && day.calls.answered === 2 && day.calls.short_abandoned === 1, JSON.stringify(day.calls));
 
     await page.goto(BASE + "/wall/reports");
+    await page.waitForSelector("#login:not([hidden])");
+    check("the login form's title is words, not a key", (await page.textContent("#login-h")) === "班长登录", await page.textContent("#login-h"));
     await page.fill("#login-name", "zhaolei");
     await page.fill("#login-password", env.SUP_PASSWORD);
     await page.click("#login-form button[type=submit]");

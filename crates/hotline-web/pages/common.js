@@ -394,6 +394,49 @@ const Hotline = (() => {
     return s ? "?" + s : "";
   }
 
+  /**
+   * The frame a logged-in page shares: the login form (#login, #login-form, #login-msg), the
+   * user's name (#who), the logout (#logout) and language (#lang) buttons, the tab's title
+   * (`titleKey`), and `content`, shown once logged in. `start(agent)` runs after a login or a
+   * resumed session, `stop()` (optional) when the session ends, `relabel()` (optional) after
+   * the language changed. Wire the page's own controls before calling it.
+   */
+  function loginPage({ content, titleKey, start, stop, relabel }) {
+    const showLogin = (message) => {
+      if (stop) stop();
+      content.hidden = true;
+      $("logout").hidden = true;
+      $("login").hidden = false;
+      $("who").textContent = "";
+      say($("login-msg"), message || "", "error");
+      $("login-name").focus();
+    };
+    const started = (agent) => {
+      $("login").hidden = true;
+      content.hidden = false;
+      $("logout").hidden = false;
+      $("who").textContent = agent.name;
+      return start(agent);
+    };
+    const title = () => {
+      document.title = t(titleKey) + " · hotline";
+    };
+    applyStrings(document);
+    langButton($("lang"));
+    title();
+    onLang(() => {
+      title();
+      if (relabel) relabel();
+    });
+    onUnauthorized(() => showLogin(t("err.session")));
+    loginForm($("login-form"), $("login-msg"), started);
+    $("logout").addEventListener("click", async () => {
+      await logout();
+      showLogin("");
+    });
+    resume(started, showLogin);
+  }
+
   /** Wires a login form (fields `login`, `password`) to POST /api/login. */
   /** On page load: with a token kept in this tab, `start(agent)` for the agent it belongs to;
    *  without one, or when the server no longer takes it, `showLogin("")`. */
@@ -566,6 +609,7 @@ const Hotline = (() => {
     label,
     addStrings,
     applyStrings,
+    loginPage,
     setLang,
     getLang,
     ticketSummary,

@@ -95,15 +95,9 @@
 
   const I = { me: null, list: [], districts: [], timer: null };
 
-  function showLogin(message) {
+  function stop() {
     if (I.timer) clearInterval(I.timer);
     I.timer = null;
-    $("incidents").hidden = true;
-    $("logout").hidden = true;
-    $("login").hidden = false;
-    $("who").textContent = "";
-    say($("login-msg"), message || "", "error");
-    $("login-name").focus();
   }
 
   function writer() {
@@ -112,10 +106,6 @@
 
   async function start(agent) {
     I.me = agent;
-    $("login").hidden = true;
-    $("incidents").hidden = false;
-    $("logout").hidden = false;
-    $("who").textContent = agent.name;
     $("form-card").hidden = !writer();
     if (!writer()) say($("i-msg"), t("i.role"), "info");
     try {
@@ -287,26 +277,18 @@
   }
 
   function init() {
-    H.applyStrings(document);
-    H.langButton($("lang"));
-    const title = () => {
-      document.title = t("i.title") + " · hotline";
-    };
-    title();
-    H.onLang(() => {
-      title();
-      renderForm();
-      renderList();
-    });
-    H.onUnauthorized(() => showLogin(t("err.session")));
-    H.loginForm($("login-form"), $("login-msg"), start);
-    $("logout").addEventListener("click", async () => {
-      await H.logout();
-      showLogin("");
-    });
     $("i-all").addEventListener("change", load);
     $("i-form").addEventListener("submit", openIncident);
-    H.resume(start, showLogin);
+    H.loginPage({
+      content: $("incidents"),
+      titleKey: "i.title",
+      start,
+      stop,
+      relabel: () => {
+        renderForm();
+        renderList();
+      },
+    });
   }
 
   init();

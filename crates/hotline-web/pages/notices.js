@@ -125,21 +125,8 @@
 
   const N = { me: null, list: [], districts: [] };
 
-  function showLogin(message) {
-    $("notices").hidden = true;
-    $("logout").hidden = true;
-    $("login").hidden = false;
-    $("who").textContent = "";
-    say($("login-msg"), message || "", "error");
-    $("login-name").focus();
-  }
-
   async function start(agent) {
     N.me = agent;
-    $("login").hidden = true;
-    $("notices").hidden = false;
-    $("logout").hidden = false;
-    $("who").textContent = agent.name;
     const writer = agent.role !== "agent";
     $("form-card").hidden = !writer;
     if (!writer) say($("n-msg"), t("n.role"), "info");
@@ -350,26 +337,17 @@
   }
 
   function init() {
-    H.applyStrings(document);
-    H.langButton($("lang"));
-    const title = () => {
-      document.title = t("n.title") + " · hotline";
-    };
-    title();
-    H.onLang(() => {
-      title();
-      renderForm();
-      renderList();
-    });
-    H.onUnauthorized(() => showLogin(t("err.session")));
-    H.loginForm($("login-form"), $("login-msg"), start);
-    $("logout").addEventListener("click", async () => {
-      await H.logout();
-      showLogin("");
-    });
     $("n-all").addEventListener("change", load);
     $("n-form").addEventListener("submit", publish);
-    H.resume(start, showLogin);
+    H.loginPage({
+      content: $("notices"),
+      titleKey: "n.title",
+      start,
+      relabel: () => {
+        renderForm();
+        renderList();
+      },
+    });
   }
 
   init();

@@ -125,15 +125,6 @@
 
   const R = { me: null, report: null, names: { agent: new Map(), district: new Map(), reason: new Map() } };
 
-  function showLogin(message) {
-    $("reports").hidden = true;
-    $("logout").hidden = true;
-    $("login").hidden = false;
-    $("who").textContent = "";
-    say($("login-msg"), message || "", "error");
-    $("login-name").focus();
-  }
-
   function isoDate(d) {
     const p = (n) => String(n).padStart(2, "0");
     return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
@@ -141,10 +132,6 @@
 
   async function start(agent) {
     R.me = agent;
-    $("login").hidden = true;
-    $("reports").hidden = false;
-    $("logout").hidden = false;
-    $("who").textContent = agent.name;
     if (agent.role === "agent") {
       say($("r-msg"), t("r.role"), "info");
       return;
@@ -362,25 +349,9 @@
   }
 
   function init() {
-    H.applyStrings(document);
-    H.langButton($("lang"));
-    const title = () => {
-      document.title = t("r.title") + " · hotline";
-    };
-    title();
-    H.onLang(() => {
-      title();
-      render();
-    });
-    H.onUnauthorized(() => showLogin(t("err.session")));
-    H.loginForm($("login-form"), $("login-msg"), start);
-    $("logout").addEventListener("click", async () => {
-      await H.logout();
-      showLogin("");
-    });
     $("r-form").addEventListener("submit", show);
     $("r-csv").addEventListener("click", downloadCsv);
-    H.resume(start, showLogin);
+    H.loginPage({ content: $("reports"), titleKey: "r.title", start, relabel: render });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
