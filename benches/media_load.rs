@@ -34,7 +34,9 @@
 //! engine's store is busy with reports. The line says how many reports and how long each.
 //! The file's tickets already overdue are escalated before the engine starts (a live engine
 //! escalates each when it falls due), so that the run does not measure a backlog's one-off
-//! escalation.
+//! escalation. With `--reports postgres://…/DB`, the same on PostgreSQL: DB is the database
+//! `report_month --pg postgres://…/DB` seeded (its schema `bench_report_1000000_500000`), and
+//! the engine runs on a copy of it made for the run (`common::pg_copy`), dropped afterwards.
 //!
 //! Run: `cargo build --release -p hotline && cargo bench --bench media_load -- --calls 1000 --seconds 20 [--ivr] [--desktops 200] [--scrape] [--reports target/bench-report/report-1000000-500000.db]`
 
@@ -44,7 +46,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{
-    agents, desks, kernel_timestamps, proc_cpu_ticks, proc_rss_kib, rtp_target, send_spread,
+    agents, desks, kernel_timestamps, pg_copy, proc_cpu_ticks, proc_rss_kib, rtp_target, send_spread,
     summarize, StreamStats,
 };
 use hotline_e2e::{branch, token, Engine};
@@ -68,9 +70,9 @@ struct Args {
     churn_secs: u64,
     /// Scrape `/metrics` every 200 ms during the run.
     scrape: bool,
-    /// A report_month SQLite file to start the engine's database from; monthly reports are
-    /// requested in a loop during the run.
-    reports: Option<std::path::PathBuf>,
+    /// A report_month SQLite file, or PostgreSQL database, to start the engine's database
+    /// from; monthly reports are requested in a loop during the run.
+    reports: Option<String>,
 }
 
 fn args() -> Args {
@@ -91,7 +93,7 @@ fn args() -> Args {
     a.scrape = argv.iter().any(|x| x == "--scrape");
     for w in argv.windows(2) {
         if w[0] == "--reports" {
-            a.reports = Some(w[1].clone().into());
+            a.reports = Some(w[1].clone());
         }
         let n = w[1].parse().ok();
         match (w[0].as_str(), n) {
@@ -303,14 +305,14 @@ async fn scrape_every(url: String, every: Duration, out: Arc<Mutex<Scrapes>>) {
 /// caller and `bills` has something to say) in districts without notices (so that nothing is
 /// read before the menu and the keys typed ahead reach it).
 async fn ivr_callers(db_url: &str, n: usize) -> Vec<String> {
-    let pool = sqlx::SqlitePool::connect(db_url)
+    let pool = sqlx::AnyPool::connect(db_url)
         .await
         .expect("engine database");
     let phones: Vec<String> = sqlx::query_scalar(
         "SELECT MIN(p.phone) FROM customer_phones p JOIN customers c ON c.id = p.customer_id \
          WHERE EXISTS (SELECT 1 FROM bills b WHERE b.customer_id = p.customer_id) \
          AND NOT EXISTS (SELECT 1 FROM notice_districts nd WHERE nd.district_id = c.district_id) \
-         GROUP BY p.customer_id ORDER BY p.customer_id LIMIT ?",
+         GROUP BY p.customer_id ORDER BY p.customer_id LIMIT $1",
     )
     .bind(n as i64)
     .fetch_all(&pool)
@@ -389,9 +391,24 @@ async fn run(a: Args) {
     // The engine's database, made beforehand so that the desktop agents are in it.
     let db_dir = std::env::temp_dir().join(format!("hotline-media-load-{}", token()));
     std::fs::create_dir_all(&db_dir).expect("db dir");
-    let db_url = format!("sqlite:{}", db_dir.join("hotline.db").display());
-    if let Some(file) = &a.reports {
-        std::fs::copy(file, db_dir.join("hotline.db")).expect("the report database");
+    let mut db_url = format!("sqlite:{}", db_dir.join("hotline.db").display());
+    let mut pg_run = None;
+    match &a.reports {
+        Some(url) if url.starts_with("postgres") => {
+            let t = Instant::now();
+            let name = format!("hotline_media_load_{}", std::process::id());
+            let run = pg_copy::copy(url, "bench_report_1000000_500000", &name).await;
+            println!(
+                "copied the seeded PostgreSQL database in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+            db_url = run.url.clone();
+            pg_run = Some(run);
+        }
+        Some(file) => {
+            std::fs::copy(file, db_dir.join("hotline.db")).expect("the report database");
+        }
+        None => {}
     }
     {
         let store = Store::open(OpenOptions::new(db_url.clone()), Policy::default())
@@ -418,6 +435,19 @@ async fn run(a: Args) {
         }
         store.close().await;
     }
+    // The run's own call records are those after the ones the database starts with (the
+    // report runs' million).
+    let records_before: i64 = {
+        let pool = sqlx::AnyPool::connect(&db_url)
+            .await
+            .expect("engine database");
+        let n = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM calls")
+            .fetch_one(&pool)
+            .await
+            .expect("the calls so far");
+        pool.close().await;
+        n
+    };
     let mut engine = Engine::start(&[
         ("HOTLINE_STORE_URL", &db_url),
         ("HOTLINE_CALLS_ANSWER_HANGUP_SECS", "0"),
@@ -602,29 +632,36 @@ async fn run(a: Args) {
     }
     {
         // Every call left a complete record; with --ivr, the calls really went main → bills.
-        let pool = sqlx::SqlitePool::connect(&db_url)
+        let pool = sqlx::AnyPool::connect(&db_url)
             .await
             .expect("engine database");
-        let mut ended = -1i64;
-        for _ in 0..40 {
+        // Until every call's record has ended, or nothing moved for 5 s.
+        let (mut ended, mut still) = (-1i64, 0);
+        while still < 20 {
             tokio::time::sleep(Duration::from_millis(250)).await;
-            let now: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE ended_at IS NOT NULL")
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap_or(0);
-            if now == ended && now >= calls.len() as i64 {
+            let now: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM calls WHERE ended_at IS NOT NULL AND id > $1",
+            )
+            .bind(records_before)
+            .fetch_one(&pool)
+            .await
+            .unwrap_or(0);
+            if now >= calls.len() as i64 {
                 break;
             }
+            still = if now == ended { still + 1 } else { 0 };
             ended = now;
         }
-        let through_bills: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE ivr_path LIKE '%bills/latest%'")
-                .fetch_one(&pool)
-                .await
-                .expect("call records");
+        let through_bills: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM calls WHERE ivr_path LIKE '%bills/latest%' AND id > $1",
+        )
+        .bind(records_before)
+        .fetch_one(&pool)
+        .await
+        .expect("call records");
         let (records, done): (i64, i64) =
-            sqlx::query_as("SELECT COUNT(*), COUNT(ended_at) FROM calls")
+            sqlx::query_as("SELECT COUNT(*), COUNT(ended_at) FROM calls WHERE id > $1")
+                .bind(records_before)
                 .fetch_one(&pool)
                 .await
                 .unwrap_or_default();
@@ -643,8 +680,10 @@ async fn run(a: Args) {
                 calls.len()
             );
             let others: Vec<(String, Option<String>)> = sqlx::query_as(
-                "SELECT ivr_path, disposition FROM calls WHERE ivr_path NOT LIKE '%bills/latest%' LIMIT 3",
+                "SELECT ivr_path, disposition FROM calls \
+                 WHERE ivr_path NOT LIKE '%bills/latest%' AND id > $1 LIMIT 3",
             )
+            .bind(records_before)
             .fetch_all(&pool)
             .await
             .unwrap_or_default();
@@ -654,5 +693,8 @@ async fn run(a: Args) {
         }
     }
     drop(engine);
+    if let Some(run) = pg_run {
+        run.drop_now().await;
+    }
     let _ = std::fs::remove_dir_all(&db_dir);
 }

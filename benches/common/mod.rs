@@ -7,6 +7,7 @@ use std::time::Duration;
 
 pub mod agents;
 pub mod desks;
+pub mod pg_copy;
 pub mod store;
 
 /// Arrival times from the kernel (SO_TIMESTAMPNS), so the generator's own scheduling delays
