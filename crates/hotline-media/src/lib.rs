@@ -12,6 +12,8 @@
 //!   barge-in; music on hold.
 //! - [`recording`]: WAV recording off the media path by a small pool of writer threads,
 //!   flushed every second; header repair.
+//! - [`mix`]: the N-party mixer of 20 ms linear PCM frames for conferences and supervision
+//!   (listen, whisper, barge): who hears whom, sums saturated to 16 bits, O(N) per tick.
 //! - [`leg`]: the async shell: one tokio task per call leg that owns its socket and drives the
 //!   pure parts above; bridging two legs.
 //!
@@ -21,6 +23,7 @@
 pub mod dtmf;
 pub mod g711;
 pub mod leg;
+pub mod mix;
 pub mod ports;
 pub mod prompt;
 pub mod recording;
