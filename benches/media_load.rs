@@ -46,8 +46,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{
-    agents, desks, kernel_timestamps, pg_copy, proc_cpu_ticks, proc_rss_kib, rtp_target, send_spread,
-    summarize, StreamStats,
+    agents, desks, kernel_timestamps, pg_copy, proc_cpu_ticks, proc_rss_kib, rtp_target,
+    send_spread, summarize, StreamStats,
 };
 use hotline_e2e::{branch, token, Engine};
 use hotline_sip::wire::{self, Message};

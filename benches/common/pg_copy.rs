@@ -23,13 +23,20 @@ fn on_same_server(url: &str, db: &str) -> String {
 /// Copies database `template` (of `url`'s server; nobody may be connected to it) into a new
 /// one named `name`, with its schema `schema` as `public`.
 pub async fn copy(url: &str, schema: &str, name: &str) -> RunDatabase {
-    let template = url.rsplit_once('/').map(|(_, db)| db).expect("a database in the URL");
+    let template = url
+        .rsplit_once('/')
+        .map(|(_, db)| db)
+        .expect("a database in the URL");
     let admin = on_same_server(url, "postgres");
-    let pool = PgPool::connect(&admin).await.expect("the server's postgres database");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {template}")))
-        .execute(&pool)
+    let pool = PgPool::connect(&admin)
         .await
-        .expect("copy of the seeded database (is anybody connected to it?)");
+        .expect("the server's postgres database");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} TEMPLATE {template}"
+    )))
+    .execute(&pool)
+    .await
+    .expect("copy of the seeded database (is anybody connected to it?)");
     pool.close().await;
     let run = on_same_server(url, name);
     let db = PgPool::connect(&run).await.expect("the copy");

@@ -907,9 +907,15 @@ impl Store {
         now: Millis,
     ) -> Result<Vec<Ticket>> {
         let phone = phone.and_then(crate::rules::normalize_phone);
+        // The caller's open tickets are found by their indexes first, then ordered. Written
+        // as `WHERE … ORDER BY created_at DESC LIMIT 50`, PostgreSQL's generic plan for a
+        // prepared statement (the one it keeps after five runs) walked the created-at index
+        // backwards through every ticket when one phone number is common among them: 100–
+        // 290 ms a call start with 500,000 tickets, ten call records a second under load
+        // (`media_load --reports postgres://…`), where this takes 0.2 ms.
         let mut q = Sql::new(&format!(
-            "SELECT {COLUMNS} FROM tickets WHERE status IN ('accepted', 'dispatched', \
-             'in_progress', 'replied') AND ("
+            "WITH open AS MATERIALIZED (SELECT {COLUMNS} FROM tickets \
+             WHERE status IN ('accepted', 'dispatched', 'in_progress', 'replied') AND ("
         ));
         match (customer_id, phone.as_deref()) {
             (None, None) => return Ok(Vec::new()),
@@ -921,7 +927,7 @@ impl Store {
                 .push(" OR reporter_phone = ")
                 .text(p),
         };
-        q.push(") ORDER BY created_at DESC LIMIT 50");
+        q.push(format!(")) SELECT {COLUMNS} FROM open ORDER BY created_at DESC LIMIT 50").as_str());
         let rows = q.query().fetch_all(&self.read).await?;
         rows.iter().map(|r| ticket_from_row(r, now, self)).collect()
     }

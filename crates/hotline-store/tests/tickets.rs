@@ -683,6 +683,18 @@ async fn a_ticket_without_a_reporter_phone_makes_nobody_else_a_repeat_contact() 
         let (_, flagged, found) = repeat(&s, "r5", "+86 139 0000 2222", NOW + HOUR).await;
         assert!(flagged);
         assert_eq!(found, vec![reported.id]);
+        // Several: the newest first, whether found by the account or by the number.
+        let mut later = Vec::new();
+        for at in [NOW + 2 * MIN, NOW + MIN] {
+            later.push(s.create_ticket(&leak(&f), Actor::Ivr, at).await.unwrap().id);
+        }
+        let open = s
+            .open_tickets_for(Some(f.customer), Some("13900002222"), NOW + HOUR)
+            .await
+            .unwrap();
+        let ids: Vec<i64> = open.iter().map(|t| t.id).collect();
+        assert_eq!(ids[..2], later[..], "{ids:?}");
+        assert!(ids.contains(&reported.id), "{ids:?}");
     })
     .await;
 }

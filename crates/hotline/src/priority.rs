@@ -18,7 +18,7 @@
 //! ([`realtime_on_park`], each worker raising itself the first time it goes idle: tokio's
 //! blocking-pool threads never park, so file writes and memory trims stay normal). With the
 //! SQLite threads idle and the workers real-time, nothing else on the machine delays an RTP
-//! tick: 1,000 IVR calls with reports back to back went from p99 13.9 ms to 1.0-1.1 ms on a
+//! tick: 1,000 IVR calls with reports back to back went from p99 4.7-13.9 ms to 1.0-1.3 ms on a
 //! 2-core VM (README, Reports). Raising needs root, `CAP_SYS_NICE` or `RLIMIT_RTPRIO`; a
 //! worker that may not is said once in the log and runs on at normal priority.
 
