@@ -1,5 +1,5 @@
 "use strict";
-// What the page checks share (notices, incidents): one line per check and the tally, the API
+// What the page checks share (notices, incidents, reports): one line per check and the tally, the API
 // called the way the pages call it, Debian's Chromium launched headless, and a page watched
 // for dialogs, page errors and console errors (a refused request the test provokes is logged
 // by the browser itself as "Failed to load resource" and is not a problem).

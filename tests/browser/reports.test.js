@@ -8,26 +8,18 @@
 // input and names the field; English works. No dialog, page error or console error.
 // Prints one line per check and "reports page: N passed, M failed".
 
-const { chromium } = require("playwright-core");
 const fs = require("fs");
 const path = require("path");
+const { checker, launch, watch } = require("./lib");
 
 const env = process.env;
 const BASE = env.BASE_URL;
 const OUT = env.OUT;
 const DAY = env.DAY;
-
-let passed = 0;
-let failed = 0;
+const { check, done } = checker();
 const problems = [];
 
-function check(name, cond, detail) {
-  if (cond) passed += 1;
-  else failed += 1;
-  console.log((cond ? "ok   " : "FAIL ") + name + (detail !== undefined ? ": " + detail : ""));
-  return cond;
-}
-
+/** The answer's text as it came (the CSV is compared byte for byte). */
 async function api(p, token) {
   const res = await fetch(BASE + p, { headers: { Authorization: "Bearer " + token } });
   return { status: res.status, text: await res.text() };
@@ -40,20 +32,10 @@ function nextDay(d) {
 }
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath: env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  const browser = await launch();
   const ctx = await browser.newContext({ locale: "zh-CN", timezoneId: "Asia/Shanghai", acceptDownloads: true });
   const page = await ctx.newPage();
-  page.on("dialog", (d) => {
-    problems.push("dialog: " + d.message());
-    d.dismiss();
-  });
-  page.on("pageerror", (e) => problems.push("page error: " + e.message));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push("console: " + m.text());
-  });
+  watch(page, problems);
   try {
     const login = await fetch(BASE + "/api/login", {
       method: "POST",
@@ -123,7 +105,6 @@ function nextDay(d) {
   } finally {
     check("no dialog, page error or console error", problems.length === 0, problems.join("; "));
     await browser.close();
-    console.log(`reports page: ${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
+    done("reports page");
   }
 })();

@@ -395,6 +395,21 @@ const Hotline = (() => {
   }
 
   /**
+   * Marks the input of `form` a refusal named (`aria-invalid`, focused) and clears the
+   * others; an empty `field` only clears. `find(field)` (optional) gives the element of a
+   * field that is not an input named so (a fieldset, an input known by its id).
+   */
+  function markField(form, field, find) {
+    for (const e of form.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
+    if (!field) return;
+    const named = (find && find(field)) || form.querySelector('[name="' + CSS.escape(field) + '"]');
+    if (named) {
+      named.setAttribute("aria-invalid", "true");
+      if (named.focus) named.focus();
+    }
+  }
+
+  /**
    * The frame a logged-in page shares: the login form (#login, #login-form, #login-msg), the
    * user's name (#who), the logout (#logout) and language (#lang) buttons, the tab's title
    * (`titleKey`), and `content`, shown once logged in. `start(agent)` runs after a login or a
@@ -610,6 +625,7 @@ const Hotline = (() => {
     addStrings,
     applyStrings,
     loginPage,
+    markField,
     setLang,
     getLang,
     ticketSummary,

@@ -224,12 +224,7 @@
 
   /** Marks the input of the field the server named. */
   function markField(field) {
-    for (const e of $("i-form").querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
-    const named = $("i-form").querySelector('[name="' + CSS.escape(field || "") + '"]');
-    if (named) {
-      named.setAttribute("aria-invalid", "true");
-      named.focus();
-    }
+    H.markField($("i-form"), field);
   }
 
   function refusal(err) {

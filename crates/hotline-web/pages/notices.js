@@ -294,15 +294,9 @@
     };
   }
 
-  /** Marks the input of the field the server named. */
+  /** Marks the input of the field the server named (the districts are a fieldset). */
   function markField(field) {
-    for (const e of $("n-form").querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
-    const named =
-      field === "district_ids" ? $("f-districts") : $("n-form").querySelector('[name="' + CSS.escape(field || "") + '"]');
-    if (named) {
-      named.setAttribute("aria-invalid", "true");
-      if (named.focus) named.focus();
-    }
+    H.markField($("n-form"), field, (f) => (f === "district_ids" ? $("f-districts") : null));
   }
 
   async function publish(ev) {

@@ -160,12 +160,9 @@
     return { period: $("r-period").value, from: $("r-from").value, to: $("r-to").value };
   }
 
+  /** Marks the date input the server named (`from`, `to`). */
   function markField(field) {
-    ["r-from", "r-to"].forEach((id) => $(id).removeAttribute("aria-invalid"));
-    if (field === "from" || field === "to") {
-      $("r-" + field).setAttribute("aria-invalid", "true");
-      $("r-" + field).focus();
-    }
+    H.markField($("r-form"), field, (f) => (f === "from" || f === "to" ? $("r-" + f) : null));
   }
 
   async function show(ev) {
