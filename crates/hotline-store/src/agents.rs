@@ -18,6 +18,9 @@ pub enum Role {
     /// (below every desk role; never an ACD agent).
     Crew,
     Agent,
+    /// A quality evaluator: what an agent may do, and every call's recording to assess
+    /// (no supervisor's changes).
+    Qa,
     Supervisor,
     Admin,
 }
@@ -27,14 +30,21 @@ impl Role {
         match self {
             Role::Crew => "crew",
             Role::Agent => "agent",
+            Role::Qa => "qa",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Crew, Role::Agent, Role::Supervisor, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Role::Crew,
+            Role::Agent,
+            Role::Qa,
+            Role::Supervisor,
+            Role::Admin,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 

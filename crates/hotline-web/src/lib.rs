@@ -33,6 +33,7 @@ mod notices;
 mod openapi;
 mod pages;
 mod reasons;
+mod recordings;
 mod reports;
 mod throttle;
 mod tickets;
@@ -85,6 +86,9 @@ pub struct ApiState {
     /// An agent must give the call's reasons before ending wrap-up from the desktop
     /// (`acd.wrapup_reasons_required`; only where the tree has reasons).
     pub reasons_required: bool,
+    /// The folder the engine records calls into: `GET /api/calls/{id}/recording` serves
+    /// files inside it only (`None`: none).
+    pub recordings: Option<std::path::PathBuf>,
 }
 
 impl ApiState {
@@ -99,6 +103,8 @@ impl ApiState {
 pub(crate) struct App {
     api: ApiState,
     pub(crate) logins: auth::Logins,
+    /// The playbacks audited lately (one audit entry per playback, not per range request).
+    pub(crate) plays: recordings::Plays,
 }
 
 impl std::ops::Deref for App {
@@ -204,6 +210,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/calls", calls::list),
         ep(Get, "/api/calls/{id}", calls::detail),
         ep(Post, "/api/calls/{id}/tickets", calls::link_ticket),
+        ep(Get, "/api/calls/{id}/recording", recordings::play),
         ep(Get, "/api/agents", agents::list),
         ep(Get, "/api/events", live::events),
         ep(Get, "/api/acd", acd::overview),
@@ -256,6 +263,7 @@ pub fn router(state: ApiState) -> Router {
     let shared: Shared = Arc::new(App {
         api: state,
         logins: auth::Logins::new(throttle::ThrottlePolicy::default()),
+        plays: recordings::Plays::default(),
     });
     let mut open = Router::new();
     let mut guarded = Router::new();

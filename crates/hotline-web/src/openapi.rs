@@ -116,6 +116,7 @@ mod tests {
             zone: hotline_time::Zone::default(),
             ivr_titles: None,
             reasons_required: false,
+            recordings: None,
         });
         for e in endpoints() {
             let path = e.path.replace("{id}", "1");

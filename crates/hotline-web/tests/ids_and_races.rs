@@ -83,7 +83,7 @@ async fn unknown_ids_are_404_on_every_id_route() {
             }
             checked += 1;
         }
-        assert_eq!(checked, 22);
+        assert_eq!(checked, 23);
         assert_eq!(api.count("tickets").await, 1);
         assert_eq!(api.count("ticket_events").await, 1);
     })

@@ -54,7 +54,7 @@ pub struct AgentArgs {
     /// not given (keeps it out of the shell history).
     #[arg(long, env = "HOTLINE_AGENT_PASSWORD", hide_env_values = true)]
     pub password: String,
-    /// agent, supervisor, admin or crew (a district's field crew: needs --district).
+    /// agent, qa, supervisor, admin or crew (a district's field crew: needs --district).
     #[arg(long, default_value = "agent")]
     pub role: String,
     /// A crew's district, by its code (as in `districts.code`).
@@ -104,7 +104,7 @@ pub async fn agent(cfg: &Config, cmd: &AgentCommand) -> Result<(), String> {
         AgentCommand::Add(a) => {
             let role = Role::parse(&a.role).ok_or_else(|| {
                 format!(
-                    "--role: {:?} is not agent, supervisor, admin or crew",
+                    "--role: {:?} is not agent, qa, supervisor, admin or crew",
                     a.role
                 )
             })?;

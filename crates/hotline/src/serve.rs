@@ -355,6 +355,7 @@ fn start_http(
                 .unwrap_or_default()
         })),
         reasons_required: cfg.acd.wrapup_reasons_required,
+        recordings: Some(cfg.data.dir.join("recordings")),
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()

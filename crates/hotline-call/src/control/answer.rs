@@ -91,10 +91,11 @@ impl CallCore {
         });
         self.emit(Output::StartLeg(call));
         if self.cfg.recording {
-            // Mono: the caller and what we play.
+            // Stereo: the caller left; right, what the caller hears (prompts, music, and
+            // once bridged, the agent).
             self.emit(Output::Record {
                 call,
-                channels: Channels::Mono,
+                channels: Channels::Stereo,
                 legs: vec![(call, RecSide::Caller, Some(RecSide::Agent))],
             });
         }

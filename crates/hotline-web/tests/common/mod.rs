@@ -198,6 +198,7 @@ pub async fn serve_with(store: Store, reasons_required: bool) -> Api {
             std::iter::once(("main/menu".to_string(), menu)).collect()
         })),
         reasons_required,
+        recordings: Some(recordings_dir()),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -301,6 +302,19 @@ pub async fn agent(
     role: Role,
     password: &str,
 ) -> i64 {
+    agent_in_team(s, login, sip_user, staff_no, role, password, "billing").await
+}
+
+/// [`agent`] in `team`.
+pub async fn agent_in_team(
+    s: &Store,
+    login: &str,
+    sip_user: &str,
+    staff_no: &str,
+    role: Role,
+    password: &str,
+    team: &str,
+) -> i64 {
     use md5::Digest as _;
     let a1 = format!("{sip_user}:{REALM}:{password}");
     let ha1_md5 = hex(&md5::Md5::digest(a1.as_bytes()));
@@ -313,7 +327,7 @@ pub async fn agent(
             sip_user: sip_user.into(),
             ha1_md5,
             ha1_sha256,
-            team: "billing".into(),
+            team: team.into(),
             role,
             language: "zh".into(),
             skills: vec![("billing".into(), 8)],
@@ -403,6 +417,13 @@ pub async fn fixture(s: &Store) -> Fixture {
         supervisor,
         admin,
     }
+}
+
+/// The recordings folder every test API serves from (each test writes its own files).
+pub fn recordings_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join("hotline-web-tests-recordings");
+    std::fs::create_dir_all(&dir).expect("recordings folder");
+    dir
 }
 
 /// Opens a call record the way the call controller does.

@@ -216,9 +216,9 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ),
     (
         "media.record",
-        "Record every answered call as a WAV under <data.dir>/recordings/ (mono: the caller and\n\
-         what the engine played). Files are flushed every second; a crash leaves a file the next\n\
-         start repairs.",
+        "Record every answered call as a WAV under <data.dir>/recordings/ (stereo: the caller\n\
+         left; right, what the caller hears: prompts, music, the agent). Files are flushed every\n\
+         second; a crash leaves a file the next start repairs.",
     ),
     (
         "media.realtime_priority",
