@@ -16,9 +16,11 @@
 //!   (listen, whisper, barge): who hears whom, sums saturated to 16 bits, O(N) per tick.
 //! - [`leg`]: the async shell: one tokio task per call leg that owns its socket and drives the
 //!   pure parts above; bridging two legs.
+//! - [`mix::room`]: the mixer's async shell: one tokio task per conference or supervised call
+//!   that mixes its legs' frames every 20 ms.
 //!
 //! Like the rest of the engine (DESIGN.md), the decision logic here is pure: no sockets, no
-//! clock, no tasks; only [`leg`] owns sockets and timers.
+//! clock, no tasks; only [`leg`] owns sockets and timers, and [`mix::room`] a timer.
 
 pub mod dtmf;
 pub mod g711;

@@ -20,12 +20,24 @@
 //! The legs decode G.711 to PCM and encode back (each party in its own codec), so the mixer
 //! only sees linear PCM. Pure: no clock, no I/O; all buffers live in the mixer and are
 //! allocated when a party is added, never per tick.
+//!
+//! [`room`] is its async shell: the mix room, a tokio task ([`room::spawn`]) that runs a
+//! mixer every 20 ms between live call legs, fed and heard through the legs' frame inboxes like
+//! a two-party bridge. It is what conferences (every party [`Audience::Everyone`]: each hears
+//! everyone else) and supervision run on: a supervisor listening in ([`Audience::Nobody`]),
+//! whispering to the agent ([`Audience::Only`] the agent) or barging in
+//! ([`Audience::Everyone`]), switched during the call with [`RoomHandle::set_audience`].
 
 use std::fmt;
 
 use thiserror::Error;
 
 use crate::prompt::FRAME_SAMPLES;
+
+// The mix room (conferences, listen, whisper, barge): see the module documentation above.
+pub mod room;
+
+pub use room::{PartyReport, RoomError, RoomHandle, RoomReport};
 
 /// One 20 ms frame of 8 kHz linear PCM.
 pub type PcmFrame = [i16; FRAME_SAMPLES];
