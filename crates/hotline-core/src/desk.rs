@@ -17,6 +17,37 @@ pub enum CallAction {
     /// Click-to-call: ring the agent's phone, then dial this number through the outbound
     /// route and bridge the two (the agent goes not ready, reason `outbound`).
     Dial(String),
+    /// A supervisor joins the call agent `agent` (the store's id) is connected to, through the
+    /// supervisor's own phone (the engine rings it), in `mode`; asked again for the same
+    /// agent's call, the mode changes.
+    Monitor {
+        agent: i64,
+        mode: MonitorMode,
+    },
+    /// The supervisor leaves the call they monitor (their phone's leg is hung up).
+    StopMonitor,
+}
+
+/// How a supervisor takes part in an agent's call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MonitorMode {
+    /// Hears the caller and the agent; heard by neither.
+    Listen,
+    /// Hears both; heard by the agent only (coaching).
+    Whisper,
+    /// Hears both and is heard by both (a three-way call).
+    Barge,
+}
+
+impl MonitorMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MonitorMode::Listen => "listen",
+            MonitorMode::Whisper => "whisper",
+            MonitorMode::Barge => "barge",
+        }
+    }
 }
 
 /// Why the call core did not do it.

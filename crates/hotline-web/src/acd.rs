@@ -228,7 +228,14 @@ pub async fn set_agent(
 }
 
 /// The actions the audit trail holds (the `action` parameter of `GET /api/audit`).
-const AUDIT_ACTIONS: [&str; 5] = ["acd_state", "incident", "login", "notice", "recording"];
+const AUDIT_ACTIONS: [&str; 6] = [
+    "acd_state",
+    "incident",
+    "login",
+    "monitor",
+    "notice",
+    "recording",
+];
 
 /// `GET /api/audit?limit=&action=`: the latest audit entries, newest first, of one action or
 /// all (supervisors and admins).

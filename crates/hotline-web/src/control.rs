@@ -27,6 +27,12 @@ pub struct Done {
     done: &'static str,
 }
 
+impl Done {
+    pub(crate) fn new(done: &'static str) -> Done {
+        Done { done }
+    }
+}
+
 pub(crate) async fn act(
     s: &Shared,
     who: &Authed,

@@ -28,6 +28,7 @@ mod ivr;
 mod live;
 mod metrics;
 mod middleware;
+mod monitor;
 mod notice_recordings;
 mod notices;
 mod openapi;
@@ -35,6 +36,7 @@ mod pages;
 mod reasons;
 mod recordings;
 mod reports;
+mod teams;
 mod throttle;
 mod tickets;
 mod wallboard;
@@ -228,6 +230,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Post, "/api/acd/me/call/hold", control::hold),
         ep(Post, "/api/acd/me/call/transfer", control::transfer),
         ep(Put, "/api/acd/agents/{id}/state", acd::set_agent),
+        ep(Put, "/api/acd/agents/{id}/monitor", monitor::start),
+        ep(Delete, "/api/acd/agents/{id}/monitor", monitor::stop),
         ep(Get, "/api/audit", acd::audit),
         ep(Get, "/api/crew/tickets", crews::tickets),
         ep(Get, "/api/crew/events", crews::events),

@@ -241,6 +241,10 @@ impl CallCore {
                 self.notify_ended(&ended, reason);
                 true
             }
+            Kind::Monitor { caller, .. } => {
+                self.monitor_ended(call, caller, ended.leg);
+                true
+            }
         };
         if let Some(peer) = ended
             .peer

@@ -33,6 +33,12 @@ pub(crate) enum Kind {
     Outside { caller: CallId },
     /// A notification call (a district's dispatch phone told of a ticket).
     Notify(NotifyLeg),
+    /// Our call to a supervisor's phone to monitor `caller`'s call with its agent.
+    Monitor {
+        caller: CallId,
+        supervisor: AgentId,
+        mode: hotline_core::desk::MonitorMode,
+    },
 }
 
 /// One leg of a callback (or a click-to-call from the desktop).
@@ -94,6 +100,11 @@ pub(crate) struct Call {
     pub outside: Option<String>,
     /// Inbound: the phases it went through (its record).
     pub timeline: Timeline,
+    /// Inbound: the supervisors' calls monitoring it (ringing or answered).
+    pub monitors: Vec<CallId>,
+    /// Inbound: its leg and its agent's talk through the mix named by this call (a supervisor
+    /// is in), not a bridge.
+    pub mixing: bool,
 }
 
 impl Call {
@@ -117,6 +128,8 @@ impl Call {
             after_hours: None,
             outside: None,
             timeline: Timeline::new(now),
+            monitors: Vec::new(),
+            mixing: false,
         }
     }
 

@@ -16,6 +16,11 @@ impl CallCore {
     pub(super) fn desk(&mut self, agent: AgentId, action: CallAction) -> Result<(), ControlError> {
         match action {
             CallAction::Dial(number) => self.desk_dial(agent, number),
+            CallAction::Monitor {
+                agent: target,
+                mode,
+            } => self.desk_monitor(agent, AgentId(target), mode),
+            CallAction::StopMonitor => self.desk_stop_monitor(agent),
             action => self.desk_control(agent, action),
         }
     }
@@ -84,7 +89,9 @@ impl CallCore {
                 let (true, Some(agent_call)) = (both, agent_call) else {
                     return Err(ControlError::NoCall);
                 };
-                if on {
+                if self.hold_in_mix(caller, on) {
+                    // The caller left the mix for music, or came back.
+                } else if on {
                     self.emit(Output::Unbridge(caller, agent_call));
                     self.leg(caller, LegOrder::Music(Some(Music::Answer)));
                 } else {
@@ -111,6 +118,7 @@ impl CallCore {
                 self.onward(caller, agent_call, Onward::Flow(flow))
             }
             CallAction::Dial(_) => Err(ControlError::Busy),
+            CallAction::Monitor { .. } | CallAction::StopMonitor => Err(ControlError::Busy),
         }
     }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hotline_acd::AgentId;
-pub use hotline_core::desk::{CallAction, ControlError, ScreenPop};
+pub use hotline_core::desk::{CallAction, ControlError, MonitorMode, ScreenPop};
 use hotline_core::{CallId, UnixMs};
 use hotline_ivr::interp::{Event as IvrEvent, LookupRequest, TicketRequest};
 use hotline_ivr::FlowSet;
@@ -199,6 +199,17 @@ pub enum LegOrder {
     Unbridge,
 }
 
+/// Who hears a party of a mix (see `hotline_media::mix`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Every other party (the caller, the agent, a supervisor who barges in).
+    Everyone,
+    /// Nobody (a supervisor listening).
+    Nobody,
+    /// This party's leg alone (a supervisor whispering to the agent).
+    Only(CallId),
+}
+
 /// A call to place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dial {
@@ -312,6 +323,19 @@ pub enum Output {
     },
     Bridge(CallId, CallId),
     Unbridge(CallId, CallId),
+    /// Put `party`'s leg in the mix `room` (named by the call it serves; made at its first
+    /// party), heard by `audience`; a party already in it only changes its audience. The leg
+    /// then hears what the mix gives it instead of a bridge partner.
+    Mix {
+        room: CallId,
+        party: CallId,
+        audience: Audience,
+    },
+    /// Take `party` out of `room` (the room ends with its last party).
+    Unmix {
+        room: CallId,
+        party: CallId,
+    },
     Record {
         call: CallId,
         channels: Channels,

@@ -24,6 +24,7 @@ mod desk;
 mod extension;
 mod io;
 mod ivr;
+mod monitor;
 mod notify;
 mod outside;
 mod queue;
@@ -36,9 +37,10 @@ use std::time::Instant;
 use hotline_core::{CallId, Core, Now};
 
 pub use io::{
-    AgentInfo, CallAction, CallbackRoute, Channels, ControlError, CoreConfig, Dial, Env, Incoming,
-    Input, IvrEnd, IvrOutcomeKind, LegEvent, LegOrder, LiveOut, LogEvent, Metric, Music, Notify,
-    NotifyOutcome, Output, QueueHours, RecSide, ScreenPop, SipOrder, Sound,
+    AgentInfo, Audience, CallAction, CallbackRoute, Channels, ControlError, CoreConfig, Dial, Env,
+    Incoming, Input, IvrEnd, IvrOutcomeKind, LegEvent, LegOrder, LiveOut, LogEvent, Metric,
+    MonitorMode, Music, Notify, NotifyOutcome, Output, QueueHours, RecSide, ScreenPop, SipOrder,
+    Sound,
 };
 pub use ivr::NodeCounters;
 
@@ -206,6 +208,7 @@ impl CallCore {
             call::Kind::ExtensionPhone { caller } => self.extension_answered(call, caller, usable),
             call::Kind::Outside { caller } => self.outside_answered(call, caller, usable),
             call::Kind::Notify(_) => self.notify_answered(call, usable),
+            call::Kind::Monitor { caller, .. } => self.monitor_answered(call, caller, usable),
             call::Kind::Inbound => self.unexpected(call, "answered"),
         }
     }

@@ -321,9 +321,14 @@ impl CallCore {
             let agent = *agent;
             c.timeline.enter(now, Phase::Bridged { agent });
         }
-        let Some(agent_call) = c.peer else { return };
-        let both = c.leg && self.calls.get(&agent_call).is_some_and(|a| a.leg);
-        if both {
+        let (Some(agent_call), leg, mixing) = (c.peer, c.leg, c.mixing) else {
+            return;
+        };
+        let both = leg && self.calls.get(&agent_call).is_some_and(|a| a.leg);
+        if both && mixing {
+            // A supervisor joined during the staff number: the caller joins the mix.
+            self.mix_in(caller, caller);
+        } else if both {
             self.emit(Output::Bridge(caller, agent_call));
             tracing::debug!(%caller, %agent_call, "caller and agent bridged");
         }
@@ -593,8 +598,9 @@ impl CallCore {
             return;
         }
         // The agent hung up first: the caller goes on to the survey (or where the desktop
-        // transferred it).
+        // transferred it); supervisors monitoring the call leave it.
         self.acd(Input::CallEnded(caller));
+        self.end_monitoring(caller);
         let Some(c) = self.calls.get_mut(&caller) else {
             return;
         };
@@ -639,6 +645,10 @@ impl CallCore {
     /// being connected); an agent still ringing is let go (its end is not the router's news).
     pub(super) fn caller_ended(&mut self, ended: &Call) {
         let call = ended.peer;
+        // Supervisors monitoring the call leave with it (the mix goes with the caller's leg).
+        for m in &ended.monitors {
+            self.sip(SipOrder::Hangup(*m));
+        }
         if ended.connected().is_some() {
             self.acd(Input::CallEnded(ended.id));
         } else if ended.phase().waiting() {

@@ -166,10 +166,38 @@ impl Sim {
                     LegOrder::Unbridge => leg.bridged = None,
                 }
             }
+            Output::Mix {
+                room,
+                party,
+                audience,
+            } => {
+                let leg = self
+                    .legs
+                    .get_mut(&party)
+                    .unwrap_or_else(|| panic!("{party} mixed without a leg"));
+                assert_eq!(leg.bridged, None, "{party} mixed while bridged");
+                if let Some((r, _)) = leg.mix {
+                    assert_eq!(r, room, "{party} in two mixes");
+                }
+                leg.mix = Some((room, audience));
+            }
+            Output::Unmix { room, party } => {
+                if let Some(l) = self
+                    .legs
+                    .get_mut(&party)
+                    .filter(|l| l.mix.is_some_and(|(r, _)| r == room))
+                {
+                    l.mix = None;
+                }
+            }
             Output::Bridge(a, b) => {
                 assert!(
                     self.legs.contains_key(&a) && self.legs.contains_key(&b),
                     "bridge of {a} and {b} without legs"
+                );
+                assert!(
+                    self.legs[&a].mix.is_none() && self.legs[&b].mix.is_none(),
+                    "bridge of {a} and {b} while in a mix"
                 );
                 self.legs.get_mut(&a).unwrap().bridged = Some(b);
                 self.legs.get_mut(&b).unwrap().bridged = Some(a);

@@ -138,6 +138,8 @@ pub struct Leg {
     pub playing: Option<Vec<Sound>>,
     pub music: Option<Music>,
     pub bridged: Option<CallId>,
+    /// The mix it is in (named by its room) and who hears it there.
+    pub mix: Option<(CallId, hotline_call::control::Audience)>,
     /// Everything it was asked to play, in order.
     pub played: Vec<Vec<Sound>>,
 }
@@ -478,6 +480,31 @@ impl Sim {
             .get(&call)
             .cloned()
             .unwrap_or_else(|| panic!("{call} has no SIP dialog"))
+    }
+
+    /// The legs `call`'s leg hears: its bridge partner, or the parties of its mix whose
+    /// audience includes it (never itself).
+    pub fn hears(&self, call: CallId) -> BTreeSet<CallId> {
+        use hotline_call::control::Audience;
+        let Some(leg) = self.legs.get(&call) else {
+            return BTreeSet::new();
+        };
+        if let Some(b) = leg.bridged {
+            return [b].into_iter().collect();
+        }
+        let Some((room, _)) = leg.mix else {
+            return BTreeSet::new();
+        };
+        self.legs
+            .iter()
+            .filter(|(id, _)| **id != call)
+            .filter(|(_, l)| match l.mix {
+                Some((r, Audience::Everyone)) => r == room,
+                Some((r, Audience::Only(to))) => r == room && to == call,
+                _ => false,
+            })
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     /// The ringing phone answers (its 200 OK, with SDP).

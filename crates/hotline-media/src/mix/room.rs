@@ -113,6 +113,22 @@ enum Command {
         audience: Audience,
         reply: Reply<Result<(), MixError>>,
     },
+    /// [`RoomHandle::join`]: an add whose channel the handle made, answered by nobody.
+    Join {
+        party: PartyId,
+        leg_inbox: mpsc::Sender<BridgeFrame>,
+        from_leg: mpsc::Receiver<BridgeFrame>,
+        audience: Audience,
+    },
+    /// [`RoomHandle::leave`].
+    Leave {
+        party: PartyId,
+    },
+    /// [`RoomHandle::change`].
+    Change {
+        party: PartyId,
+        audience: Audience,
+    },
     Report {
         reply: Reply<RoomReport>,
     },
@@ -169,6 +185,38 @@ impl RoomHandle {
             reply,
         };
         Ok(self.ask(set).await??)
+    }
+
+    /// [`RoomHandle::add`] without waiting, for a caller that may not (the call controller's
+    /// shell carries out its orders in one synchronous pass). The commands of one handle are
+    /// applied in the order they are sent, so a `join` followed by a `change` or `leave` of
+    /// the same party acts on it. A refusal (a duplicate id, an unknown whisper target) is
+    /// logged and the party stays out; its frames are then dropped.
+    pub fn join(
+        &self,
+        party: PartyId,
+        leg_inbox: mpsc::Sender<BridgeFrame>,
+        audience: Audience,
+    ) -> mpsc::Sender<BridgeFrame> {
+        let (to_room, from_leg) = mpsc::channel(CHANNEL_CAPACITY);
+        let _ = self.commands.send(Command::Join {
+            party,
+            leg_inbox,
+            from_leg,
+            audience,
+        });
+        to_room
+    }
+
+    /// [`RoomHandle::remove`] without waiting (an unknown party is logged). Send the leg
+    /// [`LegCommand::Unbridge`](crate::leg::LegCommand::Unbridge) (or a new bridge) after.
+    pub fn leave(&self, party: PartyId) {
+        let _ = self.commands.send(Command::Leave { party });
+    }
+
+    /// [`RoomHandle::set_audience`] without waiting (a refusal is logged).
+    pub fn change(&self, party: PartyId, audience: Audience) {
+        let _ = self.commands.send(Command::Change { party, audience });
     }
 
     /// The room's figures now.

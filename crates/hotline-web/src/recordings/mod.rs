@@ -99,20 +99,12 @@ async fn may_play(s: &Shared, who: &Authed, call: &Call) -> ApiResult<()> {
         Role::Agent => refused("agents may play the recordings of their own calls only"),
         Role::Crew => refused("crews may not play recordings"),
         Role::Supervisor => {
-            let team = &who.agent.team;
-            let agents = s.store.agents().await?;
-            let floor = !agents
-                .iter()
-                .any(|a| a.role == Role::Agent && &a.team == team);
-            let of_team = call
-                .agent_id
-                .and_then(|id| agents.iter().find(|a| a.id == id))
-                .is_some_and(|a| &a.team == team);
-            if floor || of_team {
+            if crate::teams::supervises(s, &who.agent, call.agent_id).await? {
                 Ok(())
             } else {
                 refused(&format!(
-                    "supervisors of team {team} may play the recordings of their team's calls only"
+                    "supervisors of team {} may play the recordings of their team's calls only",
+                    who.agent.team
                 ))
             }
         }

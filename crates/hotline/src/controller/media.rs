@@ -51,6 +51,7 @@ pub(super) struct Shell {
     bound: Bound,
     tx: mpsc::UnboundedSender<Internal>,
     calls: HashMap<CallId, MediaCall>,
+    rooms: super::rooms::Rooms,
     /// The core's time of the input whose outputs are being carried out: the router gets its
     /// inputs at that time, not when its task reads them (a caller's wait on `/metrics`
     /// equals the record's).
@@ -72,6 +73,7 @@ impl Shell {
             bound,
             tx,
             calls: HashMap::new(),
+            rooms: super::rooms::Rooms::default(),
             core_now: std::time::Instant::now(),
         }
     }
@@ -235,6 +237,19 @@ impl Shell {
                 if let (Some(la), Some(lb)) = (self.leg(a), self.leg(b)) {
                     leg::unbridge(la, lb);
                 }
+            }
+            Output::Mix {
+                room,
+                party,
+                audience,
+            } => {
+                if let Some(l) = self.calls.get(&party).and_then(|m| m.leg.as_ref()) {
+                    self.rooms.mix(room, party, l, audience);
+                }
+            }
+            Output::Unmix { room, party } => {
+                let l = self.calls.get(&party).and_then(|m| m.leg.as_ref());
+                self.rooms.unmix(room, party, l);
             }
             Output::Record {
                 call,
@@ -447,6 +462,7 @@ impl Shell {
     }
 
     fn release(&mut self, call: CallId) {
+        self.rooms.release(call);
         let Some(m) = self.calls.remove(&call) else {
             return;
         };

@@ -15,6 +15,7 @@ mod media;
 mod notify;
 mod prompts;
 mod recorded;
+mod rooms;
 mod tasks;
 
 use std::collections::HashMap;

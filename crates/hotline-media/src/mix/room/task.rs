@@ -171,6 +171,26 @@ impl Room {
             } => {
                 let _ = reply.send(self.mixer.set_audience(party, audience));
             }
+            Command::Join {
+                party,
+                leg_inbox,
+                from_leg,
+                audience,
+            } => {
+                if let Err(e) = self.join(party, leg_inbox, from_leg, audience) {
+                    tracing::warn!(error = %e, "mix room: a party not added");
+                }
+            }
+            Command::Leave { party } => {
+                if let Err(e) = self.remove(party) {
+                    tracing::debug!(error = %e, "mix room: a party not removed");
+                }
+            }
+            Command::Change { party, audience } => {
+                if let Err(e) = self.mixer.set_audience(party, audience) {
+                    tracing::warn!(error = %e, "mix room: an audience not changed");
+                }
+            }
             Command::Report { reply } | Command::Close { reply } => {
                 let _ = reply.send(self.report());
             }
@@ -183,10 +203,22 @@ impl Room {
         leg_inbox: mpsc::Sender<BridgeFrame>,
         audience: Audience,
     ) -> Result<mpsc::Sender<BridgeFrame>, MixError> {
-        self.mixer.add(party, audience)?;
         let (to_room, from_leg) = mpsc::channel(CHANNEL_CAPACITY);
-        self.members.push(Member::new(party, leg_inbox, from_leg));
+        self.join(party, leg_inbox, from_leg, audience)?;
         Ok(to_room)
+    }
+
+    /// Adds `party` reading what its leg says from `from_leg`.
+    pub(super) fn join(
+        &mut self,
+        party: PartyId,
+        leg_inbox: mpsc::Sender<BridgeFrame>,
+        from_leg: mpsc::Receiver<BridgeFrame>,
+        audience: Audience,
+    ) -> Result<(), MixError> {
+        self.mixer.add(party, audience)?;
+        self.members.push(Member::new(party, leg_inbox, from_leg));
+        Ok(())
     }
 
     pub(super) fn remove(&mut self, party: PartyId) -> Result<PartyReport, MixError> {
