@@ -7,63 +7,20 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use hotline_e2e::{
-    db, ended_call, identify_and_queue_flow, prompt_ulaw as ulaw, rtp_packet, token, AgentPhone,
-    Budget, Caller, Desk, Engine, PATIENCE,
+    db, ended_call, power_linear, prompt_ulaw as ulaw, rtp_packet, start_general_queue, tone,
+    AgentPhone, Budget, Caller, Desk, Engine, PATIENCE,
 };
-use hotline_media::g711::linear_to_ulaw;
 
-const QUEUES: &str = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1 }\nring_secs = 10\nwrap_up_secs = 30\nannounce_secs = 0\n";
 const CALLER_HZ: f64 = 400.0;
 const AGENT_HZ: f64 = 1400.0;
 /// 20 ms frames of tone each side sends.
 const TONE_FRAMES: u32 = 75;
 
-/// The engine with recording on (the default), a flow queueing every caller to `general`.
 fn start() -> (Engine, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("hotline-rec-e2e-{}", token()));
-    let flows = dir.join("flows");
-    std::fs::create_dir_all(&flows).unwrap();
-    std::fs::write(
-        flows.join("main.yaml"),
-        identify_and_queue_flow("general", "billing"),
+    start_general_queue(
+        "hotline-rec-e2e",
+        &[("HOTLINE_SIP_USERS", "1001:secret,1002:secret")],
     )
-    .unwrap();
-    std::fs::write(dir.join("hotline.toml"), QUEUES).unwrap();
-    let engine = Engine::start(&[
-        (
-            "HOTLINE_CONFIG",
-            &dir.join("hotline.toml").display().to_string(),
-        ),
-        ("HOTLINE_IVR_ENTRY_FLOW", "main"),
-        ("HOTLINE_IVR_FLOWS_DIR", &flows.display().to_string()),
-        ("HOTLINE_STORE_DEMO_CUSTOMERS", "5"),
-        ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
-        ("HOTLINE_SIP_USERS", "1001:secret,1002:secret"),
-    ]);
-    (engine, dir)
-}
-
-/// Frame `n` of a continuous sine of `hz` (amplitude 8000) in PCMU.
-fn tone_frame(hz: f64, n: u32) -> [u8; 160] {
-    let mut out = [0u8; 160];
-    for (i, b) in out.iter_mut().enumerate() {
-        let t = f64::from(n * 160 + i as u32) / 8000.0;
-        *b = linear_to_ulaw((8000.0 * (2.0 * std::f64::consts::PI * hz * t).sin()) as i16);
-    }
-    out
-}
-
-/// The Goertzel power of `hz` in `block` (8 kHz samples).
-fn power(block: &[i16], hz: f64) -> f64 {
-    let w = 2.0 * std::f64::consts::PI * hz / 8000.0;
-    let coeff = 2.0 * w.cos();
-    let (mut s1, mut s2) = (0.0, 0.0);
-    for &x in block {
-        let s = f64::from(x) + coeff * s1 - s2;
-        s2 = s1;
-        s1 = s;
-    }
-    s1 * s1 + s2 * s2 - coeff * s1 * s2
 }
 
 /// A tone of amplitude 8000 over 160 samples has power ≈ (8000·80)² = 4·10¹¹.
@@ -86,13 +43,13 @@ async fn an_acd_call_is_recorded_caller_left_agent_right_and_played_by_its_agent
 
     // 1.5 s of tones, each side its own.
     for n in 0..TONE_FRAMES {
-        c.send_rtp(0, false, &tone_frame(CALLER_HZ, n)).await;
+        c.send_rtp(0, false, &tone(CALLER_HZ, n)).await;
         let pkt = rtp_packet(
             0,
             1000 + n as u16,
             200_000 + n * 160,
             false,
-            &tone_frame(AGENT_HZ, n),
+            &tone(AGENT_HZ, n),
         );
         phone.rtp.send_to(&pkt, talk.engine_rtp).await.unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -128,8 +85,8 @@ async fn an_acd_call_is_recorded_caller_left_agent_right_and_played_by_its_agent
     let right: Vec<i16> = samples.iter().skip(1).step_by(2).copied().collect();
     let (mut caller_blocks, mut agent_blocks) = (0, 0);
     for (l, r) in left.chunks_exact(160).zip(right.chunks_exact(160)) {
-        let (l_caller, r_caller) = (power(l, CALLER_HZ), power(r, CALLER_HZ));
-        let (l_agent, r_agent) = (power(l, AGENT_HZ), power(r, AGENT_HZ));
+        let (l_caller, r_caller) = (power_linear(l, CALLER_HZ), power_linear(r, CALLER_HZ));
+        let (l_agent, r_agent) = (power_linear(l, AGENT_HZ), power_linear(r, AGENT_HZ));
         if l_caller > PRESENT {
             caller_blocks += 1;
             assert!(

@@ -19,6 +19,7 @@ pub mod child;
 mod desk;
 mod engine;
 mod records;
+mod tones;
 pub mod wait;
 
 pub use agent_phone::{AgentPhone, Ringing, Talking};
@@ -28,6 +29,7 @@ pub use desk::{Desk, Events};
 pub use engine::{binary, Engine, LogCursor};
 pub use hotline_sip::digest;
 pub use records::{db, ended_call};
+pub use tones::{heard, power, power_linear, silent, tone, Heard, Phone, Tones};
 pub use wait::{Budget, PATIENCE};
 
 /// A flow `main` that looks the caller up by number and queues every call (known caller or
@@ -78,6 +80,37 @@ pub fn start_queue_engine(prefix: &str, queues: &str, shipped: &[&str]) -> (Engi
         start_with_flows(&dir.join("hotline.toml"), &flows, "5"),
         dir,
     )
+}
+
+/// One queue `general` (skill general ≥ 1; ring 10 s, wrap-up 30 s).
+pub const GENERAL_QUEUE: &str = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1 }\nring_secs = 10\nwrap_up_secs = 30\nannounce_secs = 0\n";
+
+/// The engine with `main` (callers identified and queued to [`GENERAL_QUEUE`]), 5 demo
+/// customers, no media timeout, and `env` on top (e.g. `HOTLINE_SIP_USERS`, recording). The
+/// engine and its scratch folder (`<temp>/<prefix>-<random>`).
+pub fn start_general_queue(prefix: &str, env: &[(&str, &str)]) -> (Engine, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", token()));
+    let flows = dir.join("flows");
+    std::fs::create_dir_all(&flows).expect("scratch flows folder");
+    std::fs::write(
+        flows.join("main.yaml"),
+        identify_and_queue_flow("general", "billing"),
+    )
+    .expect("main flow");
+    std::fs::write(dir.join("hotline.toml"), GENERAL_QUEUE).expect("configuration");
+    let (config, flows) = (
+        dir.join("hotline.toml").display().to_string(),
+        flows.display().to_string(),
+    );
+    let mut all = vec![
+        ("HOTLINE_CONFIG", config.as_str()),
+        ("HOTLINE_IVR_ENTRY_FLOW", "main"),
+        ("HOTLINE_IVR_FLOWS_DIR", flows.as_str()),
+        ("HOTLINE_STORE_DEMO_CUSTOMERS", "5"),
+        ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
+    ];
+    all.extend_from_slice(env);
+    (Engine::start(&all), dir)
 }
 
 enum Link {

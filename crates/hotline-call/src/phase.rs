@@ -36,6 +36,9 @@ pub enum Phase {
     /// The agent's leg ended first: the caller is in the flow that follows the agent (the
     /// survey, or the flow a desktop transfer named).
     AfterAgent { flow: String },
+    /// Blind-transferred by its agent: music while `to` (an agent's login number or a masked
+    /// outside number) rings.
+    Transferring { to: String },
 }
 
 impl Phase {
@@ -53,6 +56,7 @@ impl Phase {
             Phase::Outside { .. } => "outside",
             Phase::Leaving { .. } => "leaving",
             Phase::AfterAgent { .. } => "after_agent",
+            Phase::Transferring { .. } => "transferring",
         }
     }
 

@@ -26,6 +26,31 @@ pub enum CallAction {
     },
     /// The supervisor leaves the call they monitor (their phone's leg is hung up).
     StopMonitor,
+    /// Consult before transferring: the caller is held with music while the engine calls the
+    /// target, and the agent talks with it once it answers.
+    Consult(TransferTarget),
+    /// The consulted target takes the caller; the agent is released (wrap-up).
+    CompleteTransfer,
+    /// The consultation ends (the target's leg is hung up); the caller is back with the agent.
+    CancelConsult,
+    /// The caller, the agent and the consulted target all hear each other; the agent may then
+    /// hang up and the other two stay.
+    Conference,
+    /// The caller no longer hears the agent (true), or hears them again (false).
+    Mute(bool),
+    /// Blind transfer: the agent is released at once; the caller hears music until the target
+    /// answers (not reached: back into the queue it came from, or for a number a ticket to
+    /// call back).
+    TransferTo(TransferTarget),
+}
+
+/// Whom a call is transferred to, or consulted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferTarget {
+    /// An agent (the store's id), rung on their registered phone.
+    Agent(i64),
+    /// An outside number, dialled through the outbound route.
+    Number(String),
 }
 
 /// How a supervisor takes part in an agent's call.

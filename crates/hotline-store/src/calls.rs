@@ -88,6 +88,8 @@ pub struct Call {
     /// How a callback attempt ended: `reached`, `no_answer`, `busy`, `failed`,
     /// `agent_no_answer`, `agent_busy`, `agent_failed`, `cancelled`.
     pub result: Option<String>,
+    /// The agent a transfer handed the call over to (`agent_id` stays the first agent).
+    pub transfer_agent_id: Option<i64>,
 }
 
 /// What is known when a call arrives.
@@ -154,6 +156,8 @@ pub struct CallUpdate {
     /// How a callback attempt ended (`reached`, `no_answer`, `busy`…).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer_agent_id: Option<i64>,
 }
 
 impl CallUpdate {
@@ -180,6 +184,7 @@ impl CallUpdate {
             direction: later.direction.or(self.direction),
             parent_call_ref: later.parent_call_ref.or(self.parent_call_ref),
             result: later.result.or(self.result),
+            transfer_agent_id: later.transfer_agent_id.or(self.transfer_agent_id),
         }
     }
 }
@@ -215,7 +220,7 @@ pub struct CallFilter {
 const COLUMNS: &str = "id, call_ref, caller, dialled, customer_id, started_at, ivr_ended_at, \
     queued_at, answered_at, ended_at, ivr_path, queue, agent_id, wait_ms, talk_ms, wrapup_ms, \
     disposition, recording, survey_score, hangup_side, repeat_contact, agent_answered_at, hold_ms, \
-    direction, parent_call_ref, result";
+    direction, parent_call_ref, result, transfer_agent_id";
 
 fn call_from_row(r: &AnyRow) -> Result<Call> {
     let path: String = col(r, "ivr_path")?;
@@ -246,6 +251,7 @@ fn call_from_row(r: &AnyRow) -> Result<Call> {
         direction: col(r, "direction")?,
         parent_call_ref: col(r, "parent_call_ref")?,
         result: col(r, "result")?,
+        transfer_agent_id: col(r, "transfer_agent_id")?,
     })
 }
 
@@ -336,6 +342,7 @@ impl Store {
             ("survey_score", u.survey_score),
             ("agent_answered_at", u.agent_answered_at),
             ("hold_ms", u.hold_ms),
+            ("transfer_agent_id", u.transfer_agent_id),
         ];
         for (name, v) in ints {
             if let Some(v) = v {

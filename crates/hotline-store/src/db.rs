@@ -28,6 +28,7 @@ const CALL_REASONS_SQL: &str = include_str!("../migrations/0020_call_reasons.sql
 const REPORT_INDEXES_SQL: &str = include_str!("../migrations/0021_report_indexes.sql");
 const INCIDENTS_SQL: &str = include_str!("../migrations/0022_incidents.sql");
 const NOTICE_RECORDINGS_SQL: &str = include_str!("../migrations/0024_notice_recordings.sql");
+const CALL_TRANSFERS_SQL: &str = include_str!("../migrations/0027_call_transfers.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +144,7 @@ impl<'s> MigrationSource<'s> for Embedded {
                 "ticket_rollups",
                 &crate::ticket_rollups::migration_sql(self.0),
             ),
+            migration(27, "call_transfers", CALL_TRANSFERS_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

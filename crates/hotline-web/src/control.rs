@@ -1,7 +1,10 @@
 //! Call control from the desktop, for the call the agent is connected to now:
 //! `POST /api/acd/me/call/hangup`, `POST /api/acd/me/call/hold` `{"on": true|false}` (the
 //! caller hears music while held) and `POST /api/acd/me/call/transfer` `{"queue": "billing"}`
-//! (back into a queue, the agent released) or `{"flow": "survey"}` (back to an IVR flow).
+//! (back into a queue, the agent released), `{"flow": "survey"}` (back to an IVR flow),
+//! `{"agent": 12}` or `{"number": "…"}` (blind: the agent released, the caller held until the
+//! target answers); consult first with `POST /api/acd/me/call/consult` `{"agent"|"number"}`,
+//! then `…/complete`, `…/cancel` or `…/conference`; `…/mute` `{"on": true|false}`.
 //! The engine's call controller carries them out; an agent with no call gets a 409.
 
 use crate::acd::PortFuture;
@@ -13,7 +16,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-pub use hotline_core::desk::{CallAction, ControlError};
+pub use hotline_core::desk::{CallAction, ControlError, TransferTarget};
 
 /// The engine's call controller as the API reaches it.
 pub trait CallPort: Send + Sync {
@@ -50,7 +53,8 @@ pub(crate) async fn act(
         Err(ControlError::Busy) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "busy",
-            "you are on a call already",
+            "not now: you are on a call already, or a consultation or monitoring is in progress \
+             (complete, cancel or end it first)",
         )),
         Err(ControlError::NoRoute) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -101,23 +105,80 @@ pub async fn hold(
 pub struct TransferBody {
     queue: Option<String>,
     flow: Option<String>,
+    agent: Option<i64>,
+    number: Option<String>,
 }
 
-/// `POST /api/acd/me/call/transfer`.
+/// `POST /api/acd/me/call/transfer`: `queue` or `flow` (the caller goes there), or blind to
+/// `agent` (their phone rings) or `number` (through the outbound route).
 pub async fn transfer(
     State(s): State<Shared>,
     who: Authed,
     JsonBody(b): JsonBody<TransferBody>,
 ) -> ApiResult<Json<Done>> {
-    let action = match (b.queue, b.flow) {
-        (Some(q), None) => CallAction::ToQueue(q),
-        (None, Some(f)) => CallAction::ToFlow(f),
+    let action = match (b.queue, b.flow, b.agent, b.number) {
+        (Some(q), None, None, None) => CallAction::ToQueue(q),
+        (None, Some(f), None, None) => CallAction::ToFlow(f),
+        (None, None, Some(a), None) => CallAction::TransferTo(TransferTarget::Agent(a)),
+        (None, None, None, Some(n)) => CallAction::TransferTo(TransferTarget::Number(n)),
         _ => {
             return Err(ApiError::invalid(
                 "queue",
-                "give exactly one of `queue` and `flow`",
+                "give exactly one of `queue`, `flow`, `agent` and `number`",
             ))
         }
     };
     act(&s, &who, action, "transfer").await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultBody {
+    agent: Option<i64>,
+    number: Option<String>,
+}
+
+/// `POST /api/acd/me/call/consult` `{"agent": id}` or `{"number": "…"}`: the caller is held
+/// with music while the target is called; the agent talks with it once it answers.
+pub async fn consult(
+    State(s): State<Shared>,
+    who: Authed,
+    JsonBody(b): JsonBody<ConsultBody>,
+) -> ApiResult<Json<Done>> {
+    let target = match (b.agent, b.number) {
+        (Some(a), None) => TransferTarget::Agent(a),
+        (None, Some(n)) => TransferTarget::Number(n),
+        _ => {
+            return Err(ApiError::invalid(
+                "agent",
+                "give exactly one of `agent` and `number`",
+            ))
+        }
+    };
+    act(&s, &who, CallAction::Consult(target), "consult").await
+}
+
+/// `POST /api/acd/me/call/complete`: the consulted target takes the caller.
+pub async fn complete(State(s): State<Shared>, who: Authed) -> ApiResult<Json<Done>> {
+    act(&s, &who, CallAction::CompleteTransfer, "complete").await
+}
+
+/// `POST /api/acd/me/call/cancel`: the consultation ends; back to the caller.
+pub async fn cancel(State(s): State<Shared>, who: Authed) -> ApiResult<Json<Done>> {
+    act(&s, &who, CallAction::CancelConsult, "cancel").await
+}
+
+/// `POST /api/acd/me/call/conference`: caller, agent and target all hear each other.
+pub async fn conference(State(s): State<Shared>, who: Authed) -> ApiResult<Json<Done>> {
+    act(&s, &who, CallAction::Conference, "conference").await
+}
+
+/// `POST /api/acd/me/call/mute` `{"on": true|false}`.
+pub async fn mute(
+    State(s): State<Shared>,
+    who: Authed,
+    JsonBody(b): JsonBody<HoldBody>,
+) -> ApiResult<Json<Done>> {
+    let done = if b.on { "mute" } else { "unmute" };
+    act(&s, &who, CallAction::Mute(b.on), done).await
 }

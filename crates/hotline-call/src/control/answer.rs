@@ -245,6 +245,10 @@ impl CallCore {
                 self.monitor_ended(call, caller, ended.leg);
                 true
             }
+            Kind::Consult { caller, .. } => {
+                self.consult_ended(call, caller);
+                true
+            }
         };
         if let Some(peer) = ended
             .peer

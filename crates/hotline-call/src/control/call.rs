@@ -33,6 +33,9 @@ pub(crate) enum Kind {
     Outside { caller: CallId },
     /// A notification call (a district's dispatch phone told of a ticket).
     Notify(NotifyLeg),
+    /// Our call to a target `agent` consults (or blind-transfers `caller` to); once the caller
+    /// is handed over, it becomes an `Offer` (an agent's phone) or `Outside` (a number).
+    Consult { caller: CallId },
     /// Our call to a supervisor's phone to monitor `caller`'s call with its agent.
     Monitor {
         caller: CallId,
@@ -76,6 +79,8 @@ pub(crate) enum Onward {
     Queue(String),
     Flow(String),
     AfterAgent,
+    /// A blind transfer: the caller waits for the target (`Call::consult`).
+    Transfer,
 }
 
 #[derive(Debug)]
@@ -103,8 +108,10 @@ pub(crate) struct Call {
     /// Inbound: the supervisors' calls monitoring it (ringing or answered).
     pub monitors: Vec<CallId>,
     /// Inbound: its leg and its agent's talk through the mix named by this call (a supervisor
-    /// is in), not a bridge.
+    /// or a conference's third party is in), not a bridge.
     pub mixing: bool,
+    /// Inbound: its agent consults a target (or blind-transfers it).
+    pub consult: Option<super::consult::Consultation>,
 }
 
 impl Call {
@@ -130,6 +137,7 @@ impl Call {
             timeline: Timeline::new(now),
             monitors: Vec::new(),
             mixing: false,
+            consult: None,
         }
     }
 

@@ -21,6 +21,12 @@ impl CallCore {
                 mode,
             } => self.desk_monitor(agent, AgentId(target), mode),
             CallAction::StopMonitor => self.desk_stop_monitor(agent),
+            CallAction::Consult(target) => self.desk_consult(agent, target, false),
+            CallAction::TransferTo(target) => self.desk_consult(agent, target, true),
+            CallAction::CompleteTransfer => self.desk_complete(agent),
+            CallAction::CancelConsult => self.desk_cancel_consult(agent),
+            CallAction::Conference => self.desk_conference(agent),
+            CallAction::Mute(on) => self.desk_mute(agent, on),
             action => self.desk_control(agent, action),
         }
     }
@@ -76,6 +82,11 @@ impl CallCore {
             };
         };
         let agent_call = self.calls.get(&caller).and_then(|c| c.peer);
+        let consulting = self.calls.get(&caller).is_some_and(|c| c.consult.is_some());
+        if consulting && action != CallAction::Hangup {
+            // Complete, cancel or conference first.
+            return Err(ControlError::Busy);
+        }
         tracing::info!(%caller, agent = agent.0, ?action, "call control from the desktop");
         match action {
             // The agent's leg ends; the caller goes on to the flow after the agent, as when
@@ -118,7 +129,14 @@ impl CallCore {
                 self.onward(caller, agent_call, Onward::Flow(flow))
             }
             CallAction::Dial(_) => Err(ControlError::Busy),
-            CallAction::Monitor { .. } | CallAction::StopMonitor => Err(ControlError::Busy),
+            CallAction::Monitor { .. }
+            | CallAction::StopMonitor
+            | CallAction::Consult(_)
+            | CallAction::TransferTo(_)
+            | CallAction::CompleteTransfer
+            | CallAction::CancelConsult
+            | CallAction::Conference
+            | CallAction::Mute(_) => Err(ControlError::Busy),
         }
     }
 

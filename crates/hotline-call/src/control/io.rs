@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hotline_acd::AgentId;
-pub use hotline_core::desk::{CallAction, ControlError, MonitorMode, ScreenPop};
+pub use hotline_core::desk::{CallAction, ControlError, MonitorMode, ScreenPop, TransferTarget};
 use hotline_core::{CallId, UnixMs};
 use hotline_ivr::interp::{Event as IvrEvent, LookupRequest, TicketRequest};
 use hotline_ivr::FlowSet;

@@ -20,6 +20,7 @@
 mod answer;
 mod call;
 mod callback;
+mod consult;
 mod desk;
 mod extension;
 mod io;
@@ -40,7 +41,7 @@ pub use io::{
     AgentInfo, Audience, CallAction, CallbackRoute, Channels, ControlError, CoreConfig, Dial, Env,
     Incoming, Input, IvrEnd, IvrOutcomeKind, LegEvent, LegOrder, LiveOut, LogEvent, Metric,
     MonitorMode, Music, Notify, NotifyOutcome, Output, QueueHours, RecSide, ScreenPop, SipOrder,
-    Sound,
+    Sound, TransferTarget,
 };
 pub use ivr::NodeCounters;
 
@@ -209,6 +210,7 @@ impl CallCore {
             call::Kind::Outside { caller } => self.outside_answered(call, caller, usable),
             call::Kind::Notify(_) => self.notify_answered(call, usable),
             call::Kind::Monitor { caller, .. } => self.monitor_answered(call, caller, usable),
+            call::Kind::Consult { caller, .. } => self.consult_answered(call, caller, usable),
             call::Kind::Inbound => self.unexpected(call, "answered"),
         }
     }

@@ -56,6 +56,9 @@ impl CallCore {
             .find(|c| !c.outbound() && c.connected() == Some(target))
             .map(|c| c.id)
             .ok_or(ControlError::NoCall)?;
+        if self.calls.get(&caller).is_some_and(|c| c.consult.is_some()) {
+            return Err(ControlError::Busy);
+        }
         if let Some(m) = self.monitor_of(supervisor) {
             let same = matches!(
                 self.calls.get(&m).map(|c| &c.kind),
@@ -134,7 +137,7 @@ impl CallCore {
     }
 
     /// The agent is connected to a caller, rung for one, or on a callback.
-    fn on_a_call(&self, agent: AgentId) -> bool {
+    pub(super) fn on_a_call(&self, agent: AgentId) -> bool {
         self.calls.values().any(|c| {
             c.connected() == Some(agent)
                 || matches!(c.kind, Kind::Offer { agent: a, .. } if a == agent)

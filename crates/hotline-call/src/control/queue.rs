@@ -597,6 +597,11 @@ impl CallCore {
             }
             return;
         }
+        // The agent hung up during a consultation the target answered: the target takes the
+        // caller.
+        if self.agent_left_consultation(caller) {
+            return;
+        }
         // The agent hung up first: the caller goes on to the survey (or where the desktop
         // transferred it); supervisors monitoring the call leave it.
         self.acd(Input::CallEnded(caller));
@@ -623,6 +628,8 @@ impl CallCore {
                 return self.requeue(caller, q);
             }
             Some(Onward::Flow(f)) => f,
+            // A blind transfer's caller waits for its target (`consult`).
+            Some(Onward::Transfer) => return,
             Some(Onward::AfterAgent) | None => self.cfg.after_agent_flow.clone(),
         };
         c.timeline
@@ -645,8 +652,13 @@ impl CallCore {
     /// being connected); an agent still ringing is let go (its end is not the router's news).
     pub(super) fn caller_ended(&mut self, ended: &Call) {
         let call = ended.peer;
-        // Supervisors monitoring the call leave with it (the mix goes with the caller's leg).
-        for m in &ended.monitors {
+        // Supervisors monitoring the call, and a target being consulted, leave with it (the mix
+        // goes with the caller's leg).
+        for m in ended
+            .monitors
+            .iter()
+            .chain(ended.consult.as_ref().map(|k| &k.leg))
+        {
             self.sip(SipOrder::Hangup(*m));
         }
         if ended.connected().is_some() {

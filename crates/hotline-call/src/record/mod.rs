@@ -7,6 +7,8 @@
 //! - `ivr_ended_at`: the first flow handed the call on (or the call ended in it);
 //! - `queued_at`, `queue`: the call first entered a queue; the last queue it waited in;
 //! - `agent_answered_at`, `agent_id`: the first agent who answered, and when;
+//! - `transferred_to`: the last agent the call was with, when a transfer (consultation,
+//!   conference, blind transfer) handed it over from the first;
 //! - `wait_ms`: time in a queue (waiting or being offered) before that agent answered, or until
 //!   the caller left the queue when no agent did (an abandon is short when its wait is under
 //!   the queue's `short_abandon_secs`: the statistics decide that from `wait_ms`);
@@ -77,6 +79,7 @@ pub struct Record {
     pub queue: Option<String>,
     pub agent_id: Option<i64>,
     pub agent_answered_at: Option<UnixMs>,
+    pub transferred_to: Option<i64>,
     pub wait_ms: Option<i64>,
     pub talk_ms: Option<i64>,
     pub hold_ms: Option<i64>,
@@ -156,6 +159,12 @@ impl Timeline {
             queue: self.queue().map(str::to_string),
             agent_id: first_agent.and_then(|s| s.phase.agent()),
             agent_answered_at: first_agent.map(|s| s.unix_ms),
+            transferred_to: self
+                .stints
+                .iter()
+                .rev()
+                .find_map(|s| s.phase.agent())
+                .filter(|last| Some(*last) != first_agent.and_then(|s| s.phase.agent())),
             wait_ms: waited.then_some(wait),
             talk_ms: first_agent.map(|_| talk),
             hold_ms: first_agent.map(|_| hold),

@@ -410,6 +410,7 @@ fn update_of(r: &Record, recording: Option<String>) -> CallUpdate {
         wait_ms: r.wait_ms,
         talk_ms: r.talk_ms,
         hold_ms: r.hold_ms,
+        transfer_agent_id: r.transferred_to,
         ended_at: Some(r.ended_at),
         ivr_path: Some(r.ivr_path.clone()).filter(|p| !p.is_empty()),
         disposition: Some(store_disposition(r.disposition)),

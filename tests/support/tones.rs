@@ -1,0 +1,137 @@
+//! Who hears whom, by tone: each party of a call sends its own sine (PCMU) every 20 ms, and a
+//! Goertzel filter on what each receives says which tones reached it. Used by the supervision
+//! and transfer tests.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hotline_media::g711::{linear_to_ulaw, ulaw_to_linear};
+use tokio::net::UdpSocket;
+
+use crate::wait::{Budget, PATIENCE};
+use crate::{rtp_packet, Caller};
+
+/// Frames of one round of tones.
+pub const ROUND: u32 = 25;
+
+/// Frame `n` of a continuous sine of `hz` (amplitude 8000) in PCMU.
+pub fn tone(hz: f64, n: u32) -> [u8; 160] {
+    let mut out = [0u8; 160];
+    for (i, b) in out.iter_mut().enumerate() {
+        let t = f64::from(n * 160 + i as u32) / 8000.0;
+        *b = linear_to_ulaw((8000.0 * (2.0 * std::f64::consts::PI * hz * t).sin()) as i16);
+    }
+    out
+}
+
+/// The Goertzel power of `hz` in `block` (8 kHz linear samples).
+pub fn power_linear(block: &[i16], hz: f64) -> f64 {
+    let w = 2.0 * std::f64::consts::PI * hz / 8000.0;
+    let coeff = 2.0 * w.cos();
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for &x in block {
+        let s = f64::from(x) + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s;
+    }
+    s1 * s1 + s2 * s2 - coeff * s1 * s2
+}
+
+/// The mean Goertzel power of `hz` per 160-sample block of PCMU `audio`.
+pub fn power(audio: &[u8], hz: f64) -> f64 {
+    let blocks: Vec<f64> = audio
+        .chunks_exact(160)
+        .map(|b| {
+            let pcm: Vec<i16> = b.iter().map(|&x| ulaw_to_linear(x)).collect();
+            power_linear(&pcm, hz)
+        })
+        .collect();
+    blocks.iter().sum::<f64>() / blocks.len().max(1) as f64
+}
+
+/// A tone of amplitude 8000 has a block power near 4·10¹¹: heard means above 10¹⁰.
+pub fn heard(audio: &[u8], hz: f64) -> bool {
+    power(audio, hz) > 1e10
+}
+
+/// Not heard: below 10⁸ (G.711 noise of the other tones stays far under it).
+pub fn silent(audio: &[u8], hz: f64) -> bool {
+    power(audio, hz) < 1e8
+}
+
+/// A phone of the call: its RTP socket, where the engine wants its voice, its tone.
+pub struct Phone<'a> {
+    pub rtp: &'a UdpSocket,
+    pub engine_rtp: SocketAddr,
+    pub hz: f64,
+}
+
+/// What the caller and each phone heard in one round (PCMU payloads).
+pub struct Heard {
+    pub caller: Vec<u8>,
+    pub phones: Vec<Vec<u8>>,
+}
+
+/// The caller (with its tone) and the phones, sending tones round after round.
+pub struct Tones<'a> {
+    pub caller: &'a mut Caller,
+    pub caller_hz: f64,
+    pub phones: Vec<Phone<'a>>,
+    n: u32,
+}
+
+impl<'a> Tones<'a> {
+    pub fn new(caller: &'a mut Caller, caller_hz: f64, phones: Vec<Phone<'a>>) -> Tones<'a> {
+        Tones {
+            caller,
+            caller_hz,
+            phones,
+            n: 0,
+        }
+    }
+
+    /// One round: everyone sends their tone every 20 ms; what each received meanwhile.
+    pub async fn round(&mut self) -> Heard {
+        let from = self.caller.heard.lock().unwrap().len();
+        let mut phones = vec![Vec::new(); self.phones.len()];
+        let mut buf = vec![0u8; 2048];
+        for _ in 0..ROUND {
+            let n = self.n;
+            self.n += 1;
+            self.caller
+                .send_rtp(0, false, &tone(self.caller_hz, n))
+                .await;
+            let seq = (n % 60000) as u16;
+            for p in &self.phones {
+                let pkt = rtp_packet(0, seq, n * 160, false, &tone(p.hz, n));
+                p.rtp.send_to(&pkt, p.engine_rtp).await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            for (p, into) in self.phones.iter().zip(phones.iter_mut()) {
+                while let Ok(len) = p.rtp.try_recv(&mut buf) {
+                    if len > 12 && buf[1] & 0x7f == 0 {
+                        into.extend_from_slice(&buf[12..len]);
+                    }
+                }
+            }
+        }
+        let caller = self.caller.heard.lock().unwrap()[from..].to_vec();
+        Heard { caller, phones }
+    }
+
+    /// Rounds until `expect` holds for one (the change has reached the media), then one more
+    /// round, which must hold it too and is returned.
+    pub async fn settle(&mut self, what: &str, expect: impl Fn(&Heard) -> bool) -> Heard {
+        let mut budget = Budget::new(PATIENCE);
+        loop {
+            let h = self.round().await;
+            if expect(&h) {
+                break;
+            }
+            assert!(budget.alive(), "{what}: never reached");
+        }
+        let h = self.round().await;
+        assert!(expect(&h), "{what}: did not hold");
+        h
+    }
+}

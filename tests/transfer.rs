@@ -1,0 +1,250 @@
+//! End-to-end transfers from the desk: agent zhangmin (1001, 2200 Hz) consults liqiang (1002,
+//! 3000 Hz; both tones above the music on hold's energy) about a caller (400 Hz); a Goertzel
+//! filter on what each receives tells who hears whom while the caller is held (music, nobody's
+//! voice), after cancel (caller and agent again), in a conference (all three), after the agent
+//! leaves it (caller and liqiang), and after a consultation completed; the call records name
+//! both agents.
+
+use std::path::PathBuf;
+
+use hotline_e2e::{
+    db, heard, power, prompt_ulaw as ulaw, silent, start_general_queue, AgentPhone, Caller, Desk,
+    Engine, Phone, Ringing, Talking, Tones, PATIENCE,
+};
+use serde_json::{json, Value};
+
+const CALLER: f64 = 400.0;
+const TARGET: f64 = 3000.0;
+const AGENT: f64 = 2200.0;
+
+fn start() -> (Engine, PathBuf) {
+    start_general_queue(
+        "hotline-transfer-e2e",
+        &[
+            ("HOTLINE_MEDIA_RECORD", "false"),
+            ("HOTLINE_SIP_USERS", "1001:secret,1002:secret"),
+        ],
+    )
+}
+
+async fn post(desk: &Desk, path: &str, body: Value) -> (u16, Value) {
+    desk.post(&format!("/api/acd/me/call/{path}"), body).await
+}
+
+/// zhangmin talks with a caller from `number`; liqiang's phone is registered afterwards (so the
+/// call was zhangmin's) and liqiang goes not ready (no offers on that phone).
+async fn talking(engine: &Engine, number: &str) -> (Caller, AgentPhone, Talking, AgentPhone, Desk) {
+    let mut agent = AgentPhone::registered(engine, "1001", "secret").await;
+    let mut caller = Caller::place(engine, number).await;
+    let offer = agent.rung(PATIENCE).await;
+    let agent_call = agent.answer(offer).await;
+    caller
+        .expect("the staff number", &ulaw("zh", "agent_serving"), None)
+        .await;
+    // Bridged once the staff number is said.
+    let (both, _) = agent.voice_both_ways(&agent_call, &mut caller, 0x31).await;
+    assert!(both, "bridged");
+    let target = AgentPhone::registered(engine, "1002", "secret").await;
+    let desk = Desk::login(engine, "zhangmin").await;
+    (caller, agent, agent_call, target, desk)
+}
+
+async fn agent_id(engine: &Engine, login: &str) -> i64 {
+    let pool = db(engine).await;
+    sqlx::query_scalar("SELECT id FROM agents WHERE login = ?")
+        .bind(login)
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+}
+
+/// zhangmin consults liqiang, whose phone answers.
+async fn consult(desk: &Desk, liqiang: i64, target: &mut AgentPhone) -> Talking {
+    let (status, body) = post(desk, "consult", json!({ "agent": liqiang })).await;
+    assert_eq!(status, 200, "{body}");
+    let ring: Ringing = target.rung(PATIENCE).await;
+    target.answer(ring).await
+}
+
+#[tokio::test]
+async fn consult_cancel_conference_and_the_agent_leaving_each_change_who_hears_whom() {
+    let (engine, dir) = start();
+    let liqiang = agent_id(&engine, "liqiang").await;
+    let zhangmin = agent_id(&engine, "zhangmin").await;
+    let number = "13933334444";
+    let (mut caller, mut agent, agent_call, mut target, desk) = talking(&engine, number).await;
+
+    let target_call = consult(&desk, liqiang, &mut target).await;
+    let (a, t) = (0, 1);
+    {
+        let mut three = Tones::new(
+            &mut caller,
+            CALLER,
+            vec![
+                Phone {
+                    rtp: &agent.rtp,
+                    engine_rtp: agent_call.engine_rtp,
+                    hz: AGENT,
+                },
+                Phone {
+                    rtp: &target.rtp,
+                    engine_rtp: target_call.engine_rtp,
+                    hz: TARGET,
+                },
+            ],
+        );
+        // Consulting: agent and target talk; the caller hears neither, and is not heard.
+        let h = three
+            .settle("consult", |h| {
+                heard(&h.phones[a], TARGET) && heard(&h.phones[t], AGENT)
+            })
+            .await;
+        // The caller hears music on hold (broadband): neither tone stands out of it.
+        let (pa, pt) = (power(&h.caller, AGENT), power(&h.caller, TARGET));
+        eprintln!("held caller: agent tone {pa:.3e}, target tone {pt:.3e}");
+        assert!(
+            !heard(&h.caller, AGENT) && !heard(&h.caller, TARGET),
+            "the caller is held: {pa:.3e} {pt:.3e}"
+        );
+        assert!(silent(&h.phones[a], CALLER) && silent(&h.phones[t], CALLER));
+    }
+    // Cancel: the target's leg ends, caller and agent talk again.
+    assert_eq!(post(&desk, "cancel", json!({})).await.0, 200);
+    assert!(
+        target.take_bye(&target_call, PATIENCE).await,
+        "the target's leg ends"
+    );
+    {
+        let mut two = Tones::new(
+            &mut caller,
+            CALLER,
+            vec![Phone {
+                rtp: &agent.rtp,
+                engine_rtp: agent_call.engine_rtp,
+                hz: AGENT,
+            }],
+        );
+        two.settle("back with the agent", |h| {
+            heard(&h.caller, AGENT) && heard(&h.phones[0], CALLER)
+        })
+        .await;
+    }
+
+    // Consult again, then a conference: all three hear each other.
+    let target_call = consult(&desk, liqiang, &mut target).await;
+    assert_eq!(post(&desk, "conference", json!({})).await.0, 200);
+    {
+        let mut three = Tones::new(
+            &mut caller,
+            CALLER,
+            vec![
+                Phone {
+                    rtp: &agent.rtp,
+                    engine_rtp: agent_call.engine_rtp,
+                    hz: AGENT,
+                },
+                Phone {
+                    rtp: &target.rtp,
+                    engine_rtp: target_call.engine_rtp,
+                    hz: TARGET,
+                },
+            ],
+        );
+        let h = three
+            .settle("conference", |h| {
+                heard(&h.caller, AGENT)
+                    && heard(&h.caller, TARGET)
+                    && heard(&h.phones[a], CALLER)
+                    && heard(&h.phones[a], TARGET)
+                    && heard(&h.phones[t], CALLER)
+                    && heard(&h.phones[t], AGENT)
+            })
+            .await;
+        assert!(
+            silent(&h.caller, CALLER)
+                && silent(&h.phones[a], AGENT)
+                && silent(&h.phones[t], TARGET)
+        );
+    }
+    // The agent leaves: caller and target stay.
+    assert_eq!(post(&desk, "hangup", json!({})).await.0, 200);
+    assert!(
+        agent.take_bye(&agent_call, PATIENCE).await,
+        "the agent's leg ends"
+    );
+    {
+        let mut two = Tones::new(
+            &mut caller,
+            CALLER,
+            vec![Phone {
+                rtp: &target.rtp,
+                engine_rtp: target_call.engine_rtp,
+                hz: TARGET,
+            }],
+        );
+        let h = two
+            .settle("caller and target", |h| {
+                heard(&h.caller, TARGET) && heard(&h.phones[0], CALLER)
+            })
+            .await;
+        assert!(silent(&h.caller, AGENT));
+    }
+    caller.hang_up().await;
+    assert!(target.take_bye(&target_call, PATIENCE).await);
+    let pool = db(&engine).await;
+    let (first, second): (Option<i64>, Option<i64>) =
+        hotline_e2e::ended_call(&pool, "agent_id, transfer_agent_id", number).await;
+    assert_eq!((first, second), (Some(zhangmin), Some(liqiang)));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn consult_then_complete_hands_the_caller_to_the_target() {
+    let (engine, dir) = start();
+    let liqiang = agent_id(&engine, "liqiang").await;
+    let number = "13933335555";
+    let (mut caller, mut agent, agent_call, mut target, desk) = talking(&engine, number).await;
+    // Not answered yet: complete is refused (422 naming consult).
+    let (status, _) = post(&desk, "consult", json!({ "agent": liqiang })).await;
+    assert_eq!(status, 200);
+    let ring = target.rung(PATIENCE).await;
+    let (status, body) = post(&desk, "complete", json!({})).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("consult")),
+        "{body}"
+    );
+    let target_call = target.answer(ring).await;
+    assert_eq!(post(&desk, "complete", json!({})).await.0, 200);
+    assert!(
+        agent.take_bye(&agent_call, PATIENCE).await,
+        "the agent is released"
+    );
+    {
+        let mut two = Tones::new(
+            &mut caller,
+            CALLER,
+            vec![Phone {
+                rtp: &target.rtp,
+                engine_rtp: target_call.engine_rtp,
+                hz: TARGET,
+            }],
+        );
+        two.settle("handed over", |h| {
+            heard(&h.caller, TARGET) && heard(&h.phones[0], CALLER)
+        })
+        .await;
+    }
+    // zhangmin is in wrap-up, not on the call.
+    let zhangmin = agent_id(&engine, "zhangmin").await;
+    desk.agent_in(zhangmin, "wrap_up").await;
+    // The target hangs up: the caller goes on to the flow after the agent; then hangs up.
+    let mut target_call = target_call;
+    assert_eq!(target.hang_up(&mut target_call).await, 200);
+    caller.hang_up().await;
+    let pool = db(&engine).await;
+    let (first, second): (Option<i64>, Option<i64>) =
+        hotline_e2e::ended_call(&pool, "agent_id, transfer_agent_id", number).await;
+    assert_eq!((first, second), (Some(zhangmin), Some(liqiang)));
+    let _ = std::fs::remove_dir_all(&dir);
+}
