@@ -114,6 +114,27 @@ pub enum SipEvent {
         user: String,
         contacts: usize,
     },
+    /// The far end of an established call asked us to transfer it (an in-dialog REFER, RFC
+    /// 3515), already answered 202 Accepted. The engine reports how the transfer went with
+    /// `Command::NotifyRefer` (the implicit subscription's NOTIFYs).
+    Refer { call: CallRef, refer_to: ReferTo },
+}
+
+/// Where a REFER asks the call to go: the Refer-To URI's user (an extension, an agent's SIP
+/// user or a number) and, for an attended transfer, the dialog it replaces (RFC 3891, the
+/// URI's `Replaces` header, unescaped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferTo {
+    pub user: String,
+    pub replaces: Option<Replaces>,
+}
+
+/// A dialog named by a `Replaces` header (RFC 3891): its Call-ID and tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replaces {
+    pub call_id: String,
+    pub to_tag: String,
+    pub from_tag: String,
 }
 
 /// Placing a call to a registered user (an agent's softphone).
@@ -153,6 +174,10 @@ pub enum Command {
     Hangup(CallRef),
     /// Ring a registered user.
     Dial(Dial),
+    /// Report on a REFER of `call` (RFC 3515 §2.4.5): an in-dialog NOTIFY (Event: refer)
+    /// with the sipfrag `SIP/2.0 <status> <reason>`; a status of 200 and above ends the
+    /// implicit subscription (Subscription-State: terminated).
+    NotifyRefer { call: CallRef, status: u16 },
 }
 
 /// A registered contact, as the location service reports it.

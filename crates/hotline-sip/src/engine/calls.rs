@@ -343,6 +343,8 @@ impl SipCore {
             }
             Command::Hangup(call) => self.hangup(now, call.0),
             Command::Dial(dial) => self.dial(now, dial),
+            // Placeholder until the REFER support lands: nothing is sent.
+            Command::NotifyRefer { .. } => {}
         }
     }
 
