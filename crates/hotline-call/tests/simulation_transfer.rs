@@ -16,7 +16,7 @@ mod sim;
 
 use std::collections::BTreeSet;
 
-use hotline_call::control::{CallAction, ControlError, LiveOut, TransferTarget};
+use hotline_call::control::{CallAction, ControlError, LiveOut, SipOrder, TransferTarget};
 use hotline_call::{CallId, Disposition};
 use sim::{connect, queued, Sim, SEC};
 
@@ -349,6 +349,75 @@ fn refusals() {
     );
     assert_eq!(sim.desk(1, CallAction::CancelConsult), Ok(()));
     assert_eq!(sim.legs[&c].bridged, Some(a));
+    sim.hang_up(c);
+    sim.assert_clean();
+}
+
+#[test]
+fn a_blind_refer_from_the_agents_phone_transfers_like_the_desk() {
+    let mut sim = Sim::new();
+    let (c, a) = talking(&mut sim);
+    let user2 = sim.user(2);
+    sim.refer(a, &user2, None);
+    assert_eq!(sim.refer_results, [(a, 200)]);
+    // The NOTIFY went to the phone before its leg was hung up.
+    let notify = sim
+        .sip_orders
+        .iter()
+        .position(|o| matches!(o, SipOrder::NotifyRefer { call, .. } if *call == a))
+        .unwrap();
+    let bye = sim
+        .sip_orders
+        .iter()
+        .position(|o| matches!(o, SipOrder::Hangup(x) if *x == a))
+        .expect("the agent's leg is hung up");
+    assert!(notify < bye);
+    assert_eq!(sim.phase(c), "transferring");
+    let t = sim.last_placed_to(&user2).unwrap();
+    sim.answer(t);
+    assert_eq!(sim.legs[&c].bridged, Some(t));
+    sim.hang_up(c);
+    assert_eq!(sim.record(c).transferred_to, Some(2));
+    sim.assert_clean();
+}
+
+#[test]
+fn an_attended_refer_hands_the_caller_to_the_phone_the_agent_called() {
+    let mut sim = Sim::new();
+    let (c, a) = talking(&mut sim);
+    // The agent's phone calls agent 2's extension through the engine; agent 2 answers.
+    let (user1, user2) = (sim.user(1), sim.user(2));
+    let e = sim.call_to(&user1, &user2);
+    let p = sim.last_placed_to(&user2).expect("agent 2's phone rings");
+    sim.answer(p);
+    assert_eq!(sim.legs[&e].bridged, Some(p));
+    // REFER on the caller's leg, replacing that call.
+    sim.refer(a, &user2, Some(Some(e)));
+    assert_eq!(sim.refer_results, [(a, 200)]);
+    assert!(sim.released.contains(&a) && sim.released.contains(&e));
+    assert_eq!(sim.legs[&c].bridged, Some(p));
+    assert_eq!(sim.legs[&p].bridged, Some(c));
+    assert_eq!(sim.phase(c), "bridged");
+    sim.hang_up(c);
+    assert!(sim.released.contains(&p));
+    let r = sim.record(c);
+    assert_eq!((r.agent_id, r.transferred_to), (Some(1), Some(2)));
+    sim.assert_clean();
+}
+
+#[test]
+fn refused_refers_change_nothing() {
+    let mut sim = Sim::new();
+    let (c, a) = talking(&mut sim);
+    // From the caller's phone; to something undialable; replacing an unknown dialog.
+    sim.refer(c, "1002", None);
+    sim.refer(a, "not-a-number", None);
+    sim.refer(a, "1002", Some(None));
+    // Replacing a call that is not the agent's call to a phone (the caller's own).
+    sim.refer(a, "1002", Some(Some(c)));
+    assert_eq!(sim.refer_results, [(c, 603), (a, 404), (a, 481), (a, 481)]);
+    assert_eq!(sim.legs[&c].bridged, Some(a));
+    assert_eq!(sim.phase(c), "bridged");
     sim.hang_up(c);
     sim.assert_clean();
 }

@@ -117,7 +117,10 @@ pub enum SipEvent {
     /// The far end of an established call asked us to transfer it (an in-dialog REFER, RFC
     /// 3515), already answered 202 Accepted. The engine reports how the transfer went with
     /// `Command::NotifyRefer` (the implicit subscription's NOTIFYs).
-    Refer { call: CallRef, refer_to: ReferTo },
+    Refer {
+        call: CallRef,
+        refer_to: ReferTo,
+    },
 }
 
 /// Where a REFER asks the call to go: the Refer-To URI's user (an extension, an agent's SIP

@@ -31,8 +31,8 @@ pub mod uri;
 pub mod wire;
 
 pub use api::{
-    CallRef, CallSource, Command, Dial, EndReason, IncomingCall, Location, Peer, ReferTo,
-    Replaces, SipEvent, Transport,
+    CallRef, CallSource, Command, Dial, EndReason, IncomingCall, Location, Peer, ReferTo, Replaces,
+    SipEvent, Transport,
 };
 pub use engine::{CoreConfig, UserCredentials};
 pub use shell::{SipHandle, SipServer, SipServerConfig};

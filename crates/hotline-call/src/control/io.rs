@@ -124,6 +124,23 @@ pub enum Input {
         agent: AgentId,
         action: CallAction,
     },
+    /// A phone of `call` asked (REFER, answered 202 already) to transfer the call's other side
+    /// to `user` (an agent's SIP user, an extension, a number), or with `replaces` to the
+    /// other side of the dialog it names. Answer with `SipOrder::NotifyRefer`.
+    Refer {
+        call: CallId,
+        user: String,
+        replaces: Option<ReferReplaces>,
+    },
+}
+
+/// The dialog a REFER's `Replaces` names, as the shell found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferReplaces {
+    /// A call the engine keeps (the referring phone's other call through the engine).
+    Call(CallId),
+    /// No call the engine keeps.
+    Unknown,
 }
 
 impl Input {
@@ -143,6 +160,7 @@ impl Input {
             Input::Ivr { .. } => "ivr",
             Input::QueueTicket { .. } => "queue_ticket",
             Input::Desk { .. } => "desk",
+            Input::Refer { .. } => "refer",
         }
     }
 }
@@ -235,6 +253,11 @@ pub enum SipOrder {
     },
     Hangup(CallId),
     Dial(Dial),
+    /// Report on a REFER of `call`: the sipfrag status (100 trying, 200 done, 4xx–6xx refused).
+    NotifyRefer {
+        call: CallId,
+        status: u16,
+    },
 }
 
 /// How an IVR session ended, for the call log.

@@ -29,6 +29,7 @@ mod monitor;
 mod notify;
 mod outside;
 mod queue;
+mod refer;
 mod timers;
 
 use std::collections::{HashMap, VecDeque};
@@ -40,8 +41,8 @@ use hotline_core::{CallId, Core, Now};
 pub use io::{
     AgentInfo, Audience, CallAction, CallbackRoute, Channels, ControlError, CoreConfig, Dial, Env,
     Incoming, Input, IvrEnd, IvrOutcomeKind, LegEvent, LegOrder, LiveOut, LogEvent, Metric,
-    MonitorMode, Music, Notify, NotifyOutcome, Output, QueueHours, RecSide, ScreenPop, SipOrder,
-    Sound, TransferTarget,
+    MonitorMode, Music, Notify, NotifyOutcome, Output, QueueHours, RecSide, ReferReplaces,
+    ScreenPop, SipOrder, Sound, TransferTarget,
 };
 pub use ivr::NodeCounters;
 
@@ -186,6 +187,11 @@ impl CallCore {
                 let result = self.desk(agent, action);
                 self.emit(Output::DeskReply { request, result });
             }
+            Input::Refer {
+                call,
+                user,
+                replaces,
+            } => self.refer(call, user, replaces),
         }
     }
 

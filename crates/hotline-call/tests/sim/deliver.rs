@@ -61,6 +61,19 @@ impl Sim {
                 Input::Ended { call, reason }
             }
             SipEvent::Registration { user, contacts } => Input::Registration { user, contacts },
+            SipEvent::Refer { call, refer_to } => {
+                let replaces = refer_to
+                    .replaces
+                    .map(|r| match self.sip.call_of.get(&r.call_id) {
+                        Some(c) => hotline_call::control::ReferReplaces::Call(*c),
+                        None => hotline_call::control::ReferReplaces::Unknown,
+                    });
+                Input::Refer {
+                    call,
+                    user: refer_to.user,
+                    replaces,
+                }
+            }
         })
     }
 
@@ -338,6 +351,10 @@ impl Sim {
             },
             SipOrder::Reject { call, code } => Command::Reject { call, code },
             SipOrder::Hangup(call) => Command::Hangup(call),
+            SipOrder::NotifyRefer { call, status } => {
+                self.refer_results.push((call, status));
+                Command::NotifyRefer { call, status }
+            }
             SipOrder::Dial(d) => {
                 assert!(
                     self.world.lock().unwrap().bound.contains(&d.call),

@@ -189,6 +189,8 @@ pub struct Sim {
     pub surveys: (u32, u32),
     /// Notification calls' outcomes, by the id they were asked with.
     pub notified: Vec<(u64, NotifyOutcome)>,
+    /// The REFER results reported, in order: (the referring leg, the sipfrag status).
+    pub refer_results: Vec<(CallId, u16)>,
 }
 
 /// The flows every scenario may use: `main` asks for a key (1 = agent, 2 = self-service that
@@ -398,6 +400,7 @@ impl Sim {
             queue_tickets: Vec::new(),
             surveys: (0, 0),
             notified: Vec::new(),
+            refer_results: Vec::new(),
         };
         sim.settle();
         sim.router_outputs.clear();
@@ -505,6 +508,18 @@ impl Sim {
             })
             .map(|(id, _)| *id)
             .collect()
+    }
+
+    /// The phone of `call` sends a REFER (answered 202) to `user`, or naming the dialog of
+    /// the engine's call `replaces` (`Some(None)`: a dialog the engine does not keep).
+    pub fn refer(&mut self, call: CallId, user: &str, replaces: Option<Option<CallId>>) {
+        use hotline_call::control::ReferReplaces;
+        self.to_core.push_back(Input::Refer {
+            call,
+            user: user.to_string(),
+            replaces: replaces.map(|r| r.map_or(ReferReplaces::Unknown, ReferReplaces::Call)),
+        });
+        self.settle();
     }
 
     /// The ringing phone answers (its 200 OK, with SDP).

@@ -42,6 +42,8 @@ struct MediaCall {
     signalling: Option<IpAddr>,
     leg: Option<LegHandle>,
     recording: Option<Recording>,
+    /// An inbound call's SIP Call-ID (a REFER's `Replaces` names a dialog by it).
+    sip_call_id: Option<String>,
 }
 
 pub(super) struct Shell {
@@ -123,6 +125,24 @@ impl Shell {
                 Some(Input::Registration { user, contacts })
             }
             SipEvent::Progress { call, code } => Some(Input::Progress { call, code }),
+            SipEvent::Refer { call, refer_to } => {
+                info!(%call, to = %hotline_sip::mask(&refer_to.user), attended = refer_to.replaces.is_some(), "REFER");
+                // The dialog `Replaces` names, among the inbound calls kept (the phone's own
+                // call to the transfer target).
+                let replaces = refer_to.replaces.map(|r| {
+                    self.calls
+                        .iter()
+                        .find(|(_, m)| m.sip_call_id.as_deref() == Some(r.call_id.as_str()))
+                        .map_or(core::ReferReplaces::Unknown, |(id, _)| {
+                            core::ReferReplaces::Call(*id)
+                        })
+                });
+                Some(Input::Refer {
+                    call,
+                    user: refer_to.user,
+                    replaces,
+                })
+            }
             SipEvent::Answered { call, answer } => {
                 let usable = match self.calls.get_mut(&call) {
                     Some(m) => {
@@ -182,6 +202,7 @@ impl Shell {
                 signalling: Some(inc.remote.ip()),
                 leg: None,
                 recording: None,
+                sip_call_id: Some(inc.sip_call_id.clone()),
             },
         );
         Ok(())
@@ -294,6 +315,7 @@ impl Shell {
             SipOrder::Ringing(call) => Command::Ringing(call),
             SipOrder::Reject { call, code } => Command::Reject { call, code },
             SipOrder::Hangup(call) => Command::Hangup(call),
+            SipOrder::NotifyRefer { call, status } => Command::NotifyRefer { call, status },
             SipOrder::Answer(call) => {
                 let Some(answer) = self
                     .calls
@@ -332,6 +354,7 @@ impl Shell {
                         signalling: None,
                         leg: None,
                         recording: None,
+                        sip_call_id: None,
                     },
                 );
                 Command::Dial(Dial {
