@@ -19,6 +19,7 @@
 
 pub mod acd;
 pub mod control;
+pub mod dialing;
 pub mod end;
 pub mod phase;
 pub mod prompts;

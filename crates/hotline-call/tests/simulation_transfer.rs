@@ -421,3 +421,46 @@ fn refused_refers_change_nothing() {
     sim.hang_up(c);
     sim.assert_clean();
 }
+
+#[test]
+fn the_dial_rules_refuse_emergency_international_and_unlisted_numbers_everywhere() {
+    let mut sim = Sim::new();
+    let (c, a) = talking(&mut sim);
+    for number in ["110", "0044201234567", "+442012345678", "95598"] {
+        for action in [
+            CallAction::Consult(TransferTarget::Number(number.into())),
+            CallAction::TransferTo(TransferTarget::Number(number.into())),
+        ] {
+            assert!(
+                matches!(
+                    sim.desk(1, action.clone()),
+                    Err(ControlError::NotAllowed(_))
+                ),
+                "{action:?}"
+            );
+        }
+        sim.refer(a, number, None);
+    }
+    assert_eq!(sim.refer_results, [(a, 403), (a, 403), (a, 403), (a, 403)]);
+    assert!(sim.placed_to("110").is_empty() && sim.placed_to("95598").is_empty());
+    assert_eq!(sim.legs[&c].bridged, Some(a), "the call goes on");
+    // A mobile is fine.
+    assert_eq!(
+        sim.desk(
+            1,
+            CallAction::Consult(TransferTarget::Number("13800001111".into()))
+        ),
+        Ok(())
+    );
+    assert_eq!(sim.desk(1, CallAction::CancelConsult), Ok(()));
+    sim.hang_up(c);
+    sim.assert_clean();
+    // Click-to-call too.
+    let mut sim = Sim::new();
+    sim.agent_ready(1);
+    assert!(matches!(
+        sim.desk(1, CallAction::Dial("120".into())),
+        Err(ControlError::NotAllowed(_))
+    ));
+    sim.assert_clean();
+}

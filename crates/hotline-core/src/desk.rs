@@ -88,6 +88,8 @@ pub enum ControlError {
     NoRoute,
     /// A field names something that does not exist (`field`, why).
     Invalid(&'static str, String),
+    /// The dial rules refuse the number for the agent's role (why).
+    NotAllowed(String),
     /// The call core is not running (or did not answer).
     Unavailable,
 }

@@ -68,6 +68,7 @@ pub(crate) async fn act(
         )),
         Err(ControlError::Invalid(field, why)) => Err(ApiError::invalid(field, why)),
         Err(ControlError::Unavailable) => Err(unavailable()),
+        Err(ControlError::NotAllowed(why)) => Err(ApiError::forbidden(why).with_field("number")),
     }
 }
 
@@ -181,4 +182,22 @@ pub async fn mute(
 ) -> ApiResult<Json<Done>> {
     let done = if b.on { "mute" } else { "unmute" };
     act(&s, &who, CallAction::Mute(b.on), done).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialBody {
+    number: String,
+}
+
+/// `POST /api/acd/me/dial` `{"number": "…"}`: the dial pad. The agent's phone rings, then the
+/// number is dialled through the outbound route (the dial rules of the agent's role apply: a
+/// refusal is a 403 naming `number`); the desk gets the screen pop, the call record is
+/// `outbound` with the agent.
+pub async fn dial(
+    State(s): State<Shared>,
+    who: Authed,
+    JsonBody(b): JsonBody<DialBody>,
+) -> ApiResult<Json<Done>> {
+    act(&s, &who, CallAction::Dial(b.number), "dialling").await
 }

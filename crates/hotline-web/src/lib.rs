@@ -234,6 +234,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Post, "/api/acd/me/call/cancel", control::cancel),
         ep(Post, "/api/acd/me/call/conference", control::conference),
         ep(Post, "/api/acd/me/call/mute", control::mute),
+        ep(Post, "/api/acd/me/dial", control::dial),
         ep(Put, "/api/acd/agents/{id}/state", acd::set_agent),
         ep(Put, "/api/acd/agents/{id}/monitor", monitor::start),
         ep(Delete, "/api/acd/agents/{id}/monitor", monitor::stop),

@@ -109,6 +109,7 @@ async fn act(s: &Shared, who: &Authed, action: CallAction, agent: &Agent) -> Api
             "your phone is not registered: the engine rings it to monitor".to_string(),
         ),
         Err(ControlError::Invalid(field, why)) => Err(ApiError::invalid(field, why)),
+        Err(ControlError::NotAllowed(why)) => Err(ApiError::forbidden(why)),
         Err(ControlError::NoRoute | ControlError::Unavailable) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",

@@ -163,6 +163,10 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     let ctl = ControllerConfig {
         after_agent_flow: cfg.acd.after_agent_flow.clone(),
         survey_invite: cfg.acd.survey_invite,
+        dial_rules: cfg
+            .dialing
+            .rules()
+            .map_err(|(key, e)| format!("{key}: {e}"))?,
         media_address,
         media_bind: media_bind(&cfg, media_address),
         rtp_latch: hotline_media::rtp_session::LatchPolicy {

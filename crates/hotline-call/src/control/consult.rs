@@ -62,6 +62,15 @@ impl Target {
 }
 
 impl CallCore {
+    /// The dial rules of `agent`'s role let it have `number` dialled.
+    pub(super) fn may_dial(&self, agent: AgentId, number: &str) -> Result<(), ControlError> {
+        let role = self.env.agent(agent).map(|a| a.role).unwrap_or_default();
+        self.cfg.dial_rules.check(&role, number).map_err(|r| {
+            tracing::info!(agent = agent.0, number = %hotline_core::mask(number), refused = %r, "dial rules");
+            ControlError::NotAllowed(r.to_string())
+        })
+    }
+
     /// The caller `agent` talks with (or holds), and the agent's leg.
     fn agents_call(&self, agent: AgentId) -> Result<(CallId, CallId), ControlError> {
         let c = self
@@ -120,6 +129,7 @@ impl CallCore {
                 let number = super::callback::dialable(n).ok_or_else(|| {
                     ControlError::Invalid("number", format!("`{n}` cannot be dialled"))
                 })?;
+                self.may_dial(agent, n)?;
                 let route = self.cfg.callbacks.clone().ok_or(ControlError::NoRoute)?;
                 (
                     Target::Number(number.clone()),

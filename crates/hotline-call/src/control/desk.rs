@@ -41,9 +41,11 @@ impl CallCore {
         if busy {
             return Err(ControlError::Busy);
         }
-        let number = super::callback::dialable(&number).ok_or_else(|| {
+        let dialled = super::callback::dialable(&number).ok_or_else(|| {
             ControlError::Invalid("phone", format!("`{number}` cannot be dialled"))
         })?;
+        self.may_dial(agent, &number)?;
+        let number = dialled;
         if self.cfg.callbacks.is_none() {
             return Err(ControlError::NoRoute);
         }

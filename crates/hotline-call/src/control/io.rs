@@ -444,6 +444,8 @@ pub struct AgentInfo {
     pub staff_no: String,
     /// The language the agent hears notices in.
     pub language: String,
+    /// The agent's role (`agent`, `supervisor` …): whose dial rules apply.
+    pub role: String,
 }
 
 /// The answers the core may ask the shell for without waiting: read-only views (the agents'
@@ -498,4 +500,6 @@ pub struct CoreConfig {
     /// After the staff number, invite the caller to stay on the line for the survey (the flow
     /// after the agent), which the agent's hang-up then starts.
     pub survey_invite: bool,
+    /// The outside numbers agents may have dialled, by role.
+    pub dial_rules: crate::dialing::DialRules,
 }

@@ -152,6 +152,7 @@ fn refer_code(e: &ControlError) -> u16 {
         ControlError::Busy => 486,
         ControlError::PhoneOffline => 480,
         ControlError::NoRoute | ControlError::Unavailable => 503,
+        ControlError::NotAllowed(_) => 403,
         ControlError::Invalid(_, why) if why.contains("not registered") => 480,
         ControlError::Invalid(_, why) if why.contains("on a call") => 486,
         ControlError::Invalid(..) => 404,

@@ -296,6 +296,19 @@ fn load(flows: &[(&str, &str)]) -> FlowSet {
         .unwrap_or_else(|e| panic!("flows do not load: {e}"))
 }
 
+/// The simulation's dial rules: agents dial mobiles and landlines with an area code;
+/// emergency and international numbers are refused.
+fn dial_rules() -> hotline_call::dialing::DialRules {
+    use hotline_call::dialing::{Class, DialRules, Pattern};
+    let p = |s: &str| Pattern::parse(s).unwrap();
+    let mut r = DialRules::default();
+    r.classes.insert(Class::Emergency, vec![p("110"), p("120")]);
+    r.classes.insert(Class::International, vec![p("00.")]);
+    r.allowed
+        .insert("agent".into(), vec![p("1[3-9]XXXXXXXXX"), p("0ZXXXXXXX.")]);
+    r
+}
+
 impl Sim {
     /// The main and survey flows, the queue `general` (ring 20 s), three agents logged in,
     /// none ready or registered yet; callbacks through a gateway; recording on.
@@ -335,6 +348,7 @@ impl Sim {
                     sip_user: user.into(),
                     staff_no: staff.into(),
                     language: "zh".into(),
+                    role: "agent".into(),
                 },
             );
         }
@@ -352,6 +366,7 @@ impl Sim {
             language: "zh".into(),
             recording: true,
             survey_invite,
+            dial_rules: dial_rules(),
         };
         let core = CallCore::new(
             cfg,

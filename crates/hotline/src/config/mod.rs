@@ -48,6 +48,7 @@ pub struct Config {
     pub billing: BillingConfig,
     pub ivr: IvrConfig,
     pub acd: AcdConfig,
+    pub dialing: DialingConfig,
     pub log: LogConfig,
 }
 
@@ -344,6 +345,106 @@ impl MediaConfig {
             ));
         }
         Ok((start, end))
+    }
+}
+
+/// `[dialing]`: the outside numbers the engine dials for agents, by role (see
+/// `hotline_call::dialing` for the pattern notation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DialingConfig {
+    pub agent: Vec<String>,
+    pub qa: Vec<String>,
+    pub supervisor: Vec<String>,
+    pub admin: Vec<String>,
+    pub emergency: Vec<String>,
+    pub premium: Vec<String>,
+    pub international: Vec<String>,
+    pub emergency_roles: Vec<String>,
+    pub premium_roles: Vec<String>,
+    pub international_roles: Vec<String>,
+}
+
+impl Default for DialingConfig {
+    fn default() -> Self {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Mainland China: mobiles, landlines with their area code, local landlines, 400/800.
+        let local = strings(&[
+            "1[3-9]XXXXXXXXX",
+            "0ZXXXXXXX.",
+            "[2-8]XXXXXXX",
+            "400XXXXXXX",
+            "800XXXXXXX",
+        ]);
+        DialingConfig {
+            agent: local.clone(),
+            qa: Vec::new(),
+            supervisor: local.clone(),
+            admin: local,
+            emergency: strings(&["110", "112", "119", "120", "122", "911", "999"]),
+            premium: strings(&["168.", "160.", "1259Z.", "900."]),
+            international: strings(&["00."]),
+            emergency_roles: Vec::new(),
+            premium_roles: Vec::new(),
+            international_roles: Vec::new(),
+        }
+    }
+}
+
+impl DialingConfig {
+    /// The rules for the call core; an unparsable pattern or an unknown role names its key.
+    pub fn rules(&self) -> Result<hotline_call::dialing::DialRules, (String, String)> {
+        use hotline_call::dialing::{Class, DialRules, Pattern};
+        let parse = |key: &str, list: &[String]| -> Result<Vec<Pattern>, (String, String)> {
+            list.iter()
+                .map(|p| Pattern::parse(p).map_err(|e| (format!("dialing.{key}"), e)))
+                .collect()
+        };
+        let mut rules = DialRules::default();
+        for (role, list) in [
+            ("agent", &self.agent),
+            ("qa", &self.qa),
+            ("supervisor", &self.supervisor),
+            ("admin", &self.admin),
+        ] {
+            rules.allowed.insert(role.to_string(), parse(role, list)?);
+        }
+        for (class, key, list, roles) in [
+            (
+                Class::Emergency,
+                "emergency",
+                &self.emergency,
+                &self.emergency_roles,
+            ),
+            (
+                Class::Premium,
+                "premium",
+                &self.premium,
+                &self.premium_roles,
+            ),
+            (
+                Class::International,
+                "international",
+                &self.international,
+                &self.international_roles,
+            ),
+        ] {
+            rules.classes.insert(class, parse(key, list)?);
+            for role in roles {
+                if hotline_store::Role::parse(role).is_none() {
+                    return Err((
+                        format!("dialing.{key}_roles"),
+                        format!("{role:?} is not agent, qa, supervisor, admin or crew"),
+                    ));
+                }
+                rules
+                    .allowed_classes
+                    .entry(role.clone())
+                    .or_default()
+                    .push(class);
+            }
+        }
+        Ok(rules)
     }
 }
 

@@ -42,6 +42,12 @@ pub(super) const SECTIONS: &[(&str, &str)] = &[
         "IVR flows: where they are and which one a call starts in.",
     ),
     ("acd", "The ACD: the queues flows transfer callers to."),
+    (
+        "dialing",
+        "Outside numbers the engine dials for agents (dial pad, transfers, REFER), by role.\n\
+         Patterns: digits, X = any digit, Z = 1-9, N = 2-9, [1-5] a set; a final . = one or more\n\
+         more characters, ! = zero or more. A pattern matches the whole number.",
+    ),
     ("log", "Logging, to stderr."),
 ];
 
@@ -301,6 +307,16 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("acd.after_agent_flow", "The flow a caller goes to when the agent hangs up first (from the phone or the desktop): the satisfaction survey. Empty = the caller is hung up too. A name other than survey must be a loaded flow (checked at start); a missing survey is warned about."),
     ("acd.wrapup_reasons_required", "An agent must pick the call's reasons (the tree of call reasons in the store; GET /api/call-reasons) before ending wrap-up from the desktop: ready, not ready or log out in wrap-up is refused (422, field reasons) until PUT /api/acd/me/wrapup has given them. When the queue's wrap-up time is over first, the agent stays in wrap-up (no next call) until the reasons are given, then is ready at once."),
     ("acd.queues", "The queues, one [[acd.queues]] table each (file only; giving any replaces the built-in ones): name, skills (skill = minimum level 0-10), service_level, wrap_up_secs, ring_secs, max_wait_secs, max_wait_exit (ticket | callback | hangup | queue:<name> | number:<digits>), announce_secs, strategy (longest_idle | most_skilled | round_robin), key_account_boost, ageing_per_min, short_abandon_secs, default_handle_secs, callback, steps (routing steps over the wait: preferred_only, skills, tier), relax (skill levels lowered over the wait), calendar (a calendar of the flows' calendars.yaml: the queue is closed outside its hours; leave out for always open, as for emergency queues), after_hours (ticket | hangup | queue:<name> | number:<digits>: where callers go while it is closed). See crates/hotline-acd."),
+    ("dialing.agent", "What agents may dial: mobiles, landlines with their area code, local landlines, 400/800 numbers (mainland China)."),
+    ("dialing.qa", "What quality evaluators may dial (nothing by default)."),
+    ("dialing.supervisor", "What supervisors may dial."),
+    ("dialing.admin", "What admins may dial."),
+    ("dialing.emergency", "Emergency numbers: refused for every role not in dialing.emergency_roles (callers in need dial them from their own phone)."),
+    ("dialing.premium", "Premium-rate numbers: refused for every role not in dialing.premium_roles."),
+    ("dialing.international", "International numbers (and anything typed with a leading +): refused for every role not in dialing.international_roles."),
+    ("dialing.emergency_roles", "Roles that may dial emergency numbers."),
+    ("dialing.premium_roles", "Roles that may dial premium-rate numbers."),
+    ("dialing.international_roles", "Roles that may dial international numbers."),
     (
         "log.level",
         "Log filter: trace, debug, info, warn, error, off, or per module, e.g.\n\

@@ -37,6 +37,9 @@ pub(super) const RETIRED_UTC_OFFSET: &str = "no longer read: set centre.time_zon
 
 pub(super) fn check(cfg: &Config) -> Findings {
     let mut f = Findings::default();
+    if let Err((key, e)) = cfg.dialing.rules() {
+        f.error(key, e);
+    }
     sip(cfg, &mut f);
     users(cfg, &mut f);
     auth_algorithms(cfg, &mut f);

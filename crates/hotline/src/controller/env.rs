@@ -84,6 +84,7 @@ impl Env for ShellEnv {
             sip_user: card.sip_user,
             staff_no: card.staff_no,
             language: card.record.language,
+            role: card.record.role.as_str().to_string(),
         })
     }
 

@@ -83,6 +83,8 @@ pub struct ControllerConfig {
     pub after_agent_flow: String,
     /// Callers are invited to stay on the line for it (`acd.survey_invite`).
     pub survey_invite: bool,
+    /// `[dialing]`: what agents may dial, by role.
+    pub dial_rules: hotline_call::dialing::DialRules,
 }
 
 impl ControllerConfig {
@@ -102,6 +104,7 @@ impl ControllerConfig {
             language: self.prompts.welcome.lang().to_string(),
             recording: self.recordings.is_some(),
             survey_invite: self.survey_invite,
+            dial_rules: self.dial_rules.clone(),
         }
     }
 }
