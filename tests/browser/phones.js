@@ -23,7 +23,8 @@ async function until(fn, ms) {
 }
 
 /** SIPp with `args`, its files named by `tag` in `out`; `{ proc, exited, log(), stop() }`. */
-function sipp(out, tag, args, cwd) {
+function sipp(where, tag, args, cwd) {
+  const out = path.resolve(where);
   const screen = fs.openSync(path.join(out, tag + ".screen"), "w");
   const logFile = path.join(out, tag + ".log");
   const proc = spawn(
