@@ -35,11 +35,11 @@ function apiOf(base) {
   };
 }
 
-/** Debian's Chromium (CHROMIUM to override), headless. */
-function launch() {
+/** Debian's Chromium (CHROMIUM to override), headless; `extra` switches added. */
+function launch(extra) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+    args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run", "--disable-background-networking", ...(extra || [])],
   });
 }
 

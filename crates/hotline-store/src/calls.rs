@@ -5,7 +5,7 @@
 use crate::db::{col, Store};
 use crate::error::{Result, StoreError};
 use crate::lifecycle::Millis;
-use crate::sql::Sql;
+use crate::sql::{Sql, Value};
 use crate::tickets::Ticket;
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -207,13 +207,28 @@ impl CallIs {
     }
 }
 
-/// Which calls to list.
+/// Which calls to list (every filter given must hold).
 #[derive(Debug, Clone, Default)]
 pub struct CallFilter {
     pub customer_id: Option<i64>,
     pub agent_id: Option<i64>,
     pub since: Option<Millis>,
     pub until: Option<Millis>,
+    /// The caller's number is this, or ends with it.
+    pub phone: Option<String>,
+    /// The identified customer's account number.
+    pub account: Option<String>,
+    pub queue: Option<String>,
+    /// Calls with one of these reason codes (`call_reasons`); an empty list is no filter.
+    pub reasons: Vec<String>,
+    /// Calls linked to this ticket (`call_tickets`).
+    pub ticket_id: Option<i64>,
+    /// Talk time at least this many milliseconds.
+    pub min_talk_ms: Option<i64>,
+    /// Talk time at most this many milliseconds.
+    pub max_talk_ms: Option<i64>,
+    /// A survey score at least this.
+    pub min_survey: Option<i64>,
     pub limit: i64,
 }
 
@@ -468,10 +483,74 @@ impl Store {
         if let Some(u) = f.until {
             q.push(" AND started_at < ").int(u);
         }
+        if let Some(p) = &f.phone {
+            // Exact, or the number's end: the caller stored is as the network gave it.
+            let exact = q.placeholder(Value::Text(p.clone()));
+            let suffix = q.placeholder(Value::Text(format!("%{}", like_escaped(p))));
+            q.push(&format!(
+                " AND (caller = {exact} OR caller LIKE {suffix} ESCAPE '\\')"
+            ));
+        }
+        if let Some(a) = &f.account {
+            q.push(" AND customer_id IN (SELECT id FROM customers WHERE account_no = ")
+                .text(a)
+                .push(")");
+        }
+        if let Some(queue) = &f.queue {
+            q.push(" AND queue = ").text(queue);
+        }
+        if !f.reasons.is_empty() {
+            q.push(" AND call_ref IN (SELECT call_ref FROM call_reasons WHERE code IN (");
+            for (i, r) in f.reasons.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.text(r);
+            }
+            q.push("))");
+        }
+        if let Some(t) = f.ticket_id {
+            q.push(" AND id IN (SELECT call_id FROM call_tickets WHERE ticket_id = ")
+                .int(t)
+                .push(")");
+        }
+        if let Some(m) = f.min_talk_ms {
+            q.push(" AND talk_ms >= ").int(m);
+        }
+        if let Some(m) = f.max_talk_ms {
+            q.push(" AND talk_ms <= ").int(m);
+        }
+        if let Some(s) = f.min_survey {
+            q.push(" AND survey_score >= ").int(s);
+        }
         let limit = if f.limit <= 0 { 50 } else { f.limit.min(500) };
         q.push(" ORDER BY started_at DESC, id DESC LIMIT ")
             .int(limit);
         let rows = q.query().fetch_all(&self.read).await?;
         rows.iter().map(call_from_row).collect()
+    }
+}
+
+/// `s` with LIKE's wildcards and the escape character escaped (by a backslash).
+fn like_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(like_escaped("13800001111"), "13800001111");
+        assert_eq!(like_escaped("1%2_3\\4"), "1\\%2\\_3\\\\4");
+        assert_eq!(like_escaped(""), "");
     }
 }

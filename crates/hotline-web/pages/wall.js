@@ -8,6 +8,12 @@
 // the panel of urgent tickets not yet on site with countdowns (from /api/wallboard), drawn by
 // escalate.js. Incidents: the open ones with their reports and calls, and the calls per
 // district of the last 15 minutes (the spike), both from /api/wallboard.
+// Supervision: on the row of an agent on a call, a supervisor (or admin) listens, whispers or
+// barges in (PUT /api/acd/agents/{id}/monitor: the engine rings the supervisor's own phone
+// and joins it to the call once answered; asked again, the mode changes) and leaves (DELETE).
+// The page keeps which agent it monitors in what mode (the API has no list of it): until
+// "Leave", or until that agent is no longer on a call (the call's end ends the monitoring).
+// A refusal (phone not registered, no call, busy) is shown above the table in words.
 
 (() => {
   const H = Hotline;
@@ -18,6 +24,7 @@
       "wall.title": "班长监控墙",
       "wall.notices": "停水停电公告",
       "wall.reports": "报表",
+      "wall.calls": "通话录音",
       "wall.who": "{name} · 工号 {staff}",
       "wall.queues": "队列",
       "wall.agents": "坐席",
@@ -97,11 +104,32 @@
       "wall.force.label": "{name} 的新状态",
       "wall.force.done": "{name}：{state}",
       "wall.force.error": "{name}：{err}",
+      "wall.a.monitor": "监听",
+      "wall.mon.listen": "监听",
+      "wall.mon.whisper": "耳语",
+      "wall.mon.barge": "强插",
+      "wall.mon.leave": "退出",
+      "wall.mon.group": "监听 {name} 的通话",
+      "wall.mon.mode.listen": "监听中",
+      "wall.mon.mode.whisper": "耳语中",
+      "wall.mon.mode.barge": "强插中",
+      "wall.mon.started": "{name}：{mode}。引擎正在呼叫您的话机，接起后加入通话",
+      "wall.mon.changed": "{name}：已切换为{mode}",
+      "wall.mon.left": "已退出 {name} 的通话",
+      "wall.mon.ended": "{name} 的通话已结束，监听随之结束",
+      "wall.mon.error": "{name}：{why}（{err}）",
+      "wall.mon.why.phone_offline": "您的话机未注册，无法监听：请先让话机注册（引擎会呼叫您的话机）",
+      "wall.mon.why.no_call": "该坐席现在没有可监听的通话",
+      "wall.mon.why.busy": "您正在通话，或正在监听另一通电话",
+      "wall.mon.why.forbidden": "您不能监听该坐席",
+      "wall.mon.why.other": "未能监听",
+      "reason.monitoring": "监听中",
     },
     {
       "wall.title": "Supervisor wallboard",
       "wall.notices": "Outage notices",
       "wall.reports": "Reports",
+      "wall.calls": "Calls and recordings",
       "wall.who": "{name} · staff no. {staff}",
       "wall.queues": "Queues",
       "wall.agents": "Agents",
@@ -181,10 +209,32 @@
       "wall.force.label": "New state for {name}",
       "wall.force.done": "{name}: {state}",
       "wall.force.error": "{name}: {err}",
+      "wall.a.monitor": "Monitor",
+      "wall.mon.listen": "Listen",
+      "wall.mon.whisper": "Whisper",
+      "wall.mon.barge": "Barge",
+      "wall.mon.leave": "Leave",
+      "wall.mon.group": "Monitor the call of {name}",
+      "wall.mon.mode.listen": "listening",
+      "wall.mon.mode.whisper": "whispering",
+      "wall.mon.mode.barge": "barged in",
+      "wall.mon.started": "{name}: {mode}. The engine is ringing your phone: answer it to join the call",
+      "wall.mon.changed": "{name}: now {mode}",
+      "wall.mon.left": "Left the call of {name}",
+      "wall.mon.ended": "The call of {name} ended, and the monitoring with it",
+      "wall.mon.error": "{name}: {why} ({err})",
+      "wall.mon.why.phone_offline": "your phone is not registered, so it cannot be rung to monitor: register it first",
+      "wall.mon.why.no_call": "this agent has no call to monitor now",
+      "wall.mon.why.busy": "you are on a call or monitoring another one",
+      "wall.mon.why.forbidden": "you may not monitor this agent",
+      "wall.mon.why.other": "monitoring refused",
+      "reason.monitoring": "monitoring",
     },
   );
 
   const BOARD_EVERY = 5000;
+  const MONITOR_KEY = "hotline.monitor";
+  const MODES = ["listen", "whisper", "barge"];
   const BOARD_RETRY = 30000;
   const FALLBACK_EVERY = 30000;
 
@@ -199,6 +249,7 @@
     overdue: null, // [{district_id, district, overdue}]
     audit: null, // [AuditEvent], newest first (supervisors)
     rows: new Map(), // id -> row elements
+    monitor: null, // {agent, mode}: the call this supervisor monitors (kept in the tab)
     live: null,
     timers: [],
   };
@@ -224,6 +275,7 @@
 
   function start(agent) {
     W.me = agent;
+    W.monitor = keptMonitor();
     $("login").hidden = true;
     $("wall").hidden = false;
     $("logout").hidden = false;
@@ -454,6 +506,15 @@
     const sel = el("select", { attrs: { id: "force-" + id } }, ...forceOptions());
     const label = el("label", { class: "sr-only", attrs: { for: "force-" + id } });
     const button = el("button", { type: "button", data: { i18n: "wall.force.set" }, text: t("wall.force.set"), on: { click: () => force(id, sel.value) } });
+    const mon = {
+      box: el("div", { class: "monitor", attrs: { role: "group" } }),
+      mode: el("span", { class: "mon-mode", attrs: { "aria-live": "polite" } }),
+      buttons: MODES.map((m) =>
+        el("button", { type: "button", class: "small", i18n: "wall.mon." + m, data: { mode: m }, attrs: { "aria-pressed": "false" }, on: { click: () => monitor(id, m) } }),
+      ),
+      leave: el("button", { type: "button", class: "small danger", i18n: "wall.mon.leave", data: { mode: "leave" }, on: { click: () => leave(id) } }),
+    };
+    mon.box.append(...mon.buttons, mon.leave, mon.mode);
     const tr = el(
       "tr",
       { data: { agent: id } },
@@ -466,8 +527,9 @@
       cells.calls,
       cells.rating,
       el("td", {}, el("div", { class: "force" }, label, sel, button)),
+      el("td", {}, mon.box),
     );
-    return { tr, cells, sel, label, button };
+    return { tr, cells, sel, label, button, mon };
   }
 
   function renderAgents() {
@@ -507,6 +569,7 @@
       const canForce = !W.me || W.me.role !== "agent";
       row.sel.disabled = !canForce;
       row.button.disabled = !canForce;
+      renderMonitor(row, id, a, canForce);
     });
     [...body.children].slice(ids.length).forEach((x) => x.remove());
     tickAgents();
@@ -740,6 +803,92 @@
       say($("wall-msg"), t("wall.force.error", { name, err: errorText(err) }), "error");
     }
     loadAudit();
+  }
+
+  // ---- supervision: listen, whisper, barge, leave -------------------------------------------
+
+  function keepMonitor(m) {
+    if (m && W.me) m.by = W.me.id;
+    W.monitor = m;
+    try {
+      if (m) sessionStorage.setItem(MONITOR_KEY, JSON.stringify(m));
+      else sessionStorage.removeItem(MONITOR_KEY);
+    } catch (_) {
+      /* private mode: kept in the page only */
+    }
+  }
+
+  function keptMonitor() {
+    try {
+      const m = JSON.parse(sessionStorage.getItem(MONITOR_KEY) || "null");
+      return m && typeof m.agent === "number" && MODES.includes(m.mode) && W.me && m.by === W.me.id ? m : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  /** The row's buttons: Listen/Whisper/Barge on an agent on a call, Leave while monitoring it. */
+  function renderMonitor(row, id, a, supervisor) {
+    const st = (a && a.state && a.state.state) || "";
+    const mine = W.monitor && W.monitor.agent === id ? W.monitor : null;
+    if (mine && st && st !== "on_call") {
+      // The call ended (the caller's or the agent's end hangs up the supervisor's phone).
+      keepMonitor(null);
+      say($("monitor-msg"), t("wall.mon.ended", { name: personName(id) }), "info");
+      return renderMonitor(row, id, a, supervisor);
+    }
+    const can = supervisor && !!W.me && W.me.id !== id && (st === "on_call" || !!mine);
+    row.mon.box.hidden = !can;
+    row.mon.box.setAttribute("aria-label", t("wall.mon.group", { name: personName(id) }));
+    row.tr.dataset.monitor = mine ? mine.mode : "";
+    row.mon.buttons.forEach((b) => {
+      b.setAttribute("aria-pressed", mine && mine.mode === b.dataset.mode ? "true" : "false");
+    });
+    row.mon.leave.hidden = !mine;
+    row.mon.mode.textContent = mine ? t("wall.mon.mode." + mine.mode) : "";
+  }
+
+  function monitorRefused(id, err) {
+    const code = err && err.status === 403 ? "forbidden" : err && err.code;
+    const why = H.has("wall.mon.why." + code) ? t("wall.mon.why." + code) : t("wall.mon.why.other");
+    const msg = $("monitor-msg");
+    say(msg, t("wall.mon.error", { name: personName(id), why, err: errorText(err) }), "error");
+    msg.dataset.code = (err && err.code) || "";
+  }
+
+  async function monitor(id, mode) {
+    const name = personName(id);
+    const changing = W.monitor && W.monitor.agent === id;
+    const msg = $("monitor-msg");
+    try {
+      const r = await api("PUT", "/api/acd/agents/" + encodeURIComponent(id) + "/monitor", { mode });
+      const done = MODES.includes(r && r.done) ? r.done : mode;
+      keepMonitor({ agent: id, mode: done });
+      say(msg, t(changing ? "wall.mon.changed" : "wall.mon.started", { name, mode: t("wall.mon.mode." + done) }), "ok");
+      msg.dataset.code = "";
+    } catch (err) {
+      if (err.status === 401) return;
+      // The call this page thought it monitored is over.
+      if (changing && err.code === "no_call") keepMonitor(null);
+      monitorRefused(id, err);
+    }
+    renderAgents();
+  }
+
+  async function leave(id) {
+    const name = personName(id);
+    const msg = $("monitor-msg");
+    try {
+      await api("DELETE", "/api/acd/agents/" + encodeURIComponent(id) + "/monitor");
+      keepMonitor(null);
+      say(msg, t("wall.mon.left", { name }), "ok");
+      msg.dataset.code = "";
+    } catch (err) {
+      if (err.status === 401) return;
+      if (err.code === "no_call") keepMonitor(null);
+      monitorRefused(id, err);
+    }
+    renderAgents();
   }
 
   // ---- wiring ------------------------------------------------------------------------------

@@ -9,27 +9,135 @@ use axum::Json;
 use hotline_store::{Call, CallFilter, StoreError};
 use serde::{Deserialize, Serialize};
 
-/// `GET /api/calls?customer=&agent=&since=&until=&limit=`, or `?call_ref=` alone (the
-/// engine's reference of a call, as in a screen pop: that call's record, if written yet).
+/// The search parameters of `GET /api/calls` (besides `call_ref`, which comes alone).
+const SEARCH: [&str; 14] = [
+    "customer", "agent", "since", "until", "phone", "account", "queue", "reason", "ticket",
+    "min_secs", "max_secs", "survey", "limit", "call_ref",
+];
+
+/// Longest talk time a search may name, in seconds (a week).
+const MAX_SECS: i64 = 7 * 86_400;
+
+/// `GET /api/calls`: call records, newest first, filtered by `customer` (id), `agent` (id),
+/// `since`/`until` (Unix ms, of the call's start), `phone` (the caller's number, whole or its
+/// last digits), `account` (the identified customer's account number), `queue`, `reason` (a
+/// code of the call-reason tree; a category takes its reasons), `ticket` (calls linked to
+/// it), `min_secs`/`max_secs` (talk time), `survey` (lowest score), `limit`; or `?call_ref=`
+/// alone (the engine's reference of a call, as in a screen pop: that call's record, if
+/// written yet). A parameter not known or not valid is a 400 naming it.
 pub async fn list(State(s): State<Shared>, _: Authed, q: Params) -> ApiResult<Json<Vec<Call>>> {
-    let q = q.only(&["customer", "agent", "since", "until", "limit", "call_ref"])?;
+    let q = q.only(&SEARCH)?;
     if let Some(r) = q.text("call_ref")? {
-        if ["customer", "agent", "since", "until", "limit"]
+        if SEARCH
             .iter()
-            .any(|p| q.text(p).ok().flatten().is_some())
+            .any(|p| *p != "call_ref" && q.text(p).ok().flatten().is_some())
         {
             return Err(ApiError::bad_parameter("call_ref", "give it alone"));
         }
         return Ok(Json(s.store.call_by_ref(r).await?.into_iter().collect()));
     }
+    let since = q.int("since", 0..=i64::MAX / 2)?;
+    let until = q.int("until", 0..=i64::MAX / 2)?;
+    if let (Some(a), Some(b)) = (since, until) {
+        if b <= a {
+            return Err(ApiError::bad_parameter("until", "must be after since"));
+        }
+    }
+    let min_secs = q.int("min_secs", 0..=MAX_SECS)?;
+    let max_secs = q.int("max_secs", 0..=MAX_SECS)?;
+    if let (Some(a), Some(b)) = (min_secs, max_secs) {
+        if b < a {
+            return Err(ApiError::bad_parameter(
+                "max_secs",
+                "must not be less than min_secs",
+            ));
+        }
+    }
     let filter = CallFilter {
         customer_id: q.id("customer")?,
         agent_id: q.id("agent")?,
-        since: q.int("since", 0..=i64::MAX / 2)?,
-        until: q.int("until", 0..=i64::MAX / 2)?,
+        since,
+        until,
+        phone: phone(&q)?,
+        account: account(&q)?,
+        queue: queue(&q)?,
+        reasons: reasons(&s, &q).await?,
+        ticket_id: q.id("ticket")?,
+        min_talk_ms: min_secs.map(|v| v * 1000),
+        // Talk time is kept in milliseconds: "at most 30 s" takes 30.9 s.
+        max_talk_ms: max_secs.map(|v| v * 1000 + 999),
+        min_survey: q.int("survey", 1..=5)?,
         limit: q.int("limit", 1..=500)?.unwrap_or(50),
     };
     Ok(Json(s.store.list_calls(&filter).await?))
+}
+
+/// `phone`: digits (a leading `+` allowed), 3 to 32; spaces and dashes as typed are dropped.
+fn phone(q: &Params) -> ApiResult<Option<String>> {
+    let Some(v) = q.text("phone")? else {
+        return Ok(None);
+    };
+    let p: String = v.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let digits = p.strip_prefix('+').unwrap_or(&p);
+    if !(3..=32).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::bad_parameter(
+            "phone",
+            "3 to 32 digits (a leading + allowed): the whole number or its last digits",
+        ));
+    }
+    Ok(Some(p))
+}
+
+/// `account`: an account number, at most 64 characters, no spaces.
+fn account(q: &Params) -> ApiResult<Option<String>> {
+    let Some(v) = q.text("account")? else {
+        return Ok(None);
+    };
+    if v.chars().count() > 64 || v.chars().any(char::is_whitespace) {
+        return Err(ApiError::bad_parameter(
+            "account",
+            "an account number: at most 64 characters, no spaces",
+        ));
+    }
+    Ok(Some(v.to_string()))
+}
+
+/// `queue`: a queue's name (letters, digits, `_` and `-`, at most 64).
+fn queue(q: &Params) -> ApiResult<Option<String>> {
+    let Some(v) = q.text("queue")? else {
+        return Ok(None);
+    };
+    if v.len() > 64
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(ApiError::bad_parameter(
+            "queue",
+            "a queue's name: letters, digits, _ and -, at most 64",
+        ));
+    }
+    Ok(Some(v.to_string()))
+}
+
+/// `reason`: a code of the tree; a category stands for itself and its reasons.
+async fn reasons(s: &Shared, q: &Params) -> ApiResult<Vec<String>> {
+    let Some(code) = q.text("reason")? else {
+        return Ok(Vec::new());
+    };
+    let tree = s.store.reason_tree().await?;
+    if !tree.iter().any(|r| r.code == code) {
+        return Err(ApiError::bad_parameter(
+            "reason",
+            "not a code of the call-reason tree (GET /api/call-reasons)",
+        ));
+    }
+    let under = format!("{code}/");
+    Ok(tree
+        .into_iter()
+        .filter(|r| r.code == code || r.code.starts_with(&under))
+        .map(|r| r.code)
+        .collect())
 }
 
 /// A call with the tickets it is linked to.

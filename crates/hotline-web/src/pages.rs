@@ -1,12 +1,13 @@
 //! The browser pages: the agent desktop (`/desk`), the supervisors' wallboard (`/wall`) and
-//! their notices page (`/wall/notices`), incidents page (`/wall/incidents`) and reports page
-//! (`/wall/reports`),
+//! their notices page (`/wall/notices`), incidents page (`/wall/incidents`), reports page
+//! (`/wall/reports`) and the call search with its recording player (`/wall/calls`),
 //! plain HTML, JavaScript and CSS compiled into the binary from `crates/hotline-web/pages/`
 //! (no build step). They hold no data: they log in through `/api/login`, keep the token in
 //! the tab's session storage, send it in the `Authorization` header, and follow
 //! `/api/events`. Every page answer carries a Content-Security-Policy that allows only the
 //! engine's own scripts and styles (no inline script), so text from the database can never
-//! run as code even if a page forgot to escape it.
+//! run as code even if a page forgot to escape it. Media may also come from `blob:` URLs: the
+//! recording player fetches a recording with the token and plays it from a Blob.
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -99,6 +100,16 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../pages/reports.js"),
     ),
     (
+        "/wall/calls",
+        "text/html; charset=utf-8",
+        include_str!("../pages/calls.html"),
+    ),
+    (
+        "/pages/calls.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/calls.js"),
+    ),
+    (
         "/pages/style.css",
         "text/css; charset=utf-8",
         include_str!("../pages/style.css"),
@@ -111,7 +122,8 @@ pub fn paths() -> impl Iterator<Item = &'static str> {
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+                   media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; \
+                   base-uri 'none'; form-action 'self'";
 
 /// The file at `path` with its headers.
 pub fn serve(path: &str) -> Response {
