@@ -117,7 +117,10 @@ pub enum SipEvent {
     /// The far end of an established call asked us to transfer it (an in-dialog REFER, RFC
     /// 3515), already answered 202 Accepted. The engine reports how the transfer went with
     /// `Command::NotifyRefer` (the implicit subscription's NOTIFYs).
-    Refer { call: CallRef, refer_to: ReferTo },
+    Refer {
+        call: CallRef,
+        refer_to: ReferTo,
+    },
 }
 
 /// Where a REFER asks the call to go: the Refer-To URI's user (an extension, an agent's SIP
@@ -177,6 +180,13 @@ pub enum Command {
     /// Report on a REFER of `call` (RFC 3515 §2.4.5): an in-dialog NOTIFY (Event: refer)
     /// with the sipfrag `SIP/2.0 <status> <reason>`; a status of 200 and above ends the
     /// implicit subscription (Subscription-State: terminated).
+    ///
+    /// Until that final status the call's dialog answers a further REFER 491, so each
+    /// `SipEvent::Refer` should end with one. Ignored for a call with no REFER pending or a
+    /// status outside 100..=699. With `Refer-Sub: false` (RFC 4488), or once the far end has
+    /// refused or not answered a NOTIFY (481, timeout), nothing is sent, but the final status
+    /// still closes the REFER. The NOTIFY goes out at once: a `Hangup` right after it follows
+    /// it on the wire.
     NotifyRefer { call: CallRef, status: u16 },
 }
 

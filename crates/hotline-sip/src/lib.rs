@@ -24,6 +24,7 @@ pub mod framing;
 pub mod headers;
 pub mod nonces;
 pub mod overload;
+pub mod refer_to;
 pub mod registrar;
 pub mod shell;
 pub mod tcp_limits;
@@ -31,8 +32,8 @@ pub mod uri;
 pub mod wire;
 
 pub use api::{
-    CallRef, CallSource, Command, Dial, EndReason, IncomingCall, Location, Peer, ReferTo,
-    Replaces, SipEvent, Transport,
+    CallRef, CallSource, Command, Dial, EndReason, IncomingCall, Location, Peer, ReferTo, Replaces,
+    SipEvent, Transport,
 };
 pub use engine::{CoreConfig, UserCredentials};
 pub use shell::{SipHandle, SipServer, SipServerConfig};
