@@ -180,6 +180,13 @@ pub enum Command {
     /// Report on a REFER of `call` (RFC 3515 §2.4.5): an in-dialog NOTIFY (Event: refer)
     /// with the sipfrag `SIP/2.0 <status> <reason>`; a status of 200 and above ends the
     /// implicit subscription (Subscription-State: terminated).
+    ///
+    /// Until that final status the call's dialog answers a further REFER 491, so each
+    /// `SipEvent::Refer` should end with one. Ignored for a call with no REFER pending or a
+    /// status outside 100..=699. With `Refer-Sub: false` (RFC 4488), or once the far end has
+    /// refused or not answered a NOTIFY (481, timeout), nothing is sent, but the final status
+    /// still closes the REFER. The NOTIFY goes out at once: a `Hangup` right after it follows
+    /// it on the wire.
     NotifyRefer { call: CallRef, status: u16 },
 }
 

@@ -9,7 +9,19 @@ use crate::wire::{Echo, Request};
 
 /// The standard reason phrase of a status code.
 pub fn reason_phrase(code: u16) -> &'static str {
-    match code {
+    known_reason(code).unwrap_or(match code / 100 {
+        1 => "Progress",
+        2 => "OK",
+        3 => "Redirect",
+        4 => "Request Failure",
+        5 => "Server Failure",
+        _ => "Global Failure",
+    })
+}
+
+/// The reason phrase RFC 3261 (or the extension defining it) gives `code`, if we know it.
+pub fn known_reason(code: u16) -> Option<&'static str> {
+    Some(match code {
         100 => "Trying",
         180 => "Ringing",
         181 => "Call Is Being Forwarded",
@@ -43,15 +55,8 @@ pub fn reason_phrase(code: u16) -> &'static str {
         513 => "Message Too Large",
         600 => "Busy Everywhere",
         603 => "Decline",
-        _ => match code / 100 {
-            1 => "Progress",
-            2 => "OK",
-            3 => "Redirect",
-            4 => "Request Failure",
-            5 => "Server Failure",
-            _ => "Global Failure",
-        },
-    }
+        _ => return None,
+    })
 }
 
 /// The headers every response echoes, with the To tag we add (if any).

@@ -24,6 +24,7 @@ pub mod framing;
 pub mod headers;
 pub mod nonces;
 pub mod overload;
+pub mod refer_to;
 pub mod registrar;
 pub mod shell;
 pub mod tcp_limits;

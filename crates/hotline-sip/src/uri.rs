@@ -154,7 +154,7 @@ fn lower(s: &str) -> String {
 }
 
 /// `host`, `host:port`, `[v6]` or `[v6]:port`; the host lower-cased.
-fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
+pub(crate) fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
     let (host, port) = if let Some(v6) = s.strip_prefix('[') {
         let (addr, after) = v6.split_once(']')?;
         let port = match after {
@@ -186,7 +186,7 @@ fn hex_digit(b: u8) -> Option<u8> {
 }
 
 /// Decodes `%XX` escapes; a `%` not followed by two hex digits stays as it is.
-fn unescape(s: &str) -> String {
+pub(crate) fn unescape(s: &str) -> String {
     let mut rest = s.as_bytes();
     let mut out = Vec::with_capacity(rest.len());
     while let Some((&b, tail)) = rest.split_first() {

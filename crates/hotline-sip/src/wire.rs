@@ -136,6 +136,10 @@ pub struct Request {
     pub accept: Option<Vec<String>>,
     pub user_agent: Option<String>,
     pub max_forwards: Option<u32>,
+    /// Refer-To values (RFC 3515; also the compact `r`), one per header line, as received.
+    pub refer_to: Vec<String>,
+    /// The request asked for no implicit subscription (`Refer-Sub: false`, RFC 4488).
+    pub refer_sub_false: bool,
 }
 
 /// An incoming response.
@@ -146,6 +150,10 @@ pub struct Response {
     pub common: Common,
 }
 
+/// A parsed message. The variants differ in size (a request has more fields the core reads),
+/// but a message lives only from parsing to handling, never in bulk: not boxed, to spare the
+/// hot path an allocation per message.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Message {
     Request(Request),
@@ -329,6 +337,8 @@ pub fn parse(bytes: &[u8]) -> Result<Message, Invalid> {
                 accept: None,
                 user_agent: None,
                 max_forwards: None,
+                refer_to: Vec::new(),
+                refer_sub_false: false,
             };
             for h in req.headers.iter() {
                 match h {
@@ -357,6 +367,12 @@ pub fn parse(bytes: &[u8]) -> Result<Message, Invalid> {
                             .filter(|t| !t.is_empty()),
                     ),
                     Header::UserAgent(v) => request.user_agent = Some(v.value().into()),
+                    Header::ReferTo(v) => request.refer_to.push(v.value().trim().to_string()),
+                    Header::Other(name, v) if name.eq_ignore_ascii_case("Refer-Sub") => {
+                        // `Refer-Sub: false` with any parameters; other values mean true.
+                        let value = v.split(';').next().unwrap_or_default().trim();
+                        request.refer_sub_false |= value.eq_ignore_ascii_case("false");
+                    }
                     Header::MaxForwards(v) => {
                         request.max_forwards =
                             Some(v.value().trim().parse().map_err(|_| {
@@ -595,6 +611,26 @@ mod tests {
             parse(raw.as_bytes()),
             Err(Invalid::BadRequest { .. })
         ));
+    }
+
+    #[test]
+    fn refer_to_and_refer_sub() {
+        let raw = "REFER sip:h SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKr\r\n\
+            f: <sip:a@b>;tag=1\r\nt: <sip:h>;tag=2\r\ni: r1\r\nCSeq: 2 REFER\r\n\
+            Refer-To: <sip:1002@h>\r\nr:  sip:1003@h \r\nRefer-Sub: FALSE;x=1\r\nl: 0\r\n\r\n";
+        let Ok(Message::Request(r)) = parse(raw.as_bytes()) else {
+            panic!("not a request")
+        };
+        assert_eq!(r.method, Method::Refer);
+        assert_eq!(r.refer_to, vec!["<sip:1002@h>", "sip:1003@h"]);
+        assert!(r.refer_sub_false);
+        for (line, sub_false) in [("Refer-Sub: true\r\n", false), ("", false)] {
+            let raw = raw.replace("Refer-Sub: FALSE;x=1\r\n", line);
+            let Ok(Message::Request(r)) = parse(raw.as_bytes()) else {
+                panic!("not a request")
+            };
+            assert_eq!(r.refer_sub_false, sub_false, "{line:?}");
+        }
     }
 
     #[test]

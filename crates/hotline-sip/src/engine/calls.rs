@@ -1,6 +1,6 @@
 //! Calls as dialogs: inbound INVITEs (UAS), requests inside a dialog (ACK, BYE, re-INVITE,
-//! OPTIONS, INFO), CANCEL, the engine's commands, and the timers that free every call (2xx
-//! retransmission until ACK, ring limit, maximum length).
+//! OPTIONS, INFO; REFER goes to `refer.rs`), CANCEL, the engine's commands, and the timers that
+//! free every call (2xx retransmission until ACK, ring limit, maximum length).
 
 use std::time::{Duration, Instant};
 
@@ -67,6 +67,8 @@ pub struct Call {
     /// Outbound: our ACK for the 2xx, resent when the 2xx is retransmitted.
     pub ack: Option<Vec<u8>>,
     pub ends_at: Instant,
+    /// A REFER accepted in this dialog, until its final report.
+    pub refer: Option<super::refer::PendingRefer>,
 }
 
 /// Does one of these Accept media ranges take `application/sdp`?
@@ -155,6 +157,7 @@ impl SipCore {
             ring_deadline: Some(now.mono + self.cfg.max_ring),
             ack: None,
             ends_at: now.mono + self.cfg.max_call,
+            refer: None,
         };
         self.dialogs
             .insert((call.sip_call_id.clone(), local_tag), id);
@@ -238,6 +241,7 @@ impl SipCore {
                 }
             }
             Method::Invite => self.on_reinvite(now, peer, id, req),
+            Method::Refer => self.on_refer(now, peer, id, req),
             Method::Options | Method::Info => self.reply_stateless(now, peer, &req, 200, &[]),
             Method::Other(_) => self.reply_stateless(now, peer, &req, 501, &[]),
             _ => self.reply_stateless(now, peer, &req, 405, &[("Allow", ALLOW)]),
@@ -343,8 +347,7 @@ impl SipCore {
             }
             Command::Hangup(call) => self.hangup(now, call.0),
             Command::Dial(dial) => self.dial(now, dial),
-            // Placeholder until the REFER support lands: nothing is sent.
-            Command::NotifyRefer { .. } => {}
+            Command::NotifyRefer { call, status } => self.notify_refer(now, call.0, status),
         }
     }
 
@@ -356,7 +359,7 @@ impl SipCore {
         Some((call.invite_txn?, call.local_tag.clone()))
     }
 
-    fn contact_for(&self, id: u64) -> String {
+    pub(super) fn contact_for(&self, id: u64) -> String {
         let transport = self.calls.get(&id).map(|c| c.peer.transport);
         self.our_contact(transport.unwrap_or(crate::api::Transport::Udp))
     }
@@ -450,18 +453,29 @@ impl SipCore {
 
     /// Sends BYE in the dialog of call `id`.
     pub(super) fn send_bye(&mut self, now: Now, id: u64) {
+        self.send_in_dialog(now, id, Method::Bye, &[], None);
+    }
+
+    /// Sends a request in the dialog of call `id` with the next CSeq, in a client transaction
+    /// (its id returned). A BYE's answers go nowhere (the call is over); others' go to
+    /// `call_response` with the call. Requests other than BYE carry our Contact.
+    pub(super) fn send_in_dialog(
+        &mut self,
+        now: Now,
+        id: u64,
+        method: Method,
+        extra: &[(String, String)],
+        body: Option<(&str, &[u8])>,
+    ) -> Option<u64> {
         let branch = self.branch();
-        let Some(call) = self.calls.get_mut(&id) else {
-            return;
-        };
+        let call = self.calls.get_mut(&id)?;
         call.local_cseq += 1;
         let (peer, cseq) = (call.peer, call.local_cseq);
         let via = self.our_via(&peer, &branch);
-        let Some(call) = self.calls.get(&id) else {
-            return;
-        };
+        let contact = (method != Method::Bye).then(|| self.contact_for(id));
+        let call = self.calls.get(&id)?;
         let bytes = build::request(&build::RequestSpec {
-            method: "BYE",
+            method: method.as_str(),
             uri: &call.remote_target,
             via: &via,
             routes: &call.routes,
@@ -469,12 +483,13 @@ impl SipCore {
             to: &call.remote_party,
             call_id: &call.sip_call_id,
             cseq,
-            contact: None,
-            extra: &[],
+            contact: contact.as_deref(),
+            extra,
             user_agent: &self.cfg.user_agent,
-            body: None,
+            body,
         });
-        self.send_request(now, peer, Method::Bye, branch, bytes, None);
+        let owner = (method != Method::Bye).then_some(id);
+        Some(self.send_request(now, peer, method, branch, bytes, owner))
     }
 
     /// Tells the engine the call ended and forgets it.

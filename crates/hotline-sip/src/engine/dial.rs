@@ -105,6 +105,7 @@ impl SipCore {
             ring_deadline: Some(ring_deadline),
             ack: None,
             ends_at: now.mono + self.cfg.max_call,
+            refer: None,
         };
         info!(call = %dial.call, agent = %crate::mask(&dial.user), dest = %peer.addr, "ringing user");
         self.dialogs.insert((sip_call_id, local_tag), id);
@@ -122,8 +123,11 @@ impl SipCore {
         method: &Method,
         resp: &Response,
     ) {
+        if *method == Method::Notify {
+            return self.notify_answered(id, txn, Some(resp.code));
+        }
         if *method != Method::Invite {
-            return; // BYE/CANCEL answers need nothing more
+            return; // CANCEL answers need nothing more
         }
         let Some(call) = self.calls.get_mut(&id) else {
             return;
@@ -301,8 +305,11 @@ impl SipCore {
         }
     }
 
-    /// Our request in call `id` got no answer at all.
-    pub(super) fn client_timed_out(&mut self, _now: Now, id: u64, method: &Method) {
+    /// Our request in call `id` (client transaction `txn`) got no answer at all.
+    pub(super) fn client_timed_out(&mut self, _now: Now, id: u64, txn: u64, method: &Method) {
+        if *method == Method::Notify {
+            return self.notify_answered(id, txn, None);
+        }
         if *method != Method::Invite {
             return;
         }

@@ -7,6 +7,7 @@
 mod auth;
 mod calls;
 mod dial;
+mod refer;
 mod register;
 mod txn;
 
@@ -36,8 +37,13 @@ pub const T1: Duration = Duration::from_millis(500);
 pub const T2: Duration = Duration::from_secs(4);
 pub const T4: Duration = Duration::from_secs(5);
 
-/// Methods we answer; `Allow` lists them.
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO";
+/// Methods we answer; `Allow` lists them. NOTIFY is not among them: we send it (for REFER)
+/// but take none.
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO, REFER";
+
+/// The extensions we support (`Supported`; a `Require` of anything else gets 420): RFC 4488's
+/// REFER without implicit subscription.
+pub const SUPPORTED: &str = "norefersub";
 
 /// Credentials of one user, as HA1 hashes (never the password).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -502,7 +508,7 @@ impl SipCore {
                 let extra = [
                     ("Allow", ALLOW),
                     ("Accept", "application/sdp"),
-                    ("Supported", ""),
+                    ("Supported", SUPPORTED),
                 ];
                 self.reply_stateless(now, peer, &req, 200, &extra);
             }
@@ -514,7 +520,7 @@ impl SipCore {
 
     /// Refuses a request (not ACK or CANCEL) whose Request-URI scheme we do not serve (416,
     /// RFC 3261 §8.2.2.1) or that requires an extension we lack (420 with Unsupported,
-    /// §8.2.2.3; we support none). True when it was answered.
+    /// §8.2.2.3; we support only [`SUPPORTED`]). True when it was answered.
     fn refused_as_unsupported(&mut self, now: Now, peer: Peer, req: &Request) -> bool {
         let scheme = req.raw_uri.split(':').next().unwrap_or_default();
         if !["sip", "sips", "tel"]
@@ -524,8 +530,14 @@ impl SipCore {
             self.reply_stateless(now, peer, req, 416, &[]);
             return true;
         }
-        if !req.require.is_empty() {
-            let unsupported = req.require.join(", ");
+        let unsupported: Vec<&str> = req
+            .require
+            .iter()
+            .map(String::as_str)
+            .filter(|tag| !SUPPORTED.split(", ").any(|s| s.eq_ignore_ascii_case(tag)))
+            .collect();
+        if !unsupported.is_empty() {
+            let unsupported = unsupported.join(", ");
             self.reply_stateless(now, peer, req, 420, &[("Unsupported", &unsupported)]);
             return true;
         }

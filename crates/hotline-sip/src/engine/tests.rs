@@ -826,3 +826,4 @@ fn dial_a_number_through_a_gateway() {
 mod auth;
 mod conformance;
 mod overload;
+mod refer;

@@ -337,7 +337,7 @@ impl SipCore {
             if !completed {
                 debug!(%method, "request timed out");
                 if let Some(call) = call {
-                    self.client_timed_out(now, call, &method);
+                    self.client_timed_out(now, call, id, &method);
                 }
             }
             return;
