@@ -41,7 +41,7 @@ pub struct Talking {
     pub tag: String,
     pub caller: String,
     pub engine_rtp: SocketAddr,
-    cseq: u32,
+    pub cseq: u32,
 }
 
 impl AgentPhone {

@@ -44,9 +44,7 @@ pub(super) const SECTIONS: &[(&str, &str)] = &[
     ("acd", "The ACD: the queues flows transfer callers to."),
     (
         "dialing",
-        "Outside numbers the engine dials for agents (dial pad, transfers, REFER), by role.\n\
-         Patterns: digits, X = any digit, Z = 1-9, N = 2-9, [1-5] a set; a final . = one or more\n\
-         more characters, ! = zero or more. A pattern matches the whole number.",
+        "Outside numbers the engine dials for agents (dial pad, transfers, REFER), by role. Patterns: digits, X = any digit, Z = 1-9, N = 2-9, [1-5] a set; a final . = one or more further characters, ! = zero or more; a pattern matches the whole number.",
     ),
     ("log", "Logging, to stderr."),
 ];
