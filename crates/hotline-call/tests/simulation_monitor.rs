@@ -15,7 +15,7 @@ mod sim;
 
 use std::collections::BTreeSet;
 
-use hotline_call::control::{CallAction, ControlError, MonitorMode};
+use hotline_call::control::{CallAction, ControlError, LiveOut, MonitorMode};
 use hotline_call::{CallId, Disposition};
 use sim::{connect, queued, Sim, SEC};
 
@@ -88,6 +88,27 @@ fn listen_whisper_barge_and_leave_each_change_who_hears_whom() {
     assert_eq!(
         sim.desk(SUPERVISOR, CallAction::StopMonitor),
         Err(ControlError::NoCall)
+    );
+    // The agent was told at each step (the simulation tells agents).
+    let told: Vec<&str> = sim
+        .live
+        .iter()
+        .filter_map(|l| match l {
+            LiveOut::Notice {
+                agent: 1, notice, ..
+            } => Some(notice.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [
+            "monitoring_listen",
+            "monitoring_whisper",
+            "monitoring_barge",
+            "monitoring_listen",
+            "monitoring_ended"
+        ]
     );
     sim.advance(5 * SEC);
     sim.hang_up(c);

@@ -163,6 +163,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     let ctl = ControllerConfig {
         after_agent_flow: cfg.acd.after_agent_flow.clone(),
         survey_invite: cfg.acd.survey_invite,
+        tell_monitored: cfg.acd.tell_monitored,
         dial_rules: cfg
             .dialing
             .rules()

@@ -502,4 +502,7 @@ pub struct CoreConfig {
     pub survey_invite: bool,
     /// The outside numbers agents may have dialled, by role.
     pub dial_rules: crate::dialing::DialRules,
+    /// Agents are told on their desk when a supervisor monitors their call (and in which
+    /// mode); otherwise monitoring is silent.
+    pub tell_monitored: bool,
 }

@@ -173,6 +173,7 @@ impl CallCore {
                 party: m,
                 audience: audience(mode, agent_leg),
             });
+            self.tell_monitored(caller, mode.as_str());
         }
     }
 
@@ -201,6 +202,22 @@ impl CallCore {
             audience: audience(mode, agent_leg),
         });
         tracing::info!(%caller, %m, mode = mode.as_str(), "monitoring: the supervisor is in");
+        self.tell_monitored(caller, mode.as_str());
+    }
+
+    /// The agent of `caller`'s call hears of the monitoring on the desk, when configured so
+    /// (`what`: the mode, or `ended`).
+    fn tell_monitored(&mut self, caller: CallId, what: &str) {
+        if !self.cfg.tell_monitored {
+            return;
+        }
+        if let Some(agent) = self.calls.get(&caller).and_then(|c| c.connected()) {
+            self.emit(Output::Live(super::io::LiveOut::Notice {
+                agent: agent.0,
+                call: caller,
+                notice: format!("monitoring_{what}"),
+            }));
+        }
     }
 
     /// The caller and the agent leave their bridge for the mix (the caller only when they
@@ -269,6 +286,9 @@ impl CallCore {
             .any(|o| self.calls.get(o).is_some_and(|o| o.leg));
         if !still_in {
             self.end_mix(caller);
+        }
+        if answered {
+            self.tell_monitored(caller, "ended");
         }
         tracing::info!(%caller, %m, "monitoring ended");
     }

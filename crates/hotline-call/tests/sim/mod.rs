@@ -367,6 +367,7 @@ impl Sim {
             recording: true,
             survey_invite,
             dial_rules: dial_rules(),
+            tell_monitored: true,
         };
         let core = CallCore::new(
             cfg,

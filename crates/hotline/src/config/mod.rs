@@ -724,6 +724,8 @@ pub struct AcdConfig {
     /// After the staff number, callers hear an invitation to stay on the line after the call
     /// to rate it (the survey the agent's hang-up starts); off by default.
     pub survey_invite: bool,
+    /// Agents see on their desk when a supervisor monitors their call.
+    pub tell_monitored: bool,
     /// An agent must give the call's reasons (the tree in the store) before ending wrap-up
     /// from the desktop.
     pub wrapup_reasons_required: bool,
@@ -738,6 +740,7 @@ impl Default for AcdConfig {
             callback_caller_id: "96655".into(),
             after_agent_flow: "survey".into(),
             survey_invite: false,
+            tell_monitored: false,
             wrapup_reasons_required: false,
             queues: crate::acd::default_queues(),
         }

@@ -85,6 +85,8 @@ pub struct ControllerConfig {
     pub survey_invite: bool,
     /// `[dialing]`: what agents may dial, by role.
     pub dial_rules: hotline_call::dialing::DialRules,
+    /// `acd.tell_monitored`.
+    pub tell_monitored: bool,
 }
 
 impl ControllerConfig {
@@ -105,6 +107,7 @@ impl ControllerConfig {
             recording: self.recordings.is_some(),
             survey_invite: self.survey_invite,
             dial_rules: self.dial_rules.clone(),
+            tell_monitored: self.tell_monitored,
         }
     }
 }
