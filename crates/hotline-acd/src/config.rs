@@ -72,6 +72,11 @@ pub struct QueueConfig {
     /// route; not reached: a ticket).
     #[serde(default)]
     pub after_hours: Exit,
+    /// Recordings of this queue's calls are deleted this many days after the call ended,
+    /// unless the call is on legal hold (the engine's purge job; the router does not read
+    /// it). 0 (default) = kept.
+    #[serde(default)]
+    pub recording_retention_days: u32,
 }
 
 impl QueueConfig {
@@ -96,6 +101,7 @@ impl QueueConfig {
             relax: Vec::new(),
             calendar: None,
             after_hours: Exit::default(),
+            recording_retention_days: 0,
         }
     }
 }

@@ -90,6 +90,10 @@ pub struct Call {
     pub result: Option<String>,
     /// The agent a transfer handed the call over to (`agent_id` stays the first agent).
     pub transfer_agent_id: Option<i64>,
+    /// On legal hold: its recording is never purged.
+    pub legal_hold: bool,
+    /// When the retention job deleted its recording.
+    pub recording_purged_at: Option<Millis>,
 }
 
 /// What is known when a call arrives.
@@ -235,7 +239,7 @@ pub struct CallFilter {
 const COLUMNS: &str = "id, call_ref, caller, dialled, customer_id, started_at, ivr_ended_at, \
     queued_at, answered_at, ended_at, ivr_path, queue, agent_id, wait_ms, talk_ms, wrapup_ms, \
     disposition, recording, survey_score, hangup_side, repeat_contact, agent_answered_at, hold_ms, \
-    direction, parent_call_ref, result, transfer_agent_id";
+    direction, parent_call_ref, result, transfer_agent_id, legal_hold, recording_purged_at";
 
 fn call_from_row(r: &AnyRow) -> Result<Call> {
     let path: String = col(r, "ivr_path")?;
@@ -267,6 +271,8 @@ fn call_from_row(r: &AnyRow) -> Result<Call> {
         parent_call_ref: col(r, "parent_call_ref")?,
         result: col(r, "result")?,
         transfer_agent_id: col(r, "transfer_agent_id")?,
+        legal_hold: col::<i64>(r, "legal_hold")? != 0,
+        recording_purged_at: col(r, "recording_purged_at")?,
     })
 }
 
@@ -418,6 +424,58 @@ impl Store {
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(call_from_row).transpose()
+    }
+
+    /// Puts the call on legal hold (its recording is never purged) or lifts it; the call as it
+    /// is now, or None for an unknown id.
+    pub async fn set_legal_hold(&self, id: i64, hold: bool) -> Result<Option<Call>> {
+        sqlx::query("UPDATE calls SET legal_hold = $1 WHERE id = $2")
+            .bind(i64::from(hold))
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        self.call(id).await
+    }
+
+    /// Recorded calls not on legal hold that ended before `ended_before`, of `queue` (None:
+    /// calls that waited in no queue), oldest first, at most `limit`: (id, recording path).
+    pub async fn recordings_due(
+        &self,
+        queue: Option<&str>,
+        ended_before: Millis,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>> {
+        let by_queue = match queue {
+            Some(_) => "queue = $3",
+            None => "queue IS NULL AND $3 = ''",
+        };
+        let sql = format!(
+            "SELECT id, recording FROM calls WHERE recording IS NOT NULL AND ended_at < $1 \
+             AND legal_hold = 0 AND {by_queue} ORDER BY ended_at LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(ended_before)
+            .bind(limit)
+            .bind(queue.unwrap_or(""))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((col(r, "id")?, col(r, "recording")?)))
+            .collect()
+    }
+
+    /// Marks call `id`'s recording purged at `now` (its path cleared), unless the call went on
+    /// legal hold meanwhile: true when marked (the caller then deletes the file).
+    pub async fn recording_purged(&self, id: i64, now: Millis) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE calls SET recording = NULL, recording_purged_at = $1 \
+             WHERE id = $2 AND legal_hold = 0 AND recording IS NOT NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(n.rows_affected() == 1)
     }
 
     pub async fn call_by_ref(&self, call_ref: &str) -> Result<Option<Call>> {

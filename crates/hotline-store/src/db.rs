@@ -29,6 +29,7 @@ const REPORT_INDEXES_SQL: &str = include_str!("../migrations/0021_report_indexes
 const INCIDENTS_SQL: &str = include_str!("../migrations/0022_incidents.sql");
 const NOTICE_RECORDINGS_SQL: &str = include_str!("../migrations/0024_notice_recordings.sql");
 const CALL_TRANSFERS_SQL: &str = include_str!("../migrations/0027_call_transfers.sql");
+const RECORDING_RETENTION_SQL: &str = include_str!("../migrations/0028_recording_retention.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +146,7 @@ impl<'s> MigrationSource<'s> for Embedded {
                 &crate::ticket_rollups::migration_sql(self.0),
             ),
             migration(27, "call_transfers", CALL_TRANSFERS_SQL),
+            migration(28, "recording_retention", RECORDING_RETENTION_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

@@ -213,6 +213,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/calls/{id}", calls::detail),
         ep(Post, "/api/calls/{id}/tickets", calls::link_ticket),
         ep(Get, "/api/calls/{id}/recording", recordings::play),
+        ep(Put, "/api/calls/{id}/legal_hold", recordings::legal_hold),
         ep(Get, "/api/agents", agents::list),
         ep(Get, "/api/events", live::events),
         ep(Get, "/api/acd", acd::overview),

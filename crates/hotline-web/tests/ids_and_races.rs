@@ -44,6 +44,7 @@ async fn unknown_ids_are_404_on_every_id_route() {
             ("/api/calls/{id}/tickets", json!({"ticket_id": real_ticket})),
             ("/api/acd/agents/{id}/state", json!({"state": "ready"})),
             ("/api/acd/agents/{id}/monitor", json!({"mode": "listen"})),
+            ("/api/calls/{id}/legal_hold", json!({"hold": true})),
             ("/api/followups/{id}/call", json!({})),
             ("/api/tickets/{id}/acknowledge", json!({})),
             ("/api/webhooks/dead/{id}/retry", json!({})),
@@ -84,7 +85,7 @@ async fn unknown_ids_are_404_on_every_id_route() {
             }
             checked += 1;
         }
-        assert_eq!(checked, 25);
+        assert_eq!(checked, 26);
         assert_eq!(api.count("tickets").await, 1);
         assert_eq!(api.count("ticket_events").await, 1);
     })

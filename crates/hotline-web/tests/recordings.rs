@@ -272,3 +272,59 @@ async fn open_calls_missing_files_and_paths_outside_the_folder_are_not_served() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn legal_hold_is_set_by_the_calls_supervisors_only_and_audited() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        // zhou supervises repair (sun's team), not billing (zhang's).
+        member(&api, "sun", "1101", "repair", Role::Agent).await;
+        member(&api, "zhou", "1102", "repair", Role::Supervisor).await;
+        let (id, _) = recorded_call(&api, "held", f.agent).await;
+        let zhang = api.login("zhang", "secret").await;
+        let li = api.login("li", "boss").await;
+        let zhou = api.login("zhou", "pw").await;
+        let path = format!("/api/calls/{id}/legal_hold");
+        assert_eq!(
+            api.put(&zhang, &path, serde_json::json!({"hold": true}))
+                .await
+                .status,
+            403
+        );
+        assert_eq!(
+            api.put(&zhou, &path, serde_json::json!({"hold": true}))
+                .await
+                .status,
+            403
+        );
+        let a = api.put(&li, &path, serde_json::json!({"hold": true})).await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        assert_eq!(a.body["legal_hold"], true);
+        api.put(&li, &path, serde_json::json!({"hold": "yes"}))
+            .await
+            .assert_error(422, "hold");
+        let a = api
+            .put(&li, &path, serde_json::json!({"hold": false}))
+            .await;
+        assert_eq!(a.body["legal_hold"], false);
+        let entries = plays(&api, &li).await;
+        let details: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|e| (e.1.as_str(), e.2.as_str()))
+            .collect();
+        assert_eq!(details.len(), 3, "{details:?}");
+        assert_eq!(
+            details[0],
+            (
+                format!("lift the legal hold on call {id}").as_str(),
+                "applied"
+            )
+        );
+        assert_eq!(
+            details[1],
+            (format!("legal hold on call {id}").as_str(), "applied")
+        );
+        assert!(details[2].1.starts_with("refused"), "{details:?}");
+    })
+    .await;
+}

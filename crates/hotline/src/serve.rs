@@ -243,6 +243,11 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     } else {
         Vec::new()
     };
+    crate::recording_purge::spawn(
+        store.clone(),
+        recordings.clone(),
+        crate::recording_purge::Retention::of(&cfg.acd.queues, cfg.media.recording_retention_days),
+    );
     let webhooks = crate::outbox::spawn(
         store.clone(),
         &cfg.tickets.webhooks,

@@ -9,6 +9,9 @@
 //! a login for a call, and again after [`PLAY_AUDIT_EVERY`] (a player's many range requests
 //! are one playback); every refusal is one.
 //!
+//! `PUT /api/calls/{id}/legal_hold` puts a call on legal hold (or lifts it): the retention job
+//! never purges its recording (see `hotline::recording_purge`).
+//!
 //! Only files inside the engine's recordings folder are served (the store's path is checked
 //! against it after resolving links), and only for calls that have ended (a recording in the
 //! making has no final header yet).
@@ -88,6 +91,50 @@ pub async fn play(
         Err(e) => audit(&s, &who, id, Some(e), now).await,
     }
     answer
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoldBody {
+    hold: bool,
+}
+
+/// `PUT /api/calls/{id}/legal_hold` `{"hold": true|false}`: a call on legal hold keeps its
+/// recording whatever the retention (supervisors of the call's agent's team or the floor, and
+/// admins; audited as `recording`). The call as it is now.
+pub async fn legal_hold(
+    State(s): State<Shared>,
+    who: Authed,
+    PathId(id): PathId,
+    crate::extract::JsonBody(b): crate::extract::JsonBody<HoldBody>,
+) -> ApiResult<axum::Json<Call>> {
+    who.require(Role::Supervisor)?;
+    let now = s.now();
+    let call = s
+        .store
+        .call(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("call {id} not found")))?;
+    let detail = if b.hold {
+        format!("legal hold on call {id}")
+    } else {
+        format!("lift the legal hold on call {id}")
+    };
+    let answer = if crate::teams::supervises(&s, &who.agent, call.agent_id).await? {
+        s.store
+            .set_legal_hold(id, b.hold)
+            .await
+            .map_err(ApiError::from)
+            .and_then(|c| c.ok_or_else(|| ApiError::not_found(format!("call {id} not found"))))
+    } else {
+        Err(ApiError::forbidden(format!(
+            "call {id}: supervisors of team {} may hold their team's calls only",
+            who.agent.team
+        )))
+    };
+    let outcome = crate::audit_trail::outcome(answer.as_ref().err());
+    crate::audit_trail::record(&s, &who, "recording", detail, outcome, now).await;
+    answer.map(axum::Json)
 }
 
 /// 403 unless `who` may play `call`'s recording (see the module documentation).

@@ -297,6 +297,9 @@ pub struct MediaConfig {
     /// The call-handling threads (media, SIP, IVR, ACD) under `SCHED_RR` at this priority
     /// (1–99); 0 = the normal policy.
     pub realtime_priority: u8,
+    /// Recordings of calls that waited in no queue are deleted this many days after the call;
+    /// 0 = kept (queues have their own `recording_retention_days`).
+    pub recording_retention_days: u32,
 }
 
 impl Default for MediaConfig {
@@ -312,6 +315,7 @@ impl Default for MediaConfig {
             timeout_secs: 30,
             record: true,
             realtime_priority: 1,
+            recording_retention_days: 0,
         }
     }
 }

@@ -233,6 +233,12 @@ pub(super) const KEYS: &[(&str, &str)] = &[
          sets it); without, the engine says so in the log and runs at normal priority. 0 = off.",
     ),
     (
+        "media.recording_retention_days",
+        "Delete the recordings of calls that waited in no queue (IVR only, extensions) this many\n\
+         days after the call, hourly; calls on legal hold are kept. Each queue has its own\n\
+         recording_retention_days (acd.queues). 0 = kept.",
+    ),
+    (
         "calls.answer_hangup_secs",
         "Without IVR (ivr.entry_flow = \"\"): hang up answered calls after this many seconds; 0 = never.",
     ),
