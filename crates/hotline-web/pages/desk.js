@@ -1,8 +1,9 @@
 "use strict";
 // The agent desktop (/desk): log in, the ACD state (shown only as the server reports it), the
-// screen pop when the router offers a call (caller, queue, reason, IVR path), call control,
-// the keyboard shortcuts and the wiring. The customer's account view and search are in
-// desk-customer.js, tickets and follow-up calls in desk-tickets.js, the words in
+// screen pop when the router offers a call (caller, queue, reason, IVR path), call control
+// (hang up, hold, mute, transfer to a queue, a flow, an agent or a number, consult with
+// complete / cancel / conference), the dial pad, the keyboard shortcuts and the wiring. The
+// customer's account view and search are in desk-customer.js, tickets and follow-up calls in desk-tickets.js, the words in
 // desk-strings.js; they share the page's state through `Hotline.desk`. Everything from the
 // server is put on the page as text.
 
@@ -12,6 +13,10 @@
 
   const FLOWS = ["survey"];
   const POP_KEY = "hotline.pop";
+  const CONSULT_KEY = "hotline.consult";
+  // How often the agents' states are asked for while on a call (for the consult and transfer
+  // lists: agents see only their own state on the live stream).
+  const FLOOR_EVERY_MS = 5000;
 
   // Everything the page knows, all of it as the server said it.
   const S = {
@@ -25,6 +30,15 @@
     callRecord: null, // its call record, once found
     callRecordState: "", // "", "searching", "missing"
     held: false,
+    muted: false,
+    // The consultation this desk started on the popped call: {call, who, conference}; the
+    // server tells of its end only when the target was not reached (call_notice), so a
+    // refusal naming no call ends it too.
+    consult: null,
+    consulting: null, // a consult request on its way: {call, notReached}
+    floor: [], // the agents' states (GET /api/acd): [{id, state, registered}]
+    names: null, // id -> agent from GET /api/agents (supervisors and admins); null when refused
+    floorTimer: null,
     customer: null, // {customer, bills?, arrears?, ...}: the account view (bills absent while loading)
     custSeq: 0,
     unknownCaller: null,
@@ -47,6 +61,7 @@
     if (S.live) S.live.stop();
     S.live = null;
     clearInterval(S.tick);
+    stopFloor();
     $("desk").hidden = true;
     $("logout").hidden = true;
     $("login").hidden = false;
@@ -69,6 +84,7 @@
     loadIvrTitles();
     if (agent.role !== "agent") H.escalations.loadDistricts();
     loadReasons();
+    loadNames();
     restorePop();
     refreshMe();
     D.refreshTickets();
@@ -83,14 +99,37 @@
     } catch (_) {
       pop = null;
     }
-    if (pop && typeof pop.call === "number" && typeof pop.caller === "string") screenPop(pop);
+    if (pop && typeof pop.call === "number" && typeof pop.caller === "string") {
+      let k = null;
+      try {
+        k = JSON.parse(sessionStorage.getItem(CONSULT_KEY) || "null");
+      } catch (_) {
+        k = null;
+      }
+      screenPop(pop);
+      if (k && k.call === pop.call && typeof k.who === "string") {
+        S.consult = { call: k.call, who: k.who, conference: !!k.conference };
+        renderCall();
+      }
+    }
   }
 
   function forgetPop() {
     try {
       sessionStorage.removeItem(POP_KEY);
+      sessionStorage.removeItem(CONSULT_KEY);
     } catch (_) {
       /* nothing kept */
+    }
+  }
+
+  /** Keeps the consultation over a reload (with the screen pop). */
+  function keepConsult() {
+    try {
+      if (S.consult) sessionStorage.setItem(CONSULT_KEY, JSON.stringify(S.consult));
+      else sessionStorage.removeItem(CONSULT_KEY);
+    } catch (_) {
+      /* not kept over a reload */
     }
   }
 
@@ -162,6 +201,14 @@
   // The call is over: its messages go, and the account view is fetched again (the call's
   // record now has its talk time and result).
   function callEnded() {
+    const focused = focusInCall();
+    S.consult = null;
+    S.muted = false;
+    keepConsult();
+    markRefused("xfer", null);
+    markRefused("consult", null);
+    renderCall();
+    keepFocus(focused);
     say($("call-msg"), "");
     const c = S.customer && S.customer.customer;
     if (c && S.customer.bills) D.loadAccount(c.id);
@@ -307,7 +354,7 @@
         const names = data.queues.map((q) => q.name);
         if (names.join(",") !== S.queues.join(",")) {
           S.queues = names;
-          renderXferTargets();
+          renderTargets();
         }
       }
       const mine = (data.agents || []).find((a) => S.me && a.id === S.me.id);
@@ -322,14 +369,29 @@
       H.escalations.renderBanner($("esc-banner"));
     } else if (name === "call_notice") {
       // A callback's customer was not reached (busy, no answer): the leg ends after a prompt.
-      if (S.me && data.agent === S.me.id) say($("call-msg"), t("notice." + data.notice), "error");
+      // A consulted target was not reached: the caller is back with the agent.
+      if (!S.me || data.agent !== S.me.id) return;
+      if (data.notice === "consult_not_reached") {
+        // The target may refuse before the request's answer is here.
+        if (S.consulting) S.consulting.notReached = true;
+        if (S.consult) consultOver();
+      }
+      say($("call-msg"), t("notice." + data.notice), "error");
     }
   }
 
   // ---- the screen pop ----------------------------------------------------------------------
 
   function screenPop(pop) {
-    if (!S.pop || S.pop.call !== pop.call) clearWrapup();
+    if (!S.pop || S.pop.call !== pop.call) {
+      clearWrapup();
+      S.consult = null;
+      keepConsult();
+      for (const which of ["xfer", "consult"]) {
+        markRefused(which, null);
+        $(which + "-number").value = "";
+      }
+    }
     S.pop = pop;
     try {
       sessionStorage.setItem(POP_KEY, JSON.stringify(pop));
@@ -337,6 +399,8 @@
       /* not kept over a reload */
     }
     S.held = false;
+    S.muted = false;
+    say($("dial-msg"), "");
     S.callRecord = null;
     S.callRecordState = "searching";
     say($("call-msg"), "");
@@ -422,13 +486,40 @@
     return !!(S.pop && st && (st.state === "on_call" || st.state === "reserved") && st.call === S.pop.call);
   }
 
+  /** The consultation running on the call the agent is on, if this desk started one. */
+  function consultNow() {
+    return S.consult && onThisCall() && S.consult.call === S.pop.call ? S.consult : null;
+  }
+
   function renderCall() {
     const p = S.pop;
-    // Call control only on a call (no request the server can only refuse).
+    // Call control only on a call, and only what the server would do now (no request it can
+    // only refuse): during a consultation hold and transfer wait, mute only in a conference.
     const live = onThisCall();
-    ["btn-hangup", "btn-hold", "btn-xfer", "xfer-target"].forEach((id) => {
+    const k = consultNow();
+    $("btn-hangup").disabled = !live;
+    $("btn-hold").disabled = !live || !!k;
+    ["btn-xfer", "xfer-target", "xfer-number"].forEach((id) => {
+      $(id).disabled = !live || !!k;
+    });
+    ["btn-consult", "consult-target", "consult-number"].forEach((id) => {
       $(id).disabled = !live;
     });
+    $("btn-mute").disabled = !live || (!!k && !k.conference);
+    $("consult-box").hidden = !!k;
+    $("xfer-box").hidden = !!k;
+    $("consult-run").hidden = !k;
+    if (k) {
+      $("consult-run").dataset.phase = k.conference ? "conference" : "consulting";
+      $("consult-status").textContent = t(k.conference ? "consult.conference.on" : "consult.ringing", { who: k.who });
+      $("btn-conference").setAttribute("aria-pressed", k.conference ? "true" : "false");
+    }
+    $("btn-mute").textContent = S.muted ? t("call.unmute") : t("call.mute");
+    $("btn-mute").setAttribute("aria-pressed", S.muted ? "true" : "false");
+    $("btn-hold").textContent = S.held ? t("call.unhold") : t("call.hold");
+    $("btn-hold").setAttribute("aria-pressed", S.held ? "true" : "false");
+    renderDial();
+    floorWhileLive(live);
     $("call-none").hidden = !!p;
     $("call-info").hidden = !p;
     $("call-panel").dataset.active = onThisCall() ? "1" : "0";
@@ -450,27 +541,170 @@
     if (S.callRecord) rec.textContent = "#" + S.callRecord.id;
     else if (S.callRecordState === "missing") rec.textContent = t("call.record.missing");
     else rec.textContent = t("call.record.searching");
-    $("btn-hold").textContent = S.held ? t("call.unhold") : t("call.hold");
-    $("btn-hold").setAttribute("aria-pressed", S.held ? "true" : "false");
   }
 
-  function renderXferTargets() {
-    const sel = $("xfer-target");
-    const keep = sel.value;
-    sel.replaceChildren(
+  function focusInCall() {
+    return $("call-panel").contains(document.activeElement);
+  }
+
+  /** The focus was in the call's controls (`was`) and its control is now hidden or disabled:
+   * the call's heading takes it (not lost to the page). */
+  function keepFocus(was) {
+    const a = document.activeElement;
+    if (was && (!a || a === document.body || a.disabled || !a.offsetParent)) $("call-h").focus();
+  }
+
+  // ---- the other agents: targets to consult and transfer to ---------------------------------
+
+  // Names from GET /api/agents, which only supervisors and admins may read; an agent's desk
+  // shows the others by id.
+  async function loadNames() {
+    try {
+      const list = await api("GET", "/api/agents");
+      S.names = new Map(list.map((a) => [a.id, a]));
+    } catch (_) {
+      S.names = null;
+    }
+    renderTargets();
+  }
+
+  async function refreshFloor() {
+    try {
+      const snap = await api("GET", "/api/acd");
+      S.floor = (snap && Array.isArray(snap.agents) && snap.agents) || [];
+    } catch (_) {
+      return;
+    }
+    renderTargets();
+  }
+
+  /** Asks for the agents' states at once and then every few seconds while on a call. */
+  function floorWhileLive(live) {
+    if (live && !S.floorTimer) {
+      refreshFloor();
+      S.floorTimer = setInterval(refreshFloor, FLOOR_EVERY_MS);
+    } else if (!live) stopFloor();
+  }
+
+  function stopFloor() {
+    clearInterval(S.floorTimer);
+    S.floorTimer = null;
+  }
+
+  function agentName(id) {
+    const a = S.names && S.names.get(id);
+    return a ? a.name : t("agent.unnamed", { id });
+  }
+
+  const STATE_RANK = { ready: 0, not_ready: 1, wrap_up: 2, logged_out: 3 };
+
+  /** Who can be consulted or transferred to: another agent whose phone is registered and who
+   * is not on a call (the server checks again), the ready ones first. */
+  function freeAgents() {
+    return S.floor
+      .filter((a) => S.me && a.id !== S.me.id && a.registered && a.state && a.state.state in STATE_RANK)
+      .map((a) => ({ id: a.id, name: agentName(a.id), state: a.state.state }))
+      .sort((x, y) => STATE_RANK[x.state] - STATE_RANK[y.state] || x.name.localeCompare(y.name, "zh"));
+  }
+
+  function agentOption(a) {
+    return el("option", { value: "agent:" + a.id, text: t("agent.option", { name: a.name, state: H.label("state", a.state) }) });
+  }
+
+  let targetsShown = "";
+
+  /** The transfer and consult lists; rebuilt only when what they show changed (an open list
+   * is not closed under the agent's pointer). */
+  function renderTargets() {
+    const free = freeAgents();
+    const sig = JSON.stringify([H.getLang(), S.queues, free]);
+    if (sig === targetsShown) return;
+    targetsShown = sig;
+    const xfer = $("xfer-target");
+    const keepX = xfer.value;
+    xfer.replaceChildren(
       el("optgroup", { attrs: { label: t("call.xfer.queues") } }, ...S.queues.map((q) => el("option", { value: "queue:" + q, text: t("call.xfer.queue", { q: H.label("queue", q) }) }))),
       el("optgroup", { attrs: { label: t("call.xfer.flows") } }, ...FLOWS.map((f) => el("option", { value: "flow:" + f, text: t("call.xfer.flow", { f: H.label("flow", f) }) }))),
+      free.length ? el("optgroup", { attrs: { label: t("call.xfer.agents") } }, ...free.map(agentOption)) : null,
+      el("optgroup", { attrs: { label: t("call.xfer.other") } }, el("option", { value: "number", text: t("call.number.option") })),
     );
-    if (keep) sel.value = keep;
+    if (keepX && [...xfer.options].some((o) => o.value === keepX)) xfer.value = keepX;
+    const consult = $("consult-target");
+    const keepC = consult.value;
+    consult.replaceChildren(
+      ...(free.length ? free.map(agentOption) : [el("option", { value: "", text: t("consult.none"), disabled: true })]),
+      el("option", { value: "number", text: t("call.number.option") }),
+    );
+    if (keepC && [...consult.options].some((o) => o.value === keepC)) consult.value = keepC;
+    else consult.value = free.length ? "agent:" + free[0].id : "number";
+    $("consult-hint").textContent = free.length ? t("consult.hint.count", { n: free.length }) : t("consult.hint");
+    showNumber("xfer");
+    showNumber("consult");
   }
 
-  async function callAction(path, body, done) {
+  /** The number field of the transfer (`xfer`) or consult list, shown when it is picked. */
+  function showNumber(which, focus) {
+    const on = $(which + "-target").value === "number";
+    document.querySelectorAll("." + which + "-number").forEach((e) => {
+      e.hidden = !on;
+    });
+    if (on && focus) $(which + "-number").focus();
+  }
+
+  /** A number as typed, without spaces, dashes, dots and brackets (the server judges the rest). */
+  function cleanNumber(v) {
+    return String(v || "").replace(/[\s\-().]/g, "");
+  }
+
+  /** The target picked in the transfer or consult list, as the API's body and in words; null
+   * (and said why) when the number is missing. */
+  function pickedTarget(which) {
+    const v = $(which + "-target").value || "";
+    if (v === "number") {
+      const n = cleanNumber($(which + "-number").value);
+      if (!n) {
+        $(which + "-number").setAttribute("aria-invalid", "true");
+        say($("call-msg"), t("call.number.missing"), "error");
+        $(which + "-number").focus();
+        return null;
+      }
+      return { body: { number: n }, who: n };
+    }
+    if (v.startsWith("agent:")) {
+      const id = Number(v.slice(6));
+      return { body: { agent: id }, who: agentName(id) };
+    }
+    const i = v.indexOf(":");
+    if (i < 0) return null;
+    return { body: v.slice(0, i) === "flow" ? { flow: v.slice(i + 1) } : { queue: v.slice(i + 1) }, who: null };
+  }
+
+  /** Marks the control a refusal names (`agent`, `number`, `queue`, `flow`) and clears the rest. */
+  function markRefused(which, field) {
+    const box = $(which + "-box");
+    for (const e of box.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
+    const named = field === "number" ? $(which + "-number") : field ? $(which + "-target") : null;
+    if (named && !named.hidden) {
+      named.setAttribute("aria-invalid", "true");
+      named.focus();
+    }
+  }
+
+  // ---- call control ------------------------------------------------------------------------
+
+  async function callAction(path, body, done, which) {
     say($("call-msg"), "");
     try {
       await api("POST", path, body);
+      if (which) markRefused(which, null);
       done();
     } catch (err) {
-      say($("call-msg"), errorText(err), "error");
+      // The engine takes call control once the caller is through to the agent: right after
+      // the answer the caller still hears the agent's staff number (工号 … 为您服务).
+      const early = err.code === "no_call" && onThisCall();
+      say($("call-msg"), errorText(err) + (early ? " " + t("call.not_yet") : ""), "error");
+      if (which) markRefused(which, err.field);
+      if (which && err.field === "agent") refreshFloor();
     }
   }
 
@@ -487,13 +721,145 @@
     });
   }
 
+  function mute() {
+    const on = !S.muted;
+    callAction("/api/acd/me/call/mute", { on }, () => {
+      S.muted = on;
+      renderCall();
+      say($("call-msg"), t(on ? "call.done.mute" : "call.done.unmute"), "ok");
+    });
+  }
+
+  /** To a queue or a flow, or blind to an agent or a number: the agent leaves the call. */
   function transfer() {
-    const v = $("xfer-target").value || "";
-    const i = v.indexOf(":");
-    if (i < 0) return;
-    const kind = v.slice(0, i);
-    const body = kind === "flow" ? { flow: v.slice(i + 1) } : { queue: v.slice(i + 1) };
-    callAction("/api/acd/me/call/transfer", body, () => say($("call-msg"), t("call.done.xfer"), "ok"));
+    const target = pickedTarget("xfer");
+    if (!target) return;
+    callAction(
+      "/api/acd/me/call/transfer",
+      target.body,
+      () => say($("call-msg"), target.who ? t("call.done.xfer.to", { who: target.who }) : t("call.done.xfer"), "ok"),
+      "xfer",
+    );
+  }
+
+  /** Consult an agent or a number: the caller is held with music while the target is rung. */
+  async function consult() {
+    const target = pickedTarget("consult");
+    if (!target || !S.pop) return;
+    const call = S.pop.call;
+    const asked = (S.consulting = { call, notReached: false });
+    await callAction(
+      "/api/acd/me/call/consult",
+      target.body,
+      () => {
+        if (!S.pop || S.pop.call !== call) return;
+        if (asked.notReached) {
+          say($("call-msg"), t("notice.consult_not_reached"), "error");
+          return;
+        }
+        const hadFocus = $("consult-box").contains(document.activeElement);
+        S.consult = { call, who: target.who, conference: false };
+        // The agent now talks with the target; the caller's side is re-joined afterwards.
+        S.muted = false;
+        keepConsult();
+        renderCall();
+        say($("call-msg"), t("consult.done.start", { who: target.who }), "ok");
+        if (hadFocus) $("btn-complete").focus();
+      },
+      "consult",
+    );
+    if (S.consulting === asked) S.consulting = null;
+  }
+
+  /** The consultation is over (cancelled, not reached, or the server knows none): back with
+   * the caller, the consult controls again. */
+  function consultOver() {
+    const hadFocus = $("consult-run").contains(document.activeElement);
+    S.consult = null;
+    S.held = false;
+    S.muted = false;
+    keepConsult();
+    renderCall();
+    if (hadFocus) (onThisCall() ? $("btn-consult") : $("call-h")).focus();
+  }
+
+  /** Complete, cancel or conference; a refusal is shown and the buttons stay (the target may
+   * answer yet); a refusal naming no call means the consultation is over. */
+  async function consultStep(step) {
+    const k = S.consult;
+    if (!k) return;
+    say($("call-msg"), "");
+    try {
+      await api("POST", "/api/acd/me/call/" + step);
+    } catch (err) {
+      const gone = err.code === "no_call" && S.consult === k;
+      if (gone) consultOver();
+      say($("call-msg"), (gone ? t("consult.gone") + " — " : "") + errorText(err), "error");
+      return;
+    }
+    if (S.consult !== k) return;
+    if (step === "conference") {
+      k.conference = true;
+      S.muted = false;
+      keepConsult();
+      renderCall();
+      say($("call-msg"), t("consult.done.conference"), "ok");
+    } else if (step === "cancel") {
+      consultOver();
+      say($("call-msg"), t("consult.done.cancel"), "ok");
+    } else {
+      const focused = focusInCall();
+      S.consult = null;
+      keepConsult();
+      renderCall();
+      keepFocus(focused);
+      say($("call-msg"), t("consult.done.complete", { who: k.who }), "ok");
+    }
+  }
+
+  // ---- the dial pad ------------------------------------------------------------------------
+
+  /** Dialling waits while the agent has a call (ringing or talking). */
+  function renderDial() {
+    const st = S.acd && S.acd.state;
+    const busy = !!st && (st.state === "on_call" || st.state === "reserved");
+    $("dial-fields").disabled = busy;
+    $("dial-hint").textContent = busy ? t("dial.busy") : t("dial.hint");
+  }
+
+  function dialKey(ev) {
+    const b = ev.target.closest("button[data-key]");
+    if (!b) return;
+    const input = $("dial-number");
+    const key = b.dataset.key;
+    if (key === "clear") input.value = "";
+    else if (input.value.length < input.maxLength) input.value += key;
+    input.removeAttribute("aria-invalid");
+  }
+
+  async function dial(ev) {
+    ev.preventDefault();
+    const input = $("dial-number");
+    const number = cleanNumber(input.value);
+    if (!number) {
+      input.setAttribute("aria-invalid", "true");
+      say($("dial-msg"), t("call.number.missing"), "error");
+      input.focus();
+      return;
+    }
+    say($("dial-msg"), "");
+    try {
+      await api("POST", "/api/acd/me/dial", { number });
+      input.removeAttribute("aria-invalid");
+      say($("dial-msg"), t("dial.done", { number }), "ok");
+    } catch (err) {
+      // A refusal names `number` (dial rules) or `phone` (not a number that can be dialled).
+      if (err.field === "number" || err.field === "phone") {
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+      }
+      say($("dial-msg"), errorText(err), "error");
+    }
   }
 
   // ---- wiring ------------------------------------------------------------------------------
@@ -518,7 +884,7 @@
     renderWho();
     renderState();
     renderCall();
-    renderXferTargets();
+    renderTargets();
     D.renderCustomer();
     D.renderTicket();
     D.renderTicketList();
@@ -588,6 +954,30 @@
     $("btn-hangup").addEventListener("click", hangup);
     $("btn-hold").addEventListener("click", hold);
     $("btn-xfer").addEventListener("click", transfer);
+    $("btn-mute").addEventListener("click", mute);
+    $("btn-consult").addEventListener("click", consult);
+    $("btn-complete").addEventListener("click", () => consultStep("complete"));
+    $("btn-consult-cancel").addEventListener("click", () => consultStep("cancel"));
+    $("btn-conference").addEventListener("click", () => consultStep("conference"));
+    ["xfer", "consult"].forEach((which) => {
+      $(which + "-target").addEventListener("change", () => showNumber(which, true));
+      // Enter in a number field does what its button does.
+      $(which + "-number").addEventListener("keydown", (ev) => {
+        if (ev.key === "Enter" && !ev.isComposing) {
+          ev.preventDefault();
+          $(which === "xfer" ? "btn-xfer" : "btn-consult").click();
+        }
+      });
+      $(which + "-number").addEventListener("input", () => $(which + "-number").removeAttribute("aria-invalid"));
+    });
+    $("dial-pad").addEventListener("click", dialKey);
+    $("dial-back").addEventListener("click", () => {
+      const input = $("dial-number");
+      input.value = input.value.slice(0, -1);
+      input.removeAttribute("aria-invalid");
+    });
+    $("dial-number").addEventListener("input", () => $("dial-number").removeAttribute("aria-invalid"));
+    $("dial-form").addEventListener("submit", dial);
     $("my-keys").addEventListener("click", D.myKeyAccounts);
     $("search-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
