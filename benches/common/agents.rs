@@ -1,6 +1,6 @@
-//! Agent softphones for the bridged-call benchmark: N users registered with digest over one SIP
+//! Agent softphones for the bridged-call benchmarks: N users registered with digest over one SIP
 //! socket, each with its own RTP socket, answering the engine's INVITEs at once with an SDP
-//! answer and remembering where the engine wants their RTP.
+//! answer and remembering where the engine wants their RTP and who called.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -32,14 +32,32 @@ pub struct Agent {
     pub stats: Arc<Mutex<StreamStats>>,
     /// Where the engine's agent leg listens, once the INVITE came.
     pub engine_rtp: Arc<Mutex<Option<SocketAddr>>>,
+    /// The user part of the last INVITE's From (the caller's number for an ACD offer).
+    pub caller: Arc<Mutex<Option<String>>>,
 }
 
 type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>;
-/// Per agent extension: its RTP port, and where the engine's leg for it listens.
-type Directory = HashMap<String, (u16, Arc<Mutex<Option<SocketAddr>>>)>;
+/// Per agent extension: its RTP port, where the engine's leg for it listens, who called it.
+type Directory = HashMap<
+    String,
+    (
+        u16,
+        Arc<Mutex<Option<SocketAddr>>>,
+        Arc<Mutex<Option<String>>>,
+    ),
+>;
 
-/// Registers `n` agents and starts answering their calls.
+/// Registers `n` agents (extensions [`extension`], password "pw") and starts answering their
+/// calls.
 pub async fn register(engine: SocketAddr, n: usize) -> Vec<Agent> {
+    let users: Vec<(String, String)> = (0..n).map(|i| (extension(i), "pw".to_string())).collect();
+    register_users(engine, &users).await
+}
+
+/// Registers the phones of `users` (SIP user, password), in that order, and starts answering
+/// their calls.
+pub async fn register_users(engine: SocketAddr, users: &[(String, String)]) -> Vec<Agent> {
+    let n = users.len();
     let sip = Arc::new(
         UdpSocket::bind("127.0.0.1:0")
             .await
@@ -48,32 +66,33 @@ pub async fn register(engine: SocketAddr, n: usize) -> Vec<Agent> {
     let local = sip.local_addr().expect("agent sip address");
     let mut agents = Vec::with_capacity(n);
     let mut by_user = HashMap::new();
-    for i in 0..n {
+    for (user, _) in users {
         let rtp = Arc::new(
             UdpSocket::bind("127.0.0.1:0")
                 .await
                 .expect("agent rtp socket"),
         );
-        let engine_rtp = Arc::new(Mutex::new(None));
+        let (engine_rtp, caller) = (Arc::new(Mutex::new(None)), Arc::new(Mutex::new(None)));
         by_user.insert(
-            extension(i),
+            user.clone(),
             (
                 rtp.local_addr().expect("rtp address").port(),
                 engine_rtp.clone(),
+                caller.clone(),
             ),
         );
         agents.push(Agent {
             rtp,
             stats: Arc::new(Mutex::new(StreamStats::default())),
             engine_rtp,
+            caller,
         });
     }
     let waiters: Waiters = Arc::default();
     tokio::spawn(serve(sip.clone(), waiters.clone(), by_user));
-    for i in 0..n {
-        let user = extension(i);
+    for (user, password) in users {
         let call_id = token();
-        let first = register_request(&user, local, engine, &call_id, 1, None);
+        let first = register_request(user, local, engine, &call_id, 1, None);
         let www = exchange(&sip, engine, &waiters, &call_id, first)
             .await
             .and_then(|r| header(&r, "WWW-Authenticate"))
@@ -82,13 +101,13 @@ pub async fn register(engine: SocketAddr, n: usize) -> Vec<Agent> {
             &www,
             "REGISTER",
             &format!("sip:{engine}"),
-            &user,
-            "pw",
+            user,
+            password,
             &token(),
             1,
         )
         .expect("answer the challenge");
-        let second = register_request(&user, local, engine, &call_id, 2, Some(&auth));
+        let second = register_request(user, local, engine, &call_id, 2, Some(&auth));
         let ok = exchange(&sip, engine, &waiters, &call_id, second)
             .await
             .expect("REGISTER answered");
@@ -139,6 +158,16 @@ async fn exchange(
         .ok()
 }
 
+/// The user part of a SIP URI: `sip:13900000001@host` → `13900000001`.
+fn user_of(uri: &str) -> String {
+    uri.split_once(':')
+        .map_or(uri, |(_, rest)| rest)
+        .split(['@', ';', '>'])
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
 fn header(raw: &str, name: &str) -> Option<String> {
     raw.lines().find_map(|l| {
         let (n, v) = l.split_once(':')?;
@@ -167,11 +196,12 @@ async fn serve(sip: Arc<UdpSocket>, waiters: Waiters, by_user: Directory) {
                 let method = req.method.as_str().to_string();
                 let body = match method.as_str() {
                     "INVITE" => {
-                        let Some((port, engine_rtp)) = by_user.get(&req.uri_user) else {
+                        let Some((port, engine_rtp, caller)) = by_user.get(&req.uri_user) else {
                             continue;
                         };
                         let sdp = String::from_utf8_lossy(&req.common.body).to_string();
                         *engine_rtp.lock().expect("engine rtp") = super::rtp_target(&sdp);
+                        *caller.lock().expect("caller") = Some(user_of(&req.common.from_addr.uri));
                         Some(format!(
                             "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
                              m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"

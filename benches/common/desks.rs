@@ -27,27 +27,34 @@ pub fn extension(i: usize) -> String {
 /// Creates (or updates) desktop agents `ids` with `skills`; every 20th is a supervisor, whose
 /// stream carries every agent's events.
 pub async fn add_agents(store: &Store, ids: std::ops::Range<usize>, skills: &[(&str, i64)]) {
-    use digest::Algorithm;
     for i in ids {
-        let sip_user = extension(i);
-        let agent = NewAgent {
-            login: login(i),
-            name: format!("Desk agent {i}"),
-            staff_no: format!("{}", 5000 + i),
-            ha1_md5: digest::ha1(Algorithm::Md5, &sip_user, "hotline", PASSWORD),
-            ha1_sha256: digest::ha1(Algorithm::Sha256, &sip_user, "hotline", PASSWORD),
-            sip_user,
-            team: "bench".into(),
-            role: if i % 20 == 19 {
-                Role::Supervisor
-            } else {
-                Role::Agent
-            },
-            language: "zh".into(),
-            skills: skills.iter().map(|(s, l)| (s.to_string(), *l)).collect(),
+        let role = if i % 20 == 19 {
+            Role::Supervisor
+        } else {
+            Role::Agent
         };
-        store.upsert_agent(&agent, 0).await.expect("desk agent");
+        add_agent(store, i, "bench", role, skills).await;
     }
+}
+
+/// Creates (or updates) desktop agent `i` (login [`login`], SIP user [`extension`], password
+/// [`PASSWORD`]) in `team` with `role` and `skills`.
+pub async fn add_agent(store: &Store, i: usize, team: &str, role: Role, skills: &[(&str, i64)]) {
+    use digest::Algorithm;
+    let sip_user = extension(i);
+    let agent = NewAgent {
+        login: login(i),
+        name: format!("Desk agent {i}"),
+        staff_no: format!("{}", 5000 + i),
+        ha1_md5: digest::ha1(Algorithm::Md5, &sip_user, "hotline", PASSWORD),
+        ha1_sha256: digest::ha1(Algorithm::Sha256, &sip_user, "hotline", PASSWORD),
+        sip_user,
+        team: team.into(),
+        role,
+        language: "zh".into(),
+        skills: skills.iter().map(|(s, l)| (s.to_string(), *l)).collect(),
+    };
+    store.upsert_agent(&agent, 0).await.expect("desk agent");
 }
 
 /// What the desktops saw.

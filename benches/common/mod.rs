@@ -9,6 +9,7 @@ pub mod agents;
 pub mod desks;
 pub mod pg_copy;
 pub mod store;
+pub mod trunk;
 
 /// Arrival times from the kernel (SO_TIMESTAMPNS), so the generator's own scheduling delays
 /// do not count against the engine's pacing.
@@ -159,6 +160,16 @@ pub fn proc_rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// A process's threads now (`Threads:` in /proc/PID/status); 0 if unreadable.
+pub fn proc_threads(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Every stream's figures together.
 pub struct Summary {
     pub received: u64,
@@ -219,6 +230,40 @@ pub async fn send_spread(
         pkt[4..8].copy_from_slice(&frame.wrapping_mul(160).to_be_bytes());
         for (sock, to) in targets.iter().skip(phase).step_by(20) {
             let _ = sock.send_to(&pkt, *to).await;
+        }
+    }
+}
+
+/// Where a stream's packets go, once known.
+pub type Destination = std::sync::Arc<std::sync::Mutex<Option<std::net::SocketAddr>>>;
+
+/// As [`send_spread`], each target with its own fill byte and its destination read at each
+/// send (none yet: skipped), so that phones answering later join the same tick. How late each
+/// 1 ms tick's sends started (µs after it was due) goes into `late`.
+pub async fn send_spread_each(
+    targets: Vec<(std::sync::Arc<tokio::net::UdpSocket>, Destination, u8)>,
+    late: std::sync::Arc<std::sync::Mutex<Vec<u32>>>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut pkt = [0u8; 172];
+    pkt[0] = 0x80;
+    pkt[8..12].copy_from_slice(&0x1234_5678u32.to_be_bytes());
+    for n in 0u64.. {
+        let due = tick.tick().await;
+        let behind = tokio::time::Instant::now().saturating_duration_since(due);
+        late.lock()
+            .expect("lateness")
+            .push(u32::try_from(behind.as_micros()).unwrap_or(u32::MAX));
+        let (phase, frame) = ((n % 20) as usize, (n / 20) as u32);
+        pkt[2..4].copy_from_slice(&(frame as u16).to_be_bytes());
+        pkt[4..8].copy_from_slice(&frame.wrapping_mul(160).to_be_bytes());
+        for (sock, to, fill) in targets.iter().skip(phase).step_by(20) {
+            let Some(to) = *to.lock().expect("destination") else {
+                continue;
+            };
+            pkt[12..].fill(*fill);
+            let _ = sock.send_to(&pkt, to).await;
         }
     }
 }
