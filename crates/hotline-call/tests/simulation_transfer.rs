@@ -132,6 +132,10 @@ fn the_target_leaving_a_conference_leaves_caller_and_agent_talking() {
     let t = consulted(&mut sim, c, a);
     assert_eq!(sim.desk(1, CallAction::Conference), Ok(()));
     sim.hang_up(t);
+    assert!(sim.live.iter().any(|l| matches!(
+        l,
+        LiveOut::Notice { agent: 1, notice, .. } if notice == "consult_ended"
+    )));
     assert_eq!(sim.legs[&c].bridged, Some(a));
     assert_eq!(sim.legs[&c].mix, None);
     assert_eq!(sim.legs[&a].mix, None);

@@ -375,6 +375,9 @@
         // The target may refuse before the request's answer is here.
         if (S.consulting) S.consulting.notReached = true;
         if (S.consult) consultOver();
+      } else if (data.notice === "consult_ended") {
+        // The target hung up (a consultation or a conference): back with the caller.
+        if (S.consult) consultOver();
       }
       say($("call-msg"), t("notice." + data.notice), "error");
     }

@@ -411,11 +411,18 @@ impl CallCore {
             return self.transfer_not_reached(caller, &consult);
         }
         let was_mixing = std::mem::replace(&mut c.mixing, false);
-        if !consult.answered && !consult.cancelled {
+        if !consult.cancelled {
+            // The desk hears why the consultation is over: the target never answered, or hung
+            // up (during the consultation or the conference).
+            let notice = if consult.answered {
+                "consult_ended"
+            } else {
+                "consult_not_reached"
+            };
             self.emit(Output::Live(LiveOut::Notice {
                 agent: consult.agent.0,
                 call: caller,
-                notice: "consult_not_reached".into(),
+                notice: notice.into(),
             }));
         }
         let agent_leg = agent_leg.filter(|p| self.calls.get(p).is_some_and(|a| a.leg));
