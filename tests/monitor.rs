@@ -77,16 +77,8 @@ async fn a_supervisor_listens_whispers_barges_and_leaves_and_each_party_hears_wh
             &mut caller,
             CALLER,
             vec![
-                Phone {
-                    rtp: &agent.rtp,
-                    engine_rtp: agent_call.engine_rtp,
-                    hz: AGENT,
-                },
-                Phone {
-                    rtp: &sup.rtp,
-                    engine_rtp: sup_call.engine_rtp,
-                    hz: SUPERVISOR,
-                },
+                Phone::of(&agent, &agent_call, AGENT),
+                Phone::of(&sup, &sup_call, SUPERVISOR),
             ],
         );
 
@@ -163,11 +155,7 @@ async fn a_supervisor_listens_whispers_barges_and_leaves_and_each_party_hears_wh
         let mut two = Tones::new(
             &mut caller,
             CALLER,
-            vec![Phone {
-                rtp: &agent.rtp,
-                engine_rtp: agent_call.engine_rtp,
-                hz: AGENT,
-            }],
+            vec![Phone::of(&agent, &agent_call, AGENT)],
         );
         let h = two
             .settle("bridged again", |h| {

@@ -11,8 +11,8 @@
 use std::path::PathBuf;
 
 use hotline_e2e::{
-    db, ended_call, heard, prompt_ulaw as ulaw, start_general_queue, AgentPhone, Caller, Desk,
-    Engine, Got, Phone, Talking, Tones, PATIENCE,
+    acd_call_and_a_second_phone, db, ended_call, heard, start_general_queue, AgentPhone, Caller,
+    Desk, Engine, Got, Phone, Talking, Tones, PATIENCE,
 };
 
 const CALLER: f64 = 400.0;
@@ -30,16 +30,7 @@ fn start() -> (Engine, PathBuf) {
 
 /// zhangmin (1001) talks with a caller; liqiang's phone (1002) is registered afterwards.
 async fn talking(engine: &Engine, number: &str) -> (Caller, AgentPhone, Talking, AgentPhone) {
-    let mut agent = AgentPhone::registered(engine, "1001", "secret").await;
-    let mut caller = Caller::place(engine, number).await;
-    let offer = agent.rung(PATIENCE).await;
-    let agent_call = agent.answer(offer).await;
-    caller
-        .expect("the staff number", &ulaw("zh", "agent_serving"), None)
-        .await;
-    let (both, _) = agent.voice_both_ways(&agent_call, &mut caller, 0x41).await;
-    assert!(both, "bridged");
-    let target = AgentPhone::registered(engine, "1002", "secret").await;
+    let (caller, agent, agent_call, target) = acd_call_and_a_second_phone(engine, number).await;
     // Registered phones go ready: liqiang's desk makes her not ready, so that only the
     // transfer rings her.
     let liqiang = Desk::login(engine, "liqiang").await;
@@ -106,15 +97,7 @@ async fn final_notify(phone: &mut AgentPhone) -> String {
 }
 
 async fn caller_and_target_talk(caller: &mut Caller, target: &AgentPhone, call: &Talking) {
-    let mut two = Tones::new(
-        caller,
-        CALLER,
-        vec![Phone {
-            rtp: &target.rtp,
-            engine_rtp: call.engine_rtp,
-            hz: TARGET,
-        }],
-    );
+    let mut two = Tones::new(caller, CALLER, vec![Phone::of(target, call, TARGET)]);
     two.settle("caller and target", |h| {
         heard(&h.caller, TARGET) && heard(&h.phones[0], CALLER)
     })

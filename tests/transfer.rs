@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 
 use hotline_e2e::{
-    db, heard, power, prompt_ulaw as ulaw, silent, start_general_queue, AgentPhone, Caller, Desk,
-    Engine, Phone, Ringing, Talking, Tones, PATIENCE,
+    acd_call_and_a_second_phone, db, heard, power, silent, start_general_queue, AgentPhone, Caller,
+    Desk, Engine, Phone, Ringing, Talking, Tones, PATIENCE,
 };
 use serde_json::{json, Value};
 
@@ -32,19 +32,9 @@ async fn post(desk: &Desk, path: &str, body: Value) -> (u16, Value) {
 }
 
 /// zhangmin talks with a caller from `number`; liqiang's phone is registered afterwards (so the
-/// call was zhangmin's) and liqiang goes not ready (no offers on that phone).
+/// call was zhangmin's); zhangmin's desk.
 async fn talking(engine: &Engine, number: &str) -> (Caller, AgentPhone, Talking, AgentPhone, Desk) {
-    let mut agent = AgentPhone::registered(engine, "1001", "secret").await;
-    let mut caller = Caller::place(engine, number).await;
-    let offer = agent.rung(PATIENCE).await;
-    let agent_call = agent.answer(offer).await;
-    caller
-        .expect("the staff number", &ulaw("zh", "agent_serving"), None)
-        .await;
-    // Bridged once the staff number is said.
-    let (both, _) = agent.voice_both_ways(&agent_call, &mut caller, 0x31).await;
-    assert!(both, "bridged");
-    let target = AgentPhone::registered(engine, "1002", "secret").await;
+    let (caller, agent, agent_call, target) = acd_call_and_a_second_phone(engine, number).await;
     let desk = Desk::login(engine, "zhangmin").await;
     (caller, agent, agent_call, target, desk)
 }
@@ -81,16 +71,8 @@ async fn consult_cancel_conference_and_the_agent_leaving_each_change_who_hears_w
             &mut caller,
             CALLER,
             vec![
-                Phone {
-                    rtp: &agent.rtp,
-                    engine_rtp: agent_call.engine_rtp,
-                    hz: AGENT,
-                },
-                Phone {
-                    rtp: &target.rtp,
-                    engine_rtp: target_call.engine_rtp,
-                    hz: TARGET,
-                },
+                Phone::of(&agent, &agent_call, AGENT),
+                Phone::of(&target, &target_call, TARGET),
             ],
         );
         // Consulting: agent and target talk; the caller hears neither, and is not heard.
@@ -118,11 +100,7 @@ async fn consult_cancel_conference_and_the_agent_leaving_each_change_who_hears_w
         let mut two = Tones::new(
             &mut caller,
             CALLER,
-            vec![Phone {
-                rtp: &agent.rtp,
-                engine_rtp: agent_call.engine_rtp,
-                hz: AGENT,
-            }],
+            vec![Phone::of(&agent, &agent_call, AGENT)],
         );
         two.settle("back with the agent", |h| {
             heard(&h.caller, AGENT) && heard(&h.phones[0], CALLER)
@@ -138,16 +116,8 @@ async fn consult_cancel_conference_and_the_agent_leaving_each_change_who_hears_w
             &mut caller,
             CALLER,
             vec![
-                Phone {
-                    rtp: &agent.rtp,
-                    engine_rtp: agent_call.engine_rtp,
-                    hz: AGENT,
-                },
-                Phone {
-                    rtp: &target.rtp,
-                    engine_rtp: target_call.engine_rtp,
-                    hz: TARGET,
-                },
+                Phone::of(&agent, &agent_call, AGENT),
+                Phone::of(&target, &target_call, TARGET),
             ],
         );
         let h = three
@@ -176,11 +146,7 @@ async fn consult_cancel_conference_and_the_agent_leaving_each_change_who_hears_w
         let mut two = Tones::new(
             &mut caller,
             CALLER,
-            vec![Phone {
-                rtp: &target.rtp,
-                engine_rtp: target_call.engine_rtp,
-                hz: TARGET,
-            }],
+            vec![Phone::of(&target, &target_call, TARGET)],
         );
         let h = two
             .settle("caller and target", |h| {
@@ -224,11 +190,7 @@ async fn consult_then_complete_hands_the_caller_to_the_target() {
         let mut two = Tones::new(
             &mut caller,
             CALLER,
-            vec![Phone {
-                rtp: &target.rtp,
-                engine_rtp: target_call.engine_rtp,
-                hz: TARGET,
-            }],
+            vec![Phone::of(&target, &target_call, TARGET)],
         );
         two.settle("handed over", |h| {
             heard(&h.caller, TARGET) && heard(&h.phones[0], CALLER)

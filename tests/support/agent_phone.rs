@@ -258,3 +258,28 @@ fn user_of(value: &str) -> String {
         .unwrap_or("")
         .to_string()
 }
+
+/// An ACD call in progress: SIP user 1001 (password `secret`; zhangmin in the demo) answered a
+/// caller from `number`, the staff number was said and voice goes both ways; then the phone
+/// of 1002 (liqiang) registered, to be consulted or transferred to.
+pub async fn acd_call_and_a_second_phone(
+    engine: &Engine,
+    number: &str,
+) -> (Caller, AgentPhone, Talking, AgentPhone) {
+    let mut agent = AgentPhone::registered(engine, "1001", "secret").await;
+    let mut caller = Caller::place(engine, number).await;
+    let offer = agent.rung(PATIENCE).await;
+    let agent_call = agent.answer(offer).await;
+    caller
+        .expect(
+            "the staff number",
+            &crate::prompt_ulaw("zh", "agent_serving"),
+            None,
+        )
+        .await;
+    // Bridged once the staff number is said.
+    let (both, _) = agent.voice_both_ways(&agent_call, &mut caller, 0x31).await;
+    assert!(both, "bridged");
+    let target = AgentPhone::registered(engine, "1002", "secret").await;
+    (caller, agent, agent_call, target)
+}

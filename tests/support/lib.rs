@@ -22,7 +22,7 @@ mod records;
 mod tones;
 pub mod wait;
 
-pub use agent_phone::{AgentPhone, Ringing, Talking};
+pub use agent_phone::{acd_call_and_a_second_phone, AgentPhone, Ringing, Talking};
 pub use caller::{Caller, HEAR_WITHIN};
 pub use child::{process_exists, ChildGuard};
 pub use desk::{Desk, Events};

@@ -66,6 +66,17 @@ pub struct Phone<'a> {
     pub hz: f64,
 }
 
+impl<'a> Phone<'a> {
+    /// `phone` on its call `call`, sending `hz`.
+    pub fn of(phone: &'a crate::AgentPhone, call: &crate::Talking, hz: f64) -> Phone<'a> {
+        Phone {
+            rtp: &phone.rtp,
+            engine_rtp: call.engine_rtp,
+            hz,
+        }
+    }
+}
+
 /// What the caller and each phone heard in one round (PCMU payloads).
 pub struct Heard {
     pub caller: Vec<u8>,
