@@ -244,6 +244,17 @@ impl Store {
         Ok(id)
     }
 
+    /// Whether an active agent (role `agent`) belongs to `team`.
+    pub async fn team_has_agents(&self, team: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM agents WHERE active = 1 AND role = 'agent' AND team = $1",
+        )
+        .bind(team)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(n > 0)
+    }
+
     /// Every active agent with skills; crews are not agents of the centre (`crews`).
     pub async fn agents(&self) -> Result<Vec<Agent>> {
         let sql =

@@ -13,14 +13,17 @@ pub(crate) async fn supervises(s: &Shared, who: &Agent, agent: Option<i64>) -> A
     match who.role {
         Role::Admin => Ok(true),
         Role::Supervisor => {
-            let agents = s.store.agents().await?;
-            let floor = !agents
-                .iter()
-                .any(|a| a.role == Role::Agent && a.team == who.team);
-            let of_team = agent
-                .and_then(|id| agents.iter().find(|a| a.id == id))
-                .is_some_and(|a| a.team == who.team);
-            Ok(floor || of_team)
+            // Two small reads (a player asks once per range): the agent's team, then whether
+            // the supervisor's team has agents at all (none: a floor supervisor).
+            let of_team = match agent {
+                Some(id) => s
+                    .store
+                    .agent(id)
+                    .await?
+                    .is_some_and(|a| a.active && a.team == who.team),
+                None => false,
+            };
+            Ok(of_team || !s.store.team_has_agents(&who.team).await?)
         }
         Role::Crew | Role::Agent | Role::Qa => Ok(false),
     }

@@ -186,6 +186,12 @@ impl Call {
         }
     }
 
+    /// A consultation, a conference or a supervisor is on this caller's call: no other one
+    /// may start.
+    pub(crate) fn attended(&self) -> bool {
+        self.consult.is_some() || self.mixing || !self.monitors.is_empty()
+    }
+
     pub(crate) fn outbound(&self) -> bool {
         !matches!(self.kind, Kind::Inbound)
     }

@@ -19,7 +19,7 @@ use hotline_acd::{AgentId, Input, NotReadyReason};
 use hotline_core::desk::TransferTarget;
 use hotline_core::CallId;
 
-use super::call::{Kind, Onward};
+use super::call::{Call, Kind, Onward};
 use super::io::{ControlError, Dial, LegOrder, LiveOut, Music, Output, SipOrder};
 use super::CallCore;
 use crate::phase::Phase;
@@ -170,10 +170,7 @@ impl CallCore {
         blind: bool,
     ) -> Result<(), ControlError> {
         let (caller, agent_leg) = self.agents_call(agent)?;
-        let busy = self
-            .calls
-            .get(&caller)
-            .is_some_and(|c| c.consult.is_some() || c.mixing || !c.monitors.is_empty());
+        let busy = self.calls.get(&caller).is_some_and(Call::attended);
         if busy {
             return Err(ControlError::Busy);
         }

@@ -7,7 +7,7 @@
 use hotline_acd::{AgentId, Input, NotReadyReason};
 use hotline_core::CallId;
 
-use super::call::{Kind, Onward};
+use super::call::Onward;
 use super::io::{CallAction, ControlError, LegOrder, Music, Output, SipOrder};
 use super::CallCore;
 
@@ -33,12 +33,7 @@ impl CallCore {
 
     /// Click-to-call: the agent must be free; the router is told the agent is busy with it.
     fn desk_dial(&mut self, agent: AgentId, number: String) -> Result<(), ControlError> {
-        let busy = self.calls.values().any(|c| {
-            c.connected() == Some(agent)
-                || matches!(c.kind, Kind::Offer { agent: a, .. } if a == agent)
-                || c.callback().is_some_and(|l| l.agent == agent)
-        });
-        if busy {
+        if self.on_a_call(agent) {
             return Err(ControlError::Busy);
         }
         let dialled = super::callback::dialable(&number).ok_or_else(|| {

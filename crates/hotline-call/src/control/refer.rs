@@ -21,7 +21,7 @@ use hotline_acd::{AgentId, Input as AcdInput};
 use hotline_core::desk::TransferTarget;
 use hotline_core::CallId;
 
-use super::call::Kind;
+use super::call::{Call, Kind};
 use super::io::{ControlError, LegOrder, Output, ReferReplaces, SipOrder};
 use super::CallCore;
 use crate::phase::Phase;
@@ -62,12 +62,22 @@ impl CallCore {
         };
         match replaces {
             None => {
-                let target = match self.env.agent_for_sip_user(&user) {
+                let to = self.env.agent_for_sip_user(&user);
+                let target = match to {
                     Some(a) => TransferTarget::Agent(a.0),
                     None => TransferTarget::Number(user),
                 };
                 self.desk_consult(agent, target, true)
-                    .map_err(|e| refer_code(&e))
+                    .map_err(|e| match (&e, to) {
+                        // A target agent refused: say why from their state.
+                        (ControlError::Invalid("agent", _), Some(a))
+                            if !self.env.phone_registered(a) =>
+                        {
+                            480
+                        }
+                        (ControlError::Invalid("agent", _), Some(a)) if self.on_a_call(a) => 486,
+                        _ => refer_code(&e),
+                    })
             }
             Some(ReferReplaces::Unknown) => Err(481),
             Some(ReferReplaces::Call(other)) => self.attended_refer(call, agent, other),
@@ -99,10 +109,7 @@ impl CallCore {
                     .is_some_and(|p| p.leg && matches!(p.kind, Kind::ExtensionPhone { .. }))
             })
             .ok_or(481u16)?;
-        let busy = self
-            .calls
-            .get(&caller)
-            .is_some_and(|c| c.consult.is_some() || c.mixing || !c.monitors.is_empty());
+        let busy = self.calls.get(&caller).is_some_and(Call::attended);
         if busy {
             return Err(486);
         }
@@ -153,8 +160,6 @@ fn refer_code(e: &ControlError) -> u16 {
         ControlError::PhoneOffline => 480,
         ControlError::NoRoute | ControlError::Unavailable => 503,
         ControlError::NotAllowed(_) => 403,
-        ControlError::Invalid(_, why) if why.contains("not registered") => 480,
-        ControlError::Invalid(_, why) if why.contains("on a call") => 486,
         ControlError::Invalid(..) => 404,
     }
 }
