@@ -1,0 +1,7 @@
+//! The crate's tests, one file per module.
+
+mod calibrate;
+mod parse;
+mod sample;
+mod score;
+mod week;
