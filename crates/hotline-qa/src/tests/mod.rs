@@ -4,4 +4,5 @@ mod calibrate;
 mod parse;
 mod sample;
 mod score;
+mod shipped;
 mod week;
