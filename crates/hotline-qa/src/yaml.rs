@@ -66,7 +66,7 @@ fn message(e: &Error) -> String {
         return m;
     }
     let formatter = UserMessageFormatter.with_localizer(&NoLocation);
-    let m = e.render_with_formatter(&formatter);
+    let m = original(e).render_with_formatter(&formatter);
     // The parser's words for Rust types, in the form file's words.
     let plain = match m.as_str() {
         "invalid i64" | "invalid u64" | "invalid i32" | "invalid u32" | "invalid u8" => {

@@ -225,23 +225,43 @@ fn the_form_name_must_be_a_plain_name() {
 
 #[test]
 fn hostile_files_are_refused_not_expanded() {
-    let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n\
-                b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
-                c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n\
-                d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
-                e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n\
-                f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
-    refused(bomb);
-    refused(&"[".repeat(100));
+    // 300 sections each replaying a list of 200 criteria: 60,000 items from a 10 KiB file.
+    let replay = format!(
+        "title: t\nsections:\n  - &s {{id: s, title: S, criteria: &c [{}]}}\n{}",
+        vec!["{id: a, text: A, weight: 1}"; 200].join(", "),
+        "  - {id: t, title: T, criteria: *c}\n".repeat(300)
+    );
+    assert!(refused(&replay).reason.contains("too complex"));
+    assert!(refused(&"[".repeat(100)).reason.contains("nested"));
+    // An alias error reads as the plain error, without the alias's position.
+    let alias = format!("title: &t x\nsections: [{}]\n", ["*t"; 3].join(", "));
+    let e = refused(&alias);
+    assert_eq!((e.line, e.reason.as_str()), (2, "expected a map"));
     let big = format!("{FORM}# {}\n", "x".repeat(crate::MAX_FILE_BYTES));
     assert!(refused(&big).reason.contains("larger"));
 }
 
-pub(crate) fn temp_dir(name: &str) -> std::path::PathBuf {
+/// A fresh folder under the system's temporary folder, removed when dropped.
+pub(crate) struct TempDir(std::path::PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub(crate) fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("hotline-qa-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 #[test]
