@@ -12,9 +12,9 @@ use std::collections::HashMap;
 /// The pass mark when a form does not give one.
 pub const DEFAULT_PASS_MARK: u8 = 80;
 /// The largest weight of a criterion.
-pub const MAX_WEIGHT: i64 = 1_000;
+pub const MAX_WEIGHT: u32 = 1_000;
 /// The largest `scale` (answers 0..=scale).
-pub const MAX_SCALE: i64 = 10;
+pub const MAX_SCALE: u8 = 10;
 /// At most this many errors are reported for one file.
 const MAX_ERRORS: usize = 100;
 
@@ -306,7 +306,7 @@ impl Check<'_> {
         let kind = match &c.scale {
             None => Kind::YesNo,
             Some(s) => match u8::try_from(s.value) {
-                Ok(max) if (1..=MAX_SCALE).contains(&s.value) => Kind::Scale { max },
+                Ok(max) if (1..=MAX_SCALE).contains(&max) => Kind::Scale { max },
                 _ => {
                     self.error(
                         yaml::line(&s.referenced),
@@ -338,7 +338,7 @@ impl Check<'_> {
                     );
                     0
                 }
-                Ok(v) if i64::from(v) <= MAX_WEIGHT => v,
+                Ok(v) if v <= MAX_WEIGHT => v,
                 _ => {
                     self.error(
                         yaml::line(&w.referenced),
