@@ -27,7 +27,13 @@ pub struct LegFigures {
 }
 
 /// The operations whose latency `hotline_db_query_seconds` has (the `op` label).
-pub const DB_OPS: [&str; 4] = ["call_start", "call_update", "ticket_figures", "other"];
+pub const DB_OPS: [&str; 5] = [
+    "call_start",
+    "call_update",
+    "ticket_figures",
+    "qa_figures",
+    "other",
+];
 
 /// The call core's inputs that a call's kind or phase may not expect (the label values of
 /// `hotline_call_unexpected_inputs_total`; anything else is `other`).

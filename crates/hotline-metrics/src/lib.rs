@@ -14,6 +14,7 @@ mod acd;
 mod api;
 mod engine;
 mod ivr;
+mod qa;
 pub mod text;
 mod tickets;
 
@@ -36,6 +37,7 @@ pub struct Metrics {
     /// interleave.
     ivr_nodes: Mutex<ivr::NodeSeries>,
     tickets: Mutex<tickets::TicketMetrics>,
+    qa: Mutex<qa::QaMetrics>,
     engine: engine::EngineMetrics,
     /// Held while the SIP counters are set, so that two scrapes never interleave.
     sip_sync: Mutex<()>,
@@ -58,6 +60,7 @@ impl Metrics {
         let acd = acd::AcdMetrics::new(&registry)?;
         let ivr = ivr::IvrMetrics::new(&registry)?;
         let tickets = tickets::TicketMetrics::new(&registry)?;
+        let qa = qa::QaMetrics::new(&registry)?;
         let engine = engine::EngineMetrics::new(&registry)?;
         let api = api::ApiMetrics::new(&registry)?;
         Ok(Metrics {
@@ -66,6 +69,7 @@ impl Metrics {
             ivr,
             ivr_nodes: Mutex::new(ivr::NodeSeries::default()),
             tickets: Mutex::new(tickets),
+            qa: Mutex::new(qa),
             engine,
             sip_sync: Mutex::new(()),
             api: Mutex::new(api),
@@ -113,6 +117,13 @@ impl Metrics {
     }
 
     /// The SIP core's counters now, with the calls and transactions it holds.
+    /// Sets the quality assessment families from the store's figures.
+    pub fn sync_qa(&self, figures: &hotline_store::QaFigures) {
+        if let Ok(q) = self.qa.lock() {
+            q.sync(figures);
+        }
+    }
+
     pub fn sync_sip(&self, stats: &hotline_sip::engine::Stats, calls: usize, transactions: usize) {
         if let Ok(_one_at_a_time) = self.sip_sync.lock() {
             self.engine.sync_sip(stats, calls, transactions);

@@ -30,6 +30,7 @@ const INCIDENTS_SQL: &str = include_str!("../migrations/0022_incidents.sql");
 const NOTICE_RECORDINGS_SQL: &str = include_str!("../migrations/0024_notice_recordings.sql");
 const CALL_TRANSFERS_SQL: &str = include_str!("../migrations/0027_call_transfers.sql");
 const RECORDING_RETENTION_SQL: &str = include_str!("../migrations/0028_recording_retention.sql");
+const QUALITY_SQL: &str = include_str!("../migrations/0029_quality.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +148,7 @@ impl<'s> MigrationSource<'s> for Embedded {
             ),
             migration(27, "call_transfers", CALL_TRANSFERS_SQL),
             migration(28, "recording_retention", RECORDING_RETENTION_SQL),
+            migration(29, "quality", QUALITY_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

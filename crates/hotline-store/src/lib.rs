@@ -31,6 +31,7 @@ pub mod notice_recordings;
 pub mod notices;
 pub mod outbox;
 pub mod policy;
+pub mod qa;
 pub mod readings;
 pub mod reasons;
 pub mod report;
@@ -63,6 +64,10 @@ pub use lifecycle::{Action, Milestone, Millis, Status};
 pub use notice_recordings::NoticeRecording;
 pub use notices::{Figures, Notice, NoticeDistrict, NoticeInput};
 pub use policy::{KindPolicy, Policy, Priority};
+pub use qa::{
+    AgentAnswer, Evaluation, EvaluationFilter, EvaluationStatus, QaFigures, QaReportRow,
+    QaTeamFigures, ReportBy, Scored, WorkItem,
+};
 pub use readings::{NewReading, Reading, ReadingOutcome, ReadingSource};
 pub use reasons::{CallReasons, ReasonCode, ReasonCount, ReasonSource};
 pub use runs::InterruptedCall;

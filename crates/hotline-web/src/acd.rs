@@ -228,12 +228,13 @@ pub async fn set_agent(
 }
 
 /// The actions the audit trail holds (the `action` parameter of `GET /api/audit`).
-const AUDIT_ACTIONS: [&str; 6] = [
+const AUDIT_ACTIONS: [&str; 7] = [
     "acd_state",
     "incident",
     "login",
     "monitor",
     "notice",
+    "qa",
     "recording",
 ];
 

@@ -33,6 +33,7 @@ mod notice_recordings;
 mod notices;
 mod openapi;
 mod pages;
+mod qa;
 mod reasons;
 mod recordings;
 mod reports;
@@ -49,6 +50,7 @@ pub use error::ApiError;
 pub use ivr::{TitleSource, Titles as IvrTitles};
 pub use live::{LiveEvent, LiveSender, NoReaders, ScreenPop};
 pub use metrics::MetricsPort;
+pub use qa::{draw_week as draw_qa_week, week_of, QaSettings};
 pub use reports::rules_of as report_rules_of;
 
 use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
@@ -91,6 +93,8 @@ pub struct ApiState {
     /// The folder the engine records calls into: `GET /api/calls/{id}/recording` serves
     /// files inside it only (`None`: none).
     pub recordings: Option<std::path::PathBuf>,
+    /// Quality assessment's forms and sampling; `None`: the `/api/qa` endpoints answer 503.
+    pub qa: Option<QaSettings>,
 }
 
 impl ApiState {
@@ -263,6 +267,21 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/incidents/{id}", incidents::one),
         ep(Post, "/api/incidents/{id}/tickets", incidents::link),
         ep(Post, "/api/incidents/{id}/close", incidents::close),
+        ep(Get, "/api/qa/forms", qa::forms),
+        ep(Get, "/api/qa/work", qa::work),
+        ep(Get, "/api/qa/evaluations", qa::list),
+        ep(Post, "/api/qa/evaluations", qa::create),
+        ep(Get, "/api/qa/evaluations/{id}", qa::one),
+        ep(Put, "/api/qa/evaluations/{id}", qa::revise),
+        ep(
+            Post,
+            "/api/qa/evaluations/{id}/acknowledge",
+            qa::acknowledge,
+        ),
+        ep(Post, "/api/qa/evaluations/{id}/dispute", qa::dispute),
+        ep(Post, "/api/qa/evaluations/{id}/resolve", qa::resolve),
+        ep(Get, "/api/qa/calibration", qa::calibration),
+        ep(Get, "/api/reports/qa", qa::report),
     ]
 }
 

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod notice_admin;
 pub mod outbox;
 pub mod priority;
+pub mod qa_draw;
 pub mod recording_purge;
 pub mod serve;
 pub mod storage;

@@ -1,7 +1,7 @@
 //! The engine's side of `/metrics`: at each scrape, the ACD router's snapshot (in the router's
 //! monotonic time, like the outputs observed, so time-in-state is not moved by wall-clock steps) and the queues in
 //! force, and the IVR's node counts for the flows loaded now, are read into the metric
-//! families (`hotline-metrics`), which are then rendered; the store's ticket figures are
+//! families (`hotline-metrics`), which are then rendered; the store's ticket and QA figures are
 //! counted at most every `TICKETS_EVERY` (SQL over the whole store; a scrape every 15 s reads
 //! fresh ones). Events (waits, handle times, agent states, IVR outcomes and lookups) are
 //! observed as they happen.
@@ -52,6 +52,16 @@ impl EngineMetrics {
                     .db_query("ticket_figures", started.elapsed().as_secs_f64());
                 self.metrics.sync_tickets(&figures);
                 *at = Some(Instant::now());
+                let started = Instant::now();
+                match tokio::time::timeout(TICKETS_TIMEOUT, self.store.qa_figures()).await {
+                    Ok(Ok(qa)) => {
+                        self.metrics
+                            .db_query("qa_figures", started.elapsed().as_secs_f64());
+                        self.metrics.sync_qa(&qa);
+                    }
+                    Ok(Err(e)) => warn!(error = %e, "metrics: the QA figures could not be counted"),
+                    Err(_) => warn!("metrics: counting the QA figures timed out"),
+                }
             }
             Ok(Err(e)) => warn!(error = %e, "metrics: the ticket figures could not be counted"),
             Err(_) => warn!("metrics: counting the ticket figures timed out"),

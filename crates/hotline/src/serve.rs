@@ -31,6 +31,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     hotline_time::set_centre(zone.clone());
     info!(time_zone = zone.name(), "centre time zone");
     let flows = load_flows(&cfg)?;
+    let qa = load_qa(&cfg)?;
     let languages: Vec<String> = flows
         .iter()
         .flat_map(|f| f.flows.iter().flat_map(|f| f.languages.iter().cloned()))
@@ -131,6 +132,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         &live,
         &desk_calls,
         engine_metrics.clone(),
+        qa.clone(),
     )?;
     let (start, end) = cfg.media.port_range()?;
     let ports = Arc::new(PortAllocator::new(start, end));
@@ -243,6 +245,11 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
     } else {
         Vec::new()
     };
+    crate::qa_draw::spawn(
+        store.clone(),
+        zone.clone(),
+        qa.as_ref().map_or(0, |q| q.per_agent),
+    );
     crate::recording_purge::spawn(
         store.clone(),
         recordings.clone(),
@@ -328,6 +335,7 @@ fn start_http(
     live: &hotline_web::LiveSender,
     desk_calls: &controller::DeskCalls,
     metrics: Arc<crate::metrics::EngineMetrics>,
+    qa: Option<hotline_web::QaSettings>,
 ) -> Result<Option<(SocketAddr, HttpServer)>, String> {
     let Some(addr) = parse_listen(&cfg.http.listen, "http.listen")? else {
         return Ok(None);
@@ -366,6 +374,7 @@ fn start_http(
         })),
         reasons_required: cfg.acd.wrapup_reasons_required,
         recordings: Some(cfg.data.dir.join("recordings")),
+        qa,
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
@@ -398,6 +407,43 @@ fn start_http(
             thread: Some(thread),
         },
     )))
+}
+
+/// Quality assessment's forms, checked; `None` when `qa.forms_dir` is "". Any error in a
+/// form stops the start, all listed with file:line: reason.
+fn load_qa(cfg: &Config) -> Result<Option<hotline_web::QaSettings>, String> {
+    let dir = &cfg.qa.forms_dir;
+    if dir.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    let forms = hotline_qa::load_forms(dir).map_err(|errors| {
+        let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        format!(
+            "qa.forms_dir {}: {} errors in the forms:\n{}",
+            dir.display(),
+            list.len(),
+            list.join("\n")
+        )
+    })?;
+    if forms.get(&cfg.qa.default_form).is_none() {
+        let known: Vec<&str> = forms.iter().map(|f| f.id.as_str()).collect();
+        return Err(format!(
+            "qa.default_form: no form `{}` in {} (there: {})",
+            cfg.qa.default_form,
+            dir.display(),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ));
+    }
+    info!(forms = forms.len(), dir = %dir.display(), "QA forms loaded");
+    Ok(Some(hotline_web::QaSettings {
+        forms: Arc::new(forms),
+        default_form: cfg.qa.default_form.clone(),
+        per_agent: usize::try_from(cfg.qa.sample_per_agent).unwrap_or(0),
+    }))
 }
 
 /// The IVR flows, checked; `None` without IVR. Any error stops the start, all listed.

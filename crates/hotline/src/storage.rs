@@ -186,6 +186,8 @@ const DEMO_AGENTS: &[DemoAgent] = &[
             ("key_account", 9),
         ],
     ),
+    // A quality evaluator (no skills: never offered calls): scores recorded calls on /wall/qa.
+    ("sunli", "孙丽", "3001", "1010", Role::Qa, "quality", &[]),
 ];
 
 /// Seeds demo agents (random passwords, written to `<data.dir>/demo-agents.txt`) when the

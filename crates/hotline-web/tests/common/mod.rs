@@ -199,6 +199,7 @@ pub async fn serve_with(store: Store, reasons_required: bool) -> Api {
         })),
         reasons_required,
         recordings: Some(recordings_dir()),
+        qa: Some(shipped_qa()),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -473,4 +474,15 @@ pub async fn tables_are_intact(api: &Api, token: &str, f: &Fixture, tickets: i64
     assert_eq!(view.body["customer"]["name"], "陈建国");
     let me = api.get(token, "/api/me").await;
     assert_eq!(me.body["role"], "agent");
+}
+
+/// Quality assessment with the shipped forms (`qa-forms/`), two calls a week per agent.
+pub fn shipped_qa() -> hotline_web::QaSettings {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../qa-forms");
+    let forms = hotline_qa::load_forms(std::path::Path::new(dir)).expect("shipped forms");
+    hotline_web::QaSettings {
+        forms: Arc::new(forms),
+        default_form: "standard".into(),
+        per_agent: 2,
+    }
 }

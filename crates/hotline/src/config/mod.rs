@@ -49,6 +49,7 @@ pub struct Config {
     pub ivr: IvrConfig,
     pub acd: AcdConfig,
     pub dialing: DialingConfig,
+    pub qa: QaConfig,
     pub log: LogConfig,
 }
 
@@ -451,6 +452,31 @@ impl DialingConfig {
         Ok(rules)
     }
 }
+
+/// `[qa]`: quality assessment: the evaluation forms and the evaluators' weekly work list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QaConfig {
+    /// Folder of evaluation forms (`<id>.yaml`); "" = no quality assessment.
+    pub forms_dir: PathBuf,
+    /// The form a new evaluation uses when none is named.
+    pub default_form: String,
+    /// Calls drawn at random per agent per week for the work list; 0 = no work list.
+    pub sample_per_agent: u64,
+}
+
+impl Default for QaConfig {
+    fn default() -> Self {
+        QaConfig {
+            forms_dir: PathBuf::from("qa-forms"),
+            default_form: "standard".into(),
+            sample_per_agent: 3,
+        }
+    }
+}
+
+/// Most calls drawn per agent per week.
+pub const MAX_QA_SAMPLE: u64 = 100;
 
 /// `[calls]`: what the call controller does with calls.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -46,6 +46,10 @@ pub(super) const SECTIONS: &[(&str, &str)] = &[
         "dialing",
         "Outside numbers the engine dials for agents (dial pad, transfers, REFER), by role. Patterns: digits, X = any digit, Z = 1-9, N = 2-9, [1-5] a set; a final . = one or more further characters, ! = zero or more; a pattern matches the whole number.",
     ),
+    (
+        "qa",
+        "Quality assessment: evaluation forms (qa-forms/README.md) and the evaluators' weekly work list.",
+    ),
     ("log", "Logging, to stderr."),
 ];
 
@@ -322,6 +326,9 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("dialing.emergency_roles", "Roles that may dial emergency numbers."),
     ("dialing.premium_roles", "Roles that may dial premium-rate numbers."),
     ("dialing.international_roles", "Roles that may dial international numbers."),
+    ("qa.forms_dir", "Folder of evaluation forms (<id>.yaml: sections, criteria with weights, yes/no or scale, critical items); every form is checked at start and an error stops it with file:line: reason. \"\" = no quality assessment (the /api/qa endpoints answer 503)."),
+    ("qa.default_form", "The form a new evaluation uses when none is named; must be one of the forms."),
+    ("qa.sample_per_agent", "Calls drawn at random per agent per week for the evaluators' work list, once the week is over (the same calls when drawn again; agents cannot tell which); 0 = no work list."),
     (
         "log.level",
         "Log filter: trace, debug, info, warn, error, off, or per module, e.g.\n\

@@ -40,6 +40,15 @@ pub(super) fn check(cfg: &Config) -> Findings {
     if let Err((key, e)) = cfg.dialing.rules() {
         f.error(key, e);
     }
+    if cfg.qa.sample_per_agent > super::MAX_QA_SAMPLE {
+        f.error(
+            "qa.sample_per_agent",
+            format!("at most {} calls per agent per week", super::MAX_QA_SAMPLE),
+        );
+    }
+    if !cfg.qa.forms_dir.as_os_str().is_empty() && cfg.qa.default_form.is_empty() {
+        f.error("qa.default_form", "name one of the forms in qa.forms_dir");
+    }
     sip(cfg, &mut f);
     users(cfg, &mut f);
     auth_algorithms(cfg, &mut f);
