@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use hotline_e2e::{db, start_with_flows, token, AgentPhone, Caller, Desk};
+use hotline_e2e::{best_answers, db, start_with_flows, token, AgentPhone, Caller, Desk};
 use serde_json::{json, Value};
 
 const FLOW: &str = r#"flow: main
@@ -359,6 +359,21 @@ async fn every_dashboard_and_alert_expression_returns_data_from_a_real_prometheu
     // Every call of the burst ran the IVR: containment is the self-served share of them all.
     assert_eq!(transferred, 4.0, "{rows:?}");
     let containment = self_served / rows.len() as f64;
+    // The demo evaluator scores one of zhangmin's calls, so that the quality panels have a team.
+    let sunli = Desk::login(&engine, "sunli").await;
+    let forms = sunli.get("/api/qa/forms").await;
+    let (call,): (i64,) =
+        sqlx::query_as("SELECT id FROM calls WHERE disposition = 'answered' ORDER BY id LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .expect("an answered call");
+    let (status, evaluation) = sunli
+        .post(
+            "/api/qa/evaluations",
+            json!({"call_id": call, "answers": best_answers(&forms, "standard")}),
+        )
+        .await;
+    assert_eq!(status, 201, "{evaluation}");
     // Prometheus has scraped the end of the burst.
     tokio::time::sleep(Duration::from_secs(4)).await;
 

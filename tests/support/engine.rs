@@ -142,6 +142,10 @@ impl Engine {
                 "HOTLINE_MEDIA_SOUNDS_DIR",
                 PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sounds"),
             )
+            .env(
+                "HOTLINE_QA_FORMS_DIR",
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("qa-forms"),
+            )
             .env("HOTLINE_LOG_LEVEL", "info")
             .env("HOTLINE_HTTP_LISTEN", "127.0.0.1:0")
             .env("HOTLINE_STORE_DEMO_CUSTOMERS", "0")
