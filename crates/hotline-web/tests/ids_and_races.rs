@@ -60,6 +60,13 @@ async fn unknown_ids_are_404_on_every_id_route() {
                 json!({"ticket_id": real_ticket}),
             ),
             ("/api/incidents/{id}/close", json!({})),
+            (
+                "/api/qa/evaluations/{id}",
+                json!({"answers": {"staff_number": "yes"}}),
+            ),
+            ("/api/qa/evaluations/{id}/acknowledge", json!({})),
+            ("/api/qa/evaluations/{id}/dispute", json!({"note": "x"})),
+            ("/api/qa/evaluations/{id}/resolve", json!({"note": "x"})),
         ];
         let mut checked = 0;
         for e in hotline_web::endpoints()
@@ -85,7 +92,7 @@ async fn unknown_ids_are_404_on_every_id_route() {
             }
             checked += 1;
         }
-        assert_eq!(checked, 26);
+        assert_eq!(checked, 31);
         assert_eq!(api.count("tickets").await, 1);
         assert_eq!(api.count("ticket_events").await, 1);
     })

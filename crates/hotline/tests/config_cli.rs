@@ -234,6 +234,11 @@ fn serve_starts_with_env_only_configuration() {
         .join("../../ivr-flows")
         .to_string_lossy()
         .to_string();
+    // And its QA forms (likewise).
+    let forms = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../qa-forms")
+        .to_string_lossy()
+        .to_string();
     let dir = scratch();
     let data = dir.path().join("data");
     let data = data.to_string_lossy().into_owned();
@@ -249,6 +254,7 @@ fn serve_starts_with_env_only_configuration() {
             ("HOTLINE_DATA_DIR", &data),
             ("HOTLINE_MEDIA_SOUNDS_DIR", &sounds),
             ("HOTLINE_IVR_FLOWS_DIR", &flows),
+            ("HOTLINE_QA_FORMS_DIR", &forms),
             ("HOTLINE_LOG_FORMAT", "json"),
         ],
     )
