@@ -640,11 +640,16 @@ async fn queue_reload_keeps_waiting_calls() {
 
     // New settings for general and a new queue: applied, and the caller keeps its place.
     let new = general_queue(5, 0, 10)
-        + "\n[[acd.queues]]\nname = \"billing\"\nskills = { billing = 2 }\n";
+        + "\n[[acd.queues]]\nname = \"billing\"\nskills = { billing = 2 }\nrecording_retention_days = 90\n";
     std::fs::write(scratch.config(), new).unwrap();
     hup();
     let applied = engine.next_log_line(&mut log, "ACD queues applied").await;
     assert!(applied.contains("queues=2"), "{applied}");
+    // The purge keeps the new queue's recordings 90 days from now on.
+    let kept = engine
+        .next_log_line(&mut log, "recording retentions applied")
+        .await;
+    assert!(kept.contains("general=0 billing=90"), "{kept}");
     assert_eq!(desk.queue_names().await, ["general", "billing"]);
     let after = desk.queue("general").await;
     assert_eq!(

@@ -4,7 +4,8 @@
 //! legal hold. The store is marked first (the path cleared, `recording_purged_at` set, only if
 //! the call is still not on hold) and the file deleted after, so a hold set meanwhile always
 //! wins. Files outside the recordings folder are never deleted (logged). Runs an hour after
-//! start and then every hour, in batches.
+//! start and then every hour, in batches, with the retentions in force: a configuration
+//! reload (SIGHUP) that changes the queues changes their retentions too.
 
 use std::path::Path;
 use std::time::Duration;
@@ -40,6 +41,9 @@ impl Retention {
         self.no_queue_days > 0 || self.queues.iter().any(|(_, d)| *d > 0)
     }
 }
+
+/// The retentions in force, shared with the configuration reload.
+pub type SharedRetention = std::sync::Arc<std::sync::RwLock<Retention>>;
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -104,13 +108,17 @@ fn delete(folder: Option<&Path>, path: &Path, call: i64, out: &mut Purged) {
 }
 
 /// Runs the purge an hour after start and every hour after, while the runtime lives.
-pub fn spawn(store: Store, dir: std::path::PathBuf, retention: Retention) {
-    if !retention.purges() {
-        return;
-    }
+pub fn spawn(store: Store, dir: std::path::PathBuf, retention: SharedRetention) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_secs(3600)).await;
+            let retention = retention
+                .read()
+                .map(|r| r.clone())
+                .unwrap_or_else(|p| p.into_inner().clone());
+            if !retention.purges() {
+                continue;
+            }
             let now = crate::storage::now_ms();
             match purge_once(&store, &dir, &retention, now).await {
                 Ok(p) if p == Purged::default() => {}

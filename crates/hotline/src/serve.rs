@@ -103,7 +103,16 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
             let _ = acd_tx.send(o);
         },
     );
-    crate::acd::reload::spawn_on_hangup(acd.clone(), store.clone(), config_path, cfg.clone());
+    let retention: crate::recording_purge::SharedRetention = Arc::new(std::sync::RwLock::new(
+        crate::recording_purge::Retention::of(&cfg.acd.queues, cfg.media.recording_retention_days),
+    ));
+    crate::acd::reload::spawn_on_hangup(
+        acd.clone(),
+        store.clone(),
+        retention.clone(),
+        config_path,
+        cfg.clone(),
+    );
     crate::acd::spawn_overviews(acd.clone(), live.clone(), LIVE_OVERVIEW);
     let (desk_calls, desk_requests) = controller::DeskCalls::channel();
     let engine_metrics = Arc::new(crate::metrics::EngineMetrics {
@@ -250,11 +259,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         zone.clone(),
         qa.as_ref().map_or(0, |q| q.per_agent),
     );
-    crate::recording_purge::spawn(
-        store.clone(),
-        recordings.clone(),
-        crate::recording_purge::Retention::of(&cfg.acd.queues, cfg.media.recording_retention_days),
-    );
+    crate::recording_purge::spawn(store.clone(), recordings.clone(), retention);
     let webhooks = crate::outbox::spawn(
         store.clone(),
         &cfg.tickets.webhooks,

@@ -2,9 +2,9 @@
 //! configuration is read again from the same file and environment; if it is valid and its
 //! `[[acd.queues]]` changed, the router is reconfigured in place: waiting calls keep their
 //! place (and their enqueue time) in every queue that stays, agents keep their states, and a
-//! removed queue's waiting calls leave by its exit. An invalid file is refused with every
-//! problem logged and the queues in force keep serving. Other changed settings need a restart
-//! (logged as such).
+//! removed queue's waiting calls leave by its exit; the queues' recording retentions apply to
+//! the next purge. An invalid file is refused with every problem logged and the queues in force
+//! keep serving. Other changed settings need a restart (logged as such).
 
 use std::path::PathBuf;
 
@@ -46,10 +46,12 @@ pub fn reload(acd: &AcdHandle, path: Option<&std::path::Path>, current: &mut Con
 }
 
 /// Reloads on every SIGHUP until the engine stops.
-/// Changed queues' thresholds are kept for the reports' roll-ups (`store`).
+/// Changed queues' thresholds are kept for the reports' roll-ups (`store`), their recording
+/// retentions for the purge (`retention`).
 pub fn spawn_on_hangup(
     acd: AcdHandle,
     store: hotline_store::Store,
+    retention: crate::recording_purge::SharedRetention,
     path: Option<PathBuf>,
     mut current: Config,
 ) {
@@ -68,6 +70,17 @@ pub fn spawn_on_hangup(
                 Reloaded::Applied { queues } => {
                     info!(queues, "configuration reloaded: ACD queues applied");
                     crate::storage::keep_report_rules(&store, &current.acd.queues).await;
+                    let now = crate::recording_purge::Retention::of(
+                        &current.acd.queues,
+                        current.media.recording_retention_days,
+                    );
+                    let days: Vec<String> =
+                        now.queues.iter().map(|(q, d)| format!("{q}={d}")).collect();
+                    info!(days = %days.join(" "), "recording retentions applied (0 = kept)");
+                    match retention.write() {
+                        Ok(mut r) => *r = now,
+                        Err(p) => *p.into_inner() = now,
+                    }
                 }
                 Reloaded::Unchanged => info!("configuration reloaded: ACD queues unchanged"),
                 Reloaded::Refused(e) => {
@@ -77,5 +90,5 @@ pub fn spawn_on_hangup(
         }
     });
     #[cfg(not(unix))]
-    let _ = (acd, store, path, current);
+    let _ = (acd, store, retention, path, current);
 }
