@@ -71,7 +71,9 @@ async function login(who, password) {
     const wangId = everyone.find((a) => a.login === "wangfang").id;
     const chenId = everyone.find((a) => a.login === "chenjing").id;
     const agentView = await api("GET", "/api/agents", agent.token);
-    check("GET /api/agents is for supervisors: an agent's desk names colleagues by id", agentView.status === 403, String(agentView.status));
+    check("GET /api/agents (skills, ratings) is for supervisors", agentView.status === 403, String(agentView.status));
+    const directory = await api("GET", "/api/directory", agent.token);
+    check("GET /api/directory names the colleagues to an agent", directory.status === 200 && directory.body.some((a) => a.id === liId && a.name === "李强"), JSON.stringify(directory.body));
 
     const agentPhone = await softphone(env, "agent", "1001", env.AGENT_SIP_PORT, env.AGENT_MEDIA_PORT, "agent_call.xml");
     must("zhangmin's SIPp phone (1001) registered", !!agentPhone);
@@ -179,7 +181,7 @@ async function login(who, password) {
       offered.join(" "),
     );
     const liLabel = await page.textContent(`#consult-target option[value="agent:${liId}"]`);
-    check("consult list: an agent shown with the state (示忙)", liLabel.includes("示忙") && liLabel.includes(String(liId)), liLabel);
+    check("consult list: a colleague by name and staff number, with the state (李强 1024 示忙)", liLabel.includes("示忙") && liLabel.includes("李强") && liLabel.includes("1024"), liLabel);
     const xferOffered = await page.$$eval("#xfer-target option", (os) => os.map((o) => o.value));
     check(
       "transfer list: queues, flows, the free agents and a number",

@@ -37,7 +37,7 @@
     consult: null,
     consulting: null, // a consult request on its way: {call, notReached}
     floor: [], // the agents' states (GET /api/acd): [{id, state, registered}]
-    names: null, // id -> agent from GET /api/agents (supervisors and admins); null when refused
+    names: null, // id -> colleague from GET /api/directory; null when it failed
     floorTimer: null,
     customer: null, // {customer, bills?, arrears?, ...}: the account view (bills absent while loading)
     custSeq: 0,
@@ -559,11 +559,10 @@
 
   // ---- the other agents: targets to consult and transfer to ---------------------------------
 
-  // Names from GET /api/agents, which only supervisors and admins may read; an agent's desk
-  // shows the others by id.
+  // Names from GET /api/directory (every desk role): colleagues by name and staff number.
   async function loadNames() {
     try {
-      const list = await api("GET", "/api/agents");
+      const list = await api("GET", "/api/directory");
       S.names = new Map(list.map((a) => [a.id, a]));
     } catch (_) {
       S.names = null;
@@ -596,7 +595,7 @@
 
   function agentName(id) {
     const a = S.names && S.names.get(id);
-    return a ? a.name : t("agent.unnamed", { id });
+    return a ? a.name + " " + a.staff_no : t("agent.unnamed", { id });
   }
 
   const STATE_RANK = { ready: 0, not_ready: 1, wrap_up: 2, logged_out: 3 };

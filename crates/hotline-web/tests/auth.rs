@@ -211,3 +211,40 @@ async fn unknown_paths_and_methods_answer_json() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_desk_role_reads_the_directory_without_skills_or_ratings() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let root = api.login("root", "admin").await;
+        let c = api
+            .post(
+                &root,
+                "/api/crews",
+                json!({"login": "crew1", "name": "城东班组", "staff_no": "C-1",
+                       "sip_user": "8801", "password": "crew-secret", "district_id": f.district}),
+            )
+            .await;
+        assert_eq!(c.status, 201, "{:#}", c.body);
+        let zhang = api.login("zhang", "secret").await;
+        let d = api.get(&zhang, "/api/directory").await;
+        assert_eq!(d.status, 200, "{:#}", d.body);
+        let list = d.body.as_array().expect("list");
+        // zhang, li, root: crews are not colleagues on the phone.
+        assert_eq!(list.len(), 3, "{list:?}");
+        let li = list
+            .iter()
+            .find(|x| x["id"] == f.supervisor)
+            .expect("li listed");
+        assert_eq!(
+            li,
+            &json!({"id": f.supervisor, "name": "li name", "staff_no": "2001", "team": "billing",
+                    "extension": "1002", "role": "supervisor"})
+        );
+        let crew = api.login("crew1", "crew-secret").await;
+        assert_eq!(api.get(&crew, "/api/directory").await.status, 403);
+        let bad = api.get(&zhang, "/api/directory?all=1").await;
+        bad.assert_error(400, "all");
+    })
+    .await;
+}
