@@ -91,6 +91,9 @@ pub struct ApiState {
     /// The folder the engine records calls into: `GET /api/calls/{id}/recording` serves
     /// files inside it only (`None`: none).
     pub recordings: Option<std::path::PathBuf>,
+    /// The keys encrypted recordings are read with (the engine's current and older ones;
+    /// empty: only plain recordings play).
+    pub recording_keys: Arc<hotline_media::recording::Keyring>,
 }
 
 impl ApiState {

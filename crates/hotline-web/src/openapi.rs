@@ -117,6 +117,7 @@ mod tests {
             ivr_titles: None,
             reasons_required: false,
             recordings: None,
+            recording_keys: Default::default(),
         });
         for e in endpoints() {
             let path = e.path.replace("{id}", "1");
