@@ -23,7 +23,11 @@ use hotline_media::prompt::PromptLibrary;
 use hotline_media::recording::{repair_dir, RepairOutcome};
 
 /// Runs the engine until a shutdown signal.
-pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Result<(), String> {
+pub async fn serve(
+    cfg: Config,
+    config_path: Option<std::path::PathBuf>,
+    recording_keys: hotline_media::recording::Keyring,
+) -> Result<(), String> {
     std::fs::create_dir_all(&cfg.data.dir)
         .map_err(|e| format!("data.dir {}: {e}", cfg.data.dir.display()))?;
     // The centre's zone for code that is not handed one (dates of bills read to callers).
@@ -37,7 +41,20 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         .collect();
     let (prompts, library) = load_prompts(&cfg, &languages)?;
     let recordings = cfg.data.dir.join("recordings");
-    repair_recordings(&recordings);
+    let recording_keys = Arc::new(recording_keys);
+    match recording_keys.current() {
+        Some(key) => info!(
+            key_id = %key.id(),
+            older_keys = recording_keys.len() - 1,
+            "recordings are encrypted at rest"
+        ),
+        None if !recording_keys.is_empty() => info!(
+            older_keys = recording_keys.len(),
+            "recordings are written plain; older keys read encrypted ones"
+        ),
+        None => {}
+    }
+    repair_recordings(&recordings, &recording_keys);
     if cfg.media.record {
         std::fs::create_dir_all(&recordings)
             .map_err(|e| format!("data.dir {}: {e}", recordings.display()))?;
@@ -131,6 +148,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         &live,
         &desk_calls,
         engine_metrics.clone(),
+        recording_keys.clone(),
     )?;
     let (start, end) = cfg.media.port_range()?;
     let ports = Arc::new(PortAllocator::new(start, end));
@@ -178,6 +196,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
             .then(|| Duration::from_secs(cfg.media.timeout_secs)),
         prompts,
         recordings: cfg.media.record.then(|| recordings.clone()),
+        recording_key: recording_keys.current().cloned(),
         ring: Duration::from_secs(cfg.calls.ring_secs),
         answer_hangup: (cfg.calls.answer_hangup_secs > 0)
             .then(|| Duration::from_secs(cfg.calls.answer_hangup_secs)),
@@ -328,6 +347,7 @@ fn start_http(
     live: &hotline_web::LiveSender,
     desk_calls: &controller::DeskCalls,
     metrics: Arc<crate::metrics::EngineMetrics>,
+    recording_keys: Arc<hotline_media::recording::Keyring>,
 ) -> Result<Option<(SocketAddr, HttpServer)>, String> {
     let Some(addr) = parse_listen(&cfg.http.listen, "http.listen")? else {
         return Ok(None);
@@ -366,6 +386,7 @@ fn start_http(
         })),
         reasons_required: cfg.acd.wrapup_reasons_required,
         recordings: Some(cfg.data.dir.join("recordings")),
+        recording_keys,
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
@@ -486,11 +507,11 @@ fn load_prompts(
 }
 
 /// Fixes the WAV headers of recordings a crash left open.
-fn repair_recordings(dir: &std::path::Path) {
+fn repair_recordings(dir: &std::path::Path, keys: &hotline_media::recording::Keyring) {
     if !dir.exists() {
         return;
     }
-    for report in repair_dir(dir) {
+    for report in repair_dir(dir, keys) {
         match &report.outcome {
             RepairOutcome::Failed(e) => {
                 warn!(path = %report.path.display(), error = %e, "recording could not be repaired")
