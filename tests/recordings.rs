@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use hotline_e2e::{
-    db, ended_call, power_linear, prompt_ulaw as ulaw, rtp_packet, start_general_queue, tone,
+    db, ended_call, prompt_ulaw as ulaw, rtp_packet, start_general_queue, stereo_tone_blocks, tone,
     AgentPhone, Budget, Caller, Desk, Engine, PATIENCE,
 };
 
@@ -81,27 +81,7 @@ async fn an_acd_call_is_recorded_caller_left_agent_right_and_played_by_its_agent
         }
         assert!(budget.tick().await, "the recording {path:?} is written");
     };
-    let left: Vec<i16> = samples.iter().step_by(2).copied().collect();
-    let right: Vec<i16> = samples.iter().skip(1).step_by(2).copied().collect();
-    let (mut caller_blocks, mut agent_blocks) = (0, 0);
-    for (l, r) in left.chunks_exact(160).zip(right.chunks_exact(160)) {
-        let (l_caller, r_caller) = (power_linear(l, CALLER_HZ), power_linear(r, CALLER_HZ));
-        let (l_agent, r_agent) = (power_linear(l, AGENT_HZ), power_linear(r, AGENT_HZ));
-        if l_caller > PRESENT {
-            caller_blocks += 1;
-            assert!(
-                r_caller < l_caller / 1000.0,
-                "the caller's tone leaks right: {r_caller} vs {l_caller}"
-            );
-        }
-        if r_agent > PRESENT {
-            agent_blocks += 1;
-            assert!(
-                l_agent < r_agent / 1000.0,
-                "the agent's tone leaks left: {l_agent} vs {r_agent}"
-            );
-        }
-    }
+    let (caller_blocks, agent_blocks) = stereo_tone_blocks(&samples, CALLER_HZ, AGENT_HZ, PRESENT);
     assert!(
         caller_blocks >= 50,
         "the caller's tone on the left in {caller_blocks} blocks"

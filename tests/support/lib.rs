@@ -31,7 +31,9 @@ pub use engine::{binary, Engine, LogCursor};
 pub use hotline_sip::digest;
 pub use qa::best_answers;
 pub use records::{db, ended_call};
-pub use tones::{heard, power, power_linear, silent, tone, Heard, Phone, Tones};
+pub use tones::{
+    heard, power, power_linear, silent, stereo_tone_blocks, tone, Heard, Phone, Tones,
+};
 pub use wait::{Budget, PATIENCE};
 
 /// A flow `main` that looks the caller up by number and queues every call (known caller or

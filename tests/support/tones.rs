@@ -37,6 +37,39 @@ pub fn power_linear(block: &[i16], hz: f64) -> f64 {
     s1 * s1 + s2 * s2 - coeff * s1 * s2
 }
 
+/// In a stereo recording's interleaved samples: the 20 ms blocks where `left_hz` is on the left
+/// and those where `right_hz` is on the right (power above `present`), each checked not to leak
+/// into the other channel (a thousandth of its power at most; panics if it does).
+pub fn stereo_tone_blocks(
+    samples: &[i16],
+    left_hz: f64,
+    right_hz: f64,
+    present: f64,
+) -> (u32, u32) {
+    let left: Vec<i16> = samples.iter().step_by(2).copied().collect();
+    let right: Vec<i16> = samples.iter().skip(1).step_by(2).copied().collect();
+    let (mut left_blocks, mut right_blocks) = (0, 0);
+    for (l, r) in left.chunks_exact(160).zip(right.chunks_exact(160)) {
+        let (l_left, r_left) = (power_linear(l, left_hz), power_linear(r, left_hz));
+        let (l_right, r_right) = (power_linear(l, right_hz), power_linear(r, right_hz));
+        if l_left > present {
+            left_blocks += 1;
+            assert!(
+                r_left < l_left / 1000.0,
+                "the left tone leaks right: {r_left} vs {l_left}"
+            );
+        }
+        if r_right > present {
+            right_blocks += 1;
+            assert!(
+                l_right < r_right / 1000.0,
+                "the right tone leaks left: {l_right} vs {r_right}"
+            );
+        }
+    }
+    (left_blocks, right_blocks)
+}
+
 /// The mean Goertzel power of `hz` per 160-sample block of PCMU `audio`.
 pub fn power(audio: &[u8], hz: f64) -> f64 {
     let blocks: Vec<f64> = audio

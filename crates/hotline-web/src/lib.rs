@@ -95,6 +95,9 @@ pub struct ApiState {
     pub recordings: Option<std::path::PathBuf>,
     /// Quality assessment's forms and sampling; `None`: the `/api/qa` endpoints answer 503.
     pub qa: Option<QaSettings>,
+    /// The keys encrypted recordings are read with (the engine's current and older ones;
+    /// empty: only plain recordings play).
+    pub recording_keys: Arc<hotline_media::recording::Keyring>,
 }
 
 impl ApiState {

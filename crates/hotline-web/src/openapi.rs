@@ -118,6 +118,7 @@ mod tests {
             reasons_required: false,
             recordings: None,
             qa: None,
+            recording_keys: Default::default(),
         });
         for e in endpoints() {
             let path = e.path.replace("{id}", "1");

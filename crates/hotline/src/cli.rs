@@ -105,6 +105,10 @@ pub fn run(cli: Cli) -> ExitCode {
                 for w in &loaded.warnings {
                     eprintln!("hotline: warning: {w}");
                 }
+                if let Err(e) = crate::recording_keys::from_env() {
+                    eprintln!("hotline: {e}");
+                    return ExitCode::from(EXIT_CONFIG);
+                }
                 println!("config ok: {}", loaded.source);
                 ExitCode::SUCCESS
             }
@@ -168,6 +172,13 @@ fn serve(path: Option<&Path>) -> ExitCode {
         Ok(l) => l,
         Err(e) => return refuse(&e),
     };
+    let keys = match crate::recording_keys::from_env() {
+        Ok(keys) => keys,
+        Err(e) => {
+            eprintln!("hotline: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
     if let Err(e) = init_logging(&loaded.config.log) {
         eprintln!("hotline: {e}");
         return ExitCode::from(EXIT_CONFIG);
@@ -188,7 +199,11 @@ fn serve(path: Option<&Path>) -> ExitCode {
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    match runtime.block_on(serve::serve(loaded.config, path.map(Path::to_path_buf))) {
+    match runtime.block_on(serve::serve(
+        loaded.config,
+        path.map(Path::to_path_buf),
+        keys,
+    )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("hotline: {e}");

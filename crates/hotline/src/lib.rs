@@ -5,7 +5,8 @@
 //! - [`cli`]: the command line (`serve`, `config check`, `config default`) and logging setup;
 //! - [`serve`]: turns a [`config::Config`] into running SIP, media and controller parts;
 //! - [`controller`]: decides what each call does;
-//! - [`storage`]: the store as the engine runs it (URL, rules, demo data, background work).
+//! - [`storage`]: the store as the engine runs it (URL, rules, demo data, background work);
+//! - [`recording_keys`]: the keys recordings are encrypted with, from the environment.
 
 pub mod acd;
 pub mod admin;
@@ -23,6 +24,7 @@ pub mod notice_admin;
 pub mod outbox;
 pub mod priority;
 pub mod qa_draw;
+pub mod recording_keys;
 pub mod recording_purge;
 pub mod serve;
 pub mod storage;

@@ -23,7 +23,11 @@ use hotline_media::prompt::PromptLibrary;
 use hotline_media::recording::{repair_dir, RepairOutcome};
 
 /// Runs the engine until a shutdown signal.
-pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Result<(), String> {
+pub async fn serve(
+    cfg: Config,
+    config_path: Option<std::path::PathBuf>,
+    recording_keys: hotline_media::recording::Keyring,
+) -> Result<(), String> {
     std::fs::create_dir_all(&cfg.data.dir)
         .map_err(|e| format!("data.dir {}: {e}", cfg.data.dir.display()))?;
     // The centre's zone for code that is not handed one (dates of bills read to callers).
@@ -38,7 +42,20 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         .collect();
     let (prompts, library) = load_prompts(&cfg, &languages)?;
     let recordings = cfg.data.dir.join("recordings");
-    repair_recordings(&recordings);
+    let recording_keys = Arc::new(recording_keys);
+    match recording_keys.current() {
+        Some(key) => info!(
+            key_id = %key.id(),
+            older_keys = recording_keys.len() - 1,
+            "recordings are encrypted at rest"
+        ),
+        None if !recording_keys.is_empty() => info!(
+            older_keys = recording_keys.len(),
+            "recordings are written plain; older keys read encrypted ones"
+        ),
+        None => {}
+    }
+    repair_recordings(&recordings, &recording_keys);
     if cfg.media.record {
         std::fs::create_dir_all(&recordings)
             .map_err(|e| format!("data.dir {}: {e}", recordings.display()))?;
@@ -141,7 +158,10 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
         &live,
         &desk_calls,
         engine_metrics.clone(),
-        qa.clone(),
+        HttpExtras {
+            qa: qa.clone(),
+            recording_keys: recording_keys.clone(),
+        },
     )?;
     let (start, end) = cfg.media.port_range()?;
     let ports = Arc::new(PortAllocator::new(start, end));
@@ -189,6 +209,7 @@ pub async fn serve(cfg: Config, config_path: Option<std::path::PathBuf>) -> Resu
             .then(|| Duration::from_secs(cfg.media.timeout_secs)),
         prompts,
         recordings: cfg.media.record.then(|| recordings.clone()),
+        recording_key: recording_keys.current().cloned(),
         ring: Duration::from_secs(cfg.calls.ring_secs),
         answer_hangup: (cfg.calls.answer_hangup_secs > 0)
             .then(|| Duration::from_secs(cfg.calls.answer_hangup_secs)),
@@ -332,6 +353,13 @@ impl HttpServer {
     }
 }
 
+/// What the HTTP API serves besides the engine's state: quality assessment's forms and the
+/// keys encrypted recordings are read with.
+struct HttpExtras {
+    qa: Option<hotline_web::QaSettings>,
+    recording_keys: Arc<hotline_media::recording::Keyring>,
+}
+
 /// Serves the HTTP API on `http.listen`, if set, on its own thread: its address and handle.
 fn start_http(
     cfg: &Config,
@@ -340,7 +368,7 @@ fn start_http(
     live: &hotline_web::LiveSender,
     desk_calls: &controller::DeskCalls,
     metrics: Arc<crate::metrics::EngineMetrics>,
-    qa: Option<hotline_web::QaSettings>,
+    extras: HttpExtras,
 ) -> Result<Option<(SocketAddr, HttpServer)>, String> {
     let Some(addr) = parse_listen(&cfg.http.listen, "http.listen")? else {
         return Ok(None);
@@ -379,7 +407,8 @@ fn start_http(
         })),
         reasons_required: cfg.acd.wrapup_reasons_required,
         recordings: Some(cfg.data.dir.join("recordings")),
-        qa,
+        qa: extras.qa,
+        recording_keys: extras.recording_keys,
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
@@ -537,11 +566,11 @@ fn load_prompts(
 }
 
 /// Fixes the WAV headers of recordings a crash left open.
-fn repair_recordings(dir: &std::path::Path) {
+fn repair_recordings(dir: &std::path::Path, keys: &hotline_media::recording::Keyring) {
     if !dir.exists() {
         return;
     }
-    for report in repair_dir(dir) {
+    for report in repair_dir(dir, keys) {
         match &report.outcome {
             RepairOutcome::Failed(e) => {
                 warn!(path = %report.path.display(), error = %e, "recording could not be repaired")

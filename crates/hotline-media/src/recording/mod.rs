@@ -26,13 +26,20 @@
 //!
 //! Format: 8 kHz 16-bit PCM; [`Channels::Mono`] mixes both sides, [`Channels::Stereo`] puts
 //! the caller on the left and the agent on the right. A recording never overwrites a file.
+//!
+//! Encryption at rest: created with a [`RecordingKey`] ([`Recording::create_keyed`]), the same
+//! WAV is written sealed with AES-256-GCM, chunk by chunk, to a `.wav.hlenc` file (the format,
+//! and what a crash costs, are in `sealed.rs`); no plaintext audio reaches the disk. [`Sealed`]
+//! reads such a file by byte range, [`repair_dir`] closes one a crash cut off.
 
+mod keys;
 mod pool;
 mod repair;
+pub mod sealed;
 mod sink;
 mod writer;
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -42,14 +49,17 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+pub use keys::{KeyId, Keyring, RecordingKey, KEY_BYTES};
 pub use pool::{WriterPool, DEFAULT_BATCH, DEFAULT_WRITERS};
-pub use repair::{repair_dir, repair_file, RepairOutcome, RepairReport};
+pub use repair::{repair_dir, repair_file, repair_sealed, RepairOutcome, RepairReport};
+pub use sealed::{SealError, Sealed};
 pub use sink::RecordingSink;
 
 use crate::prompt::{samples_to_duration, SAMPLE_RATE};
 use pool::{Ctl, Job};
+use sealed::SealWriter;
 use sink::{Msg, Shared};
-use writer::{Timing, Writer};
+use writer::{Out, Timing, Writer};
 
 /// The channel layout of a recording file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -187,11 +197,36 @@ impl Recording {
         path: impl AsRef<Path>,
         options: RecordingOptions,
     ) -> Result<Recording, RecordingError> {
-        let path = path.as_ref().to_path_buf();
-        let wav = open_wav(&path, options.channels).map_err(|source| RecordingError::Create {
-            path: path.clone(),
+        Recording::create_keyed_in(pool, path, options, None)
+    }
+
+    /// Like [`create_with`](Self::create_with), sealed under `key` when one is given (the
+    /// caller names such a file `….wav.hlenc`), a plain WAV otherwise.
+    pub fn create_keyed(
+        path: impl AsRef<Path>,
+        options: RecordingOptions,
+        key: Option<&RecordingKey>,
+    ) -> Result<Recording, RecordingError> {
+        let pool = WriterPool::shared().map_err(|source| RecordingError::Spawn {
+            path: path.as_ref().to_path_buf(),
             source,
         })?;
+        Recording::create_keyed_in(pool, path, options, key)
+    }
+
+    /// Like [`create_keyed`](Self::create_keyed), written by `pool`.
+    pub fn create_keyed_in(
+        pool: &WriterPool,
+        path: impl AsRef<Path>,
+        options: RecordingOptions,
+        key: Option<&RecordingKey>,
+    ) -> Result<Recording, RecordingError> {
+        let path = path.as_ref().to_path_buf();
+        let out =
+            open_out(&path, options.channels, key).map_err(|source| RecordingError::Create {
+                path: path.clone(),
+                source,
+            })?;
         let timing = Timing {
             max_skew: options.max_skew_samples as usize,
             realign_after: u64::from(options.realign_after_samples),
@@ -201,7 +236,7 @@ impl Recording {
         let (done_tx, done_rx) = mpsc::sync_channel(1);
         let shared = Arc::new(Shared::default());
         let job = Job {
-            core: Writer::new(wav, options.channels, timing),
+            core: Writer::new(out, options.channels, timing),
             rx,
             shared: Arc::clone(&shared),
             idle: options.idle_flush,
@@ -298,16 +333,32 @@ fn wav_spec(channels: Channels) -> hound::WavSpec {
 }
 
 /// Creates a new file (never an existing one) with a header already on disk, so even a crash
-/// before the first flush leaves a file [`repair_file`] can fix.
-fn open_wav(path: &Path, channels: Channels) -> io::Result<hound::WavWriter<BufWriter<File>>> {
+/// before the first flush leaves a file [`repair_file`] can fix; sealed under `key` if given
+/// (the file header on disk, the WAV header the first plaintext of the first chunk).
+fn open_out(path: &Path, channels: Channels, key: Option<&RecordingKey>) -> io::Result<Out> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir)?;
     }
     let file = OpenOptions::new().write(true).create_new(true).open(path)?;
+    if let Some(key) = key {
+        let header = wav_header(channels)?;
+        let sealed = SealWriter::new(file, key, &header, sealed::DEFAULT_CHUNK)
+            .map_err(SealError::into_io)?;
+        return Ok(Out::Sealed(Box::new(sealed)));
+    }
     let mut wav =
         hound::WavWriter::new(BufWriter::new(file), wav_spec(channels)).map_err(hound_to_io)?;
     wav.flush().map_err(hound_to_io)?;
-    Ok(wav)
+    Ok(Out::Wav(wav))
+}
+
+/// The header hound writes for a recording, sizes 0 (in memory).
+fn wav_header(channels: Channels) -> io::Result<Vec<u8>> {
+    let mut header = io::Cursor::new(Vec::new());
+    hound::WavWriter::new(&mut header, wav_spec(channels))
+        .and_then(hound::WavWriter::finalize)
+        .map_err(hound_to_io)?;
+    Ok(header.into_inner())
 }
 
 fn hound_to_io(e: hound::Error) -> io::Error {
@@ -317,5 +368,7 @@ fn hound_to_io(e: hound::Error) -> io::Error {
     }
 }
 
+#[cfg(test)]
+mod sealed_tests;
 #[cfg(test)]
 mod tests;

@@ -16,8 +16,6 @@
 //! recording is drained before its file is finalised. A write error ends that recording only
 //! (its `close` returns the error); the worker carries on with the others.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TryRecvError};
 use std::sync::{Arc, OnceLock};
@@ -34,7 +32,7 @@ pub const DEFAULT_BATCH: Duration = Duration::from_millis(100);
 
 /// A recording being written: everything a worker needs to write it.
 pub(super) struct Job {
-    pub core: Writer<BufWriter<File>>,
+    pub core: Writer,
     pub rx: Receiver<Msg>,
     pub shared: Arc<Shared>,
     /// Flush when no audio came for this long.

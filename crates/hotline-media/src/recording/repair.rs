@@ -10,11 +10,19 @@
 //! it must never touch a file that is still being written.
 //!
 //! Only the header and the file length change; audio bytes are never rewritten.
+//!
+//! Sealed (encrypted) recordings are closed at their last whole chunk instead (see
+//! `repair/sealed.rs`); [`repair_dir`] tells the two kinds apart by their first bytes.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+
+use super::keys::Keyring;
+use super::sealed::{self as format, EXTENSION as SEALED_EXTENSION};
+
+mod sealed;
 
 /// How far into a file the `data` chunk may start.
 const MAX_HEADER_BYTES: u64 = 64 * 1024;
@@ -35,7 +43,17 @@ pub enum RepairOutcome {
         /// Bytes cut from the end (an incomplete sample frame).
         truncated_bytes: u64,
     },
-    /// The file could not be repaired (not a WAV, no format chunk, too large, I/O error).
+    /// A sealed recording cut off by a crash, closed at its last whole chunk.
+    Closed {
+        /// Chunks kept.
+        chunks: u64,
+        /// Plaintext (WAV) bytes they hold.
+        plain_bytes: u64,
+        /// Bytes cut from the end (a chunk written in part).
+        cut_bytes: u64,
+    },
+    /// The file could not be repaired (not a WAV, no format chunk, too large, I/O error; a
+    /// sealed file under a key not given, or that fails authentication).
     Failed(String),
 }
 
@@ -60,21 +78,31 @@ impl fmt::Display for RepairReport {
                 "{path}: repaired, data {old_data_bytes} -> {data_bytes} bytes \
                  ({truncated_bytes} trailing bytes cut)"
             ),
+            RepairOutcome::Closed {
+                chunks,
+                plain_bytes,
+                cut_bytes,
+            } => write!(
+                f,
+                "{path}: encrypted recording closed after {chunks} whole chunks, \
+                 {plain_bytes} bytes of WAV ({cut_bytes} trailing bytes cut)"
+            ),
             RepairOutcome::Failed(why) => write!(f, "{path}: cannot repair: {why}"),
         }
     }
 }
 
-/// Repairs every `*.wav` under `dir` (sub-folders too, symlinks not followed) and reports the
-/// files that were repaired or could not be; intact files are not listed. An unreadable
-/// folder is reported as a failure of that folder.
-pub fn repair_dir(dir: &Path) -> Vec<RepairReport> {
+/// Repairs every `*.wav` and `*.hlenc` under `dir` (sub-folders too, symlinks not followed) and
+/// reports the files that were repaired or could not be; intact files are not listed. A file
+/// that starts with the sealed magic is repaired as a sealed recording with `keys`, any other
+/// as a WAV. An unreadable folder is reported as a failure of that folder.
+pub fn repair_dir(dir: &Path, keys: &Keyring) -> Vec<RepairReport> {
     let mut reports = Vec::new();
-    walk(dir, 0, &mut reports);
+    walk(dir, 0, keys, &mut reports);
     reports
 }
 
-fn walk(dir: &Path, depth: usize, reports: &mut Vec<RepairReport>) {
+fn walk(dir: &Path, depth: usize, keys: &Keyring, reports: &mut Vec<RepairReport>) {
     let entries = match fs::read_dir(dir).and_then(|rd| rd.collect::<io::Result<Vec<_>>>()) {
         Ok(entries) => entries,
         Err(e) => {
@@ -93,10 +121,14 @@ fn walk(dir: &Path, depth: usize, reports: &mut Vec<RepairReport>) {
         };
         if meta.is_dir() {
             if depth < MAX_DEPTH {
-                walk(&path, depth + 1, reports);
+                walk(&path, depth + 1, keys, reports);
             }
-        } else if meta.is_file() && is_wav(&path) {
-            let report = repair_file(&path);
+        } else if meta.is_file() && is_recording(&path) {
+            let report = if starts_sealed(&path) {
+                repair_sealed(&path, keys)
+            } else {
+                repair_file(&path)
+            };
             if report.outcome != RepairOutcome::Intact {
                 reports.push(report);
             }
@@ -104,16 +136,34 @@ fn walk(dir: &Path, depth: usize, reports: &mut Vec<RepairReport>) {
     }
 }
 
-fn is_wav(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("wav"))
+fn is_recording(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| {
+        ext.eq_ignore_ascii_case("wav") || ext.eq_ignore_ascii_case(SEALED_EXTENSION)
+    })
 }
 
-/// Repairs one file's header sizes if they are wrong (see the module doc).
-pub fn repair_file(path: &Path) -> RepairReport {
-    let outcome = repair(path).unwrap_or_else(RepairOutcome::Failed);
-    match &outcome {
-        RepairOutcome::Repaired { .. } => {
+/// Does the file start with the sealed magic? (Unreadable: no; its repair says why.)
+fn starts_sealed(path: &Path) -> bool {
+    let mut head = [0u8; format::MAGIC.len()];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| format::is_sealed(&head))
+}
+
+/// Closes a sealed recording a crash cut off at its last whole chunk (see `repair/sealed.rs`),
+/// with the key of `keys` it names.
+pub fn repair_sealed(path: &Path, keys: &Keyring) -> RepairReport {
+    let outcome = sealed::repair(path, keys).unwrap_or_else(RepairOutcome::Failed);
+    log(path, &outcome);
+    RepairReport {
+        path: path.to_path_buf(),
+        outcome,
+    }
+}
+
+fn log(path: &Path, outcome: &RepairOutcome) {
+    match outcome {
+        RepairOutcome::Repaired { .. } | RepairOutcome::Closed { .. } => {
             tracing::info!(path = %path.display(), ?outcome, "repaired recording")
         }
         RepairOutcome::Failed(why) => {
@@ -121,6 +171,12 @@ pub fn repair_file(path: &Path) -> RepairReport {
         }
         RepairOutcome::Intact => {}
     }
+}
+
+/// Repairs one file's header sizes if they are wrong (see the module doc).
+pub fn repair_file(path: &Path) -> RepairReport {
+    let outcome = repair(path).unwrap_or_else(RepairOutcome::Failed);
+    log(path, &outcome);
     RepairReport {
         path: path.to_path_buf(),
         outcome,

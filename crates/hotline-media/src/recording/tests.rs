@@ -214,7 +214,7 @@ fn a_recording_cut_off_mid_call_is_repaired() {
     bytes[4..8].fill(0);
     bytes[40..44].fill(0);
     std::fs::write(&path, bytes).unwrap();
-    let reports = repair_dir(dir.path());
+    let reports = repair_dir(dir.path(), &Keyring::default());
     assert_eq!(reports.len(), 1);
     let (_, samples) = read(&path);
     assert_eq!(samples.len(), 60 * FRAME_SAMPLES * 2);

@@ -21,11 +21,29 @@
 //!   `flush_every` written samples (8000 = once a second of audio), plus on demand (idle).
 //!
 //! Mono mixes the two sides (saturating add); stereo puts the caller left, the agent right.
+//!
+//! The samples go to an [`Out`]: a plain WAV file through hound, or a sealed (encrypted)
+//! recording, where a "flush" writes nothing new (chunks are written as they fill, and the WAV
+//! sizes are derived when the file is read; see `sealed.rs`).
 
 use std::collections::VecDeque;
-use std::io::{Seek, Write};
+use std::fs::File;
+use std::io::BufWriter;
 
+use super::sealed::{SealError, SealWriter};
 use super::{Channels, Side};
+
+/// Where a recording's samples go.
+pub(super) enum Out {
+    /// A plain WAV file.
+    Wav(hound::WavWriter<BufWriter<File>>),
+    /// A sealed recording: the same WAV, encrypted chunk by chunk.
+    Sealed(Box<SealWriter<File>>),
+}
+
+fn sealed_err(e: SealError) -> hound::Error {
+    hound::Error::IoError(e.into_io())
+}
 
 /// The longest gap (lost audio) written as silence for one chunk: 10 s.
 const MAX_GAP: u32 = 80_000;
@@ -38,8 +56,8 @@ pub(super) struct Timing {
     pub flush_every: u64,
 }
 
-pub(super) struct Writer<W: Write + Seek> {
-    wav: hound::WavWriter<W>,
+pub(super) struct Writer {
+    out: Out,
     channels: Channels,
     timing: Timing,
     /// Pending samples per side, indexed by [`Side::index`].
@@ -51,10 +69,10 @@ pub(super) struct Writer<W: Write + Seek> {
     unflushed: u64,
 }
 
-impl<W: Write + Seek> Writer<W> {
-    pub fn new(wav: hound::WavWriter<W>, channels: Channels, timing: Timing) -> Writer<W> {
+impl Writer {
+    pub fn new(out: Out, channels: Channels, timing: Timing) -> Writer {
         Writer {
-            wav,
+            out,
             channels,
             timing,
             queues: [VecDeque::new(), VecDeque::new()],
@@ -99,9 +117,9 @@ impl<W: Write + Seek> Writer<W> {
         Ok(())
     }
 
-    /// Writes `n` sample frames from the queue heads (silence where a queue runs out), through
-    /// hound's buffered 16-bit writer: one copy into the file's buffer per call, not a checked
-    /// write per sample.
+    /// Writes `n` sample frames from the queue heads (silence where a queue runs out): through
+    /// hound's buffered 16-bit writer (one copy into the file's buffer per call, not a checked
+    /// write per sample), or into the sealed file's chunk.
     fn emit(&mut self, n: usize) -> hound::Result<()> {
         if n == 0 {
             return Ok(());
@@ -114,21 +132,17 @@ impl<W: Write + Seek> Writer<W> {
         // exactly `n * per_frame` samples are written below.
         let samples = u32::try_from(n * per_frame).map_err(|_| hound::Error::TooWide)?;
         let taken = [self.queues[0].len().min(n), self.queues[1].len().min(n)];
-        let mut out = self.wav.get_i16_writer(samples);
-        let mut callers = self.queues[0].iter().copied().chain(std::iter::repeat(0));
-        let mut agents = self.queues[1].iter().copied().chain(std::iter::repeat(0));
-        for _ in 0..n {
-            let caller = callers.next().unwrap_or(0);
-            let agent = agents.next().unwrap_or(0);
-            match self.channels {
-                Channels::Mono => out.write_sample(caller.saturating_add(agent)),
-                Channels::Stereo => {
-                    out.write_sample(caller);
-                    out.write_sample(agent);
+        let frames = frames(&self.queues, self.channels, n);
+        match &mut self.out {
+            Out::Wav(wav) => {
+                let mut out = wav.get_i16_writer(samples);
+                for s in frames {
+                    out.write_sample(s);
                 }
+                out.flush()?;
             }
+            Out::Sealed(sealed) => sealed.push_samples(frames).map_err(sealed_err)?,
         }
-        out.flush()?;
         for (queue, k) in self.queues.iter_mut().zip(taken) {
             queue.drain(..k);
         }
@@ -143,7 +157,10 @@ impl<W: Write + Seek> Writer<W> {
     /// Rewrites the header for what has been written and flushes to the file.
     pub fn flush(&mut self) -> hound::Result<()> {
         self.unflushed = 0;
-        self.wav.flush()
+        match &mut self.out {
+            Out::Wav(wav) => wav.flush(),
+            Out::Sealed(sealed) => Ok(sealed.flush()?),
+        }
     }
 
     /// Flushes if anything was written since the last flush.
@@ -166,16 +183,42 @@ impl<W: Write + Seek> Writer<W> {
         let rest = self.queues[0].len().max(self.queues[1].len());
         self.emit(rest)?;
         let written = self.written;
-        self.wav.finalize()?;
+        match self.out {
+            Out::Wav(wav) => wav.finalize()?,
+            Out::Sealed(sealed) => {
+                sealed.finish().map_err(sealed_err)?;
+            }
+        }
         Ok(written)
     }
+}
+
+/// The `n` sample frames at the queue heads, as the file holds them: caller and agent
+/// interleaved (stereo) or mixed with saturation (mono); silence where a queue runs out.
+fn frames(
+    queues: &[VecDeque<i16>; 2],
+    channels: Channels,
+    n: usize,
+) -> impl Iterator<Item = i16> + '_ {
+    let [callers, agents] = queues;
+    let silence = std::iter::repeat(0);
+    let callers = callers.iter().copied().chain(silence.clone());
+    let agents = agents.iter().copied().chain(silence);
+    callers
+        .zip(agents)
+        .take(n)
+        .flat_map(move |(caller, agent)| {
+            let (pair, len) = match channels {
+                Channels::Mono => ([caller.saturating_add(agent), 0], 1),
+                Channels::Stereo => ([caller, agent], 2),
+            };
+            pair.into_iter().take(len)
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::fs::File;
-    use std::io::BufWriter;
     use std::path::Path;
 
     const TIMING: Timing = Timing {
@@ -184,10 +227,10 @@ mod tests {
         flush_every: 1_000_000,
     };
 
-    fn writer(path: &Path, channels: Channels, timing: Timing) -> Writer<BufWriter<File>> {
+    fn writer(path: &Path, channels: Channels, timing: Timing) -> Writer {
         let spec = super::super::wav_spec(channels);
         let wav = hound::WavWriter::create(path, spec).unwrap();
-        Writer::new(wav, channels, timing)
+        Writer::new(Out::Wav(wav), channels, timing)
     }
 
     fn read(path: &Path) -> Vec<i16> {

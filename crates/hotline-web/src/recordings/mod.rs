@@ -15,17 +15,25 @@
 //! Only files inside the engine's recordings folder are served (the store's path is checked
 //! against it after resolving links), and only for calls that have ended (a recording in the
 //! making has no final header yet).
+//!
+//! A recording written encrypted (it starts with the sealed magic, whatever its name) is
+//! decrypted on the fly with the engine's recording keys and served as the very WAV bytes a
+//! plain recording would be, ranges over those bytes (see `sealed.rs`); plain files, such as
+//! those written before a key was set, are served as they are.
 
 mod range;
+mod sealed;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use hotline_media::recording::sealed::{is_sealed, MAGIC};
+use hotline_media::recording::Keyring;
 use hotline_store::{Call, Millis, Role};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
@@ -81,7 +89,7 @@ pub async fn play(
         return Err(e);
     }
     let file = recording_file(&s, &call)?;
-    let answer = send(&file, headers.get(header::RANGE)).await;
+    let answer = send(&file, headers.get(header::RANGE), &s.recording_keys, id).await;
     match &answer {
         Ok(_) if s.plays.first_in_a_while(who.agent.id, id, now) => {
             audit(&s, &who, id, None, now).await
@@ -193,8 +201,13 @@ fn recording_file(s: &Shared, call: &Call) -> ApiResult<PathBuf> {
     })
 }
 
-/// The file, or the asked part of it, as a streamed response.
-async fn send(file: &Path, range: Option<&HeaderValue>) -> ApiResult<Response> {
+/// The file, or the asked part of it, as a streamed response (decrypted if it is sealed).
+async fn send(
+    file: &Path,
+    range: Option<&HeaderValue>,
+    keys: &Arc<Keyring>,
+    call: i64,
+) -> ApiResult<Response> {
     let mut f = tokio::fs::File::open(file)
         .await
         .map_err(|e| ApiError::internal(&e))?;
@@ -204,22 +217,14 @@ async fn send(file: &Path, range: Option<&HeaderValue>) -> ApiResult<Response> {
         .map_err(|e| ApiError::internal(&e))?
         .len();
     let range = range.and_then(|v| v.to_str().ok());
+    let mut magic = [0u8; MAGIC.len()];
+    if f.read_exact(&mut magic).await.is_ok() && is_sealed(&magic) {
+        return sealed::send(file, range, keys.clone(), call).await;
+    }
     let (status, first, last) = match range::resolve(range, len) {
         Span::Whole => (StatusCode::OK, 0, len.checked_sub(1)),
         Span::Part { first, last } => (StatusCode::PARTIAL_CONTENT, first, Some(last)),
-        Span::Unsatisfiable => {
-            let mut r = ApiError::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                "range_not_satisfiable",
-                format!("the recording has {len} bytes"),
-            )
-            .with_field("range")
-            .into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
-                r.headers_mut().insert(header::CONTENT_RANGE, v);
-            }
-            return Ok(r);
-        }
+        Span::Unsatisfiable => return Ok(unsatisfiable(len)),
     };
     let count = last.map_or(0, |last| last - first + 1);
     f.seek(std::io::SeekFrom::Start(first))
@@ -238,6 +243,26 @@ async fn send(file: &Path, range: Option<&HeaderValue>) -> ApiResult<Response> {
             }
         },
     ));
+    Ok(wav_response(body, status, first, count, len))
+}
+
+/// The 416 for a range outside a recording of `len` bytes.
+fn unsatisfiable(len: u64) -> Response {
+    let mut r = ApiError::new(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "range_not_satisfiable",
+        format!("the recording has {len} bytes"),
+    )
+    .with_field("range")
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+        r.headers_mut().insert(header::CONTENT_RANGE, v);
+    }
+    r
+}
+
+/// A WAV answer: `count` bytes from `first` of `len` (`206` says which with Content-Range).
+fn wav_response(body: Body, status: StatusCode, first: u64, count: u64, len: u64) -> Response {
     let mut r = Response::new(body);
     *r.status_mut() = status;
     let h = r.headers_mut();
@@ -248,12 +273,13 @@ async fn send(file: &Path, range: Option<&HeaderValue>) -> ApiResult<Response> {
         HeaderValue::from_static("private, no-store"),
     );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(count));
-    if let (StatusCode::PARTIAL_CONTENT, Some(last)) = (status, last) {
+    if status == StatusCode::PARTIAL_CONTENT && count > 0 {
+        let last = first + count - 1;
         if let Ok(v) = HeaderValue::from_str(&format!("bytes {first}-{last}/{len}")) {
             h.insert(header::CONTENT_RANGE, v);
         }
     }
-    Ok(r)
+    r
 }
 
 /// The audit entry of a playback, applied or refused.

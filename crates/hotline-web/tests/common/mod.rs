@@ -17,7 +17,7 @@ pub const NOW: Millis = 1_795_000_000_000; // 2026-11-18
 pub const DAY: Millis = 86_400_000;
 pub const REALM: &str = "hotline.test";
 
-fn unique(prefix: &str) -> String {
+pub fn unique(prefix: &str) -> String {
     use rand::Rng;
     format!(
         "{prefix}_{}_{:08x}",
@@ -172,6 +172,20 @@ pub async fn serve(store: Store) -> Api {
 
 /// [`serve`], with call reasons required at the end of wrap-up or not.
 pub async fn serve_with(store: Store, reasons_required: bool) -> Api {
+    serve_keyed(
+        store,
+        reasons_required,
+        hotline_media::recording::Keyring::default(),
+    )
+    .await
+}
+
+/// [`serve_with`], reading encrypted recordings with `keys`.
+pub async fn serve_keyed(
+    store: Store,
+    reasons_required: bool,
+    keys: hotline_media::recording::Keyring,
+) -> Api {
     let clock = Arc::new(AtomicI64::new(NOW));
     let c = clock.clone();
     let acd = Arc::new(acd_port::RouterPort::new(clock.clone()));
@@ -200,6 +214,7 @@ pub async fn serve_with(store: Store, reasons_required: bool) -> Api {
         reasons_required,
         recordings: Some(recordings_dir()),
         qa: Some(shipped_qa()),
+        recording_keys: Arc::new(keys),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -16,9 +16,17 @@ use super::{Config, ConfigError, Issue};
 pub const ENV_PREFIX: &str = "HOTLINE_";
 
 /// `HOTLINE_*` variables that are not configuration keys: `HOTLINE_CONFIG` (the `--config`
-/// path, read by the CLI), `HOTLINE_BIN` (the binary the test harness starts) and
-/// `HOTLINE_AGENT_PASSWORD` (read by `hotline agent add`).
-pub const ENV_ALLOWLIST: &[&str] = &["HOTLINE_CONFIG", "HOTLINE_BIN", "HOTLINE_AGENT_PASSWORD"];
+/// path, read by the CLI), `HOTLINE_BIN` (the binary the test harness starts),
+/// `HOTLINE_AGENT_PASSWORD` (read by `hotline agent add`) and the recording keys
+/// `HOTLINE_RECORDING_KEY` and `HOTLINE_RECORDING_KEYS_OLD` (read by `serve` and `config check`
+/// through [`crate::recording_keys`]; secrets, kept out of the configuration).
+pub const ENV_ALLOWLIST: &[&str] = &[
+    "HOTLINE_CONFIG",
+    "HOTLINE_BIN",
+    "HOTLINE_AGENT_PASSWORD",
+    crate::recording_keys::KEY_VAR,
+    crate::recording_keys::OLD_KEYS_VAR,
+];
 
 /// Prefixes of variables kept for the test, benchmark and interop tooling, which run the
 /// engine in environments that carry them (e.g. `HOTLINE_TEST_PG`, `HOTLINE_BENCH_PORT`).

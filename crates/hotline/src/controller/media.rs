@@ -456,12 +456,18 @@ impl Shell {
         let Some(dir) = &self.cfg.recordings else {
             return;
         };
-        let path = dir.join(format!("{}-{call}.wav", unix_now()));
+        let key = self.cfg.recording_key.as_ref();
+        let extension = match key {
+            Some(_) => "wav.hlenc",
+            None => "wav",
+        };
+        let path = dir.join(format!("{}-{call}.{extension}", unix_now()));
         let channels = match channels {
             Channels::Mono => recording::Channels::Mono,
             Channels::Stereo => recording::Channels::Stereo,
         };
-        let rec = match Recording::create(&path, channels) {
+        let options = recording::RecordingOptions::new(channels);
+        let rec = match Recording::create_keyed(&path, options, key) {
             Ok(rec) => rec,
             Err(e) => {
                 return warn!(%call, path = %path.display(), error = %e, "cannot record the call")

@@ -66,6 +66,8 @@ pub struct ControllerConfig {
     pub prompts: Arc<AnswerPrompts>,
     /// Record answered calls into this folder; None = no recording.
     pub recordings: Option<PathBuf>,
+    /// Encrypt recordings under this key (`….wav.hlenc` files); None = plain WAV.
+    pub recording_key: Option<hotline_media::recording::RecordingKey>,
     /// Where call records go; None = not kept.
     pub call_log: Option<call_log::CallLog>,
     /// The IVR flows answered calls run; None = the built-in answer flow (welcome, music,

@@ -217,7 +217,7 @@ fn repair_dir_reports_only_what_it_fixed_or_could_not() {
     set_sizes(&root.join("c_crash.wav"), 0, 0);
     fs::write(root.join("d_junk.wav"), b"junk").unwrap();
     fs::write(root.join("e_notes.txt"), b"not a wav, not looked at").unwrap();
-    let reports = repair_dir(root);
+    let reports = repair_dir(root, &Keyring::default());
     let names: Vec<String> = reports
         .iter()
         .map(|r| r.path.strip_prefix(root).unwrap().display().to_string())
@@ -229,10 +229,10 @@ fn repair_dir_reports_only_what_it_fixed_or_could_not() {
     assert!(matches!(reports[0].outcome, RepairOutcome::Repaired { .. }));
     assert!(matches!(reports[2].outcome, RepairOutcome::Failed(_)));
     assert_eq!(read(&root.join("c_crash.wav")), samples(64));
-    assert!(repair_dir(root)
+    assert!(repair_dir(root, &Keyring::default())
         .iter()
         .all(|r| r.path.ends_with("d_junk.wav")));
-    let gone = repair_dir(&root.join("missing"));
+    let gone = repair_dir(&root.join("missing"), &Keyring::default());
     assert_eq!(gone.len(), 1);
     assert!(
         matches!(gone[0].outcome, RepairOutcome::Failed(ref r) if r.starts_with("cannot read folder"))
