@@ -1,6 +1,7 @@
 //! The browser pages: the agent desktop (`/desk`), the supervisors' wallboard (`/wall`) and
 //! their notices page (`/wall/notices`), incidents page (`/wall/incidents`), reports page
-//! (`/wall/reports`) and the call search with its recording player (`/wall/calls`),
+//! (`/wall/reports`) and the call search with its recording player (`/wall/calls`; the
+//! player is `recording.js`, to be shared with other pages),
 //! plain HTML, JavaScript and CSS compiled into the binary from `crates/hotline-web/pages/`
 //! (no build step). They hold no data: they log in through `/api/login`, keep the token in
 //! the tab's session storage, send it in the `Authorization` header, and follow
@@ -108,6 +109,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "/pages/calls.js",
         "text/javascript; charset=utf-8",
         include_str!("../pages/calls.js"),
+    ),
+    (
+        "/pages/recording.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/recording.js"),
     ),
     (
         "/pages/style.css",
