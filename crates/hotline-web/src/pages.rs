@@ -1,7 +1,8 @@
 //! The browser pages: the agent desktop (`/desk`), the supervisors' wallboard (`/wall`) and
 //! their notices page (`/wall/notices`), incidents page (`/wall/incidents`), reports page
-//! (`/wall/reports`) and the call search with its recording player (`/wall/calls`; the
-//! player is `recording.js`, to be shared with other pages),
+//! (`/wall/reports`), the call search with its recording player (`/wall/calls`) and quality
+//! assessment (`/wall/qa`: the work list, evaluating a call beside its recording, calibration
+//! and disputes; the player is `recording.js`, shared with `/wall/calls`),
 //! plain HTML, JavaScript and CSS compiled into the binary from `crates/hotline-web/pages/`
 //! (no build step). They hold no data: they log in through `/api/login`, keep the token in
 //! the tab's session storage, send it in the `Authorization` header, and follow
@@ -114,6 +115,16 @@ const FILES: &[(&str, &str, &str)] = &[
         "/pages/recording.js",
         "text/javascript; charset=utf-8",
         include_str!("../pages/recording.js"),
+    ),
+    (
+        "/wall/qa",
+        "text/html; charset=utf-8",
+        include_str!("../pages/qa.html"),
+    ),
+    (
+        "/pages/qa.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/qa.js"),
     ),
     (
         "/pages/style.css",
