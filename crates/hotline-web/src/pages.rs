@@ -2,7 +2,8 @@
 //! their notices page (`/wall/notices`), incidents page (`/wall/incidents`), reports page
 //! (`/wall/reports`), the call search with its recording player (`/wall/calls`) and quality
 //! assessment (`/wall/qa`: the work list, evaluating a call beside its recording, calibration
-//! and disputes; the player is `recording.js`, shared with `/wall/calls`),
+//! and disputes; the player is `recording.js`, shared with `/wall/calls`; the agent's own
+//! evaluations are on the desk, `desk-qa.js`),
 //! plain HTML, JavaScript and CSS compiled into the binary from `crates/hotline-web/pages/`
 //! (no build step). They hold no data: they log in through `/api/login`, keep the token in
 //! the tab's session storage, send it in the `Authorization` header, and follow
@@ -125,6 +126,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "/pages/qa.js",
         "text/javascript; charset=utf-8",
         include_str!("../pages/qa.js"),
+    ),
+    (
+        "/pages/desk-qa.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/desk-qa.js"),
     ),
     (
         "/pages/style.css",
