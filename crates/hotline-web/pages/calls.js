@@ -2,16 +2,10 @@
 // Call search and recordings (/wall/calls): a search form over GET /api/calls (the caller's
 // number whole or its last digits, account number, agent, queue, call reason, ticket, dates,
 // talk time, lowest survey score; a refused field is marked and named), the results as a
-// table, and a player for the call chosen. An <audio> element cannot send the token (it goes
-// in the Authorization header, never in a URL), so the page fetches the recording itself,
-// GET /api/calls/{id}/recording in Range requests of 256 KiB (`bytes=0-262143`, then the
-// next) until Content-Range's total is reached, showing the progress, then plays the bytes
-// from a Blob URL. The WAV is parsed here (the RIFF chunks `fmt ` and `data`; 16-bit PCM) and
-// each channel drawn on a canvas: the caller on the left channel, on the right what the
-// caller hears (prompts, music, the agent). A refusal (an agent asking for another agent's
-// call: 403) shows the API's message. Anyone logged in may search; who may listen is the
-// API's rule (agents their own calls; supervisors their team's or the floor's; qa and admins
-// all).
+// table, and the recording player (recording.js: Range requests, both channels' waveforms)
+// for the call chosen. Anyone logged in may search; who may listen is the API's rule (agents
+// their own calls; supervisors their team's or the floor's; qa and admins all). Evaluators,
+// supervisors and admins get an "Evaluate" link per answered call, to /wall/qa?call=ID.
 
 (() => {
   const H = Hotline;
@@ -21,6 +15,7 @@
     {
       "c.title": "通话查询与录音",
       "c.wall": "监控墙",
+      "c.qa": "质检",
       "c.search": "查询通话",
       "c.phone": "来电号码",
       "c.phone.hint": "完整号码或尾号",
@@ -56,19 +51,11 @@
       "c.hasnt": "无",
       "c.open": "收听",
       "c.open.label": "收听通话 {id} 的录音",
+      "c.evaluate": "评估",
+      "c.evaluate.label": "评估通话 {id}",
       "c.live": "通话中",
       "c.player": "通话 {id} 的录音",
       "c.facts": "{time} · {caller} · 坐席 {agent} · 通话 {talk}",
-      "c.loading": "正在下载录音…",
-      "c.progress": "{got} / {total} KB",
-      "c.loaded": "已下载 {total} KB（{n} 次分段请求），时长 {secs}",
-      "c.left": "客户（左声道）",
-      "c.right": "坐席（右声道：客户听到的提示、音乐和坐席）",
-      "c.seek": "点击波形可跳到该处播放",
-      "c.refused": "不能收听这通录音",
-      "c.bad_wav": "录音文件无法解析：{why}",
-      "c.bad_range": "服务器的分段答复不对（{range}）",
-      "c.empty": "录音文件是空的",
       "d.answered": "已接通",
       "d.self_served": "自助办结",
       "d.abandoned_in_ivr": "语音导航中挂机",
@@ -82,6 +69,7 @@
     {
       "c.title": "Calls and recordings",
       "c.wall": "Wallboard",
+      "c.qa": "Quality",
       "c.search": "Find calls",
       "c.phone": "Caller's number",
       "c.phone.hint": "whole number or last digits",
@@ -117,19 +105,11 @@
       "c.hasnt": "no",
       "c.open": "Listen",
       "c.open.label": "Listen to the recording of call {id}",
+      "c.evaluate": "Evaluate",
+      "c.evaluate.label": "Evaluate call {id}",
       "c.live": "in progress",
       "c.player": "Recording of call {id}",
       "c.facts": "{time} · {caller} · agent {agent} · talk {talk}",
-      "c.loading": "Downloading the recording…",
-      "c.progress": "{got} / {total} KB",
-      "c.loaded": "Downloaded {total} KB ({n} range requests), {secs} long",
-      "c.left": "Caller (left channel)",
-      "c.right": "Agent (right channel: what the caller hears, prompts, music and the agent)",
-      "c.seek": "Click a waveform to play from there",
-      "c.refused": "This recording cannot be played",
-      "c.bad_wav": "The recording cannot be read: {why}",
-      "c.bad_range": "The server's range answer is wrong ({range})",
-      "c.empty": "The recording is empty",
       "d.answered": "answered",
       "d.self_served": "self-served",
       "d.abandoned_in_ivr": "hung up in the IVR",
@@ -142,8 +122,6 @@
     },
   );
 
-  /** Bytes per Range request. */
-  const CHUNK = 256 * 1024;
   const LIMIT = 100;
   const QUEUES = ["general", "billing", "repairs", "key_accounts"];
 
@@ -153,7 +131,8 @@
     queues: [],
     reasons: [],
     calls: [],
-    player: null, // { id, abort, url, peaks }
+    player: null, // { id, call }: the call whose recording is open
+    rec: null, // the recording player (recording.js)
   };
 
   // ---- start and the form's choices ---------------------------------------------------------
@@ -261,6 +240,21 @@
     return ms === null || ms === undefined ? "—" : H.date(ms) + " " + H.clock(ms);
   }
 
+  /** Evaluators, supervisors and admins assess calls (/wall/qa; the API has the last word). */
+  function mayEvaluate() {
+    return !!C.me && ["qa", "supervisor", "admin"].includes(C.me.role);
+  }
+
+  /** The link to evaluate call `c` on /wall/qa. */
+  function evaluate(c) {
+    return el("a", {
+      class: "small-link",
+      text: t("c.evaluate"),
+      attrs: { href: "/wall/qa?call=" + encodeURIComponent(c.id), "aria-label": t("c.evaluate.label", { id: c.id }) },
+      data: { evaluate: c.id },
+    });
+  }
+
   function renderRows() {
     const body = $("c-rows");
     $("c-count").textContent = C.calls.length ? t("c.count", { n: C.calls.length, max: LIMIT }) : "";
@@ -272,6 +266,7 @@
       ...C.calls.map((c) => {
         const ended = c.ended_at !== null && c.ended_at !== undefined;
         const playable = !!c.recording && ended;
+        const evaluable = mayEvaluate() && ended && c.agent_id !== null && c.agent_id !== undefined && c.agent_id !== C.me.id;
         const open = el("button", {
           type: "button",
           class: "small",
@@ -291,7 +286,7 @@
           el("td", { text: ended ? (c.disposition ? H.label("d", c.disposition) : "—") : t("c.live") }),
           el("td", { class: "num", text: c.survey_score === null || c.survey_score === undefined ? "—" : String(c.survey_score) }),
           el("td", { text: c.recording ? t("c.has") : t("c.hasnt") }),
-          el("td", {}, open),
+          el("td", { class: "row-actions" }, open, evaluable ? evaluate(c) : null),
         );
         return tr;
       }),
@@ -301,174 +296,8 @@
   // ---- the player ----------------------------------------------------------------------------
 
   function closePlayer() {
-    const p = C.player;
-    if (!p) return;
-    if (p.abort) p.abort.abort();
-    const audio = $("p-audio");
-    audio.pause();
-    audio.removeAttribute("src");
-    audio.load();
-    if (p.url) URL.revokeObjectURL(p.url);
+    if (C.rec) C.rec.close();
     C.player = null;
-  }
-
-  /** An error answer of the API as an ApiError (its message, code and field). */
-  async function answerError(res) {
-    let e = null;
-    try {
-      e = (await res.json()).error;
-    } catch (_) {
-      /* not JSON: the status says it */
-    }
-    if (res.status === 401) {
-      // Let the common client end the session and show the login.
-      api("GET", "/api/me").catch(() => {});
-    }
-    return new H.ApiError(res.status, (e && e.code) || "http_" + res.status, (e && e.message) || res.statusText || "HTTP " + res.status, e && e.field);
-  }
-
-  /**
-   * The recording of call `id`, in Range requests of CHUNK bytes until Content-Range's total;
-   * `progress(got, total)` after each. Resolves `{ bytes, requests }`.
-   */
-  async function download(id, signal, progress) {
-    const url = "/api/calls/" + encodeURIComponent(id) + "/recording";
-    const parts = [];
-    let got = 0;
-    let total = null;
-    let requests = 0;
-    while (total === null || got < total) {
-      let res;
-      try {
-        res = await fetch(url, {
-          headers: { Authorization: "Bearer " + (H.session.token() || ""), Range: `bytes=${got}-${got + CHUNK - 1}` },
-          cache: "no-store",
-          signal,
-        });
-      } catch (err) {
-        if (signal.aborted) throw err;
-        throw new H.ApiError(0, "network", t("err.network"));
-      }
-      requests += 1;
-      if (res.status === 200 && got === 0) {
-        // No range support: the whole file at once.
-        const whole = new Uint8Array(await res.arrayBuffer());
-        progress(whole.length, whole.length);
-        return { bytes: whole, requests };
-      }
-      if (res.status === 416 && got === 0) throw new Error(t("c.empty"));
-      if (res.status !== 206) throw await answerError(res);
-      const range = res.headers.get("Content-Range") || "";
-      const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(range);
-      const part = new Uint8Array(await res.arrayBuffer());
-      if (!m || Number(m[1]) !== got || part.length !== Number(m[2]) - Number(m[1]) + 1) throw new Error(t("c.bad_range", { range }));
-      total = Number(m[3]);
-      parts.push(part);
-      got += part.length;
-      progress(got, total);
-    }
-    const bytes = new Uint8Array(got);
-    let at = 0;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.length;
-    }
-    return { bytes, requests };
-  }
-
-  /**
-   * A WAV file's format and samples: the RIFF chunks are walked (each id, little-endian size,
-   * padded to even) to `fmt ` and `data`. 16-bit PCM only (format 1, or WAVE_FORMAT_EXTENSIBLE
-   * naming PCM). A data size of 0 or past the end (a header not yet repaired) takes the bytes
-   * there are.
-   */
-  function parseWav(bytes) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const tag = (o) => String.fromCharCode(bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]);
-    if (bytes.length < 12 || tag(0) !== "RIFF" || tag(8) !== "WAVE") throw new Error("not RIFF/WAVE");
-    let fmt = null;
-    let data = null;
-    let o = 12;
-    while (o + 8 <= bytes.length) {
-      const id = tag(o);
-      let size = view.getUint32(o + 4, true);
-      const body = o + 8;
-      if (id === "fmt ") {
-        if (size < 16 || body + 16 > bytes.length) throw new Error("short fmt chunk");
-        fmt = {
-          format: view.getUint16(body, true),
-          channels: view.getUint16(body + 2, true),
-          rate: view.getUint32(body + 4, true),
-          align: view.getUint16(body + 12, true),
-          bits: view.getUint16(body + 14, true),
-        };
-        if (fmt.format === 0xfffe && size >= 26 && body + 26 <= bytes.length) fmt.format = view.getUint16(body + 24, true);
-      } else if (id === "data") {
-        if (size === 0 || size > bytes.length - body) size = bytes.length - body;
-        data = { offset: body, length: size };
-      }
-      o = body + size + (size & 1);
-    }
-    if (!fmt) throw new Error("no fmt chunk");
-    if (!data) throw new Error("no data chunk");
-    if (fmt.format !== 1 || fmt.bits !== 16) throw new Error(`format ${fmt.format}, ${fmt.bits} bits: 16-bit PCM only`);
-    if (fmt.channels < 1 || fmt.align !== fmt.channels * 2) throw new Error(`${fmt.channels} channels, block ${fmt.align}`);
-    const frames = Math.floor(data.length / fmt.align);
-    return { ...fmt, frames, sample: (frame, ch) => view.getInt16(data.offset + frame * fmt.align + ch * 2, true) };
-  }
-
-  /** Per canvas column, the lowest and highest sample of channel `ch` (-1..1). */
-  function peaks(wav, ch, columns) {
-    const lo = new Float32Array(columns);
-    const hi = new Float32Array(columns);
-    const c = Math.min(ch, wav.channels - 1);
-    for (let x = 0; x < columns; x += 1) {
-      const a = Math.floor((x * wav.frames) / columns);
-      const b = Math.max(a + 1, Math.floor(((x + 1) * wav.frames) / columns));
-      let min = 0;
-      let max = 0;
-      for (let f = a; f < b && f < wav.frames; f += 1) {
-        const s = wav.sample(f, c) / 32768;
-        if (s < min) min = s;
-        if (s > max) max = s;
-      }
-      lo[x] = min;
-      hi[x] = max;
-    }
-    return { lo, hi };
-  }
-
-  /** Draws a channel's peaks, the centre line and (at `at`, 0..1) the playhead. */
-  function drawWave(canvas, p, color, at) {
-    const ctx = canvas.getContext("2d");
-    if (!ctx) return;
-    const w = canvas.width;
-    const h = canvas.height;
-    const mid = h / 2;
-    ctx.clearRect(0, 0, w, h);
-    ctx.fillStyle = "#f3f6fa";
-    ctx.fillRect(0, 0, w, h);
-    ctx.fillStyle = "#b8c3d3";
-    ctx.fillRect(0, Math.floor(mid), w, 1);
-    ctx.fillStyle = color;
-    for (let x = 0; x < w; x += 1) {
-      const top = mid - p.hi[x] * (mid - 2);
-      const bottom = mid - p.lo[x] * (mid - 2);
-      ctx.fillRect(x, Math.floor(top), 1, Math.max(1, Math.ceil(bottom - top)));
-    }
-    if (at !== null && at !== undefined && isFinite(at)) {
-      ctx.fillStyle = "#c0392b";
-      ctx.fillRect(Math.min(w - 2, Math.max(0, Math.round(at * w))), 0, 2, h);
-    }
-  }
-
-  function drawBoth() {
-    const p = C.player;
-    if (!p || !p.peaks) return;
-    const audio = $("p-audio");
-    const at = audio.duration > 0 ? audio.currentTime / audio.duration : null;
-    drawWave($("p-left"), p.peaks[0], "#2f6fe0", at);
-    drawWave($("p-right"), p.peaks[1], "#1f8a4c", at);
   }
 
   function playerHead(call) {
@@ -477,69 +306,10 @@
   }
 
   async function openPlayer(call) {
-    closePlayer();
-    const abort = new AbortController();
-    const p = { id: call.id, call, abort, url: null, peaks: null };
-    C.player = p;
+    C.player = { id: call.id, call };
     renderRows();
-    const box = $("player");
-    box.hidden = false;
-    box.dataset.call = call.id;
-    box.dataset.state = "loading";
     playerHead(call);
-    $("p-audio").hidden = true;
-    $("p-waves").hidden = true;
-    $("p-load").hidden = false;
-    $("p-progress").value = 0;
-    $("p-progress-text").textContent = "";
-    say($("p-msg"), t("c.loading"), "info");
-    let got;
-    try {
-      got = await download(call.id, abort.signal, (n, total) => {
-        if (C.player !== p) return;
-        $("p-progress").max = total || 1;
-        $("p-progress").value = n;
-        $("p-progress-text").textContent = t("c.progress", { got: Math.round(n / 1024), total: Math.round(total / 1024) });
-      });
-    } catch (err) {
-      if (C.player !== p || abort.signal.aborted) return;
-      box.dataset.state = "refused";
-      $("p-load").hidden = true;
-      const prefix = err instanceof H.ApiError && err.status === 403 ? t("c.refused") + "：" : "";
-      say($("p-msg"), prefix + errorText(err), "error");
-      $("p-msg").dataset.status = err.status || "";
-      return;
-    }
-    if (C.player !== p) return;
-    let wav;
-    try {
-      wav = parseWav(got.bytes);
-    } catch (err) {
-      box.dataset.state = "bad";
-      say($("p-msg"), t("c.bad_wav", { why: err.message }), "error");
-      return;
-    }
-    const w = $("p-left").width;
-    p.peaks = [peaks(wav, 0, w), peaks(wav, 1, w)];
-    p.url = URL.createObjectURL(new Blob([got.bytes], { type: "audio/wav" }));
-    const audio = $("p-audio");
-    audio.src = p.url;
-    audio.hidden = false;
-    $("p-waves").hidden = false;
-    drawBoth();
-    box.dataset.state = "ready";
-    box.dataset.requests = got.requests;
-    say($("p-msg"), t("c.loaded", { total: Math.round(got.bytes.length / 1024), n: got.requests, secs: H.duration((wav.frames / wav.rate) * 1000) }), "ok");
-    $("p-msg").dataset.status = "";
-  }
-
-  /** A click on a waveform plays from there. */
-  function seek(ev) {
-    const audio = $("p-audio");
-    if (!C.player || !C.player.peaks || !(audio.duration > 0)) return;
-    const r = ev.currentTarget.getBoundingClientRect();
-    audio.currentTime = Math.max(0, Math.min(1, (ev.clientX - r.left) / r.width)) * audio.duration;
-    drawBoth();
+    await C.rec.open(call.id);
   }
 
   // ---- wiring --------------------------------------------------------------------------------
@@ -550,10 +320,7 @@
       H.markField($("c-form"), "");
       setTimeout(() => search(), 0);
     });
-    const audio = $("p-audio");
-    ["timeupdate", "seeked", "loadedmetadata", "ended"].forEach((e) => audio.addEventListener(e, drawBoth));
-    $("p-left").addEventListener("click", seek);
-    $("p-right").addEventListener("click", seek);
+    C.rec = H.recording.player($("player"));
     H.loginPage({
       content: $("calls"),
       titleKey: "c.title",

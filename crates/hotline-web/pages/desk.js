@@ -49,7 +49,7 @@
     tick: null,
     reasonTree: [], // the call reasons' tree (GET /api/call-reasons)
   };
-  // Shared with desk-customer.js and desk-tickets.js, which add their functions to it.
+  // Shared with desk-customer.js, desk-tickets.js and desk-qa.js, which add their functions to it.
   const D = (H.desk = { S });
 
   // ---- login and start ---------------------------------------------------------------------
@@ -89,6 +89,7 @@
     refreshMe();
     D.refreshTickets();
     D.refreshFollowups();
+    D.refreshQa();
   }
 
   // A reload keeps the last screen pop (kept in the tab's sessionStorage).

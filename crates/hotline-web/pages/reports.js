@@ -4,7 +4,9 @@
 // (calls by queue, agent, reason, district and hour; IVR containment, also by flow; tickets
 // by kind and district; follow-ups by agent and district; survey scores) and two charts drawn by the page on a canvas (calls per period,
 // calls per hour); "Download CSV" fetches the same report as CSV (UTF-8 with BOM). A refused
-// range names the field: the page marks that input.
+// range names the field: the page marks that input. Below them, quality assessment's scores
+// per ISO week by team (or by agent) from GET /api/reports/qa: a table and a chart of the
+// average scores (evaluators, role qa, see only this part; /wall/reports#qa goes to it).
 
 (() => {
   const H = Hotline;
@@ -65,6 +67,25 @@
       "r.fu_reached": "已联系上",
       "r.fu_rate": "完成率",
       "r.fu_rating": "平均评价",
+      "rq.title": "质检得分（按周）",
+      "rq.from": "从（周）",
+      "rq.to": "到（周）",
+      "rq.by": "分组",
+      "rq.by.team": "按班组",
+      "rq.by.agent": "按坐席",
+      "rq.page": "质检工作台",
+      "rq.chart": "质检平均分（按周）",
+      "rq.none": "该范围内没有计入考核的评估",
+      "rq.role.qa": "质检员可查看质检报表；来电报表只对班长和管理员开放。",
+      "rq.week": "周",
+      "rq.team": "班组",
+      "rq.agent": "坐席",
+      "rq.evaluations": "评估数",
+      "rq.average": "平均分",
+      "rq.passed": "合格",
+      "rq.pass_rate": "合格率",
+      "rq.critical": "关键项不合格",
+      "rq.disputed": "申诉",
     },
     {
       "r.title": "Reports",
@@ -120,10 +141,29 @@
       "r.fu_reached": "Reached",
       "r.fu_rate": "Completion",
       "r.fu_rating": "Average rating",
+      "rq.title": "QA scores per week",
+      "rq.from": "From (week)",
+      "rq.to": "To (week)",
+      "rq.by": "Group by",
+      "rq.by.team": "by team",
+      "rq.by.agent": "by agent",
+      "rq.page": "Quality page",
+      "rq.chart": "Average QA score per week",
+      "rq.none": "No counted evaluations in this range",
+      "rq.role.qa": "Evaluators see the QA report; the call reports are for supervisors and admins.",
+      "rq.week": "Week",
+      "rq.team": "Team",
+      "rq.agent": "Agent",
+      "rq.evaluations": "Evaluations",
+      "rq.average": "Average",
+      "rq.passed": "Passed",
+      "rq.pass_rate": "Pass rate",
+      "rq.critical": "Critical failed",
+      "rq.disputed": "Disputed",
     },
   );
 
-  const R = { me: null, report: null, names: { agent: new Map(), district: new Map(), reason: new Map() } };
+  const R = { me: null, report: null, qa: null, names: { agent: new Map(), district: new Map(), reason: new Map() } };
 
   function isoDate(d) {
     const p = (n) => String(n).padStart(2, "0");
@@ -133,7 +173,18 @@
   async function start(agent) {
     R.me = agent;
     if (agent.role === "agent") {
+      $("qa").hidden = true;
       say($("r-msg"), t("r.role"), "info");
+      return;
+    }
+    $("qa").hidden = false;
+    const qaOnly = agent.role === "qa";
+    $("r-ask-card").hidden = qaOnly;
+    $("r-chart-card").hidden = qaOnly;
+    $("r-out").hidden = qaOnly;
+    if (qaOnly) {
+      await showQa();
+      say($("q-msg"), t("rq.role.qa"), "info");
       return;
     }
     if (!$("r-from").value) {
@@ -143,6 +194,7 @@
     }
     await loadNames();
     await show();
+    await showQa();
   }
 
   async function loadNames() {
@@ -286,6 +338,85 @@
     }
   }
 
+  // ---- quality assessment ------------------------------------------------------------------
+
+  /** GET /api/reports/qa for the weeks and grouping asked (the API's eight weeks at first). */
+  async function showQa(ev) {
+    if (ev) ev.preventDefault();
+    const by = $("q-form").elements.by.value || "team";
+    say($("q-msg"), t("r.busy"), "info");
+    try {
+      R.qa = await api("GET", "/api/reports/qa" + query({ from: $("q-from").value, to: $("q-to").value, by }));
+    } catch (err) {
+      if (err.status === 401) return;
+      H.markField($("q-form"), err.field);
+      say($("q-msg"), errorText(err), "error");
+      return;
+    }
+    H.markField($("q-form"), "");
+    say($("q-msg"), "");
+    if (!$("q-from").value) $("q-from").value = R.qa.from;
+    if (!$("q-to").value) $("q-to").value = R.qa.to;
+    renderQa();
+    if (location.hash === "#qa") $("qa").scrollIntoView({ block: "start" });
+  }
+
+  const QA_COLORS = ["#4a78b5", "#3c9a5f", "#c0504d", "#8064a2", "#d08c00", "#2a9d9d", "#7f7f7f", "#b05c9a"];
+
+  function renderQa() {
+    const r = R.qa;
+    if (!r) return;
+    const byAgent = r.by === "agent";
+    const out = $("q-out");
+    out.dataset.by = r.by;
+    const key = (row) => (byAgent ? `${row.agent_name}（${row.team}）` : row.team);
+    // The chart: one series per team (or agent), the weeks along the bottom.
+    const weeks = [...new Set(r.rows.map((row) => row.week))].sort();
+    const keys = [...new Set(r.rows.map(key))].slice(0, QA_COLORS.length);
+    bars(
+      $("q-chart"),
+      weeks,
+      keys.map((k, i) => ({
+        label: k,
+        color: QA_COLORS[i],
+        values: weeks.map((w) => {
+          const row = r.rows.find((x) => x.week === w && key(x) === k);
+          return row ? row.average : 0;
+        }),
+      })),
+    );
+    if (!r.rows.length) {
+      out.replaceChildren(el("p", { class: "empty", text: t("rq.none") }));
+      return;
+    }
+    const head = [t("rq.week"), t("rq.team")];
+    if (byAgent) head.push(t("rq.agent"));
+    head.push(t("rq.evaluations"), t("rq.average"), t("rq.passed"), t("rq.pass_rate"), t("rq.critical"), t("rq.disputed"));
+    const lead = byAgent ? 3 : 2;
+    out.replaceChildren(
+      el(
+        "table",
+        { class: "data report", attrs: { id: "q-table" } },
+        el("caption", { text: `${t("rq.title")} · ${r.from} – ${r.to}` }),
+        el("thead", null, el("tr", null, ...head.map((h, i) => el("th", { attrs: { scope: "col" }, class: i >= lead ? "num" : "", text: h })))),
+        el(
+          "tbody",
+          null,
+          ...r.rows.map((row) => {
+            const cells = [row.week, row.team];
+            if (byAgent) cells.push(row.agent_name || "#" + row.agent_id);
+            cells.push(row.evaluations, row.average.toFixed(1) + "%", row.passed, pct(row.evaluations ? (100 * row.passed) / row.evaluations : null), row.critical_failed, row.disputed);
+            return el(
+              "tr",
+              { data: { week: row.week, team: row.team, agent: byAgent ? row.agent_id : null } },
+              ...cells.map((c, i) => (i === 0 ? el("th", { attrs: { scope: "row" }, text: c }) : el("td", { class: i >= lead ? "num" : "", text: c }))),
+            );
+          }),
+        ),
+      ),
+    );
+  }
+
   /** A bar chart on a canvas: `series` [{label, values: [n…], color}], `labels` under the bars. */
   function bars(canvas, labels, series) {
     const ctx = canvas.getContext("2d");
@@ -348,7 +479,19 @@
   function init() {
     $("r-form").addEventListener("submit", show);
     $("r-csv").addEventListener("click", downloadCsv);
-    H.loginPage({ content: $("reports"), titleKey: "r.title", start, relabel: render });
+    $("q-form").addEventListener("submit", showQa);
+    $("q-form").addEventListener("change", (ev) => {
+      if (ev.target.name === "by") showQa();
+    });
+    H.loginPage({
+      content: $("reports"),
+      titleKey: "r.title",
+      start,
+      relabel: () => {
+        render();
+        renderQa();
+      },
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

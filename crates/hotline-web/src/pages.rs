@@ -1,6 +1,9 @@
 //! The browser pages: the agent desktop (`/desk`), the supervisors' wallboard (`/wall`) and
 //! their notices page (`/wall/notices`), incidents page (`/wall/incidents`), reports page
-//! (`/wall/reports`) and the call search with its recording player (`/wall/calls`),
+//! (`/wall/reports`), the call search with its recording player (`/wall/calls`) and quality
+//! assessment (`/wall/qa`: the work list, evaluating a call beside its recording, calibration
+//! and disputes; the player is `recording.js`, shared with `/wall/calls`; the agent's own
+//! evaluations are on the desk, `desk-qa.js`),
 //! plain HTML, JavaScript and CSS compiled into the binary from `crates/hotline-web/pages/`
 //! (no build step). They hold no data: they log in through `/api/login`, keep the token in
 //! the tab's session storage, send it in the `Authorization` header, and follow
@@ -108,6 +111,26 @@ const FILES: &[(&str, &str, &str)] = &[
         "/pages/calls.js",
         "text/javascript; charset=utf-8",
         include_str!("../pages/calls.js"),
+    ),
+    (
+        "/pages/recording.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/recording.js"),
+    ),
+    (
+        "/wall/qa",
+        "text/html; charset=utf-8",
+        include_str!("../pages/qa.html"),
+    ),
+    (
+        "/pages/qa.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/qa.js"),
+    ),
+    (
+        "/pages/desk-qa.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/desk-qa.js"),
     ),
     (
         "/pages/style.css",
