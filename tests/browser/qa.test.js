@@ -194,6 +194,7 @@ function inked(page, sel) {
     await page.click("#c-form button[type=submit]");
     await page.waitForSelector(`#c-rows tr[data-call="${rec.id}"] a[data-evaluate]`, { timeout: 10000 });
     check("calls: the row has an Evaluate link to /wall/qa?call=ID", (await page.getAttribute(`#c-rows tr[data-call="${rec.id}"] a[data-evaluate]`, "href")) === `/wall/qa?call=${rec.id}`);
+    check("calls: an evaluator sees the agent's name (from /api/directory)", (await page.textContent(`#c-rows tr[data-call="${rec.id}"]`)).includes("张敏"), await page.textContent(`#c-rows tr[data-call="${rec.id}"]`));
     await page.click(`#c-rows tr[data-call="${rec.id}"] a[data-evaluate]`);
     await page.waitForURL(`**/wall/qa?call=${rec.id}`);
     await page.waitForSelector('#player[data-state="ready"], #player[data-state="refused"], #player[data-state="bad"]', { timeout: 20000 });
@@ -309,16 +310,16 @@ function inked(page, sel) {
     await sup.waitForSelector('#l-msg[data-kind="ok"]:not([hidden])', { timeout: 10000 });
     check("disputes: resolved, gone from the disputed list", (await sup.locator(disp).count()) === 0, await sup.textContent("#l-msg"));
     const resolved = (await api("GET", `/api/qa/evaluations/${ev.id}`, boss.token)).body;
-    check("API: resolved by zhaolei with the note", resolved.status === "resolved" && resolved.resolution_note === RESOLUTION && resolved.resolved_by === boss.agent.id, JSON.stringify(resolved).slice(0, 300));
+    check("API: resolved by zhaolei with the note", resolved.status === "resolved" && resolved.resolution_note === RESOLUTION && resolved.resolved_by === boss.agent.id && resolved.resolved_by_name === "赵磊", JSON.stringify(resolved).slice(0, 300));
     await sup.selectOption("#l-status", "resolved");
     await sup.click("#l-form button[type=submit]");
     await sup.waitForSelector(`${disp} .qa-resolution`);
-    check("disputes: under 申诉已处理 with the resolution", (await sup.textContent(`${disp} .qa-resolution`)).includes(RESOLUTION));
+    check("disputes: under 申诉已处理 with the resolution and who gave it", (await sup.textContent(`${disp} .qa-resolution`)).includes(RESOLUTION) && (await sup.textContent(`${disp} .qa-resolution`)).includes("赵磊"));
 
     // ---- zhangmin's desk shows it resolved ----
     await desk.click("#qa-refresh");
     await desk.waitForSelector(`${item}[data-status="resolved"] .qa-resolution`, { timeout: 10000 });
-    check("desk: resolved, the resolution shown", (await desk.textContent(`${item} .qa-resolution`)).includes(RESOLUTION) && (await desk.textContent(`${item} .qa-status`)) === "申诉已处理");
+    check("desk: resolved, the resolution shown with who gave it", (await desk.textContent(`${item} .qa-resolution`)).includes(RESOLUTION) && (await desk.textContent(`${item} .qa-resolution`)).includes("赵磊") && (await desk.textContent(`${item} .qa-status`)) === "申诉已处理");
     await desk.screenshot({ path: path.join(OUT, "qa-desk-resolved.png"), fullPage: true });
 
     // ---- zhaolei scores the call too: calibration ----

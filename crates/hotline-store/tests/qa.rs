@@ -282,6 +282,7 @@ async fn the_agent_acknowledges_or_disputes_and_a_dispute_is_resolved() {
         assert_eq!(done.status, EvaluationStatus::Resolved);
         assert_eq!((done.percent, done.critical_failed), (88.0, false));
         assert_eq!(done.resolved_by, Some(qa));
+        assert_eq!(done.resolved_by_name.as_deref(), Some("name-qa1"));
         let r = s.resolve_evaluation(e2.id, qa, "again", NOW + 11).await;
         assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
     })

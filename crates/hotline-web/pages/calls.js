@@ -142,7 +142,7 @@
     C.agents.set(agent.id, agent.name);
     $("c-note").textContent = agent.role === "agent" ? t("c.note.agent") : "";
     const [agents, acd, reasons] = await Promise.all([
-      agent.role === "agent" ? Promise.resolve(null) : api("GET", "/api/agents").catch(() => null),
+      agent.role === "agent" ? Promise.resolve(null) : api("GET", "/api/directory").catch(() => null),
       api("GET", "/api/acd").catch(() => null),
       api("GET", "/api/call-reasons").catch(() => []),
     ]);

@@ -32,7 +32,7 @@
       "myqa.ack": "确认",
       "myqa.dispute": "申诉",
       "myqa.my_note": "我的意见（{at}）：{note}",
-      "myqa.resolution": "申诉处理结果（{at}）：{note}",
+      "myqa.resolution": "申诉处理结果（{at}，{by}）：{note}",
       "myqa.done.acknowledged": "已确认评估 #{id}",
       "myqa.done.disputed": "已提交对评估 #{id} 的申诉",
       "myqa.yes": "是",
@@ -59,7 +59,7 @@
       "myqa.ack": "Acknowledge",
       "myqa.dispute": "Dispute",
       "myqa.my_note": "My note ({at}): {note}",
-      "myqa.resolution": "Resolution ({at}): {note}",
+      "myqa.resolution": "Resolution ({at}, {by}): {note}",
       "myqa.done.acknowledged": "Evaluation #{id} acknowledged",
       "myqa.done.disputed": "Evaluation #{id} disputed",
       "myqa.yes": "yes",
@@ -158,7 +158,7 @@
       e.comments ? el("p", { class: "qa-comments", text: t("myqa.comments", { c: e.comments }) }) : null,
       answers(e),
       e.agent_note ? el("p", { class: "qa-agent-note", text: t("myqa.my_note", { at: H.dateTime(e.agent_at), note: e.agent_note }) }) : null,
-      e.status === "resolved" ? el("p", { class: "qa-resolution ok", text: t("myqa.resolution", { at: H.dateTime(e.resolved_at), note: e.resolution_note || "" }) }) : null,
+      e.status === "resolved" ? el("p", { class: "qa-resolution ok", text: t("myqa.resolution", { at: H.dateTime(e.resolved_at), by: e.resolved_by_name || "", note: e.resolution_note || "" }) }) : null,
     );
     if (e.status === "open") li.append(answerBox(e));
     return li;

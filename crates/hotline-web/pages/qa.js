@@ -120,7 +120,7 @@
       "q.list.evaluator": "评估人 {name} · {at}",
       "q.list.comments": "评语：{c}",
       "q.list.agent_note": "坐席意见（{at}）：{note}",
-      "q.list.resolution": "处理结果（{at}）：{note}",
+      "q.list.resolution": "处理结果（{at}，{by}）：{note}",
       "q.resolve.note": "处理意见（必填）",
       "q.resolve": "处理申诉",
       "q.resolved": "评估 #{id} 的申诉已处理",
@@ -222,7 +222,7 @@
       "q.list.evaluator": "Evaluator {name} · {at}",
       "q.list.comments": "Comments: {c}",
       "q.list.agent_note": "Agent's note ({at}): {note}",
-      "q.list.resolution": "Resolution ({at}): {note}",
+      "q.list.resolution": "Resolution ({at}, {by}): {note}",
       "q.resolve.note": "Resolution (required)",
       "q.resolve": "Resolve the dispute",
       "q.resolved": "The dispute of evaluation #{id} is resolved",
@@ -275,7 +275,7 @@
         if (evaluator) say($("q-note"), errorText(err), "error");
         return null;
       }),
-      agent.role === "supervisor" || agent.role === "admin" ? api("GET", "/api/agents").catch(() => null) : Promise.resolve(null),
+      api("GET", "/api/directory").catch(() => null),
     ]);
     Q.forms = forms;
     (agents || []).forEach((a) => {
@@ -783,7 +783,7 @@
       el("p", { class: "hint", text: t("q.list.evaluator", { name: e.evaluator_name, at: H.dateTime(e.created_at) }) }),
       e.comments ? el("p", { class: "qa-comments", text: t("q.list.comments", { c: e.comments }) }) : null,
       e.agent_note ? el("p", { class: "qa-agent-note warn", text: t("q.list.agent_note", { at: H.dateTime(e.agent_at), note: e.agent_note }) }) : null,
-      e.status === "resolved" ? el("p", { class: "qa-resolution", text: t("q.list.resolution", { at: H.dateTime(e.resolved_at), note: e.resolution_note || "" }) }) : null,
+      e.status === "resolved" ? el("p", { class: "qa-resolution", text: t("q.list.resolution", { at: H.dateTime(e.resolved_at), by: e.resolved_by_name || "", note: e.resolution_note || "" }) }) : null,
     );
     if (e.status === "disputed") li.append(resolveForm(e));
     li.append(el("div", { class: "buttons" }, el("button", { type: "button", class: "small", text: t("q.open_eval"), on: { click: () => openCall(e.call_id) } })));

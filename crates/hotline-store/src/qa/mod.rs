@@ -87,6 +87,8 @@ pub struct Evaluation {
     pub agent_at: Option<Millis>,
     pub resolution_note: Option<String>,
     pub resolved_by: Option<i64>,
+    /// Who resolved the dispute, by name.
+    pub resolved_by_name: Option<String>,
     pub resolved_at: Option<Millis>,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -133,10 +135,11 @@ const COLUMNS: &str = "e.id, e.call_id, c.call_ref, e.agent_id, a.name AS agent_
     a.staff_no AS agent_staff_no, e.team, e.week, e.evaluator_id, v.name AS evaluator_name, \
     e.form_id, e.form_version, e.answers, e.comments, e.percent_tenths, e.passed, \
     e.critical_failed, e.calibration, e.status, e.agent_note, e.agent_at, e.resolution_note, \
-    e.resolved_by, e.resolved_at, e.created_at, e.updated_at";
+    e.resolved_by, r.name AS resolved_by_name, e.resolved_at, e.created_at, e.updated_at";
 
 const FROM: &str = "FROM qa_evaluations e JOIN calls c ON c.id = e.call_id \
-    JOIN agents a ON a.id = e.agent_id JOIN agents v ON v.id = e.evaluator_id";
+    JOIN agents a ON a.id = e.agent_id JOIN agents v ON v.id = e.evaluator_id \
+    LEFT JOIN agents r ON r.id = e.resolved_by";
 
 fn evaluation_from_row(r: &AnyRow) -> Result<Evaluation> {
     let answers: String = col(r, "answers")?;
@@ -167,6 +170,7 @@ fn evaluation_from_row(r: &AnyRow) -> Result<Evaluation> {
         agent_at: col(r, "agent_at")?,
         resolution_note: col(r, "resolution_note")?,
         resolved_by: col(r, "resolved_by")?,
+        resolved_by_name: col(r, "resolved_by_name")?,
         resolved_at: col(r, "resolved_at")?,
         created_at: col(r, "created_at")?,
         updated_at: col(r, "updated_at")?,
