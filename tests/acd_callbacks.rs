@@ -12,8 +12,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use hotline_e2e::{
-    db, ended_call, prompt_ulaw as ulaw, rtp_packet, tag_of, token, AgentPhone, Budget, Caller,
-    Engine, Got, Ua, PATIENCE,
+    db, ended_call, prompt_ulaw as ulaw, rtp_packet, stereo_tone_blocks, tag_of, token, tone,
+    AgentPhone, Budget, Caller, Engine, Got, Ua, PATIENCE,
 };
 use tokio::net::UdpSocket;
 
@@ -22,6 +22,15 @@ const CUSTOMER: &str = "13812345678";
 /// Flows whose `main` sends every caller straight to queue `general`, and a configuration
 /// file with `queue` (TOML) and callbacks dialled through `gateway`.
 fn engine_with(queue: &str, gateway: SocketAddr) -> (Engine, std::path::PathBuf) {
+    engine_recording(queue, gateway, false)
+}
+
+/// [`engine_with`], recording calls when `record`.
+fn engine_recording(
+    queue: &str,
+    gateway: SocketAddr,
+    record: bool,
+) -> (Engine, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("hotline-callback-{}", token()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -51,7 +60,10 @@ fn engine_with(queue: &str, gateway: SocketAddr) -> (Engine, std::path::PathBuf)
         ("HOTLINE_IVR_FLOWS_DIR", &dir.display().to_string()),
         ("HOTLINE_STORE_DEMO_CUSTOMERS", "5"),
         ("HOTLINE_MEDIA_TIMEOUT_SECS", "0"),
-        ("HOTLINE_MEDIA_RECORD", "false"),
+        (
+            "HOTLINE_MEDIA_RECORD",
+            if record { "true" } else { "false" },
+        ),
     ]);
     (engine, dir)
 }
@@ -241,7 +253,7 @@ async fn click_to_call_rings_the_agent_then_the_customer() {
     let mut gw = Ua::udp("127.0.0.1:9".parse().unwrap(), "gateway").await;
     gw.rtp_port = rtp.local_addr().unwrap().port();
     let queue = "[[acd.queues]]\nname = \"general\"\nskills = { general = 1 }\n";
-    let (engine, dir) = engine_with(queue, gw.local);
+    let (engine, dir) = engine_recording(queue, gw.local, true);
     gw.engine = engine.udp;
     let desk = hotline_e2e::Desk::login(&engine, "zhangmin").await;
     // A ticket reported from CUSTOMER, and its follow-up due now.
@@ -291,6 +303,34 @@ async fn click_to_call_rings_the_agent_then_the_customer() {
         inv.raw
     );
     answer_customer(&mut gw, &inv, "gw3").await;
+    // They talk: the customer at 400 Hz (from the gateway), the agent at 1400 Hz.
+    let engine_media: SocketAddr = {
+        let port = inv
+            .raw
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("m=audio ")?
+                    .split(' ')
+                    .next()?
+                    .parse::<u16>()
+                    .ok()
+            })
+            .expect("the engine's RTP port in the INVITE");
+        SocketAddr::from(([127, 0, 0, 1], port))
+    };
+    for n in 0..TONE_FRAMES {
+        let customer = rtp_packet(0, n as u16, n * 160, n == 0, &tone(CUSTOMER_HZ, n));
+        rtp.send_to(&customer, engine_media).await.unwrap();
+        let said = rtp_packet(
+            0,
+            500 + n as u16,
+            90_000 + n * 160,
+            n == 0,
+            &tone(AGENT_HZ, n),
+        );
+        agent.rtp.send_to(&said, talking.engine_rtp).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     // While on it, a second click is refused: the agent is busy.
     let (status, _) = desk
         .post(
@@ -310,8 +350,51 @@ async fn click_to_call_rings_the_agent_then_the_customer() {
     let me = desk.get("/api/acd/me").await;
     assert_eq!(me["state"]["state"], "not_ready", "{me}");
     assert_eq!(me["state"]["reason"], "outbound", "{me}");
+    // The attempt's record (outbound) has its recording: the customer left, the agent right.
+    let mut budget = Budget::new(PATIENCE);
+    let path: String = loop {
+        let found: Option<Option<String>> =
+            sqlx::query_scalar("SELECT recording FROM calls WHERE direction = 'outbound'")
+                .fetch_optional(&pool)
+                .await
+                .expect("calls");
+        if let Some(Some(p)) = found {
+            break p;
+        }
+        assert!(
+            budget.tick().await,
+            "the attempt's record with its recording"
+        );
+    };
+    let samples = loop {
+        let ok = hound::WavReader::open(&path)
+            .ok()
+            .filter(|r| r.len() > 8000);
+        if let Some(r) = ok {
+            assert_eq!(r.spec().channels, 2, "stereo");
+            break r
+                .into_samples::<i16>()
+                .map(|s| s.expect("sample"))
+                .collect::<Vec<i16>>();
+        }
+        assert!(budget.tick().await, "the recording {path} is written");
+    };
+    let (customer_blocks, agent_blocks) = stereo_tone_blocks(&samples, CUSTOMER_HZ, AGENT_HZ, 1e10);
+    assert!(
+        customer_blocks >= 50,
+        "the customer's tone on the left in {customer_blocks} blocks"
+    );
+    assert!(
+        agent_blocks >= 50,
+        "the agent's tone on the right in {agent_blocks} blocks"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const CUSTOMER_HZ: f64 = 400.0;
+const AGENT_HZ: f64 = 1400.0;
+/// 20 ms frames of tone each side sends.
+const TONE_FRAMES: u32 = 75;
 
 /// A customer's call: the welcome, the prompt `notice`, the ticket's number, goodbye, and the
 /// engine hangs up.

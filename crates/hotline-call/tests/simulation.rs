@@ -450,8 +450,16 @@ fn a_desktop_transfer_during_a_callback_dial_is_refused_and_the_callback_goes_on
         Err(ControlError::NoCall)
     );
     assert_eq!(sim.state(customer), Dialog::Ringing, "the dial goes on");
+    assert!(
+        !sim.recorded.contains(&a),
+        "nothing recorded before the customer answers"
+    );
     sim.answer(customer);
     assert_eq!(sim.legs[&a].bridged, Some(customer));
+    assert!(
+        sim.recorded.contains(&a),
+        "the reached attempt is recorded under the agent's leg (its record's key)"
+    );
     sim.advance(30 * SEC);
     sim.hang_up(customer);
     let attempts = sim.attempts();

@@ -97,6 +97,7 @@ impl CallCore {
                 call,
                 channels: Channels::Stereo,
                 legs: vec![(call, RecSide::Caller, Some(RecSide::Agent))],
+                noted: true,
             });
         }
         if let Some(flow) = entry {

@@ -13,7 +13,9 @@ use std::time::Duration;
 use hotline_acd::{AgentId, CallId, Input};
 
 use super::call::{AttemptState, Call, CallbackLeg, Kind};
-use super::io::{Dial, LegOrder, LiveOut, LogEvent, Output, ScreenPop, SipOrder, Sound};
+use super::io::{
+    Channels, Dial, LegOrder, LiveOut, LogEvent, Output, RecSide, ScreenPop, SipOrder, Sound,
+};
 use super::CallCore;
 use crate::end::{EndClass, EndReason, Side};
 use crate::record::Attempt;
@@ -145,6 +147,19 @@ impl CallCore {
             };
             self.leg(agent_leg, LegOrder::Music(None));
             self.emit(Output::Bridge(agent_leg, answered));
+            if self.cfg.recording {
+                // Stereo, under the agent's leg (the attempt's record is written when it
+                // ends): the customer left, the agent right.
+                self.emit(Output::Record {
+                    call: agent_leg,
+                    channels: Channels::Stereo,
+                    legs: vec![
+                        (answered, RecSide::Caller, None),
+                        (agent_leg, RecSide::Agent, None),
+                    ],
+                    noted: false,
+                });
+            }
             tracing::info!(entry = %leg.entry, agent = leg.agent.0, "callback: customer reached, bridged");
             self.report(
                 &leg,

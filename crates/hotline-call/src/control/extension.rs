@@ -101,6 +101,7 @@ impl CallCore {
                     (caller, RecSide::Caller, None),
                     (other, RecSide::Agent, None),
                 ],
+                noted: true,
             });
         }
     }

@@ -363,6 +363,9 @@ pub enum Output {
         call: CallId,
         channels: Channels,
         legs: Vec<(CallId, RecSide, Option<RecSide>)>,
+        /// `call` has its record already (an inbound call): the file's path is noted at once.
+        /// False for a callback attempt, whose record is written when it ends, path included.
+        noted: bool,
     },
     /// `call` is over: close its leg, finish its recording, free its port.
     Release(CallId),

@@ -310,7 +310,7 @@ impl CallLog {
     }
 
     /// A callback attempt (its agent's leg is `call`), a record of its own.
-    pub fn attempt(&self, call: CallRef, r: AttemptRecord) {
+    pub fn attempt(&self, call: CallRef, r: AttemptRecord, recording: Option<String>) {
         let new = NewCall {
             call_ref: self.call_ref(call),
             caller: String::new(),
@@ -328,6 +328,7 @@ impl CallLog {
             direction: Some("outbound".into()),
             parent_call_ref: r.parent_ref.clone(),
             result: Some(r.result.to_string()),
+            recording,
             ..CallUpdate::default()
         };
         self.send(Entry::Attempt {

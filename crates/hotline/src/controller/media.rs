@@ -276,7 +276,8 @@ impl Shell {
                 call,
                 channels,
                 legs,
-            } => self.record(call, channels, &legs),
+                noted,
+            } => self.record(call, channels, &legs, noted),
             Output::Release(call) => self.release(call),
             Output::Acd(input) => {
                 if let Some(acd) = &self.cfg.acd {
@@ -452,6 +453,7 @@ impl Shell {
         call: CallId,
         channels: Channels,
         legs: &[(CallId, RecSide, Option<RecSide>)],
+        noted: bool,
     ) {
         let Some(dir) = &self.cfg.recordings else {
             return;
@@ -482,7 +484,7 @@ impl Shell {
                 })));
             }
         }
-        if let Some(log) = self.cfg.log() {
+        if let Some(log) = self.cfg.log().filter(|_| noted) {
             log.recording(call, rec.path());
         }
         if let Some(m) = self.calls.get_mut(&call) {
@@ -546,7 +548,14 @@ impl Shell {
             }
             LogEvent::Refused { call, reason, at } => log.refused(call, reason, at),
             LogEvent::WrapUp { call, ms } => log.wrap_up(call, ms),
-            LogEvent::Attempt { call, record } => log.attempt(call, record),
+            LogEvent::Attempt { call, record } => {
+                let path = self
+                    .calls
+                    .get(&call)
+                    .and_then(|m| m.recording.as_ref())
+                    .map(|r| r.path().display().to_string());
+                log.attempt(call, record, path)
+            }
         }
     }
 
