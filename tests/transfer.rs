@@ -210,3 +210,62 @@ async fn consult_then_complete_hands_the_caller_to_the_target() {
     assert_eq!((first, second), (Some(zhangmin), Some(liqiang)));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn consulting_a_queue_rings_its_first_free_qualified_agent() {
+    let (engine, dir) = start();
+    let liqiang = agent_id(&engine, "liqiang").await;
+    let number = "13933336666";
+    let (mut caller, mut agent, agent_call, mut target, desk) = talking(&engine, number).await;
+    let li_desk = Desk::login(&engine, "liqiang").await;
+    desk.agent_in(liqiang, "ready").await;
+    // An unknown queue names the field; nobody free is a 409, the caller still with the agent.
+    let (status, body) = post(&desk, "consult", json!({ "queue": "nope" })).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("queue")),
+        "{body}"
+    );
+    let (status, body) = li_desk
+        .set_state(json!({ "state": "not_ready", "reason": "meeting" }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(&desk, "consult", json!({ "queue": "general" })).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("no_free_agent")),
+        "{body}"
+    );
+    // liqiang is ready again (general 7 ≥ 1): the queue's consultation rings him.
+    let (status, body) = li_desk.set_state(json!({ "state": "ready" })).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(&desk, "consult", json!({ "queue": "general" })).await;
+    assert_eq!(status, 200, "{body}");
+    let ring = target.rung(PATIENCE).await;
+    let target_call = target.answer(ring).await;
+    assert_eq!(post(&desk, "complete", json!({})).await.0, 200);
+    assert!(
+        agent.take_bye(&agent_call, PATIENCE).await,
+        "the agent is released"
+    );
+    {
+        let mut two = Tones::new(
+            &mut caller,
+            CALLER,
+            vec![Phone::of(&target, &target_call, TARGET)],
+        );
+        two.settle("handed over", |h| {
+            heard(&h.caller, TARGET) && heard(&h.phones[0], CALLER)
+        })
+        .await;
+    }
+    let mut target_call = target_call;
+    assert_eq!(target.hang_up(&mut target_call).await, 200);
+    caller.hang_up().await;
+    let pool = db(&engine).await;
+    let zhangmin = agent_id(&engine, "zhangmin").await;
+    let (first, second): (Option<i64>, Option<i64>) =
+        hotline_e2e::ended_call(&pool, "agent_id, transfer_agent_id", number).await;
+    assert_eq!((first, second), (Some(zhangmin), Some(liqiang)));
+    let _ = std::fs::remove_dir_all(&dir);
+}

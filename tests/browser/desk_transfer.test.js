@@ -176,8 +176,8 @@ async function login(who, password) {
     await page.waitForSelector(`#consult-target option[value="agent:${liId}"]`, { state: "attached", timeout: 10000 });
     const offered = await page.$$eval("#consult-target option", (os) => os.map((o) => o.value));
     check(
-      "consult list: liqiang and wangfang (phones registered, free), not zhangmin nor chenjing (no phone), a number",
-      offered.includes(`agent:${wangId}`) && !offered.includes(`agent:${me}`) && !offered.includes(`agent:${chenId}`) && offered.includes("number"),
+      "consult list: liqiang and wangfang (phones registered, free), not zhangmin nor chenjing (no phone), the queues, a number",
+      offered.includes(`agent:${wangId}`) && !offered.includes(`agent:${me}`) && !offered.includes(`agent:${chenId}`) && offered.includes("queue:general") && offered.includes("number"),
       offered.join(" "),
     );
     const liLabel = await page.textContent(`#consult-target option[value="agent:${liId}"]`);

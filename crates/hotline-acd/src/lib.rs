@@ -118,6 +118,7 @@
 mod agent;
 mod call;
 mod config;
+mod consult;
 mod hot;
 mod ids;
 mod model;
@@ -128,6 +129,7 @@ mod timers;
 mod validate;
 
 pub use config::{CallbackConfig, Exit, QueueConfig, Relax, RouteStep, ServiceLevel, Strategy};
+pub use consult::free_agent_for;
 pub use ids::{AgentId, CallId, Millis, Tier};
 pub use model::{AgentProfile, AgentState, CallRequest, Input, NotReadyReason, Output, Refusal};
 pub use queue::QueueCounters;

@@ -636,6 +636,10 @@
     const keepC = consult.value;
     consult.replaceChildren(
       ...(free.length ? free.map(agentOption) : [el("option", { value: "", text: t("consult.none"), disabled: true })]),
+      // A queue: the engine rings its first free qualified agent.
+      S.queues.length
+        ? el("optgroup", { attrs: { label: t("consult.queues") } }, ...S.queues.map((q) => el("option", { value: "queue:" + q, text: t("call.xfer.queue", { q: H.label("queue", q) }) })))
+        : null,
       el("option", { value: "number", text: t("call.number.option") }),
     );
     if (keepC && [...consult.options].some((o) => o.value === keepC)) consult.value = keepC;
@@ -679,7 +683,10 @@
     }
     const i = v.indexOf(":");
     if (i < 0) return null;
-    return { body: v.slice(0, i) === "flow" ? { flow: v.slice(i + 1) } : { queue: v.slice(i + 1) }, who: null };
+    if (v.slice(0, i) === "flow") return { body: { flow: v.slice(i + 1) }, who: null };
+    const q = v.slice(i + 1);
+    // Consulting a queue names it (its agent is known once rung); transferring to it does not.
+    return { body: { queue: q }, who: which === "consult" ? t("call.xfer.queue", { q: H.label("queue", q) }) : null };
   }
 
   /** Marks the control a refusal names (`agent`, `number`, `queue`, `flow`) and clears the rest. */

@@ -137,26 +137,71 @@ pub async fn transfer(
 pub struct ConsultBody {
     agent: Option<i64>,
     number: Option<String>,
+    queue: Option<String>,
 }
 
-/// `POST /api/acd/me/call/consult` `{"agent": id}` or `{"number": "…"}`: the caller is held
-/// with music while the target is called; the agent talks with it once it answers.
+/// `POST /api/acd/me/call/consult` `{"agent": id}`, `{"queue": "billing"}` (its first free
+/// qualified agent) or `{"number": "…"}`: the caller is held with music while the target is
+/// called; the agent talks with it once it answers.
 pub async fn consult(
     State(s): State<Shared>,
     who: Authed,
     JsonBody(b): JsonBody<ConsultBody>,
 ) -> ApiResult<Json<Done>> {
-    let target = match (b.agent, b.number) {
-        (Some(a), None) => TransferTarget::Agent(a),
-        (None, Some(n)) => TransferTarget::Number(n),
+    let target = match (b.agent, b.number, b.queue) {
+        (Some(a), None, None) => TransferTarget::Agent(a),
+        (None, Some(n), None) => TransferTarget::Number(n),
+        (None, None, Some(q)) => TransferTarget::Agent(free_agent_of(&s, &who, &q).await?),
         _ => {
             return Err(ApiError::invalid(
                 "agent",
-                "give exactly one of `agent` and `number`",
+                "give exactly one of `agent`, `queue` and `number`",
             ))
         }
     };
     act(&s, &who, CallAction::Consult(target), "consult").await
+}
+
+/// The first free qualified agent of queue `name` for `who` to consult
+/// (`hotline_acd::free_agent_for`): 422 for an unknown queue, 409 `no_free_agent` when nobody
+/// of it is free now.
+async fn free_agent_of(s: &Shared, who: &Authed, name: &str) -> ApiResult<i64> {
+    let acd = s.acd.as_deref().ok_or_else(unavailable)?;
+    let queues = acd.queues();
+    let queue = queues.iter().find(|q| q.name == name).ok_or_else(|| {
+        let known: Vec<&str> = queues.iter().map(|q| q.name.as_str()).collect();
+        ApiError::invalid("queue", format!("{name:?} is none of {}", known.join(", ")))
+    })?;
+    let snapshot = acd.snapshot().await.ok_or_else(unavailable)?;
+    let skills = s
+        .store
+        .agents()
+        .await?
+        .into_iter()
+        .map(|a| {
+            let levels = a
+                .skills
+                .into_iter()
+                .map(|(skill, level)| (skill, u8::try_from(level.clamp(0, 255)).unwrap_or(0)))
+                .collect();
+            (hotline_acd::AgentId(a.id), levels)
+        })
+        .collect();
+    hotline_acd::free_agent_for(
+        &snapshot,
+        queue,
+        &skills,
+        hotline_acd::AgentId(who.agent.id),
+    )
+    .map(|a| a.0)
+    .ok_or_else(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "no_free_agent",
+            format!("no agent of queue {name} is free now (ready, with a registered phone)"),
+        )
+        .with_field("queue")
+    })
 }
 
 /// `POST /api/acd/me/call/complete`: the consulted target takes the caller.
