@@ -331,6 +331,9 @@ async fn click_to_call_rings_the_agent_then_the_customer() {
         agent.rtp.send_to(&said, talking.engine_rtp).await.unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // The router has her on the call (the wallboard says so; no queue call is offered to her).
+    let me = desk.get("/api/acd/me").await;
+    assert_eq!(me["state"]["state"], "on_call", "{me}");
     // While on it, a second click is refused: the agent is busy.
     let (status, _) = desk
         .post(
@@ -346,10 +349,15 @@ async fn click_to_call_rings_the_agent_then_the_customer() {
         request(&mut gw, "BYE", PATIENCE).await.is_some(),
         "the customer's leg is hung up"
     );
-    // The agent was made not ready for it (reason outbound), not left reserved.
-    let me = desk.get("/api/acd/me").await;
-    assert_eq!(me["state"]["state"], "not_ready", "{me}");
-    assert_eq!(me["state"]["reason"], "outbound", "{me}");
+    // The call over, she is back in the state she left (ready), not left reserved.
+    let mut budget = Budget::new(PATIENCE);
+    loop {
+        let me = desk.get("/api/acd/me").await;
+        if me["state"]["state"] == "ready" {
+            break;
+        }
+        assert!(budget.tick().await, "ready again after the call: {me}");
+    }
     // The attempt's record (outbound) has its recording: the customer left, the agent right.
     let mut budget = Budget::new(PATIENCE);
     let path: String = loop {

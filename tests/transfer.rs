@@ -197,12 +197,15 @@ async fn consult_then_complete_hands_the_caller_to_the_target() {
         })
         .await;
     }
-    // zhangmin is in wrap-up, not on the call.
+    // zhangmin is in wrap-up, not on the call; liqiang is on it (the wallboard says so).
     let zhangmin = agent_id(&engine, "zhangmin").await;
     desk.agent_in(zhangmin, "wrap_up").await;
+    desk.agent_in(liqiang, "on_call").await;
     // The target hangs up: the caller goes on to the flow after the agent; then hangs up.
     let mut target_call = target_call;
     assert_eq!(target.hang_up(&mut target_call).await, 200);
+    // liqiang is ready again, as he was before the consultation.
+    desk.agent_in(liqiang, "ready").await;
     caller.hang_up().await;
     let pool = db(&engine).await;
     let (first, second): (Option<i64>, Option<i64>) =

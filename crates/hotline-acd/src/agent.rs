@@ -27,6 +27,9 @@ pub(crate) struct Agent {
     /// In wrap-up, the call's reasons are not given yet and the router holds the wrap-up for
     /// them (`Router::hold_wrap_up_for_reasons`): its timer ending does not make the agent ready.
     pub reasons_owed: bool,
+    /// On a call the router did not route (`Input::AgentOnCall`): the state to resume when it
+    /// ends.
+    pub external: Option<AgentState>,
     /// Ready sets this agent is in, with the key used.
     pub in_ready: Vec<(usize, i64)>,
     /// Queue member sets this agent is in.
@@ -51,6 +54,7 @@ impl Agent {
             resume_since: now,
             wrap_timer: None,
             reasons_owed: false,
+            external: None,
             in_ready: Vec::new(),
             in_members: Vec::new(),
             counted: Vec::new(),

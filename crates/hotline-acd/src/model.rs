@@ -200,6 +200,10 @@ pub enum Input {
     },
     /// Desktop: end wrap-up early.
     EndWrapUp(AgentId),
+    /// The engine rang `agent` for a call that is not a queue's (a consultation, a transfer
+    /// to them, their outbound call): on call with it (from ready, not ready or wrap-up);
+    /// `CallEnded(call)` gives them back the state they left (a wrap-up is over: ready).
+    AgentOnCall { agent: AgentId, call: CallId },
     /// Desktop: the agent gave the reasons of the call they are wrapping up; a wrap-up held
     /// for them (`Router::hold_wrap_up_for_reasons`) whose time is over ends now.
     WrapUpReasons(AgentId),

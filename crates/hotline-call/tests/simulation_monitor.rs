@@ -53,10 +53,10 @@ fn listen_whisper_barge_and_leave_each_change_who_hears_whom() {
     let mut sim = Sim::new();
     let (c, a) = talking(&mut sim);
     let m = supervisor_in(&mut sim, MonitorMode::Listen);
-    assert_ne!(
+    assert_eq!(
         sim.agent_state(SUPERVISOR),
-        "ready",
-        "not offered calls while monitoring"
+        "on_call",
+        "on call while monitoring: not offered calls"
     );
     // Listening: hears both, heard by neither.
     assert_eq!(sim.hears(m), set(&[c, a]));
@@ -82,6 +82,11 @@ fn listen_whisper_barge_and_leave_each_change_who_hears_whom() {
     assert_eq!(sim.hears(c), set(&[a]));
     assert_eq!(sim.desk(SUPERVISOR, CallAction::StopMonitor), Ok(()));
     assert!(sim.released.contains(&m), "the supervisor's leg ended");
+    assert_eq!(
+        sim.agent_state(SUPERVISOR),
+        "ready",
+        "the supervisor is back in the state they left"
+    );
     assert_eq!(sim.legs[&c].bridged, Some(a));
     assert_eq!(sim.legs[&c].mix, None);
     assert_eq!(sim.legs[&a].mix, None);

@@ -45,6 +45,11 @@ fn consulted(sim: &mut Sim, c: CallId, a: CallId) -> CallId {
     let t = sim
         .last_placed_to(&sim.user(2))
         .expect("agent 2's phone rings");
+    assert_eq!(
+        sim.agent_state(2),
+        "on_call",
+        "the target is on call with the consultation (not offered queue calls)"
+    );
     sim.answer(t);
     assert_eq!(sim.hears(a), set(&[t]), "the agent talks with the target");
     assert_eq!(sim.hears(t), set(&[a]));
@@ -69,9 +74,16 @@ fn consult_then_complete_hands_the_caller_over_and_the_record_has_both_agents() 
     assert_eq!(sim.legs[&c].music, None);
     assert_eq!(sim.phase(c), "bridged");
     assert_ne!(sim.agent_state(1), "on_call", "the first agent is released");
+    assert_eq!(
+        sim.agent_state(2),
+        "on_call",
+        "the target talks with the caller"
+    );
     sim.advance(10 * SEC);
-    // The target hangs up: the caller goes on to the survey, as after any agent.
+    // The target hangs up: the caller goes on to the survey, as after any agent; the target
+    // is ready again, as before the consultation.
     sim.hang_up(t);
+    assert_eq!(sim.agent_state(2), "ready");
     assert_eq!(sim.phase(c), "after_agent");
     sim.hang_up(c);
     let r = sim.record(c);
@@ -88,6 +100,7 @@ fn cancel_gives_the_caller_back_to_the_agent() {
     let t = consulted(&mut sim, c, a);
     assert_eq!(sim.desk(1, CallAction::CancelConsult), Ok(()));
     assert!(sim.released.contains(&t));
+    assert_eq!(sim.agent_state(2), "ready", "the target is ready again");
     assert_eq!(sim.legs[&c].bridged, Some(a));
     assert_eq!(sim.legs[&c].music, None);
     assert_eq!(sim.phase(c), "bridged");
@@ -153,6 +166,7 @@ fn a_busy_target_gives_the_caller_back_with_a_notice_on_the_desk() {
     );
     let t = sim.last_placed_to(&sim.user(2)).unwrap();
     sim.fail(t, 486);
+    assert_eq!(sim.agent_state(2), "ready", "not reached: ready again");
     assert_eq!(sim.legs[&c].bridged, Some(a));
     assert_eq!(sim.phase(c), "bridged");
     assert!(sim.live.iter().any(|l| matches!(
@@ -170,6 +184,11 @@ fn the_caller_hanging_up_during_the_consultation_ends_every_leg() {
     let t = consulted(&mut sim, c, a);
     sim.hang_up(c);
     assert!(sim.released.contains(&a) && sim.released.contains(&t));
+    assert_eq!(
+        sim.agent_state(2),
+        "ready",
+        "the consultation's end frees the target"
+    );
     sim.assert_clean();
 }
 

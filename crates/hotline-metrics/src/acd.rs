@@ -291,8 +291,14 @@ impl AcdMetrics {
         track.state = name;
         match state {
             AgentState::OnCall { since, .. } => {
+                // From wrap-up (a consultation or an outbound call cut it short): the handling
+                // of the call before ends here.
+                if let Some((queue, from)) = track.handling.take() {
+                    self.handle
+                        .with_label_values(&[queue.as_str()])
+                        .observe(secs(at - from));
+                }
                 track.on_call_since = Some(*since);
-                track.handling = None;
             }
             AgentState::WrapUp { .. } => {}
             _ => {

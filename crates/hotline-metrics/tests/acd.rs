@@ -216,3 +216,51 @@ fn a_renamed_queue_leaves_no_series_behind() {
         assert!(f.m.series() <= series, "{} > {series}", f.m.series());
     }
 }
+
+/// A call the router did not route (a consultation that rings the agent, an outbound call) is
+/// time on call, and no queue's handling; from wrap-up it ends the handling of the call before.
+#[test]
+fn an_external_call_is_time_on_call_and_ends_a_wrap_up() {
+    let mut f = Floor::new(vec![queue("billing")]);
+    f.send(Input::AgentLogin(agent(1, "billing")));
+    f.send(Input::AgentRegistered {
+        agent: AgentId(1),
+        registered: true,
+    });
+    f.send(Input::AgentReady(AgentId(1)));
+    f.send(Input::CallArrived(CallRequest::new(CallId(1), "billing")));
+    f.send(Input::Answered {
+        call: CallId(1),
+        agent: AgentId(1),
+    });
+    f.advance(60);
+    f.send(Input::CallEnded(CallId(1)));
+    // 10 s into the 30 s wrap-up, a colleague consults her.
+    f.advance(10);
+    f.send(Input::AgentOnCall {
+        agent: AgentId(1),
+        call: CallId(900),
+    });
+    f.advance(45);
+    f.send(Input::CallEnded(CallId(900)));
+    f.advance(5);
+    let text = f.render();
+    let v = |name: &str, labels: &[(&str, &str)]| sample(&text, name, labels);
+    let q = [("queue", "billing")];
+    // The queue's call: 60 s talk and 10 s of wrap-up; the consultation is nobody's handling.
+    assert_eq!(v("hotline_queue_handle_seconds_count", &q), Some(1.0));
+    assert_eq!(v("hotline_queue_handle_seconds_sum", &q), Some(70.0));
+    assert_eq!(v("hotline_queue_calls_offered_total", &q), Some(1.0));
+    assert_eq!(
+        v("hotline_agent_state_seconds_total", &[("state", "on_call")]),
+        Some(105.0)
+    );
+    assert_eq!(
+        v("hotline_agent_state_seconds_total", &[("state", "wrap_up")]),
+        Some(10.0)
+    );
+    assert_eq!(
+        v("hotline_agents", &[("state", "ready"), ("reason", "")]),
+        Some(1.0)
+    );
+}

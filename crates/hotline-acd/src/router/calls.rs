@@ -68,7 +68,9 @@ impl Router {
     /// `CallAbandoned` and `CallEnded`: what it means depends on where the call is.
     pub(super) fn call_gone(&mut self, id: CallId, now: Millis, out: &mut Vec<Output>) {
         let Some(c) = self.calls.get(&id) else {
-            out.push(Output::Refused(Refusal::UnknownCall(id)));
+            if !self.external_ended(id, now, out) {
+                out.push(Output::Refused(Refusal::UnknownCall(id)));
+            }
             return;
         };
         match c.phase {

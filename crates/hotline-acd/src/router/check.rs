@@ -117,6 +117,12 @@ impl Router {
                         ));
                     }
                 }
+                AgentState::OnCall { call, .. }
+                    if a.external.is_some() && self.calls.contains_key(call) =>
+                {
+                    return Err(format!("{id}: on external {call}, which is a queue's"));
+                }
+                AgentState::OnCall { .. } if a.external.is_some() => {}
                 AgentState::OnCall { call, .. } => {
                     let ok = self.calls.get(call).is_some_and(
                         |c| matches!(c.phase, Phase::Connected { agent, .. } if agent == *id),

@@ -5,6 +5,7 @@ mod agents;
 mod calls;
 mod check;
 mod estimate;
+mod external;
 mod index;
 mod reconfig;
 mod slots;
@@ -106,6 +107,7 @@ impl Router {
             Input::AgentReady(agent) => self.ready(agent, now, &mut out),
             Input::AgentNotReady { agent, reason } => self.not_ready(agent, reason, now, &mut out),
             Input::EndWrapUp(agent) => self.end_wrap_up(agent, now, &mut out),
+            Input::AgentOnCall { agent, call } => self.external_call(agent, call, now, &mut out),
             Input::WrapUpReasons(agent) => self.reasons_given(agent, now, &mut out),
             Input::AgentRegistered { agent, registered } => {
                 self.registered(agent, registered, now, &mut out)

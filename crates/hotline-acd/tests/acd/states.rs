@@ -187,3 +187,87 @@ fn a_profile_update_keeps_the_state_and_serves_new_queues() {
     assert_eq!(offers(&s.arrive(call(2, "billing"))), vec![]);
     assert_eq!(offers(&s.arrive(call(3, "general"))), vec![(3, 1)]);
 }
+
+/// A call the router did not route (a consultation ringing the agent, a transfer to them):
+/// on call with it, not offered queue calls meanwhile, back to the state they left when it
+/// ends; no queue counts it.
+#[test]
+fn an_external_call_puts_the_agent_on_call_and_gives_back_the_state_left() {
+    let mut q = queue("q");
+    q.wrap_up_secs = 30;
+    let mut s = Sim::new(vec![q]);
+    s.plain_agent(1, &["q"]);
+    s.plain_agent(2, &["q"]);
+    let consult = c(900);
+    let out = s.send(Input::AgentOnCall {
+        agent: a(1),
+        call: consult,
+    });
+    assert!(
+        matches!(out.as_slice(), [Output::AgentStateChanged { state: AgentState::OnCall { call, .. }, .. }] if *call == consult),
+        "{out:?}"
+    );
+    // A queue call goes to agent 2, not to 1; the desk cannot make 1 ready meanwhile.
+    let out = s.arrive(call(1, "q"));
+    assert_eq!(offers(&out), vec![(1, 2)]);
+    assert!(refused(&s.send(Input::AgentReady(a(1)))));
+    assert!(refused(&s.send(Input::AgentOnCall {
+        agent: a(1),
+        call: c(901)
+    })));
+    // It ends: ready again, and offered the next call at once.
+    s.answer(1, 2);
+    let out = s.send(Input::CallEnded(consult));
+    assert!(matches!(s.state(1), AgentState::Ready { .. }), "{out:?}");
+    let out = s.arrive(call(2, "q"));
+    assert_eq!(offers(&out), vec![(2, 1)]);
+    // The queue counted the two calls only.
+    let snap = s.r.snapshot(s.now);
+    assert_eq!(snap.queues[0].counters.offered, 2);
+    // Ending it again is an unknown call.
+    assert!(refused(&s.send(Input::CallEnded(consult))));
+}
+
+#[test]
+fn an_external_call_from_not_ready_or_wrap_up_resumes_as_not_ready_or_ready() {
+    let mut q = queue("q");
+    q.wrap_up_secs = 30;
+    let mut s = Sim::new(vec![q]);
+    s.plain_agent(1, &["q"]);
+    s.send(not_ready(1, NotReadyReason::Meeting));
+    s.send(Input::AgentOnCall {
+        agent: a(1),
+        call: c(900),
+    });
+    s.send(Input::CallEnded(c(900)));
+    assert!(
+        matches!(
+            s.state(1),
+            AgentState::NotReady {
+                reason: NotReadyReason::Meeting,
+                ..
+            }
+        ),
+        "{:?}",
+        s.state(1)
+    );
+    // In wrap-up after a queue call: the external call ends the wrap-up (its timer too).
+    s.send(Input::AgentReady(a(1)));
+    s.arrive(call(1, "q"));
+    s.answer(1, 1);
+    s.end(1);
+    assert!(matches!(s.state(1), AgentState::WrapUp { .. }));
+    s.send(Input::AgentOnCall {
+        agent: a(1),
+        call: c(901),
+    });
+    s.advance(secs(60)); // the wrap-up's time passes: no timer fires on the call
+    assert!(matches!(s.state(1), AgentState::OnCall { .. }));
+    s.send(Input::CallEnded(c(901)));
+    assert!(matches!(s.state(1), AgentState::Ready { .. }));
+    // Logged out or unknown agents are refused.
+    assert!(refused(&s.send(Input::AgentOnCall {
+        agent: a(7),
+        call: c(902)
+    })));
+}

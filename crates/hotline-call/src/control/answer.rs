@@ -222,6 +222,10 @@ impl CallCore {
             return;
         };
         self.timers.cancel_call(call);
+        if ended.on_call_for.is_some() {
+            // The router gives the agent back the state they left.
+            self.acd(hotline_acd::Input::CallEnded(call));
+        }
         let peer_handled = match ended.kind.clone() {
             Kind::Offer {
                 caller,

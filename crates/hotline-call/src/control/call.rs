@@ -112,6 +112,9 @@ pub(crate) struct Call {
     pub mixing: bool,
     /// Inbound: its agent consults a target (or blind-transfers it).
     pub consult: Option<super::consult::Consultation>,
+    /// A call the core placed that has this agent on call in the router
+    /// (`Input::AgentOnCall`): its end gives the agent back the state they left.
+    pub on_call_for: Option<AgentId>,
 }
 
 impl Call {
@@ -138,6 +141,7 @@ impl Call {
             monitors: Vec::new(),
             mixing: false,
             consult: None,
+            on_call_for: None,
         }
     }
 

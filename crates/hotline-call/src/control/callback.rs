@@ -111,6 +111,17 @@ impl CallCore {
             telling: false,
         };
         self.place(dial, Kind::Callback(leg), None);
+        if !router {
+            // A call from the desktop: the router has the agent on call with it until the
+            // agent's leg ends, then gives them back the state they left.
+            self.acd(Input::AgentOnCall {
+                agent,
+                call: agent_call,
+            });
+            if let Some(c) = self.calls.get_mut(&agent_call) {
+                c.on_call_for = Some(agent);
+            }
+        }
         true
     }
 

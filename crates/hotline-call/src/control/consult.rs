@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use hotline_acd::{AgentId, Input, NotReadyReason};
+use hotline_acd::{AgentId, Input};
 use hotline_core::desk::TransferTarget;
 use hotline_core::CallId;
 
@@ -144,9 +144,11 @@ impl CallCore {
             return Err(ControlError::Unavailable);
         }
         if let Target::Agent(to) = target {
-            self.acd(Input::AgentNotReady {
+            // On call with the consultation (queues do not offer them calls meanwhile); its
+            // end gives them back the state they left.
+            self.acd(Input::AgentOnCall {
                 agent: to,
-                reason: NotReadyReason::Other("consult".into()),
+                call: leg,
             });
         }
         let dial = Dial {
@@ -159,6 +161,9 @@ impl CallCore {
             ring_timeout: TARGET_RING,
         };
         self.place(dial, Kind::Consult { caller }, None);
+        if let (Target::Agent(to), Some(c)) = (&target, self.calls.get_mut(&leg)) {
+            c.on_call_for = Some(*to);
+        }
         Ok((leg, target))
     }
 

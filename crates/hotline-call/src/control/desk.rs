@@ -4,7 +4,7 @@
 //! to an IVR flow; a callback the agent is on can be hung up; and click-to-call (a follow-up):
 //! the agent's phone rings, then the customer is dialled through the outbound route.
 
-use hotline_acd::{AgentId, Input, NotReadyReason};
+use hotline_acd::AgentId;
 use hotline_core::CallId;
 
 use super::call::Onward;
@@ -47,10 +47,6 @@ impl CallCore {
         if !self.cfg.acd || !self.env.phone_registered(agent) {
             return Err(ControlError::PhoneOffline);
         }
-        self.acd(Input::AgentNotReady {
-            agent,
-            reason: NotReadyReason::Other("outbound".into()),
-        });
         tracing::info!(agent = agent.0, "click-to-call from the desktop");
         let entry = self.env.new_call_id();
         if self.agent_first(entry, agent, number, false) {

@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use hotline_acd::{AgentId, Input, NotReadyReason};
+use hotline_acd::{AgentId, Input};
 use hotline_core::desk::MonitorMode;
 use hotline_core::CallId;
 
@@ -91,9 +91,11 @@ impl CallCore {
         if !self.env.bind_port(m) {
             return Err(ControlError::Unavailable);
         }
-        self.acd(Input::AgentNotReady {
+        // On call with the monitoring (queues do not offer them calls meanwhile); its end
+        // gives them back the state they left.
+        self.acd(Input::AgentOnCall {
             agent: supervisor,
-            reason: NotReadyReason::Other("monitoring".into()),
+            call: m,
         });
         tracing::info!(%caller, supervisor = supervisor.0, agent = target.0, mode = mode.as_str(), "monitoring: ringing the supervisor's phone");
         let dial = Dial {
@@ -114,6 +116,9 @@ impl CallCore {
             },
             None,
         );
+        if let Some(s) = self.calls.get_mut(&m) {
+            s.on_call_for = Some(supervisor);
+        }
         if let Some(c) = self.calls.get_mut(&caller) {
             c.monitors.push(m);
         }
