@@ -1,5 +1,6 @@
 //! Random sequences of arrivals, agent changes, answers, no-answers, busy and failed offers,
-//! hang-ups, abandons, callbacks, garbage inputs and ticks over simulated hours. After every
+//! hang-ups, abandons, callbacks, calls the router did not route (`AgentOnCall`), garbage inputs
+//! and ticks over simulated hours. After every
 //! input the router's own invariant check runs (no agent reserved twice, indexes exact, no
 //! waiting call with a ready qualified agent, counters add up); here the outputs are also
 //! checked against an independent model: offers go only to ready, registered agents serving
@@ -127,6 +128,8 @@ struct Model {
     connected: u64,
     /// Output kinds seen, to show the run covered them.
     kinds: BTreeSet<String>,
+    /// External calls (`AgentOnCall`) accepted and ended.
+    externals: (u64, u64),
 }
 
 impl Model {
@@ -291,8 +294,11 @@ fn run(seed: u64, steps: usize) -> Model {
         offers: 0,
         connected: 0,
         kinds: BTreeSet::new(),
+        externals: (0, 0),
     };
     let mut next_call = 1u64;
+    // External calls (`AgentOnCall`) that have not ended.
+    let mut externals: Vec<u64> = Vec::new();
     for id in 1..=12i64 {
         let p = random_profile(&mut rng, id);
         m.agents.insert(
@@ -408,6 +414,13 @@ fn run(seed: u64, steps: usize) -> Model {
                 let registered = rng.chance(70);
                 Some(Input::AgentRegistered { agent, registered })
             }
+            // Calls the router did not route: an agent rung for a consultation or an outbound
+            // call, and such a call ending.
+            23 if rng.chance(50) => Some(Input::AgentOnCall {
+                agent,
+                call: c(1_000_000 + step as u64),
+            }),
+            23 => rng.pick(&externals).map(|id| Input::CallEnded(c(id))),
             22 => Some(match rng.below(4) {
                 0 => Input::Answered {
                     call: c(rng.below(next_call + 5)),
@@ -465,7 +478,23 @@ fn run(seed: u64, steps: usize) -> Model {
                 Input::CallArrived(r) => Some(r.id.0),
                 _ => None,
             };
+            let external = match &input {
+                Input::AgentOnCall { call, .. } => Some((call.0, true)),
+                Input::CallEnded(call) if call.0 >= 1_000_000 => Some((call.0, false)),
+                _ => None,
+            };
             let out = s.send(input);
+            match external.filter(|_| !refused(&out)) {
+                Some((id, true)) => {
+                    externals.push(id);
+                    m.externals.0 += 1;
+                }
+                Some((id, false)) => {
+                    externals.retain(|e| *e != id);
+                    m.externals.1 += 1;
+                }
+                None => {}
+            }
             if let Some(id) = arrived.filter(|_| refused(&out)) {
                 m.calls.remove(&id);
             }
@@ -509,7 +538,7 @@ fn run(seed: u64, steps: usize) -> Model {
     for (id, am) in &m.agents {
         if let AgentState::OnCall { call, .. } = am.state {
             assert!(
-                busy.contains(id),
+                busy.contains(id) || externals.contains(&call.0),
                 "agent {id} on {call} not connected in the model"
             );
         }
@@ -521,6 +550,7 @@ fn run(seed: u64, steps: usize) -> Model {
 fn random_sequences_keep_every_invariant() {
     let mut offers = 0;
     let mut kinds = BTreeSet::new();
+    let mut externals = (0, 0);
     // `ACD_PROPERTY_SEEDS=200 cargo test --release -p hotline-acd property` for a longer run.
     let seeds = std::env::var("ACD_PROPERTY_SEEDS")
         .ok()
@@ -531,8 +561,14 @@ fn random_sequences_keep_every_invariant() {
         let m = run(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15), 6_000);
         offers += m.offers;
         kinds.extend(m.kinds);
+        externals.0 += m.externals.0;
+        externals.1 += m.externals.1;
     }
     assert!(offers > 2_000, "only {offers} offers made");
+    assert!(
+        externals.0 > 50 && externals.1 > 50,
+        "external calls taken and ended: {externals:?}"
+    );
     let all = [
         "Offer",
         "DialCallback",
