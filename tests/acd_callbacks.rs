@@ -12,8 +12,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use hotline_e2e::{
-    db, ended_call, prompt_ulaw as ulaw, rtp_packet, stereo_tone_blocks, tag_of, token, tone,
-    AgentPhone, Budget, Caller, Engine, Got, Ua, PATIENCE,
+    db, ended_call, prompt_ulaw as ulaw, rtp_packet, stereo_samples, stereo_tone_blocks, tag_of,
+    token, tone, AgentPhone, Budget, Caller, Engine, Got, Ua, PATIENCE,
 };
 use tokio::net::UdpSocket;
 
@@ -374,19 +374,7 @@ async fn click_to_call_rings_the_agent_then_the_customer() {
             "the attempt's record with its recording"
         );
     };
-    let samples = loop {
-        let ok = hound::WavReader::open(&path)
-            .ok()
-            .filter(|r| r.len() > 8000);
-        if let Some(r) = ok {
-            assert_eq!(r.spec().channels, 2, "stereo");
-            break r
-                .into_samples::<i16>()
-                .map(|s| s.expect("sample"))
-                .collect::<Vec<i16>>();
-        }
-        assert!(budget.tick().await, "the recording {path} is written");
-    };
+    let samples = stereo_samples(std::path::Path::new(&path)).await;
     let (customer_blocks, agent_blocks) = stereo_tone_blocks(&samples, CUSTOMER_HZ, AGENT_HZ, 1e10);
     assert!(
         customer_blocks >= 50,

@@ -4,11 +4,10 @@
 //! it through `GET /api/calls/{id}/recording` by byte range, another agent is refused (403).
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use hotline_e2e::{
-    db, ended_call, prompt_ulaw as ulaw, rtp_packet, start_general_queue, stereo_tone_blocks, tone,
-    AgentPhone, Budget, Caller, Desk, Engine, PATIENCE,
+    db, ended_call, prompt_ulaw as ulaw, start_general_queue, stereo_samples, stereo_tone_blocks,
+    tones_both_ways, AgentPhone, Caller, Desk, Engine, PATIENCE,
 };
 
 const CALLER_HZ: f64 = 400.0;
@@ -42,18 +41,7 @@ async fn an_acd_call_is_recorded_caller_left_agent_right_and_played_by_its_agent
     assert!(heard_agent && heard_caller, "bridged");
 
     // 1.5 s of tones, each side its own.
-    for n in 0..TONE_FRAMES {
-        c.send_rtp(0, false, &tone(CALLER_HZ, n)).await;
-        let pkt = rtp_packet(
-            0,
-            1000 + n as u16,
-            200_000 + n * 160,
-            false,
-            &tone(AGENT_HZ, n),
-        );
-        phone.rtp.send_to(&pkt, talk.engine_rtp).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    tones_both_ways(&mut c, &phone, &talk, (CALLER_HZ, AGENT_HZ), TONE_FRAMES).await;
     c.hang_up().await;
     assert!(
         phone.take_bye(&talk, PATIENCE).await,
@@ -67,20 +55,7 @@ async fn an_acd_call_is_recorded_caller_left_agent_right_and_played_by_its_agent
         "{path:?}"
     );
     // The file is finished once the call is released: wait for its header to count the audio.
-    let mut budget = Budget::new(PATIENCE);
-    let samples = loop {
-        let ok = hound::WavReader::open(&path)
-            .ok()
-            .filter(|r| r.len() > 8000);
-        if let Some(r) = ok {
-            assert_eq!(r.spec().channels, 2, "stereo");
-            break r
-                .into_samples::<i16>()
-                .map(|s| s.unwrap())
-                .collect::<Vec<i16>>();
-        }
-        assert!(budget.tick().await, "the recording {path:?} is written");
-    };
+    let samples = stereo_samples(&path).await;
     let (caller_blocks, agent_blocks) = stereo_tone_blocks(&samples, CALLER_HZ, AGENT_HZ, PRESENT);
     assert!(
         caller_blocks >= 50,

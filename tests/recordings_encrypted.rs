@@ -8,11 +8,10 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use hotline_e2e::{
-    binary, db, ended_call, prompt_ulaw as ulaw, rtp_packet, start_general_queue,
-    stereo_tone_blocks, tone, AgentPhone, Budget, Caller, Desk, PATIENCE,
+    binary, db, ended_call, prompt_ulaw as ulaw, start_general_queue, stereo_tone_blocks,
+    tones_both_ways, AgentPhone, Budget, Caller, Desk, PATIENCE,
 };
 use hotline_media::recording::sealed::{DEFAULT_CHUNK, MAGIC};
 
@@ -51,18 +50,7 @@ async fn an_encrypted_recording_is_not_plaintext_on_disk_and_plays_as_its_wav() 
         .await;
     let (heard_agent, heard_caller) = phone.voice_both_ways(&talk, &mut c, 0x56).await;
     assert!(heard_agent && heard_caller, "bridged");
-    for n in 0..TONE_FRAMES {
-        c.send_rtp(0, false, &tone(CALLER_HZ, n)).await;
-        let pkt = rtp_packet(
-            0,
-            1000 + n as u16,
-            200_000 + n * 160,
-            false,
-            &tone(AGENT_HZ, n),
-        );
-        phone.rtp.send_to(&pkt, talk.engine_rtp).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    tones_both_ways(&mut c, &phone, &talk, (CALLER_HZ, AGENT_HZ), TONE_FRAMES).await;
     c.hang_up().await;
     assert!(
         phone.take_bye(&talk, PATIENCE).await,

@@ -56,6 +56,48 @@ async fn consult(desk: &Desk, liqiang: i64, target: &mut AgentPhone) -> Talking 
     target.answer(ring).await
 }
 
+/// The target answered (`ring`): zhangmin completes the transfer and is released; caller and
+/// target hear each other; the target hangs up, the caller too; the record names both agents.
+async fn complete_and_check(
+    engine: &Engine,
+    desk: &Desk,
+    (mut caller, number): (Caller, &str),
+    (agent, agent_call): (&mut AgentPhone, &Talking),
+    (target, ring): (&mut AgentPhone, Ringing),
+    liqiang: i64,
+) {
+    let mut target_call = target.answer(ring).await;
+    assert_eq!(post(desk, "complete", json!({})).await.0, 200);
+    assert!(
+        agent.take_bye(agent_call, PATIENCE).await,
+        "the agent is released"
+    );
+    {
+        let mut two = Tones::new(
+            &mut caller,
+            CALLER,
+            vec![Phone::of(target, &target_call, TARGET)],
+        );
+        two.settle("handed over", |h| {
+            heard(&h.caller, TARGET) && heard(&h.phones[0], CALLER)
+        })
+        .await;
+    }
+    // zhangmin is in wrap-up, not on the call; liqiang is on it (the wallboard says so).
+    let zhangmin = agent_id(engine, "zhangmin").await;
+    desk.agent_in(zhangmin, "wrap_up").await;
+    desk.agent_in(liqiang, "on_call").await;
+    // The target hangs up: the caller goes on to the flow after the agent; then hangs up.
+    assert_eq!(target.hang_up(&mut target_call).await, 200);
+    // liqiang is ready again, as he was before the consultation.
+    desk.agent_in(liqiang, "ready").await;
+    caller.hang_up().await;
+    let pool = db(engine).await;
+    let (first, second): (Option<i64>, Option<i64>) =
+        hotline_e2e::ended_call(&pool, "agent_id, transfer_agent_id", number).await;
+    assert_eq!((first, second), (Some(zhangmin), Some(liqiang)));
+}
+
 #[tokio::test]
 async fn consult_cancel_conference_and_the_agent_leaving_each_change_who_hears_whom() {
     let (engine, dir) = start();
@@ -169,7 +211,7 @@ async fn consult_then_complete_hands_the_caller_to_the_target() {
     let (engine, dir) = start();
     let liqiang = agent_id(&engine, "liqiang").await;
     let number = "13933335555";
-    let (mut caller, mut agent, agent_call, mut target, desk) = talking(&engine, number).await;
+    let (caller, mut agent, agent_call, mut target, desk) = talking(&engine, number).await;
     // Not answered yet: complete is refused (422 naming consult).
     let (status, _) = post(&desk, "consult", json!({ "agent": liqiang })).await;
     assert_eq!(status, 200);
@@ -180,37 +222,15 @@ async fn consult_then_complete_hands_the_caller_to_the_target() {
         (422, Some("consult")),
         "{body}"
     );
-    let target_call = target.answer(ring).await;
-    assert_eq!(post(&desk, "complete", json!({})).await.0, 200);
-    assert!(
-        agent.take_bye(&agent_call, PATIENCE).await,
-        "the agent is released"
-    );
-    {
-        let mut two = Tones::new(
-            &mut caller,
-            CALLER,
-            vec![Phone::of(&target, &target_call, TARGET)],
-        );
-        two.settle("handed over", |h| {
-            heard(&h.caller, TARGET) && heard(&h.phones[0], CALLER)
-        })
-        .await;
-    }
-    // zhangmin is in wrap-up, not on the call; liqiang is on it (the wallboard says so).
-    let zhangmin = agent_id(&engine, "zhangmin").await;
-    desk.agent_in(zhangmin, "wrap_up").await;
-    desk.agent_in(liqiang, "on_call").await;
-    // The target hangs up: the caller goes on to the flow after the agent; then hangs up.
-    let mut target_call = target_call;
-    assert_eq!(target.hang_up(&mut target_call).await, 200);
-    // liqiang is ready again, as he was before the consultation.
-    desk.agent_in(liqiang, "ready").await;
-    caller.hang_up().await;
-    let pool = db(&engine).await;
-    let (first, second): (Option<i64>, Option<i64>) =
-        hotline_e2e::ended_call(&pool, "agent_id, transfer_agent_id", number).await;
-    assert_eq!((first, second), (Some(zhangmin), Some(liqiang)));
+    complete_and_check(
+        &engine,
+        &desk,
+        (caller, number),
+        (&mut agent, &agent_call),
+        (&mut target, ring),
+        liqiang,
+    )
+    .await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -219,7 +239,7 @@ async fn consulting_a_queue_rings_its_first_free_qualified_agent() {
     let (engine, dir) = start();
     let liqiang = agent_id(&engine, "liqiang").await;
     let number = "13933336666";
-    let (mut caller, mut agent, agent_call, mut target, desk) = talking(&engine, number).await;
+    let (caller, mut agent, agent_call, mut target, desk) = talking(&engine, number).await;
     let li_desk = Desk::login(&engine, "liqiang").await;
     desk.agent_in(liqiang, "ready").await;
     // An unknown queue names the field; nobody free is a 409, the caller still with the agent.
@@ -245,30 +265,14 @@ async fn consulting_a_queue_rings_its_first_free_qualified_agent() {
     let (status, body) = post(&desk, "consult", json!({ "queue": "general" })).await;
     assert_eq!(status, 200, "{body}");
     let ring = target.rung(PATIENCE).await;
-    let target_call = target.answer(ring).await;
-    assert_eq!(post(&desk, "complete", json!({})).await.0, 200);
-    assert!(
-        agent.take_bye(&agent_call, PATIENCE).await,
-        "the agent is released"
-    );
-    {
-        let mut two = Tones::new(
-            &mut caller,
-            CALLER,
-            vec![Phone::of(&target, &target_call, TARGET)],
-        );
-        two.settle("handed over", |h| {
-            heard(&h.caller, TARGET) && heard(&h.phones[0], CALLER)
-        })
-        .await;
-    }
-    let mut target_call = target_call;
-    assert_eq!(target.hang_up(&mut target_call).await, 200);
-    caller.hang_up().await;
-    let pool = db(&engine).await;
-    let zhangmin = agent_id(&engine, "zhangmin").await;
-    let (first, second): (Option<i64>, Option<i64>) =
-        hotline_e2e::ended_call(&pool, "agent_id, transfer_agent_id", number).await;
-    assert_eq!((first, second), (Some(zhangmin), Some(liqiang)));
+    complete_and_check(
+        &engine,
+        &desk,
+        (caller, number),
+        (&mut agent, &agent_call),
+        (&mut target, ring),
+        liqiang,
+    )
+    .await;
     let _ = std::fs::remove_dir_all(&dir);
 }

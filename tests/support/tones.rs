@@ -179,3 +179,47 @@ impl<'a> Tones<'a> {
         h
     }
 }
+
+/// `frames` 20 ms frames of tone from each side of an answered call: the caller's at
+/// `caller_hz`, the agent's phone's (to the engine's RTP address of `call`) at `agent_hz`.
+pub async fn tones_both_ways(
+    caller: &mut Caller,
+    phone: &crate::AgentPhone,
+    call: &crate::Talking,
+    (caller_hz, agent_hz): (f64, f64),
+    frames: u32,
+) {
+    for n in 0..frames {
+        caller.send_rtp(0, false, &tone(caller_hz, n)).await;
+        let pkt = rtp_packet(
+            0,
+            1000 + n as u16,
+            200_000 + n * 160,
+            false,
+            &tone(agent_hz, n),
+        );
+        phone
+            .rtp
+            .send_to(&pkt, call.engine_rtp)
+            .await
+            .expect("RTP from the agent's phone");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The interleaved samples of the stereo WAV recording at `path`, once its header counts more
+/// than a second of audio (the file is finished after the call is released).
+pub async fn stereo_samples(path: &std::path::Path) -> Vec<i16> {
+    let mut budget = Budget::new(PATIENCE);
+    loop {
+        let ok = hound::WavReader::open(path).ok().filter(|r| r.len() > 8000);
+        if let Some(r) = ok {
+            assert_eq!(r.spec().channels, 2, "stereo");
+            return r
+                .into_samples::<i16>()
+                .map(|s| s.expect("a sample"))
+                .collect();
+        }
+        assert!(budget.tick().await, "the recording {path:?} is written");
+    }
+}
