@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 
 use hotline_e2e::{
-    acd_call_and_a_second_phone, db, heard, power, silent, start_general_queue, AgentPhone, Caller,
-    Desk, Engine, Phone, Ringing, Talking, Tones, PATIENCE,
+    acd_call_and_a_second_phone, db, heard, power, silent, start_general_queue, stereo_tone_blocks,
+    AgentPhone, Caller, Desk, Engine, Phone, Ringing, Talking, Tones, PATIENCE,
 };
 use serde_json::{json, Value};
 
@@ -20,10 +20,7 @@ const AGENT: f64 = 2200.0;
 fn start() -> (Engine, PathBuf) {
     start_general_queue(
         "hotline-transfer-e2e",
-        &[
-            ("HOTLINE_MEDIA_RECORD", "false"),
-            ("HOTLINE_SIP_USERS", "1001:secret,1002:secret"),
-        ],
+        &[("HOTLINE_SIP_USERS", "1001:secret,1002:secret")],
     )
 }
 
@@ -203,7 +200,52 @@ async fn consult_cancel_conference_and_the_agent_leaving_each_change_who_hears_w
     let (first, second): (Option<i64>, Option<i64>) =
         hotline_e2e::ended_call(&pool, "agent_id, transfer_agent_id", number).await;
     assert_eq!((first, second), (Some(zhangmin), Some(liqiang)));
+    // Both consultations were recorded with the call: zhangmin left, liqiang right.
+    let (id,): (i64,) = hotline_e2e::ended_call(&pool, "id", number).await;
+    let detail = desk.get(&format!("/api/calls/{id}")).await;
+    let others = detail["other_recordings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(others.len(), 2, "{detail}");
+    for o in &others {
+        assert_eq!(o["kind"], "consult", "{o}");
+        let path = format!("/api/calls/{id}/recording?other={}", o["id"]);
+        let samples = played_stereo(&desk, &path).await;
+        let (agent_blocks, target_blocks) = stereo_tone_blocks(&samples, AGENT, TARGET, 1e10);
+        assert!(
+            agent_blocks >= 20 && target_blocks >= 20,
+            "{path}: zhangmin's tone left in {agent_blocks} blocks, liqiang's right in {target_blocks}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The samples of the stereo WAV `path` serves to `desk`, once it holds more than a second.
+async fn played_stereo(desk: &Desk, path: &str) -> Vec<i16> {
+    let mut budget = hotline_e2e::Budget::new(PATIENCE);
+    loop {
+        let res = desk
+            .http
+            .get(format!("{}{path}", desk.base))
+            .bearer_auth(&desk.token)
+            .send()
+            .await
+            .expect("GET the recording");
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        let bytes = res.bytes().await.expect("the recording's bytes");
+        let wav = hound::WavReader::new(std::io::Cursor::new(bytes.to_vec()))
+            .ok()
+            .filter(|r| r.len() > 8000);
+        if let Some(r) = wav {
+            assert_eq!(r.spec().channels, 2, "stereo");
+            return r
+                .into_samples::<i16>()
+                .map(|s| s.expect("a sample"))
+                .collect();
+        }
+        assert!(budget.tick().await, "{path} is finished");
+    }
 }
 
 #[tokio::test]

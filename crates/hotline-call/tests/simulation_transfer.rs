@@ -16,7 +16,9 @@ mod sim;
 
 use std::collections::BTreeSet;
 
-use hotline_call::control::{CallAction, ControlError, LiveOut, SipOrder, TransferTarget};
+use hotline_call::control::{
+    CallAction, ControlError, LiveOut, RecordingOf, SipOrder, TransferTarget,
+};
 use hotline_call::{CallId, Disposition};
 use sim::{connect, queued, Sim, SEC};
 
@@ -57,6 +59,9 @@ fn consulted(sim: &mut Sim, c: CallId, a: CallId) -> CallId {
         sim.hears(c).is_empty(),
         "the caller does not hear the consultation"
     );
+    // The consultation is recorded, kept with the caller's call: both legs feed it.
+    assert!(sim.recordings.contains(&(t, RecordingOf::Consultation(c))));
+    assert_eq!((sim.legs[&a].feeds, sim.legs[&t].feeds), (Some(t), Some(t)));
     t
 }
 
@@ -69,6 +74,11 @@ fn consult_then_complete_hands_the_caller_over_and_the_record_has_both_agents() 
     sim.advance(3 * SEC);
     assert_eq!(sim.desk(1, CallAction::CompleteTransfer), Ok(()));
     assert!(sim.released.contains(&a), "the first agent's leg ended");
+    assert_eq!(
+        sim.legs[&t].feeds, None,
+        "the consultation's recording ends at the hand-over"
+    );
+    assert_eq!(sim.legs[&c].feeds, Some(c), "the caller's own goes on");
     assert_eq!(sim.hears(c), set(&[t]));
     assert_eq!(sim.hears(t), set(&[c]));
     assert_eq!(sim.legs[&c].music, None);
@@ -100,6 +110,10 @@ fn cancel_gives_the_caller_back_to_the_agent() {
     let t = consulted(&mut sim, c, a);
     assert_eq!(sim.desk(1, CallAction::CancelConsult), Ok(()));
     assert!(sim.released.contains(&t));
+    assert_eq!(
+        sim.legs[&a].feeds, None,
+        "the agent's leg no longer feeds the consultation's recording"
+    );
     assert_eq!(sim.agent_state(2), "ready", "the target is ready again");
     assert_eq!(sim.legs[&c].bridged, Some(a));
     assert_eq!(sim.legs[&c].music, None);

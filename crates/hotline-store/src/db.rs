@@ -31,6 +31,7 @@ const NOTICE_RECORDINGS_SQL: &str = include_str!("../migrations/0024_notice_reco
 const CALL_TRANSFERS_SQL: &str = include_str!("../migrations/0027_call_transfers.sql");
 const RECORDING_RETENTION_SQL: &str = include_str!("../migrations/0028_recording_retention.sql");
 const QUALITY_SQL: &str = include_str!("../migrations/0029_quality.sql");
+const CALL_RECORDINGS_SQL: &str = include_str!("../migrations/0030_call_recordings.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +150,7 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(27, "call_transfers", CALL_TRANSFERS_SQL),
             migration(28, "recording_retention", RECORDING_RETENTION_SQL),
             migration(29, "quality", QUALITY_SQL),
+            migration(30, "call_recordings", CALL_RECORDINGS_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

@@ -145,6 +145,8 @@ async fn reasons(s: &Shared, q: &Params) -> ApiResult<Vec<String>> {
 pub struct CallDetail {
     call: Call,
     ticket_ids: Vec<i64>,
+    /// Its other recordings (consultations), played with `GET /api/calls/{id}/recording?other=`.
+    other_recordings: Vec<hotline_store::CallRecording>,
 }
 
 async fn call_detail(s: &Shared, id: i64) -> ApiResult<CallDetail> {
@@ -154,7 +156,12 @@ async fn call_detail(s: &Shared, id: i64) -> ApiResult<CallDetail> {
         .await?
         .ok_or_else(|| ApiError::not_found(format!("call {id} not found")))?;
     let ticket_ids = s.store.call_ticket_ids(id).await?;
-    Ok(CallDetail { call, ticket_ids })
+    let other_recordings = s.store.call_recordings(id).await?;
+    Ok(CallDetail {
+        call,
+        ticket_ids,
+        other_recordings,
+    })
 }
 
 /// `GET /api/calls/{id}`.

@@ -80,6 +80,10 @@ pub async fn purge_once(
             for (id, path) in &due {
                 if store.recording_purged(*id, now).await? {
                     delete(folder.as_deref(), Path::new(path), *id, &mut out);
+                    // Its other recordings (consultations) go with it.
+                    for other in store.call_recordings_purged(*id, now).await? {
+                        delete(folder.as_deref(), Path::new(&other), *id, &mut out);
+                    }
                 }
             }
             if i64::try_from(due.len()).unwrap_or(0) < BATCH {

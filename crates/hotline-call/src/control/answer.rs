@@ -7,8 +7,8 @@ use hotline_core::CallId;
 
 use super::call::{Call, Kind};
 use super::io::{
-    Channels, Incoming, LegEvent, LegOrder, LogEvent, Metric, Music, Output, RecSide, SipOrder,
-    Sound,
+    Channels, Incoming, LegEvent, LegOrder, LogEvent, Metric, Music, Output, RecSide, RecordingOf,
+    SipOrder, Sound,
 };
 use super::timers::TimerKind;
 use super::CallCore;
@@ -97,7 +97,7 @@ impl CallCore {
                 call,
                 channels: Channels::Stereo,
                 legs: vec![(call, RecSide::Caller, Some(RecSide::Agent))],
-                noted: true,
+                of: RecordingOf::Call,
             });
         }
         if let Some(flow) = entry {

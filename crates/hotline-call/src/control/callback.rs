@@ -14,7 +14,8 @@ use hotline_acd::{AgentId, CallId, Input};
 
 use super::call::{AttemptState, Call, CallbackLeg, Kind};
 use super::io::{
-    Channels, Dial, LegOrder, LiveOut, LogEvent, Output, RecSide, ScreenPop, SipOrder, Sound,
+    Channels, Dial, LegOrder, LiveOut, LogEvent, Output, RecSide, RecordingOf, ScreenPop, SipOrder,
+    Sound,
 };
 use super::CallCore;
 use crate::end::{EndClass, EndReason, Side};
@@ -168,7 +169,7 @@ impl CallCore {
                         (answered, RecSide::Caller, None),
                         (agent_leg, RecSide::Agent, None),
                     ],
-                    noted: false,
+                    of: RecordingOf::Attempt,
                 });
             }
             tracing::info!(entry = %leg.entry, agent = leg.agent.0, "callback: customer reached, bridged");

@@ -20,7 +20,9 @@ use hotline_core::desk::TransferTarget;
 use hotline_core::CallId;
 
 use super::call::{Call, Kind, Onward};
-use super::io::{ControlError, Dial, LegOrder, LiveOut, Music, Output, SipOrder};
+use super::io::{
+    Channels, ControlError, Dial, LegOrder, LiveOut, Music, Output, RecSide, RecordingOf, SipOrder,
+};
 use super::CallCore;
 use crate::phase::Phase;
 
@@ -344,6 +346,19 @@ impl CallCore {
         match agent_leg {
             Some(agent_leg) => {
                 self.emit(Output::Bridge(agent_leg, leg));
+                if self.cfg.recording {
+                    // The consultation, kept with the caller's call: the agent left, the
+                    // target right (until the caller is handed over or the target leaves).
+                    self.emit(Output::Record {
+                        call: leg,
+                        channels: Channels::Stereo,
+                        legs: vec![
+                            (agent_leg, RecSide::Caller, None),
+                            (leg, RecSide::Agent, None),
+                        ],
+                        of: RecordingOf::Consultation(caller),
+                    });
+                }
                 tracing::info!(%caller, target = %consult.target.words(), "consulted target answered");
             }
             None => self.sip(SipOrder::Hangup(leg)),
@@ -392,6 +407,13 @@ impl CallCore {
         }
         self.leg(caller, LegOrder::Music(None));
         self.emit(Output::Bridge(caller, target_leg));
+        if consult.answered && !blind && self.cfg.recording {
+            // The consultation's recording ends here (the caller's own goes on).
+            self.leg(target_leg, LegOrder::StopRecording);
+            if let Some(agent_leg) = old_peer {
+                self.leg(agent_leg, LegOrder::StopRecording);
+            }
+        }
         if !blind {
             // The router's conversation with the first agent is over (wrap-up).
             self.acd(Input::CallEnded(caller));
@@ -441,6 +463,13 @@ impl CallCore {
             }
         } else if let Some(a) = agent_leg {
             self.leg(a, LegOrder::Unbridge);
+        }
+        if consult.answered && self.cfg.recording {
+            // The consultation's recording ends with the target's leg; the agent's leg stops
+            // feeding it.
+            if let Some(a) = agent_leg {
+                self.leg(a, LegOrder::StopRecording);
+            }
         }
         // Back with the agent.
         tracing::info!(%caller, "consultation over: the caller is back with the agent");

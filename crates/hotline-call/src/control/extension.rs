@@ -8,7 +8,7 @@ use std::time::Duration;
 use hotline_core::CallId;
 
 use super::call::{Call, Kind};
-use super::io::{Channels, Dial, Incoming, LogEvent, Output, RecSide, SipOrder};
+use super::io::{Channels, Dial, Incoming, LogEvent, Output, RecSide, RecordingOf, SipOrder};
 use super::CallCore;
 use crate::phase::Phase;
 
@@ -101,7 +101,7 @@ impl CallCore {
                     (caller, RecSide::Caller, None),
                     (other, RecSide::Agent, None),
                 ],
-                noted: true,
+                of: RecordingOf::Call,
             });
         }
     }

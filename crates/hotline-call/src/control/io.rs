@@ -197,6 +197,18 @@ pub enum Channels {
     Stereo,
 }
 
+/// Whose recording a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordingOf {
+    /// The call's own (it has its record already): the path is noted on it at once.
+    Call,
+    /// A callback attempt's: the path goes with the attempt's record, written when it ends.
+    Attempt,
+    /// A consultation of this call's agent with the target (the agent left, the target
+    /// right): one more recording of that call.
+    Consultation(CallId),
+}
+
 /// Which side a leg's audio is in a recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecSide {
@@ -215,6 +227,8 @@ pub enum LegOrder {
     Music(Option<Music>),
     /// This leg stops forwarding to its bridge partner (the partner is not told).
     Unbridge,
+    /// This leg stops feeding the recording it fed (the recording goes on with its others).
+    StopRecording,
 }
 
 /// Who hears a party of a mix (see `hotline_media::mix`).
@@ -363,9 +377,8 @@ pub enum Output {
         call: CallId,
         channels: Channels,
         legs: Vec<(CallId, RecSide, Option<RecSide>)>,
-        /// `call` has its record already (an inbound call): the file's path is noted at once.
-        /// False for a callback attempt, whose record is written when it ends, path included.
-        noted: bool,
+        /// Whose recording it is.
+        of: RecordingOf,
     },
     /// `call` is over: close its leg, finish its recording, free its port.
     Release(CallId),

@@ -41,8 +41,8 @@ use hotline_core::{CallId, Core, Now};
 pub use io::{
     AgentInfo, Audience, CallAction, CallbackRoute, Channels, ControlError, CoreConfig, Dial, Env,
     Incoming, Input, IvrEnd, IvrOutcomeKind, LegEvent, LegOrder, LiveOut, LogEvent, Metric,
-    MonitorMode, Music, Notify, NotifyOutcome, Output, QueueHours, RecSide, ReferReplaces,
-    ScreenPop, SipOrder, Sound, TransferTarget,
+    MonitorMode, Music, Notify, NotifyOutcome, Output, QueueHours, RecSide, RecordingOf,
+    ReferReplaces, ScreenPop, SipOrder, Sound, TransferTarget,
 };
 pub use ivr::NodeCounters;
 

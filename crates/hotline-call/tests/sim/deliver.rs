@@ -177,6 +177,7 @@ impl Sim {
                     }
                     LegOrder::Music(m) => leg.music = m,
                     LegOrder::Unbridge => leg.bridged = None,
+                    LegOrder::StopRecording => leg.feeds = None,
                 }
             }
             Output::Mix {
@@ -222,8 +223,14 @@ impl Sim {
                     }
                 }
             }
-            Output::Record { call, .. } => {
+            Output::Record { call, legs, of, .. } => {
                 self.recorded.insert(call);
+                self.recordings.push((call, of));
+                for (leg, _, _) in legs {
+                    if let Some(l) = self.legs.get_mut(&leg) {
+                        l.feeds = Some(call);
+                    }
+                }
             }
             Output::Release(call) => {
                 assert!(self.released.insert(call), "{call} released twice");

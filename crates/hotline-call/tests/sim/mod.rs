@@ -142,6 +142,8 @@ pub struct Leg {
     pub mix: Option<(CallId, hotline_call::control::Audience)>,
     /// Everything it was asked to play, in order.
     pub played: Vec<Vec<Sound>>,
+    /// The recording (named by its call) it feeds.
+    pub feeds: Option<CallId>,
 }
 
 /// How the store answers.
@@ -173,6 +175,8 @@ pub struct Sim {
     pub desk_replies: HashMap<u64, Result<(), ControlError>>,
     pub unexpected: Vec<&'static str>,
     pub recorded: BTreeSet<CallId>,
+    /// Every recording started: its call, and whose it is.
+    pub recordings: Vec<(CallId, hotline_call::control::RecordingOf)>,
     pub router_outputs: Vec<hotline_acd::Output>,
     pub store: Store,
     /// Lookups not answered (a slow store).
@@ -404,6 +408,7 @@ impl Sim {
             desk_replies: HashMap::new(),
             unexpected: Vec::new(),
             recorded: BTreeSet::new(),
+            recordings: Vec::new(),
             router_outputs: Vec::new(),
             store: Store::Up,
             lookups: VecDeque::new(),

@@ -1,6 +1,8 @@
 //! Playing a call's recording: `GET /api/calls/{id}/recording` streams the WAV file, whole or
 //! the one byte range asked for (`Range: bytes=…`, answered `206` with `Content-Range`; a range
-//! outside the file is `416`), so an `<audio>` element can seek.
+//! outside the file is `416`), so an `<audio>` element can seek. `?other=ID` plays one of the
+//! call's other recordings instead (a consultation: the agent left, the target right; listed in
+//! `GET /api/calls/{id}`), with the same rules.
 //!
 //! Who may play what: an agent, the calls they took; a `qa` evaluator and an admin, every
 //! call; a supervisor, the calls of their team's agents, and every call when no agent belongs
@@ -77,7 +79,8 @@ pub async fn play(
     q: Params,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    q.only(&[])?;
+    let q = q.only(&["other"])?;
+    let other = q.id("other")?;
     let now = s.now();
     let call = s
         .store
@@ -88,7 +91,21 @@ pub async fn play(
         audit(&s, &who, id, Some(&e), now).await;
         return Err(e);
     }
-    let file = recording_file(&s, &call)?;
+    let stored = match other {
+        None => call.recording.clone(),
+        Some(other) => {
+            s.store
+                .call_recordings(id)
+                .await?
+                .into_iter()
+                .find(|r| r.id == other)
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("call {id} has no other recording {other}"))
+                })?
+                .path
+        }
+    };
+    let file = recording_file(&s, &call, stored.as_deref())?;
     let answer = send(&file, headers.get(header::RANGE), &s.recording_keys, id).await;
     match &answer {
         Ok(_) if s.plays.first_in_a_while(who.agent.id, id, now) => {
@@ -166,10 +183,11 @@ async fn may_play(s: &Shared, who: &Authed, call: &Call) -> ApiResult<()> {
     }
 }
 
-/// The recording's file, inside the recordings folder, of an ended call.
-fn recording_file(s: &Shared, call: &Call) -> ApiResult<PathBuf> {
+/// The recording's file (`stored`: the call's own, or one of its other recordings), inside the
+/// recordings folder, of an ended call.
+fn recording_file(s: &Shared, call: &Call, stored: Option<&str>) -> ApiResult<PathBuf> {
     let none = || ApiError::not_found(format!("call {} has no recording", call.id));
-    let stored = call.recording.as_deref().ok_or_else(none)?;
+    let stored = stored.ok_or_else(none)?;
     if call.ended_at.is_none() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,

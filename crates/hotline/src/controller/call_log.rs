@@ -227,6 +227,16 @@ impl CallLog {
         );
     }
 
+    /// One more recording (`kind`: a consultation) of the call, started at `at`.
+    pub fn other_recording(&self, call: CallRef, kind: &str, path: &std::path::Path, at: Millis) {
+        self.send(Entry::Recording {
+            call_ref: self.call_ref(call),
+            kind: kind.to_string(),
+            path: path.display().to_string(),
+            at,
+        });
+    }
+
     pub fn ivr_ended(
         &self,
         call: CallRef,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use hotline_call::control::{
     self as core, Channels, Input, LegOrder, LiveOut, LogEvent, Metric, Music, Output, RecSide,
-    SipOrder, Sound,
+    RecordingOf, SipOrder, Sound,
 };
 use hotline_core::CallId;
 use hotline_media::leg::{self, LegCommand, LegConfig, LegEvent, LegHandle, LegMedia, RecordTo};
@@ -276,8 +276,8 @@ impl Shell {
                 call,
                 channels,
                 legs,
-                noted,
-            } => self.record(call, channels, &legs, noted),
+                of,
+            } => self.record(call, channels, &legs, of),
             Output::Release(call) => self.release(call),
             Output::Acd(input) => {
                 if let Some(acd) = &self.cfg.acd {
@@ -426,6 +426,7 @@ impl Shell {
             LegOrder::StopPlayback => LegCommand::StopPlayback,
             LegOrder::Music(music) => LegCommand::MusicOnHold(music.and_then(|m| self.music(m))),
             LegOrder::Unbridge => LegCommand::Unbridge,
+            LegOrder::StopRecording => LegCommand::Record(None),
         };
         leg.send(cmd);
     }
@@ -453,7 +454,7 @@ impl Shell {
         call: CallId,
         channels: Channels,
         legs: &[(CallId, RecSide, Option<RecSide>)],
-        noted: bool,
+        of: RecordingOf,
     ) {
         let Some(dir) = &self.cfg.recordings else {
             return;
@@ -484,8 +485,15 @@ impl Shell {
                 })));
             }
         }
-        if let Some(log) = self.cfg.log().filter(|_| noted) {
-            log.recording(call, rec.path());
+        if let Some(log) = self.cfg.log() {
+            match of {
+                RecordingOf::Call => log.recording(call, rec.path()),
+                // Noted with the attempt's record when it ends.
+                RecordingOf::Attempt => {}
+                RecordingOf::Consultation(of_call) => {
+                    log.other_recording(of_call, "consult", rec.path(), crate::storage::now_ms())
+                }
+            }
         }
         if let Some(m) = self.calls.get_mut(&call) {
             m.recording = Some(rec);

@@ -53,6 +53,13 @@ async fn old_recordings_go_held_young_and_kept_ones_stay() {
     let outside_file = base.join("outside.wav");
     let outside = recorded(&s, "f", Some("billing"), 100, &outside_file).await;
     s.set_legal_hold(held, true).await.unwrap();
+    // Consultations recorded with two of them: they go (or stay) with the call's own.
+    for (call, name) in [(old_billing, "a-consult"), (held, "c-consult")] {
+        std::fs::write(f(name), b"RIFF").unwrap();
+        s.add_call_recording(call, "consult", &f(name).display().to_string(), NOW)
+            .await
+            .unwrap();
+    }
 
     let retention = Retention {
         queues: vec![("billing".into(), 90), ("repairs".into(), 0)],
@@ -62,11 +69,16 @@ async fn old_recordings_go_held_young_and_kept_ones_stay() {
     assert_eq!(
         p,
         Purged {
-            files: 2,
+            files: 3,
             missing: 0,
             outside: 1
         }
     );
+    assert!(!f("a-consult").exists() && f("c-consult").exists());
+    let listed = s.call_recordings(old_billing).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(!listed[0].available, "{listed:?}");
+    assert!(s.call_recordings(held).await.unwrap()[0].available);
     for (id, gone) in [
         (old_billing, true),
         (young_billing, false),
@@ -93,8 +105,8 @@ async fn old_recordings_go_held_young_and_kept_ones_stay() {
     s.set_legal_hold(held, false).await.unwrap();
     assert_eq!(
         purge_once(&s, &rec, &retention, NOW).await.unwrap().files,
-        1
+        2
     );
-    assert!(!f("c").exists());
+    assert!(!f("c").exists() && !f("c-consult").exists());
     let _ = std::fs::remove_dir_all(&base);
 }

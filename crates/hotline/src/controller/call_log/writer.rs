@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hotline_store::{Actor, CallIs, CallUpdate, NewCall, Store, StoreError};
+use hotline_store::{Actor, CallIs, CallUpdate, Millis, NewCall, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
@@ -39,6 +39,13 @@ pub enum Entry {
     },
     /// The caller's survey score, also noted on the call's tickets.
     Survey { call_ref: String, score: i64 },
+    /// One more recording of the call (a consultation), kept in `call_recordings`.
+    Recording {
+        call_ref: String,
+        kind: String,
+        path: String,
+        at: Millis,
+    },
     /// A callback attempt: a record of its own.
     Attempt {
         call: NewCall,
@@ -62,7 +69,9 @@ impl Entry {
     fn call_ref(&self) -> &str {
         match self {
             Entry::Start { call, .. } | Entry::Attempt { call, .. } => &call.call_ref,
-            Entry::Update { call_ref, .. } | Entry::Survey { call_ref, .. } => call_ref,
+            Entry::Update { call_ref, .. }
+            | Entry::Survey { call_ref, .. }
+            | Entry::Recording { call_ref, .. } => call_ref,
         }
     }
 }
@@ -340,6 +349,17 @@ impl Writer {
                 if u.ended_at.is_some() {
                     self.ids.remove(call_ref);
                 }
+            }
+            Entry::Recording {
+                call_ref,
+                kind,
+                path,
+                at,
+            } => {
+                let Some(id) = self.id_of(call_ref).await? else {
+                    return Ok(());
+                };
+                self.store.add_call_recording(id, kind, path, *at).await?;
             }
             Entry::Survey { call_ref, score } => {
                 let Some(id) = self.id_of(call_ref).await? else {
