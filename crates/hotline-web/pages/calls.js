@@ -56,6 +56,9 @@
       "c.live": "通话中",
       "c.player": "通话 {id} 的录音",
       "c.facts": "{time} · {caller} · 坐席 {agent} · 通话 {talk}",
+      "c.parts": "这通电话的录音：",
+      "c.part.own": "通话录音",
+      "c.part.consult": "咨询录音 {n}（{time}）",
       "d.answered": "已接通",
       "d.self_served": "自助办结",
       "d.abandoned_in_ivr": "语音导航中挂机",
@@ -110,6 +113,9 @@
       "c.live": "in progress",
       "c.player": "Recording of call {id}",
       "c.facts": "{time} · {caller} · agent {agent} · talk {talk}",
+      "c.parts": "This call's recordings:",
+      "c.part.own": "The call",
+      "c.part.consult": "Consultation {n} ({time})",
       "d.answered": "answered",
       "d.self_served": "self-served",
       "d.abandoned_in_ivr": "hung up in the IVR",
@@ -309,7 +315,24 @@
     C.player = { id: call.id, call };
     renderRows();
     playerHead(call);
-    await C.rec.open(call.id);
+    const shown = C.rec.open(call.id);
+    // Its other recordings (consultations), each a button; the call's own first.
+    const parts = $("p-parts");
+    parts.replaceChildren();
+    parts.hidden = true;
+    const detail = await api("GET", "/api/calls/" + encodeURIComponent(call.id)).catch(() => null);
+    const others = (detail && detail.other_recordings) || [];
+    if (others.length && C.player && C.player.id === call.id) {
+      const button = (label, other) =>
+        el("button", { type: "button", class: "secondary", data: { other: other || "" }, text: label, on: { click: () => C.rec.open(call.id, other) } });
+      parts.append(
+        el("span", { text: t("c.parts") }),
+        button(t("c.part.own"), null),
+        ...others.filter((o) => o.available).map((o, i) => button(t("c.part.consult", { n: i + 1, time: when(o.started_at) }), o.id)),
+      );
+      parts.hidden = false;
+    }
+    await shown;
   }
 
   // ---- wiring --------------------------------------------------------------------------------

@@ -9,6 +9,9 @@
 // a click on a waveform plays from there. A refusal (an agent asking for another agent's call:
 // 403) shows the API's message. Who may listen is the API's rule.
 //
+// `open(id, other)` with `other` plays one of the call's other recordings (a consultation, its
+// sides labelled consulting agent / consulted; GET …/recording?other=ID).
+//
 // `Hotline.recording.player(box)` builds the player inside `box` (a section the page made,
 // with its own heading), after what is already there: a message (#p-msg), the download's
 // progress (#p-load, #p-progress, #p-progress-text), the <audio> (#p-audio) and the two
@@ -32,6 +35,8 @@
       "rec.bad_wav": "录音文件无法解析：{why}",
       "rec.bad_range": "服务器的分段答复不对（{range}）",
       "rec.empty": "录音文件是空的",
+      "rec.left.consult": "咨询方坐席（左声道）",
+      "rec.right.consult": "被咨询方（右声道）",
     },
     {
       "rec.loading": "Downloading the recording…",
@@ -44,6 +49,8 @@
       "rec.bad_wav": "The recording cannot be read: {why}",
       "rec.bad_range": "The server's range answer is wrong ({range})",
       "rec.empty": "The recording is empty",
+      "rec.left.consult": "The consulting agent (left channel)",
+      "rec.right.consult": "The one consulted (right channel)",
     },
   );
 
@@ -69,8 +76,8 @@
    * The recording of call `id`, in Range requests of CHUNK bytes until Content-Range's total;
    * `progress(got, total)` after each. Resolves `{ bytes, requests }`.
    */
-  async function download(id, signal, progress) {
-    const url = "/api/calls/" + encodeURIComponent(id) + "/recording";
+  async function download(id, signal, progress, other) {
+    const url = "/api/calls/" + encodeURIComponent(id) + "/recording" + (other ? "?other=" + encodeURIComponent(other) : "");
     const parts = [];
     let got = 0;
     let total = null;
@@ -257,13 +264,27 @@
       cur = null;
     }
 
-    async function open(id) {
+    /** `other`: one of the call's other recordings (a consultation: its two sides labelled so). */
+    async function open(id, other) {
       close();
       const abort = new AbortController();
       const p = { id, abort, url: null, peaks: null };
       cur = p;
       box.hidden = false;
       box.dataset.call = id;
+      if (other) box.dataset.other = other;
+      else delete box.dataset.other;
+      const sides = other ? ["rec.left.consult", "rec.right.consult"] : ["rec.left", "rec.right"];
+      for (const [h, c, key] of [
+        ["p-left-h", left, sides[0]],
+        ["p-right-h", right, sides[1]],
+      ]) {
+        const head = waves.querySelector("#" + h);
+        head.dataset.i18n = key;
+        head.textContent = t(key);
+        c.dataset.i18nLabel = key;
+        c.setAttribute("aria-label", t(key));
+      }
       box.dataset.state = "loading";
       delete box.dataset.requests;
       audio.hidden = true;
@@ -274,12 +295,17 @@
       say(msg, t("rec.loading"), "info");
       let got;
       try {
-        got = await download(id, abort.signal, (n, total) => {
-          if (cur !== p) return;
-          progress.max = total || 1;
-          progress.value = n;
-          progressText.textContent = t("rec.progress", { got: Math.round(n / 1024), total: Math.round(total / 1024) });
-        });
+        got = await download(
+          id,
+          abort.signal,
+          (n, total) => {
+            if (cur !== p) return;
+            progress.max = total || 1;
+            progress.value = n;
+            progressText.textContent = t("rec.progress", { got: Math.round(n / 1024), total: Math.round(total / 1024) });
+          },
+          other,
+        );
       } catch (err) {
         if (cur !== p || abort.signal.aborted) return "closed";
         box.dataset.state = "refused";
