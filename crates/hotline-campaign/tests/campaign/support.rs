@@ -61,6 +61,9 @@ pub struct Sim {
     pub log: Vec<(Millis, Action)>,
     ends: BTreeSet<(Millis, TargetId, u32, CallResultKey)>,
     pub responder: Responder,
+    /// Calls under way as the simulation counts them (dials minus ends), and the most seen.
+    pub live: usize,
+    pub max_live: usize,
 }
 
 /// CallResult has no Ord; keep its index.
@@ -78,6 +81,8 @@ impl Sim {
             log: Vec::new(),
             ends: BTreeSet::new(),
             responder: Box::new(|_, _, _| None),
+            live: 0,
+            max_live: 0,
         }
     }
 
@@ -100,6 +105,8 @@ impl Sim {
                 target, attempt, ..
             } = a
             {
+                self.live += 1;
+                self.max_live = self.max_live.max(self.live);
                 if let Some((after, result)) = (self.responder)(*target, *attempt, at) {
                     self.ends
                         .insert((at + after, *target, *attempt, key(result)));
@@ -128,6 +135,7 @@ impl Sim {
                 }
                 (_, Some(e)) => {
                     self.ends.remove(&e);
+                    self.live -= 1;
                     self.event(
                         e.0.max(self.now),
                         Event::AttemptEnded {
