@@ -64,6 +64,8 @@ pub struct Sim {
     /// Calls under way as the simulation counts them (dials minus ends), and the most seen.
     pub live: usize,
     pub max_live: usize,
+    /// The ends the simulation reported: (time, target, attempt, result).
+    pub ended: Vec<(Millis, TargetId, u32, CallResult)>,
 }
 
 /// CallResult has no Ord; keep its index.
@@ -83,6 +85,7 @@ impl Sim {
             responder: Box::new(|_, _, _| None),
             live: 0,
             max_live: 0,
+            ended: Vec::new(),
         }
     }
 
@@ -136,6 +139,7 @@ impl Sim {
                 (_, Some(e)) => {
                     self.ends.remove(&e);
                     self.live -= 1;
+                    self.ended.push((e.0, e.1, e.2, CallResult::ALL[e.3]));
                     self.event(
                         e.0.max(self.now),
                         Event::AttemptEnded {
