@@ -9,6 +9,7 @@
 //! - [`dialler`]: the sans-IO dialler, `handle(now, Event) -> Vec<Action>` and
 //!   `next_deadline()`, pacing attempts per route (token bucket, line limit, free agents in
 //!   progressive mode, the abandoned-share limit).
+//! - [`pacing`]: the token bucket and the abandoned share, in integers.
 //! - [`progress`]: the figures the wallboard and metrics show.
 //!
 //! The shell (later) owns the store, the SIP calls and the timer: it feeds the dialler events,
@@ -18,6 +19,7 @@
 pub mod dialler;
 pub mod model;
 pub mod numbers;
+pub mod pacing;
 pub mod progress;
 pub mod rules;
 pub mod window;

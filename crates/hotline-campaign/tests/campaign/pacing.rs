@@ -204,3 +204,38 @@ fn progressive_stops_over_dialling_when_abandoned_calls_pass_three_percent() {
     assert_eq!(d.in_progress().len(), 6, "over-dialling again");
     assert_eq!(d.progress().abandoned, 1);
 }
+
+#[test]
+fn the_token_bucket_refills_in_exact_integers_and_caps_at_the_burst() {
+    use hotline_campaign::pacing::TokenBucket;
+    let mut b = TokenBucket::new(3, 2, 0);
+    assert!(!b.take(0), "starts empty");
+    assert_eq!(
+        b.ready_at(0),
+        Some(334),
+        "1000 milli-tokens at 3 a ms: 334 ms"
+    );
+    assert!(!b.take(333));
+    assert!(b.take(334));
+    assert!(!b.has_token(334));
+    // Idle for ten seconds: two saved up, not thirty.
+    assert!(b.take(10_334) && b.take(10_334) && !b.take(10_334));
+    assert_eq!(TokenBucket::new(0, 5, 0).ready_at(1_000_000), None);
+    b.reset(20_000);
+    assert!(!b.has_token(20_000));
+}
+
+#[test]
+fn the_abandoned_share_is_over_the_last_sample() {
+    use hotline_campaign::pacing::AbandonedShare;
+    let mut s = AbandonedShare::new(4);
+    assert_eq!(s.permille(), 0);
+    s.record(true);
+    assert_eq!(s.permille(), 1000);
+    for _ in 0..3 {
+        s.record(false);
+    }
+    assert_eq!(s.permille(), 250);
+    s.record(false);
+    assert_eq!(s.permille(), 0, "the abandoned call left the sample");
+}

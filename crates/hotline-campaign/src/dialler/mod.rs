@@ -13,6 +13,9 @@
 //! had fewer calls today than the per-customer limit (else it is due when the window opens on
 //! the next day).
 //!
+//! In preview mode the offer to the agent is the dial as far as pacing goes: it takes the
+//! token, a line and the agent's claim until the call is answered, ends or is skipped.
+//!
 //! Every dial carries the target's next attempt number (one more than the highest stored), so
 //! the shell can store it keyed by (target, attempt) and nothing is dialled twice for the same
 //! attempt, also after [`Dialler::restore`]. An attempt that was under way when the engine
@@ -20,7 +23,7 @@
 //! [`Event::AttemptEnded`] (its real result if it knows it, else `Failed`), and the retry
 //! rules decide.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 
 use hotline_time::Millis;
 
@@ -28,115 +31,12 @@ use crate::model::{
     Attempt, CallResult, Campaign, Mode, Promise, SkipReason, StoredTarget, Target, TargetId,
     TargetState,
 };
+use crate::pacing::{AbandonedShare, TokenBucket};
 use crate::progress::Progress;
+
+mod io;
 use crate::rules::{CallsToday, DoNotCall, RetryOutcome};
-
-/// A milli-token: the bucket counts in thousandths of an attempt so the refill is exact in
-/// integers (`elapsed_ms × attempts_per_sec`).
-const TOKEN: u64 = 1000;
-
-/// An input to the dialler.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// Time passed (the deadline came, or any wake-up).
-    Tick,
-    /// Begin placing calls.
-    Start,
-    /// An operator pauses the campaign (calls under way go on).
-    Pause,
-    /// An operator resumes it.
-    Resume,
-    /// The campaign ends: no more dials, ever (calls under way still report their end).
-    Stop,
-    /// The customer picked up the attempt (progressive/preview: it no longer waits for an
-    /// agent; send the free-agent count that follows first).
-    AttemptAnswered { target: TargetId, attempt: u32 },
-    /// An attempt ended at `at` with `result` (and a promise to pay, if one was made).
-    AttemptEnded {
-        target: TargetId,
-        attempt: u32,
-        result: CallResult,
-        at: Millis,
-        promise: Option<Promise>,
-    },
-    /// Progressive/preview: agents of the campaign's queue free now (a count, not a change).
-    FreeAgents(u32),
-    /// The route refuses or times out: pause until it is up.
-    RouteDown { reason: String },
-    /// The route works again.
-    RouteUp,
-    /// Put a number on the do-not-call list.
-    DoNotCallNumber(String),
-    /// Put a customer on the do-not-call list.
-    DoNotCallCustomer(String),
-    /// The calls placed today per customer across campaigns (from the store); replaces what
-    /// the dialler counted for that date.
-    CallsToday(CallsToday),
-    /// Preview: the agent skipped the offered target.
-    PreviewSkipped {
-        target: TargetId,
-        attempt: u32,
-        reason: String,
-    },
-}
-
-/// Why the campaign does not place calls.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PauseReason {
-    /// An operator paused it.
-    Operator,
-    /// The route is down (the reason as the shell saw it, e.g. "503 from the trunk").
-    RouteDown(String),
-}
-
-/// An output of the dialler.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Place a call (IVR-only, progressive).
-    Dial {
-        target: TargetId,
-        number: String,
-        attempt: u32,
-    },
-    /// Preview: offer the target to a free agent, who dials or skips.
-    Preview {
-        target: TargetId,
-        number: String,
-        attempt: u32,
-    },
-    /// A target's state changed other than by a dial (a retry is due, deferred to the next
-    /// day, final, skipped): for the store.
-    Target {
-        target: TargetId,
-        state: TargetState,
-    },
-    /// No calls until resumed or the route is up.
-    Paused { reason: PauseReason },
-    /// Calls are placed again.
-    Resumed,
-    /// The campaign was stopped.
-    Stopped,
-    /// Every target is final and no call is under way.
-    Done,
-    /// Progressive: the abandoned share exceeded the limit; over-dialling is off.
-    Throttled {
-        abandoned_permille: u32,
-        ratio_permille: u32,
-    },
-    /// Progressive: the share is back to half the limit or less; the configured ratio again.
-    Unthrottled { ratio_permille: u32 },
-}
-
-/// Where the campaign stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
-    /// Not started yet.
-    Ready,
-    Running,
-    Paused(PauseReason),
-    Stopped,
-    Done,
-}
+pub use io::{Action, Event, PauseReason, Status};
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -165,14 +65,11 @@ pub struct Dialler {
     route_down: Option<String>,
     stopped: bool,
     done: bool,
-    tokens: u64,
-    refilled_at: Millis,
+    bucket: TokenBucket,
     in_flight: u32,
     claims: u32,
     free_agents: u32,
-    /// The last answered calls, `true` = abandoned.
-    recent: VecDeque<bool>,
-    recent_abandoned: u32,
+    abandoned: AbandonedShare,
     throttled: bool,
     progress: Progress,
 }
@@ -197,6 +94,8 @@ impl Dialler {
     /// Not started: send [`Event::Start`] if the campaign was running. A target id that
     /// repeats is taken once (its first occurrence).
     pub fn restore(cfg: Campaign, stored: Vec<StoredTarget>, dnc: DoNotCall) -> Dialler {
+        let bucket = TokenBucket::new(cfg.route.attempts_per_sec, cfg.route.burst, Millis::MIN);
+        let abandoned = AbandonedShare::new(cfg.abandoned_sample);
         let mut d = Dialler {
             cfg,
             entries: Vec::with_capacity(stored.len()),
@@ -210,13 +109,11 @@ impl Dialler {
             route_down: None,
             stopped: false,
             done: false,
-            tokens: 0,
-            refilled_at: Millis::MIN,
+            bucket,
             in_flight: 0,
             claims: 0,
             free_agents: 0,
-            recent: VecDeque::new(),
-            recent_abandoned: 0,
+            abandoned,
             throttled: false,
             progress: Progress::default(),
         };
@@ -293,8 +190,7 @@ impl Dialler {
             Event::Start => {
                 if !self.started && !self.stopped {
                     self.started = true;
-                    self.tokens = 0;
-                    self.refilled_at = now;
+                    self.bucket.reset(now);
                 }
             }
             Event::Pause => {
@@ -391,7 +287,7 @@ impl Dialler {
         }
         let (due, _) = self.queue.first()?;
         let at = self.cfg.window.next_open((*due).max(self.now))?;
-        let token_at = self.token_ready_at()?;
+        let token_at = self.bucket.ready_at(self.now)?;
         Some(at.max(token_at))
     }
 
@@ -416,7 +312,7 @@ impl Dialler {
     pub fn progress(&self) -> Progress {
         let mut p = self.progress;
         p.in_progress = self.in_flight;
-        p.abandoned_share_permille = self.abandoned_share();
+        p.abandoned_share_permille = self.abandoned.permille();
         p.throttled = self.throttled;
         p
     }
@@ -469,39 +365,6 @@ impl Dialler {
                 u64::from(self.claims) < allowed
             }
         }
-    }
-
-    fn refill(&mut self) {
-        let rate = u64::from(self.cfg.route.attempts_per_sec);
-        let cap = u64::from(self.cfg.route.burst.max(1)) * TOKEN;
-        let elapsed = u64::try_from(self.now.saturating_sub(self.refilled_at)).unwrap_or(0);
-        self.tokens = self
-            .tokens
-            .saturating_add(elapsed.saturating_mul(rate))
-            .min(cap);
-        self.refilled_at = self.now;
-    }
-
-    /// When the bucket holds a whole token (`None` at a rate of 0).
-    fn token_ready_at(&self) -> Option<Millis> {
-        let rate = u64::from(self.cfg.route.attempts_per_sec);
-        let cap = u64::from(self.cfg.route.burst.max(1)) * TOKEN;
-        let elapsed = u64::try_from(self.now.saturating_sub(self.refilled_at)).unwrap_or(0);
-        let level = self
-            .tokens
-            .saturating_add(elapsed.saturating_mul(rate))
-            .min(cap);
-        if level >= TOKEN {
-            return Some(self.now);
-        }
-        if rate == 0 {
-            return None;
-        }
-        let wait = (TOKEN - level).div_ceil(rate);
-        Some(
-            self.now
-                .saturating_add(Millis::try_from(wait).unwrap_or(Millis::MAX)),
-        )
     }
 
     /// The slot of `target` if `attempt` is its attempt under way.
@@ -574,15 +437,7 @@ impl Dialler {
             self.progress.abandoned += 1;
         }
         if result.reached() && self.cfg.mode == Mode::Progressive {
-            self.recent.push_back(result == CallResult::Abandoned);
-            if result == CallResult::Abandoned {
-                self.recent_abandoned += 1;
-            }
-            while self.recent.len() > self.cfg.abandoned_sample.max(1) as usize {
-                if self.recent.pop_front() == Some(true) {
-                    self.recent_abandoned = self.recent_abandoned.saturating_sub(1);
-                }
-            }
+            self.abandoned.record(result == CallResult::Abandoned);
             self.update_throttle(out);
         }
         let state = match self.cfg.retry.after(result, attempt, at) {
@@ -594,16 +449,8 @@ impl Dialler {
         out.push(Action::Target { target: id, state });
     }
 
-    fn abandoned_share(&self) -> u32 {
-        let n = self.recent.len() as u64;
-        if n == 0 {
-            return 0;
-        }
-        u32::try_from(u64::from(self.recent_abandoned) * 1000 / n).unwrap_or(u32::MAX)
-    }
-
     fn update_throttle(&mut self, out: &mut Vec<Action>) {
-        let share = self.abandoned_share();
+        let share = self.abandoned.permille();
         let limit = self.cfg.abandoned_limit_permille;
         if !self.throttled && share > limit {
             self.throttled = true;
@@ -624,12 +471,13 @@ impl Dialler {
         if !self.running() || !self.cfg.window.is_open(self.now) {
             return;
         }
-        self.refill();
         let date = self.cfg.window.zone().date(self.now);
         if self.today.as_ref().map(|t| t.date) != Some(date) {
             self.today = Some(CallsToday::empty(date));
         }
-        while self.in_flight < self.cfg.route.max_lines && self.agent_room() && self.tokens >= TOKEN
+        while self.in_flight < self.cfg.route.max_lines
+            && self.agent_room()
+            && self.bucket.has_token(self.now)
         {
             let Some(&(due, slot)) = self.queue.first() else {
                 break;
@@ -669,7 +517,11 @@ impl Dialler {
                 out.push(Action::Target { target: id, state });
                 continue;
             }
-            self.tokens -= TOKEN;
+            if !self.bucket.take(self.now) {
+                // has_token said yes a moment ago: cannot happen; put the target back.
+                self.queue.insert((due, slot));
+                break;
+            }
             self.in_flight += 1;
             self.progress.dialled += 1;
             if let Some(t) = self.today.as_mut() {
