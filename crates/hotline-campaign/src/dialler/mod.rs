@@ -33,9 +33,9 @@ use crate::model::{
 };
 use crate::pacing::{AbandonedShare, TokenBucket};
 use crate::progress::Progress;
+use crate::rules::{CallsToday, DoNotCall, RetryOutcome};
 
 mod io;
-use crate::rules::{CallsToday, DoNotCall, RetryOutcome};
 pub use io::{Action, Event, PauseReason, Status};
 
 #[derive(Debug, Clone)]
