@@ -35,7 +35,7 @@ browser_engine "$BIN" "$OUT" $PORT $HTTP_PORT $((PORT + 140))-$((PORT + 199)) \
   HOTLINE_ACD_AFTER_AGENT_FLOW= \
   HOTLINE_SIP_TRUNKS=127.0.0.1/32 HOTLINE_SIP_USERS=1001:secret,1002:secret,1003:secret \
   HOTLINE_SIP_AUTH_ALGORITHMS=MD5,SHA-256 HOTLINE_ACD_READY_ON_REGISTER=false \
-  HOTLINE_MEDIA_TIMEOUT_SECS=0 HOTLINE_MEDIA_RECORD=false \
+  HOTLINE_MEDIA_TIMEOUT_SECS=0 \
   HOTLINE_LOG_LEVEL=info,hotline_call::control::queue=debug
 
 # The phones the test starts write their pids here; whatever is left is ended on exit.

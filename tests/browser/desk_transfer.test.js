@@ -360,6 +360,34 @@ async function login(who, password) {
       JSON.stringify(rec2 && { agent_id: rec2.agent_id, transfer_agent_id: rec2.transfer_agent_id, caller: rec2.caller }),
     );
     check("liqiang's phone: every call of his ended by the engine (BYE)", !!(await liPhone.logged("consult call done", 10000, 3)), last(liPhone));
+
+    // ---- the first call's consultations, recorded with it, on /wall/calls (zhaolei) ----
+    const detail1 = rec1 ? (await api("GET", `/api/calls/${rec1.id}`, boss.token)).body : {};
+    const consults = (detail1.other_recordings || []).filter((o) => o.kind === "consult" && o.available);
+    check("the first call: its two answered consultations recorded with it (the busy one not)", consults.length === 2, JSON.stringify(detail1.other_recordings));
+    const wall = await ctx.newPage();
+    watch(wall, problems);
+    await wall.goto(BASE + "/wall/calls");
+    await wall.waitForSelector("#login:not([hidden])");
+    await wall.fill("#login-name", "zhaolei");
+    await wall.fill("#login-password", env.SUP_PASSWORD);
+    await wall.click("#login-form button[type=submit]");
+    await wall.waitForSelector("#calls:not([hidden])");
+    await wall.fill("#c-phone", CALLER1);
+    await wall.click("#c-form button[type=submit]");
+    await wall.waitForSelector(`#c-rows tr[data-call="${rec1 && rec1.id}"] button`, { timeout: 10000 });
+    await wall.click(`#c-rows tr[data-call="${rec1 && rec1.id}"] button`);
+    await wall.waitForSelector("#p-parts:not([hidden]) button[data-other]", { timeout: 10000 });
+    const parts = await wall.$$eval("#p-parts button", (bs) => bs.map((b) => [b.dataset.other, b.textContent]));
+    check("player: the call's own recording and its two consultations offered", parts.length === 3 && parts[0][0] === "" && parts.slice(1).every((p) => p[1].startsWith("咨询录音")), JSON.stringify(parts));
+    await wall.click(`#p-parts button[data-other="${consults[0] && consults[0].id}"]`);
+    await wall.waitForSelector(`#player[data-other="${consults[0] && consults[0].id}"][data-state="ready"], #player[data-state="refused"], #player[data-state="bad"]`, { timeout: 20000 });
+    check(
+      "player: a consultation plays, its sides labelled (咨询方坐席 / 被咨询方)",
+      (await wall.getAttribute("#player", "data-state")) === "ready" && (await wall.textContent("#p-left-h")).includes("咨询方坐席") && (await wall.textContent("#p-right-h")).includes("被咨询方"),
+      await wall.textContent("#p-msg"),
+    );
+    await wall.screenshot({ path: path.join(OUT, "consult-recording.png"), fullPage: true });
   } catch (e) {
     check("desk transfer check ran to the end", false, e.stack || String(e));
     if (page) await page.screenshot({ path: path.join(OUT, "desk-transfer-failed.png"), fullPage: true }).catch(() => {});

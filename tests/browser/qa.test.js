@@ -214,7 +214,9 @@ function inked(page, sel) {
     await page.evaluate(() => document.getElementById("p-audio").pause());
     check("evaluate: both waveforms drawn", (await inked(page, "#p-left")) > 1000 && (await inked(page, "#p-right")) > 50, `${await inked(page, "#p-left")} / ${await inked(page, "#p-right")}`);
     await page.waitForSelector("#e-form:not([hidden])");
-    check("evaluate: the call's facts", (await page.textContent("#e-caller")) === rec.caller && (await page.textContent("#e-talk")) === "0:12", `${await page.textContent("#e-caller")} ${await page.textContent("#e-talk")}`);
+    const talkSecs = Math.floor(rec.talk_ms / 1000);
+    const talkShown = `${Math.floor(talkSecs / 60)}:${String(talkSecs % 60).padStart(2, "0")}`;
+    check("evaluate: the call's facts (caller, the record's talk time)", (await page.textContent("#e-caller")) === rec.caller && (await page.textContent("#e-talk")) === talkShown, `${await page.textContent("#e-caller")} ${await page.textContent("#e-talk")} (record: ${rec.talk_ms} ms)`);
 
     // The form is the API's.
     const shown = await page.$$eval("#e-sections fieldset.qa-crit", (fs) =>
