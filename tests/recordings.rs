@@ -6,8 +6,7 @@
 use std::path::PathBuf;
 
 use hotline_e2e::{
-    db, ended_call, prompt_ulaw as ulaw, start_general_queue, stereo_samples, stereo_tone_blocks,
-    tones_both_ways, AgentPhone, Caller, Desk, Engine, PATIENCE,
+    recorded_tone_call, start_general_queue, stereo_samples, stereo_tone_blocks, Desk, Engine,
 };
 
 const CALLER_HZ: f64 = 400.0;
@@ -28,32 +27,10 @@ const PRESENT: f64 = 1e10;
 #[tokio::test]
 async fn an_acd_call_is_recorded_caller_left_agent_right_and_played_by_its_agent_only() {
     let (engine, dir) = start();
-    let pool = db(&engine).await;
     let zhangmin = Desk::login(&engine, "zhangmin").await;
-    let mut phone = AgentPhone::registered(&engine, "1001", "secret").await;
     let caller_no = "13911112222";
-    let mut c = Caller::place(&engine, caller_no).await;
-    let offer = phone.rung(PATIENCE).await;
-    let talk = phone.answer(offer).await;
-    c.expect("the staff number", &ulaw("zh", "agent_serving"), None)
-        .await;
-    let (heard_agent, heard_caller) = phone.voice_both_ways(&talk, &mut c, 0x55).await;
-    assert!(heard_agent && heard_caller, "bridged");
-
-    // 1.5 s of tones, each side its own.
-    tones_both_ways(&mut c, &phone, &talk, (CALLER_HZ, AGENT_HZ), TONE_FRAMES).await;
-    c.hang_up().await;
-    assert!(
-        phone.take_bye(&talk, PATIENCE).await,
-        "the agent's leg ends"
-    );
-
-    let (id, path): (i64, Option<String>) = ended_call(&pool, "id, recording", caller_no).await;
-    let path = PathBuf::from(path.expect("the call's recording is linked"));
-    assert!(
-        path.starts_with(engine.dir.join("data/recordings")),
-        "{path:?}"
-    );
+    let (id, path) =
+        recorded_tone_call(&engine, caller_no, 0x55, (CALLER_HZ, AGENT_HZ), TONE_FRAMES).await;
     // The file is finished once the call is released: wait for its header to count the audio.
     let samples = stereo_samples(&path).await;
     let (caller_blocks, agent_blocks) = stereo_tone_blocks(&samples, CALLER_HZ, AGENT_HZ, PRESENT);

@@ -6,12 +6,10 @@
 //! the engine's output. A bad key refuses the start, naming the variable, never the value.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use hotline_e2e::{
-    binary, db, ended_call, prompt_ulaw as ulaw, start_general_queue, stereo_tone_blocks,
-    tones_both_ways, AgentPhone, Budget, Caller, Desk, PATIENCE,
+    binary, recorded_tone_call, start_general_queue, stereo_tone_blocks, Budget, Desk, PATIENCE,
 };
 use hotline_media::recording::sealed::{DEFAULT_CHUNK, MAGIC};
 
@@ -39,30 +37,10 @@ async fn an_encrypted_recording_is_not_plaintext_on_disk_and_plays_as_its_wav() 
             ("HOTLINE_RECORDING_KEY", &key),
         ],
     );
-    let pool = db(&engine).await;
     let zhangmin = Desk::login(&engine, "zhangmin").await;
-    let mut phone = AgentPhone::registered(&engine, "1001", "secret").await;
     let caller_no = "13911113333";
-    let mut c = Caller::place(&engine, caller_no).await;
-    let offer = phone.rung(PATIENCE).await;
-    let talk = phone.answer(offer).await;
-    c.expect("the staff number", &ulaw("zh", "agent_serving"), None)
-        .await;
-    let (heard_agent, heard_caller) = phone.voice_both_ways(&talk, &mut c, 0x56).await;
-    assert!(heard_agent && heard_caller, "bridged");
-    tones_both_ways(&mut c, &phone, &talk, (CALLER_HZ, AGENT_HZ), TONE_FRAMES).await;
-    c.hang_up().await;
-    assert!(
-        phone.take_bye(&talk, PATIENCE).await,
-        "the agent's leg ends"
-    );
-
-    let (id, path): (i64, Option<String>) = ended_call(&pool, "id, recording", caller_no).await;
-    let path = PathBuf::from(path.expect("the call's recording is linked"));
-    assert!(
-        path.starts_with(engine.dir.join("data/recordings")),
-        "{path:?}"
-    );
+    let (id, path) =
+        recorded_tone_call(&engine, caller_no, 0x56, (CALLER_HZ, AGENT_HZ), TONE_FRAMES).await;
     assert!(
         path.to_string_lossy().ends_with(".wav.hlenc"),
         "an encrypted recording's name: {path:?}"

@@ -32,8 +32,8 @@ pub use hotline_sip::digest;
 pub use qa::best_answers;
 pub use records::{db, ended_call};
 pub use tones::{
-    heard, power, power_linear, silent, stereo_samples, stereo_tone_blocks, tone, tones_both_ways,
-    Heard, Phone, Tones,
+    heard, power, power_linear, recorded_tone_call, silent, stereo_samples, stereo_tone_blocks,
+    tone, tones_both_ways, Heard, Phone, Tones,
 };
 pub use wait::{Budget, PATIENCE};
 

@@ -223,3 +223,43 @@ pub async fn stereo_samples(path: &std::path::Path) -> Vec<i16> {
         assert!(budget.tick().await, "the recording {path:?} is written");
     }
 }
+
+/// An ACD call answered by the phone of extension 1001 (registered here, the call-taker of
+/// `start_general_queue`): bridged (voice both ways checked with `marker`), `frames` of tones
+/// both ways (the caller's, the agent's), then the caller hangs up and the agent's leg ends.
+/// The call's (id, recording path), once its record has ended.
+pub async fn recorded_tone_call(
+    engine: &crate::Engine,
+    caller_no: &str,
+    marker: u8,
+    tones: (f64, f64),
+    frames: u32,
+) -> (i64, std::path::PathBuf) {
+    let pool = crate::db(engine).await;
+    let mut phone = crate::AgentPhone::registered(engine, "1001", "secret").await;
+    let mut c = Caller::place(engine, caller_no).await;
+    let offer = phone.rung(PATIENCE).await;
+    let talk = phone.answer(offer).await;
+    c.expect(
+        "the staff number",
+        &crate::prompt_ulaw("zh", "agent_serving"),
+        None,
+    )
+    .await;
+    let (heard_agent, heard_caller) = phone.voice_both_ways(&talk, &mut c, marker).await;
+    assert!(heard_agent && heard_caller, "bridged");
+    tones_both_ways(&mut c, &phone, &talk, tones, frames).await;
+    c.hang_up().await;
+    assert!(
+        phone.take_bye(&talk, PATIENCE).await,
+        "the agent's leg ends"
+    );
+    let (id, path): (i64, Option<String>) =
+        crate::ended_call(&pool, "id, recording", caller_no).await;
+    let path = std::path::PathBuf::from(path.expect("the call's recording is linked"));
+    assert!(
+        path.starts_with(engine.dir.join("data/recordings")),
+        "{path:?}"
+    );
+    (id, path)
+}

@@ -276,9 +276,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.evaluation(id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("evaluation", id))
+        self.existing_evaluation(id).await
     }
 
     /// Replaces the answers and score of evaluation `id`: only its evaluator, and only
@@ -291,10 +289,7 @@ impl Store {
         now: Millis,
     ) -> Result<Evaluation> {
         let comments = check_scored(scored)?;
-        let e = self
-            .evaluation(id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("evaluation", id))?;
+        let e = self.existing_evaluation(id).await?;
         if e.evaluator_id != evaluator_id {
             return Err(StoreError::Forbidden(
                 "only the evaluator revises an evaluation".into(),
@@ -323,9 +318,7 @@ impl Store {
                 e.status.as_str()
             )));
         }
-        self.evaluation(id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("evaluation", id))
+        self.existing_evaluation(id).await
     }
 
     /// The evaluated agent's answer to evaluation `id` (while it is open).
@@ -336,10 +329,7 @@ impl Store {
         answer: &AgentAnswer,
         now: Millis,
     ) -> Result<Evaluation> {
-        let e = self
-            .evaluation(id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("evaluation", id))?;
+        let e = self.existing_evaluation(id).await?;
         if e.agent_id != agent_id || e.calibration {
             return Err(StoreError::Forbidden(
                 "only the evaluated agent answers their evaluation".into(),
@@ -375,9 +365,7 @@ impl Store {
                 e.status.as_str()
             )));
         }
-        self.evaluation(id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("evaluation", id))
+        self.existing_evaluation(id).await
     }
 
     /// Closes the dispute on evaluation `id` with `by`'s note (revise the score first, if it
@@ -408,10 +396,7 @@ impl Store {
         .execute(&self.write)
         .await?
         .rows_affected();
-        let e = self
-            .evaluation(id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("evaluation", id))?;
+        let e = self.existing_evaluation(id).await?;
         if n == 0 {
             return Err(StoreError::Conflict(format!(
                 "the evaluation is {}, not disputed",
@@ -419,6 +404,13 @@ impl Store {
             )));
         }
         Ok(e)
+    }
+
+    /// Evaluation `id`, or not found.
+    async fn existing_evaluation(&self, id: i64) -> Result<Evaluation> {
+        self.evaluation(id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("evaluation", id))
     }
 
     pub async fn evaluation(&self, id: i64) -> Result<Option<Evaluation>> {
