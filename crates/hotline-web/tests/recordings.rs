@@ -21,29 +21,7 @@ const LEN: usize = 1000;
 /// A known byte pattern, written as the recording of a new call taken by `agent` (ended).
 async fn recorded_call(api: &Api, name: &str, agent: i64) -> (i64, Vec<u8>) {
     let bytes: Vec<u8> = (0..LEN).map(|i| (i * 7 + agent as usize) as u8).collect();
-    let path = recordings_dir().join(format!(
-        "{}-{}-{name}.wav",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::write(&path, &bytes).unwrap();
-    let id = call(&api.store, name, "13800001111", NOW - 60_000).await;
-    api.store
-        .update_call(
-            id,
-            &CallUpdate {
-                agent_id: Some(agent),
-                answered_at: Some(NOW - 50_000),
-                ended_at: Some(NOW - 10_000),
-                recording: Some(path.display().to_string()),
-                ..CallUpdate::default()
-            },
-        )
-        .await
-        .unwrap();
+    let id = call_with_file(api, &format!("{name}.wav"), agent, &bytes).await;
     (id, bytes)
 }
 

@@ -15,7 +15,7 @@ mod common;
 use common::*;
 use hotline_media::recording::sealed::{SealWriter, DEFAULT_CHUNK, HEADER_LEN, TAG_LEN};
 use hotline_media::recording::{Keyring, RecordingKey};
-use hotline_store::{CallUpdate, OpenOptions, Policy, Store};
+use hotline_store::{OpenOptions, Policy, Store};
 use reqwest::Method;
 
 fn key(n: u8) -> RecordingKey {
@@ -48,27 +48,6 @@ fn sealed(k: &RecordingKey, wav: &[u8]) -> Vec<u8> {
     let mut w = SealWriter::new(Vec::new(), k, &header, DEFAULT_CHUNK).unwrap();
     w.push(&wav[44..]).unwrap();
     w.finish().unwrap()
-}
-
-/// A new ended call of `agent` whose recording is `bytes` in a file named `name`.
-async fn call_with_file(api: &Api, name: &str, agent: i64, bytes: &[u8]) -> i64 {
-    let path = recordings_dir().join(format!("{}-{name}", unique("rec")));
-    std::fs::write(&path, bytes).unwrap();
-    let id = call(&api.store, name, "13800001111", NOW - 60_000).await;
-    api.store
-        .update_call(
-            id,
-            &CallUpdate {
-                agent_id: Some(agent),
-                answered_at: Some(NOW - 50_000),
-                ended_at: Some(NOW - 10_000),
-                recording: Some(path.display().to_string()),
-                ..CallUpdate::default()
-            },
-        )
-        .await
-        .unwrap();
-    id
 }
 
 async fn fetch(api: &Api, token: &str, id: i64, range: Option<&str>) -> (u16, String, Vec<u8>) {

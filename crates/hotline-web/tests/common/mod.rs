@@ -501,3 +501,24 @@ pub fn shipped_qa() -> hotline_web::QaSettings {
         per_agent: 2,
     }
 }
+
+/// A new ended call of `agent` whose recording is `bytes` in a file named `name`.
+pub async fn call_with_file(api: &Api, name: &str, agent: i64, bytes: &[u8]) -> i64 {
+    let path = recordings_dir().join(format!("{}-{name}", unique("rec")));
+    std::fs::write(&path, bytes).expect("call");
+    let id = call(&api.store, name, "13800001111", NOW - 60_000).await;
+    api.store
+        .update_call(
+            id,
+            &CallUpdate {
+                agent_id: Some(agent),
+                answered_at: Some(NOW - 50_000),
+                ended_at: Some(NOW - 10_000),
+                recording: Some(path.display().to_string()),
+                ..CallUpdate::default()
+            },
+        )
+        .await
+        .expect("call");
+    id
+}
