@@ -1,7 +1,8 @@
 //! The engine's threads' scheduling as the real binary sets it (`media.realtime_priority`,
 //! `crates/hotline/src/priority.rs`): with the default, the runtime's workers (media, SIP, IVR,
-//! ACD) run under `SCHED_RR` at priority 1 once they have gone idle, and no other thread does
-//! (the HTTP API's, the store's, the recorders' keep theirs); with 0, none does. Where the
+//! ACD) run under `SCHED_RR` at priority 1 once they have gone idle, and so does the call
+//! log's spool thread (which makes their records durable); no other thread does (the HTTP
+//! API's, the store's, the recorders' keep theirs); with 0, none does. Where the
 //! process may not raise itself (not root, no `CAP_SYS_NICE`, no `RLIMIT_RTPRIO`), the log
 //! says so once and every thread keeps the normal policy. Linux only.
 #![cfg(target_os = "linux")]
@@ -52,16 +53,26 @@ async fn the_call_handling_threads_run_real_time_and_no_other() {
     assert!(line.contains("run under SCHED_RR"), "{line}");
     assert!(!rt.is_empty(), "{all:?}");
     for (name, _, priority) in &rt {
-        assert_eq!(
-            name, "tokio-rt-worker",
-            "only the runtime's workers: {all:?}"
+        assert!(
+            name == "tokio-rt-worker" || name == "hotline-call-lo",
+            "only the runtime's workers and the call log's thread: {all:?}"
         );
         assert_eq!(*priority, 1, "{all:?}");
     }
+    // The spool thread: entries wait in memory until it writes them, and the real-time
+    // workers making them must not keep it off the cores.
+    let spool = rt
+        .iter()
+        .filter(|(name, ..)| name == "hotline-call-lo")
+        .count();
+    assert_eq!(
+        spool, 1,
+        "the call log's spool thread is real-time: {all:?}"
+    );
     // At most the runtime's workers (one per core), never its blocking threads.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     assert!(
-        rt.len() <= cores,
+        rt.len() - spool <= cores,
         "{} real-time threads on {cores} cores: {all:?}",
         rt.len()
     );

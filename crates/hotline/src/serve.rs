@@ -147,6 +147,7 @@ pub async fn serve(
             dir: cfg.data.dir.join("call-log"),
             batch: usize::try_from(cfg.calls.log_batch).unwrap_or(usize::MAX),
             segment_bytes: cfg.calls.log_segment_kib.saturating_mul(1024),
+            realtime_priority: cfg.media.realtime_priority,
         },
         Some(metrics.clone()),
     )

@@ -46,6 +46,9 @@ pub struct LogOptions {
     pub batch: usize,
     /// A spool segment's size before a new one starts (segments are deleted once written).
     pub segment_bytes: u64,
+    /// The call-handling threads' `SCHED_RR` priority (`media.realtime_priority`; 0: normal),
+    /// which the spool thread takes too (see [`append`]).
+    pub realtime_priority: u8,
 }
 
 /// How the IVR part of a call ended (the IVR's `interp::Outcome`, with the queue).
@@ -135,9 +138,17 @@ impl CallLog {
         let appender = spool::Appender::open(&opts.dir, opts.segment_bytes).map_err(spool_err)?;
         let (tx, rx) = std_mpsc::channel();
         let notify = more.clone();
+        let priority = opts.realtime_priority;
         std::thread::Builder::new()
             .name("hotline-call-log".into())
-            .spawn(move || append(rx, appender, &notify))
+            .spawn(move || {
+                if priority > 0 {
+                    if let Err(e) = crate::priority::raise_self(priority) {
+                        warn!(priority, error = %e, "the call log's spool thread keeps the normal priority");
+                    }
+                }
+                append(rx, appender, &notify)
+            })
             .map_err(|e| format!("the call log thread: {e}"))?;
         let batch = opts.batch;
         tokio::spawn(async move {
@@ -358,6 +369,12 @@ impl CallLog {
 
 /// The spool thread: appends entries in the order they came, numbered, then wakes the
 /// writer. A failed append (disk full) is retried, holding the entries, never dropping them.
+///
+/// It runs at the call-handling threads' real-time priority: an entry waits in memory until
+/// this thread writes it, and a `kill -9` loses what waits. At a normal priority, the
+/// real-time threads that make the entries kept it off the cores through a burst (in CI, a
+/// whole wave of 49 calls was still in the channel at the kill, their records lost); at
+/// theirs, it takes its turn among them, and its work (serialising, one write) is small.
 fn append(rx: std_mpsc::Receiver<Msg>, mut spool: spool::Appender, written: &Notify) {
     let mut seq = 0u64;
     while let Ok(first) = rx.recv() {
@@ -457,6 +474,7 @@ mod tests {
             dir: tmp.path().join("call-log"),
             batch: 3,
             segment_bytes: 2_000,
+            realtime_priority: 0,
         };
         let log = CallLog::start(store.clone(), opts, None).await.unwrap();
         let t = Now {
