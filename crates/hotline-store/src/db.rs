@@ -32,6 +32,7 @@ const CALL_TRANSFERS_SQL: &str = include_str!("../migrations/0027_call_transfers
 const RECORDING_RETENTION_SQL: &str = include_str!("../migrations/0028_recording_retention.sql");
 const QUALITY_SQL: &str = include_str!("../migrations/0029_quality.sql");
 const CALL_RECORDINGS_SQL: &str = include_str!("../migrations/0030_call_recordings.sql");
+const CAMPAIGNS_SQL: &str = include_str!("../migrations/0031_campaigns.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +152,7 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(28, "recording_retention", RECORDING_RETENTION_SQL),
             migration(29, "quality", QUALITY_SQL),
             migration(30, "call_recordings", CALL_RECORDINGS_SQL),
+            migration(31, "campaigns", CAMPAIGNS_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

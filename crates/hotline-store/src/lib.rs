@@ -15,6 +15,7 @@ pub mod audit;
 pub mod calendar;
 pub mod call_recordings;
 pub mod calls;
+pub mod campaigns;
 pub mod changes;
 pub mod cis;
 pub mod crew_work;
@@ -55,6 +56,10 @@ pub use agents::{Agent, NewAgent, Role, SipCredentials};
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use call_recordings::CallRecording;
 pub use calls::{Call, CallFilter, CallIs, CallStart, CallUpdate, Disposition, NewCall};
+pub use campaigns::{
+    AttemptEnd, CampaignAttempt, CampaignProgress, CampaignRecord, CampaignStatus, CampaignTarget,
+    DncEntry, ListRule, NewCampaign, NewDnc, NewTarget, RuleRow, TargetFilter,
+};
 pub use changes::{Changes, TicketChange};
 pub use cis::{NewBill, NewCustomer, NewDistrict, NewNotice};
 pub use customers::{Arrears, ArrearsItem, Bill, Customer, CustomerQuery, District};

@@ -34,6 +34,30 @@ pub struct CivilDate {
     pub day: u8,
 }
 
+impl CivilDate {
+    /// `YYYY-MM-DD`, a date that exists (`2026-02-30` does not).
+    pub fn parse(s: &str) -> Option<CivilDate> {
+        let mut parts = s.trim().splitn(3, '-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let date = CivilDate {
+            year: y.parse().ok()?,
+            month: m.parse().ok()?,
+            day: d.parse().ok()?,
+        };
+        to_civil_checked(date).map(|_| date)
+    }
+}
+
+impl fmt::Display for CivilDate {
+    /// `YYYY-MM-DD`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
 /// A moment as the centre's clocks show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LocalTime {

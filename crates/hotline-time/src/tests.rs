@@ -131,3 +131,21 @@ fn the_centre_zone_is_the_default_until_set() {
     assert_eq!(centre().name(), "Europe/Berlin");
     set_centre(Zone::default());
 }
+
+#[test]
+fn dates_parse_from_and_print_as_iso_days() {
+    assert_eq!(CivilDate::parse("2026-12-07"), Some(date(2026, 12, 7)));
+    assert_eq!(date(2026, 3, 1).to_string(), "2026-03-01");
+    for bad in [
+        "2026-02-30",
+        "2026-13-01",
+        "26-12-07",
+        "2026-1-07",
+        "2026-12-07x",
+        "",
+        "2026/12/07",
+    ] {
+        assert_eq!(CivilDate::parse(bad), None, "{bad}");
+    }
+    assert_eq!(CivilDate::parse("2028-02-29"), Some(date(2028, 2, 29)));
+}

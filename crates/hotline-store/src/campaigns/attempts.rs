@@ -1,0 +1,346 @@
+//! A campaign's call attempts: stored before the call is placed (one per target and attempt
+//! number, so that after a restart none is placed twice), completed with the result, the
+//! keys, a promise to pay, a rating or an opt-out; closed as failed when the engine stopped
+//! during the call. The progress figures and the calls placed per customer on a day (the
+//! per-customer limit across campaigns) are counted from them.
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+
+use crate::db::{col, Store};
+use crate::error::{Result, StoreError};
+use crate::lifecycle::Millis;
+
+use super::CampaignStatus;
+
+/// The results an attempt ends with (`hotline-campaign`'s `CallResult`).
+pub const RESULTS: [&str; 7] = [
+    "answered",
+    "busy",
+    "no_answer",
+    "failed",
+    "rejected",
+    "opted_out",
+    "abandoned",
+];
+/// The results where the customer picked up.
+const REACHED: &str = "('answered', 'opted_out', 'abandoned')";
+
+/// One attempt as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CampaignAttempt {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub target_id: i64,
+    pub account: String,
+    pub attempt: i64,
+    pub number: String,
+    pub dialled_at: Millis,
+    pub ended_at: Option<Millis>,
+    pub result: Option<String>,
+    pub talk_ms: Option<i64>,
+    /// The keys the customer pressed.
+    pub keys: Option<String>,
+    pub promise_fen: Option<i64>,
+    /// `YYYY-MM-DD`.
+    pub promise_by: Option<String>,
+    pub rating: Option<i64>,
+    pub note: Option<String>,
+    /// The call's record, once the call log has it.
+    pub call_id: Option<i64>,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AttemptEnd {
+    pub result: String,
+    pub at: Millis,
+    pub talk_ms: Option<i64>,
+    pub keys: Option<String>,
+    pub promise_fen: Option<i64>,
+    pub promise_by: Option<String>,
+    pub rating: Option<i64>,
+    pub note: Option<String>,
+    pub call_id: Option<i64>,
+}
+
+/// A campaign's figures for the wall and the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct CampaignProgress {
+    pub targets: i64,
+    pub pending: i64,
+    pub due: i64,
+    pub in_progress: i64,
+    pub done: i64,
+    pub given_up: i64,
+    pub skipped: i64,
+    /// Attempts placed.
+    pub dialled: i64,
+    /// Attempts the customer picked up.
+    pub reached: i64,
+    pub promises: i64,
+    pub promised_fen: i64,
+    pub opted_out: i64,
+    /// Targets not final yet.
+    pub remaining: i64,
+}
+
+const COLUMNS: &str = "id, campaign_id, target_id, account, attempt, number, dialled_at, \
+    ended_at, result, talk_ms, keys, promise_fen, promise_by, rating, note, call_id";
+
+fn attempt_from_row(r: &AnyRow) -> Result<CampaignAttempt> {
+    Ok(CampaignAttempt {
+        id: col(r, "id")?,
+        campaign_id: col(r, "campaign_id")?,
+        target_id: col(r, "target_id")?,
+        account: col(r, "account")?,
+        attempt: col(r, "attempt")?,
+        number: col(r, "number")?,
+        dialled_at: col(r, "dialled_at")?,
+        ended_at: col(r, "ended_at")?,
+        result: col(r, "result")?,
+        talk_ms: col(r, "talk_ms")?,
+        keys: col(r, "keys")?,
+        promise_fen: col(r, "promise_fen")?,
+        promise_by: col(r, "promise_by")?,
+        rating: col(r, "rating")?,
+        note: col(r, "note")?,
+        call_id: col(r, "call_id")?,
+    })
+}
+
+fn check_end(e: &AttemptEnd) -> Result<()> {
+    if !RESULTS.contains(&e.result.as_str()) {
+        return Err(StoreError::invalid("result", RESULTS.join(", ")));
+    }
+    if e.promise_fen.is_some_and(|f| f <= 0) {
+        return Err(StoreError::invalid("promise_fen", "above 0"));
+    }
+    if let Some(by) = &e.promise_by {
+        if hotline_time::CivilDate::parse(by).is_none() {
+            return Err(StoreError::invalid("promise_by", "a date YYYY-MM-DD"));
+        }
+    }
+    if e.rating.is_some_and(|r| !(1..=5).contains(&r)) {
+        return Err(StoreError::invalid("rating", "1 to 5"));
+    }
+    if e.keys.as_ref().is_some_and(|k| k.len() > 64) {
+        return Err(StoreError::invalid("keys", "at most 64"));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Stores attempt `attempt` of target `target_id` to `number`, dialled `at`, before the
+    /// call is placed: its id, or `None` when that attempt is stored already (it was placed
+    /// before a restart: never place it again). The campaign must be running.
+    pub async fn start_campaign_attempt(
+        &self,
+        target_id: i64,
+        attempt: i64,
+        number: &str,
+        at: Millis,
+    ) -> Result<Option<i64>> {
+        let t = self
+            .campaign_target(target_id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("campaign target", target_id))?;
+        let c = self.existing_campaign(t.campaign_id).await?;
+        if c.status != CampaignStatus::Running {
+            return Err(StoreError::Conflict(format!(
+                "the campaign is {}: no call is placed",
+                c.status.as_str()
+            )));
+        }
+        let mut tx = self.write.begin().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO campaign_attempts (campaign_id, target_id, account, attempt, number, \
+             dialled_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(t.campaign_id)
+        .bind(target_id)
+        .bind(t.account.clone())
+        .bind(attempt)
+        .bind(number.to_string())
+        .bind(at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if id.is_some() {
+            sqlx::query(
+                "UPDATE campaign_targets SET state = 'in_progress', due_at = NULL, \
+                 updated_at = $1 WHERE id = $2",
+            )
+            .bind(at)
+            .bind(target_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Completes attempt `attempt` of target `target_id`; `false` when it had ended already
+    /// (a second report changes nothing).
+    pub async fn end_campaign_attempt(
+        &self,
+        target_id: i64,
+        attempt: i64,
+        end: &AttemptEnd,
+    ) -> Result<bool> {
+        check_end(end)?;
+        let n = sqlx::query(
+            "UPDATE campaign_attempts SET ended_at = $1, result = $2, talk_ms = $3, keys = $4, \
+             promise_fen = $5, promise_by = $6, rating = $7, note = $8, call_id = $9 \
+             WHERE target_id = $10 AND attempt = $11 AND ended_at IS NULL",
+        )
+        .bind(end.at)
+        .bind(end.result.clone())
+        .bind(end.talk_ms)
+        .bind(end.keys.clone())
+        .bind(end.promise_fen)
+        .bind(end.promise_by.clone())
+        .bind(end.rating)
+        .bind(end.note.clone())
+        .bind(end.call_id)
+        .bind(target_id)
+        .bind(attempt)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            let known: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM campaign_attempts WHERE target_id = $1 AND attempt = $2",
+            )
+            .bind(target_id)
+            .bind(attempt)
+            .fetch_one(&self.read)
+            .await?;
+            if known == 0 {
+                return Err(StoreError::not_found(
+                    "campaign attempt",
+                    format!("{target_id}/{attempt}"),
+                ));
+            }
+        }
+        Ok(n > 0)
+    }
+
+    /// Closes campaign `campaign_id`'s attempts that have no end (the engine stopped during
+    /// the call) as failed at `at`: the retry rules then decide, and none is placed twice.
+    pub async fn close_unfinished_attempts(&self, campaign_id: i64, at: Millis) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE campaign_attempts SET ended_at = CASE WHEN dialled_at > $1 THEN dialled_at \
+             ELSE $1 END, result = 'failed', note = 'the engine stopped during the call' \
+             WHERE campaign_id = $2 AND ended_at IS NULL",
+        )
+        .bind(at)
+        .bind(campaign_id)
+        .execute(&self.write)
+        .await?
+        .rows_affected())
+    }
+
+    /// Campaign `campaign_id`'s attempts (of one target when given), oldest first.
+    pub async fn campaign_attempts(
+        &self,
+        campaign_id: i64,
+        target_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<CampaignAttempt>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM campaign_attempts WHERE campaign_id = $1 \
+             AND ($2 = 0 OR target_id = $3) ORDER BY dialled_at, id LIMIT $4"
+        )))
+        .bind(campaign_id)
+        .bind(i64::from(target_id.is_some()))
+        .bind(target_id.unwrap_or(0))
+        .bind(limit.clamp(1, 1_000_000))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(attempt_from_row).collect()
+    }
+
+    /// The campaign calls to account `account`, newest first (the customer's contact history).
+    pub async fn account_campaign_attempts(
+        &self,
+        account: &str,
+        limit: i64,
+    ) -> Result<Vec<CampaignAttempt>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM campaign_attempts WHERE account = $1 \
+             ORDER BY dialled_at DESC, id DESC LIMIT $2"
+        )))
+        .bind(account.to_string())
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(attempt_from_row).collect()
+    }
+
+    /// Attempts placed per account, across campaigns, dialled in `[from, to)` (a day in the
+    /// centre's zone): the per-customer limit's counts.
+    pub async fn campaign_calls_between(
+        &self,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT account, COUNT(*) AS n FROM campaign_attempts WHERE dialled_at >= $1 \
+             AND dialled_at < $2 GROUP BY account ORDER BY account",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((col(r, "account")?, col(r, "n")?)))
+            .collect()
+    }
+
+    /// Campaign `campaign_id`'s progress.
+    pub async fn campaign_progress(&self, campaign_id: i64) -> Result<CampaignProgress> {
+        let mut p = CampaignProgress::default();
+        let states = sqlx::query(
+            "SELECT state, COUNT(*) AS n FROM campaign_targets WHERE campaign_id = $1 \
+             GROUP BY state",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.read)
+        .await?;
+        for r in &states {
+            let state: String = col(r, "state")?;
+            let n: i64 = col(r, "n")?;
+            p.targets += n;
+            match state.as_str() {
+                "pending" => p.pending = n,
+                "due" => p.due = n,
+                "in_progress" => p.in_progress = n,
+                "done" => p.done = n,
+                "given_up" => p.given_up = n,
+                "skipped" => p.skipped = n,
+                _ => {}
+            }
+        }
+        p.remaining = p.pending + p.due + p.in_progress;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS dialled, \
+             CAST(COALESCE(SUM(CASE WHEN result IN {REACHED} THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             AS reached, \
+             CAST(COALESCE(SUM(CASE WHEN promise_fen IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             AS promises, \
+             CAST(COALESCE(SUM(COALESCE(promise_fen, 0)), 0) AS BIGINT) AS promised_fen, \
+             CAST(COALESCE(SUM(CASE WHEN result = 'opted_out' THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             AS opted_out \
+             FROM campaign_attempts WHERE campaign_id = $1"
+        )))
+        .bind(campaign_id)
+        .fetch_one(&self.read)
+        .await?;
+        p.dialled = col(&r, "dialled")?;
+        p.reached = col(&r, "reached")?;
+        p.promises = col(&r, "promises")?;
+        p.promised_fen = col(&r, "promised_fen")?;
+        p.opted_out = col(&r, "opted_out")?;
+        Ok(p)
+    }
+}

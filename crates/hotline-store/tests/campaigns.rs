@@ -1,0 +1,652 @@
+//! Outbound campaigns' records on SQLite and (when configured) PostgreSQL: a campaign made
+//! with its fields checked, its life's moves in their allowed order, targets added once per
+//! account while a draft, the lists made by rule (arrears with the IVR's figures, a notice's
+//! districts, follow-ups due, a manager's key accounts), attempts stored before the dial and
+//! never twice, ended once, closed as failed after a restart, the progress figures, the calls
+//! per customer on a day, and the do-not-call list.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+use std::collections::BTreeMap;
+
+use common::*;
+use hotline_store::*;
+
+fn dunning(name: &str) -> NewCampaign {
+    NewCampaign {
+        name: name.into(),
+        kind: "dunning".into(),
+        mode: "ivr".into(),
+        flow: "dunning".into(),
+        queue: None,
+        settings: serde_json::json!({"attempts_per_sec": 5}),
+        source: serde_json::json!({"rule": "arrears", "min_fen": 10000}),
+    }
+}
+
+fn target(account: &str, number: &str) -> NewTarget {
+    NewTarget {
+        account: account.into(),
+        number: number.into(),
+        data: BTreeMap::from([("amount_due_fen".to_string(), "20700".to_string())]),
+    }
+}
+
+fn field(e: StoreError) -> String {
+    match e {
+        StoreError::Invalid { field, .. } => field.to_string(),
+        other => panic!("not a field error: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_campaign_is_checked_made_and_moved_only_as_its_life_allows() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        for (bad, want) in [
+            (
+                NewCampaign {
+                    name: " ".into(),
+                    ..dunning("x")
+                },
+                "name",
+            ),
+            (
+                NewCampaign {
+                    kind: "spam".into(),
+                    ..dunning("x")
+                },
+                "kind",
+            ),
+            (
+                NewCampaign {
+                    mode: "predictive".into(),
+                    ..dunning("x")
+                },
+                "mode",
+            ),
+            (
+                NewCampaign {
+                    flow: "".into(),
+                    ..dunning("x")
+                },
+                "flow",
+            ),
+            (
+                NewCampaign {
+                    mode: "progressive".into(),
+                    ..dunning("x")
+                },
+                "queue",
+            ),
+            (
+                NewCampaign {
+                    settings: serde_json::json!([1]),
+                    ..dunning("x")
+                },
+                "settings",
+            ),
+        ] {
+            let e = s
+                .create_campaign(&bad, Some(f.agent), NOW)
+                .await
+                .unwrap_err();
+            assert_eq!(field(e), want);
+        }
+        let c = s
+            .create_campaign(&dunning("十二月催缴"), Some(f.agent), NOW)
+            .await
+            .unwrap();
+        assert_eq!(c.status, CampaignStatus::Draft);
+        assert_eq!(c.created_by_name.as_deref(), Some("张敏"));
+        assert_eq!(c.settings["attempts_per_sec"], 5);
+        assert!(matches!(
+            s.create_campaign(&dunning("十二月催缴"), None, NOW).await,
+            Err(StoreError::Conflict(_))
+        ));
+        // Targets: once per account, only while a draft.
+        let added = s
+            .add_campaign_targets(
+                c.id,
+                &[
+                    target("1000000001", "13800001111"),
+                    target("1000000001", "13800001111"),
+                    target("X-9", "13900009999"),
+                ],
+                NOW,
+            )
+            .await
+            .unwrap();
+        assert_eq!(added, 2);
+        let ts = s
+            .campaign_targets(
+                c.id,
+                &TargetFilter {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(ts.len(), 2);
+        assert_eq!(ts[0].customer_id, Some(f.customer), "found by account");
+        assert_eq!(ts[0].customer_name.as_deref(), Some("陈建国"));
+        assert_eq!(
+            ts[1].customer_id, None,
+            "an account the records do not know"
+        );
+        assert_eq!(ts[0].data["amount_due_fen"], "20700");
+        assert_eq!(ts[0].state, "pending");
+        // Moves.
+        assert!(matches!(
+            s.set_campaign_status(c.id, CampaignStatus::Paused, None, NOW)
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        let r = s
+            .set_campaign_status(c.id, CampaignStatus::Running, None, NOW + 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.status, r.started_at),
+            (CampaignStatus::Running, Some(NOW + 1))
+        );
+        assert!(matches!(
+            s.add_campaign_targets(c.id, &[target("1000000002", "13800002222")], NOW)
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        let p = s
+            .set_campaign_status(
+                c.id,
+                CampaignStatus::Paused,
+                Some("503 from the trunk"),
+                NOW + 2,
+            )
+            .await
+            .unwrap();
+        assert_eq!(p.status_reason.as_deref(), Some("503 from the trunk"));
+        let r = s
+            .set_campaign_status(c.id, CampaignStatus::Running, None, NOW + 3)
+            .await
+            .unwrap();
+        assert_eq!(r.started_at, Some(NOW + 1), "the first start is kept");
+        assert_eq!(r.status_reason, None);
+        let st = s
+            .set_campaign_status(c.id, CampaignStatus::Stopped, Some("enough"), NOW + 4)
+            .await
+            .unwrap();
+        assert_eq!(
+            (st.status, st.ended_at),
+            (CampaignStatus::Stopped, Some(NOW + 4))
+        );
+        for to in CampaignStatus::ALL {
+            assert!(
+                s.set_campaign_status(c.id, to, None, NOW + 5)
+                    .await
+                    .is_err(),
+                "a stopped campaign never becomes {to:?}"
+            );
+        }
+        let all = s.campaigns(None).await.unwrap();
+        assert_eq!(all.len(), 1);
+        assert!(s
+            .campaigns(Some(CampaignStatus::Running))
+            .await
+            .unwrap()
+            .is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rules_make_lists_from_the_customer_records() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let arrears = |min_fen, min_months, districts: &[&str], tiers: &[&str]| ListRule::Arrears {
+            min_fen,
+            min_months,
+            districts: districts.iter().map(|d| d.to_string()).collect(),
+            tiers: tiers.iter().map(|t| t.to_string()).collect(),
+        };
+        // The fixture's customer owes three bills of 69.00 元.
+        let rows = s
+            .rule_rows(&arrears(20_000, 3, &[], &[]), NOW)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        let r = &rows[0];
+        assert_eq!(r.account, "1000000001");
+        assert!(r.phone.is_some());
+        assert_eq!(r.data["months"], "3");
+        assert_eq!(r.data["principal_fen"], "20700");
+        let owed = s.arrears(f.customer, NOW).await.unwrap();
+        assert_eq!(
+            r.data["amount_due_fen"],
+            owed.total_fen.to_string(),
+            "what the IVR says"
+        );
+        assert_eq!(r.data["district"], "east");
+        for none in [
+            arrears(20_701, 1, &[], &[]),
+            arrears(1, 4, &[], &[]),
+            arrears(1, 1, &["west"], &[]),
+            arrears(1, 1, &[], &["standard"]),
+        ] {
+            assert!(
+                s.rule_rows(&none, NOW).await.unwrap().is_empty(),
+                "{none:?}"
+            );
+        }
+        assert_eq!(
+            s.rule_rows(&arrears(1, 1, &["east", "west"], &["key_account"]), NOW)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // A notice of the east district: its customers.
+        let notice = s
+            .insert_notice(&NewNotice {
+                district_id: f.district,
+                kind: "planned".into(),
+                title: "计划停水".into(),
+                body: "明日 9:00-17:00 停水".into(),
+                starts_at: NOW + DAY,
+                ends_at: Some(NOW + DAY + 8 * 3_600_000),
+            })
+            .await
+            .unwrap();
+        let rows = s
+            .rule_rows(&ListRule::Notice { notice_id: notice }, NOW)
+            .await
+            .unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.account.as_str()).collect::<Vec<_>>(),
+            ["1000000001"]
+        );
+        assert_eq!(rows[0].data["notice_id"], notice.to_string());
+        assert!(matches!(
+            s.rule_rows(
+                &ListRule::Notice {
+                    notice_id: notice + 99
+                },
+                NOW
+            )
+            .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        // The manager's key accounts.
+        let rows = s
+            .rule_rows(
+                &ListRule::KeyAccounts {
+                    manager_id: f.agent,
+                },
+                NOW,
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(s
+            .rule_rows(
+                &ListRule::KeyAccounts {
+                    manager_id: f.agent + 99
+                },
+                NOW
+            )
+            .await
+            .unwrap()
+            .is_empty());
+        // Follow-ups due on closed leak tickets: the reporter is asked.
+        let t = s
+            .create_ticket(
+                &NewTicket {
+                    kind: "leak".into(),
+                    customer_id: Some(f.customer),
+                    summary: "路面冒水".into(),
+                    reporter_phone: Some("13900002222".into()),
+                    ..NewTicket::default()
+                },
+                Actor::Ivr,
+                NOW,
+            )
+            .await
+            .unwrap();
+        for a in [Action::Reply, Action::Close] {
+            s.transition(t.id, a, &TransitionInput::default(), Actor::System, NOW)
+                .await
+                .unwrap();
+        }
+        let rows = s
+            .rule_rows(
+                &ListRule::FollowUps {
+                    kinds: vec!["leak".into()],
+                },
+                NOW,
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].phone.as_deref(), Some("13900002222"));
+        assert_eq!(rows[0].data["ticket_id"], t.id.to_string());
+        assert_eq!(rows[0].data["ticket_kind"], "leak");
+        assert!(rows[0].data.contains_key("closed_at"));
+        assert!(s
+            .rule_rows(
+                &ListRule::FollowUps {
+                    kinds: vec!["meter".into()]
+                },
+                NOW
+            )
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            s.rule_rows(&ListRule::FollowUps { kinds: vec![] }, NOW)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn attempts_are_stored_before_the_dial_never_twice_and_counted() {
+    each_store(|s| async move {
+        let _f = fixture(&s).await;
+        let c = s
+            .create_campaign(&dunning("催缴"), None, NOW)
+            .await
+            .unwrap();
+        s.add_campaign_targets(
+            c.id,
+            &[
+                target("1000000001", "13800001111"),
+                target("A-2", "13900002222"),
+                target("A-3", "13900003333"),
+            ],
+            NOW,
+        )
+        .await
+        .unwrap();
+        let ts = s
+            .campaign_targets(
+                c.id,
+                &TargetFilter {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let (a, b, z) = (ts[0].id, ts[1].id, ts[2].id);
+        // Not running: no call.
+        assert!(matches!(
+            s.start_campaign_attempt(a, 1, "13800001111", NOW).await,
+            Err(StoreError::Conflict(_))
+        ));
+        s.set_campaign_status(c.id, CampaignStatus::Running, None, NOW)
+            .await
+            .unwrap();
+        assert!(s
+            .start_campaign_attempt(a, 1, "13800001111", NOW)
+            .await
+            .unwrap()
+            .is_some());
+        // The same attempt again (a restart replaying the dialler): not placed twice.
+        assert_eq!(
+            s.start_campaign_attempt(a, 1, "13800001111", NOW + 5)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            s.campaign_target(a).await.unwrap().unwrap().state,
+            "in_progress"
+        );
+        let promise = AttemptEnd {
+            result: "answered".into(),
+            at: NOW + 60_000,
+            talk_ms: Some(50_000),
+            keys: Some("1".into()),
+            promise_fen: Some(20_700),
+            promise_by: Some("2026-11-25".into()),
+            ..AttemptEnd::default()
+        };
+        assert!(s.end_campaign_attempt(a, 1, &promise).await.unwrap());
+        assert!(
+            !s.end_campaign_attempt(
+                a,
+                1,
+                &AttemptEnd {
+                    result: "busy".into(),
+                    at: NOW + 70_000,
+                    ..AttemptEnd::default()
+                }
+            )
+            .await
+            .unwrap(),
+            "ended once"
+        );
+        for (bad, want) in [
+            (
+                AttemptEnd {
+                    result: "great".into(),
+                    ..promise.clone()
+                },
+                "result",
+            ),
+            (
+                AttemptEnd {
+                    promise_fen: Some(0),
+                    ..promise.clone()
+                },
+                "promise_fen",
+            ),
+            (
+                AttemptEnd {
+                    promise_by: Some("2026-02-30".into()),
+                    ..promise.clone()
+                },
+                "promise_by",
+            ),
+            (
+                AttemptEnd {
+                    rating: Some(6),
+                    ..promise.clone()
+                },
+                "rating",
+            ),
+        ] {
+            assert_eq!(
+                field(s.end_campaign_attempt(b, 1, &bad).await.unwrap_err()),
+                want
+            );
+        }
+        assert!(matches!(
+            s.end_campaign_attempt(b, 1, &promise).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        s.set_target_state(a, "done", None, Some("answered"), None, NOW + 60_000)
+            .await
+            .unwrap();
+        // b: busy, then a retry due; z: opted out on the keypad.
+        s.start_campaign_attempt(b, 1, "13900002222", NOW + 1)
+            .await
+            .unwrap()
+            .unwrap();
+        s.end_campaign_attempt(
+            b,
+            1,
+            &AttemptEnd {
+                result: "busy".into(),
+                at: NOW + 2_000,
+                ..AttemptEnd::default()
+            },
+        )
+        .await
+        .unwrap();
+        s.set_target_state(
+            b,
+            "due",
+            Some(NOW + 1_800_000),
+            Some("busy"),
+            None,
+            NOW + 2_000,
+        )
+        .await
+        .unwrap();
+        s.start_campaign_attempt(z, 1, "13900003333", NOW + 2)
+            .await
+            .unwrap()
+            .unwrap();
+        s.end_campaign_attempt(
+            z,
+            1,
+            &AttemptEnd {
+                result: "opted_out".into(),
+                at: NOW + 30_000,
+                keys: Some("9".into()),
+                ..AttemptEnd::default()
+            },
+        )
+        .await
+        .unwrap();
+        s.set_target_state(z, "done", None, Some("opted_out"), None, NOW + 30_000)
+            .await
+            .unwrap();
+        // b's second attempt is under way when the engine dies: closed as failed at restart.
+        s.start_campaign_attempt(b, 2, "13900002222", NOW + 1_800_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            s.close_unfinished_attempts(c.id, NOW + 1_900_000)
+                .await
+                .unwrap(),
+            1
+        );
+        let tries = s.campaign_attempts(c.id, Some(b), 10).await.unwrap();
+        assert_eq!(
+            tries
+                .iter()
+                .map(|t| (t.attempt, t.result.as_deref()))
+                .collect::<Vec<_>>(),
+            [(1, Some("busy")), (2, Some("failed"))]
+        );
+        assert_eq!(tries[1].ended_at, Some(NOW + 1_900_000));
+        let p = s.campaign_progress(c.id).await.unwrap();
+        assert_eq!(
+            (
+                p.targets,
+                p.done,
+                p.in_progress,
+                p.dialled,
+                p.reached,
+                p.promises,
+                p.promised_fen,
+                p.opted_out,
+                p.remaining
+            ),
+            (3, 2, 1, 4, 2, 1, 20_700, 1, 1)
+        );
+        // The customer's contact history and the calls per customer on the day.
+        let mine = s.account_campaign_attempts("1000000001", 10).await.unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].promise_by.as_deref(), Some("2026-11-25"));
+        let today = s.campaign_calls_between(NOW, NOW + DAY).await.unwrap();
+        assert_eq!(
+            today,
+            vec![
+                ("1000000001".to_string(), 1),
+                ("A-2".to_string(), 2),
+                ("A-3".to_string(), 1)
+            ]
+        );
+        assert!(s
+            .campaign_calls_between(NOW + DAY, NOW + 2 * DAY)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            field(
+                s.set_target_state(a, "lost", None, None, None, NOW)
+                    .await
+                    .unwrap_err()
+            ),
+            "state"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_do_not_call_list_holds_each_number_and_account_once() {
+    each_store(|s| async move {
+        let f = fixture(&s).await;
+        let e = NewDnc {
+            number: Some("13900003333".into()),
+            account: Some("A-3".into()),
+            source: "keypad".into(),
+            note: "pressed 9".into(),
+        };
+        assert_eq!(s.add_do_not_call(&e, None, NOW).await.unwrap(), 2);
+        assert_eq!(
+            s.add_do_not_call(&e, Some(f.agent), NOW + 1).await.unwrap(),
+            0,
+            "once"
+        );
+        assert!(s.on_do_not_call("13900003333", "other").await.unwrap());
+        assert!(s.on_do_not_call("13000000000", "A-3").await.unwrap());
+        assert!(!s.on_do_not_call("13000000000", "other").await.unwrap());
+        assert_eq!(
+            field(
+                s.add_do_not_call(
+                    &NewDnc {
+                        source: "keypad".into(),
+                        ..NewDnc::default()
+                    },
+                    None,
+                    NOW
+                )
+                .await
+                .unwrap_err()
+            ),
+            "number"
+        );
+        assert_eq!(
+            field(
+                s.add_do_not_call(
+                    &NewDnc {
+                        source: "rumour".into(),
+                        ..e.clone()
+                    },
+                    None,
+                    NOW
+                )
+                .await
+                .unwrap_err()
+            ),
+            "source"
+        );
+        let list = s.do_not_call_list(10).await.unwrap();
+        assert_eq!(list.len(), 2);
+        for entry in &list {
+            s.remove_do_not_call(entry.id).await.unwrap();
+        }
+        assert!(!s.on_do_not_call("13900003333", "A-3").await.unwrap());
+        assert!(matches!(
+            s.remove_do_not_call(list[0].id).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    })
+    .await;
+}
