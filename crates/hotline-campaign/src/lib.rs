@@ -11,17 +11,21 @@
 //!   progressive mode, the abandoned-share limit).
 //! - [`pacing`]: the token bucket and the abandoned share, in integers.
 //! - [`progress`]: the figures the wallboard and metrics show.
+//! - [`settings`]: the settings an operator writes (JSON), checked, with their defaults.
+//! - [`csv`]: the uploaded list's CSV text read into rows for [`numbers::import_targets`].
 //!
 //! The shell (later) owns the store, the SIP calls and the timer: it feeds the dialler events,
 //! places the calls its actions ask for, and stores every attempt; after a restart it rebuilds
 //! the dialler with [`Dialler::restore`] from the stored targets and attempts.
 
+pub mod csv;
 pub mod dialler;
 pub mod model;
 pub mod numbers;
 pub mod pacing;
 pub mod progress;
 pub mod rules;
+pub mod settings;
 pub mod window;
 
 pub use dialler::{Action, Dialler, Event, PauseReason, Status};
@@ -36,4 +40,5 @@ pub use numbers::{
 };
 pub use progress::Progress;
 pub use rules::{CallsToday, DailyLimit, DoNotCall, Retry, RetryOutcome, RetryRules};
+pub use settings::{SettingError, Settings};
 pub use window::{DailySpan, Window, WindowError};

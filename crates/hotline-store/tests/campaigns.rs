@@ -593,7 +593,7 @@ async fn the_do_not_call_list_holds_each_number_and_account_once() {
     each_store(|s| async move {
         let f = fixture(&s).await;
         let e = NewDnc {
-            number: Some("13900003333".into()),
+            number: Some("+86 139 0000 3333".into()),
             account: Some("A-3".into()),
             source: "keypad".into(),
             note: "pressed 9".into(),
@@ -605,6 +605,12 @@ async fn the_do_not_call_list_holds_each_number_and_account_once() {
             "once"
         );
         assert!(s.on_do_not_call("13900003333", "other").await.unwrap());
+        assert!(
+            s.on_do_not_call("0086 139 0000 3333", "other")
+                .await
+                .unwrap(),
+            "one form"
+        );
         assert!(s.on_do_not_call("13000000000", "A-3").await.unwrap());
         assert!(!s.on_do_not_call("13000000000", "other").await.unwrap());
         assert_eq!(

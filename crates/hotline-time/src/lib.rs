@@ -103,6 +103,14 @@ impl Zone {
     /// The default centre zone (China Standard Time, no daylight saving).
     pub const DEFAULT_NAME: &'static str = "Asia/Shanghai";
 
+    /// UTC (no database lookup).
+    pub fn utc() -> Zone {
+        Zone {
+            name: Arc::from("UTC"),
+            tz: TimeZone::UTC,
+        }
+    }
+
     /// The zone with this IANA name (`Asia/Shanghai`, `Europe/Berlin`, `UTC`).
     pub fn named(name: &str) -> Result<Zone, UnknownZone> {
         // The database also answers for names that are not zones (`posixrules`, `leapseconds`

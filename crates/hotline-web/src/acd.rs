@@ -228,8 +228,9 @@ pub async fn set_agent(
 }
 
 /// The actions the audit trail holds (the `action` parameter of `GET /api/audit`).
-const AUDIT_ACTIONS: [&str; 7] = [
+const AUDIT_ACTIONS: [&str; 8] = [
     "acd_state",
+    "campaign",
     "incident",
     "login",
     "monitor",

@@ -16,6 +16,7 @@ mod agents;
 mod audit_trail;
 mod auth;
 mod calls;
+mod campaigns;
 mod control;
 mod crews;
 mod customers;
@@ -286,6 +287,22 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Post, "/api/qa/evaluations/{id}/resolve", qa::resolve),
         ep(Get, "/api/qa/calibration", qa::calibration),
         ep(Get, "/api/reports/qa", qa::report),
+        ep(Get, "/api/campaigns", campaigns::list),
+        ep(Post, "/api/campaigns", campaigns::create),
+        ep(Get, "/api/campaigns/{id}", campaigns::one),
+        large(
+            ep(Post, "/api/campaigns/{id}/targets", campaigns::upload),
+            campaigns::MAX_LIST,
+        ),
+        ep(Get, "/api/campaigns/{id}/targets", campaigns::targets),
+        ep(Get, "/api/campaigns/{id}/results", campaigns::results),
+        ep(Post, "/api/campaigns/{id}/start", campaigns::start),
+        ep(Post, "/api/campaigns/{id}/pause", campaigns::pause),
+        ep(Post, "/api/campaigns/{id}/resume", campaigns::resume),
+        ep(Post, "/api/campaigns/{id}/stop", campaigns::stop),
+        ep(Get, "/api/do-not-call", campaigns::dnc_list),
+        ep(Post, "/api/do-not-call", campaigns::add_dnc),
+        ep(Delete, "/api/do-not-call/{id}", campaigns::remove_dnc),
     ]
 }
 

@@ -1,6 +1,8 @@
 //! The do-not-call list: numbers and accounts never to call, from the keypad opt-out, an
 //! agent, the API or an imported file. Checked at dial time; a number or account is on the
-//! list once however often it is added.
+//! list once however often it is added. Numbers are kept and compared as the customer
+//! records keep phones (digits, China's country code dropped from mobiles), so that
+//! `+86 138 0000 1111` and `13800001111` are one entry.
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -8,6 +10,7 @@ use sqlx::any::AnyRow;
 use crate::db::{col, Store};
 use crate::error::{Result, StoreError};
 use crate::lifecycle::Millis;
+use crate::rules::normalize_phone;
 
 /// Where an entry came from.
 pub const DNC_SOURCES: [&str; 4] = ["keypad", "agent", "api", "import"];
@@ -49,7 +52,13 @@ impl Store {
     /// Puts `e`'s number and account on the list (each once); how many rows were added (0:
     /// both were on it already).
     pub async fn add_do_not_call(&self, e: &NewDnc, by: Option<i64>, now: Millis) -> Result<u64> {
-        let number = e.number.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let number = match e.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => Some(
+                normalize_phone(n).ok_or_else(|| StoreError::invalid("number", "not a number"))?,
+            ),
+            None => None,
+        };
+        let number = number.as_deref();
         let account = e
             .account
             .as_deref()
@@ -117,7 +126,7 @@ impl Store {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM do_not_call WHERE number = $1 OR account = $2",
         )
-        .bind(number.to_string())
+        .bind(normalize_phone(number).unwrap_or_default())
         .bind(account.to_string())
         .fetch_one(&self.read)
         .await?;

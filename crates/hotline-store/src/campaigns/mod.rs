@@ -16,9 +16,9 @@ use crate::db::{col, Store};
 use crate::error::{Result, StoreError};
 use crate::lifecycle::Millis;
 
-pub use attempts::{AttemptEnd, CampaignAttempt, CampaignProgress};
-pub use dnc::{DncEntry, NewDnc};
-pub use targets::{CampaignTarget, ListRule, NewTarget, RuleRow, TargetFilter};
+pub use attempts::{AttemptEnd, CampaignAttempt, CampaignProgress, RESULTS};
+pub use dnc::{DncEntry, NewDnc, DNC_SOURCES};
+pub use targets::{CampaignTarget, ListRule, NewTarget, RuleRow, TargetFilter, TARGET_STATES};
 
 /// Longest campaign name, in characters.
 pub const MAX_NAME: usize = 100;
