@@ -134,8 +134,9 @@ impl Shell {
                 return Ended::Stop;
             }
             if close {
-                if self.session.is_bound() {
-                    // A write failed on a bound link: tell the session.
+                if !self.session.is_down() {
+                    // A write failed while binding or bound: tell the session (it keeps the
+                    // unacknowledged parts and must bind afresh on the next connection).
                     outputs = self.session.handle(self.now(), Input::Closed);
                     continue;
                 }

@@ -2,6 +2,14 @@
 //! codec) over loopback TCP: bind, long Chinese and ASCII messages with their receipts, a wrong
 //! password, a dropped bind with resubmission, throttling, and inbound STOP / 退订.
 
+// The test harness (tests/sim) states its expectations with unwrap and panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod sim;
 
 use std::collections::BTreeSet;
@@ -37,17 +45,25 @@ async fn chinese_and_ascii_messages_are_submitted_and_receipted() {
 
     // The simulator, decoding with its own codec, got the texts whole.
     let zh = sim
-        .wait_for("the Chinese text", |v| v["ev"] == "message" && v["dest"] == CUSTOMER)
+        .wait_for("the Chinese text", |v| {
+            v["ev"] == "message" && v["dest"] == CUSTOMER
+        })
         .await;
     assert_eq!(zh["text"], CHINESE);
-    assert_eq!((zh["dc"].as_u64(), zh["parts"].as_u64()), (Some(8), Some(2)));
+    assert_eq!(
+        (zh["dc"].as_u64(), zh["parts"].as_u64()),
+        (Some(8), Some(2))
+    );
     let en = sim
         .wait_for("the ASCII text", |v| {
             v["ev"] == "message" && v["dest"] == "8613800000002"
         })
         .await;
     assert_eq!(en["text"], ASCII);
-    assert_eq!((en["dc"].as_u64(), en["parts"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(
+        (en["dc"].as_u64(), en["parts"].as_u64()),
+        (Some(0), Some(1))
+    );
     for part in sim.submits_to(CUSTOMER) {
         assert_eq!(part["esm"].as_u64(), Some(0x40), "UDH indicator: {part}");
         assert_eq!(part["registered_delivery"].as_u64(), Some(1));
@@ -61,12 +77,17 @@ async fn chinese_and_ascii_messages_are_submitted_and_receipted() {
                 _ => None,
             })
             .await;
-        assert!(waiting.remove(&id), "a receipt for {id}, not one of ours or twice");
+        assert!(
+            waiting.remove(&id),
+            "a receipt for {id}, not one of ours or twice"
+        );
         assert_eq!(state, MessageState::Delivered);
     }
     // Each receipt was answered with deliver_sm_resp ESME_ROK.
     for _ in 0..3 {
-        let resp = sim.wait_for("deliver_sm_resp", |v| v["ev"] == "deliver_resp").await;
+        let resp = sim
+            .wait_for("deliver_sm_resp", |v| v["ev"] == "deliver_resp")
+            .await;
         assert_eq!(resp["status"].as_u64(), Some(0));
     }
 }
@@ -83,10 +104,15 @@ async fn a_wrong_password_is_a_clear_error_and_stops_the_client() {
         })
         .await;
     assert_eq!(status, 0x0D, "ESME_RBINDFAIL");
-    sim.wait_for("the refused bind", |v| v["ev"] == "bind" && v["ok"] == false)
-        .await;
+    sim.wait_for("the refused bind", |v| {
+        v["ev"] == "bind" && v["ok"] == false
+    })
+    .await;
     events.wait_closed().await;
-    assert!(client.send(CUSTOMER, "x").is_err(), "a stopped client says so");
+    assert!(
+        client.send(CUSTOMER, "x").is_err(),
+        "a stopped client says so"
+    );
 }
 
 #[tokio::test]
@@ -95,11 +121,15 @@ async fn a_dropped_bind_reconnects_and_resends_only_what_was_not_acknowledged() 
     let (client, mut events) = client(sim.port, "secret");
     bound(&mut events).await;
 
-    let first = client.send("8613800000011", "acknowledged before the drop").unwrap();
+    let first = client
+        .send("8613800000011", "acknowledged before the drop")
+        .unwrap();
     events.submitted(first).await;
 
     sim.command("hold").await;
-    let second = client.send("8613800000012", "unanswered when the link drops").unwrap();
+    let second = client
+        .send("8613800000012", "unanswered when the link drops")
+        .unwrap();
     sim.wait_for("the held submit", |v| {
         v["ev"] == "submit" && v["dest"] == "8613800000012" && v["answered"] == false
     })
@@ -107,7 +137,13 @@ async fn a_dropped_bind_reconnects_and_resends_only_what_was_not_acknowledged() 
     sim.command("drop").await;
     events
         .wait_for("Lost", |e| {
-            matches!(e, Event::Lost { reason: LostReason::Closed }).then_some(())
+            matches!(
+                e,
+                Event::Lost {
+                    reason: LostReason::Closed
+                }
+            )
+            .then_some(())
         })
         .await;
     bound(&mut events).await;
@@ -124,7 +160,11 @@ async fn a_dropped_bind_reconnects_and_resends_only_what_was_not_acknowledged() 
     .await;
 
     let firsts = sim.submits_to("8613800000011");
-    assert_eq!(firsts.len(), 1, "the acknowledged message went once: {firsts:#?}");
+    assert_eq!(
+        firsts.len(),
+        1,
+        "the acknowledged message went once: {firsts:#?}"
+    );
     let seconds = sim.submits_to("8613800000012");
     let answered: Vec<_> = seconds.iter().filter(|v| v["answered"] == true).collect();
     assert_eq!((seconds.len(), answered.len()), (2, 1), "{seconds:#?}");
@@ -139,7 +179,9 @@ async fn a_throttled_submit_is_retried_after_the_pause() {
     let (client, mut events) = client(sim.port, "secret");
     bound(&mut events).await;
     sim.command("throttle 2").await;
-    let id = client.send(CUSTOMER, "throttled twice, then taken").unwrap();
+    let id = client
+        .send(CUSTOMER, "throttled twice, then taken")
+        .unwrap();
     let ids = events.submitted(id).await;
     sim.wait_for("the accepted try", |v| {
         v["ev"] == "submit" && v["dest"] == CUSTOMER && v["status"] == 0

@@ -92,7 +92,10 @@ impl Sim {
                         return v;
                     }
                 }
-                _ => panic!("the simulator never reported {what}; it said: {:#?}", self.seen),
+                _ => panic!(
+                    "the simulator never reported {what}; it said: {:#?}",
+                    self.seen
+                ),
             }
         }
     }
@@ -118,7 +121,13 @@ pub fn client(port: u16, password: &str) -> (Client, Events) {
         reconnect_max_ms: 1_000,
     };
     let (client, rx) = Client::start(config);
-    (client, Events { rx, seen: Vec::new() })
+    (
+        client,
+        Events {
+            rx,
+            seen: Vec::new(),
+        },
+    )
 }
 
 /// The client's events, kept as they are read.
@@ -158,9 +167,10 @@ impl Events {
 
     pub async fn submitted(&mut self, local_id: u64) -> Vec<String> {
         self.wait_for(&format!("Submitted for {local_id}"), |e| match e {
-            Event::Submitted { local_id: id, message_ids } if *id == local_id => {
-                Some(message_ids.clone())
-            }
+            Event::Submitted {
+                local_id: id,
+                message_ids,
+            } if *id == local_id => Some(message_ids.clone()),
             Event::SubmitFailed { local_id: id, .. } if *id == local_id => {
                 panic!("{local_id} failed: {e:?}")
             }
