@@ -111,3 +111,33 @@ fn bad_received_bytes_decode_without_panic() {
     assert_eq!(decode(DC_LATIN1, b"STOP", false), "STOP");
     assert_eq!(decode(0x04, b"\xff", false), "\u{FFFD}");
 }
+
+#[test]
+fn random_texts_come_back_whole_from_their_parts() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let alphabet: Vec<char> = "aZ9 @$_{}[]~|€^\\\n电费退订，。😀éÄ".chars().collect();
+    let mut rng = StdRng::seed_from_u64(21);
+    for _ in 0..2_000 {
+        let n = rng.random_range(1..500);
+        let text: String = (0..n)
+            .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+            .collect();
+        let reference = rng.random();
+        let e = encode(&text, reference).unwrap();
+        let ucs2 = e.data_coding == DC_UCS2;
+        let unit = if ucs2 { 2 } else { 1 };
+        let limit = match (ucs2, e.udhi) {
+            (true, true) => 134,
+            (true, false) => 140,
+            (false, true) => 153,
+            (false, false) => 160,
+        };
+        for part in &e.parts {
+            let body = if e.udhi { part.len() - 6 } else { part.len() };
+            assert!(body <= limit, "{body} bytes in a part of {text:?}");
+            assert_eq!(body % unit, 0);
+        }
+        assert_eq!(reassemble(&e, reference), text);
+    }
+}

@@ -573,3 +573,28 @@ fn sequence_numbers_wrap_before_the_sign_bit() {
     let b = submits(&s.handle(0, submit(2, "y")))[0].0;
     assert_eq!((a, b), (0x7FFF_FFFF, 1));
 }
+
+#[test]
+fn random_bytes_from_the_smsc_never_panic() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let mut rng = StdRng::seed_from_u64(3);
+    for _ in 0..2_000 {
+        let mut s = bound();
+        s.handle(0, submit(1, "x"));
+        let mut now = 0;
+        for _ in 0..5 {
+            let n = rng.random_range(0..64);
+            let mut bytes = vec![0u8; n];
+            rng.fill(&mut bytes[..]);
+            if n >= 16 && rng.random_bool(0.5) {
+                bytes[..4].copy_from_slice(&(n as u32).to_be_bytes());
+                bytes[4] &= 0x80;
+                bytes[5..7].copy_from_slice(&[0, 0]);
+            }
+            now += rng.random_range(0..10_000);
+            s.handle(now, Input::Received(bytes));
+            s.handle(now, Input::Tick);
+        }
+    }
+}
