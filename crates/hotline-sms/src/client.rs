@@ -1,7 +1,8 @@
 //! The tokio shell around [`Session`]: owns the TCP connection and the clock, feeds bytes,
 //! commands and deadlines to the session and carries out what it says. After a lost link it
 //! reconnects with exponential backoff (the session keeps unacknowledged parts and resends
-//! them after the next bind); after a rejected bind or an unbind it stops.
+//! them after the next bind); after a rejected bind or an unbind it stops, reporting every
+//! text not yet accepted as failed (retryable).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -12,6 +13,7 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::pdu::status;
 use crate::session::{Event, Input, LostReason, Output, Session, SessionConfig};
 
 /// Where the SMSC is, the account, and the reconnect pacing.
@@ -103,6 +105,26 @@ impl Shell {
         }
     }
 
+    /// Reports every text not yet accepted as failed, those still in the command channel
+    /// too, and closes the channel: the client is stopping.
+    fn abandon(&mut self, status: u32) {
+        for output in self.session.abandon(status) {
+            if let Output::Event(e) = output {
+                let _ = self.events.send(e);
+            }
+        }
+        self.commands.close();
+        while let Ok(command) = self.commands.try_recv() {
+            if let Command::Submit { local_id, .. } = command {
+                let _ = self.events.send(Event::SubmitFailed {
+                    local_id,
+                    status,
+                    retryable: true,
+                });
+            }
+        }
+    }
+
     /// Runs one connection until it ends.
     async fn connection(&mut self, stream: TcpStream) -> Ended {
         let (mut reader, mut writer) = stream.into_split();
@@ -111,7 +133,7 @@ impl Shell {
         let mut was_bound = false;
         loop {
             let mut close = false;
-            let mut stop = false;
+            let mut stop_status = None;
             for output in outputs.drain(..) {
                 match output {
                     Output::Send(bytes) => {
@@ -123,14 +145,16 @@ impl Shell {
                     Output::Event(e) => {
                         match &e {
                             Event::Bound { .. } => was_bound = true,
-                            Event::BindRejected { .. } | Event::Unbound => stop = true,
+                            Event::BindRejected { status } => stop_status = Some(*status),
+                            Event::Unbound => stop_status = Some(status::ESME_RINVBNDSTS),
                             _ => {}
                         }
                         let _ = self.events.send(e);
                     }
                 }
             }
-            if stop {
+            if let Some(status) = stop_status {
+                self.abandon(status);
                 return Ended::Stop;
             }
             if close {
@@ -178,6 +202,7 @@ impl Shell {
                         }
                     }
                     if stop {
+                        self.abandon(status::ESME_RINVBNDSTS);
                         return false;
                     }
                 }

@@ -43,7 +43,8 @@ async fn a_refused_connection_is_reported_and_retried() {
         );
     }
     assert_eq!(local_id, 1);
-    // Unbinding a client that never bound stops it at once.
+    // Unbinding a client that never bound stops it at once; the kept text is reported
+    // failed (retryable, ESME_RINVBNDSTS: never bound), not dropped in silence.
     client.unbind().unwrap();
     loop {
         match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
@@ -52,6 +53,15 @@ async fn a_refused_connection_is_reported_and_retried() {
             other => panic!("expected Unbound, got {other:?}"),
         }
     }
+    let failed = tokio::time::timeout(Duration::from_secs(10), events.recv()).await;
+    assert_eq!(
+        failed.unwrap(),
+        Some(Event::SubmitFailed {
+            local_id,
+            status: 0x04,
+            retryable: true
+        })
+    );
     let closed = tokio::time::timeout(Duration::from_secs(10), events.recv()).await;
     assert!(matches!(closed, Ok(None)), "the client task ended");
 }

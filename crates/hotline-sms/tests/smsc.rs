@@ -96,6 +96,7 @@ async fn chinese_and_ascii_messages_are_submitted_and_receipted() {
 async fn a_wrong_password_is_a_clear_error_and_stops_the_client() {
     let mut sim = Sim::start().await;
     let (client, mut events) = client(sim.port, "wrong");
+    let queued = client.send(CUSTOMER, "never sent").unwrap();
     let status = events
         .wait_for("BindRejected", |e| match e {
             Event::BindRejected { status } => Some(*status),
@@ -109,6 +110,16 @@ async fn a_wrong_password_is_a_clear_error_and_stops_the_client() {
     })
     .await;
     events.wait_closed().await;
+    assert!(
+        events.seen.contains(&Event::SubmitFailed {
+            local_id: queued,
+            status: 0x0D,
+            retryable: true
+        }),
+        "the text queued before the refusal is reported: {:#?}",
+        events.seen
+    );
+    assert!(sim.submits_to(CUSTOMER).is_empty());
     assert!(
         client.send(CUSTOMER, "x").is_err(),
         "a stopped client says so"

@@ -170,7 +170,31 @@ impl Session {
         };
     }
 
+    /// Gives up every text not yet wholly accepted (the caller is stopping: the bind was
+    /// refused, or it unbound): each is reported failed with `status`, retryable.
+    pub fn abandon(&mut self, status: u32) -> Vec<Output> {
+        self.queue.clear();
+        self.in_flight.clear();
+        std::mem::take(&mut self.messages)
+            .into_keys()
+            .map(|local_id| {
+                Output::Event(Event::SubmitFailed {
+                    local_id,
+                    status,
+                    retryable: true,
+                })
+            })
+            .collect()
+    }
+
     fn on_submit(&mut self, local_id: u64, to: String, text: &str) {
+        if self.messages.contains_key(&local_id) {
+            return self.event(Event::SubmitFailed {
+                local_id,
+                status: status::ESME_RSYSERR,
+                retryable: false,
+            });
+        }
         if to.is_empty() || to.len() > 20 || to.contains('\0') {
             return self.event(Event::SubmitFailed {
                 local_id,

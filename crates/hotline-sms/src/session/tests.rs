@@ -598,3 +598,47 @@ fn random_bytes_from_the_smsc_never_panic() {
         }
     }
 }
+
+#[test]
+fn abandoning_reports_every_text_not_yet_accepted() {
+    let mut s = bound();
+    let a = submits(&s.handle(0, submit(1, "accepted")))[0].0;
+    s.handle(1, ok_submit(a, "A"));
+    s.handle(2, submit(2, "in flight"));
+    s.handle(3, submit(3, "in flight too"));
+    s.handle(4, submit(4, "queued behind the window"));
+    let outs = s.abandon(0x0D);
+    let failed: Vec<u64> = events(&outs)
+        .into_iter()
+        .map(|e| match e {
+            Event::SubmitFailed {
+                local_id,
+                status: 0x0D,
+                retryable: true,
+            } => local_id,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(failed, vec![2, 3, 4]);
+    assert_eq!(s.unacknowledged_parts(), 0);
+}
+
+#[test]
+fn a_local_id_in_use_is_refused() {
+    let mut s = Session::new(config());
+    s.handle(0, submit(1, "first"));
+    let outs = s.handle(0, submit(1, "second"));
+    assert_eq!(
+        events(&outs),
+        vec![Event::SubmitFailed {
+            local_id: 1,
+            status: status::ESME_RSYSERR,
+            retryable: false
+        }]
+    );
+    let texts: Vec<Vec<u8>> = submits(&bind(&mut s, 1))
+        .into_iter()
+        .map(|(_, m)| m.short_message)
+        .collect();
+    assert_eq!(texts, vec![b"first".to_vec()]);
+}
