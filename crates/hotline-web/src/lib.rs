@@ -46,6 +46,7 @@ mod webhooks;
 
 pub use acd::{AcdError, AcdPort, AgentRequest, PortFuture};
 pub use auth::LoginFigures;
+pub use campaigns::{ops as campaign_ops, ImportView, Refused, RuleBody};
 pub use control::{CallAction, CallPort, ControlError};
 pub use error::ApiError;
 pub use ivr::{TitleSource, Titles as IvrTitles};

@@ -1,7 +1,10 @@
 //! The command line: `hotline [--config PATH] <serve | config check | config default | db
 //! migrate | db seed | agent add | agent list | flow check | flow graph | flow schema | flow
 //! simulate | flow test | notice add | notice list | notice end | notice record | notice
-//! unrecord | incident list | incident open | incident link | incident close>`.
+//! unrecord | incident list | incident open | incident link | incident close | campaign list |
+//! campaign create | campaign upload | campaign show | campaign start | campaign pause |
+//! campaign resume | campaign stop | campaign results | campaign dnc add | campaign dnc list |
+//! campaign dnc remove>`.
 //!
 //! Exit codes: 0 success; 1 the engine failed while running (e.g. a port in use); 2 the
 //! command line or the configuration was refused. Configuration errors go to stderr as
@@ -67,6 +70,9 @@ pub enum Command {
     /// Incidents (a burst main: the district's reports as one): list, open, link, close.
     #[command(subcommand)]
     Incident(crate::incident_admin::IncidentCommand),
+    /// Outbound campaigns: make one with its list, move it, its results; the do-not-call list.
+    #[command(subcommand)]
+    Campaign(crate::campaign_admin::CampaignCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +135,9 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
         Command::Incident(cmd) => admin_command(cli.config.as_deref(), |cfg| async move {
             crate::incident_admin::command(&cfg, &cmd).await
+        }),
+        Command::Campaign(cmd) => admin_command(cli.config.as_deref(), |cfg| async move {
+            crate::campaign_admin::command(&cfg, &cmd).await
         }),
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod acd;
 pub mod admin;
+pub mod campaign_admin;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -1,17 +1,16 @@
-//! A campaign's list: made by a rule from the customer records, or uploaded as CSV. Either way
-//! every row goes through `hotline-campaign`'s import (the number normalised and checked, a
-//! repeated number refused as a duplicate of its first row) before the store adds it; the
+//! A campaign's list: the rules as the API takes them, and the CSV upload. Either way every
+//! row goes through `hotline-campaign`'s import (`ops.rs`: the number normalised and checked,
+//! a repeated number refused as a duplicate of its first row) before the store adds it; the
 //! refused rows come back with their row and reason, and an account the campaign has already
 //! is counted, not added twice.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
-use hotline_campaign::{import_targets, ImportOptions, RawRow};
-use hotline_store::{ListRule, Millis, NewTarget, Role};
+use hotline_store::{ListRule, Role};
 use serde::{Deserialize, Serialize};
 
-use super::{audit, find, ImportView, Refused};
+use super::{audit, ImportView};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Authed, PathId};
 use crate::Shared;
@@ -82,52 +81,6 @@ pub fn rule(r: &RuleBody) -> ApiResult<ListRule> {
     })
 }
 
-/// Validates `rows` and adds the accepted ones to campaign `id`.
-async fn import(s: &Shared, id: i64, rows: Vec<RawRow>, now: Millis) -> ApiResult<ImportView> {
-    let accounts: std::collections::HashMap<usize, String> =
-        rows.iter().map(|r| (r.row, r.customer.clone())).collect();
-    let report = import_targets(rows, ImportOptions::default());
-    let targets: Vec<NewTarget> = report
-        .targets
-        .iter()
-        .map(|t| NewTarget {
-            account: t.customer.clone(),
-            number: t.number.clone(),
-            data: t.data.clone(),
-        })
-        .collect();
-    let added = s.store.add_campaign_targets(id, &targets, now).await?;
-    Ok(ImportView {
-        added,
-        already: targets.len() as u64 - added,
-        refused: report
-            .rejected
-            .iter()
-            .map(|r| Refused {
-                row: r.row,
-                account: accounts.get(&r.row).cloned().unwrap_or_default(),
-                reason: r.reason.to_string(),
-            })
-            .collect(),
-    })
-}
-
-/// Campaign `id`'s list made by `rule` on `now`.
-pub async fn from_rule(s: &Shared, id: i64, rule: &ListRule, now: Millis) -> ApiResult<ImportView> {
-    let rows = s.store.rule_rows(rule, now).await?;
-    let raw = rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| RawRow {
-            row: i + 1,
-            customer: r.account,
-            number: r.phone.unwrap_or_default(),
-            data: r.data,
-        })
-        .collect();
-    import(s, id, raw, now).await
-}
-
 /// `POST /api/campaigns/{id}/targets` with a CSV body (`account,number,…` header; other
 /// columns become the target's data): adds the rows to a draft; the refused ones reported.
 pub async fn upload(
@@ -139,12 +92,7 @@ pub async fn upload(
     let now = s.now();
     let answer = async {
         who.require(Role::Supervisor)?;
-        find(&s, id).await?;
-        let text = std::str::from_utf8(&body)
-            .map_err(|e| ApiError::invalid("list", format!("not UTF-8 text: {e}")))?;
-        let rows = hotline_campaign::csv::target_rows(text)
-            .map_err(|e| ApiError::invalid("list", e.to_string()))?;
-        import(&s, id, rows, now).await
+        super::ops::upload(&s.store, id, &body, now).await
     }
     .await;
     let detail = match &answer {

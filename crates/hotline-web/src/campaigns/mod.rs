@@ -10,17 +10,17 @@
 
 mod dnc;
 mod lists;
+pub mod ops;
 mod results;
 
 pub use dnc::{add_dnc, dnc_list, remove_dnc};
-pub use lists::{upload, MAX_LIST};
+pub use lists::{upload, RuleBody, MAX_LIST};
 pub use results::{results, targets};
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use hotline_campaign::Settings;
-use hotline_store::{CampaignProgress, CampaignRecord, CampaignStatus, Millis, NewCampaign, Role};
+use hotline_store::{CampaignProgress, CampaignRecord, CampaignStatus, Millis, Role};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult};
@@ -124,19 +124,6 @@ pub(crate) async fn find(s: &Shared, id: i64) -> ApiResult<CampaignRecord> {
         .ok_or_else(|| ApiError::not_found(format!("campaign {id} not found")))
 }
 
-/// The settings checked, every default written out; 422 naming `settings.<field>`.
-fn settings(v: &serde_json::Value) -> ApiResult<serde_json::Value> {
-    let e = |e: hotline_campaign::SettingError| {
-        let field = if e.field == "settings" {
-            e.field
-        } else {
-            format!("settings.{}", e.field)
-        };
-        ApiError::invalid(field, e.reason)
-    };
-    Settings::parse(v).and_then(|s| s.normalised()).map_err(e)
-}
-
 /// `POST /api/campaigns` `{"name", "kind", "mode", "flow", "queue"?, "settings"?, "list"?}`:
 /// a draft campaign (201), its list made by the rule given (the refused rows reported).
 pub async fn create(
@@ -147,33 +134,16 @@ pub async fn create(
     let now = s.now();
     let answer = async {
         who.require(Role::Supervisor)?;
-        let settings = settings(&b.settings)?;
-        let rule = b.list.as_ref().map(lists::rule).transpose()?;
-        let source = match &b.list {
-            Some(r) => serde_json::to_value(r).map_err(|e| ApiError::internal(&e))?,
-            None => serde_json::json!({"rule": "upload"}),
+        let spec = ops::CampaignSpec {
+            name: b.name.clone(),
+            kind: b.kind.clone(),
+            mode: b.mode.clone(),
+            flow: b.flow.clone(),
+            queue: b.queue.clone(),
+            settings: b.settings.clone(),
+            list: b.list.clone(),
         };
-        let c = s
-            .store
-            .create_campaign(
-                &NewCampaign {
-                    name: b.name.clone(),
-                    kind: b.kind.clone(),
-                    mode: b.mode.clone(),
-                    flow: b.flow.clone(),
-                    queue: b.queue.clone(),
-                    settings,
-                    source,
-                },
-                Some(who.agent.id),
-                now,
-            )
-            .await?;
-        let list = match rule {
-            Some(rule) => Some(lists::from_rule(&s, c.id, &rule, now).await?),
-            None => None,
-        };
-        let c = s.store.existing_campaign(c.id).await?;
+        let (c, list) = ops::create(&s.store, &spec, Some(who.agent.id), now).await?;
         Ok::<_, ApiError>(Created {
             campaign: view(&s, c).await?,
             list,
@@ -202,43 +172,17 @@ async fn move_to(
     s: Shared,
     who: Authed,
     id: i64,
-    to: CampaignStatus,
-    verb: &str,
+    m: ops::Move,
     reason: Option<String>,
 ) -> ApiResult<Json<CampaignView>> {
     let now = s.now();
     let answer = async {
         who.require(Role::Supervisor)?;
-        let c = find(&s, id).await?;
-        if to == CampaignStatus::Running && c.status == CampaignStatus::Draft {
-            let p = s.store.campaign_progress(id).await?;
-            if p.targets == 0 {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    "the campaign has no targets: make or upload its list first",
-                ));
-            }
-        }
-        let allowed = match verb {
-            "start" => c.status == CampaignStatus::Draft,
-            "resume" => c.status == CampaignStatus::Paused,
-            _ => true,
-        };
-        if !allowed {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                format!("the campaign is {}: it cannot {verb}", c.status.as_str()),
-            ));
-        }
-        let c = s
-            .store
-            .set_campaign_status(id, to, reason.as_deref(), now)
-            .await?;
+        let c = ops::move_campaign(&s.store, id, m, reason.as_deref(), now).await?;
         view(&s, c).await
     }
     .await;
+    let verb = m.verb();
     let detail = match &reason {
         Some(r) => format!("{verb} campaign {id}: {r}"),
         None => format!("{verb} campaign {id}"),
@@ -254,7 +198,7 @@ pub async fn start(
     PathId(id): PathId,
     JsonBody(b): JsonBody<ReasonBody>,
 ) -> ApiResult<Json<CampaignView>> {
-    move_to(s, who, id, CampaignStatus::Running, "start", b.reason).await
+    move_to(s, who, id, ops::Move::Start, b.reason).await
 }
 
 /// `POST /api/campaigns/{id}/pause` `{"reason"?}`: no new calls (calls under way go on).
@@ -264,7 +208,7 @@ pub async fn pause(
     PathId(id): PathId,
     JsonBody(b): JsonBody<ReasonBody>,
 ) -> ApiResult<Json<CampaignView>> {
-    move_to(s, who, id, CampaignStatus::Paused, "pause", b.reason).await
+    move_to(s, who, id, ops::Move::Pause, b.reason).await
 }
 
 /// `POST /api/campaigns/{id}/resume`.
@@ -274,7 +218,7 @@ pub async fn resume(
     PathId(id): PathId,
     JsonBody(b): JsonBody<ReasonBody>,
 ) -> ApiResult<Json<CampaignView>> {
-    move_to(s, who, id, CampaignStatus::Running, "resume", b.reason).await
+    move_to(s, who, id, ops::Move::Resume, b.reason).await
 }
 
 /// `POST /api/campaigns/{id}/stop` `{"reason"?}`: never dials again.
@@ -284,7 +228,7 @@ pub async fn stop(
     PathId(id): PathId,
     JsonBody(b): JsonBody<ReasonBody>,
 ) -> ApiResult<Json<CampaignView>> {
-    move_to(s, who, id, CampaignStatus::Stopped, "stop", b.reason).await
+    move_to(s, who, id, ops::Move::Stop, b.reason).await
 }
 
 /// One audit entry of action `campaign`.

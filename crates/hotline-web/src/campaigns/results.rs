@@ -16,7 +16,7 @@ use crate::extract::{Authed, Params, PathId};
 use crate::Shared;
 
 /// Most attempts one export holds.
-const MAX_ROWS: i64 = 1_000_000;
+pub(crate) const MAX_ROWS: i64 = 1_000_000;
 
 /// `GET /api/campaigns/{id}/targets?state=&after=&limit=`: targets in id order (pages: `after`
 /// the last id seen).
@@ -70,21 +70,7 @@ pub async fn results(
     if !csv {
         return Ok(Json(attempts).into_response());
     }
-    let targets = s
-        .store
-        .campaign_targets(
-            id,
-            &TargetFilter {
-                limit: 100_000,
-                ..TargetFilter::default()
-            },
-        )
-        .await?;
-    let names: HashMap<i64, String> = targets
-        .into_iter()
-        .map(|t| (t.id, t.customer_name.unwrap_or_default()))
-        .collect();
-    let text = to_csv(&s.zone, &c.name, &attempts, &names);
+    let text = to_csv(&s.store, &s.zone, &c.name, id, &attempts).await?;
     let mut res = text.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -135,12 +121,27 @@ fn local(zone: &hotline_time::Zone, at: i64) -> String {
     format!("{} {:02}:{:02}", t.date, t.minute / 60, t.minute % 60)
 }
 
-fn to_csv(
+/// Campaign `id`'s `attempts` as the CSV export.
+pub(crate) async fn to_csv(
+    store: &hotline_store::Store,
     zone: &hotline_time::Zone,
     campaign: &str,
+    id: i64,
     attempts: &[CampaignAttempt],
-    names: &HashMap<i64, String>,
-) -> String {
+) -> ApiResult<String> {
+    let targets = store
+        .campaign_targets(
+            id,
+            &TargetFilter {
+                limit: 100_000,
+                ..TargetFilter::default()
+            },
+        )
+        .await?;
+    let names: HashMap<i64, String> = targets
+        .into_iter()
+        .map(|t| (t.id, t.customer_name.unwrap_or_default()))
+        .collect();
     let mut out = String::from("\u{feff}");
     out.push_str(&HEADER.join(","));
     out.push_str("\r\n");
@@ -167,7 +168,7 @@ fn to_csv(
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
