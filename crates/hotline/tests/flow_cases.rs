@@ -25,6 +25,7 @@ async fn shipped_flows_pass_their_test_cases() {
     };
     for name in [
         "main", "identify", "bills", "arrears", "meter", "outage", "leak", "agent", "survey",
+        "dunning", "notice", "followup",
     ] {
         assert!(set.find(name).is_some(), "flow {name} ships");
     }
@@ -35,11 +36,12 @@ async fn shipped_flows_pass_their_test_cases() {
         .await
         .expect("test files load");
     let failed = flows::report(&verdicts);
-    assert!(verdicts.len() >= 25, "only {} cases", verdicts.len());
+    assert!(verdicts.len() >= 70, "only {} cases", verdicts.len());
     assert_eq!(failed, 0, "flow test cases failed (see above)");
     // Every shipped flow has cases of its own.
     for name in [
-        "main", "bills", "arrears", "meter", "outage", "leak", "agent", "survey",
+        "main", "bills", "arrears", "meter", "outage", "leak", "agent", "survey", "dunning",
+        "notice", "followup",
     ] {
         let file = format!("{name}.test.yaml");
         assert!(
