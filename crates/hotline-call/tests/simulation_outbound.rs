@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+#[allow(dead_code)]
 mod sim;
 
 use hotline_ivr::outbound::{CallResult, Record};
