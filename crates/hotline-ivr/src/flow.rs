@@ -66,6 +66,8 @@ pub struct Flow {
     pub languages: Vec<String>,
     pub start: NodeIdx,
     pub nodes: Vec<Node>,
+    /// An outbound flow's call data (`target:`): field → type; empty for inbound flows.
+    pub target: Vec<(String, crate::outbound::FieldType)>,
 }
 
 #[derive(Debug, Clone)]
@@ -122,6 +124,11 @@ pub enum NodeKind {
         calendar: String,
         open: NodeIdx,
         closed: NodeIdx,
+    },
+    /// `promise`, `opt_out` or `result`: recorded for the call's campaign.
+    Outbound {
+        node: crate::outbound::RecordNode,
+        next: NodeIdx,
     },
 }
 

@@ -4,6 +4,7 @@
 //! nodes marked `served` (self-service actions) say so.
 
 use crate::flow::{Flow, FlowSet, LookupWhat, NodeIdx, NodeKind, PromptItem};
+use crate::outbound::RecordNode;
 
 /// Labels longer than this (in characters) are shortened with `…`.
 const MAX_LABEL: usize = 40;
@@ -43,6 +44,11 @@ pub fn exits(kind: &NodeKind) -> Vec<(String, NodeIdx)> {
         NodeKind::Schedule { open, closed, .. } => {
             vec![("open".to_owned(), *open), ("closed".to_owned(), *closed)]
         }
+        NodeKind::Outbound {
+            node: RecordNode::Promise { error, .. },
+            next,
+        } => vec![("next".to_owned(), *next), ("error".to_owned(), *error)],
+        NodeKind::Outbound { next, .. } => vec![("next".to_owned(), *next)],
         NodeKind::Return | NodeKind::Transfer(_) | NodeKind::Hangup { .. } => Vec::new(),
     }
 }
@@ -63,6 +69,11 @@ pub fn type_name(kind: &NodeKind) -> &'static str {
         NodeKind::Transfer(_) => "transfer",
         NodeKind::Hangup { .. } => "hangup",
         NodeKind::Schedule { .. } => "schedule",
+        NodeKind::Outbound { node, .. } => match node {
+            RecordNode::Promise { .. } => "promise",
+            RecordNode::OptOut => "opt_out",
+            RecordNode::Result { .. } => "result",
+        },
     }
 }
 
@@ -124,6 +135,16 @@ fn summary(kind: &NodeKind, callee: &str) -> String {
         NodeKind::Ticket(t) => t.kind.clone(),
         NodeKind::Transfer(t) => format!("queue {}", t.queue),
         NodeKind::Schedule { calendar, .. } => calendar.clone(),
+        NodeKind::Outbound { node, .. } => match node {
+            RecordNode::Promise { amount, by, .. } => {
+                format!("{} by {}", amount.source(), by.source())
+            }
+            RecordNode::OptOut => String::new(),
+            RecordNode::Result { is, score } => match score {
+                Some(s) => format!("{} {}", is.name(), s.source()),
+                None => is.name().to_owned(),
+            },
+        },
     };
     short(&s)
 }

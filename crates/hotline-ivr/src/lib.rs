@@ -11,6 +11,7 @@ pub mod graph;
 pub mod interp;
 pub mod load;
 pub mod model;
+pub mod outbound;
 pub mod say;
 pub mod value;
 

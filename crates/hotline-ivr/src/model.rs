@@ -82,6 +82,11 @@ pub struct FlowFile {
     #[serde(deserialize_with = "nodes")]
     #[schemars(with = "IndexMap<schema::Name, Node>")]
     pub nodes: IndexMap<Key, Spanned<Node>>,
+    /// An outbound flow's call data: field name → `text`, `number`, `money` or `date`. A
+    /// campaign's call starts with the variable `target` holding these fields.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<schema::Name, outbound::TargetType>>")]
+    pub target: Option<outbound::TargetSpec>,
 }
 
 /// A node: exactly one of the node types.
@@ -114,6 +119,12 @@ pub enum Node {
     Hangup(Hangup),
     /// Goes to `open` within a calendar's hours, to `closed` outside them.
     Schedule(Schedule),
+    /// Records a promise to pay (outbound). Exits: `next`, `error`.
+    Promise(outbound::PromiseNode),
+    /// Records an opt-out from campaign calls (outbound). Exit: `next`.
+    OptOut(outbound::OptOutNode),
+    /// Sets the call's campaign result (outbound). Exit: `next`.
+    Result(outbound::ResultNode),
 }
 
 impl Node {
@@ -133,6 +144,9 @@ impl Node {
             Node::Transfer(n) => n.title.as_ref(),
             Node::Hangup(n) => n.title.as_ref(),
             Node::Schedule(n) => n.title.as_ref(),
+            Node::Promise(n) => n.title.as_ref(),
+            Node::OptOut(n) => n.title.as_ref(),
+            Node::Result(n) => n.title.as_ref(),
         }
     }
 
@@ -152,6 +166,9 @@ impl Node {
             Node::Transfer(_) => "transfer",
             Node::Hangup(_) => "hangup",
             Node::Schedule(_) => "schedule",
+            Node::Promise(_) => "promise",
+            Node::OptOut(_) => "opt_out",
+            Node::Result(_) => "result",
         }
     }
 }
@@ -969,5 +986,7 @@ pub fn schema_json() -> String {
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
+/// The outbound flows' call data and nodes.
+pub mod outbound;
 /// Types that only describe the schema of values the model keeps as text.
 mod schema;

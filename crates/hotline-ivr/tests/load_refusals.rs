@@ -61,11 +61,11 @@ fn unknown_fields() {
     );
     assert_error(
         run(&[("main.yaml", format!("{}extra: 1\n", main_with("  start:\n    hangup: {}\n")))]),
-        "main.yaml:7:1: unknown field `extra`, expected one of flow, description, languages, start, nodes",
+        "main.yaml:7:1: unknown field `extra`, expected one of flow, description, languages, start, nodes, target",
     );
     assert_error(
         one("  start:\n    plai: { prompts: [a], next: end }\n"),
-        "main.yaml:6:5: unknown variant `plai`, expected one of play, menu, collect, lookup, set, branch, language, call, return, ticket, transfer, hangup, schedule",
+        "main.yaml:6:5: unknown variant `plai`, expected one of play, menu, collect, lookup, set, branch, language, call, return, ticket, transfer, hangup, schedule, promise, opt_out, result",
     );
     assert_error(
         one(&format!("  start:\n    play:\n      prompts:\n        - a\n        - {{ sai: x, as: money }}\n      next: end\n{END}")),

@@ -115,6 +115,9 @@ pub(crate) struct Call {
     /// A call the core placed that has this agent on call in the router
     /// (`Input::AgentOnCall`): its end gives the agent back the state they left.
     pub on_call_for: Option<AgentId>,
+    /// What its flows' outbound nodes recorded (promise to pay, opt-out, campaign result),
+    /// kept here for the campaign shell that will store it (issue 21); nothing stores it yet.
+    pub outbound: hotline_ivr::outbound::Record,
 }
 
 impl Call {
@@ -142,6 +145,7 @@ impl Call {
             mixing: false,
             consult: None,
             on_call_for: None,
+            outbound: Default::default(),
         }
     }
 

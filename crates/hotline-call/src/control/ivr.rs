@@ -310,6 +310,12 @@ impl CallCore {
                     self.emit(Output::OpenTicket { call, id, request })
                 }
                 Action::SetLanguage(lang) => tracing::debug!(%call, %lang, "language"),
+                Action::Outbound(o) => {
+                    // Kept on the call for the campaign shell (issue 21), not stored yet.
+                    let (flow, node) = s.session.position();
+                    tracing::info!(%call, %flow, %node, outbound = ?o, "ivr outbound: kept on the call, not stored");
+                    c.outbound.add(o);
+                }
                 Action::Enter { .. } | Action::Exit { .. } => {}
                 Action::Warning(w) => {
                     let (flow, node) = s.session.position();

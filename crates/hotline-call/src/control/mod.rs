@@ -113,6 +113,12 @@ impl CallCore {
             .map(Call::phase)
     }
 
+    /// What a call's flows recorded with `promise`, `opt_out` and `result` nodes, while the
+    /// call lasts (for the campaign shell to come, issue 21; nothing stores it yet).
+    pub fn outbound(&self, call: CallId) -> Option<hotline_ivr::outbound::Record> {
+        self.calls.get(&call).map(|c| c.outbound)
+    }
+
     /// The calls kept now, for the end of a run: each gets `Output::Release`.
     pub fn shut_down(&mut self) {
         let ids: Vec<CallId> = self.calls.keys().copied().collect();

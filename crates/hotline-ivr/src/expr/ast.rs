@@ -22,6 +22,8 @@ pub(crate) enum Kind {
     Field(Box<Node>, Vec<(String, usize)>),
     /// `len(x)`.
     Len(Box<Node>),
+    /// A date function: `mmdd_date(keys, today)`, `days_between(from, to)`.
+    Date(DateFn, Box<Node>, Box<Node>),
     /// Unary minus.
     Neg(Box<Node>),
     Not(Box<Node>),
@@ -33,6 +35,25 @@ pub(crate) enum Kind {
     And(Vec<Node>),
     /// `a or b or …` (at least two operands).
     Or(Vec<Node>),
+}
+
+/// The two-argument date functions (see `crate::outbound`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DateFn {
+    /// `mmdd_date(text, date)`: the date keyed as MMDD, nearest to the given day; null when
+    /// the keys are no real day.
+    MmddDate,
+    /// `days_between(date, date)`: days from the first to the second.
+    DaysBetween,
+}
+
+impl DateFn {
+    pub fn name(self) -> &'static str {
+        match self {
+            DateFn::MmddDate => "mmdd_date",
+            DateFn::DaysBetween => "days_between",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! at a point, or why it is wrong (an unknown variable, a misspelt field, money compared
 //! with text, …). `Type::Any` (null, or a shape nobody knows) fits everywhere.
 
-use super::ast::{snippet, Arith, CmpOp, Kind, Node};
+use super::ast::{snippet, Arith, CmpOp, DateFn, Kind, Node};
 use super::{ExprError, Scope};
 use crate::value::{Type, Value};
 
@@ -99,6 +99,31 @@ impl Checker<'_> {
                     ),
                 )),
             },
+            Kind::Date(f, a, b) => {
+                let want_a = match f {
+                    DateFn::MmddDate => Type::Text,
+                    DateFn::DaysBetween => Type::Date,
+                };
+                for (arg, want) in [(a, want_a), (b, Type::Date)] {
+                    let t = self.check(arg)?;
+                    if t != want && t != Type::Any {
+                        return Err(err(
+                            arg.start,
+                            format!(
+                                "{}() needs {} here, but `{}` is {}",
+                                f.name(),
+                                describe(&want),
+                                self.quote(arg),
+                                describe(&t)
+                            ),
+                        ));
+                    }
+                }
+                Ok(match f {
+                    DateFn::MmddDate => Type::Date,
+                    DateFn::DaysBetween => Type::Int,
+                })
+            }
             Kind::Neg(arg) => match self.check(arg)? {
                 t @ (Type::Int | Type::Money | Type::Any) => Ok(t),
                 t => Err(err(

@@ -3,7 +3,7 @@
 //! overflow or a `Null` operand is an error, never a panic); `and`/`or` short-circuit.
 //! Values are borrowed from the variables where possible (no copies of lists for `len`).
 
-use super::ast::{snippet, Arith, CmpOp, Kind, Node};
+use super::ast::{snippet, Arith, CmpOp, DateFn, Kind, Node};
 use super::{ExprError, Vars};
 use crate::value::Value;
 use std::borrow::Cow;
@@ -92,6 +92,30 @@ impl<'a> Evaluator<'a> {
                     }
                 };
                 Ok(Cow::Owned(Value::Int(i64::try_from(n).unwrap_or(i64::MAX))))
+            }
+            Kind::Date(f, a, b) => {
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                Ok(Cow::Owned(match (f, a.as_ref(), b.as_ref()) {
+                    (DateFn::MmddDate, Value::Text(keys), Value::Date(today)) => {
+                        crate::outbound::mmdd_date(keys, *today).map_or(Value::Null, Value::Date)
+                    }
+                    (DateFn::DaysBetween, Value::Date(x), Value::Date(y)) => {
+                        Value::Int(crate::outbound::days_between(*x, *y))
+                    }
+                    // A missing value (null) gives none.
+                    (_, Value::Null, _) | (_, _, Value::Null) => Value::Null,
+                    (_, x, y) => {
+                        return Err(err(
+                            node.start,
+                            format!(
+                                "{}() cannot take {} and {}",
+                                f.name(),
+                                kind_of(x),
+                                kind_of(y)
+                            ),
+                        ))
+                    }
+                }))
             }
             Kind::Neg(arg) => {
                 let v = match self.eval(arg)?.as_ref() {

@@ -9,13 +9,14 @@
 //! unary   = "-" unary | postfix
 //! postfix = primary { "." IDENT }
 //! primary = INT | DECIMAL | STRING | "true" | "false" | "null"
-//!         | "len" "(" expr ")" | IDENT | "(" expr ")"
+//!         | "len" "(" expr ")" | ("mmdd_date" | "days_between") "(" expr "," expr ")"
+//!         | IDENT | "(" expr ")"
 //! ```
 //!
 //! Recursion happens only through parentheses, `not` and unary minus, and is limited to
 //! `MAX_DEPTH` levels; the source is limited to `MAX_CHARS` characters.
 
-use super::ast::{Arith, CmpOp, Kind, Node};
+use super::ast::{Arith, CmpOp, DateFn, Kind, Node};
 use super::lexer::{Lexer, Tok, Token};
 use super::ExprError;
 use crate::value::Value;
@@ -311,11 +312,22 @@ impl Parser<'_> {
 
     /// `name(…)` with the current token the `(`.
     fn call(&mut self, name: &str, start: usize) -> Result<Node, ExprError> {
-        if name != "len" {
-            return Err(ExprError {
-                offset: start,
-                message: format!("unknown function `{name}`: the only function is `len(…)`"),
-            });
+        let date_fn = match name {
+            "len" => None,
+            "mmdd_date" => Some(DateFn::MmddDate),
+            "days_between" => Some(DateFn::DaysBetween),
+            _ => {
+                return Err(ExprError {
+                    offset: start,
+                    message: format!(
+                        "unknown function `{name}`: the functions are `len(…)`, \
+                         `mmdd_date(…, …)` and `days_between(…, …)`"
+                    ),
+                })
+            }
+        };
+        if let Some(f) = date_fn {
+            return self.date_call(f, start);
         }
         self.enter(start)?;
         self.advance()?;
@@ -333,6 +345,33 @@ impl Parser<'_> {
             start,
             end,
             kind: Kind::Len(Box::new(arg)),
+        })
+    }
+
+    /// `f(a, b)` with the current token the `(`.
+    fn date_call(&mut self, f: DateFn, start: usize) -> Result<Node, ExprError> {
+        let name = f.name();
+        self.enter(start)?;
+        self.advance()?;
+        if self.cur.tok == Tok::RParen {
+            return Err(self.err_here(format!("{name}() needs two values")));
+        }
+        let a = self.expr()?;
+        if self.cur.tok != Tok::Comma {
+            return Err(self.err_here(format!("{name}() needs two values, separated by `,`")));
+        }
+        self.advance()?;
+        let b = self.expr()?;
+        if self.cur.tok == Tok::Comma {
+            return Err(self.err_here(format!("{name}() takes only two values")));
+        }
+        let end = self.cur.end;
+        self.close_paren(&format!("{name}("))?;
+        self.leave();
+        Ok(Node {
+            start,
+            end,
+            kind: Kind::Date(f, Box::new(a), Box::new(b)),
         })
     }
 

@@ -10,6 +10,7 @@
 //! kept (type-ahead) for the next menu or collect.
 
 pub mod hours;
+mod outbound;
 mod outcome;
 mod prompts;
 mod schedule;
@@ -122,6 +123,9 @@ pub enum Action {
     /// Something went wrong that the designer should hear about (a value that could not be
     /// said, an expression that failed); the call goes on.
     Warning(String),
+    /// An outbound call's promise to pay, opt-out or result, for its campaign: the shell
+    /// keeps it (the session also adds them up: [`Session::outbound`]).
+    Outbound(crate::outbound::Outbound),
     /// Hand the call to an agent queue; the session has ended.
     Transfer(TransferRequest),
     /// Hang up; the session has ended.
@@ -291,6 +295,8 @@ pub struct Session {
     /// A node marked `served` was completed.
     served: bool,
     ended_by: Option<EndedBy>,
+    /// What the outbound nodes recorded.
+    outbound: crate::outbound::Record,
 }
 
 impl Session {
@@ -299,6 +305,29 @@ impl Session {
         set: Arc<FlowSet>,
         flow: FlowIdx,
         call: CallInfo,
+        now: Millis,
+    ) -> (Session, Vec<Action>) {
+        Session::start_with(set, flow, call, None, now)
+    }
+
+    /// Starts `flow` for an outbound (campaign) call: like [`Session::start`], with the
+    /// variable `target` set to the campaign's data for the customer before the first node
+    /// (see [`crate::outbound::target_value`]).
+    pub fn start_outbound(
+        set: Arc<FlowSet>,
+        flow: FlowIdx,
+        call: CallInfo,
+        target: Value,
+        now: Millis,
+    ) -> (Session, Vec<Action>) {
+        Session::start_with(set, flow, call, Some(target), now)
+    }
+
+    fn start_with(
+        set: Arc<FlowSet>,
+        flow: FlowIdx,
+        call: CallInfo,
+        target: Option<Value>,
         now: Millis,
     ) -> (Session, Vec<Action>) {
         let default_language = set
@@ -315,6 +344,18 @@ impl Session {
         vars.insert("caller".into(), Value::text(call.caller));
         vars.insert("dialled".into(), Value::text(call.dialled));
         vars.insert("language".into(), Value::text(language.clone()));
+        let today = set.zone.date(now);
+        vars.insert(
+            "today".into(),
+            Value::Date(crate::value::Date {
+                year: today.year,
+                month: today.month,
+                day: today.day,
+            }),
+        );
+        if let Some(t) = target {
+            vars.insert("target".into(), t);
+        }
         let start = set.flows.get(flow).map_or(0, |f| f.start);
         let mut s = Session {
             set,
@@ -331,6 +372,7 @@ impl Session {
             now,
             served: false,
             ended_by: None,
+            outbound: Default::default(),
         };
         let mut out = Vec::new();
         if s.set.flows.get(flow).is_none_or(|f| f.nodes.is_empty()) {
@@ -417,6 +459,12 @@ impl Session {
             .and_then(|f| f.nodes.get(self.node))
             .is_some_and(|n| n.served);
         self.served |= marked;
+    }
+
+    /// What the call's outbound nodes recorded so far (result, promise, opt-out), for the
+    /// campaign shell.
+    pub fn outbound(&self) -> crate::outbound::Record {
+        self.outbound
     }
 
     /// The call's variables (for the simulator and the call record).
@@ -641,6 +689,7 @@ impl Session {
                 }
                 Step::Wait
             }
+            NodeKind::Outbound { node, next } => self.record(node, *next, out),
             NodeKind::Schedule {
                 calendar,
                 open,

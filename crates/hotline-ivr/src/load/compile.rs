@@ -94,6 +94,7 @@ pub(crate) fn flow(
             );
         }
     }
+    let target = cx.target_fields();
     let start = cx.target(&m.start);
     let mut nodes = Some(Vec::with_capacity(m.nodes.len()));
     for (id, node) in &m.nodes {
@@ -132,6 +133,7 @@ pub(crate) fn flow(
         languages: cx.languages.clone(),
         start: start?,
         nodes: nodes?,
+        target,
     })
 }
 
@@ -342,6 +344,9 @@ impl Ctx<'_> {
                 };
                 Some(NodeKind::Hangup { prompts: prompts? })
             }
+            M::Promise(p) => self.promise(p),
+            M::OptOut(o) => self.opt_out(o),
+            M::Result(r) => self.result(r),
             M::Schedule(s) => {
                 let name = s.calendar.value.as_str();
                 let known = match self.set.calendars {

@@ -14,6 +14,7 @@ mod errors;
 mod exprs;
 mod external;
 mod input;
+mod outbound;
 mod parse;
 mod prompts;
 mod scc;

@@ -10,8 +10,10 @@ use crate::value::{shapes, Type};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Variables the engine sets; flows may read but not set them.
-pub(crate) const ENGINE_VARS: [&str; 3] = ["caller", "dialled", "language"];
+/// Variables the engine sets; flows may read but not set them. `today` is the centre's date
+/// when the call started; `target` an outbound call's campaign data (typed by the flows'
+/// `target:` declarations).
+pub(crate) const ENGINE_VARS: [&str; 5] = ["caller", "dialled", "language", "today", "target"];
 
 /// At most this many passes type the `set` variables (each pass types those whose
 /// expressions only use variables typed so far).
@@ -94,11 +96,16 @@ impl<'a> Builder<'a> {
 
 /// The scope of a flow set.
 pub(crate) fn build(flows: &[Parsed], sink: &mut Sink) -> Scope {
+    let mut scope: Scope = ["caller", "dialled", "language"]
+        .iter()
+        .map(|v| (v.to_string(), Type::Text))
+        .collect();
+    scope.insert("today".into(), Type::Date);
+    if let Some(target) = super::outbound::target_type(flows, sink) {
+        scope.insert("target".into(), target);
+    }
     let mut b = Builder {
-        scope: ENGINE_VARS
-            .iter()
-            .map(|v| (v.to_string(), Type::Text))
-            .collect(),
+        scope,
         origin: BTreeMap::new(),
     };
     let mut sets: Vec<(&Path, &Text, Expr)> = Vec::new();

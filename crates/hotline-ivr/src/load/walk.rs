@@ -52,6 +52,9 @@ pub(crate) fn targets(node: &Node) -> Vec<&Text> {
         Node::Call(c) => vec![&c.next],
         Node::Ticket(t) => vec![&t.next, &t.error],
         Node::Schedule(s) => vec![&s.open, &s.closed],
+        Node::Promise(p) => vec![&p.next, &p.error],
+        Node::OptOut(o) => vec![&o.next],
+        Node::Result(r) => vec![&r.next],
         Node::Return(_) | Node::Transfer(_) | Node::Hangup(_) => Vec::new(),
     }
 }

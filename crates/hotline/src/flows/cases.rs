@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use hotline_ivr::expr::Expr;
+use hotline_ivr::outbound;
 use hotline_ivr::FlowSet;
 use hotline_store::{
     Figures, Millis, NewBill, NewCustomer, NewDistrict, NoticeInput, OpenOptions, Policy, Store,
@@ -154,6 +155,11 @@ pub struct Case {
     /// the question time out; after the last group the caller stays silent.
     #[serde(default)]
     pub keys: String,
+    /// An outbound (campaign) call: the data the campaign gives the flow, field → text, as
+    /// the flow's `target:` declares them (`amount_due: "1234.50"`); converted as the engine
+    /// converts it. Without it the call is an inbound one (`target` is null).
+    #[serde(default)]
+    pub target: Option<BTreeMap<String, String>>,
     pub expect: Expect,
 }
 
@@ -188,6 +194,16 @@ pub struct Expect {
     /// The transfer's preferred agent.
     #[serde(default)]
     pub preferred_agent: Option<String>,
+    /// The campaign result the call ended with: `reached`, `wrong_person`, `promise`,
+    /// `opt_out`, `rating 4`, or `none`.
+    #[serde(default)]
+    pub result: Option<String>,
+    /// The promise to pay recorded: `"1234.50 by 2026-11-25"`, or `none`.
+    #[serde(default)]
+    pub promise: Option<String>,
+    /// Whether the customer opted out of campaign calls.
+    #[serde(default)]
+    pub opt_out: Option<bool>,
 }
 
 /// One case's verdict.
@@ -261,10 +277,28 @@ pub async fn run_file(
                 .await
                 .map_err(|e| format!("{}: data: {e}", file.display()))?;
             let mut keys = Scripted::new(&case.keys);
+            let target = match &case.target {
+                Some(data) => Some(
+                    outbound::target_value(
+                        flows
+                            .flows
+                            .get(flow)
+                            .map(|f| f.target.as_slice())
+                            .unwrap_or_default(),
+                        data,
+                    )
+                    .map_err(|e| format!("{}: case {:?}: {e}", file.display(), case.name))?,
+                ),
+                None => None,
+            };
+            let party = driver::Party {
+                caller: &case.caller,
+                target,
+            };
             let t = driver::run(
                 Arc::clone(&flows),
                 flow,
-                &case.caller,
+                party,
                 at,
                 &store,
                 &mut keys,
@@ -345,6 +379,7 @@ fn judge(e: &Expect, t: &driver::Transcript, tickets: &[String]) -> Vec<String> 
             f.push(format!("tickets: expected {want:?}, opened {tickets:?}"));
         }
     }
+    judge_outbound(e, &t.outbound, &mut f);
     if let Some(want) = &e.preferred_agent {
         let got = t.lines.iter().find_map(|l| match l {
             driver::Line::Transfer(tr) => tr.preferred_agent.clone(),
@@ -355,6 +390,34 @@ fn judge(e: &Expect, t: &driver::Transcript, tickets: &[String]) -> Vec<String> 
         }
     }
     f
+}
+
+/// The outbound expectations (result, promise, opt-out) against what the call recorded.
+fn judge_outbound(e: &Expect, r: &outbound::Record, f: &mut Vec<String>) {
+    if let Some(want) = &e.result {
+        let got = r.result.map_or("none".to_string(), |r| r.to_string());
+        if &got != want {
+            f.push(format!("result: expected {want}, got {got}"));
+        }
+    }
+    if let Some(want) = &e.promise {
+        let got = r.promise.map_or("none".to_string(), |(fen, by)| {
+            format!(
+                "{}.{:02} by {}",
+                fen / 100,
+                fen % 100,
+                hotline_ivr::Value::Date(by)
+            )
+        });
+        if &got != want {
+            f.push(format!("promise: expected {want}, got {got}"));
+        }
+    }
+    if let Some(want) = e.opt_out {
+        if r.opted_out != want {
+            f.push(format!("opt_out: expected {want}, got {}", r.opted_out));
+        }
+    }
 }
 
 /// The first of `wanted` not found in `seen` after the ones before it.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hotline_ivr::interp::{Action, CallInfo, Event, Exit, LookupRequest, Millis, Outcome, Session};
+use hotline_ivr::outbound::Outbound;
 use hotline_ivr::FlowSet;
 use hotline_store::{CustomerSource, Store};
 
@@ -59,6 +60,8 @@ pub enum Line {
     Ticket(Result<i64, String>),
     Warning(String),
     Transfer(hotline_ivr::interp::TransferRequest),
+    /// An outbound node's promise, opt-out or result (for the campaign).
+    Outbound(hotline_ivr::outbound::Outbound),
     Hangup,
     /// The caller hung up (the simulation ran out of events).
     Abandoned,
@@ -83,6 +86,17 @@ impl std::fmt::Display for Line {
                 t.preferred_agent.as_deref().unwrap_or("-"),
                 t.reason
             ),
+            Line::Outbound(o) => match o {
+                Outbound::Promise { amount_fen, by } => write!(
+                    f,
+                    "promise  {}.{:02} yuan by {}",
+                    amount_fen / 100,
+                    amount_fen % 100,
+                    hotline_ivr::Value::Date(*by)
+                ),
+                Outbound::OptOut => write!(f, "opt-out  no more campaign calls"),
+                Outbound::Result(r) => write!(f, "result   {r}"),
+            },
             Line::Hangup => write!(f, "hang up"),
             Line::Abandoned => write!(f, "(caller hangs up)"),
         }
@@ -104,6 +118,8 @@ pub struct Transcript {
     pub served: bool,
     /// How the call counts for containment, as the engine would record it.
     pub ivr_outcome: Option<Outcome>,
+    /// What the outbound nodes recorded (result, promise, opt-out).
+    pub outbound: hotline_ivr::outbound::Record,
 }
 
 impl Transcript {
@@ -116,22 +132,32 @@ impl Transcript {
     }
 }
 
-/// Runs `flow` for a call from `caller` at `now`; `echo` prints each line as it happens.
+/// Who the simulated call is with: the caller's number and, for an outbound (campaign)
+/// call, the flow's `target` (already converted: [`hotline_ivr::outbound::target_value`]).
+pub struct Party<'a> {
+    pub caller: &'a str,
+    pub target: Option<hotline_ivr::Value>,
+}
+
+/// Runs `flow` for a call with `party` at `now`; `echo` prints each line as it happens.
 pub async fn run(
     flows: Arc<FlowSet>,
     flow: usize,
-    caller: &str,
+    party: Party<'_>,
     now: Millis,
     store: &Store,
     keys: &mut dyn Keys,
     echo: bool,
 ) -> Transcript {
     let info = CallInfo {
-        caller: caller.to_string(),
+        caller: party.caller.to_string(),
         dialled: "simulator".into(),
         language: String::new(),
     };
-    let (mut session, first) = Session::start(flows, flow, info, now);
+    let (mut session, first) = match party.target {
+        Some(target) => Session::start_outbound(flows, flow, info, target, now),
+        None => Session::start(flows, flow, info, now),
+    };
     let mut t = Transcript {
         lines: Vec::new(),
         path: Vec::new(),
@@ -139,6 +165,7 @@ pub async fn run(
         prompts: Vec::new(),
         served: false,
         ivr_outcome: None,
+        outbound: Default::default(),
     };
     let mut clock = now;
     let mut pending: std::collections::VecDeque<Action> = first.into();
@@ -183,6 +210,7 @@ pub async fn run(
                 }
                 Action::Warning(w) => push(&mut t, Line::Warning(w)),
                 Action::Transfer(req) => push(&mut t, Line::Transfer(req)),
+                Action::Outbound(o) => push(&mut t, Line::Outbound(o)),
                 Action::Hangup => push(&mut t, Line::Hangup),
                 Action::Exit {
                     exit: Exit::CallerHungUp,
@@ -235,6 +263,7 @@ pub async fn run(
     t.vars = session.vars().clone();
     t.served = session.served();
     t.ivr_outcome = session.outcome();
+    t.outbound = session.outbound();
     t
 }
 

@@ -40,6 +40,10 @@ pub enum FlowCommand {
         /// empty group lets the question time out. Without it, keys are read from stdin.
         #[arg(long)]
         keys: Option<String>,
+        /// An outbound (campaign) call's data for the flow's `target:` fields, one
+        /// `field=value` each (`--target amount_due=1234.50 --target months=3`).
+        #[arg(long = "target", value_name = "FIELD=VALUE")]
+        target: Vec<String>,
     },
     /// Run the test cases (`*.test.yaml`) of a folder [default: ivr.flows_dir].
     Test { path: Option<PathBuf> },
@@ -49,6 +53,34 @@ pub enum FlowCommand {
 pub enum GraphFormat {
     Mermaid,
     Dot,
+}
+
+/// The `target` of a simulated outbound call from `--target field=value` options (none: an
+/// inbound call), converted by the flow's `target:` types.
+fn simulated_target(
+    set: &FlowSet,
+    flow: usize,
+    given: &[String],
+) -> Result<Option<hotline_ivr::Value>, String> {
+    if given.is_empty() {
+        return Ok(None);
+    }
+    let mut data = std::collections::BTreeMap::new();
+    for kv in given {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| format!("--target {kv}: not FIELD=VALUE"))?;
+        data.insert(k.trim().to_string(), v.to_string());
+    }
+    let fields = set
+        .flows
+        .get(flow)
+        .map(|f| f.target.as_slice())
+        .unwrap_or_default();
+    if fields.is_empty() {
+        return Err("--target: the flow declares no `target:` fields".into());
+    }
+    hotline_ivr::outbound::target_value(fields, &data).map(Some)
 }
 
 /// Loads the flows of `dir`, checking prompts against `sounds`; their calendars are read in
@@ -219,8 +251,14 @@ pub async fn command(cfg: &Config, cmd: &FlowCommand) -> Result<(), String> {
             println!("{}", hotline_ivr::model::schema_json());
             Ok(())
         }
-        FlowCommand::Simulate { file, caller, keys } => {
+        FlowCommand::Simulate {
+            file,
+            caller,
+            keys,
+            target,
+        } => {
             let (set, flow) = load_for_file(file, sounds, zone)?;
+            let target = simulated_target(&set, flow, target)?;
             let store = storage::open(cfg).await?;
             let name = set
                 .flows
@@ -234,16 +272,8 @@ pub async fn command(cfg: &Config, cmd: &FlowCommand) -> Result<(), String> {
                 None => Box::new(Typed),
             };
             let now = storage::now_ms();
-            let t = driver::run(
-                Arc::new(set),
-                flow,
-                caller,
-                now,
-                &store,
-                keys.as_mut(),
-                true,
-            )
-            .await;
+            let party = driver::Party { caller, target };
+            let t = driver::run(Arc::new(set), flow, party, now, &store, keys.as_mut(), true).await;
             let counted = t.ivr_outcome.map_or("-", |o| o.as_str());
             println!("outcome: {} (counted as {counted})", t.outcome());
             println!("path: {}", t.path.join(" > "));

@@ -2,6 +2,7 @@
 //! and a property-style loop over random inputs. Helpers shared by them are here.
 
 mod check;
+mod dates;
 mod eval;
 mod fuzz;
 mod limits;
@@ -40,6 +41,7 @@ fn show(n: &Node) -> String {
             format!("(. {} {})", show(base), names.join(" "))
         }
         Kind::Len(a) => format!("(len {})", show(a)),
+        Kind::Date(f, a, b) => format!("({} {} {})", f.name(), show(a), show(b)),
         Kind::Neg(a) => format!("(neg {})", show(a)),
         Kind::Not(a) => format!("(not {})", show(a)),
         Kind::Sum(first, rest) => {

@@ -8,6 +8,7 @@ use crate::flow::{
 };
 use crate::say::SayAs;
 
+mod outbound;
 mod served;
 
 fn e(s: &str) -> Expr {
@@ -40,6 +41,7 @@ fn flow(name: &str, nodes: Vec<Node>) -> Flow {
         languages: vec!["zh".into(), "en".into()],
         start: 0,
         nodes,
+        target: Vec::new(),
     }
 }
 
