@@ -11,6 +11,7 @@
 pub mod acd;
 pub mod admin;
 pub mod campaign_admin;
+pub mod campaigns;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -121,6 +121,19 @@ impl Store {
         rows.iter().map(dnc_from_row).collect()
     }
 
+    /// The entries added after entry `after` (by id), oldest first: what a running campaign
+    /// has not heard of yet.
+    pub async fn do_not_call_since(&self, after: i64) -> Result<Vec<DncEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, number, account, source, note, added_by, added_at FROM do_not_call \
+             WHERE id > $1 ORDER BY id",
+        )
+        .bind(after)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(dnc_from_row).collect()
+    }
+
     /// Whether `number` or `account` is on the list.
     pub async fn on_do_not_call(&self, number: &str, account: &str) -> Result<bool> {
         let n: i64 = sqlx::query_scalar(

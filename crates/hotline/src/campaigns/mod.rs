@@ -1,0 +1,112 @@
+//! The campaign runner: the shell around `hotline-campaign`'s dialler. It watches the store
+//! for running campaigns and runs each (`run.rs`): the dialler rebuilt from the stored targets
+//! and attempts, fed the time, the operators' moves (read from the store), the do-not-call
+//! list's new entries (just before it may dial) and each call's outcome; every attempt stored
+//! before its call is placed, every result and target state after. Calls are placed through a
+//! [`Placer`] (the call controller in the engine; a fake in the tests).
+//!
+//! Only IVR-only campaigns are run for now: a progressive or preview campaign is paused with
+//! that reason (placing calls needs the agents' side, not built yet).
+
+mod run;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hotline_campaign::CallResult;
+use hotline_store::{CampaignStatus, Store};
+use hotline_time::{CivilDate, Zone};
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+pub use run::run_campaign;
+
+/// How often the store is read for campaigns started, paused or stopped.
+pub const POLL: Duration = Duration::from_millis(500);
+
+/// A campaign call to place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceRequest {
+    pub campaign: i64,
+    pub target: i64,
+    pub attempt: u32,
+    pub account: String,
+    pub number: String,
+    /// The number shown (the campaign's, or the route's when `None`).
+    pub caller_id: Option<String>,
+    /// The IVR flow the answered call runs.
+    pub flow: String,
+    /// The target's data, the flow's `target` variable.
+    pub data: BTreeMap<String, String>,
+}
+
+/// How a placed call ended.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlaceOutcome {
+    /// `None`: not placed at all (no route, no port): a failure of the route.
+    pub result: Option<CallResult>,
+    pub talk_ms: Option<i64>,
+    /// The keys pressed, in order.
+    pub keys: Option<String>,
+    pub promise_fen: Option<i64>,
+    pub promise_by: Option<CivilDate>,
+    pub rating: Option<i64>,
+    pub opted_out: bool,
+    /// A result the flow set (`reached`, `wrong_person`, …), kept as the attempt's note.
+    pub note: Option<String>,
+    /// The route refused or did not answer (a 5xx, a timeout): counts towards pausing.
+    pub route_failure: Option<String>,
+}
+
+/// Places campaign calls and reports how each ended.
+#[async_trait::async_trait]
+pub trait Placer: Send + Sync {
+    async fn place(&self, req: PlaceRequest) -> PlaceOutcome;
+}
+
+/// What every campaign run shares.
+#[derive(Clone)]
+pub struct RunnerEnv {
+    pub store: Store,
+    pub zone: Zone,
+    /// Public holidays (no calls on them unless a campaign says otherwise).
+    pub holidays: Arc<Vec<CivilDate>>,
+    pub placer: Arc<dyn Placer>,
+    /// The wall clock, in Unix milliseconds (a test's may be its own).
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+/// Watches the store and runs every running campaign, for ever.
+pub fn spawn(env: RunnerEnv) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut running: HashMap<i64, JoinHandle<()>> = HashMap::new();
+        let mut every = tokio::time::interval(POLL);
+        loop {
+            every.tick().await;
+            running.retain(|_, task| !task.is_finished());
+            let active = match env.store.campaigns(None).await {
+                Ok(all) => all,
+                Err(e) => {
+                    warn!(error = %e, "campaigns not read; trying again");
+                    continue;
+                }
+            };
+            for c in active {
+                let live = matches!(c.status, CampaignStatus::Running | CampaignStatus::Paused);
+                if !live || running.contains_key(&c.id) {
+                    continue;
+                }
+                info!(campaign = c.id, name = %c.name, status = c.status.as_str(), "campaign run starts");
+                let env = env.clone();
+                running.insert(
+                    c.id,
+                    tokio::spawn(async move { run_campaign(env, c.id).await }),
+                );
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,546 @@
+//! One campaign's run: rebuild the dialler from the store (attempts the engine died during
+//! closed as failed first), then loop: read the operators' moves from the store, give the
+//! dialler the do-not-call list's new entries and the time, carry out its actions (store the
+//! attempt, then place the call; store target states; mark the campaign paused or done) and
+//! feed it each call's outcome (stored first, an opt-out put on the do-not-call list). Ends
+//! when the campaign is stopped or done and no call is under way.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use hotline_campaign::{
+    Action, Attempt, CallResult, CallsToday, DoNotCall, Event, Mode, PauseReason, Promise,
+    Settings, SkipReason, StoredTarget, Target, TargetId, TargetState,
+};
+use hotline_store::{AttemptEnd, CampaignRecord, CampaignStatus, TargetFilter};
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use super::{PlaceOutcome, PlaceRequest, RunnerEnv, POLL};
+
+/// Failed calls in a row, each a route failure, that pause the campaign (the route is down).
+const ROUTE_DOWN_AFTER: u32 = 5;
+
+fn result_name(r: CallResult) -> &'static str {
+    match r {
+        CallResult::Answered => "answered",
+        CallResult::Busy => "busy",
+        CallResult::NoAnswer => "no_answer",
+        CallResult::Failed => "failed",
+        CallResult::Rejected => "rejected",
+        CallResult::OptedOut => "opted_out",
+        CallResult::Abandoned => "abandoned",
+    }
+}
+
+fn result_of(name: &str) -> Option<CallResult> {
+    CallResult::ALL
+        .into_iter()
+        .find(|r| result_name(*r) == name)
+}
+
+fn mode_of(c: &CampaignRecord) -> Mode {
+    match c.mode.as_str() {
+        "progressive" => Mode::Progressive,
+        "preview" => Mode::Preview,
+        _ => Mode::IvrOnly,
+    }
+}
+
+/// The number as the dialler compares it with the do-not-call list (and dials it).
+fn canonical(number: &str) -> String {
+    hotline_store::rules::normalize_phone(number).unwrap_or_else(|| number.to_string())
+}
+
+struct Run {
+    env: RunnerEnv,
+    campaign: CampaignRecord,
+    caller_id: Option<String>,
+    /// Target id → (account, data) for the calls.
+    targets: HashMap<u64, hotline_store::CampaignTarget>,
+    /// The last do-not-call entry given to the dialler.
+    dnc_seen: i64,
+    failures_in_a_row: u32,
+    in_flight: usize,
+    outcomes: mpsc::UnboundedSender<(TargetId, u32, PlaceOutcome)>,
+}
+
+/// Runs campaign `id` until it is stopped or done (and its calls have ended).
+pub async fn run_campaign(env: RunnerEnv, id: i64) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let Some(mut run) = Run::load(env, id, tx).await else {
+        return;
+    };
+    let now = run.now();
+    let Some(mut dialler) = run.dialler(now).await else {
+        return;
+    };
+    let mut status = run.campaign.status;
+    let mut actions = dialler.handle(now, Event::Start);
+    if status == CampaignStatus::Paused {
+        actions.extend(dialler.handle(now, Event::Pause));
+    }
+    loop {
+        let mut finished = false;
+        for a in std::mem::take(&mut actions) {
+            finished |= run.carry_out(a, &mut dialler).await;
+        }
+        if finished && run.in_flight == 0 {
+            info!(campaign = id, "campaign run ends");
+            return;
+        }
+        let now = run.now();
+        let wait = dialler
+            .next_deadline()
+            .map(|at| Duration::from_millis(u64::try_from(at - now).unwrap_or(0)))
+            .unwrap_or(POLL)
+            .min(POLL);
+        tokio::select! {
+            Some((target, attempt, outcome)) = rx.recv() => {
+                run.in_flight = run.in_flight.saturating_sub(1);
+                actions = run.ended(&mut dialler, target, attempt, outcome).await;
+            }
+            () = tokio::time::sleep(wait) => {
+                let now = run.now();
+                actions = run.refresh(&mut dialler, &mut status, now).await;
+                actions.extend(dialler.handle(now, Event::Tick));
+            }
+        }
+    }
+}
+
+impl Run {
+    fn now(&self) -> i64 {
+        (self.env.clock)()
+    }
+
+    async fn load(
+        env: RunnerEnv,
+        id: i64,
+        outcomes: mpsc::UnboundedSender<(TargetId, u32, PlaceOutcome)>,
+    ) -> Option<Run> {
+        let campaign = match env.store.campaign(id).await {
+            Ok(Some(c)) => c,
+            Ok(None) => return None,
+            Err(e) => {
+                warn!(campaign = id, error = %e, "campaign not read");
+                return None;
+            }
+        };
+        let caller_id = campaign
+            .settings
+            .get("caller_id")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        Some(Run {
+            env,
+            campaign,
+            caller_id,
+            targets: HashMap::new(),
+            dnc_seen: 0,
+            failures_in_a_row: 0,
+            in_flight: 0,
+            outcomes,
+        })
+    }
+
+    /// Pauses the campaign in the store with `reason` (it cannot run as it is).
+    async fn refuse(&self, reason: &str) {
+        warn!(campaign = self.campaign.id, reason, "campaign paused");
+        if let Err(e) = self
+            .env
+            .store
+            .set_campaign_status(
+                self.campaign.id,
+                CampaignStatus::Paused,
+                Some(reason),
+                self.now(),
+            )
+            .await
+        {
+            warn!(campaign = self.campaign.id, error = %e, "campaign not paused");
+        }
+    }
+
+    /// The dialler rebuilt from the store.
+    async fn dialler(&mut self, now: i64) -> Option<hotline_campaign::Dialler> {
+        let c = &self.campaign;
+        let id = c.id;
+        if mode_of(c) != Mode::IvrOnly {
+            self.refuse("progressive and preview campaigns are not run yet: IVR-only only")
+                .await;
+            return None;
+        }
+        let settings = match Settings::parse(&c.settings) {
+            Ok(s) => s,
+            Err(e) => {
+                self.refuse(&format!("settings: {e}")).await;
+                return None;
+            }
+        };
+        let cfg = match settings.campaign(
+            &id.to_string(),
+            Mode::IvrOnly,
+            self.env.zone.clone(),
+            &self.env.holidays,
+        ) {
+            Ok(cfg) => cfg,
+            Err(e) => {
+                self.refuse(&format!("settings: {e}")).await;
+                return None;
+            }
+        };
+        let store = &self.env.store;
+        match store.close_unfinished_attempts(id, now).await {
+            Ok(0) => {}
+            Ok(n) => warn!(
+                campaign = id,
+                attempts = n,
+                "attempts under way when the engine stopped closed as failed"
+            ),
+            Err(e) => {
+                warn!(campaign = id, error = %e, "campaign not restored");
+                return None;
+            }
+        }
+        let all = TargetFilter {
+            limit: 100_000,
+            ..TargetFilter::default()
+        };
+        let (targets, attempts) = match (
+            store.campaign_targets(id, &all).await,
+            store.campaign_attempts(id, None, 1_000_000).await,
+        ) {
+            (Ok(t), Ok(a)) => (t, a),
+            (Err(e), _) | (_, Err(e)) => {
+                warn!(campaign = id, error = %e, "campaign not restored");
+                return None;
+            }
+        };
+        let mut by_target: HashMap<i64, Vec<Attempt>> = HashMap::new();
+        for a in &attempts {
+            by_target.entry(a.target_id).or_default().push(Attempt {
+                attempt: u32::try_from(a.attempt).unwrap_or(u32::MAX),
+                dialled_at: a.dialled_at,
+                ended: a.ended_at.zip(a.result.as_deref().and_then(result_of)),
+                promise: a.promise_fen.map(|amount_fen| Promise {
+                    amount_fen,
+                    by: a
+                        .promise_by
+                        .as_deref()
+                        .and_then(hotline_time::CivilDate::parse),
+                }),
+            });
+        }
+        let stored: Vec<StoredTarget> = targets
+            .iter()
+            .filter_map(|t| {
+                let tid = u64::try_from(t.id).ok()?;
+                Some(StoredTarget {
+                    target: Target {
+                        id: TargetId(tid),
+                        customer: t.account.clone(),
+                        number: canonical(&t.number),
+                        data: t.data.clone(),
+                    },
+                    attempts: by_target.remove(&t.id).unwrap_or_default(),
+                    skipped: t.skipped.as_ref().map(|s| {
+                        if s == "do_not_call" {
+                            SkipReason::DoNotCall
+                        } else {
+                            SkipReason::Agent(s.clone())
+                        }
+                    }),
+                })
+            })
+            .collect();
+        self.targets = targets
+            .into_iter()
+            .filter_map(|t| Some((u64::try_from(t.id).ok()?, t)))
+            .collect();
+        let mut dialler = hotline_campaign::Dialler::restore(cfg, stored, DoNotCall::new());
+        // Not started yet: nothing is dialled on these.
+        self.feed_dnc(&mut dialler, now).await;
+        self.feed_today(&mut dialler, now).await;
+        info!(
+            campaign = id,
+            targets = self.targets.len(),
+            attempts = attempts.len(),
+            "campaign restored"
+        );
+        Some(dialler)
+    }
+
+    /// Gives the dialler the do-not-call entries added since it last heard. (Every input may
+    /// let the dialler dial: what it returns is carried out.)
+    async fn feed_dnc(&mut self, d: &mut hotline_campaign::Dialler, now: i64) -> Vec<Action> {
+        let mut out = Vec::new();
+        match self.env.store.do_not_call_since(self.dnc_seen).await {
+            Ok(entries) => {
+                for e in entries {
+                    self.dnc_seen = self.dnc_seen.max(e.id);
+                    if let Some(n) = e.number {
+                        out.extend(d.handle(now, Event::DoNotCallNumber(n)));
+                    }
+                    if let Some(a) = e.account {
+                        out.extend(d.handle(now, Event::DoNotCallCustomer(a)));
+                    }
+                }
+            }
+            Err(e) => warn!(campaign = self.campaign.id, error = %e, "do-not-call list not read"),
+        }
+        out
+    }
+
+    /// Gives the dialler today's calls per customer across campaigns.
+    async fn feed_today(&self, d: &mut hotline_campaign::Dialler, now: i64) -> Vec<Action> {
+        let zone = &self.env.zone;
+        let date = zone.date(now);
+        let from = zone.day_start(date);
+        let to = zone.start_of_day(from + 36 * 3_600_000);
+        match self.env.store.campaign_calls_between(from, to).await {
+            Ok(rows) => {
+                let mut today = CallsToday::empty(date);
+                for (account, n) in rows {
+                    today
+                        .counts
+                        .insert(account, u32::try_from(n).unwrap_or(u32::MAX));
+                }
+                d.handle(now, Event::CallsToday(today))
+            }
+            Err(e) => {
+                warn!(campaign = self.campaign.id, error = %e, "today's calls not read");
+                Vec::new()
+            }
+        }
+    }
+
+    /// The operators' moves since the last look, and the do-not-call list's new entries.
+    async fn refresh(
+        &mut self,
+        d: &mut hotline_campaign::Dialler,
+        status: &mut CampaignStatus,
+        now: i64,
+    ) -> Vec<Action> {
+        let mut out = Vec::new();
+        match self.env.store.campaign(self.campaign.id).await {
+            Ok(Some(c)) if c.status != *status => {
+                let event = match c.status {
+                    CampaignStatus::Paused => Some(Event::Pause),
+                    // Resumed by an operator: the route is taken to be up again too.
+                    CampaignStatus::Running => {
+                        self.failures_in_a_row = 0;
+                        out.extend(d.handle(now, Event::RouteUp));
+                        Some(Event::Resume)
+                    }
+                    CampaignStatus::Stopped => Some(Event::Stop),
+                    CampaignStatus::Draft | CampaignStatus::Done => None,
+                };
+                *status = c.status;
+                if let Some(e) = event {
+                    out.extend(d.handle(now, e));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => warn!(campaign = self.campaign.id, error = %e, "campaign not read"),
+        }
+        out.extend(self.feed_dnc(d, now).await);
+        if d.status() == hotline_campaign::Status::Running {
+            out.extend(self.feed_today(d, now).await);
+        }
+        out
+    }
+
+    /// Carries out one action; `true` when the run is over (stopped or done).
+    async fn carry_out(&mut self, a: Action, d: &mut hotline_campaign::Dialler) -> bool {
+        let store = &self.env.store;
+        let id = self.campaign.id;
+        let now = self.now();
+        match a {
+            Action::Dial {
+                target,
+                number,
+                attempt,
+            } => {
+                let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
+                match store
+                    .start_campaign_attempt(tid, i64::from(attempt), &number, now)
+                    .await
+                {
+                    Ok(Some(_)) => self.place(target, attempt, number),
+                    Ok(None) | Err(_) => {
+                        // Stored before (never placed twice), or the store refused: the
+                        // attempt counts as failed and the rules decide what follows.
+                        warn!(
+                            campaign = id,
+                            target = tid,
+                            attempt,
+                            "attempt not stored: not placed"
+                        );
+                        let ended = Event::AttemptEnded {
+                            target,
+                            attempt,
+                            result: CallResult::Failed,
+                            at: now,
+                            promise: None,
+                        };
+                        let more = d.handle(now, ended);
+                        for m in more {
+                            Box::pin(self.carry_out(m, d)).await;
+                        }
+                    }
+                }
+                false
+            }
+            Action::Preview { .. } => false,
+            Action::Target { target, state } => {
+                let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
+                let (name, due, last, skipped) = match &state {
+                    TargetState::Pending => ("pending", None, None, None),
+                    TargetState::Due(at) => ("due", Some(*at), None, None),
+                    TargetState::InProgress { .. } => ("in_progress", None, None, None),
+                    TargetState::Done(r) => ("done", None, Some(result_name(*r)), None),
+                    TargetState::GivenUp(r) => ("given_up", None, Some(result_name(*r)), None),
+                    TargetState::Skipped(SkipReason::DoNotCall) => {
+                        ("skipped", None, None, Some("do_not_call".to_string()))
+                    }
+                    TargetState::Skipped(SkipReason::Agent(why)) => {
+                        ("skipped", None, None, Some(why.clone()))
+                    }
+                };
+                if let Err(e) = store
+                    .set_target_state(tid, name, due, last, skipped.as_deref(), now)
+                    .await
+                {
+                    warn!(campaign = id, target = tid, error = %e, "target state not stored");
+                }
+                false
+            }
+            Action::Paused { reason } => {
+                if let PauseReason::RouteDown(why) = reason {
+                    self.refuse(&format!("the route is down: {why}")).await;
+                }
+                false
+            }
+            Action::Resumed | Action::Throttled { .. } | Action::Unthrottled { .. } => false,
+            Action::Stopped => true,
+            Action::Done => {
+                if let Err(e) = store
+                    .set_campaign_status(id, CampaignStatus::Done, None, now)
+                    .await
+                {
+                    warn!(campaign = id, error = %e, "campaign not marked done");
+                }
+                info!(campaign = id, "campaign done: every target is final");
+                true
+            }
+        }
+    }
+
+    /// Places the call; its outcome comes back on the run's channel.
+    fn place(&mut self, target: TargetId, attempt: u32, number: String) {
+        let Some(t) = self.targets.get(&target.0) else {
+            return;
+        };
+        let req = PlaceRequest {
+            campaign: self.campaign.id,
+            target: t.id,
+            attempt,
+            account: t.account.clone(),
+            number,
+            caller_id: self.caller_id.clone(),
+            flow: self.campaign.flow.clone(),
+            data: t.data.clone(),
+        };
+        let placer = self.env.placer.clone();
+        let tx = self.outcomes.clone();
+        self.in_flight += 1;
+        tokio::spawn(async move {
+            let outcome = placer.place(req).await;
+            let _ = tx.send((target, attempt, outcome));
+        });
+    }
+
+    /// Stores how an attempt ended and tells the dialler.
+    async fn ended(
+        &mut self,
+        d: &mut hotline_campaign::Dialler,
+        target: TargetId,
+        attempt: u32,
+        o: PlaceOutcome,
+    ) -> Vec<Action> {
+        let now = self.now();
+        let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
+        let result = if o.opted_out {
+            CallResult::OptedOut
+        } else {
+            o.result.unwrap_or(CallResult::Failed)
+        };
+        let end = AttemptEnd {
+            result: result_name(result).into(),
+            at: now,
+            talk_ms: o.talk_ms,
+            keys: o.keys.clone(),
+            promise_fen: o.promise_fen,
+            promise_by: o.promise_by.map(|d| d.to_string()),
+            rating: o.rating,
+            note: o.note.clone().or(o.route_failure.clone()),
+            call_id: None,
+        };
+        if let Err(e) = self
+            .env
+            .store
+            .end_campaign_attempt(tid, i64::from(attempt), &end)
+            .await
+        {
+            warn!(campaign = self.campaign.id, target = tid, error = %e, "attempt result not stored");
+        }
+        let mut out = Vec::new();
+        if o.opted_out {
+            if let Some(t) = self.targets.get(&target.0) {
+                let entry = hotline_store::NewDnc {
+                    number: Some(t.number.clone()),
+                    account: Some(t.account.clone()),
+                    source: "keypad".into(),
+                    note: format!("campaign {}", self.campaign.id),
+                };
+                if let Err(e) = self.env.store.add_do_not_call(&entry, None, now).await {
+                    warn!(campaign = self.campaign.id, error = %e, "opt-out not put on the do-not-call list");
+                }
+            }
+            out.extend(self.feed_dnc(d, now).await);
+        }
+        match &o.route_failure {
+            Some(why) => {
+                self.failures_in_a_row += 1;
+                if self.failures_in_a_row >= ROUTE_DOWN_AFTER {
+                    out.extend(d.handle(
+                        now,
+                        Event::RouteDown {
+                            reason: format!(
+                                "{} calls in a row failed: {why}",
+                                self.failures_in_a_row
+                            ),
+                        },
+                    ));
+                }
+            }
+            None => self.failures_in_a_row = 0,
+        }
+        let promise = o.promise_fen.map(|amount_fen| Promise {
+            amount_fen,
+            by: o.promise_by,
+        });
+        out.extend(d.handle(
+            now,
+            Event::AttemptEnded {
+                target,
+                attempt,
+                result,
+                at: now,
+                promise,
+            },
+        ));
+        out
+    }
+}

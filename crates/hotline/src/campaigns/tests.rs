@@ -1,0 +1,351 @@
+//! The runner against a real SQLite store and a fake placer (no SIP), on a clock the test
+//! moves: every target reached as the rules say (a busy one retried after its interval), the
+//! promise and the opt-out stored, the opt-out on the do-not-call list, a number on the list
+//! never dialled, the campaign done; paused, nothing is placed; after a restart with a call
+//! under way, that attempt is closed as failed and never placed again.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hotline_campaign::CallResult;
+use hotline_store::{CampaignStatus, NewCampaign, NewDnc, NewTarget, Store, TargetFilter};
+use hotline_time::{CivilDate, Zone};
+use tokio::sync::Notify;
+
+use super::*;
+
+/// Answers by number: what each call does, in turn (the last repeats); a number mapped to
+/// `None` never ends (a call under way when the engine dies).
+struct FakePlacer {
+    script: Mutex<BTreeMap<String, Vec<Option<PlaceOutcome>>>>,
+    placed: Mutex<Vec<PlaceRequest>>,
+    changed: Notify,
+}
+
+impl FakePlacer {
+    fn new(script: &[(&str, Vec<Option<PlaceOutcome>>)]) -> Arc<FakePlacer> {
+        Arc::new(FakePlacer {
+            script: Mutex::new(
+                script
+                    .iter()
+                    .map(|(n, s)| (n.to_string(), s.clone()))
+                    .collect(),
+            ),
+            placed: Mutex::new(Vec::new()),
+            changed: Notify::new(),
+        })
+    }
+    fn placed(&self) -> Vec<(String, u32)> {
+        self.placed
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| (r.number.clone(), r.attempt))
+            .collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl Placer for FakePlacer {
+    async fn place(&self, req: PlaceRequest) -> PlaceOutcome {
+        let next = {
+            let mut script = self.script.lock().unwrap();
+            let steps = script.get_mut(&req.number).expect("a scripted number");
+            if steps.len() > 1 {
+                steps.remove(0)
+            } else {
+                steps[0].clone()
+            }
+        };
+        self.placed.lock().unwrap().push(req);
+        self.changed.notify_waiters();
+        match next {
+            Some(o) => o,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+fn answered() -> PlaceOutcome {
+    PlaceOutcome {
+        result: Some(CallResult::Answered),
+        talk_ms: Some(40_000),
+        ..PlaceOutcome::default()
+    }
+}
+
+fn env(store: &Store, placer: Arc<FakePlacer>, offset: Arc<AtomicI64>) -> RunnerEnv {
+    RunnerEnv {
+        store: store.clone(),
+        zone: Zone::utc(),
+        holidays: Arc::new(vec![CivilDate {
+            year: 2027,
+            month: 1,
+            day: 1,
+        }]),
+        placer,
+        clock: Arc::new(move || crate::storage::now_ms() + offset.load(Ordering::SeqCst)),
+    }
+}
+
+async fn campaign(store: &Store, targets: &[(&str, &str)]) -> i64 {
+    let c = store
+        .create_campaign(
+            &NewCampaign {
+                name: format!("c{}", rand::random::<u32>()),
+                kind: "dunning".into(),
+                mode: "ivr".into(),
+                flow: "dunning".into(),
+                queue: None,
+                settings: serde_json::json!({
+                    "window": ["00:00-24:00"],
+                    "skip_holidays": false,
+                    "attempts_per_sec": 50,
+                    "retry": {"busy": {"attempts": 2, "interval_min": 1}, "failed": {"attempts": 2, "interval_min": 1}},
+                    "caller_id": "96655"
+                }),
+                source: serde_json::json!({}),
+            },
+            None,
+            crate::storage::now_ms(),
+        )
+        .await
+        .unwrap();
+    let ts: Vec<NewTarget> = targets
+        .iter()
+        .map(|(a, n)| NewTarget {
+            account: a.to_string(),
+            number: n.to_string(),
+            data: BTreeMap::from([("amount_due".to_string(), "207.00".to_string())]),
+        })
+        .collect();
+    store.add_campaign_targets(c.id, &ts, 0).await.unwrap();
+    store
+        .set_campaign_status(c.id, CampaignStatus::Running, None, 0)
+        .await
+        .unwrap();
+    c.id
+}
+
+/// Waits (on the store, up to a minute of a slow machine) until `done` holds.
+async fn until<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..600 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+async fn states(store: &Store, id: i64) -> Vec<(String, String, Option<String>)> {
+    store
+        .campaign_targets(
+            id,
+            &TargetFilter {
+                limit: 100,
+                ..TargetFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.account, t.state, t.last_result.or(t.skipped)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_target_is_called_as_the_rules_say_and_the_results_are_stored() {
+    let (store, _, dir) = crate::test_store::with_a_district("campaign-run").await;
+    let promise = PlaceOutcome {
+        promise_fen: Some(20_700),
+        promise_by: Some(CivilDate {
+            year: 2026,
+            month: 12,
+            day: 20,
+        }),
+        keys: Some("1#1220".into()),
+        note: Some("promise".into()),
+        ..answered()
+    };
+    let opted = PlaceOutcome {
+        opted_out: true,
+        keys: Some("9".into()),
+        ..answered()
+    };
+    let busy = PlaceOutcome {
+        result: Some(CallResult::Busy),
+        ..PlaceOutcome::default()
+    };
+    let placer = FakePlacer::new(&[
+        ("13800000001", vec![Some(promise)]),
+        ("13800000002", vec![Some(busy), Some(answered())]),
+        ("13800000003", vec![Some(opted)]),
+        ("13800000004", vec![Some(answered())]),
+    ]);
+    store
+        .add_do_not_call(
+            &NewDnc {
+                number: Some("13800000004".into()),
+                source: "api".into(),
+                ..NewDnc::default()
+            },
+            None,
+            0,
+        )
+        .await
+        .unwrap();
+    let id = campaign(
+        &store,
+        &[
+            ("A-1", "+86 138 0000 0001"),
+            ("A-2", "13800000002"),
+            ("A-3", "13800000003"),
+            ("A-4", "13800000004"),
+        ],
+    )
+    .await;
+    let offset = Arc::new(AtomicI64::new(0));
+    let run = tokio::spawn(run_campaign(
+        env(&store, placer.clone(), offset.clone()),
+        id,
+    ));
+    until("the first round", || async {
+        let s = states(&store, id).await;
+        s.iter()
+            .filter(|t| t.1 == "done" || t.1 == "skipped")
+            .count()
+            == 3
+            && s.iter().any(|t| t.0 == "A-2" && t.1 == "due")
+    })
+    .await;
+    assert_eq!(
+        states(&store, id).await,
+        vec![
+            ("A-1".into(), "done".into(), Some("answered".into())),
+            ("A-2".into(), "due".into(), None),
+            ("A-3".into(), "done".into(), Some("opted_out".into())),
+            ("A-4".into(), "skipped".into(), Some("do_not_call".into())),
+        ]
+    );
+    // The busy one waits for its interval: a minute later it is called again.
+    assert_eq!(placer.placed().len(), 3, "{:?}", placer.placed());
+    offset.fetch_add(61_000, Ordering::SeqCst);
+    until("the retry", || async {
+        store.campaign(id).await.unwrap().unwrap().status == CampaignStatus::Done
+    })
+    .await;
+    tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("the run ends")
+        .unwrap();
+    let mut placed = placer.placed();
+    placed.sort();
+    assert_eq!(
+        placed,
+        vec![
+            ("13800000001".into(), 1),
+            ("13800000002".into(), 1),
+            ("13800000002".into(), 2),
+            ("13800000003".into(), 1)
+        ],
+        "the number on the list is never dialled; +86 dialled as the national number"
+    );
+    let first = placer.placed.lock().unwrap()[0].clone();
+    assert_eq!(
+        (first.flow.as_str(), first.caller_id.as_deref()),
+        ("dunning", Some("96655"))
+    );
+    assert_eq!(first.data["amount_due"], "207.00");
+    // Stored: the promise, the opt-out (and the list), the busy then answered.
+    let attempts = store.campaign_attempts(id, None, 100).await.unwrap();
+    let a1 = attempts.iter().find(|a| a.account == "A-1").unwrap();
+    assert_eq!(
+        (a1.promise_fen, a1.promise_by.as_deref(), a1.keys.as_deref()),
+        (Some(20_700), Some("2026-12-20"), Some("1#1220"))
+    );
+    let a2: Vec<_> = attempts
+        .iter()
+        .filter(|a| a.account == "A-2")
+        .map(|a| a.result.clone().unwrap())
+        .collect();
+    assert_eq!(a2, ["busy", "answered"]);
+    assert!(
+        store.on_do_not_call("13800000003", "A-3").await.unwrap(),
+        "the opt-out is on the list"
+    );
+    let p = store.campaign_progress(id).await.unwrap();
+    assert_eq!(
+        (
+            p.dialled,
+            p.reached,
+            p.promises,
+            p.opted_out,
+            p.remaining,
+            p.skipped
+        ),
+        (4, 3, 1, 1, 0, 1)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paused_nothing_is_placed_and_a_call_under_way_at_a_restart_is_never_placed_again() {
+    let (store, _, dir) = crate::test_store::with_a_district("campaign-restart").await;
+    let id = campaign(&store, &[("B-1", "13900000001")]).await;
+    store
+        .set_campaign_status(id, CampaignStatus::Paused, Some("wait"), 0)
+        .await
+        .unwrap();
+    let offset = Arc::new(AtomicI64::new(0));
+    // Paused: the run waits and places nothing.
+    let hung = FakePlacer::new(&[("13900000001", vec![None])]);
+    let run = tokio::spawn(run_campaign(env(&store, hung.clone(), offset.clone()), id));
+    tokio::time::sleep(POLL * 3).await;
+    assert!(hung.placed().is_empty(), "paused: {:?}", hung.placed());
+    // Resumed: the call is placed, and never ends (the engine dies during it).
+    store
+        .set_campaign_status(id, CampaignStatus::Running, None, 0)
+        .await
+        .unwrap();
+    until("the call", || async { !hung.placed().is_empty() }).await;
+    run.abort();
+    let _ = run.await;
+    let tries = store.campaign_attempts(id, None, 10).await.unwrap();
+    assert_eq!((tries.len(), tries[0].ended_at), (1, None));
+    // The next run: attempt 1 closed as failed; a failure is retried a minute later as
+    // attempt 2, never attempt 1 again.
+    let fine = FakePlacer::new(&[("13900000001", vec![Some(answered())])]);
+    let run = tokio::spawn(run_campaign(env(&store, fine.clone(), offset.clone()), id));
+    until("attempt 1 closed", || async {
+        store.campaign_attempts(id, None, 10).await.unwrap()[0]
+            .result
+            .as_deref()
+            == Some("failed")
+    })
+    .await;
+    offset.fetch_add(61_000, Ordering::SeqCst);
+    until("done", || async {
+        store.campaign(id).await.unwrap().unwrap().status == CampaignStatus::Done
+    })
+    .await;
+    tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("the run ends")
+        .unwrap();
+    assert_eq!(fine.placed(), vec![("13900000001".to_string(), 2)]);
+    let _ = std::fs::remove_dir_all(dir);
+}
