@@ -233,6 +233,11 @@ async fn rules_make_lists_from_the_customer_records() {
             "what the IVR says"
         );
         assert_eq!(r.data["district"], "east");
+        assert_eq!(
+            r.data["amount_due"],
+            format!("{}.{:02}", owed.total_fen / 100, owed.total_fen % 100),
+            "in yuan, as the dunning flow reads it"
+        );
         for none in [
             arrears(20_701, 1, &[], &[]),
             arrears(1, 4, &[], &[]),
@@ -337,6 +342,13 @@ async fn rules_make_lists_from_the_customer_records() {
         assert_eq!(rows[0].data["ticket_id"], t.id.to_string());
         assert_eq!(rows[0].data["ticket_kind"], "leak");
         assert!(rows[0].data.contains_key("closed_at"));
+        assert_eq!(rows[0].data["ticket"], t.id.to_string());
+        assert_eq!(
+            rows[0].data["closed"].len(),
+            10,
+            "a date: {:?}",
+            rows[0].data
+        );
         assert!(s
             .rule_rows(
                 &ListRule::FollowUps {

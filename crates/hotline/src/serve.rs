@@ -192,6 +192,22 @@ pub async fn serve(
             }
         });
     let callbacks_configured = callbacks.is_some();
+    // Campaigns call on none of the days the centre's office calendar is closed (its public
+    // holidays and its own closed days).
+    let holidays: Vec<hotline_time::CivilDate> = flows
+        .as_ref()
+        .and_then(|set| set.calendars.get("office"))
+        .map(|c| {
+            c.holidays
+                .iter()
+                .map(|d| hotline_time::CivilDate {
+                    year: d.year,
+                    month: d.month,
+                    day: d.day,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let ctl = ControllerConfig {
         after_agent_flow: cfg.acd.after_agent_flow.clone(),
         survey_invite: cfg.acd.survey_invite,
@@ -300,15 +316,26 @@ pub async fn serve(
             },
         );
     }
+    let (placer, campaign_requests) = controller::CorePlacer::channel(crate::campaigns::RING);
     let controller = tokio::spawn(controller::run(
         ctl,
         server.handle.clone(),
         server.events,
         ports,
-        Some(acd_rx),
-        Some(desk_requests),
-        Some(notify_requests),
+        controller::Requests {
+            acd: Some(acd_rx),
+            desk: Some(desk_requests),
+            notify: Some(notify_requests),
+            campaigns: Some(campaign_requests),
+        },
     ));
+    let campaigns = crate::campaigns::spawn(crate::campaigns::RunnerEnv {
+        store: store.clone(),
+        zone: zone.clone(),
+        holidays: Arc::new(holidays),
+        placer: Arc::new(placer),
+        clock: Arc::new(storage::now_ms),
+    });
     crate::memory::spawn();
     shutdown_signal().await;
     info!("shutting down");
@@ -316,6 +343,7 @@ pub async fn serve(
     let _ = tokio::time::timeout(Duration::from_secs(2), controller).await;
     call_log.stop(Duration::from_secs(2)).await;
     background.abort();
+    campaigns.abort();
     if let Some(r) = ivr_reasons {
         r.abort();
     }

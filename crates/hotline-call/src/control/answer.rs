@@ -137,6 +137,7 @@ impl CallCore {
                 if self.notify_digit(call, digit) || self.queued_digit(call, digit) {
                     return;
                 }
+                self.campaign_digit(call, digit);
             }
             LegEvent::MediaTimeout => {
                 tracing::info!(%call, "no RTP from the caller: releasing the call");
@@ -244,6 +245,10 @@ impl CallCore {
             Kind::Outside { caller } => self.outside_ended(&ended, caller, reason),
             Kind::Notify(_) => {
                 self.notify_ended(&ended, reason);
+                true
+            }
+            Kind::Campaign(leg) => {
+                self.campaign_ended(&ended, &leg, reason);
                 true
             }
             Kind::Monitor { caller, .. } => {

@@ -10,6 +10,7 @@ use hotline_core::CallId;
 
 use super::ivr::IvrCall;
 use super::notify::NotifyLeg;
+
 use crate::phase::{Phase, Timeline};
 use crate::record::Attempt;
 
@@ -33,6 +34,8 @@ pub(crate) enum Kind {
     Outside { caller: CallId },
     /// A notification call (a district's dispatch phone told of a ticket).
     Notify(NotifyLeg),
+    /// A campaign call to a customer (issue 21).
+    Campaign(super::campaign::CampaignLeg),
     /// Our call to a target `agent` consults (or blind-transfers `caller` to); once the caller
     /// is handed over, it becomes an `Offer` (an agent's phone) or `Outside` (a number).
     Consult { caller: CallId },
@@ -198,6 +201,13 @@ impl Call {
     /// may start.
     pub(crate) fn attended(&self) -> bool {
         self.consult.is_some() || self.mixing || !self.monitors.is_empty()
+    }
+
+    pub(crate) fn campaign_mut(&mut self) -> Option<&mut super::campaign::CampaignLeg> {
+        match &mut self.kind {
+            Kind::Campaign(l) => Some(l),
+            _ => None,
+        }
     }
 
     pub(crate) fn outbound(&self) -> bool {

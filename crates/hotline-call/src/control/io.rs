@@ -71,12 +71,50 @@ pub enum NotifyOutcome {
     NotReached(crate::end::EndClass),
 }
 
+/// A campaign call to place (issue 21): the customer's number dialled through the outbound
+/// route; answered, `flow` runs with the variable `target` made from `target`'s data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignCall {
+    /// Whoever asked keeps this to match the outcome.
+    pub id: u64,
+    pub number: String,
+    /// The number shown; the route's when `None`.
+    pub caller_id: Option<String>,
+    pub flow: String,
+    /// The campaign's data for the customer (the flow's `target:` fields, as text).
+    pub target: std::collections::BTreeMap<String, String>,
+    /// How long it may ring.
+    pub ring: Duration,
+}
+
+/// How a campaign call ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CampaignOutcome {
+    /// The customer answered: how long the call lasted from the answer, the keys pressed,
+    /// what the flow recorded, whether the flow asked for an agent (not connected yet).
+    Answered {
+        talk_ms: i64,
+        keys: String,
+        record: hotline_ivr::outbound::Record,
+        wanted_agent: bool,
+    },
+    /// Not answered: how the dialog ended (its class says busy, no answer or failed; a 603
+    /// is the customer declining).
+    NotReached(EndReason),
+    /// Not placed: no such flow, or data the flow cannot take (the campaign's fault).
+    NotPlaced(String),
+    /// Not placed: no outbound route, or no RTP port free (the engine's or the route's).
+    NoRoute(String),
+}
+
 /// One input, with the time it happened passed beside it.
 #[derive(Debug, Clone)]
 pub enum Input {
     Incoming(Incoming),
     /// Place a notification call.
     Notify(Notify),
+    /// Place a campaign call.
+    Campaign(CampaignCall),
     /// An inbound call's 2xx was acknowledged.
     Confirmed(CallId),
     /// A side of the call changed whether it takes our media (a re-INVITE the shell answered):
@@ -149,6 +187,7 @@ impl Input {
         match self {
             Input::Incoming(_) => "incoming",
             Input::Notify(_) => "notify",
+            Input::Campaign(_) => "campaign",
             Input::Confirmed(_) => "confirmed",
             Input::HoldChanged { .. } => "hold_changed",
             Input::Progress { .. } => "progress",
@@ -413,6 +452,11 @@ pub enum Output {
         result: Result<(), ControlError>,
     },
     Metric(Metric),
+    /// A campaign call's outcome (once per `Input::Campaign`).
+    CampaignResult {
+        id: u64,
+        outcome: CampaignOutcome,
+    },
     /// A notification call's outcome (once per `Input::Notify`).
     NotifyResult {
         id: u64,

@@ -157,6 +157,48 @@ impl CallCore {
             language: language.to_string(),
         };
         let (session, actions) = Session::start(Arc::clone(&flows), idx, info, self.now.unix_ms);
+        self.run_session(call, session, flows, entry, actions)
+    }
+
+    /// Starts `flow` on the answered campaign call `call` with `target` (the customer's
+    /// data): `caller` is the customer's number; not the entry session (not counted in the
+    /// IVR's containment). False when the flow is not loaded.
+    pub(super) fn start_ivr_outbound(
+        &mut self,
+        call: CallId,
+        flow: &str,
+        target: hotline_ivr::Value,
+    ) -> bool {
+        let Some(flows) = self.env.flows() else {
+            return false;
+        };
+        let Some(idx) = flows.find(flow) else {
+            return false;
+        };
+        let Some(c) = self.calls.get(&call) else {
+            return false;
+        };
+        let info = CallInfo {
+            caller: c.dialled.clone(),
+            dialled: c.caller.clone(),
+            language: String::new(),
+        };
+        let (session, actions) =
+            Session::start_outbound(Arc::clone(&flows), idx, info, target, self.now.unix_ms);
+        self.run_session(call, session, flows, false, actions)
+    }
+
+    fn run_session(
+        &mut self,
+        call: CallId,
+        session: Session,
+        flows: Arc<FlowSet>,
+        entry: bool,
+        actions: Vec<Action>,
+    ) -> bool {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return false;
+        };
         c.ivr = Some(IvrCall {
             session,
             flows,
@@ -257,6 +299,7 @@ impl CallCore {
                 return;
             };
             let caller = c.caller.clone();
+            let campaign = matches!(c.kind, super::call::Kind::Campaign(_));
             let Some(s) = c.ivr.as_mut() else { return };
             count(&self.counters, s, &action);
             match action {
@@ -320,6 +363,11 @@ impl CallCore {
                 Action::Warning(w) => {
                     let (flow, node) = s.session.position();
                     tracing::warn!(%call, %flow, %node, "ivr: {w}");
+                }
+                Action::Transfer(_) if campaign => {
+                    // A campaign call: not connected to agents yet.
+                    self.finish_session(call, None);
+                    self.campaign_transfer(call);
                 }
                 Action::Transfer(t) => {
                     // The caller waits with music; the router offers the call to an agent.

@@ -20,6 +20,7 @@
 mod answer;
 mod call;
 mod callback;
+mod campaign;
 mod consult;
 mod desk;
 mod extension;
@@ -39,10 +40,10 @@ use std::time::Instant;
 use hotline_core::{CallId, Core, Now};
 
 pub use io::{
-    AgentInfo, Audience, CallAction, CallbackRoute, Channels, ControlError, CoreConfig, Dial, Env,
-    Incoming, Input, IvrEnd, IvrOutcomeKind, LegEvent, LegOrder, LiveOut, LogEvent, Metric,
-    MonitorMode, Music, Notify, NotifyOutcome, Output, QueueHours, RecSide, RecordingOf,
-    ReferReplaces, ScreenPop, SipOrder, Sound, TransferTarget,
+    AgentInfo, Audience, CallAction, CallbackRoute, CampaignCall, CampaignOutcome, Channels,
+    ControlError, CoreConfig, Dial, Env, Incoming, Input, IvrEnd, IvrOutcomeKind, LegEvent,
+    LegOrder, LiveOut, LogEvent, Metric, MonitorMode, Music, Notify, NotifyOutcome, Output,
+    QueueHours, RecSide, RecordingOf, ReferReplaces, ScreenPop, SipOrder, Sound, TransferTarget,
 };
 pub use ivr::NodeCounters;
 
@@ -162,6 +163,7 @@ impl CallCore {
         match input {
             Input::Incoming(inc) => self.incoming(inc),
             Input::Notify(n) => self.notify(n),
+            Input::Campaign(c) => self.campaign(c),
             Input::Confirmed(call) => tracing::debug!(%call, "call up"),
             Input::HoldChanged { call, on_hold } => self.hold_changed(call, on_hold),
             Input::Progress { call, code } => {
@@ -221,6 +223,7 @@ impl CallCore {
             call::Kind::ExtensionPhone { caller } => self.extension_answered(call, caller, usable),
             call::Kind::Outside { caller } => self.outside_answered(call, caller, usable),
             call::Kind::Notify(_) => self.notify_answered(call, usable),
+            call::Kind::Campaign(_) => self.campaign_answered(call, usable),
             call::Kind::Monitor { caller, .. } => self.monitor_answered(call, caller, usable),
             call::Kind::Consult { caller, .. } => self.consult_answered(call, caller, usable),
             call::Kind::Inbound => self.unexpected(call, "answered"),

@@ -193,6 +193,8 @@ pub struct Sim {
     pub surveys: (u32, u32),
     /// Notification calls' outcomes, by the id they were asked with.
     pub notified: Vec<(u64, NotifyOutcome)>,
+    /// Campaign calls' outcomes, by the id they were asked with.
+    pub campaigned: Vec<(u64, hotline_call::control::CampaignOutcome)>,
     /// The REFER results reported, in order: (the referring leg, the sipfrag status).
     pub refer_results: Vec<(CallId, u16)>,
 }
@@ -421,6 +423,7 @@ impl Sim {
             queue_tickets: Vec::new(),
             surveys: (0, 0),
             notified: Vec::new(),
+            campaigned: Vec::new(),
             refer_results: Vec::new(),
         };
         sim.settle();

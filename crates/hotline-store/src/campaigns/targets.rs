@@ -323,6 +323,11 @@ impl Store {
             // What the IVR says the customer owes: the same figures, late fees included.
             let a = self.arrears(col(r, "id")?, now).await?;
             data.insert("amount_due_fen".into(), a.total_fen.to_string());
+            // As the dunning flow's `target.amount_due` (money) takes it: yuan.
+            data.insert(
+                "amount_due".into(),
+                format!("{}.{:02}", a.total_fen / 100, a.total_fen % 100),
+            );
             data.insert("principal_fen".into(), a.principal_fen.to_string());
             data.insert("late_fee_fen".into(), a.late_fee_fen.to_string());
             data.insert("months".into(), a.items.len().to_string());
@@ -384,6 +389,8 @@ impl Store {
             let reporter: String = col(r, "reporter_phone")?;
             let mut data = BTreeMap::new();
             data.insert("ticket_id".to_string(), ticket.to_string());
+            // As the follow-up flow's `target.ticket` and `target.closed` take them.
+            data.insert("ticket".to_string(), ticket.to_string());
             data.insert(
                 "followup_id".to_string(),
                 col::<i64>(r, "followup_id")?.to_string(),
@@ -391,6 +398,7 @@ impl Store {
             data.insert("ticket_kind".to_string(), col(r, "kind")?);
             if let Some(at) = col::<Option<i64>>(r, "closed_at")? {
                 data.insert("closed_at".to_string(), at.to_string());
+                data.insert("closed".to_string(), self.policy.zone.date(at).to_string());
             }
             if let Some(d) = col::<Option<String>>(r, "district")? {
                 data.insert("district".to_string(), d);

@@ -22,6 +22,9 @@ use tracing::{info, warn};
 
 pub use run::run_campaign;
 
+/// How long a campaign call may ring before it counts as not answered.
+pub const RING: Duration = Duration::from_secs(40);
+
 /// How often the store is read for campaigns started, paused or stopped.
 pub const POLL: Duration = Duration::from_millis(500);
 

@@ -442,6 +442,10 @@ impl Run {
         let Some(t) = self.targets.get(&target.0) else {
             return;
         };
+        // The flow's `target.account` is the target's account unless the data says otherwise.
+        let mut data = t.data.clone();
+        data.entry("account".into())
+            .or_insert_with(|| t.account.clone());
         let req = PlaceRequest {
             campaign: self.campaign.id,
             target: t.id,
@@ -450,7 +454,7 @@ impl Run {
             number,
             caller_id: self.caller_id.clone(),
             flow: self.campaign.flow.clone(),
-            data: t.data.clone(),
+            data,
         };
         let placer = self.env.placer.clone();
         let tx = self.outcomes.clone();

@@ -270,6 +270,10 @@ async fn every_target_is_called_as_the_rules_say_and_the_results_are_stored() {
         ("dunning", Some("96655"))
     );
     assert_eq!(first.data["amount_due"], "207.00");
+    assert_eq!(
+        first.data["account"], first.account,
+        "the flow's target.account"
+    );
     // Stored: the promise, the opt-out (and the list), the busy then answered.
     let attempts = store.campaign_attempts(id, None, 100).await.unwrap();
     let a1 = attempts.iter().find(|a| a.account == "A-1").unwrap();

@@ -302,7 +302,7 @@ impl Shell {
             }
             Output::DeskReply { .. } => {}
             // Answered by the controller loop (to whoever asked).
-            Output::NotifyResult { .. } => {}
+            Output::NotifyResult { .. } | Output::CampaignResult { .. } => {}
             Output::Metric(m) => self.metric(m),
         }
     }

@@ -7,6 +7,7 @@
 //! next timer. See the README's architecture section for the core's phases.
 
 pub mod call_log;
+mod campaign;
 mod desk;
 mod env;
 pub mod ivr;
@@ -32,6 +33,7 @@ use hotline_sip::{CallRef, SipEvent, SipHandle};
 use tokio::sync::{mpsc, oneshot};
 use tracing::debug;
 
+pub use campaign::{CampaignRequest, CorePlacer};
 pub use desk::{DeskCalls, DeskRequest};
 pub use hotline_call::control::CallbackRoute;
 pub use ivr_data::lookup as ivr_lookup;
@@ -124,16 +126,33 @@ enum Internal {
 /// The ACD router's outputs, for the controller loop.
 pub type AcdOutputs = mpsc::UnboundedReceiver<hotline_acd::Output>;
 
+/// What the engine's other parts send the controller loop (each optional).
+#[derive(Default)]
+pub struct Requests {
+    /// The ACD router's outputs.
+    pub acd: Option<AcdOutputs>,
+    /// The desktops' call control.
+    pub desk: Option<mpsc::UnboundedReceiver<DeskRequest>>,
+    /// Notification calls to place.
+    pub notify: Option<mpsc::UnboundedReceiver<notify::NotifyRequest>>,
+    /// Campaign calls to place.
+    pub campaigns: Option<mpsc::UnboundedReceiver<campaign::CampaignRequest>>,
+}
+
 /// Runs until the SIP event stream ends.
 pub async fn run(
     cfg: ControllerConfig,
     sip: SipHandle,
     mut events: mpsc::UnboundedReceiver<SipEvent>,
     ports: Arc<PortAllocator>,
-    acd_outputs: Option<AcdOutputs>,
-    desk: Option<mpsc::UnboundedReceiver<DeskRequest>>,
-    notify: Option<mpsc::UnboundedReceiver<notify::NotifyRequest>>,
+    requests: Requests,
 ) {
+    let Requests {
+        acd: acd_outputs,
+        desk,
+        notify,
+        campaigns,
+    } = requests;
     let (tx, mut internal) = mpsc::unbounded_channel::<Internal>();
     let bound = env::Bound::default();
     let counters = cfg
@@ -156,6 +175,10 @@ pub async fn run(
     let mut notify = notify.unwrap_or(idle_notify);
     let mut notified: HashMap<u64, oneshot::Sender<hotline_call::control::NotifyOutcome>> =
         HashMap::new();
+    let (_keep_campaigns, idle_campaigns) = mpsc::unbounded_channel();
+    let mut campaigns = campaigns.unwrap_or(idle_campaigns);
+    let mut campaigned: HashMap<u64, oneshot::Sender<hotline_call::control::CampaignOutcome>> =
+        HashMap::new();
     // One timer for the core's next deadline, moved only when the deadline moves (not made
     // anew for every input).
     let sleep = tokio::time::sleep(Duration::from_secs(3600));
@@ -171,6 +194,12 @@ pub async fn run(
             }
             if let Output::NotifyResult { id, outcome } = out {
                 if let Some(reply) = notified.remove(&id) {
+                    let _ = reply.send(outcome);
+                }
+                continue;
+            }
+            if let Output::CampaignResult { id, outcome } = out {
+                if let Some(reply) = campaigned.remove(&id) {
                     let _ = reply.send(outcome);
                 }
                 continue;
@@ -205,6 +234,12 @@ pub async fn run(
                 let (n, reply) = req.split(next_request);
                 notified.insert(next_request, reply);
                 Some(Input::Notify(n))
+            }
+            Some(req) = campaigns.recv() => {
+                next_request += 1;
+                let (c, reply) = req.split(next_request);
+                campaigned.insert(next_request, reply);
+                Some(Input::Campaign(c))
             }
             () = &mut sleep, if armed.is_some() => {
                 armed = None;
