@@ -142,13 +142,7 @@ impl CallCore {
         entry: bool,
         language: &str,
     ) -> bool {
-        let Some(flows) = self.env.flows() else {
-            return false;
-        };
-        let Some(idx) = flows.find(flow) else {
-            return false;
-        };
-        let Some(c) = self.calls.get_mut(&call) else {
+        let Some((flows, idx, c)) = self.flow_for(call, flow) else {
             return false;
         };
         let info = CallInfo {
@@ -169,13 +163,7 @@ impl CallCore {
         flow: &str,
         target: hotline_ivr::Value,
     ) -> bool {
-        let Some(flows) = self.env.flows() else {
-            return false;
-        };
-        let Some(idx) = flows.find(flow) else {
-            return false;
-        };
-        let Some(c) = self.calls.get(&call) else {
+        let Some((flows, idx, c)) = self.flow_for(call, flow) else {
             return false;
         };
         let info = CallInfo {
@@ -186,6 +174,17 @@ impl CallCore {
         let (session, actions) =
             Session::start_outbound(Arc::clone(&flows), idx, info, target, self.now.unix_ms);
         self.run_session(call, session, flows, false, actions)
+    }
+
+    /// The loaded flow set, `flow`'s index in it, and the call, when all three are there.
+    fn flow_for(
+        &self,
+        call: CallId,
+        flow: &str,
+    ) -> Option<(Arc<FlowSet>, hotline_ivr::FlowIdx, &Call)> {
+        let flows = self.env.flows()?;
+        let idx = flows.find(flow)?;
+        Some((flows, idx, self.calls.get(&call)?))
     }
 
     fn run_session(

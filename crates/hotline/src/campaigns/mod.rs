@@ -80,26 +80,42 @@ pub struct RunnerEnv {
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
 
-/// Watches the store and runs every running campaign, for ever.
+/// Watches the store and runs every running (or paused) campaign, for ever. A run that ended
+/// on its own while its campaign is still live (it could not run: a mode not run yet, bad
+/// settings; it paused the campaign with the reason) is started again only once the campaign
+/// changes (an operator resumes it), not on every look.
 pub fn spawn(env: RunnerEnv) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut running: HashMap<i64, JoinHandle<()>> = HashMap::new();
+        // Campaigns whose run ended: how they were then (status, last change).
+        let mut ended: HashMap<i64, (CampaignStatus, i64)> = HashMap::new();
         let mut every = tokio::time::interval(POLL);
         loop {
             every.tick().await;
-            running.retain(|_, task| !task.is_finished());
-            let active = match env.store.campaigns(None).await {
-                Ok(all) => all,
-                Err(e) => {
-                    warn!(error = %e, "campaigns not read; trying again");
+            let mut live = Vec::new();
+            for status in [CampaignStatus::Running, CampaignStatus::Paused] {
+                match env.store.campaigns(Some(status)).await {
+                    Ok(all) => live.extend(all),
+                    Err(e) => warn!(error = %e, "campaigns not read; trying again"),
+                }
+            }
+            let ids: std::collections::HashSet<i64> = live.iter().map(|c| c.id).collect();
+            // A run whose campaign is no longer live (stopped, done) has ended or is ending.
+            running.retain(|id, task| ids.contains(id) || !task.is_finished());
+            ended.retain(|id, _| ids.contains(id));
+            for c in live {
+                if let Some(task) = running.get(&c.id) {
+                    if !task.is_finished() {
+                        continue;
+                    }
+                    running.remove(&c.id);
+                    ended.insert(c.id, (c.status, c.updated_at));
                     continue;
                 }
-            };
-            for c in active {
-                let live = matches!(c.status, CampaignStatus::Running | CampaignStatus::Paused);
-                if !live || running.contains_key(&c.id) {
+                if ended.get(&c.id) == Some(&(c.status, c.updated_at)) {
                     continue;
                 }
+                ended.remove(&c.id);
                 info!(campaign = c.id, name = %c.name, status = c.status.as_str(), "campaign run starts");
                 let env = env.clone();
                 running.insert(

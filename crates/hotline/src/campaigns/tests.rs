@@ -353,3 +353,74 @@ async fn paused_nothing_is_placed_and_a_call_under_way_at_a_restart_is_never_pla
     assert_eq!(fine.placed(), vec![("13900000001".to_string(), 2)]);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_that_cannot_run_is_paused_once_with_the_reason_not_on_every_look() {
+    let (store, _, dir) = crate::test_store::with_a_district("campaign-refused").await;
+    let c = store
+        .create_campaign(
+            &NewCampaign {
+                name: "progressive".into(),
+                kind: "dunning".into(),
+                mode: "progressive".into(),
+                flow: "dunning".into(),
+                queue: Some("billing".into()),
+                settings: serde_json::json!({}),
+                source: serde_json::json!({}),
+            },
+            None,
+            0,
+        )
+        .await
+        .unwrap();
+    store
+        .add_campaign_targets(
+            c.id,
+            &[NewTarget {
+                account: "P-1".into(),
+                number: "13900000009".into(),
+                data: BTreeMap::new(),
+            }],
+            0,
+        )
+        .await
+        .unwrap();
+    store
+        .set_campaign_status(c.id, CampaignStatus::Running, None, 0)
+        .await
+        .unwrap();
+    let placer = FakePlacer::new(&[("13900000009", vec![Some(answered())])]);
+    let watcher = spawn(env(&store, placer.clone(), Arc::new(AtomicI64::new(0))));
+    until("paused", || async {
+        store.campaign(c.id).await.unwrap().unwrap().status == CampaignStatus::Paused
+    })
+    .await;
+    let paused = store.campaign(c.id).await.unwrap().unwrap();
+    assert!(
+        paused
+            .status_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("not run yet"),
+        "{paused:?}"
+    );
+    tokio::time::sleep(POLL * 4).await;
+    assert_eq!(
+        store.campaign(c.id).await.unwrap().unwrap().updated_at,
+        paused.updated_at,
+        "paused once, not again on every look"
+    );
+    // Resumed by an operator: tried again (and paused again).
+    store
+        .set_campaign_status(c.id, CampaignStatus::Running, None, 1)
+        .await
+        .unwrap();
+    until("paused again", || async {
+        let now = store.campaign(c.id).await.unwrap().unwrap();
+        now.status == CampaignStatus::Paused && now.updated_at != 1
+    })
+    .await;
+    assert!(placer.placed().is_empty(), "never dialled");
+    watcher.abort();
+    let _ = std::fs::remove_dir_all(dir);
+}
