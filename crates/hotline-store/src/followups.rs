@@ -121,6 +121,20 @@ impl Store {
         agent_id: i64,
         now: Millis,
     ) -> Result<String> {
+        self.record_followup_by(id, result, note, Some(agent_id), now)
+            .await
+    }
+
+    /// [`Store::record_followup`] by `agent_id`, or with none by the system (an automated
+    /// follow-up call of a campaign).
+    pub async fn record_followup_by(
+        &self,
+        id: i64,
+        result: &FollowUpResult,
+        note: &str,
+        agent_id: Option<i64>,
+        now: Millis,
+    ) -> Result<String> {
         crate::tickets::check_text("note", note, false)?;
         if let FollowUpResult::Reached { rating: Some(r) } = result {
             if !(1..=5).contains(r) {
@@ -144,7 +158,7 @@ impl Store {
         let ticket_id: i64 = col(&row, "ticket_id")?;
         let attempts: i64 = col::<i64>(&row, "attempts")? + 1;
         let max_attempts: i64 = col(&row, "max_attempts")?;
-        let actor = Actor::Agent(agent_id);
+        let actor = agent_id.map_or(Actor::System, Actor::Agent);
         let (new_status, rating) = match result {
             FollowUpResult::Reached { rating } => ("reached", *rating),
             FollowUpResult::NotReached if attempts >= max_attempts => ("not_reached", None),

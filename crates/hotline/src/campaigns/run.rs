@@ -465,6 +465,39 @@ impl Run {
         });
     }
 
+    /// A follow-up campaign's answered call: the ticket's follow-up is done (with the
+    /// customer's rating when they gave one), as an agent's follow-up call does it. One not
+    /// reached stays on the agents' follow-up list.
+    async fn follow_up(&self, target: TargetId, o: &PlaceOutcome, now: i64) {
+        if self.campaign.kind != "followup" {
+            return;
+        }
+        let Some(followup) = self
+            .targets
+            .get(&target.0)
+            .and_then(|t| t.data.get("followup_id"))
+            .and_then(|f| f.parse::<i64>().ok())
+        else {
+            return;
+        };
+        let result = hotline_store::FollowUpResult::Reached { rating: o.rating };
+        let note = format!("campaign {} (automated call)", self.campaign.id);
+        match self
+            .env
+            .store
+            .record_followup_by(followup, &result, &note, None, now)
+            .await
+        {
+            Ok(_) => {
+                info!(campaign = self.campaign.id, followup, rating = ?o.rating, "follow-up done by the campaign")
+            }
+            // Done by an agent meanwhile: theirs stands.
+            Err(e) => {
+                info!(campaign = self.campaign.id, followup, error = %e, "follow-up not recorded by the campaign")
+            }
+        }
+    }
+
     /// Stores how an attempt ended and tells the dialler.
     async fn ended(
         &mut self,
@@ -498,6 +531,9 @@ impl Run {
             .await
         {
             warn!(campaign = self.campaign.id, target = tid, error = %e, "attempt result not stored");
+        }
+        if result == CallResult::Answered {
+            self.follow_up(target, &o, now).await;
         }
         let mut out = Vec::new();
         if o.opted_out {

@@ -424,3 +424,104 @@ async fn a_campaign_that_cannot_run_is_paused_once_with_the_reason_not_on_every_
     watcher.abort();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_automated_follow_up_writes_the_rating_to_the_ticket() {
+    use hotline_store::{Action, Actor, ListRule, NewTicket, TransitionInput};
+    let (store, district, dir) = crate::test_store::with_a_district("campaign-followup").await;
+    let t = store
+        .create_ticket(
+            &NewTicket {
+                kind: "leak".into(),
+                district_id: Some(district),
+                address: Some("解放路1号".into()),
+                summary: "路面冒水".into(),
+                reporter_phone: Some("13900000021".into()),
+                ..NewTicket::default()
+            },
+            Actor::Ivr,
+            0,
+        )
+        .await
+        .unwrap();
+    for a in [Action::Reply, Action::Close] {
+        store
+            .transition(t.id, a, &TransitionInput::default(), Actor::System, 0)
+            .await
+            .unwrap();
+    }
+    let rows = store
+        .rule_rows(&ListRule::FollowUps { kinds: vec![] }, 0)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let c = store
+        .create_campaign(
+            &NewCampaign {
+                name: "回访".into(),
+                kind: "followup".into(),
+                mode: "ivr".into(),
+                flow: "followup".into(),
+                queue: None,
+                settings: serde_json::json!({"window": ["00:00-24:00"], "skip_holidays": false}),
+                source: serde_json::json!({}),
+            },
+            None,
+            0,
+        )
+        .await
+        .unwrap();
+    let targets: Vec<NewTarget> = rows
+        .into_iter()
+        .map(|r| NewTarget {
+            account: r.account,
+            number: r.phone.unwrap(),
+            data: r.data,
+        })
+        .collect();
+    store.add_campaign_targets(c.id, &targets, 0).await.unwrap();
+    store
+        .set_campaign_status(c.id, CampaignStatus::Running, None, 0)
+        .await
+        .unwrap();
+    let rated = PlaceOutcome {
+        rating: Some(4),
+        keys: Some("4".into()),
+        note: Some("rating".into()),
+        ..answered()
+    };
+    let placer = FakePlacer::new(&[("13900000021", vec![Some(rated)])]);
+    let run = tokio::spawn(run_campaign(
+        env(&store, placer.clone(), Arc::new(AtomicI64::new(0))),
+        c.id,
+    ));
+    until("done", || async {
+        store.campaign(c.id).await.unwrap().unwrap().status == CampaignStatus::Done
+    })
+    .await;
+    tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("the run ends")
+        .unwrap();
+    let ticket = store
+        .ticket(t.id, crate::storage::now_ms())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ticket.rating, Some(4), "the rating is on the ticket");
+    assert!(
+        store
+            .due_followups(i64::MAX / 2, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the follow-up is done"
+    );
+    let placed = placer.placed.lock().unwrap()[0].clone();
+    assert_eq!(
+        placed.data["ticket"],
+        t.id.to_string(),
+        "the flow's target.ticket"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
