@@ -305,6 +305,24 @@
         ),
       );
 
+    // Campaign calls (reminders, notices, follow-ups the centre placed)
+    const cc = v.campaign_calls || [];
+    if (cc.length) {
+      right.append(el("h4", { text: t("ccalls.title") }));
+      right.append(
+        table(
+          "campaign-calls",
+          [t("calls.time"), t("calls.result"), t("ccalls.promise"), t("ccalls.note")],
+          cc.map((a) => [
+            H.dateTime(a.dialled_at),
+            a.result ? H.label("cresult", a.result) : t("ccalls.ongoing"),
+            a.promise_fen === null ? "—" : H.money(a.promise_fen) + (a.promise_by ? " · " + a.promise_by : ""),
+            a.note || "—",
+          ]),
+        ),
+      );
+    }
+
     renderTicketFor();
   }
 

@@ -129,6 +129,9 @@ pub struct AccountView {
     tickets: Vec<Ticket>,
     /// The latest calls, newest first.
     calls: Vec<Call>,
+    /// The latest campaign calls to the customer (reminders, notices, follow-ups), newest
+    /// first: when, the result, a promise to pay.
+    campaign_calls: Vec<hotline_store::CampaignAttempt>,
     /// Notices of the customer's district in force or starting within a day.
     notices: Vec<Notice>,
     /// A repeat contact: the customer had an open ticket created before the call that started
@@ -178,14 +181,29 @@ pub async fn account(
             None => Ok(Vec::new()),
         }
     };
-    let (bills, arrears, (meters, readings), payments, mut tickets, calls, notices) = tokio::try_join!(
-        s.store.bills(id, BILL_MONTHS, now),
-        s.store.arrears(id, now),
-        async { tokio::try_join!(s.store.meters(id), s.store.readings(id, LATEST_READINGS)) },
-        s.store.payments(id, LATEST_PAYMENTS),
-        s.store.list_tickets(&tickets, now),
-        s.store.list_calls(&calls),
-        notices,
+    let (
+        (bills, arrears, (meters, readings), payments),
+        (mut tickets, calls, campaign_calls, notices),
+    ) = tokio::try_join!(
+        async {
+            tokio::try_join!(
+                s.store.bills(id, BILL_MONTHS, now),
+                s.store.arrears(id, now),
+                async {
+                    tokio::try_join!(s.store.meters(id), s.store.readings(id, LATEST_READINGS))
+                },
+                s.store.payments(id, LATEST_PAYMENTS),
+            )
+        },
+        async {
+            tokio::try_join!(
+                s.store.list_tickets(&tickets, now),
+                s.store.list_calls(&calls),
+                s.store
+                    .account_campaign_attempts(&customer.account_no, LATEST_CALLS),
+                notices,
+            )
+        },
     )?;
     tickets.sort_by_key(|t| (!t.status.is_open(), std::cmp::Reverse((t.created_at, t.id))));
     tickets.truncate(TICKETS_SHOWN);
@@ -199,6 +217,7 @@ pub async fn account(
         payments,
         tickets,
         calls,
+        campaign_calls,
         notices,
         repeat_contact,
     }))

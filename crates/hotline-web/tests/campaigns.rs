@@ -302,6 +302,17 @@ async fn results_come_as_json_and_as_a_spreadsheet() {
             )
             .await
             .unwrap();
+        // The agent sees it in the customer's contact history.
+        let agent = api.login("zhang", "secret").await;
+        let account = api
+            .get(&agent, &format!("/api/customers/{}", _f.customer))
+            .await;
+        assert_eq!(account.status, 200, "{:#}", account.body);
+        assert_eq!(
+            account.body["campaign_calls"][0]["promise_fen"], 20_750,
+            "{:#}",
+            account.body["campaign_calls"]
+        );
         let j = api.get(&sup, &format!("/api/campaigns/{id}/results")).await;
         assert_eq!(j.status, 200, "{:#}", j.body);
         assert_eq!(j.body[0]["promise_fen"], 20_750);
@@ -345,7 +356,6 @@ async fn results_come_as_json_and_as_a_spreadsheet() {
         api.get(&sup, &format!("/api/campaigns/{id}/results?format=xls"))
             .await
             .assert_error(400, "format");
-        let agent = api.login("zhang", "secret").await;
         assert_eq!(
             api.get(&agent, &format!("/api/campaigns/{id}/results"))
                 .await
