@@ -374,6 +374,65 @@ async fn every_dashboard_and_alert_expression_returns_data_from_a_real_prometheu
         )
         .await;
     assert_eq!(status, 201, "{evaluation}");
+    // A campaign, so that the outbound panels have data: this engine has no outbound route,
+    // so each call fails to be placed, and after five the campaign pauses itself.
+    let zhaolei = Desk::login(&engine, "zhaolei").await;
+    let (status, made) = zhaolei
+        .post(
+            "/api/campaigns",
+            json!({"name": "prom", "kind": "notice", "mode": "ivr", "flow": "main",
+                   "settings": {"window": ["00:00-24:00"], "skip_holidays": false, "attempts_per_sec": 20}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let campaign = made["campaign"]["id"].as_i64().expect("campaign id");
+    let list: String = std::iter::once("account,number\n".to_string())
+        .chain((1..=6).map(|n| format!("P-{n},1390000900{n}\n")))
+        .collect();
+    let res = zhaolei
+        .http
+        .post(format!("{}/api/campaigns/{campaign}/targets", zhaolei.base))
+        .bearer_auth(&zhaolei.token)
+        .header("Content-Type", "text/csv")
+        .body(list)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), 200);
+    let (status, body) = zhaolei
+        .post(&format!("/api/campaigns/{campaign}/start"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut paused = Value::Null;
+    for _ in 0..200 {
+        paused = zhaolei.get(&format!("/api/campaigns/{campaign}")).await;
+        if paused["status"] == "paused" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(paused["status"], "paused", "{paused}");
+    assert!(
+        paused["status_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("the route is down")),
+        "{paused}"
+    );
+    let failed_attempts = paused["progress"]["dialled"].as_f64().expect("dialled");
+    // The store's figures reach /metrics at most every 5 s: wait for Prometheus to have them.
+    for _ in 0..150 {
+        let seen = query(
+            &prometheus,
+            "sum(hotline_campaign_attempts_total{result=\"failed\"})",
+        )
+        .await
+        .map(|r| scalar(&r))
+        .unwrap_or(f64::NAN);
+        if seen == failed_attempts {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     // Prometheus has scraped the end of the burst.
     tokio::time::sleep(Duration::from_secs(4)).await;
 
@@ -488,6 +547,17 @@ async fn every_dashboard_and_alert_expression_returns_data_from_a_real_prometheu
         "dashboard containment",
         value(containment_panel).await,
         containment,
+    );
+    // The campaign's attempts, as Prometheus has them, are the store's.
+    close(
+        "campaign attempts failed",
+        value("sum(hotline_campaign_attempts_total{result=\"failed\"})".into()).await,
+        failed_attempts,
+    );
+    close(
+        "live campaign's targets",
+        value("sum(hotline_campaign_targets{campaign=\"prom\"})".into()).await,
+        6.0,
     );
     drop(prometheus);
     let _ = std::fs::remove_dir_all(&dir);

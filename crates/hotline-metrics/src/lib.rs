@@ -12,6 +12,7 @@
 
 mod acd;
 mod api;
+mod campaigns;
 mod engine;
 mod ivr;
 mod qa;
@@ -38,6 +39,7 @@ pub struct Metrics {
     ivr_nodes: Mutex<ivr::NodeSeries>,
     tickets: Mutex<tickets::TicketMetrics>,
     qa: Mutex<qa::QaMetrics>,
+    campaigns: Mutex<campaigns::CampaignMetrics>,
     engine: engine::EngineMetrics,
     /// Held while the SIP counters are set, so that two scrapes never interleave.
     sip_sync: Mutex<()>,
@@ -61,6 +63,7 @@ impl Metrics {
         let ivr = ivr::IvrMetrics::new(&registry)?;
         let tickets = tickets::TicketMetrics::new(&registry)?;
         let qa = qa::QaMetrics::new(&registry)?;
+        let campaigns = campaigns::CampaignMetrics::new(&registry)?;
         let engine = engine::EngineMetrics::new(&registry)?;
         let api = api::ApiMetrics::new(&registry)?;
         Ok(Metrics {
@@ -70,6 +73,7 @@ impl Metrics {
             ivr_nodes: Mutex::new(ivr::NodeSeries::default()),
             tickets: Mutex::new(tickets),
             qa: Mutex::new(qa),
+            campaigns: Mutex::new(campaigns),
             engine,
             sip_sync: Mutex::new(()),
             api: Mutex::new(api),
@@ -121,6 +125,13 @@ impl Metrics {
     pub fn sync_qa(&self, figures: &hotline_store::QaFigures) {
         if let Ok(q) = self.qa.lock() {
             q.sync(figures);
+        }
+    }
+
+    /// Sets the campaigns' families from the store's figures.
+    pub fn sync_campaigns(&self, figures: &hotline_store::CampaignFigures) {
+        if let Ok(c) = self.campaigns.lock() {
+            c.sync(figures);
         }
     }
 

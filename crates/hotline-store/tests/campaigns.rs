@@ -588,6 +588,21 @@ async fn attempts_are_stored_before_the_dial_never_twice_and_counted() {
             .await
             .unwrap()
             .is_empty());
+        // The figures /metrics shows.
+        let f = s.campaign_figures().await.unwrap();
+        let by: Vec<(String, i64)> = f.attempts.iter().map(|a| (a.result.clone(), a.n)).collect();
+        assert_eq!(
+            by,
+            [
+                ("answered".into(), 1),
+                ("busy".into(), 1),
+                ("failed".into(), 1),
+                ("opted_out".into(), 1)
+            ]
+        );
+        assert_eq!((f.promises[0].promises, f.promises[0].fen), (1, 20_700));
+        assert_eq!(f.live.len(), 1);
+        assert_eq!(f.live[0].targets.iter().map(|t| t.1).sum::<i64>(), 3);
         assert_eq!(
             field(
                 s.set_target_state(a, "lost", None, None, None, NOW)

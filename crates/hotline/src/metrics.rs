@@ -62,6 +62,18 @@ impl EngineMetrics {
                     Ok(Err(e)) => warn!(error = %e, "metrics: the QA figures could not be counted"),
                     Err(_) => warn!("metrics: counting the QA figures timed out"),
                 }
+                let started = Instant::now();
+                match tokio::time::timeout(TICKETS_TIMEOUT, self.store.campaign_figures()).await {
+                    Ok(Ok(c)) => {
+                        self.metrics
+                            .db_query("campaign_figures", started.elapsed().as_secs_f64());
+                        self.metrics.sync_campaigns(&c);
+                    }
+                    Ok(Err(e)) => {
+                        warn!(error = %e, "metrics: the campaign figures could not be counted")
+                    }
+                    Err(_) => warn!("metrics: counting the campaign figures timed out"),
+                }
             }
             Ok(Err(e)) => warn!(error = %e, "metrics: the ticket figures could not be counted"),
             Err(_) => warn!("metrics: counting the ticket figures timed out"),

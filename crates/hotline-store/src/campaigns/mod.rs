@@ -7,6 +7,7 @@
 
 mod attempts;
 mod dnc;
+mod figures;
 mod targets;
 
 use serde::Serialize;
@@ -18,6 +19,7 @@ use crate::lifecycle::Millis;
 
 pub use attempts::{AttemptEnd, CampaignAttempt, CampaignProgress, RESULTS};
 pub use dnc::{DncEntry, NewDnc, DNC_SOURCES};
+pub use figures::{AttemptCount, CampaignFigures, LiveCampaign, PromiseCount};
 pub use targets::{CampaignTarget, ListRule, NewTarget, RuleRow, TargetFilter, TARGET_STATES};
 
 /// Longest campaign name, in characters.
