@@ -199,6 +199,7 @@ fn serve(path: Option<&Path>) -> ExitCode {
     let realtime = loaded.config.media.realtime_priority;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(crate::priority::normal_on_start(realtime))
         .on_thread_park(crate::priority::realtime_on_park(realtime))
         .build()
     {

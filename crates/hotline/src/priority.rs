@@ -87,6 +87,8 @@ fn set_nice(tid: u32, nice: i32) -> std::io::Result<()> {
     }
 }
 
+/// Linux's `SCHED_OTHER`: the normal policy.
+const SCHED_OTHER: i32 = 0;
 /// Linux's `SCHED_RR`: real-time, round robin between threads of one priority.
 const SCHED_RR: i32 = 2;
 /// Linux's `SCHED_IDLE`: runs only when no other thread wants the core.
@@ -176,6 +178,20 @@ pub fn realtime_on_park(priority: u8) -> impl Fn() + Send + Sync + 'static {
     }
 }
 
+/// The runtime's thread-start hook for `media.realtime_priority`: every thread the runtime
+/// starts takes the normal policy first. A thread inherits its creator's policy, and a
+/// blocking-pool thread is often started by a real-time worker (a `spawn_blocking`); it never
+/// parks, so without this it would stay real-time (seen in CI: three real-time
+/// `tokio-rt-worker` threads on two cores). Workers raise themselves again at their first
+/// park ([`realtime_on_park`]). Lowering needs no privilege; a refusal changes nothing.
+pub fn normal_on_start(priority: u8) -> impl Fn() + Send + Sync + 'static {
+    move || {
+        if priority > 0 {
+            let _ = set_policy(0, SCHED_OTHER, 0);
+        }
+    }
+}
+
 /// Lowers the store's SQLite threads now and every [`CHECK`] (none on PostgreSQL).
 pub fn spawn() {
     tokio::spawn(async move {
@@ -224,6 +240,30 @@ mod tests {
 
     /// The tests change threads' policies and check that others' stay: one at a time.
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    #[test]
+    fn the_start_hook_puts_a_thread_started_by_a_real_time_one_back_to_normal() {
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let (raised, started, after) = std::thread::spawn(|| {
+            let raised = raise_self(2).is_ok();
+            // A thread this real-time thread starts inherits its policy, until the hook.
+            let (started, after) = std::thread::spawn(|| {
+                let started = (policy(my_tid()), rt_priority(my_tid()));
+                normal_on_start(2)();
+                (started, (policy(my_tid()), rt_priority(my_tid())))
+            })
+            .join()
+            .unwrap();
+            set_policy(0, 0, 0).unwrap();
+            (raised, started, after)
+        })
+        .join()
+        .unwrap();
+        if raised {
+            assert_eq!(started, (Some(2), Some(2)), "inherited");
+        }
+        assert_eq!(after, (Some(0), Some(0)), "normal again");
+    }
 
     #[test]
     fn the_park_hook_raises_its_thread_once_and_zero_does_nothing() {
