@@ -138,7 +138,7 @@ const visible = (page, sel) => page.isVisible(sel);
     const routeDown = await until(async () => (await text(page, "#d-reason")).includes("the route is down"), 45000);
     const why = await text(page, "#d-reason");
     check("paused by the engine: the route is down, shown", routeDown, why);
-    check("shown as paused", (await page.getAttribute("#d-card", "data-status")) === "paused");
+    check("shown as paused, the earlier 'resumed' message gone", (await page.getAttribute("#d-card", "data-status")) === "paused" && !(await visible(page, "#d-msg")));
     await until(async () => (await page.$$("#d-rrows tr[data-attempt]")).length >= 5, 8000);
     const attempts = await page.$$eval("#d-rrows tr[data-attempt]", (rs) => rs.map((r) => r.dataset.result));
     check("the results table: the failed attempts", attempts.length >= 5 && attempts.filter((r) => r === "failed").length >= 5, attempts.join());

@@ -93,6 +93,7 @@
       "c.weekdays": "星期（不选即每天）",
       "c.skip_holidays": "节假日不呼",
       "c.default": "默认",
+      "c.no_limit": "不限",
       "c.max_per_day": "每户每天最多",
       "c.attempts_per_sec": "每秒拨打",
       "c.max_lines": "线路数",
@@ -243,6 +244,7 @@
       "c.weekdays": "Weekdays (none: every day)",
       "c.skip_holidays": "Skip public holidays",
       "c.default": "default",
+      "c.no_limit": "no limit",
       "c.max_per_day": "Max calls per customer a day",
       "c.attempts_per_sec": "Attempts per second",
       "c.max_lines": "Lines",
@@ -422,6 +424,8 @@
         say($("d-upload-msg"), "");
         $("d-refused").hidden = true;
       }
+      // Moved elsewhere (the engine paused it): an earlier "done" message no longer holds.
+      if (!fresh && C.open.status !== c.status && $("d-msg").dataset.kind === "ok") say($("d-msg"), "");
       C.open = c;
       $("d-card").hidden = false;
       renderCampaign();
@@ -462,7 +466,7 @@
       ["c.s.weekdays", (s.weekdays || []).map((d) => t("wd." + d)).join(" ")],
       ["c.s.skip_holidays", s.skip_holidays === undefined ? "—" : t(s.skip_holidays ? "c.yes" : "c.no")],
       ["c.s.retry", retryText(s.retry)],
-      ["c.s.max_per_day", s.max_per_day === undefined || s.max_per_day === null ? "—" : String(s.max_per_day)],
+      ["c.s.max_per_day", s.max_per_day === undefined || s.max_per_day === null ? "—" : s.max_per_day === 0 ? t("c.no_limit") : String(s.max_per_day)],
       ["c.s.attempts_per_sec", num(s.attempts_per_sec)],
       ["c.s.max_lines", num(s.max_lines)],
       ["c.s.over_dial", num(s.over_dial)],
