@@ -16,8 +16,9 @@ SIP_PORT=$((HTTP_PORT + 1))
 . $DIR/engine.sh
 browser_engine "$BIN" "$OUT" $SIP_PORT $HTTP_PORT $((HTTP_PORT + 10))-$((HTTP_PORT + 49))
 SUP_PASSWORD=$(demo_password zhaolei)
+AGENT_PASSWORD=$(demo_password zhangmin)
 set +e
-TZ=Asia/Shanghai BASE_URL=http://127.0.0.1:$HTTP_PORT OUT=$OUT SUP_PASSWORD=$SUP_PASSWORD node $DIR/campaigns.test.js
+TZ=Asia/Shanghai BASE_URL=http://127.0.0.1:$HTTP_PORT OUT=$OUT SUP_PASSWORD=$SUP_PASSWORD AGENT_PASSWORD=$AGENT_PASSWORD node $DIR/campaigns.test.js
 rc=$?
 set -e
 if grep -qi 'panicked' "$OUT/hotline.log"; then echo "FAIL: the engine panicked"; rc=1; fi

@@ -6,9 +6,10 @@
 // settings as applied shown), uploads a CSV list with a bad row (the counts and the refused
 // row shown), starts it, pauses it with a reason (shown), resumes it, waits (bounded) for the
 // engine to pause it itself because its calls cannot be placed ("the route is down" shown),
-// stops it (no move left), puts a number on the do-not-call list and takes it off, and
-// downloads the results CSV (its header checked). A name with markup is shown as text. No
-// dialog, page error or console error may happen.
+// downloads the results CSV (its header checked), shows the 409 of a resume made stale by the
+// API, stops it (no move left), puts a number on the do-not-call list and takes it off; an
+// agent is told the page is not theirs. A name with markup is shown as text. No dialog, page
+// error or console error may happen.
 // Prints one line per check and "campaigns page: N passed, M failed".
 
 const fs = require("fs");
@@ -197,6 +198,17 @@ const visible = (page, sel) => page.isVisible(sel);
     await page.click("#lang");
     check("English labels", (await text(page, "#d-status")) === "stopped" && (await text(page, "#list-h")) === "Campaigns", await text(page, "#d-status"));
     await page.screenshot({ path: path.join(OUT, "campaigns.png"), fullPage: true });
+
+    // An agent: told the page is the supervisors', nothing asked of the API.
+    await page.click("#lang");
+    await page.click("#logout");
+    await page.waitForSelector("#login:not([hidden])");
+    await page.fill("#login-name", "zhangmin");
+    await page.fill("#login-password", env.AGENT_PASSWORD);
+    await page.click("#login-form button[type=submit]");
+    await page.waitForSelector('#c-msg[data-kind="info"]:not([hidden])');
+    check("an agent is told it is the supervisors' page", (await text(page, "#c-msg")).includes("班长"), await text(page, "#c-msg"));
+    check("an agent sees no campaign or form", !(await visible(page, "#c-table")) && !(await visible(page, "#c-form")) && !(await visible(page, "#d-card")));
   } catch (e) {
     check("no exception", false, e.message);
   } finally {

@@ -344,8 +344,15 @@
   const label = (prefix, code) => H.label(prefix, code) || "—";
   const num = (v) => (v === null || v === undefined ? "—" : String(v));
 
-  async function start() {
+  async function start(agent) {
     renderSelects();
+    if (agent.role !== "supervisor" && agent.role !== "admin") {
+      // Campaigns are the supervisors' (the API would refuse every call).
+      say($("c-msg"), t("c.role"), "info");
+      for (const card of $("campaigns").querySelectorAll("section")) card.hidden = true;
+      return;
+    }
+    for (const card of $("campaigns").querySelectorAll("section:not(#d-card)")) card.hidden = false;
     await Promise.all([load(), loadDnc()]);
     clearInterval(C.timer);
     C.timer = setInterval(refresh, REFRESH_MS);
