@@ -197,6 +197,7 @@ const visible = (page, sel) => page.isVisible(sel);
     // English.
     await page.click("#lang");
     check("English labels", (await text(page, "#d-status")) === "stopped" && (await text(page, "#list-h")) === "Campaigns", await text(page, "#d-status"));
+    check("English results", (await text(page, "#d-rrows tr[data-attempt] td:nth-child(4)")) === "failed", await text(page, "#d-rrows"));
     await page.screenshot({ path: path.join(OUT, "campaigns.png"), fullPage: true });
 
     // An agent: told the page is the supervisors', nothing asked of the API.

@@ -601,6 +601,7 @@
   }
 
   function renderResults(all) {
+    C.lastResults = all;
     const shown = all.slice(-RESULTS_SHOWN).reverse();
     if (!shown.length) {
       $("d-rrows").replaceChildren(el("tr", {}, el("td", { class: "empty", text: t("c.no_results"), attrs: { colspan: 8 } })));
@@ -918,6 +919,7 @@
         renderList();
         renderCampaign();
         if (C.lastTargets) renderTargets(C.lastTargets);
+        if (C.lastResults) renderResults(C.lastResults);
         loadDnc();
       },
     });
