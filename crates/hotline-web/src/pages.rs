@@ -3,7 +3,9 @@
 //! (`/wall/reports`), the call search with its recording player (`/wall/calls`) and quality
 //! assessment (`/wall/qa`: the work list, evaluating a call beside its recording, calibration
 //! and disputes; the player is `recording.js`, shared with `/wall/calls`; the agent's own
-//! evaluations are on the desk, `desk-qa.js`),
+//! evaluations are on the desk, `desk-qa.js`), outbound campaigns (`/wall/campaigns`: the
+//! campaigns and their progress, making, listing, starting and stopping one, its targets and
+//! results, the do-not-call list),
 //! plain HTML, JavaScript and CSS compiled into the binary from `crates/hotline-web/pages/`
 //! (no build step). They hold no data: they log in through `/api/login`, keep the token in
 //! the tab's session storage, send it in the `Authorization` header, and follow
@@ -131,6 +133,16 @@ const FILES: &[(&str, &str, &str)] = &[
         "/pages/desk-qa.js",
         "text/javascript; charset=utf-8",
         include_str!("../pages/desk-qa.js"),
+    ),
+    (
+        "/wall/campaigns",
+        "text/html; charset=utf-8",
+        include_str!("../pages/campaigns.html"),
+    ),
+    (
+        "/pages/campaigns.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/campaigns.js"),
     ),
     (
         "/pages/style.css",
