@@ -223,7 +223,7 @@ async fn a_dunning_campaign_reaches_its_customers_and_keeps_every_result() {
             ("A-1".to_string(), "done opted_out".to_string()),
             ("A-2".to_string(), "done answered".to_string()),
             ("A-3".to_string(), "skipped do_not_call".to_string()),
-            ("A-4".to_string(), "due -".to_string()),
+            ("A-4".to_string(), "due busy".to_string()),
         ]
     );
     let results = sup.get(&format!("/api/campaigns/{id}/results")).await;

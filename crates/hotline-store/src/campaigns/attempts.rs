@@ -81,7 +81,7 @@ pub struct CampaignProgress {
     pub promises: i64,
     pub promised_fen: i64,
     pub opted_out: i64,
-    /// Targets not final yet.
+    /// Targets still to be called (not final; of a stopped campaign, only calls under way).
     pub remaining: i64,
 }
 
@@ -321,7 +321,16 @@ impl Store {
                 _ => {}
             }
         }
-        p.remaining = p.pending + p.due + p.in_progress;
+        // A stopped or finished campaign calls nobody more: only calls under way remain.
+        let live = self
+            .campaign(campaign_id)
+            .await?
+            .is_some_and(|c| !c.status.is_final());
+        p.remaining = if live {
+            p.pending + p.due + p.in_progress
+        } else {
+            p.in_progress
+        };
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) AS dialled, \
              CAST(COALESCE(SUM(CASE WHEN result IN {REACHED} THEN 1 ELSE 0 END), 0) AS BIGINT) \

@@ -82,7 +82,15 @@ pub async fn import(
 ) -> ApiResult<ImportView> {
     let accounts: std::collections::HashMap<usize, String> =
         rows.iter().map(|r| (r.row, r.customer.clone())).collect();
-    let report = import_targets(rows, ImportOptions::default());
+    // A campaign calls customers in mainland China: a short or odd number (a service number
+    // such as 12345, a typo) is refused, not dialled.
+    let report = import_targets(
+        rows,
+        ImportOptions {
+            mainland_only: true,
+            ..ImportOptions::default()
+        },
+    );
     let targets: Vec<NewTarget> = report
         .targets
         .iter()

@@ -532,6 +532,15 @@ impl Run {
         {
             warn!(campaign = self.campaign.id, target = tid, error = %e, "attempt result not stored");
         }
+        // The target shows its last result whatever follows (a retry keeps it).
+        if let Err(e) = self
+            .env
+            .store
+            .set_target_state(tid, "in_progress", None, Some(&end.result), None, now)
+            .await
+        {
+            warn!(campaign = self.campaign.id, target = tid, error = %e, "target's last result not stored");
+        }
         if result == CallResult::Answered {
             self.follow_up(target, &o, now).await;
         }

@@ -236,7 +236,7 @@ async fn every_target_is_called_as_the_rules_say_and_the_results_are_stored() {
         states(&store, id).await,
         vec![
             ("A-1".into(), "done".into(), Some("answered".into())),
-            ("A-2".into(), "due".into(), None),
+            ("A-2".into(), "due".into(), Some("busy".into())),
             ("A-3".into(), "done".into(), Some("opted_out".into())),
             ("A-4".into(), "skipped".into(), Some("do_not_call".into())),
         ]
