@@ -43,11 +43,13 @@ impl CorePlacer {
 }
 
 /// The campaign's result for a call not answered: busy, rang out, declined (603), or failed;
-/// a failure of the route (a 5xx, no answer from the trunk, the transport) is said as such.
+/// a failure of the route (the trunk refusing with 403 or failing with a 5xx, the transport)
+/// is said as such.
 fn not_reached(reason: EndReason) -> PlaceOutcome {
     let (result, route) = match reason {
         EndReason::Failed(603) => (CallResult::Rejected, None),
-        EndReason::Failed(code @ 500..=599) => {
+        // The trunk refusing (403) or failing (5xx): the route, not the customer.
+        EndReason::Failed(code @ (403 | 500..=599)) => {
             (CallResult::Failed, Some(format!("{code} from the route")))
         }
         EndReason::TransportFailure => (CallResult::Failed, Some("the transport failed".into())),
