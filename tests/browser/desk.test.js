@@ -575,8 +575,15 @@ async function main() {
     await wall.selectOption(`#force-${other.id}`, "not_ready:meeting");
     await wall.click(`#agent-rows tr[data-agent="${other.id}"] button`);
     await wall.waitForFunction((id) => document.querySelector(`#agent-rows tr[data-agent="${id}"]`).dataset.state === "not_ready", other.id, { timeout: 5000 });
-    const acd = await api("GET", "/api/acd", sup);
-    const o = acd.agents.find((a) => a.id === other.id);
+    // liqiang was not ready already (logged in, reason login): the row's state says nothing
+    // of the force having been applied; the router's answer does (waited for, bounded).
+    let o = {};
+    for (let i = 0; i < 50; i++) {
+      const acd = await api("GET", "/api/acd", sup);
+      o = acd.agents.find((a) => a.id === other.id) || {};
+      if (o.state && o.state.reason === "meeting") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     check("wall: supervisor set an agent not ready (meeting)", o.state.state === "not_ready" && o.state.reason === "meeting", `${other.name}: ${o.state.state} ${o.state.reason}`);
     // The forced state is kept in the audit trail, and the wallboard lists it.
     const audit = await api("GET", "/api/audit?limit=5", sup);
