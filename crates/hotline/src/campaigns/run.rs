@@ -524,6 +524,7 @@ impl Run {
             note: o.note.clone().or(o.route_failure.clone()),
             call_id: None,
         };
+        // The target notes it as its last result (a retry keeps it) in the same write.
         if let Err(e) = self
             .env
             .store
@@ -531,15 +532,6 @@ impl Run {
             .await
         {
             warn!(campaign = self.campaign.id, target = tid, error = %e, "attempt result not stored");
-        }
-        // The target shows its last result whatever follows (a retry keeps it).
-        if let Err(e) = self
-            .env
-            .store
-            .set_target_state(tid, "in_progress", None, Some(&end.result), None, now)
-            .await
-        {
-            warn!(campaign = self.campaign.id, target = tid, error = %e, "target's last result not stored");
         }
         if result == CallResult::Answered {
             self.follow_up(target, &o, now).await;
