@@ -62,6 +62,8 @@ struct Run {
     dnc_seen: i64,
     failures_in_a_row: u32,
     in_flight: usize,
+    /// Progressive: the queue whose free agents pace the calls, and the agent wait.
+    progressive: Option<(String, Duration)>,
     outcomes: mpsc::UnboundedSender<(TargetId, u32, PlaceOutcome)>,
 }
 
@@ -140,6 +142,7 @@ impl Run {
             dnc_seen: 0,
             failures_in_a_row: 0,
             in_flight: 0,
+            progressive: None,
             outcomes,
         })
     }
@@ -166,8 +169,9 @@ impl Run {
     async fn dialler(&mut self, now: i64) -> Option<hotline_campaign::Dialler> {
         let c = &self.campaign;
         let id = c.id;
-        if mode_of(c) != Mode::IvrOnly {
-            self.refuse("progressive and preview campaigns are not run yet: IVR-only only")
+        let mode = mode_of(c);
+        if mode == Mode::Preview {
+            self.refuse("preview campaigns are not run yet: IVR-only and progressive only")
                 .await;
             return None;
         }
@@ -178,9 +182,23 @@ impl Run {
                 return None;
             }
         };
+        if mode == Mode::Progressive {
+            let Some(queue) = c.queue.clone().filter(|q| !q.is_empty()) else {
+                self.refuse("a progressive campaign needs its agents' queue")
+                    .await;
+                return None;
+            };
+            if self.env.agents.is_none() {
+                self.refuse("progressive campaigns need the ACD (acd.enabled)")
+                    .await;
+                return None;
+            }
+            let wait = Duration::from_secs(u64::from(settings.agent_wait()));
+            self.progressive = Some((queue, wait));
+        }
         let cfg = match settings.campaign(
             &id.to_string(),
-            Mode::IvrOnly,
+            mode,
             self.env.zone.clone(),
             &self.env.holidays,
         ) {
@@ -347,8 +365,19 @@ impl Run {
         out.extend(self.feed_dnc(d, now).await);
         if d.status() == hotline_campaign::Status::Running {
             out.extend(self.feed_today(d, now).await);
+            out.extend(self.feed_free_agents(d, now).await);
         }
         out
+    }
+
+    /// Progressive: the free agents of the campaign's queue now (none when the router cannot
+    /// say: no call is placed without an agent to take it).
+    async fn feed_free_agents(&self, d: &mut hotline_campaign::Dialler, now: i64) -> Vec<Action> {
+        let (Some((queue, _)), Some(agents)) = (&self.progressive, &self.env.agents) else {
+            return Vec::new();
+        };
+        let free = agents.free(queue).await.unwrap_or(0);
+        d.handle(now, Event::FreeAgents(free))
     }
 
     /// Carries out one action; `true` when the run is over (stopped or done).
@@ -455,6 +484,8 @@ impl Run {
             caller_id: self.caller_id.clone(),
             flow: self.campaign.flow.clone(),
             data,
+            campaign_name: self.campaign.name.clone(),
+            progressive: self.progressive.clone(),
         };
         let placer = self.env.placer.clone();
         let tx = self.outcomes.clone();
