@@ -21,6 +21,9 @@ use super::{PlaceOutcome, PlaceRequest, RunnerEnv, POLL};
 /// Failed calls in a row, each a route failure, that pause the campaign (the route is down).
 const ROUTE_DOWN_AFTER: u32 = 5;
 
+/// How often today's calls per customer (every campaign's) are read again, in ms.
+const TODAY_EVERY_MS: i64 = 10_000;
+
 fn result_name(r: CallResult) -> &'static str {
     match r {
         CallResult::Answered => "answered",
@@ -64,6 +67,8 @@ struct Run {
     in_flight: usize,
     /// Progressive: the queue whose free agents pace the calls, and the agent wait.
     progressive: Option<(String, Duration)>,
+    /// When today's calls per customer were last read (the date and the time).
+    today_read: Option<(hotline_time::CivilDate, i64)>,
     outcomes: mpsc::UnboundedSender<(TargetId, u32, PlaceOutcome)>,
 }
 
@@ -143,6 +148,7 @@ impl Run {
             failures_in_a_row: 0,
             in_flight: 0,
             progressive: None,
+            today_read: None,
             outcomes,
         })
     }
@@ -310,10 +316,19 @@ impl Run {
         out
     }
 
-    /// Gives the dialler today's calls per customer across campaigns.
-    async fn feed_today(&self, d: &mut hotline_campaign::Dialler, now: i64) -> Vec<Action> {
+    /// Gives the dialler today's calls per customer across campaigns: read at the start, when
+    /// the date changes, and every [`TODAY_EVERY_MS`] (the other campaigns' calls; this one's
+    /// the dialler counts itself), not on every look (it reads every customer's count).
+    async fn feed_today(&mut self, d: &mut hotline_campaign::Dialler, now: i64) -> Vec<Action> {
         let zone = &self.env.zone;
         let date = zone.date(now);
+        if self
+            .today_read
+            .is_some_and(|(day, at)| day == date && now - at < TODAY_EVERY_MS && now >= at)
+        {
+            return Vec::new();
+        }
+        self.today_read = Some((date, now));
         let from = zone.day_start(date);
         let to = zone.start_of_day(from + 36 * 3_600_000);
         match self.env.store.campaign_calls_between(from, to).await {
