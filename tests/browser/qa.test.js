@@ -184,6 +184,10 @@ function inked(page, sel) {
     const wcells = await page.$$eval(`#w-rows tr[data-call="${OLD_CALL}"] td`, (tds) => tds.map((td) => td.textContent));
     check("work list: agent, staff no, talk time, queue, to evaluate", wcells[0] === "李强" && wcells[1] === "1024" && wcells[3] === "1:30" && wcells[4] === "综合" && wcells[5] === "待评估", wcells.join(" | "));
     check("work list: the call time", wcells[2].startsWith(new Date(Number(env.OLD_CALL_AT)).toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" })) && wcells[2].endsWith("10:00:00"), wcells[2]);
+    const teams = (await api("GET", "/api/teams", qa.token)).body;
+    const offered = await page.$$eval("#q-teams option", (os) => os.map((o) => o.value).sort());
+    const withAgents = teams.filter((tm) => tm.agents > 0).map((tm) => tm.name).sort();
+    check("the team filters offer GET /api/teams' teams with agents", withAgents.length > 0 && JSON.stringify(offered) === JSON.stringify(withAgents), `${offered} vs ${withAgents}`);
     await page.screenshot({ path: path.join(OUT, "qa-work.png"), fullPage: true });
     await page.click(`#w-rows tr[data-call="${OLD_CALL}"] button`);
     await page.waitForSelector("#e-form:not([hidden])");

@@ -272,18 +272,18 @@
     // The tab first (a click meanwhile is not undone); a call waits for the forms.
     if (call) showTab("eval");
     else showTab(evaluator ? (["work", "eval", "cal", "list"].includes(tab) ? tab : "work") : "eval");
-    const [forms, agents] = await Promise.all([
+    const [forms, agents, teams] = await Promise.all([
       api("GET", "/api/qa/forms").catch((err) => {
         if (evaluator) say($("q-note"), errorText(err), "error");
         return null;
       }),
       api("GET", "/api/directory").catch(() => null),
+      api("GET", "/api/teams").catch(() => null),
     ]);
     Q.forms = forms;
-    (agents || []).forEach((a) => {
-      Q.names.set(a.id, a.name);
-      if (a.role === "agent") learnTeam(a.team);
-    });
+    (agents || []).forEach((a) => Q.names.set(a.id, a.name));
+    // The team filters offer the teams with agents (a floor team has none to assess).
+    (teams || []).filter((tm) => tm.agents > 0).forEach((tm) => learnTeam(tm.name));
     if (call && Q.me === agent) openCall(call);
   }
 

@@ -226,6 +226,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Put, "/api/calls/{id}/legal_hold", recordings::legal_hold),
         ep(Get, "/api/agents", agents::list),
         ep(Get, "/api/directory", agents::directory),
+        ep(Get, "/api/teams", teams::list),
         ep(Get, "/api/events", live::events),
         ep(Get, "/api/acd", acd::overview),
         ep(Get, "/api/wallboard", wallboard::wallboard),
