@@ -25,6 +25,9 @@ struct Stream {
     buf: String,
 }
 
+/// How long a stream may say nothing before [`Stream::next`] gives up.
+const QUIET: Duration = Duration::from_secs(60);
+
 impl Stream {
     async fn open(api: &Api, token: &str) -> Stream {
         let res = api
@@ -39,7 +42,10 @@ impl Stream {
         }
     }
 
-    /// The next event (name, JSON), or `None` after 3 s of nothing.
+    /// The next event (name, JSON), or `None` when the stream ends or nothing comes for
+    /// [`QUIET`] (a stuck stream fails the test instead of hanging it; long enough that a
+    /// loaded machine only makes it slow: CI once saw a 200-stream run's first dispatch come
+    /// more than 3 s after the readers started waiting).
     async fn next(&mut self) -> Option<(String, Value)> {
         loop {
             if let Some(end) = self.buf.find("\n\n") {
@@ -58,7 +64,7 @@ impl Stream {
                 }
                 return Some((name, serde_json::from_str(&data).expect("JSON data")));
             }
-            let chunk = tokio::time::timeout(Duration::from_secs(3), self.res.chunk())
+            let chunk = tokio::time::timeout(QUIET, self.res.chunk())
                 .await
                 .ok()?
                 .ok()??;
