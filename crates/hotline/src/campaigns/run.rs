@@ -87,8 +87,10 @@ pub async fn run_campaign(env: RunnerEnv, id: i64) {
     if status == CampaignStatus::Paused {
         actions.extend(dialler.handle(now, Event::Pause));
     }
+    // Stopped or done: once set, the run ends when the calls under way have ended (the
+    // dialler says so once).
+    let mut finished = false;
     loop {
-        let mut finished = false;
         for a in std::mem::take(&mut actions) {
             finished |= run.carry_out(a, &mut dialler).await;
         }

@@ -661,3 +661,52 @@ async fn a_progressive_call_no_agent_took_is_stored_abandoned_and_called_again()
     run.abort();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Holds every call until the test lets them end (answered).
+struct GatedPlacer {
+    gate: Notify,
+    placed: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Placer for GatedPlacer {
+    async fn place(&self, _req: PlaceRequest) -> PlaceOutcome {
+        let opened = self.gate.notified();
+        self.placed.fetch_add(1, Ordering::SeqCst);
+        opened.await;
+        answered()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_stopped_with_a_call_under_way_ends_its_run_when_the_call_ends() {
+    let (store, _, dir) = crate::test_store::with_a_district("campaign-stopped").await;
+    let id = campaign(&store, &[("S-1", "13900000021")]).await;
+    let placer = Arc::new(GatedPlacer {
+        gate: Notify::new(),
+        placed: std::sync::atomic::AtomicUsize::new(0),
+    });
+    let env = RunnerEnv {
+        placer: placer.clone(),
+        ..env(&store, FakePlacer::new(&[]), Arc::new(AtomicI64::new(0)))
+    };
+    let run = tokio::spawn(run_campaign(env, id));
+    until("the call", || async {
+        placer.placed.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    store
+        .set_campaign_status(id, CampaignStatus::Stopped, Some("test"), 0)
+        .await
+        .unwrap();
+    tokio::time::sleep(POLL * 4).await;
+    assert!(!run.is_finished(), "the call under way is waited for");
+    placer.gate.notify_waiters();
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the run ends once its call has ended")
+        .unwrap();
+    let attempts = store.campaign_attempts(id, None, 10).await.unwrap();
+    assert_eq!(attempts[0].result.as_deref(), Some("answered"), "its result kept");
+    let _ = std::fs::remove_dir_all(dir);
+}
