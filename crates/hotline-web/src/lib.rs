@@ -180,9 +180,28 @@ where
     }
 }
 
-/// An endpoint taking bodies up to `limit` bytes instead of [`MAX_BODY`] (a recording).
-fn large(mut e: Endpoint, limit: usize) -> Endpoint {
-    e.handler = e.handler.layer(DefaultBodyLimit::max(limit));
+/// The routes taking bodies larger than [`MAX_BODY`], with their limits: a notice's
+/// recording, a campaign's list. The one place they are said: the routes' `DefaultBodyLimit`
+/// and the early 413 on a declared length (`middleware`) both read it.
+const LARGE_BODIES: [(&str, usize); 2] = [
+    (
+        notice_recordings::PATH,
+        notice_recordings::MAX_RECORDING_BYTES,
+    ),
+    (campaigns::TARGETS_PATH, campaigns::MAX_LIST),
+];
+
+/// The largest body route `path` (axum's pattern) takes.
+pub(crate) fn body_limit(path: &str) -> usize {
+    LARGE_BODIES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map_or(MAX_BODY, |(_, limit)| *limit)
+}
+
+/// An endpoint of [`LARGE_BODIES`], taking bodies up to its limit instead of [`MAX_BODY`].
+fn large(mut e: Endpoint) -> Endpoint {
+    e.handler = e.handler.layer(DefaultBodyLimit::max(body_limit(e.path)));
     e
 }
 
@@ -265,10 +284,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/notices/{id}", notices::one),
         ep(Put, "/api/notices/{id}", notices::update),
         ep(Delete, "/api/notices/{id}", notices::end),
-        large(
-            ep(Put, notice_recordings::PATH, notice_recordings::put),
-            notice_recordings::MAX_RECORDING_BYTES,
-        ),
+        large(ep(Put, notice_recordings::PATH, notice_recordings::put)),
         ep(Delete, notice_recordings::PATH, notice_recordings::delete),
         ep(Get, "/api/incidents", incidents::list),
         ep(Post, "/api/incidents", incidents::open),
@@ -293,10 +309,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Get, "/api/campaigns", campaigns::list),
         ep(Post, "/api/campaigns", campaigns::create),
         ep(Get, "/api/campaigns/{id}", campaigns::one),
-        large(
-            ep(Post, "/api/campaigns/{id}/targets", campaigns::upload),
-            campaigns::MAX_LIST,
-        ),
+        large(ep(Post, campaigns::TARGETS_PATH, campaigns::upload)),
         ep(Get, "/api/campaigns/{id}/targets", campaigns::targets),
         ep(Get, "/api/campaigns/{id}/results", campaigns::results),
         ep(Post, "/api/campaigns/{id}/start", campaigns::start),

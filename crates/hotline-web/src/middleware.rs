@@ -20,15 +20,11 @@ pub async fn content_length_limit(req: Request, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    // The recording upload has its own, larger limit (`DefaultBodyLimit` on its route).
-    let limit = match req
+    // A recording upload or a campaign's list has its own, larger limit (`LARGE_BODIES`).
+    let limit = req
         .extensions()
         .get::<MatchedPath>()
-        .map(MatchedPath::as_str)
-    {
-        Some(crate::notice_recordings::PATH) => crate::notice_recordings::MAX_RECORDING_BYTES,
-        _ => crate::MAX_BODY,
-    };
+        .map_or(crate::MAX_BODY, |p| crate::body_limit(p.as_str()));
     if declared.is_some_and(|n| n > limit as u64) {
         return too_large().into_response();
     }

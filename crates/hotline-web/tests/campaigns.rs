@@ -418,3 +418,41 @@ async fn the_do_not_call_list_is_kept_once_per_number() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_list_larger_than_an_ordinary_body_is_taken_up_to_its_own_limit() {
+    each_api(|api| async move {
+        let _f = fixture(&api.store).await;
+        let sup = api.login("li", "boss").await;
+        let mut made =
+            json!({"name": "big list", "kind": "notice", "mode": "ivr", "flow": "notice"});
+        made.as_object_mut().unwrap().remove("list");
+        let a = api.post(&sup, "/api/campaigns", made).await;
+        assert_eq!(a.status, 201, "{:#}", a.body);
+        let id = a.body["campaign"]["id"].as_i64().unwrap();
+        // 5,000 rows: over the 64 KiB every other body may be, far under the list's 8 MiB.
+        let mut text = String::from("account,number\n");
+        for i in 0..5000 {
+            text.push_str(&format!("B-{i},139{i:08}\n"));
+        }
+        assert!(text.len() > hotline_web::MAX_BODY, "{} bytes", text.len());
+        let a = csv(&api, &sup, id, &text).await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        assert_eq!(a.body["added"], 5000, "{:#}", a.body);
+        // Over the list's own limit: refused before it is read.
+        let huge = "x".repeat(8 * 1024 * 1024 + 1);
+        let a = csv(&api, &sup, id, &huge).await;
+        assert_eq!(a.status, 413, "{:#}", a.body);
+        // Any other route keeps the ordinary limit.
+        let a = raw_post(
+            &api,
+            &sup,
+            "/api/campaigns",
+            Some("application/json"),
+            vec![b' '; hotline_web::MAX_BODY + 1],
+        )
+        .await;
+        assert_eq!(a.status, 413, "{:#}", a.body);
+    })
+    .await;
+}

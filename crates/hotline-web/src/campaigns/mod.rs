@@ -15,6 +15,9 @@ mod results;
 
 pub use dnc::{add_dnc, dnc_list, remove_dnc};
 pub use lists::{upload, RuleBody, MAX_LIST};
+
+/// Where a campaign's list is uploaded (a CSV up to [`MAX_LIST`]).
+pub const TARGETS_PATH: &str = "/api/campaigns/{id}/targets";
 pub use results::{results, targets};
 
 use axum::extract::State;

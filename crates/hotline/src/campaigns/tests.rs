@@ -707,6 +707,10 @@ async fn a_campaign_stopped_with_a_call_under_way_ends_its_run_when_the_call_end
         .expect("the run ends once its call has ended")
         .unwrap();
     let attempts = store.campaign_attempts(id, None, 10).await.unwrap();
-    assert_eq!(attempts[0].result.as_deref(), Some("answered"), "its result kept");
+    assert_eq!(
+        attempts[0].result.as_deref(),
+        Some("answered"),
+        "its result kept"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

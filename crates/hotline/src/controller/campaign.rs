@@ -120,7 +120,19 @@ pub fn outcome(o: CampaignOutcome) -> PlaceOutcome {
             note: Some(why),
             ..PlaceOutcome::default()
         },
-        // The campaign's data or flow: failed (retried as the rules say), the route is fine.
+        // No flows at all, or not the campaign's: every call would fail alike, so it counts
+        // towards pausing the campaign with the reason, as a route down does.
+        CampaignOutcome::NotPlaced(why)
+            if why.starts_with("no IVR flows") || why.starts_with("no flow ") =>
+        {
+            PlaceOutcome {
+                result: Some(CallResult::Failed),
+                route_failure: Some(why.clone()),
+                note: Some(why),
+                ..PlaceOutcome::default()
+            }
+        }
+        // One target's data the flow cannot take: failed (retried as the rules say).
         CampaignOutcome::NotPlaced(why) => PlaceOutcome {
             result: Some(CallResult::Failed),
             note: Some(why),
@@ -188,6 +200,14 @@ mod tests {
             (bad.result, bad.route_failure),
             (Some(CallResult::Failed), None)
         );
+        for why in ["no IVR flows loaded", "no flow \"dunning\""] {
+            let gone = outcome(CampaignOutcome::NotPlaced(why.into()));
+            assert_eq!(
+                gone.route_failure.as_deref(),
+                Some(why),
+                "every call would fail: the campaign pauses saying why"
+            );
+        }
         let answered = outcome(CampaignOutcome::Answered {
             talk_ms: 30_000,
             keys: "9".into(),
