@@ -29,6 +29,7 @@ pub mod qa_draw;
 pub mod recording_keys;
 pub mod recording_purge;
 pub mod serve;
+pub mod sms_gateway;
 pub mod storage;
 #[cfg(test)]
 mod test_store;

@@ -335,6 +335,14 @@ pub async fn serve(
         holidays: Arc::new(holidays),
         placer: Arc::new(placer),
         clock: Arc::new(storage::now_ms),
+        sms: (!cfg.sms.host.is_empty()).then(|| {
+            let gateway = crate::sms_gateway::Gateway::start(
+                &cfg.sms,
+                store.clone(),
+                Arc::new(storage::now_ms),
+            );
+            gateway as Arc<dyn crate::campaigns::sms::SmsSender>
+        }),
     });
     crate::memory::spawn();
     shutdown_signal().await;

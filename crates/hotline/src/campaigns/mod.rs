@@ -5,10 +5,15 @@
 //! before its call is placed, every result and target state after. Calls are placed through a
 //! [`Placer`] (the call controller in the engine; a fake in the tests).
 //!
+//! SMS campaigns (`channel: "sms"` in the settings) are run by `sms.rs` with the same
+//! dialler (windows, do-not-call, retries, pacing), sending a text through an [`sms::SmsSender`]
+//! instead of placing a call.
+//!
 //! Only IVR-only campaigns are run for now: a progressive or preview campaign is paused with
 //! that reason (placing calls needs the agents' side, not built yet).
 
 mod run;
+pub mod sms;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -78,6 +83,8 @@ pub struct RunnerEnv {
     pub placer: Arc<dyn Placer>,
     /// The wall clock, in Unix milliseconds (a test's may be its own).
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    /// The SMS gateway SMS campaigns send through (`None`: not configured, they pause).
+    pub sms: Option<Arc<dyn sms::SmsSender>>,
 }
 
 /// Watches the store and runs every running (or paused) campaign, for ever. A run that ended
@@ -118,10 +125,12 @@ pub fn spawn(env: RunnerEnv) -> JoinHandle<()> {
                 ended.remove(&c.id);
                 info!(campaign = c.id, name = %c.name, status = c.status.as_str(), "campaign run starts");
                 let env = env.clone();
-                running.insert(
-                    c.id,
-                    tokio::spawn(async move { run_campaign(env, c.id).await }),
-                );
+                let task = if sms::is_sms(&c) {
+                    tokio::spawn(sms::run_sms_campaign(env, c.id))
+                } else {
+                    tokio::spawn(async move { run_campaign(env, c.id).await })
+                };
+                running.insert(c.id, task);
             }
         }
     })

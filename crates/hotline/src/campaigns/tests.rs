@@ -94,6 +94,7 @@ fn env(store: &Store, placer: Arc<FakePlacer>, offset: Arc<AtomicI64>) -> Runner
         }]),
         placer,
         clock: Arc::new(move || crate::storage::now_ms() + offset.load(Ordering::SeqCst)),
+        sms: None,
     }
 }
 

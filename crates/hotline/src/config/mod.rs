@@ -50,6 +50,7 @@ pub struct Config {
     pub acd: AcdConfig,
     pub dialing: DialingConfig,
     pub qa: QaConfig,
+    pub sms: SmsConfig,
     pub log: LogConfig,
 }
 
@@ -471,6 +472,37 @@ impl Default for QaConfig {
             forms_dir: PathBuf::from("qa-forms"),
             default_form: "standard".into(),
             sample_per_agent: 3,
+        }
+    }
+}
+
+/// `[sms]`: the SMS gateway (an SMSC, over SMPP 3.4 bound as a transceiver) that SMS
+/// campaigns send through, and whose STOP / 退订 replies go on the do-not-call list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// The SMSC's host; "" = no gateway (SMS campaigns are paused saying so).
+    pub host: String,
+    pub port: u16,
+    /// The SMPP account.
+    pub system_id: String,
+    /// Its password; better given as `HOTLINE_SMS_PASSWORD` than written in the file.
+    pub password: String,
+    /// The sender address the customers see (the hotline's number or short code).
+    pub source: String,
+    /// Most submissions a second (the account's limit at the SMSC).
+    pub submits_per_sec: u32,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        SmsConfig {
+            host: String::new(),
+            port: 2775,
+            system_id: "hotline".into(),
+            password: String::new(),
+            source: "95598".into(),
+            submits_per_sec: 20,
         }
     }
 }

@@ -50,6 +50,10 @@ pub(super) const SECTIONS: &[(&str, &str)] = &[
         "qa",
         "Quality assessment: evaluation forms (qa-forms/README.md) and the evaluators' weekly work list.",
     ),
+    (
+        "sms",
+        "The SMS gateway (an SMSC over SMPP 3.4, bound as a transceiver) that SMS campaigns send through; STOP / 退订 replies go on the do-not-call list.",
+    ),
     ("log", "Logging, to stderr."),
 ];
 
@@ -329,6 +333,12 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("qa.forms_dir", "Folder of evaluation forms (<id>.yaml: sections, criteria with weights, yes/no or scale, critical items); every form is checked at start and an error stops it with file:line: reason. \"\" = no quality assessment (the /api/qa endpoints answer 503)."),
     ("qa.default_form", "The form a new evaluation uses when none is named; must be one of the forms."),
     ("qa.sample_per_agent", "Calls drawn at random per agent per week for the evaluators' work list, once the week is over (the same calls when drawn again; agents cannot tell which); 0 = no work list."),
+    ("sms.host", "The SMSC's host name or IP address; \"\" = no gateway (SMS campaigns are paused, saying so)."),
+    ("sms.port", "The SMSC's SMPP port."),
+    ("sms.system_id", "The SMPP account (system_id), at most 15 characters."),
+    ("sms.password", "The account's password, at most 8 characters; better set as HOTLINE_SMS_PASSWORD than written here."),
+    ("sms.source", "The sender address customers see (the hotline's number or short code)."),
+    ("sms.submits_per_sec", "Most messages (parts) submitted a second: the account's limit at the SMSC."),
     (
         "log.level",
         "Log filter: trace, debug, info, warn, error, off, or per module, e.g.\n\
