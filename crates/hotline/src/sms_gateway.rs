@@ -24,6 +24,28 @@ use crate::config::SmsConfig;
 /// How long a text waits for the bind before it fails as "not bound".
 pub const BIND_GRACE: Duration = Duration::from_secs(5);
 
+/// The gateway's timing: the defaults in service, shorter in tests.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// How long a text waits for the bind.
+    pub bind_grace: Duration,
+    /// The pause after the SMSC throttles, and the retries of a part before it fails.
+    pub throttle_backoff_ms: u64,
+    pub max_retries: u32,
+    pub reconnect_min_ms: u64,
+}
+
+impl Default for Tuning {
+    fn default() -> Tuning {
+        Tuning {
+            bind_grace: BIND_GRACE,
+            throttle_backoff_ms: 1_000,
+            max_retries: 5,
+            reconnect_min_ms: 500,
+        }
+    }
+}
+
 type Waiting = Arc<Mutex<HashMap<u64, oneshot::Sender<Submission>>>>;
 
 /// The link to the SMSC as the submissions see it: bound, or why not.
@@ -41,6 +63,7 @@ pub struct Gateway {
     /// The earliest moment of the next submission (the rate limit).
     next_slot: tokio::sync::Mutex<tokio::time::Instant>,
     spacing: Duration,
+    bind_grace: Duration,
 }
 
 /// A receipt's state as the store names it (`None`: not final yet).
@@ -62,10 +85,23 @@ impl Gateway {
         store: Store,
         clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     ) -> Arc<Gateway> {
+        Gateway::start_tuned(cfg, store, clock, Tuning::default())
+    }
+
+    /// [`Gateway::start`] with its timing given.
+    pub fn start_tuned(
+        cfg: &SmsConfig,
+        store: Store,
+        clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+        tuning: Tuning,
+    ) -> Arc<Gateway> {
+        let mut session = SessionConfig::new(&cfg.system_id, &cfg.password, &cfg.source);
+        session.throttle_backoff_ms = tuning.throttle_backoff_ms;
+        session.max_retries = tuning.max_retries;
         let config = ClientConfig {
             addr: format!("{}:{}", cfg.host, cfg.port),
-            session: SessionConfig::new(&cfg.system_id, &cfg.password, &cfg.source),
-            reconnect_min_ms: 500,
+            session,
+            reconnect_min_ms: tuning.reconnect_min_ms,
             reconnect_max_ms: 30_000,
         };
         let (client, events) = Client::start(config);
@@ -84,6 +120,7 @@ impl Gateway {
             link,
             next_slot: tokio::sync::Mutex::new(tokio::time::Instant::now()),
             spacing: Duration::from_micros(1_000_000 / u64::from(cfg.submits_per_sec.max(1))),
+            bind_grace: tuning.bind_grace,
         })
     }
 
@@ -104,7 +141,7 @@ impl Gateway {
 impl SmsSender for Gateway {
     async fn submit(&self, to: &str, text: &str) -> Submission {
         let mut link = self.link.clone();
-        let bound = tokio::time::timeout(BIND_GRACE, async {
+        let bound = tokio::time::timeout(self.bind_grace, async {
             link.wait_for(|l| *l == Link::Bound).await.is_ok()
         })
         .await
@@ -244,3 +281,7 @@ async fn receipt_stored(store: &Store, smsc_id: &str, state: &str, at: i64) {
     }
     info!(id = %smsc_id, "a receipt for no message of ours");
 }
+
+#[cfg(test)]
+#[path = "sms_gateway_tests.rs"]
+mod tests;
