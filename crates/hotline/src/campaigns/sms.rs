@@ -94,8 +94,9 @@ pub async fn run_sms_campaign(env: RunnerEnv, id: i64) {
     if status == CampaignStatus::Paused {
         actions.extend(dialler.handle(now, Event::Pause));
     }
+    // Once stopped or done, the run ends when the texts under way are answered.
+    let mut finished = false;
     loop {
-        let mut finished = false;
         while !actions.is_empty() {
             for a in std::mem::take(&mut actions) {
                 let (end, more) = run.carry_out(a, &mut dialler).await;

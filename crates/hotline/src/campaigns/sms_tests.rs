@@ -449,3 +449,55 @@ async fn the_gateway_down_pauses_the_campaign_with_the_reason_and_no_gateway_say
         .is_empty());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Holds every text until released.
+struct HeldGateway {
+    release: tokio::sync::Semaphore,
+    sent: Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl SmsSender for HeldGateway {
+    async fn submit(&self, to: &str, _: &str) -> Submission {
+        self.sent.lock().unwrap().push(to.to_string());
+        let _ = self.release.acquire().await.unwrap();
+        Submission::Accepted {
+            message_ids: vec![format!("H{to}")],
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopped_with_a_text_under_way_the_run_ends_once_it_is_answered() {
+    let (store, _, dir) = crate::test_store::with_a_district("sms-stop").await;
+    let id = campaign(&store, &[("S-1", "13900000001", "zh")]).await;
+    let held = Arc::new(HeldGateway {
+        release: tokio::sync::Semaphore::new(0),
+        sent: Mutex::new(Vec::new()),
+    });
+    let clock = Arc::new(AtomicI64::new(TEN));
+    let mut e = env(&store, None, clock);
+    e.sms = Some(held.clone() as Arc<dyn SmsSender>);
+    let run = tokio::spawn(run_sms_campaign(e, id));
+    until("the text handed over", || async {
+        held.sent.lock().unwrap().len() == 1
+    })
+    .await;
+    store
+        .set_campaign_status(id, CampaignStatus::Stopped, Some("enough"), TEN)
+        .await
+        .unwrap();
+    tokio::time::sleep(POLL * 3).await;
+    assert!(!run.is_finished(), "the text under way is awaited");
+    held.release.add_permits(1);
+    tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("the run ends once the text is answered")
+        .unwrap();
+    let m = &store.campaign_messages(id, None, 10).await.unwrap()[0];
+    assert_eq!(
+        (m.status.as_str(), m.smsc_ids.as_deref()),
+        ("submitted", Some("H13900000001"))
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
