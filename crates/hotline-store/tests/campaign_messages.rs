@@ -151,6 +151,12 @@ async fn a_message_is_stored_once_before_it_is_sent_and_completed_by_the_smsc() 
             .unwrap()
             .unwrap();
         assert_eq!(r.status, "delivered");
+        let target = s.campaign_target(t[0]).await.unwrap().unwrap();
+        assert_eq!(
+            target.last_result.as_deref(),
+            Some("delivered"),
+            "the target shows its text's last word"
+        );
         // Receipts for texts of others, or intermediate states, change nothing.
         assert_eq!(
             s.apply_receipt("OTHER", "delivered", NOW).await.unwrap(),

@@ -242,7 +242,8 @@ impl Store {
 
     /// A delivery receipt for part `smsc_id` in `state` (one of the SMSC's final states
     /// named as in [`MESSAGE_STATUSES`]; an intermediate one is ignored). The message is
-    /// `delivered` once every part is; it takes a part's failure at once. `None` when no
+    /// `delivered` once every part is; it takes a part's failure at once; its target's last
+    /// result follows it. `None` when no
     /// message has that part (a receipt for another system's text).
     pub async fn apply_receipt(
         &self,
@@ -302,6 +303,16 @@ impl Store {
             .bind(message_id)
             .fetch_one(&mut *tx)
             .await?;
+        // The target shows its text's last word, unless a later attempt took over.
+        sqlx::query(
+            "UPDATE campaign_targets SET last_result = $1 WHERE id = $2 AND NOT EXISTS \
+             (SELECT 1 FROM campaign_messages l WHERE l.target_id = $2 AND l.id > $3)",
+        )
+        .bind(now.clone())
+        .bind(col::<i64>(&row, "target_id")?)
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Some(ReceiptApplied {
             message_id,

@@ -431,11 +431,8 @@ impl Run {
             text: text.clone(),
         };
         let stored = store.start_campaign_message(&m, now).await;
-        let result = match (stored, &missing) {
-            (Ok(Some(message)), None) => {
-                let Some(sender) = self.env.sms.clone() else {
-                    return Vec::new();
-                };
+        let result = match (stored, &missing, self.env.sms.clone()) {
+            (Ok(Some(message)), None, Some(sender)) => {
                 let tx = self.outcomes.clone();
                 self.in_flight += 1;
                 tokio::spawn(async move {
@@ -444,7 +441,15 @@ impl Run {
                 });
                 return Vec::new();
             }
-            (Ok(Some(message)), Some(name)) => {
+            (Ok(Some(message)), None, None) => {
+                // Not reached: a campaign without a gateway is paused before it starts.
+                let why = "no SMS gateway is configured";
+                let _ = store
+                    .message_not_submitted(message, "failed", why, now)
+                    .await;
+                CallResult::Failed
+            }
+            (Ok(Some(message)), Some(name), _) => {
                 let why = format!("the template's {{{name}}} has no value for this target");
                 warn!(campaign = self.campaign.id, target = tid, placeholder = %name, "text not made");
                 if let Err(e) = store
@@ -458,7 +463,7 @@ impl Run {
                     .await;
                 CallResult::Rejected
             }
-            (Ok(None), _) => {
+            (Ok(None), _, _) => {
                 // Stored before: it was sent, or may have been. Never again.
                 warn!(
                     campaign = self.campaign.id,
@@ -468,7 +473,7 @@ impl Run {
                 );
                 CallResult::Answered
             }
-            (Err(e), _) => {
+            (Err(e), _, _) => {
                 // The store refused (the campaign paused meanwhile, say): tried again later.
                 warn!(campaign = self.campaign.id, target = tid, attempt, error = %e, "message not stored: not sent");
                 CallResult::Failed
@@ -498,6 +503,14 @@ impl Run {
         let now = self.now();
         let store = &self.env.store;
         let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
+        // The target's last result first: a receipt (which finds the message only once its
+        // SMSC ids are stored, below) may then set it to what the receipt says.
+        if let Err(e) = store
+            .set_target_state(tid, "in_progress", None, Some(outcome.status()), None, now)
+            .await
+        {
+            warn!(campaign = self.campaign.id, target = tid, error = %e, "target's last result not stored");
+        }
         let done = match &outcome {
             Submission::Accepted { message_ids } => {
                 store.message_submitted(message, message_ids, now).await
@@ -520,12 +533,6 @@ impl Run {
         };
         if let Err(e) = done {
             warn!(campaign = self.campaign.id, target = tid, error = %e, "message result not stored");
-        }
-        if let Err(e) = store
-            .set_target_state(tid, "in_progress", None, Some(outcome.status()), None, now)
-            .await
-        {
-            warn!(campaign = self.campaign.id, target = tid, error = %e, "target's last result not stored");
         }
         let mut out = Vec::new();
         match &outcome {
