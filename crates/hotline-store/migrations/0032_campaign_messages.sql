@@ -6,6 +6,7 @@
 -- receipts, delivered, expired, undeliverable, deleted. `campaign_message_parts` holds the
 -- SMSC's id of each part (receipts name these) and its state. `sms_inbound` is every text
 -- customers sent (a STOP or 退订 reply puts the number on the do-not-call list, source `sms`).
+-- `ticket_texts` are the texts telling a ticket's reporter it was dispatched or closed.
 CREATE TABLE campaign_messages (
   id @ID@,
   campaign_id BIGINT NOT NULL REFERENCES campaigns(id),
@@ -41,3 +42,20 @@ CREATE TABLE sms_inbound (
   received_at BIGINT NOT NULL
 );
 CREATE INDEX sms_inbound_number ON sms_inbound(number, received_at);
+-- Texts to a ticket's reporter on its progress: one per outbox event (dispatch, close),
+-- stored before it is submitted (never twice), with what the SMSC said; `skipped` when the
+-- reporter has no number or asked for no more (the do-not-call list).
+CREATE TABLE ticket_texts (
+  id @ID@,
+  outbox_id BIGINT NOT NULL UNIQUE REFERENCES outbox(id),
+  ticket_id BIGINT NOT NULL REFERENCES tickets(id),
+  kind TEXT NOT NULL,
+  number TEXT NOT NULL,
+  text TEXT NOT NULL,
+  status TEXT NOT NULL,
+  smsc_ids TEXT,
+  error TEXT,
+  created_at BIGINT NOT NULL,
+  final_at BIGINT
+);
+CREATE INDEX ticket_texts_ticket ON ticket_texts(ticket_id);

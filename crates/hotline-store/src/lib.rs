@@ -48,6 +48,7 @@ mod sql;
 pub mod stats;
 mod ticket_lists;
 mod ticket_rollups;
+pub mod ticket_texts;
 pub mod tickets;
 pub mod urgent;
 
@@ -81,6 +82,7 @@ pub use reasons::{CallReasons, ReasonCode, ReasonCount, ReasonSource};
 pub use runs::InterruptedCall;
 pub use source::{CustomerSource, ReadingSubmission, SourceError};
 pub use stats::{DistrictOverdue, IvrStats, QueueStats, StatsRule};
+pub use ticket_texts::{ProgressEvent, TicketText};
 pub use tickets::{
     Actor, NewTicket, Ticket, TicketDetail, TicketEvent, TicketFilter, TransitionInput,
 };
