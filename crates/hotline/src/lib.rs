@@ -33,3 +33,4 @@ pub mod sms_gateway;
 pub mod storage;
 #[cfg(test)]
 mod test_store;
+pub mod ticket_texts;

@@ -492,6 +492,14 @@ pub struct SmsConfig {
     pub source: String,
     /// Most submissions a second (the account's limit at the SMSC).
     pub submits_per_sec: u32,
+    /// Text a ticket's reporter when it is dispatched and when it is closed.
+    pub ticket_texts: bool,
+    /// The text on dispatch: placeholders `{ticket}`, `{ticket_kind}`, `{district}`.
+    pub ticket_dispatched: String,
+    /// The text on close.
+    pub ticket_closed: String,
+    /// When ticket texts may go, `HH:MM-HH:MM` in the centre's zone.
+    pub ticket_window: String,
 }
 
 impl Default for SmsConfig {
@@ -503,6 +511,12 @@ impl Default for SmsConfig {
             password: String::new(),
             source: "95598".into(),
             submits_per_sec: 20,
+            ticket_texts: false,
+            ticket_dispatched:
+                "您反映的问题（工单{ticket}）已派{district}处理，请保持电话畅通。回复TD退订".into(),
+            ticket_closed: "您反映的问题（工单{ticket}）已处理完毕，感谢您的支持。回复TD退订"
+                .into(),
+            ticket_window: "08:00-21:00".into(),
         }
     }
 }

@@ -339,6 +339,10 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("sms.password", "The account's password, at most 8 characters; better set as HOTLINE_SMS_PASSWORD than written here."),
     ("sms.source", "The sender address customers see (the hotline's number or short code)."),
     ("sms.submits_per_sec", "Most messages (parts) submitted a second: the account's limit at the SMSC."),
+    ("sms.ticket_texts", "Text a ticket's reporter (a mobile number not on the do-not-call list) when the ticket is dispatched and when it is closed."),
+    ("sms.ticket_dispatched", "The text on dispatch; placeholders {ticket}, {ticket_kind}, {district}."),
+    ("sms.ticket_closed", "The text on close; the same placeholders."),
+    ("sms.ticket_window", "When ticket texts may go (HH:MM-HH:MM in the centre's zone); one outside waits for it, one older than a day is not sent."),
     (
         "log.level",
         "Log filter: trace, debug, info, warn, error, off, or per module, e.g.\n\

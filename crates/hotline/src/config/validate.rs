@@ -38,7 +38,13 @@ pub(super) const RETIRED_UTC_OFFSET: &str = "no longer read: set centre.time_zon
 /// The SMS gateway, when one is given: an account, a sender, a sane rate.
 fn sms(cfg: &Config, f: &mut Findings) {
     let s = &cfg.sms;
+    if let Err((key, e)) = crate::ticket_texts::Policy::new(s, hotline_time::Zone::utc()) {
+        f.error(key, e);
+    }
     if s.host.is_empty() {
+        if s.ticket_texts {
+            f.error("sms.ticket_texts", "texts need a gateway: set sms.host");
+        }
         return;
     }
     if s.port == 0 {
