@@ -5,7 +5,8 @@
 //! SMSC whole (the notice's title and text in it), the SMSC's ids and the delivery receipts
 //! are stored, the progress and the CSV export show them; a customer replies `退订` and their
 //! number goes on the do-not-call list (source `sms`), and the next campaign to the same
-//! district sends that number nothing.
+//! district sends that number nothing. With ticket texts on, a ticket's reporter gets one
+//! text when it is dispatched and one when it is closed.
 
 #![allow(
     clippy::unwrap_used,
@@ -358,5 +359,70 @@ async fn an_sms_campaign_reaches_a_district_with_receipts_and_a_reply_of_tuiding
             .len(),
         before,
         "nothing more to the number on the list"
+    );
+}
+
+#[tokio::test]
+async fn a_tickets_reporter_is_texted_on_dispatch_and_close() {
+    let smsc = Smsc::start();
+    let port = smsc.port.to_string();
+    let engine = Engine::start(&[
+        ("HOTLINE_STORE_DEMO_CUSTOMERS", "5"),
+        ("HOTLINE_SMS_HOST", "127.0.0.1"),
+        ("HOTLINE_SMS_PORT", &port),
+        ("HOTLINE_SMS_PASSWORD", "secret"),
+        ("HOTLINE_SMS_TICKET_TEXTS", "true"),
+        ("HOTLINE_SMS_TICKET_WINDOW", "00:00-24:00"),
+    ]);
+    smsc.wait_for("the engine's bind", |v| {
+        v["ev"] == "bind" && v["ok"] == true
+    });
+    let desk = Desk::login(&engine, "zhaolei").await;
+    let districts = desk.get("/api/districts").await;
+    let district = districts.as_array().expect("districts")[0].clone();
+    let (status, t) = desk
+        .post(
+            "/api/tickets",
+            json!({"kind": "leak", "summary": "路面冒水", "address": "解放路1号",
+                   "reporter_phone": "13812345678"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    let id = t["id"].as_i64().unwrap();
+    let (status, body) = desk
+        .post(
+            &format!("/api/tickets/{id}/transitions"),
+            json!({"action": "dispatch", "district_id": district["id"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let m = smsc.wait_for("the dispatch text", |v| {
+        v["ev"] == "message" && v["dest"] == "13812345678"
+    });
+    let text = m["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("工单{id}")) && text.contains(district["name"].as_str().unwrap()),
+        "{text}"
+    );
+    for action in ["start", "reply", "close"] {
+        let (status, body) = desk
+            .post(
+                &format!("/api/tickets/{id}/transitions"),
+                json!({"action": action, "note": "已修复"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{action}: {body}");
+    }
+    smsc.wait_for("the close text", |v| {
+        v["ev"] == "message"
+            && v["dest"] == "13812345678"
+            && v["text"].as_str().is_some_and(|t| t.contains("已处理完毕"))
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        smsc.all(|v| v["ev"] == "message" && v["dest"] == "13812345678")
+            .len(),
+        2,
+        "once each"
     );
 }
