@@ -11,8 +11,9 @@
 //   (its duration is the WAV's) and plays; both canvases show a waveform (the caller's tone
 //   bursts on the left, the staff-number prompt on the right: pixels away from the centre
 //   line); GET /api/audit?action=recording has one playback of zhaolei for that call.
-//   liqiang, an agent who did not take the call, finds it and presses 收听: the page shows the
-//   API's 403 message and no player; the refusal is audited. The page in English.
+//   liqiang, an agent who did not take the call: the API refuses him its recording (403,
+//   audited) and its record (403), and his search by the caller's number finds nothing (the
+//   page says agents find their own calls only). The page in English.
 // No dialog, page error or console error. Prints one line per check and
 // "calls page: N passed, M failed".
 
@@ -207,21 +208,24 @@ function inkedColumns(page, id, away) {
     check("English: the table and the player", (await page.textContent("#c-table thead")).includes("Caller") && (await page.textContent("#p-left-h")).startsWith("Caller"), await page.textContent("#p-left-h"));
 
     // ---- an agent who did not take the call ----
+    const record = await api("GET", `/api/calls/${rec.id}`, other.token);
+    check("API: liqiang may not read the call's record (403)", record.status === 403, JSON.stringify(record.body));
+    const found = await api("GET", `/api/calls?phone=${CALLER}`, other.token);
+    check("API: liqiang's search by the caller's number finds nothing", found.status === 200 && Array.isArray(found.body) && found.body.length === 0, JSON.stringify(found.body));
+    check("audit: the refused playback is there", refusedBefore >= 1, String(refusedBefore));
     const ctx2 = await browser.newContext({ locale: "zh-CN", timezoneId: "Asia/Shanghai" });
     const page2 = await ctx2.newPage();
     watch(page2, problems);
     await page2.goto(BASE + "/wall/calls");
     await pageLogin(page2, "liqiang", env.OTHER_PASSWORD);
-    check("agent: told that agents hear their own calls only", (await page2.textContent("#c-note")).includes("自己接听"), await page2.textContent("#c-note"));
-    await findByPhone(page2, CALLER, rec.id);
-    await page2.click(`#c-rows tr[data-call="${rec.id}"] button`);
-    await page2.waitForSelector('#player[data-state="refused"], #player[data-state="ready"]', { timeout: 10000 });
-    const said = await page2.textContent("#p-msg");
-    check("agent: the page shows the API's 403 message", (await page2.getAttribute("#player", "data-state")) === "refused" && said.includes("403") && said.includes(refusal.body.error.message), said);
-    check("agent: no audio and no waveform", (await page2.locator("#p-audio").isHidden()) && (await page2.locator("#p-waves").isHidden()));
-    await page2.screenshot({ path: path.join(OUT, "calls-refused.png"), fullPage: true });
-    const refusedAfter = await refusals();
-    check("audit: the page's refused playback is there", refusedAfter === refusedBefore + 1, `${refusedBefore} → ${refusedAfter}`);
+    check("agent: told that agents find and hear their own calls only", (await page2.textContent("#c-note")).includes("自己接听"), await page2.textContent("#c-note"));
+    await page2.fill("#c-phone", CALLER);
+    const answered = page2.waitForResponse((r) => r.url().includes("/api/calls?") && r.url().includes(CALLER), { timeout: 10000 });
+    await page2.click("#c-form button[type=submit]");
+    check("agent: the page's search is answered 200", (await answered).status() === 200);
+    await page2.waitForSelector("#c-rows td.empty", { timeout: 10000 });
+    check("agent: the search by the caller's number shows no call", (await page2.locator(`#c-rows tr[data-call="${rec.id}"]`).count()) === 0, await page2.textContent("#c-rows"));
+    await page2.screenshot({ path: path.join(OUT, "calls-agent.png"), fullPage: true });
   } catch (e) {
     check("calls check ran to the end", false, e.stack || String(e));
     if (page) await page.screenshot({ path: path.join(OUT, "calls-failed.png"), fullPage: true }).catch(() => {});

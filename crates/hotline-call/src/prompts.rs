@@ -35,6 +35,8 @@ system_prompts! {
     QueueCallbackOffer => "queue_callback_offer",
     QueueCallbackConfirm => "queue_callback_confirm",
     QueueAllBusy => "queue_all_busy",
+    /// To a campaign's customer no agent answered in time: sorry, we call again later, goodbye.
+    CampaignNoAgent => "campaign_no_agent",
     QueueTicketLeft => "queue_ticket_left",
     /// 现在是非工作时间，人工服务时间为 / "We are closed now. Our agents are available" (the
     /// opening hours follow).
@@ -149,7 +151,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(err, "missing system prompts: en/goodbye.wav");
         assert!(SystemPrompt::check(&["zh"], |_, _| true).is_ok());
-        assert_eq!(SystemPrompt::all().len(), 31);
+        assert_eq!(SystemPrompt::all().len(), 32);
     }
 
     #[test]

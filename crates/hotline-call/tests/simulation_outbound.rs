@@ -1,5 +1,7 @@
 //! A flow's outbound nodes on a call in the core: their results are kept on the call (for the
-//! campaign shell to come) and the call goes on; nothing else changes.
+//! campaign shell) and the call goes on; nothing else changes. Campaign calls' outcomes:
+//! answered (with what the flow recorded), not reached, not placed. (Agents taking campaign
+//! calls: `simulation_progressive.rs`.)
 
 // A test crate: its helpers, like its tests, state what they expect with unwrap, expect,
 // panic and indexing (clippy.toml's test allowances reach only #[test] functions).
@@ -98,6 +100,9 @@ fn place(sim: &mut Sim, id: u64, number: &str, amount: &str) -> Option<hotline_c
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         ring: 30 * SEC,
+        campaign: "reminders".into(),
+        account: Some("1000000001".into()),
+        progressive: None,
     }));
     sim.last_placed_to(number)
 }
@@ -155,10 +160,11 @@ fn a_campaign_call_not_answered_or_not_placeable_says_why() {
     sim.play_out(agent);
     sim.press(agent, '0');
     assert_eq!(
-        sim.state(agent),
-        Dialog::Ended,
-        "not connected to agents yet: the call ends"
+        sim.phase(agent),
+        "queued",
+        "the customer waits for an agent (none ready here)"
     );
+    sim.hang_up(agent);
     let got: Vec<(u64, String)> = sim
         .campaigned
         .iter()

@@ -75,6 +75,9 @@ pub struct Settings {
     pub over_dial: Option<f64>,
     /// Progressive: most abandoned calls among answered ones, percent (0 to 10).
     pub abandoned_limit_percent: Option<f64>,
+    /// Progressive: how long an answered customer waits for an agent before hearing the
+    /// apology (abandoned), seconds (1 to 30; default [`DEFAULT_AGENT_WAIT_SECS`]).
+    pub agent_wait_secs: Option<u32>,
     /// The number shown to the customer; the engine's configured one when absent.
     pub caller_id: Option<String>,
     /// `call` (the default) or `sms`: an SMS campaign sends its targets a text message
@@ -93,6 +96,16 @@ pub enum Channel {
     #[default]
     Call,
     Sms,
+}
+
+/// How long a progressive campaign's answered customer waits for an agent, by default.
+pub const DEFAULT_AGENT_WAIT_SECS: u32 = 5;
+
+impl Settings {
+    /// Progressive: the agent wait, seconds.
+    pub fn agent_wait(&self) -> u32 {
+        self.agent_wait_secs.unwrap_or(DEFAULT_AGENT_WAIT_SECS)
+    }
 }
 
 /// `HH:MM-HH:MM` (24:00 allowed as the end).
@@ -169,6 +182,11 @@ impl Settings {
         if let Some(x) = self.abandoned_limit_percent {
             if !(0.0..=10.0).contains(&x) {
                 return Err(err("abandoned_limit_percent", "0 to 10"));
+            }
+        }
+        if let Some(n) = self.agent_wait_secs {
+            if !(1..=30).contains(&n) {
+                return Err(err("agent_wait_secs", "1 to 30"));
             }
         }
         if let Some(c) = &self.caller_id {
@@ -304,6 +322,7 @@ impl Settings {
             max_lines: Some(c.route.max_lines),
             over_dial: Some(f64::from(c.over_dial_permille) / 1000.0),
             abandoned_limit_percent: Some(f64::from(c.abandoned_limit_permille) / 10.0),
+            agent_wait_secs: Some(self.agent_wait()),
             caller_id: self.caller_id.clone(),
             channel: self.channel,
             sms: self.sms.clone(),

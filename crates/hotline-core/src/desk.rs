@@ -114,4 +114,6 @@ pub struct ScreenPop {
     pub ivr_path: String,
     /// A callback the engine is making (the customer is dialled once the agent answers).
     pub callback: bool,
+    /// The outbound campaign that called the customer (its name), for a campaign's call.
+    pub campaign: Option<String>,
 }

@@ -216,6 +216,8 @@ impl CallIs {
 pub struct CallFilter {
     pub customer_id: Option<i64>,
     pub agent_id: Option<i64>,
+    /// Calls taken by an active member of this team.
+    pub team: Option<String>,
     pub since: Option<Millis>,
     pub until: Option<Millis>,
     /// The caller's number is this, or ends with it.
@@ -534,6 +536,11 @@ impl Store {
         }
         if let Some(a) = f.agent_id {
             q.push(" AND agent_id = ").int(a);
+        }
+        if let Some(t) = &f.team {
+            q.push(" AND agent_id IN (SELECT id FROM agents WHERE active = 1 AND team = ")
+                .text(t)
+                .push(")");
         }
         if let Some(s) = f.since {
             q.push(" AND started_at >= ").int(s);

@@ -448,6 +448,12 @@ async fn attempts_are_stored_before_the_dial_never_twice_and_counted() {
             .unwrap(),
             "ended once"
         );
+        // The target notes the result with the attempt; the second report changes nothing.
+        let t = s.campaign_target(a).await.unwrap().unwrap();
+        assert_eq!(
+            (t.last_result.as_deref(), t.state.as_str()),
+            (Some("answered"), "in_progress")
+        );
         for (bad, want) in [
             (
                 AttemptEnd {

@@ -3,8 +3,8 @@
 // number whole or its last digits, account number, agent, queue, call reason, ticket, dates,
 // talk time, lowest survey score; a refused field is marked and named), the results as a
 // table, and the recording player (recording.js: Range requests, both channels' waveforms)
-// for the call chosen. Anyone logged in may search; who may listen is the API's rule (agents
-// their own calls; supervisors their team's or the floor's; qa and admins all). Evaluators,
+// for the call chosen. What a search finds and who may listen is the API's rule (agents their
+// own calls; supervisors their team's, a floor supervisor every call; qa and admins all). Evaluators,
 // supervisors and admins get an "Evaluate" link per answered call, to /wall/qa?call=ID.
 
 (() => {
@@ -37,7 +37,7 @@
       "c.results": "通话记录",
       "c.count": "共 {n} 通（最多显示 {max} 通，最新在前）",
       "c.none": "没有符合条件的通话",
-      "c.note.agent": "坐席只能收听自己接听的通话录音。",
+      "c.note.agent": "坐席只能查到和收听自己接听的通话。",
       "c.col.time": "时间",
       "c.col.caller": "来电号码",
       "c.col.agent": "坐席",
@@ -94,7 +94,7 @@
       "c.results": "Calls",
       "c.count": "{n} calls (at most {max}, newest first)",
       "c.none": "No calls match",
-      "c.note.agent": "Agents may listen to the recordings of their own calls only.",
+      "c.note.agent": "Agents find and hear their own calls only.",
       "c.col.time": "Time",
       "c.col.caller": "Caller",
       "c.col.agent": "Agent",

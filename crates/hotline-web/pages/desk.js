@@ -532,6 +532,9 @@
     $("call-caller").textContent = p.caller;
     $("call-queue").textContent = H.label("queue", p.queue);
     $("call-reason").textContent = H.label("reason", p.reason);
+    // A campaign's call: which campaign called the customer.
+    $("call-campaign-h").hidden = $("call-campaign").hidden = !p.campaign;
+    $("call-campaign").textContent = p.campaign || "";
     const ivr = $("call-ivr");
     ivr.replaceChildren();
     (p.ivr_path || "")

@@ -1,6 +1,9 @@
 //! Call records for the desktop and supervisors: the list (newest first), one call with the
-//! tickets it is linked to, and linking a call to a ticket.
+//! tickets it is linked to, and linking a call to a ticket. Each reads only the calls its
+//! reader may see (`call_access`: agents their own, supervisors their team's, qa and admins
+//! all).
 
+use crate::call_access::{self, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Authed, JsonBody, Params, PathId};
 use crate::Shared;
@@ -24,9 +27,11 @@ const MAX_SECS: i64 = 7 * 86_400;
 /// code of the call-reason tree; a category takes its reasons), `ticket` (calls linked to
 /// it), `min_secs`/`max_secs` (talk time), `survey` (lowest score), `limit`; or `?call_ref=`
 /// alone (the engine's reference of a call, as in a screen pop: that call's record, if
-/// written yet). A parameter not known or not valid is a 400 naming it.
-pub async fn list(State(s): State<Shared>, _: Authed, q: Params) -> ApiResult<Json<Vec<Call>>> {
+/// written yet). A parameter not known or not valid is a 400 naming it. Only the calls the
+/// reader may see are listed (an agent naming another `agent` is a 403, a crew is refused).
+pub async fn list(State(s): State<Shared>, who: Authed, q: Params) -> ApiResult<Json<Vec<Call>>> {
     let q = q.only(&SEARCH)?;
+    let scope = call_access::scope(&s, &who).await?;
     if let Some(r) = q.text("call_ref")? {
         if SEARCH
             .iter()
@@ -34,7 +39,19 @@ pub async fn list(State(s): State<Shared>, _: Authed, q: Params) -> ApiResult<Js
         {
             return Err(ApiError::bad_parameter("call_ref", "give it alone"));
         }
-        return Ok(Json(s.store.call_by_ref(r).await?.into_iter().collect()));
+        let Some(call) = s.store.call_by_ref(r).await? else {
+            return Ok(Json(Vec::new()));
+        };
+        call_access::may_see(&s, &who, &call).await?;
+        return Ok(Json(vec![call]));
+    }
+    let agent_id = q.id("agent")?;
+    if let (Scope::Agent(me), Some(other)) = (&scope, agent_id) {
+        if *me != other {
+            return Err(ApiError::forbidden(
+                "agent: agents may search their own calls only",
+            ));
+        }
     }
     let since = q.int("since", 0..=i64::MAX / 2)?;
     let until = q.int("until", 0..=i64::MAX / 2)?;
@@ -55,7 +72,14 @@ pub async fn list(State(s): State<Shared>, _: Authed, q: Params) -> ApiResult<Js
     }
     let filter = CallFilter {
         customer_id: q.id("customer")?,
-        agent_id: q.id("agent")?,
+        agent_id: match scope {
+            Scope::Agent(me) => Some(me),
+            _ => agent_id,
+        },
+        team: match scope {
+            Scope::Team(team) => Some(team),
+            _ => None,
+        },
         since,
         until,
         phone: phone(&q)?,
@@ -149,12 +173,14 @@ pub struct CallDetail {
     other_recordings: Vec<hotline_store::CallRecording>,
 }
 
-async fn call_detail(s: &Shared, id: i64) -> ApiResult<CallDetail> {
+/// `call`'s detail, if `who` may see it.
+async fn call_detail(s: &Shared, who: &Authed, id: i64) -> ApiResult<CallDetail> {
     let call = s
         .store
         .call(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("call {id} not found")))?;
+    call_access::may_see(s, who, &call).await?;
     let ticket_ids = s.store.call_ticket_ids(id).await?;
     let other_recordings = s.store.call_recordings(id).await?;
     Ok(CallDetail {
@@ -167,12 +193,12 @@ async fn call_detail(s: &Shared, id: i64) -> ApiResult<CallDetail> {
 /// `GET /api/calls/{id}`.
 pub async fn detail(
     State(s): State<Shared>,
-    _: Authed,
+    who: Authed,
     PathId(id): PathId,
     q: Params,
 ) -> ApiResult<Json<CallDetail>> {
     q.only(&[])?;
-    Ok(Json(call_detail(&s, id).await?))
+    Ok(Json(call_detail(&s, &who, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -182,13 +208,20 @@ pub struct LinkBody {
 }
 
 /// `POST /api/calls/{id}/tickets`: links the call to a ticket (again is no change); 200 with
-/// the call's detail.
+/// the call's detail. Only a call its sender may see (an agent: their own, or the one they
+/// are on).
 pub async fn link_ticket(
     State(s): State<Shared>,
     who: Authed,
     PathId(id): PathId,
     JsonBody(b): JsonBody<LinkBody>,
 ) -> ApiResult<Json<CallDetail>> {
+    let call = s
+        .store
+        .call(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("call {id} not found")))?;
+    call_access::may_see(&s, &who, &call).await?;
     match s.store.link_call_ticket(id, b.ticket_id, s.now()).await {
         Ok(()) => {}
         // The path names the call; a ticket that does not exist is a bad field.
@@ -203,5 +236,5 @@ pub async fn link_ticket(
         agent = who.agent.id,
         "call linked"
     );
-    Ok(Json(call_detail(&s, id).await?))
+    Ok(Json(call_detail(&s, &who, id).await?))
 }

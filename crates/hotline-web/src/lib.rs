@@ -15,6 +15,7 @@ mod acd;
 mod agents;
 mod audit_trail;
 mod auth;
+mod call_access;
 mod calls;
 mod campaigns;
 mod control;

@@ -82,7 +82,7 @@ pub async fn wrapup(
 /// `GET /api/calls/{id}/reasons`: a call's reasons and note.
 pub async fn of_call(
     State(s): State<Shared>,
-    _: Authed,
+    who: Authed,
     PathId(id): PathId,
     q: Params,
 ) -> ApiResult<Json<CallReasons>> {
@@ -92,6 +92,7 @@ pub async fn of_call(
         .call(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no call {id}")))?;
+    crate::call_access::may_see(&s, &who, &call).await?;
     Ok(Json(s.store.call_reasons(&call.call_ref).await?))
 }
 

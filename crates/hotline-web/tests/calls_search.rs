@@ -2,7 +2,10 @@
 //! customer's account number, queue, call reason (a category takes its reasons), linked
 //! ticket, talk time and survey score, with the older filters (agent, customer, times); every
 //! filter given must hold. A parameter not known or not valid is a 400 naming it, and odd
-//! input (wildcards, quotes, huge numbers) never matches more than it says nor fails.
+//! input (wildcards, quotes, huge numbers) never matches more than it says nor fails. Each
+//! reader finds only the calls they may read: agents their own (and the one ringing them or
+//! connected to them now), supervisors their team's (a floor supervisor every call), qa and
+//! admins every call.
 
 #![allow(
     clippy::unwrap_used,
@@ -13,7 +16,7 @@
 
 mod common;
 use common::*;
-use hotline_store::{CallUpdate, Disposition, ReasonSource};
+use hotline_store::{CallUpdate, Disposition, ReasonSource, Role};
 use serde_json::json;
 
 /// The calls of the search, by id.
@@ -129,7 +132,8 @@ async fn ids(api: &Api, token: &str, query: &str) -> Vec<i64> {
 async fn each_filter_finds_its_calls_and_filters_combine() {
     each_api(|api| async move {
         let f = fixture(&api.store).await;
-        let t = api.login("li", "boss").await;
+        // The admin sees every call (who sees which: `who_reads_which_calls`).
+        let t = api.login("root", "admin").await;
         let c = calls(&api, &f, &t).await;
         let all = vec![c.abandoned, c.repair, c.billing];
         assert_eq!(ids(&api, &t, "").await, all);
@@ -188,9 +192,6 @@ async fn each_filter_finds_its_calls_and_filters_combine() {
         }
         // A call_ref alone still gives that call.
         assert_eq!(ids(&api, &t, "call_ref=c-repair").await, vec![c.repair]);
-        // An agent searches too (playing a recording is what is restricted).
-        let zhang = api.login("zhang", "secret").await;
-        assert_eq!(ids(&api, &zhang, "phone=5678").await, vec![c.repair]);
         // The answer carries what the page shows.
         let a = api.get(&t, "/api/calls?phone=13800001111").await;
         let row = &a.body[0];
@@ -253,6 +254,162 @@ async fn an_unknown_or_invalid_parameter_is_a_400_naming_it() {
             assert_eq!(a.status, 400, "{query}: {:#}", a.body);
             a.assert_error(400, field);
         }
+    })
+    .await;
+}
+
+/// The statuses of `GET` on each of `paths` for `token`.
+async fn statuses(api: &Api, token: &str, paths: &[String]) -> Vec<u16> {
+    let mut out = Vec::new();
+    for p in paths {
+        out.push(api.get(token, p).await.status);
+    }
+    out
+}
+
+#[tokio::test]
+async fn who_reads_which_calls() {
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let root = api.login("root", "admin").await;
+        let c = calls(&api, &f, &root).await;
+        let s = &api.store;
+        // li supervises team billing (zhang's); `floor`'s team has no agents; `east` supervises
+        // a team with an agent of its own; `eva` evaluates calls.
+        agent_in_team(s, "floor", "1010", "3001", Role::Supervisor, "pw", "floor").await;
+        agent_in_team(s, "east", "1011", "3002", Role::Supervisor, "pw", "repairs").await;
+        agent_in_team(s, "wang", "1012", "3003", Role::Agent, "pw", "repairs").await;
+        agent_in_team(s, "eva", "1013", "3004", Role::Qa, "pw", "quality").await;
+        let all = vec![c.abandoned, c.repair, c.billing];
+        for (login, password, want) in [
+            ("root", "admin", all.clone()),
+            ("eva", "pw", all.clone()),
+            ("floor", "pw", all.clone()),
+            // The team's calls: zhang's and li's own; not the one no agent took.
+            ("li", "boss", vec![c.repair, c.billing]),
+            ("east", "pw", vec![]),
+            ("zhang", "secret", vec![c.billing]),
+            ("wang", "pw", vec![]),
+        ] {
+            let t = api.login(login, password).await;
+            assert_eq!(ids(&api, &t, "").await, want, "{login}");
+            // A filter narrows what the reader may see; it never widens it.
+            let want_phone: Vec<i64> = want.iter().copied().filter(|i| *i == c.repair).collect();
+            assert_eq!(ids(&api, &t, "phone=5678").await, want_phone, "{login}");
+        }
+
+        let zhang = api.login("zhang", "secret").await;
+        // Naming another agent is refused, naming oneself is the same as not naming.
+        let a = api
+            .get(&zhang, &format!("/api/calls?agent={}", f.supervisor))
+            .await;
+        assert_eq!(a.status, 403, "{:#}", a.body);
+        assert_eq!(
+            ids(&api, &zhang, &format!("agent={}", f.agent)).await,
+            vec![c.billing]
+        );
+        // One call, its reasons, its reference, linking it: the agent's own only.
+        let reads = |id: i64| {
+            vec![
+                format!("/api/calls/{id}"),
+                format!("/api/calls/{id}/reasons"),
+            ]
+        };
+        assert_eq!(statuses(&api, &zhang, &reads(c.billing)).await, [200, 200]);
+        assert_eq!(statuses(&api, &zhang, &reads(c.repair)).await, [403, 403]);
+        assert_eq!(
+            statuses(&api, &zhang, &reads(c.abandoned)).await,
+            [403, 403]
+        );
+        assert_eq!(
+            ids(&api, &zhang, "call_ref=c-billing").await,
+            vec![c.billing]
+        );
+        assert_eq!(
+            api.get(&zhang, "/api/calls?call_ref=c-repair").await.status,
+            403
+        );
+        let a = api
+            .post(
+                &zhang,
+                &format!("/api/calls/{}/tickets", c.repair),
+                json!({ "ticket_id": c.ticket }),
+            )
+            .await;
+        assert_eq!(a.status, 403, "{:#}", a.body);
+        assert_eq!(
+            ids(&api, &root, &format!("ticket={}", c.ticket)).await,
+            vec![c.billing],
+            "the refused link was not made"
+        );
+        let li = api.login("li", "boss").await;
+        assert_eq!(statuses(&api, &li, &reads(c.repair)).await, [200, 200]);
+        assert_eq!(statuses(&api, &li, &reads(c.abandoned)).await, [403, 403]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_agent_reads_the_call_ringing_them_before_its_record_names_them() {
+    use hotline_acd::{AgentId, CallId, CallRequest, Input};
+    each_api(|api| async move {
+        let f = fixture(&api.store).await;
+        let zhang = api.login("zhang", "secret").await;
+        // Call 41 of this engine run: arrived, no agent on its record yet.
+        let live = call(&api.store, "1795000000000-41", "13912345678", NOW).await;
+        assert_eq!(
+            api.get(&zhang, &format!("/api/calls/{live}")).await.status,
+            403
+        );
+        assert_eq!(
+            api.get(&zhang, "/api/calls?call_ref=1795000000000-41")
+                .await
+                .status,
+            403
+        );
+        // zhang logs in, is ready, and the router offers call 41 to him.
+        let a = api
+            .put(&zhang, "/api/acd/me/state", json!({"state": "logged_in"}))
+            .await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        api.acd.feed(Input::AgentRegistered {
+            agent: AgentId(f.agent),
+            registered: true,
+        });
+        let a = api
+            .put(&zhang, "/api/acd/me/state", json!({"state": "ready"}))
+            .await;
+        assert_eq!(a.status, 200, "{:#}", a.body);
+        api.acd
+            .feed(Input::CallArrived(CallRequest::new(CallId(41), "general")));
+        assert_eq!(
+            ids(&api, &zhang, "call_ref=1795000000000-41").await,
+            vec![live]
+        );
+        assert_eq!(
+            api.get(&zhang, &format!("/api/calls/{live}")).await.status,
+            200
+        );
+        // Another agent, not rung, is still refused; zhang too once the call has ended
+        // without him answering.
+        agent(&api.store, "wang", "1012", "3003", Role::Agent, "pw").await;
+        let w = api.login("wang", "pw").await;
+        assert_eq!(api.get(&w, &format!("/api/calls/{live}")).await.status, 403);
+        api.store
+            .update_call(
+                live,
+                &hotline_store::CallUpdate {
+                    ended_at: Some(NOW + 5_000),
+                    disposition: Some(Disposition::AbandonedInQueue),
+                    ..hotline_store::CallUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            api.get(&zhang, &format!("/api/calls/{live}")).await.status,
+            403
+        );
     })
     .await;
 }

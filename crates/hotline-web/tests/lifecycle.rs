@@ -33,7 +33,7 @@ async fn a_leak_from_the_call_to_the_rating() {
     each_api(|api| async move {
         let f = fixture(&api.store).await;
         let t = api.login("zhang", "secret").await;
-        let call1 = call(&api.store, "call-1", "13800001111", NOW).await;
+        let call1 = call_taken_by(&api.store, "call-1", "13800001111", NOW, f.agent).await;
 
         // The agent opens the ticket from the call.
         api.advance(MIN);
@@ -75,7 +75,7 @@ async fn a_leak_from_the_call_to_the_rating() {
 
         // The customer calls again: a repeat contact, linked to the same ticket.
         api.advance(10 * MIN);
-        let call2 = call(&api.store, "call-2", "13800001111", api.now()).await;
+        let call2 = call_taken_by(&api.store, "call-2", "13800001111", api.now(), f.agent).await;
         let c = api.get(&t, &format!("/api/calls/{call2}")).await;
         assert_eq!(c.body["call"]["repeat_contact"], true);
         let view = api

@@ -93,6 +93,7 @@ fn pop(agent: i64) -> LiveEvent {
         reason: "billing".into(),
         ivr_path: "main/start>main/menu".into(),
         callback: false,
+        campaign: None,
     })
 }
 

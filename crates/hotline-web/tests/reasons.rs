@@ -51,7 +51,7 @@ async fn wrap_up_cannot_end_without_a_reason_where_required() {
     each_api_opts(Policy::default, true, |api| async move {
         let f = fixture(&api.store).await;
         let t = api.login("zhang", "secret").await;
-        call(&api.store, "c-7", "13800001111", api.now()).await;
+        call_taken_by(&api.store, "c-7", "13800001111", api.now(), f.agent).await;
         into_wrapup(&api, &t, f.agent).await;
         api.advance(1_000);
         for body in [

@@ -218,7 +218,7 @@ async fn other_write_bodies_name_the_bad_field() {
                 .await;
             a.assert_error(422, field);
         }
-        let call = call(&api.store, "c-1", "13800001111", NOW).await;
+        let call = call_taken_by(&api.store, "c-1", "13800001111", NOW, f.agent).await;
         let l = format!("/api/calls/{call}/tickets");
         for body in [
             json!({}),

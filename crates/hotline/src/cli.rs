@@ -28,7 +28,7 @@ use crate::serve;
 /// Exit code for an engine that failed while running.
 const EXIT_FAILED: u8 = 1;
 /// Exit code for a refused command line or configuration.
-const EXIT_CONFIG: u8 = 2;
+pub(crate) const EXIT_CONFIG: u8 = 2;
 
 /// A SIP call-centre engine.
 #[derive(Debug, Parser)]
@@ -73,6 +73,9 @@ pub enum Command {
     /// Outbound campaigns: make one with its list, move it, its results; the do-not-call list.
     #[command(subcommand)]
     Campaign(crate::campaign_admin::CampaignCommand),
+    /// Recordings: seal them again under the current key after a rotation.
+    #[command(subcommand)]
+    Recordings(crate::recordings_admin::RecordingsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,6 +124,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Err(e) => refuse(&e),
         },
         Command::Serve => serve(cli.config.as_deref()),
+        Command::Recordings(cmd) => recordings(cli.config.as_deref(), &cmd),
         Command::Db(cmd) => admin_command(cli.config.as_deref(), |cfg| async move {
             admin::db(&cfg, &cmd).await
         }),
@@ -174,6 +178,24 @@ where
             ExitCode::from(EXIT_FAILED)
         }
     }
+}
+
+/// `hotline recordings …` on the configured data folder's recordings, with the keys of the
+/// environment.
+fn recordings(path: Option<&Path>, cmd: &crate::recordings_admin::RecordingsCommand) -> ExitCode {
+    let loaded = match load(path) {
+        Ok(l) => l,
+        Err(e) => return refuse(&e),
+    };
+    let keys = match crate::recording_keys::from_env() {
+        Ok(keys) => keys,
+        Err(e) => {
+            eprintln!("hotline: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let dir = loaded.config.data.dir.join("recordings");
+    crate::recordings_admin::run(cmd, &dir, &keys)
 }
 
 fn serve(path: Option<&Path>) -> ExitCode {

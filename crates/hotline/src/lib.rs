@@ -28,6 +28,7 @@ pub mod priority;
 pub mod qa_draw;
 pub mod recording_keys;
 pub mod recording_purge;
+pub mod recordings_admin;
 pub mod serve;
 pub mod sms_gateway;
 pub mod storage;

@@ -1,21 +1,35 @@
-//! The recording keys, from the environment (never from the configuration file, never
-//! printed): `HOTLINE_RECORDING_KEY` holds the 256-bit key new recordings are encrypted under,
-//! as 64 hex digits or the base64 of 32 bytes; `HOTLINE_RECORDING_KEYS_OLD` (comma-separated,
-//! same forms) older keys, kept to read and repair recordings written before a rotation.
-//! Without `HOTLINE_RECORDING_KEY` recordings are plain WAV. Anything else than a key in
-//! either variable (an empty `HOTLINE_RECORDING_KEY` too: a key meant but not given) refuses
-//! the start, with a message naming the variable and never its value.
+//! The recording keys, from the environment or from files the environment names (never from
+//! the configuration file, never printed): `HOTLINE_RECORDING_KEY` holds the 256-bit key new
+//! recordings are encrypted under, as 64 hex digits or the base64 of 32 bytes;
+//! `HOTLINE_RECORDING_KEYS_OLD` (comma-separated, same forms) older keys, kept to read and
+//! repair recordings written before a rotation (`hotline recordings rekey` moves them to the
+//! current key). `HOTLINE_RECORDING_KEY_FILE` and `HOTLINE_RECORDING_KEYS_OLD_FILE` name files
+//! holding the same text instead (a systemd credential, a container secret): the key then
+//! never sits in the process's environment, which other processes of the same user can read
+//! in `/proc`. A key file must be a regular file readable by its owner only (mode 0400 or
+//! 0600), else the start is refused. Giving a variable and its file both is refused too.
+//! Without a current key recordings are plain WAV. Anything else than a key (an empty
+//! `HOTLINE_RECORDING_KEY` too: a key meant but not given) refuses the start, with a message
+//! naming the variable or file and never its value.
 //!
 //! Read here, in the binary, and handed down as a [`Keyring`]: the media and web crates never
 //! look at the environment.
 
 use base64::Engine;
 use hotline_media::recording::{Keyring, RecordingKey, KEY_BYTES};
+use zeroize::Zeroizing;
 
 /// The key new recordings are encrypted under.
 pub const KEY_VAR: &str = "HOTLINE_RECORDING_KEY";
 /// Older keys, for reading.
 pub const OLD_KEYS_VAR: &str = "HOTLINE_RECORDING_KEYS_OLD";
+/// A file holding [`KEY_VAR`]'s text.
+pub const KEY_FILE_VAR: &str = "HOTLINE_RECORDING_KEY_FILE";
+/// A file holding [`OLD_KEYS_VAR`]'s text.
+pub const OLD_KEYS_FILE_VAR: &str = "HOTLINE_RECORDING_KEYS_OLD_FILE";
+
+/// Largest key file read, in bytes (a few dozen keys).
+const MAX_KEY_FILE: u64 = 64 * 1024;
 
 /// The keyring this process's environment gives.
 pub fn from_env() -> Result<Keyring, String> {
@@ -26,7 +40,62 @@ pub fn from_env() -> Result<Keyring, String> {
             .map(Some)
             .map_err(|_| format!("{name}: not valid UTF-8 (the value is not shown)")),
     };
-    keyring(get(KEY_VAR)?.as_deref(), get(OLD_KEYS_VAR)?.as_deref())
+    let current = text_of(KEY_VAR, get(KEY_VAR)?, KEY_FILE_VAR, get(KEY_FILE_VAR)?)?;
+    let old = text_of(
+        OLD_KEYS_VAR,
+        get(OLD_KEYS_VAR)?,
+        OLD_KEYS_FILE_VAR,
+        get(OLD_KEYS_FILE_VAR)?,
+    )?;
+    keyring(
+        current.as_ref().map(|t| t.as_str()),
+        old.as_ref().map(|t| t.as_str()),
+    )
+}
+
+/// The text of a key variable `var` (value `value`) or of the file its `file_var` names
+/// (`file`): one of them, never both.
+fn text_of(
+    var: &str,
+    value: Option<String>,
+    file_var: &str,
+    file: Option<String>,
+) -> Result<Option<Zeroizing<String>>, String> {
+    match (value, file) {
+        (Some(_), Some(_)) => Err(format!("{var} and {file_var} are both set: give one")),
+        (Some(v), None) => Ok(Some(Zeroizing::new(v))),
+        (None, Some(path)) => read_key_file(file_var, std::path::Path::new(&path)).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The text of key file `path` (named by `var`): a regular file of at most [`MAX_KEY_FILE`]
+/// bytes that only its owner may read.
+pub fn read_key_file(var: &str, path: &std::path::Path) -> Result<Zeroizing<String>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("{var}: {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("{var}: {shown}: not a regular file"));
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "{var}: {shown}: readable by others (mode {mode:o}); make it readable by its owner \
+             only (chmod 600)"
+        ));
+    }
+    if meta.len() > MAX_KEY_FILE {
+        return Err(format!(
+            "{var}: {shown}: larger than {MAX_KEY_FILE} bytes: not a key file"
+        ));
+    }
+    let mut text = Zeroizing::new(String::new());
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_KEY_FILE).read_to_string(&mut text))
+        .map_err(|e| format!("{var}: {shown}: {e} (the value is not shown)"))?;
+    Ok(text)
 }
 
 /// The keyring of the two variables' values (`None`: not set).
@@ -142,6 +211,56 @@ mod tests {
             "{e}"
         );
         assert!(!e.contains(secretish), "{e}");
+    }
+
+    /// A scratch file holding `text` with `mode`.
+    fn key_file(name: &str, text: &str, mode: u32) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("hotline-keyfile-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_key_file_readable_by_its_owner_only_gives_the_key() {
+        let path = key_file("key", &format!("{HEX}\n"), 0o600);
+        let text = read_key_file(KEY_FILE_VAR, &path).unwrap();
+        let ring = keyring(Some(text.as_str()), None).unwrap();
+        assert_eq!(
+            ring.current().map(RecordingKey::id),
+            Some(RecordingKey::from_bytes(bytes()).id())
+        );
+        for mode in [0o640, 0o604, 0o644] {
+            let open = key_file("key", HEX, mode);
+            let e = read_key_file(KEY_FILE_VAR, &open).unwrap_err();
+            assert!(
+                e.contains("readable by others") && e.contains("chmod 600"),
+                "{e}"
+            );
+            assert!(!e.contains(HEX), "the value leaks: {e}");
+        }
+        let e = read_key_file(KEY_FILE_VAR, std::path::Path::new("/nonexistent/key")).unwrap_err();
+        assert!(
+            e.starts_with("HOTLINE_RECORDING_KEY_FILE: /nonexistent/key: "),
+            "{e}"
+        );
+        let dir = path.parent().unwrap();
+        assert!(read_key_file(KEY_FILE_VAR, dir)
+            .unwrap_err()
+            .contains("not a regular file"));
+        let e = text_of(
+            KEY_VAR,
+            Some(HEX.into()),
+            KEY_FILE_VAR,
+            Some(path.display().to_string()),
+        )
+        .unwrap_err();
+        assert!(e.contains("both set"), "{e}");
+        assert!(!e.contains(HEX), "{e}");
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

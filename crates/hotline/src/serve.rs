@@ -131,6 +131,7 @@ pub async fn serve(
         cfg.clone(),
     );
     crate::acd::spawn_overviews(acd.clone(), live.clone(), LIVE_OVERVIEW);
+    let campaign_agents: Arc<dyn crate::campaigns::FreeAgents> = Arc::new(acd.clone());
     let (desk_calls, desk_requests) = controller::DeskCalls::channel();
     let engine_metrics = Arc::new(crate::metrics::EngineMetrics {
         metrics: metrics.clone(),
@@ -352,6 +353,7 @@ pub async fn serve(
         zone: zone.clone(),
         holidays: Arc::new(holidays),
         placer: Arc::new(placer),
+        agents: Some(campaign_agents),
         clock: Arc::new(storage::now_ms),
         sms: sms_gateway.clone(),
     });

@@ -185,14 +185,14 @@ impl CallCore {
         let telling = c.callback().is_some_and(|l| l.telling);
         match c.phase() {
             // A queue announcement the staff number replaced ends interrupted: wait for ours.
-            Phase::Announcing { .. } if !c.outbound() => {
+            Phase::Announcing { .. } if c.is_caller() => {
                 if !interrupted {
                     self.bridge(call);
                 }
                 true
             }
             // The announcement the farewell replaced ends interrupted: wait for the farewell.
-            Phase::Leaving { .. } if !c.outbound() => {
+            Phase::Leaving { .. } if c.is_caller() => {
                 if !interrupted {
                     self.sip(SipOrder::Hangup(call));
                 }
@@ -249,7 +249,12 @@ impl CallCore {
             }
             Kind::Campaign(leg) => {
                 self.campaign_ended(&ended, &leg, reason);
-                true
+                // In the router's hands: it ends there like any caller's (the agent's leg
+                // with it).
+                if leg.queued {
+                    self.caller_ended(&ended);
+                }
+                !leg.queued
             }
             Kind::Monitor { caller, .. } => {
                 self.monitor_ended(call, caller, ended.leg);

@@ -203,6 +203,14 @@ impl Call {
         self.consult.is_some() || self.mixing || !self.monitors.is_empty()
     }
 
+    /// A campaign call's state.
+    pub(crate) fn campaign(&self) -> Option<&super::campaign::CampaignLeg> {
+        match &self.kind {
+            Kind::Campaign(l) => Some(l),
+            _ => None,
+        }
+    }
+
     pub(crate) fn campaign_mut(&mut self) -> Option<&mut super::campaign::CampaignLeg> {
         match &mut self.kind {
             Kind::Campaign(l) => Some(l),
@@ -212,5 +220,12 @@ impl Call {
 
     pub(crate) fn outbound(&self) -> bool {
         !matches!(self.kind, Kind::Inbound)
+    }
+
+    /// A customer in the router's hands: an inbound caller, or a campaign's customer waiting
+    /// for (or talking with) an agent. Queue phases, the staff number, the desk's and the
+    /// supervisors' actions apply to it.
+    pub(crate) fn is_caller(&self) -> bool {
+        !self.outbound() || self.campaign().is_some_and(|l| l.queued)
     }
 }

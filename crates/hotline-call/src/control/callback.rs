@@ -79,6 +79,7 @@ impl CallCore {
             reason: if router { "callback" } else { "outbound" }.into(),
             ivr_path: String::new(),
             callback: true,
+            campaign: None,
         })));
         let parent = if router {
             self.env.call_ref(entry)

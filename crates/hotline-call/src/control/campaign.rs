@@ -1,21 +1,30 @@
 //! Campaign calls (issue 21): a customer's number dialled through the outbound route for a
-//! campaign; answered, the campaign's flow runs with the variable `target` made from the
-//! campaign's data for the customer (checked before the dial: data the flow cannot take is
-//! never dialled). The keys pressed are kept; the flow's `promise`, `opt_out` and `result`
-//! nodes are kept on the call (`Call::outbound`). Whoever asked hears one outcome: answered
-//! (talk time, keys, what the flow recorded), not reached (busy, no answer, refused, failed),
-//! or not placed. A flow's transfer to an agent is not connected yet: the call ends, its
-//! outcome says the customer asked for one. No call record is written for it (the campaign
-//! keeps the attempt); its session is not counted in the IVR's containment.
+//! campaign. IVR-only: answered, the campaign's flow runs with the variable `target` made from
+//! the campaign's data for the customer (checked before the dial: data the flow cannot take is
+//! never dialled); the keys pressed are kept; the flow's `promise`, `opt_out` and `result`
+//! nodes are kept on the call (`Call::outbound`); a flow's transfer puts the customer in that
+//! queue like any caller. Progressive: answered, the customer goes straight to an agent of the
+//! campaign's queue (the agent's screen pop names the campaign; the customer hears the staff
+//! number); none answering within the campaign's wait, the customer hears a short apology and
+//! the call ends (abandoned: the retry rules call again). Whoever asked hears one outcome:
+//! answered (talk time, keys, what the flow recorded, the agent), not reached (busy, no
+//! answer, refused, failed), or not placed. A call an agent took is written as an outbound
+//! call record (the agent's, with its talk time) when it ends; the others are kept by the
+//! campaign's attempts only. Their sessions are not counted in the IVR's containment.
 
 use std::time::Instant;
 
 use hotline_core::CallId;
 
 use super::call::{Call, Kind};
-use super::io::{CampaignCall, CampaignOutcome, Dial, Output};
+use super::io::{
+    CampaignCall, CampaignOutcome, Dial, LegOrder, LogEvent, Music, Output, Progressive,
+};
+use super::timers::TimerKind;
 use super::CallCore;
-use crate::EndReason;
+use crate::phase::Phase;
+use crate::record::{AttemptRecord, Disposition};
+use crate::{EndReason, SystemPrompt};
 
 /// A campaign call as it goes.
 #[derive(Debug, Clone)]
@@ -28,6 +37,16 @@ pub(crate) struct CampaignLeg {
     pub answered_at: Option<Instant>,
     /// The flow asked for an agent.
     pub wanted_agent: bool,
+    /// The campaign's name (for an agent's screen pop).
+    pub campaign: String,
+    pub account: Option<String>,
+    pub progressive: Option<Progressive>,
+    /// In the router's hands (waiting for an agent, or connected to one).
+    pub queued: bool,
+    /// The agent the router connected.
+    pub agent: Option<i64>,
+    /// It waited for an agent and none came in time.
+    pub no_agent: bool,
 }
 
 impl CallCore {
@@ -79,11 +98,18 @@ impl CallCore {
             keys: String::new(),
             answered_at: None,
             wanted_agent: false,
+            campaign: c.campaign,
+            account: c.account,
+            progressive: c.progressive,
+            queued: false,
+            agent: None,
+            no_agent: false,
         };
         self.place(dial, Kind::Campaign(leg), None);
     }
 
-    /// The customer answered: the flow starts with its target data.
+    /// The customer answered: the flow starts with its target data, or (progressive) the
+    /// customer goes to the campaign's queue.
     pub(super) fn campaign_answered(&mut self, call: CallId, usable: bool) {
         if !usable {
             return self.sip(super::io::SipOrder::Hangup(call));
@@ -96,11 +122,84 @@ impl CallCore {
         let Some(leg) = c.campaign_mut() else { return };
         leg.answered_at = Some(now);
         let (flow, target) = (leg.flow.clone(), leg.target.clone());
+        let progressive = leg.progressive.clone();
         self.emit(Output::StartLeg(call));
+        if let Some(p) = progressive {
+            return self.campaign_queue(call, p.queue, "campaign", Some(p.wait));
+        }
         if !self.start_ivr_outbound(call, &flow, target) {
             tracing::warn!(%call, %flow, "campaign flow gone: hanging up");
             self.sip(super::io::SipOrder::Hangup(call));
         }
+    }
+
+    /// The customer waits in `queue` for an agent (music; the router offers the call), at
+    /// most `wait` when given.
+    fn campaign_queue(
+        &mut self,
+        call: CallId,
+        queue: String,
+        reason: &str,
+        wait: Option<std::time::Duration>,
+    ) {
+        let now = self.now;
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        c.timeline.enter(
+            now,
+            Phase::Queued {
+                queue: queue.clone(),
+            },
+        );
+        let Some(leg) = c.campaign_mut() else { return };
+        leg.queued = true;
+        let mut req = hotline_acd::CallRequest::new(call, queue.clone());
+        req.customer = leg.account.clone();
+        req.reason = reason.to_string();
+        tracing::info!(%call, id = leg.id, %queue, "campaign call: the customer waits for an agent");
+        self.leg(call, LegOrder::StopPlayback);
+        self.leg(call, LegOrder::Music(Some(Music::Library)));
+        if let Some(wait) = wait {
+            self.timers
+                .set(call, TimerKind::CampaignWait, now.mono + wait);
+        }
+        self.acd(hotline_acd::Input::CallArrived(req));
+    }
+
+    /// A progressive campaign's customer waited as long as allowed: still without an agent,
+    /// the router lets the call go and the customer hears the apology, then the engine hangs
+    /// up (abandoned; an agent's phone still ringing for it stops).
+    pub(super) fn campaign_wait_over(&mut self, call: CallId) {
+        let now = self.now;
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if !c.phase().waiting() {
+            return;
+        }
+        let ringing = c.peer.take();
+        c.timeline.enter(
+            now,
+            Phase::Leaving {
+                disposition: Disposition::AbandonedInQueue,
+            },
+        );
+        if let Some(leg) = c.campaign_mut() {
+            leg.no_agent = true;
+            tracing::info!(%call, id = leg.id, "campaign call: no agent in time; the customer is let go");
+        }
+        self.acd(hotline_acd::Input::CallAbandoned(call));
+        if let Some(agent_call) = ringing {
+            if let Some(Kind::Offer { over, .. }) =
+                self.calls.get_mut(&agent_call).map(|a| &mut a.kind)
+            {
+                *over = true;
+            }
+            self.sip(super::io::SipOrder::Hangup(agent_call));
+        }
+        let names = SystemPrompt::names(&[SystemPrompt::CampaignNoAgent]);
+        self.farewell(call, &names);
     }
 
     /// A key on a campaign call: kept (the flow takes it too).
@@ -112,17 +211,22 @@ impl CallCore {
         }
     }
 
-    /// The flow transferred a campaign call: not connected to agents yet; the call ends and
-    /// its outcome says so.
-    pub(super) fn campaign_transfer(&mut self, call: CallId) {
+    /// The flow transferred a campaign call: the customer waits in the flow's queue like any
+    /// caller (a closed queue: the call ends, its outcome says the customer asked for one).
+    pub(super) fn campaign_transfer(&mut self, call: CallId, queue: &str, reason: &str) {
         if let Some(leg) = self.calls.get_mut(&call).and_then(Call::campaign_mut) {
             leg.wanted_agent = true;
-            tracing::info!(%call, id = leg.id, "campaign call: the customer asked for an agent (not connected yet)");
         }
-        self.sip(super::io::SipOrder::Hangup(call));
+        match self.opening(queue) {
+            super::queue::Opening::Open(open) => self.campaign_queue(call, open, reason, None),
+            super::queue::Opening::Closed { queue, .. } => {
+                tracing::info!(%call, %queue, "campaign call: the customer asked for an agent; queue closed");
+                self.sip(super::io::SipOrder::Hangup(call));
+            }
+        }
     }
 
-    /// The campaign call ended: its one outcome.
+    /// The campaign call ended: its one outcome, and the record of a call an agent took.
     pub(super) fn campaign_ended(&mut self, ended: &Call, leg: &CampaignLeg, reason: EndReason) {
         let outcome = match leg.answered_at {
             Some(at) => CampaignOutcome::Answered {
@@ -131,10 +235,32 @@ impl CallCore {
                 keys: leg.keys.clone(),
                 record: ended.outbound,
                 wanted_agent: leg.wanted_agent,
+                agent: leg.agent,
+                no_agent: leg.no_agent || (leg.queued && leg.agent.is_none()),
             },
             None => CampaignOutcome::NotReached(reason),
         };
         tracing::info!(id = leg.id, call = %ended.id, ?outcome, "campaign call over");
+        if let Some(agent_id) = leg.agent {
+            let r = ended.timeline.record(self.now, reason);
+            let record = AttemptRecord {
+                parent_ref: None,
+                number: ended.dialled.clone(),
+                agent_id,
+                started_at: r.started_at,
+                agent_answered_at: r.agent_answered_at,
+                answered_at: r.answered_at,
+                ended_at: r.ended_at,
+                talk_ms: r.talk_ms,
+                result: "reached",
+                disposition: Disposition::Answered,
+                hangup_side: r.hangup_side,
+            };
+            self.log(LogEvent::Attempt {
+                call: ended.id,
+                record,
+            });
+        }
         self.emit(Output::CampaignResult {
             id: leg.id,
             outcome,

@@ -78,7 +78,7 @@ impl CallCore {
         let c = self
             .calls
             .values()
-            .find(|c| !c.outbound() && c.connected() == Some(agent))
+            .find(|c| c.is_caller() && c.connected() == Some(agent))
             .ok_or(ControlError::NoCall)?;
         let agent_leg = c
             .peer

@@ -60,7 +60,7 @@ impl CallCore {
         let caller = self
             .calls
             .values()
-            .find(|c| !c.outbound() && c.connected() == Some(agent))
+            .find(|c| c.is_caller() && c.connected() == Some(agent))
             .map(|c| c.id);
         let Some(caller) = caller else {
             // A callback (or click-to-call) the agent answered: the desk can hang it up.

@@ -85,18 +85,37 @@ pub struct CampaignCall {
     pub target: std::collections::BTreeMap<String, String>,
     /// How long it may ring.
     pub ring: Duration,
+    /// The campaign's name, shown in an agent's screen pop.
+    pub campaign: String,
+    /// The customer's account (for an agent's screen pop and the router).
+    pub account: Option<String>,
+    /// Progressive: the answered customer goes straight to an agent of this queue, and hears
+    /// a short message and is let go if none answers within the wait (no flow runs).
+    pub progressive: Option<Progressive>,
+}
+
+/// Where a progressive campaign's answered customers go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progressive {
+    pub queue: String,
+    /// How long an answered customer may wait for an agent.
+    pub wait: Duration,
 }
 
 /// How a campaign call ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CampaignOutcome {
     /// The customer answered: how long the call lasted from the answer, the keys pressed,
-    /// what the flow recorded, whether the flow asked for an agent (not connected yet).
+    /// what the flow recorded, whether the flow asked for an agent, the agent the customer
+    /// talked to, and whether the customer waited for an agent and none came (progressive:
+    /// abandoned; a flow's transfer: left the queue without one).
     Answered {
         talk_ms: i64,
         keys: String,
         record: hotline_ivr::outbound::Record,
         wanted_agent: bool,
+        agent: Option<i64>,
+        no_agent: bool,
     },
     /// Not answered: how the dialog ended (its class says busy, no answer or failed; a 603
     /// is the customer declining).

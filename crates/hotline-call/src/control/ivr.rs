@@ -363,10 +363,11 @@ impl CallCore {
                     let (flow, node) = s.session.position();
                     tracing::warn!(%call, %flow, %node, "ivr: {w}");
                 }
-                Action::Transfer(_) if campaign => {
-                    // A campaign call: not connected to agents yet.
-                    self.finish_session(call, None);
-                    self.campaign_transfer(call);
+                Action::Transfer(t) if campaign => {
+                    // A campaign's customer asked for an agent: that queue, like any caller.
+                    s.transfer_reason.clone_from(&t.reason);
+                    self.finish_session(call, Some(t.queue.clone()));
+                    self.campaign_transfer(call, &t.queue, &t.reason);
                 }
                 Action::Transfer(t) => {
                     // The caller waits with music; the router offers the call to an agent.
@@ -408,7 +409,9 @@ impl CallCore {
         let Some(mut c) = self.calls.remove(&call) else {
             return;
         };
-        if let Some(s) = c.ivr.as_mut() {
+        // A campaign call has no record to tell (its outcome goes to the campaign).
+        let recorded = c.campaign().is_none();
+        if let Some(s) = c.ivr.as_mut().filter(|_| recorded) {
             self.session_finished(call, s, queue);
         }
         self.calls.insert(call, c);

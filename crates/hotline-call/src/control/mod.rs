@@ -43,7 +43,8 @@ pub use io::{
     AgentInfo, Audience, CallAction, CallbackRoute, CampaignCall, CampaignOutcome, Channels,
     ControlError, CoreConfig, Dial, Env, Incoming, Input, IvrEnd, IvrOutcomeKind, LegEvent,
     LegOrder, LiveOut, LogEvent, Metric, MonitorMode, Music, Notify, NotifyOutcome, Output,
-    QueueHours, RecSide, RecordingOf, ReferReplaces, ScreenPop, SipOrder, Sound, TransferTarget,
+    Progressive, QueueHours, RecSide, RecordingOf, ReferReplaces, ScreenPop, SipOrder, Sound,
+    TransferTarget,
 };
 pub use ivr::NodeCounters;
 
@@ -110,7 +111,7 @@ impl CallCore {
     pub fn phase(&self, call: CallId) -> Option<&crate::Phase> {
         self.calls
             .get(&call)
-            .filter(|c| !c.outbound())
+            .filter(|c| c.is_caller())
             .map(Call::phase)
     }
 
@@ -239,6 +240,7 @@ impl CallCore {
             }
             TimerKind::Ivr(id) => self.ivr_event(call, hotline_ivr::interp::Event::Timer(id)),
             TimerKind::NotifyListen => self.notify_listened(call),
+            TimerKind::CampaignWait => self.campaign_wait_over(call),
         }
     }
 }

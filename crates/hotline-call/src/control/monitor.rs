@@ -53,7 +53,7 @@ impl CallCore {
         let caller = self
             .calls
             .values()
-            .find(|c| !c.outbound() && c.connected() == Some(target))
+            .find(|c| c.is_caller() && c.connected() == Some(target))
             .map(|c| c.id)
             .ok_or(ControlError::NoCall)?;
         if self.calls.get(&caller).is_some_and(|c| c.consult.is_some()) {

@@ -66,12 +66,19 @@ impl CallCore {
                 agent,
                 wait_ms,
                 ..
-            } => self.log(LogEvent::Connected {
-                call,
-                agent: agent.0,
-                wait_ms,
-                at: self.now.unix_ms,
-            }),
+            } => {
+                // A campaign call's record is written whole when it ends.
+                if let Some(leg) = self.calls.get_mut(&call).and_then(Call::campaign_mut) {
+                    leg.agent = Some(agent.0);
+                    return;
+                }
+                self.log(LogEvent::Connected {
+                    call,
+                    agent: agent.0,
+                    wait_ms,
+                    at: self.now.unix_ms,
+                })
+            }
             AcdOutput::Announce {
                 call,
                 position,
@@ -119,29 +126,51 @@ impl CallCore {
             });
         };
         let mut headers = vec![("X-Hotline-Call".to_string(), caller.0.to_string())];
-        let account = c.ivr.as_ref().and_then(|s| s.customer_account());
+        let campaign = c.campaign();
+        let account = c
+            .ivr
+            .as_ref()
+            .and_then(|s| s.customer_account())
+            .or_else(|| campaign.and_then(|l| l.account.clone()));
         if let Some(acct) = &account {
             headers.push(("X-Customer-Account".into(), acct.clone()));
         }
         let ivr = c.ivr.as_ref();
+        // The customer's number: a campaign call's is the number it dialled.
+        let customer_number = if campaign.is_some() {
+            c.dialled.clone()
+        } else {
+            c.caller.clone()
+        };
         let pop = ScreenPop {
             agent: agent.0,
             call: caller,
-            call_ref: self.env.call_ref(caller),
-            caller: c.caller.clone(),
+            // A campaign call has no record of its own until it ends.
+            call_ref: campaign
+                .is_none()
+                .then(|| self.env.call_ref(caller))
+                .flatten(),
+            caller: customer_number.clone(),
             customer_account: account,
-            queue: ivr.and_then(|s| s.queue()).unwrap_or_default(),
-            reason: ivr
-                .map(|s| s.transfer_reason().to_string())
+            queue: ivr
+                .and_then(|s| s.queue())
+                .or_else(|| c.timeline.queue().map(str::to_string))
                 .unwrap_or_default(),
+            reason: match (ivr, campaign) {
+                (Some(s), _) if !s.transfer_reason().is_empty() => s.transfer_reason().to_string(),
+                (_, Some(_)) => "campaign".to_string(),
+                (Some(s), None) => s.transfer_reason().to_string(),
+                (None, None) => String::new(),
+            },
             ivr_path: ivr.map(|s| s.path()).unwrap_or_default(),
             callback: false,
+            campaign: campaign.map(|l| l.campaign.clone()),
         };
         let dial = Dial {
             call: agent_call,
             user: card.sip_user.clone(),
             gateway: None,
-            from_user: c.caller.clone(),
+            from_user: customer_number,
             from_display: None,
             headers,
             ring_timeout: SIP_RING_LIMIT,
@@ -353,7 +382,7 @@ impl CallCore {
                 }
                 true
             }
-            Phase::Leaving { .. } if !c.outbound() => true,
+            Phase::Leaving { .. } if c.is_caller() => true,
             _ => false,
         }
     }
@@ -626,6 +655,17 @@ impl CallCore {
                     .agent_left(now, side, Phase::Queued { queue: q.clone() });
                 self.leg(caller, LegOrder::Unbridge);
                 return self.requeue(caller, q);
+            }
+            // A campaign's customer is not taken to the survey: the call is over.
+            Some(Onward::AfterAgent) | None if c.campaign().is_some() => {
+                c.timeline.agent_left(
+                    now,
+                    side,
+                    Phase::Leaving {
+                        disposition: Disposition::Answered,
+                    },
+                );
+                return self.sip(SipOrder::Hangup(caller));
             }
             Some(Onward::Flow(f)) => f,
             // A blind transfer's caller waits for its target (`consult`).

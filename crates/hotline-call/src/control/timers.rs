@@ -18,6 +18,8 @@ pub(crate) enum TimerKind {
     Ivr(u64),
     /// A notification call waited for its key after the message.
     NotifyListen,
+    /// A progressive campaign's customer waited for an agent as long as allowed.
+    CampaignWait,
 }
 
 impl TimerKind {
@@ -28,6 +30,7 @@ impl TimerKind {
             TimerKind::AnswerOver => 1,
             TimerKind::Ivr(_) => 2,
             TimerKind::NotifyListen => 3,
+            TimerKind::CampaignWait => 4,
         }
     }
 }
@@ -61,6 +64,7 @@ impl Timers {
             TimerKind::AnswerOver,
             TimerKind::Ivr(0),
             TimerKind::NotifyListen,
+            TimerKind::CampaignWait,
         ] {
             self.cancel(call, kind);
         }

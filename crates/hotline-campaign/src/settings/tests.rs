@@ -13,6 +13,7 @@ fn nothing_given_is_the_issues_defaults() {
     assert_eq!(n["weekdays"], json!([1, 2, 3, 4, 5, 6, 7]));
     assert_eq!(n["skip_holidays"], json!(true));
     assert_eq!(n["abandoned_limit_percent"], json!(3.0));
+    assert_eq!(n["agent_wait_secs"], json!(5));
     assert_eq!(
         n["retry"]["busy"],
         json!({"attempts": 3, "interval_min": 10})
@@ -107,6 +108,8 @@ fn a_bad_setting_names_its_field() {
         field(json!({"abandoned_limit_percent": 11})),
         "abandoned_limit_percent"
     );
+    assert_eq!(field(json!({"agent_wait_secs": 0})), "agent_wait_secs");
+    assert_eq!(field(json!({"agent_wait_secs": 31})), "agent_wait_secs");
     assert_eq!(field(json!({"caller_id": "96655; drop"})), "caller_id");
     let e = Settings::parse(&json!({"windw": []})).unwrap_err();
     assert_eq!(e.field, "settings");

@@ -30,10 +30,12 @@
 //! Encryption at rest: created with a [`RecordingKey`] ([`Recording::create_keyed`]), the same
 //! WAV is written sealed with AES-256-GCM, chunk by chunk, to a `.wav.hlenc` file (the format,
 //! and what a crash costs, are in `sealed.rs`); no plaintext audio reaches the disk. [`Sealed`]
-//! reads such a file by byte range, [`repair_dir`] closes one a crash cut off.
+//! reads such a file by byte range, [`repair_dir`] closes one a crash cut off, [`rekey_dir`]
+//! seals the ones an older key sealed under the current key.
 
 mod keys;
 mod pool;
+mod rekey;
 mod repair;
 pub mod sealed;
 mod sink;
@@ -51,6 +53,7 @@ use thiserror::Error;
 
 pub use keys::{KeyId, Keyring, RecordingKey, KEY_BYTES};
 pub use pool::{WriterPool, DEFAULT_BATCH, DEFAULT_WRITERS};
+pub use rekey::{rekey_dir, rekey_file, RekeyOutcome, RekeyReport};
 pub use repair::{repair_dir, repair_file, repair_sealed, RepairOutcome, RepairReport};
 pub use sealed::{SealError, Sealed};
 pub use sink::RecordingSink;
@@ -368,6 +371,8 @@ fn hound_to_io(e: hound::Error) -> io::Error {
     }
 }
 
+#[cfg(test)]
+mod rekey_tests;
 #[cfg(test)]
 mod sealed_tests;
 #[cfg(test)]

@@ -98,20 +98,34 @@ impl fmt::Display for RepairReport {
 /// as a WAV. An unreadable folder is reported as a failure of that folder.
 pub fn repair_dir(dir: &Path, keys: &Keyring) -> Vec<RepairReport> {
     let mut reports = Vec::new();
-    walk(dir, 0, keys, &mut reports);
+    for found in recordings_under(dir) {
+        let report = match found {
+            Ok(path) if starts_sealed(&path) => repair_sealed(&path, keys),
+            Ok(path) => repair_file(&path),
+            Err((path, why)) => RepairReport {
+                path,
+                outcome: RepairOutcome::Failed(why),
+            },
+        };
+        if report.outcome != RepairOutcome::Intact {
+            reports.push(report);
+        }
+    }
     reports
 }
 
-fn walk(dir: &Path, depth: usize, keys: &Keyring, reports: &mut Vec<RepairReport>) {
+/// Every `*.wav` and `*.hlenc` file under `dir` (sub-folders too, up to [`MAX_DEPTH`], symlinks
+/// not followed), in name order; a folder that cannot be read as an error with why.
+pub(super) fn recordings_under(dir: &Path) -> Vec<Result<PathBuf, (PathBuf, String)>> {
+    let mut found = Vec::new();
+    walk(dir, 0, &mut found);
+    found
+}
+
+fn walk(dir: &Path, depth: usize, found: &mut Vec<Result<PathBuf, (PathBuf, String)>>) {
     let entries = match fs::read_dir(dir).and_then(|rd| rd.collect::<io::Result<Vec<_>>>()) {
         Ok(entries) => entries,
-        Err(e) => {
-            reports.push(RepairReport {
-                path: dir.to_path_buf(),
-                outcome: RepairOutcome::Failed(format!("cannot read folder: {e}")),
-            });
-            return;
-        }
+        Err(e) => return found.push(Err((dir.to_path_buf(), format!("cannot read folder: {e}")))),
     };
     let mut paths: Vec<PathBuf> = entries.into_iter().map(|e| e.path()).collect();
     paths.sort();
@@ -121,17 +135,10 @@ fn walk(dir: &Path, depth: usize, keys: &Keyring, reports: &mut Vec<RepairReport
         };
         if meta.is_dir() {
             if depth < MAX_DEPTH {
-                walk(&path, depth + 1, keys, reports);
+                walk(&path, depth + 1, found);
             }
         } else if meta.is_file() && is_recording(&path) {
-            let report = if starts_sealed(&path) {
-                repair_sealed(&path, keys)
-            } else {
-                repair_file(&path)
-            };
-            if report.outcome != RepairOutcome::Intact {
-                reports.push(report);
-            }
+            found.push(Ok(path));
         }
     }
 }
@@ -143,7 +150,7 @@ fn is_recording(path: &Path) -> bool {
 }
 
 /// Does the file start with the sealed magic? (Unreadable: no; its repair says why.)
-fn starts_sealed(path: &Path) -> bool {
+pub(super) fn starts_sealed(path: &Path) -> bool {
     let mut head = [0u8; format::MAGIC.len()];
     File::open(path)
         .and_then(|mut f| f.read_exact(&mut head))

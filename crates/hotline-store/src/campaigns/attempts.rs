@@ -186,8 +186,9 @@ impl Store {
         Ok(id)
     }
 
-    /// Completes attempt `attempt` of target `target_id`; `false` when it had ended already
-    /// (a second report changes nothing).
+    /// Completes attempt `attempt` of target `target_id` and notes its result as the
+    /// target's last one, in one transaction (a target never shows a result its attempts do
+    /// not have); `false` when it had ended already (a second report changes nothing).
     pub async fn end_campaign_attempt(
         &self,
         target_id: i64,
@@ -195,6 +196,7 @@ impl Store {
         end: &AttemptEnd,
     ) -> Result<bool> {
         check_end(end)?;
+        let mut tx = self.write.begin().await?;
         let n = sqlx::query(
             "UPDATE campaign_attempts SET ended_at = $1, result = $2, talk_ms = $3, keys = $4, \
              promise_fen = $5, promise_by = $6, rating = $7, note = $8, call_id = $9 \
@@ -211,7 +213,7 @@ impl Store {
         .bind(end.call_id)
         .bind(target_id)
         .bind(attempt)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if n == 0 {
@@ -220,16 +222,25 @@ impl Store {
             )
             .bind(target_id)
             .bind(attempt)
-            .fetch_one(&self.read)
+            .fetch_one(&mut *tx)
             .await?;
+            tx.rollback().await?;
             if known == 0 {
                 return Err(StoreError::not_found(
                     "campaign attempt",
                     format!("{target_id}/{attempt}"),
                 ));
             }
+            return Ok(false);
         }
-        Ok(n > 0)
+        sqlx::query("UPDATE campaign_targets SET last_result = $1, updated_at = $2 WHERE id = $3")
+            .bind(end.result.clone())
+            .bind(end.at)
+            .bind(target_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Closes campaign `campaign_id`'s attempts that have no end (the engine stopped during

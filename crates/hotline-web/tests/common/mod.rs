@@ -455,6 +455,23 @@ pub async fn call(s: &Store, call_ref: &str, caller: &str, at: Millis) -> i64 {
     .id
 }
 
+/// [`call`], answered by `agent` (its record names them, as once the controller has
+/// connected them).
+pub async fn call_taken_by(s: &Store, call_ref: &str, caller: &str, at: Millis, agent: i64) -> i64 {
+    let id = call(s, call_ref, caller, at).await;
+    s.update_call(
+        id,
+        &CallUpdate {
+            agent_id: Some(agent),
+            answered_at: Some(at),
+            ..CallUpdate::default()
+        },
+    )
+    .await
+    .expect("answered");
+    id
+}
+
 /// A POST with a raw body and the content type given (or none).
 pub async fn raw_post(
     api: &Api,

@@ -74,3 +74,14 @@ impl AcdPort for AcdHandle {
         self.queues.read().map(|q| q.clone()).unwrap_or_default()
     }
 }
+
+/// The free agents of a queue for a progressive campaign: ready there, less the callers
+/// already waiting in it (they are offered first).
+#[async_trait::async_trait]
+impl crate::campaigns::FreeAgents for AcdHandle {
+    async fn free(&self, queue: &str) -> Option<u32> {
+        let snap = AcdHandle::snapshot(self).await?;
+        let q = snap.queues.iter().find(|q| q.name == queue)?;
+        Some(q.agents_ready.saturating_sub(q.waiting))
+    }
+}

@@ -5,12 +5,14 @@
 //! before its call is placed, every result and target state after. Calls are placed through a
 //! [`Placer`] (the call controller in the engine; a fake in the tests).
 //!
+//! IVR-only and progressive campaigns are run; a progressive one places calls only while
+//! agents of its queue are free ([`FreeAgents`], the ACD router's count), and its answered
+//! customers go straight to them. A preview campaign is paused with that reason (the agents'
+//! side of it is not built yet).
+//!
 //! SMS campaigns (`channel: "sms"` in the settings) are run by `sms.rs` with the same
 //! dialler (windows, do-not-call, retries, pacing), sending a text through an [`sms::SmsSender`]
 //! instead of placing a call.
-//!
-//! Only IVR-only campaigns are run for now: a progressive or preview campaign is paused with
-//! that reason (placing calls needs the agents' side, not built yet).
 
 mod run;
 pub mod sms;
@@ -47,6 +49,11 @@ pub struct PlaceRequest {
     pub flow: String,
     /// The target's data, the flow's `target` variable.
     pub data: BTreeMap<String, String>,
+    /// The campaign's name (an agent's screen pop shows it).
+    pub campaign_name: String,
+    /// Progressive: the queue whose agent takes the answered customer, and how long the
+    /// customer may wait for one.
+    pub progressive: Option<(String, Duration)>,
 }
 
 /// How a placed call ended.
@@ -65,12 +72,21 @@ pub struct PlaceOutcome {
     pub note: Option<String>,
     /// The route refused or did not answer (a 5xx, a timeout): counts towards pausing.
     pub route_failure: Option<String>,
+    /// The agent the customer talked to.
+    pub agent: Option<i64>,
 }
 
 /// Places campaign calls and reports how each ended.
 #[async_trait::async_trait]
 pub trait Placer: Send + Sync {
     async fn place(&self, req: PlaceRequest) -> PlaceOutcome;
+}
+
+/// How many agents of a queue are free to take a campaign's customer now (ready, less the
+/// callers already waiting there); `None` when the router cannot say.
+#[async_trait::async_trait]
+pub trait FreeAgents: Send + Sync {
+    async fn free(&self, queue: &str) -> Option<u32>;
 }
 
 /// What every campaign run shares.
@@ -81,6 +97,8 @@ pub struct RunnerEnv {
     /// Public holidays (no calls on them unless a campaign says otherwise).
     pub holidays: Arc<Vec<CivilDate>>,
     pub placer: Arc<dyn Placer>,
+    /// The agents' side, for progressive campaigns (`None`: they are paused with that reason).
+    pub agents: Option<Arc<dyn FreeAgents>>,
     /// The wall clock, in Unix milliseconds (a test's may be its own).
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     /// The SMS gateway SMS campaigns send through (`None`: not configured, they pause).

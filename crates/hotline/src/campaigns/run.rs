@@ -21,6 +21,9 @@ use super::{PlaceOutcome, PlaceRequest, RunnerEnv, POLL};
 /// Failed calls in a row, each a route failure, that pause the campaign (the route is down).
 const ROUTE_DOWN_AFTER: u32 = 5;
 
+/// How often today's calls per customer (every campaign's) are read again, in ms.
+const TODAY_EVERY_MS: i64 = 10_000;
+
 fn result_name(r: CallResult) -> &'static str {
     match r {
         CallResult::Answered => "answered",
@@ -62,6 +65,10 @@ struct Run {
     dnc_seen: i64,
     failures_in_a_row: u32,
     in_flight: usize,
+    /// Progressive: the queue whose free agents pace the calls, and the agent wait.
+    progressive: Option<(String, Duration)>,
+    /// When today's calls per customer were last read (the date and the time).
+    today_read: Option<(hotline_time::CivilDate, i64)>,
     outcomes: mpsc::UnboundedSender<(TargetId, u32, PlaceOutcome)>,
 }
 
@@ -140,6 +147,8 @@ impl Run {
             dnc_seen: 0,
             failures_in_a_row: 0,
             in_flight: 0,
+            progressive: None,
+            today_read: None,
             outcomes,
         })
     }
@@ -166,8 +175,9 @@ impl Run {
     async fn dialler(&mut self, now: i64) -> Option<hotline_campaign::Dialler> {
         let c = &self.campaign;
         let id = c.id;
-        if mode_of(c) != Mode::IvrOnly {
-            self.refuse("progressive and preview campaigns are not run yet: IVR-only only")
+        let mode = mode_of(c);
+        if mode == Mode::Preview {
+            self.refuse("preview campaigns are not run yet: IVR-only and progressive only")
                 .await;
             return None;
         }
@@ -178,9 +188,23 @@ impl Run {
                 return None;
             }
         };
+        if mode == Mode::Progressive {
+            let Some(queue) = c.queue.clone().filter(|q| !q.is_empty()) else {
+                self.refuse("a progressive campaign needs its agents' queue")
+                    .await;
+                return None;
+            };
+            if self.env.agents.is_none() {
+                self.refuse("progressive campaigns need the ACD (acd.enabled)")
+                    .await;
+                return None;
+            }
+            let wait = Duration::from_secs(u64::from(settings.agent_wait()));
+            self.progressive = Some((queue, wait));
+        }
         let cfg = match settings.campaign(
             &id.to_string(),
-            Mode::IvrOnly,
+            mode,
             self.env.zone.clone(),
             &self.env.holidays,
         ) {
@@ -292,10 +316,19 @@ impl Run {
         out
     }
 
-    /// Gives the dialler today's calls per customer across campaigns.
-    async fn feed_today(&self, d: &mut hotline_campaign::Dialler, now: i64) -> Vec<Action> {
+    /// Gives the dialler today's calls per customer across campaigns: read at the start, when
+    /// the date changes, and every [`TODAY_EVERY_MS`] (the other campaigns' calls; this one's
+    /// the dialler counts itself), not on every look (it reads every customer's count).
+    async fn feed_today(&mut self, d: &mut hotline_campaign::Dialler, now: i64) -> Vec<Action> {
         let zone = &self.env.zone;
         let date = zone.date(now);
+        if self
+            .today_read
+            .is_some_and(|(day, at)| day == date && now - at < TODAY_EVERY_MS && now >= at)
+        {
+            return Vec::new();
+        }
+        self.today_read = Some((date, now));
         let from = zone.day_start(date);
         let to = zone.start_of_day(from + 36 * 3_600_000);
         match self.env.store.campaign_calls_between(from, to).await {
@@ -347,8 +380,19 @@ impl Run {
         out.extend(self.feed_dnc(d, now).await);
         if d.status() == hotline_campaign::Status::Running {
             out.extend(self.feed_today(d, now).await);
+            out.extend(self.feed_free_agents(d, now).await);
         }
         out
+    }
+
+    /// Progressive: the free agents of the campaign's queue now (none when the router cannot
+    /// say: no call is placed without an agent to take it).
+    async fn feed_free_agents(&self, d: &mut hotline_campaign::Dialler, now: i64) -> Vec<Action> {
+        let (Some((queue, _)), Some(agents)) = (&self.progressive, &self.env.agents) else {
+            return Vec::new();
+        };
+        let free = agents.free(queue).await.unwrap_or(0);
+        d.handle(now, Event::FreeAgents(free))
     }
 
     /// Carries out one action; `true` when the run is over (stopped or done).
@@ -455,6 +499,8 @@ impl Run {
             caller_id: self.caller_id.clone(),
             flow: self.campaign.flow.clone(),
             data,
+            campaign_name: self.campaign.name.clone(),
+            progressive: self.progressive.clone(),
         };
         let placer = self.env.placer.clone();
         let tx = self.outcomes.clone();
@@ -524,6 +570,7 @@ impl Run {
             note: o.note.clone().or(o.route_failure.clone()),
             call_id: None,
         };
+        // The target notes it as its last result (a retry keeps it) in the same write.
         if let Err(e) = self
             .env
             .store
@@ -531,15 +578,6 @@ impl Run {
             .await
         {
             warn!(campaign = self.campaign.id, target = tid, error = %e, "attempt result not stored");
-        }
-        // The target shows its last result whatever follows (a retry keeps it).
-        if let Err(e) = self
-            .env
-            .store
-            .set_target_state(tid, "in_progress", None, Some(&end.result), None, now)
-            .await
-        {
-            warn!(campaign = self.campaign.id, target = tid, error = %e, "target's last result not stored");
         }
         if result == CallResult::Answered {
             self.follow_up(target, &o, now).await;

@@ -2,7 +2,9 @@
 //! moves: every target reached as the rules say (a busy one retried after its interval), the
 //! promise and the opt-out stored, the opt-out on the do-not-call list, a number on the list
 //! never dialled, the campaign done; paused, nothing is placed; after a restart with a call
-//! under way, that attempt is closed as failed and never placed again.
+//! under way, that attempt is closed as failed and never placed again; a progressive
+//! campaign places no more calls than its queue has free agents, and its abandoned calls are
+//! stored as such and retried.
 
 #![allow(
     clippy::unwrap_used,
@@ -93,27 +95,40 @@ fn env(store: &Store, placer: Arc<FakePlacer>, offset: Arc<AtomicI64>) -> Runner
             day: 1,
         }]),
         placer,
+        agents: None,
         clock: Arc::new(move || crate::storage::now_ms() + offset.load(Ordering::SeqCst)),
         sms: None,
     }
 }
 
 async fn campaign(store: &Store, targets: &[(&str, &str)]) -> i64 {
+    let settings = serde_json::json!({
+        "window": ["00:00-24:00"],
+        "skip_holidays": false,
+        "attempts_per_sec": 50,
+        "retry": {"busy": {"attempts": 2, "interval_min": 1}, "failed": {"attempts": 2, "interval_min": 1}},
+        "caller_id": "96655"
+    });
+    campaign_in(store, targets, "ivr", None, settings).await
+}
+
+/// A running campaign of `mode` (its agents' queue `queue`) over `targets`.
+async fn campaign_in(
+    store: &Store,
+    targets: &[(&str, &str)],
+    mode: &str,
+    queue: Option<&str>,
+    settings: serde_json::Value,
+) -> i64 {
     let c = store
         .create_campaign(
             &NewCampaign {
                 name: format!("c{}", rand::random::<u32>()),
                 kind: "dunning".into(),
-                mode: "ivr".into(),
+                mode: mode.into(),
                 flow: "dunning".into(),
-                queue: None,
-                settings: serde_json::json!({
-                    "window": ["00:00-24:00"],
-                    "skip_holidays": false,
-                    "attempts_per_sec": 50,
-                    "retry": {"busy": {"attempts": 2, "interval_min": 1}, "failed": {"attempts": 2, "interval_min": 1}},
-                    "caller_id": "96655"
-                }),
+                queue: queue.map(str::to_string),
+                settings,
                 source: serde_json::json!({}),
             },
             None,
@@ -361,9 +376,9 @@ async fn a_campaign_that_cannot_run_is_paused_once_with_the_reason_not_on_every_
     let c = store
         .create_campaign(
             &NewCampaign {
-                name: "progressive".into(),
+                name: "preview".into(),
                 kind: "dunning".into(),
-                mode: "progressive".into(),
+                mode: "preview".into(),
                 flow: "dunning".into(),
                 queue: Some("billing".into()),
                 settings: serde_json::json!({}),
@@ -524,5 +539,126 @@ async fn an_automated_follow_up_writes_the_rating_to_the_ticket() {
         t.id.to_string(),
         "the flow's target.ticket"
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The free agents of the campaign's queue, as the test sets them.
+struct Agents(std::sync::atomic::AtomicU32);
+
+#[async_trait::async_trait]
+impl FreeAgents for Agents {
+    async fn free(&self, queue: &str) -> Option<u32> {
+        assert_eq!(queue, "general");
+        Some(self.0.load(Ordering::SeqCst))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_progressive_campaign_places_calls_only_for_free_agents() {
+    let (store, _, dir) = crate::test_store::with_a_district("campaign-progressive").await;
+    let targets = [
+        ("P-1", "13700000001"),
+        ("P-2", "13700000002"),
+        ("P-3", "13700000003"),
+    ];
+    let settings = serde_json::json!({"window": ["00:00-24:00"], "skip_holidays": false});
+    let id = campaign_in(&store, &targets, "progressive", Some("general"), settings).await;
+    // The calls never end: each one holds its agent.
+    let placer = FakePlacer::new(&[
+        ("13700000001", vec![None]),
+        ("13700000002", vec![None]),
+        ("13700000003", vec![None]),
+    ]);
+    let agents = Arc::new(Agents(std::sync::atomic::AtomicU32::new(0)));
+    let env = RunnerEnv {
+        agents: Some(agents.clone()),
+        ..env(&store, placer.clone(), Arc::new(AtomicI64::new(0)))
+    };
+    let run = tokio::spawn(run_campaign(env, id));
+    tokio::time::sleep(POLL * 4).await;
+    assert!(
+        placer.placed().is_empty(),
+        "no agent free: {:?}",
+        placer.placed()
+    );
+    agents.0.store(1, Ordering::SeqCst);
+    until("one call", || async { placer.placed().len() == 1 }).await;
+    tokio::time::sleep(POLL * 4).await;
+    assert_eq!(
+        placer.placed().len(),
+        1,
+        "one free agent, one call at a time"
+    );
+    agents.0.store(2, Ordering::SeqCst);
+    until("a second call", || async { placer.placed().len() == 2 }).await;
+    tokio::time::sleep(POLL * 4).await;
+    assert_eq!(placer.placed().len(), 2);
+    let req = placer.placed.lock().unwrap()[0].clone();
+    assert_eq!(
+        req.progressive,
+        Some(("general".to_string(), Duration::from_secs(5))),
+        "the queue and the default agent wait"
+    );
+    assert!(req.campaign_name.starts_with('c'), "{req:?}");
+    run.abort();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_progressive_call_no_agent_took_is_stored_abandoned_and_called_again() {
+    let (store, _, dir) = crate::test_store::with_a_district("campaign-abandoned").await;
+    let settings = serde_json::json!({
+        "window": ["00:00-24:00"],
+        "skip_holidays": false,
+        "retry": {"abandoned": {"attempts": 2, "interval_min": 1}},
+        "agent_wait_secs": 3
+    });
+    let targets = [("Q-1", "13700000011")];
+    let id = campaign_in(&store, &targets, "progressive", Some("general"), settings).await;
+    let abandoned = PlaceOutcome {
+        result: Some(CallResult::Abandoned),
+        talk_ms: Some(3_500),
+        ..PlaceOutcome::default()
+    };
+    let talked = PlaceOutcome {
+        agent: Some(7),
+        note: Some("talked to agent 7".into()),
+        ..answered()
+    };
+    let placer = FakePlacer::new(&[("13700000011", vec![Some(abandoned), Some(talked)])]);
+    let agents = Arc::new(Agents(std::sync::atomic::AtomicU32::new(1)));
+    let offset = Arc::new(AtomicI64::new(0));
+    let env = RunnerEnv {
+        agents: Some(agents),
+        ..env(&store, placer.clone(), offset.clone())
+    };
+    let run = tokio::spawn(run_campaign(env, id));
+    until("the first call", || async { placer.placed().len() == 1 }).await;
+    assert_eq!(
+        placer.placed.lock().unwrap()[0].progressive,
+        Some(("general".to_string(), Duration::from_secs(3)))
+    );
+    until("the abandoned result", || async {
+        states(&store, id).await[0].2.as_deref() == Some("abandoned")
+    })
+    .await;
+    // A minute on, the retry.
+    offset.fetch_add(61_000, Ordering::SeqCst);
+    until("the retry", || async { placer.placed().len() == 2 }).await;
+    until("done", || async { states(&store, id).await[0].1 == "done" }).await;
+    let attempts = store.campaign_attempts(id, None, 10).await.unwrap();
+    let results: Vec<Option<String>> = attempts.iter().map(|a| a.result.clone()).collect();
+    assert_eq!(
+        results,
+        [Some("abandoned".to_string()), Some("answered".to_string())]
+    );
+    assert_eq!(attempts[1].note.as_deref(), Some("talked to agent 7"));
+    let p = store.campaign_progress(id).await.unwrap();
+    assert_eq!(
+        (p.dialled, p.reached),
+        (2, 2),
+        "two attempts, both picked up"
+    );
+    run.abort();
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -18,14 +18,18 @@ pub const ENV_PREFIX: &str = "HOTLINE_";
 /// `HOTLINE_*` variables that are not configuration keys: `HOTLINE_CONFIG` (the `--config`
 /// path, read by the CLI), `HOTLINE_BIN` (the binary the test harness starts),
 /// `HOTLINE_AGENT_PASSWORD` (read by `hotline agent add`) and the recording keys
-/// `HOTLINE_RECORDING_KEY` and `HOTLINE_RECORDING_KEYS_OLD` (read by `serve` and `config check`
-/// through [`crate::recording_keys`]; secrets, kept out of the configuration).
+/// `HOTLINE_RECORDING_KEY` and `HOTLINE_RECORDING_KEYS_OLD`, or the files
+/// `HOTLINE_RECORDING_KEY_FILE` and `HOTLINE_RECORDING_KEYS_OLD_FILE` holding them (read by
+/// `serve`, `config check` and `recordings rekey` through [`crate::recording_keys`]; secrets,
+/// kept out of the configuration).
 pub const ENV_ALLOWLIST: &[&str] = &[
     "HOTLINE_CONFIG",
     "HOTLINE_BIN",
     "HOTLINE_AGENT_PASSWORD",
     crate::recording_keys::KEY_VAR,
     crate::recording_keys::OLD_KEYS_VAR,
+    crate::recording_keys::KEY_FILE_VAR,
+    crate::recording_keys::OLD_KEYS_FILE_VAR,
 ];
 
 /// Prefixes of variables kept for the test, benchmark and interop tooling, which run the

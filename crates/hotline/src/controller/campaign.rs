@@ -75,17 +75,30 @@ pub fn outcome(o: CampaignOutcome) -> PlaceOutcome {
             keys,
             record,
             wanted_agent,
+            agent,
+            no_agent,
         } => {
             let rating = match record.result {
                 Some(hotline_ivr::outbound::CallResult::Rating(n)) => Some(i64::from(n)),
                 _ => None,
             };
             let mut note = record.result.map(|r| r.name().to_string());
-            if wanted_agent {
-                note = Some("asked for an agent (not connected: IVR-only)".into());
+            if let Some(a) = agent {
+                note = Some(format!("talked to agent {a}"));
+            } else if wanted_agent && no_agent {
+                note = Some("asked for an agent; left the queue without one".into());
+            } else if wanted_agent {
+                note = Some("asked for an agent; the queue was closed".into());
             }
+            // Progressive: answered, and no agent took the customer in time.
+            let result = if no_agent && !wanted_agent {
+                CallResult::Abandoned
+            } else {
+                CallResult::Answered
+            };
             PlaceOutcome {
-                result: Some(CallResult::Answered),
+                agent,
+                result: Some(result),
                 talk_ms: Some(talk_ms),
                 keys: Some(keys).filter(|k| !k.is_empty()),
                 promise_fen: record.promise.map(|(fen, _)| fen),
@@ -127,6 +140,11 @@ impl Placer for CorePlacer {
             flow: req.flow,
             target: req.data,
             ring: self.ring,
+            campaign: req.campaign_name,
+            account: Some(req.account),
+            progressive: req
+                .progressive
+                .map(|(queue, wait)| hotline_call::control::Progressive { queue, wait }),
         };
         if self.tx.send(CampaignRequest { call, reply }).is_err() {
             return outcome(CampaignOutcome::NoRoute("the engine is stopping".into()));
@@ -179,9 +197,36 @@ mod tests {
                 opted_out: true,
             },
             wanted_agent: false,
+            agent: None,
+            no_agent: false,
         });
         assert!(answered.opted_out);
         assert_eq!(answered.note.as_deref(), Some("opt_out"));
         assert_eq!(answered.keys.as_deref(), Some("9"));
+        let talked = |agent, no_agent, wanted_agent| {
+            outcome(CampaignOutcome::Answered {
+                talk_ms: 60_000,
+                keys: String::new(),
+                record: hotline_ivr::outbound::Record::default(),
+                wanted_agent,
+                agent,
+                no_agent,
+            })
+        };
+        let with_agent = talked(Some(7), false, false);
+        assert_eq!(
+            (with_agent.result, with_agent.agent),
+            (Some(CallResult::Answered), Some(7))
+        );
+        assert_eq!(
+            talked(None, true, false).result,
+            Some(CallResult::Abandoned),
+            "progressive: answered with no agent in time"
+        );
+        assert_eq!(
+            talked(None, true, true).result,
+            Some(CallResult::Answered),
+            "the customer asked for an agent and left the queue: reached all the same"
+        );
     }
 }

@@ -225,6 +225,11 @@ impl Sealed {
         }
     }
 
+    /// Bytes of the WAV header at the start of the plaintext.
+    pub fn wav_header_len(&self) -> u16 {
+        self.header.wav_header
+    }
+
     /// The file header's fields for repair: (the header bytes, the nonce prefix).
     pub(in crate::recording) fn header_bytes(&self) -> &[u8; HEADER_LEN] {
         &self.aad

@@ -1,0 +1,227 @@
+//! Issue 21's progressive mode through the real `hotline serve`: a gateway stands in for the
+//! outbound route and the customers' phones, zhangmin's test phone is registered and ready
+//! in `general`. A progressive campaign over two customers is made over the API and started:
+//! the first customer is dialled only because zhangmin is free; once they answer, her phone
+//! rings with the customer's number, her desktop's screen pop names the campaign and the
+//! account, she answers and the customer hears her staff number; she hangs up and the
+//! engine lets the customer go (no survey). The second customer is dialled when she is free
+//! again; this time she lets her phone ring: after the campaign's agent wait the ring stops
+//! and the customer hears the apology. The attempts are stored (answered with the agent,
+//! abandoned), and zhangmin's own call search finds the outbound call she took.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::time::Duration;
+
+use hotline_e2e::{
+    db, identify_and_queue_flow, prompt_ulaw as ulaw, start_with_flows, token, AgentPhone, Caller,
+    Desk, Got, Ua, PATIENCE,
+};
+
+const REMIND: &str = "flow: remind\nlanguages: [zh, en]\ntarget:\n  amount_due: money\n  \
+    months: number\nstart: bye\nnodes:\n  bye:\n    hangup: { prompts: [goodbye] }\n";
+use serde_json::{json, Value};
+
+/// The next INVITE the gateway receives, and its dialled number.
+async fn invite(gw: &mut Ua) -> (Got, String) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let got = gw.recv(left).await.expect("a customer is called");
+        if got.code() == 0 && got.request().method.as_str() == "INVITE" {
+            let number = got
+                .raw
+                .strip_prefix("INVITE sip:")
+                .and_then(|r| r.split('@').next())
+                .expect("INVITE sip:number@")
+                .to_string();
+            return (got, number);
+        }
+    }
+}
+
+async fn until(desk: &Desk, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let v = desk.get(path).await;
+        if done(&v) || tokio::time::Instant::now() > deadline {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_progressive_campaign_connects_answered_customers_to_a_free_agent() {
+    let mut gw = Ua::udp("127.0.0.1:9".parse().unwrap(), "gateway").await;
+    let config = format!(
+        "[acd]\ncallback_gateway = \"{}\"\n\n[[acd.queues]]\nname = \"general\"\n\
+         skills = {{ general = 1 }}\nring_secs = 30\nwrap_up_secs = 0\nannounce_secs = 0\n",
+        gw.local
+    );
+    let dir = std::env::temp_dir().join(format!("hotline-progressive-{}", token()));
+    let flows = dir.join("flows");
+    std::fs::create_dir_all(&flows).unwrap();
+    std::fs::write(
+        flows.join("main.yaml"),
+        identify_and_queue_flow("general", "billing"),
+    )
+    .unwrap();
+    // The campaign's flow (a progressive campaign's customers go to agents, not to it; the
+    // target's data is checked against it all the same).
+    std::fs::write(flows.join("remind.yaml"), REMIND).unwrap();
+    std::fs::write(dir.join("hotline.toml"), config).unwrap();
+    let engine = start_with_flows(&dir.join("hotline.toml"), &flows, "5");
+    gw.engine = engine.udp;
+    let pool = db(&engine).await;
+    let zhangmin: i64 = sqlx::query_scalar("SELECT id FROM agents WHERE login = 'zhangmin'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+
+    let desk = Desk::login(&engine, "zhangmin").await;
+    let mut events = desk.events().await;
+    let mut phone = AgentPhone::registered(&engine, "1001", "secret").await;
+    let ready = events
+        .next_named("agent_state", PATIENCE)
+        .await
+        .expect("her state");
+    assert_eq!(ready["state"]["state"], "ready", "{ready}");
+
+    let sup = Desk::login(&engine, "zhaolei").await;
+    let (status, made) = sup
+        .post(
+            "/api/campaigns",
+            json!({
+                "name": "重点客户欠费回访",
+                "kind": "dunning",
+                "mode": "progressive",
+                "flow": "remind",
+                "queue": "general",
+                "settings": {
+                    "window": ["00:00-24:00"],
+                    "skip_holidays": false,
+                    "agent_wait_secs": 4,
+                    "retry": {"abandoned": {"attempts": 2, "interval_min": 60}},
+                    "caller_id": "96655"
+                }
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["campaign"]["id"].as_i64().unwrap();
+    let list = "account,number,amount_due,months\n\
+        K-1,13900000011,5200.00,2\n\
+        K-2,13900000012,880.00,1\n";
+    let res = sup
+        .http
+        .post(format!("{}/api/campaigns/{id}/targets", sup.base))
+        .bearer_auth(&sup.token)
+        .header("Content-Type", "text/csv")
+        .body(list)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (status, started) = sup
+        .post(&format!("/api/campaigns/{id}/start"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{started}");
+
+    // 1: answered, connected to zhangmin.
+    let (inv, number) = invite(&mut gw).await;
+    assert_eq!(number, "13900000011");
+    let mut customer = Caller::answering(gw, &inv, "k1").await;
+    let offer = phone.rung(PATIENCE).await;
+    assert_eq!(offer.caller, "13900000011", "her phone shows the customer");
+    let pop = loop {
+        let (name, data) = events.next(PATIENCE).await.expect("the screen pop");
+        if name == "offer" {
+            break data;
+        }
+    };
+    assert_eq!(pop["agent"], zhangmin);
+    assert_eq!(pop["campaign"], "重点客户欠费回访", "{pop}");
+    assert_eq!(pop["customer_account"], "K-1");
+    assert_eq!(pop["caller"], "13900000011");
+    assert_eq!(pop["reason"], "campaign");
+    let mut talk = phone.answer(offer).await;
+    customer
+        .expect("her staff number", &ulaw("zh", "agent_intro"), None)
+        .await;
+    assert_eq!(phone.hang_up(&mut talk).await, 200);
+    let mut gw = {
+        let Caller {
+            mut ua,
+            call_id,
+            to_tag,
+            ..
+        } = customer;
+        assert!(
+            ua.take_bye(&call_id, &to_tag, PATIENCE).await,
+            "the engine lets the customer go when the agent hangs up"
+        );
+        ua
+    };
+
+    // 2: answered, zhangmin lets her phone ring past the agent wait.
+    let (inv, number) = invite(&mut gw).await;
+    assert_eq!(number, "13900000012", "dialled once she is free again");
+    let mut customer = Caller::answering(gw, &inv, "k2").await;
+    let offer = phone.rung(PATIENCE).await;
+    assert_eq!(offer.caller, "13900000012");
+    customer
+        .expect("the apology", &ulaw("zh", "campaign_no_agent"), None)
+        .await;
+    assert!(
+        customer.released(PATIENCE).await,
+        "the engine hangs up after the apology"
+    );
+
+    let results = until(&sup, &format!("/api/campaigns/{id}/results"), |r| {
+        r.as_array()
+            .is_some_and(|rows| rows.len() == 2 && rows.iter().all(|row| !row["result"].is_null()))
+    })
+    .await;
+    let rows = results.as_array().unwrap();
+    let one = |acct: &str| {
+        rows.iter()
+            .find(|r| r["account"] == acct)
+            .unwrap_or_else(|| panic!("{acct}: {results:#}"))
+            .clone()
+    };
+    assert_eq!(one("K-1")["result"], "answered", "{results:#}");
+    assert_eq!(
+        one("K-1")["note"],
+        format!("talked to agent {zhangmin}").as_str()
+    );
+    assert_eq!(one("K-2")["result"], "abandoned", "{results:#}");
+    // Her own calls: the outbound call she took, with its talk time.
+    let mine = until(&desk, "/api/calls?limit=10", |c| {
+        c.as_array()
+            .is_some_and(|cs| cs.iter().any(|c| c["direction"] == "outbound"))
+    })
+    .await;
+    let call = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["direction"] == "outbound")
+        .unwrap_or_else(|| panic!("{mine:#}"))
+        .clone();
+    assert_eq!(call["agent_id"], zhangmin);
+    assert_eq!(call["dialled"], "13900000011");
+    assert!(call["ended_at"].is_i64(), "{call}");
+    let (status, stopped) = sup
+        .post(
+            &format!("/api/campaigns/{id}/stop"),
+            json!({"reason": "test over"}),
+        )
+        .await;
+    assert_eq!((status, stopped["status"].as_str()), (200, Some("stopped")));
+}
