@@ -14,28 +14,10 @@
     clippy::indexing_slicing
 )]
 
-use std::time::Duration;
-
-use hotline_e2e::{prompt_ulaw as ulaw, Caller, Desk, Engine, Got, Ua, PATIENCE};
+use hotline_e2e::{
+    get_until, next_invite, prompt_ulaw as ulaw, Caller, Desk, Engine, Ua, PATIENCE,
+};
 use serde_json::{json, Value};
-
-/// The next INVITE the gateway receives: its dialled number.
-async fn invite(gw: &mut Ua) -> (Got, String) {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let got = gw.recv(left).await.expect("a customer is called");
-        if got.code() == 0 && got.request().method.as_str() == "INVITE" {
-            let number = got
-                .raw
-                .strip_prefix("INVITE sip:")
-                .and_then(|r| r.split('@').next())
-                .expect("INVITE sip:number@")
-                .to_string();
-            return (got, number);
-        }
-    }
-}
 
 /// The customer hangs... no: the engine ends the call; the gateway's UA comes back for the
 /// next one.
@@ -68,17 +50,6 @@ async fn holder_hears_the_arrears(c: &mut Caller) {
         .await;
     c.expect("the menu", &ulaw("zh", "dun_menu"), Some(1600))
         .await;
-}
-
-async fn until(desk: &Desk, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let v = desk.get(path).await;
-        if done(&v) || tokio::time::Instant::now() > deadline {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]
@@ -142,7 +113,7 @@ async fn a_dunning_campaign_reaches_its_customers_and_keeps_every_result() {
     assert_eq!(status, 200, "{started}");
 
     // 1: the holder stops these calls.
-    let (inv, number) = invite(&mut gw).await;
+    let (inv, number) = next_invite(&mut gw).await;
     assert_eq!(number, "13900000001");
     assert!(inv.raw.contains("X-Hotline-Campaign:"), "{}", inv.raw);
     let mut c = Caller::answering(gw, &inv, "cust1").await;
@@ -156,7 +127,7 @@ async fn a_dunning_campaign_reaches_its_customers_and_keeps_every_result() {
     let mut gw = released(c).await;
 
     // 2: a promise three days on.
-    let (inv, number) = invite(&mut gw).await;
+    let (inv, number) = next_invite(&mut gw).await;
     assert_eq!(number, "13900000002");
     let zone = hotline_time::Zone::named("Asia/Shanghai").unwrap();
     let now = std::time::SystemTime::now()
@@ -187,12 +158,12 @@ async fn a_dunning_campaign_reaches_its_customers_and_keeps_every_result() {
     let mut gw = released(c).await;
 
     // 4 (3 is on the do-not-call list): busy.
-    let (inv, number) = invite(&mut gw).await;
+    let (inv, number) = next_invite(&mut gw).await;
     assert_eq!(number, "13900000004", "the number on the list is skipped");
     let busy = gw.answer(&inv, 486, "Busy Here", "busy4", None);
     gw.send(&busy).await;
 
-    let targets = until(&sup, &format!("/api/campaigns/{id}/targets"), |t| {
+    let targets = get_until(&sup, &format!("/api/campaigns/{id}/targets"), |t| {
         t.as_array().is_some_and(|ts| {
             ts.iter()
                 .all(|t| t["state"] != "pending" && t["state"] != "in_progress")

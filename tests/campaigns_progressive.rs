@@ -16,45 +16,14 @@
     clippy::indexing_slicing
 )]
 
-use std::time::Duration;
-
 use hotline_e2e::{
-    db, identify_and_queue_flow, prompt_ulaw as ulaw, start_with_flows, token, AgentPhone, Caller,
-    Desk, Got, Ua, PATIENCE,
+    db, get_until, identify_and_queue_flow, next_invite, prompt_ulaw as ulaw, start_with_flows,
+    token, AgentPhone, Caller, Desk, Ua, PATIENCE,
 };
 
 const REMIND: &str = "flow: remind\nlanguages: [zh, en]\ntarget:\n  amount_due: money\n  \
     months: number\nstart: bye\nnodes:\n  bye:\n    hangup: { prompts: [goodbye] }\n";
-use serde_json::{json, Value};
-
-/// The next INVITE the gateway receives, and its dialled number.
-async fn invite(gw: &mut Ua) -> (Got, String) {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let got = gw.recv(left).await.expect("a customer is called");
-        if got.code() == 0 && got.request().method.as_str() == "INVITE" {
-            let number = got
-                .raw
-                .strip_prefix("INVITE sip:")
-                .and_then(|r| r.split('@').next())
-                .expect("INVITE sip:number@")
-                .to_string();
-            return (got, number);
-        }
-    }
-}
-
-async fn until(desk: &Desk, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let v = desk.get(path).await;
-        if done(&v) || tokio::time::Instant::now() > deadline {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn a_progressive_campaign_connects_answered_customers_to_a_free_agent() {
@@ -134,7 +103,7 @@ async fn a_progressive_campaign_connects_answered_customers_to_a_free_agent() {
     assert_eq!(status, 200, "{started}");
 
     // 1: answered, connected to zhangmin.
-    let (inv, number) = invite(&mut gw).await;
+    let (inv, number) = next_invite(&mut gw).await;
     assert_eq!(number, "13900000011");
     let mut customer = Caller::answering(gw, &inv, "k1").await;
     let offer = phone.rung(PATIENCE).await;
@@ -170,7 +139,7 @@ async fn a_progressive_campaign_connects_answered_customers_to_a_free_agent() {
     };
 
     // 2: answered, zhangmin lets her phone ring past the agent wait.
-    let (inv, number) = invite(&mut gw).await;
+    let (inv, number) = next_invite(&mut gw).await;
     assert_eq!(number, "13900000012", "dialled once she is free again");
     let mut customer = Caller::answering(gw, &inv, "k2").await;
     let offer = phone.rung(PATIENCE).await;
@@ -183,7 +152,7 @@ async fn a_progressive_campaign_connects_answered_customers_to_a_free_agent() {
         "the engine hangs up after the apology"
     );
 
-    let results = until(&sup, &format!("/api/campaigns/{id}/results"), |r| {
+    let results = get_until(&sup, &format!("/api/campaigns/{id}/results"), |r| {
         r.as_array()
             .is_some_and(|rows| rows.len() == 2 && rows.iter().all(|row| !row["result"].is_null()))
     })
@@ -202,7 +171,7 @@ async fn a_progressive_campaign_connects_answered_customers_to_a_free_agent() {
     );
     assert_eq!(one("K-2")["result"], "abandoned", "{results:#}");
     // Her own calls: the outbound call she took, with its talk time.
-    let mine = until(&desk, "/api/calls?limit=10", |c| {
+    let mine = get_until(&desk, "/api/calls?limit=10", |c| {
         c.as_array()
             .is_some_and(|cs| cs.iter().any(|c| c["direction"] == "outbound"))
     })

@@ -8,7 +8,7 @@
 // for a campaign's call); her phone is rung with the customer's number and answers; the router
 // has her on the call; the desk's 挂断 ends it (the customer's phone gets the BYE and its SIPp
 // ends cleanly); the attempt is stored answered, its note naming her; her call search finds the
-// outbound call. The campaign row reads in English after the switch. No dialog, page error or
+// outbound call, recorded (a stereo WAV she plays). The campaign row reads in English after the switch. No dialog, page error or
 // console error. Prints one line per check and "campaign desk: N passed, M failed".
 
 const path = require("path");
@@ -125,6 +125,11 @@ async function login(who, password) {
       return (r.body || []).find((c) => c.direction === "outbound") || null;
     }, 15000);
     check("API: her call search finds the outbound call she took", !!mine && mine.agent_id === me && mine.dialled === CUSTOMER, JSON.stringify(mine));
+    if (mine) {
+      const wav = await fetch(`${BASE}/api/calls/${mine.id}/recording`, { headers: { Authorization: "Bearer " + agent.token } });
+      const bytes = Buffer.from(await wav.arrayBuffer());
+      check("API: it was recorded, and she plays it (a stereo WAV)", !!mine.recording && wav.status === 200 && bytes.toString("ascii", 0, 4) === "RIFF" && bytes.readUInt16LE(22) === 2, `${mine.recording} ${wav.status} ${bytes.length} bytes`);
+    }
 
     // English.
     await page.click("#lang");

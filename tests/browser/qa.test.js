@@ -17,7 +17,8 @@
 //   zhangmin's desk lists it under 我的质检 with the same score, the evaluator, the comments
 //     and each criterion's answer; a dispute without a note is refused at the note; with one
 //     it is disputed;
-//   zhaolei (floor supervisor) sees it under 申诉中 on /wall/qa with her note, a resolution
+//   zhaolei (floor supervisor), whose /wall/qa list was open with no dispute before it, sees it
+//     appear there by itself (the page's refresh, no reload) under 申诉中 with her note, a resolution
 //     without a note is refused, with one it is resolved; zhangmin's desk shows the
 //     resolution; zhaolei scores the same call too (a calibration evaluation, said before
 //     saving): the calibration tab shows the call, both scores, the spread and exactly the
@@ -25,8 +26,9 @@
 //   the QA report (/wall/reports#qa, from /wall/qa's link) shows zhangmin's team's week as
 //     GET /api/reports/qa gives it (one counted evaluation, its average, one disputed), and
 //     by agent on the toggle; an evaluator sees no call reports;
-//   liqiang (an agent who did not take the call): the API refuses the recording (403) and an
-//     evaluation; /wall/qa?call=ID shows the API's 403 message and no form;
+//   liqiang (an agent who did not take the call): the API refuses the recording (403), an
+//     evaluation and the call's record (403); /wall/qa?call=ID shows the API's 403 message, no
+//     player and no form;
 //   the audit trail (GET /api/audit?action=qa) has the evaluation, the refused save, the
 //     revision, the dispute, the resolution and the calibration evaluation.
 // No dialog, page error or console error. Prints one line per check and
@@ -279,6 +281,20 @@ function inked(page, sel) {
     await desk.click(`${item} details summary`);
     const rows = await desk.$$eval(`${item} tr[data-criterion]`, (trs) => trs.map((tr) => [tr.dataset.criterion, tr.querySelector(".qa-answer").textContent]));
     check("desk: each criterion's answer", rows.length === all.length && rows.find((r) => r[0] === scale.id)[1] === `${scale.kind.max - 1} / ${scale.kind.max}` && rows.find((r) => r[0] === na.id)[1] === "不适用", JSON.stringify(rows));
+    // zhaolei follows the disputes on /wall/qa, open before there is one.
+    const ctx3 = await browser.newContext({ locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+    const sup = await ctx3.newPage();
+    pages.push(sup);
+    watch(sup, problems);
+    await sup.goto(BASE + "/wall/qa");
+    await pageLogin(sup, "zhaolei", env.SUP_PASSWORD, "#qa");
+    await sup.click("#tab-list");
+    await sup.waitForSelector("#l-list li", { timeout: 10000 });
+    const disp = `#l-list li[data-evaluation="${ev.id}"]`;
+    check("disputes: none yet on zhaolei's open list", (await sup.locator(disp).count()) === 0);
+    await sup.evaluate(() => {
+      window.__openedBefore = true;
+    });
     // A dispute needs a note.
     await desk.click(`${item} button[data-act="dispute"]`);
     await desk.waitForSelector(`#qa-note-${ev.id}[aria-invalid="true"]`, { timeout: 10000 });
@@ -291,16 +307,9 @@ function inked(page, sel) {
     check("API: disputed with her note", disputed.status === "disputed" && disputed.agent_note === DISPUTE, JSON.stringify(disputed).slice(0, 300));
     await desk.screenshot({ path: path.join(OUT, "qa-desk-disputed.png"), fullPage: true });
 
-    // ---- zhaolei: the dispute on /wall/qa ----
-    const ctx3 = await browser.newContext({ locale: "zh-CN", timezoneId: "Asia/Shanghai" });
-    const sup = await ctx3.newPage();
-    pages.push(sup);
-    watch(sup, problems);
-    await sup.goto(BASE + "/wall/qa");
-    await pageLogin(sup, "zhaolei", env.SUP_PASSWORD, "#qa");
-    await sup.click("#tab-list");
-    const disp = `#l-list li[data-evaluation="${ev.id}"]`;
-    await sup.waitForSelector(disp, { timeout: 10000 });
+    // ---- zhaolei: the dispute on /wall/qa, open since before it (no reload) ----
+    await sup.waitForSelector(disp, { timeout: 25000 });
+    check("disputes: the dispute appears on the open page by itself (no reload)", await sup.evaluate(() => window.__openedBefore === true));
     check("disputes: listed under 申诉中 (the default filter)", (await sup.inputValue("#l-status")) === "disputed" && (await sup.getAttribute(disp, "data-status")) === "disputed");
     check("disputes: the agent's note shown", (await sup.textContent(`${disp} .qa-agent-note`)).includes(DISPUTE));
     await sup.click(`${disp} .qa-resolve button[type=submit]`);
@@ -375,10 +384,13 @@ function inked(page, sel) {
     watch(li, problems);
     await li.goto(BASE + `/wall/qa?call=${rec.id}`);
     await pageLogin(li, "liqiang", env.OTHER_PASSWORD, "#qa");
-    await li.waitForSelector('#player[data-state="refused"], #player[data-state="ready"]', { timeout: 10000 });
-    const said = await li.textContent("#p-msg");
-    check("agent: /wall/qa?call=ID shows the API's 403 message", (await li.getAttribute("#player", "data-state")) === "refused" && said.includes("403") && said.includes(refusal.body.error.message), said);
-    check("agent: no audio, no waveform, no form, no evaluators' tabs", (await li.isHidden("#p-audio")) && (await li.isHidden("#p-waves")) && (await li.isHidden("#e-form")) && (await li.isHidden("#tab-work")) && (await li.isHidden("#tab-cal")) && (await li.isHidden("#tab-list")));
+    // Not his call: the API refuses him its record (so its recording too).
+    const record = await api("GET", `/api/calls/${rec.id}`, other.token);
+    check("API: nor read the call's record (403)", record.status === 403 && !!record.body.error.message, JSON.stringify(record.body));
+    await li.waitForFunction(() => (document.getElementById("e-msg").textContent || "").includes("403"), null, { timeout: 10000 });
+    const said = await li.textContent("#e-msg");
+    check("agent: /wall/qa?call=ID shows the API's 403 message", said.includes(record.body.error.message), said);
+    check("agent: no player, no form, no evaluators' tabs", (await li.isHidden("#player")) && (await li.isHidden("#e-form")) && (await li.isHidden("#tab-work")) && (await li.isHidden("#tab-cal")) && (await li.isHidden("#tab-list")));
     check("agent: told where their own evaluations are", (await li.textContent("#q-note")).includes("我的质检"));
     await li.screenshot({ path: path.join(OUT, "qa-refused.png"), fullPage: true });
 

@@ -128,7 +128,17 @@ fn a_progressive_customer_is_connected_to_a_free_agent_with_a_screen_pop() {
         ("general", "campaign")
     );
     assert_eq!(pop.call_ref, None, "its record is written when it ends");
+    assert!(
+        sim.recordings.iter().all(|(r, _)| *r != c),
+        "not recorded before an agent"
+    );
     sim.answer(a);
+    assert!(
+        sim.recordings
+            .contains(&(c, hotline_call::control::RecordingOf::Attempt)),
+        "recorded from the agent's answer, with the call's record: {:?}",
+        sim.recordings
+    );
     // The staff number (工号 1023 为您服务), then the two talk.
     assert_eq!(sim.playing_names(c)[0], "agent_intro");
     sim.play_out(c);
@@ -165,6 +175,7 @@ fn a_progressive_customer_no_agent_takes_in_time_hears_the_apology_and_is_let_go
     assert_eq!(sim.state(c), Dialog::Ended, "the engine hangs up");
     assert_eq!(agent_of(&outcome(&sim, 2)), (None, true, false));
     assert!(sim.attempts().is_empty(), "no agent: no call record");
+    assert!(sim.recordings.is_empty(), "nor a recording");
     sim.assert_clean();
 
     // An agent whose phone rings and who does not answer in time: the ring stops too.

@@ -15,6 +15,8 @@
 //     side, the spread, the criteria they answered differently highlighted;
 //   评估记录与申诉 evaluations by status (disputed first: the agent's note and a form to
 //     resolve it, POST /api/qa/evaluations/{id}/resolve).
+// The tab in view is read again every 10 s while the page is visible (a new dispute, another
+// evaluator's scores appear without a reload; a resolution being typed is not redrawn).
 // And a link to the QA report (/wall/reports#qa). Agents may open a call here only to be told
 // the API's answer (they evaluate nothing; their own evaluations are on the desk). The API
 // decides who may do what; the page shows its refusals.
@@ -323,13 +325,13 @@
 
   // ---- (a) the work list -----------------------------------------------------------------------
 
-  async function loadWork(ev) {
+  async function loadWork(ev, quiet) {
     if (ev) ev.preventDefault();
-    say($("w-msg"), t("q.busy"), "info");
+    if (!quiet) say($("w-msg"), t("q.busy"), "info");
     try {
       Q.work = await api("GET", "/api/qa/work" + query({ week: $("w-week").value, team: $("w-team").value.trim() }));
     } catch (err) {
-      if (err.status !== 401) refused($("w-form"), $("w-msg"), err);
+      if (err.status !== 401 && !quiet) refused($("w-form"), $("w-msg"), err);
       return;
     }
     refused($("w-form"), $("w-msg"), null);
@@ -674,13 +676,13 @@
 
   // ---- (c) calibration -------------------------------------------------------------------------
 
-  async function loadCal(ev) {
+  async function loadCal(ev, quiet) {
     if (ev) ev.preventDefault();
-    say($("cal-msg"), t("q.busy"), "info");
+    if (!quiet) say($("cal-msg"), t("q.busy"), "info");
     try {
       Q.cal = await api("GET", "/api/qa/calibration" + query({ from: $("cal-from").value, to: $("cal-to").value, team: $("cal-team").value.trim() }));
     } catch (err) {
-      if (err.status !== 401) refused($("cal-form"), $("cal-msg"), err);
+      if (err.status !== 401 && !quiet) refused($("cal-form"), $("cal-msg"), err);
       return;
     }
     refused($("cal-form"), $("cal-msg"), null);
@@ -741,13 +743,13 @@
 
   // ---- (4) evaluations and disputes ------------------------------------------------------------
 
-  async function loadList(ev) {
+  async function loadList(ev, quiet) {
     if (ev) ev.preventDefault();
-    say($("l-msg"), t("q.busy"), "info");
+    if (!quiet) say($("l-msg"), t("q.busy"), "info");
     try {
       Q.list = await api("GET", "/api/qa/evaluations" + query({ status: $("l-status").value, team: $("l-team").value.trim(), limit: 200 }));
     } catch (err) {
-      if (err.status !== 401) refused($("l-form"), $("l-msg"), err);
+      if (err.status !== 401 && !quiet) refused($("l-form"), $("l-msg"), err);
       return;
     }
     refused($("l-form"), $("l-msg"), null);
@@ -817,7 +819,29 @@
 
   // ---- wiring --------------------------------------------------------------------------------
 
+  // ---- live refresh ------------------------------------------------------------------------------
+
+  /** How often the tab in view is read again (others' evaluations, disputes, calibrations). */
+  const REFRESH_MS = 10000;
+
+  /** Someone is writing in the list (a resolution note): it is not redrawn under them. */
+  function typingInList() {
+    const a = document.activeElement;
+    if (a && $("l-list").contains(a)) return true;
+    return [...document.querySelectorAll("#l-list textarea")].some((x) => x.value.trim() !== "");
+  }
+
+  /** Reads the tab in view again, quietly (no "loading", a failure kept for the next time);
+   * not while the page is hidden, and never the evaluation being written. */
+  function refresh() {
+    if (!Q.me || document.hidden || !mayEvaluate()) return;
+    if (Q.tab === "work" && Q.work) loadWork(null, true);
+    else if (Q.tab === "cal" && Q.cal) loadCal(null, true);
+    else if (Q.tab === "list" && Q.list && !typingInList()) loadList(null, true);
+  }
+
   function init() {
+    setInterval(refresh, REFRESH_MS);
     Q.rec = H.recording.player($("player"));
     document.querySelectorAll("#q-tabs [role=tab]").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
     $("w-form").addEventListener("submit", loadWork);

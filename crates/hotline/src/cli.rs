@@ -183,32 +183,30 @@ where
 /// `hotline recordings …` on the configured data folder's recordings, with the keys of the
 /// environment.
 fn recordings(path: Option<&Path>, cmd: &crate::recordings_admin::RecordingsCommand) -> ExitCode {
-    let loaded = match load(path) {
-        Ok(l) => l,
-        Err(e) => return refuse(&e),
-    };
-    let keys = match crate::recording_keys::from_env() {
-        Ok(keys) => keys,
-        Err(e) => {
-            eprintln!("hotline: {e}");
-            return ExitCode::from(EXIT_CONFIG);
-        }
+    let (loaded, keys) = match load_with_keys(path) {
+        Ok(both) => both,
+        Err(code) => return code,
     };
     let dir = loaded.config.data.dir.join("recordings");
     crate::recordings_admin::run(cmd, &dir, &keys)
 }
 
+/// The configuration and the recording keys, or the exit code of the refusal (said).
+fn load_with_keys(
+    path: Option<&Path>,
+) -> Result<(Loaded, hotline_media::recording::Keyring), ExitCode> {
+    let loaded = load(path).map_err(|e| refuse(&e))?;
+    let keys = crate::recording_keys::from_env().map_err(|e| {
+        eprintln!("hotline: {e}");
+        ExitCode::from(EXIT_CONFIG)
+    })?;
+    Ok((loaded, keys))
+}
+
 fn serve(path: Option<&Path>) -> ExitCode {
-    let loaded = match load(path) {
-        Ok(l) => l,
-        Err(e) => return refuse(&e),
-    };
-    let keys = match crate::recording_keys::from_env() {
-        Ok(keys) => keys,
-        Err(e) => {
-            eprintln!("hotline: {e}");
-            return ExitCode::from(EXIT_CONFIG);
-        }
+    let (loaded, keys) = match load_with_keys(path) {
+        Ok(both) => both,
+        Err(code) => return code,
     };
     if let Err(e) = init_logging(&loaded.config.log) {
         eprintln!("hotline: {e}");
