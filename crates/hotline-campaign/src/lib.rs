@@ -12,6 +12,7 @@
 //! - [`pacing`]: the token bucket and the abandoned share, in integers.
 //! - [`progress`]: the figures the wallboard and metrics show.
 //! - [`settings`]: the settings an operator writes (JSON), checked, with their defaults.
+//! - [`sms`]: SMS campaigns' texts (templates per language) and how a submission counts.
 //! - [`csv`]: the uploaded list's CSV text read into rows for [`numbers::import_targets`].
 //!
 //! The shell (later) owns the store, the SIP calls and the timer: it feeds the dialler events,
@@ -26,6 +27,7 @@ pub mod pacing;
 pub mod progress;
 pub mod rules;
 pub mod settings;
+pub mod sms;
 pub mod window;
 
 pub use dialler::{Action, Dialler, Event, PauseReason, Status};
@@ -40,5 +42,6 @@ pub use numbers::{
 };
 pub use progress::Progress;
 pub use rules::{CallsToday, DailyLimit, DoNotCall, Retry, RetryOutcome, RetryRules};
-pub use settings::{SettingError, Settings};
+pub use settings::{Channel, SettingError, Settings};
+pub use sms::{is_opt_out, SmsSettings, Submission, Template, TemplateError, Texts};
 pub use window::{DailySpan, Window, WindowError};

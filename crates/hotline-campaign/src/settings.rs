@@ -2,7 +2,8 @@
 //! the calling window, retries per result, the per-customer limit, the route's limits, the
 //! progressive mode's over-dial and abandoned limit, the caller id. Every field may be left
 //! out (the defaults are the issue's: 09:00–12:00 and 14:00–20:00, no public holidays, 3 %
-//! abandoned). [`Settings::parse`] refuses an unknown field or a bad value naming the field;
+//! abandoned); for an SMS campaign (`channel: "sms"`), its templates per language
+//! (`sms.templates`, see [`crate::sms`]). [`Settings::parse`] refuses an unknown field or a bad value naming the field;
 //! [`Settings::normalised`] writes back every field, defaults filled in, as the store keeps
 //! them; [`Settings::campaign`] makes the dialler's [`Campaign`].
 
@@ -12,6 +13,7 @@ use hotline_time::{CivilDate, Zone};
 
 use crate::model::{Campaign, Mode, RouteLimits};
 use crate::rules::{DailyLimit, Retry, RetryRules};
+use crate::sms::{SmsSettings, Texts};
 use crate::window::{DailySpan, Window};
 
 const MINUTE: i64 = 60_000;
@@ -78,6 +80,22 @@ pub struct Settings {
     pub agent_wait_secs: Option<u32>,
     /// The number shown to the customer; the engine's configured one when absent.
     pub caller_id: Option<String>,
+    /// `call` (the default) or `sms`: an SMS campaign sends its targets a text message
+    /// (made from `sms.templates`) instead of calling them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    /// An SMS campaign's templates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<SmsSettings>,
+}
+
+/// How a campaign reaches its targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    #[default]
+    Call,
+    Sms,
 }
 
 /// How long a progressive campaign's answered customer waits for an agent, by default.
@@ -177,7 +195,30 @@ impl Settings {
                 return Err(err("caller_id", "digits (and a leading +), at most 32"));
             }
         }
+        match (self.channel.unwrap_or_default(), &self.sms) {
+            (Channel::Sms, None) => return Err(err("sms", "an SMS campaign needs its templates")),
+            (Channel::Call, Some(_)) => {
+                return Err(err("sms", "only for an SMS campaign (channel \"sms\")"))
+            }
+            _ => {}
+        }
+        self.texts()?;
         Ok(())
+    }
+
+    /// Whether the campaign sends text messages.
+    pub fn is_sms(&self) -> bool {
+        self.channel == Some(Channel::Sms)
+    }
+
+    /// An SMS campaign's checked templates (`None` for a call campaign).
+    pub fn texts(&self) -> Result<Option<Texts>, SettingError> {
+        match &self.sms {
+            None => Ok(None),
+            Some(s) => Texts::new(s)
+                .map(Some)
+                .map_err(|(field, reason)| err(&field, reason)),
+        }
     }
 
     /// The calling window in `zone`, with `holidays` when public holidays are skipped.
@@ -283,6 +324,8 @@ impl Settings {
             abandoned_limit_percent: Some(f64::from(c.abandoned_limit_permille) / 10.0),
             agent_wait_secs: Some(self.agent_wait()),
             caller_id: self.caller_id.clone(),
+            channel: self.channel,
+            sms: self.sms.clone(),
         };
         serde_json::to_value(full).map_err(|e| err("settings", e.to_string()))
     }

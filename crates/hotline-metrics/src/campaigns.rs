@@ -2,7 +2,8 @@
 //! kind and result, promises to pay (how many and how much) by kind — counted in the store,
 //! so they survive restarts — and the targets of each live campaign by state (a campaign
 //! that stops or finishes leaves the gauge). Labels: kinds (dunning, notice, followup,
-//! custom), results, target states, and the names of live campaigns.
+//! custom), results, target states, and the names of live campaigns; SMS campaigns' texts
+//! by status (`hotline_sms_messages_total{result}`, nine statuses).
 
 use hotline_store::CampaignFigures;
 use prometheus::{Error, IntCounterVec, IntGaugeVec, Opts, Registry};
@@ -14,7 +15,12 @@ pub(crate) struct CampaignMetrics {
     targets: IntGaugeVec,
     live: IntGaugeVec,
     under_way: IntGaugeVec,
+    messages: IntCounterVec,
 }
+
+/// The statuses of SMS campaigns' texts (`hotline_store::MESSAGE_STATUSES`): every one has a
+/// series, 0 until a text has it.
+const MESSAGE_STATUSES: [&str; 9] = hotline_store::campaigns::MESSAGE_STATUSES;
 
 impl CampaignMetrics {
     pub(crate) fn new(r: &Registry) -> Result<CampaignMetrics, Error> {
@@ -60,6 +66,14 @@ impl CampaignMetrics {
             ),
             &["kind"],
         )?;
+        let messages = IntCounterVec::new(
+            Opts::new(
+                "hotline_sms_messages_total",
+                "SMS campaigns' texts by where each stands (its last result): sending, submitted, rejected, failed (tried again as a new text), unknown (the engine stopped before the SMSC answered), delivered, expired, undeliverable, deleted.",
+            ),
+            &["result"],
+        )?;
+        r.register(Box::new(messages.clone()))?;
         r.register(Box::new(under_way.clone()))?;
         for c in [&attempts, &promises, &promised] {
             r.register(Box::new(c.clone()))?;
@@ -73,6 +87,7 @@ impl CampaignMetrics {
             targets,
             live,
             under_way,
+            messages,
         })
     }
 
@@ -101,6 +116,13 @@ impl CampaignMetrics {
             self.under_way.with_label_values(&kind).add(0);
             self.promises.with_label_values(&kind).inc_by(n(p.promises));
             self.promised.with_label_values(&kind).inc_by(n(p.fen));
+        }
+        self.messages.reset();
+        for status in MESSAGE_STATUSES {
+            let counted = f.messages.iter().find(|(s, _)| s == status);
+            self.messages
+                .with_label_values(&[status])
+                .inc_by(counted.map_or(0, |(_, c)| n(*c)));
         }
         for status in ["running", "paused"] {
             self.live.with_label_values(&[status]).set(0);

@@ -33,6 +33,7 @@ const RECORDING_RETENTION_SQL: &str = include_str!("../migrations/0028_recording
 const QUALITY_SQL: &str = include_str!("../migrations/0029_quality.sql");
 const CALL_RECORDINGS_SQL: &str = include_str!("../migrations/0030_call_recordings.sql");
 const CAMPAIGNS_SQL: &str = include_str!("../migrations/0031_campaigns.sql");
+const CAMPAIGN_MESSAGES_SQL: &str = include_str!("../migrations/0032_campaign_messages.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +154,7 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(29, "quality", QUALITY_SQL),
             migration(30, "call_recordings", CALL_RECORDINGS_SQL),
             migration(31, "campaigns", CAMPAIGNS_SQL),
+            migration(32, "campaign_messages", CAMPAIGN_MESSAGES_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

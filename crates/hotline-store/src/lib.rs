@@ -48,6 +48,7 @@ mod sql;
 pub mod stats;
 mod ticket_lists;
 mod ticket_rollups;
+pub mod ticket_texts;
 pub mod tickets;
 pub mod urgent;
 
@@ -57,8 +58,9 @@ pub use audit::{AuditEvent, NewAuditEvent};
 pub use call_recordings::CallRecording;
 pub use calls::{Call, CallFilter, CallIs, CallStart, CallUpdate, Disposition, NewCall};
 pub use campaigns::{
-    AttemptEnd, CampaignAttempt, CampaignFigures, CampaignProgress, CampaignRecord, CampaignStatus,
-    CampaignTarget, DncEntry, ListRule, NewCampaign, NewDnc, NewTarget, RuleRow, TargetFilter,
+    AttemptEnd, CampaignAttempt, CampaignFigures, CampaignMessage, CampaignProgress,
+    CampaignRecord, CampaignStatus, CampaignTarget, DncEntry, ListRule, NewCampaign, NewDnc,
+    NewMessage, NewTarget, ReceiptApplied, RuleRow, TargetFilter,
 };
 pub use changes::{Changes, TicketChange};
 pub use cis::{NewBill, NewCustomer, NewDistrict, NewNotice};
@@ -80,6 +82,7 @@ pub use reasons::{CallReasons, ReasonCode, ReasonCount, ReasonSource};
 pub use runs::InterruptedCall;
 pub use source::{CustomerSource, ReadingSubmission, SourceError};
 pub use stats::{DistrictOverdue, IvrStats, QueueStats, StatsRule};
+pub use ticket_texts::{ProgressEvent, TicketText};
 pub use tickets::{
     Actor, NewTicket, Ticket, TicketDetail, TicketEvent, TicketFilter, TransitionInput,
 };

@@ -609,7 +609,21 @@
     }
     $("d-rrows").replaceChildren(
       ...shown.map((a) =>
-        el(
+        // An SMS campaign's results are its texts: when, to whom, status, parts, text or error.
+        a.text !== undefined
+          ? el(
+              "tr",
+              { data: { message: a.id, result: a.status || "" } },
+              el("td", { class: "mono", text: H.dateTime(a.created_at) }),
+              el("td", { class: "mono", text: a.account }),
+              el("td", { class: "mono", text: num(a.attempt) }),
+              el("td", { text: a.status || "…" }),
+              el("td", { class: "mono", text: "—" }),
+              el("td", { class: "mono", text: a.parts ? num(a.parts) + " × SMS" : "" }),
+              el("td", { text: a.smsc_ids || "" }),
+              el("td", { text: a.error || a.text }),
+            )
+          : el(
           "tr",
           { data: { attempt: a.id, result: a.result || "" } },
           el("td", { class: "mono", text: H.dateTime(a.dialled_at) }),

@@ -424,9 +424,7 @@ async fn a_list_larger_than_an_ordinary_body_is_taken_up_to_its_own_limit() {
     each_api(|api| async move {
         let _f = fixture(&api.store).await;
         let sup = api.login("li", "boss").await;
-        let mut made =
-            json!({"name": "big list", "kind": "notice", "mode": "ivr", "flow": "notice"});
-        made.as_object_mut().unwrap().remove("list");
+        let made = json!({"name": "big list", "kind": "notice", "mode": "ivr", "flow": "notice"});
         let a = api.post(&sup, "/api/campaigns", made).await;
         assert_eq!(a.status, 201, "{:#}", a.body);
         let id = a.body["campaign"]["id"].as_i64().unwrap();
@@ -453,6 +451,58 @@ async fn a_list_larger_than_an_ordinary_body_is_taken_up_to_its_own_limit() {
         )
         .await;
         assert_eq!(a.status, 413, "{:#}", a.body);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_sms_campaign_needs_no_flow_and_its_templates_are_checked() {
+    each_api(|api| async move {
+        let _f = fixture(&api.store).await;
+        let sup = api.login("li", "boss").await;
+        let sms = |name: &str, mode: &str, template: &str| {
+            json!({
+                "name": name,
+                "kind": "dunning",
+                "mode": mode,
+                "settings": {"channel": "sms", "sms": {"templates": {"zh": template}}},
+                "list": {"rule": "arrears", "min_yuan": 100, "min_months": 2}
+            })
+        };
+        let a = api
+            .post(
+                &sup,
+                "/api/campaigns",
+                sms("短信催缴", "ivr", "您欠费{amount_due}元"),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{:#}", a.body);
+        let c = &a.body["campaign"];
+        assert_eq!(
+            (c["flow"].as_str(), c["settings"]["channel"].as_str()),
+            (Some("sms"), Some("sms"))
+        );
+        assert_eq!(
+            c["settings"]["sms"]["templates"]["zh"],
+            "您欠费{amount_due}元"
+        );
+        assert_eq!(c["progress"]["sms_sent"], 0);
+        // Its results are its texts (none yet), and the CSV says the channel.
+        let id = c["id"].as_i64().unwrap();
+        let r = api.get(&sup, &format!("/api/campaigns/{id}/results")).await;
+        assert_eq!((r.status, r.body.clone()), (200, json!([])));
+        api.post(&sup, "/api/campaigns", sms("x", "ivr", "您欠费{amount}元"))
+            .await
+            .assert_error(422, "settings.sms.templates.zh");
+        api.post(&sup, "/api/campaigns", sms("y", "progressive", "您好"))
+            .await
+            .assert_error(422, "mode");
+        // A call campaign still needs its flow.
+        let mut call = dunning("z");
+        call["flow"] = json!("");
+        api.post(&sup, "/api/campaigns", call)
+            .await
+            .assert_error(422, "flow");
     })
     .await;
 }

@@ -63,8 +63,9 @@ pub struct CreateArgs {
     /// ivr, progressive or preview.
     #[arg(long, default_value = "ivr")]
     pub mode: String,
-    /// The IVR flow the answered calls run.
-    #[arg(long)]
+    /// The IVR flow the answered calls run (not needed by an SMS campaign, whose settings
+    /// say "channel": "sms").
+    #[arg(long, default_value = "")]
     pub flow: String,
     /// Progressive and preview: the agents' queue.
     #[arg(long)]

@@ -30,6 +30,8 @@ pub mod recording_keys;
 pub mod recording_purge;
 pub mod recordings_admin;
 pub mod serve;
+pub mod sms_gateway;
 pub mod storage;
 #[cfg(test)]
 mod test_store;
+pub mod ticket_texts;

@@ -330,6 +330,24 @@ pub async fn serve(
             campaigns: Some(campaign_requests),
         },
     ));
+    let sms_gateway = (!cfg.sms.host.is_empty()).then(|| {
+        let gateway =
+            crate::sms_gateway::Gateway::start(&cfg.sms, store.clone(), Arc::new(storage::now_ms));
+        gateway as Arc<dyn crate::campaigns::sms::SmsSender>
+    });
+    let ticket_texts = match (&sms_gateway, cfg.sms.ticket_texts) {
+        (Some(sender), true) => {
+            let policy = crate::ticket_texts::Policy::new(&cfg.sms, zone.clone())
+                .map_err(|(key, e)| format!("{key}: {e}"))?;
+            Some(crate::ticket_texts::spawn(
+                store.clone(),
+                sender.clone(),
+                policy,
+                Arc::new(storage::now_ms),
+            ))
+        }
+        _ => None,
+    };
     let campaigns = crate::campaigns::spawn(crate::campaigns::RunnerEnv {
         store: store.clone(),
         zone: zone.clone(),
@@ -337,6 +355,7 @@ pub async fn serve(
         placer: Arc::new(placer),
         agents: Some(campaign_agents),
         clock: Arc::new(storage::now_ms),
+        sms: sms_gateway.clone(),
     });
     crate::memory::spawn();
     shutdown_signal().await;
@@ -346,6 +365,9 @@ pub async fn serve(
     call_log.stop(Duration::from_secs(2)).await;
     background.abort();
     campaigns.abort();
+    if let Some(t) = ticket_texts {
+        t.abort();
+    }
     if let Some(r) = ivr_reasons {
         r.abort();
     }

@@ -117,3 +117,32 @@ fn a_bad_setting_names_its_field() {
     assert_eq!(field(json!({"attempts_per_sec": "fast"})), "settings");
     assert_eq!(field(json!([1])), "settings");
 }
+
+#[test]
+fn an_sms_campaign_has_checked_templates() {
+    let s = Settings::parse(&json!({
+        "channel": "sms",
+        "sms": {"templates": {"zh": "您欠费{amount_due}元", "en": "You owe {amount_due} yuan"}}
+    }))
+    .unwrap();
+    assert!(s.is_sms());
+    let n = s.normalised().unwrap();
+    assert_eq!(n["channel"], json!("sms"));
+    assert_eq!(n["sms"]["templates"]["zh"], json!("您欠费{amount_due}元"));
+    assert!(Settings::parse(&n).unwrap().texts().unwrap().is_some());
+    // An unknown placeholder names the template and the placeholder.
+    let e = Settings::parse(&json!({
+        "channel": "sms",
+        "sms": {"templates": {"zh": "您欠费{amount}元"}}
+    }))
+    .unwrap_err();
+    assert_eq!(e.field, "sms.templates.zh");
+    assert!(e.reason.contains("{amount}"), "{e}");
+    assert_eq!(field(json!({"channel": "sms"})), "sms");
+    assert_eq!(field(json!({"sms": {"templates": {"zh": "x"}}})), "sms");
+    assert_eq!(field(json!({"channel": "fax"})), "settings");
+    // A call campaign's normalised settings say nothing of SMS.
+    let call = Settings::parse(&json!({})).unwrap().normalised().unwrap();
+    assert!(call.get("channel").is_none() && call.get("sms").is_none());
+    assert!(!Settings::parse(&call).unwrap().is_sms());
+}

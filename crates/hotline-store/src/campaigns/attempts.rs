@@ -83,6 +83,13 @@ pub struct CampaignProgress {
     pub opted_out: i64,
     /// Targets still to be called (not final; of a stopped campaign, only calls under way).
     pub remaining: i64,
+    /// SMS campaigns: texts the SMSC accepted (whatever the receipts said after).
+    pub sms_sent: i64,
+    /// SMS campaigns: texts the receipts say reached the handset.
+    pub sms_delivered: i64,
+    /// SMS campaigns: texts (one per attempt) refused or not accepted (a failed one is sent
+    /// again as the retry rules say), or not delivered (expired, undeliverable, deleted).
+    pub sms_failed: i64,
 }
 
 const COLUMNS: &str = "id, campaign_id, target_id, account, attempt, number, dialled_at, \
@@ -361,6 +368,21 @@ impl Store {
         p.promises = col(&r, "promises")?;
         p.promised_fen = col(&r, "promised_fen")?;
         p.opted_out = col(&r, "opted_out")?;
+        for (status, n) in self.campaign_message_counts(campaign_id).await? {
+            match status.as_str() {
+                "submitted" => p.sms_sent += n,
+                "delivered" => {
+                    p.sms_sent += n;
+                    p.sms_delivered += n;
+                }
+                "expired" | "undeliverable" | "deleted" => {
+                    p.sms_sent += n;
+                    p.sms_failed += n;
+                }
+                "rejected" | "failed" => p.sms_failed += n,
+                _ => {}
+            }
+        }
         Ok(p)
     }
 }

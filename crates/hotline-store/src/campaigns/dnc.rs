@@ -13,7 +13,7 @@ use crate::lifecycle::Millis;
 use crate::rules::normalize_phone;
 
 /// Where an entry came from.
-pub const DNC_SOURCES: [&str; 4] = ["keypad", "agent", "api", "import"];
+pub const DNC_SOURCES: [&str; 5] = ["keypad", "agent", "api", "import", "sms"];
 
 /// An entry to add: a number (normalised by the engine) or an account, or both.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -1,5 +1,5 @@
 //! The campaigns' figures for `/metrics`: attempts by campaign kind and result, promises to
-//! pay (count and amount) by kind, across every campaign (counted in the store, so they
+//! pay (count and amount) by kind, SMS campaigns' texts by status, across every campaign (counted in the store, so they
 //! survive restarts), and the targets of each live (running or paused) campaign by state.
 //! Labels are kinds, results and the names of live campaigns: bounded sets.
 
@@ -41,6 +41,8 @@ pub struct CampaignFigures {
     /// One row per kind of every campaign made (0 when none yet).
     pub promises: Vec<PromiseCount>,
     pub live: Vec<LiveCampaign>,
+    /// SMS campaigns' texts by status (submitted, delivered, failed, …): (status, count).
+    pub messages: Vec<(String, i64)>,
 }
 
 impl Store {
@@ -102,6 +104,7 @@ impl Store {
                 c.targets.push((state, col(r, "n")?));
             }
         }
+        f.messages = self.message_counts().await?;
         Ok(f)
     }
 }

@@ -1,6 +1,7 @@
 //! Outbound campaigns' records (issue 21): a campaign's definition and where it stands, its
 //! targets (`targets.rs`, with the lists made by rule from the customer records), every call
-//! attempt and its result (`attempts.rs`), and the do-not-call list (`dnc.rs`). The rules of
+//! attempt and its result (`attempts.rs`), an SMS campaign's messages with their receipts and
+//! the texts customers send back (`messages.rs`), and the do-not-call list (`dnc.rs`). The rules of
 //! dialling (windows, retries, pacing, limits) are `hotline-campaign`'s; this module keeps
 //! what it needs across restarts and what it produced. Settings are kept as JSON text that
 //! the engine reads back; the store checks only that it is a JSON object.
@@ -8,6 +9,7 @@
 mod attempts;
 mod dnc;
 mod figures;
+mod messages;
 mod targets;
 
 use serde::Serialize;
@@ -20,6 +22,7 @@ use crate::lifecycle::Millis;
 pub use attempts::{AttemptEnd, CampaignAttempt, CampaignProgress, RESULTS};
 pub use dnc::{DncEntry, NewDnc, DNC_SOURCES};
 pub use figures::{AttemptCount, CampaignFigures, LiveCampaign, PromiseCount};
+pub use messages::{CampaignMessage, NewMessage, ReceiptApplied, MESSAGE_STATUSES};
 pub use targets::{CampaignTarget, ListRule, NewTarget, RuleRow, TargetFilter, TARGET_STATES};
 
 /// Longest campaign name, in characters.

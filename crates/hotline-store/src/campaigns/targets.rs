@@ -121,7 +121,8 @@ fn target_from_row(r: &AnyRow) -> Result<CampaignTarget> {
 }
 
 /// The customers' columns a rule reads, with the first phone.
-const CUSTOMER_COLUMNS: &str = "cu.id, cu.account_no, cu.name, cu.tier, d.code AS district, \
+const CUSTOMER_COLUMNS: &str = "cu.id, cu.account_no, cu.name, cu.tier, cu.language, \
+    d.code AS district, \
     (SELECT MIN(p.phone) FROM customer_phones p WHERE p.customer_id = cu.id) AS phone";
 
 fn data_of(r: &AnyRow) -> Result<(String, Option<String>, BTreeMap<String, String>)> {
@@ -130,6 +131,8 @@ fn data_of(r: &AnyRow) -> Result<(String, Option<String>, BTreeMap<String, Strin
     data.insert("account".to_string(), account.clone());
     data.insert("name".to_string(), col(r, "name")?);
     data.insert("tier".to_string(), col(r, "tier")?);
+    // An SMS campaign's text is in the customer's language.
+    data.insert("language".to_string(), col(r, "language")?);
     if let Some(d) = col::<Option<String>>(r, "district")? {
         data.insert("district".to_string(), d);
     }
@@ -356,10 +359,28 @@ impl Store {
         .bind(notice_id)
         .fetch_all(&self.read)
         .await?;
+        // What an SMS campaign's text may say of the notice.
+        let n = sqlx::query("SELECT title, body, starts_at, ends_at FROM notices WHERE id = $1")
+            .bind(notice_id)
+            .fetch_one(&self.read)
+            .await?;
+        let zone = &self.policy.zone;
+        let when = |at: i64| {
+            let t = zone.local(at);
+            format!("{} {:02}:{:02}", t.date, t.minute / 60, t.minute % 60)
+        };
+        let mut about = BTreeMap::new();
+        about.insert("notice".to_string(), col::<String>(&n, "title")?);
+        about.insert("notice_text".to_string(), col::<String>(&n, "body")?);
+        about.insert("notice_starts".to_string(), when(col(&n, "starts_at")?));
+        if let Some(end) = col::<Option<i64>>(&n, "ends_at")? {
+            about.insert("notice_ends".to_string(), when(end));
+        }
         rows.iter()
             .map(|r| {
                 let (account, phone, mut data) = data_of(r)?;
                 data.insert("notice_id".into(), notice_id.to_string());
+                data.extend(about.clone());
                 Ok(RuleRow {
                     account,
                     phone,

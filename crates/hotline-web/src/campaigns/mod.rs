@@ -10,6 +10,7 @@
 
 mod dnc;
 mod lists;
+mod messages;
 pub mod ops;
 mod results;
 
@@ -76,6 +77,8 @@ pub struct NewCampaignBody {
     name: String,
     kind: String,
     mode: String,
+    /// Not needed by an SMS campaign.
+    #[serde(default)]
     flow: String,
     #[serde(default)]
     queue: Option<String>,

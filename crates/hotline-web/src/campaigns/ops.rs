@@ -46,6 +46,16 @@ pub async fn create(
     now: Millis,
 ) -> ApiResult<(CampaignRecord, Option<ImportView>)> {
     let settings = settings(&spec.settings)?;
+    // An SMS campaign runs no flow and has no agents.
+    let sms = settings.get("channel").and_then(|c| c.as_str()) == Some("sms");
+    if sms && spec.mode != "ivr" {
+        return Err(ApiError::invalid("mode", "an SMS campaign's mode is ivr"));
+    }
+    let flow = if sms && spec.flow.trim().is_empty() {
+        "sms".to_string()
+    } else {
+        spec.flow.clone()
+    };
     let rule = spec.list.as_ref().map(super::lists::rule).transpose()?;
     let source = match &spec.list {
         Some(r) => serde_json::to_value(r).map_err(|e| ApiError::internal(&e))?,
@@ -57,7 +67,7 @@ pub async fn create(
                 name: spec.name.clone(),
                 kind: spec.kind.clone(),
                 mode: spec.mode.clone(),
-                flow: spec.flow.clone(),
+                flow,
                 queue: spec.queue.clone(),
                 settings,
                 source,
@@ -220,6 +230,12 @@ pub async fn results_csv(store: &Store, zone: &hotline_time::Zone, id: i64) -> A
         .campaign(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("campaign {id} not found")))?;
+    if c.settings.get("channel").and_then(|v| v.as_str()) == Some("sms") {
+        let messages = store
+            .campaign_messages(id, None, super::results::MAX_ROWS)
+            .await?;
+        return super::messages::to_csv(store, zone, &c.name, id, &messages).await;
+    }
     let attempts = store
         .campaign_attempts(id, None, super::results::MAX_ROWS)
         .await?;

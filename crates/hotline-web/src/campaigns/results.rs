@@ -1,4 +1,5 @@
-//! A campaign's targets (where each stands) and results (every attempt, as JSON or as a CSV
+//! A campaign's targets (where each stands) and results (every attempt, or an SMS campaign's
+//! every text (`messages.rs`), as JSON or as a CSV
 //! file for a spreadsheet: times in the centre's zone, amounts in yuan, cells that a
 //! spreadsheet would take for a formula quoted as text).
 
@@ -46,7 +47,8 @@ pub async fn targets(
     Ok(Json(s.store.campaign_targets(id, &f).await?))
 }
 
-/// `GET /api/campaigns/{id}/results?format=json|csv`: every attempt, oldest first.
+/// `GET /api/campaigns/{id}/results?format=json|csv`: every attempt (an SMS campaign's every
+/// text), oldest first.
 pub async fn results(
     State(s): State<Shared>,
     who: Authed,
@@ -66,11 +68,21 @@ pub async fn results(
             ))
         }
     };
-    let attempts = s.store.campaign_attempts(id, None, MAX_ROWS).await?;
-    if !csv {
-        return Ok(Json(attempts).into_response());
-    }
-    let text = to_csv(&s.store, &s.zone, &c.name, id, &attempts).await?;
+    let sms = c.settings.get("channel").and_then(|v| v.as_str()) == Some("sms");
+    let text = if sms {
+        // An SMS campaign's results are its texts.
+        let messages = s.store.campaign_messages(id, None, MAX_ROWS).await?;
+        if !csv {
+            return Ok(Json(messages).into_response());
+        }
+        super::messages::to_csv(&s.store, &s.zone, &c.name, id, &messages).await?
+    } else {
+        let attempts = s.store.campaign_attempts(id, None, MAX_ROWS).await?;
+        if !csv {
+            return Ok(Json(attempts).into_response());
+        }
+        to_csv(&s.store, &s.zone, &c.name, id, &attempts).await?
+    };
     let mut res = text.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -103,7 +115,7 @@ const HEADER: [&str; 15] = [
 
 /// A CSV cell: quoted when it holds a separator, a quote or a line end; a text a spreadsheet
 /// would run as a formula (`=`, `@`, a tab or a CR first) starts with `'`.
-fn cell(s: &str) -> String {
+pub(super) fn cell(s: &str) -> String {
     let s = if s.starts_with(['=', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
@@ -116,9 +128,29 @@ fn cell(s: &str) -> String {
     }
 }
 
-fn local(zone: &hotline_time::Zone, at: i64) -> String {
+pub(super) fn local(zone: &hotline_time::Zone, at: i64) -> String {
     let t = zone.local(at);
     format!("{} {:02}:{:02}", t.date, t.minute / 60, t.minute % 60)
+}
+
+/// Campaign `id`'s customers' names by target id.
+pub(super) async fn customer_names(
+    store: &hotline_store::Store,
+    id: i64,
+) -> ApiResult<HashMap<i64, String>> {
+    let targets = store
+        .campaign_targets(
+            id,
+            &TargetFilter {
+                limit: 100_000,
+                ..TargetFilter::default()
+            },
+        )
+        .await?;
+    Ok(targets
+        .into_iter()
+        .map(|t| (t.id, t.customer_name.unwrap_or_default()))
+        .collect())
 }
 
 /// Campaign `id`'s `attempts` as the CSV export.
@@ -129,19 +161,7 @@ pub(crate) async fn to_csv(
     id: i64,
     attempts: &[CampaignAttempt],
 ) -> ApiResult<String> {
-    let targets = store
-        .campaign_targets(
-            id,
-            &TargetFilter {
-                limit: 100_000,
-                ..TargetFilter::default()
-            },
-        )
-        .await?;
-    let names: HashMap<i64, String> = targets
-        .into_iter()
-        .map(|t| (t.id, t.customer_name.unwrap_or_default()))
-        .collect();
+    let names = customer_names(store, id).await?;
     let mut out = String::from("\u{feff}");
     out.push_str(&HEADER.join(","));
     out.push_str("\r\n");

@@ -9,8 +9,13 @@
 //! agents of its queue are free ([`FreeAgents`], the ACD router's count), and its answered
 //! customers go straight to them. A preview campaign is paused with that reason (the agents'
 //! side of it is not built yet).
+//!
+//! SMS campaigns (`channel: "sms"` in the settings) are run by `sms.rs` with the same
+//! dialler (windows, do-not-call, retries, pacing), sending a text through an [`sms::SmsSender`]
+//! instead of placing a call.
 
 mod run;
+pub mod sms;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -96,6 +101,8 @@ pub struct RunnerEnv {
     pub agents: Option<Arc<dyn FreeAgents>>,
     /// The wall clock, in Unix milliseconds (a test's may be its own).
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    /// The SMS gateway SMS campaigns send through (`None`: not configured, they pause).
+    pub sms: Option<Arc<dyn sms::SmsSender>>,
 }
 
 /// Watches the store and runs every running (or paused) campaign, for ever. A run that ended
@@ -136,10 +143,12 @@ pub fn spawn(env: RunnerEnv) -> JoinHandle<()> {
                 ended.remove(&c.id);
                 info!(campaign = c.id, name = %c.name, status = c.status.as_str(), "campaign run starts");
                 let env = env.clone();
-                running.insert(
-                    c.id,
-                    tokio::spawn(async move { run_campaign(env, c.id).await }),
-                );
+                let task = if sms::is_sms(&c) {
+                    tokio::spawn(sms::run_sms_campaign(env, c.id))
+                } else {
+                    tokio::spawn(async move { run_campaign(env, c.id).await })
+                };
+                running.insert(c.id, task);
             }
         }
     })

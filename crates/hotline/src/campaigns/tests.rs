@@ -97,6 +97,7 @@ fn env(store: &Store, placer: Arc<FakePlacer>, offset: Arc<AtomicI64>) -> Runner
         placer,
         agents: None,
         clock: Arc::new(move || crate::storage::now_ms() + offset.load(Ordering::SeqCst)),
+        sms: None,
     }
 }
 

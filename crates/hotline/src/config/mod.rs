@@ -50,6 +50,7 @@ pub struct Config {
     pub acd: AcdConfig,
     pub dialing: DialingConfig,
     pub qa: QaConfig,
+    pub sms: SmsConfig,
     pub log: LogConfig,
 }
 
@@ -471,6 +472,51 @@ impl Default for QaConfig {
             forms_dir: PathBuf::from("qa-forms"),
             default_form: "standard".into(),
             sample_per_agent: 3,
+        }
+    }
+}
+
+/// `[sms]`: the SMS gateway (an SMSC, over SMPP 3.4 bound as a transceiver) that SMS
+/// campaigns send through, and whose STOP / 退订 replies go on the do-not-call list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// The SMSC's host; "" = no gateway (SMS campaigns are paused saying so).
+    pub host: String,
+    pub port: u16,
+    /// The SMPP account.
+    pub system_id: String,
+    /// Its password; better given as `HOTLINE_SMS_PASSWORD` than written in the file.
+    pub password: String,
+    /// The sender address the customers see (the hotline's number or short code).
+    pub source: String,
+    /// Most submissions a second (the account's limit at the SMSC).
+    pub submits_per_sec: u32,
+    /// Text a ticket's reporter when it is dispatched and when it is closed.
+    pub ticket_texts: bool,
+    /// The text on dispatch: placeholders `{ticket}`, `{ticket_kind}`, `{district}`.
+    pub ticket_dispatched: String,
+    /// The text on close.
+    pub ticket_closed: String,
+    /// When ticket texts may go, `HH:MM-HH:MM` in the centre's zone.
+    pub ticket_window: String,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        SmsConfig {
+            host: String::new(),
+            port: 2775,
+            system_id: "hotline".into(),
+            password: String::new(),
+            source: "95598".into(),
+            submits_per_sec: 20,
+            ticket_texts: false,
+            ticket_dispatched:
+                "您反映的问题（工单{ticket}）已派{district}处理，请保持电话畅通。回复TD退订".into(),
+            ticket_closed: "您反映的问题（工单{ticket}）已处理完毕，感谢您的支持。回复TD退订"
+                .into(),
+            ticket_window: "08:00-21:00".into(),
         }
     }
 }

@@ -50,6 +50,10 @@ pub(super) const SECTIONS: &[(&str, &str)] = &[
         "qa",
         "Quality assessment: evaluation forms (qa-forms/README.md) and the evaluators' weekly work list.",
     ),
+    (
+        "sms",
+        "The SMS gateway (an SMSC over SMPP 3.4, bound as a transceiver) that SMS campaigns send through; STOP / 退订 replies go on the do-not-call list.",
+    ),
     ("log", "Logging, to stderr."),
 ];
 
@@ -329,6 +333,16 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("qa.forms_dir", "Folder of evaluation forms (<id>.yaml: sections, criteria with weights, yes/no or scale, critical items); every form is checked at start and an error stops it with file:line: reason. \"\" = no quality assessment (the /api/qa endpoints answer 503)."),
     ("qa.default_form", "The form a new evaluation uses when none is named; must be one of the forms."),
     ("qa.sample_per_agent", "Calls drawn at random per agent per week for the evaluators' work list, once the week is over (the same calls when drawn again; agents cannot tell which); 0 = no work list."),
+    ("sms.host", "The SMSC's host name or IP address; \"\" = no gateway (SMS campaigns are paused, saying so)."),
+    ("sms.port", "The SMSC's SMPP port."),
+    ("sms.system_id", "The SMPP account (system_id), at most 15 characters."),
+    ("sms.password", "The account's password, at most 8 characters; better set as HOTLINE_SMS_PASSWORD than written here."),
+    ("sms.source", "The sender address customers see (the hotline's number or short code)."),
+    ("sms.submits_per_sec", "Most messages (parts) submitted a second: the account's limit at the SMSC."),
+    ("sms.ticket_texts", "Text a ticket's reporter (a mobile number not on the do-not-call list) when the ticket is dispatched and when it is closed."),
+    ("sms.ticket_dispatched", "The text on dispatch; placeholders {ticket}, {ticket_kind}, {district}."),
+    ("sms.ticket_closed", "The text on close; the same placeholders."),
+    ("sms.ticket_window", "When ticket texts may go (HH:MM-HH:MM in the centre's zone); one outside waits for it, one older than a day is not sent."),
     (
         "log.level",
         "Log filter: trace, debug, info, warn, error, off, or per module, e.g.\n\

@@ -662,3 +662,29 @@ fn realtime_priority_is_on_by_default_and_checked() {
     let e = error("[media]\nrealtime_priority = -1\n", &[]);
     assert!(e.contains("media.realtime_priority"), "{e}");
 }
+
+#[test]
+fn the_sms_gateway_is_optional_and_checked_when_given() {
+    let cfg = parse("", &[]).unwrap();
+    assert!(cfg.sms.host.is_empty(), "no gateway by default");
+    let cfg = parse(
+        "[sms]\nhost = \"smsc.example\"\nsystem_id = \"hotline\"\n",
+        &[("HOTLINE_SMS_PASSWORD", "s3cret")],
+    )
+    .unwrap();
+    assert_eq!(
+        (cfg.sms.port, cfg.sms.password.as_str()),
+        (2775, "s3cret"),
+        "the password from the environment"
+    );
+    assert!(
+        error("[sms]\nhost = \"x\"\nsubmits_per_sec = 0\n", &[]).contains("sms.submits_per_sec")
+    );
+    assert!(error("[sms]\nhost = \"x\"\nsystem_id = \"\"\n", &[]).contains("sms.system_id"));
+    assert!(error("[sms]\nticket_texts = true\n", &[]).contains("sms.ticket_texts"));
+    let e = error("[sms]\nticket_closed = \"工单{ticket_no}\"\n", &[]);
+    assert!(
+        e.contains("sms.ticket_closed") && e.contains("{ticket_no}"),
+        "{e}"
+    );
+}

@@ -35,6 +35,35 @@ pub(super) const RETIRED_UTC_OFFSET: &str = "no longer read: set centre.time_zon
      time zone name instead (480 = \"Asia/Shanghai\"; a zone with daylight saving, such as \
      \"Europe/Berlin\", follows its clock changes)";
 
+/// The SMS gateway, when one is given: an account, a sender, a sane rate.
+fn sms(cfg: &Config, f: &mut Findings) {
+    let s = &cfg.sms;
+    if let Err((key, e)) = crate::ticket_texts::Policy::new(s, hotline_time::Zone::utc()) {
+        f.error(key, e);
+    }
+    if s.host.is_empty() {
+        if s.ticket_texts {
+            f.error("sms.ticket_texts", "texts need a gateway: set sms.host");
+        }
+        return;
+    }
+    if s.port == 0 {
+        f.error("sms.port", "the SMSC's port (2775 is usual)");
+    }
+    if s.system_id.is_empty() || s.system_id.len() > 15 {
+        f.error("sms.system_id", "1 to 15 characters (SMPP 3.4)");
+    }
+    if s.password.len() > 8 {
+        f.error("sms.password", "at most 8 characters (SMPP 3.4)");
+    }
+    if s.source.is_empty() || s.source.len() > 20 {
+        f.error("sms.source", "the sender address, 1 to 20 characters");
+    }
+    if !(1..=1000).contains(&s.submits_per_sec) {
+        f.error("sms.submits_per_sec", "1 to 1000");
+    }
+}
+
 pub(super) fn check(cfg: &Config) -> Findings {
     let mut f = Findings::default();
     if let Err((key, e)) = cfg.dialing.rules() {
@@ -49,6 +78,7 @@ pub(super) fn check(cfg: &Config) -> Findings {
     if !cfg.qa.forms_dir.as_os_str().is_empty() && cfg.qa.default_form.is_empty() {
         f.error("qa.default_form", "name one of the forms in qa.forms_dir");
     }
+    sms(cfg, &mut f);
     sip(cfg, &mut f);
     users(cfg, &mut f);
     auth_algorithms(cfg, &mut f);
