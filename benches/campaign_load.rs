@@ -672,6 +672,40 @@ fn wav_files(dir: &std::path::Path) -> (u64, u64) {
     (n, bytes)
 }
 
+/// Each thread of process `pid`: its name and CPU ticks so far (utime + stime).
+fn thread_ticks(pid: u32) -> HashMap<String, (String, u64)> {
+    let mut out = HashMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for t in tasks.flatten() {
+        let tid = t.file_name().to_string_lossy().to_string();
+        let Ok(stat) = std::fs::read_to_string(t.path().join("stat")) else {
+            continue;
+        };
+        let name = stat
+            .split_once(" (")
+            .and_then(|(_, r)| r.rsplit_once(") "))
+            .map_or("?", |(n, _)| n)
+            .to_string();
+        let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = rest.split(' ').collect();
+        let field = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        out.insert(tid, (name, field(11) + field(12)));
+    }
+    out
+}
+
+/// The machine's load averages (1, 5, 15 min).
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split(' ')
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn main() {
     let a = args();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -761,30 +795,36 @@ async fn run(a: Args) {
         .await;
     assert_eq!(status, 201, "the campaign is made: {made}");
     let id = made["campaign"]["id"].as_i64().expect("campaign id");
+    // The API takes bodies of at most 64 KiB (`hotline_web::MAX_BODY`), about 1,800 rows of
+    // this list: it goes up in pieces of 1,500 rows, each a CSV with its header, as the
+    // endpoint adds every upload to the draft's list.
     let t = Instant::now();
-    let res = desk
-        .http
-        .post(format!("{}/api/campaigns/{id}/targets", desk.base))
-        .bearer_auth(&desk.token)
-        .header("Content-Type", "text/csv")
-        .body(target_csv(a.targets))
-        .send()
-        .await
-        .expect("the list uploaded");
-    let code = res.status().as_u16();
-    let report: Value = res.json().await.unwrap_or(Value::Null);
-    assert_eq!(code, 200, "the list is taken: {report}");
+    let (mut added, mut refused, mut pieces) = (0u64, 0usize, 0usize);
+    let csv = target_csv(a.targets);
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    for chunk in rows.chunks(1500) {
+        let body = format!("account,number,district\n{}\n", chunk.join("\n"));
+        let res = desk
+            .http
+            .post(format!("{}/api/campaigns/{id}/targets", desk.base))
+            .bearer_auth(&desk.token)
+            .header("Content-Type", "text/csv")
+            .body(body)
+            .send()
+            .await
+            .expect("the list uploaded");
+        let code = res.status().as_u16();
+        let report: Value = res.json().await.unwrap_or(Value::Null);
+        assert_eq!(code, 200, "the list is taken: {report}");
+        added += report["added"].as_u64().unwrap_or(0);
+        refused += report["refused"].as_array().map_or(0, Vec::len);
+        pieces += 1;
+    }
     println!(
-        "list uploaded in {:.1} s: added {}, refused {}",
-        t.elapsed().as_secs_f64(),
-        report["added"],
-        report["refused"].as_array().map_or(0, Vec::len)
+        "list uploaded in {pieces} pieces in {:.1} s: added {added}, refused {refused}",
+        t.elapsed().as_secs_f64()
     );
-    assert_eq!(
-        report["added"].as_u64(),
-        Some(a.targets as u64),
-        "every target added: {report}"
-    );
+    assert_eq!(added, a.targets as u64, "every target added");
 
     let g: Shared = Arc::default();
     let jumps = Arc::new(AtomicU64::new(0));
@@ -852,6 +892,8 @@ async fn run(a: Args) {
     };
 
     let cpu_start = proc_cpu_ticks(pid);
+    let threads_start = thread_ticks(pid);
+    let load_start = loadavg();
     let (status, started) = desk
         .post(&format!("/api/campaigns/{id}/start"), json!({}))
         .await;
@@ -892,6 +934,8 @@ async fn run(a: Args) {
     }
     let cpu_end = proc_cpu_ticks(pid);
     let elapsed = started_at.elapsed();
+    let threads_end = thread_ticks(pid);
+    let load_end = loadavg();
     // The calls still up (none when the run went well) are hung up; their media stops.
     tokio::time::sleep(Duration::from_millis(500)).await;
     monitor.abort();
@@ -1116,6 +1160,26 @@ async fn run(a: Args) {
         wav_bytes as f64 / 1_048_576.0
     );
     println!("| time to finish | {finish} from the start |");
+    println!("| machine load average (1, 5, 15 min) | {load_start} at the start, {load_end} at the end |");
+    // Where the engine's CPU went, by thread name (threads of one name added up).
+    let mut by_name: HashMap<String, u64> = HashMap::new();
+    for (tid, (name, end)) in &threads_end {
+        let start = threads_start.get(tid).map_or(0, |(_, t)| *t);
+        *by_name.entry(name.clone()).or_default() += end.saturating_sub(start);
+    }
+    let mut by_name: Vec<(String, u64)> = by_name.into_iter().collect();
+    by_name.sort_by(|x, y| y.1.cmp(&x.1));
+    let top: Vec<String> = by_name
+        .iter()
+        .take(8)
+        .map(|(n, t)| {
+            format!(
+                "{n} {:.0}%",
+                *t as f64 / clk_tck / elapsed.as_secs_f64() * 100.0
+            )
+        })
+        .collect();
+    println!("| engine CPU by thread name | {} |", top.join(", "));
     let per_sec: Vec<String> = p.per_sec.iter().map(u64::to_string).collect();
     println!("INVITEs per second: {}", per_sec.join(" "));
 
