@@ -672,7 +672,8 @@ fn wav_files(dir: &std::path::Path) -> (u64, u64) {
     (n, bytes)
 }
 
-/// Each thread of process `pid`: its name and CPU ticks so far (utime + stime).
+/// Each thread of process `pid`: its name (with its scheduling policy when not the normal
+/// one: `rt` for SCHED_FIFO/RR) and CPU ticks so far (utime + stime).
 fn thread_ticks(pid: u32) -> HashMap<String, (String, u64)> {
     let mut out = HashMap::new();
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
@@ -691,6 +692,11 @@ fn thread_ticks(pid: u32) -> HashMap<String, (String, u64)> {
         let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
         let f: Vec<&str> = rest.split(' ').collect();
         let field = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        // Field 41 of the full line: the policy (1 FIFO, 2 RR).
+        let name = match field(38) {
+            1 | 2 => format!("{name} (rt)"),
+            _ => name,
+        };
         out.insert(tid, (name, field(11) + field(12)));
     }
     out
@@ -1161,7 +1167,26 @@ async fn run(a: Args) {
     );
     println!("| time to finish | {finish} from the start |");
     println!("| machine load average (1, 5, 15 min) | {load_start} at the start, {load_end} at the end |");
-    // Where the engine's CPU went, by thread name (threads of one name added up).
+    // Where the engine's CPU went: the busiest threads, then by thread name.
+    let mut each: Vec<(String, u64)> = threads_end
+        .iter()
+        .map(|(tid, (name, end))| {
+            let start = threads_start.get(tid).map_or(0, |(_, t)| *t);
+            (name.clone(), end.saturating_sub(start))
+        })
+        .collect();
+    each.sort_by(|x, y| y.1.cmp(&x.1));
+    let busiest: Vec<String> = each
+        .iter()
+        .take(6)
+        .map(|(n, t)| {
+            format!(
+                "{n} {:.0}%",
+                *t as f64 / clk_tck / elapsed.as_secs_f64() * 100.0
+            )
+        })
+        .collect();
+    println!("| engine's busiest threads | {} |", busiest.join(", "));
     let mut by_name: HashMap<String, u64> = HashMap::new();
     for (tid, (name, end)) in &threads_end {
         let start = threads_start.get(tid).map_or(0, |(_, t)| *t);
