@@ -887,7 +887,7 @@ async fn run(a: Args) {
                         up,
                     });
                 n += 1;
-                if n % 20 == 0 {
+                if n.is_multiple_of(20) {
                     eprintln!(
                         "  {:>4} s: {invites} INVITEs, {up} calls up, {engine_byes} ended by the engine",
                         t0.elapsed().as_secs()
@@ -1175,7 +1175,7 @@ async fn run(a: Args) {
             (name.clone(), end.saturating_sub(start))
         })
         .collect();
-    each.sort_by(|x, y| y.1.cmp(&x.1));
+    each.sort_by_key(|y| std::cmp::Reverse(y.1));
     let busiest: Vec<String> = each
         .iter()
         .take(6)
@@ -1193,7 +1193,7 @@ async fn run(a: Args) {
         *by_name.entry(name.clone()).or_default() += end.saturating_sub(start);
     }
     let mut by_name: Vec<(String, u64)> = by_name.into_iter().collect();
-    by_name.sort_by(|x, y| y.1.cmp(&x.1));
+    by_name.sort_by_key(|y| std::cmp::Reverse(y.1));
     let top: Vec<String> = by_name
         .iter()
         .take(8)
