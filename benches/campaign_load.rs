@@ -651,7 +651,7 @@ fn pacing(mut t: Vec<Duration>, rate: u32) -> Pacing {
     }
 }
 
-/// Files (and their bytes) under `dir` whose name ends `.wav`.
+/// Recordings (and their bytes) under `dir`: files ending `.wav` or `.hlenc` (sealed).
 fn wav_files(dir: &std::path::Path) -> (u64, u64) {
     let (mut n, mut bytes) = (0, 0);
     let mut stack = vec![dir.to_path_buf()];
@@ -663,7 +663,7 @@ fn wav_files(dir: &std::path::Path) -> (u64, u64) {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "wav") {
+            } else if p.extension().is_some_and(|x| x == "wav" || x == "hlenc") {
                 n += 1;
                 bytes += e.metadata().map(|m| m.len()).unwrap_or(0);
             }
@@ -1162,7 +1162,7 @@ async fn run(a: Args) {
         .collect();
     println!("| notes stored | {} |", notes.join(" "));
     println!(
-        "| recordings | {wavs} WAV files, {:.0} MiB |",
+        "| recordings | {wavs} files (.wav, .hlenc), {:.0} MiB |",
         wav_bytes as f64 / 1_048_576.0
     );
     println!("| time to finish | {finish} from the start |");
