@@ -16,7 +16,13 @@ browser_engine() {
   BROWSER_ENGINE_OUT=$out
   ENGINE=""
   trap browser_engine_stop EXIT
-  env HOTLINE_SIP_LISTEN_UDP=127.0.0.1:$sip HOTLINE_SIP_LISTEN_TCP=127.0.0.1:$sip \
+  # The scripts' own port overrides (HOTLINE_CALLS_PORT, HOTLINE_CAMPAIGNS_PORT, …) are not
+  # configuration keys: the engine would refuse to start on them, so it does not get them.
+  local unset=() v
+  for v in $(compgen -e); do
+    case $v in HOTLINE_*_PORT) unset+=(-u "$v") ;; esac
+  done
+  env "${unset[@]}" HOTLINE_SIP_LISTEN_UDP=127.0.0.1:$sip HOTLINE_SIP_LISTEN_TCP=127.0.0.1:$sip \
     HOTLINE_SIP_PUBLIC_HOST=127.0.0.1 HOTLINE_MEDIA_PUBLIC_ADDRESS=127.0.0.1 \
     HOTLINE_MEDIA_RTP_PORTS="$rtp" \
     HOTLINE_DATA_DIR="$out/data" HOTLINE_HTTP_LISTEN=127.0.0.1:$http \
