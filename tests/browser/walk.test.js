@@ -271,8 +271,7 @@ async function main() {
     await shot(wall, "wall-agent-rating");
 
     // ---- the busy district phone: called again, given up, escalated on the wall ----
-    const busy = sipp("busy", ["-sf", path.resolve(__dirname, "walk_busy.xml"), "-i", "127.0.0.1", "-p", env.PHONE_SIP_PORT, "-mp", env.PHONE_MEDIA_PORT, "-m", "2", "-timeout", "60s"]);
-    await waitListening(env.PHONE_SIP_PORT);
+    const busy = await startListening("busy", ["-sf", path.resolve(__dirname, "walk_busy.xml"), "-i", "127.0.0.1", "-p", env.PHONE_SIP_PORT, "-mp", env.PHONE_MEDIA_PORT, "-m", "2", "-timeout", "60s"], env.PHONE_SIP_PORT);
     const other = await api("POST", "/api/tickets", sup.token, { kind: "leak", summary: "路面冒水（调度电话占线）", address: busyDistrict.name + "人民路8号" });
     await api("POST", `/api/tickets/${other.id}/transitions`, sup.token, { action: "dispatch", district_id: busyDistrict.id });
     const banner = `#esc-banner .esc[data-ticket="${other.id}"]`;
@@ -292,6 +291,22 @@ async function main() {
   for (const p of problems) check("no page problem", false, p);
   console.log(`walk: ${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
+}
+
+/** Starts SIPp `name` with `args` and waits until it listens on `port`; SIPp that could not
+ * bind (the port held a moment by something else on this shared machine: errno 98) is started
+ * again, three times at most. */
+async function startListening(name, args, port) {
+  for (let attempt = 1; ; attempt += 1) {
+    const phone = sipp(name, args);
+    const early = phone.exited.then(() => "exited");
+    const up = await Promise.race([waitListening(port).then(() => "up", () => "timeout"), early]);
+    if (up === "up") return phone;
+    if (up === "timeout") throw new Error(`${name}'s SIPp did not start listening on ${port}`);
+    const err = fs.existsSync(path.join(OUT, name + ".err")) ? fs.readFileSync(path.join(OUT, name + ".err"), "utf8") : "";
+    if (attempt >= 3 || !/errno = 98/.test(err)) throw new Error(`${name}'s SIPp did not start: ${err.trim().slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 /** Waits until something listens on the UDP port (SIPp bound): a bind there fails. */
