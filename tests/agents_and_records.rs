@@ -246,8 +246,11 @@ async fn a_key_account_whose_manager_misses_reaches_a_general_agent_at_the_confi
         ended_call(&pool, "agent_id, wait_ms, disposition", &phone).await;
     assert_eq!(agent, Some(zhangmin), "a general agent answered");
     assert_eq!(disposition.as_deref(), Some("answered"));
+    // The router keeps time in whole milliseconds: its step "4 s after the call arrived" can
+    // begin up to 1 ms before 4 s of the call core's finer clock, which the wait is measured on
+    // (CI saw 3,999 ms).
     assert!(
-        wait_ms.is_some_and(|w| w >= 4000),
+        wait_ms.is_some_and(|w| w >= 4000 - 1),
         "not before the general step at 4 s: {wait_ms:?}"
     );
 }
