@@ -108,6 +108,9 @@ async function login(who, password) {
 
     // The supervisor's phone is not registered: refused, said in words, nothing shown as on.
     let status = await click("listen", "PUT");
+    // The page says it once the answer is handled (CI read the message's attributes before it
+    // had set them all).
+    await page.waitForSelector('#monitor-msg[data-kind="error"][data-code]', { timeout: 10000 }).catch(() => {});
     let m = await msg();
     check("wall: Listen without a registered phone is refused (409)", status === 409, String(status));
     check(
