@@ -17,7 +17,7 @@
 use hotline_e2e::{
     get_until, next_invite, prompt_ulaw as ulaw, Caller, Desk, Engine, Ua, PATIENCE,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The customer hangs... no: the engine ends the call; the gateway's UA comes back for the
 /// next one.
@@ -95,17 +95,10 @@ async fn a_dunning_campaign_reaches_its_customers_and_keeps_every_result() {
         A-2,13900000002,99.00,1\n\
         A-3,13900000003,10.00,1\n\
         A-4,13900000004,10.00,1\n";
-    let res = sup
-        .http
-        .post(format!("{}/api/campaigns/{id}/targets", sup.base))
-        .bearer_auth(&sup.token)
-        .header("Content-Type", "text/csv")
-        .body(list)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let report: Value = res.json().await.unwrap();
+    let (status, report) = sup
+        .post_csv(&format!("/api/campaigns/{id}/targets"), list)
+        .await;
+    assert_eq!(status, 200, "{report}");
     assert_eq!(report["added"], 4, "{report}");
     let (status, started) = sup
         .post(&format!("/api/campaigns/{id}/start"), json!({}))

@@ -87,16 +87,10 @@ async fn a_progressive_campaign_connects_answered_customers_to_a_free_agent() {
     let list = "account,number,amount_due,months\n\
         K-1,13900000011,5200.00,2\n\
         K-2,13900000012,880.00,1\n";
-    let res = sup
-        .http
-        .post(format!("{}/api/campaigns/{id}/targets", sup.base))
-        .bearer_auth(&sup.token)
-        .header("Content-Type", "text/csv")
-        .body(list)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let (status, report) = sup
+        .post_csv(&format!("/api/campaigns/{id}/targets"), list)
+        .await;
+    assert_eq!(status, 200, "{report}");
     let (status, started) = sup
         .post(&format!("/api/campaigns/{id}/start"), json!({}))
         .await;

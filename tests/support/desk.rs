@@ -59,6 +59,21 @@ impl Desk {
     }
 
     /// `POST path` with a JSON body: the status and the body.
+    /// POST `text` as `text/csv` (a campaign's list): the status and the JSON answer.
+    pub async fn post_csv(&self, path: &str, text: &str) -> (u16, Value) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("Content-Type", "text/csv")
+            .body(text.to_string())
+            .send()
+            .await
+            .expect("POST");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let res = self
             .http
