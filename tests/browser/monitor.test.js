@@ -104,6 +104,13 @@ async function login(who, password) {
         const leave = r.querySelector('.monitor button[data-mode="leave"]');
         return { mode: r.dataset.monitor, text: r.querySelector(".mon-mode").textContent, pressed: pressed.join(","), leave: !leave.hidden };
       }, row);
+    /** What the row shows once the page has handled the answer and shows `mode` ("" for none), or
+     * what it shows after 10 s (the page handles the answer after it arrives: CI read the row
+     * between the two). */
+    const shownAs = async (mode) => {
+      await page.waitForSelector(`${row}[data-monitor="${mode}"]`, { timeout: 10000 }).catch(() => {});
+      return shown();
+    };
     const msg = async () => ({ kind: await page.getAttribute("#monitor-msg", "data-kind"), code: await page.getAttribute("#monitor-msg", "data-code"), text: await page.textContent("#monitor-msg") });
 
     // The supervisor's phone is not registered: refused, said in words, nothing shown as on.
@@ -129,7 +136,7 @@ async function login(who, password) {
 
     status = await click("listen", "PUT");
     check("wall: Listen → 200", status === 200, String(status));
-    s = await shown();
+    s = await shownAs("listen");
     m = await msg();
     check("wall: the row shows 监听中 and Listen pressed, with 退出", s.mode === "listen" && s.text === "监听中" && s.pressed === "listen" && s.leave, JSON.stringify(s));
     check("wall: the page says the phone is being rung", m.kind === "ok" && m.text.includes("话机"), m.text);
@@ -137,10 +144,10 @@ async function login(who, password) {
     check("engine: the supervisor's phone answered and joined the call", !!(await engineLogged("monitoring: the supervisor is in", 1)));
 
     status = await click("whisper", "PUT");
-    s = await shown();
+    s = await shownAs("whisper");
     check("wall: Whisper → 200, 耳语中 shown", status === 200 && s.mode === "whisper" && s.text === "耳语中" && s.pressed === "whisper", `${status} ${JSON.stringify(s)}`);
     status = await click("barge", "PUT");
-    s = await shown();
+    s = await shownAs("barge");
     check("wall: Barge → 200, 强插中 shown", status === 200 && s.mode === "barge" && s.text === "强插中" && s.pressed === "barge", `${status} ${JSON.stringify(s)}`);
     m = await msg();
     check("wall: the change is said", m.kind === "ok" && m.text.includes("已切换为强插中"), m.text);
@@ -149,7 +156,7 @@ async function login(who, password) {
     await page.screenshot({ path: path.join(OUT, "monitor.png"), fullPage: true });
 
     status = await click("leave", "DELETE");
-    s = await shown();
+    s = await shownAs("");
     check("wall: Leave → 200, no mode, no 退出", status === 200 && s.mode === "" && !s.leave && s.pressed === "", `${status} ${JSON.stringify(s)}`);
     check("supervisor's phone: the engine hung it up (BYE)", !!(await supPhone.logged("supervisor call done", 10000)), last(supPhone));
     check("wall: the agent is still on the call", (await page.getAttribute(row, "data-state")) === "on_call");
