@@ -58,9 +58,9 @@ pub use audit::{AuditEvent, NewAuditEvent};
 pub use call_recordings::CallRecording;
 pub use calls::{Call, CallFilter, CallIs, CallStart, CallUpdate, Disposition, NewCall};
 pub use campaigns::{
-    AttemptEnd, CampaignAttempt, CampaignFigures, CampaignMessage, CampaignProgress,
-    CampaignRecord, CampaignStatus, CampaignTarget, DncEntry, ListRule, NewCampaign, NewDnc,
-    NewMessage, NewTarget, ReceiptApplied, RuleRow, TargetFilter,
+    AttemptEnd, AttemptStart, CampaignAttempt, CampaignFigures, CampaignMessage, CampaignProgress,
+    CampaignRecord, CampaignStatus, CampaignTarget, DailyCap, DncEntry, ListRule, NewCampaign,
+    NewDnc, NewMessage, NewTarget, ReceiptApplied, RuleRow, TargetFilter,
 };
 pub use changes::{Changes, TicketChange};
 pub use cis::{NewBill, NewCustomer, NewDistrict, NewNotice};

@@ -621,6 +621,107 @@ async fn attempts_are_stored_before_the_dial_never_twice_and_counted() {
     .await;
 }
 
+/// The per-customer limit is checked where the attempt is stored: of two campaigns calling
+/// the same customer, only the calls the limit allows are stored, also when they come at once
+/// (on PostgreSQL over several connections).
+#[tokio::test]
+async fn the_per_customer_limit_holds_across_campaigns_dialling_at_once() {
+    each_store(|s| async move {
+        let _f = fixture(&s).await;
+        let mut targets = Vec::new();
+        for name in ["催缴", "停电通知", "回访", "催缴二"] {
+            let c = s.create_campaign(&dunning(name), None, NOW).await.unwrap();
+            s.add_campaign_targets(
+                c.id,
+                &[target("A-1", "13900001111"), target("A-2", "13900002222")],
+                NOW,
+            )
+            .await
+            .unwrap();
+            s.set_campaign_status(c.id, CampaignStatus::Running, None, NOW)
+                .await
+                .unwrap();
+            let ts = s
+                .campaign_targets(
+                    c.id,
+                    &TargetFilter {
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            targets.push((ts[0].id, ts[1].id));
+        }
+        let today = DailyCap {
+            max: 1,
+            from: NOW,
+            to: NOW + DAY,
+        };
+        // the first campaign's call is stored; the second's is refused, counted.
+        let (a1, _) = targets[0];
+        let (b1, _) = targets[1];
+        assert!(matches!(
+            s.start_campaign_attempt_within(a1, 1, "13900001111", NOW + 1, Some(today))
+                .await
+                .unwrap(),
+            AttemptStart::Started(_)
+        ));
+        assert_eq!(
+            s.start_campaign_attempt_within(b1, 1, "13900001111", NOW + 2, Some(today))
+                .await
+                .unwrap(),
+            AttemptStart::OverDailyLimit(1)
+        );
+        assert_eq!(
+            s.campaign_target(b1).await.unwrap().unwrap().state,
+            "pending",
+            "a refused attempt leaves its target as it was"
+        );
+        // A limit of 2 lets the second through; tomorrow the count starts again.
+        let two = DailyCap { max: 2, ..today };
+        assert!(matches!(
+            s.start_campaign_attempt_within(b1, 1, "13900001111", NOW + 3, Some(two))
+                .await
+                .unwrap(),
+            AttemptStart::Started(_)
+        ));
+        let tomorrow = DailyCap {
+            max: 1,
+            from: NOW + DAY,
+            to: NOW + 2 * DAY,
+        };
+        let (c1, _) = targets[2];
+        assert!(matches!(
+            s.start_campaign_attempt_within(c1, 1, "13900001111", NOW + DAY, Some(tomorrow))
+                .await
+                .unwrap(),
+            AttemptStart::Started(_)
+        ));
+        // the four campaigns store their calls at once; one gets through.
+        let mut at_once = tokio::task::JoinSet::new();
+        for &(_, t) in &targets {
+            let s = s.clone();
+            at_once.spawn(async move {
+                s.start_campaign_attempt_within(t, 1, "13900002222", NOW + 5, Some(today))
+                    .await
+                    .unwrap()
+            });
+        }
+        let starts = at_once.join_all().await;
+        let started = starts
+            .iter()
+            .filter(|a| matches!(a, AttemptStart::Started(_)))
+            .count();
+        assert_eq!(started, 1, "{starts:?}");
+        assert_eq!(
+            s.campaign_calls_between(NOW, NOW + DAY).await.unwrap(),
+            vec![("A-1".to_string(), 2), ("A-2".to_string(), 1)]
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_do_not_call_list_holds_each_number_and_account_once() {
     each_store(|s| async move {

@@ -43,6 +43,10 @@ pub enum Event {
     /// The calls placed today per customer across campaigns (from the store); replaces what
     /// the dialler counted for that date.
     CallsToday(CallsToday),
+    /// The store refused the dial just returned for `target`: its customer has had the
+    /// calls the per-customer limit allows today (another campaign's calls since the counts
+    /// were given). The dial is undone, the target is due when the window opens tomorrow.
+    DailyLimitReached { target: TargetId, attempt: u32 },
     /// Preview: the agent skipped the offered target.
     PreviewSkipped {
         target: TargetId,

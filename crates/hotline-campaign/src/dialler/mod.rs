@@ -259,6 +259,12 @@ impl Dialler {
             Event::DoNotCallNumber(n) => self.dnc.add_number(&n),
             Event::DoNotCallCustomer(c) => self.dnc.add_customer(&c),
             Event::CallsToday(c) => self.today = Some(c),
+            Event::DailyLimitReached { target, attempt } => {
+                if let Some(slot) = self.current(target, attempt) {
+                    self.undo_dial(slot, attempt);
+                    self.defer_to_tomorrow(slot, &mut out);
+                }
+            }
             Event::PreviewSkipped {
                 target,
                 attempt,
@@ -382,6 +388,38 @@ impl Dialler {
                 e.claims_agent = false;
                 self.claims = self.claims.saturating_sub(1);
             }
+        }
+    }
+
+    /// The target at `slot` is due when the window opens on the next day (the per-customer
+    /// limit is used up today).
+    fn defer_to_tomorrow(&mut self, slot: usize, out: &mut Vec<Action>) {
+        let Some(id) = self.entries.get(slot).map(|e| e.target.id) else {
+            return;
+        };
+        let tomorrow = self.cfg.window.next_day_start(self.now);
+        let due = self.cfg.window.next_open(tomorrow).unwrap_or(tomorrow);
+        let state = TargetState::Due(due);
+        self.set_state(slot, state.clone());
+        self.queue.insert((due, slot));
+        out.push(Action::Target { target: id, state });
+    }
+
+    /// Takes back dial `attempt` of the target at `slot`, which was never placed: its line,
+    /// its agent claim, its count as dialled and as an attempt; its customer counts as at
+    /// the limit for the rest of the day.
+    fn undo_dial(&mut self, slot: usize, attempt: u32) {
+        self.release_claim(slot);
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.progress.dialled = self.progress.dialled.saturating_sub(1);
+        let Some(e) = self.entries.get_mut(slot) else {
+            return;
+        };
+        e.attempts = attempt.saturating_sub(1);
+        let customer = e.target.customer.clone();
+        if let (Some(t), Some(max)) = (self.today.as_mut(), self.cfg.daily_limit.max_per_day) {
+            let n = t.count(&customer).max(max);
+            t.counts.insert(customer, n);
         }
     }
 
@@ -509,12 +547,7 @@ impl Dialler {
                 .as_ref()
                 .is_none_or(|t| t.allows(self.cfg.daily_limit, &customer));
             if !allowed {
-                let tomorrow = self.cfg.window.next_day_start(self.now);
-                let due = self.cfg.window.next_open(tomorrow).unwrap_or(tomorrow);
-                let state = TargetState::Due(due);
-                self.set_state(slot, state.clone());
-                self.queue.insert((due, slot));
-                out.push(Action::Target { target: id, state });
+                self.defer_to_tomorrow(slot, out);
                 continue;
             }
             if !self.bucket.take(self.now) {

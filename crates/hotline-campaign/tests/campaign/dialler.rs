@@ -216,6 +216,69 @@ fn the_per_customer_daily_limit_defers_to_the_next_day() {
     );
 }
 
+/// The store refuses a dial because another campaign called the customer since the counts
+/// were given: the dial is undone (line, figures, attempt number) and the customer's other
+/// targets wait for tomorrow too.
+#[test]
+fn a_dial_the_store_refuses_for_the_daily_limit_is_undone_and_waits_for_tomorrow() {
+    let t0 = monday(9, 0);
+    let mut cfg = campaign(Mode::IvrOnly);
+    cfg.daily_limit = DailyLimit {
+        max_per_day: Some(1),
+    };
+    cfg.route.max_lines = 1;
+    let list = vec![
+        Target::new(1, "c1", "13800000001"),
+        Target::new(2, "c1", "13900000001"),
+        Target::new(3, "c3", "13800000003"),
+    ];
+    let mut s = Sim::new(Dialler::new(cfg, list, DoNotCall::new()), t0);
+    s.event(t0, Event::Start);
+    s.run_until(t0 + 1);
+    assert_eq!(s.dials(), vec![(t0 + 1, TargetId(1), 1)]);
+    assert_eq!(s.d.progress().dialled, 1);
+    let out = s.event(
+        t0 + 2,
+        Event::DailyLimitReached {
+            target: TargetId(1),
+            attempt: 1,
+        },
+    );
+    let tomorrow_nine = at(&shanghai(), date(2026, 3, 3), 9, 0);
+    assert_eq!(
+        out.first(),
+        Some(&Action::Target {
+            target: TargetId(1),
+            state: TargetState::Due(tomorrow_nine)
+        })
+    );
+    // The line is free again: c3 is dialled, c1's other number is not (c1 is at the limit).
+    assert_eq!(
+        s.dials(),
+        vec![(t0 + 1, TargetId(1), 1), (t0 + 2, TargetId(3), 1)]
+    );
+    assert_eq!(
+        s.d.state(TargetId(2)),
+        Some(&TargetState::Due(tomorrow_nine))
+    );
+    let p = s.d.progress();
+    assert_eq!((p.dialled, p.in_progress), (1, 1), "{p:?}");
+    // A second report of the same dial changes nothing.
+    assert!(s
+        .event(
+            t0 + 3,
+            Event::DailyLimitReached {
+                target: TargetId(1),
+                attempt: 1,
+            },
+        )
+        .is_empty());
+    // Tomorrow target 1 is dialled again as its first attempt.
+    s.event(t0 + MIN, ended(3, 1, CallResult::Answered, t0 + MIN));
+    s.run_until(tomorrow_nine);
+    assert_eq!(s.dials()[2], (tomorrow_nine, TargetId(1), 1));
+}
+
 #[test]
 fn route_down_pauses_until_up_and_operator_pause_holds_over_it() {
     let t0 = monday(9, 0);

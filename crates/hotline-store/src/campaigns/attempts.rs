@@ -7,7 +7,7 @@
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
-use crate::db::{col, Store};
+use crate::db::{col, Backend, Store};
 use crate::error::{Result, StoreError};
 use crate::lifecycle::Millis;
 
@@ -25,6 +25,30 @@ pub const RESULTS: [&str; 7] = [
 ];
 /// The results where the customer picked up.
 const REACHED: &str = "('answered', 'opted_out', 'abandoned')";
+
+/// The class key of the PostgreSQL advisory lock taken on a customer while their calls of
+/// the day are counted and one more is stored (the second key is the account's hash).
+const DAILY_LIMIT_LOCK: i32 = 2101;
+
+/// The per-customer limit as the store checks it: at most `max` attempts dialled in
+/// `[from, to)` (one local day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyCap {
+    pub max: u32,
+    pub from: Millis,
+    pub to: Millis,
+}
+
+/// What storing an attempt before its call came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptStart {
+    /// Stored with this id: place the call.
+    Started(i64),
+    /// That attempt was stored before (placed before a restart): never place it again.
+    StoredBefore,
+    /// The customer has had this many attempts in the cap's day already: not stored.
+    OverDailyLimit(i64),
+}
 
 /// One attempt as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -148,6 +172,30 @@ impl Store {
         number: &str,
         at: Millis,
     ) -> Result<Option<i64>> {
+        Ok(
+            match self
+                .start_campaign_attempt_within(target_id, attempt, number, at, None)
+                .await?
+            {
+                AttemptStart::Started(id) => Some(id),
+                AttemptStart::StoredBefore | AttemptStart::OverDailyLimit(_) => None,
+            },
+        )
+    }
+
+    /// As [`Store::start_campaign_attempt`], and when `cap` is given, only if the target's
+    /// customer has had fewer than `cap.max` attempts (every campaign's) dialled in
+    /// `[cap.from, cap.to)`: the per-customer limit checked and taken in one step, so two
+    /// campaigns dialling the same customer at once cannot both pass it. (SQLite has one
+    /// writer; PostgreSQL takes a lock on the customer for the transaction.)
+    pub async fn start_campaign_attempt_within(
+        &self,
+        target_id: i64,
+        attempt: i64,
+        number: &str,
+        at: Millis,
+        cap: Option<DailyCap>,
+    ) -> Result<AttemptStart> {
         let t = self
             .campaign_target(target_id)
             .await?
@@ -160,6 +208,28 @@ impl Store {
             )));
         }
         let mut tx = self.write.begin().await?;
+        if let Some(cap) = cap {
+            if self.backend() == Backend::Postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                    .bind(DAILY_LIMIT_LOCK)
+                    .bind(t.account.clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let placed: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM campaign_attempts WHERE account = $1 \
+                 AND dialled_at >= $2 AND dialled_at < $3",
+            )
+            .bind(t.account.clone())
+            .bind(cap.from)
+            .bind(cap.to)
+            .fetch_one(&mut *tx)
+            .await?;
+            if placed >= i64::from(cap.max) {
+                tx.rollback().await?;
+                return Ok(AttemptStart::OverDailyLimit(placed));
+            }
+        }
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO campaign_attempts (campaign_id, target_id, account, attempt, number, \
              dialled_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
@@ -172,18 +242,20 @@ impl Store {
         .bind(at)
         .fetch_optional(&mut *tx)
         .await?;
-        if id.is_some() {
-            sqlx::query(
-                "UPDATE campaign_targets SET state = 'in_progress', due_at = NULL, \
-                 updated_at = $1 WHERE id = $2",
-            )
-            .bind(at)
-            .bind(target_id)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let Some(id) = id else {
+            tx.rollback().await?;
+            return Ok(AttemptStart::StoredBefore);
+        };
+        sqlx::query(
+            "UPDATE campaign_targets SET state = 'in_progress', due_at = NULL, \
+             updated_at = $1 WHERE id = $2",
+        )
+        .bind(at)
+        .bind(target_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(AttemptStart::Started(id))
     }
 
     /// Completes attempt `attempt` of target `target_id` and notes its result as the

@@ -19,7 +19,9 @@ use crate::db::{col, Store};
 use crate::error::{Result, StoreError};
 use crate::lifecycle::Millis;
 
-pub use attempts::{AttemptEnd, CampaignAttempt, CampaignProgress, RESULTS};
+pub use attempts::{
+    AttemptEnd, AttemptStart, CampaignAttempt, CampaignProgress, DailyCap, RESULTS,
+};
 pub use dnc::{DncEntry, NewDnc, DNC_SOURCES};
 pub use figures::{AttemptCount, CampaignFigures, LiveCampaign, PromiseCount};
 pub use messages::{CampaignMessage, NewMessage, ReceiptApplied, MESSAGE_STATUSES};

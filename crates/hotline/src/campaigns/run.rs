@@ -12,7 +12,9 @@ use hotline_campaign::{
     Action, Attempt, CallResult, CallsToday, DoNotCall, Event, Mode, PauseReason, Promise,
     Settings, SkipReason, StoredTarget, Target, TargetId, TargetState,
 };
-use hotline_store::{AttemptEnd, CampaignRecord, CampaignStatus, TargetFilter};
+use hotline_store::{
+    AttemptEnd, AttemptStart, CampaignRecord, CampaignStatus, DailyCap, TargetFilter,
+};
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
@@ -320,10 +322,11 @@ impl Run {
 
     /// Gives the dialler today's calls per customer across campaigns: read at the start, when
     /// the date changes, and every [`TODAY_EVERY_MS`] (the other campaigns' calls; this one's
-    /// the dialler counts itself), not on every look (it reads every customer's count).
+    /// the dialler counts itself), not on every look (it reads every customer's count). The
+    /// store checks the limit again as it stores each attempt, for the calls of the others
+    /// since the last read.
     async fn feed_today(&mut self, d: &mut hotline_campaign::Dialler, now: i64) -> Vec<Action> {
-        let zone = &self.env.zone;
-        let date = zone.date(now);
+        let (date, from, to) = local_day(&self.env.zone, now);
         if self
             .today_read
             .is_some_and(|(day, at)| day == date && now - at < TODAY_EVERY_MS && now >= at)
@@ -331,8 +334,6 @@ impl Run {
             return Vec::new();
         }
         self.today_read = Some((date, now));
-        let from = zone.day_start(date);
-        let to = zone.start_of_day(from + 36 * 3_600_000);
         match self.env.store.campaign_calls_between(from, to).await {
             Ok(rows) => {
                 let mut today = CallsToday::empty(date);
@@ -409,12 +410,29 @@ impl Run {
                 attempt,
             } => {
                 let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
+                let cap = d.campaign().daily_limit.max_per_day.map(|max| {
+                    let (_, from, to) = local_day(&self.env.zone, now);
+                    DailyCap { max, from, to }
+                });
                 match store
-                    .start_campaign_attempt(tid, i64::from(attempt), &number, now)
+                    .start_campaign_attempt_within(tid, i64::from(attempt), &number, now, cap)
                     .await
                 {
-                    Ok(Some(_)) => self.place(target, attempt, number),
-                    Ok(None) | Err(_) => {
+                    Ok(AttemptStart::Started(_)) => self.place(target, attempt, number),
+                    Ok(AttemptStart::OverDailyLimit(placed)) => {
+                        // Another campaign called the customer since the counts were read.
+                        info!(
+                            campaign = id,
+                            target = tid,
+                            placed,
+                            "the customer's calls for today are used up: not placed"
+                        );
+                        let more = d.handle(now, Event::DailyLimitReached { target, attempt });
+                        for m in more {
+                            Box::pin(self.carry_out(m, d)).await;
+                        }
+                    }
+                    Ok(AttemptStart::StoredBefore) | Err(_) => {
                         // Stored before (never placed twice), or the store refused: the
                         // attempt counts as failed and the rules decide what follows.
                         warn!(
@@ -632,4 +650,11 @@ impl Run {
         ));
         out
     }
+}
+
+/// The local date at `now` in the centre's zone, and that day's bounds `[from, to)`.
+fn local_day(zone: &hotline_time::Zone, now: i64) -> (hotline_time::CivilDate, i64, i64) {
+    let date = zone.date(now);
+    let from = zone.day_start(date);
+    (date, from, zone.start_of_day(from + 36 * 3_600_000))
 }

@@ -4,7 +4,8 @@
 //! never dialled, the campaign done; paused, nothing is placed; after a restart with a call
 //! under way, that attempt is closed as failed and never placed again; a progressive
 //! campaign places no more calls than its queue has free agents, and its abandoned calls are
-//! stored as such and retried.
+//! stored as such and retried; two campaigns over the same customers call each only as
+//! often as the per-customer limit allows.
 
 #![allow(
     clippy::unwrap_used,
@@ -713,5 +714,73 @@ async fn a_campaign_stopped_with_a_call_under_way_ends_its_run_when_the_call_end
         Some("answered"),
         "its result kept"
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Two campaigns over the same customers, each allowing one call a customer a day, start at
+/// once: each customer is called once (the store takes the limit with the attempt; the counts
+/// each run read at its start said nobody had been called), the other campaign's target
+/// waits for tomorrow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_campaigns_at_once_call_a_customer_only_as_often_as_the_daily_limit_allows() {
+    let (store, _, dir) = crate::test_store::with_a_district("campaign-daily").await;
+    let customers: Vec<(String, String)> = (1..=6)
+        .map(|i| (format!("D-{i}"), format!("139000001{i:02}")))
+        .collect();
+    let list: Vec<(&str, &str)> = customers
+        .iter()
+        .map(|(a, n)| (a.as_str(), n.as_str()))
+        .collect();
+    let settings = serde_json::json!({
+        "window": ["00:00-24:00"],
+        "skip_holidays": false,
+        "attempts_per_sec": 50,
+        "max_lines": 3,
+        "max_per_day": 1,
+        "caller_id": "96655"
+    });
+    let a = campaign_in(&store, &list, "ivr", None, settings.clone()).await;
+    let b = campaign_in(&store, &list, "ivr", None, settings).await;
+    let script: Vec<(&str, Vec<Option<PlaceOutcome>>)> = customers
+        .iter()
+        .map(|(_, n)| (n.as_str(), vec![Some(answered())]))
+        .collect();
+    let placer = FakePlacer::new(&script);
+    let offset = Arc::new(AtomicI64::new(0));
+    let run_a = tokio::spawn(run_campaign(env(&store, placer.clone(), offset.clone()), a));
+    let run_b = tokio::spawn(run_campaign(env(&store, placer.clone(), offset), b));
+    let settled = |id| {
+        let store = store.clone();
+        async move {
+            states(&store, id)
+                .await
+                .iter()
+                .all(|(_, state, _)| state == "done" || state == "due")
+        }
+    };
+    until("both campaigns settle", || async {
+        settled(a).await && settled(b).await
+    })
+    .await;
+    let mut placed: Vec<String> = placer.placed().into_iter().map(|(n, _)| n).collect();
+    placed.sort();
+    let mut numbers: Vec<String> = customers.iter().map(|(_, n)| n.clone()).collect();
+    numbers.sort();
+    assert_eq!(placed, numbers, "each customer called once");
+    let (sa, sb) = (states(&store, a).await, states(&store, b).await);
+    for ((account, state_a, _), (_, state_b, _)) in sa.iter().zip(&sb) {
+        let pair = [state_a.as_str(), state_b.as_str()];
+        assert!(
+            pair == ["done", "due"] || pair == ["due", "done"],
+            "{account}: {pair:?}"
+        );
+    }
+    let today = store
+        .campaign_calls_between(0, crate::storage::now_ms() + 86_400_000)
+        .await
+        .unwrap();
+    assert!(today.iter().all(|(_, n)| *n == 1), "{today:?}");
+    run_a.abort();
+    run_b.abort();
     let _ = std::fs::remove_dir_all(dir);
 }
