@@ -103,6 +103,7 @@ fn place(sim: &mut Sim, id: u64, number: &str, amount: &str) -> Option<hotline_c
         campaign: "reminders".into(),
         account: Some("1000000001".into()),
         progressive: None,
+        preview: None,
     }));
     sim.last_placed_to(number)
 }
@@ -174,6 +175,7 @@ fn a_campaign_call_not_answered_or_not_placeable_says_why() {
                 CampaignOutcome::NotReached(r) => format!("{:?}", r.class()),
                 CampaignOutcome::NotPlaced(why) => format!("not placed: {why}"),
                 CampaignOutcome::NoRoute(why) => format!("no route: {why}"),
+                CampaignOutcome::AgentUnavailable(why) => format!("no agent: {why}"),
                 CampaignOutcome::Answered {
                     record,
                     wanted_agent,

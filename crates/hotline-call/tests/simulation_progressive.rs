@@ -70,6 +70,7 @@ fn place(sim: &mut Sim, id: u64, number: &str, wait: Option<u64>) -> CallId {
             queue: "general".into(),
             wait: std::time::Duration::from_secs(w),
         }),
+        preview: None,
     }));
     sim.last_placed_to(number).expect("dialled")
 }

@@ -66,6 +66,22 @@ pub(crate) struct CallbackLeg {
     pub telling: bool,
     /// On the agent's leg: the attempt's record in the making.
     pub attempt: Option<AttemptState>,
+    /// A preview campaign's call: its outcome goes to the campaign.
+    pub campaign: Option<PreviewTag>,
+}
+
+/// What a preview campaign's call carries besides a click-to-call's.
+#[derive(Debug, Clone)]
+pub(crate) struct PreviewTag {
+    /// The campaign call's id (its outcome is reported under it).
+    pub id: u64,
+    /// The campaign's name, for the screen pop.
+    pub campaign: String,
+    pub account: Option<String>,
+    /// The number shown to the customer; the route's when `None`.
+    pub caller_id: Option<String>,
+    /// How long the customer's phone may ring.
+    pub ring: std::time::Duration,
 }
 
 /// A callback attempt's record in the making.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use hotline_acd::{AgentId, CallId, Input};
 
-use super::call::{AttemptState, Call, CallbackLeg, Kind};
+use super::call::{AttemptState, Call, CallbackLeg, Kind, PreviewTag};
 use super::io::{
     Channels, Dial, LegOrder, LiveOut, LogEvent, Output, RecSide, RecordingOf, ScreenPop, SipOrder,
     Sound,
@@ -43,20 +43,23 @@ impl CallCore {
 
     /// The router's `DialCallback`: ring the agent first.
     pub(super) fn dial_callback(&mut self, entry: CallId, agent: AgentId, number: String) {
-        if !self.agent_first(entry, agent, number, true) {
+        if !self.agent_first(entry, agent, number, true, None) {
             tracing::debug!(%entry, agent = agent.0, "callback cannot be dialled");
             self.acd(Input::Failed { call: entry, agent });
         }
     }
 
     /// Rings `agent` for a call to `number`; the customer is dialled once the agent answers.
-    /// False when it cannot be placed (no route, unknown agent, no RTP port).
+    /// False when it cannot be placed (no route, unknown agent, no RTP port). A preview
+    /// campaign's call (`campaign`) names the campaign in the screen pop and reports its
+    /// outcome to the campaign when the agent's leg ends.
     pub(super) fn agent_first(
         &mut self,
         entry: CallId,
         agent: AgentId,
         number: String,
         router: bool,
+        campaign: Option<PreviewTag>,
     ) -> bool {
         let Some(card) = self.env.agent(agent) else {
             return false;
@@ -74,12 +77,17 @@ impl CallCore {
             call: entry,
             call_ref: None,
             caller: number.clone(),
-            customer_account: None,
+            customer_account: campaign.as_ref().and_then(|t| t.account.clone()),
             queue: String::new(),
-            reason: if router { "callback" } else { "outbound" }.into(),
+            reason: match (&campaign, router) {
+                (Some(_), _) => "campaign",
+                (None, true) => "callback",
+                (None, false) => "outbound",
+            }
+            .into(),
             ivr_path: String::new(),
             callback: true,
-            campaign: None,
+            campaign: campaign.as_ref().map(|t| t.campaign.clone()),
         })));
         let parent = if router {
             self.env.call_ref(entry)
@@ -111,6 +119,7 @@ impl CallCore {
             reported: false,
             router,
             telling: false,
+            campaign,
         };
         self.place(dial, Kind::Callback(leg), None);
         if !router {
@@ -207,14 +216,23 @@ impl CallCore {
         }
         self.leg(answered, LegOrder::Music(None));
         tracing::info!(entry = %leg.entry, agent = leg.agent.0, "callback: agent ready, dialling the customer");
+        let (from_user, headers) = match &leg.campaign {
+            Some(t) => (
+                t.caller_id
+                    .clone()
+                    .unwrap_or_else(|| route.caller_id.clone()),
+                vec![("X-Hotline-Campaign".into(), t.id.to_string())],
+            ),
+            None => (route.caller_id.clone(), Vec::new()),
+        };
         let dial = Dial {
             call: customer_call,
             user: leg.number.clone(),
             gateway: Some(route.gateway),
-            from_user: route.caller_id.clone(),
+            from_user,
             from_display: None,
-            headers: Vec::new(),
-            ring_timeout: CUSTOMER_RING,
+            headers,
+            ring_timeout: leg.campaign.as_ref().map_or(CUSTOMER_RING, |t| t.ring),
         };
         let customer = CallbackLeg {
             customer: true,
@@ -279,6 +297,9 @@ impl CallCore {
                 }
                 let agent_end = attempt.agent_answered.is_none().then_some(reason);
                 let record = attempt.record(self.now, agent_end, state.customer_end);
+                if let Some(tag) = &leg.campaign {
+                    self.preview_ended(tag, &record, state.customer_end);
+                }
                 self.log(LogEvent::Attempt {
                     call: ended_call,
                     record,

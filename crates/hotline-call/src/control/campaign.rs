@@ -52,6 +52,9 @@ pub(crate) struct CampaignLeg {
 impl CallCore {
     /// Places campaign call `c`, or says at once why it cannot.
     pub(super) fn campaign(&mut self, c: CampaignCall) {
+        if let Some(agent) = c.preview {
+            return self.campaign_preview(c, hotline_acd::AgentId(agent));
+        }
         let refuse = |core: &mut CallCore, why: String| {
             tracing::warn!(id = c.id, reason = %why, "campaign call not placed");
             core.emit(Output::CampaignResult {

@@ -49,7 +49,7 @@ impl CallCore {
         }
         tracing::info!(agent = agent.0, "click-to-call from the desktop");
         let entry = self.env.new_call_id();
-        if self.agent_first(entry, agent, number, false) {
+        if self.agent_first(entry, agent, number, false, None) {
             Ok(())
         } else {
             Err(ControlError::Unavailable)

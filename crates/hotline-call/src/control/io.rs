@@ -92,6 +92,9 @@ pub struct CampaignCall {
     /// Progressive: the answered customer goes straight to an agent of this queue, and hears
     /// a short message and is let go if none answers within the wait (no flow runs).
     pub progressive: Option<Progressive>,
+    /// Preview: the agent who saw the customer first and dials: the agent's phone rings,
+    /// then the customer is dialled and the two are bridged (no flow runs).
+    pub preview: Option<i64>,
 }
 
 /// Where a progressive campaign's answered customers go.
@@ -124,6 +127,9 @@ pub enum CampaignOutcome {
     NotPlaced(String),
     /// Not placed: no outbound route, or no RTP port free (the engine's or the route's).
     NoRoute(String),
+    /// Preview: the agent could not take the call (phone not registered, on another call,
+    /// did not answer their phone): the customer was not dialled.
+    AgentUnavailable(String),
 }
 
 /// One input, with the time it happened passed beside it.

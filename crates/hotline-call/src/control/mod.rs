@@ -29,6 +29,7 @@ mod ivr;
 mod monitor;
 mod notify;
 mod outside;
+mod preview;
 mod queue;
 mod refer;
 mod timers;

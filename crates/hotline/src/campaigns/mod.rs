@@ -54,6 +54,8 @@ pub struct PlaceRequest {
     /// Progressive: the queue whose agent takes the answered customer, and how long the
     /// customer may wait for one.
     pub progressive: Option<(String, Duration)>,
+    /// Preview: the agent who saw the customer and dials (their phone rings first).
+    pub preview: Option<i64>,
 }
 
 /// How a placed call ended.

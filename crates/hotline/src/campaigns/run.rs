@@ -521,6 +521,7 @@ impl Run {
             data,
             campaign_name: self.campaign.name.clone(),
             progressive: self.progressive.clone(),
+            preview: None,
         };
         let placer = self.env.placer.clone();
         let tx = self.outcomes.clone();

@@ -132,6 +132,13 @@ pub fn outcome(o: CampaignOutcome) -> PlaceOutcome {
                 ..PlaceOutcome::default()
             }
         }
+        // Preview: the agent could not take it; the customer was not dialled. Failed, with
+        // the reason (retried as the rules say), not the route's fault.
+        CampaignOutcome::AgentUnavailable(why) => PlaceOutcome {
+            result: Some(CallResult::Failed),
+            note: Some(why),
+            ..PlaceOutcome::default()
+        },
         // One target's data the flow cannot take: failed (retried as the rules say).
         CampaignOutcome::NotPlaced(why) => PlaceOutcome {
             result: Some(CallResult::Failed),
@@ -157,6 +164,7 @@ impl Placer for CorePlacer {
             progressive: req
                 .progressive
                 .map(|(queue, wait)| hotline_call::control::Progressive { queue, wait }),
+            preview: req.preview,
         };
         if self.tx.send(CampaignRequest { call, reply }).is_err() {
             return outcome(CampaignOutcome::NoRoute("the engine is stopping".into()));
