@@ -10,6 +10,7 @@
 //!   `next_deadline()`, pacing attempts per route (token bucket, line limit, free agents in
 //!   progressive mode, the abandoned-share limit).
 //! - [`pacing`]: the token bucket and the abandoned share, in integers.
+//! - [`preview`]: preview mode's choice of agent for a target.
 //! - [`progress`]: the figures the wallboard and metrics show.
 //! - [`settings`]: the settings an operator writes (JSON), checked, with their defaults.
 //! - [`sms`]: SMS campaigns' texts (templates per language) and how a submission counts.
@@ -24,6 +25,7 @@ pub mod dialler;
 pub mod model;
 pub mod numbers;
 pub mod pacing;
+pub mod preview;
 pub mod progress;
 pub mod rules;
 pub mod settings;

@@ -176,6 +176,13 @@ impl CallsToday {
         *n = n.saturating_add(1);
     }
 
+    /// Takes back one call to `customer` (one counted that was never placed).
+    pub fn remove_one(&mut self, customer: &str) {
+        if let Some(n) = self.counts.get_mut(customer) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
     /// Whether `limit` allows another call to `customer` today.
     pub fn allows(&self, limit: DailyLimit, customer: &str) -> bool {
         match limit.max_per_day {

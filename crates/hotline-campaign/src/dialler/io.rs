@@ -47,6 +47,17 @@ pub enum Event {
     /// calls the per-customer limit allows today (another campaign's calls since the counts
     /// were given). The dial is undone, the target is due when the window opens tomorrow.
     DailyLimitReached { target: TargetId, attempt: u32 },
+    /// Preview: the agent dials the offered target (the attempt goes on as a call; the agent
+    /// it claimed is busy with it now, so the claim is let go, as at a progressive answer).
+    PreviewDialled { target: TargetId, attempt: u32 },
+    /// Preview: the offer was taken back before the agent dialled or skipped (no agent to
+    /// take it, the agent did not decide in time): no attempt was made, the target is due
+    /// again at `again_at` (not before the event's time).
+    PreviewWithdrawn {
+        target: TargetId,
+        attempt: u32,
+        again_at: Millis,
+    },
     /// Preview: the agent skipped the offered target.
     PreviewSkipped {
         target: TargetId,

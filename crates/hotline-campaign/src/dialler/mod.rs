@@ -262,7 +262,32 @@ impl Dialler {
             Event::DailyLimitReached { target, attempt } => {
                 if let Some(slot) = self.current(target, attempt) {
                     self.undo_dial(slot, attempt);
+                    self.at_limit_today(slot);
                     self.defer_to_tomorrow(slot, &mut out);
+                }
+            }
+            Event::PreviewDialled { target, attempt } => {
+                if let Some(slot) = self.current(target, attempt) {
+                    self.release_claim(slot);
+                }
+            }
+            Event::PreviewWithdrawn {
+                target,
+                attempt,
+                again_at,
+            } => {
+                if let Some(slot) = self.current(target, attempt) {
+                    self.undo_dial(slot, attempt);
+                    if let Some(t) = self.today.as_mut() {
+                        if let Some(customer) = self.entries.get(slot).map(|e| &e.target.customer) {
+                            t.remove_one(customer);
+                        }
+                    }
+                    let due = again_at.max(self.now);
+                    let state = TargetState::Due(due);
+                    self.set_state(slot, state.clone());
+                    self.queue.insert((due, slot));
+                    out.push(Action::Target { target, state });
                 }
             }
             Event::PreviewSkipped {
@@ -406,17 +431,22 @@ impl Dialler {
     }
 
     /// Takes back dial `attempt` of the target at `slot`, which was never placed: its line,
-    /// its agent claim, its count as dialled and as an attempt; its customer counts as at
-    /// the limit for the rest of the day.
+    /// its agent claim, its count as dialled and as an attempt.
     fn undo_dial(&mut self, slot: usize, attempt: u32) {
         self.release_claim(slot);
         self.in_flight = self.in_flight.saturating_sub(1);
         self.progress.dialled = self.progress.dialled.saturating_sub(1);
-        let Some(e) = self.entries.get_mut(slot) else {
+        if let Some(e) = self.entries.get_mut(slot) {
+            e.attempts = attempt.saturating_sub(1);
+        }
+    }
+
+    /// The customer of the target at `slot` counts as at the per-customer limit for the rest
+    /// of the day.
+    fn at_limit_today(&mut self, slot: usize) {
+        let Some(customer) = self.entries.get(slot).map(|e| e.target.customer.clone()) else {
             return;
         };
-        e.attempts = attempt.saturating_sub(1);
-        let customer = e.target.customer.clone();
         if let (Some(t), Some(max)) = (self.today.as_mut(), self.cfg.daily_limit.max_per_day) {
             let n = t.count(&customer).max(max);
             t.counts.insert(customer, n);

@@ -391,6 +391,79 @@ fn preview_offers_to_free_agents_and_the_agent_may_skip() {
     assert_eq!(s.d.progress().skipped, 1);
 }
 
+/// An agent dialling lets go of the agent the offer claimed (the router counts them busy
+/// now); an offer taken back is no attempt: its target is offered again when the shell says,
+/// as attempt 1.
+#[test]
+fn preview_dialled_lets_the_agent_go_and_a_withdrawn_offer_comes_again() {
+    let t0 = monday(9, 0);
+    let mut s = Sim::started(campaign(Mode::Preview), targets(3), t0);
+    let out = s.event(t0 + 10, Event::FreeAgents(2));
+    assert_eq!(dialled(&out), vec![(TargetId(1), 1), (TargetId(2), 1)]);
+    // Agent A dials target 1: the router has her on a call, one agent is free (holding
+    // target 2). (Told in the other order, the dialler offers target 3 for a moment, which
+    // the shell finds no agent for and takes back.)
+    s.event(t0 + SEC, Event::FreeAgents(1));
+    let out = s.event(
+        t0 + SEC,
+        Event::PreviewDialled {
+            target: TargetId(1),
+            attempt: 1,
+        },
+    );
+    assert!(dialled(&out).is_empty(), "the free agent holds target 2");
+    // Target 2's offer is taken back (not decided in time), due again in 10 s: target 3 is
+    // offered now.
+    let again = t0 + 11 * SEC;
+    let out = s.event(
+        t0 + SEC,
+        Event::PreviewWithdrawn {
+            target: TargetId(2),
+            attempt: 1,
+            again_at: again,
+        },
+    );
+    assert_eq!(
+        out,
+        vec![
+            Action::Target {
+                target: TargetId(2),
+                state: TargetState::Due(again)
+            },
+            Action::Preview {
+                target: TargetId(3),
+                number: "13800000003".into(),
+                attempt: 1
+            }
+        ]
+    );
+    assert_eq!(
+        s.d.progress().dialled,
+        2,
+        "targets 1 and 3; the withdrawn one not"
+    );
+    s.event(
+        t0 + 2 * SEC,
+        ended(1, 1, CallResult::Answered, t0 + 2 * SEC),
+    );
+    s.event(
+        t0 + 3 * SEC,
+        Event::PreviewSkipped {
+            target: TargetId(3),
+            attempt: 1,
+            reason: "moved away".into(),
+        },
+    );
+    s.run_until(again - 1);
+    assert_eq!(s.dials().len(), 3, "not before it is due again");
+    s.run_until(again);
+    assert_eq!(
+        s.dials()[3],
+        (again, TargetId(2), 1),
+        "offered again as attempt 1"
+    );
+}
+
 #[test]
 fn progress_counts_dialled_reached_promises_opt_outs_and_remaining() {
     let t0 = monday(9, 0);
