@@ -35,6 +35,7 @@ mod notice_recordings;
 mod notices;
 mod openapi;
 mod pages;
+mod preview;
 mod qa;
 mod reasons;
 mod recordings;
@@ -53,6 +54,7 @@ pub use error::ApiError;
 pub use ivr::{TitleSource, Titles as IvrTitles};
 pub use live::{LiveEvent, LiveSender, NoReaders, ScreenPop};
 pub use metrics::MetricsPort;
+pub use preview::{PreviewDecision, PreviewOffer, PreviewPort, PreviewRefusal};
 pub use qa::{draw_week as draw_qa_week, week_of, QaSettings};
 pub use reports::rules_of as report_rules_of;
 
@@ -101,6 +103,9 @@ pub struct ApiState {
     /// The keys encrypted recordings are read with (the engine's current and older ones;
     /// empty: only plain recordings play).
     pub recording_keys: Arc<hotline_media::recording::Keyring>,
+    /// Preview campaigns' offers to agents; `None`: the `/api/acd/me/preview` endpoints
+    /// answer 503.
+    pub preview: Option<Arc<dyn PreviewPort>>,
 }
 
 impl ApiState {
@@ -267,6 +272,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Post, "/api/acd/me/call/conference", control::conference),
         ep(Post, "/api/acd/me/call/mute", control::mute),
         ep(Post, "/api/acd/me/dial", control::dial),
+        ep(Get, "/api/acd/me/preview", preview::mine),
+        ep(Post, "/api/acd/me/preview/dial", preview::dial),
+        ep(Post, "/api/acd/me/preview/skip", preview::skip),
         ep(Put, "/api/acd/agents/{id}/state", acd::set_agent),
         ep(Put, "/api/acd/agents/{id}/monitor", monitor::start),
         ep(Delete, "/api/acd/agents/{id}/monitor", monitor::stop),

@@ -131,6 +131,7 @@ impl LiveSender {
             LiveEvent::AgentState { agent, .. } => Body::Agent(*agent, json()),
             LiveEvent::Offer(pop) => Body::Agent(pop.agent, json()),
             LiveEvent::CallNotice { agent, .. } => Body::Agent(*agent, json()),
+            LiveEvent::Preview { agent, .. } => Body::Agent(*agent, json()),
             LiveEvent::Overview(snap) => Body::Overview(OverviewJson::new(snap)),
         };
         let published = Published {
@@ -163,6 +164,12 @@ pub enum LiveEvent {
         call: u64,
         notice: String,
     },
+    /// A preview campaign's offer to the agent changed: the offer held now (`None`: taken
+    /// back or decided).
+    Preview {
+        agent: i64,
+        offer: Option<crate::PreviewOffer>,
+    },
 }
 
 pub use hotline_core::desk::ScreenPop;
@@ -175,6 +182,7 @@ impl LiveEvent {
             LiveEvent::Offer(_) => "offer",
             LiveEvent::Overview(_) => "overview",
             LiveEvent::CallNotice { .. } => "call_notice",
+            LiveEvent::Preview { .. } => "preview",
         }
     }
 }

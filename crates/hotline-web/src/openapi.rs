@@ -119,6 +119,7 @@ mod tests {
             recordings: None,
             qa: None,
             recording_keys: Default::default(),
+            preview: None,
         });
         for e in endpoints() {
             let path = e.path.replace("{id}", "1");

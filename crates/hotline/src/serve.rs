@@ -132,6 +132,10 @@ pub async fn serve(
     );
     crate::acd::spawn_overviews(acd.clone(), live.clone(), LIVE_OVERVIEW);
     let campaign_agents: Arc<dyn crate::campaigns::FreeAgents> = Arc::new(acd.clone());
+    let previews = Arc::new(crate::campaigns::preview::PreviewBoard::new(
+        Some(live.clone()),
+        Some(campaign_agents.clone()),
+    ));
     let (desk_calls, desk_requests) = controller::DeskCalls::channel();
     let engine_metrics = Arc::new(crate::metrics::EngineMetrics {
         metrics: metrics.clone(),
@@ -163,6 +167,7 @@ pub async fn serve(
         HttpExtras {
             qa: qa.clone(),
             recording_keys: recording_keys.clone(),
+            previews: previews.clone(),
         },
     )?;
     let (start, end) = cfg.media.port_range()?;
@@ -356,6 +361,7 @@ pub async fn serve(
         agents: Some(campaign_agents),
         clock: Arc::new(storage::now_ms),
         sms: sms_gateway.clone(),
+        preview: Some(previews),
     });
     crate::memory::spawn();
     shutdown_signal().await;
@@ -411,6 +417,8 @@ impl HttpServer {
 struct HttpExtras {
     qa: Option<hotline_web::QaSettings>,
     recording_keys: Arc<hotline_media::recording::Keyring>,
+    /// Preview campaigns' offers (the desk reads and decides them).
+    previews: Arc<crate::campaigns::preview::PreviewBoard>,
 }
 
 /// Serves the HTTP API on `http.listen`, if set, on its own thread: its address and handle.
@@ -462,6 +470,7 @@ fn start_http(
         recordings: Some(cfg.data.dir.join("recordings")),
         qa: extras.qa,
         recording_keys: extras.recording_keys,
+        preview: Some(extras.previews),
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()

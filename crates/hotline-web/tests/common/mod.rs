@@ -215,6 +215,7 @@ pub async fn serve_keyed(
         recordings: Some(recordings_dir()),
         qa: Some(shipped_qa()),
         recording_keys: Arc::new(keys),
+        preview: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -84,4 +84,59 @@ impl crate::campaigns::FreeAgents for AcdHandle {
         let q = snap.queues.iter().find(|q| q.name == queue)?;
         Some(q.agents_ready.saturating_sub(q.waiting))
     }
+
+    async fn ready(&self, queue: &str) -> Option<Vec<hotline_campaign::preview::ReadyAgent>> {
+        let snap = AcdHandle::snapshot(self).await?;
+        let queues = self.queues.read().ok()?.clone();
+        let dir = self.directory.read().ok()?;
+        let serves = |id: AgentId| {
+            dir.get(id).is_some_and(|c| {
+                profile(&c.record, &queues)
+                    .queues
+                    .iter()
+                    .any(|q| q == queue)
+            })
+        };
+        Some(
+            snap.agents
+                .iter()
+                .filter_map(|a| match a.state {
+                    hotline_acd::AgentState::Ready { since } if a.registered && serves(a.id) => {
+                        Some(hotline_campaign::preview::ReadyAgent {
+                            agent: a.id.0,
+                            since,
+                        })
+                    }
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    async fn missed(&self, agent: i64) {
+        self.send(Input::AgentNotReady {
+            agent: AgentId(agent),
+            reason: hotline_acd::NotReadyReason::Missed,
+        });
+    }
+
+    async fn can_dial(&self, agent: i64) -> Result<(), String> {
+        let snap = AcdHandle::snapshot(self)
+            .await
+            .ok_or_else(|| "the ACD is not running".to_string())?;
+        let a = snap
+            .agents
+            .iter()
+            .find(|a| a.id == AgentId(agent))
+            .ok_or_else(|| "you are not logged in to the ACD".to_string())?;
+        if !a.registered {
+            return Err("your phone is not registered".into());
+        }
+        match a.state {
+            hotline_acd::AgentState::Ready { .. } | hotline_acd::AgentState::NotReady { .. } => {
+                Ok(())
+            }
+            _ => Err("you are on a call or in wrap-up".into()),
+        }
+    }
 }

@@ -5,15 +5,17 @@
 //! before its call is placed, every result and target state after. Calls are placed through a
 //! [`Placer`] (the call controller in the engine; a fake in the tests).
 //!
-//! IVR-only and progressive campaigns are run; a progressive one places calls only while
-//! agents of its queue are free ([`FreeAgents`], the ACD router's count), and its answered
-//! customers go straight to them. A preview campaign is paused with that reason (the agents'
-//! side of it is not built yet).
+//! IVR-only, progressive and preview campaigns are run; a progressive one places calls only
+//! while agents of its queue are free ([`FreeAgents`], the ACD router's count), and its
+//! answered customers go straight to them; a preview one offers each target to a free agent
+//! of its queue on the [`preview::PreviewBoard`] the desk reads (`run/offers.rs`), who dials
+//! (their phone rings first) or skips with a reason.
 //!
 //! SMS campaigns (`channel: "sms"` in the settings) are run by `sms.rs` with the same
 //! dialler (windows, do-not-call, retries, pacing), sending a text through an [`sms::SmsSender`]
 //! instead of placing a call.
 
+pub mod preview;
 mod run;
 pub mod sms;
 
@@ -84,11 +86,28 @@ pub trait Placer: Send + Sync {
     async fn place(&self, req: PlaceRequest) -> PlaceOutcome;
 }
 
-/// How many agents of a queue are free to take a campaign's customer now (ready, less the
-/// callers already waiting there); `None` when the router cannot say.
+/// The agents' side of progressive and preview campaigns (the ACD router).
 #[async_trait::async_trait]
 pub trait FreeAgents: Send + Sync {
+    /// How many agents of `queue` are free to take a campaign's customer now (ready, less
+    /// the callers already waiting there); `None` when the router cannot say.
     async fn free(&self, queue: &str) -> Option<u32>;
+
+    /// Preview: the agents ready in `queue` with a registered phone, and since when; `None`
+    /// when the router cannot say.
+    async fn ready(&self, _queue: &str) -> Option<Vec<hotline_campaign::preview::ReadyAgent>> {
+        None
+    }
+
+    /// Preview: `agent` let an offer go undecided: not ready (missed), as an unanswered
+    /// offer of a call makes them.
+    async fn missed(&self, _agent: i64) {}
+
+    /// Preview: whether `agent` can take a call now (phone registered, not on a call); the
+    /// reason when not.
+    async fn can_dial(&self, _agent: i64) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// What every campaign run shares.
@@ -105,10 +124,12 @@ pub struct RunnerEnv {
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     /// The SMS gateway SMS campaigns send through (`None`: not configured, they pause).
     pub sms: Option<Arc<dyn sms::SmsSender>>,
+    /// Preview campaigns' offers to agents (`None`: preview campaigns pause).
+    pub preview: Option<Arc<preview::PreviewBoard>>,
 }
 
 /// Watches the store and runs every running (or paused) campaign, for ever. A run that ended
-/// on its own while its campaign is still live (it could not run: a mode not run yet, bad
+/// on its own while its campaign is still live (it could not run: no ACD for its mode, bad
 /// settings; it paused the campaign with the reason) is started again only once the campaign
 /// changes (an operator resumes it), not on every look.
 pub fn spawn(env: RunnerEnv) -> JoinHandle<()> {
@@ -156,5 +177,7 @@ pub fn spawn(env: RunnerEnv) -> JoinHandle<()> {
     })
 }
 
+#[cfg(test)]
+mod preview_tests;
 #[cfg(test)]
 mod tests;

@@ -20,6 +20,8 @@ use tracing::{info, warn};
 
 use super::{PlaceOutcome, PlaceRequest, RunnerEnv, POLL};
 
+mod offers;
+
 /// Failed calls in a row, each a route failure, that pause the campaign (the route is down).
 const ROUTE_DOWN_AFTER: u32 = 5;
 
@@ -69,6 +71,8 @@ struct Run {
     in_flight: usize,
     /// Progressive: the queue whose free agents pace the calls, and the agent wait.
     progressive: Option<(String, Duration)>,
+    /// Preview: the queue whose free agents are offered the targets.
+    preview_queue: Option<String>,
     /// When today's calls per customer were last read (the date and the time).
     today_read: Option<(hotline_time::CivilDate, i64)>,
     outcomes: mpsc::UnboundedSender<(TargetId, u32, PlaceOutcome)>,
@@ -83,6 +87,16 @@ pub async fn run_campaign(env: RunnerEnv, id: i64) {
     let now = run.now();
     let Some(mut dialler) = run.dialler(now).await else {
         return;
+    };
+    // Preview: the agents' decisions on its offers; the offers are taken back when the run
+    // ends, however it ends.
+    let mut decisions = None;
+    let _offers = match (&run.preview_queue, &run.env.preview) {
+        (Some(_), Some(board)) => {
+            decisions = Some(board.open(id));
+            Some(OpenOffers(board.clone(), id))
+        }
+        _ => None,
     };
     let mut status = run.campaign.status;
     let mut actions = dialler.handle(now, Event::Start);
@@ -109,11 +123,18 @@ pub async fn run_campaign(env: RunnerEnv, id: i64) {
         tokio::select! {
             Some((target, attempt, outcome)) = rx.recv() => {
                 run.in_flight = run.in_flight.saturating_sub(1);
+                if let Some(board) = run.env.preview.as_ref().filter(|_| run.preview_queue.is_some()) {
+                    board.remove(id, target);
+                }
                 actions = run.ended(&mut dialler, target, attempt, outcome).await;
+            }
+            Some(decision) = next_decision(&mut decisions) => {
+                actions = run.decided(&mut dialler, decision).await;
             }
             () = tokio::time::sleep(wait) => {
                 let now = run.now();
                 actions = run.refresh(&mut dialler, &mut status, now).await;
+                actions.extend(run.expire_offers(&mut dialler, now).await);
                 actions.extend(dialler.handle(now, Event::Tick));
             }
         }
@@ -152,6 +173,7 @@ impl Run {
             failures_in_a_row: 0,
             in_flight: 0,
             progressive: None,
+            preview_queue: None,
             today_read: None,
             outcomes,
         })
@@ -180,11 +202,6 @@ impl Run {
         let c = &self.campaign;
         let id = c.id;
         let mode = mode_of(c);
-        if mode == Mode::Preview {
-            self.refuse("preview campaigns are not run yet: IVR-only and progressive only")
-                .await;
-            return None;
-        }
         let settings = match Settings::parse(&c.settings) {
             Ok(s) => s,
             Err(e) => {
@@ -205,6 +222,19 @@ impl Run {
             }
             let wait = Duration::from_secs(u64::from(settings.agent_wait()));
             self.progressive = Some((queue, wait));
+        }
+        if mode == Mode::Preview {
+            let Some(queue) = c.queue.clone().filter(|q| !q.is_empty()) else {
+                self.refuse("a preview campaign needs its agents' queue")
+                    .await;
+                return None;
+            };
+            if self.env.agents.is_none() || self.env.preview.is_none() {
+                self.refuse("preview campaigns need the ACD (acd.enabled)")
+                    .await;
+                return None;
+            }
+            self.preview_queue = Some(queue);
         }
         let cfg = match settings.campaign(
             &id.to_string(),
@@ -388,10 +418,15 @@ impl Run {
         out
     }
 
-    /// Progressive: the free agents of the campaign's queue now (none when the router cannot
+    /// Progressive and preview: the free agents of the campaign's queue now (none when the router cannot
     /// say: no call is placed without an agent to take it).
     async fn feed_free_agents(&self, d: &mut hotline_campaign::Dialler, now: i64) -> Vec<Action> {
-        let (Some((queue, _)), Some(agents)) = (&self.progressive, &self.env.agents) else {
+        let queue = self
+            .progressive
+            .as_ref()
+            .map(|(q, _)| q)
+            .or(self.preview_queue.as_ref());
+        let (Some(queue), Some(agents)) = (queue, &self.env.agents) else {
             return Vec::new();
         };
         let free = agents.free(queue).await.unwrap_or(0);
@@ -409,54 +444,29 @@ impl Run {
                 number,
                 attempt,
             } => {
-                let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
-                let cap = d.campaign().daily_limit.max_per_day.map(|max| {
-                    let (_, from, to) = local_day(&self.env.zone, now);
-                    DailyCap { max, from, to }
-                });
-                match store
-                    .start_campaign_attempt_within(tid, i64::from(attempt), &number, now, cap)
-                    .await
-                {
-                    Ok(AttemptStart::Started(_)) => self.place(target, attempt, number),
-                    Ok(AttemptStart::OverDailyLimit(placed)) => {
-                        // Another campaign called the customer since the counts were read.
-                        info!(
-                            campaign = id,
-                            target = tid,
-                            placed,
-                            "the customer's calls for today are used up: not placed"
-                        );
-                        let more = d.handle(now, Event::DailyLimitReached { target, attempt });
-                        for m in more {
-                            Box::pin(self.carry_out(m, d)).await;
-                        }
+                let more = match self.start_attempt(target, attempt, &number, d).await {
+                    Ok(()) => {
+                        self.place(target, attempt, number, None);
+                        Vec::new()
                     }
-                    Ok(AttemptStart::StoredBefore) | Err(_) => {
-                        // Stored before (never placed twice), or the store refused: the
-                        // attempt counts as failed and the rules decide what follows.
-                        warn!(
-                            campaign = id,
-                            target = tid,
-                            attempt,
-                            "attempt not stored: not placed"
-                        );
-                        let ended = Event::AttemptEnded {
-                            target,
-                            attempt,
-                            result: CallResult::Failed,
-                            at: now,
-                            promise: None,
-                        };
-                        let more = d.handle(now, ended);
-                        for m in more {
-                            Box::pin(self.carry_out(m, d)).await;
-                        }
-                    }
+                    Err(more) => more,
+                };
+                for m in more {
+                    Box::pin(self.carry_out(m, d)).await;
                 }
                 false
             }
-            Action::Preview { .. } => false,
+            Action::Preview {
+                target,
+                number,
+                attempt,
+            } => {
+                let more = self.offer(target, attempt, number, d).await;
+                for m in more {
+                    Box::pin(self.carry_out(m, d)).await;
+                }
+                false
+            }
             Action::Target { target, state } => {
                 let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
                 let (name, due, last, skipped) = match &state {
@@ -501,8 +511,63 @@ impl Run {
         }
     }
 
-    /// Places the call; its outcome comes back on the run's channel.
-    fn place(&mut self, target: TargetId, attempt: u32, number: String) {
+    /// Stores attempt `attempt` of `target` before its call is placed, the per-customer
+    /// limit taken with it; `Err` with what the dialler says when it is not to be placed
+    /// (the limit used up by another campaign: tomorrow; stored before or refused: failed).
+    async fn start_attempt(
+        &mut self,
+        target: TargetId,
+        attempt: u32,
+        number: &str,
+        d: &mut hotline_campaign::Dialler,
+    ) -> Result<(), Vec<Action>> {
+        let (id, now) = (self.campaign.id, self.now());
+        let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
+        let cap = d.campaign().daily_limit.max_per_day.map(|max| {
+            let (_, from, to) = local_day(&self.env.zone, now);
+            DailyCap { max, from, to }
+        });
+        match self
+            .env
+            .store
+            .start_campaign_attempt_within(tid, i64::from(attempt), number, now, cap)
+            .await
+        {
+            Ok(AttemptStart::Started(_)) => Ok(()),
+            Ok(AttemptStart::OverDailyLimit(placed)) => {
+                // Another campaign called the customer since the counts were read.
+                info!(
+                    campaign = id,
+                    target = tid,
+                    placed,
+                    "the customer's calls for today are used up: not placed"
+                );
+                Err(d.handle(now, Event::DailyLimitReached { target, attempt }))
+            }
+            Ok(AttemptStart::StoredBefore) | Err(_) => {
+                // Stored before (never placed twice), or the store refused: the attempt
+                // counts as failed and the rules decide what follows.
+                warn!(
+                    campaign = id,
+                    target = tid,
+                    attempt,
+                    "attempt not stored: not placed"
+                );
+                let ended = Event::AttemptEnded {
+                    target,
+                    attempt,
+                    result: CallResult::Failed,
+                    at: now,
+                    promise: None,
+                };
+                Err(d.handle(now, ended))
+            }
+        }
+    }
+
+    /// Places the call (preview: dialled by `agent`, whose phone rings first); its outcome
+    /// comes back on the run's channel.
+    fn place(&mut self, target: TargetId, attempt: u32, number: String, agent: Option<i64>) {
         let Some(t) = self.targets.get(&target.0) else {
             return;
         };
@@ -521,7 +586,7 @@ impl Run {
             data,
             campaign_name: self.campaign.name.clone(),
             progressive: self.progressive.clone(),
-            preview: None,
+            preview: agent,
         };
         let placer = self.env.placer.clone();
         let tx = self.outcomes.clone();
@@ -658,4 +723,23 @@ fn local_day(zone: &hotline_time::Zone, now: i64) -> (hotline_time::CivilDate, i
     let date = zone.date(now);
     let from = zone.day_start(date);
     (date, from, zone.start_of_day(from + 36 * 3_600_000))
+}
+
+/// The next decision on a preview campaign's offers (never, for the other modes).
+async fn next_decision(
+    rx: &mut Option<mpsc::UnboundedReceiver<super::preview::Decision>>,
+) -> Option<super::preview::Decision> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A preview run's offers on the board: taken back when the run ends (or is aborted).
+struct OpenOffers(std::sync::Arc<super::preview::PreviewBoard>, i64);
+
+impl Drop for OpenOffers {
+    fn drop(&mut self) {
+        self.0.close(self.1);
+    }
 }

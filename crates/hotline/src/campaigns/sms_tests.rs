@@ -96,6 +96,7 @@ fn env(store: &Store, sms: Option<Arc<FakeGateway>>, clock: Arc<AtomicI64>) -> R
             clock.load(Ordering::SeqCst) + started.elapsed().as_millis() as i64
         }),
         sms: sms.map(|s| s as Arc<dyn SmsSender>),
+        preview: None,
     }
 }
 

@@ -28,14 +28,14 @@ use super::*;
 
 /// Answers by number: what each call does, in turn (the last repeats); a number mapped to
 /// `None` never ends (a call under way when the engine dies).
-struct FakePlacer {
+pub(super) struct FakePlacer {
     script: Mutex<BTreeMap<String, Vec<Option<PlaceOutcome>>>>,
-    placed: Mutex<Vec<PlaceRequest>>,
+    pub(super) placed: Mutex<Vec<PlaceRequest>>,
     changed: Notify,
 }
 
 impl FakePlacer {
-    fn new(script: &[(&str, Vec<Option<PlaceOutcome>>)]) -> Arc<FakePlacer> {
+    pub(super) fn new(script: &[(&str, Vec<Option<PlaceOutcome>>)]) -> Arc<FakePlacer> {
         Arc::new(FakePlacer {
             script: Mutex::new(
                 script
@@ -47,7 +47,7 @@ impl FakePlacer {
             changed: Notify::new(),
         })
     }
-    fn placed(&self) -> Vec<(String, u32)> {
+    pub(super) fn placed(&self) -> Vec<(String, u32)> {
         self.placed
             .lock()
             .unwrap()
@@ -78,7 +78,7 @@ impl Placer for FakePlacer {
     }
 }
 
-fn answered() -> PlaceOutcome {
+pub(super) fn answered() -> PlaceOutcome {
     PlaceOutcome {
         result: Some(CallResult::Answered),
         talk_ms: Some(40_000),
@@ -86,7 +86,7 @@ fn answered() -> PlaceOutcome {
     }
 }
 
-fn env(store: &Store, placer: Arc<FakePlacer>, offset: Arc<AtomicI64>) -> RunnerEnv {
+pub(super) fn env(store: &Store, placer: Arc<FakePlacer>, offset: Arc<AtomicI64>) -> RunnerEnv {
     RunnerEnv {
         store: store.clone(),
         zone: Zone::utc(),
@@ -99,6 +99,7 @@ fn env(store: &Store, placer: Arc<FakePlacer>, offset: Arc<AtomicI64>) -> Runner
         agents: None,
         clock: Arc::new(move || crate::storage::now_ms() + offset.load(Ordering::SeqCst)),
         sms: None,
+        preview: None,
     }
 }
 
@@ -114,7 +115,7 @@ async fn campaign(store: &Store, targets: &[(&str, &str)]) -> i64 {
 }
 
 /// A running campaign of `mode` (its agents' queue `queue`) over `targets`.
-async fn campaign_in(
+pub(super) async fn campaign_in(
     store: &Store,
     targets: &[(&str, &str)],
     mode: &str,
@@ -154,7 +155,7 @@ async fn campaign_in(
 }
 
 /// Waits (on the store, up to a minute of a slow machine) until `done` holds.
-async fn until<F, Fut>(what: &str, mut done: F)
+pub(super) async fn until<F, Fut>(what: &str, mut done: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -168,7 +169,7 @@ where
     panic!("never happened: {what}");
 }
 
-async fn states(store: &Store, id: i64) -> Vec<(String, String, Option<String>)> {
+pub(super) async fn states(store: &Store, id: i64) -> Vec<(String, String, Option<String>)> {
     store
         .campaign_targets(
             id,
@@ -418,7 +419,7 @@ async fn a_campaign_that_cannot_run_is_paused_once_with_the_reason_not_on_every_
             .status_reason
             .as_deref()
             .unwrap_or("")
-            .contains("not run yet"),
+            .contains("preview campaigns need the ACD"),
         "{paused:?}"
     );
     tokio::time::sleep(POLL * 4).await;
