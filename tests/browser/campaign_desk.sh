@@ -7,6 +7,10 @@
 # campaign over the API with one target and starts it; the desk, ready, pops the call with the
 # customer's number and the campaign's name; zhangmin's phone answers; the desk's hang-up ends
 # the call (the customer's phone gets the BYE); the attempt is stored answered, naming her.
+# Then a preview campaign over two customers (the first a demo customer): the desk's preview
+# panel shows the first with the customer looked up, nothing dialled; a skip needs a reason
+# and is kept with it; the second is offered, 拨打 rings her phone first, then the customer
+# (a second SIPp `uas`), the pop names the campaign, the desk hangs up, one attempt stored.
 # Screenshots in tests/browser/out-campaign-desk/; the engine's and the phones' logs there too.
 # Its own engine: SIP on 127.0.0.1:28700 (HOTLINE_CAMPAIGN_DESK_PORT), HTTP on PORT+20, the
 # agent's phone PORT+1 (media PORT+100), the gateway PORT+5 (media PORT+110), RTP
@@ -46,6 +50,9 @@ browser_engine "$BIN" "$OUT" $PORT $HTTP_PORT $((PORT + 140))-$((PORT + 199)) \
   HOTLINE_SIP_AUTH_ALGORITHMS=MD5,SHA-256 HOTLINE_ACD_READY_ON_REGISTER=false \
   HOTLINE_MEDIA_TIMEOUT_SECS=0
 
+# The preview part's first customer is a demo customer: the desk looks them up when offered.
+PREVIEW_ACCOUNT=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1], timeout=10).execute("SELECT account_no FROM customers WHERE tier = '"'"'standard'"'"' ORDER BY id LIMIT 1").fetchone()[0])' "$OUT/data/hotline.db")
+
 stop_phones() {
   local f p
   for f in "$OUT"/*.pid; do
@@ -63,6 +70,7 @@ BASE_URL=http://127.0.0.1:$HTTP_PORT SIP_TARGET=127.0.0.1:$PORT OUT="$OUT" \
   AGENT_PASSWORD=$(demo_password zhangmin) SUP_PASSWORD=$(demo_password zhaolei) \
   AGENT_SIP_PORT=$((PORT + 1)) AGENT_MEDIA_PORT=$((PORT + 100)) \
   GATEWAY_PORT=$GATEWAY_PORT GATEWAY_MEDIA_PORT=$((PORT + 110)) ENGINE_LOG="$OUT/hotline.log" \
+  PREVIEW_ACCOUNT="$PREVIEW_ACCOUNT" \
   node $DIR/campaign_desk.test.js
 rc=$?
 set -e

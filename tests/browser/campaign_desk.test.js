@@ -23,6 +23,9 @@ const { check, done } = checker();
 const problems = [];
 const CUSTOMER = "13900003001";
 const NAME = "重点客户欠费回访";
+const PREVIEW = "大客户欠费预览";
+const PREVIEW_SKIPPED = "13900003002";
+const PREVIEW_DIALLED = "13900003003";
 
 function must(name, cond, detail) {
   if (!check(name, cond, detail)) throw new Error("stopped after: " + name);
@@ -131,11 +134,104 @@ async function login(who, password) {
       check("API: it was recorded, and she plays it (a stereo WAV)", !!mine.recording && wav.status === 200 && bytes.toString("ascii", 0, 4) === "RIFF" && bytes.readUInt16LE(22) === 2, `${mine.recording} ${wav.status} ${bytes.length} bytes`);
     }
 
+    await api("POST", `/api/campaigns/${id}/stop`, boss.token, { reason: "progressive part over" });
+
+    // ---- a preview campaign: she sees the customer first, skips one, dials the next ----
+    if (await page.isVisible("#btn-end-wrap")) await page.click("#btn-end-wrap");
+    must("desk: ready again after the call", !!(await until(async () => (await stateOf(me)) === "ready", 25000)), await stateOf(me));
+    const invitedBefore = agentPhone.log().split("agent invited").length;
+    const gateway2 = sipp(OUT, "gateway2", ["-sn", "uas", "-i", "127.0.0.1", "-p", String(env.GATEWAY_PORT), "-mp", String(env.GATEWAY_MEDIA_PORT), "-m", "1", "-timeout", "300s"]);
+    phones.push(gateway2);
+    const previewMade = await api("POST", "/api/campaigns", boss.token, {
+      name: PREVIEW,
+      kind: "dunning",
+      mode: "preview",
+      flow: "remind",
+      queue: "general",
+      settings: { window: ["00:00-24:00"], skip_holidays: false, caller_id: "96655" },
+    });
+    must("API: the preview campaign is made", previewMade.status === 201, JSON.stringify(previewMade.body));
+    const pid = previewMade.body.campaign.id;
+    const list = await fetch(`${BASE}/api/campaigns/${pid}/targets`, {
+      method: "POST",
+      headers: { Authorization: "Bearer " + boss.token, "Content-Type": "text/csv" },
+      body: `account,number,amount_due,months\n${env.PREVIEW_ACCOUNT},${PREVIEW_SKIPPED},1234.50,3\nK-8,${PREVIEW_DIALLED},88.00,1\n`,
+    });
+    must("API: its two targets are added", list.status === 200 && (await list.json()).added === 2);
+    must("API: the preview campaign starts", (await api("POST", `/api/campaigns/${pid}/start`, boss.token, {})).status === 200);
+
+    await page.waitForSelector("#preview-panel:not([hidden]) #pv-offer:not([hidden])", { timeout: 20000 });
+    const offer = await page.evaluate(() => {
+      const txt = (i) => (document.getElementById(i).textContent || "").trim();
+      return { campaign: txt("pv-campaign"), account: txt("pv-account"), number: txt("pv-number"), amount: txt("pv-amount"), months: txt("pv-months"), left: txt("pv-left"), msg: txt("pv-msg") };
+    });
+    check(
+      "preview: the offer shows the campaign, account, number, amount due and months",
+      offer.campaign === PREVIEW && offer.account === env.PREVIEW_ACCOUNT && offer.number === PREVIEW_SKIPPED && offer.amount === "1,234.50 元" && offer.months === "3 个月",
+      JSON.stringify(offer),
+    );
+    check("preview: the time left to decide (2 minutes from the offer)", /^(1:[0-5]\d|2:00)$/.test(offer.left), offer.left);
+    await page.waitForFunction((a) => (document.getElementById("cust-account") || {}).textContent === a, env.PREVIEW_ACCOUNT, { timeout: 10000 }).catch(() => {});
+    check("preview: the customer panel shows the offered customer before any call", ((await page.textContent("#cust-account").catch(() => "")) || "").trim() === env.PREVIEW_ACCOUNT);
+    check("preview: nothing dialled yet (her phone not rung again)", agentPhone.log().split("agent invited").length === invitedBefore);
+    await page.screenshot({ path: path.join(OUT, "preview-offer.png"), fullPage: true });
+
+    // 跳过 without a reason: said at the field; with one: kept, and the next customer offered.
+    await page.click("#pv-skip");
+    check(
+      "preview: a skip without a reason is refused at the field",
+      (await page.getAttribute("#pv-reason", "aria-invalid")) === "true" && (await page.getAttribute("#pv-msg", "data-kind")) === "error" && (await page.textContent("#pv-msg")).includes("跳过原因"),
+      await page.textContent("#pv-msg"),
+    );
+    await page.fill("#pv-reason", "已在营业厅缴清");
+    const [skipRes] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/api/acd/me/preview/skip") && r.request().method() === "POST", { timeout: 10000 }),
+      page.click("#pv-skip"),
+    ]);
+    check("preview: 跳过 → 200", skipRes.status() === 200, String(skipRes.status()));
+    await page.waitForFunction(() => document.getElementById("pv-account").textContent === "K-8", null, { timeout: 15000 });
+    check("preview: the next customer is offered (K-8)", (await page.textContent("#pv-number")) === PREVIEW_DIALLED);
+    const skippedRow = await until(async () => {
+      const r = await api("GET", `/api/campaigns/${pid}/targets`, boss.token);
+      return (r.body || []).find((t) => t.state === "skipped") || null;
+    }, 10000);
+    check("API: the skipped target keeps her reason", !!skippedRow && skippedRow.skipped === "已在营业厅缴清" && skippedRow.number === PREVIEW_SKIPPED, JSON.stringify(skippedRow));
+
+    // 拨打: her phone first, then the customer; the pop names the campaign.
+    const [dialRes] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/api/acd/me/preview/dial") && r.request().method() === "POST", { timeout: 10000 }),
+      page.click("#pv-dial"),
+    ]);
+    check("preview: 拨打 → 202", dialRes.status() === 202, String(dialRes.status()));
+    // The page says it once it has the answer (read after, not between).
+    const ringingSaid = await page
+      .waitForFunction(() => document.getElementById("pv-msg").textContent.includes("正在呼叫您的话机"), null, { timeout: 5000 })
+      .then(() => true, () => false);
+    check("preview: the page says her phone is rung first", ringingSaid, await page.textContent("#pv-msg"));
+    must("zhangmin's phone is rung for the preview call", !!(await agentPhone.logged("agent invited", 20000, 2)));
+    await page.waitForFunction((n) => document.getElementById("call-campaign").textContent.trim() === n, PREVIEW, { timeout: 15000 });
+    check("desk: the pop names the preview campaign and the customer's number", ((await page.textContent("#call-caller")) || "").trim() === PREVIEW_DIALLED);
+    must("the router has her on the preview call", !!(await until(async () => (await stateOf(me)) === "on_call", 15000)));
+    await page.waitForSelector("#btn-hangup:not([disabled])", { timeout: 10000 });
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/api/acd/me/call/hangup") && r.request().method() === "POST", { timeout: 10000 }),
+      page.click("#btn-hangup"),
+    ]);
+    const code2 = await Promise.race([gateway2.exited, new Promise((r) => setTimeout(() => r("timeout"), 15000))]);
+    check("the customer's phone (dialled after hers) got the BYE; its SIPp ended cleanly", code2 === 0, String(code2));
+    const previewResults = await until(async () => {
+      const r = await api("GET", `/api/campaigns/${pid}/results`, boss.token);
+      return r.status === 200 && r.body.length === 1 && r.body[0].result ? r.body : null;
+    }, 15000);
+    check("API: one attempt (the dial, not the offers), answered, naming her", !!previewResults && previewResults[0].result === "answered" && previewResults[0].note === `talked to agent ${me}`, JSON.stringify(previewResults));
+    await page.waitForSelector("#pv-offer", { state: "hidden", timeout: 10000 }).catch(() => {});
+    check("preview: no offer left on the desk", await page.isHidden("#pv-offer"));
+
     // English.
     await page.click("#lang");
     check("English: the campaign's heading", (await page.textContent("#call-campaign-h")).trim() === "Campaign", await page.textContent("#call-campaign-h"));
+    check("English: the preview panel's heading", (await page.textContent("#pv-h")).trim() === "Preview call", await page.textContent("#pv-h"));
     await page.screenshot({ path: path.join(OUT, "campaign-en.png"), fullPage: true });
-    await api("POST", `/api/campaigns/${id}/stop`, boss.token, { reason: "test over" });
   } catch (e) {
     check("campaign desk check ran to the end", false, e.stack || String(e));
     if (page) await page.screenshot({ path: path.join(OUT, "campaign-failed.png"), fullPage: true }).catch(() => {});

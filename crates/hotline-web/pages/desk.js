@@ -90,6 +90,7 @@
     D.refreshTickets();
     D.refreshFollowups();
     D.refreshQa();
+    D.refreshPreview();
   }
 
   // A reload keeps the last screen pop (kept in the tab's sessionStorage).
@@ -364,6 +365,8 @@
       if (S.me && data.agent === S.me.id) applyAgent({ state: data.state });
     } else if (name === "offer") {
       if (S.me && data.agent === S.me.id) screenPop(data);
+    } else if (name === "preview") {
+      if (S.me && data.agent === S.me.id) D.onPreview(data.offer);
     } else if (name === "escalation") {
       // Sent to supervisors only: a ticket raised by the escalation sweep.
       H.escalations.add(data);

@@ -135,6 +135,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../pages/desk-qa.js"),
     ),
     (
+        "/pages/desk-preview.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../pages/desk-preview.js"),
+    ),
+    (
         "/wall/campaigns",
         "text/html; charset=utf-8",
         include_str!("../pages/campaigns.html"),
