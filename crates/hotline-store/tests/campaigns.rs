@@ -722,6 +722,78 @@ async fn the_per_customer_limit_holds_across_campaigns_dialling_at_once() {
     .await;
 }
 
+/// The do-not-call list is checked where the attempt is stored, by number (as the customer
+/// records keep it) and by account: a number put on it a moment before the dial is not called.
+#[tokio::test]
+async fn an_attempt_to_a_number_or_account_on_the_list_is_not_stored() {
+    each_store(|s| async move {
+        let _f = fixture(&s).await;
+        let c = s
+            .create_campaign(&dunning("催缴"), None, NOW)
+            .await
+            .unwrap();
+        s.add_campaign_targets(
+            c.id,
+            &[
+                target("A-1", "13900001111"),
+                target("A-2", "13900002222"),
+                target("A-3", "13900003333"),
+            ],
+            NOW,
+        )
+        .await
+        .unwrap();
+        s.set_campaign_status(c.id, CampaignStatus::Running, None, NOW)
+            .await
+            .unwrap();
+        let ts = s
+            .campaign_targets(
+                c.id,
+                &TargetFilter {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        for entry in [
+            NewDnc {
+                number: Some("+86 139 0000 1111".into()),
+                source: "agent".into(),
+                ..NewDnc::default()
+            },
+            NewDnc {
+                account: Some("A-2".into()),
+                source: "api".into(),
+                ..NewDnc::default()
+            },
+        ] {
+            s.add_do_not_call(&entry, None, NOW).await.unwrap();
+        }
+        for (t, number) in [(ts[0].id, "13900001111"), (ts[1].id, "13900002222")] {
+            assert_eq!(
+                s.start_campaign_attempt_within(t, 1, number, NOW + 1, None)
+                    .await
+                    .unwrap(),
+                AttemptStart::DoNotCall,
+                "{number}"
+            );
+            assert_eq!(
+                s.campaign_target(t).await.unwrap().unwrap().state,
+                "pending"
+            );
+        }
+        assert!(matches!(
+            s.start_campaign_attempt_within(ts[2].id, 1, "13900003333", NOW + 1, None)
+                .await
+                .unwrap(),
+            AttemptStart::Started(_)
+        ));
+        assert_eq!(s.campaign_attempts(c.id, None, 10).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_do_not_call_list_holds_each_number_and_account_once() {
     each_store(|s| async move {

@@ -47,6 +47,10 @@ pub enum Event {
     /// calls the per-customer limit allows today (another campaign's calls since the counts
     /// were given). The dial is undone, the target is due when the window opens tomorrow.
     DailyLimitReached { target: TargetId, attempt: u32 },
+    /// The store refused the dial just returned for `target`: its number or customer is on
+    /// the do-not-call list (put there since the dialler heard of the list). The dial is
+    /// undone and the target skipped.
+    DoNotCallRefused { target: TargetId, attempt: u32 },
     /// Preview: the agent dials the offered target (the attempt goes on as a call; the agent
     /// it claimed is busy with it now, so the claim is let go, as at a progressive answer).
     PreviewDialled { target: TargetId, attempt: u32 },

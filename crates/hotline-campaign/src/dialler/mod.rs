@@ -266,6 +266,16 @@ impl Dialler {
                     self.defer_to_tomorrow(slot, &mut out);
                 }
             }
+            Event::DoNotCallRefused { target, attempt } => {
+                if let Some(slot) = self.current(target, attempt) {
+                    // The shell gives the list's new entries (which of the number and the
+                    // customer is on it) as it reads them.
+                    self.undo_dial(slot, attempt);
+                    let state = TargetState::Skipped(SkipReason::DoNotCall);
+                    self.set_state(slot, state.clone());
+                    out.push(Action::Target { target, state });
+                }
+            }
             Event::PreviewDialled { target, attempt } => {
                 if let Some(slot) = self.current(target, attempt) {
                     self.release_claim(slot);

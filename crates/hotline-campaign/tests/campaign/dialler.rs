@@ -279,6 +279,40 @@ fn a_dial_the_store_refuses_for_the_daily_limit_is_undone_and_waits_for_tomorrow
     assert_eq!(s.dials()[2], (tomorrow_nine, TargetId(1), 1));
 }
 
+/// The store refuses a dial because the number went on the do-not-call list since the
+/// dialler last heard: the dial is undone and the target skipped, never dialled again.
+#[test]
+fn a_dial_the_store_refuses_for_the_do_not_call_list_is_undone_and_skipped() {
+    let t0 = monday(9, 0);
+    let mut cfg = campaign(Mode::IvrOnly);
+    cfg.route.max_lines = 1;
+    let mut s = Sim::new(Dialler::new(cfg, targets(2), DoNotCall::new()), t0);
+    s.event(t0, Event::Start);
+    s.run_until(t0 + 1);
+    assert_eq!(s.dials(), vec![(t0 + 1, TargetId(1), 1)]);
+    let out = s.event(
+        t0 + 2,
+        Event::DoNotCallRefused {
+            target: TargetId(1),
+            attempt: 1,
+        },
+    );
+    assert_eq!(
+        out[0],
+        Action::Target {
+            target: TargetId(1),
+            state: TargetState::Skipped(SkipReason::DoNotCall)
+        }
+    );
+    assert_eq!(
+        dialled(&out),
+        vec![(TargetId(2), 1)],
+        "the line is free again"
+    );
+    let p = s.d.progress();
+    assert_eq!((p.dialled, p.skipped, p.in_progress), (1, 1, 1), "{p:?}");
+}
+
 #[test]
 fn route_down_pauses_until_up_and_operator_pause_holds_over_it() {
     let t0 = monday(9, 0);

@@ -48,6 +48,8 @@ pub enum AttemptStart {
     StoredBefore,
     /// The customer has had this many attempts in the cap's day already: not stored.
     OverDailyLimit(i64),
+    /// The number or the account is on the do-not-call list: not stored.
+    DoNotCall,
 }
 
 /// One attempt as stored.
@@ -178,16 +180,20 @@ impl Store {
                 .await?
             {
                 AttemptStart::Started(id) => Some(id),
-                AttemptStart::StoredBefore | AttemptStart::OverDailyLimit(_) => None,
+                AttemptStart::StoredBefore
+                | AttemptStart::OverDailyLimit(_)
+                | AttemptStart::DoNotCall => None,
             },
         )
     }
 
-    /// As [`Store::start_campaign_attempt`], and when `cap` is given, only if the target's
-    /// customer has had fewer than `cap.max` attempts (every campaign's) dialled in
-    /// `[cap.from, cap.to)`: the per-customer limit checked and taken in one step, so two
-    /// campaigns dialling the same customer at once cannot both pass it. (SQLite has one
-    /// writer; PostgreSQL takes a lock on the customer for the transaction.)
+    /// As [`Store::start_campaign_attempt`], only if neither `number` nor the target's
+    /// account is on the do-not-call list (checked at dial time, in the same step), and when
+    /// `cap` is given, only if the target's customer has had fewer than `cap.max` attempts
+    /// (every campaign's) dialled in `[cap.from, cap.to)`: the per-customer limit checked and
+    /// taken in one step, so two campaigns dialling the same customer at once cannot both
+    /// pass it. (SQLite has one writer; PostgreSQL takes a lock on the customer for the
+    /// transaction.)
     pub async fn start_campaign_attempt_within(
         &self,
         target_id: i64,
@@ -208,6 +214,17 @@ impl Store {
             )));
         }
         let mut tx = self.write.begin().await?;
+        let listed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM do_not_call WHERE number = $1 OR account = $2",
+        )
+        .bind(crate::rules::normalize_phone(number).unwrap_or_else(|| number.to_string()))
+        .bind(t.account.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        if listed > 0 {
+            tx.rollback().await?;
+            return Ok(AttemptStart::DoNotCall);
+        }
         if let Some(cap) = cap {
             if self.backend() == Backend::Postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")

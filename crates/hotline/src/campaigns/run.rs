@@ -75,6 +75,8 @@ struct Run {
     preview_queue: Option<String>,
     /// When today's calls per customer were last read (the date and the time).
     today_read: Option<(hotline_time::CivilDate, i64)>,
+    /// When the campaign and the do-not-call list were last read.
+    read_at: Option<i64>,
     outcomes: mpsc::UnboundedSender<(TargetId, u32, PlaceOutcome)>,
 }
 
@@ -175,6 +177,7 @@ impl Run {
             progressive: None,
             preview_queue: None,
             today_read: None,
+            read_at: None,
             outcomes,
         })
     }
@@ -381,7 +384,9 @@ impl Run {
         }
     }
 
-    /// The operators' moves since the last look, and the do-not-call list's new entries.
+    /// The operators' moves since the last look, and the do-not-call list's new entries:
+    /// read from the store at most every [`POLL`] (the dial loop wakes for every attempt; the
+    /// store checks the list again as it stores each attempt); the free agents on every wake.
     async fn refresh(
         &mut self,
         d: &mut hotline_campaign::Dialler,
@@ -389,6 +394,14 @@ impl Run {
         now: i64,
     ) -> Vec<Action> {
         let mut out = Vec::new();
+        let poll = i64::try_from(POLL.as_millis()).unwrap_or(i64::MAX);
+        if self.read_at.is_some_and(|at| now >= at && now - at < poll) {
+            if d.status() == hotline_campaign::Status::Running {
+                out.extend(self.feed_free_agents(d, now).await);
+            }
+            return out;
+        }
+        self.read_at = Some(now);
         match self.env.store.campaign(self.campaign.id).await {
             Ok(Some(c)) if c.status != *status => {
                 let event = match c.status {
@@ -543,6 +556,16 @@ impl Run {
                     "the customer's calls for today are used up: not placed"
                 );
                 Err(d.handle(now, Event::DailyLimitReached { target, attempt }))
+            }
+            Ok(AttemptStart::DoNotCall) => {
+                info!(
+                    campaign = id,
+                    target = tid,
+                    "on the do-not-call list since the dialler last heard: not placed"
+                );
+                let mut out = self.feed_dnc(d, now).await;
+                out.extend(d.handle(now, Event::DoNotCallRefused { target, attempt }));
+                Err(out)
             }
             Ok(AttemptStart::StoredBefore) | Err(_) => {
                 // Stored before (never placed twice), or the store refused: the attempt
