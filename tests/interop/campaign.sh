@@ -24,13 +24,14 @@
 # before the start is never dialled (no INVITE, skipped do_not_call); the busy number gets a
 # second INVITE a minute later, then is given up; the unanswered one is cancelled after about
 # 40 s of ringing and given up as no_answer; A ends done with figures that agree; B is
-# paused with the route-down reason after 5 refusals and dials nothing more; every attempt's
+# paused with the route-down reason after 5 refusals and dials nothing more; the desk's
+# account view lists the customers' campaign calls (contact history); every attempt's
 # result is stored and the store's attempts per number equal SIPp's INVITEs per number; the
 # results CSV has every attempt; every INVITE shows the campaign's caller id; every SIPp
 # call instance completed; the engine is still running without a panic.
 # Its own engine: SIP on 127.0.0.1:29060 (HOTLINE_INTEROP_CAMPAIGN_PORT), the gateway on
 # PORT+10 (media PORT+20), RTP PORT+40..PORT+939, HTTP on a free port, data and logs in
-# tests/interop/out/campaign/. Takes about 100 s (the busy retry's minute bounds it).
+# tests/interop/out/campaign/. Takes about 85 s (the busy retry's minute bounds it).
 # Usage: tests/interop/campaign.sh [path/to/hotline]   (default target/debug/hotline)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -316,6 +317,20 @@ p=$(echo "$BODY" | jq -c '.progress | [.dialled, .reached, .promises, .promised_
 echo "A: $(echo "$BODY" | jq -r .status); [dialled, reached, promises, promised_fen, opted_out, skipped, remaining] = $p"
 check "A done: 5 attempts, 2 reached, 1 promise of $DUE_FEN fen, 1 opt-out, 1 skipped, none remaining" \
   $([ "$(echo "$BODY" | jq -r .status)" = done ] && [ "$p" = "[5,2,1,$DUE_FEN,1,1,0]" ]; echo $?)
+
+echo "== the desk's contact history: the customers' campaign calls"
+history() { # the campaign calls on customer ACCOUNT's desk view: [result, promise_fen, keys]…
+  local id
+  id=$(jq -r --arg a "$1" 'select(.account == $a) | .customer_id' "$OUT/targets_a.jsonl")
+  get "/api/customers/$id" | jq -c '[.campaign_calls[] | [.result, .promise_fen, .keys]]'
+}
+h_promise=$(history "$PROMISE_ACCT")
+h_busy=$(history "$BUSY_ACCT")
+h_dnc=$(history "$DNC_ACCT")
+echo "promise: $h_promise; busy: $h_busy; do-not-call: $h_dnc"
+check "contact history: the promise with its amount and keys, both busy attempts, nothing for the do-not-call number" \
+  $([ "$h_promise" = "[[\"answered\",$DUE_FEN,\"11${PROMISE_KEYS}1\"]]" ] \
+    && [ "$h_busy" = '[["busy",null,null],["busy",null,null]]' ] && [ "$h_dnc" = '[]' ]; echo $?)
 
 echo "== every attempt stored with its result; the store's attempts match SIPp's INVITEs"
 # B's failures are due again a minute after they ended: by then, none may be dialled (paused).
