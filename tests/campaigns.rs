@@ -108,7 +108,11 @@ async fn a_dunning_campaign_reaches_its_customers_and_keeps_every_result() {
     // 1: the holder stops these calls.
     let (inv, number) = next_invite(&mut gw).await;
     assert_eq!(number, "13900000001");
-    assert!(inv.raw.contains("X-Hotline-Campaign:"), "{}", inv.raw);
+    assert!(
+        inv.raw.contains(&format!("X-Hotline-Campaign: {id}\r\n")),
+        "the campaign's id: {}",
+        inv.raw
+    );
     let mut c = Caller::answering(gw, &inv, "cust1").await;
     holder_hears_the_arrears(&mut c).await;
     c.press("9").await;

@@ -175,7 +175,11 @@ async fn a_preview_campaign_offers_each_customer_to_an_agent_who_skips_or_dials(
     let mut talk = phone.answer(ring).await;
     let (inv, number) = next_invite(&mut gw).await;
     assert_eq!(number, "13900000022");
-    assert!(inv.raw.contains("X-Hotline-Campaign:"), "{}", inv.raw);
+    assert!(
+        inv.raw.contains(&format!("X-Hotline-Campaign: {id}\r\n")),
+        "the campaign's id: {}",
+        inv.raw
+    );
     let from = inv
         .raw
         .lines()

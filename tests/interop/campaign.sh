@@ -362,6 +362,14 @@ from_ok=$(echo "$invite_froms" | grep -c "^From: <sip:$CALLER_ID@" || true)
 echo "INVITE requests in SIPp's message trace: $sipp_invites; From the caller id $CALLER_ID: $from_ok"
 check "every INVITE shows the campaign's caller id" \
   $([ "$sipp_invites" -ge 11 ] && [ "$from_ok" = "$sipp_invites" ]; echo $?)
+# Each INVITE's number and its X-Hotline-Campaign header: the campaign whose attempt it is.
+invite_campaigns=$(awk '/^INVITE sip:/ {split($2, u, /[:@]/); num = u[2]; inv = 1}
+  inv && /^X-Hotline-Campaign:/ {print num ":" $2; inv = 0}' "$OUT/gateway.msg" | tr -d '\r' | sort -u | tr '\n' ' ')
+store_campaigns=$(q "SELECT DISTINCT number || ':' || campaign_id FROM campaign_attempts ORDER BY 1" | sort -u | tr '\n' ' ')
+echo "INVITEs' campaign headers: $invite_campaigns"
+echo "the store's attempts:      $store_campaigns"
+check "every INVITE names its campaign (X-Hotline-Campaign = the campaign's id)" \
+  $([ -n "$store_campaigns" ] && [ "$invite_campaigns" = "$store_campaigns" ]; echo $?)
 kill -INT $GATEWAY 2>/dev/null || true
 wait $GATEWAY 2>/dev/null || true
 GATEWAY=""

@@ -92,6 +92,7 @@ fn place(sim: &mut Sim, id: u64, number: &str, amount: &str) -> Option<hotline_c
     use hotline_call::control::{CampaignCall, Input};
     sim.input(Input::Campaign(CampaignCall {
         id,
+        campaign_id: 42,
         number: number.into(),
         caller_id: Some("96655".into()),
         flow: "remind".into(),

@@ -25,6 +25,7 @@ use sim::{sip::header, Dialog, Sim, SEC};
 fn preview(sim: &mut Sim, id: u64, number: &str, agent: i64) {
     sim.input(Input::Campaign(CampaignCall {
         id,
+        campaign_id: 42,
         number: number.into(),
         caller_id: Some("96655".into()),
         flow: String::new(),
@@ -81,7 +82,11 @@ fn a_preview_call_rings_the_agent_then_the_customer_and_reports_the_talk() {
         .last_placed_to("13900001111")
         .expect("the customer is dialled once the agent answers");
     let inv = invite(&sim, customer);
-    assert_eq!(header(&inv, "X-Hotline-Campaign"), Some("7"), "{inv}");
+    assert_eq!(
+        header(&inv, "X-Hotline-Campaign"),
+        Some("42"),
+        "the campaign's id: {inv}"
+    );
     assert!(
         header(&inv, "From").is_some_and(|f| f.contains("sip:96655@")),
         "the campaign's caller id: {inv}"

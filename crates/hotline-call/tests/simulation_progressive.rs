@@ -57,6 +57,7 @@ fn sim() -> Sim {
 fn place(sim: &mut Sim, id: u64, number: &str, wait: Option<u64>) -> CallId {
     sim.input(Input::Campaign(CampaignCall {
         id,
+        campaign_id: 42,
         number: number.into(),
         caller_id: Some("96655".into()),
         flow: "remind".into(),

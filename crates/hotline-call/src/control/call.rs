@@ -75,6 +75,8 @@ pub(crate) struct CallbackLeg {
 pub(crate) struct PreviewTag {
     /// The campaign call's id (its outcome is reported under it).
     pub id: u64,
+    /// The campaign's own id, for the customer's INVITE.
+    pub campaign_id: i64,
     /// The campaign's name, for the screen pop.
     pub campaign: String,
     pub account: Option<String>,

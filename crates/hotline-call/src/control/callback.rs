@@ -221,7 +221,7 @@ impl CallCore {
                 t.caller_id
                     .clone()
                     .unwrap_or_else(|| route.caller_id.clone()),
-                vec![("X-Hotline-Campaign".into(), t.id.to_string())],
+                vec![("X-Hotline-Campaign".into(), t.campaign_id.to_string())],
             ),
             None => (route.caller_id.clone(), Vec::new()),
         };

@@ -91,7 +91,7 @@ impl CallCore {
             gateway: Some(route.gateway),
             from_user: c.caller_id.unwrap_or(route.caller_id),
             from_display: None,
-            headers: vec![("X-Hotline-Campaign".into(), c.id.to_string())],
+            headers: vec![("X-Hotline-Campaign".into(), c.campaign_id.to_string())],
             ring_timeout: c.ring,
         };
         let leg = CampaignLeg {

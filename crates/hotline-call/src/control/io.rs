@@ -77,6 +77,9 @@ pub enum NotifyOutcome {
 pub struct CampaignCall {
     /// Whoever asked keeps this to match the outcome.
     pub id: u64,
+    /// The campaign's own id (the store's): the customer's INVITE carries it as
+    /// `X-Hotline-Campaign`.
+    pub campaign_id: i64,
     pub number: String,
     /// The number shown; the route's when `None`.
     pub caller_id: Option<String>,

@@ -40,6 +40,7 @@ impl CallCore {
         tracing::info!(id, agent = agent.0, number = %hotline_core::mask(&number), "preview call: ringing the agent first");
         let tag = PreviewTag {
             id,
+            campaign_id: c.campaign_id,
             campaign: c.campaign,
             account: c.account,
             caller_id: c.caller_id,

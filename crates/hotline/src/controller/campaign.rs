@@ -154,6 +154,7 @@ impl Placer for CorePlacer {
         let (reply, rx) = oneshot::channel();
         let call = CampaignCall {
             id: 0,
+            campaign_id: req.campaign,
             number: req.number,
             caller_id: req.caller_id,
             flow: req.flow,
