@@ -216,6 +216,39 @@ async fn a_dunning_campaign_reaches_its_customers_and_keeps_every_result() {
             .any(|e| e["number"] == "13900000001" && e["source"] == "keypad"),
         "{dnc:#}"
     );
+    // The answered calls are outbound call records of their own, recorded from the answer
+    // (no agent took them); the busy one has none.
+    let calls = get_until(&sup, "/api/calls?limit=20", |c| {
+        c.as_array().is_some_and(|cs| {
+            cs.iter()
+                .filter(|c| c["direction"] == "outbound" && c["ended_at"].is_i64())
+                .count()
+                >= 2
+        })
+    })
+    .await;
+    let mut answered: Vec<(String, bool, bool)> = calls
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["direction"] == "outbound")
+        .map(|c| {
+            (
+                c["dialled"].as_str().unwrap_or("").to_string(),
+                c["agent_id"].is_null() && c["disposition"] == "self_served",
+                c["recording"].as_str().is_some_and(|r| r.ends_with(".wav")),
+            )
+        })
+        .collect();
+    answered.sort();
+    assert_eq!(
+        answered,
+        [
+            ("13900000001".to_string(), true, true),
+            ("13900000002".to_string(), true, true)
+        ],
+        "{calls:#}"
+    );
     let c = sup.get(&format!("/api/campaigns/{id}")).await;
     let p = &c["progress"];
     assert_eq!(

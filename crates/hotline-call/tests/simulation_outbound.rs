@@ -117,11 +117,31 @@ fn an_answered_campaign_call_runs_its_flow_with_the_target_and_reports_once() {
     assert_eq!(sim.state(c), Dialog::Ringing);
     assert!(sim.campaigned.is_empty());
     sim.answer(c);
+    assert_eq!(
+        sim.recordings,
+        vec![(c, hotline_call::control::RecordingOf::Attempt)],
+        "recorded from the answer, as an inbound call is"
+    );
     assert_eq!(sim.playing_names(c), ["main_menu"]);
     sim.play_out(c);
+    sim.advance(3 * SEC);
     sim.press(c, '1');
     sim.play_all(c);
     assert_eq!(sim.state(c), Dialog::Ended, "the flow hangs up");
+    let records = sim.attempts();
+    assert_eq!(records.len(), 1, "an outbound call record: {records:?}");
+    let r = &records[0];
+    assert_eq!(
+        (r.agent_id, r.number.as_str(), r.result, r.disposition),
+        (
+            None,
+            "13900007777",
+            "reached",
+            hotline_call::record::Disposition::SelfServed
+        )
+    );
+    assert!(r.talk_ms.unwrap_or(0) >= 3_000, "from the answer: {r:?}");
+    assert!(r.answered_at.is_some(), "{r:?}");
     assert_eq!(sim.campaigned.len(), 1, "one outcome: {:?}", sim.campaigned);
     let (id, outcome) = &sim.campaigned[0];
     assert_eq!(*id, 7);

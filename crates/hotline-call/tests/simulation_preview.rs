@@ -118,7 +118,7 @@ fn a_preview_call_rings_the_agent_then_the_customer_and_reports_the_talk() {
             attempts[0].hangup_side,
             attempts[0].agent_id
         ),
-        ("reached", Side::Caller, 1)
+        ("reached", Side::Caller, Some(1))
     );
     sim.agent_back_ready(1);
     assert_eq!(sim.agent_state(1), "ready");

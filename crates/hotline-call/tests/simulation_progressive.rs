@@ -157,7 +157,7 @@ fn a_progressive_customer_is_connected_to_a_free_agent_with_a_screen_pop() {
     let attempts = sim.attempts();
     assert_eq!(attempts.len(), 1, "one outbound record: {attempts:?}");
     let r = &attempts[0];
-    assert_eq!((r.agent_id, r.number.as_str()), (1, "13900001111"));
+    assert_eq!((r.agent_id, r.number.as_str()), (Some(1), "13900001111"));
     assert!(r.talk_ms.unwrap_or(0) >= 40_000, "{r:?}");
     sim.assert_clean();
 }
@@ -176,8 +176,24 @@ fn a_progressive_customer_no_agent_takes_in_time_hears_the_apology_and_is_let_go
     sim.play_all(c);
     assert_eq!(sim.state(c), Dialog::Ended, "the engine hangs up");
     assert_eq!(agent_of(&outcome(&sim, 2)), (None, true, false));
-    assert!(sim.attempts().is_empty(), "no agent: no call record");
-    assert!(sim.recordings.is_empty(), "nor a recording");
+    let records = sim.attempts();
+    assert_eq!(records.len(), 1, "an outbound record of the answered call");
+    assert_eq!(
+        (
+            records[0].agent_id,
+            records[0].disposition,
+            records[0].result
+        ),
+        (
+            None,
+            hotline_call::record::Disposition::AbandonedInQueue,
+            "reached"
+        )
+    );
+    assert!(
+        sim.recordings.is_empty(),
+        "a progressive call is recorded from an agent's answer: none"
+    );
     sim.assert_clean();
 
     // An agent whose phone rings and who does not answer in time: the ring stops too.

@@ -8,9 +8,10 @@
 //! number); none answering within the campaign's wait, the customer hears a short apology and
 //! the call ends (abandoned: the retry rules call again). Whoever asked hears one outcome:
 //! answered (talk time, keys, what the flow recorded, the agent), not reached (busy, no
-//! answer, refused, failed), or not placed. A call an agent took is written as an outbound
-//! call record (the agent's, with its talk time) when it ends; the others are kept by the
-//! campaign's attempts only. Their sessions are not counted in the IVR's containment.
+//! answer, refused, failed), or not placed. Every answered campaign call is recorded (an
+//! IVR-only one from the customer's answer, a progressive one from the agent's) and written as
+//! an outbound call record when it ends: the agent's, with its talk time, when one took it.
+//! The campaign's attempts keep the calls not answered. Their sessions are not counted in the IVR's containment.
 
 use std::time::Instant;
 
@@ -35,6 +36,8 @@ pub(crate) struct CampaignLeg {
     /// The keys pressed, in order.
     pub keys: String,
     pub answered_at: Option<Instant>,
+    /// The customer's answer in Unix milliseconds (for the call record).
+    pub answered_ms: Option<i64>,
     /// The flow asked for an agent.
     pub wanted_agent: bool,
     /// The campaign's name (for an agent's screen pop).
@@ -47,6 +50,8 @@ pub(crate) struct CampaignLeg {
     pub agent: Option<i64>,
     /// It waited for an agent and none came in time.
     pub no_agent: bool,
+    /// Its recording was started.
+    pub recorded: bool,
 }
 
 impl CallCore {
@@ -100,6 +105,7 @@ impl CallCore {
             target,
             keys: String::new(),
             answered_at: None,
+            answered_ms: None,
             wanted_agent: false,
             campaign: c.campaign,
             account: c.account,
@@ -107,6 +113,7 @@ impl CallCore {
             queued: false,
             agent: None,
             no_agent: false,
+            recorded: false,
         };
         self.place(dial, Kind::Campaign(leg), None);
     }
@@ -117,23 +124,52 @@ impl CallCore {
         if !usable {
             return self.sip(super::io::SipOrder::Hangup(call));
         }
-        let now = self.now.mono;
+        let (now, unix_ms) = (self.now.mono, self.now.unix_ms);
         let Some(c) = self.calls.get_mut(&call) else {
             return;
         };
         c.leg = true;
         let Some(leg) = c.campaign_mut() else { return };
         leg.answered_at = Some(now);
+        leg.answered_ms = Some(unix_ms);
         let (flow, target) = (leg.flow.clone(), leg.target.clone());
         let progressive = leg.progressive.clone();
         self.emit(Output::StartLeg(call));
         if let Some(p) = progressive {
             return self.campaign_queue(call, p.queue, "campaign", Some(p.wait));
         }
+        // IVR-only: recorded from the answer, as an inbound call is (the customer left, what
+        // the customer hears right: the flow's prompts, and an agent if they ask for one).
+        self.record_campaign_call(call);
         if !self.start_ivr_outbound(call, &flow, target) {
             tracing::warn!(%call, %flow, "campaign flow gone: hanging up");
             self.sip(super::io::SipOrder::Hangup(call));
         }
+    }
+
+    /// Starts recording campaign call `call` (once; recording on): the customer left, what
+    /// the customer hears right. Its record, written when it ends, names the file.
+    pub(super) fn record_campaign_call(&mut self, call: CallId) {
+        if !self.cfg.recording {
+            return;
+        }
+        let Some(leg) = self.calls.get_mut(&call).and_then(Call::campaign_mut) else {
+            return;
+        };
+        if leg.recorded {
+            return;
+        }
+        leg.recorded = true;
+        self.emit(Output::Record {
+            call,
+            channels: super::io::Channels::Stereo,
+            legs: vec![(
+                call,
+                super::io::RecSide::Caller,
+                Some(super::io::RecSide::Agent),
+            )],
+            of: super::io::RecordingOf::Attempt,
+        });
     }
 
     /// The customer waits in `queue` for an agent (music; the router offers the call), at
@@ -244,19 +280,37 @@ impl CallCore {
             None => CampaignOutcome::NotReached(reason),
         };
         tracing::info!(id = leg.id, call = %ended.id, ?outcome, "campaign call over");
-        if let Some(agent_id) = leg.agent {
+        if let Some(answered) = leg.answered_at {
+            // Answered: an outbound call record of its own, with its recording. Talk time
+            // from the agent's answer when an agent took it, else from the customer's.
             let r = ended.timeline.record(self.now, reason);
+            let (talk_ms, disposition) = match leg.agent {
+                Some(_) => (r.talk_ms, Disposition::Answered),
+                None => {
+                    let ms = self
+                        .now
+                        .mono
+                        .saturating_duration_since(answered)
+                        .as_millis();
+                    let disposition = if leg.wanted_agent || leg.queued {
+                        Disposition::AbandonedInQueue
+                    } else {
+                        Disposition::SelfServed
+                    };
+                    (Some(i64::try_from(ms).unwrap_or(i64::MAX)), disposition)
+                }
+            };
             let record = AttemptRecord {
                 parent_ref: None,
                 number: ended.dialled.clone(),
-                agent_id,
+                agent_id: leg.agent,
                 started_at: r.started_at,
                 agent_answered_at: r.agent_answered_at,
-                answered_at: r.answered_at,
+                answered_at: r.answered_at.or(leg.answered_ms),
                 ended_at: r.ended_at,
-                talk_ms: r.talk_ms,
+                talk_ms,
                 result: "reached",
-                disposition: Disposition::Answered,
+                disposition,
                 hangup_side: r.hangup_side,
             };
             self.log(LogEvent::Attempt {

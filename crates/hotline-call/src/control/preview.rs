@@ -67,7 +67,7 @@ impl CallCore {
                 keys: String::new(),
                 record: hotline_ivr::outbound::Record::default(),
                 wanted_agent: false,
-                agent: Some(record.agent_id),
+                agent: record.agent_id,
                 no_agent: false,
             },
             r if r.starts_with("agent_") => {
@@ -79,7 +79,7 @@ impl CallCore {
         };
         tracing::info!(
             id = tag.id,
-            agent = record.agent_id,
+            agent = ?record.agent_id,
             result = record.result,
             "preview call ended"
         );

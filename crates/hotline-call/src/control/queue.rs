@@ -68,22 +68,11 @@ impl CallCore {
                 ..
             } => {
                 // A campaign call's record is written whole when it ends, with its recording
-                // (from now: the customer left, what the customer hears right, the staff
-                // number and the agent).
+                // (a progressive call's from now: the customer left, what the customer hears
+                // right, the staff number and the agent; an IVR-only one's since the answer).
                 if let Some(leg) = self.calls.get_mut(&call).and_then(Call::campaign_mut) {
                     leg.agent = Some(agent.0);
-                    if self.cfg.recording {
-                        self.emit(Output::Record {
-                            call,
-                            channels: super::io::Channels::Stereo,
-                            legs: vec![(
-                                call,
-                                super::io::RecSide::Caller,
-                                Some(super::io::RecSide::Agent),
-                            )],
-                            of: super::io::RecordingOf::Attempt,
-                        });
-                    }
+                    self.record_campaign_call(call);
                     return;
                 }
                 self.log(LogEvent::Connected {

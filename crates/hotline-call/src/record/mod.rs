@@ -200,7 +200,8 @@ pub struct Attempt {
 pub struct AttemptRecord {
     pub parent_ref: Option<String>,
     pub number: String,
-    pub agent_id: i64,
+    /// The agent on it; none for a campaign call the IVR handled alone.
+    pub agent_id: Option<i64>,
     pub started_at: UnixMs,
     /// The agent answered.
     pub agent_answered_at: Option<UnixMs>,
@@ -262,7 +263,7 @@ impl Attempt {
         AttemptRecord {
             parent_ref: self.parent_ref.clone(),
             number: self.number.clone(),
-            agent_id: self.agent_id,
+            agent_id: Some(self.agent_id),
             started_at: self.started.unix_ms,
             agent_answered_at: self.agent_answered.map(|n| n.unix_ms),
             answered_at: self.customer_answered.map(|n| n.unix_ms),

@@ -330,7 +330,8 @@ impl CallLog {
         );
     }
 
-    /// A callback attempt (its agent's leg is `call`), a record of its own.
+    /// A callback attempt (its agent's leg is `call`) or a campaign call, a record of its
+    /// own.
     pub fn attempt(&self, call: CallRef, r: AttemptRecord, recording: Option<String>) {
         let new = NewCall {
             call_ref: self.call_ref(call),
@@ -342,7 +343,7 @@ impl CallLog {
             answered_at: r.answered_at,
             agent_answered_at: r.agent_answered_at,
             ended_at: Some(r.ended_at),
-            agent_id: Some(r.agent_id),
+            agent_id: r.agent_id,
             talk_ms: r.talk_ms,
             disposition: Some(store_disposition(r.disposition)),
             hangup_side: Some(r.hangup_side.as_str().to_string()),
