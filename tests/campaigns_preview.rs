@@ -16,10 +16,7 @@
     clippy::indexing_slicing
 )]
 
-use hotline_e2e::{
-    db, get_until, identify_and_queue_flow, next_invite, start_with_flows, token, AgentPhone,
-    Caller, Desk, Ua, PATIENCE,
-};
+use hotline_e2e::{get_until, next_invite, AgentCampaign, Caller, Desk, PATIENCE};
 use serde_json::json;
 
 const REMIND: &str = "flow: remind\nlanguages: [zh, en]\ntarget:\n  amount_due: money\n  \
@@ -27,38 +24,14 @@ const REMIND: &str = "flow: remind\nlanguages: [zh, en]\ntarget:\n  amount_due: 
 
 #[tokio::test]
 async fn a_preview_campaign_offers_each_customer_to_an_agent_who_skips_or_dials() {
-    let mut gw = Ua::udp("127.0.0.1:9".parse().unwrap(), "gateway").await;
-    let config = format!(
-        "[acd]\ncallback_gateway = \"{}\"\n\n[[acd.queues]]\nname = \"general\"\n\
-         skills = {{ general = 1 }}\nring_secs = 30\nwrap_up_secs = 0\nannounce_secs = 0\n",
-        gw.local
-    );
-    let dir = std::env::temp_dir().join(format!("hotline-preview-{}", token()));
-    let flows = dir.join("flows");
-    std::fs::create_dir_all(&flows).unwrap();
-    std::fs::write(
-        flows.join("main.yaml"),
-        identify_and_queue_flow("general", "billing"),
-    )
-    .unwrap();
-    std::fs::write(flows.join("remind.yaml"), REMIND).unwrap();
-    std::fs::write(dir.join("hotline.toml"), config).unwrap();
-    let engine = start_with_flows(&dir.join("hotline.toml"), &flows, "5");
-    gw.engine = engine.udp;
-    let pool = db(&engine).await;
-    let zhangmin: i64 = sqlx::query_scalar("SELECT id FROM agents WHERE login = 'zhangmin'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-
-    let desk = Desk::login(&engine, "zhangmin").await;
-    let mut events = desk.events().await;
-    let mut phone = AgentPhone::registered(&engine, "1001", "secret").await;
-    let ready = events
-        .next_named("agent_state", PATIENCE)
-        .await
-        .expect("her state");
-    assert_eq!(ready["state"]["state"], "ready", "{ready}");
+    let AgentCampaign {
+        engine,
+        mut gw,
+        zhangmin,
+        desk,
+        mut events,
+        mut phone,
+    } = AgentCampaign::start("preview", "remind", REMIND).await;
     assert_eq!(desk.get("/api/acd/me/preview").await["offer"], json!(null));
 
     let sup = Desk::login(&engine, "zhaolei").await;

@@ -29,7 +29,7 @@ pub use caller::{Caller, HEAR_WITHIN};
 pub use child::{process_exists, ChildGuard};
 pub use desk::{Desk, Events};
 pub use engine::{binary, Engine, LogCursor};
-pub use gateway::{get_until, next_invite};
+pub use gateway::{get_until, next_invite, AgentCampaign};
 pub use hotline_sip::digest;
 pub use qa::best_answers;
 pub use records::{db, ended_call};

@@ -621,6 +621,21 @@ async fn attempts_are_stored_before_the_dial_never_twice_and_counted() {
     .await;
 }
 
+/// A running campaign `name` over `list`: its id and its targets' ids, in list order.
+async fn running(s: &Store, name: &str, list: &[NewTarget]) -> (i64, Vec<i64>) {
+    let c = s.create_campaign(&dunning(name), None, NOW).await.unwrap();
+    s.add_campaign_targets(c.id, list, NOW).await.unwrap();
+    s.set_campaign_status(c.id, CampaignStatus::Running, None, NOW)
+        .await
+        .unwrap();
+    let filter = TargetFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    let ts = s.campaign_targets(c.id, &filter).await.unwrap();
+    (c.id, ts.iter().map(|t| t.id).collect())
+}
+
 /// The per-customer limit is checked where the attempt is stored: of two campaigns calling
 /// the same customer, only the calls the limit allows are stored, also when they come at once
 /// (on PostgreSQL over several connections).
@@ -630,28 +645,9 @@ async fn the_per_customer_limit_holds_across_campaigns_dialling_at_once() {
         let _f = fixture(&s).await;
         let mut targets = Vec::new();
         for name in ["催缴", "停电通知", "回访", "催缴二"] {
-            let c = s.create_campaign(&dunning(name), None, NOW).await.unwrap();
-            s.add_campaign_targets(
-                c.id,
-                &[target("A-1", "13900001111"), target("A-2", "13900002222")],
-                NOW,
-            )
-            .await
-            .unwrap();
-            s.set_campaign_status(c.id, CampaignStatus::Running, None, NOW)
-                .await
-                .unwrap();
-            let ts = s
-                .campaign_targets(
-                    c.id,
-                    &TargetFilter {
-                        limit: 10,
-                        ..Default::default()
-                    },
-                )
-                .await
-                .unwrap();
-            targets.push((ts[0].id, ts[1].id));
+            let list = [target("A-1", "13900001111"), target("A-2", "13900002222")];
+            let (_, ts) = running(&s, name, &list).await;
+            targets.push((ts[0], ts[1]));
         }
         let today = DailyCap {
             max: 1,
@@ -728,34 +724,12 @@ async fn the_per_customer_limit_holds_across_campaigns_dialling_at_once() {
 async fn an_attempt_to_a_number_or_account_on_the_list_is_not_stored() {
     each_store(|s| async move {
         let _f = fixture(&s).await;
-        let c = s
-            .create_campaign(&dunning("催缴"), None, NOW)
-            .await
-            .unwrap();
-        s.add_campaign_targets(
-            c.id,
-            &[
-                target("A-1", "13900001111"),
-                target("A-2", "13900002222"),
-                target("A-3", "13900003333"),
-            ],
-            NOW,
-        )
-        .await
-        .unwrap();
-        s.set_campaign_status(c.id, CampaignStatus::Running, None, NOW)
-            .await
-            .unwrap();
-        let ts = s
-            .campaign_targets(
-                c.id,
-                &TargetFilter {
-                    limit: 10,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        let list = [
+            target("A-1", "13900001111"),
+            target("A-2", "13900002222"),
+            target("A-3", "13900003333"),
+        ];
+        let (campaign, ts) = running(&s, "催缴", &list).await;
         for entry in [
             NewDnc {
                 number: Some("+86 139 0000 1111".into()),
@@ -770,7 +744,7 @@ async fn an_attempt_to_a_number_or_account_on_the_list_is_not_stored() {
         ] {
             s.add_do_not_call(&entry, None, NOW).await.unwrap();
         }
-        for (t, number) in [(ts[0].id, "13900001111"), (ts[1].id, "13900002222")] {
+        for (t, number) in [(ts[0], "13900001111"), (ts[1], "13900002222")] {
             assert_eq!(
                 s.start_campaign_attempt_within(t, 1, number, NOW + 1, None)
                     .await
@@ -784,12 +758,15 @@ async fn an_attempt_to_a_number_or_account_on_the_list_is_not_stored() {
             );
         }
         assert!(matches!(
-            s.start_campaign_attempt_within(ts[2].id, 1, "13900003333", NOW + 1, None)
+            s.start_campaign_attempt_within(ts[2], 1, "13900003333", NOW + 1, None)
                 .await
                 .unwrap(),
             AttemptStart::Started(_)
         ));
-        assert_eq!(s.campaign_attempts(c.id, None, 10).await.unwrap().len(), 1);
+        assert_eq!(
+            s.campaign_attempts(campaign, None, 10).await.unwrap().len(),
+            1
+        );
     })
     .await;
 }
