@@ -35,9 +35,11 @@ async fn a_preview_campaign_offers_each_customer_to_an_agent_who_skips_or_dials(
     assert_eq!(desk.get("/api/acd/me/preview").await["offer"], json!(null));
 
     let sup = Desk::login(&engine, "zhaolei").await;
-    let (status, made) = sup
-        .post(
-            "/api/campaigns",
+    let list = "account,number,amount_due,months\n\
+        K-1,13900000021,5200.00,2\n\
+        K-2,13900000022,880.00,1\n";
+    let id = sup
+        .start_campaign(
             json!({
                 "name": "大客户欠费预览",
                 "kind": "dunning",
@@ -50,21 +52,9 @@ async fn a_preview_campaign_offers_each_customer_to_an_agent_who_skips_or_dials(
                     "caller_id": "96655"
                 }
             }),
+            list,
         )
         .await;
-    assert_eq!(status, 201, "{made}");
-    let id = made["campaign"]["id"].as_i64().unwrap();
-    let list = "account,number,amount_due,months\n\
-        K-1,13900000021,5200.00,2\n\
-        K-2,13900000022,880.00,1\n";
-    let (status, report) = sup
-        .post_csv(&format!("/api/campaigns/{id}/targets"), list)
-        .await;
-    assert_eq!(status, 200, "{report}");
-    let (status, started) = sup
-        .post(&format!("/api/campaigns/{id}/start"), json!({}))
-        .await;
-    assert_eq!(status, 200, "{started}");
 
     // 1: offered to her desk, not dialled.
     let offered = events

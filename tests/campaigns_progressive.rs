@@ -36,9 +36,11 @@ async fn a_progressive_campaign_connects_answered_customers_to_a_free_agent() {
     } = AgentCampaign::start("progressive", "remind", REMIND).await;
 
     let sup = Desk::login(&engine, "zhaolei").await;
-    let (status, made) = sup
-        .post(
-            "/api/campaigns",
+    let list = "account,number,amount_due,months\n\
+        K-1,13900000011,5200.00,2\n\
+        K-2,13900000012,880.00,1\n";
+    let id = sup
+        .start_campaign(
             json!({
                 "name": "重点客户欠费回访",
                 "kind": "dunning",
@@ -53,21 +55,9 @@ async fn a_progressive_campaign_connects_answered_customers_to_a_free_agent() {
                     "caller_id": "96655"
                 }
             }),
+            list,
         )
         .await;
-    assert_eq!(status, 201, "{made}");
-    let id = made["campaign"]["id"].as_i64().unwrap();
-    let list = "account,number,amount_due,months\n\
-        K-1,13900000011,5200.00,2\n\
-        K-2,13900000012,880.00,1\n";
-    let (status, report) = sup
-        .post_csv(&format!("/api/campaigns/{id}/targets"), list)
-        .await;
-    assert_eq!(status, 200, "{report}");
-    let (status, started) = sup
-        .post(&format!("/api/campaigns/{id}/start"), json!({}))
-        .await;
-    assert_eq!(status, 200, "{started}");
 
     // 1: answered, connected to zhangmin.
     let (inv, number) = next_invite(&mut gw).await;
