@@ -159,6 +159,27 @@ async fn preview_targets_are_offered_decided_dialled_by_the_agent_or_taken_back(
     assert_eq!(*desks.missed.lock().unwrap(), vec![20]);
     assert_eq!(board.offer(20), None);
     assert_eq!(board.holding(), BTreeSet::from([10]));
+    // Agent 10 takes an inbound call while V-3 waits on her desk (the router no longer has
+    // her ready): when it is taken back she is busy, not away, and stays as she is.
+    desks.ready.lock().unwrap().retain(|a| a.agent != 10);
+    offset.store(2 * (DECIDE_WITHIN_MS + 1_000), Ordering::SeqCst);
+    until("V-3 taken back from agent 10", || async {
+        board.offer(10).is_none()
+    })
+    .await;
+    assert_eq!(
+        *desks.missed.lock().unwrap(),
+        vec![20],
+        "an agent on a call is not made not ready"
+    );
+    desks.ready.lock().unwrap().push(ReadyAgent {
+        agent: 10,
+        since: 300,
+    });
+    until("V-3 offered to agent 10 again", || async {
+        of(10).as_deref() == Some("V-3")
+    })
+    .await;
     // An agent whose phone is not registered cannot dial what is offered to him.
     let mut other = board.offer(10).unwrap();
     other.target = 999;

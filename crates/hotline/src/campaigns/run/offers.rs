@@ -138,7 +138,7 @@ impl Run {
     }
 
     /// Takes back the offers not decided in time: each target is offered again at once
-    /// (to another agent: the one who let it go is made not ready).
+    /// (to another agent: the one who let it go, if still ready, is made not ready).
     pub(super) async fn expire_offers(
         &mut self,
         d: &mut hotline_campaign::Dialler,
@@ -148,14 +148,30 @@ impl Run {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for (agent, target, attempt) in board.expire(self.campaign.id, now) {
+        let expired = board.expire(self.campaign.id, now);
+        if expired.is_empty() {
+            return out;
+        }
+        // Only an agent still ready (idle at the desk) is made not ready: one who took a call
+        // meanwhile is busy, not away.
+        let ready: Vec<i64> = match (&self.env.agents, &self.preview_queue) {
+            (Some(agents), Some(queue)) => agents
+                .ready(queue)
+                .await
+                .unwrap_or_default()
+                .iter()
+                .map(|a| a.agent)
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (agent, target, attempt) in expired {
             info!(
                 campaign = self.campaign.id,
                 target = target.0,
                 agent,
                 "preview: not decided in time; offered again"
             );
-            if let Some(agents) = &self.env.agents {
+            if let Some(agents) = self.env.agents.as_ref().filter(|_| ready.contains(&agent)) {
                 agents.missed(agent).await;
             }
             out.extend(d.handle(
