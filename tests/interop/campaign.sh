@@ -14,6 +14,12 @@
 #   B: an uploaded CSV list (5 good rows, a bad number and a duplicate) whose numbers the
 #      gateway refuses with 503: the campaign is paused saying the route is down.
 #   C: made once the opt-out is in: a CSV list with the opted-out customer and one other.
+#   F: a follow-up (回访) campaign (flow ivr-flows/followup.yaml) by rule: the follow-ups due
+#      of closed `complaint` tickets. Two tickets are made through the API as the desk makes
+#      them, for two seeded customers outside west: a complaint and a billing dispute, each
+#      replied and closed (closing schedules its follow-up). The complaint's customer answers
+#      and keys the rating 4 over the rating prompt, 20 s after answering (the greeting, the
+#      ticket's kind and close date come before it).
 # The gateway is one SIPp UAS (campaign_gateway.xml) picking each call's behaviour from the
 # dialled number; the keys are RFC 2833 events in pcaps made by tests/browser/dtmf_pcap.py.
 # Passes when: A's list is exactly the store's west customers in arrears; the CSV's bad rows
@@ -21,7 +27,11 @@
 # no attempt) and calls are placed once it opens (every attempt dialled at 14:00 or later);
 # the promise is stored with the amount due, the date keyed and the keys; the opt-out is on
 # the do-not-call list (source keypad) and C never dials it; the number put on the list
-# before the start is never dialled (no INVITE, skipped do_not_call); the busy number gets a
+# before the start is never dialled (no INVITE, skipped do_not_call); F's list is the
+# complaint's follow-up only; the rating is stored with the attempt (answered, rating 4, keys
+# 4) and written to the ticket as the desk's follow-up does (ticket rated 4 by the system, its
+# follow-up reached with rating 4 and no agent, noting the campaign, off the due list; the
+# billing dispute's still due); the busy number gets a
 # second INVITE a minute later, then is given up; the unanswered one is cancelled after about
 # 40 s of ringing and given up as no_answer; A ends done with figures that agree; B is
 # paused with the route-down reason after 5 refusals and dials nothing more; the desk's
@@ -48,6 +58,7 @@ OPENS_MS=$(($(date -u -d '2026-12-08 06:00:00' +%s) * 1000))
 PROMISE_BY=2026-12-11 # three days on; keyed as MMDD
 PROMISE_KEYS=1211
 CALLER_ID=96655
+RATING=4 # the follow-up's rating, keyed
 started=$(date +%s)
 rm -rf "$OUT" && mkdir -p "$OUT"
 
@@ -196,23 +207,74 @@ echo "B's list: $BODY"
 check "B: 5 rows added, the bad number (row 7) and the duplicate (row 8) refused" \
   $([ "$STATUS" = 200 ] && [ "$(echo "$BODY" | jq -c '[.added, [.refused[].account]]')" = '[5,["R-6","R-7"]]' ]; echo $?)
 
+echo "== two tickets closed through the API: a complaint and a billing dispute, each with a follow-up"
+# Two seeded customers outside west (A's district), in account order: the complaint's is F's.
+read -r RATED_CUST RATED_ACCT RATED_NO < <(q "SELECT cu.id, cu.account_no,
+  (SELECT MIN(p.phone) FROM customer_phones p WHERE p.customer_id = cu.id) FROM customers cu
+  JOIN districts d ON d.id = cu.district_id WHERE d.code <> 'west' ORDER BY cu.account_no LIMIT 1" | tr '|' ' ')
+OTHER_CUST=$(q "SELECT cu.id FROM customers cu JOIN districts d ON d.id = cu.district_id
+  WHERE d.code <> 'west' ORDER BY cu.account_no LIMIT 1 OFFSET 1")
+# ticket KIND CUSTOMER_ID ACTION…: opens the customer's ticket as the desk does (the API, not
+# the store: the lifecycle's steps are all on it), then takes it through the actions; sets
+# TICKET and TICKET_FOLLOWUP. Replied and closed without a dispatch (the lifecycle allows it
+# from accepted): a dispatch has the engine ring the district's duty phone through the same
+# outbound route (a notification call), an INVITE at the gateway that is no campaign's.
+ticket() {
+  local kind=$1 cust=$2 a body
+  shift 2
+  req POST /api/tickets "{\"kind\": \"$kind\", \"customer_id\": $cust, \"summary\": \"campaign.sh: $kind\"}"
+  TICKET=$(echo "$BODY" | jq -r '.id // empty')
+  [ "$STATUS" = 201 ] && [ -n "$TICKET" ] || { echo "FAIL: $kind ticket not made: $STATUS $BODY"; exit 1; }
+  for a in "$@"; do
+    case $a in
+      reply) body='{"action": "reply", "note": "已处理完毕"}' ;;
+      *) body="{\"action\": \"$a\"}" ;;
+    esac
+    req POST "/api/tickets/$TICKET/transitions" "$body"
+    [ "$STATUS" = 200 ] || { echo "FAIL: ticket $TICKET $a: $STATUS $BODY"; exit 1; }
+  done
+  req GET "/api/tickets/$TICKET"
+  echo "ticket $TICKET ($kind, customer $cust): $(echo "$BODY" | jq -c '[.ticket.status, .followup_id]')"
+  TICKET_FOLLOWUP=$(echo "$BODY" | jq -r '.followup_id // empty')
+  [ "$(echo "$BODY" | jq -r .ticket.status)" = closed ] && [ -n "$TICKET_FOLLOWUP" ]
+}
+ticket complaint "$RATED_CUST" reply close && rated_ok=0 || rated_ok=1
+RATED_TICKET=$TICKET RATED_FOLLOWUP=$TICKET_FOLLOWUP
+ticket billing_dispute "$OTHER_CUST" reply close && other_ok=0 || other_ok=1
+OTHER_FOLLOWUP=$TICKET_FOLLOWUP
+check "both tickets closed through the API, each with its follow-up scheduled" \
+  $([ $rated_ok = 0 ] && [ $other_ok = 0 ]; echo $?)
+
+echo "== F: a follow-up campaign by rule (the follow-ups due of closed complaint tickets)"
+req POST /api/campaigns '{"name": "十二月投诉回访", "kind": "followup", "mode": "ivr",
+  "flow": "followup", "settings": '"$SETTINGS"', "list": {"rule": "followups", "kinds": ["complaint"]}}'
+echo "$BODY" >"$OUT/campaign_f.json"
+F=$(echo "$BODY" | jq -r '.campaign.id // empty')
+[ "$STATUS" = 201 ] && [ -n "$F" ] || { echo "FAIL: campaign F not made: $STATUS $BODY"; exit 1; }
+f_list=$(get "/api/campaigns/$F/targets" | jq -c '[.[] | [.account, .number, .data.ticket, .data.ticket_kind, .data.followup_id, .data.closed]]')
+echo "campaign $F: $f_list"
+check "F: the list is the complaint's follow-up only (the customer's account and first phone, the ticket, closed today)" \
+  $([ "$f_list" = "[[\"$RATED_ACCT\",\"$RATED_NO\",\"$RATED_TICKET\",\"complaint\",\"$RATED_FOLLOWUP\",\"2026-12-08\"]]" ]; echo $?)
+
 echo "== the gateway: SIPp answers per number (campaign_gateway.xml)"
 python3 tests/browser/dtmf_pcap.py "$OUT/promise-keys.pcap" 60 \
   1@10 1@28 "${PROMISE_KEYS:0:1}@31" "${PROMISE_KEYS:1:1}@31.5" "${PROMISE_KEYS:2:1}@32" "${PROMISE_KEYS:3:1}@32.5" 1@38
 python3 tests/browser/dtmf_pcap.py "$OUT/optout-keys.pcap" 50 1@10 9@28 1@32
+# The rating over the rating prompt (it starts about 15 s after the answer, lasts about 10 s).
+python3 tests/browser/dtmf_pcap.py "$OUT/rating-keys.pcap" 40 "$RATING@20"
 # SIPp looks for the pcaps next to the scenario.
 cp tests/interop/campaign_gateway.xml "$OUT/"
 (cd "$OUT" && exec sipp -sf campaign_gateway.xml -i 127.0.0.1 -p $GW_PORT -mp $GW_MEDIA_PORT \
   -set promise_no "$PROMISE_NO" -set optout_no "$OPTOUT_NO" -set busy_no "$BUSY_NO" \
-  -set silent_no "$SILENT_NO" -nostdin -trace_logs -log_file gateway.log \
+  -set silent_no "$SILENT_NO" -set rating_no "$RATED_NO" -nostdin -trace_logs -log_file gateway.log \
   -trace_msg -message_file gateway.msg -trace_err -error_file gateway.err \
   -trace_stat -stf gateway.csv -fd 1 >gateway.screen 2>&1) &
 GATEWAY=$!
 sleep 0.5
 kill -0 $GATEWAY 2>/dev/null || { cat "$OUT/gateway.screen" "$OUT/gateway.err" 2>/dev/null; echo "FAIL: SIPp did not start"; exit 1; }
 
-echo "== A and B start at 13:59 (the window is closed until 14:00)"
-for c in $A $B; do
+echo "== A, B and F start at 13:59 (the window is closed until 14:00)"
+for c in $A $B $F; do
   req POST "/api/campaigns/$c/start" '{}'
   [ "$STATUS" = 200 ] || { echo "FAIL: start $c: $STATUS $BODY"; exit 1; }
 done
@@ -229,17 +291,17 @@ else
 fi
 invites=$(grep -c '^invite ' "$OUT/gateway.log" 2>/dev/null || true)
 attempts=$(q "SELECT COUNT(*) FROM campaign_attempts")
-running=$(for c in $A $B; do get "/api/campaigns/$c" | jq -r .status; done | tr '\n' ' ')
+running=$(for c in $A $B $F; do get "/api/campaigns/$c" | jq -r .status; done | tr '\n' ' ')
 echo "at 13:59:58: INVITEs at the gateway ${invites:-0}, attempts stored $attempts, campaigns $running"
-check "window closed: no INVITE, no attempt, both campaigns running" \
-  $([ "${invites:-0}" = 0 ] && [ "$attempts" = 0 ] && [ "$running" = "running running " ]; echo $?)
+check "window closed: no INVITE, no attempt, the three campaigns running" \
+  $([ "${invites:-0}" = 0 ] && [ "$attempts" = 0 ] && [ "$running" = "running running running " ]; echo $?)
 
 echo "== 14:00: the window opens, calls are placed"
-all_invited() { [ "$(grep -c '^invite ' "$OUT/gateway.log" 2>/dev/null || true)" -ge 9 ]; }
+all_invited() { [ "$(grep -c '^invite ' "$OUT/gateway.log" 2>/dev/null || true)" -ge 10 ]; }
 wait_for 20 all_invited || true
 first=$(q "SELECT MIN(dialled_at) FROM campaign_attempts")
 echo "INVITEs: $(grep -c '^invite ' "$OUT/gateway.log" || true); first attempt $((${first:-0} - OPENS_MS)) ms after 14:00"
-check "calls placed once the window opens (4 of A's, 5 of B's), none before 14:00" \
+check "calls placed once the window opens (4 of A's, 5 of B's, F's), none before 14:00" \
   $(all_invited && [ -n "$first" ] && [ "$first" -ge $OPENS_MS ] && [ "$first" -lt $((OPENS_MS + 15000)) ]; echo $?)
 
 echo "== B: the route refuses 5 calls in a row: paused, the route is down"
@@ -281,6 +343,30 @@ check "promise stored: answered, $DUE_FEN fen (the amount due) by $PROMISE_BY, k
   $([ "$(echo "$row" | jq -c '[.[] | [.result, .promise_fen, .promise_by, .keys, .note]]')" \
       = "[[\"answered\",$DUE_FEN,\"$PROMISE_BY\",\"11${PROMISE_KEYS}1\",\"promise\"]]" ] \
     && [ "$(echo "$row" | jq '.[0].talk_ms')" -gt 20000 ] && [ "$(seen bye "$PROMISE_NO")" = 1 ]; echo $?)
+
+echo "== the follow-up: rating $RATING on the keypad, written to the ticket"
+wait_for 60 state_is "$F" "$RATED_ACCT" "done answered" || true
+wait_for 10 status_is "$F" done || true
+row=$(get "/api/campaigns/$F/results")
+echo "F: $(get "/api/campaigns/$F" | jq -r .status); results: $(echo "$row" | jq -c .)"
+check "follow-up attempt stored: answered, rating $RATING, keys $RATING; F done" \
+  $([ "$(echo "$row" | jq -c '[.[] | [.result, .rating, .keys, .note]]')" = "[[\"answered\",$RATING,\"$RATING\",\"rating\"]]" ] \
+    && [ "$(echo "$row" | jq '.[0].talk_ms')" -gt 15000 ] && [ "$(seen bye "$RATED_NO")" = 1 ] \
+    && status_is "$F" done; echo $?)
+req GET "/api/tickets/$RATED_TICKET"
+t=$(echo "$BODY" | jq -c '[.ticket.status, .ticket.rating, (.ticket.followed_up_at != null)]')
+# What followed the close: the attempt noted, then followed up and rated, all by the system.
+ev=$(echo "$BODY" | jq -c '[.events[] | select(.kind == "follow_up_attempt" or .to_status == "followed_up"
+  or .to_status == "rated") | "\(.kind) \(.to_status // "-") \(.actor) \(.note)"]')
+echo "ticket $RATED_TICKET: [status, rating, followed up] = $t; events: $ev"
+note="attempt 1: reached. campaign $F (automated call)"
+check "the ticket rated $RATING by the campaign (followed up, then rated, by the system)" \
+  $([ "$t" = "[\"rated\",$RATING,true]" ] && [ "$ev" = "[\"follow_up_attempt - system $note\",\"transition followed_up system $note\",\"transition rated system \"]" ]; echo $?)
+fu=$(q "SELECT status, rating, attempts, COALESCE(agent_id, '-'), note FROM followups WHERE id = ${RATED_FOLLOWUP:-0}" || true)
+due=$(get /api/followups/due | jq -c '[.[].id]')
+echo "the complaint's follow-up (store): $fu; follow-ups due: $due (the billing dispute's is $OTHER_FOLLOWUP)"
+check "the follow-up done as the desk records it (reached, rating $RATING, no agent, the campaign noted); only the billing dispute's still due" \
+  $([ "$fu" = "reached|$RATING|1|-|campaign $F (automated call)" ] && [ "$due" = "[$OTHER_FOLLOWUP]" ]; echo $?)
 
 echo "== no answer: the engine gives up ringing (CANCEL, 487)"
 wait_for 60 state_is "$A" "$SILENT_ACCT" "given_up no_answer" || true
@@ -342,9 +428,9 @@ store_counts=$(q "SELECT number || ':' || COUNT(*) FROM campaign_attempts GROUP 
 sipp_counts=$(awk '$1 == "invite" {n[$2]++} END {for (k in n) print k ":" n[k]}' "$OUT/gateway.log" | sort | tr '\n' ' ')
 echo "store: $store_counts"
 echo "SIPp:  $sipp_counts; attempts without a result: $open"
-check "every attempt has its result; attempts per number = INVITEs per number (11 in all)" \
+check "every attempt has its result; attempts per number = INVITEs per number (12 in all)" \
   $([ "$open" = 0 ] && [ "$store_counts" = "$sipp_counts" ] \
-    && [ "$(q "SELECT COUNT(*) FROM campaign_attempts")" = 11 ]; echo $?)
+    && [ "$(q "SELECT COUNT(*) FROM campaign_attempts")" = 12 ]; echo $?)
 check "B dialled nothing more once paused (its failures were due again a minute later)" \
   $(b_past_due && [ "$(q "SELECT COUNT(*) FROM campaign_attempts WHERE campaign_id = $B")" = 5 ] \
     && status_is "$B" paused; echo $?)
@@ -361,7 +447,7 @@ sipp_invites=$(echo "$invite_froms" | grep -c . || true)
 from_ok=$(echo "$invite_froms" | grep -c "^From: <sip:$CALLER_ID@" || true)
 echo "INVITE requests in SIPp's message trace: $sipp_invites; From the caller id $CALLER_ID: $from_ok"
 check "every INVITE shows the campaign's caller id" \
-  $([ "$sipp_invites" -ge 11 ] && [ "$from_ok" = "$sipp_invites" ]; echo $?)
+  $([ "$sipp_invites" -ge 12 ] && [ "$from_ok" = "$sipp_invites" ]; echo $?)
 # Each INVITE's number and its X-Hotline-Campaign header: the campaign whose attempt it is.
 invite_campaigns=$(awk '/^INVITE sip:/ {split($2, u, /[:@]/); num = u[2]; inv = 1}
   inv && /^X-Hotline-Campaign:/ {print num ":" $2; inv = 0}' "$OUT/gateway.msg" | tr -d '\r' | sort -u | tr '\n' ' ')
@@ -378,8 +464,8 @@ failed_calls=$(stat_field "$OUT/gateway.csv" "FailedCall(C)" 2>/dev/null || true
 # SIPp's error log: its header line, and nothing else (no unexpected message, no timeout).
 sipp_errors=$(grep -a -v -e '^The following events occurred:' -e '^ *$' "$OUT/gateway.err" 2>/dev/null | grep -c . || true)
 echo "SIPp call instances: successful $ok_calls, failed $failed_calls; SIPp error lines: $sipp_errors"
-check "every SIPp call instance completed (11), none failed, no SIPp error" \
-  $([ "$ok_calls" = 11 ] && [ "$failed_calls" = 0 ] && [ "$sipp_errors" = 0 ]; echo $?)
+check "every SIPp call instance completed (12), none failed, no SIPp error" \
+  $([ "$ok_calls" = 12 ] && [ "$failed_calls" = 0 ] && [ "$sipp_errors" = 0 ]; echo $?)
 
 panics=$(grep -a -c -i 'panicked' "$OUT/hotline.log" || true)
 check "hotline still running, no panic" $(kill -0 $ENGINE 2>/dev/null && [ "$panics" = 0 ]; echo $?)
