@@ -175,8 +175,37 @@ impl<'a> Tones<'a> {
             assert!(budget.alive(), "{what}: never reached");
         }
         let h = self.round().await;
-        assert!(expect(&h), "{what}: did not hold");
+        assert!(
+            expect(&h),
+            "{what}: did not hold; the round after: {}",
+            self.levels(&h)
+        );
         h
+    }
+
+    /// What each party heard of every other party's tone in `h` (mean Goertzel power per
+    /// block, and how many bytes of audio it received): for a failure's message.
+    fn levels(&self, h: &Heard) -> String {
+        let hz: Vec<f64> = std::iter::once(self.caller_hz)
+            .chain(self.phones.iter().map(|p| p.hz))
+            .collect();
+        let heard: Vec<&Vec<u8>> = std::iter::once(&h.caller).chain(h.phones.iter()).collect();
+        let mut out = Vec::new();
+        for (i, audio) in heard.iter().enumerate() {
+            let of: Vec<String> = hz
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, f)| format!("{f} Hz {:.3e}", power(audio, *f)))
+                .collect();
+            let who = if i == 0 {
+                "caller".to_string()
+            } else {
+                format!("phone {i}")
+            };
+            out.push(format!("{who} ({} bytes): {}", audio.len(), of.join(", ")));
+        }
+        out.join("; ")
     }
 }
 
