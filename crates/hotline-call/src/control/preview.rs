@@ -61,21 +61,22 @@ impl CallCore {
         record: &AttemptRecord,
         customer_end: Option<EndReason>,
     ) {
-        let outcome = match record.result {
-            "reached" => CampaignOutcome::Answered {
+        let outcome = if record.answered_at.is_some() {
+            CampaignOutcome::Answered {
                 talk_ms: record.talk_ms.unwrap_or(0),
                 keys: String::new(),
                 record: hotline_ivr::outbound::Record::default(),
                 wanted_agent: false,
                 agent: record.agent_id,
                 no_agent: false,
-            },
-            r if r.starts_with("agent_") => {
-                CampaignOutcome::AgentUnavailable(format!("the agent's phone: {r}"))
             }
+        } else if record.agent_answered_at.is_none() {
+            // The agent's phone never answered: the customer was not dialled.
+            CampaignOutcome::AgentUnavailable(format!("the agent's phone: {}", record.result))
+        } else {
             // The customer's phone: busy, no answer, failed; or the agent hung up while it
             // rang (cancelled).
-            _ => CampaignOutcome::NotReached(customer_end.unwrap_or(EndReason::Cancelled)),
+            CampaignOutcome::NotReached(customer_end.unwrap_or(EndReason::Cancelled))
         };
         tracing::info!(
             id = tag.id,
