@@ -17,7 +17,7 @@
 #[allow(dead_code)]
 mod sim;
 
-use hotline_call::control::{CampaignCall, CampaignOutcome, Input, LiveOut};
+use hotline_call::control::{CampaignCall, CampaignOutcome, Input};
 use hotline_call::{EndReason, Side};
 use sim::{sip::header, Dialog, Sim, SEC};
 
@@ -63,14 +63,7 @@ fn a_preview_call_rings_the_agent_then_the_customer_and_reports_the_talk() {
         sim.last_placed_to("13900001111").is_none(),
         "the customer waits for the agent"
     );
-    let pop = sim
-        .live
-        .iter()
-        .find_map(|l| match l {
-            LiveOut::Offer(p) if p.agent == 1 => Some(p.clone()),
-            _ => None,
-        })
-        .expect("a screen pop");
+    let pop = sim.last_pop(1).expect("a screen pop");
     assert_eq!(pop.campaign.as_deref(), Some("大客户电费提醒"));
     assert_eq!(pop.customer_account.as_deref(), Some("1000000001"));
     assert_eq!(

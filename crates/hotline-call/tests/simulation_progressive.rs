@@ -16,7 +16,7 @@
 #[allow(dead_code)]
 mod sim;
 
-use hotline_call::control::{CampaignCall, CampaignOutcome, Input, LiveOut, Progressive};
+use hotline_call::control::{CampaignCall, CampaignOutcome, Input, Progressive};
 use hotline_call::CallId;
 use sim::{general, Dialog, Sim, SEC};
 
@@ -114,14 +114,7 @@ fn a_progressive_customer_is_connected_to_a_free_agent_with_a_screen_pop() {
     let a = sim
         .ringing(1)
         .expect("the agent's phone rings at the answer");
-    let pop = sim
-        .live
-        .iter()
-        .find_map(|l| match l {
-            LiveOut::Offer(p) if p.agent == 1 => Some(p.clone()),
-            _ => None,
-        })
-        .expect("a screen pop");
+    let pop = sim.last_pop(1).expect("a screen pop");
     assert_eq!(pop.campaign.as_deref(), Some("十二月欠费提醒"));
     assert_eq!(pop.caller, "13900001111", "the customer's number, not ours");
     assert_eq!(pop.customer_account.as_deref(), Some("1000000001"));
@@ -241,15 +234,7 @@ fn an_ivr_campaign_customer_who_asks_for_an_agent_waits_in_the_queue_and_talks_t
     assert_eq!(sim.phase(c), "queued", "no wait limit: the customer asked");
     sim.agent_ready(2);
     let a = sim.ringing(2).expect("the agent is rung");
-    let pop = sim
-        .live
-        .iter()
-        .rev()
-        .find_map(|l| match l {
-            LiveOut::Offer(p) if p.agent == 2 => Some(p.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let pop = sim.last_pop(2).unwrap();
     assert_eq!(pop.reason, "dunning", "the flow's reason");
     assert_eq!(pop.campaign.as_deref(), Some("十二月欠费提醒"));
     sim.answer(a);

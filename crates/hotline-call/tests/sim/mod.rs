@@ -484,6 +484,14 @@ impl Sim {
             .find(|c| self.state(*c) == Dialog::Ringing)
     }
 
+    /// The last screen pop sent to agent `id`'s desktop, if any.
+    pub fn last_pop(&self, id: i64) -> Option<hotline_call::control::ScreenPop> {
+        self.live.iter().rev().find_map(|l| match l {
+            LiveOut::Offer(p) if p.agent == id => Some(p.clone()),
+            _ => None,
+        })
+    }
+
     /// The calls the core placed to `user` (a SIP user or a number), oldest first.
     pub fn placed_to(&self, user: &str) -> Vec<CallId> {
         let mut v: Vec<CallId> = self
