@@ -44,6 +44,10 @@ impl Run {
         let Some(t) = self.targets.get(&target.0).cloned() else {
             return again(d, now + NO_AGENT_AGAIN_MS);
         };
+        let ready = agents.ready(&queue).await.unwrap_or_default();
+        if ready.is_empty() {
+            return again(d, now + NO_AGENT_AGAIN_MS);
+        }
         let manager = match self.env.store.customer_by_account(&t.account).await {
             Ok(c) => c.and_then(|c| c.manager_agent_id),
             Err(e) => {
@@ -51,7 +55,6 @@ impl Run {
                 None
             }
         };
-        let ready = agents.ready(&queue).await.unwrap_or_default();
         let Some(agent) = offer_to(&ready, manager, &board.holding()) else {
             return again(d, now + NO_AGENT_AGAIN_MS);
         };
