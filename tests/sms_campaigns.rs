@@ -5,7 +5,8 @@
 //! SMSC whole (the notice's title and text in it), the SMSC's ids and the delivery receipts
 //! are stored, the progress and the CSV export show them; a customer replies `退订` and their
 //! number goes on the do-not-call list (source `sms`), and the next campaign to the same
-//! district sends that number nothing. With ticket texts on, a ticket's reporter gets one
+//! district sends that number nothing, and a text whose receipt says undeliverable is due
+//! again by the retry rules. With ticket texts on, a ticket's reporter gets one
 //! text when it is dispatched and one when it is closed.
 
 #![allow(
@@ -269,7 +270,11 @@ async fn an_sms_campaign_reaches_a_district_with_receipts_and_a_reply_of_tuiding
             "the target shows the receipt: {t}"
         );
     }
-    let c = sup.get(&format!("/api/campaigns/{first}")).await;
+    // Done once the run has read the receipts (it waits for them).
+    let c = until(&sup, &format!("/api/campaigns/{first}"), |c| {
+        c["status"] == "done"
+    })
+    .await;
     assert_eq!(c["status"], "done", "{c:#}");
     assert_eq!(c["progress"]["sms_sent"].as_u64(), Some(added));
     assert_eq!(c["progress"]["sms_delivered"].as_u64(), Some(added));
@@ -320,16 +325,37 @@ async fn an_sms_campaign_reaches_a_district_with_receipts_and_a_reply_of_tuiding
         .clone();
     assert_eq!(entry["source"], "sms", "{entry}");
 
-    // The next campaign to the district sends that number nothing.
+    // The next campaign to the district sends that number nothing; the SMSC cannot deliver
+    // its first text, which is due again by retry.failed (5 minutes after the receipt).
     let before = smsc
         .all(|v| v["ev"] == "message" && v["dest"] == quitter.as_str())
         .len();
+    smsc.command("undeliver 1");
+    smsc.wait_for("undeliver in force", |v| {
+        v["ev"] == "done" && v["command"] == "undeliver"
+    });
     let (second, again) = notice_campaign(&sup, "停水短信通知（二）", notice).await;
     assert_eq!(again, added);
-    let targets = settled(&sup, second).await;
-    for t in &targets {
+    settled(&sup, second).await;
+    let targets = until(&sup, &format!("/api/campaigns/{second}/targets"), |t| {
+        t.as_array()
+            .is_some_and(|ts| ts.iter().any(|t| t["state"] == "due"))
+    })
+    .await;
+    let targets = targets.as_array().unwrap();
+    let undelivered = smsc.wait_for("the UNDELIV receipt", |v| {
+        v["ev"] == "receipt_sent" && v["stat"] == "UNDELIV"
+    });
+    let mut due = 0;
+    let mut due_at = None;
+    for t in targets {
         let want = if t["number"] == quitter.as_str() {
             ("skipped", Some("do_not_call"))
+        } else if t["state"] == "due" {
+            due += 1;
+            assert_eq!(t["last_result"], "undeliverable", "{t}");
+            due_at = t["due_at"].as_i64();
+            ("due", None)
         } else {
             ("done", None)
         };
@@ -339,6 +365,32 @@ async fn an_sms_campaign_reaches_a_district_with_receipts_and_a_reply_of_tuiding
             "{t}"
         );
     }
+    assert_eq!(due, 1, "one text undelivered: {undelivered}");
+    let results = sup.get(&format!("/api/campaigns/{second}/results")).await;
+    let statuses: Vec<&str> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "undeliverable").count(),
+        1,
+        "{statuses:?}"
+    );
+    let receipt_at = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["status"] == "undeliverable")
+        .and_then(|m| m["final_at"].as_i64());
+    assert_eq!(
+        due_at,
+        receipt_at.map(|at| at + 5 * 60_000),
+        "due 5 minutes after the receipt: {results:#}"
+    );
+    let c = sup.get(&format!("/api/campaigns/{second}")).await;
+    assert_eq!(c["status"], "running", "a retry is due: {c:#}");
     // Every other customer got a second text; the one who said 退订 did not.
     for n in numbers.iter().filter(|n| **n != quitter) {
         let deadline = std::time::Instant::now() + PATIENCE;

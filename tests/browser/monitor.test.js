@@ -186,7 +186,8 @@ async function login(who, password) {
 
     // Listening again; the agent hangs up: the page ends the monitoring by itself.
     status = await click("listen", "PUT");
-    check("wall: Listen again → 200", status === 200 && (await shown()).mode === "listen", String(status));
+    s = await shownAs("listen");
+    check("wall: Listen again → 200, 监听中 shown", status === 200 && s.mode === "listen", `${status} ${JSON.stringify(s)}`);
     check("supervisor's phone: rung again", !!(await supPhone.logged("supervisor invited", 10000, 2)), last(supPhone));
     const hang = await api("POST", "/api/acd/me/call/hangup", agent.token);
     check("the agent hangs up", hang.status === 200, `${hang.status} ${JSON.stringify(hang.body)}`);

@@ -45,5 +45,5 @@ pub use numbers::{
 pub use progress::Progress;
 pub use rules::{CallsToday, DailyLimit, DoNotCall, Retry, RetryOutcome, RetryRules};
 pub use settings::{Channel, SettingError, Settings};
-pub use sms::{is_opt_out, SmsSettings, Submission, Template, TemplateError, Texts};
+pub use sms::{is_opt_out, Receipt, SmsSettings, Submission, Template, TemplateError, Texts};
 pub use window::{DailySpan, Window, WindowError};

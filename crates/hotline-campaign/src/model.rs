@@ -212,12 +212,15 @@ pub struct Campaign {
     pub abandoned_limit_permille: u32,
     /// Progressive: how many of the last answered calls the abandoned share is taken over.
     pub abandoned_sample: u32,
+    /// SMS: how long after a text is accepted the campaign waits for its final receipt (a
+    /// failed one is retried by the rules); `None`: an accepted text is final.
+    pub receipt_wait: Option<Millis>,
 }
 
 impl Campaign {
     /// A campaign with the defaults: the standard window in `zone`, the default retries,
     /// no per-customer limit, the default route, over-dial 1.0, abandoned limit 3 % over the
-    /// last 100 answered calls.
+    /// last 100 answered calls, accepted texts final.
     pub fn new(id: &str, mode: Mode, zone: hotline_time::Zone) -> Campaign {
         Campaign {
             id: id.to_owned(),
@@ -229,6 +232,7 @@ impl Campaign {
             over_dial_permille: 1000,
             abandoned_limit_permille: 30,
             abandoned_sample: 100,
+            receipt_wait: None,
         }
     }
 }

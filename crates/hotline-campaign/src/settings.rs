@@ -13,7 +13,7 @@ use hotline_time::{CivilDate, Zone};
 
 use crate::model::{Campaign, Mode, RouteLimits};
 use crate::rules::{DailyLimit, Retry, RetryRules};
-use crate::sms::{SmsSettings, Texts};
+use crate::sms::{SmsSettings, Texts, DEFAULT_RECEIPT_WAIT_SECS};
 use crate::window::{DailySpan, Window};
 
 const MINUTE: i64 = 60_000;
@@ -287,6 +287,9 @@ impl Settings {
         if let Some(x) = self.abandoned_limit_percent {
             c.abandoned_limit_permille = (x * 10.0).round() as u32;
         }
+        if self.is_sms() {
+            c.receipt_wait = self.sms.as_ref().and_then(SmsSettings::receipt_wait_ms);
+        }
         Ok(c)
     }
 
@@ -325,7 +328,10 @@ impl Settings {
             agent_wait_secs: Some(self.agent_wait()),
             caller_id: self.caller_id.clone(),
             channel: self.channel,
-            sms: self.sms.clone(),
+            sms: self.sms.clone().map(|s| SmsSettings {
+                receipt_wait_secs: Some(s.receipt_wait_secs.unwrap_or(DEFAULT_RECEIPT_WAIT_SECS)),
+                ..s
+            }),
         };
         serde_json::to_value(full).map_err(|e| err("settings", e.to_string()))
     }

@@ -12,7 +12,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::CallResult;
+use hotline_time::Millis;
+
+use crate::dialler::Event;
+use crate::model::{CallResult, TargetId};
 
 /// The placeholders a template may use: the targets' data, as the lists make it.
 pub const PLACEHOLDERS: [&str; 19] = [
@@ -160,6 +163,26 @@ impl Template {
 pub struct SmsSettings {
     /// Language (`zh`, `en`) → template.
     pub templates: BTreeMap<String, String>,
+    /// How long after the SMSC accepted a text the campaign waits for its final receipt
+    /// (one saying it was not delivered is retried by `retry.failed`): 0 to
+    /// [`MAX_RECEIPT_WAIT_SECS`], 0 taking an accepted text as final;
+    /// [`DEFAULT_RECEIPT_WAIT_SECS`] when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_wait_secs: Option<u32>,
+}
+
+/// The receipt wait when the settings give none: an hour.
+pub const DEFAULT_RECEIPT_WAIT_SECS: u32 = 3_600;
+
+/// The longest receipt wait: three days (an SMSC's usual longest validity period).
+pub const MAX_RECEIPT_WAIT_SECS: u32 = 259_200;
+
+impl SmsSettings {
+    /// The receipt wait in force, in milliseconds (`None`: accepted is final).
+    pub fn receipt_wait_ms(&self) -> Option<i64> {
+        let secs = self.receipt_wait_secs.unwrap_or(DEFAULT_RECEIPT_WAIT_SECS);
+        (secs > 0).then(|| i64::from(secs) * 1000)
+    }
 }
 
 /// The checked templates of an SMS campaign.
@@ -175,6 +198,14 @@ impl Texts {
             return Err((
                 "sms.templates".into(),
                 "at least one template (zh, en)".into(),
+            ));
+        }
+        if s.receipt_wait_secs
+            .is_some_and(|n| n > MAX_RECEIPT_WAIT_SECS)
+        {
+            return Err((
+                "sms.receipt_wait_secs".into(),
+                format!("0 to {MAX_RECEIPT_WAIT_SECS} (0: an accepted text is final)"),
             ));
         }
         let mut templates = BTreeMap::new();
@@ -232,6 +263,41 @@ impl Submission {
             Submission::Accepted { .. } => "submitted",
             Submission::Refused { .. } => "rejected",
             Submission::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// What a text's final receipt said, as the store names the message's status after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receipt {
+    Delivered,
+    /// Not delivered: the attempt counts as this result (failed: undeliverable or expired,
+    /// retried by `retry.failed`; rejected: rejected or deleted by the SMSC, final).
+    NotDelivered(CallResult),
+}
+
+impl Receipt {
+    /// The receipt a message's `status` records (`None`: no final receipt: sending,
+    /// submitted, failed, unknown).
+    pub fn of_status(status: &str) -> Option<Receipt> {
+        match status {
+            "delivered" => Some(Receipt::Delivered),
+            "expired" | "undeliverable" => Some(Receipt::NotDelivered(CallResult::Failed)),
+            "rejected" | "deleted" => Some(Receipt::NotDelivered(CallResult::Rejected)),
+            _ => None,
+        }
+    }
+
+    /// The dialler's event for this receipt of `target`'s text of `attempt`, come at `at`.
+    pub fn event(self, target: TargetId, attempt: u32, at: Millis) -> Event {
+        match self {
+            Receipt::Delivered => Event::ReceiptFinal { target, attempt },
+            Receipt::NotDelivered(result) => Event::ReceiptFailed {
+                target,
+                attempt,
+                result,
+                at,
+            },
         }
     }
 }

@@ -21,6 +21,8 @@ mod numbers;
 mod pacing;
 #[path = "campaign/property.rs"]
 mod property;
+#[path = "campaign/receipts.rs"]
+mod receipts;
 #[path = "campaign/restore.rs"]
 mod restore;
 #[path = "campaign/rules.rs"]

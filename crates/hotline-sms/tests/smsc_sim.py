@@ -16,6 +16,7 @@ It listens on 127.0.0.1 (port 0 unless --port) and prints one JSON object a line
 Commands on stdin, one a line:
   hold            stop answering submit_sm (recorded with "answered": false) until `drop`
   throttle N      answer the next N submit_sm with ESME_RTHROTTLED (0x58)
+  undeliver N     the receipts of the next N accepted submit_sm say UNDELIV (state 5)
   drop            close every connection at once, no unbind
   mo FROM TEXT    send an inbound deliver_sm from FROM (UCS-2 unless TEXT is plain ASCII)
 Each command is acknowledged with {"ev": "done", "command": <its first word>} once in force.
@@ -88,6 +89,7 @@ class Smsc:
         self.bound = []
         self.hold = False
         self.throttle = 0
+        self.undeliver = 0
         self.next_id = 1
         self.seq = 1
         self.concat = {}
@@ -164,9 +166,11 @@ class Smsc:
         writer.write(pdu(SUBMIT_SM_RESP, 0, seq, message_id.encode() + b"\0"))
         emit(answered=True, status=0, message_id=message_id, **record)
         self.assemble(sm, udh, text)
+        delivered = self.undeliver <= 0
+        self.undeliver -= 0 if delivered else 1
         if sm.registered_delivery & 0x01:
             asyncio.get_running_loop().call_later(
-                self.receipt_delay, self.send_receipt, writer, sm, message_id)
+                self.receipt_delay, self.send_receipt, writer, sm, message_id, delivered)
 
     def assemble(self, sm, udh, text):
         if udh is None:
@@ -182,18 +186,20 @@ class Smsc:
             emit(ev="message", dest=sm.destination_addr, dc=sm.data_coding, parts=total,
                  text=joined)
 
-    def send_receipt(self, writer, sm, message_id):
+    def send_receipt(self, writer, sm, message_id, delivered):
         if writer not in self.bound:
             return
-        text = ("id:%s sub:001 dlvrd:001 submit date:2612071500 done date:2612071501 "
-                "stat:DELIVRD err:000 text:" % message_id).encode()
+        stat, state, dlvrd, err = (("DELIVRD", b"\x02", "001", "000") if delivered
+                                   else ("UNDELIV", b"\x05", "000", "001"))
+        text = ("id:%s sub:001 dlvrd:%s submit date:2612071500 done date:2612071501 "
+                "stat:%s err:%s text:" % (message_id, dlvrd, stat, err)).encode()
         receipt = smpp34.DeliverSm(
             sm.destination_addr, sm.source_addr, text, esm_class=0x04,
             tlvs=[smpp34.Tlv(smpp34.TLV_RECEIPTED_MESSAGE_ID, message_id.encode() + b"\0"),
-                  smpp34.Tlv(smpp34.TLV_MESSAGE_STATE, b"\x02")],
+                  smpp34.Tlv(smpp34.TLV_MESSAGE_STATE, state)],
             sequence_number=self.next_seq())
         writer.write(receipt.encode())
-        emit(ev="receipt_sent", message_id=message_id)
+        emit(ev="receipt_sent", message_id=message_id, stat=stat)
 
     def command(self, line):
         words = line.strip().split(" ", 2)
@@ -201,6 +207,8 @@ class Smsc:
             self.hold = True
         elif words[0] == "throttle":
             self.throttle = int(words[1])
+        elif words[0] == "undeliver":
+            self.undeliver = int(words[1])
         elif words[0] == "drop":
             n = len(self.writers)
             for w in list(self.writers):

@@ -34,6 +34,7 @@ const QUALITY_SQL: &str = include_str!("../migrations/0029_quality.sql");
 const CALL_RECORDINGS_SQL: &str = include_str!("../migrations/0030_call_recordings.sql");
 const CAMPAIGNS_SQL: &str = include_str!("../migrations/0031_campaigns.sql");
 const CAMPAIGN_MESSAGES_SQL: &str = include_str!("../migrations/0032_campaign_messages.sql");
+const MESSAGE_RECEIPTS_SQL: &str = include_str!("../migrations/0033_campaign_message_receipts.sql");
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +156,7 @@ impl<'s> MigrationSource<'s> for Embedded {
             migration(30, "call_recordings", CALL_RECORDINGS_SQL),
             migration(31, "campaigns", CAMPAIGNS_SQL),
             migration(32, "campaign_messages", CAMPAIGN_MESSAGES_SQL),
+            migration(33, "campaign_message_receipts", MESSAGE_RECEIPTS_SQL),
         ];
         Box::pin(async move { Ok(all) })
     }

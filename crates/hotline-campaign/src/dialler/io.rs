@@ -62,6 +62,19 @@ pub enum Event {
         attempt: u32,
         again_at: Millis,
     },
+    /// SMS: the final receipt of the text of `attempt` (accepted, so ended as answered) said
+    /// it was delivered, or none will come: the campaign no longer waits for it.
+    ReceiptFinal { target: TargetId, attempt: u32 },
+    /// SMS: the final receipt of the text of `attempt` (accepted, so ended as answered) said
+    /// it was not delivered: the attempt counts as `result` (failed: undeliverable or
+    /// expired; rejected: rejected or deleted by the SMSC) from `at`, and the retry rules
+    /// decide again. Ignored once the target has a later attempt, or the campaign is over.
+    ReceiptFailed {
+        target: TargetId,
+        attempt: u32,
+        result: CallResult,
+        at: Millis,
+    },
     /// Preview: the agent skipped the offered target.
     PreviewSkipped {
         target: TargetId,

@@ -13,6 +13,11 @@
 //! had fewer calls today than the per-customer limit (else it is due when the window opens on
 //! the next day).
 //!
+//! An SMS campaign with a receipt wait keeps an accepted text's target open to its receipt:
+//! the campaign is not done while a receipt is awaited (at most the wait after acceptance),
+//! and a receipt saying the text was not delivered ([`Event::ReceiptFailed`]) re-judges the
+//! attempt by the retry rules, so the target may be due again.
+//!
 //! In preview mode the offer to the agent is the dial as far as pacing goes: it takes the
 //! token, a line and the agent's claim until the call is answered, ends or is skipped.
 //!
@@ -47,6 +52,8 @@ struct Entry {
     /// The current attempt claims an agent (progressive/preview, not yet answered).
     claims_agent: bool,
     reached: bool,
+    /// SMS: until when the campaign waits for the receipt of the text that ended as answered.
+    awaiting_until: Option<Millis>,
 }
 
 /// The dialler of one campaign.
@@ -57,6 +64,8 @@ pub struct Dialler {
     index: HashMap<TargetId, usize>,
     /// Targets waiting to be dialled: (due, slot); pending ones are due at `Millis::MIN`.
     queue: BTreeSet<(Millis, usize)>,
+    /// SMS: texts whose receipt is awaited: (wait ends, slot).
+    awaiting: BTreeSet<(Millis, usize)>,
     dnc: DoNotCall,
     today: Option<CallsToday>,
     now: Millis,
@@ -101,6 +110,7 @@ impl Dialler {
             entries: Vec::with_capacity(stored.len()),
             index: HashMap::with_capacity(stored.len()),
             queue: BTreeSet::new(),
+            awaiting: BTreeSet::new(),
             dnc,
             today: None,
             now: Millis::MIN,
@@ -129,6 +139,7 @@ impl Dialler {
                 attempts: 0,
                 claims_agent: false,
                 reached: false,
+                awaiting_until: None,
             });
             d.progress.targets += 1;
             d.progress.remaining += 1;
@@ -185,6 +196,7 @@ impl Dialler {
         let now = now.max(self.now);
         self.now = now;
         let mut out = Vec::new();
+        self.end_receipt_waits(now);
         match event {
             Event::Tick => {}
             Event::Start => {
@@ -276,6 +288,30 @@ impl Dialler {
                     out.push(Action::Target { target, state });
                 }
             }
+            Event::ReceiptFinal { target, attempt } => {
+                if let Some(slot) = self.answered(target, attempt) {
+                    self.stop_waiting(slot);
+                }
+            }
+            Event::ReceiptFailed {
+                target,
+                attempt,
+                result,
+                at,
+            } => {
+                if let Some(slot) = self.answered(target, attempt) {
+                    if !self.done && !self.stopped {
+                        self.stop_waiting(slot);
+                        self.reopen(slot, attempt);
+                        self.end_attempt(slot, attempt, result, at, None, &mut out);
+                        if let Some(TargetState::Due(due)) =
+                            self.entries.get(slot).map(|e| &e.state)
+                        {
+                            self.queue.insert((*due, slot));
+                        }
+                    }
+                }
+            }
             Event::PreviewDialled { target, attempt } => {
                 if let Some(slot) = self.current(target, attempt) {
                     self.release_claim(slot);
@@ -322,7 +358,20 @@ impl Dialler {
     /// The earliest time at which a [`Event::Tick`] would dial something; `None` when nothing
     /// will happen without another event (not running, nothing due, all lines or agents busy,
     /// or the window never opens again).
+    /// SMS: a receipt wait ending is a deadline too (the campaign may be done then).
     pub fn next_deadline(&self) -> Option<Millis> {
+        let wait_ends = match self.awaiting.first() {
+            Some((at, _)) if !self.done && !self.stopped => Some(*at),
+            _ => None,
+        };
+        match (self.next_dial(), wait_ends) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The earliest time at which a dial could be placed.
+    fn next_dial(&self) -> Option<Millis> {
         if !self.running() || self.in_flight >= self.cfg.route.max_lines || !self.agent_room() {
             return None;
         }
@@ -330,6 +379,11 @@ impl Dialler {
         let at = self.cfg.window.next_open((*due).max(self.now))?;
         let token_at = self.bucket.ready_at(self.now)?;
         Some(at.max(token_at))
+    }
+
+    /// SMS: how many accepted texts' receipts the campaign waits for.
+    pub fn awaiting_receipts(&self) -> usize {
+        self.awaiting.len()
     }
 
     /// The campaign's status.
@@ -415,6 +469,51 @@ impl Dialler {
             TargetState::InProgress { attempt: a } if a == attempt => Some(slot),
             _ => None,
         }
+    }
+
+    /// The slot of `target` if its attempt `attempt`, its last, ended as answered.
+    fn answered(&self, target: TargetId, attempt: u32) -> Option<usize> {
+        let slot = *self.index.get(&target)?;
+        let e = self.entries.get(slot)?;
+        (e.attempts == attempt && e.state == TargetState::Done(CallResult::Answered))
+            .then_some(slot)
+    }
+
+    /// Ends the receipt waits that are over at `now`.
+    fn end_receipt_waits(&mut self, now: Millis) {
+        while let Some(&(until, slot)) = self.awaiting.first() {
+            if until > now {
+                break;
+            }
+            self.stop_waiting(slot);
+        }
+    }
+
+    /// The campaign no longer waits for the receipt of the text at `slot`.
+    fn stop_waiting(&mut self, slot: usize) {
+        if let Some(until) = self
+            .entries
+            .get_mut(slot)
+            .and_then(|e| e.awaiting_until.take())
+        {
+            self.awaiting.remove(&(until, slot));
+        }
+    }
+
+    /// Takes the answered attempt `attempt` at `slot` back to under way (its receipt says the
+    /// text was not delivered), undoing its counts as answered and reached.
+    fn reopen(&mut self, slot: usize, attempt: u32) {
+        let Some(e) = self.entries.get_mut(slot) else {
+            return;
+        };
+        e.state = TargetState::InProgress { attempt };
+        if e.reached {
+            e.reached = false;
+            self.progress.reached = self.progress.reached.saturating_sub(1);
+        }
+        self.progress.answered = self.progress.answered.saturating_sub(1);
+        self.progress.remaining += 1;
+        self.in_flight += 1;
     }
 
     fn release_claim(&mut self, slot: usize) {
@@ -523,6 +622,17 @@ impl Dialler {
             RetryOutcome::GiveUp => TargetState::GivenUp(result),
             RetryOutcome::RetryAt(due) => TargetState::Due(due),
         };
+        if let (TargetState::Done(CallResult::Answered), Some(wait)) =
+            (&state, self.cfg.receipt_wait)
+        {
+            let until = at.saturating_add(wait.max(0));
+            if until > self.now {
+                if let Some(e) = self.entries.get_mut(slot) {
+                    e.awaiting_until = Some(until);
+                    self.awaiting.insert((until, slot));
+                }
+            }
+        }
         self.set_state(slot, state.clone());
         out.push(Action::Target { target: id, state });
     }
@@ -630,6 +740,7 @@ impl Dialler {
             && !self.stopped
             && self.progress.remaining == 0
             && self.in_flight == 0
+            && self.awaiting.is_empty()
         {
             self.done = true;
             out.push(Action::Done);

@@ -130,6 +130,22 @@ fn an_sms_campaign_has_checked_templates() {
     assert_eq!(n["channel"], json!("sms"));
     assert_eq!(n["sms"]["templates"]["zh"], json!("您欠费{amount_due}元"));
     assert!(Settings::parse(&n).unwrap().texts().unwrap().is_some());
+    // The receipt wait: an hour unless given, 0 for none, at most three days.
+    assert_eq!(n["sms"]["receipt_wait_secs"], json!(3600));
+    let c = |v| {
+        Settings::parse(&v)
+            .unwrap()
+            .campaign("t", Mode::IvrOnly, Zone::utc(), &[])
+    };
+    let sms = |wait: serde_json::Value| json!({"channel": "sms", "sms": {"templates": {"zh": "x"}, "receipt_wait_secs": wait}});
+    assert_eq!(c(n.clone()).unwrap().receipt_wait, Some(3_600_000));
+    assert_eq!(c(sms(json!(0))).unwrap().receipt_wait, None);
+    assert_eq!(
+        c(sms(json!(259_200))).unwrap().receipt_wait,
+        Some(259_200_000)
+    );
+    assert_eq!(field(sms(json!(259_201))), "sms.receipt_wait_secs");
+    assert_eq!(c(json!({})).unwrap().receipt_wait, None, "a call campaign");
     // An unknown placeholder names the template and the placeholder.
     let e = Settings::parse(&json!({
         "channel": "sms",

@@ -11,6 +11,7 @@ use hotline_time::{CivilDate, Zone};
 
 pub const SEC: Millis = 1000;
 pub const MIN: Millis = 60 * SEC;
+pub const HOUR: Millis = 60 * MIN;
 
 pub fn shanghai() -> Zone {
     Zone::named("Asia/Shanghai").unwrap()

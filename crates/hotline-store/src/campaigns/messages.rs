@@ -322,6 +322,26 @@ impl Store {
         }))
     }
 
+    /// Campaign `campaign_id`'s messages the SMSC accepted whose last word (a receipt, or a
+    /// later refusal) came at `since` or after, by that time: what the campaign's run hears
+    /// of receipts (it reads again from a little before the last it saw, as a receipt stored
+    /// meanwhile may carry an earlier time).
+    pub async fn campaign_receipts_since(
+        &self,
+        campaign_id: i64,
+        since: Millis,
+    ) -> Result<Vec<CampaignMessage>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM campaign_messages WHERE campaign_id = $1 \
+             AND final_at >= $2 AND submitted_at IS NOT NULL ORDER BY final_at, id"
+        )))
+        .bind(campaign_id)
+        .bind(since)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
     /// Campaign `campaign_id`'s messages (of one target when given), oldest first.
     pub async fn campaign_messages(
         &self,

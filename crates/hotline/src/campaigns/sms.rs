@@ -8,13 +8,18 @@
 //! as rejected; throttled or the gateway down as failed, retried by `retry.failed`, and
 //! [`GATEWAY_DOWN_AFTER`] such failures in a row pause the campaign with the reason. No
 //! gateway configured: the campaign is paused saying so.
+//!
+//! The receipts (which the gateway stores on the messages) are read back from the store
+//! every [`RECEIPTS_EVERY`] while any is awaited (`sms.receipt_wait_secs` after acceptance):
+//! a text the SMSC could not deliver (undeliverable, expired) is sent again by
+//! `retry.failed`, and the campaign is done only once no receipt is awaited.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use hotline_campaign::{
-    Action, Attempt, CallResult, DoNotCall, Event, Mode, PauseReason, Settings, SkipReason,
-    StoredTarget, Submission, Target, TargetId, TargetState, Texts,
+    Action, Attempt, CallResult, DoNotCall, Event, Mode, PauseReason, Receipt, Settings,
+    SkipReason, StoredTarget, Submission, Target, TargetId, TargetState, Texts,
 };
 use hotline_store::{CampaignRecord, CampaignStatus, NewMessage, TargetFilter};
 use tokio::sync::mpsc;
@@ -36,14 +41,21 @@ pub fn is_sms(c: &CampaignRecord) -> bool {
     c.settings.get("channel").and_then(|v| v.as_str()) == Some("sms")
 }
 
+/// How often the receipts are read back while some are awaited.
+pub const RECEIPTS_EVERY: Duration = Duration::from_secs(2);
+
+/// How far before the last receipt seen the next read starts (a receipt stored meanwhile may
+/// carry an earlier time; one read twice changes nothing).
+const RECEIPTS_OVERLAP_MS: i64 = 10_000;
+
 /// A stored message's status as the dialler takes it: the attempt's result (`None` while
 /// sending, which a restart closes first).
 fn result_of(status: &str) -> Option<CallResult> {
-    match status {
-        "sending" => None,
-        "failed" => Some(CallResult::Failed),
-        "rejected" => Some(CallResult::Rejected),
-        // Submitted (and whatever the receipts said after), or perhaps sent: never again.
+    match (status, Receipt::of_status(status)) {
+        ("sending", _) => None,
+        ("failed", _) => Some(CallResult::Failed),
+        (_, Some(Receipt::NotDelivered(result))) => Some(result),
+        // Submitted (delivered, or its receipt still to come), or perhaps sent: never again.
         _ => Some(CallResult::Answered),
     }
 }
@@ -77,6 +89,9 @@ struct Run {
     failures_in_a_row: u32,
     in_flight: usize,
     outcomes: mpsc::UnboundedSender<Outcome>,
+    /// The receipts are read from this time on (the last seen less an overlap).
+    receipts_from: i64,
+    receipts_read_at: Option<tokio::time::Instant>,
 }
 
 /// Runs SMS campaign `id` until it is stopped or done (and its texts are answered).
@@ -96,6 +111,7 @@ pub async fn run_sms_campaign(env: RunnerEnv, id: i64) {
     }
     // Once stopped or done, the run ends when the texts under way are answered.
     let mut finished = false;
+    let mut refreshed = tokio::time::Instant::now();
     loop {
         while !actions.is_empty() {
             for a in std::mem::take(&mut actions) {
@@ -118,8 +134,16 @@ pub async fn run_sms_campaign(env: RunnerEnv, id: i64) {
             Some((target, attempt, message, outcome)) = rx.recv() => {
                 run.in_flight = run.in_flight.saturating_sub(1);
                 actions = run.ended(&mut dialler, target, attempt, message, outcome).await;
+                // A steady stream of answers does not keep the operators' moves and the
+                // receipts waiting.
+                if refreshed.elapsed() >= POLL {
+                    refreshed = tokio::time::Instant::now();
+                    let now = run.now();
+                    actions.extend(run.refresh(&mut dialler, &mut status, now).await);
+                }
             }
             () = tokio::time::sleep(wait) => {
+                refreshed = tokio::time::Instant::now();
                 let now = run.now();
                 actions = run.refresh(&mut dialler, &mut status, now).await;
                 actions.extend(dialler.handle(now, Event::Tick));
@@ -171,6 +195,8 @@ impl Run {
             failures_in_a_row: 0,
             in_flight: 0,
             outcomes,
+            receipts_from: i64::MAX,
+            receipts_read_at: None,
         })
     }
 
@@ -267,6 +293,20 @@ impl Run {
             .filter_map(|t| Some((u64::try_from(t.id).ok()?, t)))
             .collect();
         let mut d = hotline_campaign::Dialler::restore(cfg, stored, DoNotCall::new());
+        // Texts delivered, or whose receipts cannot find them (unknown), are not awaited.
+        for m in &messages {
+            if m.status == "delivered" || m.status == "unknown" {
+                let (target, attempt) = (u64::try_from(m.target_id), u32::try_from(m.attempt));
+                if let (Ok(target), Ok(attempt)) = (target, attempt) {
+                    let event = Event::ReceiptFinal {
+                        target: TargetId(target),
+                        attempt,
+                    };
+                    d.handle(now, event);
+                }
+            }
+        }
+        self.receipts_from = now.saturating_sub(RECEIPTS_OVERLAP_MS);
         self.feed_dnc(&mut d, now).await;
         info!(
             campaign = id,
@@ -327,6 +367,52 @@ impl Run {
             Err(e) => warn!(campaign = self.campaign.id, error = %e, "campaign not read"),
         }
         out.extend(self.feed_dnc(d, now).await);
+        out.extend(self.receipts(d, now).await);
+        out
+    }
+
+    /// The receipts stored since the last read, given to the dialler (read while any is
+    /// awaited, every [`RECEIPTS_EVERY`] at most).
+    async fn receipts(&mut self, d: &mut hotline_campaign::Dialler, now: i64) -> Vec<Action> {
+        if d.awaiting_receipts() == 0
+            || self
+                .receipts_read_at
+                .is_some_and(|t| t.elapsed() < RECEIPTS_EVERY)
+        {
+            return Vec::new();
+        }
+        self.receipts_read_at = Some(tokio::time::Instant::now());
+        let id = self.campaign.id;
+        let messages = match self
+            .env
+            .store
+            .campaign_receipts_since(id, self.receipts_from)
+            .await
+        {
+            Ok(m) => m,
+            Err(e) => {
+                warn!(campaign = id, error = %e, "receipts not read");
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for m in messages {
+            let at = m.final_at.unwrap_or(now);
+            self.receipts_from = self
+                .receipts_from
+                .max(at.saturating_sub(RECEIPTS_OVERLAP_MS));
+            let (Some(receipt), Ok(target), Ok(attempt)) = (
+                Receipt::of_status(&m.status),
+                u64::try_from(m.target_id),
+                u32::try_from(m.attempt),
+            ) else {
+                continue;
+            };
+            if let Receipt::NotDelivered(result) = receipt {
+                info!(campaign = id, target = m.target_id, attempt, status = %m.status, ?result, "text not delivered: the retry rules decide");
+            }
+            out.extend(d.handle(now, receipt.event(TargetId(target), attempt, at)));
+        }
         out
     }
 

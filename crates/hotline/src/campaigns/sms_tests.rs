@@ -2,7 +2,8 @@
 //! test sets: every target gets its text from the template in its language, a number on the
 //! do-not-call list none; nothing is sent outside the window; a text throttled is sent again
 //! after `retry.failed`'s interval; a text being sent when the engine stopped is never sent
-//! again; the gateway down pauses the campaign with the reason; no gateway, paused saying so.
+//! again; the gateway down pauses the campaign with the reason; no gateway, paused saying so;
+//! a text whose receipt says undeliverable is sent again, and the campaign waits for receipts.
 
 #![allow(
     clippy::unwrap_used,
@@ -100,7 +101,18 @@ fn env(store: &Store, sms: Option<Arc<FakeGateway>>, clock: Arc<AtomicI64>) -> R
     }
 }
 
+/// A running SMS campaign to `targets` (account, number, language); an accepted text is final
+/// (the receipts are not waited for: see [`campaign_with`]).
 async fn campaign(store: &Store, targets: &[(&str, &str, &str)]) -> i64 {
+    campaign_with(store, targets, 0).await
+}
+
+/// As [`campaign`], waiting `receipt_wait_secs` for each accepted text's receipt.
+async fn campaign_with(
+    store: &Store,
+    targets: &[(&str, &str, &str)],
+    receipt_wait_secs: u32,
+) -> i64 {
     let c = store
         .create_campaign(
             &NewCampaign {
@@ -118,7 +130,7 @@ async fn campaign(store: &Store, targets: &[(&str, &str, &str)]) -> i64 {
                     "sms": {"templates": {
                         "zh": "{name}您好，您的水费欠费{amount_due}元，回复TD退订",
                         "en": "Dear {name}, you owe {amount_due} yuan"
-                    }}
+                    }, "receipt_wait_secs": receipt_wait_secs}
                 }),
                 source: serde_json::json!({}),
             },
@@ -495,6 +507,83 @@ async fn stopped_with_a_text_under_way_the_run_ends_once_it_is_answered() {
     assert_eq!(
         (m.status.as_str(), m.smsc_ids.as_deref()),
         ("submitted", Some("H13900000001"))
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_the_smsc_could_not_deliver_is_sent_again_and_the_campaign_waits_for_receipts() {
+    let (store, _, dir) = crate::test_store::with_a_district("sms-receipts").await;
+    let gateway = FakeGateway::new(&[]);
+    let id = campaign_with(
+        &store,
+        &[("R-1", "13900000001", "zh"), ("R-2", "13900000002", "zh")],
+        600,
+    )
+    .await;
+    let clock = Arc::new(AtomicI64::new(TEN));
+    let run = tokio::spawn(run_sms_campaign(
+        env(&store, Some(gateway.clone()), clock.clone()),
+        id,
+    ));
+    let smsc_id = |account: &'static str, attempt: i64| {
+        let store = store.clone();
+        async move {
+            let all = store.campaign_messages(id, None, 100).await.unwrap();
+            all.into_iter()
+                .find(|m| m.account == account && m.attempt == attempt)
+                .and_then(|m| m.smsc_ids)
+        }
+    };
+    until("both accepted", || async {
+        smsc_id("R-1", 1).await.is_some() && smsc_id("R-2", 1).await.is_some()
+    })
+    .await;
+    // Accepted is not the end: the campaign waits for the receipts.
+    tokio::time::sleep(RECEIPTS_EVERY + POLL).await;
+    assert_eq!(status(&store, id).await.0, CampaignStatus::Running);
+    let at = clock.load(Ordering::SeqCst);
+    let r2 = smsc_id("R-2", 1).await.unwrap();
+    let r1 = smsc_id("R-1", 1).await.unwrap();
+    store.apply_receipt(&r2, "delivered", at).await.unwrap();
+    store.apply_receipt(&r1, "undeliverable", at).await.unwrap();
+    until("R-1 due again", || async {
+        states(&store, id).await[0].1 == "due"
+    })
+    .await;
+    assert_eq!(gateway.sent().len(), 2);
+    // retry.failed: 1 minute after the receipt, the text goes again.
+    clock.fetch_add(61_000, Ordering::SeqCst);
+    until("R-1's second text accepted", || async {
+        smsc_id("R-1", 2).await.is_some()
+    })
+    .await;
+    tokio::time::sleep(RECEIPTS_EVERY + POLL).await;
+    assert_eq!(status(&store, id).await.0, CampaignStatus::Running);
+    let again = smsc_id("R-1", 2).await.unwrap();
+    let at = clock.load(Ordering::SeqCst);
+    store.apply_receipt(&again, "delivered", at).await.unwrap();
+    until("done", || async {
+        status(&store, id).await.0 == CampaignStatus::Done
+    })
+    .await;
+    tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("the run ends")
+        .unwrap();
+    let messages = store.campaign_messages(id, None, 100).await.unwrap();
+    let r1: Vec<_> = messages
+        .iter()
+        .filter(|m| m.account == "R-1")
+        .map(|m| (m.attempt, m.status.as_str()))
+        .collect();
+    assert_eq!(r1, vec![(1, "undeliverable"), (2, "delivered")]);
+    assert_eq!(gateway.sent().len(), 3, "{:?}", gateway.sent());
+    let s = states(&store, id).await;
+    assert_eq!(
+        (s[0].1.as_str(), s[0].2.as_deref()),
+        ("done", Some("delivered")),
+        "{s:?}"
     );
     let _ = std::fs::remove_dir_all(dir);
 }
