@@ -58,9 +58,10 @@ pub use audit::{AuditEvent, NewAuditEvent};
 pub use call_recordings::CallRecording;
 pub use calls::{Call, CallFilter, CallIs, CallStart, CallUpdate, Disposition, NewCall};
 pub use campaigns::{
-    AttemptEnd, AttemptStart, CampaignAttempt, CampaignFigures, CampaignMessage, CampaignProgress,
-    CampaignRecord, CampaignStatus, CampaignTarget, DailyCap, DncEntry, ListRule, NewCampaign,
-    NewDnc, NewMessage, NewTarget, ReceiptApplied, RuleRow, TargetFilter,
+    AttemptEnd, AttemptStart, AttemptToStart, CampaignAttempt, CampaignFigures, CampaignMessage,
+    CampaignProgress, CampaignRecord, CampaignStatus, CampaignTarget, DailyCap, DncEntry, ListRule,
+    NewCampaign, NewDnc, NewMessage, NewTarget, ReceiptApplied, RuleRow, TargetFilter,
+    TargetStateChange,
 };
 pub use changes::{Changes, TicketChange};
 pub use cis::{NewBill, NewCustomer, NewDistrict, NewNotice};

@@ -39,6 +39,15 @@ pub struct DailyCap {
     pub to: Millis,
 }
 
+/// An attempt to store before its call is placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptToStart {
+    pub target_id: i64,
+    pub attempt: i64,
+    pub number: String,
+    pub at: Millis,
+}
+
 /// What storing an attempt before its call came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptStart {
@@ -202,77 +211,123 @@ impl Store {
         at: Millis,
         cap: Option<DailyCap>,
     ) -> Result<AttemptStart> {
-        let t = self
-            .campaign_target(target_id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("campaign target", target_id))?;
-        let c = self.existing_campaign(t.campaign_id).await?;
-        if c.status != CampaignStatus::Running {
-            return Err(StoreError::Conflict(format!(
-                "the campaign is {}: no call is placed",
-                c.status.as_str()
-            )));
+        let one = AttemptToStart {
+            target_id,
+            attempt,
+            number: number.to_string(),
+            at,
+        };
+        let mut started = self.start_campaign_attempts(&[one], cap).await?;
+        started
+            .pop()
+            .ok_or_else(|| StoreError::Conflict("the attempt was not stored".into()))
+    }
+
+    /// Stores attempts of one campaign's targets before their calls are placed, as
+    /// [`Store::start_campaign_attempt_within`] does each (in order: a later one counts the
+    /// earlier ones against the per-customer limit), in one transaction: one write however
+    /// many the dial loop has (it batches the dials that fell due together, so a slow disk
+    /// does not slow the pacing). One result per attempt, in order.
+    pub async fn start_campaign_attempts(
+        &self,
+        starts: &[AttemptToStart],
+        cap: Option<DailyCap>,
+    ) -> Result<Vec<AttemptStart>> {
+        let mut targets = Vec::with_capacity(starts.len());
+        for s in starts {
+            let t = self
+                .campaign_target(s.target_id)
+                .await?
+                .ok_or_else(|| StoreError::not_found("campaign target", s.target_id))?;
+            targets.push(t);
+        }
+        let mut campaigns: Vec<i64> = targets.iter().map(|t| t.campaign_id).collect();
+        campaigns.dedup();
+        if campaigns.len() > 1 {
+            return Err(StoreError::invalid(
+                "target_id",
+                "the targets of one campaign",
+            ));
+        }
+        if let Some(id) = campaigns.first() {
+            let c = self.existing_campaign(*id).await?;
+            if c.status != CampaignStatus::Running {
+                return Err(StoreError::Conflict(format!(
+                    "the campaign is {}: no call is placed",
+                    c.status.as_str()
+                )));
+            }
         }
         let mut tx = self.write.begin().await?;
-        let listed: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM do_not_call WHERE number = $1 OR account = $2",
-        )
-        .bind(crate::rules::normalize_phone(number).unwrap_or_else(|| number.to_string()))
-        .bind(t.account.clone())
-        .fetch_one(&mut *tx)
-        .await?;
-        if listed > 0 {
-            tx.rollback().await?;
-            return Ok(AttemptStart::DoNotCall);
-        }
-        if let Some(cap) = cap {
-            if self.backend() == Backend::Postgres {
+        if cap.is_some() && self.backend() == Backend::Postgres {
+            // In one order, so that two campaigns' batches never wait on each other in turn.
+            let accounts: std::collections::BTreeSet<&str> =
+                targets.iter().map(|t| t.account.as_str()).collect();
+            for account in accounts {
                 sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
                     .bind(DAILY_LIMIT_LOCK)
-                    .bind(t.account.clone())
+                    .bind(account.to_string())
                     .execute(&mut *tx)
                     .await?;
             }
-            let placed: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM campaign_attempts WHERE account = $1 \
-                 AND dialled_at >= $2 AND dialled_at < $3",
+        }
+        let mut out = Vec::with_capacity(starts.len());
+        for (s, t) in starts.iter().zip(&targets) {
+            let listed: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM do_not_call WHERE number = $1 OR account = $2",
             )
+            .bind(crate::rules::normalize_phone(&s.number).unwrap_or_else(|| s.number.clone()))
             .bind(t.account.clone())
-            .bind(cap.from)
-            .bind(cap.to)
             .fetch_one(&mut *tx)
             .await?;
-            if placed >= i64::from(cap.max) {
-                tx.rollback().await?;
-                return Ok(AttemptStart::OverDailyLimit(placed));
+            if listed > 0 {
+                out.push(AttemptStart::DoNotCall);
+                continue;
             }
+            if let Some(cap) = cap {
+                let placed: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM campaign_attempts WHERE account = $1 \
+                     AND dialled_at >= $2 AND dialled_at < $3",
+                )
+                .bind(t.account.clone())
+                .bind(cap.from)
+                .bind(cap.to)
+                .fetch_one(&mut *tx)
+                .await?;
+                if placed >= i64::from(cap.max) {
+                    out.push(AttemptStart::OverDailyLimit(placed));
+                    continue;
+                }
+            }
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO campaign_attempts (campaign_id, target_id, account, attempt, \
+                 number, dialled_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING \
+                 RETURNING id",
+            )
+            .bind(t.campaign_id)
+            .bind(s.target_id)
+            .bind(t.account.clone())
+            .bind(s.attempt)
+            .bind(s.number.clone())
+            .bind(s.at)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(id) = id else {
+                out.push(AttemptStart::StoredBefore);
+                continue;
+            };
+            sqlx::query(
+                "UPDATE campaign_targets SET state = 'in_progress', due_at = NULL, \
+                 updated_at = $1 WHERE id = $2",
+            )
+            .bind(s.at)
+            .bind(s.target_id)
+            .execute(&mut *tx)
+            .await?;
+            out.push(AttemptStart::Started(id));
         }
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO campaign_attempts (campaign_id, target_id, account, attempt, number, \
-             dialled_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(t.campaign_id)
-        .bind(target_id)
-        .bind(t.account.clone())
-        .bind(attempt)
-        .bind(number.to_string())
-        .bind(at)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(id) = id else {
-            tx.rollback().await?;
-            return Ok(AttemptStart::StoredBefore);
-        };
-        sqlx::query(
-            "UPDATE campaign_targets SET state = 'in_progress', due_at = NULL, \
-             updated_at = $1 WHERE id = $2",
-        )
-        .bind(at)
-        .bind(target_id)
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
-        Ok(AttemptStart::Started(id))
+        Ok(out)
     }
 
     /// Completes attempt `attempt` of target `target_id` and notes its result as the
@@ -285,51 +340,74 @@ impl Store {
         end: &AttemptEnd,
     ) -> Result<bool> {
         check_end(end)?;
-        let mut tx = self.write.begin().await?;
-        let n = sqlx::query(
-            "UPDATE campaign_attempts SET ended_at = $1, result = $2, talk_ms = $3, keys = $4, \
-             promise_fen = $5, promise_by = $6, rating = $7, note = $8, call_id = $9 \
-             WHERE target_id = $10 AND attempt = $11 AND ended_at IS NULL",
-        )
-        .bind(end.at)
-        .bind(end.result.clone())
-        .bind(end.talk_ms)
-        .bind(end.keys.clone())
-        .bind(end.promise_fen)
-        .bind(end.promise_by.clone())
-        .bind(end.rating)
-        .bind(end.note.clone())
-        .bind(end.call_id)
-        .bind(target_id)
-        .bind(attempt)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            let known: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM campaign_attempts WHERE target_id = $1 AND attempt = $2",
-            )
-            .bind(target_id)
-            .bind(attempt)
-            .fetch_one(&mut *tx)
+        let mut ended = self
+            .end_campaign_attempts(&[(target_id, attempt, end.clone())])
             .await?;
-            tx.rollback().await?;
-            if known == 0 {
-                return Err(StoreError::not_found(
-                    "campaign attempt",
-                    format!("{target_id}/{attempt}"),
-                ));
-            }
-            return Ok(false);
+        match ended.pop() {
+            Some(Some(done)) => Ok(done),
+            _ => Err(StoreError::not_found(
+                "campaign attempt",
+                format!("{target_id}/{attempt}"),
+            )),
         }
-        sqlx::query("UPDATE campaign_targets SET last_result = $1, updated_at = $2 WHERE id = $3")
+    }
+
+    /// Completes attempts as [`Store::end_campaign_attempt`] does each, in one transaction
+    /// (the dial loop stores the ends that came together in one write). One answer per
+    /// end, in order: `Some(true)` stored, `Some(false)` it had ended already, `None` no such
+    /// attempt. An end that does not check out (a rating out of 1 to 5, say) refuses them all.
+    pub async fn end_campaign_attempts(
+        &self,
+        ends: &[(i64, i64, AttemptEnd)],
+    ) -> Result<Vec<Option<bool>>> {
+        for (_, _, end) in ends {
+            check_end(end)?;
+        }
+        let mut tx = self.write.begin().await?;
+        let mut out = Vec::with_capacity(ends.len());
+        for (target_id, attempt, end) in ends {
+            let n = sqlx::query(
+                "UPDATE campaign_attempts SET ended_at = $1, result = $2, talk_ms = $3, \
+                 keys = $4, promise_fen = $5, promise_by = $6, rating = $7, note = $8, \
+                 call_id = $9 WHERE target_id = $10 AND attempt = $11 AND ended_at IS NULL",
+            )
+            .bind(end.at)
+            .bind(end.result.clone())
+            .bind(end.talk_ms)
+            .bind(end.keys.clone())
+            .bind(end.promise_fen)
+            .bind(end.promise_by.clone())
+            .bind(end.rating)
+            .bind(end.note.clone())
+            .bind(end.call_id)
+            .bind(*target_id)
+            .bind(*attempt)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                let known: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM campaign_attempts WHERE target_id = $1 AND attempt = $2",
+                )
+                .bind(*target_id)
+                .bind(*attempt)
+                .fetch_one(&mut *tx)
+                .await?;
+                out.push((known > 0).then_some(false));
+                continue;
+            }
+            sqlx::query(
+                "UPDATE campaign_targets SET last_result = $1, updated_at = $2 WHERE id = $3",
+            )
             .bind(end.result.clone())
             .bind(end.at)
-            .bind(target_id)
+            .bind(*target_id)
             .execute(&mut *tx)
             .await?;
+            out.push(Some(true));
+        }
         tx.commit().await?;
-        Ok(true)
+        Ok(out)
     }
 
     /// Closes campaign `campaign_id`'s attempts that have no end (the engine stopped during

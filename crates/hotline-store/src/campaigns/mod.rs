@@ -20,12 +20,14 @@ use crate::error::{Result, StoreError};
 use crate::lifecycle::Millis;
 
 pub use attempts::{
-    AttemptEnd, AttemptStart, CampaignAttempt, CampaignProgress, DailyCap, RESULTS,
+    AttemptEnd, AttemptStart, AttemptToStart, CampaignAttempt, CampaignProgress, DailyCap, RESULTS,
 };
 pub use dnc::{DncEntry, NewDnc, DNC_SOURCES};
 pub use figures::{AttemptCount, CampaignFigures, LiveCampaign, PromiseCount};
 pub use messages::{CampaignMessage, NewMessage, ReceiptApplied, MESSAGE_STATUSES};
-pub use targets::{CampaignTarget, ListRule, NewTarget, RuleRow, TargetFilter, TARGET_STATES};
+pub use targets::{
+    CampaignTarget, ListRule, NewTarget, RuleRow, TargetFilter, TargetStateChange, TARGET_STATES,
+};
 
 /// Longest campaign name, in characters.
 pub const MAX_NAME: usize = 100;

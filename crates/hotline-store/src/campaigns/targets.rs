@@ -47,6 +47,20 @@ pub struct CampaignTarget {
     pub updated_at: Millis,
 }
 
+/// A target's state as the dialler decided it, to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetStateChange {
+    pub id: i64,
+    /// One of [`TARGET_STATES`].
+    pub state: String,
+    /// When a retry is due.
+    pub due_at: Option<Millis>,
+    /// The last result, for a final state (kept when `None`).
+    pub last_result: Option<String>,
+    /// Why it was skipped (kept when `None`).
+    pub skipped: Option<String>,
+}
+
 /// The target states.
 pub const TARGET_STATES: [&str; 6] = [
     "pending",
@@ -232,27 +246,57 @@ impl Store {
         skipped: Option<&str>,
         now: Millis,
     ) -> Result<()> {
-        if !TARGET_STATES.contains(&state) {
-            return Err(StoreError::invalid("state", TARGET_STATES.join(", ")));
-        }
-        let n = sqlx::query(
-            "UPDATE campaign_targets SET state = $1, due_at = $2, \
-             last_result = COALESCE($3, last_result), skipped = COALESCE($4, skipped), \
-             updated_at = $5 WHERE id = $6",
-        )
-        .bind(state)
-        .bind(due_at)
-        .bind(last_result.map(str::to_string))
-        .bind(skipped.map(|s| s.chars().take(500).collect::<String>()))
-        .bind(now)
-        .bind(id)
-        .execute(&self.write)
-        .await?
-        .rows_affected();
-        if n == 0 {
+        let change = TargetStateChange {
+            id,
+            state: state.to_string(),
+            due_at,
+            last_result: last_result.map(str::to_string),
+            skipped: skipped.map(str::to_string),
+        };
+        if self.set_target_states(&[change], now).await? == 0 {
             return Err(StoreError::not_found("campaign target", id));
         }
         Ok(())
+    }
+
+    /// Sets targets' states as [`Store::set_target_state`] does each, in one transaction
+    /// (the dial loop stores the changes one step of the dialler made in one write): how
+    /// many targets were found. A state not in [`TARGET_STATES`] refuses them all.
+    pub async fn set_target_states(
+        &self,
+        changes: &[TargetStateChange],
+        now: Millis,
+    ) -> Result<u64> {
+        if changes
+            .iter()
+            .any(|c| !TARGET_STATES.contains(&c.state.as_str()))
+        {
+            return Err(StoreError::invalid("state", TARGET_STATES.join(", ")));
+        }
+        let mut tx = self.write.begin().await?;
+        let mut found = 0;
+        for c in changes {
+            found += sqlx::query(
+                "UPDATE campaign_targets SET state = $1, due_at = $2, \
+                 last_result = COALESCE($3, last_result), skipped = COALESCE($4, skipped), \
+                 updated_at = $5 WHERE id = $6",
+            )
+            .bind(c.state.clone())
+            .bind(c.due_at)
+            .bind(c.last_result.clone())
+            .bind(
+                c.skipped
+                    .as_ref()
+                    .map(|s| s.chars().take(500).collect::<String>()),
+            )
+            .bind(now)
+            .bind(c.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(found)
     }
 
     /// The customers `rule` chooses on `now`, in account order.

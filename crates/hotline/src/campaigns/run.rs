@@ -4,6 +4,11 @@
 //! attempt, then place the call; store target states; mark the campaign paused or done) and
 //! feed it each call's outcome (stored first, an opt-out put on the do-not-call list). Ends
 //! when the campaign is stopped or done and no call is under way.
+//!
+//! The loop never writes one row at a time: the dials one step of the dialler makes are
+//! stored in one transaction, so are the target states it sets and the ends of the calls that
+//! ended together. When the store is slow the dialler's bucket saves up tokens (its burst),
+//! the next step dials several, and one write carries them: the pacing holds on a busy disk.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,7 +18,8 @@ use hotline_campaign::{
     Settings, SkipReason, StoredTarget, Target, TargetId, TargetState,
 };
 use hotline_store::{
-    AttemptEnd, AttemptStart, CampaignRecord, CampaignStatus, DailyCap, TargetFilter,
+    AttemptEnd, AttemptStart, AttemptToStart, CampaignRecord, CampaignStatus, DailyCap,
+    TargetFilter,
 };
 use tokio::sync::mpsc;
 use tracing::{info, warn};
@@ -109,8 +115,12 @@ pub async fn run_campaign(env: RunnerEnv, id: i64) {
     // dialler says so once).
     let mut finished = false;
     loop {
-        for a in std::mem::take(&mut actions) {
-            finished |= run.carry_out(a, &mut dialler).await;
+        while !actions.is_empty() {
+            let (end, more) = run
+                .carry_out_all(std::mem::take(&mut actions), &mut dialler)
+                .await;
+            finished |= end;
+            actions = more;
         }
         if finished && run.in_flight == 0 {
             info!(campaign = id, "campaign run ends");
@@ -123,12 +133,19 @@ pub async fn run_campaign(env: RunnerEnv, id: i64) {
             .unwrap_or(POLL)
             .min(POLL);
         tokio::select! {
-            Some((target, attempt, outcome)) = rx.recv() => {
-                run.in_flight = run.in_flight.saturating_sub(1);
-                if let Some(board) = run.env.preview.as_ref().filter(|_| run.preview_queue.is_some()) {
-                    board.remove(id, target);
+            Some(first) = rx.recv() => {
+                // The calls that ended meanwhile too: their ends are stored in one write.
+                let mut ended = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    ended.push(more);
                 }
-                actions = run.ended(&mut dialler, target, attempt, outcome).await;
+                run.in_flight = run.in_flight.saturating_sub(ended.len());
+                if let Some(board) = run.env.preview.as_ref().filter(|_| run.preview_queue.is_some()) {
+                    for (target, _, _) in &ended {
+                        board.remove(id, *target);
+                    }
+                }
+                actions = run.ended(&mut dialler, ended).await;
             }
             Some(decision) = next_decision(&mut decisions) => {
                 actions = run.decided(&mut dialler, decision).await;
@@ -446,71 +463,127 @@ impl Run {
         d.handle(now, Event::FreeAgents(free))
     }
 
-    /// Carries out one action; `true` when the run is over (stopped or done).
-    async fn carry_out(&mut self, a: Action, d: &mut hotline_campaign::Dialler) -> bool {
+    /// Carries out one step's actions: the targets' new states stored in one write, then
+    /// the dials (their attempts stored in one write, then placed), then the rest in order.
+    /// `true` when the run is over (stopped or done); the dialler's further actions.
+    async fn carry_out_all(
+        &mut self,
+        actions: Vec<Action>,
+        d: &mut hotline_campaign::Dialler,
+    ) -> (bool, Vec<Action>) {
+        let mut states = Vec::new();
+        let mut dials = Vec::new();
+        let mut rest = Vec::new();
+        for a in actions {
+            match a {
+                Action::Target { target, state } => states.push(state_change(target, &state)),
+                Action::Dial {
+                    target,
+                    number,
+                    attempt,
+                } => dials.push((target, attempt, number)),
+                other => rest.push(other),
+            }
+        }
+        self.store_states(&states).await;
+        let mut more = self.dial_all(dials, d).await;
+        let mut end = false;
+        for a in rest {
+            let (over, next) = self.carry_out(a, d).await;
+            end |= over;
+            more.extend(next);
+        }
+        (end, more)
+    }
+
+    /// Stores the targets' new states (one write).
+    async fn store_states(&self, states: &[hotline_store::TargetStateChange]) {
+        if states.is_empty() {
+            return;
+        }
+        if let Err(e) = self.env.store.set_target_states(states, self.now()).await {
+            warn!(campaign = self.campaign.id, targets = states.len(), error = %e, "target states not stored");
+        }
+    }
+
+    /// Stores the dials' attempts in one write, the per-customer limit and the do-not-call
+    /// list checked with each, and places the calls of those stored; what the dialler says
+    /// of the others (the limit used up by another campaign: tomorrow; on the list: skipped;
+    /// stored before, or the store refused: failed).
+    async fn dial_all(
+        &mut self,
+        dials: Vec<(TargetId, u32, String)>,
+        d: &mut hotline_campaign::Dialler,
+    ) -> Vec<Action> {
+        if dials.is_empty() {
+            return Vec::new();
+        }
+        let (id, now) = (self.campaign.id, self.now());
+        let cap = d.campaign().daily_limit.max_per_day.map(|max| {
+            let (_, from, to) = local_day(&self.env.zone, now);
+            DailyCap { max, from, to }
+        });
+        let starts: Vec<AttemptToStart> = dials
+            .iter()
+            .map(|(target, attempt, number)| AttemptToStart {
+                target_id: i64::try_from(target.0).unwrap_or(i64::MAX),
+                attempt: i64::from(*attempt),
+                number: number.clone(),
+                at: now,
+            })
+            .collect();
+        let stored = match self.env.store.start_campaign_attempts(&starts, cap).await {
+            Ok(r) => r,
+            Err(e) => {
+                warn!(campaign = id, attempts = dials.len(), error = %e, "attempts not stored: not placed");
+                vec![AttemptStart::StoredBefore; dials.len()]
+            }
+        };
+        let mut out = Vec::new();
+        let mut dnc_read = false;
+        for ((target, attempt, number), start) in dials.into_iter().zip(stored) {
+            match self
+                .after_start(target, attempt, start, d, &mut dnc_read)
+                .await
+            {
+                Ok(()) => self.place(target, attempt, number, None),
+                Err(more) => out.extend(more),
+            }
+        }
+        out
+    }
+
+    /// Carries out one action other than a dial or a target's state: `true` when the run
+    /// is over (stopped or done); the dialler's further actions.
+    async fn carry_out(
+        &mut self,
+        a: Action,
+        d: &mut hotline_campaign::Dialler,
+    ) -> (bool, Vec<Action>) {
         let store = &self.env.store;
         let id = self.campaign.id;
         let now = self.now();
         match a {
-            Action::Dial {
-                target,
-                number,
-                attempt,
-            } => {
-                let more = match self.start_attempt(target, attempt, &number, d).await {
-                    Ok(()) => {
-                        self.place(target, attempt, number, None);
-                        Vec::new()
-                    }
-                    Err(more) => more,
-                };
-                for m in more {
-                    Box::pin(self.carry_out(m, d)).await;
-                }
-                false
+            Action::Dial { .. } | Action::Target { .. } => {
+                // Batched by carry_out_all.
+                let (end, more) = Box::pin(self.carry_out_all(vec![a], d)).await;
+                (end, more)
             }
             Action::Preview {
                 target,
                 number,
                 attempt,
-            } => {
-                let more = self.offer(target, attempt, number, d).await;
-                for m in more {
-                    Box::pin(self.carry_out(m, d)).await;
-                }
-                false
-            }
-            Action::Target { target, state } => {
-                let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
-                let (name, due, last, skipped) = match &state {
-                    TargetState::Pending => ("pending", None, None, None),
-                    TargetState::Due(at) => ("due", Some(*at), None, None),
-                    TargetState::InProgress { .. } => ("in_progress", None, None, None),
-                    TargetState::Done(r) => ("done", None, Some(result_name(*r)), None),
-                    TargetState::GivenUp(r) => ("given_up", None, Some(result_name(*r)), None),
-                    TargetState::Skipped(SkipReason::DoNotCall) => {
-                        ("skipped", None, None, Some("do_not_call".to_string()))
-                    }
-                    TargetState::Skipped(SkipReason::Agent(why)) => {
-                        ("skipped", None, None, Some(why.clone()))
-                    }
-                };
-                if let Err(e) = store
-                    .set_target_state(tid, name, due, last, skipped.as_deref(), now)
-                    .await
-                {
-                    warn!(campaign = id, target = tid, error = %e, "target state not stored");
-                }
-                false
-            }
+            } => (false, self.offer(target, attempt, number, d).await),
             Action::Paused { reason } => {
                 if let PauseReason::RouteDown(why) = reason {
                     self.refuse(&format!("the route is down: {why}")).await;
                 }
-                false
+                (false, Vec::new())
             }
-            Action::Resumed | Action::Throttled { .. } | Action::Unthrottled { .. } => false,
-            Action::Stopped => true,
+            Action::Resumed | Action::Throttled { .. } | Action::Unthrottled { .. } => {
+                (false, Vec::new())
+            }
+            Action::Stopped => (true, Vec::new()),
             Action::Done => {
                 if let Err(e) = store
                     .set_campaign_status(id, CampaignStatus::Done, None, now)
@@ -519,14 +592,13 @@ impl Run {
                     warn!(campaign = id, error = %e, "campaign not marked done");
                 }
                 info!(campaign = id, "campaign done: every target is final");
-                true
+                (true, Vec::new())
             }
         }
     }
 
     /// Stores attempt `attempt` of `target` before its call is placed, the per-customer
-    /// limit taken with it; `Err` with what the dialler says when it is not to be placed
-    /// (the limit used up by another campaign: tomorrow; stored before or refused: failed).
+    /// limit taken with it; `Err` with what the dialler says when it is not to be placed.
     async fn start_attempt(
         &mut self,
         target: TargetId,
@@ -534,21 +606,46 @@ impl Run {
         number: &str,
         d: &mut hotline_campaign::Dialler,
     ) -> Result<(), Vec<Action>> {
-        let (id, now) = (self.campaign.id, self.now());
+        let now = self.now();
         let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
         let cap = d.campaign().daily_limit.max_per_day.map(|max| {
             let (_, from, to) = local_day(&self.env.zone, now);
             DailyCap { max, from, to }
         });
-        match self
+        let start = match self
             .env
             .store
             .start_campaign_attempt_within(tid, i64::from(attempt), number, now, cap)
             .await
         {
-            Ok(AttemptStart::Started(_)) => Ok(()),
-            Ok(AttemptStart::OverDailyLimit(placed)) => {
-                // Another campaign called the customer since the counts were read.
+            Ok(start) => start,
+            Err(e) => {
+                warn!(campaign = self.campaign.id, target = tid, error = %e, "attempt not stored");
+                AttemptStart::StoredBefore
+            }
+        };
+        self.after_start(target, attempt, start, d, &mut false)
+            .await
+    }
+
+    /// What storing attempt `attempt` of `target` came to: `Ok` to place the call, else
+    /// what the dialler says (the limit used up by another campaign since the counts were
+    /// read: tomorrow; on the do-not-call list since it last heard: skipped, the list read
+    /// once for all of a batch (`dnc_read`); stored before or not stored: failed, the rules
+    /// decide).
+    async fn after_start(
+        &mut self,
+        target: TargetId,
+        attempt: u32,
+        start: AttemptStart,
+        d: &mut hotline_campaign::Dialler,
+        dnc_read: &mut bool,
+    ) -> Result<(), Vec<Action>> {
+        let (id, now) = (self.campaign.id, self.now());
+        let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
+        match start {
+            AttemptStart::Started(_) => Ok(()),
+            AttemptStart::OverDailyLimit(placed) => {
                 info!(
                     campaign = id,
                     target = tid,
@@ -557,17 +654,21 @@ impl Run {
                 );
                 Err(d.handle(now, Event::DailyLimitReached { target, attempt }))
             }
-            Ok(AttemptStart::DoNotCall) => {
+            AttemptStart::DoNotCall => {
                 info!(
                     campaign = id,
                     target = tid,
                     "on the do-not-call list since the dialler last heard: not placed"
                 );
-                let mut out = self.feed_dnc(d, now).await;
+                let mut out = Vec::new();
+                if !*dnc_read {
+                    *dnc_read = true;
+                    out = self.feed_dnc(d, now).await;
+                }
                 out.extend(d.handle(now, Event::DoNotCallRefused { target, attempt }));
                 Err(out)
             }
-            Ok(AttemptStart::StoredBefore) | Err(_) => {
+            AttemptStart::StoredBefore => {
                 // Stored before (never placed twice), or the store refused: the attempt
                 // counts as failed and the rules decide what follows.
                 warn!(
@@ -653,43 +754,69 @@ impl Run {
         }
     }
 
-    /// Stores how an attempt ended and tells the dialler.
+    /// Stores how the attempts that ended together ended (one write) and tells the dialler
+    /// of each (a follow-up's rating to its ticket, an opt-out to the do-not-call list).
     async fn ended(
+        &mut self,
+        d: &mut hotline_campaign::Dialler,
+        outcomes: Vec<(TargetId, u32, PlaceOutcome)>,
+    ) -> Vec<Action> {
+        let now = self.now();
+        let results: Vec<CallResult> = outcomes
+            .iter()
+            .map(|(_, _, o)| {
+                if o.opted_out {
+                    CallResult::OptedOut
+                } else {
+                    o.result.unwrap_or(CallResult::Failed)
+                }
+            })
+            .collect();
+        let ends: Vec<(i64, i64, AttemptEnd)> = outcomes
+            .iter()
+            .zip(&results)
+            .map(|((target, attempt, o), result)| {
+                let end = AttemptEnd {
+                    result: result_name(*result).into(),
+                    at: now,
+                    talk_ms: o.talk_ms,
+                    keys: o.keys.clone(),
+                    promise_fen: o.promise_fen,
+                    promise_by: o.promise_by.map(|d| d.to_string()),
+                    rating: o.rating,
+                    note: o.note.clone().or(o.route_failure.clone()),
+                    call_id: None,
+                };
+                let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
+                (tid, i64::from(*attempt), end)
+            })
+            .collect();
+        // Each target notes its attempt's result as its last (a retry keeps it) in the same
+        // write.
+        if let Err(e) = self.env.store.end_campaign_attempts(&ends).await {
+            warn!(campaign = self.campaign.id, attempts = ends.len(), error = %e, "attempt results not stored");
+        }
+        let mut out = Vec::new();
+        for ((target, attempt, o), result) in outcomes.into_iter().zip(results) {
+            out.extend(self.one_ended(d, target, attempt, &o, result, now).await);
+        }
+        out
+    }
+
+    /// Tells the dialler how attempt `attempt` of `target` ended (stored already): a
+    /// follow-up's rating to its ticket, an opt-out to the do-not-call list, route failures
+    /// in a row counted.
+    async fn one_ended(
         &mut self,
         d: &mut hotline_campaign::Dialler,
         target: TargetId,
         attempt: u32,
-        o: PlaceOutcome,
+        o: &PlaceOutcome,
+        result: CallResult,
+        now: i64,
     ) -> Vec<Action> {
-        let now = self.now();
-        let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
-        let result = if o.opted_out {
-            CallResult::OptedOut
-        } else {
-            o.result.unwrap_or(CallResult::Failed)
-        };
-        let end = AttemptEnd {
-            result: result_name(result).into(),
-            at: now,
-            talk_ms: o.talk_ms,
-            keys: o.keys.clone(),
-            promise_fen: o.promise_fen,
-            promise_by: o.promise_by.map(|d| d.to_string()),
-            rating: o.rating,
-            note: o.note.clone().or(o.route_failure.clone()),
-            call_id: None,
-        };
-        // The target notes it as its last result (a retry keeps it) in the same write.
-        if let Err(e) = self
-            .env
-            .store
-            .end_campaign_attempt(tid, i64::from(attempt), &end)
-            .await
-        {
-            warn!(campaign = self.campaign.id, target = tid, error = %e, "attempt result not stored");
-        }
         if result == CallResult::Answered {
-            self.follow_up(target, &o, now).await;
+            self.follow_up(target, o, now).await;
         }
         let mut out = Vec::new();
         if o.opted_out {
@@ -738,6 +865,28 @@ impl Run {
             },
         ));
         out
+    }
+}
+
+/// A target's new state as the store keeps it.
+fn state_change(target: TargetId, state: &TargetState) -> hotline_store::TargetStateChange {
+    let (name, due, last, skipped) = match state {
+        TargetState::Pending => ("pending", None, None, None),
+        TargetState::Due(at) => ("due", Some(*at), None, None),
+        TargetState::InProgress { .. } => ("in_progress", None, None, None),
+        TargetState::Done(r) => ("done", None, Some(result_name(*r)), None),
+        TargetState::GivenUp(r) => ("given_up", None, Some(result_name(*r)), None),
+        TargetState::Skipped(SkipReason::DoNotCall) => {
+            ("skipped", None, None, Some("do_not_call".to_string()))
+        }
+        TargetState::Skipped(SkipReason::Agent(why)) => ("skipped", None, None, Some(why.clone())),
+    };
+    hotline_store::TargetStateChange {
+        id: i64::try_from(target.0).unwrap_or(i64::MAX),
+        state: name.to_string(),
+        due_at: due,
+        last_result: last.map(str::to_string),
+        skipped,
     }
 }
 
