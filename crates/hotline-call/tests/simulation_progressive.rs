@@ -110,7 +110,14 @@ fn a_progressive_customer_is_connected_to_a_free_agent_with_a_screen_pop() {
         sim.ringing(1).is_none(),
         "no agent rung before the customer answers"
     );
+    assert!(sim.campaign_answered.is_empty(), "not answered yet");
     sim.answer(c);
+    assert_eq!(
+        sim.campaign_answered,
+        vec![1],
+        "the runner hears of the answer at once (the agent it was placed for is let go)"
+    );
+    assert!(sim.campaigned.is_empty(), "the outcome comes at the end");
     let a = sim
         .ringing(1)
         .expect("the agent's phone rings at the answer");

@@ -132,11 +132,12 @@ impl CallCore {
         let Some(leg) = c.campaign_mut() else { return };
         leg.answered_at = Some(now);
         leg.answered_ms = Some(unix_ms);
-        let (flow, target) = (leg.flow.clone(), leg.target.clone());
+        let (flow, target, id) = (leg.flow.clone(), leg.target.clone(), leg.id);
         let progressive = leg.progressive.clone();
         self.emit(Output::StartLeg(call));
         if let Some(p) = progressive {
-            return self.campaign_queue(call, p.queue, "campaign", Some(p.wait));
+            self.campaign_queue(call, p.queue, "campaign", Some(p.wait));
+            return self.emit(Output::CampaignAnswered { id });
         }
         // IVR-only: recorded from the answer, as an inbound call is (the customer left, what
         // the customer hears right: the flow's prompts, and an agent if they ask for one).

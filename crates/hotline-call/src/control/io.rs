@@ -480,6 +480,12 @@ pub enum Output {
         result: Result<(), ControlError>,
     },
     Metric(Metric),
+    /// A progressive campaign call's customer answered and waits for an agent (before its
+    /// result): the agent it was placed for is no longer to be found, the waiting customer
+    /// counts against the queue's free agents now.
+    CampaignAnswered {
+        id: u64,
+    },
     /// A campaign call's outcome (once per `Input::Campaign`).
     CampaignResult {
         id: u64,

@@ -318,6 +318,7 @@ impl Sim {
             Output::Metric(Metric::Unexpected(what)) => self.unexpected.push(what),
             Output::NotifyResult { id, outcome } => self.notified.push((id, outcome)),
             Output::CampaignResult { id, outcome } => self.campaigned.push((id, outcome)),
+            Output::CampaignAnswered { id } => self.campaign_answered.push(id),
             Output::Metric(Metric::SurveyOffered) => self.surveys.0 += 1,
             Output::Metric(Metric::SurveyAnswered) => self.surveys.1 += 1,
             Output::Metric(_) => {}

@@ -195,6 +195,8 @@ pub struct Sim {
     pub notified: Vec<(u64, NotifyOutcome)>,
     /// Campaign calls' outcomes, by the id they were asked with.
     pub campaigned: Vec<(u64, hotline_call::control::CampaignOutcome)>,
+    /// Progressive campaign calls said answered (before their outcome), by id.
+    pub campaign_answered: Vec<u64>,
     /// The REFER results reported, in order: (the referring leg, the sipfrag status).
     pub refer_results: Vec<(CallId, u16)>,
 }
@@ -424,6 +426,7 @@ impl Sim {
             surveys: (0, 0),
             notified: Vec::new(),
             campaigned: Vec::new(),
+            campaign_answered: Vec::new(),
             refer_results: Vec::new(),
         };
         sim.settle();

@@ -84,6 +84,17 @@ pub struct PlaceOutcome {
 #[async_trait::async_trait]
 pub trait Placer: Send + Sync {
     async fn place(&self, req: PlaceRequest) -> PlaceOutcome;
+
+    /// As [`Placer::place`]; a progressive call's answer (the customer picked up and waits
+    /// for an agent) is said on `answered` before the outcome. By default it is not said.
+    async fn place_and_tell(
+        &self,
+        req: PlaceRequest,
+        answered: Option<tokio::sync::oneshot::Sender<()>>,
+    ) -> PlaceOutcome {
+        drop(answered);
+        self.place(req).await
+    }
 }
 
 /// The agents' side of progressive and preview campaigns (the ACD router).
@@ -179,5 +190,7 @@ pub fn spawn(env: RunnerEnv) -> JoinHandle<()> {
 
 #[cfg(test)]
 mod preview_tests;
+#[cfg(test)]
+mod progressive_tests;
 #[cfg(test)]
 mod tests;

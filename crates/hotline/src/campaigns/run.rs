@@ -84,12 +84,15 @@ struct Run {
     /// When the campaign and the do-not-call list were last read.
     read_at: Option<i64>,
     outcomes: mpsc::UnboundedSender<(TargetId, u32, PlaceOutcome)>,
+    /// Progressive: the calls whose customer answered (and waits for an agent).
+    answers: mpsc::UnboundedSender<(TargetId, u32)>,
 }
 
 /// Runs campaign `id` until it is stopped or done (and its calls have ended).
 pub async fn run_campaign(env: RunnerEnv, id: i64) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let Some(mut run) = Run::load(env, id, tx).await else {
+    let (answers, mut answered) = mpsc::unbounded_channel();
+    let Some(mut run) = Run::load(env, id, tx, answers).await else {
         return;
     };
     let now = run.now();
@@ -147,6 +150,13 @@ pub async fn run_campaign(env: RunnerEnv, id: i64) {
                 }
                 actions = run.ended(&mut dialler, ended).await;
             }
+            Some((target, attempt)) = answered.recv() => {
+                // The customer waits for an agent now (counted against the free ones): the
+                // agent the call was placed for is let go.
+                let now = run.now();
+                actions = run.feed_free_agents(&mut dialler, now).await;
+                actions.extend(dialler.handle(now, Event::AttemptAnswered { target, attempt }));
+            }
             Some(decision) = next_decision(&mut decisions) => {
                 actions = run.decided(&mut dialler, decision).await;
             }
@@ -169,6 +179,7 @@ impl Run {
         env: RunnerEnv,
         id: i64,
         outcomes: mpsc::UnboundedSender<(TargetId, u32, PlaceOutcome)>,
+        answers: mpsc::UnboundedSender<(TargetId, u32)>,
     ) -> Option<Run> {
         let campaign = match env.store.campaign(id).await {
             Ok(Some(c)) => c,
@@ -196,6 +207,7 @@ impl Run {
             today_read: None,
             read_at: None,
             outcomes,
+            answers,
         })
     }
 
@@ -714,9 +726,20 @@ impl Run {
         };
         let placer = self.env.placer.clone();
         let tx = self.outcomes.clone();
+        // Progressive: the answer is said as it happens (the call no longer holds an agent).
+        let answered = self.progressive.as_ref().map(|_| {
+            let (said, heard) = tokio::sync::oneshot::channel::<()>();
+            let answers = self.answers.clone();
+            tokio::spawn(async move {
+                if heard.await.is_ok() {
+                    let _ = answers.send((target, attempt));
+                }
+            });
+            said
+        });
         self.in_flight += 1;
         tokio::spawn(async move {
-            let outcome = placer.place(req).await;
+            let outcome = placer.place_and_tell(req, answered).await;
             let _ = tx.send((target, attempt, outcome));
         });
     }

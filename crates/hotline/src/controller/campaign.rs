@@ -17,12 +17,22 @@ use crate::campaigns::{PlaceOutcome, PlaceRequest, Placer};
 pub struct CampaignRequest {
     call: CampaignCall,
     reply: oneshot::Sender<CampaignOutcome>,
+    answered: Option<oneshot::Sender<()>>,
 }
 
+/// Where a campaign call's outcome goes, and (progressive) word of its answer before it.
+pub(super) type Replies = (
+    oneshot::Sender<CampaignOutcome>,
+    Option<oneshot::Sender<()>>,
+);
+
 impl CampaignRequest {
-    /// The core's input (numbered `id`) and where its outcome goes.
-    pub(super) fn split(self, id: u64) -> (CampaignCall, oneshot::Sender<CampaignOutcome>) {
-        (CampaignCall { id, ..self.call }, self.reply)
+    /// The core's input (numbered `id`) and where its outcome (and answer) go.
+    pub(super) fn split(self, id: u64) -> (CampaignCall, Replies) {
+        (
+            CampaignCall { id, ..self.call },
+            (self.reply, self.answered),
+        )
     }
 }
 
@@ -151,6 +161,14 @@ pub fn outcome(o: CampaignOutcome) -> PlaceOutcome {
 #[async_trait::async_trait]
 impl Placer for CorePlacer {
     async fn place(&self, req: PlaceRequest) -> PlaceOutcome {
+        self.place_and_tell(req, None).await
+    }
+
+    async fn place_and_tell(
+        &self,
+        req: PlaceRequest,
+        answered: Option<oneshot::Sender<()>>,
+    ) -> PlaceOutcome {
         let (reply, rx) = oneshot::channel();
         let call = CampaignCall {
             id: 0,
@@ -167,7 +185,12 @@ impl Placer for CorePlacer {
                 .map(|(queue, wait)| hotline_call::control::Progressive { queue, wait }),
             preview: req.preview,
         };
-        if self.tx.send(CampaignRequest { call, reply }).is_err() {
+        let request = CampaignRequest {
+            call,
+            reply,
+            answered,
+        };
+        if self.tx.send(request).is_err() {
             return outcome(CampaignOutcome::NoRoute("the engine is stopping".into()));
         }
         match rx.await {

@@ -302,7 +302,9 @@ impl Shell {
             }
             Output::DeskReply { .. } => {}
             // Answered by the controller loop (to whoever asked).
-            Output::NotifyResult { .. } | Output::CampaignResult { .. } => {}
+            Output::NotifyResult { .. }
+            | Output::CampaignResult { .. }
+            | Output::CampaignAnswered { .. } => {}
             Output::Metric(m) => self.metric(m),
         }
     }

@@ -177,8 +177,9 @@ pub async fn run(
         HashMap::new();
     let (_keep_campaigns, idle_campaigns) = mpsc::unbounded_channel();
     let mut campaigns = campaigns.unwrap_or(idle_campaigns);
-    let mut campaigned: HashMap<u64, oneshot::Sender<hotline_call::control::CampaignOutcome>> =
-        HashMap::new();
+    // Each campaign call's outcome goes to its reply; a progressive call's answer first to
+    // its `answered`.
+    let mut campaigned: HashMap<u64, campaign::Replies> = HashMap::new();
     // One timer for the core's next deadline, moved only when the deadline moves (not made
     // anew for every input).
     let sleep = tokio::time::sleep(Duration::from_secs(3600));
@@ -199,8 +200,14 @@ pub async fn run(
                 continue;
             }
             if let Output::CampaignResult { id, outcome } = out {
-                if let Some(reply) = campaigned.remove(&id) {
+                if let Some((reply, _)) = campaigned.remove(&id) {
                     let _ = reply.send(outcome);
+                }
+                continue;
+            }
+            if let Output::CampaignAnswered { id } = out {
+                if let Some(answered) = campaigned.get_mut(&id).and_then(|(_, a)| a.take()) {
+                    let _ = answered.send(());
                 }
                 continue;
             }
@@ -237,8 +244,8 @@ pub async fn run(
             }
             Some(req) = campaigns.recv() => {
                 next_request += 1;
-                let (c, reply) = req.split(next_request);
-                campaigned.insert(next_request, reply);
+                let (c, replies) = req.split(next_request);
+                campaigned.insert(next_request, replies);
                 Some(Input::Campaign(c))
             }
             () = &mut sleep, if armed.is_some() => {
