@@ -7,9 +7,14 @@
 // row shown), starts it, pauses it with a reason (shown), resumes it, waits (bounded) for the
 // engine to pause it itself because its calls cannot be placed ("the route is down" shown),
 // downloads the results CSV (its header checked), shows the 409 of a resume made stale by the
-// API, stops it (no move left), puts a number on the do-not-call list and takes it off; an
-// agent is told the page is not theirs. A name with markup is shown as text. No dialog, page
-// error or console error may happen.
+// API, stops it (no move left), puts a number on the do-not-call list and takes it off. Then
+// an SMS campaign through the form: the channel select shows the templates, the placeholders
+// and the receipt wait (the flow, queue and mode hidden); no template is refused at the zh
+// template before anything is sent; an unknown placeholder is the server's 422, shown at the
+// zh template; fixed, it is made (the body sent and the settings read back checked), its
+// detail shows the channel 短信 and the texts' figures; started without a gateway, the engine
+// pauses it and the page shows why. An agent is told the page is not theirs. A name with
+// markup is shown as text. No dialog, page error or console error may happen.
 // Prints one line per check and "campaigns page: N passed, M failed".
 
 const fs = require("fs");
@@ -200,8 +205,126 @@ const visible = (page, sel) => page.isVisible(sel);
     check("English results", (await text(page, "#d-rrows tr[data-attempt] td:nth-child(4)")) === "failed", await text(page, "#d-rrows"));
     await page.screenshot({ path: path.join(OUT, "campaigns.png"), fullPage: true });
 
-    // An agent: told the page is the supervisors', nothing asked of the API.
     await page.click("#lang");
+
+    // An SMS campaign through the form. Every POST /api/campaigns the page sends is kept.
+    const posted = [];
+    page.on("request", (r) => {
+      if (r.method() === "POST" && new URL(r.url()).pathname === "/api/campaigns") posted.push(r.postDataJSON());
+    });
+    check("the form is a call campaign's at first: no templates shown", !(await visible(page, "#f-sms-zh")) && (await visible(page, "#f-flow")) && (await page.inputValue("#f-channel")) === "call");
+    await page.selectOption("#f-channel", "sms");
+    check(
+      "SMS: the templates and the receipt wait shown",
+      (await visible(page, "#f-sms-zh")) && (await visible(page, "#f-sms-en")) && (await visible(page, "#f-receipt")),
+    );
+    check(
+      "SMS: the flow, queue and mode hidden and disabled",
+      !(await visible(page, "#f-flow")) && !(await visible(page, "#f-queue")) && !(await visible(page, "#f-mode")) && (await page.isDisabled("#f-flow")) && (await page.isDisabled("#f-mode")),
+    );
+    const hint = await text(page, "#f-sms-hint");
+    check(
+      "the placeholders listed under the templates",
+      ["{account}", "{name}", "{amount_due}", "{months}", "{notice}", "{notice_ends}", "{ticket_kind}", "{followup_id}"].every((x) => hint.includes(x)) &&
+        !hint.includes("{amount}") &&
+        (await page.$eval("#f-sms-hint", (e) => e.previousElementSibling && e.previousElementSibling.id === "f-sms-en")),
+      hint,
+    );
+    const SMS_NAME = "短信催缴 <i>SMS</i>";
+    await page.fill("#f-name", SMS_NAME);
+    await page.fill("#f-window", "00:00-24:00");
+    await page.selectOption("#f-holidays", "false");
+    await page.selectOption("#f-rule", "arrears");
+    await page.fill("#f-min-yuan", "1");
+    await page.fill("#f-min-months", "1");
+    // No template: refused by the page, at the zh template, nothing sent.
+    await page.click("#c-form button[type=submit]");
+    await page.waitForSelector('#f-field-msg[data-field="settings.sms.templates.zh"]');
+    check("no template: refused at the zh template, nothing sent", (await page.getAttribute("#f-sms-zh", "aria-invalid")) === "true" && posted.length === 0, await text(page, "#f-field-msg"));
+    // An unknown placeholder: the server's 422 at the zh template.
+    const BAD_ZH = "{name}您好：您的水费欠费{amount}元，请及时缴纳。回复TD退订";
+    const ZH = "{name}您好：您的水费欠费{amount_due}元（{months}个月），请及时缴纳。回复TD退订";
+    const EN = "Dear {name}, your water bill is {amount_due} yuan overdue. Reply STOP to opt out";
+    await page.fill("#f-sms-zh", BAD_ZH);
+    await page.fill("#f-sms-en", EN);
+    await page.fill("#f-receipt", "600");
+    const [bad] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/api/campaigns"),
+      page.click("#c-form button[type=submit]"),
+    ]);
+    check("a bad placeholder: the API said 422", bad.status() === 422, bad.status());
+    await page.waitForSelector('#f-msg[data-kind="error"]:not([hidden])');
+    await page.waitForSelector('#f-field-msg[data-field="settings.sms.templates.zh"]');
+    const smsMsg = await text(page, "#f-field-msg");
+    check("the message names settings.sms.templates.zh and {amount}", smsMsg.startsWith("settings.sms.templates.zh") && smsMsg.includes("{amount}"), smsMsg);
+    check("the zh template is marked, the en one not", (await page.getAttribute("#f-sms-zh", "aria-invalid")) === "true" && (await page.getAttribute("#f-sms-en", "aria-invalid")) === null);
+    check("the message is beside the zh template", await page.$eval("#f-field-msg", (e) => e.previousElementSibling && e.previousElementSibling.id === "f-sms-zh"));
+    check("no SMS campaign made", (await api("GET", "/api/campaigns", token)).body.length === 1);
+    // Fixed: made.
+    await page.fill("#f-sms-zh", ZH);
+    const [good] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/api/campaigns"),
+      page.click("#c-form button[type=submit]"),
+    ]);
+    check("fixed: the API said 201", good.status() === 201, good.status());
+    await page.waitForSelector('#f-msg[data-kind="ok"]:not([hidden])');
+    const sent = posted[posted.length - 1] || {};
+    const ss = sent.settings || {};
+    check(
+      "the body sent: channel sms, mode ivr, no flow or queue, both templates, the receipt wait",
+      posted.length === 2 &&
+        ss.channel === "sms" &&
+        sent.mode === "ivr" &&
+        sent.flow === undefined &&
+        sent.queue === undefined &&
+        ss.sms &&
+        ss.sms.templates.zh === ZH &&
+        ss.sms.templates.en === EN &&
+        ss.sms.receipt_wait_secs === 600,
+      JSON.stringify(sent),
+    );
+    const smsList = (await api("GET", "/api/campaigns", token)).body.filter((x) => x.id !== c.id);
+    const sc = smsList.length === 1 ? (await api("GET", `/api/campaigns/${smsList[0].id}`, token)).body : {};
+    const sset = sc.settings || {};
+    check(
+      "read back through the API: an SMS campaign with the templates",
+      sset.channel === "sms" && sc.mode === "ivr" && sset.sms && sset.sms.templates.zh === ZH && sset.sms.templates.en === EN && sset.sms.receipt_wait_secs === 600,
+      JSON.stringify(sc),
+    );
+    check("its list from the arrears rule", sc.progress && sc.progress.targets > 0, JSON.stringify(sc.progress));
+    await page.waitForSelector(`#d-card[data-channel="sms"]`);
+    check("the form is back to a call campaign", (await page.inputValue("#f-channel")) === "call" && (await visible(page, "#f-flow")) && !(await visible(page, "#f-sms-zh")) && (await page.$("#f-field-msg")) === null);
+    check("opened: its name as text, channel 短信", (await text(page, "#d-name")) === SMS_NAME && (await text(page, "#d-channel")) === "短信", await text(page, "#d-channel"));
+    const figure = async (f) => {
+      const dd = await page.$(`#d-progress dd[data-figure="${f}"]`);
+      return dd ? ((await dd.textContent()) || "").trim() : null;
+    };
+    check(
+      "the texts' figures: targets, sent, delivered, failed",
+      (await figure("targets")) === String(sc.progress.targets) && (await figure("sms_sent")) === "0" && (await figure("sms_delivered")) === "0" && (await figure("sms_failed")) === "0" && (await page.$('#d-progress dd[data-figure="dialled"]')) === null,
+      await text(page, "#d-progress"),
+    );
+    check(
+      "the settings as applied: the templates and the receipt wait, no flow",
+      (await text(page, '#d-settings dd[data-setting="template_zh"]')) === ZH &&
+        (await text(page, '#d-settings dd[data-setting="template_en"]')) === EN &&
+        (await text(page, '#d-settings dd[data-setting="receipt_wait_secs"]')) === "600" &&
+        (await page.$('#d-settings dd[data-setting="flow"]')) === null,
+    );
+    const smsRow = `#c-rows tr[data-campaign="${sc.id}"]`;
+    await page.waitForSelector(smsRow);
+    check("listed as 短信, the name as text", (await text(page, `${smsRow} td:nth-child(4)`)) === "短信" && (await page.$$("#c-rows i")).length === 0, await text(page, smsRow));
+    await page.click("#lang");
+    check("English: the channel SMS, the figures' labels", (await text(page, "#d-channel")) === "SMS" && (await text(page, "#d-progress")).includes("Delivered"), await text(page, "#d-progress"));
+    await page.click("#lang");
+    // Started with no SMS gateway configured: the engine pauses it, the page shows why.
+    await page.click("#d-start");
+    const noGateway = await until(async () => (await text(page, "#d-reason")).includes("no SMS gateway is configured"), 30000);
+    check("started without a gateway: paused, the reason shown", noGateway && (await page.getAttribute("#d-card", "data-status")) === "paused", await text(page, "#d-reason"));
+    check("paused through the API with that reason", ((await api("GET", `/api/campaigns/${sc.id}`, token)).body.status_reason || "").includes("no SMS gateway is configured"));
+    await page.screenshot({ path: path.join(OUT, "campaigns-sms.png"), fullPage: true });
+
+    // An agent: told the page is the supervisors', nothing asked of the API.
     await page.click("#logout");
     await page.waitForSelector("#login:not([hidden])");
     await page.fill("#login-name", "zhangmin");

@@ -3,8 +3,9 @@
 // their progress (refreshed every few seconds, filtered by status), one campaign opened (its
 // status and the reason, the moves its status allows, a CSV list upload with the refused
 // rows, the settings as applied, its targets page by page, its results and their CSV), a form
-// making a campaign (settings left blank take the defaults; a list rule or none), and the
-// do-not-call list. A refusal naming a field marks that input and says why beside it.
+// making a campaign (settings left blank take the defaults; a list rule or none; a call
+// campaign or an SMS one, its templates per language), and the do-not-call list. A refusal
+// naming a field marks that input and says why beside it.
 
 (() => {
   const H = Hotline;
@@ -13,6 +14,17 @@
   const STATUSES = ["draft", "running", "paused", "stopped", "done"];
   const KINDS = ["dunning", "notice", "followup", "custom"];
   const MODES = ["ivr", "progressive", "preview"];
+  const CHANNELS = ["call", "sms"];
+  // The placeholders an SMS template may use, by the lists that give them (`PLACEHOLDERS` in
+  // crates/hotline-campaign/src/sms.rs; an unknown one is refused when the campaign is made).
+  const PLACEHOLDERS = {
+    any: ["account", "name", "tier", "district"],
+    arrears: ["amount_due", "amount_due_fen", "principal_fen", "late_fee_fen", "months"],
+    notice: ["notice", "notice_text", "notice_starts", "notice_ends", "notice_id"],
+    followups: ["ticket", "ticket_id", "ticket_kind", "closed", "followup_id"],
+  };
+  const SMS_LANGUAGES = ["zh", "en"];
+  const MAX_RECEIPT_WAIT_SECS = 259200;
   const FLOWS = { dunning: "dunning", notice: "notice", followup: "followup", custom: "" };
   const RULES = ["", "arrears", "notice", "followups", "key_accounts"];
   const TARGET_STATES = ["", "pending", "due", "in_progress", "done", "given_up", "skipped"];
@@ -106,6 +118,20 @@
       "c.notice_id": "公告编号",
       "c.fkinds": "工单类型（逗号分隔，可空）",
       "c.manager_id": "客户经理编号",
+      "c.channel": "渠道",
+      "c.sms_zh": "中文模板",
+      "c.sms_en": "英文模板",
+      "c.receipt_wait": "等待回执（秒，0–259200，默认 3600）",
+      "c.ph": "模板中可用的占位符（花括号本身写作 {{ 和 }}）：",
+      "c.ph.any": "所有名单",
+      "c.ph.arrears": "欠费名单",
+      "c.ph.notice": "公告名单",
+      "c.ph.followups": "回访名单",
+      "c.sms_need_one": "至少填写一个模板（中文或英文）",
+      "c.receipt_range": "0 到 259200 之间的整数（秒）",
+      "c.sms_sent": "已发送",
+      "c.sms_delivered": "已送达",
+      "c.sms_failed": "发送失败",
       "c.create": "新建",
       "c.created_msg": "已新建：{name}（名单 {n} 户）",
       "c.field": "{field}：{message}",
@@ -136,6 +162,11 @@
       "c.s.queue": "队列",
       "c.s.flow": "语音流程",
       "c.s.source": "名单来源",
+      "c.s.template_zh": "中文模板",
+      "c.s.template_en": "英文模板",
+      "c.s.receipt_wait_secs": "等待回执（秒）",
+      "cchannel.call": "电话",
+      "cchannel.sms": "短信",
       "cstatus.draft": "草稿",
       "cstatus.running": "进行中",
       "cstatus.paused": "已暂停",
@@ -257,6 +288,20 @@
       "c.notice_id": "Notice id",
       "c.fkinds": "Ticket kinds (comma-separated, optional)",
       "c.manager_id": "Key-account manager id",
+      "c.channel": "Channel",
+      "c.sms_zh": "Chinese template",
+      "c.sms_en": "English template",
+      "c.receipt_wait": "Wait for receipts (seconds, 0–259200, default 3600)",
+      "c.ph": "Placeholders a template may use (write {{ and }} for braces):",
+      "c.ph.any": "every list",
+      "c.ph.arrears": "arrears lists",
+      "c.ph.notice": "notice lists",
+      "c.ph.followups": "follow-up lists",
+      "c.sms_need_one": "at least one template (Chinese or English)",
+      "c.receipt_range": "a whole number of seconds, 0 to 259200",
+      "c.sms_sent": "Sent",
+      "c.sms_delivered": "Delivered",
+      "c.sms_failed": "Failed",
       "c.create": "Create",
       "c.created_msg": "Created: {name} ({n} targets)",
       "c.field": "{field}: {message}",
@@ -287,6 +332,11 @@
       "c.s.queue": "Queue",
       "c.s.flow": "Flow",
       "c.s.source": "List",
+      "c.s.template_zh": "Chinese template",
+      "c.s.template_en": "English template",
+      "c.s.receipt_wait_secs": "Wait for receipts (s)",
+      "cchannel.call": "Call",
+      "cchannel.sms": "SMS",
       "cstatus.draft": "draft",
       "cstatus.running": "running",
       "cstatus.paused": "paused",
@@ -343,6 +393,8 @@
 
   const label = (prefix, code) => H.label(prefix, code) || "—";
   const num = (v) => (v === null || v === undefined ? "—" : String(v));
+  /** Whether campaign `c` sends texts (its settings' channel; a call campaign has none). */
+  const isSms = (c) => !!(c && c.settings && c.settings.channel === "sms");
 
   async function start(agent) {
     renderSelects();
@@ -402,7 +454,7 @@
           el("td", {}, open),
           el("td", {}, el("span", { class: "badge", text: label("cstatus", c.status) })),
           el("td", { text: label("ckind", c.kind) }),
-          el("td", { text: label("cmode", c.mode) }),
+          el("td", { text: isSms(c) ? label("cchannel", "sms") : label("cmode", c.mode) }),
           el("td", { class: "mono", text: H.dateTime(c.created_at) }),
           el("td", { class: "mono", text: num(p.targets) }),
           el("td", { class: "mono", text: num(p.dialled) }),
@@ -450,6 +502,10 @@
     $("d-name").textContent = c.name;
     $("d-card").dataset.status = c.status;
     $("d-status").textContent = label("cstatus", c.status);
+    const channel = isSms(c) ? "sms" : "call";
+    $("d-card").dataset.channel = channel;
+    $("d-channel").textContent = label("cchannel", channel);
+    renderProgress(c);
     const reason = $("d-reason");
     reason.textContent = c.status_reason || "";
     reason.hidden = !c.status_reason;
@@ -462,12 +518,32 @@
     renderSettings(c);
   }
 
+  /** The campaign's figures: a call campaign's calls, an SMS campaign's texts. */
+  function renderProgress(c) {
+    const p = c.progress || {};
+    const figures = isSms(c)
+      ? [["c.targets", "targets"], ["c.sms_sent", "sms_sent"], ["c.sms_delivered", "sms_delivered"], ["c.sms_failed", "sms_failed"], ["c.remaining", "remaining"]]
+      : [["c.targets", "targets"], ["c.dialled", "dialled"], ["c.reached", "reached"], ["c.optouts", "opted_out"], ["c.remaining", "remaining"]];
+    $("d-progress").replaceChildren(...figures.flatMap(([k, f]) => [el("dt", { text: t(k) }), el("dd", { class: "mono", text: num(p[f]), data: { figure: f } })]));
+  }
+
   /** The settings as the server applies them (every default written out). */
   function renderSettings(c) {
     const s = c.settings || {};
+    const sms = s.sms || {};
+    const templates = sms.templates || {};
+    // An SMS campaign runs no flow and has no queue: its templates and receipt wait instead.
+    const channelItems = isSms(c)
+      ? [
+          ...SMS_LANGUAGES.filter((l) => templates[l]).map((l) => ["c.s.template_" + l, templates[l]]),
+          ["c.s.receipt_wait_secs", num(sms.receipt_wait_secs)],
+        ]
+      : [
+          ["c.s.flow", c.flow],
+          ["c.s.queue", c.queue || "—"],
+        ];
     const items = [
-      ["c.s.flow", c.flow],
-      ["c.s.queue", c.queue || "—"],
+      ...channelItems,
       ["c.s.source", c.source && c.source.rule ? label("crule", c.source.rule) + sourceDetail(c.source) : "—"],
       ["c.s.window", (s.window || []).join(", ")],
       ["c.s.weekdays", (s.weekdays || []).map((d) => t("wd." + d)).join(" ")],
@@ -680,6 +756,7 @@
     status.value = sv;
     options($("f-kind"), KINDS, "ckind");
     options($("f-mode"), MODES, "cmode");
+    options($("f-channel"), CHANNELS, "cchannel");
     options($("f-rule"), RULES, "crule");
     options($("d-tstate"), TARGET_STATES, "tstate");
     const hol = $("f-holidays");
@@ -699,7 +776,27 @@
       ),
     );
     if (!$("f-flow").value) $("f-flow").value = FLOWS[$("f-kind").value] || "";
+    renderPlaceholders();
     showRule();
+    showChannel();
+  }
+
+  /** The placeholders hint under the templates, grouped by the lists that give them. */
+  function renderPlaceholders() {
+    const groups = Object.entries(PLACEHOLDERS).map(([g, names]) =>
+      el("span", { class: "ph-group", data: { lists: g } }, t("c.ph." + g) + "：", ...names.flatMap((n) => [" ", el("code", { text: "{" + n + "}" })])),
+    );
+    $("f-sms-hint").replaceChildren(t("c.ph"), ...groups.flatMap((g) => [" ", g]));
+  }
+
+  /** A call campaign needs its mode, queue and flow; an SMS one (mode ivr) its templates. */
+  function showChannel() {
+    const channel = $("f-channel").value || "call";
+    for (const e of $("c-form").querySelectorAll("[data-channel]")) {
+      const on = e.dataset.channel === channel;
+      e.hidden = !on;
+      if (e.matches("input, select, textarea")) e.disabled = !on;
+    }
   }
 
   /** A new kind sets the flow to its default, unless the flow was typed by hand. */
@@ -739,9 +836,26 @@
   /** The form as the API's body: blank settings are left out (their defaults apply). */
   function body() {
     const f = $("c-form").elements;
-    const b = { name: f.name.value.trim(), kind: f.kind.value, mode: f.mode.value, flow: f.flow.value.trim() };
-    if (f.queue.value.trim()) b.queue = f.queue.value.trim();
+    const sms = $("f-channel").value === "sms";
+    // An SMS campaign's mode is ivr and it needs no flow (nor a queue).
+    const b = sms ? { name: f.name.value.trim(), kind: f.kind.value, mode: "ivr" } : { name: f.name.value.trim(), kind: f.kind.value, mode: f.mode.value, flow: f.flow.value.trim() };
+    if (!sms && f.queue.value.trim()) b.queue = f.queue.value.trim();
     const s = {};
+    if (sms) {
+      const templates = {};
+      for (const lang of SMS_LANGUAGES) {
+        const v = $("f-sms-" + lang).value.trim();
+        if (v) templates[lang] = v;
+      }
+      if (!Object.keys(templates).length) throw new Local("settings.sms.templates.zh", t("c.sms_need_one"));
+      s.channel = "sms";
+      s.sms = { templates };
+      const wait = readNumber($("f-receipt"));
+      if (wait !== undefined) {
+        if (!Number.isInteger(wait) || wait < 0 || wait > MAX_RECEIPT_WAIT_SECS) throw new Local("settings.sms.receipt_wait_secs", t("c.receipt_range"));
+        s.sms.receipt_wait_secs = wait;
+      }
+    }
     const win = $("f-window").value.trim();
     if (win) s.window = win.split(/[,，;；]+/).map((x) => x.trim()).filter(Boolean);
     const days = [...$("f-weekdays").querySelectorAll("input:checked")].map((i) => Number(i.value));
@@ -781,6 +895,8 @@
     const base = String(field).replace(/\[\d+\]$/, "");
     const byName = (n) => form.querySelector('[name="' + CSS.escape(n) + '"]');
     if (base === "settings.weekdays") return $("f-weekdays");
+    // `settings.sms.templates` (none given) or a language with no textarea: the first template.
+    if (base.startsWith("settings.sms")) return byName(base) || $("f-sms-zh");
     return byName(base) || byName(base.split(".").slice(0, 2).join(".")) || (base.startsWith("list") ? $("f-rule") : null);
   }
 
@@ -912,6 +1028,7 @@
     $("c-form").addEventListener("submit", create);
     $("f-kind").addEventListener("change", kindChanged);
     $("f-rule").addEventListener("change", showRule);
+    $("f-channel").addEventListener("change", showChannel);
     $("d-close").addEventListener("click", () => {
       C.open = null;
       $("d-card").hidden = true;
