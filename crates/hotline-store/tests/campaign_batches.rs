@@ -118,8 +118,8 @@ async fn a_batch_of_attempts_gets_one_answer_each_as_one_at_a_time_would() {
         assert_eq!(answers[2], AttemptStart::DoNotCall);
         assert_eq!(
             answers[3],
-            AttemptStart::OverDailyLimit(1),
-            "A-4 called today"
+            AttemptStart::StoredBefore,
+            "an attempt stored before is said so first (it was placed: never again)"
         );
         assert_eq!(
             answers[4],
@@ -137,12 +137,12 @@ async fn a_batch_of_attempts_gets_one_answer_each_as_one_at_a_time_would() {
             states,
             ["in_progress", "in_progress", "pending", "in_progress"]
         );
-        // Without a cap, the attempt stored before is said so.
+        // A-4's next attempt: over the limit (its first was placed today).
         let again = s
-            .start_campaign_attempts(&[start(first[3], 1, "13900004444")], None)
+            .start_campaign_attempts(&[start(first[3], 2, "13900004444")], Some(cap))
             .await
             .unwrap();
-        assert_eq!(again, vec![AttemptStart::StoredBefore]);
+        assert_eq!(again, vec![AttemptStart::OverDailyLimit(1)]);
         // Targets of two campaigns in one batch are refused whole.
         let other = running(&s, "批量二", &[target("A-9", "13900009999")]).await;
         let mixed = [

@@ -4,6 +4,8 @@
 //! during the call. The progress figures and the calls placed per customer on a day (the
 //! per-customer limit across campaigns) are counted from them.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
@@ -37,6 +39,37 @@ pub struct DailyCap {
     pub max: u32,
     pub from: Millis,
     pub to: Millis,
+}
+
+/// `n` numbered parameters from `$first`, comma-separated (an `IN` list; `NULL` when `n` is
+/// 0, which matches nothing).
+pub(crate) fn params(first: usize, n: usize) -> String {
+    if n == 0 {
+        return "NULL".into();
+    }
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Binds every value of a list, in order.
+pub(crate) trait BindAll<'q> {
+    fn bind_all<T>(self, values: impl IntoIterator<Item = T>) -> Self
+    where
+        T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Clone;
+}
+
+impl<'q> BindAll<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    fn bind_all<T>(mut self, values: impl IntoIterator<Item = T>) -> Self
+    where
+        T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Clone,
+    {
+        for v in values {
+            self = self.bind(v);
+        }
+        self
+    }
 }
 
 /// An attempt to store before its call is placed.
@@ -225,109 +258,195 @@ impl Store {
 
     /// Stores attempts of one campaign's targets before their calls are placed, as
     /// [`Store::start_campaign_attempt_within`] does each (in order: a later one counts the
-    /// earlier ones against the per-customer limit), in one transaction: one write however
-    /// many the dial loop has (it batches the dials that fell due together, so a slow disk
-    /// does not slow the pacing). One result per attempt, in order.
+    /// earlier ones against the per-customer limit), in one transaction of a handful of
+    /// statements however many there are: the dial loop stores the dials that fell due
+    /// together so, and a store slow to answer (a busy machine) does not slow the pacing.
+    /// One result per attempt, in order.
     pub async fn start_campaign_attempts(
         &self,
         starts: &[AttemptToStart],
         cap: Option<DailyCap>,
     ) -> Result<Vec<AttemptStart>> {
-        let mut targets = Vec::with_capacity(starts.len());
+        if starts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = starts.iter().map(|s| s.target_id).collect();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, campaign_id, account FROM campaign_targets WHERE id IN ({})",
+            params(1, ids.len())
+        )))
+        .bind_all(&ids)
+        .fetch_all(&self.read)
+        .await?;
+        let mut targets: HashMap<i64, (i64, String)> = HashMap::new();
+        for r in &rows {
+            targets.insert(col(r, "id")?, (col(r, "campaign_id")?, col(r, "account")?));
+        }
+        let mut campaign = None;
         for s in starts {
-            let t = self
-                .campaign_target(s.target_id)
-                .await?
+            let (c, _) = targets
+                .get(&s.target_id)
                 .ok_or_else(|| StoreError::not_found("campaign target", s.target_id))?;
-            targets.push(t);
-        }
-        let mut campaigns: Vec<i64> = targets.iter().map(|t| t.campaign_id).collect();
-        campaigns.dedup();
-        if campaigns.len() > 1 {
-            return Err(StoreError::invalid(
-                "target_id",
-                "the targets of one campaign",
-            ));
-        }
-        if let Some(id) = campaigns.first() {
-            let c = self.existing_campaign(*id).await?;
-            if c.status != CampaignStatus::Running {
-                return Err(StoreError::Conflict(format!(
-                    "the campaign is {}: no call is placed",
-                    c.status.as_str()
-                )));
+            if campaign.is_some_and(|id| id != *c) {
+                return Err(StoreError::invalid(
+                    "target_id",
+                    "the targets of one campaign",
+                ));
             }
+            campaign = Some(*c);
         }
+        let campaign_id = campaign.unwrap_or_default();
+        let c = self.existing_campaign(campaign_id).await?;
+        if c.status != CampaignStatus::Running {
+            return Err(StoreError::Conflict(format!(
+                "the campaign is {}: no call is placed",
+                c.status.as_str()
+            )));
+        }
+        let account = |s: &AttemptToStart| targets.get(&s.target_id).map(|(_, a)| a.clone());
+        let accounts: BTreeSet<String> = starts.iter().filter_map(account).collect();
+        let numbers: BTreeSet<String> = starts
+            .iter()
+            .map(|s| crate::rules::normalize_phone(&s.number).unwrap_or_else(|| s.number.clone()))
+            .collect();
         let mut tx = self.write.begin().await?;
         if cap.is_some() && self.backend() == Backend::Postgres {
             // In one order, so that two campaigns' batches never wait on each other in turn.
-            let accounts: std::collections::BTreeSet<&str> =
-                targets.iter().map(|t| t.account.as_str()).collect();
-            for account in accounts {
+            for a in &accounts {
                 sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
                     .bind(DAILY_LIMIT_LOCK)
-                    .bind(account.to_string())
+                    .bind(a.clone())
                     .execute(&mut *tx)
                     .await?;
             }
         }
-        let mut out = Vec::with_capacity(starts.len());
-        for (s, t) in starts.iter().zip(&targets) {
-            let listed: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM do_not_call WHERE number = $1 OR account = $2",
-            )
-            .bind(crate::rules::normalize_phone(&s.number).unwrap_or_else(|| s.number.clone()))
-            .bind(t.account.clone())
-            .fetch_one(&mut *tx)
+        let (mut listed_numbers, mut listed_accounts) = (BTreeSet::new(), BTreeSet::new());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT number, account FROM do_not_call WHERE number IN ({}) OR account IN ({})",
+            params(1, numbers.len()),
+            params(numbers.len() + 1, accounts.len())
+        )))
+        .bind_all(&numbers)
+        .bind_all(&accounts)
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in &rows {
+            listed_numbers.extend(col::<Option<String>>(r, "number")?);
+            listed_accounts.extend(col::<Option<String>>(r, "account")?);
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT target_id, attempt FROM campaign_attempts WHERE target_id IN ({})",
+            params(1, ids.len())
+        )))
+        .bind_all(&ids)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut stored = BTreeSet::new();
+        for r in &rows {
+            stored.insert((col::<i64>(r, "target_id")?, col::<i64>(r, "attempt")?));
+        }
+        let mut placed: HashMap<String, i64> = HashMap::new();
+        if let Some(cap) = cap {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT account, COUNT(*) AS n FROM campaign_attempts WHERE account IN ({}) \
+                 AND dialled_at >= $1 AND dialled_at < $2 GROUP BY account",
+                params(3, accounts.len())
+            )))
+            .bind(cap.from)
+            .bind(cap.to)
+            .bind_all(&accounts)
+            .fetch_all(&mut *tx)
             .await?;
-            if listed > 0 {
-                out.push(AttemptStart::DoNotCall);
-                continue;
+            for r in &rows {
+                placed.insert(col(r, "account")?, col(r, "n")?);
             }
-            if let Some(cap) = cap {
-                let placed: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM campaign_attempts WHERE account = $1 \
-                     AND dialled_at >= $2 AND dialled_at < $3",
-                )
-                .bind(t.account.clone())
-                .bind(cap.from)
-                .bind(cap.to)
-                .fetch_one(&mut *tx)
-                .await?;
-                if placed >= i64::from(cap.max) {
-                    out.push(AttemptStart::OverDailyLimit(placed));
-                    continue;
+        }
+        // Each in order, as one at a time would be answered.
+        let mut answers = Vec::with_capacity(starts.len());
+        let mut to_insert = Vec::new();
+        for s in starts {
+            let acct = account(s).unwrap_or_default();
+            let number =
+                crate::rules::normalize_phone(&s.number).unwrap_or_else(|| s.number.clone());
+            let answer = if listed_numbers.contains(&number) || listed_accounts.contains(&acct) {
+                Some(AttemptStart::DoNotCall)
+            } else if !stored.insert((s.target_id, s.attempt)) {
+                Some(AttemptStart::StoredBefore)
+            } else {
+                let n = placed.entry(acct.clone()).or_insert(0);
+                match cap {
+                    Some(cap) if *n >= i64::from(cap.max) => Some(AttemptStart::OverDailyLimit(*n)),
+                    _ => {
+                        *n += 1;
+                        to_insert.push((s, acct));
+                        None
+                    }
                 }
-            }
-            let id: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO campaign_attempts (campaign_id, target_id, account, attempt, \
-                 number, dialled_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING \
-                 RETURNING id",
-            )
-            .bind(t.campaign_id)
-            .bind(s.target_id)
-            .bind(t.account.clone())
-            .bind(s.attempt)
-            .bind(s.number.clone())
-            .bind(s.at)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(id) = id else {
-                out.push(AttemptStart::StoredBefore);
-                continue;
             };
-            sqlx::query(
+            answers.push(answer);
+        }
+        let mut ids_of: HashMap<(i64, i64), i64> = HashMap::new();
+        if !to_insert.is_empty() {
+            let values: Vec<String> = (0..to_insert.len())
+                .map(|i| {
+                    let b = i * 6;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6
+                    )
+                })
+                .collect();
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO campaign_attempts (campaign_id, target_id, account, attempt, \
+                 number, dialled_at) VALUES {} ON CONFLICT DO NOTHING \
+                 RETURNING id, target_id, attempt",
+                values.join(", ")
+            )));
+            for (s, acct) in &to_insert {
+                q = q
+                    .bind(campaign_id)
+                    .bind(s.target_id)
+                    .bind(acct.clone())
+                    .bind(s.attempt)
+                    .bind(s.number.clone())
+                    .bind(s.at);
+            }
+            for r in &q.fetch_all(&mut *tx).await? {
+                ids_of.insert((col(r, "target_id")?, col(r, "attempt")?), col(r, "id")?);
+            }
+            let started: Vec<i64> = to_insert.iter().map(|(s, _)| s.target_id).collect();
+            let at = to_insert
+                .iter()
+                .map(|(s, _)| s.at)
+                .max()
+                .unwrap_or_default();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE campaign_targets SET state = 'in_progress', due_at = NULL, \
-                 updated_at = $1 WHERE id = $2",
-            )
-            .bind(s.at)
-            .bind(s.target_id)
+                 updated_at = $1 WHERE id IN ({})",
+                params(2, started.len())
+            )))
+            .bind(at)
+            .bind_all(&started)
             .execute(&mut *tx)
             .await?;
-            out.push(AttemptStart::Started(id));
         }
         tx.commit().await?;
-        Ok(out)
+        Ok(starts
+            .iter()
+            .zip(answers)
+            .map(|(s, answer)| {
+                answer.unwrap_or_else(|| match ids_of.get(&(s.target_id, s.attempt)) {
+                    Some(id) => AttemptStart::Started(*id),
+                    // Stored meanwhile by another writer (the insert did nothing).
+                    None => AttemptStart::StoredBefore,
+                })
+            })
+            .collect())
     }
 
     /// Completes attempt `attempt` of target `target_id` and notes its result as the
@@ -365,6 +484,7 @@ impl Store {
         }
         let mut tx = self.write.begin().await?;
         let mut out = Vec::with_capacity(ends.len());
+        let mut ended: BTreeMap<(String, Millis), Vec<i64>> = BTreeMap::new();
         for (target_id, attempt, end) in ends {
             let n = sqlx::query(
                 "UPDATE campaign_attempts SET ended_at = $1, result = $2, talk_ms = $3, \
@@ -396,15 +516,23 @@ impl Store {
                 out.push((known > 0).then_some(false));
                 continue;
             }
-            sqlx::query(
-                "UPDATE campaign_targets SET last_result = $1, updated_at = $2 WHERE id = $3",
-            )
-            .bind(end.result.clone())
-            .bind(end.at)
-            .bind(*target_id)
+            ended
+                .entry((end.result.clone(), end.at))
+                .or_default()
+                .push(*target_id);
+            out.push(Some(true));
+        }
+        // The targets' last results: one statement for each result and time.
+        for ((result, at), targets) in ended {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE campaign_targets SET last_result = $1, updated_at = $2 WHERE id IN ({})",
+                params(3, targets.len())
+            )))
+            .bind(result)
+            .bind(at)
+            .bind_all(&targets)
             .execute(&mut *tx)
             .await?;
-            out.push(Some(true));
         }
         tx.commit().await?;
         Ok(out)

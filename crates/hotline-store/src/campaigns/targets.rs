@@ -14,6 +14,7 @@ use crate::error::{Result, StoreError};
 use crate::lifecycle::Millis;
 use crate::sql::{Sql, Value};
 
+use super::attempts::BindAll;
 use super::CampaignStatus;
 
 /// A target to add: the customer's account, the number to dial (already normalised), the
@@ -273,24 +274,31 @@ impl Store {
         {
             return Err(StoreError::invalid("state", TARGET_STATES.join(", ")));
         }
+        // One statement for each distinct change (most of a step's are alike: done, answered).
+        type Change = (String, Option<Millis>, Option<String>, Option<String>);
+        let mut alike: BTreeMap<Change, Vec<i64>> = BTreeMap::new();
+        for c in changes {
+            let skipped = c.skipped.as_ref().map(|s| s.chars().take(500).collect());
+            alike
+                .entry((c.state.clone(), c.due_at, c.last_result.clone(), skipped))
+                .or_default()
+                .push(c.id);
+        }
         let mut tx = self.write.begin().await?;
         let mut found = 0;
-        for c in changes {
-            found += sqlx::query(
+        for ((state, due_at, last_result, skipped), ids) in alike {
+            found += sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE campaign_targets SET state = $1, due_at = $2, \
                  last_result = COALESCE($3, last_result), skipped = COALESCE($4, skipped), \
-                 updated_at = $5 WHERE id = $6",
-            )
-            .bind(c.state.clone())
-            .bind(c.due_at)
-            .bind(c.last_result.clone())
-            .bind(
-                c.skipped
-                    .as_ref()
-                    .map(|s| s.chars().take(500).collect::<String>()),
-            )
+                 updated_at = $5 WHERE id IN ({})",
+                super::attempts::params(6, ids.len())
+            )))
+            .bind(state)
+            .bind(due_at)
+            .bind(last_result)
+            .bind(skipped)
             .bind(now)
-            .bind(c.id)
+            .bind_all(&ids)
             .execute(&mut *tx)
             .await?
             .rows_affected();
