@@ -148,6 +148,9 @@ const visible = (page, sel) => page.isVisible(sel);
     await until(async () => (await page.$$("#d-rrows tr[data-attempt]")).length >= 5, 8000);
     const attempts = await page.$$eval("#d-rrows tr[data-attempt]", (rs) => rs.map((r) => r.dataset.result));
     check("the results table: the failed attempts", attempts.length >= 5 && attempts.filter((r) => r === "failed").length >= 5, attempts.join());
+    const heads = async () => (await page.$$eval("#d-results thead th", (ths) => ths.map((h) => h.textContent.trim()))).join(" ");
+    const callHeads = await heads();
+    check("a call campaign's results under the calls' columns", callHeads === "拨打时间 户号 第几次 结果 通话 按键 承诺 备注", callHeads);
     const listed = await text(page, row);
     check("the list row shows it paused and dialled", listed.includes("已暂停"), listed);
     await page.screenshot({ path: path.join(OUT, "campaigns-paused.png"), fullPage: true });
@@ -311,11 +314,16 @@ const visible = (page, sel) => page.isVisible(sel);
         (await text(page, '#d-settings dd[data-setting="receipt_wait_secs"]')) === "600" &&
         (await page.$('#d-settings dd[data-setting="flow"]')) === null,
     );
+    // Its results are texts: their own columns (not the calls' talk, keys and promise).
+    const smsHeads = "发送时间 户号 第几次 结果 号码 分段 短信中心编号 内容或原因";
+    await until(async () => (await heads()) === smsHeads, 10000);
+    check("the results under the texts' columns", (await heads()) === smsHeads, await heads());
     const smsRow = `#c-rows tr[data-campaign="${sc.id}"]`;
     await page.waitForSelector(smsRow);
     check("listed as 短信, the name as text", (await text(page, `${smsRow} td:nth-child(4)`)) === "短信" && (await page.$$("#c-rows i")).length === 0, await text(page, smsRow));
     await page.click("#lang");
     check("English: the channel SMS, the figures' labels", (await text(page, "#d-channel")) === "SMS" && (await text(page, "#d-progress")).includes("Delivered"), await text(page, "#d-progress"));
+    check("English: the texts' columns", (await heads()) === "Sent Account Attempt Result Number Parts SMSC ids Text or reason", await heads());
     await page.click("#lang");
     // Started with no SMS gateway configured: the engine pauses it, the page shows why.
     await page.click("#d-start");

@@ -203,6 +203,21 @@
       "dncsrc.agent": "坐席",
       "dncsrc.api": "班长",
       "dncsrc.import": "导入",
+      "dncsrc.sms": "短信退订",
+      "c.sent_at": "发送时间",
+      "c.number_col": "号码",
+      "c.parts": "分段",
+      "c.smsc_ids": "短信中心编号",
+      "c.text_error": "内容或原因",
+      "mstatus.sending": "发送中",
+      "mstatus.submitted": "已提交",
+      "mstatus.delivered": "已送达",
+      "mstatus.rejected": "被拒绝",
+      "mstatus.failed": "失败（将重发）",
+      "mstatus.unknown": "未知（不再发送）",
+      "mstatus.expired": "已过期",
+      "mstatus.undeliverable": "无法送达",
+      "mstatus.deleted": "已删除",
       "wd.1": "一",
       "wd.2": "二",
       "wd.3": "三",
@@ -373,6 +388,21 @@
       "dncsrc.agent": "agent",
       "dncsrc.api": "supervisor",
       "dncsrc.import": "import",
+      "dncsrc.sms": "SMS reply",
+      "c.sent_at": "Sent",
+      "c.number_col": "Number",
+      "c.parts": "Parts",
+      "c.smsc_ids": "SMSC ids",
+      "c.text_error": "Text or reason",
+      "mstatus.sending": "sending",
+      "mstatus.submitted": "submitted",
+      "mstatus.delivered": "delivered",
+      "mstatus.rejected": "rejected",
+      "mstatus.failed": "failed (sent again)",
+      "mstatus.unknown": "unknown (never sent again)",
+      "mstatus.expired": "expired",
+      "mstatus.undeliverable": "undeliverable",
+      "mstatus.deleted": "deleted",
       "wd.1": "Mon",
       "wd.2": "Tue",
       "wd.3": "Wed",
@@ -676,8 +706,19 @@
     }
   }
 
+  /** The results table's columns: a call campaign's attempts, or an SMS campaign's texts. */
+  const CALL_HEADS = ["c.dialled_at", "c.account", "c.attempt", "c.result", "c.talk", "c.keys", "c.promise", "c.note"];
+  const SMS_HEADS = ["c.sent_at", "c.account", "c.attempt", "c.result", "c.number_col", "c.parts", "c.smsc_ids", "c.text_error"];
+
   function renderResults(all) {
     C.lastResults = all;
+    const heads = isSms(C.open) ? SMS_HEADS : CALL_HEADS;
+    $("d-results")
+      .querySelectorAll("thead th")
+      .forEach((th, i) => {
+        th.dataset.i18n = heads[i];
+        th.textContent = t(heads[i]);
+      });
     const shown = all.slice(-RESULTS_SHOWN).reverse();
     if (!shown.length) {
       $("d-rrows").replaceChildren(el("tr", {}, el("td", { class: "empty", text: t("c.no_results"), attrs: { colspan: 8 } })));
@@ -693,9 +734,9 @@
               el("td", { class: "mono", text: H.dateTime(a.created_at) }),
               el("td", { class: "mono", text: a.account }),
               el("td", { class: "mono", text: num(a.attempt) }),
-              el("td", { text: a.status || "…" }),
-              el("td", { class: "mono", text: "—" }),
-              el("td", { class: "mono", text: a.parts ? num(a.parts) + " × SMS" : "" }),
+              el("td", { text: a.status ? H.label("mstatus", a.status) || a.status : "…" }),
+              el("td", { class: "mono", text: a.number || "—" }),
+              el("td", { class: "mono", text: a.parts ? num(a.parts) : "" }),
               el("td", { text: a.smsc_ids || "" }),
               el("td", { text: a.error || a.text }),
             )
