@@ -305,10 +305,12 @@ impl Store {
         }
         let account = |s: &AttemptToStart| targets.get(&s.target_id).map(|(_, a)| a.clone());
         let accounts: BTreeSet<String> = starts.iter().filter_map(account).collect();
-        let numbers: BTreeSet<String> = starts
+        // Each number as the do-not-call list keeps it.
+        let normalised: Vec<String> = starts
             .iter()
             .map(|s| crate::rules::normalize_phone(&s.number).unwrap_or_else(|| s.number.clone()))
             .collect();
+        let numbers: BTreeSet<&String> = normalised.iter().collect();
         let mut tx = self.write.begin().await?;
         if cap.is_some() && self.backend() == Backend::Postgres {
             // In one order, so that two campaigns' batches never wait on each other in turn.
@@ -364,11 +366,9 @@ impl Store {
         // Each in order, as one at a time would be answered.
         let mut answers = Vec::with_capacity(starts.len());
         let mut to_insert = Vec::new();
-        for s in starts {
+        for (s, number) in starts.iter().zip(&normalised) {
             let acct = account(s).unwrap_or_default();
-            let number =
-                crate::rules::normalize_phone(&s.number).unwrap_or_else(|| s.number.clone());
-            let answer = if listed_numbers.contains(&number) || listed_accounts.contains(&acct) {
+            let answer = if listed_numbers.contains(number) || listed_accounts.contains(&acct) {
                 Some(AttemptStart::DoNotCall)
             } else if !stored.insert((s.target_id, s.attempt)) {
                 Some(AttemptStart::StoredBefore)

@@ -7,8 +7,8 @@
 //!
 //! The loop never writes one row at a time: the dials one step of the dialler makes are
 //! stored in one transaction, so are the target states it sets and the ends of the calls that
-//! ended together. When the store is slow the dialler's bucket saves up tokens (its burst),
-//! the next step dials several, and one write carries them: the pacing holds on a busy disk.
+//! ended together. (Measured: this alone does not keep the pacing on a busy machine; see the
+//! README's campaign load section.)
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -531,10 +531,7 @@ impl Run {
             return Vec::new();
         }
         let (id, now) = (self.campaign.id, self.now());
-        let cap = d.campaign().daily_limit.max_per_day.map(|max| {
-            let (_, from, to) = local_day(&self.env.zone, now);
-            DailyCap { max, from, to }
-        });
+        let cap = self.daily_cap(d, now);
         let starts: Vec<AttemptToStart> = dials
             .iter()
             .map(|(target, attempt, number)| AttemptToStart {
@@ -563,6 +560,15 @@ impl Run {
             }
         }
         out
+    }
+
+    /// The per-customer limit as the store takes it with an attempt dialled at `now` (the
+    /// centre's day then), if the campaign has one.
+    fn daily_cap(&self, d: &hotline_campaign::Dialler, now: i64) -> Option<DailyCap> {
+        d.campaign().daily_limit.max_per_day.map(|max| {
+            let (_, from, to) = local_day(&self.env.zone, now);
+            DailyCap { max, from, to }
+        })
     }
 
     /// Carries out one action other than a dial or a target's state: `true` when the run
@@ -620,10 +626,7 @@ impl Run {
     ) -> Result<(), Vec<Action>> {
         let now = self.now();
         let tid = i64::try_from(target.0).unwrap_or(i64::MAX);
-        let cap = d.campaign().daily_limit.max_per_day.map(|max| {
-            let (_, from, to) = local_day(&self.env.zone, now);
-            DailyCap { max, from, to }
-        });
+        let cap = self.daily_cap(d, now);
         let start = match self
             .env
             .store
